@@ -1,0 +1,77 @@
+/**
+ * The contract between the invoke path (gateway, later the dispatcher and the poller) and
+ * execution environments. The gateway only knows `EnvironmentPool`; local mode wires in the
+ * worker's process pool, cluster mode a pool of worker pods. Version 1.
+ */
+
+export const WORKER_PROTOCOL_VERSION = 1;
+
+/** Everything an execution environment needs to start a function version. */
+export interface FunctionVersionConfig {
+  readonly name: string;
+  /** `$LATEST` or a published version number. */
+  readonly version: string;
+  readonly runtime: string;
+  readonly handler: string;
+  readonly memorySize: number;
+  /** Seconds. */
+  readonly timeout: number;
+  readonly ephemeralStorage: number;
+  readonly environment: Readonly<Record<string, string>>;
+  /** Directory holding the unpacked code (becomes LAMBDA_TASK_ROOT / the cwd). */
+  readonly codeDir: string;
+  /** base64 SHA-256 of the code package; environments are only reused for the same code. */
+  readonly codeSha256: string;
+  /** Unqualified function ARN, e.g. arn:aws:lambda:us-east-1:000000000000:function:hello. */
+  readonly functionArn: string;
+  readonly region: string;
+}
+
+/** One invocation, as handed to an environment. */
+export interface Invocation {
+  readonly requestId: string;
+  /** The ARN the caller used (keeps an alias or version qualifier). */
+  readonly invokedFunctionArn: string;
+  readonly payload: Buffer;
+  /** Epoch milliseconds after which the invocation has timed out. Set by the environment when absent. */
+  readonly deadlineMs?: number;
+  /** Decoded JSON text of X-Amz-Client-Context (sync invokes only). */
+  readonly clientContext?: string;
+  readonly cognitoIdentity?: string;
+  readonly traceId?: string;
+  /** Collect the invocation's log for X-Amz-Log-Result. */
+  readonly tailLog: boolean;
+}
+
+export type FunctionErrorKind = 'Unhandled' | 'Handled';
+
+/** What an environment answers. A function error is a result, not a thrown error. */
+export interface InvocationResult {
+  readonly payload: Buffer;
+  readonly contentType?: string;
+  /** Present only when the function failed (handler error, init error, timeout, crash). */
+  readonly functionError?: FunctionErrorKind;
+  /** The function error type (`Runtime.ExitError`, `Sandbox.Timedout`, the handler's errorType …). */
+  readonly errorType?: string;
+  readonly executedVersion: string;
+  /** The invocation's log (START … REPORT), only when `tailLog` was asked for; the gateway trims it. */
+  readonly log?: string;
+  readonly coldStart: boolean;
+  readonly initDurationMs?: number;
+  readonly durationMs: number;
+  readonly maxMemoryUsedMb?: number;
+}
+
+/**
+ * A set of execution environments for all functions. Implementations start environments on
+ * demand (cold start), reuse idle ones of the same version and code, and replace broken ones.
+ * Throws LaminaError subclasses for platform failures (never for function errors).
+ */
+export interface EnvironmentPool {
+  invoke(fn: FunctionVersionConfig, invocation: Invocation): Promise<InvocationResult>;
+  /** Stop the idle environments of a function (it was deleted or changed). */
+  evict(functionName: string): Promise<void>;
+  /** Busy environments right now, per function name. */
+  busy(): ReadonlyMap<string, number>;
+  close(): Promise<void>;
+}
