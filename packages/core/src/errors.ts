@@ -1,0 +1,115 @@
+/**
+ * The typed errors of the Lambda API. Each carries Lambda's exception name (sent as
+ * X-Amzn-ErrorType), its HTTP status, whether retrying can help, and optional extra body
+ * fields / headers. Names and statuses follow what AWS answers on the wire.
+ */
+
+export const ERROR_STATUS = {
+  ResourceNotFoundException: 404,
+  InvalidRequestContentException: 400,
+  ValidationException: 400,
+  InvalidParameterValueException: 400,
+  CodeStorageExceededException: 400,
+  PreconditionFailedException: 412,
+  RequestEntityTooLargeException: 413,
+  UnsupportedMediaTypeException: 415,
+  ResourceConflictException: 409,
+  TooManyRequestsException: 429,
+  ServiceException: 500,
+  ResourceNotReadyException: 502,
+  InvalidRuntimeException: 502,
+  InvalidZipFileException: 502,
+} as const satisfies Record<string, number>;
+
+export type LambdaErrorName = keyof typeof ERROR_STATUS;
+
+/** Lambda's 429 reasons. */
+export type ThrottleReason =
+  | 'ConcurrentInvocationLimitExceeded'
+  | 'ReservedFunctionConcurrentInvocationLimitExceeded'
+  | 'FunctionInvocationRateLimitExceeded'
+  | 'ReservedFunctionInvocationRateLimitExceeded'
+  | 'CallerRateLimitExceeded';
+
+export interface LaminaErrorOptions {
+  readonly cause?: unknown;
+  readonly retriable?: boolean;
+  /** Extra body fields, e.g. `Reason` of a 429. */
+  readonly fields?: Readonly<Record<string, string>>;
+  /** Extra response headers, e.g. `Retry-After`. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The root of every error Lamina raises on purpose. */
+export class LaminaError extends Error {
+  override readonly name: LambdaErrorName;
+  readonly status: number;
+  readonly retriable: boolean;
+  readonly fields: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(name: LambdaErrorName, message: string, options: LaminaErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = name;
+    this.status = ERROR_STATUS[name];
+    this.retriable = options.retriable ?? this.status >= 500;
+    this.fields = options.fields ?? {};
+    this.headers = options.headers ?? {};
+  }
+
+  /** `User` for the caller's mistakes (4xx), `Service` for ours. */
+  get type(): 'User' | 'Service' {
+    return this.status >= 500 ? 'Service' : 'User';
+  }
+
+  /**
+   * The JSON body. AWS spells the message key `Message` for ResourceNotFound and Service
+   * exceptions and `message` for the others; SDKs read both.
+   */
+  toBody(): Record<string, string> {
+    const key =
+      this.name === 'ResourceNotFoundException' || this.name === 'ServiceException'
+        ? 'Message'
+        : 'message';
+    return { ...this.fields, Type: this.type, [key]: this.message };
+  }
+
+  /** Normalises anything thrown into a LaminaError (unknown throws become ServiceException). */
+  static from(err: unknown): LaminaError {
+    if (err instanceof LaminaError) return err;
+    return new ServiceException('An internal error occurred.', { cause: err });
+  }
+}
+
+const make = <N extends LambdaErrorName>(name: N) =>
+  class extends LaminaError {
+    constructor(message: string, options?: LaminaErrorOptions) {
+      super(name, message, options);
+    }
+  };
+
+export class ResourceNotFoundException extends make('ResourceNotFoundException') {}
+export class InvalidRequestContentException extends make('InvalidRequestContentException') {}
+export class ValidationException extends make('ValidationException') {}
+export class InvalidParameterValueException extends make('InvalidParameterValueException') {}
+export class CodeStorageExceededException extends make('CodeStorageExceededException') {}
+export class PreconditionFailedException extends make('PreconditionFailedException') {}
+export class RequestEntityTooLargeException extends make('RequestEntityTooLargeException') {}
+export class UnsupportedMediaTypeException extends make('UnsupportedMediaTypeException') {}
+export class ResourceConflictException extends make('ResourceConflictException') {}
+export class ServiceException extends make('ServiceException') {}
+export class ResourceNotReadyException extends make('ResourceNotReadyException') {}
+export class InvalidRuntimeException extends make('InvalidRuntimeException') {}
+export class InvalidZipFileException extends make('InvalidZipFileException') {}
+
+export class TooManyRequestsException extends LaminaError {
+  readonly reason: ThrottleReason;
+  constructor(reason: ThrottleReason, retryAfterSeconds = 1, message = 'Rate Exceeded.') {
+    super('TooManyRequestsException', message, {
+      retriable: true,
+      fields: { Reason: reason },
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+    this.reason = reason;
+  }
+}

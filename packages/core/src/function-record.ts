@@ -1,0 +1,73 @@
+import type { FunctionSpec } from './function-spec.js';
+import { type ArnContext, functionArn, LATEST } from './names.js';
+
+export type FunctionState = 'Pending' | 'Active' | 'Inactive' | 'Failed';
+export type LastUpdateStatus = 'Successful' | 'Failed' | 'InProgress';
+
+/** The code of a function: a content-addressed package. */
+export interface FunctionCode {
+  /** base64 SHA-256 of the package as uploaded (Lambda's CodeSha256). */
+  readonly sha256: string;
+  readonly size: number;
+  /** Where the unpacked code lives (a directory of the code store or a local folder). */
+  readonly location: string;
+}
+
+/** A function's `$LATEST` as a definition store keeps it. */
+export interface FunctionRecord {
+  readonly spec: FunctionSpec;
+  readonly code: FunctionCode;
+  /** Lambda's timestamp format: 2020-04-10T19:06:32.563+0000. */
+  readonly lastModified: string;
+  readonly revisionId: string;
+  readonly state: FunctionState;
+  readonly stateReason?: string;
+  readonly stateReasonCode?: string;
+  readonly lastUpdateStatus: LastUpdateStatus;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Where the definition came from: the management API or a manifest file. */
+  readonly source: 'api' | 'manifest';
+}
+
+/** `2020-04-10T19:06:32.563+0000` */
+export function lambdaTimestamp(date: Date): string {
+  return date.toISOString().replace('Z', '+0000');
+}
+
+/** The FunctionConfiguration JSON of the Lambda API. */
+export function toFunctionConfiguration(
+  record: FunctionRecord,
+  ctx: ArnContext,
+  options: { qualified?: boolean; listing?: boolean } = {},
+): Record<string, unknown> {
+  const s = record.spec;
+  const config: Record<string, unknown> = {
+    FunctionName: s.name,
+    FunctionArn: functionArn(ctx, s.name, options.qualified === true ? LATEST : undefined),
+    Runtime: s.runtime,
+    Role: s.role,
+    Handler: s.handler,
+    CodeSize: record.code.size,
+    Description: s.description,
+    Timeout: s.timeout,
+    MemorySize: s.memorySize,
+    LastModified: record.lastModified,
+    CodeSha256: record.code.sha256,
+    Version: LATEST,
+    Environment: { Variables: { ...s.environment } },
+    TracingConfig: { Mode: 'PassThrough' },
+    RevisionId: record.revisionId,
+    PackageType: 'Zip',
+    Architectures: [...s.architectures],
+    EphemeralStorage: { Size: s.ephemeralStorage },
+    LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${s.name}` },
+  };
+  // ListFunctions leaves out the state fields (reference §2).
+  if (options.listing !== true) {
+    config['State'] = record.state;
+    config['LastUpdateStatus'] = record.lastUpdateStatus;
+    if (record.stateReason !== undefined) config['StateReason'] = record.stateReason;
+    if (record.stateReasonCode !== undefined) config['StateReasonCode'] = record.stateReasonCode;
+  }
+  return config;
+}

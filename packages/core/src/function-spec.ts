@@ -1,0 +1,235 @@
+import { InvalidParameterValueException, ValidationException } from './errors.js';
+import { LIMITS } from './limits.js';
+import { assertFunctionName } from './names.js';
+
+/** Runtime identifiers Lamina knows; which ones a deployment runs is configuration. */
+export const KNOWN_RUNTIMES = [
+  'nodejs20.x',
+  'nodejs22.x',
+  'nodejs24.x',
+  'python3.11',
+  'python3.12',
+  'python3.13',
+  'java17',
+  'java21',
+  'java25',
+  'provided.al2023',
+] as const;
+export type Runtime = (typeof KNOWN_RUNTIMES)[number];
+
+/** Configuration of a function's `$LATEST`, as a platform-neutral value. */
+export interface FunctionSpec {
+  readonly name: string;
+  readonly runtime: string;
+  readonly handler: string;
+  readonly description: string;
+  readonly role: string;
+  readonly memorySize: number;
+  readonly timeout: number;
+  readonly ephemeralStorage: number;
+  readonly environment: Readonly<Record<string, string>>;
+  /** Absent = draws from the unreserved pool; 0 = always throttled. */
+  readonly reservedConcurrency?: number;
+  readonly architectures: readonly string[];
+}
+
+/** The subset of CreateFunction / a Function manifest that configures a function. */
+export interface FunctionSpecInput {
+  name: unknown;
+  runtime?: unknown;
+  handler?: unknown;
+  description?: unknown;
+  role?: unknown;
+  memorySize?: unknown;
+  timeout?: unknown;
+  ephemeralStorage?: unknown;
+  environment?: unknown;
+  reservedConcurrency?: unknown;
+  architectures?: unknown;
+}
+
+const ENV_KEY = /^[a-zA-Z][a-zA-Z0-9_]+$/;
+/** Keys Lambda sets itself and refuses in a function's environment. */
+const RESERVED_ENV_KEYS = new Set([
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
+]);
+
+/** Collects constraint violations and raises them as one ValidationException, like Lambda. */
+class Violations {
+  private readonly list: string[] = [];
+  add(field: string, rule: string): void {
+    this.list.push(`'${field}' value failed to satisfy constraint: ${rule}`);
+  }
+  int(
+    field: string,
+    value: unknown,
+    min: number,
+    max: number | undefined,
+    fallback: number,
+  ): number {
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+      this.add(field, 'Member must be an integer');
+      return fallback;
+    }
+    if (value < min) this.add(field, `Member must have value greater than or equal to ${min}`);
+    else if (max !== undefined && value > max)
+      this.add(field, `Member must have value less than or equal to ${max}`);
+    return value;
+  }
+  str(field: string, value: unknown, max: number, fallback: string): string {
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'string') {
+      this.add(field, 'Member must be a string');
+      return fallback;
+    }
+    if (value.length > max) this.add(field, `Member must have length less than or equal to ${max}`);
+    return value;
+  }
+  throwIfAny(): void {
+    if (this.list.length === 1) throw new ValidationException(this.list[0] ?? '');
+    if (this.list.length > 1) {
+      throw new ValidationException(
+        `${this.list.length} validation errors detected: ${this.list.join('; ')}`,
+      );
+    }
+  }
+}
+
+function environmentOf(v: Violations, value: unknown): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    v.add('Environment.Variables', 'Member must be a map of strings');
+    return {};
+  }
+  const env: Record<string, string> = {};
+  for (const [k, val] of Object.entries(value)) {
+    if (!ENV_KEY.test(k)) {
+      v.add(
+        'Environment.Variables',
+        'Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+ for keys',
+      );
+    } else if (typeof val !== 'string') {
+      v.add('Environment.Variables', 'Member must have string values');
+    } else {
+      env[k] = val;
+    }
+  }
+  return env;
+}
+
+/**
+ * Validates a function's configuration with Lambda's rules and messages: range violations are
+ * ValidationException (`'MemorySize' value failed to satisfy constraint: …`), semantic problems
+ * InvalidParameterValueException. `supportedRuntimes` is what this deployment can run.
+ */
+export function validateFunctionSpec(
+  input: FunctionSpecInput,
+  supportedRuntimes: readonly string[],
+): FunctionSpec {
+  if (typeof input.name !== 'string') {
+    throw new ValidationException(
+      "'FunctionName' value failed to satisfy constraint: Member must not be null",
+    );
+  }
+  assertFunctionName(input.name);
+  const v = new Violations();
+  const memorySize = v.int(
+    'MemorySize',
+    input.memorySize,
+    LIMITS.memoryMinMb,
+    LIMITS.memoryMaxMb,
+    LIMITS.defaultMemoryMb,
+  );
+  const timeout = v.int(
+    'Timeout',
+    input.timeout,
+    LIMITS.timeoutMinSeconds,
+    LIMITS.timeoutMaxSeconds,
+    LIMITS.defaultTimeoutSeconds,
+  );
+  const ephemeralStorage = v.int(
+    'EphemeralStorage.Size',
+    input.ephemeralStorage,
+    LIMITS.ephemeralStorageMinMb,
+    LIMITS.ephemeralStorageMaxMb,
+    LIMITS.ephemeralStorageMinMb,
+  );
+  const reserved =
+    input.reservedConcurrency === undefined || input.reservedConcurrency === null
+      ? undefined
+      : v.int('ReservedConcurrentExecutions', input.reservedConcurrency, 0, undefined, 0);
+  const handler = v.str('Handler', input.handler, LIMITS.handlerMaxLength, '');
+  if (/\s/.test(handler))
+    v.add('Handler', 'Member must satisfy regular expression pattern: [^\\s]+');
+  const description = v.str('Description', input.description, LIMITS.descriptionMaxLength, '');
+  const role = v.str('Role', input.role, 2048, 'arn:aws:iam::000000000000:role/lamina-default');
+  const runtime = v.str('Runtime', input.runtime, 64, '');
+  if (runtime !== '' && !(KNOWN_RUNTIMES as readonly string[]).includes(runtime)) {
+    v.add('Runtime', `Member must satisfy enum value set: [${KNOWN_RUNTIMES.join(', ')}]`);
+  }
+  let architectures = ['x86_64'];
+  if (input.architectures !== undefined && input.architectures !== null) {
+    if (
+      !Array.isArray(input.architectures) ||
+      input.architectures.length !== 1 ||
+      input.architectures[0] !== 'x86_64'
+    ) {
+      v.add('Architectures', 'Member must satisfy enum value set: [x86_64] and have length 1');
+    } else architectures = ['x86_64'];
+  }
+  const environment = environmentOf(v, input.environment);
+  v.throwIfAny();
+
+  if (runtime === '')
+    throw new InvalidParameterValueException('Runtime is required for .zip deployment packages.');
+  if (!supportedRuntimes.includes(runtime)) {
+    throw new InvalidParameterValueException(
+      `The runtime parameter of ${runtime} is not supported by this Lamina installation. Supported runtimes: ${supportedRuntimes.join(', ')}.`,
+    );
+  }
+  if (handler === '')
+    throw new InvalidParameterValueException('Handler is required for .zip deployment packages.');
+  const reservedKeys = Object.keys(environment).filter((k) => RESERVED_ENV_KEYS.has(k));
+  if (reservedKeys.length > 0) {
+    throw new InvalidParameterValueException(
+      `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reservedKeys.join(', ')}`,
+    );
+  }
+  const envSize = Buffer.byteLength(JSON.stringify(environment));
+  if (envSize > LIMITS.environmentMaxBytes) {
+    throw new InvalidParameterValueException(
+      `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${envSize} bytes`,
+    );
+  }
+  return {
+    name: input.name,
+    runtime,
+    handler,
+    description,
+    role,
+    memorySize,
+    timeout,
+    ephemeralStorage,
+    environment,
+    architectures,
+    ...(reserved === undefined ? {} : { reservedConcurrency: reserved }),
+  };
+}
