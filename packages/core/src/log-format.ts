@@ -41,11 +41,21 @@ export function timeoutMessage(requestId: string, timeoutSeconds: number, now: D
   return `${now.toISOString()} ${requestId} Task timed out after ${timeoutSeconds.toFixed(2)} seconds`;
 }
 
+/** How Lambda (a Go program) names the common signals in `Runtime exited with error`. */
+const SIGNAL_TEXT: Readonly<Record<string, string>> = {
+  SIGKILL: 'killed',
+  SIGTERM: 'terminated',
+  SIGSEGV: 'segmentation fault',
+  SIGABRT: 'aborted',
+  SIGINT: 'interrupt',
+  SIGBUS: 'bus error',
+};
+
 /** `RequestId: <id> Error: Runtime exited with error: signal: killed` (or `exit status N`). */
 export function exitMessage(requestId: string, how: { signal?: string; code?: number }): string {
   const reason =
     how.signal !== undefined
-      ? `signal: ${how.signal.replace(/^SIG/, '').toLowerCase()}`
+      ? `signal: ${SIGNAL_TEXT[how.signal] ?? how.signal.replace(/^SIG/, '').toLowerCase()}`
       : `exit status ${how.code ?? 0}`;
   return `RequestId: ${requestId} Error: Runtime exited with error: ${reason}`;
 }
