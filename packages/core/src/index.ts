@@ -9,3 +9,4 @@ export * from './manifest.js';
 export * from './names.js';
 export * from './worker-protocol.js';
 export * from './stores.js';
+export * from './lifecycle.js';
