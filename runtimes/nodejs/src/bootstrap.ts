@@ -1,0 +1,136 @@
+/* eslint-disable n/no-process-env -- this file is the runtime program itself: Lambda hands a
+   runtime its configuration through the environment, and the runtime sets _X_AMZN_TRACE_ID. */
+/**
+ * Lamina's Node.js runtime interface client: `node bootstrap.js`, cwd = the task root. Loads the
+ * handler named by `_HANDLER`, then loops on the Runtime API at AWS_LAMBDA_RUNTIME_API.
+ */
+import { patchConsole, formatLogLine, type RequestIdSource } from './console-patch.js';
+import type { FunctionInfo } from './context.js';
+import { formatErrorForLog, toErrorBody, wrapCause } from './errors.js';
+import { loadHandler, type Handler } from './handler-loader.js';
+import { RuntimeClient } from './runtime-client.js';
+import { EmptyLoopHook, runHandler } from './run-handler.js';
+
+const env = process.env;
+const logSource: RequestIdSource = { requestId: 'undefined' };
+const out = process.stdout;
+
+function logError(label: string, error: unknown): ReturnType<typeof toErrorBody> {
+  const body = toErrorBody(error);
+  out.write(formatLogLine(logSource.requestId, 'ERROR', `${label} \t${formatErrorForLog(body)}`));
+  return body;
+}
+
+const endpoint = env['AWS_LAMBDA_RUNTIME_API'];
+if (endpoint === undefined || endpoint === '') {
+  process.stderr.write('AWS_LAMBDA_RUNTIME_API is not set\n');
+  process.exit(1);
+}
+
+const client = new RuntimeClient(endpoint);
+const emptyLoop = new EmptyLoopHook();
+const info: FunctionInfo = {
+  functionName: env['AWS_LAMBDA_FUNCTION_NAME'] ?? '',
+  functionVersion: env['AWS_LAMBDA_FUNCTION_VERSION'] ?? '$LATEST',
+  memoryLimitInMB: env['AWS_LAMBDA_FUNCTION_MEMORY_SIZE'] ?? '128',
+  logGroupName: env['AWS_LAMBDA_LOG_GROUP_NAME'] ?? '',
+  logStreamName: env['AWS_LAMBDA_LOG_STREAM_NAME'] ?? '',
+};
+/** The invocation in flight, if any; used to report errors that escape the handler. */
+let inFlight: string | undefined;
+let initialized = false;
+
+patchConsole(out, logSource);
+process.on('beforeExit', () => {
+  emptyLoop.fire();
+});
+
+/** Reports an error that escaped user code, then exits like Lambda's runtime (128/129). */
+function fatal(label: string, error: unknown, exitCode: number): void {
+  const body = logError(label, error);
+  const json = JSON.stringify(body);
+  const posted =
+    inFlight !== undefined
+      ? client.postError(inFlight, json, body.errorType)
+      : initialized
+        ? Promise.resolve()
+        : client.postInitError(json, body.errorType);
+  posted
+    .catch(() => undefined)
+    .finally(() => {
+      process.exit(exitCode);
+    });
+}
+
+process.on('uncaughtException', (err) => {
+  fatal('Uncaught Exception', err, 129);
+});
+process.on('unhandledRejection', (reason) => {
+  fatal(
+    'Unhandled Promise Rejection',
+    wrapCause('Runtime.UnhandledPromiseRejection', reason),
+    128,
+  );
+});
+
+async function init(): Promise<Handler> {
+  try {
+    return await loadHandler(env['LAMBDA_TASK_ROOT'] ?? process.cwd(), env['_HANDLER'] ?? '');
+  } catch (err) {
+    const body = logError('Uncaught Exception', err);
+    await client.postInitError(JSON.stringify(body), body.errorType).catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function invokeOnce(handler: Handler): Promise<void> {
+  const next = await client.next();
+  const requestId = header(next.headers['lambda-runtime-aws-request-id']) ?? '';
+  inFlight = requestId;
+  logSource.requestId = requestId;
+  const traceId = header(next.headers['lambda-runtime-trace-id']);
+  if (traceId !== undefined) env['_X_AMZN_TRACE_ID'] = traceId;
+  else delete env['_X_AMZN_TRACE_ID'];
+
+  let outcome;
+  try {
+    const event: unknown = next.body === '' ? {} : JSON.parse(next.body);
+    outcome = await runHandler(handler, event, info, requestId, next.headers, emptyLoop);
+  } catch (err) {
+    outcome = { ok: false as const, error: err };
+  }
+  if (outcome.ok) {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(outcome.result === undefined ? null : outcome.result) as
+        | string
+        | undefined;
+    } catch (err) {
+      outcome = { ok: false as const, error: err };
+    }
+    if (outcome.ok) {
+      await client.postResponse(requestId, json ?? 'null');
+      inFlight = undefined;
+      return;
+    }
+  }
+  const body = logError('Invoke Error', outcome.error);
+  await client.postError(requestId, JSON.stringify(body), body.errorType);
+  inFlight = undefined;
+}
+
+async function main(): Promise<void> {
+  const handler = await init();
+  initialized = true;
+  for (;;) await invokeOnce(handler);
+}
+
+main().catch((err: unknown) => {
+  // The Runtime API is gone (the environment was stopped) or answered an error: exit.
+  process.stderr.write(`lamina runtime: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
