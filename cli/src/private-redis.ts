@@ -31,7 +31,10 @@ export function hasRedisServer(binary = 'redis-server'): boolean {
   return spawnSync(binary, ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-export async function startPrivateRedis(dir: string, binary = 'redis-server'): Promise<PrivateRedis> {
+export async function startPrivateRedis(
+  dir: string,
+  binary = 'redis-server',
+): Promise<PrivateRedis> {
   if (!hasRedisServer(binary)) throw new Error(REDIS_HINT);
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
@@ -39,7 +42,20 @@ export async function startPrivateRedis(dir: string, binary = 'redis-server'): P
   rmSync(pidfile, { force: true });
   const child = spawn(
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--pidfile', pidfile],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--pidfile',
+      pidfile,
+    ],
     { stdio: 'ignore', detached: false },
   );
   let exited = false;

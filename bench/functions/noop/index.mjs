@@ -1,0 +1,2 @@
+// The benchmark's function: echo the event back, nothing else.
+export const handler = async (event) => event;

@@ -1,0 +1,156 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { type LoadResult, runLoad } from './load.js';
+
+/**
+ * bench/invoke: warm sync invoke latency (concurrency 1) and throughput (concurrency 32) of a
+ * no-op function through Lamina's local mode, against a baseline measured in the same run: a
+ * plain Node.js HTTP server doing the same JSON echo. Writes bench/results/invoke.json.
+ *
+ *   npm run bench:invoke [-- --quick]
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const quick = process.argv.includes('--quick');
+const LAT_REQUESTS = quick ? 500 : 5000;
+const TPUT_MS = quick ? 3000 : 10_000;
+const CONCURRENCY = 32;
+const PAYLOAD = JSON.stringify({ hello: 'world', n: 42 });
+
+const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
+
+function startChild(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) {
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        child.stderr?.resume();
+        resolve({ child, match: m });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) =>
+      reject(new Error(`${cmd} exited (${code}) before ready:\n${out}`)),
+    );
+    setTimeout(() => reject(new Error(`${cmd} not ready after 60 s:\n${out}`)), 60_000).unref();
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+interface Measured {
+  readonly c1: LoadResult;
+  readonly c32: LoadResult;
+}
+
+async function measure(name: string, url: string): Promise<Measured> {
+  log(`${name}: warm-up`);
+  await runLoad({ url, body: PAYLOAD, concurrency: 1, requests: 300 });
+  await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, durationMs: 2000 });
+  log(`${name}: latency, concurrency 1, ${LAT_REQUESTS} requests`);
+  const c1 = await runLoad({ url, body: PAYLOAD, concurrency: 1, requests: LAT_REQUESTS });
+  log(`${name}: p50 ${c1.p50Ms.toFixed(3)} ms, p99 ${c1.p99Ms.toFixed(3)} ms`);
+  log(`${name}: throughput, concurrency ${CONCURRENCY}, ${TPUT_MS} ms`);
+  const c32 = await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, durationMs: TPUT_MS });
+  log(`${name}: ${c32.rps.toFixed(0)} req/s, errors ${c32.errors}`);
+  return { c1, c32 };
+}
+
+async function main(): Promise<void> {
+  const node = process.execPath;
+  log('baseline: plain Node.js JSON echo server');
+  const base = await startChild(
+    node,
+    [join(root, 'bench/dist/echo-server.js'), '0'],
+    process.env,
+    /listening (\d+)/,
+  );
+  let baseline: Measured;
+  try {
+    baseline = await measure('baseline', `http://127.0.0.1:${base.match[1] ?? ''}/`);
+  } finally {
+    await stop(base.child);
+  }
+
+  log('lamina: local mode (lamina dev) with the no-op function');
+  const state = mkdtempSync(join(tmpdir(), 'lamina-bench-'));
+  const env = {
+    ...process.env,
+    LAMINA_PORT: '0',
+    LAMINA_STATE_DIR: state,
+    LAMINA_LOG_LEVEL: 'warn',
+    LAMINA_FUNCTION_LOGS_ECHO: 'false',
+  };
+  delete env['REDIS_URL'];
+  const lamina = await startChild(
+    node,
+    [join(root, 'cli/dist/main.js'), 'dev', '--functions', join(root, 'bench/functions')],
+    env,
+    /listening on http:\/\/127\.0\.0\.1:(\d+)/,
+  );
+  let platform: Measured;
+  try {
+    platform = await measure(
+      'lamina',
+      `http://127.0.0.1:${lamina.match[1] ?? ''}/2015-03-31/functions/noop/invocations`,
+    );
+  } finally {
+    await stop(lamina.child);
+    rmSync(state, { recursive: true, force: true });
+  }
+
+  const addedP50 = platform.c1.p50Ms - baseline.c1.p50Ms;
+  const addedP99 = platform.c1.p99Ms - baseline.c1.p99Ms;
+  const ratio = platform.c32.rps / baseline.c32.rps;
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    settings: {
+      latencyRequests: LAT_REQUESTS,
+      throughputMs: TPUT_MS,
+      concurrency: CONCURRENCY,
+      payload: PAYLOAD,
+    },
+    baseline,
+    lamina: platform,
+    addedLatencyMs: { p50: addedP50, p99: addedP99 },
+    throughputRatio: ratio,
+    targets: {
+      addedP50AtMost1ms: addedP50 <= 1,
+      addedP99AtMost5ms: addedP99 <= 5,
+      throughputAtLeast40Percent: ratio >= 0.4,
+    },
+  };
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  const file = join(root, 'bench/results/invoke.json');
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  log(
+    `added latency p50 ${addedP50.toFixed(3)} ms, p99 ${addedP99.toFixed(3)} ms; throughput ${(ratio * 100).toFixed(1)} % of baseline`,
+  );
+  log(`wrote ${file}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${String(err)}\n`);
+  process.exit(1);
+});
