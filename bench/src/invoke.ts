@@ -94,7 +94,7 @@ async function main(): Promise<void> {
 
   log('lamina: local mode (lamina dev) with the no-op function');
   const state = mkdtempSync(join(tmpdir(), 'lamina-bench-'));
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     LAMINA_PORT: '0',
     LAMINA_STATE_DIR: state,
