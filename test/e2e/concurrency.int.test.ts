@@ -1,0 +1,124 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { concurrencyKeys } from '@lamina/core';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startLamina, type LaminaProcess } from '../support/lamina-process.js';
+
+/** Largest number of [start, end] intervals that overlap at one instant. */
+function maxOverlap(intervals: readonly { start: number; end: number }[]): number {
+  const events = intervals.flatMap((i) => [
+    [i.start, 1],
+    [i.end, -1],
+  ]) as [number, number][];
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]); // ends before starts at the same ms
+  let now = 0;
+  let max = 0;
+  for (const [, d] of events) max = Math.max(max, (now += d));
+  return max;
+}
+
+describe('concurrency admission across two gateway processes', () => {
+  const name = `storm-${Date.now().toString(36)}`;
+  const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const redis = new Redis(redisUrl);
+  let a: LaminaProcess;
+  let b: LaminaProcess;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lamina-storm-'));
+    mkdirSync(join(dir, 'code'));
+    writeFileSync(
+      join(dir, 'code', 'index.js'),
+      `exports.handler = async (e) => {
+         const start = Date.now();
+         await new Promise((r) => setTimeout(r, e.sleepMs ?? 150));
+         return { start, end: Date.now() };
+       };`,
+    );
+    writeFileSync(
+      join(dir, 'fn.yaml'),
+      `apiVersion: lamina.dev/v1alpha1
+kind: Function
+metadata: { name: ${name} }
+spec:
+  runtime: nodejs22.x
+  handler: index.handler
+  timeout: 1
+  reservedConcurrency: 10
+  code: { path: ./code }
+`,
+    );
+    const state = mkdtempSync(join(tmpdir(), 'lamina-storm-state-'));
+    const env = { REDIS_URL: redisUrl };
+    [a, b] = await Promise.all([
+      startLamina({ functionsDir: dir, stateDir: state, env }),
+      startLamina({ functionsDir: dir, stateDir: state, env }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([a.stop(), b.stop()]);
+    redis.disconnect();
+  });
+
+  it('never runs more than 10 at once; the rest get 429; nothing leaks', async () => {
+    const clients = [a, b].map(
+      (p) =>
+        new LambdaClient({
+          endpoint: p.endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 't', secretAccessKey: 't' },
+          maxAttempts: 1,
+          requestHandler: { httpAgent: { maxSockets: 200 } },
+        }),
+    );
+    const calls = Array.from({ length: 200 }, (_, i) =>
+      clients[i % 2]!.send(new InvokeCommand({ FunctionName: name, Payload: '{}' })).then(
+        (r) => ({
+          ok: true as const,
+          body: JSON.parse(Buffer.from(r.Payload ?? []).toString()) as {
+            start: number;
+            end: number;
+          },
+        }),
+        (e: unknown) => ({
+          ok: false as const,
+          error: e as { name: string; Reason?: string; $metadata: { httpStatusCode?: number } },
+        }),
+      ),
+    );
+    const results = await Promise.all(calls);
+    const ok = results.flatMap((r) => (r.ok ? [r.body] : []));
+    const throttled = results.flatMap((r) => (r.ok ? [] : [r.error]));
+    for (const e of throttled) {
+      expect(e).toMatchObject({
+        name: 'TooManyRequestsException',
+        Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+        $metadata: { httpStatusCode: 429 },
+      });
+    }
+    console.log(
+      `storm: ${ok.length} ran, ${throttled.length} throttled, max overlap ${maxOverlap(ok)}`,
+    );
+    expect(ok.length + throttled.length).toBe(200);
+    expect(ok.length).toBeGreaterThanOrEqual(10);
+    expect(throttled.length).toBeGreaterThan(0);
+    expect(maxOverlap(ok)).toBeLessThanOrEqual(10);
+
+    // Timed-out calls release their slot too.
+    const timeouts = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        clients[i % 2]!.send(
+          new InvokeCommand({ FunctionName: name, Payload: '{"sleepMs":3000}' }),
+        ),
+      ),
+    );
+    for (const t of timeouts) expect(t.FunctionError).toBe('Unhandled');
+    expect(await redis.zcard(concurrencyKeys().fnLeases(name))).toBe(0);
+    for (const c of clients) c.destroy();
+  });
+});
