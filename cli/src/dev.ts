@@ -1,0 +1,155 @@
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+
+import { Lifecycle } from '@lamina/core';
+import {
+  createApp,
+  createMetrics,
+  DiskCodeStore,
+  FileFunctionStore,
+  type GatewayConfig,
+  RedisAdmission,
+} from '@lamina/gateway';
+import { ProcessPool } from '@lamina/worker';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+
+import { FunctionLogs } from './function-logs.js';
+import { startPrivateRedis } from './private-redis.js';
+import type { LocalRuntimes } from './runtimes.js';
+
+export interface DevOptions {
+  readonly config: GatewayConfig;
+  /** Folder of Function manifests, or none. */
+  readonly functionsDir: string | undefined;
+  readonly runtimes: LocalRuntimes;
+  readonly logger: Logger;
+  /** Echo function logs to the terminal. */
+  readonly echoLogs: boolean;
+  readonly write: (text: string) => void;
+}
+
+export interface DevHandle {
+  readonly url: string;
+  stop(): Promise<Error[]>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+/**
+ * Local mode: the gateway, the process pool of execution environments and the definition
+ * store in one process. Components stop in reverse order on SIGTERM/SIGINT.
+ */
+export async function startDev(o: DevOptions): Promise<DevHandle> {
+  const { config, logger } = o;
+  const lifecycle = new Lifecycle();
+  let ready = false;
+  try {
+    let redisUrl = config.redisUrl;
+    if (redisUrl === undefined) {
+      const redis = await startPrivateRedis(join(config.stateDir, 'redis'));
+      lifecycle.add({ name: 'private redis-server', stop: () => redis.stop() });
+      redisUrl = redis.url;
+      logger.info({ redisUrl }, 'started a private redis-server');
+    }
+    const redis = new Redis(redisUrl, {
+      enableAutoPipelining: true,
+      maxRetriesPerRequest: 2,
+      lazyConnect: true,
+    });
+    await redis.connect();
+    lifecycle.add({ name: 'redis', stop: async () => void (await redis.quit()) });
+
+    const admission = new RedisAdmission({
+      redis,
+      accountConcurrency: config.accountConcurrency,
+      minUnreservedConcurrency: config.minUnreservedConcurrency,
+      leaseGraceMs: config.leaseGraceMs,
+    });
+    const code = new DiskCodeStore({ root: join(config.stateDir, 'code') });
+    const functions = new FileFunctionStore({
+      ...(o.functionsDir === undefined ? {} : { manifestsDir: o.functionsDir }),
+      stateDir: config.stateDir,
+      codeStore: code,
+      supportedRuntimes: o.runtimes.ids,
+      arnContext: { region: config.region, accountId: config.accountId },
+      logger,
+    });
+    await functions.start();
+    lifecycle.add({ name: 'function store', stop: () => functions.close() });
+
+    const logs = new FunctionLogs({
+      dir: join(config.stateDir, 'logs'),
+      write: o.write,
+      echo: o.echoLogs,
+    });
+    const pool = new ProcessPool({ logger, runtimes: o.runtimes.commands, onLog: logs.line });
+    lifecycle.add({ name: 'function logs', stop: () => logs.flush() });
+    lifecycle.add({ name: 'process pool', stop: () => pool.close() });
+
+    // Reservations declared in manifests (or changed by another process) reach Redis, where
+    // every gateway's admission reads them; environments of changed functions are dropped.
+    const sync = async (name: string): Promise<void> => {
+      const record = functions.get(name);
+      await pool.evict(name);
+      if (record === undefined) return;
+      if (record.source === 'manifest')
+        await admission.setReserved(name, record.spec.reservedConcurrency);
+    };
+    const unsubscribe = functions.onChange((name) => {
+      sync(name).catch((err: unknown) =>
+        logger.warn({ err, function: name }, 'could not apply the reservation'),
+      );
+    });
+    lifecycle.add({ name: 'store subscription', stop: unsubscribe });
+    for (const record of functions.list()) {
+      if (record.source === 'manifest') {
+        await admission
+          .setReserved(record.spec.name, record.spec.reservedConcurrency)
+          .catch((err: unknown) =>
+            logger.warn({ err, function: record.spec.name }, 'could not apply the reservation'),
+          );
+      }
+    }
+
+    const registry = new Registry();
+    const app = createApp({
+      config,
+      functions,
+      code,
+      pool,
+      admission,
+      metrics: createMetrics(registry),
+      registry,
+      logger,
+      runtimes: o.runtimes.ids,
+      ready: () => ready,
+    });
+    const server = createServer(app);
+    server.keepAliveTimeout = 65_000;
+    const port = await listen(server, config.port, config.host);
+    lifecycle.add({
+      name: 'http server',
+      stop: () =>
+        new Promise<void>((resolve) => {
+          ready = false;
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+    });
+    ready = true;
+    return { url: `http://${config.host}:${port}`, stop: () => lifecycle.stop() };
+  } catch (err) {
+    await lifecycle.stop();
+    throw err;
+  }
+}
