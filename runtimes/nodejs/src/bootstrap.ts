@@ -66,11 +66,7 @@ process.on('uncaughtException', (err) => {
   fatal('Uncaught Exception', err, 129);
 });
 process.on('unhandledRejection', (reason) => {
-  fatal(
-    'Unhandled Promise Rejection',
-    wrapCause('Runtime.UnhandledPromiseRejection', reason),
-    128,
-  );
+  fatal('Unhandled Promise Rejection', wrapCause('Runtime.UnhandledPromiseRejection', reason), 128);
 });
 
 async function init(): Promise<Handler> {
@@ -107,8 +103,7 @@ async function invokeOnce(handler: Handler): Promise<void> {
     let json: string | undefined;
     try {
       json = JSON.stringify(outcome.result === undefined ? null : outcome.result) as
-        | string
-        | undefined;
+        string | undefined;
     } catch (err) {
       outcome = { ok: false as const, error: err };
     }

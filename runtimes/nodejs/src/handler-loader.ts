@@ -44,7 +44,8 @@ function resolveModuleFile(
   name: HandlerName,
 ): { file: string; kind: ModuleKind } | undefined {
   const base = path.resolve(taskRoot, name.dir, name.module);
-  if (existsSync(`${base}.js`)) return { file: `${base}.js`, kind: packageType(path.dirname(base)) };
+  if (existsSync(`${base}.js`))
+    return { file: `${base}.js`, kind: packageType(path.dirname(base)) };
   if (existsSync(`${base}.mjs`)) return { file: `${base}.mjs`, kind: 'esm' };
   if (existsSync(`${base}.cjs`)) return { file: `${base}.cjs`, kind: 'cjs' };
   // Last resort, like Lambda: Node's own resolution (a directory with index.js, a package).
@@ -53,7 +54,11 @@ function resolveModuleFile(
     const file = require.resolve(path.join(name.dir, name.module).replace(/^\/+/, ''), {
       paths: [path.resolve(taskRoot, name.dir), taskRoot],
     });
-    const kind = file.endsWith('.mjs') ? 'esm' : file.endsWith('.cjs') ? 'cjs' : packageType(path.dirname(file));
+    const kind = file.endsWith('.mjs')
+      ? 'esm'
+      : file.endsWith('.cjs')
+        ? 'cjs'
+        : packageType(path.dirname(file));
     return { file, kind };
   } catch {
     return undefined;

@@ -3,8 +3,7 @@ import { createContext, type FunctionInfo } from './context.js';
 import type { Handler } from './handler-loader.js';
 
 export type HandlerOutcome =
-  | { readonly ok: true; readonly result: unknown }
-  | { readonly ok: false; readonly error: unknown };
+  { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: unknown };
 
 /**
  * Runs a callback when the event loop has nothing left to do. The bootstrap owns the single

@@ -87,7 +87,11 @@ function readBody(res: http.IncomingMessage): Promise<string> {
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
     res.on('end', () => {
-      resolve(chunks.length === 1 ? (chunks[0] ?? Buffer.alloc(0)).toString() : Buffer.concat(chunks).toString());
+      resolve(
+        chunks.length === 1
+          ? (chunks[0] ?? Buffer.alloc(0)).toString()
+          : Buffer.concat(chunks).toString(),
+      );
     });
     res.on('error', reject);
   });

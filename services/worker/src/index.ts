@@ -1,0 +1,9 @@
+export { ProcessPool, type ProcessPoolOptions } from './process-pool.js';
+export { ExecutionEnvironment, type ExecutionEnvironmentOptions } from './execution-environment.js';
+export {
+  RuntimeApiServer,
+  type RuntimeApiServerOptions,
+  type RuntimeOutcome,
+} from './runtime-api-server.js';
+export type { Clock, LogSink, RuntimeCommand, WorkerLogger } from './types.js';
+export type { VersionProbe } from './runtime-version-check.js';

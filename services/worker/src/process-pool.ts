@@ -1,0 +1,290 @@
+import {
+  InvalidRuntimeException,
+  LaminaError,
+  ResourceNotReadyException,
+  ServiceException,
+  type EnvironmentPool,
+  type FunctionVersionConfig,
+  type Invocation,
+  type InvocationResult,
+} from '@lamina/core';
+import { EnvironmentLostError } from './environment-lost-error.js';
+import { ExecutionEnvironment } from './execution-environment.js';
+import { checkNodeMajor, execVersionProbe, type VersionProbe } from './runtime-version-check.js';
+import {
+  systemClock,
+  type Clock,
+  type LogSink,
+  type RuntimeCommand,
+  type WorkerLogger,
+} from './types.js';
+
+export interface ProcessPoolOptions {
+  readonly logger: WorkerLogger;
+  /** Runtime id → command, e.g. `{ 'nodejs22.x': { command: [nodeBin, bootstrapPath] } }`. */
+  readonly runtimes: Readonly<Record<string, RuntimeCommand>>;
+  /** Every line of every function's log. */
+  readonly onLog?: LogSink;
+  /** Idle environments are stopped after this long unused; default 10 minutes. */
+  readonly idleTtlMs?: number;
+  readonly clock?: Clock;
+  /** Parent directory of the environments' private /tmp dirs; default the OS temp dir. */
+  readonly tmpRoot?: string;
+  /** Host variables passed to every runtime (PATH, LANG, AWS credentials …). */
+  readonly baseEnv?: Readonly<Record<string, string>>;
+  /** Init phase limit per environment; default 10 s. */
+  readonly initTimeoutMs?: number;
+  readonly memoryCheckIntervalMs?: number;
+  /** How a runtime binary's version is read; default runs `<binary> --version`. */
+  readonly versionProbe?: VersionProbe;
+}
+
+interface IdleEntry {
+  readonly env: ExecutionEnvironment;
+  readonly since: number;
+}
+
+const DEFAULT_IDLE_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * Local-mode execution environments: each is a child runtime process with its own Runtime API
+ * server in this process. Environments are kept per function name + version + code (and config),
+ * reused while idle, replaced when broken, stopped after the idle TTL.
+ */
+export class ProcessPool implements EnvironmentPool {
+  private readonly opts: ProcessPoolOptions;
+  private readonly clock: Clock;
+  private readonly idleTtlMs: number;
+  private readonly idle = new Map<string, IdleEntry[]>();
+  private readonly all = new Set<ExecutionEnvironment>();
+  /** Environments to stop instead of reuse when their invocation ends (evicted while busy). */
+  private readonly retired = new WeakSet<ExecutionEnvironment>();
+  /** Environments running (or starting for) an invocation. */
+  private readonly inUse = new Set<ExecutionEnvironment>();
+  private readonly busyCounts = new Map<string, number>();
+  private readonly keys = new WeakMap<FunctionVersionConfig, string>();
+  private readonly versionChecks = new Map<string, Promise<string | undefined>>();
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly exitHook = (): void => {
+    for (const env of this.all) env.killNow();
+  };
+  private exitHookInstalled = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: ProcessPoolOptions) {
+    this.opts = options;
+    this.clock = options.clock ?? systemClock;
+    this.idleTtlMs = options.idleTtlMs ?? DEFAULT_IDLE_TTL_MS;
+    this.sweeper = setInterval(
+      () => {
+        this.sweep();
+      },
+      Math.max(10, Math.min(this.idleTtlMs / 2, 30_000)),
+    );
+    this.sweeper.unref();
+  }
+
+  async invoke(fn: FunctionVersionConfig, invocation: Invocation): Promise<InvocationResult> {
+    if (this.closing !== undefined) throw new ServiceException('The environment pool is closed.');
+    const key = this.keyOf(fn);
+    this.busyCounts.set(fn.name, (this.busyCounts.get(fn.name) ?? 0) + 1);
+    try {
+      try {
+        return await this.invokeOn(
+          this.takeIdle(key) ?? (await this.startEnvironment(fn)),
+          key,
+          invocation,
+        );
+      } catch (err) {
+        if (!(err instanceof EnvironmentLostError)) throw err;
+        // The runtime died between invocations and never saw this one: run it on a new one.
+        this.opts.logger.info(
+          { fn: fn.name },
+          'idle runtime exited; retrying on a new environment',
+        );
+        return await this.invokeOn(await this.startEnvironment(fn), key, invocation);
+      }
+    } finally {
+      const n = (this.busyCounts.get(fn.name) ?? 1) - 1;
+      if (n === 0) this.busyCounts.delete(fn.name);
+      else this.busyCounts.set(fn.name, n);
+    }
+  }
+
+  private async invokeOn(
+    env: ExecutionEnvironment,
+    key: string,
+    invocation: Invocation,
+  ): Promise<InvocationResult> {
+    this.inUse.add(env);
+    try {
+      return await env.invoke(invocation);
+    } finally {
+      this.release(key, env);
+    }
+  }
+
+  async evict(functionName: string): Promise<void> {
+    const stops: Promise<void>[] = [];
+    for (const env of this.all) {
+      if (env.fn.name !== functionName) continue;
+      if (env.reusable) stops.push(this.discard(env));
+      else this.retired.add(env);
+    }
+    for (const [key, list] of this.idle) {
+      if (list[0]?.env.fn.name === functionName) this.idle.delete(key);
+    }
+    await Promise.all(stops);
+  }
+
+  busy(): ReadonlyMap<string, number> {
+    return this.busyCounts;
+  }
+
+  /** Stops every environment (killing busy ones). Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.sweeper);
+      this.idle.clear();
+      await Promise.all([...this.all].map((env) => this.discard(env)));
+      if (this.exitHookInstalled) process.off('exit', this.exitHook);
+    })();
+    return this.closing;
+  }
+
+  /** Number of live environments (idle and busy), for tests and metrics. */
+  get size(): number {
+    return this.all.size;
+  }
+
+  private keyOf(fn: FunctionVersionConfig): string {
+    let key = this.keys.get(fn);
+    if (key === undefined) {
+      // Name, version and code, plus the config an environment is started with, so a changed
+      // $LATEST never reuses an environment started from the old config.
+      key = [
+        fn.name,
+        fn.version,
+        fn.codeSha256,
+        fn.runtime,
+        fn.handler,
+        fn.memorySize,
+        fn.codeDir,
+        JSON.stringify(fn.environment),
+      ].join('\0');
+      this.keys.set(fn, key);
+    }
+    return key;
+  }
+
+  private takeIdle(key: string): ExecutionEnvironment | undefined {
+    const list = this.idle.get(key);
+    if (list === undefined) return undefined;
+    let entry = list.pop();
+    while (entry !== undefined && !entry.env.reusable) entry = list.pop();
+    if (list.length === 0) this.idle.delete(key);
+    return entry?.env;
+  }
+
+  private release(key: string, env: ExecutionEnvironment): void {
+    this.inUse.delete(env);
+    if (!env.reusable || this.retired.has(env) || this.closing !== undefined) {
+      void this.discard(env);
+      return;
+    }
+    const entry = { env, since: this.clock.now() };
+    const list = this.idle.get(key);
+    if (list === undefined) this.idle.set(key, [entry]);
+    else list.push(entry);
+  }
+
+  private async startEnvironment(fn: FunctionVersionConfig): Promise<ExecutionEnvironment> {
+    const runtime = this.opts.runtimes[fn.runtime];
+    const executable = runtime?.command[0];
+    if (runtime === undefined || executable === undefined) {
+      const known = Object.keys(this.opts.runtimes).join(', ');
+      throw new InvalidRuntimeException(
+        `The runtime ${fn.runtime} is not available on this Lamina installation (available: ${known}).`,
+      );
+    }
+    const env = new ExecutionEnvironment({
+      fn,
+      command: runtime.command,
+      logger: this.opts.logger,
+      ...(this.opts.onLog !== undefined ? { onLog: this.opts.onLog } : {}),
+      clock: this.clock,
+      ...(this.opts.tmpRoot !== undefined ? { tmpRoot: this.opts.tmpRoot } : {}),
+      ...(this.opts.baseEnv !== undefined ? { baseEnv: this.opts.baseEnv } : {}),
+      ...(this.opts.initTimeoutMs !== undefined ? { initTimeoutMs: this.opts.initTimeoutMs } : {}),
+      ...(this.opts.memoryCheckIntervalMs !== undefined
+        ? { memoryCheckIntervalMs: this.opts.memoryCheckIntervalMs }
+        : {}),
+      // Died while idle: drop it now. Died in use: the invocation reports it, release drops it.
+      onExit: (gone) => {
+        if (!this.inUse.has(gone)) void this.discard(gone);
+      },
+    });
+    this.all.add(env);
+    this.inUse.add(env);
+    this.installExitHook();
+    try {
+      const [warning] = await Promise.all([this.checkRuntime(fn.runtime, executable), env.start()]);
+      if (warning !== undefined) this.opts.onLog?.(fn.name, warning, env.logStreamName);
+    } catch (err) {
+      this.inUse.delete(env);
+      await this.discard(env);
+      if (err instanceof LaminaError) throw err;
+      throw new ResourceNotReadyException(
+        `Could not start an execution environment for ${fn.name}: ${String(err)}`,
+        { cause: err },
+      );
+    }
+    this.opts.logger.debug(
+      { fn: fn.name, version: fn.version, pid: env.pid },
+      'environment started',
+    );
+    return env;
+  }
+
+  private checkRuntime(runtimeId: string, executable: string): Promise<string | undefined> {
+    let check = this.versionChecks.get(runtimeId);
+    if (check === undefined) {
+      check = checkNodeMajor(
+        runtimeId,
+        executable,
+        this.opts.versionProbe ?? execVersionProbe,
+      ).then((warning) => {
+        if (warning !== undefined)
+          this.opts.logger.warn({ runtime: runtimeId, executable }, warning);
+        return warning;
+      });
+      this.versionChecks.set(runtimeId, check);
+    }
+    return check;
+  }
+
+  private sweep(): void {
+    const cutoff = this.clock.now() - this.idleTtlMs;
+    for (const [key, list] of this.idle) {
+      // Oldest first: entries are pushed in release order.
+      while (list[0] !== undefined && (list[0].since <= cutoff || !list[0].env.reusable)) {
+        const entry = list.shift();
+        if (entry !== undefined) void this.discard(entry.env);
+      }
+      if (list.length === 0) this.idle.delete(key);
+    }
+  }
+
+  private discard(env: ExecutionEnvironment): Promise<void> {
+    this.all.delete(env);
+    return env.stop().catch((err: unknown) => {
+      this.opts.logger.error({ err, fn: env.fn.name }, 'failed to stop an execution environment');
+    });
+  }
+
+  private installExitHook(): void {
+    if (this.exitHookInstalled) return;
+    this.exitHookInstalled = true;
+    process.on('exit', this.exitHook);
+  }
+}

@@ -1,0 +1,299 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LIMITS, type Invocation } from '@lamina/core';
+
+/** How the runtime answered one invocation. */
+export type RuntimeOutcome =
+  | {
+      readonly kind: 'response';
+      readonly payload: Buffer;
+      readonly contentType: string | undefined;
+    }
+  | { readonly kind: 'error'; readonly payload: Buffer; readonly errorType: string | undefined }
+  /** The response exceeded the limit; `size` is its length in bytes. */
+  | { readonly kind: 'too-large'; readonly size: number };
+
+export type OutcomeCallback = (outcome: RuntimeOutcome) => void;
+
+/** What the server tells its environment outside of an invocation. */
+export interface RuntimeApiEvents {
+  /** The runtime called `/next` for the first time: init is over. */
+  onInitDone(): void;
+  /** The runtime POSTed `/init/error` (it exits next). */
+  onInitError(errorType: string | undefined, body: Buffer): void;
+}
+
+export interface RuntimeApiServerOptions {
+  readonly events: RuntimeApiEvents;
+  /** Defaults to Lambda's 6,291,556 bytes. */
+  readonly maxResponseBytes?: number;
+}
+
+interface Slot {
+  readonly invocation: Invocation;
+  readonly deadlineMs: number;
+  readonly traceId: string;
+  readonly onSent: () => void;
+  readonly done: OutcomeCallback;
+}
+
+const PREFIX = '/2018-06-01/runtime/';
+const INVOCATION = 'invocation/';
+const json = (o: object): Buffer => Buffer.from(JSON.stringify(o));
+const ACCEPTED = json({ status: 'OK' });
+const INVALID_ID = json({ errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
+const INVALID_STATE = json({
+  errorMessage: 'State transition is not allowed',
+  errorType: 'InvalidStateTransition',
+});
+const NOT_FOUND = json({ errorMessage: 'Not found', errorType: 'NotFound' });
+const METHOD_NOT_ALLOWED = json({
+  errorMessage: 'Method not allowed',
+  errorType: 'MethodNotAllowed',
+});
+
+/**
+ * The Lambda Runtime API (reference §6) for one execution environment, on 127.0.0.1 and an
+ * ephemeral port. It holds at most one invocation: `dispatch` hands it to the runtime's parked
+ * `/next` (or to the next one that arrives); `/response` or `/error` completes it.
+ */
+export class RuntimeApiServer {
+  private readonly server: http.Server;
+  private readonly events: RuntimeApiEvents;
+  private readonly maxBytes: number;
+  private readonly tooLarge: Buffer;
+  private initState: 'initializing' | 'initialized' | 'failed' = 'initializing';
+  /** The runtime's long-polling `/next`, waiting for work. */
+  private parked: http.ServerResponse | undefined;
+  /** Dispatched but not yet sent to the runtime. */
+  private pending: Slot | undefined;
+  /** Sent to the runtime, waiting for its answer. */
+  private current: Slot | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: RuntimeApiServerOptions) {
+    this.events = options.events;
+    this.maxBytes = options.maxResponseBytes ?? LIMITS.syncResponseMaxBytes;
+    this.tooLarge = json({
+      errorType: 'RequestEntityTooLarge',
+      errorMessage: `Exceeded maximum allowed payload size (${this.maxBytes} bytes).`,
+    });
+    this.server = http.createServer({ noDelay: true, requestTimeout: 0 }, (req, res) => {
+      this.route(req, res);
+    });
+    // The runtime is the only client: keep its connection for as long as it lives.
+    this.server.keepAliveTimeout = 0;
+  }
+
+  /** Starts listening; resolves to `127.0.0.1:<port>` (the value of AWS_LAMBDA_RUNTIME_API). */
+  listen(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        const { port } = this.server.address() as AddressInfo;
+        resolve(`127.0.0.1:${port}`);
+      });
+    });
+  }
+
+  /**
+   * Hands an invocation to the runtime: `onSent` is called when the runtime receives it (now, or
+   * at its next `/next`), `done` once, when the runtime answers.
+   */
+  dispatch(
+    invocation: Invocation,
+    deadlineMs: number,
+    traceId: string,
+    onSent: () => void,
+    done: OutcomeCallback,
+  ): void {
+    if (this.pending !== undefined || this.current !== undefined) {
+      throw new Error('RuntimeApiServer: an invocation is already in flight');
+    }
+    this.pending = { invocation, deadlineMs, traceId, onSent, done };
+    if (this.parked !== undefined) this.send();
+  }
+
+  /** True while a dispatched invocation waits for the runtime to fetch it. */
+  get waitingForRuntime(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Forgets the invocation in flight (timed out, runtime gone); a late answer gets 400. */
+  cancel(): void {
+    this.pending = undefined;
+    this.current = undefined;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise((resolve) => {
+      this.cancel();
+      this.parked = undefined;
+      this.server.close(() => {
+        resolve();
+      });
+      this.server.closeAllConnections();
+    });
+    return this.closing;
+  }
+
+  private send(): void {
+    const res = this.parked;
+    const slot = this.pending;
+    if (res === undefined || slot === undefined) return;
+    this.parked = undefined;
+    this.pending = undefined;
+    this.current = slot;
+    const inv = slot.invocation;
+    const headers: string[] = [
+      'Content-Type',
+      'application/json',
+      'Content-Length',
+      String(inv.payload.length),
+      'Lambda-Runtime-Aws-Request-Id',
+      inv.requestId,
+      'Lambda-Runtime-Deadline-Ms',
+      String(slot.deadlineMs),
+      'Lambda-Runtime-Invoked-Function-Arn',
+      inv.invokedFunctionArn,
+      'Lambda-Runtime-Trace-Id',
+      slot.traceId,
+    ];
+    if (inv.clientContext !== undefined && inv.clientContext !== '') {
+      headers.push('Lambda-Runtime-Client-Context', inv.clientContext);
+    }
+    if (inv.cognitoIdentity !== undefined && inv.cognitoIdentity !== '') {
+      headers.push('Lambda-Runtime-Cognito-Identity', inv.cognitoIdentity);
+    }
+    slot.onSent();
+    res.writeHead(200, headers);
+    res.end(inv.payload);
+  }
+
+  private route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = req.url ?? '';
+    const path = url.startsWith(PREFIX) ? url.slice(PREFIX.length) : '';
+    if (path === 'invocation/next') {
+      if (req.method === 'GET') this.next(res);
+      else reply(res, 405, METHOD_NOT_ALLOWED);
+    } else if (path === 'init/error') {
+      if (req.method === 'POST') this.initError(req, res);
+      else reply(res, 405, METHOD_NOT_ALLOWED);
+    } else if (path.startsWith(INVOCATION)) {
+      const slash = path.indexOf('/', INVOCATION.length);
+      const action = slash < 0 ? '' : path.slice(slash + 1);
+      if (action !== 'response' && action !== 'error') reply(res, 404, NOT_FOUND);
+      else if (req.method !== 'POST') reply(res, 405, METHOD_NOT_ALLOWED);
+      else this.answer(req, res, path.slice(INVOCATION.length, slash), action === 'error');
+    } else {
+      reply(res, 404, NOT_FOUND);
+    }
+  }
+
+  private next(res: http.ServerResponse): void {
+    // A second concurrent /next, or /next while an invocation awaits its answer, breaks the
+    // one-invocation-at-a-time protocol; after /init/error the runtime must exit.
+    if (this.initState === 'failed' || this.current !== undefined || this.parked !== undefined) {
+      reply(res, 403, INVALID_STATE);
+      return;
+    }
+    this.parked = res;
+    if (this.initState === 'initializing') {
+      this.initState = 'initialized';
+      this.events.onInitDone();
+    }
+    if (this.pending !== undefined) this.send();
+  }
+
+  private answer(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    requestId: string,
+    isError: boolean,
+  ): void {
+    const slot = this.current;
+    if (slot?.invocation.requestId !== requestId) {
+      reply(res, 400, INVALID_ID);
+      return;
+    }
+    readBody(req, this.maxBytes, (body, size) => {
+      if (this.current !== slot) {
+        // Timed out or cancelled while the body was arriving.
+        reply(res, 400, INVALID_ID);
+        return;
+      }
+      this.current = undefined;
+      if (body === undefined) {
+        reply(res, 413, this.tooLarge);
+        slot.done({ kind: 'too-large', size });
+        return;
+      }
+      reply(res, 202, ACCEPTED);
+      if (isError) {
+        slot.done({
+          kind: 'error',
+          payload: body,
+          errorType: header(req, 'lambda-runtime-function-error-type'),
+        });
+      } else {
+        slot.done({ kind: 'response', payload: body, contentType: req.headers['content-type'] });
+      }
+    });
+  }
+
+  private initError(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.initState !== 'initializing') {
+      reply(res, 403, INVALID_STATE);
+      return;
+    }
+    this.initState = 'failed';
+    readBody(req, this.maxBytes, (body) => {
+      reply(res, 202, ACCEPTED);
+      this.events.onInitError(
+        header(req, 'lambda-runtime-function-error-type'),
+        body ?? Buffer.alloc(0),
+      );
+    });
+  }
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function reply(res: http.ServerResponse, status: number, body: Buffer): void {
+  res.writeHead(status, [
+    'Content-Type',
+    'application/json',
+    'Content-Length',
+    String(body.length),
+  ]);
+  res.end(body);
+}
+
+/** Reads a request body up to `limit` bytes; over it, `body` is undefined and `size` the total. */
+function readBody(
+  req: http.IncomingMessage,
+  limit: number,
+  done: (body: Buffer | undefined, size: number) => void,
+): void {
+  const declared = Number(req.headers['content-length'] ?? -1);
+  if (declared > limit) {
+    // Known to be too large: answer now, let the server discard the rest.
+    done(undefined, declared);
+    return;
+  }
+  let chunks: Buffer[] | undefined = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) chunks = undefined;
+    else chunks?.push(chunk);
+  });
+  req.on('end', () => {
+    if (chunks === undefined) done(undefined, size);
+    else done(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size), size);
+  });
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import type { FunctionVersionConfig } from '@lamina/core';
+
+export interface RuntimeEnvInput {
+  readonly fn: FunctionVersionConfig;
+  /** `127.0.0.1:<port>` of the environment's Runtime API. */
+  readonly runtimeApi: string;
+  readonly logStreamName: string;
+  readonly tmpDir: string;
+  /** Host variables the platform passes on (PATH, LANG, credentials …); the function's own win. */
+  readonly baseEnv: Readonly<Record<string, string>>;
+  /** LAMBDA_RUNTIME_DIR: where the runtime's code lives. */
+  readonly runtimeDir: string;
+}
+
+const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+/** `2019/06/07/[$LATEST]e6f4a0c4…`, dated in UTC. */
+export function logStreamName(version: string, nowMs: number): string {
+  const d = new Date(nowMs);
+  const mm = String(d.getUTCMonth() + 1).padStart(2, '0');
+  const dd = String(d.getUTCDate()).padStart(2, '0');
+  return `${d.getUTCFullYear()}/${mm}/${dd}/[${version}]${randomBytes(16).toString('hex')}`;
+}
+
+/** The runtime's environment (reference §6): unreserved defaults, the function's, then reserved. */
+export function runtimeEnv(input: RuntimeEnvInput): Record<string, string> {
+  const { fn } = input;
+  return {
+    PATH: DEFAULT_PATH,
+    LANG: 'en_US.UTF-8',
+    ...input.baseEnv,
+    TMPDIR: input.tmpDir,
+    ...fn.environment,
+    AWS_LAMBDA_FUNCTION_NAME: fn.name,
+    AWS_LAMBDA_FUNCTION_VERSION: fn.version,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: input.logStreamName,
+    AWS_LAMBDA_RUNTIME_API: input.runtimeApi,
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_REGION: fn.region,
+    AWS_DEFAULT_REGION: fn.region,
+    // Custom runtimes (`provided*`) run without AWS_EXECUTION_ENV.
+    ...(fn.runtime.startsWith('provided') ? {} : { AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}` }),
+    _HANDLER: fn.handler,
+    LAMBDA_TASK_ROOT: fn.codeDir,
+    LAMBDA_RUNTIME_DIR: input.runtimeDir,
+    TZ: 'UTC',
+  };
+}
+
+/** An X-Ray style trace header for invocations that arrive without one. */
+export function newTraceId(nowMs: number): string {
+  const r = randomBytes(20).toString('hex');
+  const epoch = Math.floor(nowMs / 1000).toString(16);
+  return `Root=1-${epoch}-${r.slice(0, 24)};Parent=${r.slice(24, 40)};Sampled=0`;
+}

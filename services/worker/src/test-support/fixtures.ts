@@ -1,0 +1,66 @@
+/** Test helpers: the built Node.js runtime, handler fixtures and function configs. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FunctionVersionConfig, Invocation } from '@lamina/core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '../../../..');
+const runtimeDir = path.join(repoRoot, 'runtimes/nodejs');
+
+export const fixturesDir = path.resolve(here, '../../fixtures');
+export const basicDir = path.join(fixturesDir, 'basic');
+export const bootstrapPath = path.join(runtimeDir, 'dist/bootstrap.js');
+export const nodeCommand: readonly string[] = [process.execPath, bootstrapPath];
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds runtimes/nodejs when its dist is missing or older than its sources. */
+export function ensureRuntimeBuilt(): void {
+  const src = path.join(runtimeDir, 'src');
+  if (existsSync(bootstrapPath) && statSync(bootstrapPath).mtimeMs >= newestMtime(src)) return;
+  const tsc = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', path.join(runtimeDir, 'tsconfig.build.json')], {
+    stdio: 'inherit',
+  });
+}
+
+export function makeFn(overrides: Partial<FunctionVersionConfig> = {}): FunctionVersionConfig {
+  const name = overrides.name ?? `fn-${randomUUID().slice(0, 8)}`;
+  return {
+    name,
+    version: '$LATEST',
+    runtime: 'nodejs22.x',
+    handler: 'echo.handler',
+    memorySize: 256,
+    timeout: 3,
+    ephemeralStorage: 512,
+    environment: {},
+    codeDir: basicDir,
+    codeSha256: 'sha',
+    functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+    region: 'us-east-1',
+    ...overrides,
+  };
+}
+
+export function makeInvocation(payload: unknown, overrides: Partial<Invocation> = {}): Invocation {
+  return {
+    requestId: randomUUID(),
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:fn',
+    payload: Buffer.from(JSON.stringify(payload)),
+    tailLog: false,
+    ...overrides,
+  };
+}
+
+export const parse = (b: Buffer): unknown => JSON.parse(b.toString());

@@ -1,0 +1,26 @@
+/** Narrow interfaces the worker depends on; pino's Logger satisfies WorkerLogger. */
+
+export interface WorkerLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/**
+ * Receives each line of a function's log (no trailing newline): the runtime's stdout and stderr,
+ * and the platform's START / END / REPORT lines.
+ */
+export type LogSink = (functionName: string, line: string, logStreamName: string) => void;
+
+/** Wall-clock time in epoch milliseconds (deadlines, idle TTL, log stream dates). */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** How to start the runtime process of one runtime id, e.g. `[node, bootstrapPath]`. */
+export interface RuntimeCommand {
+  readonly command: readonly string[];
+}
