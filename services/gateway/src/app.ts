@@ -1,0 +1,43 @@
+import express, { type Express } from 'express';
+
+import { type AppDeps, systemClock } from './deps.js';
+import { errorMiddleware, unknownOperation } from './errors.js';
+import { FunctionEntries } from './function-entries.js';
+import { requestContextMiddleware } from './request-context.js';
+import { accountRoutes } from './routes/account.js';
+import { codeRoutes } from './routes/code.js';
+import { concurrencyRoutes } from './routes/concurrency.js';
+import { functionRoutes } from './routes/functions.js';
+import { healthRoutes } from './routes/health.js';
+import { invokeRoutes } from './routes/invoke.js';
+
+/**
+ * The gateway's HTTP API (Lambda's paths and shapes) as an express app that does not listen:
+ * `main` listens, tests use supertest.
+ */
+export function createApp(deps: AppDeps): Express {
+  const clock = deps.clock ?? systemClock;
+  const ready = deps.ready ?? (() => true);
+  const entries = new FunctionEntries({
+    functions: deps.functions,
+    arnContext: deps.config,
+    metrics: deps.metrics,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+
+  app.use(requestContextMiddleware(deps.logger));
+  // Invoke first: it is the hot path and the most frequent request.
+  app.use(invokeRoutes({ ...deps, entries }));
+  app.use(functionRoutes({ ...deps, clock }));
+  app.use(concurrencyRoutes(deps));
+  app.use(accountRoutes(deps));
+  app.use(codeRoutes(deps));
+  app.use(healthRoutes({ registry: deps.registry, ready }));
+  app.use(unknownOperation(deps.logger));
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

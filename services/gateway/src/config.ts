@@ -1,0 +1,107 @@
+import { resolve } from 'node:path';
+
+import { LIMITS } from '@lamina/core';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Unset and empty variables both mean "use the default". */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema);
+
+const int = (min: number, max?: number) => {
+  const base = z.coerce.number().int().min(min);
+  return max === undefined ? base : base.max(max);
+};
+
+const schema = z.object({
+  LAMINA_PORT: optional(int(0, 65_535).default(9000)),
+  LAMINA_HOST: optional(z.string().default('127.0.0.1')),
+  REDIS_URL: optional(
+    z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
+      .optional(),
+  ),
+  LAMINA_REGION: optional(
+    z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must look like us-east-1')
+      .default('us-east-1'),
+  ),
+  LAMINA_ACCOUNT_ID: optional(
+    z
+      .string()
+      .regex(/^\d{12}$/, 'must be 12 digits')
+      .default('000000000000'),
+  ),
+  LAMINA_ACCOUNT_CONCURRENCY: optional(int(1).default(LIMITS.defaultAccountConcurrency)),
+  LAMINA_MIN_UNRESERVED_CONCURRENCY: optional(int(0).default(LIMITS.minimumUnreservedConcurrency)),
+  LAMINA_STATE_DIR: optional(z.string().default('.lamina')),
+  LAMINA_FUNCTIONS_DIR: optional(z.string().default('functions')),
+  LAMINA_LOG_LEVEL: optional(z.enum(LOG_LEVELS).default('info')),
+  /** Added to a function's timeout for the lifetime of its admission lease. */
+  LAMINA_LEASE_GRACE_MS: optional(int(0).default(15_000)),
+  /** SIGTERM: how long readiness fails before the server closes. */
+  LAMINA_DRAIN_DELAY_MS: optional(int(0).default(0)),
+  LAMINA_SHUTDOWN_TIMEOUT_MS: optional(int(0).default(25_000)),
+});
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface GatewayConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Absent: local mode starts a private redis-server. */
+  readonly redisUrl: string | undefined;
+  readonly region: string;
+  readonly accountId: string;
+  readonly accountConcurrency: number;
+  /** Never above accountConcurrency. */
+  readonly minUnreservedConcurrency: number;
+  /** Absolute. */
+  readonly stateDir: string;
+  /** Absolute. */
+  readonly functionsDir: string;
+  readonly logLevel: LogLevel;
+  readonly leaseGraceMs: number;
+  readonly drainDelayMs: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Thrown by loadConfig; the message lists every problem, one per line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: readonly string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+  }
+}
+
+/** Reads the gateway's configuration from an environment (a value, not process.env itself). */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): GatewayConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.LAMINA_PORT,
+    host: e.LAMINA_HOST,
+    redisUrl: e.REDIS_URL,
+    region: e.LAMINA_REGION,
+    accountId: e.LAMINA_ACCOUNT_ID,
+    accountConcurrency: e.LAMINA_ACCOUNT_CONCURRENCY,
+    minUnreservedConcurrency: Math.min(
+      e.LAMINA_MIN_UNRESERVED_CONCURRENCY,
+      e.LAMINA_ACCOUNT_CONCURRENCY,
+    ),
+    stateDir: resolve(e.LAMINA_STATE_DIR),
+    functionsDir: resolve(e.LAMINA_FUNCTIONS_DIR),
+    logLevel: e.LAMINA_LOG_LEVEL,
+    leaseGraceMs: e.LAMINA_LEASE_GRACE_MS,
+    drainDelayMs: e.LAMINA_DRAIN_DELAY_MS,
+    shutdownTimeoutMs: e.LAMINA_SHUTDOWN_TIMEOUT_MS,
+  });
+}

@@ -1,0 +1,35 @@
+import type { CodeStore, EnvironmentPool, FunctionStore } from '@lamina/core';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+
+import type { Admission } from './admission.js';
+import type { GatewayConfig } from './config.js';
+import type { GatewayMetrics } from './metrics.js';
+
+/** Epoch milliseconds; injectable so tests control timestamps. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Everything `createApp` needs, as narrow interfaces; `main` builds the real ones. */
+export interface AppDeps {
+  readonly config: Pick<
+    GatewayConfig,
+    'region' | 'accountId' | 'accountConcurrency' | 'minUnreservedConcurrency'
+  >;
+  readonly functions: FunctionStore;
+  readonly code: Pick<CodeStore, 'putZip' | 'readZip'>;
+  readonly pool: Pick<EnvironmentPool, 'invoke' | 'evict'>;
+  readonly admission: Admission;
+  readonly metrics: GatewayMetrics;
+  /** The process' registry, served on GET /metrics. */
+  readonly registry: Pick<Registry, 'metrics' | 'contentType'>;
+  readonly logger: Logger;
+  /** Runtime identifiers this installation can run (CreateFunction validation). */
+  readonly runtimes: readonly string[];
+  readonly clock?: Clock;
+  /** False while draining: GET /healthz answers 503. Default: always ready. */
+  readonly ready?: () => boolean;
+}

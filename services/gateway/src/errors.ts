@@ -1,0 +1,94 @@
+import { LaminaError } from '@lamina/core';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+import { unparsable } from './body.js';
+import { requestContext } from './request-context.js';
+
+/** The fields of an http-errors error (what body-parser and express raise). */
+interface HttpError {
+  status?: unknown;
+  type?: unknown;
+  limit?: unknown;
+}
+
+function fromHttpError(err: Error): LaminaError | undefined {
+  const http = err as HttpError;
+  switch (http.type) {
+    case 'entity.too.large':
+      return new LaminaError(
+        'RequestEntityTooLargeException',
+        typeof http.limit === 'number'
+          ? `Request must be smaller than ${http.limit + 1} bytes`
+          : 'Request is too large',
+        { cause: err },
+      );
+    case 'entity.parse.failed':
+      return unparsable(err);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new LaminaError('UnsupportedMediaTypeException', err.message, { cause: err });
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new LaminaError('InvalidRequestContentException', err.message, { cause: err });
+    default:
+      return undefined;
+  }
+}
+
+/** Anything thrown, as the Lambda error the client should see. */
+export function toLambdaError(err: unknown): LaminaError {
+  if (err instanceof LaminaError) return err;
+  if (err instanceof Error) {
+    const mapped = fromHttpError(err);
+    if (mapped !== undefined) return mapped;
+  }
+  return LaminaError.from(err);
+}
+
+/**
+ * The one error middleware: Lambda's error shape (X-Amzn-ErrorType, x-amzn-RequestId, the
+ * error's extra headers such as Retry-After, body `{Type, message}`). Unknown throws become
+ * ServiceException and are logged; the client never sees their message.
+ */
+export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, next) => {
+    const error = toLambdaError(err);
+    const ctx = requestContext(res, logger);
+    if (error.status >= 500) ctx.log.error({ err }, 'request failed');
+    else ctx.log.debug({ error: error.name, message: error.message }, 'request refused');
+    if (res.headersSent) {
+      // Too late for an error answer: express' final handler closes the connection.
+      next(err);
+      return;
+    }
+    const body = JSON.stringify(error.toBody());
+    res.writeHead(error.status, {
+      ...error.headers,
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+      'X-Amzn-ErrorType': error.name,
+      'x-amzn-RequestId': ctx.requestId,
+    });
+    res.end(body);
+  };
+}
+
+/** Paths and methods the API does not have, answered like AWS (404 UnknownOperationException). */
+export function unknownOperation(logger: Logger): RequestHandler {
+  return (req, res) => {
+    const ctx = requestContext(res, logger);
+    const body = JSON.stringify({
+      Type: 'User',
+      message: `Unknown operation ${req.method} ${req.path}`,
+    });
+    res.writeHead(404, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+      'X-Amzn-ErrorType': 'UnknownOperationException',
+      'x-amzn-RequestId': ctx.requestId,
+    });
+    res.end(body);
+  };
+}

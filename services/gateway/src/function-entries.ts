@@ -1,0 +1,115 @@
+import {
+  type ArnContext,
+  functionArn,
+  type FunctionRecord,
+  type FunctionStore,
+  type FunctionVersionConfig,
+  LATEST,
+} from '@lamina/core';
+import type { Counter, Gauge, Histogram } from 'prom-client';
+
+import type { GatewayMetrics } from './metrics.js';
+
+type Label = 'function' | 'version';
+
+/** The metric children of one function version, bound once instead of per request. */
+export interface BoundMetrics {
+  readonly invocations: Counter.Internal;
+  readonly functionErrors: Counter.Internal;
+  readonly throttles: Counter.Internal;
+  readonly duration: Histogram.Internal<Label>;
+  readonly concurrentExecutions: Gauge.Internal<Label>;
+  readonly coldStarts: Counter.Internal;
+  readonly initDuration: Histogram.Internal<Label>;
+}
+
+/** What the invoke path needs of one function, derived once per record change. */
+export interface FunctionEntry {
+  readonly record: FunctionRecord;
+  readonly config: FunctionVersionConfig;
+  /** Unqualified ARN. */
+  readonly arn: string;
+  /** `…:function:name:$LATEST` */
+  readonly latestArn: string;
+  /** Admission lease budget: the function timeout. */
+  readonly timeoutMs: number;
+  readonly metrics: BoundMetrics;
+}
+
+export function bindMetrics(metrics: GatewayMetrics, name: string, version: string): BoundMetrics {
+  return {
+    invocations: metrics.invocations.labels(name, version),
+    functionErrors: metrics.functionErrors.labels(name, version),
+    throttles: metrics.throttles.labels(name, version),
+    duration: metrics.duration.labels(name, version),
+    concurrentExecutions: metrics.concurrentExecutions.labels(name, version),
+    coldStarts: metrics.coldStarts.labels(name, version),
+    initDuration: metrics.initDuration.labels(name, version),
+  };
+}
+
+export interface FunctionEntriesOptions {
+  readonly functions: Pick<FunctionStore, 'get'>;
+  readonly arnContext: ArnContext;
+  readonly metrics: GatewayMetrics;
+}
+
+/**
+ * A cache in front of the function store for the invoke path: the FunctionVersionConfig,
+ * ARNs and metric children of each function, rebuilt only when its record changes (a new
+ * RevisionId or a new record object).
+ */
+export class FunctionEntries {
+  private readonly entries = new Map<string, FunctionEntry>();
+  private readonly options: FunctionEntriesOptions;
+
+  constructor(options: FunctionEntriesOptions) {
+    this.options = options;
+  }
+
+  get(name: string): FunctionEntry | undefined {
+    const record = this.options.functions.get(name);
+    if (record === undefined) {
+      this.entries.delete(name);
+      return undefined;
+    }
+    const cached = this.entries.get(name);
+    if (
+      cached !== undefined &&
+      (cached.record === record || cached.record.revisionId === record.revisionId)
+    ) {
+      return cached;
+    }
+    const entry = this.build(record);
+    this.entries.set(name, entry);
+    return entry;
+  }
+
+  private build(record: FunctionRecord): FunctionEntry {
+    const { arnContext, metrics } = this.options;
+    const s = record.spec;
+    const arn = functionArn(arnContext, s.name);
+    const config: FunctionVersionConfig = Object.freeze({
+      name: s.name,
+      version: LATEST,
+      runtime: s.runtime,
+      handler: s.handler,
+      memorySize: s.memorySize,
+      timeout: s.timeout,
+      ephemeralStorage: s.ephemeralStorage,
+      environment: s.environment,
+      codeDir: record.code.location,
+      codeSha256: record.code.sha256,
+      functionArn: arn,
+      region: arnContext.region,
+    });
+    return {
+      record,
+      config,
+      arn,
+      latestArn: functionArn(arnContext, s.name, LATEST),
+      timeoutMs: s.timeout * 1000,
+      metrics: bindMetrics(metrics, s.name, LATEST),
+    };
+  }
+}

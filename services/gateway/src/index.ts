@@ -1,0 +1,11 @@
+export {
+  type Admission,
+  type Lease,
+  RedisAdmission,
+  type RedisAdmissionOptions,
+} from './admission.js';
+export { createApp } from './app.js';
+export { ConfigError, type GatewayConfig, loadConfig, type LogLevel } from './config.js';
+export { type AppDeps, type Clock, systemClock } from './deps.js';
+export { createMetrics, type GatewayMetrics } from './metrics.js';
+export * from './store/index.js';

@@ -1,0 +1,70 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+const LABELS = ['function', 'version'] as const;
+type Label = (typeof LABELS)[number];
+
+/** Lambda's invocation metrics (reference §10), labelled by function and version. */
+export interface GatewayMetrics {
+  /** Handler runs, function errors included; throttled and rejected calls excluded. */
+  readonly invocations: Counter<Label>;
+  /** Function errors: handler errors, timeouts, crashes. */
+  readonly functionErrors: Counter<Label>;
+  /** 429 answers of admission. */
+  readonly throttles: Counter<Label>;
+  readonly duration: Histogram<Label>;
+  /** Invocations in progress in this gateway process. */
+  readonly concurrentExecutions: Gauge<Label>;
+  readonly coldStarts: Counter<Label>;
+  readonly initDuration: Histogram<Label>;
+}
+
+/** Creates the metrics in the given registry (one per process; never the global one). */
+export function createMetrics(registry: Registry): GatewayMetrics {
+  const registers = [registry];
+  return {
+    invocations: new Counter({
+      name: 'lamina_invocations_total',
+      help: 'Function invocations, including those that ended in a function error.',
+      labelNames: LABELS,
+      registers,
+    }),
+    functionErrors: new Counter({
+      name: 'lamina_function_errors_total',
+      help: 'Invocations that ended in a function error (handler error, timeout, crash).',
+      labelNames: LABELS,
+      registers,
+    }),
+    throttles: new Counter({
+      name: 'lamina_throttles_total',
+      help: 'Invocations refused with 429 TooManyRequestsException.',
+      labelNames: LABELS,
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'lamina_invocation_duration_seconds',
+      help: 'Handler duration as the execution environment measured it.',
+      labelNames: LABELS,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+      registers,
+    }),
+    concurrentExecutions: new Gauge({
+      name: 'lamina_concurrent_executions',
+      help: 'Invocations in progress through this gateway.',
+      labelNames: LABELS,
+      registers,
+    }),
+    coldStarts: new Counter({
+      name: 'lamina_cold_starts_total',
+      help: 'Invocations that had to start a new execution environment.',
+      labelNames: LABELS,
+      registers,
+    }),
+    initDuration: new Histogram({
+      name: 'lamina_init_duration_seconds',
+      help: 'Init phase duration of new execution environments.',
+      labelNames: LABELS,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,202 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+
+import {
+  functionArn,
+  type Invocation,
+  type InvocationResult,
+  INVOKE_HEADERS,
+  LATEST,
+  LIMITS,
+  logTail,
+  parseFunctionRef,
+  TooManyRequestsException,
+  LaminaError,
+} from '@lamina/core';
+import { type Request, type Response, Router } from 'express';
+
+import { readRawBody, unparsable } from '../body.js';
+import type { AppDeps } from '../deps.js';
+import type { FunctionEntries } from '../function-entries.js';
+import { requestContext } from '../request-context.js';
+
+export type InvokeDeps = Pick<AppDeps, 'config' | 'pool' | 'admission' | 'logger'> & {
+  readonly entries: FunctionEntries;
+};
+
+const OPERATION = 'InvokeFunction';
+const EMPTY_PAYLOAD = Buffer.from('{}');
+const CLIENT_CONTEXT_MAX = 3583;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+type SyncInvocationType = 'RequestResponse' | 'DryRun';
+
+function invocationType(value: string | undefined): SyncInvocationType {
+  if (value === undefined || value === '' || value === 'RequestResponse') return 'RequestResponse';
+  if (value === 'DryRun') return 'DryRun';
+  if (value === 'Event') {
+    throw new LaminaError(
+      'InvalidParameterValueException',
+      'Asynchronous invocation (X-Amz-Invocation-Type: Event) is not enabled in this Lamina installation yet.',
+    );
+  }
+  throw new LaminaError(
+    'InvalidParameterValueException',
+    `Value '${value}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`,
+  );
+}
+
+function tailLog(value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'None') return false;
+  if (value === 'Tail') return true;
+  throw new LaminaError(
+    'InvalidParameterValueException',
+    `Value '${value}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]`,
+  );
+}
+
+/** X-Amz-Client-Context: base64 of a JSON object, at most 3583 bytes; returns the JSON text. */
+function clientContext(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value.length > CLIENT_CONTEXT_MAX) {
+    throw new LaminaError(
+      'InvalidRequestContentException',
+      `Client context must be at most ${CLIENT_CONTEXT_MAX} bytes of base64-encoded JSON.`,
+    );
+  }
+  const text = BASE64.test(value) ? Buffer.from(value, 'base64').toString('utf8') : '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new LaminaError(
+      'InvalidRequestContentException',
+      'Client context must be a valid Base64-encoded JSON object.',
+    );
+  }
+  return text;
+}
+
+function header(req: Request, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The Qualifier query parameter, without parsing a query string that is not there. */
+function qualifierParam(req: Request): string | undefined {
+  if (!req.url.includes('?')) return undefined;
+  const q: unknown = req.query['Qualifier'];
+  return typeof q === 'string' ? q : undefined;
+}
+
+function checkJson(payload: Buffer): void {
+  try {
+    JSON.parse(payload.toString('utf8'));
+  } catch (err) {
+    throw unparsable(err);
+  }
+}
+
+function responseTooLarge(result: InvocationResult): InvocationResult {
+  const payload = Buffer.from(
+    JSON.stringify({
+      errorType: 'Function.ResponseSizeTooLarge',
+      errorMessage: `Response payload size (${result.payload.length} bytes) exceeded maximum allowed payload size (${LIMITS.syncResponseMaxBytes} bytes).`,
+    }),
+  );
+  return {
+    ...result,
+    payload,
+    contentType: 'application/json',
+    functionError: 'Unhandled',
+    errorType: 'Function.ResponseSizeTooLarge',
+  };
+}
+
+/**
+ * Invoke (`POST /2015-03-31/functions/:name/invocations`), RequestResponse and DryRun: the
+ * hot path. Checks run synchronously before the body is awaited; the function's config,
+ * ARNs and metric children come from the entry cache; one Redis round trip admits, and the
+ * release is sent without waiting for its reply.
+ */
+export function invokeRoutes(deps: InvokeDeps): Router {
+  const { config, pool, admission, entries, logger } = deps;
+  const router = Router();
+
+  router.post('/2015-03-31/functions/:name/invocations', async (req, res: Response) => {
+    const ctx = requestContext(res, logger);
+    const ref = parseFunctionRef(req.params.name, qualifierParam(req));
+    ctx.functionName = ref.name;
+    const entry = entries.get(ref.name);
+    if (entry === undefined || (ref.qualifier !== undefined && ref.qualifier !== LATEST)) {
+      throw new LaminaError(
+        'ResourceNotFoundException',
+        `Function not found: ${functionArn(config, ref.name, ref.qualifier)}`,
+      );
+    }
+    const type = invocationType(header(req, INVOKE_HEADERS.invocationType));
+    const tail = tailLog(header(req, INVOKE_HEADERS.logType));
+    const context = clientContext(header(req, INVOKE_HEADERS.clientContext));
+
+    const body = await readRawBody(req, LIMITS.syncRequestMaxBytes, OPERATION);
+    const payload = body.length === 0 ? EMPTY_PAYLOAD : body;
+    if (body.length !== 0) checkJson(payload);
+
+    if (type === 'DryRun') {
+      res.writeHead(204, { 'x-amzn-RequestId': ctx.requestId });
+      res.end();
+      return;
+    }
+
+    const m = entry.metrics;
+    let lease;
+    try {
+      lease = await admission.acquire(ref.name, entry.timeoutMs);
+    } catch (err) {
+      if (err instanceof TooManyRequestsException) m.throttles.inc();
+      throw err;
+    }
+
+    const invocation: Invocation = {
+      requestId: ctx.requestId,
+      invokedFunctionArn: ref.qualifier === undefined ? entry.arn : entry.latestArn,
+      payload,
+      tailLog: tail,
+      ...(context === undefined ? {} : { clientContext: context }),
+    };
+    m.concurrentExecutions.inc();
+    let result: InvocationResult;
+    try {
+      result = await pool.invoke(entry.config, invocation);
+    } finally {
+      m.concurrentExecutions.dec();
+      admission.release(lease).catch((err: unknown) => {
+        ctx.log.warn({ err }, 'releasing the admission lease failed; it expires on its own');
+      });
+    }
+
+    if (result.payload.length > LIMITS.syncResponseMaxBytes) result = responseTooLarge(result);
+    m.invocations.inc();
+    m.duration.observe(result.durationMs / 1000);
+    if (result.functionError !== undefined) m.functionErrors.inc();
+    if (result.coldStart) {
+      m.coldStarts.inc();
+      if (result.initDurationMs !== undefined) m.initDuration.observe(result.initDurationMs / 1000);
+    }
+
+    const headers: OutgoingHttpHeaders = {
+      'Content-Type': result.contentType ?? 'application/json',
+      'Content-Length': result.payload.length,
+      'x-amzn-RequestId': ctx.requestId,
+      'X-Amz-Executed-Version': result.executedVersion,
+    };
+    if (result.functionError !== undefined) headers['X-Amz-Function-Error'] = result.functionError;
+    if (tail) headers['X-Amz-Log-Result'] = logTail(result.log ?? '');
+    res.writeHead(200, headers);
+    res.end(result.payload);
+  });
+
+  return router;
+}
