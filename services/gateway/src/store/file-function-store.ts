@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+
+import {
+  type ArnContext,
+  assertFunctionName,
+  type CodeStore,
+  type FunctionRecord,
+  type FunctionStore,
+  functionArn,
+  lambdaTimestamp,
+  ResourceConflictException,
+  ResourceNotFoundException,
+} from '@lamina/core';
+
+import { ApiRecordDir } from './api-record-dir.js';
+import { type Definition, DefinitionCache } from './definition-cache.js';
+import { DirWatcher } from './dir-watcher.js';
+import type { StoreLogger } from './store-logger.js';
+
+export interface FileFunctionStoreOptions {
+  /** Folder of Function YAML files (`*.yaml`, `*.yml`, not recursive); optional. */
+  readonly manifestsDir?: string;
+  /** API-created records live in `<stateDir>/functions/<name>.json`. */
+  readonly stateDir: string;
+  readonly codeStore: CodeStore;
+  readonly supportedRuntimes: readonly string[];
+  /** Region and account for the ARN in ResourceNotFoundException messages. */
+  readonly arnContext: ArnContext;
+  readonly logger: StoreLogger;
+  readonly now?: () => Date;
+  /** Periodic rescan, the fallback for missed fs.watch events. Default 2000 ms. */
+  readonly rescanIntervalMs?: number;
+  /** Quiet time after a watch event before rescanning. Default 50 ms. */
+  readonly debounceMs?: number;
+}
+
+// Typed as Error: core's generated error classes do not show `extends Error` to lint.
+const conflict = (message: string): Error => new ResourceConflictException(message);
+
+/**
+ * Local mode's function definitions: a folder of Function manifests plus the records the
+ * management API writes as JSON files. Several processes may share both folders; each serves
+ * reads synchronously from memory (they sit on the invoke path) and refreshes it from fs.watch
+ * events and a periodic rescan. Manifest-defined functions are read-only through the API.
+ */
+export class FileFunctionStore implements FunctionStore {
+  private readonly api: ApiRecordDir;
+  private readonly cache: DefinitionCache;
+  private readonly watcher: DirWatcher;
+  private readonly now: () => Date;
+  private view = new Map<string, Definition>();
+  private sorted: readonly FunctionRecord[] = [];
+  private readonly listeners = new Set<(name: string) => void>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private scanning: Promise<void> | undefined;
+  private scanAgain = false;
+  private started: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: FileFunctionStoreOptions) {
+    this.api = new ApiRecordDir(join(options.stateDir, 'functions'));
+    this.now = options.now ?? (() => new Date());
+    this.cache = new DefinitionCache({
+      api: this.api,
+      codeStore: options.codeStore,
+      supportedRuntimes: options.supportedRuntimes,
+      logger: options.logger,
+      ...(options.manifestsDir === undefined ? {} : { manifestsDir: options.manifestsDir }),
+    });
+    this.watcher = new DirWatcher({
+      dirs: [this.api.dir, ...(options.manifestsDir === undefined ? [] : [options.manifestsDir])],
+      onSignal: () => void this.rescan(),
+      logger: options.logger,
+      debounceMs: options.debounceMs ?? 50,
+      intervalMs: options.rescanIntervalMs ?? 2000,
+    });
+  }
+
+  /** Loads every definition, then keeps watching. Idempotent. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      await mkdir(this.api.dir, { recursive: true });
+      await this.rescan();
+      if (this.closing === undefined) this.watcher.start();
+    })();
+    return this.started;
+  }
+
+  get(name: string): FunctionRecord | undefined {
+    return this.view.get(name)?.record;
+  }
+
+  /** All functions, sorted by name. */
+  list(): readonly FunctionRecord[] {
+    return this.sorted;
+  }
+
+  onChange(listener: (name: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Stores `record` as given (source `api`); ResourceConflictException when the name is taken. */
+  async create(record: FunctionRecord): Promise<void> {
+    const name = record.spec.name;
+    assertFunctionName(name);
+    await this.locked(name, async () => {
+      this.assertNotManifest(name);
+      const stored: FunctionRecord = { ...record, source: 'api' };
+      const fingerprint = await this.api.create(stored);
+      if (fingerprint === undefined) throw conflict(`Function already exist: ${name}`);
+      this.cache.setApi(name, fingerprint, stored);
+      this.refresh();
+    });
+  }
+
+  /**
+   * Applies `change` to the record as it is on disk now and stores the result with a fresh
+   * RevisionId and LastModified (the name cannot change).
+   */
+  async update(
+    name: string,
+    change: (current: FunctionRecord) => FunctionRecord,
+  ): Promise<FunctionRecord> {
+    return this.locked(name, async () => {
+      const next = change(await this.readForWrite(name));
+      const stored: FunctionRecord = {
+        ...next,
+        spec: { ...next.spec, name },
+        revisionId: randomUUID(),
+        lastModified: lambdaTimestamp(this.now()),
+        source: 'api',
+      };
+      this.cache.setApi(name, await this.api.replace(stored), stored);
+      this.refresh();
+      return stored;
+    });
+  }
+
+  async delete(name: string): Promise<FunctionRecord> {
+    return this.locked(name, async () => {
+      const current = await this.readForWrite(name);
+      const removed = await this.api.remove(name);
+      this.cache.setApi(name, undefined, undefined);
+      this.refresh();
+      if (!removed) throw this.notFound(name);
+      return current;
+    });
+  }
+
+  /** Stops watching and waits for a rescan in progress. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.watcher.close();
+      await this.scanning;
+    })();
+    return this.closing;
+  }
+
+  /** Re-reads what changed on disk. Calls during a pass coalesce into one more pass. */
+  rescan(): Promise<void> {
+    if (this.closing !== undefined) return Promise.resolve();
+    if (this.scanning !== undefined) {
+      this.scanAgain = true;
+      return this.scanning;
+    }
+    this.scanning = (async () => {
+      let again = true;
+      while (again) {
+        this.scanAgain = false;
+        if (await this.cache.scan()) this.refresh();
+        again = this.wantsAnotherScan();
+      }
+    })()
+      .catch((err: unknown) => {
+        this.options.logger.error({ err }, 'rescanning function definitions failed');
+      })
+      .finally(() => {
+        this.scanning = undefined;
+      });
+    return this.scanning;
+  }
+
+  private wantsAnotherScan(): boolean {
+    return this.scanAgain && this.closing === undefined;
+  }
+
+  /** Rebuilds the in-memory view and tells listeners about every name whose record changed. */
+  private refresh(): void {
+    const next = this.cache.definitions();
+    const changed: string[] = [];
+    for (const name of new Set([...this.view.keys(), ...next.keys()])) {
+      if (!isDeepStrictEqual(this.view.get(name)?.record, next.get(name)?.record)) {
+        changed.push(name);
+      }
+    }
+    this.view = next;
+    this.sorted = [...next.values()]
+      .map((d) => d.record)
+      .sort((a, b) => (a.spec.name < b.spec.name ? -1 : a.spec.name > b.spec.name ? 1 : 0));
+    for (const name of changed) {
+      for (const listener of this.listeners) {
+        try {
+          listener(name);
+        } catch (err) {
+          this.options.logger.error({ err, function: name }, 'function change listener failed');
+        }
+      }
+    }
+  }
+
+  /** The API record on disk now; conflicts for manifest functions, 404 when there is none. */
+  private async readForWrite(name: string): Promise<FunctionRecord> {
+    this.assertNotManifest(name);
+    const stored = await this.api.read(name);
+    if (stored === undefined || !('record' in stored)) {
+      if (stored === undefined && this.view.get(name)?.file === undefined) {
+        this.cache.setApi(name, undefined, undefined);
+        this.refresh();
+      }
+      throw this.notFound(name);
+    }
+    return stored.record;
+  }
+
+  private assertNotManifest(name: string): void {
+    const file = this.view.get(name)?.file;
+    if (file !== undefined) {
+      throw conflict(
+        `Function ${name} is defined by the manifest ${file}; change or remove that file instead.`,
+      );
+    }
+  }
+
+  private notFound(name: string): Error {
+    return new ResourceNotFoundException(
+      `Function not found: ${functionArn(this.options.arnContext, name)}`,
+    );
+  }
+
+  /** Serialises writes to one name within this process. */
+  private async locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(name) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(name, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(name) === tail) this.locks.delete(name);
+    }
+  }
+}
