@@ -4,7 +4,7 @@
 
 K8S_VERSION="${LAMINA_K8S_VERSION:-1.34.4}"  # k8s.io/kubernetes, newest 1.34.x on the Go proxy
 ETCD_VERSION="${LAMINA_ETCD_VERSION:-3.6.16}" # go.etcd.io/etcd, newest 3.6.x on the Go proxy
-KAFKA_VERSION="${LAMINA_KAFKA_VERSION:-4.1.1}" # org.apache.kafka:kafka_2.13, see docs/adr/0003
+KAFKA_VERSION="${LAMINA_KAFKA_VERSION:-4.4.0}" # org.apache.kafka:kafka_2.13, see docs/adr/0003
 DEBIAN_SUITE="bookworm"                       # base images' root filesystem
 
 # Ports, all on 127.0.0.1. Chosen away from the services' defaults so that a developer's own

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Builds the Kubernetes control-plane binaries and etcd from their official Go modules into the
+# cache, keyed by version:
+#   $CACHE/bin/etcd-v$ETCD_VERSION/{etcd,etcdctl}
+#   $CACHE/bin/kubernetes-v$K8S_VERSION/{kube-apiserver,kube-controller-manager,kube-scheduler,
+#                                        kubelet,kube-proxy,kubectl}
+# A directory is published (renamed into place) only after every binary in it built, so a
+# half-finished build is never mistaken for a cached one. A warm run only checks the directories.
+#
+# Usage: build-go.sh [etcd|kubernetes|all]   (default all). Standalone or from test/env/up.
+set -euo pipefail
+# shellcheck source=test/env/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+K8S_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
+
+# Go's module and build caches go beside the binaries, outside the clone. The machine's own Go
+# is used (GOTOOLCHAIN=local): no toolchain download unless a maintainer pins one here.
+export GOMODCACHE="$CACHE/go/mod"
+export GOCACHE="$CACHE/go/build"
+export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+export CGO_ENABLED=0
+# Two cores: one package compiled at a time per core. Peak compiler RSS stays around 2 GiB.
+GO_PARALLEL="${LAMINA_GO_PARALLEL:-$(nproc)}"
+export GOMAXPROCS="${GOMAXPROCS:-$GO_PARALLEL}"
+export GOFLAGS="-buildvcs=false -p=$GO_PARALLEL"
+
+etcd_dir() { echo "$CACHE/bin/etcd-v$ETCD_VERSION"; }
+k8s_dir() { echo "$CACHE/bin/kubernetes-v$K8S_VERSION"; }
+
+# A wrapper module is needed because `go install pkg@version` refuses modules with replace
+# directives, and both etcd and kubernetes have them.
+build_etcd() {
+  local dest work
+  dest="$(etcd_dir)"
+  if [ -x "$dest/etcd" ] && [ -x "$dest/etcdctl" ]; then
+    log "etcd v$ETCD_VERSION: cached in $dest"
+    return 0
+  fi
+  work="$CACHE/src/etcd-v$ETCD_VERSION"
+  rm -rf "$work" && mkdir -p "$work" && cd "$work"
+  go mod init local/etcd-build >/dev/null 2>&1
+  go get -tool "go.etcd.io/etcd/server/v3@v$ETCD_VERSION" "go.etcd.io/etcd/etcdctl/v3@v$ETCD_VERSION"
+  mkdir -p bin
+  # server/v3 is `package main` (it calls etcdmain.Main); etcdctl/v3 likewise.
+  go build -trimpath -ldflags "-s -w" -o bin/etcd go.etcd.io/etcd/server/v3
+  go build -trimpath -ldflags "-s -w" -o bin/etcdctl go.etcd.io/etcd/etcdctl/v3
+  publish "$work/bin" "$dest"
+}
+
+build_kubernetes() {
+  local dest work gomod staging_ver ldflags pkg b
+  dest="$(k8s_dir)"
+  if all_present "$dest" "${K8S_BINS[@]}"; then
+    log "kubernetes v$K8S_VERSION: cached in $dest"
+    return 0
+  fi
+  work="$CACHE/src/kubernetes-v$K8S_VERSION"
+  rm -rf "$work" && mkdir -p "$work" && cd "$work"
+  go mod init local/kubernetes-build >/dev/null 2>&1
+
+  # k8s.io/kubernetes points its staging modules (k8s.io/api, client-go, ...) at ./staging in its
+  # own go.mod, and a dependency's replace directives are ignored. So read the list from the
+  # release's go.mod and pin each staging module to its published v0.<minor>.<patch> instead.
+  gomod="$(go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["GoMod"])')"
+  staging_ver="v0.${K8S_VERSION#1.}"
+  {
+    echo 'godebug default=go1.24' # the default kubernetes' own go.mod sets
+    echo "require k8s.io/kubernetes v$K8S_VERSION"
+    echo 'replace ('
+    sed -n "s#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => \./staging/.*#\t\1 => \1 $staging_ver#p" "$gomod"
+    echo ')'
+    for b in "${K8S_BINS[@]}"; do echo "tool k8s.io/kubernetes/cmd/$b"; done
+  } >>go.mod
+  grep -q "k8s.io/client-go => k8s.io/client-go $staging_ver" go.mod ||
+    die "could not derive the staging module list from $gomod"
+  go mod tidy
+
+  # Same version stamps as kubernetes' hack/lib/version.sh, otherwise the binaries report
+  # v0.0.0-master and clients warn about version skew.
+  ldflags="-s -w"
+  for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+    ldflags+=" -X $pkg.gitVersion=v$K8S_VERSION -X $pkg.gitMajor=1"
+    ldflags+=" -X $pkg.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2)"
+    ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  mkdir -p bin
+  # Build tags as kubernetes' hack/lib/golang.sh uses for release binaries.
+  go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o bin/ \
+    $(for b in "${K8S_BINS[@]}"; do printf 'k8s.io/kubernetes/cmd/%s ' "$b"; done)
+  all_present bin "${K8S_BINS[@]}" || die "kubernetes build did not produce every binary"
+  publish "$work/bin" "$dest"
+}
+
+# all_present DIR NAME...: true when every NAME is an executable file in DIR.
+all_present() {
+  local dir="$1" n; shift
+  for n in "$@"; do [ -x "$dir/$n" ] || return 1; done
+}
+
+# publish SRC DEST: moves a finished bin directory into the cache atomically (rename), then
+# removes the build's work directory (the Go caches keep what a rebuild needs).
+publish() {
+  local src="$1" dest="$2"
+  mkdir -p "$(dirname "$dest")"
+  rm -rf "$dest.partial" && mv "$src" "$dest.partial" && mv -T "$dest.partial" "$dest"
+  rm -rf "$(dirname "$src")"
+  log "built $(basename "$dest") into $dest ($(du -sh "$dest" | cut -f1))"
+}
+
+main() {
+  command -v go >/dev/null || die "Go is not installed (expected the machine's Go 1.26)"
+  # One build at a time per cache (two clones on one machine share it).
+  mkdir -p "$CACHE/src"
+  exec 8>"$CACHE/src/.build.lock"
+  flock 8
+  case "${1:-all}" in
+    etcd) step "build etcd v$ETCD_VERSION" build_etcd ;;
+    kubernetes) step "build kubernetes v$K8S_VERSION" build_kubernetes ;;
+    all)
+      step "build etcd v$ETCD_VERSION" build_etcd
+      step "build kubernetes v$K8S_VERSION" build_kubernetes
+      ;;
+    *) die "usage: $0 [etcd|kubernetes|all]" ;;
+  esac
+}
+
+main "$@"
