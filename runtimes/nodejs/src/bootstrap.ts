@@ -102,8 +102,8 @@ async function invokeOnce(handler: Handler): Promise<void> {
   if (outcome.ok) {
     let json: string | undefined;
     try {
-      json = JSON.stringify(outcome.result === undefined ? null : outcome.result) as
-        string | undefined;
+      // undefined for a function or a symbol, which Lambda answers as null.
+      json = JSON.stringify(outcome.result === undefined ? null : outcome.result);
     } catch (err) {
       outcome = { ok: false as const, error: err };
     }

@@ -12,9 +12,9 @@ export interface FunctionInfo {
 
 /** The completion callbacks the legacy `done/succeed/fail` methods call. */
 export interface Completion {
-  done(err: unknown, result?: unknown): void;
-  succeed(result: unknown): void;
-  fail(err: unknown): void;
+  readonly done: (err: unknown, result?: unknown) => void;
+  readonly succeed: (result: unknown) => void;
+  readonly fail: (err: unknown) => void;
 }
 
 /** Lambda's Node.js context object. */

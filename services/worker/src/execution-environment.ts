@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,19 +14,13 @@ import {
   type InvocationResult,
 } from '@lamina/core';
 import { EnvironmentLostError } from './environment-lost-error.js';
-import {
-  entrypointError,
-  errorTypeOf,
-  exitError,
-  timeoutError,
-  type ExitHow,
-  type PlatformError,
-} from './function-errors.js';
+import { errorTypeOf, type ExitHow } from './function-errors.js';
+import { FunctionLog } from './function-log.js';
+import { initFailureError, type InitState } from './init-state.js';
 import { describeEnding, type Ending } from './invocation-ending.js';
-import { LineSplitter } from './line-splitter.js';
-import { ProcStatus } from './proc-status.js';
 import { RuntimeApiServer } from './runtime-api-server.js';
 import { logStreamName, newTraceId, runtimeEnv } from './runtime-env.js';
+import { RuntimeProcess } from './runtime-process.js';
 import { systemClock, type Clock, type LogSink, type WorkerLogger } from './types.js';
 
 export interface ExecutionEnvironmentOptions {
@@ -49,15 +42,6 @@ export interface ExecutionEnvironmentOptions {
   readonly onExit?: (env: ExecutionEnvironment) => void;
 }
 
-type InitState =
-  | { readonly kind: 'ok' }
-  | { readonly kind: 'error'; readonly errorType: string; readonly payload: Buffer }
-  | { readonly kind: 'exit'; readonly how: ExitHow }
-  | { readonly kind: 'spawn'; readonly reason: string }
-  | { readonly kind: 'timeout' };
-
-const MAX_COLLECTED_LINES = 2000;
-
 /**
  * One execution environment: a runtime process plus its own Runtime API server. It takes one
  * invocation at a time, enforces timeout and memory, and writes START / END / REPORT. After a
@@ -69,33 +53,32 @@ export class ExecutionEnvironment {
   private readonly opts: ExecutionEnvironmentOptions;
   private readonly clock: Clock;
   private readonly server: RuntimeApiServer;
+  private readonly initTimeoutMs: number;
   private state: 'new' | 'idle' | 'busy' | 'dead' = 'new';
-  private child: ChildProcess | undefined;
-  private proc: ProcStatus | undefined;
+  private runtime: RuntimeProcess | undefined;
   private tmpDir: string | undefined;
-  private spawnedAt = 0;
   private initDurationMs: number | undefined;
   private init: InitState | undefined;
   private readonly initPromise: Promise<InitState>;
   private resolveInit: ((s: InitState) => void) | undefined;
   private initTimer: NodeJS.Timeout | undefined;
   private used = false;
-  private exited: ExitHow | undefined;
   private onGone: ((how: ExitHow) => void) | undefined;
-  private collector: string[] | undefined;
-  private initLines: string[] | undefined = [];
+  private readonly log: FunctionLog;
   private stopping: Promise<void> | undefined;
 
   constructor(options: ExecutionEnvironmentOptions) {
     this.opts = options;
     this.fn = options.fn;
     this.clock = options.clock ?? systemClock;
+    this.initTimeoutMs = options.initTimeoutMs ?? LIMITS.initTimeoutSeconds * 1000;
     this.logStreamName = logStreamName(this.fn.version, this.clock.now());
+    this.log = new FunctionLog(this.fn.name, this.logStreamName, options.onLog);
     this.initPromise = new Promise((resolve) => (this.resolveInit = resolve));
     this.server = new RuntimeApiServer({
       events: {
         onInitDone: () => {
-          this.proc?.read();
+          this.runtime?.memory();
           this.settleInit({ kind: 'ok' });
         },
         onInitError: (type, payload) => {
@@ -112,7 +95,7 @@ export class ExecutionEnvironment {
 
   /** Process id of the runtime (for tests and diagnostics). */
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.runtime?.pid;
   }
 
   /** Creates /tmp, opens the Runtime API and spawns the runtime; init goes on in the background. */
@@ -121,73 +104,59 @@ export class ExecutionEnvironment {
     const { fn, command } = this.opts;
     this.tmpDir = await mkdtemp(path.join(this.opts.tmpRoot ?? tmpdir(), 'lamina-env-'));
     const runtimeApi = await this.server.listen();
-    const [cmd = '', ...args] = command;
     const env = runtimeEnv({
       fn,
       runtimeApi,
       logStreamName: this.logStreamName,
       tmpDir: this.tmpDir,
       baseEnv: this.opts.baseEnv ?? {},
-      runtimeDir: path.dirname(args[0] ?? cmd),
+      runtimeDir: path.dirname(command[1] ?? command[0] ?? ''),
     });
-    this.spawnedAt = performance.now();
-    const child = spawn(cmd, args, { cwd: fn.codeDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      if (child.pid === undefined) {
-        const reason = err.code === 'ENOENT' ? 'no such file or directory' : err.message;
-        this.gone({}, reason);
-      }
-    });
-    child.once('exit', (code, signal) => {
-      this.gone({ ...(code !== null ? { code } : {}), ...(signal !== null ? { signal } : {}) });
-    });
-    for (const stream of [child.stdout, child.stderr]) {
-      const lines = new LineSplitter((l) => {
-        this.line(l);
-      });
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        lines.push(chunk);
-      });
-      stream.on('end', () => {
-        lines.flush();
-      });
-    }
-    if (child.pid !== undefined) this.proc = new ProcStatus(child.pid);
-    this.initTimer = setTimeout(
-      () => {
-        this.opts.logger.warn({ fn: fn.name, pid: child.pid }, 'init timed out; killing runtime');
-        this.kill();
-        this.settleInit({ kind: 'timeout' });
+    this.runtime = new RuntimeProcess({
+      command,
+      cwd: fn.codeDir,
+      env,
+      onLine: (l) => {
+        this.log.line(l);
       },
-      this.opts.initTimeoutMs ?? LIMITS.initTimeoutSeconds * 1000,
-    );
+      onGone: (how, spawnFailure) => {
+        this.gone(how, spawnFailure);
+      },
+    });
+    this.initTimer = setTimeout(() => {
+      this.opts.logger.warn({ fn: fn.name, pid: this.pid }, 'init timed out; killing the runtime');
+      this.runtime?.kill();
+      this.settleInit({ kind: 'timeout' });
+    }, this.initTimeoutMs);
     this.initTimer.unref();
-    this.state = 'idle';
+    if (this.stopping === undefined) this.state = 'idle';
   }
 
   /** Runs one invocation. A function error is a result; only misuse throws. */
   async invoke(inv: Invocation): Promise<InvocationResult> {
     if (this.state !== 'idle') {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- core's factory-made error classes hide their Error base from the rule (reported to core)
       throw new ServiceException(`The execution environment is ${this.state}.`);
     }
     this.state = 'busy';
     const cold = !this.used;
     this.used = true;
-    this.collector = inv.tailLog ? (this.initLines ?? []) : undefined;
-    this.initLines = undefined;
+    this.log.begin(inv.tailLog);
     const waitStart = performance.now();
     const init = this.init ?? (await this.initPromise);
     if (init.kind !== 'ok') {
-      this.platformLine(startLine(inv.requestId, this.fn.version));
-      const error = this.initFailure(init, inv);
+      this.log.platform(startLine(inv.requestId, this.fn.version));
+      const error = initFailureError(init, inv.requestId, {
+        executable: this.opts.command[0] ?? '',
+        initTimeoutMs: this.initTimeoutMs,
+        now: new Date(this.clock.now()),
+      });
       return this.finish(inv, cold, { kind: 'platform', error }, performance.now() - waitStart);
     }
     const [ending, durationMs] = await this.run(inv);
     if (ending === 'lost') {
       this.state = 'dead';
-      this.collector = undefined;
+      this.log.end();
       throw new EnvironmentLostError(this.fn.name);
     }
     return this.finish(inv, cold, ending, durationMs);
@@ -195,13 +164,19 @@ export class ExecutionEnvironment {
 
   /** Kills the runtime, closes the Runtime API, removes /tmp. Idempotent. */
   stop(): Promise<void> {
-    this.stopping ??= this.doStop();
+    this.stopping ??= (async () => {
+      this.state = 'dead';
+      clearTimeout(this.initTimer);
+      await this.runtime?.stop();
+      await this.server.close();
+      if (this.tmpDir !== undefined) await rm(this.tmpDir, { recursive: true, force: true });
+    })();
     return this.stopping;
   }
 
   /** Synchronous last resort on process exit: kill the runtime, remove /tmp. */
   killNow(): void {
-    this.kill();
+    this.runtime?.kill();
     if (this.tmpDir !== undefined) rmSync(this.tmpDir, { recursive: true, force: true });
   }
 
@@ -228,7 +203,7 @@ export class ExecutionEnvironment {
       };
       const timer = setTimeout(
         () => {
-          this.kill();
+          this.runtime?.kill();
           settle({ kind: 'timeout' });
         },
         Math.max(0, deadlineMs - now),
@@ -236,7 +211,7 @@ export class ExecutionEnvironment {
       const watch = setInterval(() => {
         this.checkMemory();
       }, this.opts.memoryCheckIntervalMs ?? 100);
-      if (this.exited !== undefined) {
+      if (this.runtime?.exit !== undefined) {
         settle('lost');
         return;
       }
@@ -244,7 +219,7 @@ export class ExecutionEnvironment {
         settle(this.server.waitingForRuntime ? 'lost' : { kind: 'exit', how });
       };
       const onSent = (): void => {
-        this.platformLine(startLine(inv.requestId, this.fn.version));
+        this.log.platform(startLine(inv.requestId, this.fn.version));
       };
       this.server.dispatch(inv, deadlineMs, inv.traceId ?? newTraceId(now), onSent, settle);
     });
@@ -256,13 +231,12 @@ export class ExecutionEnvironment {
     ending: Ending,
     durationMs: number,
   ): InvocationResult {
-    const now = new Date(this.clock.now());
-    const summary = describeEnding(ending, this.fn, inv.requestId, now);
-    for (const l of summary.logLines) this.line(l);
-    const maxMemoryUsedMb = (this.proc?.read()?.hwmKb ?? 0) / 1024;
+    const summary = describeEnding(ending, this.fn, inv.requestId, new Date(this.clock.now()));
+    for (const l of summary.logLines) this.log.line(l);
+    const maxMemoryUsedMb = (this.runtime?.memory()?.hwmKb ?? 0) / 1024;
     const initDurationMs = cold ? (this.initDurationMs ?? durationMs) : undefined;
-    this.platformLine(endLine(inv.requestId));
-    this.platformLine(
+    this.log.platform(endLine(inv.requestId));
+    this.log.platform(
       reportLine({
         requestId: inv.requestId,
         durationMs,
@@ -271,9 +245,8 @@ export class ExecutionEnvironment {
         ...(initDurationMs !== undefined ? { initDurationMs } : {}),
       }),
     );
-    const log = this.collector === undefined ? undefined : `${this.collector.join('\n')}\n`;
-    this.collector = undefined;
-    this.state = summary.broken || this.exited !== undefined ? 'dead' : 'idle';
+    const log = this.log.end();
+    this.state = summary.broken || this.runtime?.exit !== undefined ? 'dead' : 'idle';
     const { errorType, contentType } = summary;
     return {
       payload: summary.payload,
@@ -288,32 +261,17 @@ export class ExecutionEnvironment {
     };
   }
 
-  private initFailure(init: Exclude<InitState, { kind: 'ok' }>, inv: Invocation): PlatformError {
-    switch (init.kind) {
-      case 'error':
-        return { payload: init.payload, errorType: init.errorType, logLines: [] };
-      case 'exit':
-        return exitError(inv.requestId, init.how);
-      case 'spawn':
-        return entrypointError(inv.requestId, this.opts.command[0] ?? '', init.reason);
-      case 'timeout': {
-        const seconds = (this.opts.initTimeoutMs ?? LIMITS.initTimeoutSeconds * 1000) / 1000;
-        return timeoutError(inv.requestId, seconds, new Date(this.clock.now()));
-      }
-    }
-  }
-
   private settleInit(state: InitState): void {
     if (this.init !== undefined) return;
     this.init = state;
-    if (state.kind === 'ok') this.initDurationMs = performance.now() - this.spawnedAt;
+    if (state.kind === 'ok' && this.runtime !== undefined) {
+      this.initDurationMs = performance.now() - this.runtime.spawnedAt;
+    }
     clearTimeout(this.initTimer);
     this.resolveInit?.(state);
   }
 
-  private gone(how: ExitHow, spawnFailure?: string): void {
-    if (this.exited !== undefined) return;
-    this.exited = how;
+  private gone(how: ExitHow, spawnFailure: string | undefined): void {
     this.settleInit(
       spawnFailure !== undefined ? { kind: 'spawn', reason: spawnFailure } : { kind: 'exit', how },
     );
@@ -323,48 +281,13 @@ export class ExecutionEnvironment {
   }
 
   private checkMemory(): void {
-    const usage = this.proc?.read();
+    const usage = this.runtime?.memory();
     if (usage !== undefined && usage.rssKb > this.fn.memorySize * 1024) {
       this.opts.logger.warn(
         { fn: this.fn.name, rssKb: usage.rssKb, memorySize: this.fn.memorySize },
         'runtime exceeded its memory size; killing it',
       );
-      this.kill();
+      this.runtime?.kill();
     }
-  }
-
-  private kill(): void {
-    if (this.exited === undefined && this.child?.pid !== undefined) this.child.kill('SIGKILL');
-  }
-
-  private platformLine(text: string): void {
-    this.line(text.endsWith('\n') ? text.slice(0, -1) : text);
-  }
-
-  private line(l: string): void {
-    this.opts.onLog?.(this.fn.name, l, this.logStreamName);
-    const sink = this.collector ?? this.initLines;
-    if (sink === undefined) return;
-    sink.push(l);
-    if (sink.length > MAX_COLLECTED_LINES) sink.splice(0, sink.length - MAX_COLLECTED_LINES / 2);
-  }
-
-  private async doStop(): Promise<void> {
-    this.state = 'dead';
-    clearTimeout(this.initTimer);
-    const child = this.child;
-    if (child !== undefined && this.exited === undefined && child.pid !== undefined) {
-      const exited = new Promise<void>((resolve) => {
-        child.once('exit', () => {
-          resolve();
-        });
-        setTimeout(resolve, 2000).unref();
-      });
-      child.kill('SIGKILL');
-      await exited;
-    }
-    await this.server.close();
-    this.proc?.close();
-    if (this.tmpDir !== undefined) await rm(this.tmpDir, { recursive: true, force: true });
   }
 }

@@ -293,7 +293,9 @@ function readBody(
     else chunks?.push(chunk);
   });
   req.on('end', () => {
+    const first = chunks?.[0];
     if (chunks === undefined) done(undefined, size);
-    else done(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size), size);
+    else
+      done(chunks.length === 1 && first !== undefined ? first : Buffer.concat(chunks, size), size);
   });
 }
