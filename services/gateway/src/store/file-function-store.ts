@@ -219,7 +219,8 @@ export class FileFunctionStore implements FunctionStore {
     this.assertNotManifest(name);
     const stored = await this.api.read(name);
     if (stored === undefined || !('record' in stored)) {
-      if (stored === undefined && this.view.get(name)?.file === undefined) {
+      // Deleted by another process before a rescan noticed: drop it from memory now.
+      if (stored === undefined && this.view.has(name)) {
         this.cache.setApi(name, undefined, undefined);
         this.refresh();
       }
