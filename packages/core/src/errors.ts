@@ -81,7 +81,10 @@ export class LaminaError extends Error {
   }
 }
 
-const make = <N extends LambdaErrorName>(name: N) =>
+/** What `make` returns: spelled out so the emitted .d.ts keeps the `Error` ancestry. */
+type LaminaErrorClass = new (message: string, options?: LaminaErrorOptions) => LaminaError;
+
+const make = (name: LambdaErrorName): LaminaErrorClass =>
   class extends LaminaError {
     constructor(message: string, options?: LaminaErrorOptions) {
       super(name, message, options);
