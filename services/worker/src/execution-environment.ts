@@ -135,7 +135,6 @@ export class ExecutionEnvironment {
   /** Runs one invocation. A function error is a result; only misuse throws. */
   async invoke(inv: Invocation): Promise<InvocationResult> {
     if (this.state !== 'idle') {
-      // eslint-disable-next-line @typescript-eslint/only-throw-error -- core's factory-made error classes hide their Error base from the rule (reported to core)
       throw new ServiceException(`The execution environment is ${this.state}.`);
     }
     this.state = 'busy';

@@ -85,7 +85,6 @@ export class ProcessPool implements EnvironmentPool {
   }
 
   async invoke(fn: FunctionVersionConfig, invocation: Invocation): Promise<InvocationResult> {
-    // eslint-disable-next-line @typescript-eslint/only-throw-error -- core's factory-made error classes hide their Error base from the rule (reported to core)
     if (this.closing !== undefined) throw new ServiceException('The environment pool is closed.');
     const key = this.keyOf(fn);
     this.busyCounts.set(fn.name, (this.busyCounts.get(fn.name) ?? 0) + 1);
@@ -204,7 +203,6 @@ export class ProcessPool implements EnvironmentPool {
     const executable = runtime?.command[0];
     if (runtime === undefined || executable === undefined) {
       const known = Object.keys(this.opts.runtimes).join(', ');
-      // eslint-disable-next-line @typescript-eslint/only-throw-error -- core's factory-made error classes hide their Error base from the rule (reported to core)
       throw new InvalidRuntimeException(
         `The runtime ${fn.runtime} is not available on this Lamina installation (available: ${known}).`,
       );
@@ -236,7 +234,6 @@ export class ProcessPool implements EnvironmentPool {
       this.inUse.delete(env);
       await this.discard(env);
       if (err instanceof LaminaError) throw err;
-      // eslint-disable-next-line @typescript-eslint/only-throw-error -- core's factory-made error classes hide their Error base from the rule (reported to core)
       throw new ResourceNotReadyException(
         `Could not start an execution environment for ${fn.name}: ${String(err)}`,
         { cause: err },

@@ -1,0 +1,362 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FunctionVersionConfig, InvocationResult } from '@lamina/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ExecutionEnvironment } from './execution-environment.js';
+import {
+  ensureRuntimeBuilt,
+  fixturesDir,
+  makeFn,
+  makeInvocation,
+  nodeCommand,
+  parse,
+  quietLogger,
+} from './test-support/fixtures.js';
+import type { WorkerLogger } from './types.js';
+
+const quiet: WorkerLogger = quietLogger;
+
+interface Run {
+  env: ExecutionEnvironment;
+  lines: string[];
+  invoke: (payload?: unknown, tailLog?: boolean) => Promise<InvocationResult>;
+}
+
+async function withEnv(
+  overrides: Partial<FunctionVersionConfig>,
+  body: (run: Run) => Promise<void>,
+  command: readonly string[] = nodeCommand,
+): Promise<void> {
+  const lines: string[] = [];
+  const env = new ExecutionEnvironment({
+    fn: makeFn(overrides),
+    command,
+    logger: quiet,
+    onLog: (_fn, line) => lines.push(line),
+    memoryCheckIntervalMs: 20,
+  });
+  await env.start();
+  try {
+    await body({
+      env,
+      lines,
+      invoke: (payload = {}, tailLog = false) => env.invoke(makeInvocation(payload, { tailLog })),
+    });
+  } finally {
+    await env.stop();
+  }
+}
+
+const REPORT =
+  /^REPORT RequestId: \S+\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 256 MB\tMax Memory Used: \d+ MB\t(Init Duration: \d+\.\d\d ms\t)?$/;
+
+describe('ExecutionEnvironment', { timeout: 20_000 }, () => {
+  beforeAll(() => {
+    ensureRuntimeBuilt();
+  }, 60_000);
+
+  it('cold-starts once, then reuses the warm runtime with its module state', async () => {
+    await withEnv({ handler: 'state.handler' }, async ({ invoke, env }) => {
+      const first = await invoke({}, true);
+      const second = await invoke({}, true);
+      expect(first.coldStart).toBe(true);
+      expect(first.initDurationMs).toBeGreaterThan(0);
+      expect(second.coldStart).toBe(false);
+      expect(second.initDurationMs).toBeUndefined();
+      expect(parse(first.payload)).toEqual({ count: 1, pid: env.pid });
+      expect(parse(second.payload)).toEqual({ count: 2, pid: env.pid });
+      expect(env.reusable).toBe(true);
+      const [start, end, report, rest] = (first.log ?? '').split('\n');
+      expect(rest).toBe('');
+      expect(start).toMatch(/^START RequestId: \S+ Version: \$LATEST$/);
+      expect(end).toMatch(/^END RequestId: \S+$/);
+      expect(report).toMatch(REPORT);
+      expect(report).toContain('Init Duration');
+      expect(second.log).not.toContain('Init Duration');
+      expect(first.maxMemoryUsedMb).toBeGreaterThan(10);
+    });
+  });
+
+  it('echoes the event with application/json', async () => {
+    await withEnv({}, async ({ invoke }) => {
+      const r = await invoke({ a: [1, 'two'] });
+      expect(parse(r.payload)).toEqual({ a: [1, 'two'] });
+      expect(r.functionError).toBeUndefined();
+      expect(r.executedVersion).toBe('$LATEST');
+      expect(r.contentType).toBe('application/json');
+    });
+  });
+
+  it.each([
+    ['esm.handler', { esm: true, event: { x: 1 } }],
+    ['cjs.handler', { cjs: true, event: { x: 1 } }],
+    ['nested.a.b.c', 'nested'],
+  ])('loads %s', async (handler, expected) => {
+    await withEnv({ handler }, async ({ invoke }) => {
+      expect(parse((await invoke({ x: 1 })).payload)).toEqual(expected);
+    });
+  });
+
+  it('loads .js as an ES module under "type": "module", from a subdirectory', async () => {
+    const codeDir = path.join(fixturesDir, 'esm-pkg');
+    await withEnv({ handler: 'lib/app.handler', codeDir }, async ({ invoke }) => {
+      expect(parse((await invoke({ y: 2 })).payload)).toEqual({
+        module: 'esm',
+        started: 'number',
+        event: { y: 2 },
+      });
+    });
+  });
+
+  it('supports callback handlers and callbackWaitsForEmptyEventLoop', async () => {
+    await withEnv({ handler: 'callback.wait' }, async ({ invoke }) => {
+      const r = await invoke({}, true);
+      expect(parse(r.payload)).toEqual({ waited: true });
+      // The timer ran before the response: its line precedes END.
+      expect(r.log).toMatch(/INFO\ttimer fired\nEND RequestId/);
+    });
+    await withEnv({ handler: 'callback.noWait' }, async ({ invoke }) => {
+      const r = await invoke({}, true);
+      expect(parse(r.payload)).toEqual({ waited: false });
+      expect(r.log).not.toContain('late timer');
+      expect(r.durationMs).toBeLessThan(250);
+    });
+  });
+
+  it.each([
+    ['callback.error', 'TypeError', 'bad input'],
+    ['callback.string', 'string', 'plain failure'],
+  ])('reports %s as a function error', async (handler, errorType, errorMessage) => {
+    await withEnv({ handler }, async ({ invoke, env }) => {
+      const r = await invoke();
+      expect(r.functionError).toBe('Unhandled');
+      expect(parse(r.payload)).toMatchObject({ errorType, errorMessage });
+      expect(env.reusable).toBe(true);
+    });
+  });
+
+  it('answers context.succeed and null for handlers that return nothing', async () => {
+    await withEnv({ handler: 'callback.succeed' }, async ({ invoke }) => {
+      expect(parse((await invoke()).payload)).toEqual({ legacy: 'succeed' });
+    });
+    await withEnv({ handler: 'callback.nothing' }, async ({ invoke }) => {
+      expect((await invoke()).payload.toString()).toBe('null');
+    });
+  });
+
+  it("shapes handler errors as Lambda's Node.js runtime does, and logs them", async () => {
+    await withEnv({ handler: 'throw.handler' }, async ({ invoke, env }) => {
+      const r = await invoke({}, true);
+      expect(r.functionError).toBe('Unhandled');
+      expect(r.errorType).toBe('Error');
+      const body = parse(r.payload) as { errorType: string; errorMessage: string; trace: string[] };
+      expect(Object.keys(body)).toEqual(['errorType', 'errorMessage', 'trace']);
+      expect(body.errorType).toBe('Error');
+      expect(body.errorMessage).toBe('boom');
+      expect(body.trace[0]).toBe('Error: boom');
+      expect(body.trace[1]).toMatch(/^ {4}at /);
+      expect(r.log).toMatch(/\tERROR\tInvoke Error \t\{"errorType":"Error","errorMessage":"boom"/);
+      expect(env.reusable).toBe(true);
+    });
+  });
+
+  it("writes console output in Lambda's format, one event per call", async () => {
+    await withEnv({ handler: 'log.handler' }, async ({ invoke }) => {
+      const r = await invoke({}, true);
+      const lines = (r.log ?? '').split('\n');
+      const id = /START RequestId: (\S+)/.exec(lines[0] ?? '')?.[1] ?? '';
+      expect(lines).toContain(`${lines[1]?.slice(0, 24) ?? ''}\t${id}\tINFO\thello { a: 1 }`);
+      expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t/);
+      expect(lines.some((l) => l.endsWith(`\t${id}\tERROR\tto stderr?`))).toBe(true);
+      expect(lines.some((l) => l.endsWith(`\t${id}\tWARN\tcareful`))).toBe(true);
+      expect(lines.some((l) => l.endsWith(`\t${id}\tINFO\ttwo\rlines`))).toBe(true);
+      expect(lines).toContain('raw stderr');
+    });
+  });
+
+  it.each([
+    ['nope.handler', 'Runtime.ImportModuleError', "Error: Cannot find module 'nope'"],
+    ['badimport.handler', 'Runtime.ImportModuleError', "Cannot find module 'this-package"],
+    ['echo.missing', 'Runtime.HandlerNotFound', 'echo.missing is undefined or not exported'],
+    ['notfunc.handler', 'Runtime.HandlerNotFound', 'notfunc.handler is not a function'],
+    ['nodot', 'Runtime.MalformedHandlerName', 'Bad handler'],
+    ['toplevel.handler', 'Error', 'init failed on purpose'],
+  ])('answers the first invoke with the init error of %s', async (handler, errorType, message) => {
+    await withEnv({ handler }, async ({ invoke, env, lines }) => {
+      const r = await invoke({}, true);
+      expect(r.functionError).toBe('Unhandled');
+      expect(r.errorType).toBe(errorType);
+      expect(r.coldStart).toBe(true);
+      const body = parse(r.payload) as { errorType: string; errorMessage: string };
+      expect(body.errorType).toBe(errorType);
+      expect(body.errorMessage).toContain(message);
+      expect(env.reusable).toBe(false);
+      expect(r.log).toContain('\tundefined\tERROR\tUncaught Exception \t');
+      expect(lines.at(-1)).toMatch(/Init Duration/);
+    });
+  });
+
+  it('reports syntax errors as Runtime.UserCodeSyntaxError', async () => {
+    const codeDir = mkdtempSync(path.join(tmpdir(), 'lamina-syntax-'));
+    writeFileSync(path.join(codeDir, 'package.json'), '{"type":"commonjs"}');
+    writeFileSync(path.join(codeDir, 'app.js'), 'exports.handler = async () => { return "x;\n};\n');
+    await withEnv({ handler: 'app.handler', codeDir }, async ({ invoke }) => {
+      const r = await invoke();
+      expect(r.errorType).toBe('Runtime.UserCodeSyntaxError');
+      expect(parse(r.payload)).toMatchObject({
+        errorMessage: expect.stringMatching(/^SyntaxError: /),
+      });
+    });
+  });
+
+  it('kills the runtime at the timeout and answers with the timeout message', async () => {
+    await withEnv({ handler: 'sleep.handler', timeout: 1 }, async ({ invoke, env, lines }) => {
+      const pid = env.pid ?? 0;
+      const r = await invoke({ ms: 5000 }, true);
+      expect(r.functionError).toBe('Unhandled');
+      expect(r.errorType).toBe('Sandbox.Timedout');
+      const body = parse(r.payload) as { errorMessage: string };
+      expect(Object.keys(body)).toEqual(['errorMessage']);
+      expect(body.errorMessage).toMatch(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+ Task timed out after 1\.00 seconds$/,
+      );
+      expect(r.durationMs).toBeGreaterThanOrEqual(995);
+      expect(r.durationMs).toBeLessThan(1500);
+      expect(lines).toContain(body.errorMessage);
+      expect(r.log).toContain(`${body.errorMessage}\nEND RequestId:`);
+      expect(env.reusable).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(() => process.kill(pid, 0)).toThrow();
+    });
+  });
+
+  it('keeps /tmp (TMPDIR) between invocations and removes it on stop', async () => {
+    let tmp = '';
+    await withEnv({ handler: 'tmp.handler' }, async ({ invoke }) => {
+      expect(parse((await invoke()).payload)).toEqual({ calls: 1, onDisk: 1 });
+      expect(parse((await invoke()).payload)).toEqual({ calls: 2, onDisk: 2 });
+    });
+    await withEnv({ handler: 'context.handler' }, async ({ invoke, env }) => {
+      tmp = (parse((await invoke()).payload) as { tmpdir: string }).tmpdir;
+      expect(existsSync(tmp)).toBe(true);
+      await env.stop();
+      expect(existsSync(tmp)).toBe(false);
+    });
+  });
+
+  it('gives the handler the Lambda environment and the full context', async () => {
+    const fn = { handler: 'context.handler', environment: { MY_VAR: 'mine', TZ: 'Europe/Paris' } };
+    await withEnv(fn, async ({ env }) => {
+      const inv = makeInvocation(
+        {},
+        {
+          invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:f:prod',
+          clientContext: '{"custom":{"k":"v"},"env":{},"client":{}}',
+          cognitoIdentity: '{"cognitoIdentityId":"id-1","cognitoIdentityPoolId":"pool-1"}',
+          traceId: 'Root=1-5e7d7595-212fxmpl9ee07c4884191322;Parent=42ffxmpl0645f474;Sampled=1',
+        },
+      );
+      const ctx = parse((await env.invoke(inv)).payload) as Record<string, unknown> & {
+        env: Record<string, string>;
+        remaining: number;
+      };
+      expect(ctx).toMatchObject({
+        functionName: env.fn.name,
+        functionVersion: '$LATEST',
+        invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:f:prod',
+        memoryLimitInMB: '256',
+        awsRequestId: inv.requestId,
+        logGroupName: `/aws/lambda/${env.fn.name}`,
+        logStreamName: env.logStreamName,
+        callbackWaitsForEmptyEventLoop: true,
+        identity: { cognitoIdentityId: 'id-1', cognitoIdentityPoolId: 'pool-1' },
+        clientContext: { custom: { k: 'v' }, env: {}, client: {} },
+        legacy: ['function', 'function', 'function'],
+        cwd: env.fn.codeDir,
+      });
+      expect(ctx.remaining).toBeGreaterThan(2000);
+      expect(ctx.remaining).toBeLessThanOrEqual(3000);
+      expect(env.logStreamName).toMatch(/^\d{4}\/\d\d\/\d\d\/\[\$LATEST\][0-9a-f]{32}$/);
+      expect(ctx.env).toMatchObject({
+        AWS_LAMBDA_FUNCTION_NAME: env.fn.name,
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${env.fn.name}`,
+        AWS_LAMBDA_LOG_STREAM_NAME: env.logStreamName,
+        AWS_LAMBDA_RUNTIME_API: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+        AWS_REGION: 'us-east-1',
+        AWS_DEFAULT_REGION: 'us-east-1',
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+        _HANDLER: 'context.handler',
+        LAMBDA_TASK_ROOT: env.fn.codeDir,
+        LAMBDA_RUNTIME_DIR: expect.any(String),
+        TZ: 'UTC',
+        LANG: 'en_US.UTF-8',
+        MY_VAR: 'mine',
+        TMPDIR: ctx['tmpdir'],
+        _X_AMZN_TRACE_ID: inv.traceId,
+      });
+    });
+  });
+
+  it.each([
+    [{ handler: 'exit.handler' }, { code: 3 }, 'exit status 3'],
+    [{ handler: 'exit.kill' }, {}, 'signal: killed'],
+    [{ handler: 'memory.handler', memorySize: 128 }, { mb: 200 }, 'signal: killed'],
+  ])(
+    'reports a runtime that dies mid-invoke (%o) as Runtime.ExitError',
+    async (fn, payload, how) => {
+      await withEnv(fn, async ({ invoke, env }) => {
+        const r = await invoke(payload, true);
+        expect(r.errorType).toBe('Runtime.ExitError');
+        const body = parse(r.payload) as { errorType: string; errorMessage: string };
+        const id = /START RequestId: (\S+)/.exec(r.log ?? '')?.[1] ?? '';
+        expect(body).toEqual({
+          errorType: 'Runtime.ExitError',
+          errorMessage: `RequestId: ${id} Error: Runtime exited with error: ${how}`,
+        });
+        expect(r.log).toContain(`${body.errorMessage}\nRuntime.ExitError\nEND RequestId: ${id}`);
+        expect(env.reusable).toBe(false);
+      });
+    },
+  );
+
+  it('reports unhandled promise rejections as Runtime.UnhandledPromiseRejection', async () => {
+    await withEnv({ handler: 'reject.handler' }, async ({ invoke }) => {
+      const r = await invoke();
+      expect(r.errorType).toBe('Runtime.UnhandledPromiseRejection');
+      expect(parse(r.payload)).toMatchObject({ errorMessage: 'Error: nobody catches me' });
+    });
+  });
+
+  it('replaces a response over 6 MB with Function.ResponseSizeTooLarge and stays usable', async () => {
+    await withEnv({ handler: 'big.handler' }, async ({ invoke, env }) => {
+      const r = await invoke({ bytes: 7_000_000 });
+      expect(r.errorType).toBe('Function.ResponseSizeTooLarge');
+      expect(parse(r.payload)).toEqual({
+        errorType: 'Function.ResponseSizeTooLarge',
+        errorMessage:
+          'Response payload size (7000002 bytes) exceeded maximum allowed payload size (6291556 bytes).',
+      });
+      expect(env.reusable).toBe(true);
+      expect((await invoke({ bytes: 3 })).payload.toString()).toBe('"xxx"');
+    });
+  });
+
+  it('answers Runtime.InvalidEntrypoint when the runtime cannot be started', async () => {
+    await withEnv(
+      {},
+      async ({ invoke, env }) => {
+        const r = await invoke();
+        expect(r.errorType).toBe('Runtime.InvalidEntrypoint');
+        expect(parse(r.payload)).toMatchObject({
+          errorMessage: expect.stringContaining('/nonexistent/node: no such file or directory'),
+        });
+        expect(env.reusable).toBe(false);
+      },
+      ['/nonexistent/node', 'bootstrap.js'],
+    );
+  });
+});

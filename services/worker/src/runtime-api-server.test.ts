@@ -1,0 +1,214 @@
+import http from 'node:http';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeInvocation } from './test-support/fixtures.js';
+import { RuntimeApiServer, type RuntimeOutcome } from './runtime-api-server.js';
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+const agent = new http.Agent({ keepAlive: true });
+
+function request(
+  api: string,
+  method: string,
+  path: string,
+  body?: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
+  const [host, port] = api.split(':');
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { agent, host, port: Number(port), method, path: `/2018-06-01/runtime/${path}`, headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('RuntimeApiServer', () => {
+  let server: RuntimeApiServer;
+  let api: string;
+  let initDone: number;
+  let initErrors: { type: string | undefined; body: string }[];
+
+  beforeEach(async () => {
+    initDone = 0;
+    initErrors = [];
+    server = new RuntimeApiServer({
+      maxResponseBytes: 1000,
+      events: {
+        onInitDone: () => initDone++,
+        onInitError: (type, body) => initErrors.push({ type, body: body.toString() }),
+      },
+    });
+    api = await server.listen();
+  });
+
+  afterEach(async () => {
+    await server.close();
+  });
+
+  function dispatch(overrides: Parameters<typeof makeInvocation>[1] = {}): {
+    id: string;
+    outcome: Promise<RuntimeOutcome>;
+    sent: () => boolean;
+  } {
+    const inv = makeInvocation({ hello: 'world' }, overrides);
+    let sent = false;
+    const outcome = new Promise<RuntimeOutcome>((resolve) => {
+      server.dispatch(inv, 1_700_000_000_000, 'Root=1-abc', () => (sent = true), resolve);
+    });
+    return { id: inv.requestId, outcome, sent: () => sent };
+  }
+
+  it('long-polls /next and hands over the event with Lambda headers', async () => {
+    const next = request(api, 'GET', 'invocation/next');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(initDone).toBe(1);
+    const { id, outcome, sent } = dispatch({ clientContext: '{"custom":{"a":1}}' });
+    const reply = await next;
+    expect(sent()).toBe(true);
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toEqual({ hello: 'world' });
+    expect(reply.headers['lambda-runtime-aws-request-id']).toBe(id);
+    expect(reply.headers['lambda-runtime-deadline-ms']).toBe('1700000000000');
+    expect(reply.headers['lambda-runtime-invoked-function-arn']).toMatch(/^arn:aws:lambda:/);
+    expect(reply.headers['lambda-runtime-trace-id']).toBe('Root=1-abc');
+    expect(reply.headers['lambda-runtime-client-context']).toBe('{"custom":{"a":1}}');
+    expect(reply.headers['lambda-runtime-cognito-identity']).toBeUndefined();
+
+    const posted = await request(api, 'POST', `invocation/${id}/response`, '{"ok":true}', {
+      'Content-Type': 'application/json',
+    });
+    expect(posted.status).toBe(202);
+    expect(JSON.parse(posted.body)).toEqual({ status: 'OK' });
+    const result = await outcome;
+    expect(result.kind).toBe('response');
+    if (result.kind === 'response') {
+      expect(result.payload.toString()).toBe('{"ok":true}');
+      expect(result.contentType).toBe('application/json');
+    }
+  });
+
+  it('queues an invocation dispatched before the runtime asks for it', async () => {
+    const { id, outcome, sent } = dispatch();
+    expect(sent()).toBe(false);
+    expect(server.waitingForRuntime).toBe(true);
+    const reply = await request(api, 'GET', 'invocation/next');
+    expect(reply.headers['lambda-runtime-aws-request-id']).toBe(id);
+    await request(api, 'POST', `invocation/${id}/response`, 'null');
+    expect((await outcome).kind).toBe('response');
+  });
+
+  it('passes /error bodies through unchanged with the error type header', async () => {
+    const { id, outcome } = dispatch();
+    await request(api, 'GET', 'invocation/next');
+    const body = '{"errorMessage":"boom","errorType":"Custom.Thing","stackTrace":[]}';
+    const posted = await request(api, 'POST', `invocation/${id}/error`, body, {
+      'Lambda-Runtime-Function-Error-Type': 'Custom.Thing',
+    });
+    expect(posted.status).toBe(202);
+    const result = await outcome;
+    expect(result).toMatchObject({ kind: 'error', errorType: 'Custom.Thing' });
+    if (result.kind === 'error') expect(result.payload.toString()).toBe(body);
+  });
+
+  it('answers 400 InvalidRequestID for unknown and already answered ids', async () => {
+    const unknown = await request(api, 'POST', 'invocation/nope/response', '{}');
+    expect(unknown.status).toBe(400);
+    expect(JSON.parse(unknown.body)).toEqual({
+      errorMessage: 'Invalid request ID',
+      errorType: 'InvalidRequestID',
+    });
+    const { id } = dispatch();
+    await request(api, 'GET', 'invocation/next');
+    expect((await request(api, 'POST', `invocation/${id}/response`, '1')).status).toBe(202);
+    expect((await request(api, 'POST', `invocation/${id}/response`, '2')).status).toBe(400);
+    expect((await request(api, 'POST', `invocation/${id}/error`, '{}')).status).toBe(400);
+  });
+
+  it('answers 413 above the response limit and reports the size to the caller', async () => {
+    const { id, outcome } = dispatch();
+    await request(api, 'GET', 'invocation/next');
+    const posted = await request(api, 'POST', `invocation/${id}/response`, 'x'.repeat(1500));
+    expect(posted.status).toBe(413);
+    expect(JSON.parse(posted.body)).toEqual({
+      errorType: 'RequestEntityTooLarge',
+      errorMessage: 'Exceeded maximum allowed payload size (1000 bytes).',
+    });
+    expect(await outcome).toEqual({ kind: 'too-large', size: 1500 });
+  });
+
+  it('counts chunked bodies against the limit too', async () => {
+    const { id, outcome } = dispatch();
+    await request(api, 'GET', 'invocation/next');
+    const [host, port] = api.split(':');
+    const status = await new Promise<number>((resolve) => {
+      const req = http.request(
+        {
+          host,
+          port: Number(port),
+          method: 'POST',
+          path: `/2018-06-01/runtime/invocation/${id}/response`,
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      for (let i = 0; i < 3; i++) req.write('y'.repeat(500));
+      req.end();
+    });
+    expect(status).toBe(413);
+    expect(await outcome).toEqual({ kind: 'too-large', size: 1500 });
+  });
+
+  it('reports /init/error to the environment and refuses later state changes', async () => {
+    const body = '{"errorType":"Runtime.ImportModuleError","errorMessage":"x"}';
+    const posted = await request(api, 'POST', 'init/error', body, {
+      'Lambda-Runtime-Function-Error-Type': 'Runtime.ImportModuleError',
+    });
+    expect(posted.status).toBe(202);
+    expect(initErrors).toEqual([{ type: 'Runtime.ImportModuleError', body }]);
+    const next = await request(api, 'GET', 'invocation/next');
+    expect(next.status).toBe(403);
+    expect(JSON.parse(next.body)).toMatchObject({ errorType: 'InvalidStateTransition' });
+  });
+
+  it('answers 403 to /init/error after init and to /next while an invocation is out', async () => {
+    const { id } = dispatch();
+    await request(api, 'GET', 'invocation/next');
+    expect((await request(api, 'POST', 'init/error', '{}')).status).toBe(403);
+    expect((await request(api, 'GET', 'invocation/next')).status).toBe(403);
+    expect((await request(api, 'POST', `invocation/${id}/response`, '{}')).status).toBe(202);
+  });
+
+  it('gives a late answer to a cancelled invocation 400', async () => {
+    const { id } = dispatch();
+    await request(api, 'GET', 'invocation/next');
+    server.cancel();
+    expect((await request(api, 'POST', `invocation/${id}/response`, '{}')).status).toBe(400);
+  });
+
+  it('answers 404 and 405 for other paths and methods', async () => {
+    expect((await request(api, 'GET', 'invocation/x/unknown')).status).toBe(404);
+    expect((await request(api, 'GET', 'nothing')).status).toBe(404);
+    expect((await request(api, 'POST', 'invocation/next')).status).toBe(405);
+    expect((await request(api, 'GET', 'invocation/abc/response')).status).toBe(405);
+    expect(initDone).toBe(0);
+  });
+});
