@@ -87,6 +87,12 @@ interface BodyParserError {
 export function jsonBody(operation: string, limit: number): RequestHandler {
   const parse: RequestHandler = express.json({ limit: limit - 1, type: () => true, strict: true });
   return (req, res, next) => {
+    // Refuse at once; body-parser would first read (and discard) the whole body.
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) >= limit) {
+      next(tooLarge(limit, operation));
+      return;
+    }
     parse(req, res, (err?: unknown) => {
       if (err === undefined || err === null) {
         next();

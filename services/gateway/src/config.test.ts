@@ -1,0 +1,73 @@
+import { resolve } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies the defaults to an empty environment', () => {
+    const c = loadConfig({});
+    expect(c).toEqual({
+      port: 9000,
+      host: '127.0.0.1',
+      redisUrl: undefined,
+      region: 'us-east-1',
+      accountId: '000000000000',
+      accountConcurrency: 1000,
+      minUnreservedConcurrency: 100,
+      stateDir: resolve('.lamina'),
+      functionsDir: resolve('functions'),
+      logLevel: 'info',
+      leaseGraceMs: 15_000,
+      drainDelayMs: 0,
+      shutdownTimeoutMs: 25_000,
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads every variable, treating empty ones as unset', () => {
+    const c = loadConfig({
+      LAMINA_PORT: '8080',
+      LAMINA_HOST: '0.0.0.0',
+      REDIS_URL: 'redis://localhost:6379/2',
+      LAMINA_REGION: 'eu-west-3',
+      LAMINA_ACCOUNT_ID: '123456789012',
+      LAMINA_ACCOUNT_CONCURRENCY: '50',
+      LAMINA_MIN_UNRESERVED_CONCURRENCY: '',
+      LAMINA_STATE_DIR: '/var/lib/lamina',
+      LAMINA_LOG_LEVEL: 'debug',
+    });
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      redisUrl: 'redis://localhost:6379/2',
+      region: 'eu-west-3',
+      accountId: '123456789012',
+      accountConcurrency: 50,
+      // the default 100 is clamped to the account limit
+      minUnreservedConcurrency: 50,
+      stateDir: '/var/lib/lamina',
+      logLevel: 'debug',
+    });
+  });
+
+  it('lists every problem at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        LAMINA_PORT: 'eighty',
+        LAMINA_ACCOUNT_ID: '42',
+        LAMINA_LOG_LEVEL: 'loud',
+        REDIS_URL: 'http://x',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const issues = (error as ConfigError).issues;
+    expect(issues).toHaveLength(4);
+    for (const name of ['LAMINA_PORT', 'LAMINA_ACCOUNT_ID', 'LAMINA_LOG_LEVEL', 'REDIS_URL']) {
+      expect((error as ConfigError).message).toContain(`${name}: `);
+    }
+  });
+});
