@@ -1,14 +1,15 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 
 /**
  * Where function log lines go in local mode: the terminal of `lamina dev` (prefixed with the
- * function name) and one file per function under the state directory, which `lamina logs` reads.
- * Appends are queued per function so lines keep their order.
+ * function name) and one append-only file per function under the state directory, which
+ * `lamina logs` reads. One open stream per function keeps the invoke path free of file
+ * opens; the stream batches writes while the disk is busy.
  */
 export class FunctionLogs {
-  private readonly queues = new Map<string, Promise<void>>();
-  private ready: Promise<unknown> | undefined;
+  private readonly streams = new Map<string, WriteStream>();
+  private dirReady = false;
 
   constructor(
     private readonly options: {
@@ -25,14 +26,30 @@ export class FunctionLogs {
   line = (functionName: string, line: string): void => {
     const text = line.endsWith('\n') ? line : `${line}\n`;
     if (this.options.echo) this.options.write(`[${functionName}] ${text}`);
-    this.ready ??= mkdir(this.options.dir, { recursive: true });
-    const file = FunctionLogs.fileOf(this.options.dir, functionName);
-    const prev = this.queues.get(functionName) ?? this.ready.then(() => undefined);
-    const next = prev.then(() => appendFile(file, text)).catch(() => undefined);
-    this.queues.set(functionName, next);
+    this.streamOf(functionName).write(text);
   };
 
+  private streamOf(functionName: string): WriteStream {
+    let stream = this.streams.get(functionName);
+    if (stream === undefined) {
+      if (!this.dirReady) {
+        mkdirSync(this.options.dir, { recursive: true });
+        this.dirReady = true;
+      }
+      stream = createWriteStream(FunctionLogs.fileOf(this.options.dir, functionName), {
+        flags: 'a',
+      });
+      // A full disk must not take the platform down; the terminal copy still has the line.
+      stream.on('error', () => this.streams.delete(functionName));
+      this.streams.set(functionName, stream);
+    }
+    return stream;
+  }
+
+  /** Flushes and closes every file; idempotent. */
   async flush(): Promise<void> {
-    await Promise.all(this.queues.values());
+    const open = [...this.streams.values()];
+    this.streams.clear();
+    await Promise.all(open.map((s) => new Promise<void>((resolve) => s.end(() => resolve()))));
   }
 }
