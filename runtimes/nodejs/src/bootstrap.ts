@@ -41,6 +41,13 @@ let inFlight: string | undefined;
 let initialized = false;
 
 patchConsole(out, logSource);
+
+// The platform that started us is gone (killed without stopping us): do not live on as an
+// orphan. Unref'd, so it never keeps the event loop (and callback handlers) waiting.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) process.exit(1);
+}, 1000).unref();
 process.on('beforeExit', () => {
   emptyLoop.fire();
 });
