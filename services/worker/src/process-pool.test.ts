@@ -22,6 +22,14 @@ function alive(pid: number): boolean {
   }
 }
 
+async function waitFor(condition: () => boolean, ms = 3000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}
+
 describe('ProcessPool', { timeout: 20_000 }, () => {
   const pools: ProcessPool[] = [];
   const warnings: string[] = [];
@@ -138,7 +146,7 @@ describe('ProcessPool', { timeout: 20_000 }, () => {
     now += 101;
     await sleep(120);
     expect(p.size).toBe(0);
-    expect(alive(pid)).toBe(false);
+    await waitFor(() => !alive(pid));
   });
 
   it('close() kills every runtime, is idempotent, and refuses later calls', async () => {
@@ -148,7 +156,7 @@ describe('ProcessPool', { timeout: 20_000 }, () => {
     const busy = call(p, fn, {});
     await Promise.all([p.close(), p.close()]);
     await busy.catch(() => undefined);
-    expect(alive(pid)).toBe(false);
+    await waitFor(() => !alive(pid));
     expect(p.size).toBe(0);
     await expect(call(p, fn)).rejects.toMatchObject({ name: 'ServiceException', status: 500 });
   });

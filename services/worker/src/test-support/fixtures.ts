@@ -1,6 +1,6 @@
 /** Test helpers: the built Node.js runtime, handler fixtures and function configs. */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,14 +24,38 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds runtimes/nodejs when its dist is missing or older than its sources. */
+const upToDate = (): boolean =>
+  existsSync(bootstrapPath) &&
+  statSync(bootstrapPath).mtimeMs >= newestMtime(path.join(runtimeDir, 'src'));
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Builds runtimes/nodejs when its dist is missing or older than its sources (the worker does not
+ * depend on it, so turbo does not build it first). Test files run in parallel: a lock directory
+ * makes one build and the others wait for it.
+ */
 export function ensureRuntimeBuilt(): void {
-  const src = path.join(runtimeDir, 'src');
-  if (existsSync(bootstrapPath) && statSync(bootstrapPath).mtimeMs >= newestMtime(src)) return;
-  const tsc = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', path.join(runtimeDir, 'tsconfig.build.json')], {
-    stdio: 'inherit',
-  });
+  if (upToDate()) return;
+  const lock = path.join(runtimeDir, '.build-lock');
+  try {
+    mkdirSync(lock);
+  } catch {
+    for (let waited = 0; existsSync(lock) && waited < 60_000; waited += 100) sleepSync(100);
+    if (upToDate()) return;
+    rmSync(lock, { recursive: true, force: true });
+    mkdirSync(lock);
+  }
+  try {
+    const tsc = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '-p', path.join(runtimeDir, 'tsconfig.build.json')], {
+      stdio: 'inherit',
+    });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export function makeFn(overrides: Partial<FunctionVersionConfig> = {}): FunctionVersionConfig {
