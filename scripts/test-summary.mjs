@@ -11,5 +11,9 @@ try {
 }
 const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 // A suite that failed to load counts as a failure even though it ran no test.
-const failedSuites = (r.testResults ?? []).filter((s) => s.status === 'failed' && (s.assertionResults ?? []).length === 0).length;
-console.log(`${r.numPassedTests} passed, ${r.numFailedTests + failedSuites} failed, ${skipped} skipped`);
+const failedSuites = (r.testResults ?? []).filter(
+  (s) => s.status === 'failed' && (s.assertionResults ?? []).length === 0,
+).length;
+console.log(
+  `${r.numPassedTests} passed, ${r.numFailedTests + failedSuites} failed, ${skipped} skipped`,
+);

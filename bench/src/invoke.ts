@@ -35,27 +35,32 @@ function startChild(
       out += d.toString();
       const m = ready.exec(out);
       if (m) {
-        child.stdout?.off('data', onData);
-        child.stdout?.resume();
-        child.stderr?.resume();
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        child.stderr.resume();
         resolve({ child, match: m });
       }
     };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) =>
-      reject(new Error(`${cmd} exited (${code}) before ready:\n${out}`)),
-    );
-    setTimeout(() => reject(new Error(`${cmd} not ready after 60 s:\n${out}`)), 60_000).unref();
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      reject(new Error(`${cmd} exited (${code}) before ready:\n${out}`));
+    });
+    setTimeout(() => {
+      reject(new Error(`${cmd} not ready after 60 s:\n${out}`));
+    }, 60_000).unref();
   });
 }
 
+const running = (child: ChildProcess): boolean =>
+  child.exitCode === null && child.signalCode === null;
+
 async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (!running(child)) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  if (running(child)) child.kill('SIGKILL');
 }
 
 interface Measured {

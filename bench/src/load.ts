@@ -47,7 +47,9 @@ function once(
       },
       (res) => {
         res.on('data', () => undefined);
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('end', () => {
+          resolve(res.statusCode ?? 0);
+        });
         res.on('error', reject);
       },
     );

@@ -67,7 +67,12 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
       lazyConnect: true,
     });
     await redis.connect();
-    lifecycle.add({ name: 'redis', stop: async () => void (await redis.quit()) });
+    lifecycle.add({
+      name: 'redis',
+      stop: async () => {
+        await redis.quit();
+      },
+    });
 
     const admission = new RedisAdmission({
       redis,
@@ -106,18 +111,18 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
         await admission.setReserved(name, record.spec.reservedConcurrency);
     };
     const unsubscribe = functions.onChange((name) => {
-      sync(name).catch((err: unknown) =>
-        logger.warn({ err, function: name }, 'could not apply the reservation'),
-      );
+      sync(name).catch((err: unknown) => {
+        logger.warn({ err, function: name }, 'could not apply the reservation');
+      });
     });
     lifecycle.add({ name: 'store subscription', stop: unsubscribe });
     for (const record of functions.list()) {
       if (record.source === 'manifest') {
         await admission
           .setReserved(record.spec.name, record.spec.reservedConcurrency)
-          .catch((err: unknown) =>
-            logger.warn({ err, function: record.spec.name }, 'could not apply the reservation'),
-          );
+          .catch((err: unknown) => {
+            logger.warn({ err, function: record.spec.name }, 'could not apply the reservation');
+          });
       }
     }
 
@@ -142,7 +147,9 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
       stop: () =>
         new Promise<void>((resolve) => {
           ready = false;
-          server.close(() => resolve());
+          server.close(() => {
+            resolve();
+          });
           server.closeIdleConnections();
         }),
     });

@@ -50,6 +50,15 @@ export class FunctionLogs {
   async flush(): Promise<void> {
     const open = [...this.streams.values()];
     this.streams.clear();
-    await Promise.all(open.map((s) => new Promise<void>((resolve) => s.end(() => resolve()))));
+    await Promise.all(
+      open.map(
+        (s) =>
+          new Promise<void>((resolve) =>
+            s.end(() => {
+              resolve();
+            }),
+          ),
+      ),
+    );
   }
 }

@@ -58,9 +58,12 @@ export async function startPrivateRedis(
     ],
     { stdio: 'ignore', detached: false },
   );
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  for (let i = 0; i < 100 && !exited; i++) {
+  const state = { exited: false };
+  const running = (): boolean => !state.exited;
+  child.once('exit', () => {
+    state.exited = true;
+  });
+  for (let i = 0; i < 100 && !state.exited; i++) {
     try {
       if (Number(readFileSync(pidfile, 'utf8')) === child.pid) break;
     } catch {
@@ -68,15 +71,15 @@ export async function startPrivateRedis(
     }
     await sleep(50);
   }
-  if (exited) throw new Error(`redis-server exited at start (port ${port}). ${REDIS_HINT}`);
+  if (state.exited) throw new Error(`redis-server exited at start (port ${port}). ${REDIS_HINT}`);
   return {
     url: `redis://127.0.0.1:${port}`,
     stop: async () => {
-      if (exited) return;
+      if (!running()) return;
       const done = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await Promise.race([done, sleep(3000)]);
-      if (!exited) child.kill('SIGKILL');
+      if (running()) child.kill('SIGKILL');
     },
   };
 }

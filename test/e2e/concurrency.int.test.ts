@@ -11,10 +11,10 @@ import { startLamina, type LaminaProcess } from '../support/lamina-process.js';
 
 /** Largest number of [start, end] intervals that overlap at one instant. */
 function maxOverlap(intervals: readonly { start: number; end: number }[]): number {
-  const events = intervals.flatMap((i) => [
+  const events = intervals.flatMap((i): [number, number][] => [
     [i.start, 1],
     [i.end, -1],
-  ]) as [number, number][];
+  ]);
   events.sort((a, b) => a[0] - b[0] || a[1] - b[1]); // ends before starts at the same ms
   let now = 0;
   let max = 0;

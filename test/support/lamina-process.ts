@@ -21,6 +21,9 @@ export interface StartOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+const running = (child: ChildProcess): boolean =>
+  child.exitCode === null && child.signalCode === null;
+
 export async function startLamina(o: StartOptions = {}): Promise<LaminaProcess> {
   const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), 'lamina-test-'));
   const args = [join(root, 'cli/dist/main.js'), 'dev'];
@@ -40,7 +43,9 @@ export async function startLamina(o: StartOptions = {}): Promise<LaminaProcess> 
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`lamina dev not ready:\n${out}`)), 30_000);
+    const timer = setTimeout(() => {
+      reject(new Error(`lamina dev not ready:\n${out}`));
+    }, 30_000);
     const check = (): void => {
       const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (m?.[1]) {
@@ -60,11 +65,11 @@ export async function startLamina(o: StartOptions = {}): Promise<LaminaProcess> 
     stateDir,
     output: () => out,
     stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (!running(child)) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (running(child)) child.kill('SIGKILL');
     },
   };
 }
