@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{packages,services,runtimes,cli,bench}/**/src/**/*.test.ts'],
+          include: ['{packages,services,runtimes,cli,bench,operator}/**/src/**/*.test.ts'],
           exclude: [...ignored, '**/*.int.test.ts'],
         },
       },
