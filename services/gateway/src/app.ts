@@ -3,7 +3,7 @@ import express, { type Express } from 'express';
 import { type AppDeps, systemClock } from './deps.js';
 import { errorMiddleware, unknownOperation } from './errors.js';
 import { FunctionEntries } from './function-entries.js';
-import { requestContextMiddleware } from './request-context.js';
+import { requestContext, requestContextMiddleware } from './request-context.js';
 import { accountRoutes } from './routes/account.js';
 import { codeRoutes } from './routes/code.js';
 import { concurrencyRoutes } from './routes/concurrency.js';
@@ -32,6 +32,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestContextMiddleware(deps.logger));
   // Invoke first: it is the hot path and the most frequent request.
   app.use(invokeRoutes({ ...deps, entries }));
+  // Every other answer carries the request id too (invoke writes its own, in one writeHead).
+  app.use((_req, res, next) => {
+    res.setHeader('x-amzn-RequestId', requestContext(res, deps.logger).requestId);
+    next();
+  });
   app.use(functionRoutes({ ...deps, clock }));
   app.use(concurrencyRoutes(deps));
   app.use(accountRoutes(deps));

@@ -46,6 +46,7 @@ describe('CreateFunction', () => {
       LastModified: '2026-01-02T03:04:05.678+0000',
       Environment: { Variables: { AB: 'c' } },
     });
+    expect(res.headers['x-amzn-requestid']).toMatch(/^[0-9a-f-]{36}$/);
     expect(json<FunctionConfigurationBody>(res).RevisionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(json<FunctionConfigurationBody>(res).CodeSha256).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     const stored = functions.get('hello')!;
