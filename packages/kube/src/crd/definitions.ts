@@ -1,0 +1,149 @@
+import type {
+  V1CustomResourceColumnDefinition,
+  V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import type { z } from 'zod';
+
+import { aliasSpecSchema, aliasStatusSchema } from '../schema/alias.js';
+import {
+  eventSourceMappingSpecSchema,
+  eventSourceMappingStatusSchema,
+} from '../schema/event-source-mapping.js';
+import {
+  functionVersionSpecSchema,
+  functionVersionStatusSchema,
+} from '../schema/function-version.js';
+import { functionSpecSchema, functionStatusSchema } from '../schema/function.js';
+import { toStructuralSchema } from '../schema/structural.js';
+import { GROUP, VERSION } from '../resources.js';
+
+interface KindDefinition {
+  readonly kind: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly shortNames: readonly string[];
+  readonly spec: z.ZodType;
+  readonly status: z.ZodType;
+  readonly columns: readonly V1CustomResourceColumnDefinition[];
+}
+
+const age: V1CustomResourceColumnDefinition = {
+  name: 'Age',
+  type: 'date',
+  jsonPath: '.metadata.creationTimestamp',
+};
+
+/** The four kinds of lamina.dev/v1alpha1. Names here are the API; change them with care. */
+export const KINDS: readonly KindDefinition[] = [
+  {
+    kind: 'Function',
+    plural: 'functions',
+    singular: 'function',
+    shortNames: ['lfn'],
+    spec: functionSpecSchema,
+    status: functionStatusSchema,
+    columns: [
+      { name: 'Runtime', type: 'string', jsonPath: '.spec.runtime' },
+      { name: 'Memory', type: 'integer', jsonPath: '.spec.memorySize', description: 'MB' },
+      { name: 'State', type: 'string', jsonPath: '.status.state' },
+      { name: 'Ready', type: 'integer', jsonPath: '.status.readyEnvironments' },
+      { name: 'Update', type: 'string', jsonPath: '.status.lastUpdateStatus', priority: 1 },
+      age,
+    ],
+  },
+  {
+    kind: 'FunctionVersion',
+    plural: 'functionversions',
+    singular: 'functionversion',
+    shortNames: ['lfnv'],
+    spec: functionVersionSpecSchema,
+    status: functionVersionStatusSchema,
+    columns: [
+      { name: 'Function', type: 'string', jsonPath: '.spec.functionName' },
+      { name: 'Version', type: 'string', jsonPath: '.spec.version' },
+      { name: 'State', type: 'string', jsonPath: '.status.state' },
+      { name: 'Ready', type: 'integer', jsonPath: '.status.readyEnvironments' },
+      age,
+    ],
+  },
+  {
+    kind: 'Alias',
+    plural: 'aliases',
+    singular: 'alias',
+    shortNames: ['lalias'],
+    spec: aliasSpecSchema,
+    status: aliasStatusSchema,
+    columns: [
+      { name: 'Function', type: 'string', jsonPath: '.spec.functionName' },
+      { name: 'Alias', type: 'string', jsonPath: '.spec.name' },
+      { name: 'Version', type: 'string', jsonPath: '.spec.functionVersion' },
+      age,
+    ],
+  },
+  {
+    kind: 'EventSourceMapping',
+    plural: 'eventsourcemappings',
+    singular: 'eventsourcemapping',
+    shortNames: ['lesm'],
+    spec: eventSourceMappingSpecSchema,
+    status: eventSourceMappingStatusSchema,
+    columns: [
+      { name: 'Function', type: 'string', jsonPath: '.spec.functionName' },
+      { name: 'Topic', type: 'string', jsonPath: '.spec.topics[0]' },
+      { name: 'State', type: 'string', jsonPath: '.status.state' },
+      age,
+    ],
+  },
+];
+
+/** Builds the CustomResourceDefinition of one kind from its zod schemas. */
+export function buildCrd(def: KindDefinition): V1CustomResourceDefinition {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: {
+      name: `${def.plural}.${GROUP}`,
+      labels: { 'app.kubernetes.io/part-of': 'lamina' },
+    },
+    spec: {
+      group: GROUP,
+      scope: 'Namespaced',
+      names: {
+        kind: def.kind,
+        listKind: `${def.kind}List`,
+        plural: def.plural,
+        singular: def.singular,
+        shortNames: [...def.shortNames],
+        categories: ['lamina'],
+      },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [...def.columns],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              description: `${def.kind} of Lamina (${GROUP}/${VERSION}).`,
+              required: ['spec'],
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec: toStructuralSchema(def.spec),
+                status: toStructuralSchema(def.status),
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** Every CRD, in a stable order. */
+export function buildCrds(): V1CustomResourceDefinition[] {
+  return KINDS.map(buildCrd);
+}

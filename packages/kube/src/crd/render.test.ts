@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+import { CRD_OUTPUT_DIRS, renderCrdFiles } from './render.js';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+
+describe('generated CRD YAML', () => {
+  const files = renderCrdFiles();
+
+  it.each(CRD_OUTPUT_DIRS)(
+    'is committed up to date in %s (run npm run crds -w @lamina/kube)',
+    (dir) => {
+      for (const f of files) {
+        const committed = readFileSync(`${root}${dir}/${f.name}`, 'utf8');
+        expect(committed, `${dir}/${f.name} is stale`).toBe(f.content);
+      }
+    },
+  );
+
+  it('defines the four kinds with status subresource, short names and printer columns', () => {
+    const crds = files.map((f) => parse(f.content) as Record<string, any>);
+    expect(crds.map((c) => c['spec'].names.kind)).toEqual([
+      'Function',
+      'FunctionVersion',
+      'Alias',
+      'EventSourceMapping',
+    ]);
+    const fn = crds[0]!['spec'];
+    expect(fn.names.shortNames).toContain('lfn');
+    const version = fn.versions[0];
+    expect(version.subresources).toEqual({ status: {} });
+    expect(version.additionalPrinterColumns.map((c: { name: string }) => c.name)).toEqual(
+      expect.arrayContaining(['Runtime', 'Memory', 'State', 'Ready', 'Age']),
+    );
+    const spec = version.schema.openAPIV3Schema.properties.spec;
+    expect(spec.properties.memorySize).toMatchObject({
+      minimum: 128,
+      maximum: 10240,
+      default: 128,
+    });
+    expect(spec.properties.timeout).toMatchObject({ minimum: 1, maximum: 900, default: 3 });
+    expect(JSON.stringify(spec)).not.toContain('additionalProperties":false');
+  });
+
+  it('makes FunctionVersion specs immutable with CEL', () => {
+    const fv = parse(files[1]!.content) as Record<string, any>;
+    const rules = fv['spec'].versions[0].schema.openAPIV3Schema.properties.spec[
+      'x-kubernetes-validations'
+    ] as { rule: string }[];
+    expect(rules.map((r) => r.rule)).toContain('self == oldSelf');
+  });
+});

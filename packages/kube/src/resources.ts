@@ -1,0 +1,23 @@
+import { API_GROUP } from '@lamina/core';
+
+export const GROUP = API_GROUP;
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** Plural resource names, as in URLs and RBAC rules. */
+export const PLURALS = {
+  Function: 'functions',
+  FunctionVersion: 'functionversions',
+  Alias: 'aliases',
+  EventSourceMapping: 'eventsourcemappings',
+} as const;
+
+/** Labels the operator puts on what it creates, and selects its informers by. */
+export const LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  partOf: 'app.kubernetes.io/part-of',
+  function: 'lamina.dev/function',
+  version: 'lamina.dev/version',
+} as const;
+
+export const MANAGED_BY = 'lamina-operator';
