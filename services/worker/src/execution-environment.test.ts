@@ -1,52 +1,8 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { FunctionVersionConfig, InvocationResult } from '@lamina/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ExecutionEnvironment } from './execution-environment.js';
-import {
-  ensureRuntimeBuilt,
-  fixturesDir,
-  makeFn,
-  makeInvocation,
-  nodeCommand,
-  parse,
-  quietLogger,
-} from './test-support/fixtures.js';
-import type { WorkerLogger } from './types.js';
-
-const quiet: WorkerLogger = quietLogger;
-
-interface Run {
-  env: ExecutionEnvironment;
-  lines: string[];
-  invoke: (payload?: unknown, tailLog?: boolean) => Promise<InvocationResult>;
-}
-
-async function withEnv(
-  overrides: Partial<FunctionVersionConfig>,
-  body: (run: Run) => Promise<void>,
-  command: readonly string[] = nodeCommand,
-): Promise<void> {
-  const lines: string[] = [];
-  const env = new ExecutionEnvironment({
-    fn: makeFn(overrides),
-    command,
-    logger: quiet,
-    onLog: (_fn, line) => lines.push(line),
-    memoryCheckIntervalMs: 20,
-  });
-  await env.start();
-  try {
-    await body({
-      env,
-      lines,
-      invoke: (payload = {}, tailLog = false) => env.invoke(makeInvocation(payload, { tailLog })),
-    });
-  } finally {
-    await env.stop();
-  }
-}
+import { ensureRuntimeBuilt, fixturesDir, makeInvocation, parse } from './test-support/fixtures.js';
+import { withEnv } from './test-support/with-env.js';
 
 const REPORT =
   /^REPORT RequestId: \S+\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 256 MB\tMax Memory Used: \d+ MB\t(Init Duration: \d+\.\d\d ms\t)?$/;
@@ -174,62 +130,6 @@ describe('ExecutionEnvironment', { timeout: 20_000 }, () => {
     });
   });
 
-  it.each([
-    ['nope.handler', 'Runtime.ImportModuleError', "Error: Cannot find module 'nope'"],
-    ['badimport.handler', 'Runtime.ImportModuleError', "Cannot find module 'this-package"],
-    ['echo.missing', 'Runtime.HandlerNotFound', 'echo.missing is undefined or not exported'],
-    ['notfunc.handler', 'Runtime.HandlerNotFound', 'notfunc.handler is not a function'],
-    ['nodot', 'Runtime.MalformedHandlerName', 'Bad handler'],
-    ['toplevel.handler', 'Error', 'init failed on purpose'],
-  ])('answers the first invoke with the init error of %s', async (handler, errorType, message) => {
-    await withEnv({ handler }, async ({ invoke, env, lines }) => {
-      const r = await invoke({}, true);
-      expect(r.functionError).toBe('Unhandled');
-      expect(r.errorType).toBe(errorType);
-      expect(r.coldStart).toBe(true);
-      const body = parse(r.payload) as { errorType: string; errorMessage: string };
-      expect(body.errorType).toBe(errorType);
-      expect(body.errorMessage).toContain(message);
-      expect(env.reusable).toBe(false);
-      expect(r.log).toContain('\tundefined\tERROR\tUncaught Exception \t');
-      expect(lines.at(-1)).toMatch(/Init Duration/);
-    });
-  });
-
-  it('reports syntax errors as Runtime.UserCodeSyntaxError', async () => {
-    const codeDir = mkdtempSync(path.join(tmpdir(), 'lamina-syntax-'));
-    writeFileSync(path.join(codeDir, 'package.json'), '{"type":"commonjs"}');
-    writeFileSync(path.join(codeDir, 'app.js'), 'exports.handler = async () => { return "x;\n};\n');
-    await withEnv({ handler: 'app.handler', codeDir }, async ({ invoke }) => {
-      const r = await invoke();
-      expect(r.errorType).toBe('Runtime.UserCodeSyntaxError');
-      expect(parse(r.payload)).toMatchObject({
-        errorMessage: expect.stringMatching(/^SyntaxError: /),
-      });
-    });
-  });
-
-  it('kills the runtime at the timeout and answers with the timeout message', async () => {
-    await withEnv({ handler: 'sleep.handler', timeout: 1 }, async ({ invoke, env, lines }) => {
-      const pid = env.pid ?? 0;
-      const r = await invoke({ ms: 5000 }, true);
-      expect(r.functionError).toBe('Unhandled');
-      expect(r.errorType).toBe('Sandbox.Timedout');
-      const body = parse(r.payload) as { errorMessage: string };
-      expect(Object.keys(body)).toEqual(['errorMessage']);
-      expect(body.errorMessage).toMatch(
-        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+ Task timed out after 1\.00 seconds$/,
-      );
-      expect(r.durationMs).toBeGreaterThanOrEqual(995);
-      expect(r.durationMs).toBeLessThan(2500);
-      expect(lines).toContain(body.errorMessage);
-      expect(r.log).toContain(`${body.errorMessage}\nEND RequestId:`);
-      expect(env.reusable).toBe(false);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(() => process.kill(pid, 0)).toThrow();
-    });
-  });
-
   it('keeps /tmp (TMPDIR) between invocations and removes it on stop', async () => {
     let tmp = '';
     await withEnv({ handler: 'tmp.handler' }, async ({ invoke }) => {
@@ -300,36 +200,6 @@ describe('ExecutionEnvironment', { timeout: 20_000 }, () => {
     });
   });
 
-  it.each([
-    [{ handler: 'exit.handler' }, { code: 3 }, 'exit status 3'],
-    [{ handler: 'exit.kill' }, {}, 'signal: killed'],
-    [{ handler: 'memory.handler', memorySize: 128 }, { mb: 200 }, 'signal: killed'],
-  ])(
-    'reports a runtime that dies mid-invoke (%o) as Runtime.ExitError',
-    async (fn, payload, how) => {
-      await withEnv(fn, async ({ invoke, env }) => {
-        const r = await invoke(payload, true);
-        expect(r.errorType).toBe('Runtime.ExitError');
-        const body = parse(r.payload) as { errorType: string; errorMessage: string };
-        const id = /START RequestId: (\S+)/.exec(r.log ?? '')?.[1] ?? '';
-        expect(body).toEqual({
-          errorType: 'Runtime.ExitError',
-          errorMessage: `RequestId: ${id} Error: Runtime exited with error: ${how}`,
-        });
-        expect(r.log).toContain(`${body.errorMessage}\nRuntime.ExitError\nEND RequestId: ${id}`);
-        expect(env.reusable).toBe(false);
-      });
-    },
-  );
-
-  it('reports unhandled promise rejections as Runtime.UnhandledPromiseRejection', async () => {
-    await withEnv({ handler: 'reject.handler' }, async ({ invoke }) => {
-      const r = await invoke();
-      expect(r.errorType).toBe('Runtime.UnhandledPromiseRejection');
-      expect(parse(r.payload)).toMatchObject({ errorMessage: 'Error: nobody catches me' });
-    });
-  });
-
   it('replaces a response over 6 MB with Function.ResponseSizeTooLarge and stays usable', async () => {
     await withEnv({ handler: 'big.handler' }, async ({ invoke, env }) => {
       const r = await invoke({ bytes: 7_000_000 });
@@ -342,42 +212,5 @@ describe('ExecutionEnvironment', { timeout: 20_000 }, () => {
       expect(env.reusable).toBe(true);
       expect((await invoke({ bytes: 3 })).payload.toString()).toBe('"xxx"');
     });
-  });
-
-  it('gives up on an init that overruns the init timeout', async () => {
-    const lines: string[] = [];
-    const env = new ExecutionEnvironment({
-      fn: makeFn({ handler: 'slow-init.handler', codeDir: path.join(fixturesDir, 'esm-pkg') }),
-      command: nodeCommand,
-      logger: quiet,
-      onLog: (_fn, line) => lines.push(line),
-      initTimeoutMs: 300,
-    });
-    await env.start();
-    try {
-      const r = await env.invoke(makeInvocation({}));
-      expect(r.errorType).toBe('Sandbox.Timedout');
-      expect(parse(r.payload)).toEqual({
-        errorMessage: expect.stringMatching(/ Task timed out after 0\.30 seconds$/) as string,
-      });
-      expect(env.reusable).toBe(false);
-    } finally {
-      await env.stop();
-    }
-  });
-
-  it('answers Runtime.InvalidEntrypoint when the runtime cannot be started', async () => {
-    await withEnv(
-      {},
-      async ({ invoke, env }) => {
-        const r = await invoke();
-        expect(r.errorType).toBe('Runtime.InvalidEntrypoint');
-        expect(parse(r.payload)).toMatchObject({
-          errorMessage: expect.stringContaining('/nonexistent/node: no such file or directory'),
-        });
-        expect(env.reusable).toBe(false);
-      },
-      ['/nonexistent/node', 'bootstrap.js'],
-    );
   });
 });

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LIMITS, type Invocation } from '@lamina/core';
+import { header, readBody, reply } from './http-helpers.js';
 
 /** How the runtime answered one invocation. */
 export type RuntimeOutcome =
@@ -143,6 +144,8 @@ export class RuntimeApiServer {
     const slot = this.pending;
     if (res === undefined || slot === undefined) return;
     this.parked = undefined;
+    // The runtime's connection broke while it waited: keep the invocation for its next /next.
+    if (res.destroyed) return;
     this.pending = undefined;
     this.current = slot;
     const inv = slot.invocation;
@@ -194,7 +197,8 @@ export class RuntimeApiServer {
   private next(res: http.ServerResponse): void {
     // A second concurrent /next, or /next while an invocation awaits its answer, breaks the
     // one-invocation-at-a-time protocol; after /init/error the runtime must exit.
-    if (this.initState === 'failed' || this.current !== undefined || this.parked !== undefined) {
+    const parkedAlive = this.parked !== undefined && !this.parked.destroyed;
+    if (this.initState === 'failed' || this.current !== undefined || parkedAlive) {
       reply(res, 403, INVALID_STATE);
       return;
     }
@@ -256,46 +260,4 @@ export class RuntimeApiServer {
       );
     });
   }
-}
-
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function reply(res: http.ServerResponse, status: number, body: Buffer): void {
-  res.writeHead(status, [
-    'Content-Type',
-    'application/json',
-    'Content-Length',
-    String(body.length),
-  ]);
-  res.end(body);
-}
-
-/** Reads a request body up to `limit` bytes; over it, `body` is undefined and `size` the total. */
-function readBody(
-  req: http.IncomingMessage,
-  limit: number,
-  done: (body: Buffer | undefined, size: number) => void,
-): void {
-  const declared = Number(req.headers['content-length'] ?? -1);
-  if (declared > limit) {
-    // Known to be too large: answer now, let the server discard the rest.
-    done(undefined, declared);
-    return;
-  }
-  let chunks: Buffer[] | undefined = [];
-  let size = 0;
-  req.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > limit) chunks = undefined;
-    else chunks?.push(chunk);
-  });
-  req.on('end', () => {
-    const first = chunks?.[0];
-    if (chunks === undefined) done(undefined, size);
-    else
-      done(chunks.length === 1 && first !== undefined ? first : Buffer.concat(chunks, size), size);
-  });
 }
