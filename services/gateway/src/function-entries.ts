@@ -4,6 +4,7 @@ import {
   type FunctionRecord,
   type FunctionStore,
   type FunctionVersionConfig,
+  LaminaError,
   LATEST,
 } from '@lamina/core';
 import type { Counter, Gauge, Histogram } from 'prom-client';
@@ -34,6 +35,8 @@ export interface FunctionEntry {
   /** Admission lease budget: the function timeout. */
   readonly timeoutMs: number;
   readonly metrics: BoundMetrics;
+  /** Set when the function's State is not Active: what an invoke answers (409). */
+  readonly notInvocable: LaminaError | undefined;
 }
 
 export function bindMetrics(metrics: GatewayMetrics, name: string, version: string): BoundMetrics {
@@ -46,6 +49,14 @@ export function bindMetrics(metrics: GatewayMetrics, name: string, version: stri
     coldStarts: metrics.coldStarts.labels(name, version),
     initDuration: metrics.initDuration.labels(name, version),
   };
+}
+
+function notInvocable(record: FunctionRecord): LaminaError {
+  const reason = record.stateReason === undefined ? '' : ` ${record.stateReason}`;
+  return new LaminaError(
+    'ResourceConflictException',
+    `The operation cannot be performed at this time. The function is currently in the following state: ${record.state}.${reason}`,
+  );
 }
 
 export interface FunctionEntriesOptions {
@@ -110,6 +121,7 @@ export class FunctionEntries {
       latestArn: functionArn(arnContext, s.name, LATEST),
       timeoutMs: s.timeout * 1000,
       metrics: bindMetrics(metrics, s.name, LATEST),
+      notInvocable: record.state === 'Active' ? undefined : notInvocable(record),
     };
   }
 }

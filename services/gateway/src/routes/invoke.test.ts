@@ -128,6 +128,21 @@ describe('Invoke', () => {
     expect(res.headers['x-amzn-errortype']).toBe('ValidationException');
   });
 
+  it('answers 409 while the function is not Active', async () => {
+    const { app, functions, pool } = fakeApp();
+    functions.records.set('hello', {
+      ...record('hello'),
+      state: 'Failed',
+      stateReason: 'The code directory is missing.',
+    });
+    const res = await request(app).post(INVOKE).expect(409);
+    expect(res.headers['x-amzn-errortype']).toBe('ResourceConflictException');
+    expect(json(res).message).toBe(
+      'The operation cannot be performed at this time. The function is currently in the following state: Failed. The code directory is missing.',
+    );
+    expect(pool.calls).toHaveLength(0);
+  });
+
   it('answers DryRun with 204 after the checks, without invoking', async () => {
     const { app, pool, admission } = withHello();
     const res = await request(app)

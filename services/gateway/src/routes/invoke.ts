@@ -136,6 +136,7 @@ export function invokeRoutes(deps: InvokeDeps): Router {
         `Function not found: ${functionArn(config, ref.name, ref.qualifier)}`,
       );
     }
+    if (entry.notInvocable !== undefined) throw entry.notInvocable;
     const type = invocationType(header(req, INVOKE_HEADERS.invocationType));
     const tail = tailLog(header(req, INVOKE_HEADERS.logType));
     const context = clientContext(header(req, INVOKE_HEADERS.clientContext));
