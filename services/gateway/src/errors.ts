@@ -57,7 +57,8 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     const error = toLambdaError(err);
     const ctx = requestContext(res, logger);
     if (error.status >= 500) ctx.log.error({ err }, 'request failed');
-    else ctx.log.debug({ error: error.name, message: error.message }, 'request refused');
+    // Not the message: a JSON parse error quotes the payload.
+    else ctx.log.debug({ error: error.name, status: error.status }, 'request refused');
     if (res.headersSent) {
       // Too late for an error answer: express' final handler closes the connection.
       next(err);
