@@ -42,10 +42,16 @@ cd "$WORK"
 go mod init local/helm-build >/dev/null 2>&1
 echo "install-helm: fetching helm.sh/helm/v3@v$HELM_VERSION" >&2
 go get -tool "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION" >&2
-echo "install-helm: building (a few minutes on two cores)" >&2
-go build -trimpath \
-  -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" \
-  -o bin/helm helm.sh/helm/v3/cmd/helm >&2
+# Like helm's Makefile: the default Kubernetes version (`helm template` without --kube-version,
+# lint's deprecation checks) is that of the client-go helm is built with, v0.X.Y => 1.X.
+K8S_MINOR="$(go list -f '{{.Version}}' -m k8s.io/client-go | cut -d. -f2)"
+PKG=helm.sh/helm/v3
+LDFLAGS="-s -w -X $PKG/internal/version.version=v$HELM_VERSION"
+for p in pkg/lint/rules pkg/chartutil; do
+  LDFLAGS="$LDFLAGS -X $PKG/$p.k8sVersionMajor=1 -X $PKG/$p.k8sVersionMinor=$K8S_MINOR"
+done
+echo "install-helm: building (a few minutes on two cores; default Kubernetes 1.$K8S_MINOR)" >&2
+go build -trimpath -ldflags "$LDFLAGS" -o bin/helm "$PKG/cmd/helm" >&2
 "$WORK/bin/helm" version --short >&2
 TMP="$DEST.tmp.$$"
 rm -rf "$TMP" && mkdir -p "$TMP" && mv "$WORK/bin/helm" "$TMP/helm"

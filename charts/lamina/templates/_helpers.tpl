@@ -1,0 +1,162 @@
+{{/* Name of the chart, capped for labels. */}}
+{{- define "lamina.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Prefix of every object: the release name (plus "-lamina" unless it says lamina already). */}}
+{{- define "lamina.fullname" -}}
+{{- if contains "lamina" .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-lamina" .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "lamina.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ include "lamina.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: lamina
+{{- end -}}
+
+{{/* Selector labels of one component; call with (dict "root" $ "component" "gateway"). */}}
+{{- define "lamina.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "lamina.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "lamina.componentLabels" -}}
+{{ include "lamina.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* Pinned image of a component; refuses "latest". */}}
+{{- define "lamina.image" -}}
+{{- $img := .image -}}
+{{- if or (not $img.tag) (eq (toString $img.tag) "latest") -}}
+{{- fail (printf "%s: pin image.tag (not latest)" .component) -}}
+{{- end -}}
+{{- printf "%s%s:%s" .root.Values.global.imageRegistry $img.repository (toString $img.tag) -}}
+{{- end -}}
+
+{{- define "lamina.serviceAccountName" -}}
+{{- printf "%s-%s" (include "lamina.fullname" .root) .component -}}
+{{- end -}}
+
+{{/* REDIS_URL from the value or an existing Secret. */}}
+{{- define "lamina.redisEnv" -}}
+{{- if .Values.redis.existingSecret }}
+- name: REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.redis.existingSecret }}
+      key: url
+{{- else }}
+- name: REDIS_URL
+  value: {{ .Values.redis.url | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* The locked-down security settings every Lamina pod and container uses. */}}
+{{- define "lamina.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+fsGroup: 10001
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "lamina.containerSecurityContext" -}}
+runAsNonRoot: true
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/*
+A component Deployment. Call with
+(dict "root" $ "component" "gateway" "values" .Values.gateway "env" $envYaml "token" true).
+*/}}
+{{- define "lamina.deployment" -}}
+{{- $root := .root -}}
+{{- $v := .values -}}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "lamina.fullname" $root }}-{{ .component }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "lamina.componentLabels" . | nindent 4 }}
+spec:
+  replicas: {{ $v.replicas }}
+  revisionHistoryLimit: 3
+  selector:
+    matchLabels:
+      {{- include "lamina.selectorLabels" . | nindent 6 }}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate: { maxSurge: 1, maxUnavailable: 0 }
+  template:
+    metadata:
+      labels:
+        {{- include "lamina.componentLabels" . | nindent 8 }}
+    spec:
+      serviceAccountName: {{ include "lamina.serviceAccountName" . }}
+      automountServiceAccountToken: {{ .token }}
+      enableServiceLinks: false
+      terminationGracePeriodSeconds: 30
+      securityContext:
+        {{- include "lamina.podSecurityContext" . | nindent 8 }}
+      {{- with $root.Values.global.imagePullSecrets }}
+      imagePullSecrets:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+            - weight: 100
+              podAffinityTerm:
+                topologyKey: kubernetes.io/hostname
+                labelSelector:
+                  matchLabels:
+                    {{- include "lamina.selectorLabels" . | nindent 20 }}
+      containers:
+        - name: {{ .component }}
+          image: {{ include "lamina.image" (dict "root" $root "image" $v.image "component" .component) }}
+          imagePullPolicy: {{ $root.Values.global.imagePullPolicy }}
+          ports:
+            - name: http
+              containerPort: {{ $v.port }}
+              protocol: TCP
+          env:
+            - name: LAMINA_LOG_LEVEL
+              value: {{ $v.logLevel | quote }}
+            {{- .env | trim | nindent 12 }}
+          readinessProbe:
+            httpGet: { path: /readyz, port: http }
+            periodSeconds: 5
+            failureThreshold: 2
+          livenessProbe:
+            httpGet: { path: /healthz, port: http }
+            initialDelaySeconds: 10
+            periodSeconds: 10
+            failureThreshold: 3
+          resources:
+            {{- toYaml $v.resources | nindent 12 }}
+          securityContext:
+            {{- include "lamina.containerSecurityContext" . | nindent 12 }}
+          volumeMounts:
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: tmp
+          emptyDir:
+            sizeLimit: 256Mi
+{{- end -}}
