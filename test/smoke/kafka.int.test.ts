@@ -76,7 +76,11 @@ describe('kafka (kafkajs against the test broker)', () => {
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }: EachMessagePayload) => {
-        received.push({ partition, offset: message.offset, value: message.value?.toString() ?? '' });
+        received.push({
+          partition,
+          offset: message.offset,
+          value: message.value?.toString() ?? '',
+        });
         const next = (BigInt(message.offset) + 1n).toString();
         await consumer.commitOffsets([{ topic, partition, offset: next }]);
       },

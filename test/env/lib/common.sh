@@ -48,11 +48,13 @@ pid_alive() {
 }
 
 # start_bg NAME LOGFILE CMD...: starts CMD detached in its own session, records its pid.
-# The process does not inherit our stdin/stdout, so callers (and CI) never wait on it.
+# The process does not inherit our stdin/stdout or lock files, so callers (and CI) never wait
+# on it.
 start_bg() {
   local name="$1" logfile="$2"; shift 2
   mkdir -p "$PIDS" "$(dirname "$logfile")"
-  setsid "$@" </dev/null >>"$logfile" 2>&1 &
+  # 8>&- 9>&-: the lock descriptors of up and build-go.sh must not outlive them in a daemon.
+  setsid "$@" </dev/null >>"$logfile" 2>&1 8>&- 9>&- &
   echo $! >"$PIDS/$name.pid"
 }
 

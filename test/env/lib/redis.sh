@@ -19,7 +19,7 @@ redis_start() {
   # --daemonize with --pidfile: redis writes its own pid once it is listening.
   redis-server --port "$port" --bind 127.0.0.1 --protected-mode yes \
     --daemonize yes --pidfile "$PIDS/$name.pid" --logfile "$LOGS/$name.log" \
-    --dir "$REDIS_DIR/$name" --maxmemory-policy noeviction "$@"
+    --dir "$REDIS_DIR/$name" --maxmemory-policy noeviction "$@" </dev/null 8>&- 9>&-
   wait_for "$name on 127.0.0.1:$port" 20 \
     sh -c "redis-cli -h 127.0.0.1 -p $port ping | grep -q PONG" || die "$name did not start"
   wait_for "$name pidfile" 5 test -s "$PIDS/$name.pid" || die "$name wrote no pidfile"
