@@ -63,8 +63,10 @@ kube_pki() {
 }
 
 # kubeconfig NAME CERT: writes $KUBE_DIR/NAME.kubeconfig for client certificate CERT.
+# Kept when already written for the current PKI.
 kubeconfig() {
   local file="$KUBE_DIR/$1.kubeconfig" k="$K8S_BIN/kubectl"
+  [ "$file" -nt "$PKI/.complete" ] && return 0
   rm -f "$file"
   "$k" config --kubeconfig="$file" set-cluster lamina-test --server="$APISERVER_URL" \
     --certificate-authority="$PKI/ca.crt" --embed-certs=true >/dev/null
