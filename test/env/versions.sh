@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # sourced: the variables are used by the files that source this
 # Pinned versions and fixed loopback ports of the test environment. Sourced by lib/common.sh.
 # Bumping a version here makes `up` build or fetch it once into the cache, keyed by version.
 

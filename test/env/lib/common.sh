@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # sourced: the variables are used by the files that source this
 # Shared helpers for test/env/up, test/env/down and the build recipes. Sourced, never run.
 #
 # Everything here is loopback-only and pidfile-based: a process we start is recorded in
