@@ -5,14 +5,16 @@ import { RestartingInformer } from './restarting-informer.js';
 
 type Handler = (arg?: unknown) => void;
 
-class FakeInformer implements Informer<KubernetesObject>, ObjectCache<KubernetesObject> {
+class FakeInformer {
   readonly handlers = new Map<string, Handler[]>();
   starts = 0;
   stops = 0;
   on(verb: string, cb: Handler): void {
     this.handlers.set(verb, [...(this.handlers.get(verb) ?? []), cb]);
   }
-  off(): void {}
+  off(): void {
+    // The wrapper never unsubscribes.
+  }
   emit(verb: string, arg?: unknown): void {
     for (const h of this.handlers.get(verb) ?? []) h(arg);
   }
@@ -33,6 +35,8 @@ class FakeInformer implements Informer<KubernetesObject>, ObjectCache<Kubernetes
 }
 
 const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+const asInformer = (f: FakeInformer) =>
+  f as unknown as Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
 
 describe('RestartingInformer', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -40,7 +44,7 @@ describe('RestartingInformer', () => {
 
   it('restarts after each error with backoff 1 s doubling to 30 s, reset on connect', async () => {
     const fake = new FakeInformer();
-    const inf = new RestartingInformer({ name: 'fns', informer: fake, logger });
+    const inf = new RestartingInformer({ name: 'fns', informer: asInformer(fake), logger });
     await inf.start();
     expect(inf.hasSynced).toBe(true);
     const delays: number[] = [];
@@ -62,7 +66,7 @@ describe('RestartingInformer', () => {
 
   it('does not restart once stopped; stop is idempotent', async () => {
     const fake = new FakeInformer();
-    const inf = new RestartingInformer({ name: 'fns', informer: fake, logger });
+    const inf = new RestartingInformer({ name: 'fns', informer: asInformer(fake), logger });
     await inf.start();
     fake.emit('error', new Error('x'));
     await inf.stop();

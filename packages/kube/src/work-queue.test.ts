@@ -16,7 +16,14 @@ describe('WorkQueue', () => {
 
   it('coalesces adds of a waiting key and handles it once', async () => {
     const seen: string[] = [];
-    const q = new WorkQueue({ name: 't', logger, handler: async (k) => void seen.push(k) });
+    const q = new WorkQueue({
+      name: 't',
+      logger,
+      handler: (k) => {
+        seen.push(k);
+        return Promise.resolve();
+      },
+    });
     q.add('ns/a');
     q.add('ns/a');
     q.add('ns/b');
@@ -60,9 +67,9 @@ describe('WorkQueue', () => {
       logger,
       backoffBaseMs: 1000,
       backoffMaxMs: 3000,
-      handler: async () => {
+      handler: () => {
         times.push(Date.now());
-        if (failuresLeft-- > 0) throw new Error('boom');
+        return failuresLeft-- > 0 ? Promise.reject(new Error('boom')) : Promise.resolve();
       },
     });
     const t0 = Date.now();

@@ -1,3 +1,6 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
+   client-node's models (V1Deployment, ...) are classes with public data fields only; its API takes
+   plain object literals, as its own examples do. */
 import type {
   V1CustomResourceColumnDefinition,
   V1CustomResourceDefinition,

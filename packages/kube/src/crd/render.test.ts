@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
+import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 
 import { CRD_OUTPUT_DIRS, renderCrdFiles } from './render.js';
@@ -22,35 +23,37 @@ describe('generated CRD YAML', () => {
   );
 
   it('defines the four kinds with status subresource, short names and printer columns', () => {
-    const crds = files.map((f) => parse(f.content) as Record<string, any>);
-    expect(crds.map((c) => c['spec'].names.kind)).toEqual([
+    const crds = files.map((f) => parse(f.content) as V1CustomResourceDefinition);
+    expect(crds.map((c) => c.spec.names.kind)).toEqual([
       'Function',
       'FunctionVersion',
       'Alias',
       'EventSourceMapping',
     ]);
-    const fn = crds[0]!['spec'];
+    const fn = crds[0]!.spec;
     expect(fn.names.shortNames).toContain('lfn');
-    const version = fn.versions[0];
+    const version = fn.versions[0]!;
     expect(version.subresources).toEqual({ status: {} });
-    expect(version.additionalPrinterColumns.map((c: { name: string }) => c.name)).toEqual(
+    expect(version.additionalPrinterColumns!.map((c) => c.name)).toEqual(
       expect.arrayContaining(['Runtime', 'Memory', 'State', 'Ready', 'Age']),
     );
-    const spec = version.schema.openAPIV3Schema.properties.spec;
-    expect(spec.properties.memorySize).toMatchObject({
+    const spec = version.schema!.openAPIV3Schema!.properties!['spec']!;
+    expect(spec.properties!['memorySize']).toMatchObject({
       minimum: 128,
       maximum: 10240,
       default: 128,
     });
-    expect(spec.properties.timeout).toMatchObject({ minimum: 1, maximum: 900, default: 3 });
+    expect(spec.properties!['timeout']).toMatchObject({ minimum: 1, maximum: 900, default: 3 });
     expect(JSON.stringify(spec)).not.toContain('additionalProperties":false');
   });
 
   it('makes FunctionVersion specs immutable with CEL', () => {
-    const fv = parse(files[1]!.content) as Record<string, any>;
-    const rules = fv['spec'].versions[0].schema.openAPIV3Schema.properties.spec[
-      'x-kubernetes-validations'
-    ] as { rule: string }[];
+    const fv = parse(files[1]!.content) as V1CustomResourceDefinition;
+    // Wire-form keys (x-kubernetes-*), which client-node's model spells differently.
+    const spec = fv.spec.versions[0]!.schema!.openAPIV3Schema!.properties!['spec']!;
+    const rules = (spec as Record<string, unknown>)['x-kubernetes-validations'] as {
+      rule: string;
+    }[];
     expect(rules.map((r) => r.rule)).toContain('self == oldSelf');
   });
 });

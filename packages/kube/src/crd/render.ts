@@ -19,6 +19,7 @@ const HEADER =
 export function renderCrdFiles(): RenderedFile[] {
   return buildCrds().map((crd) => ({
     name: `${crd.spec.group}_${crd.spec.names.plural}.yaml`,
-    content: HEADER + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false, singleQuote: true }),
+    content:
+      HEADER + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false, singleQuote: true }),
   }));
 }

@@ -84,11 +84,13 @@ function clean(node: Json, path: string): Json {
 }
 
 /**
- * Turns a zod schema into an OpenAPI v3 structural schema for a CRD. The zod schema is the one
+ * Turns a zod schema into an OpenAPI v3 structural schema for a CRD. Keys are in wire form
+ * (`x-kubernetes-validations`), so the result is for YAML/JSON output, not for client-node's
+ * model serializer (which spells them `x_kubernetes_validations` and would drop these). The zod schema is the one
  * source: its TypeScript type is what the operator reads, its JSON form is what the API server
  * enforces. Anything without a structural form (unions, nullables, tuples) is refused loudly.
  */
 export function toStructuralSchema(schema: z.ZodType): V1JSONSchemaProps {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw' }) as Json;
-  return clean(json, '$') as V1JSONSchemaProps;
+  return clean(json, '$');
 }

@@ -1,0 +1,200 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
+   client-node's models (V1Deployment, ...) are classes with public data fields only; its API takes
+   plain object literals, as its own examples do. */
+import type {
+  V1Deployment,
+  V1EnvVar,
+  V1ObjectMeta,
+  V1OwnerReference,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
+import { LABELS, MANAGED_BY, type FunctionResourceSpec } from '@lamina/kube';
+
+import type { WorkerConfig } from '../config.js';
+import {
+  labelValue,
+  stableHash,
+  versionSlug,
+  workerDeploymentName,
+  type VersionLabel,
+} from './names.js';
+import { workerResources } from './resources.js';
+
+/** Where worker pods find things; the worker agent's side of the contract (ADR 0007). */
+export const WORKER_PATHS = {
+  environment: '/var/run/lamina/env',
+  code: '/var/lamina/code',
+  tmp: '/tmp',
+} as const;
+export const WORKER_PORT = 8080;
+export const WORKER_UID = 10001;
+
+export const ANNOTATIONS = {
+  /** On the Deployment: hash of everything it was built from; equal hash = nothing to apply. */
+  specHash: 'lamina.dev/spec-hash',
+  /** On the pod template: changes roll new execution environments (e.g. new env values). */
+  configHash: 'lamina.dev/config-hash',
+} as const;
+
+export interface WorkerDeploymentInput {
+  readonly namespace: string;
+  readonly functionName: string;
+  readonly version: VersionLabel;
+  readonly spec: FunctionResourceSpec;
+  readonly owner: V1OwnerReference;
+  readonly secretName: string;
+  /** Hash of the environment values, so new values roll the pods. */
+  readonly environmentHash: string;
+  readonly replicas: number;
+  readonly worker: WorkerConfig;
+}
+
+/** Image of a function: its own for container-image functions, else the runtime's worker image. */
+export function workerImage(spec: FunctionResourceSpec, worker: WorkerConfig): string {
+  if (spec.code.image !== undefined) return spec.code.image;
+  const runtime = spec.runtime ?? 'provided.al2023';
+  const override = worker.images[runtime];
+  if (override !== undefined) return override;
+  const slug = runtime.replace(/\.x$/, '');
+  return `${worker.imagePrefix}-${slug}:${worker.imageTag}`;
+}
+
+function environmentVolume(input: WorkerDeploymentInput): V1Volume {
+  const refs = Object.entries(input.spec.environment?.valueFrom ?? {}).sort(([a], [b]) =>
+    a.localeCompare(b),
+  );
+  return {
+    name: 'environment',
+    projected: {
+      defaultMode: 0o440,
+      sources: [
+        { secret: { name: input.secretName } },
+        ...refs.map(([name, { secretKeyRef }]) => ({
+          secret: {
+            name: secretKeyRef.name,
+            items: [{ key: secretKeyRef.key, path: name }],
+            ...(secretKeyRef.optional === undefined ? {} : { optional: secretKeyRef.optional }),
+          },
+        })),
+      ],
+    },
+  };
+}
+
+function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
+  const { spec } = input;
+  const env: [string, string | undefined][] = [
+    ['LAMINA_FUNCTION_NAME', input.functionName],
+    ['LAMINA_FUNCTION_NAMESPACE', input.namespace],
+    ['LAMINA_FUNCTION_VERSION', input.version],
+    ['LAMINA_RUNTIME', spec.runtime],
+    ['LAMINA_HANDLER', spec.handler],
+    ['LAMINA_MEMORY_SIZE_MB', String(spec.memorySize)],
+    ['LAMINA_TIMEOUT_SECONDS', String(spec.timeout)],
+    ['LAMINA_CODE_SHA256', spec.code.sha256],
+    ['LAMINA_CODE_DIR', spec.code.sha256 === undefined ? undefined : WORKER_PATHS.code],
+    ['LAMINA_ENVIRONMENT_DIR', WORKER_PATHS.environment],
+    ['LAMINA_REGION', input.worker.region],
+    ['LAMINA_REDIS_URL', input.worker.redisUrl],
+    ['LAMINA_WORKER_PORT', String(WORKER_PORT)],
+  ];
+  return env.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }]));
+}
+
+/**
+ * The worker Deployment of one function version: one pod per execution environment, locked
+ * down (non-root, read-only root filesystem, no capabilities, no service-account token,
+ * seccomp RuntimeDefault), `/tmp` an emptyDir sized like Lambda's ephemeral storage, the
+ * environment projected from Secrets as files. Pure: same input, same object.
+ */
+export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deployment {
+  const { spec, worker } = input;
+  const name = workerDeploymentName(input.functionName, input.version);
+  const selector = {
+    [LABELS.function]: labelValue(input.functionName),
+    [LABELS.version]: versionSlug(input.version),
+  };
+  const labels = {
+    'app.kubernetes.io/name': 'lamina-worker',
+    [LABELS.partOf]: 'lamina',
+    [LABELS.managedBy]: MANAGED_BY,
+    ...selector,
+  };
+  const tmpMb = spec.ephemeralStorage?.size ?? 512;
+  const mounts: V1VolumeMount[] = [
+    { name: 'tmp', mountPath: WORKER_PATHS.tmp },
+    { name: 'environment', mountPath: WORKER_PATHS.environment, readOnly: true },
+  ];
+  const volumes: V1Volume[] = [
+    { name: 'tmp', emptyDir: { sizeLimit: `${tmpMb}Mi` } },
+    environmentVolume(input),
+  ];
+  if (worker.codeStoreClaim !== undefined && spec.code.sha256 !== undefined) {
+    mounts.push({ name: 'code', mountPath: WORKER_PATHS.code, readOnly: true });
+    volumes.push({
+      name: 'code',
+      persistentVolumeClaim: { claimName: worker.codeStoreClaim, readOnly: true },
+    });
+  }
+  const configHash = stableHash({ spec, env: input.environmentHash, version: input.version });
+  const metadata: V1ObjectMeta = {
+    name,
+    namespace: input.namespace,
+    labels,
+    ownerReferences: [input.owner],
+  };
+  const deployment: V1Deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata,
+    spec: {
+      replicas: input.replicas,
+      revisionHistoryLimit: 2,
+      selector: { matchLabels: selector },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
+      template: {
+        metadata: { labels, annotations: { [ANNOTATIONS.configHash]: configHash } },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: spec.timeout + 10,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: WORKER_UID,
+            runAsGroup: WORKER_UID,
+            fsGroup: WORKER_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: 'worker',
+              image: workerImage(spec, worker),
+              imagePullPolicy: worker.imagePullPolicy,
+              ports: [{ name: 'http', containerPort: WORKER_PORT, protocol: 'TCP' }],
+              env: agentEnv(input),
+              resources: workerResources(spec.memorySize, worker.memoryOverheadMb),
+              readinessProbe: {
+                httpGet: { path: '/readyz', port: 'http' },
+                periodSeconds: 2,
+                failureThreshold: 3,
+              },
+              securityContext: {
+                runAsNonRoot: true,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              volumeMounts: mounts,
+            },
+          ],
+          volumes,
+        },
+      },
+    },
+  };
+  // Hashed before the annotation exists, then annotated: equal hash = nothing to apply.
+  metadata.annotations = { [ANNOTATIONS.specHash]: stableHash(deployment) };
+  return deployment;
+}

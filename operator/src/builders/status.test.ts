@@ -1,0 +1,103 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
+   client-node's models (V1Deployment, ...) are classes with public data fields only; its API takes
+   plain object literals, as its own examples do. */
+import type { V1Deployment } from '@kubernetes/client-node';
+import { functionSpecSchema } from '@lamina/kube';
+import { describe, expect, it } from 'vitest';
+
+import { computeFunctionStatus, type FunctionObservation } from './status.js';
+
+const spec = functionSpecSchema.parse({
+  runtime: 'nodejs22.x',
+  handler: 'i.h',
+  code: { sha256: 'b'.repeat(64) },
+});
+const now = new Date('2026-01-01T00:00:00.000Z');
+const deployment = (ready: number, updated = ready): V1Deployment => ({
+  metadata: { generation: 2 },
+  status: {
+    observedGeneration: 2,
+    readyReplicas: ready,
+    availableReplicas: ready,
+    updatedReplicas: updated,
+    replicas: updated,
+  },
+});
+const obs = (more: Partial<FunctionObservation>): FunctionObservation => ({
+  generation: 1,
+  spec,
+  deploymentName: 'f-latest',
+  deployment: undefined,
+  desiredReplicas: 1,
+  now,
+  ...more,
+});
+
+describe('computeFunctionStatus', () => {
+  it('is Pending/InProgress until an environment is ready, then Active/Successful', () => {
+    const pending = computeFunctionStatus(undefined, obs({ deployment: deployment(0) }));
+    expect(pending).toMatchObject({
+      state: 'Pending',
+      lastUpdateStatus: 'InProgress',
+      readyEnvironments: 0,
+      observedGeneration: 1,
+      codeSha256: 'b'.repeat(64),
+    });
+    const active = computeFunctionStatus(
+      pending,
+      obs({ deployment: deployment(1), now: new Date('2026-01-01T00:01:00Z') }),
+    );
+    expect(active).toMatchObject({
+      state: 'Active',
+      lastUpdateStatus: 'Successful',
+      readyEnvironments: 1,
+    });
+    expect(active.conditions!.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'True',
+      observedGeneration: 1,
+      lastTransitionTime: '2026-01-01T00:01:00Z',
+    });
+  });
+
+  it('is Active with zero replicas once rolled out (scale from zero)', () => {
+    const s = computeFunctionStatus(
+      undefined,
+      obs({ desiredReplicas: 0, deployment: deployment(0, 0) }),
+    );
+    expect(s.state).toBe('Active');
+  });
+
+  it('reports an invalid spec as Failed and an apply error as a failed update', () => {
+    const invalid = computeFunctionStatus(
+      undefined,
+      obs({ invalid: { reason: 'InvalidParameterValueException', message: 'reserved keys' } }),
+    );
+    expect(invalid).toMatchObject({
+      state: 'Failed',
+      lastUpdateStatus: 'Failed',
+      stateReasonCode: 'InvalidParameterValueException',
+    });
+    const err = computeFunctionStatus(
+      undefined,
+      obs({ error: { reason: 'ApplyFailed', message: 'forbidden' } }),
+    );
+    expect(err).toMatchObject({
+      state: 'Pending',
+      lastUpdateStatus: 'Failed',
+      lastUpdateStatusReason: 'forbidden',
+    });
+    expect(err.conditions!.find((c) => c.type === 'Reconciled')).toMatchObject({
+      status: 'False',
+      reason: 'ApplyFailed',
+    });
+  });
+
+  it('writes the same status for the same world (no status churn)', () => {
+    const a = computeFunctionStatus(undefined, obs({ deployment: deployment(1) }));
+    const b = computeFunctionStatus(
+      a,
+      obs({ deployment: deployment(1), now: new Date('2026-02-01T00:00:00Z') }),
+    );
+    expect(b).toEqual(a);
+  });
+});

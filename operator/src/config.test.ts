@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has defaults for everything', () => {
+    const c = loadConfig({ LAMINA_OPERATOR_IDENTITY: 'op-1' });
+    expect(c.watchNamespace).toBeUndefined();
+    expect(c.lease).toMatchObject({
+      name: 'lamina-operator',
+      identity: 'op-1',
+      durationSeconds: 15,
+    });
+    expect(c.worker).toMatchObject({
+      imagePrefix: 'lamina/worker',
+      imageTag: '0.1.0',
+      minReplicas: 1,
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('refuses a latest worker tag and lists every issue', () => {
+    try {
+      loadConfig({ LAMINA_WORKER_IMAGE_TAG: 'latest', LAMINA_LEASE_DURATION_SECONDS: 'x' });
+      expect.fail('should throw');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).issues).toHaveLength(2);
+    }
+  });
+
+  it('needs the renew deadline below the lease duration', () => {
+    expect(() =>
+      loadConfig({ LAMINA_LEASE_DURATION_SECONDS: '5', LAMINA_LEASE_RENEW_DEADLINE_SECONDS: '5' }),
+    ).toThrow(ConfigError);
+  });
+
+  it('reads per-runtime image overrides', () => {
+    const c = loadConfig({ LAMINA_WORKER_IMAGES: '{"java21":"reg/w-java:1.2.3"}' });
+    expect(c.worker.images).toEqual({ java21: 'reg/w-java:1.2.3' });
+    expect(() => loadConfig({ LAMINA_WORKER_IMAGES: '{"java21":"reg/w:latest"}' })).toThrow();
+  });
+});

@@ -1,0 +1,137 @@
+import { hostname } from 'node:os';
+
+import { z } from 'zod';
+
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const imageTag = z
+  .string()
+  .min(1)
+  .refine((t) => t !== 'latest', 'worker images are pinned: a tag other than latest');
+
+const schema = z.object({
+  /** Namespace to watch; empty watches every namespace. */
+  LAMINA_WATCH_NAMESPACE: z.string().default(''),
+  /** Where the leader-election Lease lives (the operator's own namespace). */
+  LAMINA_LEASE_NAMESPACE: z.string().min(1).default('lamina-system'),
+  LAMINA_LEASE_NAME: z.string().min(1).default('lamina-operator'),
+  /** Holder identity; the pod name in a cluster. */
+  LAMINA_OPERATOR_IDENTITY: z.string().min(1).optional(),
+  LAMINA_LEASE_DURATION_SECONDS: int(2, 300, 15),
+  LAMINA_LEASE_RENEW_DEADLINE_SECONDS: int(1, 300, 10),
+  LAMINA_LEASE_RETRY_PERIOD_SECONDS: int(1, 60, 2),
+  /** Kubeconfig file; unset = in-cluster service account, then ~/.kube/config. */
+  KUBECONFIG: z.string().optional(),
+  LAMINA_WORKER_IMAGE_PREFIX: z.string().min(1).default('lamina/worker'),
+  LAMINA_WORKER_IMAGE_TAG: imageTag.default('0.1.0'),
+  /** Per-runtime overrides, JSON: {"nodejs22.x":"registry/worker-nodejs22:0.1.0"}. */
+  LAMINA_WORKER_IMAGES: z.string().default('{}'),
+  LAMINA_WORKER_IMAGE_PULL_POLICY: z
+    .enum(['Always', 'IfNotPresent', 'Never'])
+    .default('IfNotPresent'),
+  /** Execution environments per function version until the autoscaler decides. */
+  LAMINA_WORKER_MIN_REPLICAS: int(0, 100, 1),
+  /** Memory the worker agent itself needs beside the function's MemorySize. */
+  LAMINA_WORKER_MEMORY_OVERHEAD_MB: int(0, 4096, 64),
+  /** PersistentVolumeClaim of the code store, mounted read-only in workers (optional). */
+  LAMINA_CODE_STORE_CLAIM: z.string().optional(),
+  LAMINA_REDIS_URL: z.string().optional(),
+  LAMINA_REGION: z.string().min(1).default('us-east-1'),
+  LAMINA_RECONCILE_CONCURRENCY: int(1, 64, 4),
+  LAMINA_HTTP_PORT: int(0, 65_535, 8081),
+  LAMINA_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  LAMINA_SHUTDOWN_TIMEOUT_SECONDS: int(1, 600, 20),
+});
+
+export interface OperatorConfig {
+  readonly watchNamespace: string | undefined;
+  readonly lease: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly identity: string;
+    readonly durationSeconds: number;
+    readonly renewDeadlineSeconds: number;
+    readonly retryPeriodSeconds: number;
+  };
+  readonly kubeconfig: string | undefined;
+  readonly worker: WorkerConfig;
+  readonly reconcileConcurrency: number;
+  readonly httpPort: number;
+  readonly logLevel: string;
+  readonly shutdownTimeoutMs: number;
+}
+
+/** What the pure builders need to know about worker pods. */
+export interface WorkerConfig {
+  readonly imagePrefix: string;
+  readonly imageTag: string;
+  readonly images: Readonly<Record<string, string>>;
+  readonly imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  readonly minReplicas: number;
+  readonly memoryOverheadMb: number;
+  readonly codeStoreClaim: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly region: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid operator configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function parseImages(text: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError(['LAMINA_WORKER_IMAGES: not JSON']);
+  }
+  const r = z.record(z.string(), z.string().regex(/:[^:/]+$/)).safeParse(parsed);
+  if (!r.success) throw new ConfigError(['LAMINA_WORKER_IMAGES: a map of runtime → image:tag']);
+  if (Object.values(r.data).some((i) => i.endsWith(':latest'))) {
+    throw new ConfigError(['LAMINA_WORKER_IMAGES: pin a tag other than latest']);
+  }
+  return r.data;
+}
+
+/** Reads the operator's configuration from an environment map; throws ConfigError listing every issue. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): OperatorConfig {
+  const r = schema.safeParse(env);
+  if (!r.success) {
+    throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const c = r.data;
+  if (c.LAMINA_LEASE_RENEW_DEADLINE_SECONDS >= c.LAMINA_LEASE_DURATION_SECONDS) {
+    throw new ConfigError(['LAMINA_LEASE_RENEW_DEADLINE_SECONDS must be below the lease duration']);
+  }
+  return Object.freeze({
+    watchNamespace: c.LAMINA_WATCH_NAMESPACE === '' ? undefined : c.LAMINA_WATCH_NAMESPACE,
+    lease: Object.freeze({
+      namespace: c.LAMINA_LEASE_NAMESPACE,
+      name: c.LAMINA_LEASE_NAME,
+      identity: c.LAMINA_OPERATOR_IDENTITY ?? `${hostname()}-${process.pid}`,
+      durationSeconds: c.LAMINA_LEASE_DURATION_SECONDS,
+      renewDeadlineSeconds: c.LAMINA_LEASE_RENEW_DEADLINE_SECONDS,
+      retryPeriodSeconds: c.LAMINA_LEASE_RETRY_PERIOD_SECONDS,
+    }),
+    kubeconfig: c.KUBECONFIG,
+    worker: Object.freeze({
+      imagePrefix: c.LAMINA_WORKER_IMAGE_PREFIX,
+      imageTag: c.LAMINA_WORKER_IMAGE_TAG,
+      images: Object.freeze(parseImages(c.LAMINA_WORKER_IMAGES)),
+      imagePullPolicy: c.LAMINA_WORKER_IMAGE_PULL_POLICY,
+      minReplicas: c.LAMINA_WORKER_MIN_REPLICAS,
+      memoryOverheadMb: c.LAMINA_WORKER_MEMORY_OVERHEAD_MB,
+      codeStoreClaim: c.LAMINA_CODE_STORE_CLAIM,
+      redisUrl: c.LAMINA_REDIS_URL,
+      region: c.LAMINA_REGION,
+    }),
+    reconcileConcurrency: c.LAMINA_RECONCILE_CONCURRENCY,
+    httpPort: c.LAMINA_HTTP_PORT,
+    logLevel: c.LAMINA_LOG_LEVEL,
+    shutdownTimeoutMs: c.LAMINA_SHUTDOWN_TIMEOUT_SECONDS * 1000,
+  });
+}

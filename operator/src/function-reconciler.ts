@@ -1,0 +1,230 @@
+import { isDeepStrictEqual } from 'node:util';
+
+import type { ObjectCache, V1Deployment, V1Secret } from '@kubernetes/client-node';
+import { PLURALS, type FunctionResource, type FunctionVersionResource } from '@lamina/kube';
+
+import type { WorkerConfig } from './config.js';
+import { ANNOTATIONS, buildWorkerDeployment } from './builders/deployment.js';
+import { environmentSecretName, workerDeploymentName } from './builders/names.js';
+import { controllerReference } from './builders/owner.js';
+import { ENVIRONMENT_HASH_ANNOTATION, buildEnvironmentSecret } from './builders/secret.js';
+import { computeFunctionStatus, type Problem } from './builders/status.js';
+import { FUNCTION_FINALIZER, type FinalizerHook } from './finalizer.js';
+import type { EventSink } from './kube/event-recorder.js';
+import { isNotFound, type ClusterWriter } from './kube/cluster-writer.js';
+import { validateFunction } from './validate.js';
+
+export interface ReconcilerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface FunctionReconcilerOptions {
+  readonly functions: ObjectCache<FunctionResource>;
+  readonly versions: ObjectCache<FunctionVersionResource>;
+  readonly deployments: ObjectCache<V1Deployment>;
+  readonly secrets: ObjectCache<V1Secret>;
+  readonly writer: ClusterWriter;
+  readonly events: EventSink;
+  readonly hooks: readonly FinalizerHook[];
+  readonly worker: WorkerConfig;
+  readonly logger: ReconcilerLogger;
+  readonly now?: () => Date;
+}
+
+/** Splits a queue key `namespace/name`. */
+export function splitKey(key: string): { namespace: string; name: string } {
+  const i = key.indexOf('/');
+  return { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+/**
+ * Level-based reconcile of one Function: read it from the cache, build the desired Secret and
+ * `$LATEST` worker Deployment with pure builders, apply what differs, and write the status.
+ * Throws when the cluster refused a write, so the queue retries with backoff.
+ */
+export class FunctionReconciler {
+  private readonly now: () => Date;
+
+  constructor(private readonly o: FunctionReconcilerOptions) {
+    this.now = o.now ?? (() => new Date());
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const fn = this.o.functions.get(name, namespace);
+    if (!fn) return; // Gone: owner references let the garbage collector remove the rest.
+    const finalizers = fn.metadata.finalizers ?? [];
+    if (fn.metadata.deletionTimestamp !== undefined) {
+      await this.finalize(fn, namespace, name, finalizers);
+      return;
+    }
+    if (!finalizers.includes(FUNCTION_FINALIZER)) {
+      await this.o.writer.setFinalizers(
+        PLURALS.Function,
+        namespace,
+        name,
+        [...finalizers, FUNCTION_FINALIZER],
+        fn.metadata.resourceVersion,
+      );
+    }
+
+    const generation = fn.metadata.generation ?? 1;
+    const deploymentName = workerDeploymentName(name, '$LATEST');
+    const invalid = validateFunction(name, fn.spec);
+    const desiredReplicas = fn.spec.provisionedConcurrency ?? this.o.worker.minReplicas;
+    let deployment = this.o.deployments.get(deploymentName, namespace);
+    let error: Problem | undefined;
+
+    if (invalid) {
+      if (fn.status?.observedGeneration !== generation || fn.status.state !== 'Failed') {
+        this.o.events.emit(fn, 'Warning', invalid.reason, invalid.message);
+      }
+    } else {
+      try {
+        deployment = await this.apply(fn, namespace, name, deploymentName, desiredReplicas);
+      } catch (err) {
+        error = { reason: 'ApplyFailed', message: describe(err) };
+        this.o.events.emit(fn, 'Warning', 'ApplyFailed', error.message);
+        await this.writeStatus(fn, { deployment, deploymentName, desiredReplicas, error });
+        throw err;
+      }
+    }
+    await this.writeStatus(fn, {
+      deployment,
+      deploymentName,
+      desiredReplicas,
+      ...(invalid ? { invalid } : {}),
+    });
+  }
+
+  private async apply(
+    fn: FunctionResource,
+    namespace: string,
+    name: string,
+    deploymentName: string,
+    replicas: number,
+  ): Promise<V1Deployment | undefined> {
+    const owner = controllerReference(fn);
+    const secretName = environmentSecretName(name);
+    const { secret, hash } = buildEnvironmentSecret({
+      name: secretName,
+      namespace,
+      functionName: name,
+      environment: fn.spec.environment,
+      owner,
+    });
+    const cachedSecret = this.o.secrets.get(secretName, namespace);
+    if (cachedSecret?.metadata?.annotations?.[ENVIRONMENT_HASH_ANNOTATION] !== hash) {
+      await this.o.writer.apply(secret);
+      if (cachedSecret)
+        this.o.events.emit(fn, 'Normal', 'EnvironmentUpdated', `Secret ${secretName} updated`);
+    }
+    const desired = buildWorkerDeployment({
+      namespace,
+      functionName: name,
+      version: '$LATEST',
+      spec: fn.spec,
+      owner,
+      secretName,
+      environmentHash: hash,
+      replicas,
+      worker: this.o.worker,
+    });
+    const cached = this.o.deployments.get(deploymentName, namespace);
+    const want = desired.metadata?.annotations?.[ANNOTATIONS.specHash];
+    if (cached?.metadata?.annotations?.[ANNOTATIONS.specHash] === want) return cached;
+    const stored = await this.o.writer.apply(desired);
+    this.o.events.emit(
+      fn,
+      'Normal',
+      cached ? 'Updated' : 'Created',
+      `${cached ? 'Rolled' : 'Created'} Deployment ${deploymentName} for generation ${fn.metadata.generation ?? 1}`,
+    );
+    this.o.logger.info(
+      { function: name, namespace, deployment: deploymentName },
+      'applied worker Deployment',
+    );
+    return stored;
+  }
+
+  private async writeStatus(
+    fn: FunctionResource,
+    o: {
+      deployment: V1Deployment | undefined;
+      deploymentName: string;
+      desiredReplicas: number;
+      invalid?: Problem;
+      error?: Problem;
+    },
+  ): Promise<void> {
+    const namespace = fn.metadata.namespace ?? '';
+    const name = fn.metadata.name ?? '';
+    const status = computeFunctionStatus(fn.status, {
+      generation: fn.metadata.generation ?? 1,
+      spec: fn.spec,
+      deploymentName: o.deploymentName,
+      deployment: o.deployment,
+      desiredReplicas: o.desiredReplicas,
+      ...(o.invalid ? { invalid: o.invalid } : {}),
+      ...(o.error ? { error: o.error } : {}),
+      ...this.latestVersionOf(namespace, name),
+      now: this.now(),
+    });
+    if (isDeepStrictEqual(status, fn.status)) return;
+    if (fn.status?.state !== status.state) {
+      this.o.events.emit(fn, 'Normal', `State${status.state ?? ''}`, status.stateReason ?? '');
+    }
+    try {
+      await this.o.writer.patchStatus(PLURALS.Function, namespace, name, status);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private latestVersionOf(namespace: string, name: string): { latestVersion?: string } {
+    let latest = 0;
+    for (const v of this.o.versions.list(namespace)) {
+      if (v.spec.functionName === name) latest = Math.max(latest, Number(v.spec.version));
+    }
+    return latest > 0 ? { latestVersion: String(latest) } : {};
+  }
+
+  private async finalize(
+    fn: FunctionResource,
+    namespace: string,
+    name: string,
+    finalizers: readonly string[],
+  ): Promise<void> {
+    if (!finalizers.includes(FUNCTION_FINALIZER)) return;
+    for (const hook of this.o.hooks) await hook.cleanup(fn);
+    try {
+      await this.o.writer.setFinalizers(
+        PLURALS.Function,
+        namespace,
+        name,
+        finalizers.filter((f) => f !== FUNCTION_FINALIZER),
+        fn.metadata.resourceVersion,
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    this.o.logger.info({ function: name, namespace }, 'finalized; owned objects go with it');
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const body = (err as { body?: unknown }).body;
+    if (typeof body === 'string') {
+      try {
+        const parsed = JSON.parse(body) as { message?: unknown };
+        if (typeof parsed.message === 'string') return parsed.message;
+      } catch {
+        return body.slice(0, 500);
+      }
+    }
+    return err.message.slice(0, 500);
+  }
+  return String(err);
+}

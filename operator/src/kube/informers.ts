@@ -1,0 +1,92 @@
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  makeInformer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type V1Deployment,
+  type V1Secret,
+} from '@kubernetes/client-node';
+import {
+  GROUP,
+  LABELS,
+  MANAGED_BY,
+  PLURALS,
+  RestartingInformer,
+  VERSION,
+  type FunctionResource,
+  type FunctionVersionResource,
+  type KubeLogger,
+} from '@lamina/kube';
+
+export interface Informers {
+  readonly functions: RestartingInformer<FunctionResource>;
+  readonly versions: RestartingInformer<FunctionVersionResource>;
+  readonly deployments: RestartingInformer<V1Deployment>;
+  readonly secrets: RestartingInformer<V1Secret>;
+}
+
+const MANAGED = `${LABELS.managedBy}=${MANAGED_BY}`;
+
+/** Informers on our CRs (one namespace or all) and on the Deployments/Secrets we manage. */
+export function makeInformers(
+  kc: KubeConfig,
+  namespace: string | undefined,
+  logger: KubeLogger,
+): Informers {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  const nsPath = namespace === undefined ? '' : `/namespaces/${namespace}`;
+
+  const customInformer = <T extends FunctionResource | FunctionVersionResource>(
+    plural: string,
+  ): RestartingInformer<T> => {
+    const list = async (): Promise<KubernetesListObject<T>> =>
+      (namespace === undefined
+        ? await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })
+        : await custom.listNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            plural,
+            namespace,
+          })) as KubernetesListObject<T>;
+    return new RestartingInformer<T>({
+      name: plural,
+      informer: makeInformer<T>(kc, `/apis/${GROUP}/${VERSION}${nsPath}/${plural}`, list),
+      logger,
+    });
+  };
+
+  return {
+    functions: customInformer<FunctionResource>(PLURALS.Function),
+    versions: customInformer<FunctionVersionResource>(PLURALS.FunctionVersion),
+    deployments: new RestartingInformer<V1Deployment>({
+      name: 'deployments',
+      informer: makeInformer<V1Deployment>(
+        kc,
+        `/apis/apps/v1${nsPath}/deployments`,
+        () =>
+          namespace === undefined
+            ? apps.listDeploymentForAllNamespaces({ labelSelector: MANAGED })
+            : apps.listNamespacedDeployment({ namespace, labelSelector: MANAGED }),
+        MANAGED,
+      ),
+      logger,
+    }),
+    secrets: new RestartingInformer<V1Secret>({
+      name: 'secrets',
+      informer: makeInformer<V1Secret>(
+        kc,
+        `/api/v1${nsPath}/secrets`,
+        () =>
+          namespace === undefined
+            ? core.listSecretForAllNamespaces({ labelSelector: MANAGED })
+            : core.listNamespacedSecret({ namespace, labelSelector: MANAGED }),
+        MANAGED,
+      ),
+      logger,
+    }),
+  };
+}

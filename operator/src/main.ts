@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { Lifecycle } from '@lamina/core';
+import { WorkQueue } from '@lamina/kube';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+
+import { ConfigError, loadConfig, type OperatorConfig } from './config.js';
+import { Controller } from './controller.js';
+import { FunctionReconciler } from './function-reconciler.js';
+import { createHttpServer } from './http-server.js';
+import { KubeClusterWriter } from './kube/cluster-writer.js';
+import { KubeEventRecorder } from './kube/event-recorder.js';
+import { makeInformers } from './kube/informers.js';
+import { KubeLeaseStore } from './leader/kube-lease-store.js';
+import { LeaderElector } from './leader/leader-elector.js';
+import { createMetrics } from './metrics.js';
+
+/** The composition root: the only place that reads the environment and calls `new` on I/O. */
+async function main(): Promise<void> {
+  let config: OperatorConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = pino({ level: config.logLevel, base: { component: 'operator' } });
+  const kc = new KubeConfig();
+  if (config.kubeconfig === undefined) kc.loadFromDefault();
+  else kc.loadFromFile(config.kubeconfig);
+
+  const registry = new Registry();
+  const metrics = createMetrics(registry);
+  const lifecycle = new Lifecycle();
+
+  const http = createHttpServer({
+    port: config.httpPort,
+    registry,
+    ready: () => !lifecycle.isStopping,
+  });
+  await new Promise<void>((resolve) => http.listen(config.httpPort, resolve));
+  lifecycle.add({
+    name: 'http',
+    stop: () =>
+      new Promise<void>((resolve) => {
+        http.close(() => {
+          resolve();
+        });
+      }),
+  });
+
+  const startController = async (): Promise<void> => {
+    const informers = makeInformers(kc, config.watchNamespace, logger.child({ part: 'informer' }));
+    const reconciler = new FunctionReconciler({
+      ...informers,
+      writer: new KubeClusterWriter(kc),
+      events: new KubeEventRecorder({
+        core: kc.makeApiClient(CoreV1Api),
+        component: 'lamina-operator',
+        instance: config.lease.identity,
+        logger,
+      }),
+      hooks: [],
+      worker: config.worker,
+      logger: logger.child({ part: 'reconciler' }),
+    });
+    const queue = new WorkQueue({
+      name: 'functions',
+      concurrency: config.reconcileConcurrency,
+      logger: logger.child({ part: 'queue' }),
+      handler: async (key) => {
+        const end = metrics.reconcileSeconds.startTimer({ kind: 'Function' });
+        try {
+          await reconciler.reconcile(key);
+        } finally {
+          end();
+        }
+      },
+      onResult: (_key, result) => {
+        metrics.reconciles.inc({ kind: 'Function', result });
+      },
+    });
+    const controller = new Controller({ ...informers, queue, logger });
+    if (lifecycle.isStopping) return;
+    lifecycle.add(controller);
+    await controller.start();
+  };
+
+  const elector = new LeaderElector({
+    store: new KubeLeaseStore(
+      kc.makeApiClient(CoordinationV1Api),
+      config.lease.namespace,
+      config.lease.name,
+    ),
+    identity: config.lease.identity,
+    leaseDurationMs: config.lease.durationSeconds * 1000,
+    renewDeadlineMs: config.lease.renewDeadlineSeconds * 1000,
+    retryPeriodMs: config.lease.retryPeriodSeconds * 1000,
+    logger: logger.child({ part: 'leader-election' }),
+    onStartedLeading: async () => {
+      metrics.leader.set(1);
+      await startController();
+    },
+    onStoppedLeading: () => {
+      // Another replica may already act: stop at once rather than race it.
+      metrics.leader.set(0);
+      logger.error('leadership lost; exiting so a fresh process can campaign again');
+      void shutdown(1);
+    },
+  });
+  lifecycle.add({ name: 'leader-election', stop: () => elector.stop() });
+  logger.info(
+    { identity: config.lease.identity, namespace: config.watchNamespace ?? '*' },
+    'operator started; campaigning',
+  );
+
+  let exiting = false;
+  const shutdown = async (code: number): Promise<void> => {
+    if (exiting) {
+      process.exit(code === 0 ? 1 : code);
+    }
+    exiting = true;
+    const deadline = setTimeout(() => {
+      logger.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    const errors = await lifecycle.stop();
+    for (const err of errors) logger.error({ err }, 'shutdown error');
+    logger.info('operator stopped');
+    process.exit(errors.length > 0 ? 1 : code);
+  };
+  process.on('SIGTERM', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown(0));
+
+  elector.run().catch((err: unknown) => {
+    logger.error({ err }, 'leader election failed');
+    void shutdown(1);
+  });
+}
+
+void main();

@@ -1,0 +1,40 @@
+import { KNOWN_RUNTIMES, LaminaError, validateFunctionSpec } from '@lamina/core';
+import type { FunctionResourceSpec } from '@lamina/kube';
+
+import type { Problem } from './builders/status.js';
+
+/**
+ * The rules the API server cannot check (reserved variable names, the environment's size in
+ * bytes, Lambda's function-name pattern) come from core, with Lambda's messages. A problem here
+ * is the user's to fix: the Function goes Failed and is not retried until it changes.
+ */
+export function validateFunction(
+  name: string,
+  spec: FunctionResourceSpec,
+  supportedRuntimes: readonly string[] = KNOWN_RUNTIMES,
+): Problem | undefined {
+  const image = spec.code.image !== undefined;
+  try {
+    validateFunctionSpec(
+      {
+        name,
+        // Container-image functions bring their own runtime and entry point.
+        runtime: spec.runtime ?? (image ? 'provided.al2023' : undefined),
+        handler: spec.handler ?? (image ? 'image' : undefined),
+        description: spec.description,
+        role: spec.role,
+        memorySize: spec.memorySize,
+        timeout: spec.timeout,
+        ephemeralStorage: spec.ephemeralStorage?.size,
+        environment: spec.environment?.variables,
+        reservedConcurrency: spec.reservedConcurrency,
+        architectures: spec.architectures,
+      },
+      image ? [...supportedRuntimes, 'provided.al2023'] : supportedRuntimes,
+    );
+    return undefined;
+  } catch (err) {
+    if (err instanceof LaminaError) return { reason: err.name, message: err.message };
+    throw err;
+  }
+}
