@@ -8,8 +8,8 @@ import { patchConsole, formatLogLine, type RequestIdSource } from './console-pat
 import type { FunctionInfo } from './context.js';
 import { formatErrorForLog, toErrorBody, wrapCause } from './errors.js';
 import { loadHandler, type Handler } from './handler-loader.js';
-import { RuntimeClient } from './runtime-client.js';
-import { EmptyLoopHook, runHandler } from './run-handler.js';
+import { RuntimeClient, type ApiResponse } from './runtime-client.js';
+import { EmptyLoopHook, runHandler, type HandlerOutcome } from './run-handler.js';
 
 const env = process.env;
 const logSource: RequestIdSource = { requestId: 'undefined' };
@@ -86,25 +86,24 @@ async function init(): Promise<Handler> {
   }
 }
 
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-async function invokeOnce(handler: Handler): Promise<void> {
-  const next = await client.next();
-  const requestId = header(next.headers['lambda-runtime-aws-request-id']) ?? '';
+/** Runs one invocation; answers it and asks for the next one in the same write. */
+async function invoke(handler: Handler, next: ApiResponse): Promise<ApiResponse> {
+  if (next.status !== 200) {
+    throw new Error(`Runtime API /next answered ${next.status}: ${next.body.toString()}`);
+  }
+  const requestId = next.headers['lambda-runtime-aws-request-id'] ?? '';
   inFlight = requestId;
   logSource.requestId = requestId;
-  const traceId = header(next.headers['lambda-runtime-trace-id']);
+  const traceId = next.headers['lambda-runtime-trace-id'];
   if (traceId !== undefined) env['_X_AMZN_TRACE_ID'] = traceId;
   else delete env['_X_AMZN_TRACE_ID'];
 
-  let outcome;
+  let outcome: HandlerOutcome;
   try {
-    const event: unknown = next.body === '' ? {} : JSON.parse(next.body);
+    const event: unknown = next.body.length === 0 ? {} : JSON.parse(next.body.toString());
     outcome = await runHandler(handler, event, info, requestId, next.headers, emptyLoop);
   } catch (err) {
-    outcome = { ok: false as const, error: err };
+    outcome = { ok: false, error: err };
   }
   if (outcome.ok) {
     let json: string | undefined;
@@ -112,23 +111,23 @@ async function invokeOnce(handler: Handler): Promise<void> {
       // undefined for a function or a symbol, which Lambda answers as null.
       json = JSON.stringify(outcome.result === undefined ? null : outcome.result);
     } catch (err) {
-      outcome = { ok: false as const, error: err };
+      outcome = { ok: false, error: err };
     }
     if (outcome.ok) {
-      await client.postResponse(requestId, json ?? 'null');
       inFlight = undefined;
-      return;
+      return client.respondAndNext(requestId, json ?? 'null');
     }
   }
   const body = logError('Invoke Error', outcome.error);
-  await client.postError(requestId, JSON.stringify(body), body.errorType);
   inFlight = undefined;
+  return client.failAndNext(requestId, JSON.stringify(body), body.errorType);
 }
 
 async function main(): Promise<void> {
   const handler = await init();
   initialized = true;
-  for (;;) await invokeOnce(handler);
+  let next = await client.next();
+  for (;;) next = await invoke(handler, next);
 }
 
 main().catch((err: unknown) => {

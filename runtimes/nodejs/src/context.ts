@@ -1,5 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
-
 /** What every invocation's context shares: read once from the environment at start-up. */
 export interface FunctionInfo {
   readonly functionName: string;
@@ -27,10 +25,8 @@ export interface LambdaContext extends FunctionInfo, Completion {
   getRemainingTimeInMillis(): number;
 }
 
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
+/** Lower-case header names, as the Runtime API client gives them. */
+export type InvocationHeaders = Readonly<Record<string, string | undefined>>;
 
 function parseJsonHeader(value: string | undefined): unknown {
   if (value === undefined || value === '') return undefined;
@@ -45,10 +41,10 @@ function parseJsonHeader(value: string | undefined): unknown {
 export function createContext(
   info: FunctionInfo,
   requestId: string,
-  headers: IncomingHttpHeaders,
+  headers: InvocationHeaders,
   completion: Completion,
 ): LambdaContext {
-  const deadline = Number(header(headers, 'lambda-runtime-deadline-ms') ?? 0);
+  const deadline = Number(headers['lambda-runtime-deadline-ms'] ?? 0);
   return {
     functionName: info.functionName,
     functionVersion: info.functionVersion,
@@ -56,9 +52,9 @@ export function createContext(
     logGroupName: info.logGroupName,
     logStreamName: info.logStreamName,
     awsRequestId: requestId,
-    invokedFunctionArn: header(headers, 'lambda-runtime-invoked-function-arn') ?? '',
-    identity: parseJsonHeader(header(headers, 'lambda-runtime-cognito-identity')),
-    clientContext: parseJsonHeader(header(headers, 'lambda-runtime-client-context')),
+    invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'] ?? '',
+    identity: parseJsonHeader(headers['lambda-runtime-cognito-identity']),
+    clientContext: parseJsonHeader(headers['lambda-runtime-client-context']),
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => deadline - Date.now(),
     done: completion.done,

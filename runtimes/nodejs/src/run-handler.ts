@@ -1,5 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import { createContext, type FunctionInfo } from './context.js';
+import { createContext, type FunctionInfo, type InvocationHeaders } from './context.js';
 import type { Handler } from './handler-loader.js';
 
 export type HandlerOutcome =
@@ -49,7 +48,7 @@ export function runHandler(
   event: unknown,
   info: FunctionInfo,
   requestId: string,
-  headers: IncomingHttpHeaders,
+  headers: InvocationHeaders,
   emptyLoop: EmptyLoopHook,
 ): Promise<HandlerOutcome> {
   return new Promise((resolve) => {

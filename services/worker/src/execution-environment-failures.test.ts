@@ -11,6 +11,7 @@ import {
   nodeCommand,
   parse,
   quietLogger,
+  waitFor,
 } from './test-support/fixtures.js';
 import { withEnv } from './test-support/with-env.js';
 
@@ -70,8 +71,14 @@ describe('ExecutionEnvironment failures', { timeout: 20_000 }, () => {
       expect(lines).toContain(body.errorMessage);
       expect(r.log).toContain(`${body.errorMessage}\nEND RequestId:`);
       expect(env.reusable).toBe(false);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(() => process.kill(pid, 0)).toThrow();
+      await waitFor(() => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      });
     });
   });
 

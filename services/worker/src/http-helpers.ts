@@ -17,11 +17,15 @@ export function reply(res: http.ServerResponse, status: number, body: Buffer): v
   res.end(body);
 }
 
-/** Reads a request body up to `limit` bytes; over it, `body` is undefined and `size` the total. */
+/**
+ * Reads a request body up to `limit` bytes; over it, `body` is undefined and `size` the total.
+ * `aborted` is called instead when the connection closes before the body ends.
+ */
 export function readBody(
   req: http.IncomingMessage,
   limit: number,
   done: (body: Buffer | undefined, size: number) => void,
+  aborted: () => void,
 ): void {
   const declared = Number(req.headers['content-length'] ?? -1);
   if (declared > limit) {
@@ -36,7 +40,12 @@ export function readBody(
     if (size > limit) chunks = undefined;
     else chunks?.push(chunk);
   });
+  let ended = false;
+  req.on('close', () => {
+    if (!ended) aborted();
+  });
   req.on('end', () => {
+    ended = true;
     const first = chunks?.[0];
     if (chunks === undefined) done(undefined, size);
     else

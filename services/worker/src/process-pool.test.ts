@@ -8,6 +8,7 @@ import {
   nodeCommand,
   parse,
   quietLogger,
+  waitFor,
 } from './test-support/fixtures.js';
 import type { WorkerLogger } from './types.js';
 
@@ -19,14 +20,6 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function waitFor(condition: () => boolean, ms = 3000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await sleep(20);
   }
 }
 
@@ -144,8 +137,7 @@ describe('ProcessPool', { timeout: 20_000 }, () => {
     await sleep(120);
     expect(p.size).toBe(1);
     now += 101;
-    await sleep(120);
-    expect(p.size).toBe(0);
+    await waitFor(() => p.size === 0);
     await waitFor(() => !alive(pid));
   });
 

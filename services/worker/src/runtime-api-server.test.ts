@@ -1,6 +1,7 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeInvocation } from './test-support/fixtures.js';
+import { makeInvocation, waitFor } from './test-support/fixtures.js';
 import { RuntimeApiServer, type RuntimeOutcome } from './runtime-api-server.js';
 
 interface Reply {
@@ -77,8 +78,7 @@ describe('RuntimeApiServer', () => {
 
   it('long-polls /next and hands over the event with Lambda headers', async () => {
     const next = request(api, 'GET', 'invocation/next');
-    await new Promise((r) => setTimeout(r, 20));
-    expect(initDone).toBe(1);
+    await waitFor(() => initDone === 1);
     const { id, outcome, sent } = dispatch({ clientContext: '{"custom":{"a":1}}' });
     const reply = await next;
     expect(sent()).toBe(true);
@@ -195,6 +195,30 @@ describe('RuntimeApiServer', () => {
     expect((await request(api, 'POST', 'init/error', '{}')).status).toBe(403);
     expect((await request(api, 'GET', 'invocation/next')).status).toBe(403);
     expect((await request(api, 'POST', `invocation/${id}/response`, '{}')).status).toBe(202);
+  });
+
+  it('accepts an answer and the next /next pipelined on one connection', async () => {
+    const first = dispatch();
+    await request(api, 'GET', 'invocation/next');
+    const [host, port] = api.split(':');
+    const socket = net.connect(Number(port), host);
+    const received: Buffer[] = [];
+    socket.on('data', (c: Buffer) => received.push(c));
+    const body = '{"a":1}';
+    socket.write(
+      `POST /2018-06-01/runtime/invocation/${first.id}/response HTTP/1.1\r\nHost: x\r\n` +
+        `Content-Length: ${body.length}\r\n\r\n${body}` +
+        'GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    const outcome = await first.outcome;
+    expect(outcome.kind).toBe('response');
+    const second = dispatch();
+    await waitFor(() => second.sent());
+    await waitFor(() => Buffer.concat(received).includes(second.id));
+    const text = Buffer.concat(received).toString();
+    expect(text).toMatch(/^HTTP\/1\.1 202 /);
+    expect(text).toContain(`Lambda-Runtime-Aws-Request-Id: ${second.id}`);
+    socket.destroy();
   });
 
   it('gives a late answer to a cancelled invocation 400', async () => {

@@ -41,12 +41,21 @@ interface Slot {
 const PREFIX = '/2018-06-01/runtime/';
 const INVOCATION = 'invocation/';
 const json = (o: object): Buffer => Buffer.from(JSON.stringify(o));
+const EMPTY = Buffer.alloc(0);
 const ACCEPTED = json({ status: 'OK' });
 const INVALID_ID = json({ errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
 const INVALID_STATE = json({
   errorMessage: 'State transition is not allowed',
   errorType: 'InvalidStateTransition',
 });
+const TRUNCATED: RuntimeOutcome = {
+  kind: 'error',
+  payload: json({
+    errorType: 'Runtime.TruncatedResponse',
+    errorMessage: 'The runtime closed the connection before its answer was complete.',
+  }),
+  errorType: 'Runtime.TruncatedResponse',
+};
 const NOT_FOUND = json({ errorMessage: 'Not found', errorType: 'NotFound' });
 const METHOD_NOT_ALLOWED = json({
   errorMessage: 'Method not allowed',
@@ -71,6 +80,8 @@ export class RuntimeApiServer {
   /** Sent to the runtime, waiting for its answer. */
   private current: Slot | undefined;
   private closing: Promise<void> | undefined;
+  /** Bumped by cancel(): answers whose body is still arriving then no longer count. */
+  private epoch = 0;
 
   constructor(options: RuntimeApiServerOptions) {
     this.events = options.events;
@@ -125,6 +136,7 @@ export class RuntimeApiServer {
   cancel(): void {
     this.pending = undefined;
     this.current = undefined;
+    this.epoch++;
   }
 
   close(): Promise<void> {
@@ -221,29 +233,33 @@ export class RuntimeApiServer {
       reply(res, 400, INVALID_ID);
       return;
     }
-    readBody(req, this.maxBytes, (body, size) => {
-      if (this.current !== slot) {
-        // Timed out or cancelled while the body was arriving.
-        reply(res, 400, INVALID_ID);
-        return;
-      }
-      this.current = undefined;
-      if (body === undefined) {
-        reply(res, 413, this.tooLarge);
-        slot.done({ kind: 'too-large', size });
-        return;
-      }
-      reply(res, 202, ACCEPTED);
-      if (isError) {
-        slot.done({
-          kind: 'error',
-          payload: body,
-          errorType: header(req, 'lambda-runtime-function-error-type'),
-        });
-      } else {
-        slot.done({ kind: 'response', payload: body, contentType: req.headers['content-type'] });
-      }
-    });
+    // Answered from now on: a /next pipelined behind this request may be routed before its body
+    // has ended. A cancel (timeout) meanwhile makes the body moot.
+    this.current = undefined;
+    const epoch = this.epoch;
+    readBody(
+      req,
+      this.maxBytes,
+      (body, size) => {
+        const live = epoch === this.epoch;
+        if (body === undefined) {
+          reply(res, 413, this.tooLarge);
+          if (live) slot.done({ kind: 'too-large', size });
+          return;
+        }
+        reply(res, live ? 202 : 400, live ? ACCEPTED : INVALID_ID);
+        if (!live) return;
+        if (isError) {
+          const errorType = header(req, 'lambda-runtime-function-error-type');
+          slot.done({ kind: 'error', payload: body, errorType });
+        } else {
+          slot.done({ kind: 'response', payload: body, contentType: req.headers['content-type'] });
+        }
+      },
+      () => {
+        if (epoch === this.epoch) slot.done(TRUNCATED);
+      },
+    );
   }
 
   private initError(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -252,12 +268,19 @@ export class RuntimeApiServer {
       return;
     }
     this.initState = 'failed';
-    readBody(req, this.maxBytes, (body) => {
-      reply(res, 202, ACCEPTED);
-      this.events.onInitError(
-        header(req, 'lambda-runtime-function-error-type'),
-        body ?? Buffer.alloc(0),
-      );
-    });
+    const report = (body: Buffer | undefined): void => {
+      this.events.onInitError(header(req, 'lambda-runtime-function-error-type'), body ?? EMPTY);
+    };
+    readBody(
+      req,
+      this.maxBytes,
+      (body) => {
+        reply(res, 202, ACCEPTED);
+        report(body);
+      },
+      () => {
+        report(undefined);
+      },
+    );
   }
 }

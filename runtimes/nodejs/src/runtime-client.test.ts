@@ -1,0 +1,84 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseResponse, RuntimeClient } from './runtime-client.js';
+
+describe('parseResponse', () => {
+  it('parses a Content-Length response and leaves the rest', () => {
+    const raw = Buffer.from(
+      'HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: abc\r\nContent-Length: 2\r\n\r\n{}HTTP/1.1',
+    );
+    const parsed = parseResponse(raw);
+    expect(parsed?.response.status).toBe(200);
+    expect(parsed?.response.headers['lambda-runtime-aws-request-id']).toBe('abc');
+    expect(parsed?.response.body.toString()).toBe('{}');
+    expect(parsed?.rest.toString()).toBe('HTTP/1.1');
+  });
+
+  it('waits for the whole body', () => {
+    expect(parseResponse(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{}'))).toBe(
+      undefined,
+    );
+    expect(parseResponse(Buffer.from('HTTP/1.1 200 OK\r\nContent-Len'))).toBe(undefined);
+  });
+
+  it('decodes chunked bodies', () => {
+    const raw =
+      'HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n';
+    const parsed = parseResponse(Buffer.from(raw));
+    expect(parsed?.response.status).toBe(202);
+    expect(parsed?.response.body.toString()).toBe('abcde');
+    expect(parsed?.rest.length).toBe(0);
+    expect(parseResponse(Buffer.from(raw.slice(0, -6)))).toBe(undefined);
+  });
+});
+
+describe('RuntimeClient', () => {
+  const seen: string[] = [];
+  let server: http.Server;
+  let endpoint = '';
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push(`${req.method ?? ''} ${req.url ?? ''} ${Buffer.concat(chunks).toString()}`);
+        if (req.url?.endsWith('/next') === true) {
+          res.writeHead(200, { 'Lambda-Runtime-Aws-Request-Id': `id-${seen.length}` });
+          res.end('{"n":1}');
+        } else {
+          res.writeHead(202).end('{"status":"OK"}');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('pipelines an answer and the next /next over one connection', async () => {
+    const client = new RuntimeClient(endpoint);
+    const first = await client.next();
+    expect(first.headers['lambda-runtime-aws-request-id']).toBe('id-1');
+    const second = await client.respondAndNext('id-1', '"ok"');
+    expect(second.body.toString()).toBe('{"n":1}');
+    await client.failAndNext('id-3', '{"errorType":"E"}', 'E');
+    expect(seen).toEqual([
+      'GET /2018-06-01/runtime/invocation/next ',
+      'POST /2018-06-01/runtime/invocation/id-1/response "ok"',
+      'GET /2018-06-01/runtime/invocation/next ',
+      'POST /2018-06-01/runtime/invocation/id-3/error {"errorType":"E"}',
+      'GET /2018-06-01/runtime/invocation/next ',
+    ]);
+  });
+
+  it('rejects pending calls when the connection fails', async () => {
+    const client = new RuntimeClient('127.0.0.1:1');
+    await expect(client.next()).rejects.toThrow();
+  });
+});
