@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  ROOT,
+  command,
+  createNamespace,
+  deleteNamespace,
+  installCrds,
+  kubectl,
+} from './support/cluster.js';
+
+// The chart renders, lints clean and is accepted by the real API server (server-side dry run);
+// deploy/ is what the chart renders (never drifts) and applies for real.
+
+describe('Helm chart and deploy/', () => {
+  let helm = '';
+  let ns = '';
+
+  beforeAll(async () => {
+    const r = await command(join(ROOT, 'test/operator/tools/install-helm.sh'), []);
+    if (r.code !== 0) throw new Error(`install-helm.sh failed: ${r.stderr}`);
+    helm = r.stdout.trim();
+    await installCrds();
+    ns = await createNamespace('chart');
+  }, 900_000);
+
+  afterAll(async () => {
+    await deleteNamespace(ns);
+  });
+
+  it('passes helm lint --strict', async () => {
+    const r = await command(helm, ['lint', '--strict', join(ROOT, 'charts/lamina')]);
+    expect(r.stdout).toContain('0 chart(s) failed');
+    expect(r.code).toBe(0);
+  });
+
+  it.each([
+    ['default values', []],
+    ['one watched namespace (Roles instead of ClusterRoles)', ['--set', 'watchNamespace=team-a']],
+    [
+      'no NetworkPolicies or PDBs',
+      ['--set', 'networkPolicy.enabled=false', '--set', 'podDisruptionBudget.enabled=false'],
+    ],
+  ])('helm template | kubectl apply --dry-run=server: %s', async (_name, args) => {
+    const rendered = await command(helm, [
+      'template',
+      'lamina',
+      join(ROOT, 'charts/lamina'),
+      '-n',
+      ns,
+      ...args,
+    ]);
+    expect(rendered.code).toBe(0);
+    const r = await kubectl(['apply', '--dry-run=server', '-n', ns, '-f', '-'], rendered.stdout);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/deployment\.apps\/lamina-operator created \(server dry run\)/);
+  });
+
+  it('refuses an unpinned image', async () => {
+    const r = await command(helm, [
+      'template',
+      'x',
+      join(ROOT, 'charts/lamina'),
+      '--set',
+      'gateway.image.tag=latest',
+    ]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('pin image.tag');
+  });
+
+  it('keeps deploy/ equal to what the chart renders', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lamina-deploy-'));
+    const r = await command('bash', [join(ROOT, 'deploy/generate.sh')], undefined, {
+      LAMINA_DEPLOY_OUT: out,
+      HELM: helm,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of readdirSync(out)) {
+      expect(
+        readFileSync(join(ROOT, 'deploy', f), 'utf8'),
+        `deploy/${f} is stale: run deploy/generate.sh`,
+      ).toBe(readFileSync(join(out, f), 'utf8'));
+    }
+  });
+
+  it('applies deploy/ cleanly (CRDs, namespace, everything else)', async () => {
+    const files = ['deploy/crds', 'deploy/namespace.yaml', 'deploy/lamina.yaml'].flatMap((f) => [
+      '-f',
+      join(ROOT, f),
+    ]);
+    const r = await kubectl(['apply', '--server-side', '--force-conflicts', ...files]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('deployment.apps/lamina-gateway serverside-applied');
+  });
+});

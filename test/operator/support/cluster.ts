@@ -1,0 +1,166 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** An endpoint test/global-setup.ts put into the environment; missing = fail loudly. */
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`${name} is not set: run test/env/up first (it writes test/env/out/env.sh)`);
+  }
+  return value;
+}
+
+/** kubectl of the test environment (built with the control plane), else the one on PATH. */
+export function kubectlPath(): string {
+  const bin = process.env['LAMINA_TEST_BIN'];
+  if (bin !== undefined && existsSync(join(bin, 'kubectl'))) return join(bin, 'kubectl');
+  return 'kubectl';
+}
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command; never throws on a non-zero exit (the result says). */
+export function command(
+  file: string,
+  args: readonly string[],
+  input?: string,
+  env: Record<string, string> = {},
+): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { env: { ...process.env, ...env }, cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => {
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** kubectl against the test cluster (KUBECONFIG from env.sh). */
+export function kubectl(args: readonly string[], input?: string): Promise<CommandResult> {
+  requireEnv('KUBECONFIG');
+  return command(kubectlPath(), args, input);
+}
+
+/** kubectl that must succeed; returns stdout. */
+export async function kubectlOk(args: readonly string[], input?: string): Promise<string> {
+  const r = await kubectl(args, input);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+export async function getJson<T>(args: readonly string[]): Promise<T | undefined> {
+  const r = await kubectl([...args, '-o', 'json']);
+  return r.code === 0 ? (JSON.parse(r.stdout) as T) : undefined;
+}
+
+/** A name no other run uses: `prefix-<8 hex>`. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Polls until `check` returns something other than undefined. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  intervalMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Installs (server-side applies) the generated CRDs and waits until they are Established. */
+export async function installCrds(): Promise<void> {
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(ROOT, 'deploy/crds')]);
+  await kubectlOk([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/functions.lamina.dev',
+    'crd/functionversions.lamina.dev',
+    'crd/aliases.lamina.dev',
+    'crd/eventsourcemappings.lamina.dev',
+  ]);
+}
+
+export async function createNamespace(prefix: string): Promise<string> {
+  const ns = uniqueName(prefix);
+  await kubectlOk(['create', 'namespace', ns]);
+  return ns;
+}
+
+export async function deleteNamespace(ns: string): Promise<void> {
+  await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
+}
+
+/** Builds @lamina/kube and @lamina/operator so the operator can run as a real process. */
+export async function buildOperator(): Promise<void> {
+  const tsc = join(ROOT, 'node_modules/.bin/tsc');
+  await run(tsc, ['-p', join(ROOT, 'packages/core/tsconfig.build.json')], { cwd: ROOT });
+  await run(tsc, ['-p', join(ROOT, 'packages/kube/tsconfig.build.json')], { cwd: ROOT });
+  await run(tsc, ['-p', join(ROOT, 'operator/tsconfig.build.json')], { cwd: ROOT });
+}
+
+export interface OperatorProcess {
+  readonly identity: string;
+  readonly child: ChildProcess;
+  /** Everything it logged so far (pino JSON lines). */
+  logs(): string;
+  /** Resolves with the exit code (or signal name). */
+  readonly exited: Promise<number | string>;
+}
+
+/** Starts `node operator/dist/main.js` watching one namespace, with its Lease there too. */
+export function startOperator(o: {
+  namespace: string;
+  identity: string;
+  leaseName?: string;
+  env?: Record<string, string>;
+}): OperatorProcess {
+  const child = spawn(process.execPath, [join(ROOT, 'operator/dist/main.js')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      KUBECONFIG: requireEnv('KUBECONFIG'),
+      LAMINA_WATCH_NAMESPACE: o.namespace,
+      LAMINA_LEASE_NAMESPACE: o.namespace,
+      LAMINA_LEASE_NAME: o.leaseName ?? 'lamina-operator',
+      LAMINA_OPERATOR_IDENTITY: o.identity,
+      LAMINA_HTTP_PORT: '0',
+      LAMINA_LOG_LEVEL: 'debug',
+      ...o.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => {
+      resolve(code ?? signal ?? -1);
+    });
+  });
+  return { identity: o.identity, child, logs: () => out, exited };
+}
