@@ -230,7 +230,7 @@ export class ExecutionEnvironment {
     ending: Ending,
     durationMs: number,
   ): InvocationResult {
-    const summary = describeEnding(ending, this.fn, inv.requestId, new Date(this.clock.now()));
+    const summary = describeEnding(ending, this.fn, inv.requestId, this.clock.now());
     for (const l of summary.logLines) this.log.line(l);
     const maxMemoryUsedMb = (this.runtime?.memory()?.hwmKb ?? 0) / 1024;
     const initDurationMs = cold ? (this.initDurationMs ?? durationMs) : undefined;

@@ -36,7 +36,7 @@ export function describeEnding(
   ending: Ending,
   fn: FunctionVersionConfig,
   requestId: string,
-  now: Date,
+  nowMs: number,
 ): EndingSummary {
   switch (ending.kind) {
     case 'response':
@@ -58,7 +58,7 @@ export function describeEnding(
     case 'too-large':
       return { ...responseTooLargeError(ending.size), broken: false };
     case 'timeout':
-      return { ...timeoutError(requestId, fn.timeout, now), broken: true };
+      return { ...timeoutError(requestId, fn.timeout, new Date(nowMs)), broken: true };
     case 'exit':
       return { ...exitError(requestId, ending.how), broken: true };
     case 'platform':
