@@ -10,3 +10,4 @@ export * from './names.js';
 export * from './worker-protocol.js';
 export * from './stores.js';
 export * from './lifecycle.js';
+export * from './async-invoke.js';
