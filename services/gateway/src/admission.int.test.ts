@@ -75,6 +75,17 @@ describe('RedisAdmission', () => {
     await a.acquire('fn', 3000);
   });
 
+  it("counts a gateway's own pending release before its next acquire", async () => {
+    const a = admission();
+    await a.setReserved('seq', 1);
+    for (let i = 0; i < 20; i++) {
+      const lease = await a.acquire('seq', 3000);
+      void a.release(lease); // not awaited, like the invoke route
+    }
+    await a.close();
+    expect(await a.inFlight('seq')).toBe(0);
+  });
+
   it('always throttles a function with reservation 0', async () => {
     const a = admission();
     await a.setReserved('off', 0);

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { concurrencyKeys, TooManyRequestsException, LaminaError } from '@lamina/core';
 import type { Redis } from 'ioredis';
 
+import { type AdmitCommand, AdmitBatcher } from './admit-batcher.js';
+
 /** One admitted invocation; give it back with `release`. */
 export interface Lease {
   readonly functionName: string;
@@ -34,7 +36,7 @@ export interface Admission {
 }
 
 export interface RedisAdmissionOptions {
-  /** Create it with `enableAutoPipelining: true`: acquire and release sit on the hot path. */
+  /** Any ioredis client; admission batches its own hot-path calls (auto-pipelining optional). */
   readonly redis: Redis;
   readonly accountConcurrency: number;
   readonly minUnreservedConcurrency: number;
@@ -44,23 +46,13 @@ export interface RedisAdmissionOptions {
   readonly keyPrefix?: string;
   /** Seconds in the Retry-After header of a throttle. Default 1. */
   readonly retryAfterSeconds?: number;
+  /** How long a release may wait to share a script call with the next acquire. Default 2 ms. */
+  readonly releaseDelayMs?: number;
 }
-
-type AcquireReply = -1 | -2 | [1 | 2, number];
 
 /** The scripts, as ioredis `defineCommand` adds them to the client. */
 interface AdmissionCommands {
-  laminaAcquire(
-    fnKey: string,
-    poolKey: string,
-    reservedKey: string,
-    sumKey: string,
-    name: string,
-    leaseId: string,
-    ttlMs: number,
-    accountLimit: number,
-  ): Promise<AcquireReply>;
-  laminaRelease(fnKey: string, poolKey: string, leaseId: string): Promise<number>;
+  laminaAdmit: AdmitCommand;
   laminaSetReserved(
     reservedKey: string,
     sumKey: string,
@@ -72,9 +64,9 @@ interface AdmissionCommands {
   laminaInFlight(key: string): Promise<number>;
 }
 
+/** Command name, file, number of keys (undefined: the first argument says). */
 const SCRIPTS = [
-  ['laminaAcquire', 'acquire-4.lua', 4],
-  ['laminaRelease', 'release-2.lua', 2],
+  ['laminaAdmit', 'admit-n.lua', undefined],
   ['laminaSetReserved', 'set-reserved-2.lua', 2],
   ['laminaInFlight', 'in-flight-1.lua', 1],
 ] as const;
@@ -84,12 +76,6 @@ function loadScript(file: string): string {
   return readFileSync(new URL(`../scripts/${file}`, import.meta.url), 'utf8');
 }
 
-/**
- * Reserved and account-wide concurrency limits in Redis, shared by every gateway (and later
- * dispatcher and poller) process. One atomic script per acquire; leases carry an expiry
- * from Redis' clock, so a crashed process cannot leak capacity. Only this class knows the
- * key order and argument packing of the scripts in `scripts/`.
- */
 export class RedisAdmission implements Admission {
   private readonly redis: Redis;
   private readonly commands: AdmissionCommands;
@@ -101,11 +87,22 @@ export class RedisAdmission implements Admission {
   private readonly retryAfterSeconds: number;
   private readonly leasePrefix = randomBytes(6).toString('base64url');
   private seq = 0;
+  private readonly batcher: AdmitBatcher;
 
   constructor(options: RedisAdmissionOptions) {
+    const redis = options.redis;
     for (const [name, file, numberOfKeys] of SCRIPTS) {
-      options.redis.defineCommand(name, { lua: loadScript(file), numberOfKeys });
+      redis.defineCommand(name, {
+        lua: loadScript(file),
+        ...(numberOfKeys === undefined ? {} : { numberOfKeys }),
+      });
     }
+    // The batcher below already coalesces admission calls; ioredis' auto-pipelining would
+    // add a setImmediate deferral to each of them.
+    redis.options.autoPipeliningIgnoredCommands = [
+      ...(redis.options.autoPipeliningIgnoredCommands ?? []),
+      'laminaAdmit',
+    ];
     this.redis = options.redis;
     this.commands = options.redis as unknown as AdmissionCommands;
     this.keys = concurrencyKeys(options.keyPrefix);
@@ -115,41 +112,46 @@ export class RedisAdmission implements Admission {
     this.minUnreserved = Math.min(options.minUnreservedConcurrency, options.accountConcurrency);
     this.graceMs = options.leaseGraceMs ?? 15_000;
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
+    this.batcher = new AdmitBatcher({
+      send: (...args) => this.commands.laminaAdmit(...args),
+      poolKey: this.keys.unreserved,
+      reservedKey: this.keys.reserved,
+      sumKey: this.sumKey,
+      accountConcurrency: this.accountConcurrency,
+      ...(options.releaseDelayMs === undefined ? {} : { releaseDelayMs: options.releaseDelayMs }),
+    });
+  }
+
+  /** Sends the releases still waiting; call before closing the Redis client. Idempotent. */
+  close(): Promise<void> {
+    return this.batcher.drain();
   }
 
   async acquire(functionName: string, timeoutMs: number): Promise<Lease> {
     const id = `${this.leasePrefix}:${(++this.seq).toString(36)}`;
-    const reply = await this.commands.laminaAcquire(
+    const { code, expiresAt } = await this.batcher.acquire(
       this.keys.fnLeases(functionName),
-      this.keys.unreserved,
-      this.keys.reserved,
-      this.sumKey,
       functionName,
       id,
       timeoutMs + this.graceMs,
-      this.accountConcurrency,
     );
-    if (reply === -1) {
+    if (code === -1) {
       throw new TooManyRequestsException(
         'ReservedFunctionConcurrentInvocationLimitExceeded',
         this.retryAfterSeconds,
       );
     }
-    if (reply === -2) {
+    if (code === -2) {
       throw new TooManyRequestsException(
         'ConcurrentInvocationLimitExceeded',
         this.retryAfterSeconds,
       );
     }
-    return { functionName, id, pooled: reply[0] === 2, expiresAt: reply[1] };
+    return { functionName, id, pooled: code === 2, expiresAt };
   }
 
-  async release(lease: Lease): Promise<void> {
-    await this.commands.laminaRelease(
-      this.keys.fnLeases(lease.functionName),
-      this.keys.unreserved,
-      lease.id,
-    );
+  release(lease: Lease): Promise<void> {
+    return this.batcher.release(this.keys.fnLeases(lease.functionName), lease.id);
   }
 
   async setReserved(functionName: string, reserved: number | undefined): Promise<void> {
