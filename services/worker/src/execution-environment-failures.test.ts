@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import {
   makeInvocation,
   nodeCommand,
   parse,
+  isAlive,
   quietLogger,
   waitFor,
 } from './test-support/fixtures.js';
@@ -71,14 +72,7 @@ describe('ExecutionEnvironment failures', { timeout: 20_000 }, () => {
       expect(lines).toContain(body.errorMessage);
       expect(r.log).toContain(`${body.errorMessage}\nEND RequestId:`);
       expect(env.reusable).toBe(false);
-      await waitFor(() => {
-        try {
-          process.kill(pid, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      });
+      await waitFor(() => !isAlive(pid));
     });
   });
 
@@ -132,6 +126,28 @@ describe('ExecutionEnvironment failures', { timeout: 20_000 }, () => {
     } finally {
       await env.stop();
     }
+  });
+
+  it('answers Runtime.InvalidWorkingDir when the code directory is missing', async () => {
+    await withEnv({ codeDir: '/nonexistent/code' }, async ({ invoke }) => {
+      const r = await invoke();
+      expect(r.errorType).toBe('Runtime.InvalidWorkingDir');
+      expect(parse(r.payload)).toMatchObject({
+        errorMessage: expect.stringMatching(
+          /Error: chdir \/nonexistent\/code: no such file/,
+        ) as string,
+      });
+    });
+  });
+
+  it('killNow() kills the runtime and removes /tmp synchronously', async () => {
+    await withEnv({ handler: 'context.handler' }, async ({ invoke, env }) => {
+      const { tmpdir: tmp } = parse((await invoke()).payload) as { tmpdir: string };
+      const pid = env.pid ?? 0;
+      env.killNow();
+      expect(existsSync(tmp)).toBe(false);
+      await waitFor(() => !isAlive(pid));
+    });
   });
 
   it('answers Runtime.InvalidEntrypoint when the runtime cannot be started', async () => {

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -271,9 +271,9 @@ export class ExecutionEnvironment {
   }
 
   private gone(how: ExitHow, spawnFailure: string | undefined): void {
-    this.settleInit(
-      spawnFailure !== undefined ? { kind: 'spawn', reason: spawnFailure } : { kind: 'exit', how },
-    );
+    if (spawnFailure === undefined) this.settleInit({ kind: 'exit', how });
+    else if (existsSync(this.fn.codeDir)) this.settleInit({ kind: 'spawn', reason: spawnFailure });
+    else this.settleInit({ kind: 'spawn', reason: spawnFailure, workingDir: this.fn.codeDir });
     if (this.state === 'idle') this.state = 'dead';
     this.onGone?.(how);
     this.opts.onExit?.(this);

@@ -48,6 +48,16 @@ export function entrypointError(requestId: string, command: string, reason: stri
   };
 }
 
+/** The code directory (the runtime's working directory) does not exist. */
+export function workingDirError(requestId: string, dir: string): PlatformError {
+  const message = `RequestId: ${requestId} Error: chdir ${dir}: no such file or directory`;
+  return {
+    payload: body({ errorType: 'Runtime.InvalidWorkingDir', errorMessage: message }),
+    errorType: 'Runtime.InvalidWorkingDir',
+    logLines: [message, 'Runtime.InvalidWorkingDir'],
+  };
+}
+
 /** The response was larger than the 6 MB limit; the caller gets this instead. */
 export function responseTooLargeError(size: number): PlatformError {
   const max = LIMITS.syncResponseMaxBytes;

@@ -1,6 +1,7 @@
 import {
   entrypointError,
   exitError,
+  workingDirError,
   timeoutError,
   type ExitHow,
   type PlatformError,
@@ -13,8 +14,8 @@ export type InitState =
   | { readonly kind: 'error'; readonly errorType: string; readonly payload: Buffer }
   /** The runtime exited before its first /next. */
   | { readonly kind: 'exit'; readonly how: ExitHow }
-  /** The runtime could not be started. */
-  | { readonly kind: 'spawn'; readonly reason: string }
+  /** The runtime could not be started (`workingDir`: because the code directory is missing). */
+  | { readonly kind: 'spawn'; readonly reason: string; readonly workingDir?: string }
   | { readonly kind: 'timeout' };
 
 /** The function error the first invocation gets when init failed. */
@@ -29,7 +30,9 @@ export function initFailureError(
     case 'exit':
       return exitError(requestId, init.how);
     case 'spawn':
-      return entrypointError(requestId, context.executable, init.reason);
+      return init.workingDir === undefined
+        ? entrypointError(requestId, context.executable, init.reason)
+        : workingDirError(requestId, init.workingDir);
     case 'timeout':
       return timeoutError(requestId, context.initTimeoutMs / 1000, context.now);
   }

@@ -7,21 +7,13 @@ import {
   makeInvocation,
   nodeCommand,
   parse,
+  isAlive,
   quietLogger,
   waitFor,
 } from './test-support/fixtures.js';
 import type { WorkerLogger } from './types.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('ProcessPool', { timeout: 20_000 }, () => {
   const pools: ProcessPool[] = [];
@@ -138,7 +130,7 @@ describe('ProcessPool', { timeout: 20_000 }, () => {
     expect(p.size).toBe(1);
     now += 101;
     await waitFor(() => p.size === 0);
-    await waitFor(() => !alive(pid));
+    await waitFor(() => !isAlive(pid));
   });
 
   it('close() kills every runtime, is idempotent, and refuses later calls', async () => {
@@ -148,7 +140,7 @@ describe('ProcessPool', { timeout: 20_000 }, () => {
     const busy = call(p, fn, {});
     await Promise.all([p.close(), p.close()]);
     await busy.catch(() => undefined);
-    await waitFor(() => !alive(pid));
+    await waitFor(() => !isAlive(pid));
     expect(p.size).toBe(0);
     await expect(call(p, fn)).rejects.toMatchObject({ name: 'ServiceException', status: 500 });
   });
