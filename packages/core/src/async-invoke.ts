@@ -162,9 +162,10 @@ export interface EventInvokeConfigInput {
 
 function intIn(field: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
+  const shown = typeof value === 'string' ? value : JSON.stringify(value);
   const rule = (text: string): ValidationException =>
     new ValidationException(
-      `1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: Member must ${text}`,
+      `1 validation error detected: Value '${shown}' at '${field}' failed to satisfy constraint: Member must ${text}`,
     );
   if (typeof value !== 'number' || !Number.isInteger(value)) throw rule('be an integer');
   if (value < min) throw rule(`have value greater than or equal to ${min}`);

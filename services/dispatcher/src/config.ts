@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Unset and empty variables both mean "use the default". */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema);
+
+const int = (min: number) => z.coerce.number().int().min(min);
+
+const msList = z
+  .string()
+  .regex(/^\d+(,\d+)*$/, 'must be a comma-separated list of milliseconds')
+  .transform((s) => s.split(',').map(Number));
+
+const schema = z.object({
+  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
+  LAMINA_GATEWAY_URL: optional(z.url().default('http://127.0.0.1:9000')),
+  LAMINA_DISPATCHER_PORT: optional(int(0).max(65_535).default(9102)),
+  LAMINA_HOST: optional(z.string().default('127.0.0.1')),
+  LAMINA_REGION: optional(z.string().default('us-east-1')),
+  LAMINA_ACCOUNT_ID: optional(
+    z
+      .string()
+      .regex(/^\d{12}$/, 'must be 12 digits')
+      .default('000000000000'),
+  ),
+  LAMINA_ASYNC_RETRY_DELAYS_MS: optional(msList.default([60_000, 120_000])),
+  LAMINA_ASYNC_THROTTLE_MIN_MS: optional(int(1).default(1000)),
+  LAMINA_ASYNC_THROTTLE_MAX_MS: optional(int(1).default(300_000)),
+  LAMINA_DISPATCHER_CONCURRENCY: optional(int(1).default(32)),
+  LAMINA_DISPATCHER_LOCK_MS: optional(int(1000).default(30_000)),
+  LAMINA_DISPATCHER_STALLED_INTERVAL_MS: optional(int(500).default(15_000)),
+  LAMINA_DISPATCHER_MAX_STALLED: optional(int(1).default(100)),
+  LAMINA_INVOKE_TIMEOUT_MS: optional(int(1000).default(960_000)),
+  LAMINA_WEBHOOK_ATTEMPTS: optional(int(1).default(5)),
+  LAMINA_WEBHOOK_TIMEOUT_MS: optional(int(100).default(10_000)),
+  KAFKA_BROKERS: optional(z.string().optional()),
+  LAMINA_LOG_LEVEL: optional(z.enum(LOG_LEVELS).default('info')),
+  LAMINA_SHUTDOWN_TIMEOUT_MS: optional(int(0).default(25_000)),
+});
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface DispatcherConfig {
+  readonly redisUrl: string;
+  /** Where the sync Invoke API is (the same path clients use). */
+  readonly gatewayUrl: string;
+  /** Metrics and health; 0 picks a free port. */
+  readonly port: number;
+  readonly host: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** Delays before the 2nd, 3rd … attempt after a function error. */
+  readonly retryDelaysMs: readonly number[];
+  /** Throttle / system error backoff: doubles from min up to max. */
+  readonly throttleMinMs: number;
+  readonly throttleMaxMs: number;
+  /** Events in flight per dispatcher process. */
+  readonly concurrency: number;
+  readonly lockDurationMs: number;
+  readonly stalledIntervalMs: number;
+  readonly maxStalledCount: number;
+  readonly invokeTimeoutMs: number;
+  readonly webhookAttempts: number;
+  readonly webhookTimeoutMs: number;
+  readonly kafkaBrokers: readonly string[];
+  readonly logLevel: LogLevel;
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Thrown by loadConfig; the message lists every problem, one per line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: readonly string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+  }
+}
+
+/** Reads the dispatcher's configuration from an environment (a value, not process.env). */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): DispatcherConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    redisUrl: e.REDIS_URL,
+    gatewayUrl: e.LAMINA_GATEWAY_URL.replace(/\/+$/, ''),
+    port: e.LAMINA_DISPATCHER_PORT,
+    host: e.LAMINA_HOST,
+    region: e.LAMINA_REGION,
+    accountId: e.LAMINA_ACCOUNT_ID,
+    retryDelaysMs: Object.freeze(e.LAMINA_ASYNC_RETRY_DELAYS_MS),
+    throttleMinMs: e.LAMINA_ASYNC_THROTTLE_MIN_MS,
+    throttleMaxMs: Math.max(e.LAMINA_ASYNC_THROTTLE_MAX_MS, e.LAMINA_ASYNC_THROTTLE_MIN_MS),
+    concurrency: e.LAMINA_DISPATCHER_CONCURRENCY,
+    lockDurationMs: e.LAMINA_DISPATCHER_LOCK_MS,
+    stalledIntervalMs: e.LAMINA_DISPATCHER_STALLED_INTERVAL_MS,
+    maxStalledCount: e.LAMINA_DISPATCHER_MAX_STALLED,
+    invokeTimeoutMs: e.LAMINA_INVOKE_TIMEOUT_MS,
+    webhookAttempts: e.LAMINA_WEBHOOK_ATTEMPTS,
+    webhookTimeoutMs: e.LAMINA_WEBHOOK_TIMEOUT_MS,
+    kafkaBrokers: (e.KAFKA_BROKERS ?? '')
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => b !== ''),
+    logLevel: e.LAMINA_LOG_LEVEL,
+    shutdownTimeoutMs: e.LAMINA_SHUTDOWN_TIMEOUT_MS,
+  });
+}

@@ -1,0 +1,206 @@
+import {
+  type ArnContext,
+  type AsyncFunctionConfig,
+  type AsyncJobData,
+  type AttemptFailure,
+  deadLetterMessage,
+  functionArn,
+  invocationRecord,
+  LATEST,
+  parseAsyncTarget,
+  type RecordCondition,
+} from '@lamina/core';
+import type { Logger } from 'pino';
+
+import type { AsyncConfigSource } from './async-configs.js';
+import type { Attempt } from './gateway-client.js';
+import type { DispatcherMetrics } from './metrics.js';
+import { expiresAt, nextStep, type RetrySettings } from './retry-policy.js';
+import type { Delivery, TargetSender } from './targets/delivery.js';
+
+/** What the processor needs of a queued event (BullMQ's Job, narrowed). */
+export interface EventJob {
+  readonly data: AsyncJobData;
+  /** Times the event has been picked up, this time included (stalled restarts count). */
+  readonly startedCount: number;
+  /** Saves the new counters and puts the event back until `at` (epoch ms). */
+  retryAt(data: AsyncJobData, at: number): Promise<void>;
+}
+
+export type ProcessResult = 'done' | 'retry';
+
+/** Nothing took a given-up event: it stays in the queue's failed set for an operator. */
+export class EventNotDeliveredError extends Error {
+  override readonly name = 'EventNotDeliveredError';
+}
+
+export interface EventProcessorOptions {
+  readonly invoke: (job: AsyncJobData) => Promise<Attempt>;
+  readonly configs: AsyncConfigSource;
+  readonly targets: TargetSender;
+  readonly metrics: DispatcherMetrics;
+  readonly logger: Logger;
+  readonly arnContext: ArnContext;
+  readonly retry: RetrySettings;
+  readonly now: () => number;
+}
+
+const failureOf = (a: Attempt): AttemptFailure => ({
+  statusCode: a.statusCode,
+  errorMessage: a.errorMessage,
+  ...(a.functionError === undefined ? {} : { functionError: a.functionError }),
+  ...(a.executedVersion === undefined ? {} : { executedVersion: a.executedVersion }),
+  ...(a.responsePayload === undefined ? {} : { responsePayload: a.responsePayload }),
+});
+
+/**
+ * One attempt of one async event: check its age, run it through the invoke path, then retry
+ * it later, or give up to the dead-letter target and OnFailure destination, or send the
+ * OnSuccess record. Lambda's rules come from core and the retry policy.
+ */
+export class EventProcessor {
+  constructor(private readonly o: EventProcessorOptions) {}
+
+  async process(job: EventJob): Promise<ProcessResult> {
+    const { data } = job;
+    const fn = data.functionName;
+    const { metrics: m, now } = this.o;
+    const config = await this.o.configs.get(fn);
+    const started = now();
+    if (job.startedCount <= 1 && data.functionErrors === 0 && data.throttles === 0) {
+      m.received.labels(fn).inc();
+    }
+    m.eventAge.labels(fn).observe(Math.max(0, started - data.acceptedAt) / 1000);
+    if (started > expiresAt(data, config)) {
+      return this.giveUp(job, data, config, 'EventAgeExceeded');
+    }
+
+    const attempt = await this.o.invoke(data);
+    const after: AsyncJobData =
+      attempt.kind === 'success'
+        ? data
+        : {
+            ...data,
+            functionErrors: data.functionErrors + (attempt.kind === 'function-error' ? 1 : 0),
+            throttles:
+              data.throttles +
+              (attempt.kind === 'throttle' || attempt.kind === 'system-error' ? 1 : 0),
+            lastFailure: failureOf(attempt),
+          };
+    const step = nextStep(attempt.kind, after, config, this.o.retry, now());
+    switch (step.kind) {
+      case 'succeed':
+        await this.finish(job, data, config, 'Success', failureOf(attempt));
+        return 'done';
+      case 'retry':
+        m.retried.labels(fn, step.reason).inc();
+        await job.retryAt(after, now() + step.delayMs);
+        return 'retry';
+      case 'give-up':
+        return this.giveUp(job, after, config, step.condition);
+    }
+  }
+
+  private async giveUp(
+    job: EventJob,
+    data: AsyncJobData,
+    config: AsyncFunctionConfig,
+    condition: Exclude<RecordCondition, 'Success'>,
+  ): Promise<ProcessResult> {
+    this.o.metrics.dropped.labels(data.functionName, condition).inc();
+    await this.finish(job, data, config, condition, undefined);
+    return 'done';
+  }
+
+  private async finish(
+    job: EventJob,
+    data: AsyncJobData,
+    config: AsyncFunctionConfig,
+    condition: RecordCondition,
+    response: AttemptFailure | undefined,
+  ): Promise<void> {
+    const fn = data.functionName;
+    const { metrics: m, logger } = this.o;
+    m.completed.labels(fn, condition).inc();
+    const destination = condition === 'Success' ? config.onSuccess : config.onFailure;
+    const sends: Promise<boolean>[] = [];
+    if (destination !== undefined) {
+      const record = invocationRecord({
+        job: data,
+        functionArn: functionArn(this.o.arnContext, fn, data.qualifier ?? LATEST),
+        condition,
+        approximateInvokeCount: Math.max(job.startedCount - data.throttles, 0),
+        timestamp: new Date(this.o.now()),
+        ...(response === undefined ? {} : { response }),
+      });
+      sends.push(
+        this.deliver(destination, 'record', data, JSON.stringify(record), () => {
+          m.destinationFailures
+            .labels(fn, condition === 'Success' ? 'OnSuccess' : 'OnFailure')
+            .inc();
+        }),
+      );
+    }
+    if (condition !== 'Success' && config.deadLetterTarget !== undefined) {
+      const failure = data.lastFailure ?? {
+        statusCode: 500,
+        errorMessage: `Event age exceeded ${config.maximumEventAgeInSeconds} seconds`,
+      };
+      const message = deadLetterMessage(data, failure);
+      sends.push(
+        this.deliverMessage(config.deadLetterTarget, 'dead-letter', data, message, () => {
+          m.deadLetterErrors.labels(fn).inc();
+        }),
+      );
+    }
+    if (condition === 'Success') {
+      await Promise.all(sends);
+      return;
+    }
+    const delivered = (await Promise.all(sends)).some(Boolean);
+    if (!delivered) {
+      logger.warn(
+        { requestId: data.requestId, function: fn, condition, targets: sends.length },
+        'async event given up and no failure target took it',
+      );
+      throw new EventNotDeliveredError(
+        `${condition}: no failure target took event ${data.requestId} of ${fn}`,
+      );
+    }
+  }
+
+  private deliver(
+    target: string,
+    kind: Delivery['kind'],
+    data: AsyncJobData,
+    body: string,
+    onFailure: () => void,
+  ): Promise<boolean> {
+    return this.deliverMessage(target, kind, data, { body, attributes: {} }, onFailure);
+  }
+
+  private async deliverMessage(
+    target: string,
+    kind: Delivery['kind'],
+    data: AsyncJobData,
+    message: Delivery['message'],
+    onFailure: () => void,
+  ): Promise<boolean> {
+    try {
+      await this.o.targets.send({
+        target: parseAsyncTarget(target),
+        message,
+        kind,
+        requestId: data.requestId,
+      });
+      return true;
+    } catch (err) {
+      onFailure();
+      this.o.logger.warn(
+        { err, requestId: data.requestId, function: data.functionName, target, kind },
+        'async delivery failed',
+      );
+      return false;
+    }
+  }
+}

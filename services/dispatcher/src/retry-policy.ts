@@ -1,0 +1,81 @@
+import type { AsyncFunctionConfig, RecordCondition } from '@lamina/core';
+
+/** How one attempt ended, as the invoke path answered it. */
+export type AttemptKind =
+  /** 200 without X-Amz-Function-Error. */
+  | 'success'
+  /** 200 with X-Amz-Function-Error: exception, timeout, crash. Uses a retry. */
+  | 'function-error'
+  /** 429: waits and retries until the maximum event age. */
+  | 'throttle'
+  /** 5xx, 409 (not active yet), no answer: like a throttle. */
+  | 'system-error'
+  /** Any other 4xx (the function is gone, the event is refused): not retriable. */
+  | 'rejected';
+
+export interface RetrySettings {
+  /** Delay before the 2nd, 3rd … attempt after function errors; the last one repeats. */
+  readonly retryDelaysMs: readonly number[];
+  readonly throttleMinMs: number;
+  readonly throttleMaxMs: number;
+}
+
+/** The event's counters after this attempt has been counted. */
+export interface AttemptState {
+  readonly acceptedAt: number;
+  readonly functionErrors: number;
+  readonly throttles: number;
+}
+
+export type Step =
+  | { readonly kind: 'succeed' }
+  | { readonly kind: 'retry'; readonly delayMs: number; readonly reason: 'function' | 'throttle' }
+  | { readonly kind: 'give-up'; readonly condition: Exclude<RecordCondition, 'Success'> };
+
+/** Epoch ms after which the event is too old to run. */
+export function expiresAt(state: Pick<AttemptState, 'acceptedAt'>, c: AsyncFunctionConfig): number {
+  return state.acceptedAt + c.maximumEventAgeInSeconds * 1000;
+}
+
+/** Throttle backoff: min, 2·min, 4·min … capped at max. */
+export function throttleDelay(throttles: number, s: RetrySettings): number {
+  const exp = Math.min(Math.max(throttles - 1, 0), 30);
+  return Math.min(s.throttleMinMs * 2 ** exp, s.throttleMaxMs);
+}
+
+/**
+ * Lambda's async retry rules (reference §4): function errors retry up to MaximumRetryAttempts
+ * times with the configured delays; throttles and system errors retry with a growing backoff
+ * until MaximumEventAgeInSeconds; a retry that would start after the maximum age gives up
+ * with EventAgeExceeded.
+ */
+export function nextStep(
+  attempt: AttemptKind,
+  state: AttemptState,
+  config: AsyncFunctionConfig,
+  settings: RetrySettings,
+  now: number,
+): Step {
+  const expiry = expiresAt(state, config);
+  switch (attempt) {
+    case 'success':
+      return { kind: 'succeed' };
+    case 'rejected':
+      return { kind: 'give-up', condition: 'RetriesExhausted' };
+    case 'function-error': {
+      if (state.functionErrors > config.maximumRetryAttempts)
+        return { kind: 'give-up', condition: 'RetriesExhausted' };
+      const delays = settings.retryDelaysMs;
+      const delayMs = delays[state.functionErrors - 1] ?? delays[delays.length - 1] ?? 0;
+      if (now + delayMs > expiry) return { kind: 'give-up', condition: 'EventAgeExceeded' };
+      return { kind: 'retry', delayMs, reason: 'function' };
+    }
+    case 'throttle':
+    case 'system-error': {
+      if (now >= expiry) return { kind: 'give-up', condition: 'EventAgeExceeded' };
+      // Wake up at the expiry at the latest, to give up then.
+      const delayMs = Math.min(throttleDelay(state.throttles, settings), expiry - now);
+      return { kind: 'retry', delayMs, reason: 'throttle' };
+    }
+  }
+}

@@ -1,0 +1,117 @@
+import { Agent } from 'node:http';
+
+import { asyncKeys, Lifecycle } from '@lamina/core';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+
+import { AsyncDispatcher } from './async-dispatcher.js';
+import { RedisAsyncConfigs } from './async-configs.js';
+import type { DispatcherConfig } from './config.js';
+import { EventProcessor } from './event-processor.js';
+import { GatewayClient } from './gateway-client.js';
+import { createMetrics } from './metrics.js';
+import { QueueDepth } from './queue-depth.js';
+import { realSleep } from './targets/delivery.js';
+import { KafkaSender } from './targets/kafka-sender.js';
+import { NamedQueueSender } from './targets/named-queue.js';
+import { TargetRouter } from './targets/target-router.js';
+import { WebhookSender } from './targets/webhook-sender.js';
+
+export interface StartDispatcherOptions {
+  readonly config: Omit<DispatcherConfig, 'port' | 'host' | 'logLevel'>;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly now?: () => number;
+}
+
+export interface DispatcherHandle {
+  /** Idempotent: stops taking events, finishes or hands back the running ones, disconnects. */
+  stop(): Promise<Error[]>;
+}
+
+/**
+ * Wires and starts a dispatcher: Redis connections, the BullMQ worker, the invoke path client,
+ * the targets and the metrics. The standalone `main` and local mode (`lamina dev`) both use it.
+ */
+export async function startDispatcher(o: StartDispatcherOptions): Promise<DispatcherHandle> {
+  const { config, logger, registry } = o;
+  const lifecycle = new Lifecycle();
+  try {
+    const keys = asyncKeys();
+    // BullMQ blocks on its connection: no per-request retry limit, queue commands offline.
+    const bull = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    await bull.connect();
+    lifecycle.add({ name: 'bullmq redis', stop: () => bull.quit().then(() => undefined) });
+    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+    await redis.connect();
+    lifecycle.add({ name: 'redis', stop: () => redis.quit().then(() => undefined) });
+
+    const agent = new Agent({ keepAlive: true, maxSockets: config.concurrency + 8 });
+    lifecycle.add({
+      name: 'http agent',
+      stop: () => {
+        agent.destroy();
+      },
+    });
+    const gateway = new GatewayClient({
+      gatewayUrl: config.gatewayUrl,
+      agent,
+      invokeTimeoutMs: config.invokeTimeoutMs,
+    });
+    const producer =
+      config.kafkaBrokers.length === 0
+        ? undefined
+        : new Kafka({
+            clientId: 'lamina-dispatcher',
+            brokers: [...config.kafkaBrokers],
+            logLevel: logLevel.WARN,
+          }).producer({ allowAutoTopicCreation: true });
+    const targets = new TargetRouter({
+      queue: new NamedQueueSender(redis, keys),
+      kafka: new KafkaSender(producer),
+      webhook: new WebhookSender({
+        fetch,
+        sleep: realSleep,
+        attempts: config.webhookAttempts,
+        timeoutMs: config.webhookTimeoutMs,
+      }),
+      functions: gateway,
+    });
+    lifecycle.add({ name: 'targets', stop: () => targets.close() });
+
+    const depth = new QueueDepth(redis, keys);
+    lifecycle.add({ name: 'queue depth', stop: () => depth.close() });
+    const metrics = createMetrics(registry, () => depth.perFunction());
+    const processor = new EventProcessor({
+      invoke: (job) => gateway.invoke(job),
+      configs: new RedisAsyncConfigs(redis, keys),
+      targets,
+      metrics,
+      logger,
+      arnContext: { region: config.region, accountId: config.accountId },
+      retry: config,
+      now: o.now ?? Date.now,
+    });
+    const dispatcher = new AsyncDispatcher({
+      connection: bull,
+      keys,
+      processor,
+      logger,
+      concurrency: config.concurrency,
+      lockDurationMs: config.lockDurationMs,
+      stalledIntervalMs: config.stalledIntervalMs,
+      maxStalledCount: config.maxStalledCount,
+    });
+    await dispatcher.start();
+    lifecycle.add({
+      name: 'async worker',
+      stop: () => dispatcher.close(config.shutdownTimeoutMs),
+    });
+    return { stop: () => lifecycle.stop() };
+  } catch (err) {
+    await lifecycle.stop();
+    throw err;
+  }
+}
