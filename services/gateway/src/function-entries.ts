@@ -67,8 +67,8 @@ export interface FunctionEntriesOptions {
 
 /**
  * A cache in front of the function store for the invoke path: the FunctionVersionConfig,
- * ARNs and metric children of each function, rebuilt only when its record changes (a new
- * RevisionId or a new record object).
+ * ARNs and metric children of each function, rebuilt only when its record changes. Stores
+ * serve records from memory and replace the object on every change, so identity is the test.
  */
 export class FunctionEntries {
   private readonly entries = new Map<string, FunctionEntry>();
@@ -85,12 +85,7 @@ export class FunctionEntries {
       return undefined;
     }
     const cached = this.entries.get(name);
-    if (
-      cached !== undefined &&
-      (cached.record === record || cached.record.revisionId === record.revisionId)
-    ) {
-      return cached;
-    }
+    if (cached?.record === record) return cached;
     const entry = this.build(record);
     this.entries.set(name, entry);
     return entry;
