@@ -150,6 +150,24 @@ describe('ExecutionEnvironment failures', { timeout: 20_000 }, () => {
     });
   });
 
+  it('stop() during start() waits for it and leaves no process behind', async () => {
+    const env = new ExecutionEnvironment({
+      fn: makeFn(),
+      command: nodeCommand,
+      logger: quietLogger,
+    });
+    const started = env.start();
+    await env.stop();
+    await started;
+    const pid = env.pid ?? 0;
+    expect(pid).toBeGreaterThan(0);
+    await waitFor(() => !isAlive(pid));
+    expect(env.reusable).toBe(false);
+    await expect(env.invoke(makeInvocation({}))).rejects.toMatchObject({
+      name: 'ServiceException',
+    });
+  });
+
   it('answers Runtime.InvalidEntrypoint when the runtime cannot be started', async () => {
     await withEnv(
       {},

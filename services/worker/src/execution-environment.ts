@@ -65,6 +65,7 @@ export class ExecutionEnvironment {
   private used = false;
   private onGone: ((how: ExitHow) => void) | undefined;
   private readonly log: FunctionLog;
+  private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(options: ExecutionEnvironmentOptions) {
@@ -99,8 +100,13 @@ export class ExecutionEnvironment {
   }
 
   /** Creates /tmp, opens the Runtime API and spawns the runtime; init goes on in the background. */
-  async start(): Promise<void> {
-    if (this.state !== 'new') throw new Error('ExecutionEnvironment.start() called twice');
+  start(): Promise<void> {
+    if (this.starting !== undefined) throw new Error('ExecutionEnvironment.start() called twice');
+    this.starting = this.doStart();
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
     const { fn, command } = this.opts;
     this.tmpDir = await mkdtemp(path.join(this.opts.tmpRoot ?? tmpdir(), 'lamina-env-'));
     const runtimeApi = await this.server.listen();
@@ -129,7 +135,7 @@ export class ExecutionEnvironment {
       this.settleInit({ kind: 'timeout' });
     }, this.initTimeoutMs);
     this.initTimer.unref();
-    if (this.stopping === undefined) this.state = 'idle';
+    if (this.state === 'new') this.state = 'idle';
   }
 
   /** Runs one invocation. A function error is a result; only misuse throws. */
@@ -164,6 +170,8 @@ export class ExecutionEnvironment {
   /** Kills the runtime, closes the Runtime API, removes /tmp. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      // A start in progress finishes first, so everything it made is torn down below.
+      await this.starting?.catch(() => undefined);
       this.state = 'dead';
       clearTimeout(this.initTimer);
       await this.runtime?.stop();
