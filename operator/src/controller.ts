@@ -13,6 +13,8 @@ export interface ControllerOptions {
   readonly deployments: RestartingInformer<V1Deployment>;
   readonly secrets: RestartingInformer<V1Secret>;
   readonly queue: WorkQueue;
+  /** FunctionVersions are reconciled on a queue of their own. */
+  readonly versionQueue: WorkQueue;
   readonly logger: KubeLogger;
   readonly syncTimeoutMs?: number;
 }
@@ -20,11 +22,12 @@ export interface ControllerOptions {
 const keyOf = (namespace: string | undefined, name: string | undefined): string | undefined =>
   namespace === undefined || name === undefined ? undefined : `${namespace}/${name}`;
 
-/** The Function that controls an owned object (its controller owner reference), as a key. */
-export function ownerKey(obj: KubernetesObject): string | undefined {
+/** The controlling lamina.dev owner of an object (Function or FunctionVersion) and its key. */
+export function ownerKey(obj: KubernetesObject): { kind: string; key: string } | undefined {
   const ref = obj.metadata?.ownerReferences?.find((r) => r.controller === true);
-  if (ref?.kind !== 'Function' || !ref.apiVersion.startsWith('lamina.dev/')) return undefined;
-  return keyOf(obj.metadata?.namespace, ref.name);
+  if (!ref?.apiVersion.startsWith('lamina.dev/')) return undefined;
+  const key = keyOf(obj.metadata?.namespace, ref.name);
+  return key === undefined ? undefined : { kind: ref.kind, key };
 }
 
 /**
@@ -40,18 +43,28 @@ export class Controller {
     const enqueue = (key: string | undefined): void => {
       if (key !== undefined) o.queue.add(key);
     };
+    const enqueueOwner = (obj: KubernetesObject): void => {
+      const owner = ownerKey(obj);
+      if (owner?.kind === 'Function') o.queue.add(owner.key);
+      if (owner?.kind === 'FunctionVersion') o.versionQueue.add(owner.key);
+    };
     for (const ev of ['add', 'update', 'delete'] as const) {
       o.functions.on(ev, (f) => {
         enqueue(keyOf(f.metadata.namespace, f.metadata.name));
+        // Versions of a (re)created Function get it as their owner.
+        for (const v of o.versions.list(f.metadata.namespace)) {
+          if (v.spec.functionName === f.metadata.name) {
+            const key = keyOf(v.metadata.namespace, v.metadata.name);
+            if (key !== undefined) o.versionQueue.add(key);
+          }
+        }
       });
-      o.deployments.on(ev, (d) => {
-        enqueue(ownerKey(d));
-      });
-      o.secrets.on(ev, (s) => {
-        enqueue(ownerKey(s));
-      });
+      o.deployments.on(ev, enqueueOwner);
+      o.secrets.on(ev, enqueueOwner);
       o.versions.on(ev, (v) => {
         enqueue(keyOf(v.metadata.namespace, v.spec.functionName));
+        const key = keyOf(v.metadata.namespace, v.metadata.name);
+        if (key !== undefined) o.versionQueue.add(key);
       });
     }
   }
@@ -69,12 +82,17 @@ export class Controller {
       const key = keyOf(f.metadata.namespace, f.metadata.name);
       if (key !== undefined) this.o.queue.add(key);
     }
+    for (const v of this.o.versions.list()) {
+      const key = keyOf(v.metadata.namespace, v.metadata.name);
+      if (key !== undefined) this.o.versionQueue.add(key);
+    }
     this.o.queue.start();
+    this.o.versionQueue.start();
   }
 
   /** Stops taking work, waits for in-flight reconciles, then stops the informers. */
   async stop(): Promise<void> {
-    await this.o.queue.stop();
+    await Promise.all([this.o.queue.stop(), this.o.versionQueue.stop()]);
     await Promise.all(
       [this.o.functions, this.o.versions, this.o.deployments, this.o.secrets].map((i) => i.stop()),
     );

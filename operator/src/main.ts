@@ -15,6 +15,7 @@ import { makeInformers } from './kube/informers.js';
 import { KubeLeaseStore } from './leader/kube-lease-store.js';
 import { LeaderElector } from './leader/leader-elector.js';
 import { createMetrics } from './metrics.js';
+import { VersionReconciler } from './version-reconciler.js';
 
 /** The composition root: the only place that reads the environment and calls `new` on I/O. */
 async function main(): Promise<void> {
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
 
   const startController = async (): Promise<void> => {
     const informers = makeInformers(kc, config.watchNamespace, logger.child({ part: 'informer' }));
-    const reconciler = new FunctionReconciler({
+    const shared = {
       ...informers,
       writer: new KubeClusterWriter(kc),
       events: new KubeEventRecorder({
@@ -64,27 +65,34 @@ async function main(): Promise<void> {
         instance: config.lease.identity,
         logger,
       }),
-      hooks: [],
       worker: config.worker,
       logger: logger.child({ part: 'reconciler' }),
+    };
+    const functions = new FunctionReconciler({ ...shared, hooks: [] });
+    const versions = new VersionReconciler(shared);
+    const queueFor = (kind: string, reconcile: (key: string) => Promise<void>): WorkQueue =>
+      new WorkQueue({
+        name: kind,
+        concurrency: config.reconcileConcurrency,
+        logger: logger.child({ part: 'queue', kind }),
+        handler: async (key) => {
+          const end = metrics.reconcileSeconds.startTimer({ kind });
+          try {
+            await reconcile(key);
+          } finally {
+            end();
+          }
+        },
+        onResult: (_key, result) => {
+          metrics.reconciles.inc({ kind, result });
+        },
+      });
+    const controller = new Controller({
+      ...informers,
+      queue: queueFor('Function', (k) => functions.reconcile(k)),
+      versionQueue: queueFor('FunctionVersion', (k) => versions.reconcile(k)),
+      logger,
     });
-    const queue = new WorkQueue({
-      name: 'functions',
-      concurrency: config.reconcileConcurrency,
-      logger: logger.child({ part: 'queue' }),
-      handler: async (key) => {
-        const end = metrics.reconcileSeconds.startTimer({ kind: 'Function' });
-        try {
-          await reconciler.reconcile(key);
-        } finally {
-          end();
-        }
-      },
-      onResult: (_key, result) => {
-        metrics.reconciles.inc({ kind: 'Function', result });
-      },
-    });
-    const controller = new Controller({ ...informers, queue, logger });
     if (lifecycle.isStopping) return;
     lifecycle.add(controller);
     await controller.start();

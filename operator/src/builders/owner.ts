@@ -3,8 +3,11 @@
    plain object literals, as its own examples do. */
 import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
 
-/** A controller owner reference: garbage collection deletes the child with its owner. */
-export function controllerReference(owner: KubernetesObject): V1OwnerReference {
+/**
+ * An owner reference: garbage collection deletes the child with its owner. `controller` marks
+ * the one owner that manages the child (a child has at most one).
+ */
+export function controllerReference(owner: KubernetesObject, controller = true): V1OwnerReference {
   const { apiVersion, kind, metadata } = owner;
   if (!apiVersion || !kind || !metadata?.name || !metadata.uid) {
     throw new Error('an owner needs apiVersion, kind, name and uid');
@@ -14,7 +17,7 @@ export function controllerReference(owner: KubernetesObject): V1OwnerReference {
     kind,
     name: metadata.name,
     uid: metadata.uid,
-    controller: true,
+    controller,
     blockOwnerDeletion: true,
   };
 }

@@ -6,6 +6,7 @@ import {
   setHeaderOptions,
   type KubeConfig,
   type KubernetesObject,
+  type V1OwnerReference,
 } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '@lamina/kube';
 
@@ -17,6 +18,14 @@ export interface ClusterWriter {
   apply<T extends KubernetesObject>(obj: T): Promise<T>;
   /** Merge-patches the status subresource of one of our custom resources. */
   patchStatus(plural: string, namespace: string, name: string, status: object): Promise<void>;
+  /** Replaces metadata.ownerReferences, guarded by resourceVersion. */
+  setOwnerReferences(
+    plural: string,
+    namespace: string,
+    name: string,
+    refs: readonly V1OwnerReference[],
+    resourceVersion: string | undefined,
+  ): Promise<void>;
   /** Replaces metadata.finalizers, guarded by resourceVersion (409 if the object moved on). */
   setFinalizers(
     plural: string,
@@ -71,11 +80,43 @@ export class KubeClusterWriter implements ClusterWriter {
     );
   }
 
-  async setFinalizers(
+  setFinalizers(
     plural: string,
     namespace: string,
     name: string,
     finalizers: readonly string[],
+    resourceVersion: string | undefined,
+  ): Promise<void> {
+    return this.patchMetadata(
+      plural,
+      namespace,
+      name,
+      { finalizers: [...finalizers] },
+      resourceVersion,
+    );
+  }
+
+  setOwnerReferences(
+    plural: string,
+    namespace: string,
+    name: string,
+    refs: readonly V1OwnerReference[],
+    resourceVersion: string | undefined,
+  ): Promise<void> {
+    return this.patchMetadata(
+      plural,
+      namespace,
+      name,
+      { ownerReferences: [...refs] },
+      resourceVersion,
+    );
+  }
+
+  private async patchMetadata(
+    plural: string,
+    namespace: string,
+    name: string,
+    fields: object,
     resourceVersion: string | undefined,
   ): Promise<void> {
     await this.custom.patchNamespacedCustomObject(
@@ -87,7 +128,7 @@ export class KubeClusterWriter implements ClusterWriter {
         name,
         body: {
           metadata: {
-            finalizers: [...finalizers],
+            ...fields,
             ...(resourceVersion === undefined ? {} : { resourceVersion }),
           },
         },

@@ -1,0 +1,166 @@
+import { isDeepStrictEqual } from 'node:util';
+
+import type { ObjectCache, V1Deployment, V1Secret } from '@kubernetes/client-node';
+import {
+  PLURALS,
+  type FunctionResource,
+  type FunctionVersionResource,
+  type FunctionVersionResourceStatus,
+} from '@lamina/kube';
+
+import type { WorkerConfig } from './config.js';
+import { ANNOTATIONS, buildWorkerDeployment } from './builders/deployment.js';
+import { fitName, workerDeploymentName, type VersionLabel } from './builders/names.js';
+import { controllerReference } from './builders/owner.js';
+import { ENVIRONMENT_HASH_ANNOTATION, buildEnvironmentSecret } from './builders/secret.js';
+import { computeFunctionStatus, type Problem } from './builders/status.js';
+import type { ReconcilerLogger } from './function-reconciler.js';
+import { splitKey } from './function-reconciler.js';
+import type { EventSink } from './kube/event-recorder.js';
+import { isNotFound, type ClusterWriter } from './kube/cluster-writer.js';
+import { validateFunction } from './validate.js';
+
+export interface VersionReconcilerOptions {
+  readonly functions: ObjectCache<FunctionResource>;
+  readonly versions: ObjectCache<FunctionVersionResource>;
+  readonly deployments: ObjectCache<V1Deployment>;
+  readonly secrets: ObjectCache<V1Secret>;
+  readonly writer: ClusterWriter;
+  readonly events: EventSink;
+  readonly worker: WorkerConfig;
+  readonly logger: ReconcilerLogger;
+  readonly now?: () => Date;
+}
+
+/**
+ * Reconciles one FunctionVersion: its own worker Deployment `<function>-v<N>` and environment
+ * Secret `<function>-v<N>-env`, both owned by the version (which is immutable, so they change
+ * only when the operator's own builders do). A version whose Function exists is made a
+ * dependent of it, so deleting the Function deletes its versions like Lambda's DeleteFunction.
+ */
+export class VersionReconciler {
+  private readonly now: () => Date;
+
+  constructor(private readonly o: VersionReconcilerOptions) {
+    this.now = o.now ?? (() => new Date());
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const fv = this.o.versions.get(name, namespace);
+    if (!fv || fv.metadata.deletionTimestamp !== undefined) return;
+    const functionName = fv.spec.functionName;
+    const version = fv.spec.version as VersionLabel;
+    const deploymentName = workerDeploymentName(functionName, version);
+    await this.adopt(fv, namespace, name);
+
+    const spec = fv.spec.function;
+    const invalid = validateFunction(functionName, spec);
+    const replicas = spec.provisionedConcurrency ?? this.o.worker.minReplicas;
+    let deployment = this.o.deployments.get(deploymentName, namespace);
+    let error: Problem | undefined;
+    if (!invalid) {
+      try {
+        deployment = await this.apply(fv, namespace, deploymentName, replicas);
+      } catch (err) {
+        error = {
+          reason: 'ApplyFailed',
+          message: err instanceof Error ? err.message : String(err),
+        };
+        this.o.events.emit(fv, 'Warning', 'ApplyFailed', error.message);
+      }
+    }
+    const full = computeFunctionStatus(undefined, {
+      generation: fv.metadata.generation ?? 1,
+      spec,
+      deploymentName,
+      deployment,
+      desiredReplicas: replicas,
+      ...(invalid ? { invalid } : {}),
+      ...(error ? { error } : {}),
+      now: this.now(),
+    });
+    const keep = (c: { type: string; status: string }) =>
+      fv.status?.conditions?.find((p) => p.type === c.type && p.status === c.status);
+    const status: FunctionVersionResourceStatus = {
+      ...(full.observedGeneration === undefined
+        ? {}
+        : { observedGeneration: full.observedGeneration }),
+      ...(full.state === undefined ? {} : { state: full.state }),
+      ...(full.stateReason === undefined ? {} : { stateReason: full.stateReason }),
+      readyEnvironments: full.readyEnvironments ?? 0,
+      deploymentName,
+      conditions: (full.conditions ?? []).map((c) => keep(c) ?? c),
+    };
+    if (!isDeepStrictEqual(status, fv.status)) {
+      try {
+        await this.o.writer.patchStatus(PLURALS.FunctionVersion, namespace, name, status);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    if (error) throw new Error(error.message);
+  }
+
+  /** Adds the Function as owner of the version when it exists and is not there yet. */
+  private async adopt(fv: FunctionVersionResource, namespace: string, name: string): Promise<void> {
+    const fn = this.o.functions.get(fv.spec.functionName, namespace);
+    const refs = fv.metadata.ownerReferences ?? [];
+    if (!fn?.metadata.uid || refs.some((r) => r.uid === fn.metadata.uid)) return;
+    const owner = controllerReference(fn, false);
+    await this.o.writer.setOwnerReferences(
+      PLURALS.FunctionVersion,
+      namespace,
+      name,
+      [...refs, owner],
+      fv.metadata.resourceVersion,
+    );
+  }
+
+  private async apply(
+    fv: FunctionVersionResource,
+    namespace: string,
+    deploymentName: string,
+    replicas: number,
+  ): Promise<V1Deployment | undefined> {
+    const owner = controllerReference(fv);
+    const secretName = fitName(`${deploymentName}-env`);
+    const { secret, hash } = buildEnvironmentSecret({
+      name: secretName,
+      namespace,
+      functionName: fv.spec.functionName,
+      environment: fv.spec.function.environment,
+      owner,
+    });
+    const cachedSecret = this.o.secrets.get(secretName, namespace);
+    if (cachedSecret?.metadata?.annotations?.[ENVIRONMENT_HASH_ANNOTATION] !== hash) {
+      await this.o.writer.apply(secret);
+    }
+    const desired = buildWorkerDeployment({
+      namespace,
+      functionName: fv.spec.functionName,
+      version: fv.spec.version as VersionLabel,
+      spec: fv.spec.function,
+      owner,
+      secretName,
+      environmentHash: hash,
+      replicas,
+      worker: this.o.worker,
+    });
+    const cached = this.o.deployments.get(deploymentName, namespace);
+    if (
+      cached?.metadata?.annotations?.[ANNOTATIONS.specHash] ===
+      desired.metadata?.annotations?.[ANNOTATIONS.specHash]
+    ) {
+      return cached;
+    }
+    const stored = await this.o.writer.apply(desired);
+    this.o.events.emit(
+      fv,
+      'Normal',
+      cached ? 'Updated' : 'Created',
+      `Deployment ${deploymentName}`,
+    );
+    return stored;
+  }
+}
