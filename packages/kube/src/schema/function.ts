@@ -7,6 +7,8 @@ import { withCel } from './structural.js';
 /** Lambda's environment key shape; core checks the same pattern when it validates a spec. */
 const ENV_KEY_PATTERN = '^[a-zA-Z][a-zA-Z0-9_]+$';
 const SHA256_PATTERN = '^[a-f0-9]{64}$';
+/** 4 KB cannot hold more than ~580 variables anyway (`"AB":"",` is 8 bytes). */
+const MAX_VARIABLES = 600;
 
 /**
  * The environment as JSON (`{"K":"V",…}`) is what Lambda measures against its 4 KB limit. CEL
@@ -29,6 +31,8 @@ export const environmentSchema = withCel(
       variables: withCel(
         z
           .record(z.string().max(256), z.string().max(LIMITS.environmentMaxBytes))
+          // Bounds keep the API server's CEL cost estimate within budget.
+          .meta({ maxProperties: MAX_VARIABLES })
           .optional()
           .describe('Plain variables; the operator stores them in a Secret it owns.'),
         {
@@ -40,6 +44,7 @@ export const environmentSchema = withCel(
       valueFrom: withCel(
         z
           .record(z.string().max(256), z.object({ secretKeyRef }))
+          .meta({ maxProperties: MAX_VARIABLES })
           .optional()
           .describe('Variables whose values come from existing Secrets (not counted in 4 KB).'),
         {
