@@ -77,9 +77,14 @@ describe('ExecutionEnvironment failures', { timeout: 20_000 }, () => {
   });
 
   it.each([
-    [{ handler: 'exit.handler' }, { code: 3 }, 'exit status 3'],
-    [{ handler: 'exit.kill' }, {}, 'signal: killed'],
-    [{ handler: 'memory.handler', memorySize: 128 }, { mb: 200 }, 'signal: killed'],
+    [{ handler: 'exit.handler' }, { code: 3 }, 'exited with error: exit status 3'],
+    [{ handler: 'exit.handler' }, { code: 0 }, 'exited without providing a reason'],
+    [{ handler: 'exit.kill' }, {}, 'exited with error: signal: killed'],
+    [
+      { handler: 'memory.handler', memorySize: 128 },
+      { mb: 200 },
+      'exited with error: signal: killed',
+    ],
   ])(
     'reports a runtime that dies mid-invoke (%o) as Runtime.ExitError',
     async (fn, payload, how) => {
@@ -90,7 +95,7 @@ describe('ExecutionEnvironment failures', { timeout: 20_000 }, () => {
         const id = /START RequestId: (\S+)/.exec(r.log ?? '')?.[1] ?? '';
         expect(body).toEqual({
           errorType: 'Runtime.ExitError',
-          errorMessage: `RequestId: ${id} Error: Runtime exited with error: ${how}`,
+          errorMessage: `RequestId: ${id} Error: Runtime ${how}`,
         });
         expect(r.log).toContain(`${body.errorMessage}\nRuntime.ExitError\nEND RequestId: ${id}`);
         expect(env.reusable).toBe(false);

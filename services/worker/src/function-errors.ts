@@ -25,12 +25,18 @@ export function timeoutError(requestId: string, timeoutSeconds: number, now: Dat
   };
 }
 
-/** The runtime exited (crash, process.exit, killed for memory) during the invocation. */
+/**
+ * The runtime exited (crash, process.exit, killed for memory) during the invocation. A clean exit
+ * (status 0) is reported as Lambda does: `Runtime exited without providing a reason`.
+ */
 export function exitError(requestId: string, how: ExitHow): PlatformError {
-  const message = exitMessage(requestId, {
-    ...(how.signal !== undefined ? { signal: how.signal } : {}),
-    ...(how.code !== undefined ? { code: how.code } : {}),
-  });
+  const message =
+    how.signal === undefined && how.code === 0
+      ? `RequestId: ${requestId} Error: Runtime exited without providing a reason`
+      : exitMessage(requestId, {
+          ...(how.signal !== undefined ? { signal: how.signal } : {}),
+          ...(how.code !== undefined ? { code: how.code } : {}),
+        });
   return {
     payload: body({ errorType: 'Runtime.ExitError', errorMessage: message }),
     errorType: 'Runtime.ExitError',
