@@ -80,6 +80,8 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
       minUnreservedConcurrency: config.minUnreservedConcurrency,
       leaseGraceMs: config.leaseGraceMs,
     });
+    // Releases are batched with the next acquire: flush them before Redis goes away.
+    lifecycle.add({ name: 'admission', stop: () => admission.close() });
     const code = new DiskCodeStore({ root: join(config.stateDir, 'code') });
     const functions = new FileFunctionStore({
       ...(o.functionsDir === undefined ? {} : { manifestsDir: o.functionsDir }),

@@ -6,6 +6,7 @@
  * - `fn:<name>`   sorted set of in-flight leases of one function, scored by their expiry (ms)
  * - `unreserved`  sorted set of in-flight leases that draw from the unreserved pool
  * - `reserved`    hash function name → reserved concurrency
+ * - `reserved:sum` Σ of `reserved`, maintained with it
  */
 export const CONCURRENCY_LAYOUT_VERSION = 1;
 
@@ -13,6 +14,7 @@ export interface ConcurrencyKeys {
   readonly fnLeases: (functionName: string) => string;
   readonly unreserved: string;
   readonly reserved: string;
+  readonly reservedSum: string;
 }
 
 export function concurrencyKeys(prefix = 'lamina'): ConcurrencyKeys {
@@ -21,5 +23,6 @@ export function concurrencyKeys(prefix = 'lamina'): ConcurrencyKeys {
     fnLeases: (name) => `${base}:fn:${name}`,
     unreserved: `${base}:unreserved`,
     reserved: `${base}:reserved`,
+    reservedSum: `${base}:reserved:sum`,
   };
 }

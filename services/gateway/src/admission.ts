@@ -106,8 +106,7 @@ export class RedisAdmission implements Admission {
     this.redis = options.redis;
     this.commands = options.redis as unknown as AdmissionCommands;
     this.keys = concurrencyKeys(options.keyPrefix);
-    // Not (yet) in the core layout: the maintained Σ of `reserved`, same hash tag.
-    this.sumKey = `${this.keys.reserved}:sum`;
+    this.sumKey = this.keys.reservedSum;
     this.accountConcurrency = options.accountConcurrency;
     this.minUnreserved = Math.min(options.minUnreservedConcurrency, options.accountConcurrency);
     this.graceMs = options.leaseGraceMs ?? 15_000;
