@@ -24,10 +24,11 @@ function maxOverlap(intervals: readonly { start: number; end: number }[]): numbe
 
 describe('concurrency admission across two gateway processes', () => {
   const name = `storm-${Date.now().toString(36)}`;
-  const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const redisUrl = process.env['REDIS_URL'];
+  if (redisUrl === undefined) throw new Error('REDIS_URL is not set: run test/env/up first');
   const redis = new Redis(redisUrl);
-  let a: LaminaProcess;
-  let b: LaminaProcess;
+  let a: LaminaProcess | undefined;
+  let b: LaminaProcess | undefined;
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lamina-storm-'));
@@ -61,12 +62,12 @@ spec:
     ]);
   });
   afterAll(async () => {
-    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([a?.stop(), b?.stop()]);
     redis.disconnect();
   });
 
   it('never runs more than 10 at once; the rest get 429; nothing leaks', async () => {
-    const clients = [a, b].map(
+    const clients = [a!, b!].map(
       (p) =>
         new LambdaClient({
           endpoint: p.endpoint,
