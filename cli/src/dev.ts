@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 
-import { Lifecycle } from '@lamina/core';
+import { asyncKeys, Lifecycle } from '@lamina/core';
+import { loadConfig as loadDispatcherConfig, startDispatcher } from '@lamina/dispatcher';
 import {
   createApp,
   createMetrics,
@@ -9,7 +10,9 @@ import {
   FileFunctionStore,
   type GatewayConfig,
   RedisAdmission,
+  RedisAsyncStore,
 } from '@lamina/gateway';
+import { Queue } from 'bullmq';
 import { ProcessPool } from '@lamina/worker';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -28,6 +31,11 @@ export interface DevOptions {
   /** Echo function logs to the terminal. */
   readonly echoLogs: boolean;
   readonly write: (text: string) => void;
+  /**
+   * The environment the in-process dispatcher reads its settings from (LAMINA_ASYNC_*,
+   * LAMINA_DISPATCHER_*, KAFKA_BROKERS); undefined: no dispatcher in this process.
+   */
+  readonly dispatcherEnv: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 export interface DevHandle {
@@ -128,6 +136,17 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
       }
     }
 
+    // Async invocation: the gateway queues events durably (BullMQ on its own connection).
+    const keys = asyncKeys();
+    const queueRedis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+    lifecycle.add({
+      name: 'async queue redis',
+      stop: () => queueRedis.quit().then(() => undefined),
+    });
+    const queue = new Queue(keys.queueName, { connection: queueRedis, prefix: keys.bullPrefix });
+    lifecycle.add({ name: 'async queue', stop: () => queue.close() });
+    const asyncStore = new RedisAsyncStore({ queue, redis, keys });
+
     const registry = new Registry();
     const app = createApp({
       config,
@@ -140,6 +159,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
       logger,
       runtimes: o.runtimes.ids,
       ready: () => ready,
+      async: asyncStore,
     });
     const server = createServer(app);
     server.keepAliveTimeout = 65_000;
@@ -155,8 +175,32 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
           server.closeIdleConnections();
         }),
     });
+    const url = `http://${config.host}:${port}`;
+    if (o.dispatcherEnv !== undefined) {
+      // Events run through this gateway's own Invoke API, like every other invoke.
+      const dispatcherConfig = loadDispatcherConfig({
+        ...o.dispatcherEnv,
+        REDIS_URL: redisUrl,
+        LAMINA_GATEWAY_URL: url,
+        LAMINA_REGION: config.region,
+        LAMINA_ACCOUNT_ID: config.accountId,
+      });
+      const dispatcher = await startDispatcher({
+        config: dispatcherConfig,
+        logger: logger.child({ component: 'dispatcher' }),
+        registry,
+      });
+      // Stopped first: running events finish against the still-open gateway.
+      lifecycle.add({
+        name: 'dispatcher',
+        stop: async () => {
+          const errors = await dispatcher.stop();
+          if (errors.length > 0) throw new AggregateError(errors, 'dispatcher stop failed');
+        },
+      });
+    }
     ready = true;
-    return { url: `http://${config.host}:${port}`, stop: () => lifecycle.stop() };
+    return { url, stop: () => lifecycle.stop() };
   } catch (err) {
     await lifecycle.stop();
     throw err;

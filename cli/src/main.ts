@@ -8,6 +8,7 @@ import { flag, parseArgs } from './args.js';
 import { startDev } from './dev.js';
 import { invokeFunction } from './invoke-command.js';
 import { printLogs } from './logs-command.js';
+import { readQueue } from './queue-command.js';
 import { localRuntimes } from './runtimes.js';
 
 const USAGE = `lamina — AWS-Lambda-compatible functions on your own cluster
@@ -15,12 +16,15 @@ const USAGE = `lamina — AWS-Lambda-compatible functions on your own cluster
   lamina dev [--functions DIR] [--port N]     run local mode (gateway + environments)
   lamina invoke FUNCTION [--payload JSON] [--qualifier Q] [--tail] [--endpoint URL]
   lamina logs FUNCTION [--follow]             print a function's log (local mode)
+  lamina queue read NAME [--max N] [--peek] [--endpoint URL]
+                                              take messages of a named queue (lamina:queue:NAME)
 
 Environment: LAMINA_PORT (9000), REDIS_URL (else a private redis-server), LAMINA_STATE_DIR
-(.lamina), LAMINA_FUNCTIONS_DIR, LAMINA_NODEJS{20,22,24}_BIN, LAMINA_LOG_LEVEL; see README.`;
+(.lamina), LAMINA_FUNCTIONS_DIR, LAMINA_NODEJS{20,22,24}_BIN, LAMINA_LOG_LEVEL,
+LAMINA_DEV_DISPATCHER (true; false runs no dispatcher in-process), LAMINA_ASYNC_RETRY_DELAYS_MS; see README.`;
 
 async function main(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv, new Set(['tail', 'follow', 'help']));
+  const args = parseArgs(argv, new Set(['tail', 'follow', 'help', 'peek']));
   const env: Record<string, string | undefined> = { ...process.env };
   const port = flag(args, 'port');
   if (port !== undefined) env['LAMINA_PORT'] = port;
@@ -36,6 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
         logger,
         echoLogs: env['LAMINA_FUNCTION_LOGS_ECHO'] !== 'false',
         write: (text) => process.stdout.write(text),
+        dispatcherEnv: env['LAMINA_DEV_DISPATCHER'] === 'false' ? undefined : env,
       });
       process.stdout.write(`lamina dev listening on ${dev.url}\n`);
       await new Promise<void>((done) => {
@@ -76,6 +81,19 @@ async function main(argv: readonly string[]): Promise<number> {
         args.flags.get('follow') === true,
         process.stdout,
       );
+      return 0;
+    }
+    case 'queue': {
+      const name = args.positional[1];
+      if (args.positional[0] !== 'read' || name === undefined)
+        throw new Error('usage: lamina queue read NAME [--max N] [--peek]');
+      const messages = await readQueue({
+        endpoint: flag(args, 'endpoint') ?? `http://127.0.0.1:${config.port}`,
+        name,
+        max: Number(flag(args, 'max') ?? '10'),
+        peek: args.flags.get('peek') === true,
+      });
+      for (const m of messages) process.stdout.write(`${JSON.stringify(m)}\n`);
       return 0;
     }
     case undefined:

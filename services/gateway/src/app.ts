@@ -7,9 +7,11 @@ import { requestContext, requestContextMiddleware } from './request-context.js';
 import { accountRoutes } from './routes/account.js';
 import { codeRoutes } from './routes/code.js';
 import { concurrencyRoutes } from './routes/concurrency.js';
+import { eventInvokeConfigRoutes } from './routes/event-invoke-config.js';
 import { functionRoutes } from './routes/functions.js';
 import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
+import { queueRoutes } from './routes/queues.js';
 
 /**
  * The gateway's HTTP API (Lambda's paths and shapes) as an express app that does not listen:
@@ -31,7 +33,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestContextMiddleware(deps.logger));
   // Invoke first: it is the hot path and the most frequent request.
-  app.use(invokeRoutes({ ...deps, entries }));
+  app.use(invokeRoutes({ ...deps, entries, clock }));
   // Every other answer carries the request id too (invoke writes its own, in one writeHead).
   app.use((_req, res, next) => {
     res.setHeader('x-amzn-RequestId', requestContext(res, deps.logger).requestId);
@@ -41,6 +43,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(concurrencyRoutes(deps));
   app.use(accountRoutes(deps));
   app.use(codeRoutes(deps));
+  if (deps.async !== undefined) {
+    app.use(eventInvokeConfigRoutes({ ...deps, async: deps.async, clock }));
+    app.use(queueRoutes({ async: deps.async }));
+  }
   app.use(healthRoutes({ registry: deps.registry, ready }));
   app.use(unknownOperation(deps.logger));
   app.use(errorMiddleware(deps.logger));

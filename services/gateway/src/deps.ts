@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
 import type { Admission } from './admission.js';
+import type { AsyncStore } from './async/async-store.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayMetrics } from './metrics.js';
 
@@ -32,4 +33,6 @@ export interface AppDeps {
   readonly clock?: Clock;
   /** False while draining: GET /healthz answers 503. Default: always ready. */
   readonly ready?: () => boolean;
+  /** Async invocation (Event, event invoke configs, named queues); absent: Event is refused. */
+  readonly async?: AsyncStore;
 }

@@ -9,3 +9,8 @@ export { ConfigError, type GatewayConfig, loadConfig, type LogLevel } from './co
 export { type AppDeps, type Clock, systemClock } from './deps.js';
 export { createMetrics, type GatewayMetrics } from './metrics.js';
 export * from './store/index.js';
+export {
+  type AsyncStore,
+  RedisAsyncStore,
+  type RedisAsyncStoreOptions,
+} from './async/async-store.js';

@@ -15,12 +15,14 @@ import {
 import { type Request, type Response, Router } from 'express';
 
 import { readRawBody, unparsable } from '../body.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps, Clock } from '../deps.js';
 import type { FunctionEntries } from '../function-entries.js';
 import { requestContext } from '../request-context.js';
+import { invokeEvent } from './invoke-event.js';
 
-export type InvokeDeps = Pick<AppDeps, 'config' | 'pool' | 'admission' | 'logger'> & {
+export type InvokeDeps = Pick<AppDeps, 'config' | 'pool' | 'admission' | 'logger' | 'async'> & {
   readonly entries: FunctionEntries;
+  readonly clock: Clock;
 };
 
 const OPERATION = 'InvokeFunction';
@@ -28,22 +30,22 @@ const EMPTY_PAYLOAD = Buffer.from('{}');
 const CLIENT_CONTEXT_MAX = 3583;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-type SyncInvocationType = 'RequestResponse' | 'DryRun';
+type InvokeType = 'RequestResponse' | 'DryRun' | 'Event';
 
-function invocationType(value: string | undefined): SyncInvocationType {
+function invocationType(value: string | undefined): InvokeType {
   if (value === undefined || value === '' || value === 'RequestResponse') return 'RequestResponse';
-  if (value === 'DryRun') return 'DryRun';
-  if (value === 'Event') {
-    throw new LaminaError(
-      'InvalidParameterValueException',
-      'Asynchronous invocation (X-Amz-Invocation-Type: Event) is not enabled in this Lamina installation yet.',
-    );
-  }
+  if (value === 'DryRun' || value === 'Event') return value;
   throw new LaminaError(
     'InvalidParameterValueException',
     `Value '${value}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`,
   );
 }
+
+const asyncDisabled = (): LaminaError =>
+  new LaminaError(
+    'InvalidParameterValueException',
+    'Asynchronous invocation (X-Amz-Invocation-Type: Event) is not enabled in this Lamina installation.',
+  );
 
 function tailLog(value: string | undefined): boolean {
   if (value === undefined || value === '' || value === 'None') return false;
@@ -117,7 +119,7 @@ function responseTooLarge(result: InvocationResult): InvocationResult {
 
 /**
  * Invoke (`POST /2015-03-31/functions/:name/invocations`), RequestResponse and DryRun: the
- * hot path. Checks run synchronously before the body is awaited; the function's config,
+ * hot path (Event goes to `invokeEvent`). Checks run synchronously before the body is awaited; the function's config,
  * ARNs and metric children come from the entry cache; one Redis round trip admits, and the
  * release is sent without waiting for its reply.
  */
@@ -138,6 +140,11 @@ export function invokeRoutes(deps: InvokeDeps): Router {
     }
     if (entry.notInvocable !== undefined) throw entry.notInvocable;
     const type = invocationType(header(req, INVOKE_HEADERS.invocationType));
+    if (type === 'Event') {
+      if (deps.async === undefined) throw asyncDisabled();
+      await invokeEvent({ async: deps.async, clock: deps.clock }, req, res, ctx, ref);
+      return;
+    }
     const tail = tailLog(header(req, INVOKE_HEADERS.logType));
     const context = clientContext(header(req, INVOKE_HEADERS.clientContext));
 

@@ -1,0 +1,54 @@
+import { LaminaError, LIMITS, newAsyncJob } from '@lamina/core';
+import type { Request, Response } from 'express';
+
+import type { AsyncStore } from '../async/async-store.js';
+import { readRawBody, unparsable } from '../body.js';
+import type { Clock } from '../deps.js';
+import type { RequestContext } from '../request-context.js';
+
+export interface EventInvokeDeps {
+  readonly async: Pick<AsyncStore, 'enqueue'>;
+  readonly clock: Clock;
+}
+
+/**
+ * Invoke with `X-Amz-Invocation-Type: Event`: payload ≤ 1 MB and JSON, then the event is
+ * written to the async queue and only then answered with 202. When Redis refuses it the
+ * caller gets an error (ServiceException), never a 202.
+ */
+export async function invokeEvent(
+  deps: EventInvokeDeps,
+  req: Request,
+  res: Response,
+  ctx: RequestContext,
+  target: { readonly name: string; readonly qualifier: string | undefined },
+): Promise<void> {
+  const body = await readRawBody(req, LIMITS.syncRequestMaxBytes, 'InvokeFunction');
+  if (body.length > LIMITS.asyncRequestMaxBytes) {
+    throw new LaminaError(
+      'RequestEntityTooLargeException',
+      `${body.length} byte payload is too large for the Event invocation type (limit ${LIMITS.asyncRequestMaxBytes} bytes)`,
+    );
+  }
+  const payload = body.length === 0 ? '{}' : body.toString('utf8');
+  try {
+    JSON.parse(payload);
+  } catch (err) {
+    throw unparsable(err);
+  }
+  try {
+    await deps.async.enqueue(
+      newAsyncJob({
+        functionName: target.name,
+        ...(target.qualifier === undefined ? {} : { qualifier: target.qualifier }),
+        requestId: ctx.requestId,
+        payload,
+        acceptedAt: deps.clock.now(),
+      }),
+    );
+  } catch (err) {
+    throw new LaminaError('ServiceException', 'The event could not be queued.', { cause: err });
+  }
+  res.writeHead(202, { 'x-amzn-RequestId': ctx.requestId, 'Content-Length': 0 });
+  res.end();
+}
