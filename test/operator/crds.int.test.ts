@@ -156,8 +156,8 @@ spec:
   functionName: frozen
   version: "1"
   function:
-${ok.replace(/^/gm, '  ')}    memorySize: ${memory}
-`;
+    memorySize: ${memory}
+${ok.replace(/^(?=.)/gm, '  ')}`;
     await kubectlOk(['apply', '-n', ns, '-f', '-'], fv(128));
     const r = await kubectl(['apply', '-n', ns, '-f', '-'], fv(256));
     expect(r.code).not.toBe(0);
