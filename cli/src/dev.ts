@@ -32,10 +32,12 @@ export interface DevOptions {
   readonly echoLogs: boolean;
   readonly write: (text: string) => void;
   /**
-   * The environment the in-process dispatcher reads its settings from (LAMINA_ASYNC_*,
-   * LAMINA_DISPATCHER_*, KAFKA_BROKERS); undefined: no dispatcher in this process.
+   * The environment async settings come from (LAMINA_REDIS_PREFIX, LAMINA_ASYNC_*,
+   * LAMINA_DISPATCHER_*, KAFKA_BROKERS).
    */
-  readonly dispatcherEnv: Readonly<Record<string, string | undefined>> | undefined;
+  readonly asyncEnv: Readonly<Record<string, string | undefined>>;
+  /** Run a dispatcher in this process (false: a separate one serves the queue). */
+  readonly runDispatcher: boolean;
 }
 
 export interface DevHandle {
@@ -137,7 +139,15 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     }
 
     // Async invocation: the gateway queues events durably (BullMQ on its own connection).
-    const keys = asyncKeys();
+    // The dispatcher's settings are read now so a bad one stops startup; the gateway URL is
+    // filled in once the server listens.
+    const asyncConfig = loadDispatcherConfig({
+      ...o.asyncEnv,
+      REDIS_URL: redisUrl,
+      LAMINA_REGION: config.region,
+      LAMINA_ACCOUNT_ID: config.accountId,
+    });
+    const keys = asyncKeys(asyncConfig.redisPrefix);
     const queueRedis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
     lifecycle.add({
       name: 'async queue redis',
@@ -176,17 +186,10 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
         }),
     });
     const url = `http://${config.host}:${port}`;
-    if (o.dispatcherEnv !== undefined) {
+    if (o.runDispatcher) {
       // Events run through this gateway's own Invoke API, like every other invoke.
-      const dispatcherConfig = loadDispatcherConfig({
-        ...o.dispatcherEnv,
-        REDIS_URL: redisUrl,
-        LAMINA_GATEWAY_URL: url,
-        LAMINA_REGION: config.region,
-        LAMINA_ACCOUNT_ID: config.accountId,
-      });
       const dispatcher = await startDispatcher({
-        config: dispatcherConfig,
+        config: { ...asyncConfig, gatewayUrl: url },
         logger: logger.child({ component: 'dispatcher' }),
         registry,
       });

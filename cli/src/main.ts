@@ -40,7 +40,8 @@ async function main(argv: readonly string[]): Promise<number> {
         logger,
         echoLogs: env['LAMINA_FUNCTION_LOGS_ECHO'] !== 'false',
         write: (text) => process.stdout.write(text),
-        dispatcherEnv: env['LAMINA_DEV_DISPATCHER'] === 'false' ? undefined : env,
+        asyncEnv: env,
+        runDispatcher: env['LAMINA_DEV_DISPATCHER'] !== 'false',
       });
       process.stdout.write(`lamina dev listening on ${dev.url}\n`);
       await new Promise<void>((done) => {

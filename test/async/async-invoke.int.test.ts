@@ -41,6 +41,7 @@ describe('async invocation through @aws-sdk/client-lambda', () => {
     lamina = await startLamina({
       env: {
         REDIS_URL: process.env['REDIS_URL'] ?? '',
+        LAMINA_REDIS_PREFIX: unique('async'),
         KAFKA_BROKERS: brokers.join(','),
         LAMINA_ASYNC_RETRY_DELAYS_MS: '200,300',
         LAMINA_ASYNC_THROTTLE_MAX_MS: '500',

@@ -23,7 +23,11 @@ describe('maximum event age', () => {
 
   beforeAll(async () => {
     lamina = await startLamina({
-      env: { REDIS_URL: process.env['REDIS_URL'] ?? '', LAMINA_ASYNC_THROTTLE_MAX_MS: '2000' },
+      env: {
+        REDIS_URL: process.env['REDIS_URL'] ?? '',
+        LAMINA_REDIS_PREFIX: unique('age'),
+        LAMINA_ASYNC_THROTTLE_MAX_MS: '2000',
+      },
     });
     client = lambdaClient(lamina.endpoint);
   });

@@ -16,6 +16,12 @@ const msList = z
 const schema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
   LAMINA_GATEWAY_URL: optional(z.url().default('http://127.0.0.1:9000')),
+  LAMINA_REDIS_PREFIX: optional(
+    z
+      .string()
+      .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'must be 1-64 of [a-zA-Z0-9_.-]')
+      .default('lamina'),
+  ),
   LAMINA_DISPATCHER_PORT: optional(int(0).max(65_535).default(9102)),
   LAMINA_HOST: optional(z.string().default('127.0.0.1')),
   LAMINA_REGION: optional(z.string().default('us-east-1')),
@@ -44,6 +50,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface DispatcherConfig {
   readonly redisUrl: string;
+  /** Key prefix of the async layout; installations sharing one Redis use different ones. */
+  readonly redisPrefix: string;
   /** Where the sync Invoke API is (the same path clients use). */
   readonly gatewayUrl: string;
   /** Metrics and health; 0 picks a free port. */
@@ -88,6 +96,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
   const e = parsed.data;
   return Object.freeze({
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.LAMINA_REDIS_PREFIX,
     gatewayUrl: e.LAMINA_GATEWAY_URL.replace(/\/+$/, ''),
     port: e.LAMINA_DISPATCHER_PORT,
     host: e.LAMINA_HOST,

@@ -39,7 +39,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
   const { config, logger, registry } = o;
   const lifecycle = new Lifecycle();
   try {
-    const keys = asyncKeys();
+    const keys = asyncKeys(config.redisPrefix);
     // BullMQ blocks on its connection: no per-request retry limit, queue commands offline.
     const bull = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     await bull.connect();
