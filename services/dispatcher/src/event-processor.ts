@@ -72,7 +72,8 @@ export class EventProcessor {
     }
     m.eventAge.labels(fn).observe(Math.max(0, started - data.acceptedAt) / 1000);
     if (started > expiresAt(data, config)) {
-      return this.giveUp(job, data, config, 'EventAgeExceeded');
+      // This pickup ran nothing.
+      return this.giveUp(job.startedCount - 1, data, config, 'EventAgeExceeded');
     }
 
     const attempt = await this.o.invoke(data);
@@ -90,30 +91,31 @@ export class EventProcessor {
     const step = nextStep(attempt.kind, after, config, this.o.retry, now());
     switch (step.kind) {
       case 'succeed':
-        await this.finish(job, data, config, 'Success', failureOf(attempt));
+        await this.finish(job.startedCount, data, config, 'Success', failureOf(attempt));
         return 'done';
       case 'retry':
         m.retried.labels(fn, step.reason).inc();
         await job.retryAt(after, now() + step.delayMs);
         return 'retry';
       case 'give-up':
-        return this.giveUp(job, after, config, step.condition);
+        return this.giveUp(job.startedCount, after, config, step.condition);
     }
   }
 
+  /** `pickups`: times the event was picked up and sent to the invoke path. */
   private async giveUp(
-    job: EventJob,
+    pickups: number,
     data: AsyncJobData,
     config: AsyncFunctionConfig,
     condition: Exclude<RecordCondition, 'Success'>,
   ): Promise<ProcessResult> {
     this.o.metrics.dropped.labels(data.functionName, condition).inc();
-    await this.finish(job, data, config, condition, undefined);
+    await this.finish(pickups, data, config, condition, undefined);
     return 'done';
   }
 
   private async finish(
-    job: EventJob,
+    pickups: number,
     data: AsyncJobData,
     config: AsyncFunctionConfig,
     condition: RecordCondition,
@@ -129,7 +131,8 @@ export class EventProcessor {
         job: data,
         functionArn: functionArn(this.o.arnContext, fn, data.qualifier ?? LATEST),
         condition,
-        approximateInvokeCount: Math.max(job.startedCount - data.throttles, 0),
+        // Throttled attempts never reached the function.
+        approximateInvokeCount: Math.max(pickups - data.throttles, 0),
         timestamp: new Date(this.o.now()),
         ...(response === undefined ? {} : { response }),
       });
