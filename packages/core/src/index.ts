@@ -11,3 +11,5 @@ export * from './worker-protocol.js';
 export * from './stores.js';
 export * from './lifecycle.js';
 export * from './async-invoke.js';
+export * from './versions.js';
+export * from './version-store.js';
