@@ -1,0 +1,133 @@
+import {
+  type AliasRecord,
+  type ArnContext,
+  functionArn,
+  type PublishDecision,
+  ResourceConflictException,
+  ResourceNotFoundException,
+  type VersionRecord,
+  type VersionStore,
+} from '@lamina/core';
+
+import { VersionIndex } from './version-index.js';
+
+// Typed as Error: core's generated error classes do not show `extends Error` to lint.
+export const versionNotFound = (ctx: ArnContext, fn: string, version: string): Error =>
+  new ResourceNotFoundException(`Function not found: ${functionArn(ctx, fn, version)}`);
+
+export const aliasNotFound = (ctx: ArnContext, fn: string, name: string): Error =>
+  new ResourceNotFoundException(`Alias not found: ${functionArn(ctx, fn, name)}`);
+
+export const aliasExists = (ctx: ArnContext, fn: string, name: string): Error =>
+  new ResourceConflictException(`Alias already exists: ${functionArn(ctx, fn, name)}`);
+
+export const versionInUse = (aliases: readonly string[]): Error =>
+  new ResourceConflictException(
+    `Unable to delete version because the following aliases reference it: [${aliases.join(', ')}]`,
+  );
+
+/**
+ * Versions and aliases kept in memory only: the store of a gateway without a state folder
+ * and of unit tests. Same contract and errors as the file and cluster stores.
+ */
+export class MemoryVersionStore implements VersionStore {
+  private readonly index = new VersionIndex();
+  private readonly listeners = new Set<(functionName: string) => void>();
+
+  constructor(private readonly arnContext: ArnContext) {}
+
+  getVersion(functionName: string, version: string): VersionRecord | undefined {
+    return this.index.getVersion(functionName, version);
+  }
+  listVersions(functionName: string): readonly VersionRecord[] {
+    return this.index.listVersions(functionName);
+  }
+  getAlias(functionName: string, name: string): AliasRecord | undefined {
+    return this.index.getAlias(functionName, name);
+  }
+  listAliases(functionName: string): readonly AliasRecord[] {
+    return this.index.listAliases(functionName);
+  }
+
+  publish(
+    functionName: string,
+    decide: (last: VersionRecord | undefined, nextVersion: string) => PublishDecision,
+  ): Promise<PublishDecision> {
+    const decision = decide(
+      this.index.last(functionName),
+      String(this.index.nextNumber(functionName)),
+    );
+    if (decision.kind === 'create') {
+      this.index.putVersion(decision.record);
+      this.emit(functionName);
+    }
+    return Promise.resolve(decision);
+  }
+
+  deleteVersion(functionName: string, version: string): Promise<void> {
+    if (this.index.getVersion(functionName, version) === undefined) {
+      return Promise.reject(versionNotFound(this.arnContext, functionName, version));
+    }
+    const using = this.index.aliasesUsing(functionName, version);
+    if (using.length > 0) return Promise.reject(versionInUse(using));
+    this.index.removeVersion(functionName, version);
+    this.emit(functionName);
+    return Promise.resolve();
+  }
+
+  createAlias(alias: AliasRecord): Promise<void> {
+    if (this.index.getAlias(alias.functionName, alias.name) !== undefined) {
+      return Promise.reject(aliasExists(this.arnContext, alias.functionName, alias.name));
+    }
+    this.index.putAlias(alias);
+    this.emit(alias.functionName);
+    return Promise.resolve();
+  }
+
+  updateAlias(
+    functionName: string,
+    name: string,
+    change: (current: AliasRecord) => AliasRecord,
+  ): Promise<AliasRecord> {
+    try {
+      const current = this.index.getAlias(functionName, name);
+      if (current === undefined) throw aliasNotFound(this.arnContext, functionName, name);
+      const next = { ...change(current), functionName, name };
+      this.index.putAlias(next);
+      this.emit(functionName);
+      return Promise.resolve(next);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  deleteAlias(functionName: string, name: string): Promise<void> {
+    if (this.index.getAlias(functionName, name) === undefined) {
+      return Promise.reject(aliasNotFound(this.arnContext, functionName, name));
+    }
+    this.index.removeAlias(functionName, name);
+    this.emit(functionName);
+    return Promise.resolve();
+  }
+
+  deleteFunction(functionName: string): Promise<void> {
+    this.index.removeFunction(functionName);
+    this.emit(functionName);
+    return Promise.resolve();
+  }
+
+  onChange(listener: (functionName: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private emit(functionName: string): void {
+    for (const l of this.listeners) l(functionName);
+  }
+}
