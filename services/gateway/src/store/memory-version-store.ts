@@ -89,16 +89,16 @@ export class MemoryVersionStore implements VersionStore {
     name: string,
     change: (current: AliasRecord) => AliasRecord,
   ): Promise<AliasRecord> {
-    try {
-      const current = this.index.getAlias(functionName, name);
-      if (current === undefined) throw aliasNotFound(this.arnContext, functionName, name);
+    const current = this.index.getAlias(functionName, name);
+    if (current === undefined) {
+      return Promise.reject(aliasNotFound(this.arnContext, functionName, name));
+    }
+    return Promise.resolve().then(() => {
       const next = { ...change(current), functionName, name };
       this.index.putAlias(next);
       this.emit(functionName);
-      return Promise.resolve(next);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+      return next;
+    });
   }
 
   deleteAlias(functionName: string, name: string): Promise<void> {
