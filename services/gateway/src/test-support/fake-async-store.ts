@@ -1,0 +1,31 @@
+import type { AsyncFunctionConfig, AsyncJobData, TargetMessage } from '@lamina/core';
+
+import type { AsyncStore } from '../async/async-store.js';
+
+/** An in-memory AsyncStore; `failEnqueue` makes Redis "refuse" events. */
+export class FakeAsyncStore implements AsyncStore {
+  readonly jobs: AsyncJobData[] = [];
+  readonly configs = new Map<string, AsyncFunctionConfig>();
+  readonly queues = new Map<string, TargetMessage[]>();
+  failEnqueue = false;
+
+  enqueue(job: AsyncJobData): Promise<void> {
+    if (this.failEnqueue) return Promise.reject(new Error('READONLY You cannot write'));
+    this.jobs.push(job);
+    return Promise.resolve();
+  }
+  getConfig(name: string): Promise<AsyncFunctionConfig | undefined> {
+    return Promise.resolve(this.configs.get(name));
+  }
+  putConfig(name: string, config: AsyncFunctionConfig): Promise<void> {
+    this.configs.set(name, config);
+    return Promise.resolve();
+  }
+  deleteConfig(name: string): Promise<boolean> {
+    return Promise.resolve(this.configs.delete(name));
+  }
+  readQueue(name: string, max: number, peek: boolean): Promise<TargetMessage[]> {
+    const q = this.queues.get(name) ?? [];
+    return Promise.resolve(peek ? q.slice(0, max) : q.splice(0, max));
+  }
+}
