@@ -160,6 +160,52 @@ describe('operator: Function → Deployment + Secret + status', () => {
     expect(warn.reason).toBe('InvalidParameterValueException');
   });
 
+  it('gives each FunctionVersion its own Deployment, owned by the version, which the Function adopts', async () => {
+    await kubectlOk(
+      ['apply', '-n', ns, '-f', '-'],
+      `apiVersion: lamina.dev/v1alpha1
+kind: FunctionVersion
+metadata:
+  name: hello-v1
+spec:
+  functionName: hello
+  version: "1"
+  function:
+    runtime: nodejs22.x
+    handler: index.handler
+    memorySize: 512
+    code:
+      sha256: ${SHA}
+`,
+    );
+    const d = await eventually('deployment hello-v1', () => getDeployment(ns, 'hello-v1'));
+    expect(d.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'FunctionVersion',
+      name: 'hello-v1',
+    });
+    expect(d.spec.template.spec.containers[0]!.resources).toMatchObject({
+      limits: { memory: '576Mi' },
+    });
+    const fv = await eventually('version adopted by its Function', async () => {
+      const v = await getJson<{
+        metadata: { ownerReferences?: { kind: string; name: string }[] };
+        status?: { state?: string };
+      }>(['get', 'functionversions.lamina.dev', 'hello-v1', '-n', ns]);
+      return v?.metadata.ownerReferences?.some(
+        (r) => r.kind === 'Function' && r.name === 'hello',
+      ) && v.status?.state
+        ? v
+        : undefined;
+    });
+    expect(fv.status?.state).toBe('Pending');
+    await waitForStatus(
+      ns,
+      'hello',
+      'latestVersion 1',
+      (x) => (x.status as { latestVersion?: string } | undefined)?.latestVersion === '1',
+    );
+  });
+
   it('leaves nothing behind when a Function is deleted', async () => {
     await kubectlOk([
       'delete',
