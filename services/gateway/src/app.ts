@@ -3,8 +3,10 @@ import express, { type Express } from 'express';
 import { type AppDeps, systemClock } from './deps.js';
 import { errorMiddleware, unknownOperation } from './errors.js';
 import { FunctionEntries } from './function-entries.js';
+import { InvokeTargets } from './invoke-targets.js';
 import { requestContext, requestContextMiddleware } from './request-context.js';
 import { accountRoutes } from './routes/account.js';
+import { aliasRoutes } from './routes/aliases.js';
 import { codeRoutes } from './routes/code.js';
 import { concurrencyRoutes } from './routes/concurrency.js';
 import { eventInvokeConfigRoutes } from './routes/event-invoke-config.js';
@@ -12,6 +14,10 @@ import { functionRoutes } from './routes/functions.js';
 import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
 import { queueRoutes } from './routes/queues.js';
+import { updateFunctionRoutes } from './routes/update-function.js';
+import { versionRoutes } from './routes/versions.js';
+import { keepCode } from './store/code-snapshots.js';
+import { MemoryVersionStore } from './store/memory-version-store.js';
 
 /**
  * The gateway's HTTP API (Lambda's paths and shapes) as an express app that does not listen:
@@ -25,6 +31,15 @@ export function createApp(deps: AppDeps): Express {
     arnContext: deps.config,
     metrics: deps.metrics,
   });
+  const versions = deps.versions ?? new MemoryVersionStore(deps.config);
+  const codeFreezer = deps.codeFreezer ?? keepCode;
+  const targets = new InvokeTargets({
+    entries,
+    versions,
+    arnContext: deps.config,
+    metrics: deps.metrics,
+    ...(deps.random === undefined ? {} : { random: deps.random }),
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -33,13 +48,17 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestContextMiddleware(deps.logger));
   // Invoke first: it is the hot path and the most frequent request.
-  app.use(invokeRoutes({ ...deps, entries, clock }));
+  app.use(invokeRoutes({ ...deps, targets, clock }));
   // Every other answer carries the request id too (invoke writes its own, in one writeHead).
   app.use((_req, res, next) => {
     res.setHeader('x-amzn-RequestId', requestContext(res, deps.logger).requestId);
     next();
   });
-  app.use(functionRoutes({ ...deps, clock }));
+  // Qualified (version, alias) Get/Delete first; unqualified and $LATEST fall through.
+  app.use(versionRoutes({ ...deps, versions, codeFreezer, clock }));
+  app.use(aliasRoutes({ ...deps, versions }));
+  app.use(updateFunctionRoutes({ ...deps, versions, codeFreezer, clock }));
+  app.use(functionRoutes({ ...deps, versions, codeFreezer, clock }));
   app.use(concurrencyRoutes(deps));
   app.use(accountRoutes(deps));
   app.use(codeRoutes(deps));

@@ -1,4 +1,4 @@
-import type { CodeStore, EnvironmentPool, FunctionStore } from '@lamina/core';
+import type { CodeStore, EnvironmentPool, FunctionStore, VersionStore } from '@lamina/core';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
@@ -6,6 +6,7 @@ import type { Admission } from './admission.js';
 import type { AsyncStore } from './async/async-store.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { CodeFreezer } from './store/code-snapshots.js';
 
 /** Epoch milliseconds; injectable so tests control timestamps. */
 export interface Clock {
@@ -35,4 +36,10 @@ export interface AppDeps {
   readonly ready?: () => boolean;
   /** Async invocation (Event, event invoke configs, named queues); absent: Event is refused. */
   readonly async?: AsyncStore;
+  /** Published versions and aliases; absent: kept in memory (gone on restart). */
+  readonly versions?: VersionStore;
+  /** Freezes `$LATEST`'s code when a version is published; absent: code stays where it is. */
+  readonly codeFreezer?: CodeFreezer;
+  /** One draw in [0, 1) per invocation of a weighted alias; absent: Math.random. */
+  readonly random?: () => number;
 }

@@ -7,21 +7,29 @@ import {
   LATEST,
   LIMITS,
   toFunctionConfiguration,
+  toVersionConfiguration,
   validateFunctionSpec,
+  type VersionStore,
   LaminaError,
 } from '@lamina/core';
 import { type Request, type Response, Router } from 'express';
 
 import { jsonBody } from '../body.js';
 import type { AppDeps, Clock } from '../deps.js';
+import { publishVersion } from '../publish-version.js';
 import { queryString, resolveFunction } from '../resolve-function.js';
 import { requestContext } from '../request-context.js';
+import type { CodeFreezer } from '../store/code-snapshots.js';
 import { codeLocation } from './code.js';
 
 export type FunctionRouteDeps = Pick<
   AppDeps,
   'config' | 'functions' | 'code' | 'pool' | 'admission' | 'logger' | 'runtimes'
-> & { readonly clock: Clock };
+> & {
+  readonly versions: VersionStore;
+  readonly codeFreezer: CodeFreezer;
+  readonly clock: Clock;
+};
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -115,7 +123,7 @@ function markerOf(req: Request): string | undefined {
 
 /** CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions, DeleteFunction. */
 export function functionRoutes(deps: FunctionRouteDeps): Router {
-  const { config, functions, code, pool, admission, logger, runtimes, clock } = deps;
+  const { config, functions, versions, code, pool, admission, logger, runtimes, clock } = deps;
   const arn: ArnContext = config;
   const router = Router();
 
@@ -166,6 +174,11 @@ export function functionRoutes(deps: FunctionRouteDeps): Router {
         source: 'api',
       };
       await functions.create(record);
+      if (b['Publish'] === true) {
+        const version = await publishVersion(deps, arn, spec.name, {});
+        res.status(201).json(toVersionConfiguration(version, arn));
+        return;
+      }
       res.status(201).json(toFunctionConfiguration(record, arn));
     },
   );
@@ -220,6 +233,7 @@ export function functionRoutes(deps: FunctionRouteDeps): Router {
     const cleanup = await Promise.allSettled([
       admission.setReserved(ref.name, undefined),
       pool.evict(ref.name),
+      versions.deleteFunction(ref.name),
     ]);
     for (const r of cleanup) {
       if (r.status === 'rejected') ctx.log.warn({ err: r.reason }, 'cleanup after delete failed');

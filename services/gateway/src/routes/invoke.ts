@@ -1,11 +1,9 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 
 import {
-  functionArn,
   type Invocation,
   type InvocationResult,
   INVOKE_HEADERS,
-  LATEST,
   LIMITS,
   logTail,
   parseFunctionRef,
@@ -16,12 +14,12 @@ import { type Request, type Response, Router } from 'express';
 
 import { readRawBody, unparsable } from '../body.js';
 import type { AppDeps, Clock } from '../deps.js';
-import type { FunctionEntries } from '../function-entries.js';
+import type { InvokeTargets } from '../invoke-targets.js';
 import { requestContext } from '../request-context.js';
 import { invokeEvent } from './invoke-event.js';
 
 export type InvokeDeps = Pick<AppDeps, 'config' | 'pool' | 'admission' | 'logger' | 'async'> & {
-  readonly entries: FunctionEntries;
+  readonly targets: Pick<InvokeTargets, 'resolve'>;
   readonly clock: Clock;
 };
 
@@ -124,20 +122,15 @@ function responseTooLarge(result: InvocationResult): InvocationResult {
  * release is sent without waiting for its reply.
  */
 export function invokeRoutes(deps: InvokeDeps): Router {
-  const { config, pool, admission, entries, logger } = deps;
+  const { pool, admission, targets, logger } = deps;
   const router = Router();
 
   router.post('/2015-03-31/functions/:name/invocations', async (req, res: Response) => {
     const ctx = requestContext(res, logger);
     const ref = parseFunctionRef(req.params.name, qualifierParam(req));
     ctx.functionName = ref.name;
-    const entry = entries.get(ref.name);
-    if (entry === undefined || (ref.qualifier !== undefined && ref.qualifier !== LATEST)) {
-      throw new LaminaError(
-        'ResourceNotFoundException',
-        `Function not found: ${functionArn(config, ref.name, ref.qualifier)}`,
-      );
-    }
+    // $LATEST, a version or an alias (a weighted one picks its version here), from memory.
+    const entry = targets.resolve(ref);
     if (entry.notInvocable !== undefined) throw entry.notInvocable;
     const type = invocationType(header(req, INVOKE_HEADERS.invocationType));
     if (type === 'Event') {
@@ -169,7 +162,7 @@ export function invokeRoutes(deps: InvokeDeps): Router {
 
     const invocation: Invocation = {
       requestId: ctx.requestId,
-      invokedFunctionArn: ref.qualifier === undefined ? entry.arn : entry.latestArn,
+      invokedFunctionArn: entry.invokedArn,
       payload,
       tailLog: tail,
       ...(context === undefined ? {} : { clientContext: context }),

@@ -1,0 +1,231 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+import {
+  type ArnContext,
+  assertRevision,
+  type FunctionCode,
+  type FunctionRecord,
+  lambdaTimestamp,
+  LaminaError,
+  LIMITS,
+  toFunctionConfiguration,
+  toVersionConfiguration,
+  validateFunctionSpec,
+  type VersionStore,
+} from '@lamina/core';
+import { type Request, Router } from 'express';
+
+import { jsonBody } from '../body.js';
+import type { AppDeps, Clock } from '../deps.js';
+import { publishVersion, resolveUnqualified } from '../publish-version.js';
+import { requestContext } from '../request-context.js';
+import type { CodeFreezer } from '../store/code-snapshots.js';
+
+export type UpdateFunctionRouteDeps = Pick<
+  AppDeps,
+  'config' | 'functions' | 'code' | 'logger' | 'runtimes'
+> & {
+  readonly versions: VersionStore;
+  readonly codeFreezer: CodeFreezer;
+  readonly clock: Clock;
+};
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const CONFIG_BODY_LIMIT = 256 * 1024;
+
+type Body = Record<string, unknown>;
+
+const bodyOf = (req: Request): Body => {
+  const b: unknown = req.body;
+  return typeof b === 'object' && b !== null && !Array.isArray(b) ? (b as Body) : {};
+};
+
+function structure(body: Body, key: string): Body | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    throw new LaminaError(
+      'ValidationException',
+      `'${key}' value failed to satisfy constraint: Member must be a structure`,
+    );
+  }
+  return v as Body;
+}
+
+function flag(body: Body, key: string): boolean {
+  const v = body[key];
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') {
+    throw new LaminaError(
+      'ValidationException',
+      `'${key}' value failed to satisfy constraint: Member must be a boolean`,
+    );
+  }
+  return v;
+}
+
+/** UpdateFunctionCode's ZipFile; S3 and image sources do not exist in local mode. */
+function zipOf(body: Body): Buffer {
+  if (
+    body['S3Bucket'] !== undefined ||
+    body['S3Key'] !== undefined ||
+    body['ImageUri'] !== undefined
+  ) {
+    throw new LaminaError(
+      'InvalidParameterValueException',
+      'Code from S3 or a container image is not supported in local mode; upload ZipFile.',
+    );
+  }
+  const zip = body['ZipFile'];
+  if (typeof zip !== 'string' || zip.length === 0) {
+    throw new LaminaError(
+      'InvalidParameterValueException',
+      'ZipFile is required: the base64 of a .zip deployment package.',
+    );
+  }
+  if (!BASE64.test(zip)) {
+    throw new LaminaError('InvalidParameterValueException', 'ZipFile must be base64-encoded.');
+  }
+  return Buffer.from(zip, 'base64');
+}
+
+/**
+ * UpdateFunctionCode and UpdateFunctionConfiguration: change `$LATEST` (never a version),
+ * under the optional RevisionId precondition (412 when stale), checked against the record as
+ * the store holds it while it writes. `Publish: true` then publishes a version.
+ */
+export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
+  const { config, functions, code, logger, runtimes, clock } = deps;
+  const arn: ArnContext = config;
+  const router = Router();
+
+  const store = async (
+    name: string,
+    revisionId: unknown,
+    change: (current: FunctionRecord) => FunctionRecord,
+  ): Promise<FunctionRecord> =>
+    functions.update(name, (current) => {
+      assertRevision(revisionId, current.revisionId, 'function');
+      return {
+        ...change(current),
+        revisionId: randomUUID(),
+        lastModified: lambdaTimestamp(new Date(clock.now())),
+        state: 'Active',
+        lastUpdateStatus: 'Successful',
+      };
+    });
+
+  const answer = async (
+    res: import('express').Response,
+    record: FunctionRecord,
+    publish: boolean,
+  ): Promise<void> => {
+    if (!publish) {
+      res.json(toFunctionConfiguration(record, arn));
+      return;
+    }
+    const version = await publishVersion(deps, arn, record.spec.name, {
+      revisionId: record.revisionId,
+    });
+    res.json(toVersionConfiguration(version, arn));
+  };
+
+  router.put(
+    '/2015-03-31/functions/:name/code',
+    jsonBody('UpdateFunctionCode', LIMITS.createFunctionRequestMaxBytes),
+    async (req, res) => {
+      const latest = resolveUnqualified(req, functions, arn);
+      const name = latest.spec.name;
+      requestContext(res, logger).functionName = name;
+      const b = bodyOf(req);
+      const zip = zipOf(b);
+      const architectures = b['Architectures'];
+      if (architectures !== undefined && architectures !== null) {
+        validateFunctionSpec({ ...specInput(latest), architectures }, runtimes);
+      }
+      if (flag(b, 'DryRun')) {
+        // Validate only: nothing is stored.
+        assertRevision(b['RevisionId'], latest.revisionId, 'function');
+        res.json({
+          ...toFunctionConfiguration(latest, arn),
+          CodeSha256: createHash('sha256').update(zip).digest('base64'),
+          CodeSize: zip.length,
+        });
+        return;
+      }
+      const artifact = await code.putZip(zip);
+      const next: FunctionCode = {
+        sha256: artifact.sha256,
+        size: artifact.size,
+        location: artifact.dir,
+      };
+      const record = await store(name, b['RevisionId'], (current) => ({ ...current, code: next }));
+      await answer(res, record, flag(b, 'Publish'));
+    },
+  );
+
+  router.put(
+    '/2015-03-31/functions/:name/configuration',
+    jsonBody('UpdateFunctionConfiguration', CONFIG_BODY_LIMIT),
+    async (req, res) => {
+      const latest = resolveUnqualified(req, functions, arn);
+      const name = latest.spec.name;
+      requestContext(res, logger).functionName = name;
+      const b = bodyOf(req);
+      const environment = structure(b, 'Environment');
+      const storage = structure(b, 'EphemeralStorage');
+      const given = (key: string): Record<string, unknown> => {
+        const v = b[key];
+        return v === undefined || v === null ? {} : { [key]: v };
+      };
+      const fields = {
+        ...given('Runtime'),
+        ...given('Handler'),
+        ...given('Description'),
+        ...given('Role'),
+        ...given('MemorySize'),
+        ...given('Timeout'),
+      };
+      const record = await store(name, b['RevisionId'], (current) => {
+        const base = specInput(current);
+        const spec = validateFunctionSpec(
+          {
+            ...base,
+            runtime: fields['Runtime'] ?? base.runtime,
+            handler: fields['Handler'] ?? base.handler,
+            description: fields['Description'] ?? base.description,
+            role: fields['Role'] ?? base.role,
+            memorySize: fields['MemorySize'] ?? base.memorySize,
+            timeout: fields['Timeout'] ?? base.timeout,
+            ephemeralStorage: storage?.['Size'] ?? base.ephemeralStorage,
+            // Environment replaces the variables as a whole; `{}` removes them.
+            environment:
+              environment === undefined ? base.environment : (environment['Variables'] ?? {}),
+          },
+          runtimes,
+        );
+        return { ...current, spec };
+      });
+      res.json(toFunctionConfiguration(record, arn));
+    },
+  );
+
+  return router;
+}
+
+function specInput(record: FunctionRecord) {
+  const s = record.spec;
+  return {
+    name: s.name,
+    runtime: s.runtime,
+    handler: s.handler,
+    description: s.description,
+    role: s.role,
+    memorySize: s.memorySize,
+    timeout: s.timeout,
+    ephemeralStorage: s.ephemeralStorage,
+    environment: s.environment,
+    reservedConcurrency: s.reservedConcurrency,
+    architectures: s.architectures,
+  };
+}
