@@ -5,9 +5,11 @@ import { asyncKeys, Lifecycle } from '@lamina/core';
 import { loadConfig as loadDispatcherConfig, startDispatcher } from '@lamina/dispatcher';
 import {
   createApp,
+  CodeSnapshots,
   createMetrics,
   DiskCodeStore,
   FileFunctionStore,
+  FileVersionStore,
   type GatewayConfig,
   RedisAdmission,
   RedisAsyncStore,
@@ -103,6 +105,18 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     });
     await functions.start();
     lifecycle.add({ name: 'function store', stop: () => functions.close() });
+    // Published versions and aliases, next to the function records; versions run frozen code.
+    const versions = new FileVersionStore({
+      stateDir: config.stateDir,
+      arnContext: { region: config.region, accountId: config.accountId },
+      logger,
+    });
+    await versions.start();
+    lifecycle.add({ name: 'version store', stop: () => versions.close() });
+    const codeFreezer = new CodeSnapshots({
+      root: join(config.stateDir, 'code-snapshots'),
+      immutableRoots: [join(config.stateDir, 'code')],
+    });
 
     const logs = new FunctionLogs({
       dir: join(config.stateDir, 'logs'),
@@ -161,6 +175,8 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     const app = createApp({
       config,
       functions,
+      versions,
+      codeFreezer,
       code,
       pool,
       admission,
