@@ -27,6 +27,8 @@ export interface ExecutionEnvironmentOptions {
   readonly fn: FunctionVersionConfig;
   /** The runtime process: executable and arguments. */
   readonly command: readonly string[];
+  /** LAMBDA_RUNTIME_DIR; default the directory of the command's second word. */
+  readonly runtimeDir?: string;
   readonly logger: WorkerLogger;
   readonly onLog?: LogSink;
   readonly clock?: Clock;
@@ -116,7 +118,7 @@ export class ExecutionEnvironment {
       logStreamName: this.logStreamName,
       tmpDir: this.tmpDir,
       baseEnv: this.opts.baseEnv ?? {},
-      runtimeDir: path.dirname(command[1] ?? command[0] ?? ''),
+      runtimeDir: this.opts.runtimeDir ?? path.dirname(command[1] ?? command[0] ?? ''),
     });
     this.runtime = new RuntimeProcess({
       command,

@@ -210,6 +210,7 @@ export class ProcessPool implements EnvironmentPool {
     const env = new ExecutionEnvironment({
       fn,
       command: runtime.command,
+      ...(runtime.runtimeDir !== undefined ? { runtimeDir: runtime.runtimeDir } : {}),
       logger: this.opts.logger,
       ...(this.opts.onLog !== undefined ? { onLog: this.opts.onLog } : {}),
       clock: this.clock,

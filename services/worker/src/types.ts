@@ -23,4 +23,6 @@ export const systemClock: Clock = { now: () => Date.now() };
 /** How to start the runtime process of one runtime id, e.g. `[node, bootstrapPath]`. */
 export interface RuntimeCommand {
   readonly command: readonly string[];
+  /** LAMBDA_RUNTIME_DIR; default the directory of the command's second word (the bootstrap). */
+  readonly runtimeDir?: string;
 }
