@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient, Runtime } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startLamina, type LaminaProcess } from '../support/lamina-process.js';
@@ -129,7 +129,7 @@ describe.each(CASES)('$runtime', (c) => {
     const code = c.code();
     await createFunction(client, {
       FunctionName: name,
-      Runtime: c.runtime,
+      Runtime: c.runtime as Runtime,
       Handler: c.handler,
       Code: { ZipFile: code },
       MemorySize: MEMORY_MB,
@@ -138,7 +138,7 @@ describe.each(CASES)('$runtime', (c) => {
     });
     await createFunction(client, {
       FunctionName: `${name}-init`,
-      Runtime: c.runtime,
+      Runtime: c.runtime as Runtime,
       Handler: c.missingHandler,
       Code: { ZipFile: code },
       MemorySize: MEMORY_MB,
