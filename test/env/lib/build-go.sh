@@ -49,7 +49,7 @@ build_etcd() {
 }
 
 build_kubernetes() {
-  local dest work gomod staging_ver ldflags pkg b
+  local dest work gomod staging_ver ldflags pkg b pkgs
   dest="$(k8s_dir)"
   if all_present "$dest" "${K8S_BINS[@]}"; then
     log "kubernetes v$K8S_VERSION: cached in $dest"
@@ -87,8 +87,9 @@ build_kubernetes() {
   done
   mkdir -p bin
   # Build tags as kubernetes' hack/lib/golang.sh uses for release binaries.
-  go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o bin/ \
-    $(for b in "${K8S_BINS[@]}"; do printf 'k8s.io/kubernetes/cmd/%s ' "$b"; done)
+  pkgs=()
+  for b in "${K8S_BINS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
+  go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o bin/ "${pkgs[@]}"
   all_present bin "${K8S_BINS[@]}" || die "kubernetes build did not produce every binary"
   publish "$work/bin" "$dest"
 }

@@ -78,7 +78,9 @@ kafka_ready() { port_open "$KAFKA_PORT" && grep -q 'Kafka Server started' "$KAFK
 # The running broker is the pinned version (a version bump restarts it).
 kafka_current() { [ "$(cat "$KAFKA_DIR/running-version" 2>/dev/null)" = "$KAFKA_VERSION" ]; }
 
-kafka_up() {
+# kafka_start: starts the broker without waiting for it (the JVM takes 10-20 s on two cores, so
+# `up` brings up the control plane meanwhile); kafka_wait then waits for readiness.
+kafka_start() {
   if pid_alive kafka && kafka_current && kafka_ready; then
     log "kafka already running (pid $(cat "$PIDS/kafka.pid"))"
     return 0
@@ -89,15 +91,23 @@ kafka_up() {
   kafka_fetch
   kafka_config
   kafka_format
-  # -Dslf4j...: slf4j-simple's level and format. kafka.logs.dir keeps stray files in out/.
+  # slf4j-simple's level; kafka.logs.dir keeps stray files in out/.
   start_bg kafka "$KAFKA_LOG" java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dorg.slf4j.simpleLogger.defaultLogLevel=info -Dorg.slf4j.simpleLogger.showDateTime=true \
-    -Dkafka.logs.dir="$KAFKA_DIR" -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_DIR/server.properties"
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=info -Dkafka.logs.dir="$KAFKA_DIR" \
+    -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_DIR/server.properties"
   echo "$KAFKA_VERSION" >"$KAFKA_DIR/running-version"
-  wait_for "kafka on 127.0.0.1:$KAFKA_PORT" 90 kafka_ready || {
+}
+
+kafka_wait() {
+  wait_for "kafka on 127.0.0.1:$KAFKA_PORT" 120 kafka_ready || {
     tail -n 30 "$KAFKA_LOG" >&2
-    die "kafka did not start"
+    die "kafka did not start, see $KAFKA_LOG"
   }
+}
+
+kafka_up() {
+  kafka_start
+  kafka_wait
 }
 
 kafka_down() { stop_pid kafka 30; }
