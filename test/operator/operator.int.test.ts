@@ -160,6 +160,52 @@ describe('operator: Function → Deployment + Secret + status', () => {
     expect(warn.reason).toBe('InvalidParameterValueException');
   });
 
+  it('shows a refused apply in status and retries with backoff until the cluster accepts it', async () => {
+    // A quota of zero Deployments makes the API server refuse the worker Deployment.
+    await kubectlOk([
+      'create',
+      'quota',
+      'no-deployments',
+      '-n',
+      ns,
+      '--hard=count/deployments.apps=0',
+    ]);
+    await eventually('quota counted', async () => {
+      const q = await getJson<{ status?: { hard?: Record<string, string> } }>([
+        'get',
+        'quota',
+        'no-deployments',
+        '-n',
+        ns,
+      ]);
+      return q?.status?.hard ? q : undefined;
+    });
+    await kubectlOk(['apply', '-n', ns, '-f', '-'], fn('quota'));
+    const failed = await waitForStatus(
+      ns,
+      'quota',
+      'failed update',
+      (x) => x.status?.lastUpdateStatus === 'Failed',
+    );
+    expect((failed.status as { lastUpdateStatusReason?: string }).lastUpdateStatusReason).toMatch(
+      /exceeded quota/,
+    );
+    expect(failed.status?.conditions?.find((c) => c.type === 'Reconciled')).toMatchObject({
+      status: 'False',
+      reason: 'ApplyFailed',
+    });
+    await kubectlOk(['delete', 'quota', 'no-deployments', '-n', ns]);
+    // The backoff retry (1 s, 2 s, 4 s, …) gets through once the quota is gone.
+    await eventually('deployment after retry', () => getDeployment(ns, 'quota-latest'), 60_000);
+    await waitForStatus(
+      ns,
+      'quota',
+      'recovered',
+      (x) => x.status?.lastUpdateStatus !== 'Failed',
+      60_000,
+    );
+  });
+
   it('gives each FunctionVersion its own Deployment, owned by the version, which the Function adopts', async () => {
     await kubectlOk(
       ['apply', '-n', ns, '-f', '-'],
@@ -242,6 +288,11 @@ spec:
       '-n',
       ns,
     ]);
-    expect(lease?.spec.holderIdentity ?? '').toBe('');
+    const leaseLogs = op
+      .logs()
+      .split('\n')
+      .filter((l) => /lease|stop/i.test(l))
+      .join('\n');
+    expect(lease?.spec.holderIdentity ?? '', leaseLogs).toBe('');
   });
 });

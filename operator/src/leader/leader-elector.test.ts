@@ -98,6 +98,32 @@ describe('LeaderElector.tryAcquireOrRenew', () => {
     expect(await b.tryAcquireOrRenew()).toBe(true);
   });
 
+  it('waits for a renewal in flight before releasing, so the release does not conflict', async () => {
+    const store = new MemoryLeaseStore();
+    const clock = { t: 0 };
+    let renewing: (() => void) | undefined;
+    const slow: LeaseStore = {
+      get: () => store.get(),
+      create: (r) => store.create(r),
+      update: async (r) => {
+        if (r.holderIdentity !== '') await new Promise<void>((res) => (renewing = res));
+        return store.update(r);
+      },
+    };
+    const a = elector(slow, 'a', clock, { sleep: () => new Promise((r) => setTimeout(r, 1)) });
+    void a.run();
+    await vi.waitFor(() => {
+      expect(renewing).toBeDefined();
+    });
+    let done = false;
+    const stopped = a.stop().then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(done).toBe(false); // still waiting for the renewal
+    renewing?.();
+    await stopped;
+    expect(store.record?.holderIdentity).toBe('');
+  });
+
   it('steps down when renewals fail for the renew deadline', async () => {
     const store = new MemoryLeaseStore();
     const clock = { t: 0 };

@@ -54,6 +54,8 @@ export class LeaderElector {
   private stopped = false;
   private running: Promise<void> | undefined;
   private releasing: Promise<void> | undefined;
+  /** The acquire/renew request in flight, which a release must not race. */
+  private attempt: Promise<boolean> | undefined;
 
   constructor(private readonly o: LeaderElectorOptions) {
     if (o.renewDeadlineMs >= o.leaseDurationMs)
@@ -76,6 +78,7 @@ export class LeaderElector {
   stop(): Promise<void> {
     this.stopped = true;
     this.releasing ??= (async () => {
+      await this.attempt;
       if (!this.leading) return;
       this.leading = false;
       await this.release();
@@ -84,7 +87,7 @@ export class LeaderElector {
   }
 
   private async loop(): Promise<void> {
-    while (!this.isStopped() && !(await this.tryAcquireOrRenew())) {
+    while (!this.isStopped() && !(await this.tracked())) {
       await this.sleep(this.o.retryPeriodMs);
     }
     if (this.isStopped()) return;
@@ -95,7 +98,7 @@ export class LeaderElector {
     while (!this.isStopped()) {
       await this.sleep(this.o.retryPeriodMs);
       if (this.isStopped()) return;
-      if (await this.tryAcquireOrRenew()) {
+      if (await this.tracked()) {
         lastRenew = this.now();
       } else if (this.now() - lastRenew >= this.o.renewDeadlineMs) {
         this.leading = false;
@@ -146,6 +149,12 @@ export class LeaderElector {
     }
   }
 
+  private tracked(): Promise<boolean> {
+    const attempt = this.tryAcquireOrRenew();
+    this.attempt = attempt;
+    return attempt;
+  }
+
   /** A method, not the field, so the compiler does not narrow it across awaits. */
   private isStopped(): boolean {
     return this.stopped;
@@ -156,19 +165,26 @@ export class LeaderElector {
     this.observedAt = at;
   }
 
+  /** Hands the Lease back (empty holder); retried on a conflict, else it simply expires. */
   private async release(): Promise<void> {
-    try {
-      const current = await this.o.store.get();
-      if (current?.holderIdentity !== this.o.identity) return;
-      await this.o.store.update({
-        ...current,
-        holderIdentity: '',
-        leaseDurationSeconds: 1,
-        renewTime: this.now(),
-      });
-      this.o.logger.info({ identity: this.o.identity }, 'released the lease');
-    } catch (err) {
-      this.o.logger.warn({ err }, 'could not release the lease; it will expire');
+    for (let tries = 1; ; tries++) {
+      try {
+        const current = await this.o.store.get();
+        if (current?.holderIdentity !== this.o.identity) return;
+        await this.o.store.update({
+          ...current,
+          holderIdentity: '',
+          leaseDurationSeconds: 1,
+          renewTime: this.now(),
+        });
+        this.o.logger.info({ identity: this.o.identity }, 'released the lease');
+        return;
+      } catch (err) {
+        if (tries >= 3) {
+          this.o.logger.warn({ err }, 'could not release the lease; it will expire');
+          return;
+        }
+      }
     }
   }
 }
