@@ -13,7 +13,9 @@ public class Hello implements RequestHandler<Map<String, Object>, Map<String, Ob
     if ("fail".equals(name)) {
       throw new IllegalStateException("no greeting for " + name);
     }
-    context.getLogger().log("greeting " + name);
+    // Outside Lambda's framed log pipe the runtime client writes log() calls to stdout as they
+    // are: end each message with a newline so it is a line of its own.
+    context.getLogger().log("greeting " + name + "\n");
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("greeting", System.getenv().getOrDefault("GREETING", "Hello") + ", " + name + "!");
     out.put("requestId", context.getAwsRequestId());
