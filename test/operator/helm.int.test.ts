@@ -100,6 +100,41 @@ describe('Helm chart and deploy/', () => {
     expect(r.stderr).toContain('pin image.tag');
   });
 
+  it('refuses bad values through values.schema.json', async () => {
+    const r = await command(helm, [
+      'template',
+      'x',
+      join(ROOT, 'charts/lamina'),
+      '--set',
+      'gateway.replicas=-1',
+    ]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('/gateway/replicas');
+  });
+
+  it('renders a ServiceMonitor only where the Prometheus Operator API exists', async () => {
+    const chart = join(ROOT, 'charts/lamina');
+    const withApi = await command(helm, [
+      'template',
+      'x',
+      chart,
+      '--set',
+      'serviceMonitor.enabled=true',
+      '--api-versions',
+      'monitoring.coreos.com/v1/ServiceMonitor',
+    ]);
+    expect(withApi.stdout).toContain('kind: ServiceMonitor');
+    const without = await command(helm, [
+      'template',
+      'x',
+      chart,
+      '--set',
+      'serviceMonitor.enabled=true',
+    ]);
+    expect(without.code).not.toBe(0);
+    expect(without.stderr).toContain('needs the monitoring.coreos.com/v1 ServiceMonitor CRD');
+  });
+
   it('keeps deploy/ equal to what the chart renders', async () => {
     const out = mkdtempSync(join(tmpdir(), 'lamina-deploy-'));
     const r = await command('bash', [join(ROOT, 'deploy/generate.sh')], undefined, {
