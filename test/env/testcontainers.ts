@@ -82,8 +82,16 @@ export async function startTestcontainers(): Promise<StartedServices> {
     .withWaitStrategy(Wait.forLogMessage('Kafka Server started'))
     .withStartupTimeout(120_000);
 
-  const started = await Promise.all([redis.start(), redisDurable.start(), kafka.start()]);
+  // Start all three at once; if any fails, stop the ones that did start before failing.
+  const results = await Promise.allSettled([redis.start(), redisDurable.start(), kafka.start()]);
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.allSettled(started.map((c) => c.stop()));
+    throw failed.reason;
+  }
   const [r, rd] = started;
+  if (!r || !rd) throw new Error('testcontainers returned fewer containers than started');
   return {
     env: {
       REDIS_URL: `redis://${r.getHost()}:${r.getMappedPort(6379)}`,
