@@ -1,0 +1,210 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Agent, type IncomingHttpHeaders, request } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+import { benchFunctions, type BenchFunction } from './coldstart-functions.js';
+
+/**
+ * bench/coldstart: per runtime, the cold start (the first call to a new environment, init
+ * included, as the caller sees it, plus the REPORT's Init Duration) and the warm latency of an
+ * echo function through local mode's invoke API. Each cold sample is a new function, so it gets
+ * a new environment. Needs test/runtimes/setup.sh to have run. Writes bench/results/coldstart.json.
+ *
+ *   node bench/dist/coldstart.js [--quick]
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const quick = process.argv.includes('--quick');
+const COLD_SAMPLES = quick ? 3 : 10;
+const WARM_REQUESTS = quick ? 100 : 500;
+const EVENT = JSON.stringify({ action: 'echo', hello: 'world' });
+
+const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, i)] ?? Number.NaN;
+}
+
+const stats = (
+  values: readonly number[],
+): { n: number; p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number } => ({
+  n: values.length,
+  p50Ms: percentile(values, 50),
+  p90Ms: percentile(values, 90),
+  p99Ms: percentile(values, 99),
+  maxMs: Math.max(...values),
+});
+
+function startLamina(state: string): Promise<{ child: ChildProcess; endpoint: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LAMINA_PORT: '0',
+    LAMINA_STATE_DIR: state,
+    LAMINA_LOG_LEVEL: 'warn',
+    LAMINA_FUNCTION_LOGS_ECHO: 'false',
+  };
+  delete env['REDIS_URL'];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'cli/dist/main.js'), 'dev'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m?.[1] !== undefined) {
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        child.stderr.resume();
+        resolve({ child, endpoint: m[1] });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      reject(new Error(`lamina dev exited (${String(code)}):\n${out}`));
+    });
+  });
+}
+
+async function createFunction(endpoint: string, name: string, fn: BenchFunction): Promise<void> {
+  const res = await fetch(`${endpoint}/2015-03-31/functions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      FunctionName: name,
+      Runtime: fn.runtime,
+      Handler: fn.handler,
+      Role: 'arn:aws:iam::000000000000:role/bench',
+      Code: { ZipFile: fn.zip.toString('base64') },
+      MemorySize: fn.memorySize,
+      Timeout: 30,
+    }),
+  });
+  if (res.status !== 201)
+    throw new Error(`CreateFunction ${name}: ${String(res.status)} ${await res.text()}`);
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+/** POSTs the event; the answer's status, headers and body. */
+function post(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+      });
+    });
+    req.on('error', reject);
+    req.end(EVENT);
+  });
+}
+
+/**
+ * One invoke: caller-side milliseconds and, with `tail`, the REPORT's Init Duration. Warm calls
+ * ask for no log tail, as most callers.
+ */
+async function invoke(
+  endpoint: string,
+  name: string,
+  tail: boolean,
+): Promise<{ ms: number; initMs?: number }> {
+  const t0 = performance.now();
+  const res = await post(
+    `${endpoint}/2015-03-31/functions/${name}/invocations`,
+    tail ? { 'x-amz-log-type': 'Tail' } : {},
+  );
+  const ms = performance.now() - t0;
+  const ok =
+    res.status === 200 &&
+    res.headers['x-amz-function-error'] === undefined &&
+    JSON.stringify(JSON.parse(res.body)) === EVENT;
+  if (!ok) throw new Error(`invoke ${name}: ${String(res.status)} ${res.body}`);
+  const log = res.headers['x-amz-log-result'];
+  const text = Buffer.from(typeof log === 'string' ? log : '', 'base64').toString();
+  const init = /Init Duration: ([\d.]+) ms/.exec(text)?.[1];
+  return init === undefined ? { ms } : { ms, initMs: Number(init) };
+}
+
+async function measure(endpoint: string, fn: BenchFunction, tag: string): Promise<object> {
+  const cold: number[] = [];
+  const init: number[] = [];
+  let last = '';
+  for (let i = 0; i < COLD_SAMPLES; i += 1) {
+    last = `cold-${tag}-${String(i)}`;
+    await createFunction(endpoint, last, fn);
+    const r = await invoke(endpoint, last, true);
+    cold.push(r.ms);
+    if (r.initMs !== undefined) init.push(r.initMs);
+  }
+  for (let i = 0; i < 20; i += 1) await invoke(endpoint, last, false);
+  const warm: number[] = [];
+  for (let i = 0; i < WARM_REQUESTS; i += 1) warm.push((await invoke(endpoint, last, false)).ms);
+  const result = {
+    runtime: fn.runtime,
+    memorySize: fn.memorySize,
+    coldStart: stats(cold),
+    initDuration: stats(init),
+    warm: stats(warm),
+  };
+  log(
+    `${fn.label}: cold p50 ${result.coldStart.p50Ms.toFixed(1)} ms (init ${result.initDuration.p50Ms.toFixed(1)} ms), warm p50 ${result.warm.p50Ms.toFixed(2)} ms p99 ${result.warm.p99Ms.toFixed(2)} ms`,
+  );
+  return result;
+}
+
+async function main(): Promise<void> {
+  const cache =
+    process.env['LAMINA_CACHE_DIR'] ?? join(process.env['HOME'] ?? '/root', '.cache/lamina');
+  const state = mkdtempSync(join(tmpdir(), 'lamina-bench-'));
+  const lamina = await startLamina(state);
+  const runtimes: Record<string, object> = {};
+  try {
+    const fns = benchFunctions(root, cache);
+    for (const [i, fn] of fns.entries()) {
+      try {
+        runtimes[fn.label] = await measure(
+          lamina.endpoint,
+          fn,
+          `${String(i)}-${Date.now().toString(36)}`,
+        );
+      } catch (err) {
+        // A runtime this machine does not offer (e.g. java25 without that JDK) is left out.
+        log(`${fn.label}: skipped (${String(err).slice(0, 200)})`);
+      }
+    }
+  } finally {
+    agent.destroy();
+    lamina.child.kill('SIGTERM');
+    await new Promise((r) => lamina.child.once('exit', r));
+    rmSync(state, { recursive: true, force: true });
+  }
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    settings: { coldSamples: COLD_SAMPLES, warmRequests: WARM_REQUESTS, event: EVENT },
+    note: 'coldStart = caller-side latency of the first invoke of a new function (new environment, init included); initDuration = REPORT Init Duration (spawn to first /next); warm = caller-side latency at concurrency 1 through the HTTP invoke API.',
+    runtimes,
+  };
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  const file = join(root, 'bench/results/coldstart.json');
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  log(`wrote ${file}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${String(err)}\n`);
+  process.exit(1);
+});
