@@ -63,6 +63,13 @@ describe('Helm chart and deploy/', () => {
       (): string[] => ['--set', `watchNamespace=${ns}`],
     ],
     [
+      'gateway callers restricted (dispatcher and poller still allowed)',
+      (): string[] => [
+        '--set-json',
+        'gateway.allowedClients=[{"namespaceSelector":{"matchLabels":{"team":"a"}}}]',
+      ],
+    ],
+    [
       'no NetworkPolicies or PDBs',
       (): string[] => [
         '--set',

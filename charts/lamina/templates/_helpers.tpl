@@ -140,7 +140,7 @@ spec:
               value: {{ $v.logLevel | quote }}
             {{- .env | trim | nindent 12 }}
           readinessProbe:
-            httpGet: { path: /readyz, port: http }
+            httpGet: { path: {{ $v.readinessPath | default "/readyz" }}, port: http }
             periodSeconds: 5
             failureThreshold: 2
           livenessProbe:
