@@ -151,6 +151,8 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
     spec: {
       replicas: input.replicas,
       revisionHistoryLimit: 2,
+      // An environment that cannot start within 5 minutes shows as a failed update.
+      progressDeadlineSeconds: 300,
       selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
       template: {

@@ -92,6 +92,30 @@ describe('computeFunctionStatus', () => {
     });
   });
 
+  it('shows a rollout the Deployment controller gave up on as a failed update', () => {
+    const stuck: V1Deployment = {
+      metadata: { generation: 1 },
+      status: {
+        observedGeneration: 1,
+        replicas: 1,
+        conditions: [
+          {
+            type: 'Progressing',
+            status: 'False',
+            reason: 'ProgressDeadlineExceeded',
+            message: 'ReplicaSet "f-latest-1" has timed out progressing.',
+          },
+        ],
+      },
+    };
+    const s = computeFunctionStatus(undefined, obs({ deployment: stuck }));
+    expect(s).toMatchObject({
+      state: 'Pending',
+      lastUpdateStatus: 'Failed',
+      lastUpdateStatusReason: 'ReplicaSet "f-latest-1" has timed out progressing.',
+    });
+  });
+
   it('writes the same status for the same world (no status churn)', () => {
     const a = computeFunctionStatus(undefined, obs({ deployment: deployment(1) }));
     const b = computeFunctionStatus(

@@ -34,18 +34,31 @@ export interface FunctionObservation {
 interface Rollout {
   readonly ready: number;
   readonly done: boolean;
+  /** Why the Deployment controller gave up (progress deadline, pods refused), if it did. */
+  readonly failure?: string;
 }
 
 /** Whether the Deployment controller has rolled out the current template to every replica. */
 export function rolloutOf(d: V1Deployment | undefined, desired: number): Rollout {
   if (d === undefined) return { ready: 0, done: false };
   const st = d.status ?? {};
+  const stuck = st.conditions?.find(
+    (c) =>
+      (c.type === 'Progressing' &&
+        c.status === 'False' &&
+        c.reason === 'ProgressDeadlineExceeded') ||
+      (c.type === 'ReplicaFailure' && c.status === 'True'),
+  );
   const observed = (st.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1);
   const updated = st.updatedReplicas ?? 0;
   const available = st.availableReplicas ?? 0;
   const total = st.replicas ?? 0;
   const done = observed && updated >= desired && available >= desired && total <= desired;
-  return { ready: st.readyReplicas ?? 0, done };
+  return {
+    ready: st.readyReplicas ?? 0,
+    done,
+    ...(stuck === undefined ? {} : { failure: stuck.message ?? stuck.reason ?? stuck.type }),
+  };
 }
 
 /** RFC 3339 without fractions, as metav1.Time serialises. */
@@ -98,6 +111,9 @@ export function computeFunctionStatus(
     if (obs.error) {
       update = 'Failed';
       updateReason = obs.error.message;
+    } else if (rollout.failure !== undefined && !rollout.done) {
+      update = 'Failed';
+      updateReason = rollout.failure;
     } else {
       update = rollout.done ? 'Successful' : 'InProgress';
     }
