@@ -13,3 +13,4 @@ export * from './lifecycle.js';
 export * from './async-invoke.js';
 export * from './versions.js';
 export * from './version-store.js';
+export * from './event-source-mapping.js';
