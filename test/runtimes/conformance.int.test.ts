@@ -16,6 +16,9 @@ import {
   zipDir,
 } from './support/runtime-support.js';
 
+/** A new machine installs the runtimes first (minutes; see test/runtimes/setup.sh). */
+const SETUP_TIMEOUT_MS = 900_000;
+
 /** One runtime under test: how its conformance function is packaged and how it fails. */
 interface RuntimeCase {
   readonly runtime: string;
@@ -114,7 +117,7 @@ beforeAll(async () => {
   setupRuntimes('python', 'java');
   lamina = await startLamina();
   client = lambdaClient(lamina.endpoint);
-});
+}, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
   client.destroy();

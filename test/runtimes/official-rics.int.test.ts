@@ -18,6 +18,9 @@ import {
   zipDir,
 } from './support/runtime-support.js';
 
+/** A new machine installs the runtimes first (minutes; see test/runtimes/setup.sh). */
+const SETUP_TIMEOUT_MS = 900_000;
+
 // The official runtime interface clients, unchanged, invoked through the gateway with the AWS
 // SDK: aws-lambda-ric (npm) as a provided.al2023 bootstrap, awslambdaric (PyPI) behind
 // python3.11, the AWS Lambda Java runtime interface client (Maven Central) behind java17/java25.
@@ -47,7 +50,7 @@ beforeAll(async () => {
   setupRuntimes('python', 'java', 'nodejs-ric', 'java-example');
   lamina = await startLamina();
   client = lambdaClient(lamina.endpoint);
-});
+}, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
   client.destroy();
