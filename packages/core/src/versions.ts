@@ -220,6 +220,7 @@ export function toVersionConfiguration(
   v: VersionRecord,
   ctx: ArnContext,
   qualifier: string = v.version,
+  options: { readonly listing?: boolean } = {},
 ): Record<string, unknown> {
   const asRecord: FunctionRecord = {
     spec: { ...v.spec, description: v.description },
@@ -232,7 +233,7 @@ export function toVersionConfiguration(
     source: 'api',
   };
   return {
-    ...toFunctionConfiguration(asRecord, ctx),
+    ...toFunctionConfiguration(asRecord, ctx, options),
     FunctionArn: functionArn(ctx, v.functionName, qualifier),
     Version: v.version,
   };

@@ -100,6 +100,43 @@ describe('PublishVersion', () => {
   });
 });
 
+describe('ListFunctions?FunctionVersion=ALL', () => {
+  it('lists every version of every function with qualified ARNs, in pages', async () => {
+    const { app, functions } = setUp();
+    functions.records.set('abc', record('abc'));
+    await publish(app);
+    const rows: [string, string][] = [];
+    let marker = '';
+    for (;;) {
+      const page = json<{ Functions: (Config & { State?: string })[]; NextMarker?: string }>(
+        await request(app)
+          .get(
+            `/2015-03-31/functions?FunctionVersion=ALL&MaxItems=2${marker === '' ? '' : `&Marker=${marker}`}`,
+          )
+          .expect(200),
+      );
+      for (const f of page.Functions) {
+        expect(f.State).toBeUndefined();
+        rows.push([f.Version, f.FunctionArn]);
+      }
+      if (page.NextMarker === undefined) break;
+      marker = page.NextMarker;
+    }
+    expect(rows).toEqual([
+      ['$LATEST', 'arn:aws:lambda:us-east-1:000000000000:function:abc:$LATEST'],
+      ['$LATEST', `${ARN}:$LATEST`],
+      ['1', `${ARN}:1`],
+    ]);
+    const plain = json<{ Functions: Config[] }>(
+      await request(app).get('/2015-03-31/functions').expect(200),
+    );
+    expect(plain.Functions.map((f) => f.FunctionArn)).toEqual([
+      'arn:aws:lambda:us-east-1:000000000000:function:abc',
+      ARN,
+    ]);
+  });
+});
+
 describe('qualified GetFunction, GetFunctionConfiguration, DeleteFunction', () => {
   it('reads versions and aliases, 404 for unknown qualifiers', async () => {
     const { app } = setUp();

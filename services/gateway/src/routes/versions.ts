@@ -89,6 +89,40 @@ export function versionRoutes(deps: VersionRouteDeps): Router {
     },
   );
 
+  // ListFunctions?FunctionVersion=ALL: every version of every function, qualified ARNs, by
+  // name then $LATEST then number; without it the function routes list `$LATEST` only.
+  router.get('/2015-03-31/functions', (req: Request, res: Response, next: NextFunction) => {
+    if (queryString(req, 'FunctionVersion') !== 'ALL') {
+      next();
+      return;
+    }
+    const { max, after } = pageOf(req, /^[a-zA-Z0-9_-]{1,64}:(\$LATEST|[1-9][0-9]{0,9})$/);
+    const rows = [...functions.list()]
+      .sort((a, b) => (a.spec.name < b.spec.name ? -1 : a.spec.name > b.spec.name ? 1 : 0))
+      .flatMap((latest) => [
+        {
+          key: `${latest.spec.name}:${LATEST}`,
+          config: () => toFunctionConfiguration(latest, arn, { qualified: true, listing: true }),
+        },
+        ...versions.listVersions(latest.spec.name).map((v) => ({
+          key: `${v.functionName}:${v.version}`,
+          config: () => toVersionConfiguration(v, arn, v.version, { listing: true }),
+        })),
+      ]);
+    const start = after === undefined ? 0 : rows.findIndex((r) => r.key === after) + 1;
+    if (after !== undefined && start === 0) {
+      throw new LaminaError('InvalidParameterValueException', 'Invalid Marker.');
+    }
+    const page = rows.slice(start, start + max);
+    const last = page.at(-1);
+    res.json({
+      Functions: page.map((r) => r.config()),
+      ...(start + max < rows.length && last !== undefined
+        ? { NextMarker: encodeMarker(last.key) }
+        : {}),
+    });
+  });
+
   router.get('/2015-03-31/functions/:name/versions', (req, res) => {
     const latest = resolveUnqualified(req, functions, arn);
     const name = latest.spec.name;
