@@ -10,6 +10,7 @@ import { aliasRoutes } from './routes/aliases.js';
 import { codeRoutes } from './routes/code.js';
 import { concurrencyRoutes } from './routes/concurrency.js';
 import { eventInvokeConfigRoutes } from './routes/event-invoke-config.js';
+import { eventSourceMappingRoutes } from './routes/event-source-mappings.js';
 import { functionRoutes } from './routes/functions.js';
 import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
@@ -66,6 +67,8 @@ export function createApp(deps: AppDeps): Express {
     app.use(eventInvokeConfigRoutes({ ...deps, async: deps.async, clock }));
     app.use(queueRoutes({ async: deps.async }));
   }
+  if (deps.mappings !== undefined)
+    app.use(eventSourceMappingRoutes({ ...deps, mappings: deps.mappings, clock }));
   app.use(healthRoutes({ registry: deps.registry, ready }));
   app.use(unknownOperation(deps.logger));
   app.use(errorMiddleware(deps.logger));

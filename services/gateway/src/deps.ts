@@ -7,6 +7,7 @@ import type { AsyncStore } from './async/async-store.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { CodeFreezer } from './store/code-snapshots.js';
+import type { MappingStore } from './store/mapping-store.js';
 
 /** Epoch milliseconds; injectable so tests control timestamps. */
 export interface Clock {
@@ -42,4 +43,6 @@ export interface AppDeps {
   readonly codeFreezer?: CodeFreezer;
   /** One draw in [0, 1) per invocation of a weighted alias; absent: Math.random. */
   readonly random?: () => number;
+  /** Kafka event source mappings (shared with the pollers); absent: the API answers 404. */
+  readonly mappings?: MappingStore;
 }

@@ -10,6 +10,12 @@ export { type AppDeps, type Clock, systemClock } from './deps.js';
 export { createMetrics, type GatewayMetrics } from './metrics.js';
 export * from './store/index.js';
 export {
+  MemoryMappingStore,
+  type MappingStore,
+  RedisMappingStore,
+  type StoredMapping,
+} from './store/mapping-store.js';
+export {
   type AsyncStore,
   RedisAsyncStore,
   type RedisAsyncStoreOptions,
