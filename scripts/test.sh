@@ -15,6 +15,7 @@ export PATH="$NODE_BIN:$PATH"
 step "lint (prettier, eslint, madge) and typecheck"
 npm run --silent lint
 npx turbo run typecheck --output-logs=errors-only
+npx tsc -p tsconfig.json # tests and scripts too
 
 step "test environment (test/env/up)"
 test/env/up

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type Lease, RedisAdmission, type RedisAdmissionOptions } from './admission.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6391';
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6391';
 
 const clients: Redis[] = [];
 const prefixes = new Set<string>();

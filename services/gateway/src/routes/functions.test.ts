@@ -183,8 +183,8 @@ describe('ListFunctions', () => {
     expect(
       json<ListFunctionsBody>(first).Functions.map((f: { FunctionName: string }) => f.FunctionName),
     ).toEqual(['a', 'b']);
-    expect(json<ListFunctionsBody>(first).Functions[0].State).toBeUndefined();
-    expect(json<ListFunctionsBody>(first).Functions[0].LastUpdateStatus).toBeUndefined();
+    expect(json<ListFunctionsBody>(first).Functions[0]!.State).toBeUndefined();
+    expect(json<ListFunctionsBody>(first).Functions[0]!.LastUpdateStatus).toBeUndefined();
     const names: string[] = [];
     let marker: string | undefined;
     do {
