@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+
+import {
+  effectiveRetryAttempts,
+  type EventSourceMapping,
+  type KafkaFailureCondition,
+  type KafkaRecordInput,
+  kafkaEvent,
+  kafkaFailureRecord,
+  parseItemFailures,
+} from '@lamina/core';
+import type { Logger } from 'pino';
+
+import type { Invoker, InvokeOutcome } from './gateway-client.js';
+import type { PollerMetrics } from './metrics.js';
+import type { ThrottleGate } from './throttle-gate.js';
+
+/** The consumer side of one partition's batch (kafkajs eachBatch). */
+export interface PartitionSink {
+  /** False once the consumer stops or the partition may have moved (rebalance). */
+  active(): boolean;
+  /** Marks everything below `nextOffset` done and commits it. */
+  commit(nextOffset: string): Promise<void>;
+}
+
+/** Hands a record given up on to the on-failure destination; throws when it did not take it. */
+export interface FailureSender {
+  send(destination: string, record: Record<string, unknown>, key: string): Promise<void>;
+}
+
+export interface BatchProcessorOptions {
+  readonly mapping: EventSourceMapping;
+  readonly invoker: Invoker;
+  readonly failures: FailureSender;
+  readonly gate: ThrottleGate;
+  readonly metrics: PollerMetrics;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** Resolves after `ms`, or early when the consumer stops. */
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly backoff: { readonly minMs: number; readonly maxMs: number };
+  readonly functionArn: string;
+  readonly mappingArn: string;
+  /** The last processing result, for the mapping's status. */
+  readonly onResult: (result: string) => void;
+  readonly newId?: () => string;
+}
+
+/** Encoded event size a chunk stays under (the sync invoke limit is 6 MB). */
+const MAX_EVENT_BYTES = 5_500_000;
+
+type Done = 'done' | 'aborted';
+
+/**
+ * Runs one partition's records through the function in offset order: chunks of BatchSize,
+ * retry with backoff, bisect on function errors, partial batch responses, expiry, the
+ * on-failure destination. Offsets are committed only for records that succeeded or were
+ * handed to the destination; nothing after an unprocessed record is ever committed.
+ */
+export class BatchProcessor {
+  private readonly retries: number;
+  private readonly newId: () => string;
+
+  constructor(private readonly o: BatchProcessorOptions) {
+    this.retries = effectiveRetryAttempts(o.mapping);
+    this.newId = o.newId ?? randomUUID;
+  }
+
+  async process(
+    topic: string,
+    partition: number,
+    records: readonly KafkaRecordInput[],
+    sink: PartitionSink,
+  ): Promise<Done> {
+    for (const chunk of this.chunks(records)) {
+      if ((await this.run(topic, partition, chunk, 0, sink)) === 'aborted') return 'aborted';
+    }
+    return 'done';
+  }
+
+  private *chunks(records: readonly KafkaRecordInput[]): Generator<KafkaRecordInput[]> {
+    let chunk: KafkaRecordInput[] = [];
+    let bytes = 0;
+    for (const r of records) {
+      const size = 200 + ((r.key?.length ?? 0) + (r.value?.length ?? 0)) * 1.4;
+      if (
+        chunk.length > 0 &&
+        (chunk.length >= this.o.mapping.batchSize || bytes + size > MAX_EVENT_BYTES)
+      ) {
+        yield chunk;
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(r);
+      bytes += size;
+    }
+    if (chunk.length > 0) yield chunk;
+  }
+
+  private backoffMs(n: number): number {
+    const { minMs, maxMs } = this.o.backoff;
+    const base = Math.min(maxMs, minMs * 2 ** Math.min(n, 20));
+    return Math.round(base / 2 + (Math.random() * base) / 2);
+  }
+
+  private event(topic: string, partition: number, records: readonly KafkaRecordInput[]) {
+    return { topic, partition, bootstrapServers: this.o.mapping.bootstrapServers, records };
+  }
+
+  /** Until every record of `records` is done or given up on (or the partition is lost). */
+  private async run(
+    topic: string,
+    partition: number,
+    records: KafkaRecordInput[],
+    attemptsSoFar: number,
+    sink: PartitionSink,
+  ): Promise<Done> {
+    const { mapping, metrics, logger } = this.o;
+    const label = { mapping: mapping.uuid };
+    let rest = records;
+    let attempts = attemptsSoFar;
+    let waits = 0;
+    let invokes = 0;
+    let last: InvokeOutcome | undefined;
+    const commitThrough = async (i: number): Promise<void> => {
+      const r = rest[i];
+      if (r === undefined) return;
+      await sink.commit((BigInt(r.offset) + 1n).toString());
+      metrics.records.inc(label, i + 1);
+      const p = { ...label, partition: String(partition) };
+      metrics.iteratorAge.set(p, Math.max(0, (this.o.now() - Number(r.timestamp)) / 1000));
+    };
+    while (rest.length > 0) {
+      if (!sink.active()) return 'aborted';
+      const expired = this.expiredPrefix(rest);
+      if (expired > 0) {
+        const gone = rest.slice(0, expired);
+        if (
+          (await this.giveUp(topic, partition, gone, 'RecordAgeExceeded', last, invokes, sink)) ===
+          'aborted'
+        )
+          return 'aborted';
+        rest = rest.slice(expired);
+        continue;
+      }
+      await this.o.gate.wait(() => sink.active());
+      if (!sink.active()) return 'aborted';
+      const requestId = this.newId();
+      const payload = Buffer.from(JSON.stringify(kafkaEvent(this.event(topic, partition, rest))));
+      last = await this.o.invoker.invoke(mapping.functionName, payload, requestId);
+      invokes++;
+      metrics.batches.inc({ ...label, outcome: last.kind });
+      let failedFrom = 0;
+      switch (last.kind) {
+        case 'success': {
+          const f = mapping.functionResponseTypes.includes('ReportBatchItemFailures')
+            ? parseItemFailures(
+                last.body,
+                topic,
+                partition,
+                rest.map((r) => r.offset),
+              )
+            : ({ kind: 'none' } as const);
+          if (f.kind === 'none') {
+            await commitThrough(rest.length - 1);
+            this.o.onResult('OK');
+            return 'done';
+          }
+          if (f.kind === 'from') failedFrom = rest.findIndex((r) => r.offset === f.offset);
+          break;
+        }
+        case 'throttle':
+          metrics.errors.inc({ ...label, kind: 'throttle' });
+          this.o.gate.throttle(this.backoffMs(waits++));
+          continue;
+        case 'system-error':
+          metrics.errors.inc({ ...label, kind: 'system' });
+          this.o.onResult(`PROBLEM: Function call failed (${last.statusCode})`);
+          logger.warn({ requestId, status: last.statusCode, partition }, 'invoke failed; retrying');
+          await this.o.sleep(this.backoffMs(waits++));
+          continue;
+        case 'too-large':
+          if (rest.length === 1)
+            return this.giveUp(
+              topic,
+              partition,
+              rest,
+              'MaximumPayloadSizeExceeded',
+              last,
+              invokes,
+              sink,
+            );
+          break;
+        case 'function-error':
+        case 'rejected':
+          break;
+      }
+      // A failure of rest[failedFrom…]: what came before it succeeded.
+      metrics.errors.inc({ ...label, kind: 'function' });
+      this.o.onResult('PROBLEM: Function call failed');
+      if (failedFrom > 0) {
+        await commitThrough(failedFrom - 1);
+        rest = rest.slice(failedFrom);
+      }
+      if (mapping.bisectBatchOnFunctionError && rest.length > 1) {
+        // Splitting does not use a retry; each half starts from the attempts so far.
+        const mid = Math.ceil(rest.length / 2);
+        if ((await this.run(topic, partition, rest.slice(0, mid), attempts, sink)) === 'aborted')
+          return 'aborted';
+        return this.run(topic, partition, rest.slice(mid), attempts, sink);
+      }
+      attempts++;
+      if (this.retries !== -1 && attempts > this.retries)
+        return this.giveUp(topic, partition, rest, 'RetryAttemptsExhausted', last, invokes, sink);
+      logger.debug({ requestId, partition, attempts, from: rest[0]?.offset }, 'retrying records');
+      await this.o.sleep(this.backoffMs(attempts - 1));
+    }
+    return 'done';
+  }
+
+  /** How many leading records are older than MaximumRecordAgeInSeconds. */
+  private expiredPrefix(records: readonly KafkaRecordInput[]): number {
+    const age = this.o.mapping.maximumRecordAgeInSeconds;
+    if (age === -1) return 0;
+    const oldest = this.o.now() - age * 1000;
+    const i = records.findIndex((r) => Number(r.timestamp) >= oldest);
+    return i === -1 ? records.length : i;
+  }
+
+  /** Hands records to the on-failure destination (retrying until it takes them), then commits. */
+  private async giveUp(
+    topic: string,
+    partition: number,
+    records: KafkaRecordInput[],
+    condition: KafkaFailureCondition,
+    last: InvokeOutcome | undefined,
+    invokes: number,
+    sink: PartitionSink,
+  ): Promise<Done> {
+    const { mapping, metrics, logger } = this.o;
+    const destination = mapping.destinationConfig?.onFailure?.destination;
+    const first = records[0]?.offset ?? '';
+    const lastRecord = records[records.length - 1];
+    if (destination === undefined) {
+      logger.warn(
+        { partition, from: first, count: records.length, condition },
+        'records given up on and no on-failure destination: dropped',
+      );
+    } else {
+      const record = kafkaFailureRecord({
+        requestId: this.newId(),
+        functionArn: this.o.functionArn,
+        condition,
+        approximateInvokeCount: invokes,
+        statusCode: last?.statusCode ?? 0,
+        ...(last?.executedVersion === undefined ? {} : { executedVersion: last.executedVersion }),
+        ...(last?.functionError === undefined ? {} : { functionError: last.functionError }),
+        timestamp: new Date(this.o.now()),
+        mappingArn: this.o.mappingArn,
+        batch: this.event(topic, partition, records),
+      });
+      for (let n = 0; ; n++) {
+        if (!sink.active()) return 'aborted';
+        try {
+          await this.o.failures.send(destination, record, `${topic}-${partition}-${first}`);
+          break;
+        } catch (err) {
+          metrics.errors.inc({ mapping: mapping.uuid, kind: 'destination' });
+          logger.warn({ err, destination }, 'on-failure destination did not take the record');
+          await this.o.sleep(this.backoffMs(n));
+        }
+      }
+    }
+    metrics.failureRecords.inc(
+      { mapping: mapping.uuid, delivered: String(destination !== undefined) },
+      records.length,
+    );
+    if (lastRecord !== undefined) await sink.commit((BigInt(lastRecord.offset) + 1n).toString());
+    return 'done';
+  }
+}

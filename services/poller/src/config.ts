@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Unset and empty variables both mean "use the default". */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema);
+
+const int = (min: number) => z.coerce.number().int().min(min);
+
+const schema = z.object({
+  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
+  LAMINA_GATEWAY_URL: optional(z.url().default('http://127.0.0.1:9000')),
+  LAMINA_REDIS_PREFIX: optional(
+    z
+      .string()
+      .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'must be 1-64 of [a-zA-Z0-9_.-]')
+      .default('lamina'),
+  ),
+  LAMINA_POLLER_PORT: optional(int(0).max(65_535).default(9103)),
+  LAMINA_HOST: optional(z.string().default('127.0.0.1')),
+  LAMINA_REGION: optional(z.string().default('us-east-1')),
+  LAMINA_ACCOUNT_ID: optional(
+    z
+      .string()
+      .regex(/^\d{12}$/, 'must be 12 digits')
+      .default('000000000000'),
+  ),
+  LAMINA_POLLER_SYNC_INTERVAL_MS: optional(int(100).default(2000)),
+  LAMINA_POLLER_SESSION_TIMEOUT_MS: optional(int(6000).default(30_000)),
+  LAMINA_POLLER_PARTITIONS_CONCURRENTLY: optional(int(1).default(16)),
+  LAMINA_POLLER_MAX_BYTES_PER_PARTITION: optional(int(1024).default(10_485_760)),
+  LAMINA_POLLER_RETRY_MIN_MS: optional(int(1).default(500)),
+  LAMINA_POLLER_RETRY_MAX_MS: optional(int(1).default(60_000)),
+  LAMINA_POLLER_SECRETS_DIR: optional(z.string().optional()),
+  LAMINA_INVOKE_TIMEOUT_MS: optional(int(1000).default(960_000)),
+  LAMINA_LOG_LEVEL: optional(z.enum(LOG_LEVELS).default('info')),
+  LAMINA_SHUTDOWN_TIMEOUT_MS: optional(int(0).default(25_000)),
+});
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface PollerConfig {
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  /** Where the sync Invoke API is (the same path clients use). */
+  readonly gatewayUrl: string;
+  /** Metrics and health; 0 picks a free port. */
+  readonly port: number;
+  readonly host: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** How often the mapping store is read for created, changed and deleted mappings. */
+  readonly syncIntervalMs: number;
+  readonly sessionTimeoutMs: number;
+  readonly partitionsConsumedConcurrently: number;
+  readonly maxBytesPerPartition: number;
+  /** Backoff between retries: doubles from min up to max, jittered. */
+  readonly retryMinMs: number;
+  readonly retryMaxMs: number;
+  /** Where SourceAccessConfigurations URIs are looked up (a mounted Secret); else URI = path. */
+  readonly secretsDir: string | undefined;
+  readonly invokeTimeoutMs: number;
+  readonly logLevel: LogLevel;
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Thrown by loadConfig; the message lists every problem, one per line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: readonly string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+  }
+}
+
+/** Reads the poller's configuration from an environment (a value, not process.env). */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): PollerConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.LAMINA_REDIS_PREFIX,
+    gatewayUrl: e.LAMINA_GATEWAY_URL.replace(/\/+$/, ''),
+    port: e.LAMINA_POLLER_PORT,
+    host: e.LAMINA_HOST,
+    region: e.LAMINA_REGION,
+    accountId: e.LAMINA_ACCOUNT_ID,
+    syncIntervalMs: e.LAMINA_POLLER_SYNC_INTERVAL_MS,
+    sessionTimeoutMs: e.LAMINA_POLLER_SESSION_TIMEOUT_MS,
+    partitionsConsumedConcurrently: e.LAMINA_POLLER_PARTITIONS_CONCURRENTLY,
+    maxBytesPerPartition: e.LAMINA_POLLER_MAX_BYTES_PER_PARTITION,
+    retryMinMs: e.LAMINA_POLLER_RETRY_MIN_MS,
+    retryMaxMs: Math.max(e.LAMINA_POLLER_RETRY_MAX_MS, e.LAMINA_POLLER_RETRY_MIN_MS),
+    secretsDir: e.LAMINA_POLLER_SECRETS_DIR,
+    invokeTimeoutMs: e.LAMINA_INVOKE_TIMEOUT_MS,
+    logLevel: e.LAMINA_LOG_LEVEL,
+    shutdownTimeoutMs: e.LAMINA_SHUTDOWN_TIMEOUT_MS,
+  });
+}

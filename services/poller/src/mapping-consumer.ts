@@ -1,0 +1,171 @@
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+
+import { BatchProcessor, type BatchProcessorOptions } from './batch-processor.js';
+import type { PollerMetrics } from './metrics.js';
+import { ThrottleGate } from './throttle-gate.js';
+
+export interface ConsumerTuning {
+  readonly sessionTimeoutMs: number;
+  readonly partitionsConsumedConcurrently: number;
+  readonly maxBytesPerPartition: number;
+}
+
+export interface MappingConsumerOptions extends Omit<
+  BatchProcessorOptions,
+  'gate' | 'sleep' | 'logger' | 'metrics'
+> {
+  readonly kafka: Kafka;
+  readonly metrics: PollerMetrics;
+  readonly logger: Logger;
+  readonly tuning: ConsumerTuning;
+  /** Called when the consumer joined its group (the mapping is Enabled) or crashed. */
+  readonly onState: (event: 'joined' | 'crashed', detail?: string) => void;
+}
+
+/**
+ * One mapping's kafkajs consumer: its own group (the mapping's ConsumerGroupId), autoCommit off,
+ * eachBatch per partition handed to the BatchProcessor, heartbeats while a batch runs. A batch
+ * whose partition may have moved (rebalance, stop) is dropped uncommitted and fetched again by
+ * whoever owns the partition next.
+ */
+export class MappingConsumer {
+  private readonly consumer: Consumer;
+  private readonly processor: BatchProcessor;
+  private stopping = false;
+  private stopped: Promise<void> | undefined;
+  private readonly wake = new Set<() => void>();
+
+  constructor(private readonly o: MappingConsumerOptions) {
+    const m = o.mapping;
+    const { tuning } = o;
+    this.consumer = o.kafka.consumer({
+      groupId: m.consumerGroupId,
+      sessionTimeout: tuning.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(tuning.sessionTimeoutMs / 10)),
+      rebalanceTimeout: Math.max(tuning.sessionTimeoutMs, 30_000),
+      maxBytesPerPartition: tuning.maxBytesPerPartition,
+      maxBytes: tuning.maxBytesPerPartition * 8,
+      maxWaitTimeInMs: Math.max(100, m.maximumBatchingWindowInSeconds * 1000 || 500),
+      ...(m.maximumBatchingWindowInSeconds > 0
+        ? { minBytes: Math.min(m.batchSize * 100, tuning.maxBytesPerPartition) }
+        : {}),
+      allowAutoTopicCreation: false,
+    });
+    const topic = m.topics[0];
+    const gate = new ThrottleGate({
+      fetch: {
+        pause: () => {
+          this.consumer.pause([{ topic }]);
+        },
+        resume: () => {
+          this.consumer.resume([{ topic }]);
+        },
+      },
+      now: o.now,
+      sleep: (ms) => this.sleep(ms),
+    });
+    this.processor = new BatchProcessor({ ...o, gate, sleep: (ms) => this.sleep(ms) });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      o.logger.info({ assigned: e.payload.memberAssignment }, 'joined the consumer group');
+      o.onState('joined');
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      o.metrics.errors.inc({ mapping: m.uuid, kind: 'consumer' });
+      o.onState('crashed', e.payload.error.message);
+    });
+  }
+
+  /** Sleeps, but wakes at once when the consumer stops. */
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake.add(done);
+    });
+  }
+
+  async start(): Promise<void> {
+    const m = this.o.mapping;
+    const topic = m.topics[0];
+    if (m.startingPosition === 'AT_TIMESTAMP' && m.startingPositionTimestamp !== undefined)
+      await this.seekToTimestamp(topic, m.startingPositionTimestamp);
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topics: [topic],
+      fromBeginning: m.startingPosition !== 'LATEST',
+    });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.o.tuning.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** A group without committed offsets starts at the first offset at or after `ts`. */
+  private async seekToTimestamp(topic: string, ts: number): Promise<void> {
+    const admin = this.o.kafka.admin();
+    await admin.connect();
+    try {
+      const groupId = this.o.mapping.consumerGroupId;
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      if (committed?.partitions.some((p) => p.offset !== '-1') === true) return;
+      const partitions = await admin.fetchTopicOffsetsByTimestamp(topic, ts);
+      await admin.setOffsets({ groupId, topic, partitions });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async eachBatch(p: EachBatchPayload): Promise<void> {
+    const { batch } = p;
+    const { metrics, mapping } = this.o;
+    let lost = false;
+    const beat = setInterval(
+      () => {
+        p.heartbeat().catch((err: unknown) => {
+          // A rebalance (or a lost coordinator): the partition may go to another poller.
+          lost = true;
+          this.o.logger.info({ err, partition: batch.partition }, 'dropping the batch in flight');
+        });
+      },
+      Math.max(500, Math.floor(this.o.tuning.sessionTimeoutMs / 10)),
+    );
+    const partitionLabel = { mapping: mapping.uuid, partition: String(batch.partition) };
+    try {
+      await this.processor.process(batch.topic, batch.partition, batch.messages, {
+        active: () => !lost && !this.stopping && p.isRunning() && !p.isStale(),
+        commit: async (next) => {
+          p.resolveOffset((BigInt(next) - 1n).toString());
+          await p.commitOffsetsIfNecessary({
+            topics: [
+              { topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] },
+            ],
+          });
+          metrics.offsetLag.set(
+            partitionLabel,
+            Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next))),
+          );
+        },
+      });
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  /** Idempotent: stops fetching, drops the batches in flight uncommitted, leaves the group. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      for (const w of [...this.wake]) w();
+      await this.consumer.disconnect();
+    })();
+    return this.stopped;
+  }
+}

@@ -1,0 +1,153 @@
+import { readFile } from 'node:fs/promises';
+import { Agent } from 'node:http';
+import { join } from 'node:path';
+
+import {
+  asyncKeys,
+  type EventSourceMapping,
+  esmKeys,
+  functionArn,
+  Lifecycle,
+  type MappingStatus,
+  parseFunctionRef,
+} from '@lamina/core';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+
+import type { PollerConfig } from './config.js';
+import { DestinationSender } from './failure-sender.js';
+import { GatewayClient } from './gateway-client.js';
+import { kafkaLogCreator } from './kafka-logger.js';
+import { kafkaOptions } from './kafka-options.js';
+import { MappingConsumer } from './mapping-consumer.js';
+import { MappingSupervisor } from './mapping-supervisor.js';
+import { createMetrics } from './metrics.js';
+
+export interface StartPollerOptions {
+  readonly config: Omit<PollerConfig, 'port' | 'host' | 'logLevel'>;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly now?: () => number;
+}
+
+export interface PollerHandle {
+  /** Idempotent: stops every consumer (in-flight batches are dropped uncommitted), disconnects. */
+  stop(): Promise<Error[]>;
+}
+
+const parse = (text: string): EventSourceMapping | undefined => {
+  try {
+    return JSON.parse(text) as EventSourceMapping;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Wires and starts a poller: Redis (the mapping store the gateway writes), the invoke path
+ * client, one kafkajs consumer per enabled mapping, metrics. The standalone `main` and local
+ * mode (`lamina dev`) both use it; several replicas share the partitions of each group.
+ */
+export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> {
+  const { config, logger, registry } = o;
+  const now = o.now ?? Date.now;
+  const lifecycle = new Lifecycle();
+  try {
+    const keys = esmKeys(config.redisPrefix);
+    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+    await redis.connect();
+    lifecycle.add({ name: 'redis', stop: () => redis.quit().then(() => undefined) });
+    const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+    lifecycle.add({
+      name: 'http agent',
+      stop: () => {
+        agent.destroy();
+      },
+    });
+    const gateway = new GatewayClient({
+      gatewayUrl: config.gatewayUrl,
+      agent,
+      invokeTimeoutMs: config.invokeTimeoutMs,
+    });
+    const metrics = createMetrics(registry);
+    const arnContext = { region: config.region, accountId: config.accountId };
+    const readSecret = async (uri: string): Promise<Record<string, string>> => {
+      const path = config.secretsDir === undefined ? uri : join(config.secretsDir, uri);
+      return JSON.parse(await readFile(path, 'utf8')) as Record<string, string>;
+    };
+
+    const supervisor = new MappingSupervisor({
+      intervalMs: config.syncIntervalMs,
+      logger,
+      list: async () =>
+        Object.values(await redis.hgetall(keys.mappings))
+          .map(parse)
+          .filter((m) => m !== undefined),
+      putStatus: async (uuid: string, status: MappingStatus) => {
+        // Only while the mapping exists: a deleted mapping gets no status back.
+        if ((await redis.hexists(keys.mappings, uuid)) === 1)
+          await redis.hset(keys.status, uuid, JSON.stringify(status));
+      },
+      start: async (m, reports) => {
+        const log = logger.child({ mapping: m.uuid });
+        const kafka = new Kafka({
+          clientId: `lamina-poller-${m.uuid}`,
+          ...(await kafkaOptions(m, readSecret)),
+          logLevel: logLevel.WARN,
+          logCreator: kafkaLogCreator(log),
+        });
+        const failures = new DestinationSender({
+          producer: kafka.producer({ allowAutoTopicCreation: true }),
+          redis,
+          keys: asyncKeys(config.redisPrefix),
+          invokeEvent: (arn, body) => gateway.invokeEvent(arn, body),
+          fetch,
+        });
+        const ref = parseFunctionRef(m.functionName);
+        const consumer = new MappingConsumer({
+          mapping: m,
+          kafka,
+          invoker: gateway,
+          failures,
+          metrics,
+          logger: log,
+          now,
+          backoff: { minMs: config.retryMinMs, maxMs: config.retryMaxMs },
+          functionArn: functionArn(arnContext, ref.name, ref.qualifier),
+          mappingArn: `arn:aws:lambda:${config.region}:${config.accountId}:event-source-mapping:${m.uuid}`,
+          onResult: (r) => {
+            reports.onResult(r);
+          },
+          onState: (e, d) => {
+            reports.onState(e, d);
+          },
+          tuning: {
+            sessionTimeoutMs: config.sessionTimeoutMs,
+            partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+            maxBytesPerPartition: config.maxBytesPerPartition,
+          },
+        });
+        try {
+          await consumer.start();
+        } catch (err) {
+          await consumer.stop().catch(() => undefined);
+          throw err;
+        }
+        return {
+          stop: async () => {
+            await consumer.stop();
+            await failures.close();
+          },
+        };
+      },
+    });
+    await supervisor.start();
+    lifecycle.add({ name: 'mappings', stop: () => supervisor.stop() });
+    return { stop: () => lifecycle.stop() };
+  } catch (err) {
+    await lifecycle.stop();
+    throw err;
+  }
+}
