@@ -69,6 +69,7 @@ describe('aws-lambda-ric (Node.js) as a custom runtime', () => {
       cpSync(ric, join(dir, 'node_modules/aws-lambda-ric'), { recursive: true });
       rmSync(join(dir, 'node_modules/aws-lambda-ric/.complete'));
       copyFileSync(join(functionsDir, 'official/app.mjs'), join(dir, 'app.mjs'));
+      copyFileSync(join(functionsDir, 'official/stream.mjs'), join(dir, 'stream.mjs'));
       writeFileSync(
         join(dir, 'bootstrap'),
         `#!/bin/sh\nexec '${process.execPath}' node_modules/aws-lambda-ric/index.mjs "$_HANDLER"\n`,
@@ -78,6 +79,7 @@ describe('aws-lambda-ric (Node.js) as a custom runtime', () => {
       await create(name, 'provided.al2023', 'app.handler', zip);
       await create(`${name}-nomodule`, 'provided.al2023', 'missing.handler', zip);
       await create(`${name}-noexport`, 'provided.al2023', 'app.nothing', zip);
+      await create(`${name}-stream`, 'provided.al2023', 'stream.handler', zip);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -103,6 +105,15 @@ describe('aws-lambda-ric (Node.js) as a custom runtime', () => {
     expect(r.functionError).toBe('Unhandled');
     expect(r.body).toMatchObject({ errorType: 'TypeError', errorMessage: 'bad input x' });
     expect((r.body as { trace: string[] }).trace[0]).toBe('TypeError: bad input x');
+  });
+
+  it('streams a response (buffered for Invoke), and fails mid-stream with its error', async () => {
+    const ok = await invoke(client, `${name}-stream`, {});
+    expect(ok.functionError).toBeUndefined();
+    expect(ok.raw).toBe('streamed response');
+    const failed = await invoke(client, `${name}-stream`, { fail: true });
+    expect(failed.functionError).toBe('Unhandled');
+    expect(failed.body).toMatchObject({ errorType: 'Error', errorMessage: 'failed mid-stream' });
   });
 
   it('reports its init errors', async () => {

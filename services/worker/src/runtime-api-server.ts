@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LIMITS, type Invocation } from '@lamina/core';
 import { header, readBody, reply } from './http-helpers.js';
+import { INVALID_MODE, INVALID_MODE_OUTCOME, streamedOutcome } from './response-mode.js';
 
 /** How the runtime answered one invocation. */
 export type RuntimeOutcome =
@@ -233,6 +234,13 @@ export class RuntimeApiServer {
       reply(res, 400, INVALID_ID);
       return;
     }
+    const mode = isError ? undefined : header(req, 'lambda-runtime-function-response-mode');
+    if (mode !== undefined && mode !== 'streaming') {
+      this.current = undefined;
+      reply(res, 400, INVALID_MODE);
+      slot.done(INVALID_MODE_OUTCOME);
+      return;
+    }
     // Answered from now on: a /next pipelined behind this request may be routed before its body
     // has ended. A cancel (timeout) meanwhile makes the body moot.
     this.current = undefined;
@@ -252,6 +260,8 @@ export class RuntimeApiServer {
         if (isError) {
           const errorType = header(req, 'lambda-runtime-function-error-type');
           slot.done({ kind: 'error', payload: body, errorType });
+        } else if (mode === 'streaming') {
+          slot.done(streamedOutcome(req, body));
         } else {
           slot.done({ kind: 'response', payload: body, contentType: req.headers['content-type'] });
         }

@@ -1,0 +1,46 @@
+import type http from 'node:http';
+
+/** Lambda-Runtime-Function-Response-Mode on `/response`: absent (buffered) or `streaming`. */
+
+const json = (o: object): Buffer => Buffer.from(JSON.stringify(o));
+
+/** The answers this module makes (a subset of RuntimeApiServer's RuntimeOutcome). */
+type Answer =
+  | {
+      readonly kind: 'response';
+      readonly payload: Buffer;
+      readonly contentType: string | undefined;
+    }
+  | { readonly kind: 'error'; readonly payload: Buffer; readonly errorType: string | undefined };
+
+/** The runtime's answer to a `/response` with any other mode: 400. */
+export const INVALID_MODE = json({
+  errorMessage: 'Invalid function response mode',
+  errorType: 'InvalidFunctionResponseMode',
+});
+/** What the caller gets for it. */
+export const INVALID_MODE_OUTCOME: Answer = {
+  kind: 'error',
+  payload: json({
+    errorType: 'Runtime.InvalidResponseModeHeader',
+    errorMessage: 'The runtime sent an invalid Lambda-Runtime-Function-Response-Mode header.',
+  }),
+  errorType: 'Runtime.InvalidResponseModeHeader',
+};
+
+/**
+ * A streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`), buffered for the
+ * caller; a failure mid-stream arrives in the trailers, the error body base64-encoded.
+ */
+export function streamedOutcome(req: http.IncomingMessage, body: Buffer): Answer {
+  const errorType = req.trailers['lambda-runtime-function-error-type'];
+  if (errorType === undefined) {
+    return { kind: 'response', payload: body, contentType: req.headers['content-type'] };
+  }
+  const errorBody = req.trailers['lambda-runtime-function-error-body'];
+  const payload =
+    errorBody === undefined
+      ? json({ errorType, errorMessage: 'The function failed while streaming its response.' })
+      : Buffer.from(errorBody, 'base64');
+  return { kind: 'error', payload, errorType };
+}
