@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 
-import { asyncKeys, Lifecycle } from '@lamina/core';
+import { asyncKeys, esmKeys, Lifecycle } from '@lamina/core';
 import { loadConfig as loadDispatcherConfig, startDispatcher } from '@lamina/dispatcher';
 import {
   createApp,
@@ -13,7 +13,9 @@ import {
   type GatewayConfig,
   RedisAdmission,
   RedisAsyncStore,
+  RedisMappingStore,
 } from '@lamina/gateway';
+import { loadConfig as loadPollerConfig, loadMappingManifests, startPoller } from '@lamina/poller';
 import { Queue } from 'bullmq';
 import { ProcessPool } from '@lamina/worker';
 import { Redis } from 'ioredis';
@@ -40,6 +42,8 @@ export interface DevOptions {
   readonly asyncEnv: Readonly<Record<string, string | undefined>>;
   /** Run a dispatcher in this process (false: a separate one serves the queue). */
   readonly runDispatcher: boolean;
+  /** Run a Kafka poller in this process (false: a separate one serves the mappings). */
+  readonly runPoller: boolean;
 }
 
 export interface DevHandle {
@@ -170,6 +174,25 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     const queue = new Queue(keys.queueName, { connection: queueRedis, prefix: keys.bullPrefix });
     lifecycle.add({ name: 'async queue', stop: () => queue.close() });
     const asyncStore = new RedisAsyncStore({ queue, redis, keys });
+    // Kafka event source mappings: in Redis (API and pollers share them); EventSourceMapping
+    // documents of the functions folder are put there at startup.
+    const pollerConfig = loadPollerConfig({
+      ...o.asyncEnv,
+      REDIS_URL: redisUrl,
+      LAMINA_REGION: config.region,
+      LAMINA_ACCOUNT_ID: config.accountId,
+    });
+    const mappings = new RedisMappingStore(redis, esmKeys(pollerConfig.redisPrefix));
+    if (o.functionsDir !== undefined) {
+      for (const m of await loadMappingManifests(o.functionsDir, Date.now())) {
+        const stored = await mappings.get(m.uuid);
+        const same =
+          stored !== undefined &&
+          JSON.stringify({ ...stored.mapping, lastModified: 0 }) ===
+            JSON.stringify({ ...m, lastModified: 0 });
+        if (!same) await mappings.put(m);
+      }
+    }
 
     const registry = new Registry();
     const app = createApp({
@@ -186,6 +209,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
       runtimes: o.runtimes.ids,
       ready: () => ready,
       async: asyncStore,
+      mappings,
     });
     const server = createServer(app);
     server.keepAliveTimeout = 65_000;
@@ -215,6 +239,21 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
         stop: async () => {
           const errors = await dispatcher.stop();
           if (errors.length > 0) throw new AggregateError(errors, 'dispatcher stop failed');
+        },
+      });
+    }
+    if (o.runPoller) {
+      const poller = await startPoller({
+        config: { ...pollerConfig, gatewayUrl: url },
+        logger: logger.child({ component: 'poller' }),
+        registry,
+      });
+      // Stopped first: batches in flight are dropped uncommitted while the gateway is still up.
+      lifecycle.add({
+        name: 'poller',
+        stop: async () => {
+          const errors = await poller.stop();
+          if (errors.length > 0) throw new AggregateError(errors, 'poller stop failed');
         },
       });
     }

@@ -21,7 +21,8 @@ const USAGE = `lamina — AWS-Lambda-compatible functions on your own cluster
 
 Environment: LAMINA_PORT (9000), REDIS_URL (else a private redis-server), LAMINA_STATE_DIR
 (.lamina), LAMINA_FUNCTIONS_DIR, LAMINA_NODEJS{20,22,24}_BIN, LAMINA_LOG_LEVEL,
-LAMINA_DEV_DISPATCHER (true; false runs no dispatcher in-process), LAMINA_ASYNC_RETRY_DELAYS_MS; see README.`;
+LAMINA_DEV_DISPATCHER (true; false runs no dispatcher in-process), LAMINA_ASYNC_RETRY_DELAYS_MS,
+LAMINA_DEV_POLLER (true; false runs no Kafka poller in-process), LAMINA_POLLER_*; see README.`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, new Set(['tail', 'follow', 'help', 'peek']));
@@ -42,6 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
         write: (text) => process.stdout.write(text),
         asyncEnv: env,
         runDispatcher: env['LAMINA_DEV_DISPATCHER'] !== 'false',
+        runPoller: env['LAMINA_DEV_POLLER'] !== 'false',
       });
       process.stdout.write(`lamina dev listening on ${dev.url}\n`);
       await new Promise<void>((done) => {
