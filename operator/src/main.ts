@@ -55,7 +55,14 @@ async function main(): Promise<void> {
   });
 
   const startController = async (): Promise<void> => {
-    const informers = makeInformers(kc, config.watchNamespace, logger.child({ part: 'informer' }));
+    const informers = makeInformers(
+      kc,
+      config.watchNamespace,
+      logger.child({ part: 'informer' }),
+      (informer) => {
+        metrics.informerRestarts.inc({ informer });
+      },
+    );
     const shared = {
       ...informers,
       writer: new KubeClusterWriter(kc),
@@ -70,8 +77,8 @@ async function main(): Promise<void> {
     };
     const functions = new FunctionReconciler({ ...shared, hooks: [] });
     const versions = new VersionReconciler(shared);
-    const queueFor = (kind: string, reconcile: (key: string) => Promise<void>): WorkQueue =>
-      new WorkQueue({
+    const queueFor = (kind: string, reconcile: (key: string) => Promise<void>): WorkQueue => {
+      const queue: WorkQueue = new WorkQueue({
         name: kind,
         concurrency: config.reconcileConcurrency,
         logger: logger.child({ part: 'queue', kind }),
@@ -85,8 +92,11 @@ async function main(): Promise<void> {
         },
         onResult: (_key, result) => {
           metrics.reconciles.inc({ kind, result });
+          metrics.queueDepth.set({ kind }, queue.depth);
         },
       });
+      return queue;
+    };
     const controller = new Controller({
       ...informers,
       queue: queueFor('Function', (k) => functions.reconcile(k)),

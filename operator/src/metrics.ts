@@ -4,6 +4,8 @@ export interface OperatorMetrics {
   readonly reconciles: Counter<'kind' | 'result'>;
   readonly reconcileSeconds: Histogram<'kind'>;
   readonly leader: Gauge;
+  readonly queueDepth: Gauge<'kind'>;
+  readonly informerRestarts: Counter<'informer'>;
 }
 
 /** The operator's metrics, registered on the process's one registry. */
@@ -25,6 +27,18 @@ export function createMetrics(registry: Registry): OperatorMetrics {
     leader: new Gauge({
       name: 'lamina_operator_leader',
       help: '1 while this replica holds the leader lease.',
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'lamina_operator_queue_depth',
+      help: 'Objects waiting to be reconciled, by kind.',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    informerRestarts: new Counter({
+      name: 'lamina_operator_informer_restarts_total',
+      help: 'Informer restarts after a watch error.',
+      labelNames: ['informer'],
       registers: [registry],
     }),
   };

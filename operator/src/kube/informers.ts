@@ -34,7 +34,9 @@ export function makeInformers(
   kc: KubeConfig,
   namespace: string | undefined,
   logger: KubeLogger,
+  onRestart?: (informer: string) => void,
 ): Informers {
+  const hooks = onRestart === undefined ? {} : { onRestart };
   const custom = kc.makeApiClient(CustomObjectsApi);
   const apps = kc.makeApiClient(AppsV1Api);
   const core = kc.makeApiClient(CoreV1Api);
@@ -56,6 +58,7 @@ export function makeInformers(
       name: plural,
       informer: makeInformer<T>(kc, `/apis/${GROUP}/${VERSION}${nsPath}/${plural}`, list),
       logger,
+      ...hooks,
     });
   };
 
@@ -74,6 +77,7 @@ export function makeInformers(
         MANAGED,
       ),
       logger,
+      ...hooks,
     }),
     secrets: new RestartingInformer<V1Secret>({
       name: 'secrets',
@@ -87,6 +91,7 @@ export function makeInformers(
         MANAGED,
       ),
       logger,
+      ...hooks,
     }),
   };
 }

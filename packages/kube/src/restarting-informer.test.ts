@@ -44,7 +44,13 @@ describe('RestartingInformer', () => {
 
   it('restarts after each error with backoff 1 s doubling to 30 s, reset on connect', async () => {
     const fake = new FakeInformer();
-    const inf = new RestartingInformer({ name: 'fns', informer: asInformer(fake), logger });
+    const restarts: string[] = [];
+    const inf = new RestartingInformer({
+      name: 'fns',
+      informer: asInformer(fake),
+      logger,
+      onRestart: (n) => restarts.push(n),
+    });
     await inf.start();
     expect(inf.hasSynced).toBe(true);
     const delays: number[] = [];
@@ -56,6 +62,7 @@ describe('RestartingInformer', () => {
       delays.push(Date.now() - t0);
     }
     expect(delays).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+    expect(restarts).toHaveLength(7);
     fake.emit('connect');
     const t0 = Date.now();
     const before = fake.starts;

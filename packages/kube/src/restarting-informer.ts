@@ -15,6 +15,8 @@ export interface RestartingInformerOptions<T extends KubernetesObject> {
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
   readonly timers?: Timers;
+  /** Called at each restart after an error (metrics hook). */
+  readonly onRestart?: (name: string) => void;
 }
 
 /**
@@ -110,6 +112,7 @@ export class RestartingInformer<T extends KubernetesObject> implements ObjectCac
     this.restartTimer = this.timers.setTimeout(() => {
       this.restartTimer = undefined;
       if (this.stopped) return;
+      this.options.onRestart?.(this.name);
       this.options.informer.start().then(
         () => {
           this.synced = true;
