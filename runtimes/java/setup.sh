@@ -29,7 +29,7 @@ if [ ! -f "$DEST/.complete" ]; then
   log "copying aws-lambda-java-runtime-interface-client $RIC_VERSION and its dependencies"
   rm -rf "$DEST"
   mkdir -p "$DEST"
-  JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 mvn -q -B -f "$HERE/pom.xml" \
+  JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 mvn -q -B -Dstyle.color=never -f "$HERE/pom.xml" \
     dependency:copy-dependencies -DoutputDirectory="$DEST/lib" >&2
   ls "$DEST/lib"/aws-lambda-java-runtime-interface-client-*.jar >/dev/null
   touch "$DEST/.complete"

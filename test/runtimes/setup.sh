@@ -25,7 +25,7 @@ for part in "${parts[@]}"; do
       newest="$(find "$ROOT/examples/java/src" "$ROOT/examples/java/pom.xml" -newer "$jar" 2>/dev/null | head -n 1 || true)"
       if [ ! -f "$jar" ] || [ -n "$newest" ]; then
         printf '[test/runtimes] mvn package examples/java\n' >&2
-        JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 mvn -q -B -f "$ROOT/examples/java/pom.xml" \
+        JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 mvn -q -B -Dstyle.color=never -f "$ROOT/examples/java/pom.xml" \
           package -DskipTests >&2
       fi
       ;;
