@@ -145,6 +145,16 @@ describe('FunctionReconciler', () => {
     );
   });
 
+  it('refuses a local-mode code.path in a cluster, saying what to use instead', async () => {
+    const { r, writer } = setup({ code: { path: './fn' } });
+    await r.reconcile('ns/hello');
+    expect(writer.applied).toEqual([]);
+    expect(writer.statuses[0]).toMatchObject({
+      state: 'Failed',
+      stateReason: expect.stringContaining('code.sha256'),
+    });
+  });
+
   it('shows an apply failure in status and rethrows for the backoff', async () => {
     const { r, writer } = setup({});
     writer.failApply = new Error('admission webhook said no');

@@ -14,6 +14,13 @@ export function validateFunction(
   supportedRuntimes: readonly string[] = KNOWN_RUNTIMES,
 ): Problem | undefined {
   const image = spec.code.image !== undefined;
+  if (spec.code.path !== undefined) {
+    return {
+      reason: 'InvalidParameterValueException',
+      message:
+        'code.path only works in local mode (lamina dev): in a cluster, publish the code to the code store and set code.sha256, or use code.image',
+    };
+  }
   try {
     validateFunctionSpec(
       {
