@@ -22,7 +22,7 @@ export const kafkaClient = (): Kafka =>
 
 /**
  * Appends `<topic-partition> <offsets,…> <ok|bad>` per invocation to $RUN_LOG (ok: offsets
- * strictly increase). Fails when a record's value is $POISON; with $PARTIAL_OFFSET reports
+ * strictly increase), after sleeping $SLEEP_MS. Fails when a record's value is $POISON; with $PARTIAL_OFFSET reports
  * that offset of partition 0 as failed the first time it is seen ($PARTIAL_MARK).
  */
 export const ORDER_HANDLER = `
@@ -45,6 +45,7 @@ exports.handler = async (event) => {
       }
     }
   }
+  if (process.env.SLEEP_MS) await new Promise((r) => setTimeout(r, Number(process.env.SLEEP_MS)));
   fs.appendFileSync(process.env.RUN_LOG, lines);
   if (poison) throw new Error('poison record');
   return failed ? { batchItemFailures: [failed] } : { batchItemFailures: [] };
