@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { type LoadResult, runLoad } from './load.js';
+import { cpuOfPid, cpuOfTree, selfCpu } from './cpu-usage.js';
+import { type LoadOptions, type LoadResult, runLoad } from './load.js';
 
 /**
  * bench/invoke: warm sync invoke latency (concurrency 1) and throughput (concurrency 32) of a
@@ -52,6 +53,11 @@ function startChild(
   });
 }
 
+function pidOf(child: ChildProcess): number {
+  if (child.pid === undefined) throw new Error('child has no pid');
+  return child.pid;
+}
+
 const running = (child: ChildProcess): boolean =>
   child.exitCode === null && child.signalCode === null;
 
@@ -63,25 +69,66 @@ async function stop(child: ChildProcess): Promise<void> {
   if (running(child)) child.kill('SIGKILL');
 }
 
-interface Measured {
-  readonly c1: LoadResult;
-  readonly c32: LoadResult;
+/** CPU microseconds per request: the server process, its children (environments, Redis), the load generator. */
+interface CpuPerRequest {
+  readonly serverProcessUs: number;
+  readonly childrenUs: number;
+  readonly loadGeneratorUs: number;
 }
 
-async function measure(name: string, url: string): Promise<Measured> {
+interface Phase extends LoadResult {
+  readonly cpu: CpuPerRequest;
+}
+
+interface Measured {
+  readonly c1: Phase;
+  readonly c32: Phase;
+}
+
+async function phase(pid: number, o: LoadOptions): Promise<Phase> {
+  const before = { tree: cpuOfTree(pid), root: cpuOfPid(pid), self: selfCpu() };
+  const r = await runLoad(o);
+  const tree = cpuOfTree(pid) - before.tree;
+  const root = cpuOfPid(pid) - before.root;
+  const us = (seconds: number): number => Math.round((seconds / Math.max(1, r.requests)) * 1e6);
+  return {
+    ...r,
+    cpu: {
+      serverProcessUs: us(root),
+      childrenUs: us(tree - root),
+      loadGeneratorUs: us(selfCpu() - before.self),
+    },
+  };
+}
+
+async function measure(name: string, url: string, pid: number): Promise<Measured> {
   log(`${name}: warm-up`);
   await runLoad({ url, body: PAYLOAD, concurrency: 1, requests: 300 });
   await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, durationMs: 2000 });
   log(`${name}: latency, concurrency 1, ${LAT_REQUESTS} requests`);
-  const c1 = await runLoad({ url, body: PAYLOAD, concurrency: 1, requests: LAT_REQUESTS });
+  const c1 = await phase(pid, { url, body: PAYLOAD, concurrency: 1, requests: LAT_REQUESTS });
   log(`${name}: p50 ${c1.p50Ms.toFixed(3)} ms, p99 ${c1.p99Ms.toFixed(3)} ms`);
   log(`${name}: throughput, concurrency ${CONCURRENCY}, ${TPUT_MS} ms`);
-  const c32 = await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, durationMs: TPUT_MS });
+  const c32 = await phase(pid, {
+    url,
+    body: PAYLOAD,
+    concurrency: CONCURRENCY,
+    durationMs: TPUT_MS,
+  });
   log(`${name}: ${c32.rps.toFixed(0)} req/s, errors ${c32.errors}`);
+  for (const [label, p] of [
+    ['c=1', c1],
+    [`c=${CONCURRENCY}`, c32],
+  ] as const) {
+    log(
+      `${name}: CPU per request at ${label}: server ${p.cpu.serverProcessUs} us, children ${p.cpu.childrenUs} us, load generator ${p.cpu.loadGeneratorUs} us`,
+    );
+  }
   return { c1, c32 };
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
   const node = process.execPath;
   log('baseline: plain Node.js JSON echo server');
   const base = await startChild(
@@ -92,7 +139,11 @@ async function main(): Promise<void> {
   );
   let baseline: Measured;
   try {
-    baseline = await measure('baseline', `http://127.0.0.1:${base.match[1] ?? ''}/`);
+    baseline = await measure(
+      'baseline',
+      `http://127.0.0.1:${base.match[1] ?? ''}/`,
+      pidOf(base.child),
+    );
   } finally {
     await stop(base.child);
   }
@@ -118,6 +169,7 @@ async function main(): Promise<void> {
     platform = await measure(
       'lamina',
       `http://127.0.0.1:${lamina.match[1] ?? ''}/2015-03-31/functions/noop/invocations`,
+      pidOf(lamina.child),
     );
   } finally {
     await stop(lamina.child);
@@ -129,7 +181,13 @@ async function main(): Promise<void> {
   const ratio = platform.c32.rps / baseline.c32.rps;
   const result = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model,
+      node: process.version,
+      // Other work on the machine skews wall-clock numbers; the CPU-per-request figures less so.
+      loadAverageAtStart: loadAtStart,
+    },
     settings: {
       latencyRequests: LAT_REQUESTS,
       throughputMs: TPUT_MS,

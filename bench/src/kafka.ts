@@ -1,0 +1,195 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { type Admin, Kafka, logLevel } from 'kafkajs';
+
+/**
+ * bench/kafka: records per second from a Kafka topic through the poller into a batch handler
+ * (lamina dev, poller in-process, sync invokes through the gateway, commit after success),
+ * next to kafkajs' own raw consume rate (eachBatch, no work) on the same topic in the same run.
+ * Writes bench/results/kafka.json.
+ *
+ *   KAFKA_BROKERS=… REDIS_URL=… node bench/dist/kafka.js [--quick]
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const quick = process.argv.includes('--quick');
+const RECORDS = quick ? 50_000 : 200_000;
+const PARTITIONS = 6;
+const VALUE = JSON.stringify({ id: 0, note: 'x'.repeat(64) });
+const BATCH_SIZES = [10_000, 1000, 100] as const;
+
+const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
+const id = (p: string): string => `${p}-${Date.now().toString(36)}`;
+
+const HANDLER = `exports.handler = async (event) => {
+  let n = 0;
+  for (const recs of Object.values(event.records)) n += recs.length;
+  return { n };
+};\n`;
+
+function startLamina(env: NodeJS.ProcessEnv, functions: string): Promise<{ child: ChildProcess; port: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'cli/dist/main.js'), 'dev', '--functions', functions], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m?.[1] !== undefined) {
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        child.stderr.resume();
+        resolve({ child, port: m[1] });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      reject(new Error(`lamina dev exited (${code}):\n${out}`));
+    });
+  });
+}
+
+async function produce(kafka: Kafka, topic: string): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let start = 0; start < RECORDS; start += 10_000) {
+    const messages = [];
+    for (let i = start; i < Math.min(RECORDS, start + 10_000); i++)
+      messages.push({ key: `k${i}`, value: VALUE });
+    await producer.send({ topic, messages, acks: -1 });
+  }
+  await producer.disconnect();
+}
+
+/** kafkajs alone: a consumer group reading the topic from the beginning, doing nothing. */
+async function rawConsume(kafka: Kafka, topic: string): Promise<number> {
+  const consumer = kafka.consumer({ groupId: id('bench-raw'), maxBytesPerPartition: 10_485_760 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let seen = 0;
+  let t0 = 0;
+  const seconds = await new Promise<number>((resolve) => {
+    void consumer.run({
+      partitionsConsumedConcurrently: PARTITIONS,
+      eachBatch: async ({ batch }) => {
+        if (t0 === 0) t0 = performance.now();
+        seen += batch.messages.length;
+        if (seen >= RECORDS) resolve((performance.now() - t0) / 1000);
+        await Promise.resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return seconds;
+}
+
+async function waitCommitted(admin: Admin, group: string, topic: string, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    const done = (t?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+    if (done >= RECORDS) return;
+    if (Date.now() > end) throw new Error(`only ${done} of ${RECORDS} committed`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function main(): Promise<void> {
+  const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').filter((b) => b !== '');
+  const redisUrl = process.env['REDIS_URL'];
+  if (brokers.length === 0 || redisUrl === undefined || redisUrl === '')
+    throw new Error('set KAFKA_BROKERS and REDIS_URL (e.g. from test/env/out/env.sh)');
+  const kafka = new Kafka({ clientId: 'lamina-bench', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = id('bench-kafka');
+  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+  log(`producing ${RECORDS} records to ${PARTITIONS} partitions`);
+  const p0 = performance.now();
+  await produce(kafka, topic);
+  const produceSeconds = (performance.now() - p0) / 1000;
+  log('kafkajs raw consume');
+  const rawSeconds = await rawConsume(kafka, topic);
+
+  const state = mkdtempSync(join(tmpdir(), 'lamina-bench-kafka-'));
+  const functions = join(state, 'functions');
+  mkdirSync(join(functions, 'batch'), { recursive: true });
+  writeFileSync(join(functions, 'batch/index.js'), HANDLER);
+  writeFileSync(
+    join(functions, 'batch.yaml'),
+    'apiVersion: lamina.dev/v1alpha1\nkind: Function\nmetadata: {name: batch}\n' +
+      'spec: {runtime: nodejs22.x, handler: index.handler, memorySize: 512, timeout: 60, code: {path: ./batch}}\n',
+  );
+  const { child, port } = await startLamina(
+    {
+      ...process.env,
+      REDIS_URL: redisUrl,
+      LAMINA_REDIS_PREFIX: id('bench'),
+      LAMINA_PORT: '0',
+      LAMINA_STATE_DIR: join(state, 'state'),
+      LAMINA_LOG_LEVEL: 'warn',
+      LAMINA_FUNCTION_LOGS_ECHO: 'false',
+      LAMINA_POLLER_SYNC_INTERVAL_MS: '100',
+    },
+    functions,
+  );
+  const base = `http://127.0.0.1:${port}`;
+  const runs: { batchSize: number; seconds: number; recordsPerSecond: number }[] = [];
+  try {
+    for (const batchSize of BATCH_SIZES) {
+      const t0 = performance.now();
+      const res = await fetch(`${base}/2015-03-31/event-source-mappings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          FunctionName: 'batch',
+          Topics: [topic],
+          SelfManagedEventSource: { Endpoints: { KAFKA_BOOTSTRAP_SERVERS: brokers } },
+          StartingPosition: 'TRIM_HORIZON',
+          BatchSize: batchSize,
+        }),
+      });
+      const uuid = ((await res.json()) as { UUID: string }).UUID;
+      await waitCommitted(admin, uuid, topic, 600_000);
+      const seconds = (performance.now() - t0) / 1000;
+      runs.push({ batchSize, seconds, recordsPerSecond: RECORDS / seconds });
+      log(`BatchSize ${batchSize}: ${(RECORDS / seconds).toFixed(0)} records/s end to end`);
+      await fetch(`${base}/2015-03-31/event-source-mappings/${uuid}`, { method: 'DELETE' });
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+    rmSync(state, { recursive: true, force: true });
+  }
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    settings: {
+      records: RECORDS,
+      partitions: PARTITIONS,
+      valueBytes: VALUE.length,
+      mode: 'lamina dev (poller in-process, sync invoke through the gateway, Node.js batch handler)',
+      note: 'end to end = CreateEventSourceMapping until every offset is committed (includes group join)',
+    },
+    produce: { seconds: produceSeconds, recordsPerSecond: RECORDS / produceSeconds },
+    kafkajsRawConsume: { seconds: rawSeconds, recordsPerSecond: RECORDS / rawSeconds },
+    endToEnd: runs,
+  };
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  const file = join(root, 'bench/results/kafka.json');
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  log(`kafkajs raw ${(RECORDS / rawSeconds).toFixed(0)} records/s; wrote ${file}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${String(err)}\n`);
+  process.exit(1);
+});
