@@ -50,7 +50,7 @@ export interface FunctionSpecInput {
 
 const ENV_KEY = /^[a-zA-Z][a-zA-Z0-9_]+$/;
 /** Keys Lambda sets itself and refuses in a function's environment. */
-const RESERVED_ENV_KEYS = new Set([
+export const RESERVED_ENV_KEYS: ReadonlySet<string> = new Set([
   '_HANDLER',
   '_X_AMZN_TRACE_ID',
   'AWS_DEFAULT_REGION',
