@@ -30,12 +30,19 @@ const HANDLER = `exports.handler = async (event) => {
   return { n };
 };\n`;
 
-function startLamina(env: NodeJS.ProcessEnv, functions: string): Promise<{ child: ChildProcess; port: string }> {
+function startLamina(
+  env: NodeJS.ProcessEnv,
+  functions: string,
+): Promise<{ child: ChildProcess; port: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'cli/dist/main.js'), 'dev', '--functions', functions], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(root, 'cli/dist/main.js'), 'dev', '--functions', functions],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     const onData = (d: Buffer): void => {
       out += d.toString();
@@ -89,7 +96,12 @@ async function rawConsume(kafka: Kafka, topic: string): Promise<number> {
   return seconds;
 }
 
-async function waitCommitted(admin: Admin, group: string, topic: string, timeoutMs: number): Promise<void> {
+async function waitCommitted(
+  admin: Admin,
+  group: string,
+  topic: string,
+  timeoutMs: number,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
@@ -109,7 +121,10 @@ async function main(): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const topic = id('bench-kafka');
-  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: PARTITIONS }],
+    waitForLeaders: true,
+  });
   log(`producing ${RECORDS} records to ${PARTITIONS} partitions`);
   const p0 = performance.now();
   await produce(kafka, topic);
