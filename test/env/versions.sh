@@ -10,12 +10,15 @@ DEBIAN_SUITE="bookworm"                       # base images' root filesystem
 
 # Ports, all on 127.0.0.1. Chosen away from the services' defaults so that a developer's own
 # Redis/Kafka/etcd/apiserver can keep running beside the test environment.
-REDIS_PORT=16379
-REDIS_DURABLE_PORT=16380
-KAFKA_PORT=19092
-KAFKA_CONTROLLER_PORT=19093
-ETCD_CLIENT_PORT=12379
-ETCD_PEER_PORT=12380
-APISERVER_PORT=16443
-KCM_PORT=10257       # kube-controller-manager's secure (healthz) port, bound to 127.0.0.1
-SCHEDULER_PORT=10259 # kube-scheduler's secure (healthz) port, bound to 127.0.0.1
+# LAMINA_TEST_ENV_PORT_OFFSET shifts them all, so a second clone (say, a clean-clone CI rehearsal)
+# can run its own environment beside a developer's.
+_o="${LAMINA_TEST_ENV_PORT_OFFSET:-0}"
+REDIS_PORT=$((16379 + _o))
+REDIS_DURABLE_PORT=$((16380 + _o))
+KAFKA_PORT=$((19092 + _o))
+KAFKA_CONTROLLER_PORT=$((19093 + _o))
+ETCD_CLIENT_PORT=$((12379 + _o))
+ETCD_PEER_PORT=$((12380 + _o))
+APISERVER_PORT=$((16443 + _o))
+KCM_PORT=$((10257 + _o))       # kube-controller-manager's secure (healthz) port, bound to 127.0.0.1
+SCHEDULER_PORT=$((10259 + _o)) # kube-scheduler's secure (healthz) port, bound to 127.0.0.1
