@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+import { cacheRoot, localRuntimes } from './runtimes.js';
+
+describe('localRuntimes', () => {
+  const env = { LAMINA_CACHE_DIR: '/cache', HOME: '/home/dev' };
+
+  it('runs provided.al2023 as the function’s own ./bootstrap', () => {
+    const r = localRuntimes(env, process.execPath);
+    expect(r.commands['provided.al2023']).toEqual({ command: ['./bootstrap'] });
+    expect(r.ids).toContain('nodejs22.x');
+  });
+
+  it.skipIf(!existsSync('/usr/bin/python3.11'))(
+    'runs python3.11 through runtimes/python/bootstrap with the cache root',
+    () => {
+      const python = localRuntimes(env, process.execPath).commands['python3.11'];
+      expect(python?.command[0]).toMatch(/runtimes\/python\/bootstrap$/);
+      expect(python?.command[1]).toBe('/cache');
+      expect(python?.runtimeDir).toMatch(/runtimes\/python$/);
+    },
+  );
+
+  it('offers a java id only where that JDK exists', () => {
+    const r = localRuntimes(
+      { ...env, LAMINA_JAVA21_HOME: '/nonexistent/jdk-21' },
+      process.execPath,
+    );
+    expect(r.ids).not.toContain('java21');
+    const java17 = r.commands['java17'];
+    if (java17 !== undefined) {
+      expect(java17.command[0]).toMatch(/runtimes\/java\/bootstrap$/);
+      expect(java17.command.slice(1)).toEqual([
+        expect.stringMatching(/17.*\/bin\/java$/) as unknown,
+        '/cache',
+      ]);
+    }
+  });
+
+  it('defaults the cache root to ~/.cache/lamina', () => {
+    expect(cacheRoot({ HOME: '/home/dev' })).toBe('/home/dev/.cache/lamina');
+    expect(cacheRoot({ LAMINA_CACHE_DIR: '/c', HOME: '/home/dev' })).toBe('/c');
+  });
+});
