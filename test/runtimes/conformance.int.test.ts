@@ -117,7 +117,7 @@ let lamina: LaminaProcess;
 let client: LambdaClient;
 
 beforeAll(async () => {
-  setupRuntimes('python', 'java');
+  await setupRuntimes('python', 'java');
   lamina = await startLamina();
   client = lambdaClient(lamina.endpoint);
 }, SETUP_TIMEOUT_MS);

@@ -8,7 +8,14 @@ import type { FunctionVersionConfig, Invocation } from '@lamina/core';
 import { ProcessPool } from '@lamina/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { functionsDir, javaRicLib, JDK17, root, setupRuntimes } from './support/runtime-support.js';
+import {
+  functionsDir,
+  javaRicLib,
+  JDK17,
+  root,
+  runCommand,
+  setupRuntimes,
+} from './support/runtime-support.js';
 
 // Container-image functions: runtime images built locally by runtimes/images/build.sh from the
 // Debian base, a function image FROM each (code in /var/task, handler in CMD), run unchanged
@@ -85,13 +92,14 @@ describe.skipIf(!haveDocker)('container-image functions', () => {
   const codeDir = mkdtempSync(join(tmpdir(), 'lamina-image-fn-'));
   let pool: ProcessPool;
 
-  beforeAll(() => {
-    setupRuntimes('python', 'java', 'nodejs-ric');
-    const tags = execFileSync(join(root, 'runtimes/images/build.sh'), [], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, LAMINA_BASE_IMAGE: base },
-    })
+  beforeAll(async () => {
+    await setupRuntimes('python', 'java', 'nodejs-ric');
+    const tags = (
+      await runCommand(join(root, 'runtimes/images/build.sh'), [], {
+        ...process.env,
+        LAMINA_BASE_IMAGE: base,
+      })
+    )
       .trim()
       .split('\n');
     const runtimes: Record<string, { command: string[] }> = {};

@@ -47,7 +47,7 @@ const create = (
   });
 
 beforeAll(async () => {
-  setupRuntimes('python', 'java', 'nodejs-ric', 'java-example');
+  await setupRuntimes('python', 'java', 'nodejs-ric', 'java-example');
   lamina = await startLamina();
   client = lambdaClient(lamina.endpoint);
 }, SETUP_TIMEOUT_MS);

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +17,39 @@ export const cacheRoot =
   process.env['LAMINA_CACHE_DIR'] ?? join(process.env['HOME'] ?? '/root', '.cache/lamina');
 export const JDK17 = '/usr/lib/jvm/java-17-openjdk-amd64';
 
-/** Runs test/runtimes/setup.sh (idempotent; minutes only on a machine that never ran it). */
-export function setupRuntimes(...parts: string[]): void {
-  execFileSync(join(root, 'test/runtimes/setup.sh'), parts, {
-    stdio: ['ignore', 'inherit', 'inherit'],
+/**
+ * Runs test/runtimes/setup.sh (idempotent; minutes only on a machine that never ran it), with its
+ * progress on this process's stderr. Asynchronous, so the test worker stays responsive meanwhile.
+ */
+export function setupRuntimes(...parts: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(root, 'test/runtimes/setup.sh'), parts, {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else
+        reject(new Error(`test/runtimes/setup.sh ${parts.join(' ')}: ${String(code ?? signal)}`));
+    });
+  });
+}
+
+/** Runs a command asynchronously: its stdout; stderr passes through (progress). */
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(`${command}: ${String(code ?? signal)}`));
+    });
   });
 }
 
