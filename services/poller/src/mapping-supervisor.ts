@@ -104,10 +104,12 @@ export class MappingSupervisor {
         this.running.set(m.uuid, { lastModified: m.lastModified, handle });
         log.info({ topic: m.topics[0], function: m.functionName }, 'mapping started');
       } catch (err) {
-        log.warn({ err }, 'mapping could not start; retrying at the next sync');
-        this.report(m.uuid, {
-          lastProcessingResult: `PROBLEM: ${err instanceof Error ? err.message : String(err)}`,
-        });
+        const problem = `PROBLEM: ${err instanceof Error ? err.message : String(err)}`;
+        // Once per distinct problem at warn: a missing topic is retried at every sync.
+        if (this.statuses.get(m.uuid)?.lastProcessingResult === problem)
+          log.debug({ err }, 'mapping could not start; retrying at the next sync');
+        else log.warn({ err }, 'mapping could not start; retrying at the next sync');
+        this.report(m.uuid, { lastProcessingResult: problem });
       }
     }
     for (const [uuid, entry] of this.running) {
