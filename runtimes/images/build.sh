@@ -84,7 +84,7 @@ for runtime in "${runtimes[@]}"; do
     context_of "$runtime" "$ctx"
     cp "$HERE/lambda-entrypoint.sh" "$ctx/"
     log "docker build $tag"
-    docker build -q --build-arg "BASE=$BASE" --label "dev.lamina.runtime=$runtime" \
+    docker build -q --force-rm --build-arg "BASE=$BASE" --label "dev.lamina.runtime=$runtime" \
       -t "$tag" "$ctx" >/dev/null || {
       rm -rf "$ctx"
       exit 1
