@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   ValidationException: 400,
   InvalidParameterValueException: 400,
   CodeStorageExceededException: 400,
+  ResourceInUseException: 400,
   PreconditionFailedException: 412,
   RequestEntityTooLargeException: 413,
   UnsupportedMediaTypeException: 415,
@@ -96,6 +97,7 @@ export class InvalidRequestContentException extends make('InvalidRequestContentE
 export class ValidationException extends make('ValidationException') {}
 export class InvalidParameterValueException extends make('InvalidParameterValueException') {}
 export class CodeStorageExceededException extends make('CodeStorageExceededException') {}
+export class ResourceInUseException extends make('ResourceInUseException') {}
 export class PreconditionFailedException extends make('PreconditionFailedException') {}
 export class RequestEntityTooLargeException extends make('RequestEntityTooLargeException') {}
 export class UnsupportedMediaTypeException extends make('UnsupportedMediaTypeException') {}
