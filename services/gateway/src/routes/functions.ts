@@ -179,7 +179,8 @@ export function functionRoutes(deps: FunctionRouteDeps): Router {
         res.status(201).json(toVersionConfiguration(version, arn));
         return;
       }
-      res.status(201).json(toFunctionConfiguration(record, arn));
+      // The store's view: in cluster mode the state is the operator's (Pending at first).
+      res.status(201).json(toFunctionConfiguration(functions.get(spec.name) ?? record, arn));
     },
   );
 

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+
+import { loadClusterConfig } from './cluster-config.js';
+import { ConfigError } from './config.js';
+
+describe('loadClusterConfig', () => {
+  it('extends the gateway config with namespace, code dir and Redis prefix', () => {
+    const c = loadClusterConfig({
+      REDIS_URL: 'redis://r:6379',
+      LAMINA_NAMESPACE: 'apps',
+      LAMINA_CODE_DIR: '/var/lamina/code',
+      LAMINA_STATE_DIR: '/tmp/s',
+    });
+    expect(c).toMatchObject({
+      mode: 'cluster',
+      redisUrl: 'redis://r:6379',
+      namespace: 'apps',
+      codeDir: '/var/lamina/code',
+      redisPrefix: 'lamina',
+      region: 'us-east-1',
+    });
+  });
+
+  it('defaults the code dir under the state dir and leaves the namespace to the pod', () => {
+    const c = loadClusterConfig({ REDIS_URL: 'redis://r', LAMINA_STATE_DIR: '/tmp/s' });
+    expect(c.codeDir).toBe('/tmp/s/code');
+    expect(c.namespace).toBeUndefined();
+  });
+
+  it('lists every problem at once', () => {
+    let err: unknown;
+    try {
+      loadClusterConfig({ LAMINA_NAMESPACE: 'Bad_NS', LAMINA_REGION: 'mars' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const issues = (err as ConfigError).issues.join('\n');
+    expect(issues).toMatch(/LAMINA_REGION/);
+    expect(issues).toMatch(/REDIS_URL: is required in cluster mode/);
+    expect(issues).toMatch(/LAMINA_NAMESPACE: must be a Kubernetes namespace name/);
+  });
+});

@@ -1,0 +1,200 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { KubeConfig } from '@kubernetes/client-node';
+import { asyncKeys, KNOWN_RUNTIMES, Lifecycle } from '@lamina/core';
+import type { AliasResource, FunctionResource, FunctionVersionResource } from '@lamina/kube';
+import { PLURALS } from '@lamina/kube';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
+
+import { RedisAdmission } from './admission.js';
+import { createApp } from './app.js';
+import { RedisAsyncStore } from './async/async-store.js';
+import { type ClusterConfig, loadClusterConfig } from './cluster-config.js';
+import { ClusterPool } from './kube-store/cluster-pool.js';
+import { customInformer, KubeCustomObjects } from './kube-store/custom-objects.js';
+import { KubeFunctionStore } from './kube-store/kube-function-store.js';
+import { KubeVersionStore } from './kube-store/kube-version-store.js';
+import { createMetrics } from './metrics.js';
+import { DiskCodeStore } from './store/disk-code-store.js';
+
+const POD_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+export interface ClusterGatewayHandle {
+  readonly url: string;
+  stop(): Promise<Error[]>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+/**
+ * The composition root of cluster mode: the management API on Function, FunctionVersion and
+ * Alias resources (informer caches for reads), the code store on the shared volume, Redis
+ * admission and async invocation. Invocations are refused by ClusterPool until the worker
+ * agent client exists (ADR 0012). Components stop in reverse order.
+ */
+export async function startClusterGateway(o: {
+  readonly config: ClusterConfig;
+  readonly kubeConfig: KubeConfig;
+  readonly namespace: string;
+  readonly logger: Logger;
+}): Promise<ClusterGatewayHandle> {
+  const { config, kubeConfig: kc, namespace, logger } = o;
+  const lifecycle = new Lifecycle();
+  let ready = false;
+  try {
+    const redis = new Redis(config.redisUrl, {
+      enableAutoPipelining: true,
+      maxRetriesPerRequest: 2,
+      lazyConnect: true,
+    });
+    await redis.connect();
+    lifecycle.add({ name: 'redis', stop: () => redis.quit().then(() => undefined) });
+    const admission = new RedisAdmission({
+      redis,
+      accountConcurrency: config.accountConcurrency,
+      minUnreservedConcurrency: config.minUnreservedConcurrency,
+      leaseGraceMs: config.leaseGraceMs,
+    });
+    lifecycle.add({ name: 'admission', stop: () => admission.close() });
+
+    const arnContext = { region: config.region, accountId: config.accountId };
+    const code = new DiskCodeStore({ root: config.codeDir });
+    const locateCode = (hex: string): string => join(config.codeDir, hex);
+    const objects = new KubeCustomObjects(kc, namespace);
+    const functions = new KubeFunctionStore({
+      namespace,
+      informer: customInformer<FunctionResource>(kc, namespace, PLURALS.Function, logger),
+      objects,
+      locateCode,
+      arnContext,
+      logger,
+    });
+    lifecycle.add({ name: 'function store', stop: () => functions.close() });
+    const versions = new KubeVersionStore({
+      namespace,
+      versions: customInformer<FunctionVersionResource>(
+        kc,
+        namespace,
+        PLURALS.FunctionVersion,
+        logger,
+      ),
+      aliases: customInformer<AliasResource>(kc, namespace, PLURALS.Alias, logger),
+      objects,
+      locateCode,
+      arnContext,
+      logger,
+    });
+    lifecycle.add({ name: 'version store', stop: () => versions.close() });
+    await Promise.all([functions.start(), versions.start()]);
+
+    const keys = asyncKeys(config.redisPrefix);
+    const queueRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+    lifecycle.add({
+      name: 'async queue redis',
+      stop: () => queueRedis.quit().then(() => undefined),
+    });
+    const queue = new Queue(keys.queueName, { connection: queueRedis, prefix: keys.bullPrefix });
+    lifecycle.add({ name: 'async queue', stop: () => queue.close() });
+
+    const registry = new Registry();
+    const app = createApp({
+      config,
+      functions,
+      versions,
+      code,
+      pool: new ClusterPool(),
+      admission,
+      metrics: createMetrics(registry),
+      registry,
+      logger,
+      runtimes: [...KNOWN_RUNTIMES],
+      ready: () => ready,
+      async: new RedisAsyncStore({ queue, redis, keys }),
+    });
+    const server = createServer(app);
+    server.keepAliveTimeout = 65_000;
+    const port = await listen(server, config.port, config.host);
+    lifecycle.add({
+      name: 'http server',
+      stop: async () => {
+        ready = false;
+        await new Promise((r) => setTimeout(r, config.drainDelayMs));
+        await new Promise<void>((resolve) => {
+          server.close(() => {
+            resolve();
+          });
+          server.closeIdleConnections();
+        });
+      },
+    });
+    ready = true;
+    const url = `http://${config.host}:${port}`;
+    logger.info({ url, namespace }, 'gateway listening (cluster mode)');
+    return { url, stop: () => lifecycle.stop() };
+  } catch (err) {
+    await lifecycle.stop();
+    throw err;
+  }
+}
+
+/** The namespace of the resources: configured, else the pod's own, else `default`. */
+function namespaceOf(config: ClusterConfig): string {
+  if (config.namespace !== undefined) return config.namespace;
+  try {
+    return readFileSync(POD_NAMESPACE_FILE, 'utf8').trim();
+  } catch {
+    return 'default';
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadClusterConfig(process.env);
+  const logger = pino({ level: config.logLevel, base: { component: 'gateway' } });
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  const gateway = await startClusterGateway({
+    config,
+    kubeConfig: kc,
+    namespace: namespaceOf(config),
+    logger,
+  });
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    const deadline = setTimeout(() => process.exit(1), config.shutdownTimeoutMs);
+    deadline.unref();
+    void gateway.stop().then((errors) => {
+      for (const err of errors) logger.error({ err }, 'shutdown error');
+      process.exit(errors.length > 0 ? 1 : 0);
+    });
+  };
+  process.on('SIGTERM', () => {
+    stop('SIGTERM');
+  });
+  process.on('SIGINT', () => {
+    stop('SIGINT');
+  });
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`lamina gateway: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
