@@ -1,0 +1,161 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment, @typescript-eslint/no-misused-spread --
+   client-node models are plain JSON on the wire; the fixtures are object literals. */
+import type { FunctionRecord, VersionRecord } from '@lamina/core';
+import type { FunctionResource } from '@lamina/kube';
+import { describe, expect, it } from 'vitest';
+
+import {
+  ANNOTATIONS,
+  derivedRevisionId,
+  hexToBase64,
+  toFunctionRecord,
+  toFunctionResource,
+} from './function-mapping.js';
+import {
+  aliasResourceName,
+  toAliasRecord,
+  toAliasResource,
+  toVersionRecord,
+  toVersionResource,
+} from './version-mapping.js';
+
+const HEX = 'ab'.repeat(32);
+const locate = (hex: string): string => `/code/${hex}`;
+const record: FunctionRecord = {
+  spec: {
+    name: 'hello',
+    runtime: 'nodejs22.x',
+    handler: 'index.handler',
+    description: '',
+    role: 'arn:aws:iam::000000000000:role/r',
+    memorySize: 512,
+    timeout: 30,
+    ephemeralStorage: 512,
+    environment: { A: '1' },
+    architectures: ['x86_64'],
+  },
+  code: { sha256: hexToBase64(HEX), size: 123, location: '/code/x' },
+  lastModified: '2026-01-01T00:00:00.000+0000',
+  revisionId: 'rev-1',
+  state: 'Active',
+  lastUpdateStatus: 'Successful',
+  tags: { team: 'a' },
+  source: 'api',
+};
+
+describe('Function resource ↔ FunctionRecord', () => {
+  it('round-trips what the Lambda API owns; state comes from status', () => {
+    const r = toFunctionResource(record, 'ns');
+    expect(r.spec).toEqual({
+      runtime: 'nodejs22.x',
+      handler: 'index.handler',
+      role: 'arn:aws:iam::000000000000:role/r',
+      memorySize: 512,
+      timeout: 30,
+      ephemeralStorage: { size: 512 },
+      environment: { variables: { A: '1' } },
+      code: { sha256: HEX },
+      architectures: ['x86_64'],
+    });
+    const stored: FunctionResource = { ...r, metadata: { ...r.metadata, generation: 1, uid: 'u' } };
+    expect(toFunctionRecord(stored, locate)).toEqual({
+      ...record,
+      code: { ...record.code, location: `/code/${HEX}` },
+      state: 'Pending',
+      lastUpdateStatus: 'InProgress',
+    });
+    const active = toFunctionRecord(
+      {
+        ...stored,
+        status: { observedGeneration: 1, state: 'Active', lastUpdateStatus: 'Successful' },
+      },
+      locate,
+    );
+    expect([active.state, active.lastUpdateStatus]).toEqual(['Active', 'Successful']);
+    const behind = toFunctionRecord(
+      {
+        ...stored,
+        metadata: { ...stored.metadata, generation: 2 },
+        status: { observedGeneration: 1, state: 'Active', lastUpdateStatus: 'Successful' },
+      },
+      locate,
+    );
+    expect([behind.state, behind.lastUpdateStatus]).toEqual(['Active', 'InProgress']);
+  });
+
+  it('keeps spec fields the Lambda API does not own, and drops ones it cleared', () => {
+    const base = toFunctionResource(
+      { ...record, spec: { ...record.spec, description: 'old', reservedConcurrency: 3 } },
+      'ns',
+    );
+    base.spec = {
+      ...base.spec,
+      provisionedConcurrency: 1,
+      environment: {
+        variables: { A: '1' },
+        valueFrom: { S: { secretKeyRef: { name: 's', key: 'k' } } },
+      },
+    };
+    const next = toFunctionResource(record, 'ns', base);
+    expect(next.spec.description).toBeUndefined();
+    expect(next.spec.reservedConcurrency).toBeUndefined();
+    expect(next.spec.provisionedConcurrency).toBe(1);
+    expect(next.spec.environment?.valueFrom).toBeDefined();
+  });
+
+  it('gives resources applied with kubectl a stable RevisionId', () => {
+    const applied: FunctionResource = {
+      apiVersion: 'lamina.dev/v1alpha1',
+      kind: 'Function',
+      metadata: { name: 'x', uid: 'u1', generation: 4 },
+      spec: { memorySize: 128, timeout: 3, code: { image: 'img' } },
+    };
+    const r = toFunctionRecord(applied, locate);
+    expect(r.revisionId).toBe(derivedRevisionId('u1', 4));
+    expect(r.revisionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(r.code).toEqual({ sha256: '', size: 0, location: 'img' });
+    expect(applied.metadata.annotations?.[ANNOTATIONS.revisionId]).toBeUndefined();
+  });
+});
+
+describe('FunctionVersion and Alias resources', () => {
+  const version: VersionRecord = {
+    functionName: 'hello',
+    version: '2',
+    spec: record.spec,
+    code: { ...record.code, location: `/code/${HEX}` },
+    description: 'second',
+    lastModified: record.lastModified,
+    revisionId: 'v-rev',
+  };
+  const owner = { name: 'hello', uid: 'u' };
+
+  it('names versions <fn>-v<N>, owned by the Function, and reads them back', () => {
+    const r = toVersionResource(version, 'ns', owner);
+    expect(r.metadata.name).toBe('hello-v2');
+    expect(r.metadata.ownerReferences).toEqual([
+      { apiVersion: 'lamina.dev/v1alpha1', kind: 'Function', name: 'hello', uid: 'u' },
+    ]);
+    expect(r.metadata.labels).toMatchObject({
+      'lamina.dev/function': 'hello',
+      'lamina.dev/version': '2',
+    });
+    expect(toVersionRecord(r, locate)).toEqual(version);
+  });
+
+  it('names aliases <fn>.<alias> and refuses names Kubernetes cannot hold', () => {
+    const alias = {
+      functionName: 'hello',
+      name: 'prod',
+      functionVersion: '1',
+      description: '',
+      additionalVersionWeights: { '2': 0.3 },
+      revisionId: 'a-rev',
+    };
+    const r = toAliasResource(alias, 'ns', owner);
+    expect(r.metadata.name).toBe('hello.prod');
+    expect(r.spec.routingConfig).toEqual({ additionalVersionWeights: { '2': 0.3 } });
+    expect(toAliasRecord(r)).toEqual(alias);
+    expect(() => aliasResourceName('hello', 'Prod_1')).toThrow(/lowercase letters, digits and '-'/);
+  });
+});
