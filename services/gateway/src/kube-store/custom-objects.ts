@@ -20,7 +20,6 @@ export interface CustomObjects {
   /** JSON merge patch; a `metadata.resourceVersion` in it is a precondition too. */
   mergePatch<T extends KubernetesObject>(plural: string, name: string, patch: object): Promise<T>;
   delete(plural: string, name: string): Promise<void>;
-  deleteCollection(plural: string, labelSelector: string): Promise<void>;
 }
 
 /** CustomObjects over client-node's CustomObjectsApi. */
@@ -77,13 +76,6 @@ export class KubeCustomObjects implements CustomObjects {
 
   async delete(plural: string, name: string): Promise<void> {
     await this.api.deleteNamespacedCustomObject({ ...this.where(plural), name });
-  }
-
-  async deleteCollection(plural: string, labelSelector: string): Promise<void> {
-    await this.api.deleteCollectionNamespacedCustomObject({
-      ...this.where(plural),
-      labelSelector,
-    });
   }
 }
 

@@ -12,21 +12,15 @@ import {
   type FunctionResource,
   type FunctionVersionResource,
   type KubeLogger,
-  LABELS,
   PLURALS,
   type RestartingInformer,
 } from '@lamina/kube';
 
-import {
-  aliasExists,
-  aliasNotFound,
-  versionInUse,
-  versionNotFound,
-} from '../store/memory-version-store.js';
+import { versionInUse, versionNotFound } from '../store/memory-version-store.js';
 import { KeyedSerial, waitForCache } from './cache-wait.js';
 import type { CustomObjects } from './custom-objects.js';
 import { ANNOTATIONS, type CodeLocator } from './function-mapping.js';
-import { isAlreadyExists, isStaleWrite, toLambdaError } from './kube-errors.js';
+import { isAlreadyExists, isNotFound, isStaleWrite, toLambdaError } from './kube-errors.js';
 import {
   aliasResourceName,
   ownerOf,
@@ -119,11 +113,11 @@ export class KubeVersionStore implements VersionStore {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  private ctx(fn: string, qualifier?: string): { notFound: string; alreadyExists: string } {
+  private ctx(fn: string, qualifier?: string, kind = 'Function') {
     const arn = functionArn(this.o.arnContext, fn, qualifier);
     return {
-      notFound: `Function not found: ${arn}`,
-      alreadyExists: `Resource already exists: ${arn}`,
+      notFound: `${kind} not found: ${arn}`,
+      alreadyExists: `${kind} already exists: ${arn}`,
     };
   }
 
@@ -198,9 +192,7 @@ export class KubeVersionStore implements VersionStore {
     try {
       await this.o.objects.create(PLURALS.Alias, body);
     } catch (err) {
-      if (isAlreadyExists(err))
-        throw aliasExists(this.o.arnContext, alias.functionName, alias.name);
-      throw toLambdaError(err, this.ctx(alias.functionName, alias.name));
+      throw toLambdaError(err, this.ctx(alias.functionName, alias.name, 'Alias'));
     }
     await waitForCache(
       () => this.getAlias(alias.functionName, alias.name)?.revisionId === alias.revisionId,
@@ -235,10 +227,7 @@ export class KubeVersionStore implements VersionStore {
             base = undefined;
             continue;
           }
-          if (toLambdaError(err, this.ctx(functionName, name)).status === 404) {
-            throw aliasNotFound(this.o.arnContext, functionName, name);
-          }
-          throw toLambdaError(err, this.ctx(functionName, name));
+          throw toLambdaError(err, this.ctx(functionName, name, 'Alias'));
         }
       }
     });
@@ -248,22 +237,32 @@ export class KubeVersionStore implements VersionStore {
     try {
       await this.o.objects.delete(PLURALS.Alias, aliasResourceName(functionName, name));
     } catch (err) {
-      if (toLambdaError(err, this.ctx(functionName, name)).status === 404) {
-        throw aliasNotFound(this.o.arnContext, functionName, name);
-      }
-      throw toLambdaError(err, this.ctx(functionName, name));
+      throw toLambdaError(err, this.ctx(functionName, name, 'Alias'));
     }
     await waitForCache(() => this.getAlias(functionName, name) === undefined);
   }
 
   /** The Function is gone: its versions and aliases go too (owner references do it as well). */
   async deleteFunction(functionName: string): Promise<void> {
-    const selector = `${LABELS.function}=${functionName}`;
+    const doomed: [string, string][] = [
+      ...this.listVersions(functionName).map((v): [string, string] => [
+        PLURALS.FunctionVersion,
+        versionResourceName(functionName, v.version),
+      ]),
+      ...this.listAliases(functionName).map((a): [string, string] => [
+        PLURALS.Alias,
+        aliasResourceName(functionName, a.name),
+      ]),
+    ];
     try {
-      await Promise.all([
-        this.o.objects.deleteCollection(PLURALS.FunctionVersion, selector),
-        this.o.objects.deleteCollection(PLURALS.Alias, selector),
-      ]);
+      // One by one (no deletecollection in the gateway's RBAC); already gone is fine.
+      await Promise.all(
+        doomed.map(([plural, name]) =>
+          this.o.objects.delete(plural, name).catch((err: unknown) => {
+            if (!isNotFound(err)) throw err;
+          }),
+        ),
+      );
     } catch (err) {
       throw toLambdaError(err, this.ctx(functionName));
     }
