@@ -155,8 +155,14 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- with .mounts }}
+            {{- . | trim | nindent 12 }}
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir:
             sizeLimit: 256Mi
+        {{- with .volumes }}
+        {{- . | trim | nindent 8 }}
+        {{- end }}
 {{- end -}}
