@@ -2,7 +2,7 @@ import type { Agent } from 'node:http';
 
 import { type AsyncJobData, type AttemptFailure, INVOKE_HEADERS } from '@lamina/core';
 
-import { httpPost } from './http-post.js';
+import { httpPost } from '@lamina/service-kit';
 import type { AttemptKind } from './retry-policy.js';
 
 /** One attempt's answer, classified. */

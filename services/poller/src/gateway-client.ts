@@ -2,7 +2,7 @@ import type { Agent } from 'node:http';
 
 import { INVOKE_HEADERS } from '@lamina/core';
 
-import { httpPost } from './http-post.js';
+import { httpPost } from '@lamina/service-kit';
 
 /**
  * A sync invoke's answer, classified: 200 success; 200 + X-Amz-Function-Error function error;

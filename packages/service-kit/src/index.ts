@@ -1,0 +1,2 @@
+export * from './http-post.js';
+export * from './run-service.js';
