@@ -14,3 +14,4 @@ export * from './async-invoke.js';
 export * from './versions.js';
 export * from './version-store.js';
 export * from './event-source-mapping.js';
+export * from './env-config.js';

@@ -1,12 +1,15 @@
+import {
+  ConfigError,
+  envInt,
+  envOptional,
+  LOG_LEVELS,
+  type LogLevel,
+  parseEnv,
+} from '@lamina/core';
 import { z } from 'zod';
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-/** Unset and empty variables both mean "use the default". */
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === '' ? undefined : v), schema);
-
-const int = (min: number) => z.coerce.number().int().min(min);
+const optional = envOptional;
+const int = envInt;
 
 const msList = z
   .string()
@@ -46,7 +49,7 @@ const schema = z.object({
   LAMINA_SHUTDOWN_TIMEOUT_MS: optional(int(0).default(25_000)),
 });
 
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export type { LogLevel };
 
 export interface DispatcherConfig {
   readonly redisUrl: string;
@@ -77,23 +80,11 @@ export interface DispatcherConfig {
   readonly shutdownTimeoutMs: number;
 }
 
-/** Thrown by loadConfig; the message lists every problem, one per line. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(readonly issues: readonly string[]) {
-    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
-  }
-}
+export { ConfigError };
 
 /** Reads the dispatcher's configuration from an environment (a value, not process.env). */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): DispatcherConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`),
-    );
-  }
-  const e = parsed.data;
+  const e = parseEnv(schema, env);
   return Object.freeze({
     redisUrl: e.REDIS_URL,
     redisPrefix: e.LAMINA_REDIS_PREFIX,

@@ -1,12 +1,11 @@
 import { join, resolve } from 'node:path';
 
+import { envOptional } from '@lamina/core';
 import { z } from 'zod';
 
 import { ConfigError, type GatewayConfig, loadConfig } from './config.js';
 
-/** Unset and empty variables both mean "use the default". */
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === '' ? undefined : v), schema);
+const optional = envOptional;
 
 /** Kubernetes namespace names (RFC 1123 labels). */
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

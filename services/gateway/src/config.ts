@@ -1,18 +1,19 @@
 import { resolve } from 'node:path';
 
-import { LIMITS } from '@lamina/core';
+import {
+  ConfigError,
+  envInt,
+  envOptional,
+  LIMITS,
+  LOG_LEVELS,
+  type LogLevel,
+  parseEnv,
+} from '@lamina/core';
+
 import { z } from 'zod';
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-/** Unset and empty variables both mean "use the default". */
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === '' ? undefined : v), schema);
-
-const int = (min: number, max?: number) => {
-  const base = z.coerce.number().int().min(min);
-  return max === undefined ? base : base.max(max);
-};
+const optional = envOptional;
+const int = envInt;
 
 const schema = z.object({
   LAMINA_PORT: optional(int(0, 65_535).default(9000)),
@@ -47,7 +48,7 @@ const schema = z.object({
   LAMINA_SHUTDOWN_TIMEOUT_MS: optional(int(0).default(25_000)),
 });
 
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export type { LogLevel };
 
 export interface GatewayConfig {
   readonly port: number;
@@ -69,23 +70,11 @@ export interface GatewayConfig {
   readonly shutdownTimeoutMs: number;
 }
 
-/** Thrown by loadConfig; the message lists every problem, one per line. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(readonly issues: readonly string[]) {
-    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
-  }
-}
+export { ConfigError };
 
 /** Reads the gateway's configuration from an environment (a value, not process.env itself). */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): GatewayConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`),
-    );
-  }
-  const e = parsed.data;
+  const e = parseEnv(schema, env);
   return Object.freeze({
     port: e.LAMINA_PORT,
     host: e.LAMINA_HOST,

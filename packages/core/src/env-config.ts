@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/** Log levels every Lamina process accepts (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Thrown by a service's loadConfig; the message lists every problem, one per line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: readonly string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+  }
+}
+
+/** An environment variable where unset and empty both mean "use the default". */
+export const envOptional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema);
+
+/** An integer environment variable within [min, max]. */
+export const envInt = (min: number, max?: number) => {
+  const base = z.coerce.number().int().min(min);
+  return max === undefined ? base : base.max(max);
+};
+
+/** A redis:// or rediss:// URL. */
+export const redisUrlSchema = z
+  .string()
+  .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL');
+
+/** Parses an environment with a schema, or throws ConfigError naming every problem. */
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Readonly<Record<string, string | undefined>>,
+): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`),
+    );
+  }
+  return parsed.data;
+}
