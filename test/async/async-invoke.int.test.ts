@@ -7,6 +7,7 @@ import {
   type LambdaClient,
   PutFunctionConcurrencyCommand,
   PutFunctionEventInvokeConfigCommand,
+  UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -215,10 +216,15 @@ describe('async invocation through @aws-sdk/client-lambda', () => {
   it('sends a dead-letter message with RequestID, ErrorCode and ErrorMessage', async () => {
     const fn = await createRecordingFunction(client, 'async-dlq');
     const dlq = unique('dlq');
-    await putAsyncConfig(lamina.endpoint, fn.name, {
-      MaximumRetryAttempts: 0,
-      DeadLetterConfig: { TargetArn: `lamina:queue:${dlq}` },
-    });
+    await putAsyncConfig(lamina.endpoint, fn.name, { MaximumRetryAttempts: 0 });
+    // The dead-letter target is function configuration, as on Lambda.
+    const updated = await client.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: fn.name,
+        DeadLetterConfig: { TargetArn: `lamina:queue:${dlq}` },
+      }),
+    );
+    expect(updated.DeadLetterConfig).toEqual({ TargetArn: `lamina:queue:${dlq}` });
     const out = await client.send(
       new InvokeCommand({
         FunctionName: fn.name,

@@ -52,6 +52,8 @@ export interface AsyncJobData {
   readonly functionErrors: number;
   readonly throttles: number;
   readonly lastFailure?: AttemptFailure;
+  /** The function's DeadLetterConfig.TargetArn when the event was accepted. */
+  readonly deadLetterTarget?: string;
 }
 
 /** A failed attempt: HTTP status (200 for a function error) and what the function answered. */
@@ -74,12 +76,16 @@ export const functionOfJobId = (jobId: string): string =>
   jobId.split('~', 2)[1] === undefined ? '' : (jobId.split('~', 1)[0] ?? '');
 
 export function newAsyncJob(
-  e: Pick<AsyncJobData, 'functionName' | 'qualifier' | 'requestId' | 'payload' | 'acceptedAt'>,
+  e: Pick<
+    AsyncJobData,
+    'functionName' | 'qualifier' | 'requestId' | 'payload' | 'acceptedAt' | 'deadLetterTarget'
+  >,
 ): AsyncJobData {
   return {
     v: ASYNC_JOB_VERSION,
     functionName: e.functionName,
     ...(e.qualifier === undefined ? {} : { qualifier: e.qualifier }),
+    ...(e.deadLetterTarget === undefined ? {} : { deadLetterTarget: e.deadLetterTarget }),
     requestId: e.requestId,
     payload: e.payload,
     acceptedAt: e.acceptedAt,

@@ -62,6 +62,8 @@ export function toFunctionConfiguration(
     EphemeralStorage: { Size: s.ephemeralStorage },
     LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${s.name}` },
   };
+  if (s.deadLetterTargetArn !== undefined)
+    config['DeadLetterConfig'] = { TargetArn: s.deadLetterTargetArn };
   // ListFunctions leaves out the state fields (reference §2).
   if (options.listing !== true) {
     config['State'] = record.state;

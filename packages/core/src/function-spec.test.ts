@@ -46,6 +46,20 @@ describe('validateFunctionSpec', () => {
     );
   });
 
+  it('checks the dead-letter target and shows it as DeadLetterConfig', () => {
+    const spec = validateFunctionSpec(
+      { ...base, deadLetterTargetArn: 'lamina:queue:dlq' },
+      runtimes,
+    );
+    expect(spec.deadLetterTargetArn).toBe('lamina:queue:dlq');
+    expect(validateFunctionSpec({ ...base, deadLetterTargetArn: '' }, runtimes)).not.toHaveProperty(
+      'deadLetterTargetArn',
+    );
+    expect(() =>
+      validateFunctionSpec({ ...base, deadLetterTargetArn: 'ftp://nowhere' }, runtimes),
+    ).toThrow(expect.objectContaining({ name: 'InvalidParameterValueException' }));
+  });
+
   it('keeps reserved concurrency, including 0', () => {
     expect(
       validateFunctionSpec({ ...base, reservedConcurrency: 0 }, runtimes).reservedConcurrency,

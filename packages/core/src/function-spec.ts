@@ -1,3 +1,4 @@
+import { parseAsyncTarget } from './async-invoke.js';
 import { InvalidParameterValueException, ValidationException } from './errors.js';
 import { LIMITS } from './limits.js';
 import { assertFunctionName } from './names.js';
@@ -31,6 +32,8 @@ export interface FunctionSpec {
   /** Absent = draws from the unreserved pool; 0 = always throttled. */
   readonly reservedConcurrency?: number;
   readonly architectures: readonly string[];
+  /** DeadLetterConfig.TargetArn: where async events go when retries or their age run out. */
+  readonly deadLetterTargetArn?: string;
 }
 
 /** The subset of CreateFunction / a Function manifest that configures a function. */
@@ -46,6 +49,8 @@ export interface FunctionSpecInput {
   environment?: unknown;
   reservedConcurrency?: unknown;
   architectures?: unknown;
+  /** DeadLetterConfig.TargetArn; `''` removes it. */
+  deadLetterTargetArn?: unknown;
 }
 
 const ENV_KEY = /^[a-zA-Z][a-zA-Z0-9_]+$/;
@@ -196,7 +201,10 @@ export function validateFunctionSpec(
     } else architectures = ['x86_64'];
   }
   const environment = environmentOf(v, input.environment);
+  const deadLetter = v.str('DeadLetterConfig.TargetArn', input.deadLetterTargetArn, 1024, '');
   v.throwIfAny();
+  // Throws InvalidParameterValueException for a target Lamina cannot deliver to.
+  if (deadLetter !== '') parseAsyncTarget(deadLetter);
 
   if (runtime === '')
     throw new InvalidParameterValueException('Runtime is required for .zip deployment packages.');
@@ -231,5 +239,6 @@ export function validateFunctionSpec(
     environment,
     architectures,
     ...(reserved === undefined ? {} : { reservedConcurrency: reserved }),
+    ...(deadLetter === '' ? {} : { deadLetterTargetArn: deadLetter }),
   };
 }

@@ -144,14 +144,15 @@ export class EventProcessor {
         }),
       );
     }
-    if (condition !== 'Success' && config.deadLetterTarget !== undefined) {
+    const deadLetterTarget = data.deadLetterTarget ?? config.deadLetterTarget;
+    if (condition !== 'Success' && deadLetterTarget !== undefined) {
       const failure = data.lastFailure ?? {
         statusCode: 500,
         errorMessage: `Event age exceeded ${config.maximumEventAgeInSeconds} seconds`,
       };
       const message = deadLetterMessage(data, failure);
       sends.push(
-        this.deliverMessage(config.deadLetterTarget, 'dead-letter', data, message, () => {
+        this.deliverMessage(deadLetterTarget, 'dead-letter', data, message, () => {
           m.deadLetterErrors.labels(fn).inc();
         }),
       );

@@ -153,6 +153,7 @@ export function functionRoutes(deps: FunctionRouteDeps): Router {
           ephemeralStorage: storage?.['Size'],
           environment: environment?.['Variables'],
           architectures: b['Architectures'],
+          deadLetterTargetArn: objectField(b, 'DeadLetterConfig')?.['TargetArn'],
         },
         runtimes,
       );

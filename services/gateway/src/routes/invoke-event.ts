@@ -21,7 +21,11 @@ export async function invokeEvent(
   req: Request,
   res: Response,
   ctx: RequestContext,
-  target: { readonly name: string; readonly qualifier: string | undefined },
+  target: {
+    readonly name: string;
+    readonly qualifier: string | undefined;
+    readonly deadLetterTarget: string | undefined;
+  },
 ): Promise<void> {
   const body = await readRawBody(req, LIMITS.syncRequestMaxBytes, 'InvokeFunction');
   if (body.length > LIMITS.asyncRequestMaxBytes) {
@@ -41,6 +45,9 @@ export async function invokeEvent(
       newAsyncJob({
         functionName: target.name,
         ...(target.qualifier === undefined ? {} : { qualifier: target.qualifier }),
+        ...(target.deadLetterTarget === undefined
+          ? {}
+          : { deadLetterTarget: target.deadLetterTarget }),
         requestId: ctx.requestId,
         payload,
         acceptedAt: deps.clock.now(),

@@ -18,7 +18,10 @@ import type { InvokeTargets } from '../invoke-targets.js';
 import { requestContext } from '../request-context.js';
 import { invokeEvent } from './invoke-event.js';
 
-export type InvokeDeps = Pick<AppDeps, 'config' | 'pool' | 'admission' | 'logger' | 'async'> & {
+export type InvokeDeps = Pick<
+  AppDeps,
+  'config' | 'pool' | 'admission' | 'logger' | 'async' | 'functions'
+> & {
   readonly targets: Pick<InvokeTargets, 'resolve'>;
   readonly clock: Clock;
 };
@@ -135,7 +138,12 @@ export function invokeRoutes(deps: InvokeDeps): Router {
     const type = invocationType(header(req, INVOKE_HEADERS.invocationType));
     if (type === 'Event') {
       if (deps.async === undefined) throw asyncDisabled();
-      await invokeEvent({ async: deps.async, clock: deps.clock }, req, res, ctx, ref);
+      // The dead-letter target of $LATEST's configuration (Lambda's is per version).
+      const deadLetterTarget = deps.functions.get(ref.name)?.spec.deadLetterTargetArn;
+      await invokeEvent({ async: deps.async, clock: deps.clock }, req, res, ctx, {
+        ...ref,
+        deadLetterTarget,
+      });
       return;
     }
     const tail = tailLog(header(req, INVOKE_HEADERS.logType));

@@ -174,6 +174,7 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
       const b = bodyOf(req);
       const environment = structure(b, 'Environment');
       const storage = structure(b, 'EphemeralStorage');
+      const deadLetter = structure(b, 'DeadLetterConfig');
       const given = (key: string): Record<string, unknown> => {
         const v = b[key];
         return v === undefined || v === null ? {} : { [key]: v };
@@ -201,6 +202,9 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
             // Environment replaces the variables as a whole; `{}` removes them.
             environment:
               environment === undefined ? base.environment : (environment['Variables'] ?? {}),
+            // DeadLetterConfig with TargetArn '' (or none) removes the target.
+            deadLetterTargetArn:
+              deadLetter === undefined ? base.deadLetterTargetArn : (deadLetter['TargetArn'] ?? ''),
           },
           runtimes,
         );
@@ -227,5 +231,6 @@ function specInput(record: FunctionRecord) {
     environment: s.environment,
     reservedConcurrency: s.reservedConcurrency,
     architectures: s.architectures,
+    deadLetterTargetArn: s.deadLetterTargetArn,
   };
 }
