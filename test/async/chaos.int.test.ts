@@ -13,7 +13,7 @@ import {
   unique,
   waitFor,
 } from './support/async-harness.js';
-import { type DispatcherProcess, startDispatcherProcess } from './support/dispatcher-process.js';
+import { type ServiceProcess, startServiceProcess } from '../support/service-process.js';
 
 const EVENTS = 5000;
 const KILLS = 3;
@@ -41,7 +41,7 @@ describe('async chaos: the dispatcher is SIGKILLed mid-run', () => {
   const prefix = unique('chaos');
   let lamina: LaminaProcess;
   let client: LambdaClient;
-  let dispatcher: DispatcherProcess | undefined;
+  let dispatcher: ServiceProcess | undefined;
   const dispatcherEnv = (): Record<string, string> => ({
     REDIS_URL: redisUrl,
     LAMINA_REDIS_PREFIX: prefix,
@@ -74,7 +74,7 @@ describe('async chaos: the dispatcher is SIGKILLed mid-run', () => {
       }),
     );
     const t0 = Date.now();
-    dispatcher = await startDispatcherProcess(dispatcherEnv());
+    dispatcher = await startServiceProcess('dispatcher', dispatcherEnv());
     const accepting = mapLimit(EVENTS, 32, async (i) => {
       const out = await client.send(
         new InvokeCommand({
@@ -98,7 +98,7 @@ describe('async chaos: the dispatcher is SIGKILLed mid-run', () => {
       );
       await dispatcher.kill('SIGKILL');
       kills++;
-      dispatcher = await startDispatcherProcess(dispatcherEnv());
+      dispatcher = await startServiceProcess('dispatcher', dispatcherEnv());
     }
     const ids = await accepting;
     const acceptedAt = Date.now();

@@ -13,7 +13,7 @@ import {
   summarize,
   unique,
 } from './support/kafka-harness.js';
-import { type PollerProcess, startPollerProcess } from './support/poller-process.js';
+import { type ServiceProcess, startServiceProcess } from '../support/service-process.js';
 
 const RECORDS = 30_000;
 
@@ -23,7 +23,7 @@ describe('Kafka poller: SIGKILLed twice mid-run', () => {
   const prefix = unique('kafka');
   const kafka = kafkaClient();
   const admin = kafka.admin();
-  const pollers: PollerProcess[] = [];
+  const pollers: ServiceProcess[] = [];
   const pollerEnv = (): Record<string, string> => ({
     REDIS_URL: process.env['REDIS_URL'] ?? '',
     LAMINA_REDIS_PREFIX: prefix,
@@ -76,14 +76,14 @@ describe('Kafka poller: SIGKILLed twice mid-run', () => {
     };
 
     const start = Date.now();
-    pollers.push(await startPollerProcess(pollerEnv()));
+    pollers.push(await startServiceProcess('poller', pollerEnv()));
     await waitDelivered(RECORDS * 0.25);
     await pollers[0]?.kill('SIGKILL');
     const afterFirst = delivered();
-    pollers.push(await startPollerProcess(pollerEnv()));
+    pollers.push(await startServiceProcess('poller', pollerEnv()));
     await waitDelivered(afterFirst + RECORDS * 0.3);
     await pollers[1]?.kill('SIGKILL');
-    pollers.push(await startPollerProcess(pollerEnv()));
+    pollers.push(await startServiceProcess('poller', pollerEnv()));
 
     const end = Date.now() + 90_000;
     for (;;) {
