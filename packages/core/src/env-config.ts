@@ -27,6 +27,30 @@ export const redisUrlSchema = z
   .string()
   .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL');
 
+/**
+ * The variables every standalone service behind the gateway reads (dispatcher, poller): Redis,
+ * the gateway's URL, the key prefix shared with the gateway, bind address, ARN parts, log level.
+ */
+export const serviceEnvShape = {
+  REDIS_URL: redisUrlSchema,
+  LAMINA_GATEWAY_URL: envOptional(z.url().default('http://127.0.0.1:9000')),
+  LAMINA_REDIS_PREFIX: envOptional(
+    z
+      .string()
+      .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'must be 1-64 of [a-zA-Z0-9_.-]')
+      .default('lamina'),
+  ),
+  LAMINA_HOST: envOptional(z.string().default('127.0.0.1')),
+  LAMINA_REGION: envOptional(z.string().default('us-east-1')),
+  LAMINA_ACCOUNT_ID: envOptional(
+    z
+      .string()
+      .regex(/^\d{12}$/, 'must be 12 digits')
+      .default('000000000000'),
+  ),
+  LAMINA_LOG_LEVEL: envOptional(z.enum(LOG_LEVELS).default('info')),
+};
+
 /** Parses an environment with a schema, or throws ConfigError naming every problem. */
 export function parseEnv<S extends z.ZodType>(
   schema: S,

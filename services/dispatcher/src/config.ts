@@ -2,9 +2,9 @@ import {
   ConfigError,
   envInt,
   envOptional,
-  LOG_LEVELS,
   type LogLevel,
   parseEnv,
+  serviceEnvShape,
 } from '@lamina/core';
 import { z } from 'zod';
 
@@ -17,23 +17,8 @@ const msList = z
   .transform((s) => s.split(',').map(Number));
 
 const schema = z.object({
-  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
-  LAMINA_GATEWAY_URL: optional(z.url().default('http://127.0.0.1:9000')),
-  LAMINA_REDIS_PREFIX: optional(
-    z
-      .string()
-      .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'must be 1-64 of [a-zA-Z0-9_.-]')
-      .default('lamina'),
-  ),
+  ...serviceEnvShape,
   LAMINA_DISPATCHER_PORT: optional(int(0).max(65_535).default(9102)),
-  LAMINA_HOST: optional(z.string().default('127.0.0.1')),
-  LAMINA_REGION: optional(z.string().default('us-east-1')),
-  LAMINA_ACCOUNT_ID: optional(
-    z
-      .string()
-      .regex(/^\d{12}$/, 'must be 12 digits')
-      .default('000000000000'),
-  ),
   LAMINA_ASYNC_RETRY_DELAYS_MS: optional(msList.default([60_000, 120_000])),
   LAMINA_ASYNC_THROTTLE_MIN_MS: optional(int(1).default(1000)),
   LAMINA_ASYNC_THROTTLE_MAX_MS: optional(int(1).default(300_000)),
@@ -45,7 +30,6 @@ const schema = z.object({
   LAMINA_WEBHOOK_ATTEMPTS: optional(int(1).default(5)),
   LAMINA_WEBHOOK_TIMEOUT_MS: optional(int(100).default(10_000)),
   KAFKA_BROKERS: optional(z.string().optional()),
-  LAMINA_LOG_LEVEL: optional(z.enum(LOG_LEVELS).default('info')),
   LAMINA_SHUTDOWN_TIMEOUT_MS: optional(int(0).default(25_000)),
 });
 

@@ -2,9 +2,9 @@ import {
   ConfigError,
   envInt,
   envOptional,
-  LOG_LEVELS,
   type LogLevel,
   parseEnv,
+  serviceEnvShape,
 } from '@lamina/core';
 import { z } from 'zod';
 
@@ -12,23 +12,8 @@ const optional = envOptional;
 const int = envInt;
 
 const schema = z.object({
-  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
-  LAMINA_GATEWAY_URL: optional(z.url().default('http://127.0.0.1:9000')),
-  LAMINA_REDIS_PREFIX: optional(
-    z
-      .string()
-      .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'must be 1-64 of [a-zA-Z0-9_.-]')
-      .default('lamina'),
-  ),
+  ...serviceEnvShape,
   LAMINA_POLLER_PORT: optional(int(0).max(65_535).default(9103)),
-  LAMINA_HOST: optional(z.string().default('127.0.0.1')),
-  LAMINA_REGION: optional(z.string().default('us-east-1')),
-  LAMINA_ACCOUNT_ID: optional(
-    z
-      .string()
-      .regex(/^\d{12}$/, 'must be 12 digits')
-      .default('000000000000'),
-  ),
   LAMINA_POLLER_SYNC_INTERVAL_MS: optional(int(100).default(2000)),
   LAMINA_POLLER_SESSION_TIMEOUT_MS: optional(int(6000).default(30_000)),
   LAMINA_POLLER_PARTITIONS_CONCURRENTLY: optional(int(1).default(16)),
@@ -37,7 +22,6 @@ const schema = z.object({
   LAMINA_POLLER_RETRY_MAX_MS: optional(int(1).default(60_000)),
   LAMINA_POLLER_SECRETS_DIR: optional(z.string().optional()),
   LAMINA_INVOKE_TIMEOUT_MS: optional(int(1000).default(960_000)),
-  LAMINA_LOG_LEVEL: optional(z.enum(LOG_LEVELS).default('info')),
   LAMINA_SHUTDOWN_TIMEOUT_MS: optional(int(0).default(25_000)),
 });
 
