@@ -21,6 +21,7 @@ import { queryString, resolveFunction } from '../resolve-function.js';
 import { requestContext } from '../request-context.js';
 import type { CodeFreezer } from '../store/code-snapshots.js';
 import { codeLocation } from './code.js';
+import { zipFromUpload } from './zip-upload.js';
 
 export type FunctionRouteDeps = Pick<
   AppDeps,
@@ -30,8 +31,6 @@ export type FunctionRouteDeps = Pick<
   readonly codeFreezer: CodeFreezer;
   readonly clock: Clock;
 };
-
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 type Body = Record<string, unknown>;
 
@@ -75,27 +74,7 @@ function zipOf(body: Body): Buffer {
       "'Code' value failed to satisfy constraint: Member must not be null",
     );
   }
-  if (
-    code['S3Bucket'] !== undefined ||
-    code['S3Key'] !== undefined ||
-    code['ImageUri'] !== undefined
-  ) {
-    throw new LaminaError(
-      'InvalidParameterValueException',
-      'Code from S3 or a container image is not supported in local mode; upload Code.ZipFile.',
-    );
-  }
-  const zip = code['ZipFile'];
-  if (typeof zip !== 'string' || zip.length === 0) {
-    throw new LaminaError(
-      'InvalidParameterValueException',
-      'Code.ZipFile is required: the base64 of a .zip deployment package.',
-    );
-  }
-  if (!BASE64.test(zip)) {
-    throw new LaminaError('InvalidParameterValueException', 'Code.ZipFile must be base64-encoded.');
-  }
-  return Buffer.from(zip, 'base64');
+  return zipFromUpload(code, 'Code.');
 }
 
 function maxItemsOf(req: Request): number {

@@ -20,6 +20,7 @@ import type { AppDeps, Clock } from '../deps.js';
 import { publishVersion, resolveUnqualified } from '../publish-version.js';
 import { requestContext } from '../request-context.js';
 import type { CodeFreezer } from '../store/code-snapshots.js';
+import { zipFromUpload } from './zip-upload.js';
 
 export type UpdateFunctionRouteDeps = Pick<
   AppDeps,
@@ -30,7 +31,6 @@ export type UpdateFunctionRouteDeps = Pick<
   readonly clock: Clock;
 };
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const CONFIG_BODY_LIMIT = 256 * 1024;
 
 type Body = Record<string, unknown>;
@@ -62,31 +62,6 @@ function flag(body: Body, key: string): boolean {
     );
   }
   return v;
-}
-
-/** UpdateFunctionCode's ZipFile; S3 and image sources do not exist in local mode. */
-function zipOf(body: Body): Buffer {
-  if (
-    body['S3Bucket'] !== undefined ||
-    body['S3Key'] !== undefined ||
-    body['ImageUri'] !== undefined
-  ) {
-    throw new LaminaError(
-      'InvalidParameterValueException',
-      'Code from S3 or a container image is not supported in local mode; upload ZipFile.',
-    );
-  }
-  const zip = body['ZipFile'];
-  if (typeof zip !== 'string' || zip.length === 0) {
-    throw new LaminaError(
-      'InvalidParameterValueException',
-      'ZipFile is required: the base64 of a .zip deployment package.',
-    );
-  }
-  if (!BASE64.test(zip)) {
-    throw new LaminaError('InvalidParameterValueException', 'ZipFile must be base64-encoded.');
-  }
-  return Buffer.from(zip, 'base64');
 }
 
 /**
@@ -138,7 +113,7 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
       const name = latest.spec.name;
       requestContext(res, logger).functionName = name;
       const b = bodyOf(req);
-      const zip = zipOf(b);
+      const zip = zipFromUpload(b, '');
       const architectures = b['Architectures'];
       if (architectures !== undefined && architectures !== null) {
         validateFunctionSpec({ ...specInput(latest), architectures }, runtimes);
