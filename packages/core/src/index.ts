@@ -15,3 +15,4 @@ export * from './versions.js';
 export * from './version-store.js';
 export * from './event-source-mapping.js';
 export * from './env-config.js';
+export * from './agent-protocol.js';
