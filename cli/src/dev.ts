@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 
-import { asyncKeys, esmKeys, Lifecycle } from '@lamina/core';
+import { asyncKeys, esmKeys, LATEST, Lifecycle } from '@lamina/core';
 import { loadConfig as loadDispatcherConfig, startDispatcher } from '@lamina/dispatcher';
 import {
   createApp,
@@ -135,7 +135,9 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     // every gateway's admission reads them; environments of changed functions are dropped.
     const sync = async (name: string): Promise<void> => {
       const record = functions.get(name);
-      await pool.evict(name);
+      // A changed function restarts $LATEST's environments; published versions are immutable
+      // and keep theirs. A deleted one loses them all.
+      await pool.evict(name, record === undefined ? undefined : LATEST);
       if (record === undefined) return;
       if (record.source === 'manifest')
         await admission.setReserved(name, record.spec.reservedConcurrency);

@@ -69,8 +69,12 @@ export interface InvocationResult {
  */
 export interface EnvironmentPool {
   invoke(fn: FunctionVersionConfig, invocation: Invocation): Promise<InvocationResult>;
-  /** Stop the idle environments of a function (it was deleted or changed). */
-  evict(functionName: string): Promise<void>;
+  /**
+   * Stop the environments of a function (it was deleted or changed): of one version when
+   * `version` is given (an updated `$LATEST` leaves published versions' environments alone),
+   * else of all its versions.
+   */
+  evict(functionName: string, version?: string): Promise<void>;
   /** Busy environments right now, per function name. */
   busy(): ReadonlyMap<string, number>;
   close(): Promise<void>;

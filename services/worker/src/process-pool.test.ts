@@ -110,6 +110,18 @@ describe('ProcessPool', { timeout: 20_000 }, () => {
     expect((await call(p, b)).coldStart).toBe(false);
   });
 
+  it('evict() with a version leaves the other versions warm', async () => {
+    const p = pool();
+    const latest = makeFn({ handler: 'context.handler' });
+    const v1 = { ...latest, version: '1' };
+    await call(p, latest);
+    await call(p, v1);
+    await p.evict(latest.name, '$LATEST');
+    expect(p.size).toBe(1);
+    expect((await call(p, v1)).coldStart).toBe(false);
+    expect((await call(p, latest)).coldStart).toBe(true);
+  });
+
   it('evict() retires a busy environment once its call ends', async () => {
     const p = pool();
     const fn = makeFn({ handler: 'sleep.handler' });

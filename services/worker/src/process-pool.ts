@@ -124,15 +124,17 @@ export class ProcessPool implements EnvironmentPool {
     }
   }
 
-  async evict(functionName: string): Promise<void> {
+  async evict(functionName: string, version?: string): Promise<void> {
+    const matches = (fn: FunctionVersionConfig | undefined): boolean =>
+      fn?.name === functionName && (version === undefined || fn.version === version);
     const stops: Promise<void>[] = [];
     for (const env of this.all) {
-      if (env.fn.name !== functionName) continue;
+      if (!matches(env.fn)) continue;
       if (env.reusable) stops.push(this.discard(env));
       else this.retired.add(env);
     }
     for (const [key, list] of this.idle) {
-      if (list[0]?.env.fn.name === functionName) this.idle.delete(key);
+      if (matches(list[0]?.env.fn)) this.idle.delete(key);
     }
     await Promise.all(stops);
   }
