@@ -1,0 +1,184 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  AGENT_HEADERS,
+  AGENT_INVOKE_PATH,
+  AGENT_READY_PATH,
+  AGENT_REFUSAL_STATUS,
+  agentErrorResponse,
+  LaminaError,
+  LIMITS,
+  logTail,
+  parseInvocationRequest,
+  RequestEntityTooLargeException,
+  resultHeaders,
+  type AgentErrorBody,
+  type InvocationResult,
+} from '@lamina/core';
+import type { WorkerLogger } from '../types.js';
+import type { Refusal, Slot, WorkerAgent } from './worker-agent.js';
+
+export const AGENT_HEALTH_PATH = '/healthz';
+
+export interface AgentServerDeps {
+  readonly agent: WorkerAgent;
+  readonly logger: WorkerLogger & { child(bindings: object): WorkerLogger };
+  /** Largest request body; default Lambda's sync payload limit. */
+  readonly maxBodyBytes?: number;
+}
+
+/** Error type of each refusal's body, for a caller that reads only the body. */
+const REFUSAL_ERROR_TYPE = {
+  busy: 'TooManyRequestsException',
+  draining: 'ResourceNotReadyException',
+  'wrong-target': 'ResourceNotReadyException',
+} as const;
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: AgentErrorBody,
+  headers: Record<string, string> = {},
+): void {
+  const text = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(text.length),
+  });
+  res.end(text);
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(text);
+}
+
+function sendResult(res: ServerResponse, result: InvocationResult): void {
+  // The caller keeps the last 4 KB only (X-Amz-Log-Result): cut here, so headers stay small.
+  const log = result.log === undefined ? undefined : Buffer.from(logTail(result.log), 'base64');
+  const headers = resultHeaders(
+    log === undefined ? result : { ...result, log: log.toString('utf8') },
+  );
+  res.writeHead(200, { ...headers, 'content-length': String(result.payload.length) });
+  res.end(result.payload);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      reject(new RequestEntityTooLargeException(`Request must be smaller than ${limit} bytes.`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new RequestEntityTooLargeException(`Request must be smaller than ${limit} bytes.`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      resolve(Buffer.concat(chunks, size));
+    });
+    req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('request aborted'));
+    });
+  });
+}
+
+const isRefusal = (claim: Slot | Refusal): claim is Refusal => 'refusal' in claim;
+
+/**
+ * The worker agent's HTTP server (not listening yet): `POST /v1/invoke` runs an invocation,
+ * `GET /readyz` is 200 while it can take one (busy included) and 503 otherwise, `GET /healthz`
+ * is 200 while the process lives.
+ */
+export function createAgentServer(deps: AgentServerDeps): Server {
+  const { agent, logger } = deps;
+  const maxBodyBytes = deps.maxBodyBytes ?? LIMITS.syncRequestMaxBytes;
+
+  async function invoke(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let parsed;
+    try {
+      // Headers first: a refusal must not wait for the body.
+      parsed = parseInvocationRequest(req.headers, Buffer.alloc(0));
+    } catch (err) {
+      const { status, body } = agentErrorResponse(err);
+      sendJson(res, status, body);
+      return;
+    }
+    const log = logger.child({ requestId: parsed.invocation.requestId });
+    const claim = agent.claim(parsed.target);
+    if (isRefusal(claim)) {
+      log.debug({ refusal: claim.refusal }, 'invocation refused');
+      sendJson(
+        res,
+        AGENT_REFUSAL_STATUS[claim.refusal],
+        { errorType: REFUSAL_ERROR_TYPE[claim.refusal], errorMessage: claim.message },
+        { [AGENT_HEADERS.refusal]: claim.refusal },
+      );
+      return;
+    }
+    let payload: Buffer;
+    try {
+      payload = await readBody(req, maxBodyBytes);
+    } catch (err) {
+      claim.release();
+      if (err instanceof LaminaError && !res.headersSent) {
+        const { status, body } = agentErrorResponse(err);
+        res.setHeader('connection', 'close');
+        sendJson(res, status, body);
+      }
+      return;
+    }
+    try {
+      const result = await claim.run({ ...parsed.invocation, payload });
+      log.debug(
+        {
+          durationMs: result.durationMs,
+          coldStart: result.coldStart,
+          ...(result.errorType !== undefined ? { functionError: result.errorType } : {}),
+        },
+        'invocation done',
+      );
+      sendResult(res, result);
+    } catch (err) {
+      const { status, body } = agentErrorResponse(err);
+      (status >= 500 ? log.error.bind(log) : log.warn.bind(log))(
+        { err, errorType: body.errorType },
+        'invocation failed',
+      );
+      sendJson(res, status, body);
+    }
+  }
+
+  return createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (req.method === 'POST' && url === AGENT_INVOKE_PATH) {
+      invoke(req, res).catch((err: unknown) => {
+        logger.error({ err }, 'invoke handler failed');
+        if (!res.headersSent) sendJson(res, 500, agentErrorResponse(err).body);
+        else res.destroy();
+      });
+    } else if (req.method === 'GET' && url === AGENT_READY_PATH) {
+      agent.readiness().then(
+        (r) => {
+          sendText(res, r.ready ? 200 : 503, r.reason);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'readiness check failed');
+          sendText(res, 503, 'readiness check failed');
+        },
+      );
+    } else if (req.method === 'GET' && url === AGENT_HEALTH_PATH) {
+      sendText(res, 200, 'ok');
+    } else {
+      sendText(res, 404, 'not found');
+    }
+  });
+}

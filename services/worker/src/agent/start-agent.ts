@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { ProcessPool } from '../process-pool.js';
+import type { VersionProbe } from '../runtime-version-check.js';
+import { locateCode } from './code-location.js';
+import type { AgentConfig } from './config.js';
+import { createAgentServer } from './agent-server.js';
+import { readEnvironmentDir } from './environment-dir.js';
+import { functionConfigOf, runtimeCommandOf } from './function-config.js';
+import { WorkerAgent, type FunctionLookup } from './worker-agent.js';
+
+export interface StartAgentDeps {
+  readonly config: AgentConfig;
+  readonly logger: Logger;
+  /** Variables the runtime inherits (the image's ENV minus the platform's). */
+  readonly baseEnv: Readonly<Record<string, string>>;
+}
+
+export interface RunningAgent {
+  readonly agent: WorkerAgent;
+  readonly port: number;
+  /**
+   * SIGTERM's work: refuse new invocations, let the running one end (and answer `draining` for
+   * at least `lingerMs`), then stop the environment and the server. Idempotent.
+   */
+  stop(lingerMs: number): Promise<void>;
+}
+
+/** The runtime's Node.js is the `node` on PATH in the AWS base-image layout. */
+const pathNodeProbe: VersionProbe = () =>
+  new Promise((resolve) => {
+    execFile('node', ['--version'], { timeout: 10_000 }, (err, stdout) => {
+      resolve(err === null ? stdout.trim() : undefined);
+    });
+  });
+
+/** Composition of the worker agent: function variables, one-environment pool, HTTP server. */
+export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
+  const { config, logger } = deps;
+  const { variables, skipped } = await readEnvironmentDir(config.environmentDir);
+  for (const s of skipped) {
+    logger.warn({ entry: s.name, reason: s.reason }, 'environment entry skipped');
+  }
+  const functionLog = logger.child({ stream: 'function' });
+  const pool = new ProcessPool({
+    logger,
+    runtimes: { [config.runtime]: runtimeCommandOf(config) },
+    onLog: (_fn, line, logStream) => {
+      functionLog.info({ logStream }, line);
+    },
+    // The pod is the environment: it lives as long as the pod, not an idle TTL.
+    idleTtlMs: Number.MAX_SAFE_INTEGER,
+    baseEnv: deps.baseEnv,
+    initTimeoutMs: config.initTimeoutMs,
+    versionProbe: pathNodeProbe,
+  });
+  const lookup = async (): Promise<FunctionLookup> => {
+    const code = await locateCode(config.codeStoreDir, config.codeSha256Hex);
+    return code.kind === 'found'
+      ? { kind: 'ready', fn: functionConfigOf(config, code.dir, variables) }
+      : code;
+  };
+  const agent = new WorkerAgent({
+    target: { functionName: config.functionName, version: config.version },
+    pool,
+    lookup,
+    logger,
+  });
+  const server = createAgentServer({ agent, logger });
+  server.listen(config.port, config.host);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const readiness = await agent.readiness();
+  logger.info(
+    {
+      port,
+      runtime: config.runtime,
+      handler: config.handler,
+      variables: Object.keys(variables).length,
+      ready: readiness.ready,
+    },
+    'worker agent listening',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    agent,
+    port,
+    stop: (lingerMs) => {
+      stopping ??= (async () => {
+        const linger = new Promise((resolve) => setTimeout(resolve, lingerMs));
+        await agent.drain();
+        logger.info({}, 'no invocation running; stopping');
+        await linger;
+        await agent.close();
+        server.closeIdleConnections();
+        await new Promise<void>((resolve) => {
+          server.close(() => {
+            resolve();
+          });
+          server.closeAllConnections();
+        });
+      })();
+      return stopping;
+    },
+  };
+}
