@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, runtimeBaseEnv } from './config.js';
+
+const POD = {
+  LAMINA_FUNCTION_NAME: 'hello',
+  LAMINA_FUNCTION_NAMESPACE: 'team-a',
+  LAMINA_FUNCTION_VERSION: '3',
+  LAMINA_RUNTIME: 'python3.11',
+  LAMINA_HANDLER: 'app.handler',
+  LAMINA_MEMORY_SIZE_MB: '256',
+  LAMINA_TIMEOUT_SECONDS: '30',
+  LAMINA_CODE_SHA256: 'ab'.repeat(32),
+  LAMINA_CODE_DIR: '/var/lamina/code',
+  LAMINA_ENVIRONMENT_DIR: '/var/run/lamina/env',
+  LAMINA_REGION: 'eu-west-1',
+  LAMINA_REDIS_URL: 'redis://redis:6379',
+  LAMINA_WORKER_PORT: '8080',
+};
+
+describe('agent config', () => {
+  it('reads the operator contract', () => {
+    expect(loadConfig(POD)).toEqual({
+      functionName: 'hello',
+      namespace: 'team-a',
+      version: '3',
+      runtime: 'python3.11',
+      handler: 'app.handler',
+      memorySizeMb: 256,
+      timeoutSeconds: 30,
+      ephemeralStorageMb: 512,
+      codeSha256Hex: 'ab'.repeat(32),
+      codeStoreDir: '/var/lamina/code',
+      environmentDir: '/var/run/lamina/env',
+      region: 'eu-west-1',
+      accountId: '000000000000',
+      redisUrl: 'redis://redis:6379',
+      port: 8080,
+      host: '0.0.0.0',
+      bootstrap: '/var/runtime/bootstrap',
+      drainLingerMs: 2000,
+      initTimeoutMs: 10_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('defaults what the operator leaves out; absent code is not a config error', () => {
+    const config = loadConfig({
+      LAMINA_FUNCTION_NAME: 'f',
+      LAMINA_RUNTIME: 'nodejs22.x',
+      LAMINA_HANDLER: 'index.handler',
+      LAMINA_CODE_DIR: '',
+    });
+    expect(config).toMatchObject({
+      version: '$LATEST',
+      memorySizeMb: 128,
+      timeoutSeconds: 3,
+      port: 8080,
+      codeSha256Hex: undefined,
+      codeStoreDir: undefined,
+    });
+  });
+
+  it('names every problem at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        ...POD,
+        LAMINA_HANDLER: '',
+        LAMINA_MEMORY_SIZE_MB: '64',
+        LAMINA_WORKER_PORT: 'x',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const issues = (error as ConfigError).issues.join('\n');
+    expect(issues).toMatch(/LAMINA_HANDLER/);
+    expect(issues).toMatch(/LAMINA_MEMORY_SIZE_MB/);
+    expect(issues).toMatch(/LAMINA_WORKER_PORT/);
+  });
+
+  it('passes the image environment to the runtime, not the platform variables', () => {
+    expect(
+      runtimeBaseEnv({
+        PATH: '/usr/bin',
+        PYTHONPATH: '/var/runtime',
+        LAMINA_REDIS_URL: 'redis://x',
+        KUBERNETES_SERVICE_HOST: '10.0.0.1',
+        HOSTNAME: 'hello-v3-abc',
+        UNSET: undefined,
+      }),
+    ).toEqual({ PATH: '/usr/bin', PYTHONPATH: '/var/runtime' });
+  });
+});
