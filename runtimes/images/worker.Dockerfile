@@ -1,0 +1,14 @@
+# Worker image of one runtime (cluster mode, ADR 0014): the runtime image (AWS base-image layout,
+# /var/runtime/bootstrap starts the official runtime interface client) plus the worker agent at
+# /opt/lamina — one bundled ESM file and a Node.js 22 binary (a link to the runtime's own node in
+# the nodejs image). The agent is the entrypoint; it serves the agent protocol on
+# LAMINA_WORKER_PORT and starts the bootstrap as its one execution environment.
+# Runs as uid 10001 with a read-only root filesystem: the agent writes only below $TMPDIR (/tmp).
+# Built by runtimes/images/build-worker.sh; RUNTIME_IMAGE is a runtimes/images/build.sh image.
+ARG RUNTIME_IMAGE
+FROM ${RUNTIME_IMAGE}
+COPY opt/ /opt/lamina/
+ENV LAMINA_BOOTSTRAP=/var/runtime/bootstrap LAMINA_WORKER_PORT=8080
+USER 10001:10001
+EXPOSE 8080
+ENTRYPOINT ["/opt/lamina/node", "/opt/lamina/agent.mjs"]
