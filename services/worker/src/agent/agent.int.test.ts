@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_HEADERS } from '@lamina/core';
+import { ensureRuntimeBuilt } from '../test-support/fixtures.js';
+import {
+  bundleAgent,
+  invokeAgent,
+  makePodFiles,
+  startAgentProcess,
+  type AgentProcess,
+  type PodFiles,
+} from '../test-support/agent-harness.js';
+
+// The worker agent as a worker pod runs it (dist/agent.mjs, the bundle), outside a container:
+// the project's Node.js runtime behind LAMINA_BOOTSTRAP, a code store and env dir on disk.
+
+let files: PodFiles;
+const agents: AgentProcess[] = [];
+
+async function start(extra: Record<string, string> = {}): Promise<[AgentProcess, string]> {
+  const agent = await startAgentProcess({
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    LAMINA_FUNCTION_NAME: 'hello',
+    LAMINA_FUNCTION_VERSION: '3',
+    LAMINA_RUNTIME: 'nodejs22.x',
+    LAMINA_HANDLER: 'index.handler',
+    LAMINA_TIMEOUT_SECONDS: '2',
+    LAMINA_CODE_SHA256: files.hex,
+    LAMINA_CODE_DIR: files.store,
+    LAMINA_ENVIRONMENT_DIR: files.envDir,
+    LAMINA_BOOTSTRAP: files.bootstrap,
+    LAMINA_DRAIN_LINGER_MS: '0',
+    ...extra,
+  });
+  agents.push(agent);
+  return [agent, `http://127.0.0.1:${agent.port}`];
+}
+
+const json = (body: string): Record<string, unknown> => JSON.parse(body) as Record<string, unknown>;
+const b64 = (s: string | null): string => Buffer.from(s ?? '', 'base64').toString('utf8');
+
+beforeAll(() => {
+  ensureRuntimeBuilt();
+  bundleAgent();
+  files = makePodFiles();
+});
+
+afterAll(() => {
+  for (const a of agents) a.child.kill('SIGKILL');
+  files.cleanup();
+});
+
+describe('worker agent (process)', () => {
+  let url: string;
+  beforeAll(async () => {
+    [, url] = await start();
+  });
+
+  it('is healthy and ready', async () => {
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect([ready.status, await ready.text()]).toEqual([200, 'ready']);
+  });
+
+  it('runs an invocation: payload, env-dir variables, executed version, cold then warm', async () => {
+    const first = await invokeAgent(url, { n: 1 });
+    expect(first.status).toBe(200);
+    expect(json(first.body)).toEqual({
+      event: { n: 1 },
+      greeting: 'hello from the env dir',
+      version: '3',
+    });
+    expect(first.headers.get(AGENT_HEADERS.executedVersion)).toBe('3');
+    expect(first.headers.get(AGENT_HEADERS.functionError)).toBeNull();
+    expect(first.headers.get(AGENT_HEADERS.coldStart)).toBe('1');
+    expect(Number(first.headers.get(AGENT_HEADERS.initDurationMs))).toBeGreaterThan(0);
+    const second = await invokeAgent(url, { n: 2 });
+    expect(second.headers.get(AGENT_HEADERS.coldStart)).toBe('0');
+  });
+
+  it('answers a handler error as a 200 with Unhandled and its errorType', async () => {
+    const res = await invokeAgent(url, { action: 'throw' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get(AGENT_HEADERS.functionError)).toBe('Unhandled');
+    expect(res.headers.get(AGENT_HEADERS.errorType)).toBe('TypeError');
+    expect(json(res.body)).toMatchObject({ errorType: 'TypeError', errorMessage: 'boom' });
+  });
+
+  it('returns the invocation log with Tail', async () => {
+    const res = await invokeAgent(url, { action: 'log' }, { tail: true });
+    const log = b64(res.headers.get(AGENT_HEADERS.log));
+    expect(log).toMatch(/^START RequestId: \S+ Version: 3\n/);
+    expect(log).toMatch(/\tINFO\ta line for the tail\n/);
+    expect(log).toMatch(/\nEND RequestId: .*\nREPORT RequestId: .*Max Memory Used: \d+ MB/);
+  });
+
+  it('refuses a concurrent second invocation as busy', async () => {
+    const slow = invokeAgent(url, { action: 'sleep', ms: 600 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = await invokeAgent(url, { n: 2 });
+    expect(second.status).toBe(429);
+    expect(second.headers.get(AGENT_HEADERS.refusal)).toBe('busy');
+    expect(json(second.body)).toMatchObject({ errorType: 'TooManyRequestsException' });
+    expect((await slow).status).toBe(200);
+    expect((await invokeAgent(url, { n: 3 })).status).toBe(200);
+  });
+
+  it('refuses another function or version', async () => {
+    const res = await invokeAgent(url, {}, { version: '4' });
+    expect(res.status).toBe(421);
+    expect(res.headers.get(AGENT_HEADERS.refusal)).toBe('wrong-target');
+  });
+
+  it('times out at LAMINA_TIMEOUT_SECONDS and starts a new environment after', async () => {
+    const res = await invokeAgent(url, { action: 'sleep', ms: 10_000 });
+    expect(res.status).toBe(200);
+    expect(res.headers.get(AGENT_HEADERS.functionError)).toBe('Unhandled');
+    expect(res.headers.get(AGENT_HEADERS.errorType)).toBe('Sandbox.Timedout');
+    expect(json(res.body)).toMatchObject({
+      errorMessage: expect.stringMatching(/Task timed out after 2\.\d\d seconds/),
+    });
+    const next = await invokeAgent(url, { n: 4 });
+    expect(next.status).toBe(200);
+    expect(next.headers.get(AGENT_HEADERS.coldStart)).toBe('1');
+  });
+});
+
+describe('worker agent without its code', () => {
+  it('stays up, not ready, and refuses invocations with ResourceNotReadyException', async () => {
+    const [agent, url] = await start({ LAMINA_CODE_SHA256: '0'.repeat(64) });
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.text()).toMatch(/not in the code store/);
+    const res = await invokeAgent(url, {});
+    expect(res.status).toBe(502);
+    expect(json(res.body)).toMatchObject({
+      errorType: 'ResourceNotReadyException',
+      errorMessage: expect.stringMatching(
+        /cannot run in this worker: code 0+ is not in the code store/,
+      ),
+    });
+    expect(agent.logs.some((l) => l['level'] === 50 && typeof l['reason'] === 'string')).toBe(true);
+    expect(agent.child.exitCode).toBeNull();
+  });
+});
+
+describe('worker agent on SIGTERM', () => {
+  it('stops being ready, refuses new work, finishes the running invocation, exits 0', async () => {
+    const [agent, url] = await start();
+    const running = invokeAgent(url, { action: 'sleep', ms: 1000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    agent.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const ready = await fetch(`${url}/readyz`);
+    expect([ready.status, await ready.text()]).toEqual([503, 'draining']);
+    const refused = await invokeAgent(url, {});
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get(AGENT_HEADERS.refusal)).toBe('draining');
+    const done = await running;
+    expect(done.status).toBe(200);
+    expect(json(done.body)).toMatchObject({ event: { action: 'sleep', ms: 1000 } });
+    expect(await agent.exited).toBe(0);
+  });
+});
