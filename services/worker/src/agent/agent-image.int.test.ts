@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AGENT_HEADERS } from '@lamina/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invokeAgent, makePodFiles, type PodFiles } from '../test-support/agent-harness.js';
+
+// The worker images as a pod runs them: built by runtimes/images/build-worker.sh, started with
+// the pod's lockdown (read-only root, /tmp a tmpfs, uid 10001, no capabilities), the code store
+// and the env dir bind-mounted where the operator mounts them, the port on 127.0.0.1 only.
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const docker = (args: string[]) => spawnSync('docker', args, { encoding: 'utf8' });
+const haveDocker = docker(['info']).status === 0;
+const run = randomUUID().slice(0, 8);
+const label = `dev.lamina.test=worker-image-${run}`;
+
+const PYTHON_HANDLER = `import os
+
+def handler(event, context):
+    if event.get('action') == 'throw':
+        raise ValueError('boom')
+    return {'event': event, 'greeting': os.environ.get('GREETING'), 'version': context.function_version}
+`;
+
+interface Case {
+  readonly runtime: string;
+  readonly handler: string;
+  readonly errorType: string;
+  /** Runs only where its runtime image exists already (building one needs Debian packages). */
+  readonly runtimeImage?: string;
+}
+
+const CASES: readonly Case[] = [
+  { runtime: 'nodejs22.x', handler: 'index.handler', errorType: 'TypeError' },
+  {
+    runtime: 'python3.11',
+    handler: 'app.handler',
+    errorType: 'ValueError',
+    runtimeImage: 'lamina/runtime-python:3.11-r2',
+  },
+];
+
+function buildImage(runtime: string): string {
+  const out = spawnSync(path.join(root, 'runtimes/images/build-worker.sh'), [runtime], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env['PATH'] ?? ''}` },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (out.status !== 0) throw new Error(`build-worker.sh ${runtime} failed`);
+  return out.stdout.trim().split('\n').at(-1) ?? '';
+}
+
+async function waitReady(url: string): Promise<void> {
+  const until = Date.now() + 20_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) throw new Error(`${url} never became ready`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe.skipIf(!haveDocker)('worker images', () => {
+  let files: PodFiles;
+  beforeAll(() => {
+    files = makePodFiles();
+    const py = path.join(files.store, files.hex, 'app.py');
+    writeFileSync(py, PYTHON_HANDLER);
+    chmodSync(py, 0o644);
+  });
+  afterAll(() => {
+    const ids = docker(['ps', '-aq', '--filter', `label=${label}`]).stdout.split('\n');
+    for (const id of ids.filter((i) => i !== '')) docker(['rm', '-f', id]);
+    files.cleanup();
+  });
+
+  for (const c of CASES) {
+    const runnable =
+      c.runtimeImage === undefined || !haveDocker
+        ? true
+        : docker(['image', 'inspect', c.runtimeImage]).status === 0;
+    it.skipIf(!runnable)(`${c.runtime}: runs locked down, invokes, drains on stop`, async () => {
+      const image = buildImage(c.runtime);
+      expect(image).toMatch(/^lamina\/worker-[a-z0-9.]+:0\.1\.0-[0-9a-f]{12}$/);
+      const started = docker([
+        'run', '-d', '--label', label,
+        '--read-only', '--tmpfs', '/tmp', '--user', '10001', '--cap-drop', 'ALL',
+        '--security-opt', 'no-new-privileges',
+        '-p', '127.0.0.1::8080',
+        '-v', `${files.store}:/var/lamina/code:ro`,
+        '-v', `${files.envDir}:/var/run/lamina/env:ro`,
+        '-e', 'LAMINA_FUNCTION_NAME=hello', '-e', 'LAMINA_FUNCTION_VERSION=3',
+        '-e', `LAMINA_RUNTIME=${c.runtime}`, '-e', `LAMINA_HANDLER=${c.handler}`,
+        '-e', `LAMINA_CODE_SHA256=${files.hex}`, '-e', 'LAMINA_CODE_DIR=/var/lamina/code',
+        '-e', 'LAMINA_ENVIRONMENT_DIR=/var/run/lamina/env', '-e', 'LAMINA_TIMEOUT_SECONDS=5',
+        image,
+      ]); // prettier-ignore
+      expect(started.stderr).toBe('');
+      const id = started.stdout.trim();
+      const port = docker(['port', id, '8080/tcp']).stdout.split('\n')[0] ?? '';
+      expect(port).toMatch(/^127\.0\.0\.1:\d+$/);
+      const url = `http://${port}`;
+      await waitReady(url);
+
+      const ok = await invokeAgent(url, { n: 1 }, { tail: true });
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.body)).toEqual({
+        event: { n: 1 },
+        greeting: 'hello from the env dir',
+        version: '3',
+      });
+      expect(ok.headers.get(AGENT_HEADERS.executedVersion)).toBe('3');
+      const log = Buffer.from(ok.headers.get(AGENT_HEADERS.log) ?? '', 'base64').toString();
+      expect(log).toMatch(/REPORT RequestId: /);
+
+      const failed = await invokeAgent(url, { action: 'throw' });
+      expect(failed.headers.get(AGENT_HEADERS.functionError)).toBe('Unhandled');
+      expect(failed.headers.get(AGENT_HEADERS.errorType)).toBe(c.errorType);
+
+      expect(docker(['stop', '-t', '15', id]).status).toBe(0);
+      expect(docker(['inspect', '--format', '{{.State.ExitCode}}', id]).stdout.trim()).toBe('0');
+      expect(docker(['logs', id]).stdout).toMatch(/"msg":"stopped"/);
+    });
+  }
+});
