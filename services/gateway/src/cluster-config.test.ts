@@ -27,6 +27,31 @@ describe('loadClusterConfig', () => {
     expect(c.namespace).toBeUndefined();
   });
 
+  it('reaches worker agents on 8080, waits 30 s for a cold start and 5 s for a busy pod', () => {
+    expect(loadClusterConfig({ REDIS_URL: 'redis://r' }).workers).toEqual({
+      port: 8080,
+      coldStartWaitMs: 30_000,
+      busyWaitMs: 5_000,
+      connectTimeoutMs: 2_000,
+    });
+    const c = loadClusterConfig({
+      REDIS_URL: 'redis://r',
+      LAMINA_WORKER_PORT: '9090',
+      LAMINA_COLD_START_WAIT_MS: '0',
+      LAMINA_BUSY_WAIT_MS: '250',
+      LAMINA_WORKER_CONNECT_TIMEOUT_MS: '',
+    });
+    expect(c.workers).toEqual({
+      port: 9090,
+      coldStartWaitMs: 0,
+      busyWaitMs: 250,
+      connectTimeoutMs: 2_000,
+    });
+    expect(() => loadClusterConfig({ REDIS_URL: 'redis://r', LAMINA_WORKER_PORT: '0' })).toThrow(
+      /LAMINA_WORKER_PORT/,
+    );
+  });
+
   it('lists every problem at once', () => {
     let err: unknown;
     try {

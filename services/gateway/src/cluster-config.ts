@@ -1,11 +1,12 @@
 import { join, resolve } from 'node:path';
 
-import { envOptional } from '@lamina/core';
+import { envInt, envOptional } from '@lamina/core';
 import { z } from 'zod';
 
 import { ConfigError, type GatewayConfig, loadConfig } from './config.js';
 
 const optional = envOptional;
+const int = envInt;
 
 /** Kubernetes namespace names (RFC 1123 labels). */
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -25,6 +26,14 @@ const schema = z.object({
       .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'must be 1-64 of [a-zA-Z0-9_.-]')
       .default('lamina'),
   ),
+  /** The worker agent's port on each worker pod (the operator's LAMINA_WORKER_PORT). */
+  LAMINA_WORKER_PORT: optional(int(1, 65_535).default(8080)),
+  /** How long an invocation waits for a first ready worker pod of its version (cold start). */
+  LAMINA_COLD_START_WAIT_MS: optional(int(0, 600_000).default(30_000)),
+  /** How long an invocation waits for a worker pod to free up when all are busy. */
+  LAMINA_BUSY_WAIT_MS: optional(int(0, 600_000).default(5_000)),
+  /** Give up connecting to a worker pod after this long (the pod is skipped, another tried). */
+  LAMINA_WORKER_CONNECT_TIMEOUT_MS: optional(int(50, 60_000).default(2_000)),
 });
 
 export interface ClusterConfig extends GatewayConfig {
@@ -35,6 +44,13 @@ export interface ClusterConfig extends GatewayConfig {
   /** The content-addressed code store (a PVC shared with the worker pods). Absolute. */
   readonly codeDir: string;
   readonly redisPrefix: string;
+  /** How invocations reach worker pods (ClusterPool). */
+  readonly workers: {
+    readonly port: number;
+    readonly coldStartWaitMs: number;
+    readonly busyWaitMs: number;
+    readonly connectTimeoutMs: number;
+  };
 }
 
 /** The gateway's configuration in cluster mode: loadConfig plus what the cluster needs. */
@@ -62,5 +78,11 @@ export function loadClusterConfig(
     namespace: e.LAMINA_NAMESPACE,
     codeDir: resolve(e.LAMINA_CODE_DIR ?? join(base.stateDir, 'code')),
     redisPrefix: e.LAMINA_REDIS_PREFIX,
+    workers: Object.freeze({
+      port: e.LAMINA_WORKER_PORT,
+      coldStartWaitMs: e.LAMINA_COLD_START_WAIT_MS,
+      busyWaitMs: e.LAMINA_BUSY_WAIT_MS,
+      connectTimeoutMs: e.LAMINA_WORKER_CONNECT_TIMEOUT_MS,
+    }),
   });
 }

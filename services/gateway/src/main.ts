@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { KubeConfig } from '@kubernetes/client-node';
-import { asyncKeys, KNOWN_RUNTIMES, Lifecycle } from '@lamina/core';
+import { asyncKeys, KNOWN_RUNTIMES, LIMITS, Lifecycle } from '@lamina/core';
 import type { AliasResource, FunctionResource, FunctionVersionResource } from '@lamina/kube';
 import { PLURALS } from '@lamina/kube';
 import { Queue } from 'bullmq';
@@ -16,10 +16,12 @@ import { RedisAdmission } from './admission.js';
 import { createApp } from './app.js';
 import { RedisAsyncStore } from './async/async-store.js';
 import { type ClusterConfig, loadClusterConfig } from './cluster-config.js';
+import { HttpAgentClient } from './kube-store/agent-client.js';
 import { ClusterPool } from './kube-store/cluster-pool.js';
 import { customInformer, KubeCustomObjects } from './kube-store/custom-objects.js';
 import { KubeFunctionStore } from './kube-store/kube-function-store.js';
 import { KubeVersionStore } from './kube-store/kube-version-store.js';
+import { WorkerPodWatch, workerPodInformer } from './kube-store/worker-pods.js';
 import { createMetrics } from './metrics.js';
 import { DiskCodeStore } from './store/disk-code-store.js';
 
@@ -43,8 +45,8 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 /**
  * The composition root of cluster mode: the management API on Function, FunctionVersion and
  * Alias resources (informer caches for reads), the code store on the shared volume, Redis
- * admission and async invocation. Invocations are refused by ClusterPool until the worker
- * agent client exists (ADR 0012). Components stop in reverse order.
+ * admission and async invocation; sync invocations go to the worker pods' agents (ClusterPool
+ * on a watch of the worker pods, ADR 0012). Components stop in reverse order.
  */
 export async function startClusterGateway(o: {
   readonly config: ClusterConfig;
@@ -99,7 +101,24 @@ export async function startClusterGateway(o: {
       logger,
     });
     lifecycle.add({ name: 'version store', stop: () => versions.close() });
-    await Promise.all([functions.start(), versions.start()]);
+    const workerPods = new WorkerPodWatch({
+      informer: workerPodInformer(kc, namespace, logger),
+    });
+    const pool = new ClusterPool({
+      pods: workerPods,
+      stopPods: () => workerPods.stop(),
+      client: new HttpAgentClient({
+        connectTimeoutMs: config.workers.connectTimeoutMs,
+        // One byte over the limit is enough for the invoke route to answer "too large".
+        maxResponseBytes: LIMITS.syncResponseMaxBytes + 1,
+      }),
+      port: config.workers.port,
+      coldStartWaitMs: config.workers.coldStartWaitMs,
+      busyWaitMs: config.workers.busyWaitMs,
+      logger,
+    });
+    lifecycle.add({ name: 'worker pool', stop: () => pool.close() });
+    await Promise.all([functions.start(), versions.start(), workerPods.start()]);
 
     const keys = asyncKeys(config.redisPrefix);
     const queueRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
@@ -116,7 +135,7 @@ export async function startClusterGateway(o: {
       functions,
       versions,
       code,
-      pool: new ClusterPool(),
+      pool,
       admission,
       metrics: createMetrics(registry),
       registry,
