@@ -7,6 +7,7 @@ K8S_VERSION="${LAMINA_K8S_VERSION:-1.34.4}"  # k8s.io/kubernetes, newest 1.34.x 
 ETCD_VERSION="${LAMINA_ETCD_VERSION:-3.6.16}" # go.etcd.io/etcd, newest 3.6.x on the Go proxy
 KAFKA_VERSION="${LAMINA_KAFKA_VERSION:-4.4.0}" # org.apache.kafka:kafka_2.13, see docs/adr/0003
 DEBIAN_SUITE="bookworm"                       # base images' root filesystem
+PAUSE_IMAGE="lamina/pause:r1"                 # images/build-pause; bump the revision with the recipe
 
 # Ports, all on 127.0.0.1. Chosen away from the services' defaults so that a developer's own
 # Redis/Kafka/etcd/apiserver can keep running beside the test environment.
@@ -20,5 +21,14 @@ KAFKA_CONTROLLER_PORT=$((19093 + _o))
 ETCD_CLIENT_PORT=$((12379 + _o))
 ETCD_PEER_PORT=$((12380 + _o))
 APISERVER_PORT=$((16443 + _o))
-KCM_PORT=$((10257 + _o))       # kube-controller-manager's secure (healthz) port, bound to 127.0.0.1
-SCHEDULER_PORT=$((10259 + _o)) # kube-scheduler's secure (healthz) port, bound to 127.0.0.1
+KCM_PORT=$((10257 + _o))             # kube-controller-manager's secure (healthz) port, 127.0.0.1
+SCHEDULER_PORT=$((10259 + _o))       # kube-scheduler's secure (healthz) port, 127.0.0.1
+KUBELET_PORT=$((10250 + _o))         # kubelet's API (logs, exec), on $NODE_IP (below), not loopback
+KUBELET_HEALTHZ_PORT=$((10248 + _o)) # kubelet's /healthz, 127.0.0.1
+
+# The node's pod network (lib/node.sh). Not shifted by the offset: a Linux bridge and its subnet
+# are machine-wide, so one test node runs per machine (`up node` in a second clone refuses to
+# start while another clone's node owns the bridge).
+NODE_BRIDGE="lamina0"
+NODE_SUBNET="10.213.0.0/24"
+NODE_IP="10.213.0.1" # the bridge's own address: pods' gateway, the kubelet's node IP

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # A Kubernetes control plane as host processes on 127.0.0.1: etcd, kube-apiserver,
-# kube-controller-manager and kube-scheduler (a kubelet comes with a later issue), with a
+# kube-controller-manager and kube-scheduler (the kubelet is lib/node.sh), with a
 # generated CA, per-component client certificates, a service-account key pair and an admin
 # kubeconfig. Binaries come from lib/build-go.sh (the cache, keyed by version).
 # Sourced by test/env/up and test/env/down.
@@ -128,6 +128,8 @@ kube_up() {
   # --advertise-address is required (without a default route the apiserver cannot pick one);
   # loopback is accepted. --endpoint-reconciler-type=none: the apiserver would otherwise write
   # its address into the `kubernetes` Service's Endpoints, which rejects loopback addresses.
+  # --kubelet-preferred-address-types: the test node's name resolves nowhere; its InternalIP
+  # (the bridge address, lib/node.sh) is where the kubelet listens (logs, exec).
   kube_start kube-apiserver apiserver_ready "$APISERVER_PORT" 120 "$K8S_BIN/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$ETCD_CLIENT_PORT" \
     --bind-address 127.0.0.1 --secure-port "$APISERVER_PORT" --advertise-address 127.0.0.1 \
@@ -141,6 +143,7 @@ kube_up() {
     --allow-privileged=true \
     --kubelet-client-certificate "$PKI/apiserver-kubelet.crt" \
     --kubelet-client-key "$PKI/apiserver-kubelet.key" \
+    --kubelet-preferred-address-types InternalIP,Hostname \
     --profiling=false
 
   kube_start kube-controller-manager kcm_ready "$KCM_PORT" 60 \
