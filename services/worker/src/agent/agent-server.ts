@@ -18,6 +18,8 @@ import type { WorkerLogger } from '../types.js';
 import type { Refusal, Slot, WorkerAgent } from './worker-agent.js';
 
 export const AGENT_HEALTH_PATH = '/healthz';
+/** How long an idle keep-alive connection stays open. */
+const IDLE_CONNECTION_MS = 10 * 60 * 1000;
 
 export interface AgentServerDeps {
   readonly agent: WorkerAgent;
@@ -120,7 +122,11 @@ export function createAgentServer(deps: AgentServerDeps): Server {
         res,
         AGENT_REFUSAL_STATUS[claim.refusal],
         { errorType: REFUSAL_ERROR_TYPE[claim.refusal], errorMessage: claim.message },
-        { [AGENT_HEADERS.refusal]: claim.refusal },
+        {
+          [AGENT_HEADERS.refusal]: claim.refusal,
+          // A draining agent closes soon: the caller's pool must not keep this connection.
+          ...(claim.refusal === 'draining' ? { connection: 'close' } : {}),
+        },
       );
       return;
     }
@@ -157,7 +163,7 @@ export function createAgentServer(deps: AgentServerDeps): Server {
     }
   }
 
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const url = req.url ?? '/';
     if (req.method === 'POST' && url === AGENT_INVOKE_PATH) {
       invoke(req, res).catch((err: unknown) => {
@@ -181,4 +187,8 @@ export function createAgentServer(deps: AgentServerDeps): Server {
       sendText(res, 404, 'not found');
     }
   });
+  // Callers keep one pooled connection per pod. Node's 5 s default would close idle ones often,
+  // each close racing a call on the same socket (a reset the caller must not retry).
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
+  return server;
 }
