@@ -41,7 +41,7 @@ import {
 
 // The cluster-mode gateway in this process against the real API server: the unmodified AWS SDK
 // writes Function, FunctionVersion and Alias resources. No operator runs, so functions stay
-// Pending, and no worker pods exist, so invoke answers 502.
+// Pending, and no worker pods exist, so invoke answers 502 after the (shortened) cold-start wait.
 
 interface Obj {
   metadata: { name: string; annotations?: Record<string, string>; ownerReferences?: unknown[] };
@@ -98,6 +98,7 @@ describe('gateway in cluster mode: the Lambda API on custom resources', () => {
       LAMINA_CODE_DIR: codeDir,
       LAMINA_STATE_DIR: codeDir,
       LAMINA_REDIS_PREFIX: uniqueName('gw'),
+      LAMINA_COLD_START_WAIT_MS: '1000',
     });
     const kc = new KubeConfig();
     kc.loadFromDefault();
@@ -319,7 +320,7 @@ spec:
     expect(v3.Version).toBe('3');
   });
 
-  it('Invoke says plainly that no execution environment is reachable yet (502)', async () => {
+  it('Invoke says plainly that no execution environment is ready (502)', async () => {
     // $LATEST is Pending (no operator here): refused like Lambda does.
     const pending = await failure(lambda.send(new InvokeCommand({ FunctionName: 'hello' })));
     expect(pending).toMatchObject({ name: 'ResourceConflictException', status: 409 });
@@ -328,7 +329,7 @@ spec:
       lambda.send(new InvokeCommand({ FunctionName: 'hello', Qualifier: '1' })),
     );
     expect(err).toMatchObject({ name: 'ResourceNotReadyException', status: 502 });
-    expect(err.message).toMatch(/cluster worker agent not implemented yet/);
+    expect(err.message).toMatch(/hello:1: no ready worker pod within 1 s/);
   });
 
   it('DeleteFunction removes the Function, its versions and aliases', async () => {
