@@ -292,12 +292,12 @@ node_kill_containers() {
 # The pids of shims serving our containerd (their command line names its socket).
 node_shim_pids() {
   local f pid cmd
-  for f in $(grep -lsaF -e "$CONTAINERD_SOCK" /proc/[0-9]*/cmdline); do
+  while read -r f; do
     cmd="$(tr '\0' ' ' 2>/dev/null <"$f")" || continue
     [[ "$cmd" == *containerd-shim* && "$cmd" == *" -address $CONTAINERD_SOCK "* ]] || continue
     pid="${f#/proc/}"
     echo "${pid%/cmdline}"
-  done
+  done < <(grep -lsaF -e "$CONTAINERD_SOCK" /proc/[0-9]*/cmdline)
 }
 
 # Processes still in the kubelet's pod cgroups (a shim that died before its container).
@@ -311,7 +311,12 @@ node_pod_pids() {
 
 node_kill_leftovers() {
   local pids
-  pids="$(node_shim_pids; node_pod_pids)"
+  # The pod cgroups are machine-wide: while another clone's node runs they hold its pods.
+  if node_foreign_owner >/dev/null; then
+    pids="$(node_shim_pids)"
+  else
+    pids="$(node_shim_pids; node_pod_pids)"
+  fi
   [ -n "$pids" ] || return 0
   log "  killing leftover shims and pod processes: $(tr '\n' ' ' <<<"$pids")"
   # shellcheck disable=SC2086 # one pid per word
@@ -348,9 +353,11 @@ node_down() {
   # No sandbox is left, so no address is taken.
   rm -rf "$CNI_DIR/ipam"
   # Empty pod cgroups (rmdir refuses non-empty ones); the kubelet recreates them.
-  for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
-    [ -d "$d" ] && { find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true; }
-  done
+  if ! node_foreign_owner >/dev/null; then
+    for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+      [ -d "$d" ] && { find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true; }
+    done
+  fi
   if [ -s "$NODE_OWNER_FILE" ] && [ "$(cat "$NODE_OWNER_FILE")" = "$OUT" ]; then
     rm -f "$NODE_OWNER_FILE"
   fi

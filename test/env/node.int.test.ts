@@ -1,0 +1,152 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
+   client-node's generated models (V1Pod, ...) are classes with only public data fields and no
+   behaviour; its API takes plain object literals, as all its examples do. */
+import { execFile } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { promisify } from 'node:util';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, requireEnv, uniqueName } from '../smoke/support.js';
+
+// Proves test/env's node (lib/node.sh): a pod locked down like our worker pods is scheduled onto
+// the kubelet, runs from an image copied in with test/env/load-image (nothing is pulled), is
+// reachable from this process at its pod IP, and its logs come back through the apiserver.
+
+const PORT = 8080;
+const UID = 10001;
+
+// A TCP responder in the base image's Perl (it has no nc or python): one line in, one line out.
+// It also reports what the lockdown allows: the root filesystem must refuse writes, /tmp not.
+const RESPONDER = `
+$| = 1;
+use IO::Socket::INET;
+my $root = open(my $f, '>', '/probe') ? 'writable' : 'read-only';
+my $tmp = open(my $g, '>', '/tmp/probe') ? 'writable' : 'read-only';
+my $s = IO::Socket::INET->new(LocalAddr => '0.0.0.0', LocalPort => ${PORT}, Listen => 8, ReuseAddr => 1)
+  or die "listen: $!";
+print "listening uid=$< rootfs=$root tmp=$tmp\\n";
+while (my $c = $s->accept) {
+  my $line = <$c>;
+  next unless defined $line;
+  chomp $line;
+  print $c "pong uid=$< $line\\n";
+  print "answered ", $c->peerhost, "\\n";
+  close $c;
+}
+`;
+
+/** Sends one line to host:port and resolves with the first line of the answer. */
+function ask(host: string, port: number, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host, port, timeout: 5_000 });
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('connect', () => {
+      socket.write(`${line}\n`);
+    });
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+      const end = received.indexOf('\n');
+      if (end >= 0) {
+        resolve(received.slice(0, end));
+        socket.end();
+      }
+    });
+    socket.on('timeout', () => {
+      socket.destroy(new Error(`no answer from ${host}:${port}`));
+    });
+    socket.on('error', reject);
+    // After a resolve this reject is a no-op.
+    socket.on('close', () => {
+      reject(new Error(`${host}:${port} closed without a full line`));
+    });
+  });
+}
+
+describe('test/env node (kubelet + containerd)', () => {
+  const kc = new KubeConfig();
+  kc.loadFromFile(requireEnv('KUBECONFIG'));
+  const core = kc.makeApiClient(CoreV1Api);
+  const nodeName = requireEnv('LAMINA_TEST_NODE');
+  const image = requireEnv('LAMINA_BASE_IMAGE');
+  const namespace = uniqueName('node');
+
+  beforeAll(async () => {
+    // Idempotent and fast when the image is already in the node's containerd.
+    await promisify(execFile)(requireEnv('LAMINA_TEST_LOAD_IMAGE'), [image], { timeout: 120_000 });
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+  });
+
+  afterAll(async () => {
+    await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  });
+
+  it('runs a locked-down pod that the host reaches at its pod IP, with logs', async () => {
+    const pod: V1Pod = {
+      metadata: { name: 'responder', labels: { app: 'responder' } },
+      spec: {
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        terminationGracePeriodSeconds: 1,
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: UID,
+          runAsGroup: UID,
+          fsGroup: UID,
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+        containers: [
+          {
+            name: 'main',
+            image,
+            imagePullPolicy: 'IfNotPresent',
+            command: ['perl', '-e', RESPONDER],
+            ports: [{ name: 'tcp', containerPort: PORT }],
+            readinessProbe: { tcpSocket: { port: PORT }, periodSeconds: 1 },
+            // Guaranteed QoS: requests equal limits.
+            resources: {
+              requests: { cpu: '100m', memory: '64Mi' },
+              limits: { cpu: '100m', memory: '64Mi' },
+            },
+            securityContext: {
+              runAsNonRoot: true,
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ['ALL'] },
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+          },
+        ],
+        volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '16Mi' } }],
+      },
+    };
+    await core.createNamespacedPod({ namespace, body: pod });
+
+    const ready = await eventually(
+      'the pod to be Ready with a pod IP',
+      async () => {
+        const current = await core.readNamespacedPod({ namespace, name: 'responder' });
+        const isReady = current.status?.conditions?.some(
+          (c) => c.type === 'Ready' && c.status === 'True',
+        );
+        return isReady === true && current.status?.podIP ? current : undefined;
+      },
+      60_000,
+      250,
+    );
+    expect(ready.spec?.nodeName).toBe(nodeName);
+    expect(ready.status?.qosClass).toBe('Guaranteed');
+    const podIP = ready.status?.podIP ?? '';
+
+    expect(await ask(podIP, PORT, 'ping')).toBe(`pong uid=${UID} ping`);
+
+    // Through the apiserver, which dials the kubelet at the node's address.
+    const logs = await eventually('the answer in the pod log', async () => {
+      const text = await core.readNamespacedPodLog({ namespace, name: 'responder' });
+      return text.includes('answered ') ? text : undefined;
+    });
+    expect(logs).toContain(`listening uid=${UID} rootfs=read-only tmp=writable`);
+  });
+});
