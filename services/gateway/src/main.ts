@@ -69,7 +69,9 @@ export async function startClusterGateway(o: {
       redis,
       accountConcurrency: config.accountConcurrency,
       minUnreservedConcurrency: config.minUnreservedConcurrency,
-      leaseGraceMs: config.leaseGraceMs,
+      // A lease must outlive the pool's longest wait for a pod, or the count drops early.
+      leaseGraceMs:
+        config.leaseGraceMs + config.workers.coldStartWaitMs + config.workers.busyWaitMs,
     });
     lifecycle.add({ name: 'admission', stop: () => admission.close() });
 

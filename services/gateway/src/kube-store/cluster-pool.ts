@@ -53,6 +53,8 @@ type Pick =
 /** One in-flight invocation per pod from this gateway: the agent runs one at a time. */
 const MAX_IN_FLIGHT_PER_POD = 1;
 const RETRY = Symbol('retry');
+/** More pod states than this and idle ones are swept. */
+const STATE_SWEEP_SIZE = 256;
 
 const base64ToHex = (b64: string): string => Buffer.from(b64, 'base64').toString('hex');
 const seconds = (ms: number): string => String(Math.round(ms / 100) / 10);
@@ -256,6 +258,14 @@ export class ClusterPool implements EnvironmentPool {
     const now = this.now();
     if (s.inFlight === 0 && s.unhealthyUntil <= now && s.busyUntil <= now) {
       this.states.delete(name);
+    }
+    // Pods skipped once and never picked again (gone) would stay: sweep now and then.
+    if (this.states.size > STATE_SWEEP_SIZE) {
+      for (const [other, state] of this.states) {
+        if (state.inFlight === 0 && state.unhealthyUntil <= now && state.busyUntil <= now) {
+          this.states.delete(other);
+        }
+      }
     }
   }
 
