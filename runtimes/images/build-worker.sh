@@ -49,7 +49,11 @@ for runtime in "${runtimes[@]}"; do
 done
 
 "$NODE" "$ROOT/services/worker/scripts/bundle-agent.mjs" >&2
-BUNDLE="$ROOT/services/worker/dist/agent.mjs"
+# A snapshot: the tag and every image of this run come from the same bytes, even if another
+# build rewrites dist/agent.mjs meanwhile.
+BUNDLE="$(mktemp "${TMPDIR:-/tmp}/lamina-agent.XXXXXX")"
+trap 'rm -f "$BUNDLE"' EXIT
+cp "$ROOT/services/worker/dist/agent.mjs" "$BUNDLE"
 VERSION="$("$NODE" -p "require('$ROOT/services/worker/package.json').version")"
 # Everything an image is made of: the agent, the Node.js that runs it, this recipe and the
 # runtime images' recipes (build.sh names their revision).
@@ -73,7 +77,7 @@ for runtime in "${runtimes[@]}"; do
   t0=$(date +%s)
   base="$("$HERE/build.sh" "$runtime" | tail -n 1)"
   ctx="$(mktemp -d "${TMPDIR:-/tmp}/lamina-worker-image.XXXXXX")"
-  trap 'rm -rf "$ctx"' EXIT
+  trap 'rm -rf "$ctx" "$BUNDLE"' EXIT
   mkdir "$ctx/opt"
   cp "$BUNDLE" "$ctx/opt/agent.mjs"
   if [ "$runtime" = nodejs22.x ]; then
@@ -88,7 +92,7 @@ for runtime in "${runtimes[@]}"; do
     --label "dev.lamina.runtime=$runtime" --label "dev.lamina.worker-agent=$TAG" \
     -t "$image" "$ctx" >/dev/null
   rm -rf "$ctx"
-  trap - EXIT
+  trap 'rm -f "$BUNDLE"' EXIT
   log "$image: built in $(($(date +%s) - t0))s"
   echo "$image"
 done

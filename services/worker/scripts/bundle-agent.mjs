@@ -2,7 +2,7 @@
 // Bundles the worker agent (src/agent/main.ts) and everything it imports — the worker package,
 // @lamina/core (from its sources), pino, zod — into one ESM file, dist/agent.mjs (next to tsc's output, so ignored and cached alike), so a
 // worker image needs only a Node.js binary and this file (ADR 0014). Run by `npm run build`.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -27,10 +27,14 @@ const result = await build({
   tsconfig: path.join(pkg, 'tsconfig.build.json'),
   legalComments: 'none',
   sourcemap: false,
-  metafile: true,
+  // Written below with a rename: tests and image builds may bundle while another reads the file.
+  write: false,
   logLevel: 'warning',
 });
-const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+const [output] = result.outputFiles;
+const temp = `${outfile}.${process.pid}.tmp`;
+await writeFile(temp, output.contents, { mode: 0o644 });
+await rename(temp, outfile);
 process.stderr.write(
-  `bundled the worker agent: ${path.relative(process.cwd(), outfile)} (${Math.round(bytes / 1024)} KiB)\n`,
+  `bundled the worker agent: ${path.relative(process.cwd(), outfile)} (${Math.round(output.contents.length / 1024)} KiB)\n`,
 );

@@ -1,6 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_HEADERS } from '@lamina/core';
@@ -10,6 +11,8 @@ import { invokeAgent, makePodFiles, type PodFiles } from '../test-support/agent-
 // The worker images as a pod runs them: built by runtimes/images/build-worker.sh, started with
 // the pod's lockdown (read-only root, /tmp a tmpfs, uid 10001, no capabilities), the code store
 // and the env dir bind-mounted where the operator mounts them, the port on 127.0.0.1 only.
+// /tmp is mounted `exec` like a pod's emptyDir (docker's default is noexec; the Java client
+// loads its JNI library from /tmp).
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const docker = (args: string[]) => spawnSync('docker', args, { encoding: 'utf8' });
@@ -25,12 +28,57 @@ def handler(event, context):
     return {'event': event, 'greeting': os.environ.get('GREETING'), 'version': context.function_version}
 `;
 
+const JAVA_HANDLER = `package agent;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+public class Handler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+  @Override
+  public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+    if ("throw".equals(event.get("action"))) throw new IllegalStateException("boom");
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("event", event);
+    out.put("greeting", System.getenv("GREETING"));
+    out.put("version", context.getFunctionVersion());
+    return out;
+  }
+}
+`;
+const JDK17 = '/usr/lib/jvm/java-17-openjdk-amd64';
+const javaRic = path.join(homedir(), '.cache/lamina/runtimes/java');
+const javaRicLib = existsSync(javaRic)
+  ? readdirSync(javaRic)
+      .filter((d) => d.startsWith('ric-'))
+      .map((d) => path.join(javaRic, d, 'lib'))[0]
+  : undefined;
+
+/** Compiles the Java handler into the code tree (classes at its root, as Lambda takes a zip). */
+function compileJava(codeDir: string): void {
+  const src = mkdtempSync(path.join(tmpdir(), 'lamina-java-'));
+  try {
+    writeFileSync(path.join(src, 'Handler.java'), JAVA_HANDLER);
+    execFileSync(path.join(JDK17, 'bin/javac'), [
+      '--release', '17', '-cp', `${javaRicLib ?? ''}/*`, '-d', codeDir, path.join(src, 'Handler.java'),
+    ]); // prettier-ignore
+    execFileSync('chmod', ['-R', 'a+rX', codeDir]);
+  } finally {
+    rmSync(src, { recursive: true, force: true });
+  }
+}
+
 interface Case {
   readonly runtime: string;
   readonly handler: string;
   readonly errorType: string;
   /** Runs only where its runtime image exists already (building one needs Debian packages). */
   readonly runtimeImage?: string;
+  /** What else the case needs on this machine. */
+  readonly needs?: () => boolean;
+  /** Adds the case's code to the code tree. */
+  readonly prepare?: (codeDir: string) => void;
 }
 
 const CASES: readonly Case[] = [
@@ -40,6 +88,14 @@ const CASES: readonly Case[] = [
     handler: 'app.handler',
     errorType: 'ValueError',
     runtimeImage: 'lamina/runtime-python:3.11-r2',
+  },
+  {
+    runtime: 'java17',
+    handler: 'agent.Handler::handleRequest',
+    errorType: 'java.lang.IllegalStateException',
+    runtimeImage: 'lamina/runtime-java:17-r2',
+    needs: () => javaRicLib !== undefined && existsSync(path.join(JDK17, 'bin/javac')),
+    prepare: compileJava,
   },
 ];
 
@@ -86,11 +142,12 @@ describe.skipIf(!haveDocker)('worker images', () => {
         ? true
         : docker(['image', 'inspect', c.runtimeImage]).status === 0;
     it.skipIf(!runnable)(`${c.runtime}: runs locked down, invokes, drains on stop`, async () => {
+      c.prepare?.(path.join(files.store, files.hex));
       const image = buildImage(c.runtime);
       expect(image).toMatch(/^lamina\/worker-[a-z0-9.]+:0\.1\.0-[0-9a-f]{12}$/);
       const started = docker([
         'run', '-d', '--label', label,
-        '--read-only', '--tmpfs', '/tmp', '--user', '10001', '--cap-drop', 'ALL',
+        '--read-only', '--tmpfs', '/tmp:exec', '--user', '10001', '--cap-drop', 'ALL',
         '--security-opt', 'no-new-privileges',
         '-p', '127.0.0.1::8080',
         '-v', `${files.store}:/var/lamina/code:ro`,
@@ -121,7 +178,12 @@ describe.skipIf(!haveDocker)('worker images', () => {
 
       const failed = await invokeAgent(url, { action: 'throw' });
       expect(failed.headers.get(AGENT_HEADERS.functionError)).toBe('Unhandled');
-      expect(failed.headers.get(AGENT_HEADERS.errorType)).toBe(c.errorType);
+      // The body is the client's error shape; the header is what its runtime client posted
+      // (Java's says Runtime.UserException).
+      expect(JSON.parse(failed.body)).toMatchObject({
+        errorMessage: 'boom',
+        errorType: c.errorType,
+      });
 
       expect(docker(['stop', '-t', '15', id]).status).toBe(0);
       expect(docker(['inspect', '--format', '{{.State.ExitCode}}', id]).stdout.trim()).toBe('0');
