@@ -125,6 +125,26 @@ describe('ClusterPool', () => {
     expect(['old', 'new']).toContain(podOf(image.payload));
   });
 
+  it('waits for a busy pod on the current code rather than run older code', async () => {
+    const [oldPod, newPod] = await start('old', 'new');
+    newPod!.behave = () => ({ kind: 'run', delayMs: 100 });
+    const pool = poolOn(indexOf(oldPod!.pod({ codeSha256Hex: OLDER }), newPod!.pod()), {
+      busyWaitMs: 2000,
+    });
+    const both = await Promise.all([
+      pool.invoke(fnConfig(), invocation()),
+      pool.invoke(fnConfig(), invocation()),
+    ]);
+    expect(both.map((r) => podOf(r.payload))).toEqual(['new', 'new']);
+    expect(oldPod!.runs).toBe(0);
+  });
+
+  it("uses the configured port when the pod's spec names none", async () => {
+    const [a] = await start('a');
+    const pool = poolOn(indexOf(a!.pod({ port: undefined })), { port: a!.port });
+    expect(podOf((await pool.invoke(fnConfig(), invocation())).payload)).toBe('a');
+  });
+
   it('spreads invocations over free pods, one at a time per pod, waiting for a busy one', async () => {
     const [a, b] = await start('a', 'b');
     for (const agent of [a!, b!]) agent.behave = () => ({ kind: 'run', delayMs: 80 });
