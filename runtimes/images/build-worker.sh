@@ -79,12 +79,12 @@ for runtime in "${runtimes[@]}"; do
   ctx="$(mktemp -d "${TMPDIR:-/tmp}/lamina-worker-image.XXXXXX")"
   trap 'rm -rf "$ctx" "$BUNDLE"' EXIT
   mkdir "$ctx/opt"
-  cp "$BUNDLE" "$ctx/opt/agent.mjs"
+  install -m 0644 "$BUNDLE" "$ctx/opt/agent.mjs"
   if [ "$runtime" = nodejs22.x ]; then
     # The runtime image's node is this same Node.js 22 (build.sh copies it): link, don't copy.
     ln -s /usr/local/bin/node "$ctx/opt/node"
   else
-    cp "$NODE" "$ctx/opt/node"
+    install -m 0755 "$NODE" "$ctx/opt/node"
   fi
   cp "$HERE/worker.Dockerfile" "$ctx/Dockerfile"
   log "docker build $image (FROM $base)"
