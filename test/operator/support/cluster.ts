@@ -150,6 +150,8 @@ export function startOperator(o: {
       LAMINA_OPERATOR_IDENTITY: o.identity,
       LAMINA_HTTP_PORT: '0',
       LAMINA_LOG_LEVEL: 'debug',
+      // The test node pulls nothing (no registry here): worker images are loaded into it.
+      LAMINA_WORKER_IMAGE_PULL_POLICY: 'Never',
       ...o.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,338 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import {
+  CreateAliasCommand,
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetFunctionCommand,
+  InvokeCommand,
+  LambdaClient,
+  PublishVersionCommand,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionActiveV2,
+  waitUntilFunctionUpdatedV2,
+} from '@aws-sdk/client-lambda';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { loadClusterConfig } from '../../services/gateway/src/cluster-config.js';
+import { type ClusterGatewayHandle, startClusterGateway } from '../../services/gateway/src/main.js';
+import {
+  ROOT,
+  buildOperator,
+  createNamespace,
+  deleteNamespace,
+  eventually,
+  installCrds,
+  kubectl,
+  kubectlOk,
+  requireEnv,
+  startOperator,
+  uniqueName,
+  type OperatorProcess,
+} from './support/cluster.js';
+import { workerImage } from './support/worker-image.js';
+
+// The whole of cluster mode on one real node: the unmodified AWS SDK → the cluster gateway
+// (in this process) → Function/FunctionVersion/Alias resources → the operator (a real process)
+// → worker Deployments → kubelet + containerd run the worker image (built and loaded here, no
+// registry) → the gateway invokes the pods' worker agents by pod IP. The code store is a
+// hostPath PersistentVolume shared by the gateway (a folder here) and the pods (read-only).
+
+const decoder = new TextDecoder();
+
+function zipOf(source: string): Uint8Array {
+  const dir = mkdtempSync(join(ROOT, 'test/env/out/zip-'));
+  try {
+    writeFileSync(join(dir, 'index.mjs'), source);
+    return execFileSync('zip', ['-q', '-X', '-', 'index.mjs'], { cwd: dir });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A handler that says which code ran, plus what it saw of its environment. */
+const codeSaying = (label: string): Uint8Array =>
+  zipOf(`export const handler = async (event, context) => {
+  if (event && event.fail) throw new Error('asked to fail');
+  return { code: '${label}', greeting: process.env.GREETING ?? null,
+    version: context.functionVersion, uid: process.getuid() };
+};\n`);
+
+const codePv = (name: string, ns: string, path: string): string => `apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: ${name}
+spec:
+  capacity: { storage: 1Gi }
+  accessModes: [ReadWriteMany, ReadOnlyMany]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: ""
+  claimRef: { namespace: ${ns}, name: lamina-code }
+  hostPath: { path: ${path}, type: Directory }
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: lamina-code
+  namespace: ${ns}
+spec:
+  accessModes: [ReadWriteMany]
+  storageClassName: ""
+  volumeName: ${name}
+  resources: { requests: { storage: 1Gi } }
+`;
+
+interface Answer {
+  code: string;
+  greeting: string | null;
+  version: string;
+  uid: number;
+}
+
+describe('cluster mode end to end: SDK → gateway → operator → kubelet → worker agent', () => {
+  const fn = 'hello';
+  let ns = '';
+  let pv = '';
+  let codeDir = '';
+  let operator: OperatorProcess | undefined;
+  let gateway: ClusterGatewayHandle | undefined;
+  let lambda: LambdaClient;
+
+  async function invoke(
+    qualifier?: string,
+    payload: unknown = {},
+  ): Promise<{ answer: Answer; executed: string | undefined; error: string | undefined }> {
+    const r = await lambda.send(
+      new InvokeCommand({
+        FunctionName: fn,
+        ...(qualifier === undefined ? {} : { Qualifier: qualifier }),
+        Payload: new TextEncoder().encode(JSON.stringify(payload)),
+      }),
+    );
+    return {
+      answer: JSON.parse(decoder.decode(r.Payload)) as Answer,
+      executed: r.ExecutedVersion,
+      error: r.FunctionError,
+    };
+  }
+
+  beforeAll(async () => {
+    requireEnv('LAMINA_TEST_NODE');
+    const [image] = await Promise.all([workerImage('nodejs22.x'), installCrds(), buildOperator()]);
+    ns = await createNamespace('e2e');
+    pv = uniqueName('lamina-code');
+    codeDir = mkdtempSync(join(ROOT, 'test/env/out/code-'));
+    chmodSync(codeDir, 0o755); // the pods read it as uid 10001
+    await kubectlOk(['apply', '-f', '-'], codePv(pv, ns, codeDir));
+    operator = startOperator({
+      namespace: ns,
+      identity: 'op-e2e',
+      env: {
+        LAMINA_WORKER_IMAGE_PREFIX: image.prefix,
+        LAMINA_WORKER_IMAGE_TAG: image.tag,
+        LAMINA_CODE_STORE_CLAIM: 'lamina-code',
+        LAMINA_LOG_LEVEL: 'info',
+      },
+    });
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    gateway = await startClusterGateway({
+      config: loadClusterConfig({
+        REDIS_URL: requireEnv('REDIS_URL'),
+        LAMINA_PORT: '0',
+        LAMINA_NAMESPACE: ns,
+        LAMINA_CODE_DIR: codeDir,
+        LAMINA_STATE_DIR: codeDir,
+        LAMINA_REDIS_PREFIX: uniqueName('e2e'),
+      }),
+      kubeConfig: kc,
+      namespace: ns,
+      logger: pino({ level: 'silent' }),
+    });
+    lambda = new LambdaClient({
+      endpoint: gateway.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+  }, 600_000);
+
+  afterAll(async () => {
+    lambda.destroy();
+    await gateway?.stop();
+    // Functions carry the operator's finalizer: delete them while the operator still runs.
+    await kubectl(['delete', 'functions.lamina.dev', '--all', '-n', ns, '--timeout=60s']);
+    if (operator?.child.exitCode === null) {
+      operator.child.kill('SIGTERM');
+      await operator.exited;
+    }
+    await deleteNamespace(ns);
+    await kubectl(['delete', 'pv', pv, '--ignore-not-found', '--wait=false']);
+    rmSync(codeDir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('creates a function whose pod runs it, locked down, with its environment', async () => {
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: fn,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: 'arn:aws:iam::000000000000:role/lambda',
+        // CPU follows memory (512 MB ≈ 0.29 vCPU), as in Lambda; 128 MB would get 0.07.
+        MemorySize: 512,
+        Timeout: 10,
+        Code: { ZipFile: codeSaying('one') },
+        Environment: { Variables: { GREETING: 'hi' } },
+      }),
+    );
+    await waitUntilFunctionActiveV2(
+      { client: lambda, maxWaitTime: 180, minDelay: 1, maxDelay: 2 },
+      { FunctionName: fn },
+    );
+    const r = await invoke();
+    expect(r.answer).toEqual({ code: 'one', greeting: 'hi', version: '$LATEST', uid: 10001 });
+    expect(r.executed).toBe('$LATEST');
+    expect(r.error).toBeUndefined();
+
+    const failed = await invoke(undefined, { fail: true });
+    expect(failed.error).toBe('Unhandled');
+    expect(failed.answer).toMatchObject({ errorMessage: 'asked to fail' });
+
+    const tail = await lambda.send(new InvokeCommand({ FunctionName: fn, LogType: 'Tail' }));
+    const log = Buffer.from(tail.LogResult ?? '', 'base64').toString('utf8');
+    expect(log).toMatch(/^START RequestId: /m);
+    expect(log).toMatch(/^REPORT RequestId: .*Max Memory Used: \d+ MB/m);
+
+    const pods = await kubectlOk(['get', 'pods', '-n', ns, '-l', `lamina.dev/function=${fn}`]);
+    expect(pods).toMatch(/Running/);
+  }, 240_000);
+
+  it('rolls new code and configuration out to new environments', async () => {
+    await lambda.send(
+      new UpdateFunctionCodeCommand({ FunctionName: fn, ZipFile: codeSaying('two') }),
+    );
+    await waitUntilFunctionUpdatedV2(
+      { client: lambda, maxWaitTime: 180, minDelay: 1, maxDelay: 2 },
+      { FunctionName: fn },
+    );
+    expect((await invoke()).answer.code).toBe('two');
+
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: fn,
+        Environment: { Variables: { GREETING: 'hello again' } },
+      }),
+    );
+    await waitUntilFunctionUpdatedV2(
+      { client: lambda, maxWaitTime: 180, minDelay: 1, maxDelay: 2 },
+      { FunctionName: fn },
+    );
+    // The update completed: the rolled pods are the only ready ones left, or will be shortly.
+    await eventually(
+      'the new environment value in the function',
+      async () => ((await invoke()).answer.greeting === 'hello again' ? true : undefined),
+      60_000,
+      500,
+    );
+  }, 420_000);
+
+  it('versions and a weighted alias: prod → 1 runs 1, 30 % goes to 2, $LATEST runs newer code', async () => {
+    const v1 = await lambda.send(new PublishVersionCommand({ FunctionName: fn }));
+    expect(v1.Version).toBe('1');
+    await lambda.send(
+      new UpdateFunctionCodeCommand({ FunctionName: fn, ZipFile: codeSaying('three') }),
+    );
+    await waitUntilFunctionUpdatedV2(
+      { client: lambda, maxWaitTime: 180, minDelay: 1, maxDelay: 2 },
+      { FunctionName: fn },
+    );
+    const v2 = await lambda.send(new PublishVersionCommand({ FunctionName: fn }));
+    expect(v2.Version).toBe('2');
+    await lambda.send(
+      new UpdateFunctionCodeCommand({ FunctionName: fn, ZipFile: codeSaying('four') }),
+    );
+    await waitUntilFunctionUpdatedV2(
+      { client: lambda, maxWaitTime: 180, minDelay: 1, maxDelay: 2 },
+      { FunctionName: fn },
+    );
+    await lambda.send(
+      new CreateAliasCommand({ FunctionName: fn, Name: 'prod', FunctionVersion: '1' }),
+    );
+
+    // Version pods start on publish; the first calls may wait for them.
+    const prod = await invoke('prod');
+    expect(prod.answer).toMatchObject({ code: 'two', version: '1' });
+    expect(prod.executed).toBe('1');
+    const two = await invoke('2');
+    expect(two.answer).toMatchObject({ code: 'three', version: '2' });
+    await eventually(
+      '$LATEST on the newest code',
+      async () => ((await invoke()).answer.code === 'four' ? true : undefined),
+      60_000,
+      500,
+    );
+
+    await lambda.send(
+      new UpdateAliasCommand({
+        FunctionName: fn,
+        Name: 'prod',
+        FunctionVersion: '1',
+        RoutingConfig: { AdditionalVersionWeights: { '2': 0.3 } },
+      }),
+    );
+    const calls = 2000;
+    const counts = new Map<string, number>();
+    let next = 0;
+    // Two callers: each version keeps one environment, so more would mostly wait for them.
+    await Promise.all(
+      [0, 1].map(async () => {
+        while (next < calls) {
+          next += 1;
+          const r = await invoke('prod');
+          expect(r.answer.version).toBe(r.executed);
+          counts.set(r.executed ?? '?', (counts.get(r.executed ?? '?') ?? 0) + 1);
+        }
+      }),
+    );
+    const share = (counts.get('2') ?? 0) / calls;
+    console.log(
+      `weighted alias over ${calls} calls: ${JSON.stringify(Object.fromEntries(counts))}`,
+    );
+    expect((counts.get('1') ?? 0) + (counts.get('2') ?? 0)).toBe(calls);
+    expect(share).toBeGreaterThanOrEqual(0.25);
+    expect(share).toBeLessThanOrEqual(0.35);
+  }, 600_000);
+
+  it('deleting the function leaves no environment behind', async () => {
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: fn }));
+    await eventually(
+      'no worker pods and Deployments left',
+      async () => {
+        const left = await kubectlOk([
+          'get',
+          'deployments,replicasets,pods,secrets',
+          '-n',
+          ns,
+          '-l',
+          `lamina.dev/function=${fn}`,
+          '-o',
+          'name',
+        ]);
+        return left.trim() === '' ? true : undefined;
+      },
+      120_000,
+      1000,
+    );
+    const gone = await lambda
+      .send(new GetFunctionCommand({ FunctionName: fn }))
+      .then(() => 'found')
+      .catch((err: unknown) => (err as { name: string }).name);
+    expect(gone).toBe('ResourceNotFoundException');
+  }, 180_000);
+});
