@@ -21,7 +21,9 @@ import {
 } from './support/resources.js';
 
 // One real operator process against the real API server (and kube-controller-manager, which
-// turns Deployments into ReplicaSets; there is no kubelet, so pods never run).
+// turns Deployments into ReplicaSets). The test node has no image for the default worker tag
+// and pulls nothing (pull policy Never), so these environments never become ready; the running
+// path is test/operator/cluster-invoke.int.test.ts.
 
 const SHA = 'c'.repeat(64);
 const fn = (name: string, extra = ''): string => `apiVersion: lamina.dev/v1alpha1
@@ -90,7 +92,7 @@ describe('operator: Function → Deployment + Secret + status', () => {
     );
     expect(f.metadata.finalizers).toContain('lamina.dev/cleanup');
     expect(f.status).toMatchObject({
-      state: 'Pending', // no kubelet: its one environment never becomes ready
+      state: 'Pending', // its one environment never becomes ready (no image on the node)
       codeSha256: SHA,
       readyEnvironments: 0,
       deploymentName: 'hello-latest',
