@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// Bundles the composition root of each platform service — its sources, the workspace packages it
+// imports (aliased to their sources, so a bundle never lags a stale dist/) and its npm
+// dependencies — into one ESM file, the way services/worker/scripts/bundle-agent.mjs bundles the
+// worker agent (ADR 0014). What the service reads from disk at run time is copied next to it, in
+// the layout the code expects relative to the bundle's own URL:
+//
+//   images/dist/<service>/dist/main.mjs   the bundle (the package's dist/main.js)  → /opt/lamina/dist/
+//   images/dist/gateway/scripts/*.lua     admission's Lua (read from ../scripts)    → /opt/lamina/scripts/
+//
+// images/build.sh copies images/dist/<service>/ to /opt/lamina/ in lamina/<service>. Usage:
+//   node images/bundle.mjs [gateway|operator|dispatcher|poller ...]   (default: all four)
+// Progress on stderr; each staging directory on stdout, one a line.
+import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Each service: its package, its composition root and the files it reads next to the code. */
+export const SERVICES = {
+  gateway: { pkg: 'services/gateway', entry: 'src/main.ts', assets: ['scripts'] },
+  operator: { pkg: 'operator', entry: 'src/main.ts', assets: [] },
+  dispatcher: { pkg: 'services/dispatcher', entry: 'src/main.ts', assets: [] },
+  poller: { pkg: 'services/poller', entry: 'src/main.ts', assets: [] },
+};
+
+const workspacePackages = {
+  '@lamina/core': 'packages/core/src/index.ts',
+  '@lamina/kube': 'packages/kube/src/index.ts',
+  '@lamina/service-kit': 'packages/service-kit/src/index.ts',
+};
+
+// Optional native add-ons, each loaded inside a try/catch with a pure-JS fallback: left out of
+// the bundle, the require fails at run time and the fallback is used.
+const optionalNative = ['bufferutil', 'utf-8-validate', 'msgpackr-extract'];
+
+async function bundle(name) {
+  const service = SERVICES[name];
+  const pkg = path.join(root, service.pkg);
+  const stage = path.join(root, 'images/dist', name);
+  const outfile = path.join(stage, 'dist/main.mjs');
+  const result = await build({
+    entryPoints: [path.join(pkg, service.entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    // Bundled CommonJS calls require() for Node.js built-ins and may read __dirname/__filename.
+    banner: {
+      js: [
+        "import { createRequire as __laminaCreateRequire } from 'node:module';",
+        "import { fileURLToPath as __laminaFileURLToPath } from 'node:url';",
+        'const require = __laminaCreateRequire(import.meta.url);',
+        'const __filename = __laminaFileURLToPath(import.meta.url);',
+        "const __dirname = __laminaFileURLToPath(new URL('.', import.meta.url));",
+      ].join('\n'),
+    },
+    alias: Object.fromEntries(
+      Object.entries(workspacePackages).map(([k, v]) => [k, path.join(root, v)]),
+    ),
+    external: optionalNative,
+    tsconfig: path.join(pkg, 'tsconfig.build.json'),
+    // Error and class names stay what the sources say (logs, `err.name`, constructor names).
+    keepNames: true,
+    legalComments: 'none',
+    sourcemap: false,
+    metafile: true,
+    // Written below with a rename: an image build may read the file while another bundles.
+    write: false,
+    logLevel: 'warning',
+  });
+  const [output] = result.outputFiles;
+  await mkdir(path.dirname(outfile), { recursive: true });
+  for (const asset of service.assets) {
+    await rm(path.join(stage, asset), { recursive: true, force: true });
+    await cp(path.join(pkg, asset), path.join(stage, asset), { recursive: true });
+  }
+  const temp = `${outfile}.${process.pid}.tmp`;
+  await writeFile(temp, output.contents, { mode: 0o644 });
+  await rename(temp, outfile);
+  const inputs = Object.keys(result.metafile.inputs).length;
+  process.stderr.write(
+    `bundled ${name}: ${path.relative(process.cwd(), outfile)} (${Math.round(output.contents.length / 1024)} KiB, ${inputs} modules)\n`,
+  );
+  return stage;
+}
+
+const names = process.argv.slice(2);
+for (const name of names) {
+  if (!Object.hasOwn(SERVICES, name)) {
+    process.stderr.write(`unknown service ${name} (${Object.keys(SERVICES).join(', ')})\n`);
+    process.exit(2);
+  }
+}
+const stages = await Promise.all(
+  (names.length > 0 ? names : Object.keys(SERVICES)).map((n) => bundle(n)),
+);
+process.stdout.write(stages.map((s) => `${s}\n`).join(''));

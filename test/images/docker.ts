@@ -1,0 +1,124 @@
+import { execFile, type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+
+export interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command to its end without throwing on a non-zero exit. */
+export async function run(
+  cmd: string,
+  args: readonly string[],
+  env?: Readonly<Record<string, string | undefined>>,
+): Promise<Run> {
+  try {
+    const { stdout, stderr } = await execFileP(cmd, [...args], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: unknown; stdout?: string; stderr?: string };
+    return {
+      code: typeof e.code === 'number' ? e.code : -1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? String(err),
+    };
+  }
+}
+
+export const docker = (args: readonly string[]): Promise<Run> => run('docker', args);
+
+/** `docker <args>` that must succeed; its trimmed stdout. */
+export async function dockerOk(args: readonly string[]): Promise<string> {
+  const r = await docker(args);
+  if (r.code !== 0) throw new Error(`docker ${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** The default bridge's gateway address (docker0, 172.17.0.1 by default): the host as containers see it. */
+export async function bridgeGateway(): Promise<string> {
+  return dockerOk([
+    'network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}',
+  ]); // prettier-ignore
+}
+
+/** A port nobody listens on at `host` right now. */
+export function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+/** A throwaway redis-server of our own on `host` (the bridge address, so containers reach it). */
+export async function startRedis(host: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort(host);
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--bind', host, '--port', String(port), '--save', '', '--appendonly', 'no',
+      '--protected-mode', 'no'], // prettier-ignore
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`redis-server not ready:\n${out}`));
+    }, 10_000);
+    child.stdout?.on('data', () => {
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited (${String(code)}):\n${out}`));
+    });
+  });
+  return {
+    url: `redis://${host}:${port}`,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Polls `fn` until it returns a value, or throws the last error after `timeoutMs`. */
+export async function eventually<T>(
+  fn: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: not within ${timeoutMs} ms (${String(last)})`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
