@@ -1,5 +1,5 @@
 import { execFile, type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
@@ -121,4 +121,43 @@ export async function eventually<T>(
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * A TCP forwarder on `host` (the bridge address) to a loopback endpoint, so a container reaches
+ * a service of the test env that binds 127.0.0.1 only (the API server).
+ */
+export function forward(
+  host: string,
+  target: { host: string; port: number },
+): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((down) => {
+    const up = connect(target.port, target.host);
+    for (const s of [down, up]) {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+      s.on('error', () => {
+        down.destroy();
+        up.destroy();
+      });
+    }
+    down.pipe(up).pipe(down);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const addr = server.address();
+      resolve({
+        port: typeof addr === 'object' && addr !== null ? addr.port : 0,
+        close: () =>
+          new Promise<void>((r) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => {
+              r();
+            });
+          }),
+      });
+    });
+  });
 }
