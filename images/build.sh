@@ -80,7 +80,7 @@ for service in "${services[@]}"; do
   # A snapshot of the staging directory: the hash and the image come from the same bytes, even
   # if another build rewrites images/dist meanwhile.
   ctx="$work/$service"
-  mkdir -p "$ctx/opt/bin"
+  mkdir -p "$ctx/opt" "$ctx/bin"
   cp -R "$HERE/dist/$service/." "$ctx/opt/"
   chmod -R a+rX,go-w "$ctx/opt"
   content="$(
@@ -96,7 +96,8 @@ for service in "${services[@]}"; do
     continue
   fi
   old_id="$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
-  install -m 0755 "$NODE" "$ctx/opt/bin/node"
+  # Its own layer, the same bytes (mtime kept) in all four images: stored and pulled once.
+  install -p -m 0755 "$NODE" "$ctx/bin/node"
   # The shared stage plus this service's one: the legacy builder would build (and leave behind,
   # untagged) every stage up to the target.
   awk -v s="$service" 'BEGIN { keep = 1 } /^FROM platform AS / { keep = ($4 == s) } keep' \

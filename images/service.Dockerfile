@@ -8,6 +8,8 @@
 # says; the chart sets them (and everything else) explicitly.
 ARG BASE_IMAGE=lamina/base:bookworm-r1
 FROM ${BASE_IMAGE} AS platform
+# Node.js first, in a layer of its own that every service image shares.
+COPY bin/ /opt/lamina/bin/
 COPY opt/ /opt/lamina/
 WORKDIR /opt/lamina
 USER 10001:10001
