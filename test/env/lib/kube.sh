@@ -10,7 +10,11 @@ K8S_BIN="$CACHE/bin/kubernetes-v$K8S_VERSION"
 KUBE_DIR="$OUT/kube"
 PKI="$KUBE_DIR/pki"
 ADMIN_KUBECONFIG="$KUBE_DIR/admin.kubeconfig"
-SERVICE_CIDR="10.0.0.0/24" # virtual: no kube-proxy, nothing routes there
+SERVICE_CIDR="10.0.0.0/24" # virtual: no kube-proxy, nothing routes there but the next address
+# The `kubernetes` Service's ClusterIP (the range's first address; the serving certificate names
+# it): pods on the node reach the apiserver there (lib/node.sh, node_rules).
+# shellcheck disable=SC2034 # used by lib/node.sh
+APISERVER_SERVICE_IP="10.0.0.1"
 APISERVER_URL="https://127.0.0.1:$APISERVER_PORT"
 
 # --- certificates --------------------------------------------------------------------------

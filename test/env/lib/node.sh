@@ -16,6 +16,8 @@ KUBELET_DIR="$NODE_DIR/kubelet"
 CNI_DIR="$NODE_DIR/cni"
 CNI_NETWORK="lamina-test-node"
 CNI_PLUGINS="/usr/lib/cni" # Debian's containernetworking-plugins
+# Our iptables chain, in the filter and nat tables; one jump to it from FORWARD and PREROUTING.
+NODE_CHAIN="LAMINA-TEST-NODE"
 # Who owns the machine-wide bridge: the out/ directory of the clone whose node runs on it.
 NODE_OWNER_FILE="/run/lamina-test-node.owner"
 
@@ -23,7 +25,7 @@ NODE_OWNER_FILE="/run/lamina-test-node.owner"
 # in test/env/up). containerd and runc come with docker.io already; gcc and libc6-dev (the static
 # pause binary) with the machine image, but a new machine may lack them.
 NODE_APT_PACKAGES=(
-  containerd:containerd runc:runc ip:iproute2
+  containerd:containerd runc:runc ip:iproute2 iptables:iptables
   gcc:gcc /usr/include/stdio.h:libc6-dev
   "$CNI_PLUGINS/bridge:containernetworking-plugins"
   "$CNI_PLUGINS/host-local:containernetworking-plugins"
@@ -69,10 +71,57 @@ node_bridge() {
   echo "$OUT" >"$NODE_OWNER_FILE"
 }
 
+# What pods need of the host beyond the bridge, rewritten on every `up` (each line in our own
+# chain, so `down` removes exactly these; the host's other rules are not touched):
+# - FORWARD: with br_netfilter loaded, bridged pod-to-pod packets traverse FORWARD, whose policy
+#   Docker sets to DROP; accept them. Anything else forwarded from or to the bridge is rejected:
+#   pod traffic never leaves the machine, even where the policy is ACCEPT.
+# - PREROUTING (nat): pods' connections to the `kubernetes` Service (the only Service address they
+#   have a route to, node_cni_config) go to the apiserver on 127.0.0.1. route_localnet on the
+#   bridge alone lets packets that came in on it be sent to loopback (and the replies back); the
+#   kubelet's KUBE-FIREWALL rule still drops any that were not DNATed.
+node_rules() {
+  local t
+  for t in filter nat; do
+    iptables -w -t "$t" -N "$NODE_CHAIN" 2>/dev/null || iptables -w -t "$t" -F "$NODE_CHAIN"
+  done
+  iptables -w -A "$NODE_CHAIN" -i "$NODE_BRIDGE" -o "$NODE_BRIDGE" -j ACCEPT
+  iptables -w -A "$NODE_CHAIN" -i "$NODE_BRIDGE" -j REJECT
+  iptables -w -A "$NODE_CHAIN" -o "$NODE_BRIDGE" -j REJECT
+  iptables -w -C FORWARD -j "$NODE_CHAIN" 2>/dev/null || iptables -w -I FORWARD 1 -j "$NODE_CHAIN"
+  iptables -w -t nat -A "$NODE_CHAIN" -d "$APISERVER_SERVICE_IP/32" -p tcp --dport 443 \
+    -j DNAT --to-destination "127.0.0.1:$APISERVER_PORT"
+  iptables -w -t nat -C PREROUTING -i "$NODE_BRIDGE" -j "$NODE_CHAIN" 2>/dev/null ||
+    iptables -w -t nat -A PREROUTING -i "$NODE_BRIDGE" -j "$NODE_CHAIN"
+  sysctl -qw "net.ipv4.conf.$NODE_BRIDGE.route_localnet=1"
+}
+
+# Removes node_rules' jumps and chains and resets route_localnet (no-op when already gone).
+node_rules_down() {
+  local t
+  iptables -w -D FORWARD -j "$NODE_CHAIN" 2>/dev/null || true
+  iptables -w -t nat -D PREROUTING -i "$NODE_BRIDGE" -j "$NODE_CHAIN" 2>/dev/null || true
+  for t in filter nat; do
+    if iptables -w -t "$t" -F "$NODE_CHAIN" 2>/dev/null; then iptables -w -t "$t" -X "$NODE_CHAIN"; fi
+  done
+  if [ -e "/proc/sys/net/ipv4/conf/$NODE_BRIDGE" ]; then
+    sysctl -qw "net.ipv4.conf.$NODE_BRIDGE.route_localnet=0"
+  fi
+}
+
+# The Service address pods are routed to must be the one the apiserver gave `kubernetes` (it
+# creates the Service shortly after it starts).
+node_service_ip() {
+  [ "$("$K8S_BIN/kubectl" --kubeconfig="$ADMIN_KUBECONFIG" get service kubernetes -n default \
+    -o 'jsonpath={.spec.clusterIP}' 2>/dev/null)" = "$APISERVER_SERVICE_IP" ]
+}
+
 node_cni_config() {
   mkdir -p "$CNI_DIR/conf" "$CNI_DIR/ipam"
   # ipMasq false: pods talk to the host and to each other only, so no NAT rule is needed.
-  # No default route either: pod traffic never leaves through the host's own interfaces.
+  # No default route either: pod traffic never leaves through the host's own interfaces. One
+  # route, to the `kubernetes` Service's ClusterIP via the bridge: node_rules sends it on to the
+  # apiserver (in-cluster clients dial KUBERNETES_SERVICE_HOST, which is that address).
   cat >"$CNI_DIR/conf/10-lamina.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
@@ -87,7 +136,8 @@ node_cni_config() {
       "ipam": {
         "type": "host-local",
         "dataDir": "$CNI_DIR/ipam",
-        "ranges": [[{ "subnet": "$NODE_SUBNET", "gateway": "$NODE_IP" }]]
+        "ranges": [[{ "subnet": "$NODE_SUBNET", "gateway": "$NODE_IP" }]],
+        "routes": [{ "dst": "$APISERVER_SERVICE_IP/32" }]
       }
     }
   ]
@@ -252,6 +302,9 @@ node_up() {
     die "socket path $CONTAINERD_SOCK is too long (${#CONTAINERD_SOCK} chars): use a shorter clone path"
   mkdir -p "$NODE_DIR" "$LOGS"
   node_bridge
+  wait_for "service kubernetes at $APISERVER_SERVICE_IP" 30 node_service_ip ||
+    die "the kubernetes Service's ClusterIP is not $APISERVER_SERVICE_IP (lib/kube.sh)"
+  node_rules
   node_cni_config
   node_containerd_up
   # The sandbox image must be in containerd before the first pod: it cannot be pulled.
@@ -352,8 +405,10 @@ node_down() {
   rm -f "$CONTAINERD_SOCK" "$CONTAINERD_SOCK.ttrpc"
   # No sandbox is left, so no address is taken.
   rm -rf "$CNI_DIR/ipam"
-  # Empty pod cgroups (rmdir refuses non-empty ones); the kubelet recreates them.
+  # Empty pod cgroups (rmdir refuses non-empty ones); the kubelet recreates them. The host rules
+  # are machine-wide too.
   if ! node_foreign_owner >/dev/null; then
+    node_rules_down
     for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
       [ -d "$d" ] && { find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true; }
     done
