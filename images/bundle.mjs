@@ -19,7 +19,7 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Each service: its package, its composition root and the files it reads next to the code. */
-export const SERVICES = {
+const SERVICES = {
   gateway: { pkg: 'services/gateway', entry: 'src/main.ts', assets: ['scripts'] },
   operator: { pkg: 'operator', entry: 'src/main.ts', assets: [] },
   dispatcher: { pkg: 'services/dispatcher', entry: 'src/main.ts', assets: [] },
