@@ -1,0 +1,354 @@
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import {
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetFunctionCommand,
+  InvokeCommand,
+  LambdaClient,
+  waitUntilFunctionActiveV2,
+} from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { makeZip } from '../support/zip.js';
+import {
+  ROOT,
+  createNamespace,
+  deleteNamespace,
+  eventually,
+  kubectl,
+  kubectlOk,
+  requireEnv,
+  uniqueName,
+} from './support/cluster.js';
+import {
+  type BridgeRedis,
+  type Callbacks,
+  helmPath,
+  nodeIp,
+  orDiagnose,
+  platformImages,
+  runOk,
+  startCallbacks,
+  startRedis,
+} from './support/in-cluster.js';
+import { workerImage } from './support/worker-image.js';
+
+// `helm install charts/lamina` on the test node: the platform's own images (images/build.sh,
+// loaded into the node, nothing pulled) run as the chart deploys them — the operator and the
+// gateway talk to the apiserver from their pods (the `kubernetes` Service address, a projected
+// service-account token), Redis is a redis-server on the node's bridge address, the code store a
+// hostPath PersistentVolume. The unmodified AWS SDK then drives the gateway pod by its pod IP:
+// create → Active → invoke (a worker pod runs it) → an Event invoke through the dispatcher →
+// delete → the worker Deployment goes. The cluster has no DNS, so the dispatcher's gateway URL
+// (the Service name) is pointed at the gateway pod (see test/env/README.md).
+
+const TAG = '0.1.0-helm-test';
+const log = (msg: string): void => {
+  console.log(`[helm-install] ${msg}`);
+};
+
+const handler = `import { hostname } from 'node:os';
+export const handler = async (event) => {
+  const answer = { pod: hostname(), mark: event.mark ?? null, uid: process.getuid() };
+  if (event.callback) {
+    await fetch(event.callback, { method: 'POST', body: JSON.stringify(answer) });
+  }
+  return answer;
+};\n`;
+
+const codeStore = (pv: string, ns: string, path: string): string => `apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: ${pv}
+spec:
+  capacity: { storage: 1Gi }
+  accessModes: [ReadWriteMany, ReadOnlyMany]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: ""
+  claimRef: { namespace: ${ns}, name: lamina-code }
+  hostPath: { path: ${path}, type: Directory }
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: lamina-code
+  namespace: ${ns}
+spec:
+  accessModes: [ReadWriteMany]
+  storageClassName: ""
+  volumeName: ${pv}
+  resources: { requests: { storage: 1Gi } }
+`;
+
+const small = (cpu: string, memory: string) => ({
+  requests: { cpu: '10m', memory: '64Mi' },
+  limits: { cpu, memory },
+});
+
+interface Answer {
+  pod: string;
+  mark: string | null;
+  uid: number;
+}
+
+describe('helm install charts/lamina: the platform runs in the test cluster', () => {
+  const fn = 'greeter';
+  const release = uniqueName('lamina');
+  let helm = '';
+  let ns = '';
+  let pv = '';
+  let codeDir = '';
+  let redis: BridgeRedis | undefined;
+  let callbacks: Callbacks | undefined;
+  let installed = false;
+  let lambda: LambdaClient | undefined;
+
+  const sdk = (): LambdaClient => {
+    if (lambda === undefined) throw new Error('no gateway: the install failed');
+    return lambda;
+  };
+  const podIpOf = async (component: string): Promise<string | undefined> => {
+    const ip = await kubectlOk([
+      'get',
+      'pods',
+      '-n',
+      ns,
+      '-l',
+      `app.kubernetes.io/instance=${release},app.kubernetes.io/component=${component}`,
+      '--field-selector=status.phase=Running',
+      '-o',
+      'jsonpath={.items[0].status.podIP}',
+    ]);
+    return ip.trim() === '' ? undefined : ip.trim();
+  };
+  const available = (deployments: readonly string[], timeoutS: number): Promise<string> =>
+    orDiagnose(ns, () =>
+      kubectlOk([
+        'wait',
+        '-n',
+        ns,
+        '--for=condition=Available',
+        `--timeout=${String(timeoutS)}s`,
+        ...deployments.map((d) => `deployment/${release}-${d}`),
+      ]),
+    );
+
+  beforeAll(async () => {
+    requireEnv('LAMINA_TEST_NODE');
+    const t0 = Date.now();
+    const [helmBin, , worker, ip] = await Promise.all([
+      helmPath(),
+      platformImages(TAG),
+      workerImage('nodejs22.x'),
+      nodeIp(),
+    ]);
+    helm = helmBin;
+    log(`images built and loaded (${TAG}, ${worker.ref}) in ${String(Date.now() - t0)} ms`);
+    redis = await startRedis(ip);
+    callbacks = await startCallbacks(ip);
+    log(`redis ${redis.url}, callbacks ${callbacks.url}`);
+
+    ns = await createNamespace('helm');
+    pv = uniqueName('lamina-code');
+    codeDir = mkdtempSync(join(ROOT, 'test/env/out/code-'));
+    chownSync(codeDir, 10001, 10001); // the gateway pod writes it as uid 10001
+    await kubectlOk(['apply', '-f', '-'], codeStore(pv, ns, codeDir));
+
+    const values = {
+      global: { imagePullPolicy: 'Never' },
+      redis: { url: redis.url, prefix: uniqueName('helm') },
+      watchNamespace: ns,
+      operator: {
+        image: { tag: TAG },
+        replicas: 1,
+        resources: small('500m', '256Mi'),
+        worker: {
+          imagePrefix: worker.prefix,
+          imageTag: worker.tag,
+          codeStoreClaim: 'lamina-code',
+          minReplicas: 1,
+        },
+      },
+      gateway: { image: { tag: TAG }, replicas: 1, resources: small('1', '512Mi') },
+      dispatcher: {
+        image: { tag: TAG },
+        replicas: 1,
+        concurrency: 4,
+        resources: small('500m', '256Mi'),
+      },
+      // No event source mappings here: the poller starts idle and is healthy without Kafka.
+      poller: { image: { tag: TAG }, replicas: 1, resources: small('500m', '256Mi') },
+    };
+    const valuesFile = join(codeDir, '..', `${release}-values.json`);
+    writeFileSync(valuesFile, JSON.stringify(values));
+    const t1 = Date.now();
+    try {
+      await runOk(helm, [
+        'install',
+        release,
+        join(ROOT, 'charts/lamina'),
+        '-n',
+        ns,
+        '-f',
+        valuesFile,
+      ]);
+    } finally {
+      rmSync(valuesFile, { force: true });
+    }
+    installed = true;
+    log(`helm install ${release} -n ${ns} in ${String(Date.now() - t1)} ms`);
+    await available(['operator', 'gateway', 'dispatcher', 'poller'], 180);
+    log(`operator, gateway, dispatcher and poller Available after ${String(Date.now() - t1)} ms`);
+
+    const gatewayIp = await podIpOf('gateway');
+    if (gatewayIp === undefined)
+      throw new Error('the gateway Deployment is Available without a pod');
+    lambda = new LambdaClient({
+      endpoint: `http://${gatewayIp}:9000`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+  }, 600_000);
+
+  afterAll(async () => {
+    lambda?.destroy();
+    if (ns !== '') {
+      // Functions carry the operator's finalizer: delete them while the operator still runs.
+      await kubectl(['delete', 'functions.lamina.dev', '--all', '-n', ns, '--timeout=60s']);
+      if (installed) {
+        const r = await kubectl(['get', 'pods', '-n', ns, '-o', 'name']);
+        log(`helm uninstall (pods left: ${r.stdout.split('\n').filter(Boolean).length})`);
+        await runOk(helm, ['uninstall', release, '-n', ns, '--wait', '--timeout', '90s']).catch(
+          (err: unknown) => {
+            log(`helm uninstall failed: ${String(err)}`);
+          },
+        );
+      }
+      await deleteNamespace(ns);
+    }
+    if (pv !== '') await kubectl(['delete', 'pv', pv, '--ignore-not-found', '--wait=false']);
+    if (codeDir !== '') rmSync(codeDir, { recursive: true, force: true });
+    await callbacks?.stop();
+    await redis?.stop();
+  }, 180_000);
+
+  it('creates a nodejs22.x function through the gateway pod; a worker pod runs it', async () => {
+    const t0 = Date.now();
+    await orDiagnose(ns, async () => {
+      await sdk().send(
+        new CreateFunctionCommand({
+          FunctionName: fn,
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: 'arn:aws:iam::000000000000:role/lambda',
+          MemorySize: 256,
+          Timeout: 10,
+          Code: { ZipFile: makeZip({ 'index.mjs': handler }) },
+        }),
+      );
+      await waitUntilFunctionActiveV2(
+        { client: sdk(), maxWaitTime: 180, minDelay: 1, maxDelay: 2 },
+        { FunctionName: fn },
+      );
+    });
+    log(`CreateFunction → Active in ${String(Date.now() - t0)} ms`);
+
+    const r = await orDiagnose(ns, () =>
+      sdk().send(new InvokeCommand({ FunctionName: fn, Payload: Buffer.from('{"mark":"sync"}') })),
+    );
+    expect(r.FunctionError).toBeUndefined();
+    const answer = JSON.parse(Buffer.from(r.Payload ?? []).toString()) as Answer;
+    const workers = await kubectlOk([
+      'get',
+      'pods',
+      '-n',
+      ns,
+      '-l',
+      `lamina.dev/function=${fn}`,
+      '-o',
+      'jsonpath={.items[*].metadata.name}',
+    ]);
+    expect(workers.split(' ')).toContain(answer.pod);
+    expect(answer).toMatchObject({ mark: 'sync', uid: 10001 });
+    log(`Invoke answered by worker pod ${answer.pod} (${String(Date.now() - t0)} ms in all)`);
+  }, 240_000);
+
+  it('an Event invoke reaches the function through the dispatcher pod', async () => {
+    const received = callbacks?.received ?? [];
+    const gatewayIp = await podIpOf('gateway');
+    // No cluster DNS here: the dispatcher's http://<release>-gateway:80 cannot resolve.
+    await kubectlOk([
+      'set',
+      'env',
+      '-n',
+      ns,
+      `deployment/${release}-dispatcher`,
+      `LAMINA_GATEWAY_URL=http://${gatewayIp ?? ''}:9000`,
+    ]);
+    await orDiagnose(ns, () =>
+      kubectlOk([
+        'rollout',
+        'status',
+        '-n',
+        ns,
+        `deployment/${release}-dispatcher`,
+        '--timeout=120s',
+      ]),
+    );
+    const t0 = Date.now();
+    const mark = uniqueName('event');
+    const r = await sdk().send(
+      new InvokeCommand({
+        FunctionName: fn,
+        InvocationType: 'Event',
+        Payload: Buffer.from(JSON.stringify({ mark, callback: callbacks?.url })),
+      }),
+    );
+    expect(r.StatusCode).toBe(202);
+    const got = await orDiagnose(ns, () =>
+      eventually(
+        `the event ${mark} at the function`,
+        () =>
+          Promise.resolve(received.find((b) => (b as Answer).mark === mark) as Answer | undefined),
+        60_000,
+        200,
+      ),
+    );
+    expect(got.uid).toBe(10001);
+    log(`Event invoke reached the function in ${String(Date.now() - t0)} ms (pod ${got.pod})`);
+  }, 240_000);
+
+  it('DeleteFunction removes the worker Deployment', async () => {
+    const t0 = Date.now();
+    await sdk().send(new DeleteFunctionCommand({ FunctionName: fn }));
+    await orDiagnose(ns, () =>
+      eventually(
+        'no worker Deployment or pod left',
+        async () => {
+          const left = await kubectlOk([
+            'get',
+            'deployments,pods',
+            '-n',
+            ns,
+            '-l',
+            `lamina.dev/function=${fn}`,
+            '-o',
+            'name',
+          ]);
+          return left.trim() === '' ? true : undefined;
+        },
+        120_000,
+        500,
+      ),
+    );
+    const gone = await sdk()
+      .send(new GetFunctionCommand({ FunctionName: fn }))
+      .then(() => 'found')
+      .catch((err: unknown) => (err as { name: string }).name);
+    expect(gone).toBe('ResourceNotFoundException');
+    log(`DeleteFunction → worker Deployment gone in ${String(Date.now() - t0)} ms`);
+  }, 180_000);
+});

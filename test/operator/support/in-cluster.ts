@@ -1,0 +1,193 @@
+import { execFile, spawn } from 'node:child_process';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
+import { join } from 'node:path';
+
+import { ROOT, eventually, kubectl, kubectlOk, requireEnv } from './cluster.js';
+
+// What a suite needs to run the platform itself in the test cluster (charts/lamina on the node):
+// the node's bridge address (pods reach the host there, test/env/README.md), a Redis and an HTTP
+// listener on it, and the story of a namespace's pods when something does not come up.
+
+/** Runs a command (no stdin); returns stdout, or throws with its stderr. */
+export function runOk(
+  file: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      args,
+      { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err === null) resolve(stdout);
+        else reject(new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+      },
+    );
+  });
+}
+
+/** The test node's InternalIP: the bridge address pods reach the host at. */
+export async function nodeIp(): Promise<string> {
+  const ip = await kubectlOk([
+    'get',
+    'node',
+    requireEnv('LAMINA_TEST_NODE'),
+    '-o',
+    'jsonpath={.status.addresses[?(@.type=="InternalIP")].address}',
+  ]);
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip.trim())) throw new Error(`node has no InternalIP: '${ip}'`);
+  return ip.trim();
+}
+
+/** A port nothing listens on at `host` right now. */
+export function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createTcpServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+export interface BridgeRedis {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** A throwaway redis-server bound to `host` only (no persistence), for pods on the node. */
+export async function startRedis(host: string): Promise<BridgeRedis> {
+  const port = await freePort(host);
+  const child = spawn(
+    'redis-server',
+    // Bound to the bridge only, so protected mode (loopback clients only) is not needed.
+    ['--bind', host, '--port', String(port), '--protected-mode', 'no', '--save', ''],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await eventually(
+      `redis-server on ${host}:${String(port)}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`redis-server exited: ${out}`);
+        const pong = await runOk('redis-cli', ['-h', host, '-p', String(port), 'ping']).catch(
+          () => '',
+        );
+        return pong.trim() === 'PONG' ? true : undefined;
+      },
+      15_000,
+      100,
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: `redis://${host}:${String(port)}`, stop };
+}
+
+export interface Callbacks {
+  /** Where pods POST to. */
+  readonly url: string;
+  /** JSON bodies received so far. */
+  readonly received: unknown[];
+  stop(): Promise<void>;
+}
+
+async function bodyOf(req: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of req) body += (chunk as Buffer).toString();
+  return body;
+}
+
+/** An HTTP listener on `host` that records every JSON body POSTed to it. */
+export async function startCallbacks(host: string): Promise<Callbacks> {
+  const received: unknown[] = [];
+  const server = createHttpServer((req, res) => {
+    void bodyOf(req).then((body) => {
+      received.push(JSON.parse(body) as unknown);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `http://${host}:${String(port)}/`,
+    received,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
+/** Pods, their descriptions, recent logs and the namespace's events: for failure messages. */
+export async function diagnose(ns: string): Promise<string> {
+  const parts = [
+    (await kubectl(['get', 'deployments,pods', '-n', ns, '-o', 'wide'])).stdout,
+    (await kubectl(['describe', 'pods', '-n', ns])).stdout,
+  ];
+  const pods = (await kubectl(['get', 'pods', '-n', ns, '-o', 'name'])).stdout;
+  for (const pod of pods.split('\n').filter((p) => p !== '')) {
+    const r = await kubectl(['logs', '-n', ns, pod, '--all-containers', '--tail=40']);
+    parts.push(`--- logs of ${pod}\n${r.stdout}${r.stderr}`);
+  }
+  const events = await kubectl(['get', 'events', '-n', ns, '--sort-by=.lastTimestamp']);
+  parts.push(`--- events\n${events.stdout}`);
+  return parts.join('\n');
+}
+
+/** Runs `step`; when it throws, the error carries `diagnose(ns)`. */
+export async function orDiagnose<T>(ns: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    const story = await diagnose(ns).catch((e: unknown) => `(diagnose failed: ${String(e)})`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n\n${story}`, {
+      cause: err,
+    });
+  }
+}
+
+/** Helm from test/operator/tools/install-helm.sh (cached after the first run). */
+export async function helmPath(): Promise<string> {
+  return (await runOk(join(ROOT, 'test/operator/tools/install-helm.sh'), [])).trim();
+}
+
+/**
+ * Builds the platform images (images/build.sh; unchanged ones are kept) and loads them into the
+ * node. Returns the references.
+ */
+export async function platformImages(tag: string): Promise<string[]> {
+  const out = await runOk(join(ROOT, 'images/build.sh'), [], { LAMINA_IMAGE_TAG: tag });
+  const refs = out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  if (refs.length !== 4) throw new Error(`images/build.sh printed ${refs.join(', ')}`);
+  await runOk(requireEnv('LAMINA_TEST_LOAD_IMAGE'), refs);
+  return refs;
+}
