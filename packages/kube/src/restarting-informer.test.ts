@@ -71,6 +71,27 @@ describe('RestartingInformer', () => {
     expect(Date.now() - t0).toBe(1000);
   });
 
+  it('is not synced when the first list failed (start resolved, error emitted) until a restart lists', async () => {
+    const fake = new FakeInformer();
+    let failNext = true;
+    fake.start = () => {
+      fake.starts++;
+      if (failNext) {
+        failNext = false;
+        fake.emit('error', new Error('connect ECONNREFUSED'));
+      }
+      return Promise.resolve();
+    };
+    const inf = new RestartingInformer({ name: 'fns', informer: asInformer(fake), logger });
+    await inf.start();
+    expect(inf.hasSynced).toBe(false);
+    const waiting = inf.waitForSync(5_000);
+    await vi.advanceTimersByTimeAsync(1_100);
+    await waiting;
+    expect(fake.starts).toBe(2);
+    expect(inf.hasSynced).toBe(true);
+  });
+
   it('does not restart once stopped; stop is idempotent', async () => {
     const fake = new FakeInformer();
     const inf = new RestartingInformer({ name: 'fns', informer: asInformer(fake), logger });

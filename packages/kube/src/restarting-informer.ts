@@ -32,6 +32,8 @@ export class RestartingInformer<T extends KubernetesObject> implements ObjectCac
   private stopped = false;
   private started = false;
   private synced = false;
+  /** Errors seen so far; a start during which one arrived did not fill the cache. */
+  private errors = 0;
 
   constructor(private readonly options: RestartingInformerOptions<T>) {
     this.backoff = new ExponentialBackoff(
@@ -66,8 +68,7 @@ export class RestartingInformer<T extends KubernetesObject> implements ObjectCac
     if (this.started) return;
     this.started = true;
     try {
-      await this.options.informer.start();
-      this.synced = true;
+      await this.listAndWatch();
     } catch (err) {
       // The informer emitted `error` too (or not): make sure a restart is scheduled.
       this.onError(err);
@@ -102,7 +103,18 @@ export class RestartingInformer<T extends KubernetesObject> implements ObjectCac
     await this.options.informer.stop();
   }
 
+  /**
+   * One start of the client-node informer. Its `start()` resolves even when the list failed
+   * (it emits `error` instead), so the cache counts as synced only when no error arrived.
+   */
+  private async listAndWatch(): Promise<void> {
+    const before = this.errors;
+    await this.options.informer.start();
+    if (this.errors === before && !this.stopped) this.synced = true;
+  }
+
   private onError(err: unknown): void {
+    this.errors += 1;
     if (this.stopped || this.restartTimer !== undefined) return;
     const wait = this.backoff.next(this.name);
     this.options.logger.warn(
@@ -113,14 +125,9 @@ export class RestartingInformer<T extends KubernetesObject> implements ObjectCac
       this.restartTimer = undefined;
       if (this.stopped) return;
       this.options.onRestart?.(this.name);
-      this.options.informer.start().then(
-        () => {
-          this.synced = true;
-        },
-        (e: unknown) => {
-          this.onError(e);
-        },
-      );
+      this.listAndWatch().catch((e: unknown) => {
+        this.onError(e);
+      });
     }, wait);
   }
 }

@@ -120,6 +120,7 @@ describe('WorkerPodWatch', () => {
         handlers.set(event, [...(handlers.get(event) ?? []), handler]);
       },
       start: () => Promise.resolve(),
+      waitForSync: () => Promise.resolve(),
       stop: () => {
         stops += 1;
         return Promise.resolve();

@@ -159,6 +159,7 @@ export function workerPodInformer(
 export interface PodInformer {
   on(event: 'add' | 'update' | 'delete', handler: (pod: V1Pod) => void): void;
   start(): Promise<void>;
+  waitForSync(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
   list(): readonly V1Pod[];
 }
@@ -174,8 +175,11 @@ export class WorkerPodWatch implements WorkerPodSource {
   private readonly informer: PodInformer;
   private stopping: Promise<void> | undefined;
 
-  constructor(o: { readonly informer: PodInformer }) {
+  private readonly syncTimeoutMs: number;
+
+  constructor(o: { readonly informer: PodInformer; readonly syncTimeoutMs?: number }) {
     this.informer = o.informer;
+    this.syncTimeoutMs = o.syncTimeoutMs ?? 60_000;
     const upsert = (pod: V1Pod): void => {
       const name = pod.metadata?.name;
       if (name !== undefined) this.index.set(name, workerPodOf(pod));
@@ -190,7 +194,9 @@ export class WorkerPodWatch implements WorkerPodSource {
 
   /** Lists the pods and starts watching; resolves once the index holds the first list. */
   async start(): Promise<void> {
-    await this.informer.start();
+    // A failed first list is retried by the informer; wait for one that worked (bounded).
+    await this.informer.start().catch(() => undefined);
+    await this.informer.waitForSync(this.syncTimeoutMs);
     // Events of the first list arrive through the handlers too; this makes the index exact
     // at once (a relist after a restart is reconciled by the informer's own events).
     this.index.replaceAll(
