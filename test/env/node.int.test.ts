@@ -12,6 +12,7 @@ import { eventually, requireEnv, uniqueName } from '../smoke/support.js';
 // Proves test/env's node (lib/node.sh): a pod locked down like our worker pods is scheduled onto
 // the kubelet, runs from an image copied in with test/env/load-image (nothing is pulled), is
 // reachable from this process at its pod IP, and its logs come back through the apiserver.
+// Another pod reaches it too, and the apiserver at the `kubernetes` Service address (node_rules).
 
 const PORT = 8080;
 const UID = 10001;
@@ -71,6 +72,7 @@ describe('test/env node (kubelet + containerd)', () => {
   const nodeName = requireEnv('LAMINA_TEST_NODE');
   const image = requireEnv('LAMINA_BASE_IMAGE');
   const namespace = uniqueName('node');
+  let responderIp = '';
 
   beforeAll(async () => {
     // Idempotent and fast when the image is already in the node's containerd.
@@ -139,6 +141,7 @@ describe('test/env node (kubelet + containerd)', () => {
     expect(ready.spec?.nodeName).toBe(nodeName);
     expect(ready.status?.qosClass).toBe('Guaranteed');
     const podIP = ready.status?.podIP ?? '';
+    responderIp = podIP;
 
     expect(await ask(podIP, PORT, 'ping')).toBe(`pong uid=${UID} ping`);
 
@@ -148,5 +151,58 @@ describe('test/env node (kubelet + containerd)', () => {
       return text.includes('answered ') ? text : undefined;
     });
     expect(logs).toContain(`listening uid=${UID} rootfs=read-only tmp=writable`);
+  });
+
+  it('lets a pod reach another pod and the apiserver at the kubernetes Service address', async () => {
+    expect(responderIp).not.toBe('');
+    // The kubelet sets KUBERNETES_SERVICE_HOST/PORT even with enableServiceLinks off.
+    const client = `
+$| = 1;
+use IO::Socket::INET;
+my $p = IO::Socket::INET->new(PeerAddr => '${responderIp}', PeerPort => ${PORT}, Timeout => 5)
+  or die "pod: $!";
+print $p "from-pod\\n";
+my $a = <$p>;
+print "pod said: $a";
+my $k = IO::Socket::INET->new(PeerAddr => $ENV{KUBERNETES_SERVICE_HOST},
+  PeerPort => $ENV{KUBERNETES_SERVICE_PORT}, Timeout => 5) or die "apiserver: $!";
+print "apiserver at $ENV{KUBERNETES_SERVICE_HOST}:$ENV{KUBERNETES_SERVICE_PORT} accepted\\n";
+`;
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'client' },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: { runAsNonRoot: true, runAsUser: UID, runAsGroup: UID },
+          containers: [
+            {
+              name: 'main',
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['perl', '-e', client],
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+            },
+          ],
+        },
+      },
+    });
+    const phase = await eventually(
+      'the client pod to finish',
+      async () => {
+        const current = await core.readNamespacedPod({ namespace, name: 'client' });
+        const p = current.status?.phase;
+        return p === 'Succeeded' || p === 'Failed' ? p : undefined;
+      },
+      60_000,
+      250,
+    );
+    const logs = await core.readNamespacedPodLog({ namespace, name: 'client' });
+    expect({ phase, logs }).toEqual({
+      phase: 'Succeeded',
+      logs: `pod said: pong uid=${UID} from-pod\napiserver at 10.0.0.1:443 accepted\n`,
+    });
   });
 });

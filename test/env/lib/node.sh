@@ -3,10 +3,11 @@
 # One Kubernetes node for the test control plane, as host processes: our own containerd (not
 # Docker's; its CRI plugin runs the pods) and the kubelet from the Kubernetes build, registered as
 # $NODE_NAME. Pods get addresses on the bridge $NODE_BRIDGE ($NODE_SUBNET, versions.sh), which we
-# create with the address $NODE_IP: the host reaches every pod IP directly, nothing is NATed and
-# host iptables are not touched. Pod images come from Docker through test/env/load-image; nothing
-# is pulled. Sourced by test/env/up, test/env/down and test/env/load-image; node_up expects
-# lib/kube.sh and lib/docker.sh to be sourced too.
+# create with the address $NODE_IP: the host reaches every pod IP directly, pods reach each other
+# and the apiserver (node_rules: our own iptables chain, nothing else of the host's rules is
+# touched). Pod images come from Docker through test/env/load-image; nothing is pulled. Sourced
+# by test/env/up, test/env/down and test/env/load-image; node_up expects lib/kube.sh and
+# lib/docker.sh to be sourced too.
 
 NODE_NAME="lamina-node-0"
 NODE_DIR="$OUT/node"
@@ -233,7 +234,7 @@ imageServiceEndpoint: unix://$CONTAINERD_SOCK
 cgroupDriver: cgroupfs
 failSwapOn: false
 failCgroupV1: false
-# Leave host iptables alone.
+# Not needed: node_rules holds the few host rules pods need.
 makeIPTablesUtilChains: false
 # Paths that default to /var/lib, /var/log and /usr/libexec: under out/ instead.
 podLogsDir: $NODE_DIR/pod-logs
