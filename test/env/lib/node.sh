@@ -94,7 +94,7 @@ node_rules() {
     -j DNAT --to-destination "127.0.0.1:$APISERVER_PORT"
   iptables -w -t nat -C PREROUTING -i "$NODE_BRIDGE" -j "$NODE_CHAIN" 2>/dev/null ||
     iptables -w -t nat -A PREROUTING -i "$NODE_BRIDGE" -j "$NODE_CHAIN"
-  sysctl -qw "net.ipv4.conf.$NODE_BRIDGE.route_localnet=1"
+  echo 1 >"/proc/sys/net/ipv4/conf/$NODE_BRIDGE/route_localnet"
 }
 
 # Removes node_rules' jumps and chains and resets route_localnet (no-op when already gone).
@@ -106,7 +106,7 @@ node_rules_down() {
     if iptables -w -t "$t" -F "$NODE_CHAIN" 2>/dev/null; then iptables -w -t "$t" -X "$NODE_CHAIN"; fi
   done
   if [ -e "/proc/sys/net/ipv4/conf/$NODE_BRIDGE" ]; then
-    sysctl -qw "net.ipv4.conf.$NODE_BRIDGE.route_localnet=0"
+    echo 0 >"/proc/sys/net/ipv4/conf/$NODE_BRIDGE/route_localnet"
   fi
 }
 
