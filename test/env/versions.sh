@@ -25,10 +25,13 @@ KCM_PORT=$((10257 + _o))             # kube-controller-manager's secure (healthz
 SCHEDULER_PORT=$((10259 + _o))       # kube-scheduler's secure (healthz) port, 127.0.0.1
 KUBELET_PORT=$((10250 + _o))         # kubelet's API (logs, exec), on $NODE_IP (below), not loopback
 KUBELET_HEALTHZ_PORT=$((10248 + _o)) # kubelet's /healthz, 127.0.0.1
+KUBE_PROXY_HEALTHZ_PORT=$((10256 + _o)) # kube-proxy's /healthz, 127.0.0.1
+KUBE_PROXY_METRICS_PORT=$((10249 + _o)) # kube-proxy's /metrics, 127.0.0.1
 
 # The node's pod network (lib/node.sh). Not shifted by the offset: a Linux bridge and its subnet
 # are machine-wide, so one test node runs per machine (`up node` in a second clone refuses to
 # start while another clone's node owns the bridge).
 NODE_BRIDGE="lamina0"
 NODE_SUBNET="10.213.0.0/24"
-NODE_IP="10.213.0.1" # the bridge's own address: pods' gateway, the kubelet's node IP
+NODE_IP="10.213.0.1" # the bridge's own address: pods' gateway, the kubelet's node IP, cluster DNS
+CLUSTER_DOMAIN="cluster.local" # cluster DNS (lib/cluster-dns.py) on $NODE_IP:53

@@ -40,9 +40,9 @@ import { workerImage } from './support/worker-image.js';
 // gateway talk to the apiserver from their pods (the `kubernetes` Service address, a projected
 // service-account token), Redis is a redis-server on the node's bridge address, the code store a
 // hostPath PersistentVolume. The unmodified AWS SDK then drives the gateway pod by its pod IP:
-// create → Active → invoke (a worker pod runs it) → an Event invoke through the dispatcher →
-// delete → the worker Deployment goes. The cluster has no DNS, so the dispatcher's gateway URL
-// (the Service name) is pointed at the gateway pod (see test/env/README.md).
+// create → Active → invoke (a worker pod runs it) → an Event invoke that the dispatcher pod
+// delivers through the gateway's Service (by name: the node's cluster DNS and kube-proxy) →
+// delete → the worker Deployment goes → helm uninstall.
 
 const TAG = '0.1.0-helm-test';
 const log = (msg: string): void => {
@@ -278,35 +278,9 @@ describe('helm install charts/lamina: the platform runs in the test cluster', ()
     log(`Invoke answered by worker pod ${answer.pod} (${String(Date.now() - t0)} ms in all)`);
   }, 240_000);
 
-  it('an Event invoke reaches the function through the dispatcher pod', async () => {
+  it('an Event invoke reaches the function: dispatcher pod → gateway Service → worker pod', async () => {
     const received = callbacks?.received ?? [];
-    const gatewayIp = await podIpOf('gateway');
-    const dispatchers = `app.kubernetes.io/instance=${release},app.kubernetes.io/component=dispatcher`;
-    const before = await kubectlOk(['get', 'pods', '-n', ns, '-l', dispatchers, '-o', 'name']);
-    // No cluster DNS here: the dispatcher's http://<release>-gateway:80 cannot resolve.
-    await kubectlOk([
-      'set',
-      'env',
-      '-n',
-      ns,
-      `deployment/${release}-dispatcher`,
-      `LAMINA_GATEWAY_URL=http://${gatewayIp ?? ''}:9000`,
-    ]);
-    await orDiagnose(ns, () =>
-      kubectlOk([
-        'rollout',
-        'status',
-        '-n',
-        ns,
-        `deployment/${release}-dispatcher`,
-        '--timeout=120s',
-      ]),
-    );
-    // A draining old pod could still take the event, and its retry comes a minute later.
-    const old = before.split('\n').filter((p) => p !== '');
-    await orDiagnose(ns, () =>
-      kubectlOk(['wait', '-n', ns, '--for=delete', '--timeout=90s', ...old]),
-    );
+    // The dispatcher calls the chart's http://<release>-gateway:80: cluster DNS and kube-proxy.
     const t0 = Date.now();
     const mark = uniqueName('event');
     const r = await sdk().send(

@@ -121,8 +121,8 @@ node_cni_config() {
   mkdir -p "$CNI_DIR/conf" "$CNI_DIR/ipam"
   # ipMasq false: pods talk to the host and to each other only, so no NAT rule is needed.
   # No default route either: pod traffic never leaves through the host's own interfaces. One
-  # route, to the `kubernetes` Service's ClusterIP via the bridge: node_rules sends it on to the
-  # apiserver (in-cluster clients dial KUBERNETES_SERVICE_HOST, which is that address).
+  # route, to the Service range via the bridge: kube-proxy (node_proxy_up) sends ClusterIPs on to
+  # their pods, node_rules the `kubernetes` Service's to the apiserver.
   cat >"$CNI_DIR/conf/10-lamina.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
@@ -138,7 +138,7 @@ node_cni_config() {
         "type": "host-local",
         "dataDir": "$CNI_DIR/ipam",
         "ranges": [[{ "subnet": "$NODE_SUBNET", "gateway": "$NODE_IP" }]],
-        "routes": [{ "dst": "$APISERVER_SERVICE_IP/32" }]
+        "routes": [{ "dst": "$SERVICE_CIDR" }]
       }
     }
   ]
@@ -210,9 +210,11 @@ node_containerd_up() {
 
 # --- kubelet ------------------------------------------------------------------------------
 
+# Writes the kubelet's configuration to kubelet.yaml.next (node_kubelet_up compares it with the
+# running one's).
 node_kubelet_config() {
   mkdir -p "$KUBELET_DIR" "$NODE_DIR/pod-logs" "$NODE_DIR/volume-plugins"
-  cat >"$NODE_DIR/kubelet.yaml" <<EOF
+  cat >"$NODE_DIR/kubelet.yaml.next" <<EOF
 # Written by test/env/lib/node.sh on every start.
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -240,6 +242,9 @@ makeIPTablesUtilChains: false
 podLogsDir: $NODE_DIR/pod-logs
 volumePluginDir: $NODE_DIR/volume-plugins
 resolvConf: /etc/resolv.conf
+# Pods resolve Service names with lib/cluster-dns.py on the bridge address (node_dns_up).
+clusterDNS: [$NODE_IP]
+clusterDomain: $CLUSTER_DOMAIN
 # A test machine's disk may be nearly full; evict only when it really is. Images are never
 # garbage-collected: they cannot be pulled back.
 evictionHard:
@@ -256,17 +261,24 @@ maxPods: 110
 EOF
 }
 
+# A running kubelet is kept unless its configuration changed (an environment from before a
+# change of node_kubelet_config): then it restarts, and its pods keep running.
 node_kubelet_up() {
+  node_kubelet_config
   if pid_alive kubelet && kubelet_ready; then
-    log "kubelet already running (pid $(cat "$PIDS/kubelet.pid"))"
-    return 0
+    if cmp -s "$NODE_DIR/kubelet.yaml.next" "$NODE_DIR/kubelet.yaml"; then
+      rm -f "$NODE_DIR/kubelet.yaml.next"
+      log "kubelet already running (pid $(cat "$PIDS/kubelet.pid"))"
+      return 0
+    fi
+    log "kubelet configuration changed: restarting the kubelet (its pods keep running)"
   fi
   stop_pid kubelet
   port_open "$KUBELET_HEALTHZ_PORT" &&
     die "port $KUBELET_HEALTHZ_PORT is taken by a process we did not start"
   node_port_open "$KUBELET_PORT" &&
     die "port $NODE_IP:$KUBELET_PORT is taken by a process we did not start"
-  node_kubelet_config
+  mv "$NODE_DIR/kubelet.yaml.next" "$NODE_DIR/kubelet.yaml"
   : >"$LOGS/kubelet.log"
   # The kubelet talks to the apiserver as the admin (system:masters), so NodeRestriction does not
   # apply; its own serving certificate is self-signed (the apiserver does not verify it).
@@ -277,6 +289,60 @@ node_kubelet_up() {
   wait_for "kubelet healthz on 127.0.0.1:$KUBELET_HEALTHZ_PORT" 60 kubelet_ready || {
     tail -n 30 "$LOGS/kubelet.log" >&2
     die "the kubelet did not start, see $LOGS/kubelet.log"
+  }
+}
+
+# --- kube-proxy and cluster DNS -------------------------------------------------------------
+
+kube_proxy_ready() { curl -sf "http://127.0.0.1:$KUBE_PROXY_HEALTHZ_PORT/healthz" >/dev/null; }
+cluster_dns_ready() {
+  python3 "$ENV_DIR/lib/cluster-dns.py" query --server "$NODE_IP" \
+    "kubernetes.default.svc.$CLUSTER_DOMAIN" 2>/dev/null | grep -qx "$APISERVER_SERVICE_IP"
+}
+
+# kube-proxy (iptables mode) makes ClusterIPs route to their endpoints, for pods and the host.
+# Narrowed to this node: NodePorts only on the bridge address, no localhost NodePorts (which
+# would set route_localnet on every interface), conntrack sysctls left as they are. Every
+# Service connection is masqueraded to the bridge address, so replies come back through the
+# host whether or not bridged traffic passes iptables (br_netfilter). `down` removes its rules.
+node_proxy_up() {
+  if pid_alive kube-proxy && kube_proxy_ready; then
+    log "kube-proxy already running (pid $(cat "$PIDS/kube-proxy.pid"))"
+    return 0
+  fi
+  stop_pid kube-proxy
+  port_open "$KUBE_PROXY_HEALTHZ_PORT" &&
+    die "port $KUBE_PROXY_HEALTHZ_PORT is taken by a process we did not start"
+  : >"$LOGS/kube-proxy.log"
+  start_bg kube-proxy "$LOGS/kube-proxy.log" "$K8S_BIN/kube-proxy" \
+    --kubeconfig "$ADMIN_KUBECONFIG" --hostname-override "$NODE_NAME" \
+    --proxy-mode iptables --cluster-cidr "$NODE_SUBNET" --masquerade-all \
+    --nodeport-addresses "$NODE_IP/32" --iptables-localhost-nodeports=false \
+    --healthz-bind-address "127.0.0.1:$KUBE_PROXY_HEALTHZ_PORT" \
+    --metrics-bind-address "127.0.0.1:$KUBE_PROXY_METRICS_PORT" \
+    --conntrack-max-per-core 0 --conntrack-tcp-timeout-established 0 \
+    --conntrack-tcp-timeout-close-wait 0
+  wait_for "kube-proxy healthz on 127.0.0.1:$KUBE_PROXY_HEALTHZ_PORT" 60 kube_proxy_ready || {
+    tail -n 30 "$LOGS/kube-proxy.log" >&2
+    die "kube-proxy did not become healthy, see $LOGS/kube-proxy.log"
+  }
+}
+
+# Service names for pods (the kubelet's clusterDNS): lib/cluster-dns.py on $NODE_IP:53.
+node_dns_up() {
+  if pid_alive cluster-dns && cluster_dns_ready; then
+    log "cluster DNS already running (pid $(cat "$PIDS/cluster-dns.pid"))"
+    return 0
+  fi
+  stop_pid cluster-dns
+  node_port_open 53 && die "port $NODE_IP:53 is taken by a process we did not start"
+  : >"$LOGS/cluster-dns.log"
+  start_bg cluster-dns "$LOGS/cluster-dns.log" python3 "$ENV_DIR/lib/cluster-dns.py" serve \
+    --listen "$NODE_IP" --apiserver "$APISERVER_URL" --ca "$PKI/ca.crt" \
+    --cert "$PKI/admin.crt" --key "$PKI/admin.key" --domain "$CLUSTER_DOMAIN"
+  wait_for "cluster DNS on $NODE_IP:53" 30 cluster_dns_ready || {
+    tail -n 30 "$LOGS/cluster-dns.log" >&2
+    die "cluster DNS did not answer, see $LOGS/cluster-dns.log"
   }
 }
 
@@ -316,7 +382,11 @@ node_up() {
     tail -n 30 "$LOGS/kubelet.log" >&2
     die "node $NODE_NAME did not become Ready, see $LOGS/kubelet.log"
   }
-  log "node $NODE_NAME Ready: pods on $NODE_SUBNET via $NODE_BRIDGE, containerd $CONTAINERD_SOCK"
+  # kube-proxy takes its node IP from the Node object.
+  node_proxy_up
+  node_dns_up
+  log "node $NODE_NAME Ready: pods on $NODE_SUBNET via $NODE_BRIDGE, containerd $CONTAINERD_SOCK," \
+    "Services through kube-proxy, DNS on $NODE_IP:53"
 }
 
 # Kills every container of our containerd (pods and sandboxes) and deletes it, its task and its
@@ -392,6 +462,8 @@ node_unmount() {
 
 node_down() {
   local d
+  stop_pid cluster-dns
+  stop_pid kube-proxy
   stop_pid kubelet 30
   # Before the control plane stops (down stops the node first): the Node object goes, so the
   # next `up` registers a fresh one.
@@ -410,6 +482,11 @@ node_down() {
   # are machine-wide too.
   if ! node_foreign_owner >/dev/null; then
     node_rules_down
+    # kube-proxy's chains (its own cleanup; the kubelet's KUBE-FIREWALL stays, as before up).
+    if [ -x "$K8S_BIN/kube-proxy" ]; then
+      "$K8S_BIN/kube-proxy" --cleanup --proxy-mode iptables >"$LOGS/kube-proxy-cleanup.log" 2>&1 ||
+        log "  kube-proxy --cleanup failed, see $LOGS/kube-proxy-cleanup.log"
+    fi
     for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
       [ -d "$d" ] && { find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true; }
     done
