@@ -12,7 +12,8 @@ import { eventually, requireEnv, uniqueName } from '../smoke/support.js';
 // Proves test/env's node (lib/node.sh): a pod locked down like our worker pods is scheduled onto
 // the kubelet, runs from an image copied in with test/env/load-image (nothing is pulled), is
 // reachable from this process at its pod IP, and its logs come back through the apiserver.
-// Another pod reaches it too, and the apiserver at the `kubernetes` Service address (node_rules).
+// Another pod reaches it too: at its pod IP and through a Service by name (cluster DNS and
+// kube-proxy), and the apiserver at the `kubernetes` Service address (node_rules).
 
 const PORT = 8080;
 const UID = 10001;
@@ -153,8 +154,15 @@ describe('test/env node (kubelet + containerd)', () => {
     expect(logs).toContain(`listening uid=${UID} rootfs=read-only tmp=writable`);
   });
 
-  it('lets a pod reach another pod and the apiserver at the kubernetes Service address', async () => {
+  it('lets a pod reach another pod, a Service by name and the apiserver', async () => {
     expect(responderIp).not.toBe('');
+    const service = await core.createNamespacedService({
+      namespace,
+      body: {
+        metadata: { name: 'responder' },
+        spec: { selector: { app: 'responder' }, ports: [{ port: 80, targetPort: PORT }] },
+      },
+    });
     // The kubelet sets KUBERNETES_SERVICE_HOST/PORT even with enableServiceLinks off.
     const client = `
 $| = 1;
@@ -164,6 +172,16 @@ my $p = IO::Socket::INET->new(PeerAddr => '${responderIp}', PeerPort => ${PORT},
 print $p "from-pod\\n";
 my $a = <$p>;
 print "pod said: $a";
+# The Service's endpoints may reach kube-proxy after this pod starts: retry for 10 s.
+my $s;
+for (1 .. 50) {
+  $s = IO::Socket::INET->new(PeerAddr => 'responder', PeerPort => 80, Timeout => 2) and last;
+  select(undef, undef, undef, 0.2);
+}
+$s or die "service: $!";
+print $s "via-service\\n";
+my $b = <$s>;
+print "service at ", $s->peerhost, " said: $b";
 my $k = IO::Socket::INET->new(PeerAddr => $ENV{KUBERNETES_SERVICE_HOST},
   PeerPort => $ENV{KUBERNETES_SERVICE_PORT}, Timeout => 5) or die "apiserver: $!";
 print "apiserver at $ENV{KUBERNETES_SERVICE_HOST}:$ENV{KUBERNETES_SERVICE_PORT} accepted\\n";
@@ -202,7 +220,10 @@ print "apiserver at $ENV{KUBERNETES_SERVICE_HOST}:$ENV{KUBERNETES_SERVICE_PORT} 
     const logs = await core.readNamespacedPodLog({ namespace, name: 'client' });
     expect({ phase, logs }).toEqual({
       phase: 'Succeeded',
-      logs: `pod said: pong uid=${UID} from-pod\napiserver at 10.0.0.1:443 accepted\n`,
+      logs:
+        `pod said: pong uid=${UID} from-pod\n` +
+        `service at ${service.spec?.clusterIP ?? '?'} said: pong uid=${UID} via-service\n` +
+        'apiserver at 10.0.0.1:443 accepted\n',
     });
   });
 });
