@@ -44,6 +44,9 @@ import { workerImage } from './support/worker-image.js';
 // delivers through the gateway's Service (by name: the node's cluster DNS and kube-proxy) →
 // delete → the worker Deployment goes → helm uninstall.
 
+// Not the chart's default 0.1.0: other suites apply the chart's Deployments with that tag
+// (rbac.int, helm.int's deploy/) and rely on them never running, as nothing loads 0.1.0 into
+// the node; since pods reach the apiserver, a running operator there would take their Leases.
 const TAG = '0.1.0-helm-test';
 const log = (msg: string): void => {
   console.log(`[helm-install] ${msg}`);
