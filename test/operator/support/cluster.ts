@@ -47,6 +47,9 @@ export function command(
     child.on('close', (code) => {
       resolve({ code: code ?? -1, stdout, stderr });
     });
+    // A command that exits without reading its input (install-helm.sh when cached) makes this
+    // write fail with EPIPE; unhandled, that fails the whole Vitest run. The exit code tells.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }
