@@ -361,6 +361,7 @@ node_check_apiserver() {
 
 node_up() {
   [ -x "$K8S_BIN/kubelet" ] || die "kubelet missing in $K8S_BIN (lib/build-go.sh)"
+  [ -x "$K8S_BIN/kube-proxy" ] || die "kube-proxy missing in $K8S_BIN (lib/build-go.sh)"
   apiserver_ready || die "the control plane is not running (test/env/up kube)"
   node_check_apiserver
   docker_ready || die "Docker is not running (test/env/up docker)"
