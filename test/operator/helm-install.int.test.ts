@@ -33,6 +33,7 @@ import {
   startCallbacks,
   startRedis,
 } from './support/in-cluster.js';
+import { codeStore, testEnvValues } from './support/release-values.js';
 import { workerImage } from './support/worker-image.js';
 
 // `helm install charts/lamina` on the test node: the platform's own images (images/build.sh,
@@ -60,35 +61,6 @@ export const handler = async (event) => {
   }
   return answer;
 };\n`;
-
-const codeStore = (pv: string, ns: string, path: string): string => `apiVersion: v1
-kind: PersistentVolume
-metadata:
-  name: ${pv}
-spec:
-  capacity: { storage: 1Gi }
-  accessModes: [ReadWriteMany, ReadOnlyMany]
-  persistentVolumeReclaimPolicy: Retain
-  storageClassName: ""
-  claimRef: { namespace: ${ns}, name: lamina-code }
-  hostPath: { path: ${path}, type: Directory }
----
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata:
-  name: lamina-code
-  namespace: ${ns}
-spec:
-  accessModes: [ReadWriteMany]
-  storageClassName: ""
-  volumeName: ${pv}
-  resources: { requests: { storage: 1Gi } }
-`;
-
-const small = (cpu: string, memory: string) => ({
-  requests: { cpu: '10m', memory: '64Mi' },
-  limits: { cpu, memory },
-});
 
 interface Answer {
   pod: string;
@@ -159,31 +131,13 @@ describe('helm install charts/lamina: the platform runs in the test cluster', ()
     chownSync(codeDir, 10001, 10001); // the gateway pod writes it as uid 10001
     await kubectlOk(['apply', '-f', '-'], codeStore(pv, ns, codeDir));
 
-    const values = {
-      global: { imagePullPolicy: 'Never' },
-      redis: { url: redis.url, prefix: uniqueName('helm') },
-      watchNamespace: ns,
-      operator: {
-        image: { tag: TAG },
-        replicas: 1,
-        resources: small('500m', '256Mi'),
-        worker: {
-          imagePrefix: worker.prefix,
-          imageTag: worker.tag,
-          codeStoreClaim: 'lamina-code',
-          minReplicas: 1,
-        },
-      },
-      gateway: { image: { tag: TAG }, replicas: 1, resources: small('1', '512Mi') },
-      dispatcher: {
-        image: { tag: TAG },
-        replicas: 1,
-        concurrency: 4,
-        resources: small('500m', '256Mi'),
-      },
-      // No event source mappings here: the poller starts idle and is healthy without Kafka.
-      poller: { image: { tag: TAG }, replicas: 1, resources: small('500m', '256Mi') },
-    };
+    const values = testEnvValues({
+      tag: TAG,
+      redisUrl: redis.url,
+      redisPrefix: uniqueName('helm'),
+      namespace: ns,
+      worker,
+    });
     const valuesFile = join(codeDir, '..', `${release}-values.json`);
     writeFileSync(valuesFile, JSON.stringify(values));
     const t1 = Date.now();
