@@ -11,6 +11,8 @@ export interface Container {
   /** Waits until `path` answers 200. */
   probe(path: string): Promise<void>;
   get(path: string): Promise<{ status: number; text: string }>;
+  /** Everything it printed so far. */
+  logs(): Promise<string>;
   /** `docker stop` (SIGTERM, then SIGKILL after 30 s): exit code and everything it printed. */
   stop(): Promise<{ exitCode: number; logs: string }>;
 }
@@ -79,6 +81,7 @@ export class Images {
       id,
       url,
       get,
+      logs,
       probe: async (path) => {
         try {
           await eventually(

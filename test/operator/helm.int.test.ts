@@ -11,6 +11,7 @@ import {
   deleteNamespace,
   installCrds,
   kubectl,
+  kubectlOk,
 } from './support/cluster.js';
 
 // The chart renders, lints clean and is accepted by the real API server (server-side dry run);
@@ -162,6 +163,13 @@ describe('Helm chart and deploy/', () => {
       '-f',
       join(ROOT, f),
     ]);
+    // The platform's pods have no images on the test node and must not try to pull any: a
+    // quota of zero pods keeps the applied Deployments from making pods at all.
+    await kubectlOk(['apply', '-f', join(ROOT, 'deploy/namespace.yaml')]);
+    await kubectlOk(
+      ['apply', '-n', 'lamina-system', '-f', '-'],
+      'apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: no-pods-in-tests\nspec:\n  hard:\n    pods: "0"\n',
+    );
     const r = await kubectl(['apply', '--server-side', '--force-conflicts', ...files]);
     expect(errorsOf(r.stderr)).toEqual([]);
     expect(r.code).toBe(0);

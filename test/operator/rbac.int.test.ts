@@ -45,6 +45,10 @@ describe("operator with the chart's least-privilege RBAC", () => {
       'dispatcher.enabled=false',
       '--set',
       'poller.enabled=false',
+      // The operator runs on the host with the chart's token; its Deployment must not run a
+      // second operator on the test node.
+      '--set',
+      'operator.replicas=0',
     ]);
     await kubectlOk(['apply', '-n', ns, '-f', '-'], rendered.stdout);
   }, 900_000);
