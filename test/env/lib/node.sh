@@ -26,7 +26,7 @@ NODE_OWNER_FILE="/run/lamina-test-node.owner"
 # in test/env/up). containerd and runc come with docker.io already; gcc and libc6-dev (the static
 # pause binary) with the machine image, but a new machine may lack them.
 NODE_APT_PACKAGES=(
-  containerd:containerd runc:runc ip:iproute2 iptables:iptables
+  containerd:containerd runc:runc ip:iproute2 iptables:iptables python3:python3 curl:curl
   gcc:gcc /usr/include/stdio.h:libc6-dev
   "$CNI_PLUGINS/bridge:containernetworking-plugins"
   "$CNI_PLUGINS/host-local:containernetworking-plugins"
