@@ -18,6 +18,7 @@ import { RedisAsyncStore } from './async/async-store.js';
 import { type ClusterConfig, loadClusterConfig } from './cluster-config.js';
 import { HttpAgentClient } from './kube-store/agent-client.js';
 import { ClusterPool } from './kube-store/cluster-pool.js';
+import { createClusterPoolMetrics } from './kube-store/cluster-pool-metrics.js';
 import { customInformer, KubeCustomObjects } from './kube-store/custom-objects.js';
 import { KubeFunctionStore } from './kube-store/kube-function-store.js';
 import { KubeVersionStore } from './kube-store/kube-version-store.js';
@@ -106,6 +107,7 @@ export async function startClusterGateway(o: {
     const workerPods = new WorkerPodWatch({
       informer: workerPodInformer(kc, namespace, logger),
     });
+    const registry = new Registry();
     const pool = new ClusterPool({
       pods: workerPods,
       stopPods: () => workerPods.stop(),
@@ -117,6 +119,7 @@ export async function startClusterGateway(o: {
       port: config.workers.port,
       coldStartWaitMs: config.workers.coldStartWaitMs,
       busyWaitMs: config.workers.busyWaitMs,
+      metrics: createClusterPoolMetrics(registry, () => workerPods.readyPerFunction()),
       logger,
     });
     lifecycle.add({ name: 'worker pool', stop: () => pool.close() });
@@ -131,7 +134,6 @@ export async function startClusterGateway(o: {
     const queue = new Queue(keys.queueName, { connection: queueRedis, prefix: keys.bullPrefix });
     lifecycle.add({ name: 'async queue', stop: () => queue.close() });
 
-    const registry = new Registry();
     const app = createApp({
       config,
       functions,

@@ -10,6 +10,7 @@ import {
 import type { KubeLogger } from '@lamina/kube';
 
 import { type AgentClient, AgentUnreachableError } from './agent-client.js';
+import { type ClusterPoolMetrics, countServedWait } from './cluster-pool-metrics.js';
 import type { WorkerPod, WorkerPodSource } from './worker-pods.js';
 
 export interface ClusterPoolOptions {
@@ -31,6 +32,8 @@ export interface ClusterPoolOptions {
   /** The call to an agent may take the invocation's time left plus this. */
   readonly timeoutMarginMs?: number;
   readonly logger: KubeLogger;
+  /** Waits, refusals, unreachable pods (`createClusterPoolMetrics`); absent: not counted. */
+  readonly metrics?: ClusterPoolMetrics;
   readonly now?: () => number;
 }
 
@@ -95,6 +98,8 @@ export class ClusterPool implements EnvironmentPool {
     const want = fn.codeSha256 === '' ? undefined : base64ToHex(fn.codeSha256);
     let noPodSince: number | undefined;
     let busySince: number | undefined;
+    /** Start of the wait in progress (metrics); a retry after it may start another. */
+    let waitingSince: number | undefined;
     for (;;) {
       if (this.closing !== undefined) {
         throw new ServiceException('the gateway is shutting down', { retriable: true });
@@ -102,6 +107,8 @@ export class ClusterPool implements EnvironmentPool {
       const now = this.now();
       const pick = this.pick(fn, want, now);
       if (pick.kind === 'pod') {
+        if (waitingSince !== undefined) countServedWait(this.o.metrics, now - waitingSince);
+        waitingSince = undefined;
         const result = await this.call(pick.pod, fn, invocation);
         if (result !== RETRY) return result;
         continue;
@@ -111,6 +118,7 @@ export class ClusterPool implements EnvironmentPool {
         noPodSince ??= now;
         bound = noPodSince + this.o.coldStartWaitMs;
         if (now >= bound) {
+          this.o.metrics?.waits.inc({ outcome: 'cold_start_timeout' });
           throw new ResourceNotReadyException(
             `no execution environment is ready for ${fn.name}:${fn.version}: no ready worker pod within ${seconds(this.o.coldStartWaitMs)} s`,
           );
@@ -119,6 +127,7 @@ export class ClusterPool implements EnvironmentPool {
         busySince ??= now;
         bound = busySince + this.o.busyWaitMs;
         if (now >= bound) {
+          this.o.metrics?.waits.inc({ outcome: 'busy_timeout' });
           throw new TooManyRequestsException(
             'ConcurrentInvocationLimitExceeded',
             1,
@@ -126,6 +135,7 @@ export class ClusterPool implements EnvironmentPool {
           );
         }
       }
+      waitingSince ??= now;
       await this.waitForChange(Math.min(bound, pick.retryAt) - now);
     }
   }
@@ -225,6 +235,7 @@ export class ClusterPool implements EnvironmentPool {
         case 'error':
           throw answer.error;
         case 'refused':
+          this.o.metrics?.refusals.inc({ refusal: answer.refusal });
           if (answer.refusal === 'busy') {
             state.busyUntil = this.now() + this.busyRetryMs;
           } else {
@@ -240,6 +251,7 @@ export class ClusterPool implements EnvironmentPool {
       }
     } catch (err) {
       if (!(err instanceof AgentUnreachableError)) throw err;
+      this.o.metrics?.unreachable.inc();
       state.unhealthyUntil = this.now() + this.unhealthyMs;
       this.o.logger.warn(
         { pod: pod.name, address: err.address, code: err.code, requestId: invocation.requestId },

@@ -110,6 +110,15 @@ export class WorkerPodIndex implements WorkerPodSource {
     return this.byName.size;
   }
 
+  /** Ready pods per function name, all versions together (the gateway's gauge). */
+  readyPerFunction(): ReadonlyMap<string, number> {
+    const counts = new Map<string, number>();
+    for (const pod of this.byName.values()) {
+      counts.set(pod.functionName, (counts.get(pod.functionName) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   private put(pod: WorkerPod): void {
     this.byName.set(pod.name, pod);
     const key = keyOf(pod.functionName, pod.version);
@@ -213,6 +222,10 @@ export class WorkerPodWatch implements WorkerPodSource {
 
   onChange(listener: () => void): () => void {
     return this.index.onChange(listener);
+  }
+
+  readyPerFunction(): ReadonlyMap<string, number> {
+    return this.index.readyPerFunction();
   }
 
   /** Stops the informer; idempotent. */

@@ -15,9 +15,11 @@ import {
   type InvocationResult,
 } from '@lamina/core';
 import type { WorkerLogger } from '../types.js';
+import { type AgentMetrics, countResult } from './agent-metrics.js';
 import type { Refusal, Slot, WorkerAgent } from './worker-agent.js';
 
 export const AGENT_HEALTH_PATH = '/healthz';
+export const AGENT_METRICS_PATH = '/metrics';
 /** How long an idle keep-alive connection stays open. */
 const IDLE_CONNECTION_MS = 10 * 60 * 1000;
 
@@ -26,6 +28,8 @@ export interface AgentServerDeps {
   readonly logger: WorkerLogger & { child(bindings: object): WorkerLogger };
   /** Largest request body; default Lambda's sync payload limit. */
   readonly maxBodyBytes?: number;
+  /** Counted per invocation and served on `GET /metrics`; absent: no metrics (404). */
+  readonly metrics?: AgentMetrics;
 }
 
 /** Error type of each refusal's body, for a caller that reads only the body. */
@@ -98,10 +102,10 @@ const isRefusal = (claim: Slot | Refusal): claim is Refusal => 'refusal' in clai
 /**
  * The worker agent's HTTP server (not listening yet): `POST /v1/invoke` runs an invocation,
  * `GET /readyz` is 200 while it can take one (busy included) and 503 otherwise, `GET /healthz`
- * is 200 while the process lives.
+ * is 200 while the process lives, `GET /metrics` is the Prometheus text of `deps.metrics`.
  */
 export function createAgentServer(deps: AgentServerDeps): Server {
-  const { agent, logger } = deps;
+  const { agent, logger, metrics } = deps;
   const maxBodyBytes = deps.maxBodyBytes ?? LIMITS.syncRequestMaxBytes;
 
   async function invoke(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -118,6 +122,7 @@ export function createAgentServer(deps: AgentServerDeps): Server {
     const claim = agent.claim(parsed.target);
     if (isRefusal(claim)) {
       log.debug({ refusal: claim.refusal }, 'invocation refused');
+      metrics?.refusals.inc({ refusal: claim.refusal });
       sendJson(
         res,
         AGENT_REFUSAL_STATUS[claim.refusal],
@@ -144,6 +149,7 @@ export function createAgentServer(deps: AgentServerDeps): Server {
     }
     try {
       const result = await claim.run({ ...parsed.invocation, payload });
+      countResult(metrics, result);
       log.debug(
         {
           durationMs: result.durationMs,
@@ -154,6 +160,7 @@ export function createAgentServer(deps: AgentServerDeps): Server {
       );
       sendResult(res, result);
     } catch (err) {
+      metrics?.invocations.inc({ outcome: 'platform_error' });
       const { status, body } = agentErrorResponse(err);
       (status >= 500 ? log.error.bind(log) : log.warn.bind(log))(
         { err, errorType: body.errorType },
@@ -183,6 +190,17 @@ export function createAgentServer(deps: AgentServerDeps): Server {
       );
     } else if (req.method === 'GET' && url === AGENT_HEALTH_PATH) {
       sendText(res, 200, 'ok');
+    } else if (req.method === 'GET' && url === AGENT_METRICS_PATH && metrics !== undefined) {
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(text);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'metrics failed');
+          sendText(res, 500, 'metrics failed');
+        },
+      );
     } else {
       sendText(res, 404, 'not found');
     }

@@ -73,8 +73,30 @@ describe('worker agent (process)', () => {
     expect(first.headers.get(AGENT_HEADERS.functionError)).toBeNull();
     expect(first.headers.get(AGENT_HEADERS.coldStart)).toBe('1');
     expect(Number(first.headers.get(AGENT_HEADERS.initDurationMs))).toBeGreaterThan(0);
+    expect(await (await fetch(`${url}/metrics`)).text()).toContain(
+      'lamina_worker_invocations_total{outcome="success"} 1',
+    );
     const second = await invokeAgent(url, { n: 2 });
     expect(second.headers.get(AGENT_HEADERS.coldStart)).toBe('0');
+  });
+
+  it('counts invocations on GET /metrics (Prometheus text)', async () => {
+    // After the test above: two successes, one of them a cold start, nothing refused.
+    const res = await fetch(`${url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toContain('lamina_worker_invocations_total{outcome="success"} 2');
+    expect(text).toContain('lamina_worker_cold_starts_total 1');
+    expect(text).toContain('lamina_worker_invocation_duration_seconds_count 2');
+    expect(text).not.toContain('lamina_worker_refusals_total{');
+    const busy = invokeAgent(url, { action: 'sleep', ms: 300 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await invokeAgent(url, {})).status).toBe(429);
+    await busy;
+    const after = await (await fetch(`${url}/metrics`)).text();
+    expect(after).toContain('lamina_worker_refusals_total{refusal="busy"} 1');
+    expect(after).toContain('lamina_worker_invocations_total{outcome="success"} 3');
   });
 
   it('answers a handler error as a 200 with Unhandled and its errorType', async () => {

@@ -6,6 +6,7 @@ import { ProcessPool } from '../process-pool.js';
 import type { VersionProbe } from '../runtime-version-check.js';
 import { locateCode } from './code-location.js';
 import type { AgentConfig } from './config.js';
+import { createAgentMetrics } from './agent-metrics.js';
 import { createAgentServer } from './agent-server.js';
 import { readEnvironmentDir } from './environment-dir.js';
 import { functionConfigOf, runtimeCommandOf } from './function-config.js';
@@ -68,7 +69,7 @@ export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
     lookup,
     logger,
   });
-  const server = createAgentServer({ agent, logger });
+  const server = createAgentServer({ agent, logger, metrics: createAgentMetrics() });
   server.listen(config.port, config.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
