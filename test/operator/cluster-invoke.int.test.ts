@@ -36,6 +36,8 @@ import {
   uniqueName,
   type OperatorProcess,
 } from './support/cluster.js';
+import { codeStore } from './support/release-values.js';
+import { ownedNames } from './support/resources.js';
 import { workerImage } from './support/worker-image.js';
 
 // The whole of cluster mode on one real node: the unmodified AWS SDK → the cluster gateway
@@ -63,30 +65,6 @@ const codeSaying = (label: string): Uint8Array =>
   return { code: '${label}', greeting: process.env.GREETING ?? null,
     version: context.functionVersion, uid: process.getuid() };
 };\n`);
-
-const codePv = (name: string, ns: string, path: string): string => `apiVersion: v1
-kind: PersistentVolume
-metadata:
-  name: ${name}
-spec:
-  capacity: { storage: 1Gi }
-  accessModes: [ReadWriteMany, ReadOnlyMany]
-  persistentVolumeReclaimPolicy: Retain
-  storageClassName: ""
-  claimRef: { namespace: ${ns}, name: lamina-code }
-  hostPath: { path: ${path}, type: Directory }
----
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata:
-  name: lamina-code
-  namespace: ${ns}
-spec:
-  accessModes: [ReadWriteMany]
-  storageClassName: ""
-  volumeName: ${name}
-  resources: { requests: { storage: 1Gi } }
-`;
 
 interface Answer {
   code: string;
@@ -129,7 +107,7 @@ describe('cluster mode end to end: SDK → gateway → operator → kubelet → 
     pv = uniqueName('lamina-code');
     codeDir = mkdtempSync(join(ROOT, 'test/env/out/code-'));
     chmodSync(codeDir, 0o755); // the pods read it as uid 10001
-    await kubectlOk(['apply', '-f', '-'], codePv(pv, ns, codeDir));
+    await kubectlOk(['apply', '-f', '-'], codeStore(pv, ns, codeDir));
     operator = startOperator({
       namespace: ns,
       identity: 'op-e2e',
@@ -314,17 +292,8 @@ describe('cluster mode end to end: SDK → gateway → operator → kubelet → 
     await eventually(
       'no worker pods and Deployments left',
       async () => {
-        const left = await kubectlOk([
-          'get',
-          'deployments,replicasets,pods,secrets',
-          '-n',
-          ns,
-          '-l',
-          `lamina.dev/function=${fn}`,
-          '-o',
-          'name',
-        ]);
-        return left.trim() === '' ? true : undefined;
+        const left = await ownedNames(ns, 'deployments,replicasets,pods,secrets', fn);
+        return left.length === 0 ? true : undefined;
       },
       120_000,
       1000,

@@ -34,6 +34,7 @@ import {
   startRedis,
 } from './support/in-cluster.js';
 import { codeStore, testEnvValues } from './support/release-values.js';
+import { ownedNames } from './support/resources.js';
 import { workerImage } from './support/worker-image.js';
 
 // `helm install charts/lamina` on the test node: the platform's own images (images/build.sh,
@@ -268,17 +269,8 @@ describe('helm install charts/lamina: the platform runs in the test cluster', ()
       eventually(
         'no worker Deployment or pod left',
         async () => {
-          const left = await kubectlOk([
-            'get',
-            'deployments,pods',
-            '-n',
-            ns,
-            '-l',
-            `lamina.dev/function=${fn}`,
-            '-o',
-            'name',
-          ]);
-          return left.trim() === '' ? true : undefined;
+          const left = await ownedNames(ns, 'deployments,pods', fn);
+          return left.length === 0 ? true : undefined;
         },
         120_000,
         500,
