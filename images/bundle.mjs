@@ -11,10 +11,11 @@
 // images/build.sh copies images/dist/<service>/ to /opt/lamina/ in lamina/<service>. Usage:
 //   node images/bundle.mjs [gateway|operator|dispatcher|poller ...]   (default: all four)
 // Progress on stderr; each staging directory on stdout, one a line.
-import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+
+import { bundleNode } from '../scripts/bundle-node.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -41,49 +42,21 @@ async function bundle(name) {
   const pkg = path.join(root, service.pkg);
   const stage = path.join(root, 'images/dist', name);
   const outfile = path.join(stage, 'dist/main.mjs');
-  const result = await build({
-    entryPoints: [path.join(pkg, service.entry)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    // Bundled CommonJS calls require() for Node.js built-ins and may read __dirname/__filename.
-    banner: {
-      js: [
-        "import { createRequire as __laminaCreateRequire } from 'node:module';",
-        "import { fileURLToPath as __laminaFileURLToPath } from 'node:url';",
-        'const require = __laminaCreateRequire(import.meta.url);',
-        'const __filename = __laminaFileURLToPath(import.meta.url);',
-        "const __dirname = __laminaFileURLToPath(new URL('.', import.meta.url));",
-      ].join('\n'),
-    },
-    alias: Object.fromEntries(
-      Object.entries(workspacePackages).map(([k, v]) => [k, path.join(root, v)]),
-    ),
-    external: optionalNative,
-    tsconfig: path.join(pkg, 'tsconfig.build.json'),
-    // Error and class names stay what the sources say (logs, `err.name`, constructor names).
-    keepNames: true,
-    legalComments: 'none',
-    sourcemap: false,
-    metafile: true,
-    // Written below with a rename: an image build may read the file while another bundles.
-    write: false,
-    logLevel: 'warning',
-  });
-  const [output] = result.outputFiles;
-  await mkdir(path.dirname(outfile), { recursive: true });
   for (const asset of service.assets) {
     await rm(path.join(stage, asset), { recursive: true, force: true });
     await cp(path.join(pkg, asset), path.join(stage, asset), { recursive: true });
   }
-  const temp = `${outfile}.${process.pid}.tmp`;
-  await writeFile(temp, output.contents, { mode: 0o644 });
-  await rename(temp, outfile);
-  const inputs = Object.keys(result.metafile.inputs).length;
+  const { bytes, modules } = await bundleNode({
+    entry: path.join(pkg, service.entry),
+    outfile,
+    tsconfig: path.join(pkg, 'tsconfig.build.json'),
+    alias: Object.fromEntries(
+      Object.entries(workspacePackages).map(([k, v]) => [k, path.join(root, v)]),
+    ),
+    external: optionalNative,
+  });
   process.stderr.write(
-    `bundled ${name}: ${path.relative(process.cwd(), outfile)} (${Math.round(output.contents.length / 1024)} KiB, ${inputs} modules)\n`,
+    `bundled ${name}: ${path.relative(process.cwd(), outfile)} (${Math.round(bytes / 1024)} KiB, ${modules} modules)\n`,
   );
   return stage;
 }
