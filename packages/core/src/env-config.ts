@@ -49,7 +49,40 @@ export const serviceEnvShape = {
       .default('000000000000'),
   ),
   LAMINA_LOG_LEVEL: envOptional(z.enum(LOG_LEVELS).default('info')),
+  /** How long one call to the gateway's sync Invoke may take (Lambda's 900 s + margin). */
+  LAMINA_INVOKE_TIMEOUT_MS: envOptional(envInt(1000).default(960_000)),
+  LAMINA_SHUTDOWN_TIMEOUT_MS: envOptional(envInt(0).default(25_000)),
 };
+
+/** What the variables of serviceEnvShape configure; each service's config extends it. */
+export interface ServiceConfig {
+  readonly redisUrl: string;
+  /** Key prefix shared with the gateway; installations sharing one Redis use different ones. */
+  readonly redisPrefix: string;
+  /** Where the sync Invoke API is (the same path clients use). */
+  readonly gatewayUrl: string;
+  readonly host: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly invokeTimeoutMs: number;
+  readonly logLevel: LogLevel;
+  readonly shutdownTimeoutMs: number;
+}
+
+/** The parsed variables of serviceEnvShape as a ServiceConfig. */
+export function serviceConfigOf(e: z.infer<z.ZodObject<typeof serviceEnvShape>>): ServiceConfig {
+  return {
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.LAMINA_REDIS_PREFIX,
+    gatewayUrl: e.LAMINA_GATEWAY_URL.replace(/\/+$/, ''),
+    host: e.LAMINA_HOST,
+    region: e.LAMINA_REGION,
+    accountId: e.LAMINA_ACCOUNT_ID,
+    invokeTimeoutMs: e.LAMINA_INVOKE_TIMEOUT_MS,
+    logLevel: e.LAMINA_LOG_LEVEL,
+    shutdownTimeoutMs: e.LAMINA_SHUTDOWN_TIMEOUT_MS,
+  };
+}
 
 /** Parses an environment with a schema, or throws ConfigError naming every problem. */
 export function parseEnv<S extends z.ZodType>(

@@ -4,6 +4,8 @@ import {
   envOptional,
   type LogLevel,
   parseEnv,
+  serviceConfigOf,
+  type ServiceConfig,
   serviceEnvShape,
 } from '@lamina/core';
 import { z } from 'zod';
@@ -26,26 +28,16 @@ const schema = z.object({
   LAMINA_DISPATCHER_LOCK_MS: optional(int(1000).default(30_000)),
   LAMINA_DISPATCHER_STALLED_INTERVAL_MS: optional(int(500).default(15_000)),
   LAMINA_DISPATCHER_MAX_STALLED: optional(int(1).default(100)),
-  LAMINA_INVOKE_TIMEOUT_MS: optional(int(1000).default(960_000)),
   LAMINA_WEBHOOK_ATTEMPTS: optional(int(1).default(5)),
   LAMINA_WEBHOOK_TIMEOUT_MS: optional(int(100).default(10_000)),
   KAFKA_BROKERS: optional(z.string().optional()),
-  LAMINA_SHUTDOWN_TIMEOUT_MS: optional(int(0).default(25_000)),
 });
 
 export type { LogLevel };
 
-export interface DispatcherConfig {
-  readonly redisUrl: string;
-  /** Key prefix of the async layout; installations sharing one Redis use different ones. */
-  readonly redisPrefix: string;
-  /** Where the sync Invoke API is (the same path clients use). */
-  readonly gatewayUrl: string;
+export interface DispatcherConfig extends ServiceConfig {
   /** Metrics and health; 0 picks a free port. */
   readonly port: number;
-  readonly host: string;
-  readonly region: string;
-  readonly accountId: string;
   /** Delays before the 2nd, 3rd … attempt after a function error. */
   readonly retryDelaysMs: readonly number[];
   /** Throttle / system error backoff: doubles from min up to max. */
@@ -56,12 +48,9 @@ export interface DispatcherConfig {
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
   readonly maxStalledCount: number;
-  readonly invokeTimeoutMs: number;
   readonly webhookAttempts: number;
   readonly webhookTimeoutMs: number;
   readonly kafkaBrokers: readonly string[];
-  readonly logLevel: LogLevel;
-  readonly shutdownTimeoutMs: number;
 }
 
 export { ConfigError };
@@ -70,13 +59,8 @@ export { ConfigError };
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): DispatcherConfig {
   const e = parseEnv(schema, env);
   return Object.freeze({
-    redisUrl: e.REDIS_URL,
-    redisPrefix: e.LAMINA_REDIS_PREFIX,
-    gatewayUrl: e.LAMINA_GATEWAY_URL.replace(/\/+$/, ''),
+    ...serviceConfigOf(e),
     port: e.LAMINA_DISPATCHER_PORT,
-    host: e.LAMINA_HOST,
-    region: e.LAMINA_REGION,
-    accountId: e.LAMINA_ACCOUNT_ID,
     retryDelaysMs: Object.freeze(e.LAMINA_ASYNC_RETRY_DELAYS_MS),
     throttleMinMs: e.LAMINA_ASYNC_THROTTLE_MIN_MS,
     throttleMaxMs: Math.max(e.LAMINA_ASYNC_THROTTLE_MAX_MS, e.LAMINA_ASYNC_THROTTLE_MIN_MS),
@@ -84,14 +68,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
     lockDurationMs: e.LAMINA_DISPATCHER_LOCK_MS,
     stalledIntervalMs: e.LAMINA_DISPATCHER_STALLED_INTERVAL_MS,
     maxStalledCount: e.LAMINA_DISPATCHER_MAX_STALLED,
-    invokeTimeoutMs: e.LAMINA_INVOKE_TIMEOUT_MS,
     webhookAttempts: e.LAMINA_WEBHOOK_ATTEMPTS,
     webhookTimeoutMs: e.LAMINA_WEBHOOK_TIMEOUT_MS,
     kafkaBrokers: (e.KAFKA_BROKERS ?? '')
       .split(',')
       .map((b) => b.trim())
       .filter((b) => b !== ''),
-    logLevel: e.LAMINA_LOG_LEVEL,
-    shutdownTimeoutMs: e.LAMINA_SHUTDOWN_TIMEOUT_MS,
   });
 }

@@ -4,6 +4,8 @@ import {
   envOptional,
   type LogLevel,
   parseEnv,
+  serviceConfigOf,
+  type ServiceConfig,
   serviceEnvShape,
 } from '@lamina/core';
 import { z } from 'zod';
@@ -21,22 +23,13 @@ const schema = z.object({
   LAMINA_POLLER_RETRY_MIN_MS: optional(int(1).default(500)),
   LAMINA_POLLER_RETRY_MAX_MS: optional(int(1).default(60_000)),
   LAMINA_POLLER_SECRETS_DIR: optional(z.string().optional()),
-  LAMINA_INVOKE_TIMEOUT_MS: optional(int(1000).default(960_000)),
-  LAMINA_SHUTDOWN_TIMEOUT_MS: optional(int(0).default(25_000)),
 });
 
 export type { LogLevel };
 
-export interface PollerConfig {
-  readonly redisUrl: string;
-  readonly redisPrefix: string;
-  /** Where the sync Invoke API is (the same path clients use). */
-  readonly gatewayUrl: string;
+export interface PollerConfig extends ServiceConfig {
   /** Metrics and health; 0 picks a free port. */
   readonly port: number;
-  readonly host: string;
-  readonly region: string;
-  readonly accountId: string;
   /** How often the mapping store is read for created, changed and deleted mappings. */
   readonly syncIntervalMs: number;
   readonly sessionTimeoutMs: number;
@@ -47,9 +40,6 @@ export interface PollerConfig {
   readonly retryMaxMs: number;
   /** Where SourceAccessConfigurations URIs are looked up (a mounted Secret); else URI = path. */
   readonly secretsDir: string | undefined;
-  readonly invokeTimeoutMs: number;
-  readonly logLevel: LogLevel;
-  readonly shutdownTimeoutMs: number;
 }
 
 export { ConfigError };
@@ -58,13 +48,8 @@ export { ConfigError };
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): PollerConfig {
   const e = parseEnv(schema, env);
   return Object.freeze({
-    redisUrl: e.REDIS_URL,
-    redisPrefix: e.LAMINA_REDIS_PREFIX,
-    gatewayUrl: e.LAMINA_GATEWAY_URL.replace(/\/+$/, ''),
+    ...serviceConfigOf(e),
     port: e.LAMINA_POLLER_PORT,
-    host: e.LAMINA_HOST,
-    region: e.LAMINA_REGION,
-    accountId: e.LAMINA_ACCOUNT_ID,
     syncIntervalMs: e.LAMINA_POLLER_SYNC_INTERVAL_MS,
     sessionTimeoutMs: e.LAMINA_POLLER_SESSION_TIMEOUT_MS,
     partitionsConsumedConcurrently: e.LAMINA_POLLER_PARTITIONS_CONCURRENTLY,
@@ -72,8 +57,5 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     retryMinMs: e.LAMINA_POLLER_RETRY_MIN_MS,
     retryMaxMs: Math.max(e.LAMINA_POLLER_RETRY_MAX_MS, e.LAMINA_POLLER_RETRY_MIN_MS),
     secretsDir: e.LAMINA_POLLER_SECRETS_DIR,
-    invokeTimeoutMs: e.LAMINA_INVOKE_TIMEOUT_MS,
-    logLevel: e.LAMINA_LOG_LEVEL,
-    shutdownTimeoutMs: e.LAMINA_SHUTDOWN_TIMEOUT_MS,
   });
 }
