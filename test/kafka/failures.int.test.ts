@@ -1,15 +1,15 @@
-import { type LambdaClient, LambdaClient as Client } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type LaminaProcess, startLamina } from '../support/lamina-process.js';
 import {
-  brokers,
   committed,
   createMapping,
   createOrderFunction,
   createTopic,
-  kafkaClient,
+  type KafkaLamina,
   produceKeyed,
+  startKafkaLamina,
   unique,
 } from './support/kafka-harness.js';
 
@@ -27,36 +27,21 @@ async function waitCommitted(
 }
 
 describe('Kafka poller: poison records and partial batch responses', () => {
-  let lamina: LaminaProcess;
+  let env: KafkaLamina;
   let client: LambdaClient;
-  const kafka = kafkaClient();
-  const admin = kafka.admin();
+  let kafka: Kafka;
+  let admin: Admin;
 
   beforeAll(async () => {
-    lamina = await startLamina({
-      env: {
-        REDIS_URL: process.env['REDIS_URL'] ?? '',
-        LAMINA_REDIS_PREFIX: unique('kafka'),
-        KAFKA_BROKERS: brokers.join(','),
-        LAMINA_POLLER_SYNC_INTERVAL_MS: '300',
-        LAMINA_POLLER_SESSION_TIMEOUT_MS: '6000',
-        LAMINA_POLLER_RETRY_MIN_MS: '20',
-        LAMINA_POLLER_RETRY_MAX_MS: '100',
-      },
+    env = await startKafkaLamina({
+      LAMINA_POLLER_SYNC_INTERVAL_MS: '300',
+      LAMINA_POLLER_SESSION_TIMEOUT_MS: '6000',
+      LAMINA_POLLER_RETRY_MIN_MS: '20',
+      LAMINA_POLLER_RETRY_MAX_MS: '100',
     });
-    client = new Client({
-      endpoint: lamina.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
-    await admin.connect();
+    ({ client, kafka, admin } = env);
   });
-  afterAll(async () => {
-    client.destroy();
-    await admin.disconnect();
-    await lamina.stop();
-  });
+  afterAll(() => env.stop());
 
   it('MaximumRetryAttempts 2 + bisect: exactly the bad record reaches the on-failure destination', async () => {
     const topic = unique('poison');
@@ -74,7 +59,7 @@ describe('Kafka poller: poison records and partial batch responses', () => {
     });
     await waitCommitted(() => committed(admin, uuid, topic), high);
 
-    const res = await fetch(`${lamina.endpoint}/lamina/v1/queues/${queue}/messages?max=10`);
+    const res = await fetch(`${env.lamina.endpoint}/lamina/v1/queues/${queue}/messages?max=10`);
     const messages = ((await res.json()) as { Messages: { Body: string }[] }).Messages;
     expect(messages).toHaveLength(1);
     const record = JSON.parse(messages[0]?.Body ?? '{}') as {

@@ -1,19 +1,15 @@
-import {
-  GetEventSourceMappingCommand,
-  type LambdaClient,
-  LambdaClient as Client,
-} from '@aws-sdk/client-lambda';
+import { GetEventSourceMappingCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type LaminaProcess, startLamina } from '../support/lamina-process.js';
 import {
-  brokers,
   committed,
   createMapping,
   createOrderFunction,
   createTopic,
-  kafkaClient,
+  type KafkaLamina,
   produceKeyed,
+  startKafkaLamina,
   summarize,
   unique,
 } from './support/kafka-harness.js';
@@ -21,34 +17,19 @@ import {
 const RECORDS = 100_000;
 
 describe('Kafka poller: 100,000 keyed records on 6 partitions', () => {
-  let lamina: LaminaProcess;
+  let env: KafkaLamina;
   let client: LambdaClient;
-  const kafka = kafkaClient();
-  const admin = kafka.admin();
+  let kafka: Kafka;
+  let admin: Admin;
 
   beforeAll(async () => {
-    lamina = await startLamina({
-      env: {
-        REDIS_URL: process.env['REDIS_URL'] ?? '',
-        LAMINA_REDIS_PREFIX: unique('kafka'),
-        KAFKA_BROKERS: brokers.join(','),
-        LAMINA_POLLER_SYNC_INTERVAL_MS: '300',
-        LAMINA_POLLER_SESSION_TIMEOUT_MS: '6000',
-      },
+    env = await startKafkaLamina({
+      LAMINA_POLLER_SYNC_INTERVAL_MS: '300',
+      LAMINA_POLLER_SESSION_TIMEOUT_MS: '6000',
     });
-    client = new Client({
-      endpoint: lamina.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
-    await admin.connect();
+    ({ client, kafka, admin } = env);
   });
-  afterAll(async () => {
-    client.destroy();
-    await admin.disconnect();
-    await lamina.stop();
-  });
+  afterAll(() => env.stop());
 
   it('delivers every record once, in offset order per partition, committing only after success', async () => {
     const topic = unique('orders');
@@ -99,7 +80,7 @@ describe('Kafka poller: 100,000 keyed records on 6 partitions', () => {
     const got = await client.send(new GetEventSourceMappingCommand({ UUID: uuid }));
     expect(got.State).toBe('Enabled');
     expect(got.LastProcessingResult).toBe('OK');
-    const metrics = await (await fetch(`${lamina.endpoint}/metrics`)).text();
+    const metrics = await (await fetch(`${env.lamina.endpoint}/metrics`)).text();
     expect(metrics).toContain(`lamina_poller_records_total{mapping="${uuid}"} ${RECORDS}`);
   }, 240_000);
 });

@@ -6,10 +6,12 @@ import {
   CreateEventSourceMappingCommand,
   type CreateEventSourceMappingCommandInput,
   CreateFunctionCommand,
+  LambdaClient as Client,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 
+import { type LaminaProcess, startLamina } from '../../support/lamina-process.js';
 import { makeZip } from '../../support/zip.js';
 
 export const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').filter((b) => b !== '');
@@ -195,6 +197,47 @@ export function summarize(invocations: readonly Invocation[]) {
         }
       }
       return { missing, duplicates };
+    },
+  };
+}
+
+/** `lamina dev` on the test env's Redis and Kafka, with an SDK client and a Kafka admin. */
+export interface KafkaLamina {
+  readonly lamina: LaminaProcess;
+  readonly client: LambdaClient;
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  stop(): Promise<void>;
+}
+
+/** Starts it with `env` on top of Redis, a fresh key prefix and the brokers. */
+export async function startKafkaLamina(env: Record<string, string>): Promise<KafkaLamina> {
+  const lamina = await startLamina({
+    env: {
+      REDIS_URL: process.env['REDIS_URL'] ?? '',
+      LAMINA_REDIS_PREFIX: unique('kafka'),
+      KAFKA_BROKERS: brokers.join(','),
+      ...env,
+    },
+  });
+  const client = new Client({
+    endpoint: lamina.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+  const kafka = kafkaClient();
+  const admin = kafka.admin();
+  await admin.connect();
+  return {
+    lamina,
+    client,
+    kafka,
+    admin,
+    stop: async () => {
+      client.destroy();
+      await admin.disconnect();
+      await lamina.stop();
     },
   };
 }
