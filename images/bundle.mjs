@@ -7,6 +7,7 @@
 //
 //   images/dist/<service>/dist/main.mjs   the bundle (the package's dist/main.js)  → /opt/lamina/dist/
 //   images/dist/gateway/scripts/*.lua     admission's Lua (read from ../scripts)    → /opt/lamina/scripts/
+//   images/dist/<service>/dist/<worker>.mjs  worker-thread entries, found next to main.mjs
 //
 // images/build.sh copies images/dist/<service>/ to /opt/lamina/ in lamina/<service>. Usage:
 //   node images/bundle.mjs [gateway|operator|dispatcher|poller ...]   (default: all four)
@@ -19,9 +20,18 @@ import { bundleNode } from '../scripts/bundle-node.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Each service: its package, its composition root and the files it reads next to the code. */
+/**
+ * Each service: its package, its composition root, the files it reads next to the code and its
+ * worker-thread entry points (each bundled on its own as dist/<basename>.mjs; the code starts
+ * them from `./<basename>.mjs` relative to its own URL).
+ */
 const SERVICES = {
-  gateway: { pkg: 'services/gateway', entry: 'src/main.ts', assets: ['scripts'] },
+  gateway: {
+    pkg: 'services/gateway',
+    entry: 'src/main.ts',
+    assets: ['scripts'],
+    workers: ['src/store/unzip-worker.ts'],
+  },
   operator: { pkg: 'operator', entry: 'src/main.ts', assets: [] },
   dispatcher: { pkg: 'services/dispatcher', entry: 'src/main.ts', assets: [] },
   poller: { pkg: 'services/poller', entry: 'src/main.ts', assets: [] },
@@ -46,15 +56,25 @@ async function bundle(name) {
     await rm(path.join(stage, asset), { recursive: true, force: true });
     await cp(path.join(pkg, asset), path.join(stage, asset), { recursive: true });
   }
-  const { bytes, modules } = await bundleNode({
-    entry: path.join(pkg, service.entry),
-    outfile,
+  const common = {
     tsconfig: path.join(pkg, 'tsconfig.build.json'),
     alias: Object.fromEntries(
       Object.entries(workspacePackages).map(([k, v]) => [k, path.join(root, v)]),
     ),
     external: optionalNative,
+  };
+  const { bytes, modules } = await bundleNode({
+    ...common,
+    entry: path.join(pkg, service.entry),
+    outfile,
   });
+  for (const worker of service.workers ?? []) {
+    await bundleNode({
+      ...common,
+      entry: path.join(pkg, worker),
+      outfile: path.join(stage, 'dist', `${path.basename(worker, '.ts')}.mjs`),
+    });
+  }
   process.stderr.write(
     `bundled ${name}: ${path.relative(process.cwd(), outfile)} (${Math.round(bytes / 1024)} KiB, ${modules} modules)\n`,
   );

@@ -18,6 +18,11 @@ export const LIMITS = {
   createFunctionRequestMaxBytes: 69_905_067,
   zipMaxBytes: 50 * 1024 * 1024,
   unzippedMaxBytes: 250 * 1024 * 1024,
+  /**
+   * Entries (files, folders, links) of one zip: Lamina's own bound on the work an upload may
+   * cause (Lambda publishes none). The most a zip holds without Zip64.
+   */
+  zipMaxEntries: 65_535,
   functionNameMaxLength: 64,
   functionNameArnMaxLength: 256,
   qualifierMaxLength: 128,

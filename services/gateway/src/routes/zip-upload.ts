@@ -1,10 +1,15 @@
-import { LaminaError } from '@lamina/core';
+import { LaminaError, LIMITS } from '@lamina/core';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Bytes the base64 text decodes to, without decoding it. */
+const decodedLength = (b64: string): number =>
+  Math.floor((b64.length * 3) / 4) - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
 
 /**
  * The zip of a code upload: CreateFunction's `Code` or UpdateFunctionCode's body. `prefix` names
  * the fields in messages (`Code.` or nothing). S3 and image sources do not exist in local mode.
+ * A zip over Lambda's zipped limit is refused (413, the limit named) before it is decoded.
  */
 export function zipFromUpload(fields: Readonly<Record<string, unknown>>, prefix: string): Buffer {
   if (
@@ -28,6 +33,12 @@ export function zipFromUpload(fields: Readonly<Record<string, unknown>>, prefix:
     throw new LaminaError(
       'InvalidParameterValueException',
       `${prefix}ZipFile must be base64-encoded.`,
+    );
+  }
+  if (decodedLength(zip) > LIMITS.zipMaxBytes) {
+    throw new LaminaError(
+      'RequestEntityTooLargeException',
+      `Zipped size must be smaller than ${LIMITS.zipMaxBytes} bytes`,
     );
   }
   return Buffer.from(zip, 'base64');

@@ -20,12 +20,11 @@ export interface DiskCodeStoreOptions {
   readonly maxZipBytes?: number;
   /** Defaults to Lambda's 250 MB. */
   readonly maxUnzippedBytes?: number;
-  /** Entries per zip; bounds the files a small zip can create. */
+  /** Entries per zip; bounds the files a small zip can create. Defaults to LIMITS.zipMaxEntries. */
   readonly maxEntries?: number;
 }
 
 const HEX = /^[0-9a-f]{64}$/;
-const DEFAULT_MAX_ENTRIES = 100_000;
 const ALREADY_THERE = new Set(['EEXIST', 'ENOTEMPTY']);
 
 /**
@@ -46,7 +45,7 @@ export class DiskCodeStore implements CodeStore {
     this.root = options.root;
     this.maxZipBytes = options.maxZipBytes ?? LIMITS.zipMaxBytes;
     this.maxUnzippedBytes = options.maxUnzippedBytes ?? LIMITS.unzippedMaxBytes;
-    this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.maxEntries = options.maxEntries ?? LIMITS.zipMaxEntries;
   }
 
   async putZip(zip: Buffer): Promise<CodeArtifact> {

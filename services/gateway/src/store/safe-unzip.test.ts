@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { InvalidParameterValueException } from '@lamina/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { safeEntryPath, UNZIP_FAILED_MESSAGE, unzipSafely } from './safe-unzip.js';
+import { tooManyEntriesMessage, UNZIP_FAILED_MESSAGE, unzipSafely } from './safe-unzip.js';
 import { buildZip, type ZipEntrySpec } from './test-support/build-zip.js';
+import { safeEntryPath } from './unzip-worker.js';
 
 const limits = { maxUnzippedBytes: 10_000, maxEntries: 100 };
 
@@ -128,9 +129,49 @@ describe('unzipSafely', () => {
     );
   });
 
-  it('refuses too many entries and corrupt archives', async () => {
+  it('refuses too many entries, naming the limit, before writing anything', async () => {
     const many = Array.from({ length: 101 }, (_, i) => ({ name: `f${i}`, data: '' }));
-    await rejectsWith(many);
+    await rejectsWith(many, tooManyEntriesMessage(100));
+    expect(await readdir(dest)).toEqual([]);
+  });
+
+  it('refuses a declared total over the limit before writing anything', async () => {
+    const err = await rejectsWith(
+      [
+        { name: 'a', data: 'small' },
+        { name: 'b', data: 'x', deflate: true, declaredSize: 20_000 },
+      ],
+      'Unzipped size must be smaller than 10000 bytes',
+    );
+    expect(err).toMatchObject({ status: 400 });
+    expect(await readdir(dest)).toEqual([]);
+  });
+
+  it('strips set-uid, set-gid and sticky bits from files and folders', async () => {
+    await unzipSafely(
+      buildZip([
+        { name: 'd/', mode: 0o043777 },
+        { name: 'd/suid', data: '#!/bin/sh\n', mode: 0o104755 },
+        { name: 'sgid', data: 'x', mode: 0o102644 },
+        { name: 'sticky', data: 'x', mode: 0o101666 },
+      ]),
+      dest,
+      limits,
+    );
+    expect((await stat(join(dest, 'd'))).mode & 0o7777).toBe(0o755);
+    expect((await stat(join(dest, 'd/suid'))).mode & 0o7777).toBe(0o755);
+    expect((await stat(join(dest, 'sgid'))).mode & 0o7777).toBe(0o644);
+    expect((await stat(join(dest, 'sticky'))).mode & 0o7777).toBe(0o644);
+  });
+
+  it('refuses NUL in names however they are encoded', async () => {
+    await rejectsWith([{ name: 'index.js\0.png', data: 'x' }]);
+    await rejectsWith([{ name: 'a\0', data: 'x', host: 0, mode: 0 }]);
+    await rejectsWith([{ name: '\0/', mode: 0o040755 }]);
+    expect(await readdir(dest)).toEqual([]);
+  });
+
+  it('refuses corrupt archives', async () => {
     const err: unknown = await unzipSafely(Buffer.from('not a zip'), dest, limits).catch(
       (e: unknown) => e,
     );

@@ -1,215 +1,115 @@
-import { constants, createWriteStream } from 'node:fs';
-import { chmod, mkdir, realpath, symlink } from 'node:fs/promises';
-import { posix, sep } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+/**
+ * Unpacks an uploaded zip in a worker thread (unzip-worker.ts) and turns its answer into the
+ * Lambda error that names what was wrong: the entry-count or unpacked-size limit (with the
+ * limit in the message, as Lambda's "Unzipped size must be smaller than 262144000 bytes"), or
+ * "Could not unzip uploaded file" for an archive that is broken or unsafe.
+ *
+ * Invariants: the gateway's event loop never does the unpacking; one worker per call, ended
+ * when the call ends (also on timeout), so a hostile archive costs one thread for a bounded time.
+ * The worker's entry file sits next to this module with this module's own extension: `.ts` in
+ * the sources, `.js` in dist/, `.mjs` in the image, where images/bundle.mjs bundles it as
+ * dist/unzip-worker.mjs beside dist/main.mjs.
+ */
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 import { InvalidParameterValueException } from '@lamina/core';
-import { fromBufferPromise, type Entry, type ZipFile } from 'yauzl';
+
+import type { UnzipJob, UnzipLimits, UnzipOutcome } from './unzip-worker.js';
+
+export type { UnzipLimits } from './unzip-worker.js';
 
 export const UNZIP_FAILED_MESSAGE =
   'Could not unzip uploaded file. Please check your file, then try to upload again.';
-
-export interface UnzipLimits {
-  /** Bytes that may be written in total (files plus symlink targets). */
-  readonly maxUnzippedBytes: number;
-  readonly maxEntries: number;
-}
 
 export interface UnzipResult {
   readonly bytes: number;
   readonly entries: number;
 }
 
-/** Zip hosts whose external attributes carry a Unix mode in the high 16 bits (Unix, macOS). */
-const UNIX_HOSTS = new Set([3, 19]);
-const MAX_LINK_TARGET = 4096;
-/** fs errors that mean the archive itself is inconsistent (duplicates, file/dir clashes). */
-const ARCHIVE_FS_ERRORS = new Set(['EEXIST', 'ENOTDIR', 'EISDIR', 'ELOOP']);
+export interface UnzipOptions {
+  /** The worker is ended after this long; default 5 minutes. */
+  readonly timeoutMs?: number;
+}
+
+const WORKER_URL = new URL(
+  `./unzip-worker${extname(fileURLToPath(import.meta.url))}`,
+  import.meta.url,
+);
+const DEFAULT_TIMEOUT_MS = 300_000;
+
+export const tooManyEntriesMessage = (limit: number): string =>
+  `Zip file must contain at most ${limit} entries (files, folders and links)`;
+
+export const unzippedTooBigMessage = (limit: number): string =>
+  `Unzipped size must be smaller than ${limit} bytes`;
 
 // Typed as Error: core's generated error classes do not show `extends Error` to lint.
-const unzipFailed = (reason: string, cause?: unknown): Error =>
-  new InvalidParameterValueException(UNZIP_FAILED_MESSAGE, {
-    cause: cause ?? new Error(reason),
-  });
-
-const tooBig = (limit: number): Error =>
-  new InvalidParameterValueException(`Unzipped size must be smaller than ${limit} bytes`);
-
-/** The entry's path relative to the destination, or an error when it could escape it. */
-export function safeEntryPath(name: string): string {
-  if (name.includes('\0')) throw unzipFailed(`entry name contains NUL: ${JSON.stringify(name)}`);
-  // yauzl turns backslashes into slashes (strictFileNames: false); refuse any that remain.
-  if (name.includes('\\')) throw unzipFailed(`entry name contains a backslash: ${name}`);
-  if (name.startsWith('/') || /^[a-zA-Z]:/.test(name)) {
-    throw unzipFailed(`absolute entry path: ${name}`);
+function toError(outcome: Exclude<UnzipOutcome, { kind: 'ok' }>): Error {
+  switch (outcome.kind) {
+    case 'invalid':
+      return new InvalidParameterValueException(UNZIP_FAILED_MESSAGE, {
+        cause: new Error(outcome.reason),
+      });
+    case 'too-big':
+      return new InvalidParameterValueException(unzippedTooBigMessage(outcome.limit));
+    case 'too-many-entries':
+      return new InvalidParameterValueException(tooManyEntriesMessage(outcome.limit), {
+        cause: new Error(`the zip has ${outcome.entries} entries`),
+      });
+    case 'io':
+      // Disk full, permissions: the gateway's problem, surfaced as the fs error it was.
+      return Object.assign(new Error(outcome.message), {
+        code: outcome.code,
+        syscall: outcome.syscall,
+      });
   }
-  const segments = name.split('/');
-  if (segments.includes('..')) throw unzipFailed(`entry path escapes the package: ${name}`);
-  const rel = posix.normalize(name).replace(/\/+$/, '');
-  if (rel === '' || rel === '.') throw unzipFailed(`empty entry path: ${JSON.stringify(name)}`);
-  return rel;
-}
-
-function unixMode(entry: Entry): number {
-  return UNIX_HOSTS.has(entry.versionMadeBy >>> 8)
-    ? (entry.externalFileAttributes >>> 16) & 0xffff
-    : 0;
-}
-
-async function readAll(stream: Readable, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > max) throw unzipFailed(`symlink target longer than ${max} bytes`);
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks);
-}
-
-interface PendingLink {
-  readonly rel: string;
-  readonly target: string;
 }
 
 /**
- * Unpacks `zip` into the existing, empty directory `dest` without letting any entry land outside
- * it: absolute paths, `..` segments, NUL bytes and device/fifo entries are refused; symlinks are
- * created last (so nothing is ever written through one) and must resolve inside `dest`. Regular
- * files keep the executable bit of their Unix mode. The bytes actually written are counted and
- * the unpacking stops once they pass `limits.maxUnzippedBytes`.
- *
- * Throws InvalidParameterValueException for a bad archive; the caller removes `dest` on failure.
+ * Unpacks `zip` into the existing, empty directory `dest` (see unzip-worker.ts for what is
+ * refused). Throws InvalidParameterValueException for a bad archive or a limit passed; the
+ * caller removes `dest` on failure.
  */
 export async function unzipSafely(
   zip: Buffer,
   dest: string,
   limits: UnzipLimits,
+  options: UnzipOptions = {},
 ): Promise<UnzipResult> {
-  let zipfile: ZipFile;
+  // A copy of just these bytes, moved (not cloned again) into the worker.
+  const bytes = new Uint8Array(zip);
+  const job: UnzipJob = { lamina: 'unzip', zip: bytes, dest, limits };
+  const worker = new Worker(WORKER_URL, {
+    workerData: job,
+    transferList: [bytes.buffer],
+  });
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
-    zipfile = await fromBufferPromise(zip, {
-      lazyEntries: true,
-      validateEntrySizes: true,
-      decodeStrings: true,
-      strictFileNames: false,
+    const outcome = await new Promise<UnzipOutcome>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`unpacking did not finish within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const settle = (): void => {
+        clearTimeout(timer);
+      };
+      worker.once('message', (m: UnzipOutcome) => {
+        settle();
+        resolve(m);
+      });
+      worker.once('error', (err) => {
+        settle();
+        reject(err);
+      });
+      worker.once('exit', (code) => {
+        settle();
+        reject(new Error(`the unzip worker exited (${code}) without an answer`));
+      });
     });
-  } catch (err) {
-    throw unzipFailed('not a zip archive', err);
-  }
-  let bytes = 0;
-  let entries = 0;
-  const links: PendingLink[] = [];
-  const count = (n: number): void => {
-    bytes += n;
-    if (bytes > limits.maxUnzippedBytes) throw tooBig(limits.maxUnzippedBytes);
-  };
-  const abs = (rel: string): string => dest + sep + rel.split('/').join(sep);
-
-  try {
-    for await (const entry of zipfile.eachEntry()) {
-      entries += 1;
-      if (entries > limits.maxEntries) {
-        throw unzipFailed(`more than ${limits.maxEntries} entries`);
-      }
-      const rel = safeEntryPath(entry.fileName);
-      const mode = unixMode(entry);
-      const type = mode & constants.S_IFMT;
-      if (entry.fileName.endsWith('/') || type === constants.S_IFDIR) {
-        await mkdir(abs(rel), { recursive: true });
-        continue;
-      }
-      if (type !== 0 && type !== constants.S_IFREG && type !== constants.S_IFLNK) {
-        throw unzipFailed(`entry is not a file, directory or symlink: ${rel}`);
-      }
-      if (!entry.canDecodeFileData()) {
-        throw unzipFailed(`entry is encrypted or uses an unsupported compression: ${rel}`);
-      }
-      // The declared size is checked up front; the bytes really written are counted below.
-      if (bytes + entry.uncompressedSize > limits.maxUnzippedBytes) {
-        throw tooBig(limits.maxUnzippedBytes);
-      }
-      await mkdir(posix.dirname(rel) === '.' ? dest : abs(posix.dirname(rel)), {
-        recursive: true,
-      });
-      const stream = await zipfile.openReadStreamPromise(entry);
-      if (type === constants.S_IFLNK) {
-        const target = (await readAll(stream, MAX_LINK_TARGET)).toString('utf8');
-        count(Buffer.byteLength(target));
-        checkLinkTarget(rel, target);
-        links.push({ rel, target });
-        continue;
-      }
-      const fileMode = (mode & 0o111) !== 0 ? 0o755 : 0o644;
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          try {
-            count(chunk.length);
-            done(null, chunk);
-          } catch (err) {
-            done(err as Error);
-          }
-        },
-      });
-      await pipeline(stream, counter, createWriteStream(abs(rel), { flags: 'wx', mode: fileMode }));
-      // The umask may have cleared bits of the creation mode; set exactly what the zip says.
-      await chmod(abs(rel), fileMode);
-    }
-    for (const link of links) await symlink(link.target, abs(link.rel));
-    await verifyLinks(dest, links, abs);
-  } catch (err) {
-    throw classify(err);
+    if (outcome.kind === 'ok') return { bytes: outcome.bytes, entries: outcome.entries };
+    throw toError(outcome);
   } finally {
-    zipfile.close();
+    await worker.terminate();
   }
-  return { bytes, entries };
-}
-
-function checkLinkTarget(rel: string, target: string): void {
-  if (target === '' || target.includes('\0') || target.includes('\\')) {
-    throw unzipFailed(`symlink ${rel} has an invalid target`);
-  }
-  if (target.startsWith('/') || /^[a-zA-Z]:/.test(target)) {
-    throw unzipFailed(`symlink ${rel} points to an absolute path`);
-  }
-  const resolved = posix.normalize(posix.join(posix.dirname(rel), target));
-  if (resolved === '..' || resolved.startsWith('../')) {
-    throw unzipFailed(`symlink ${rel} points outside the package`);
-  }
-}
-
-/** Every link must resolve (through any chain of links) to something inside `dest`. */
-async function verifyLinks(
-  dest: string,
-  links: readonly PendingLink[],
-  abs: (rel: string) => string,
-): Promise<void> {
-  if (links.length === 0) return;
-  const root = await realpath(dest);
-  for (const { rel } of links) {
-    let real: string;
-    try {
-      real = await realpath(abs(rel));
-    } catch (err) {
-      throw unzipFailed(`symlink ${rel} does not resolve inside the package`, err);
-    }
-    if (real !== root && !real.startsWith(root + sep)) {
-      throw unzipFailed(`symlink ${rel} points outside the package`);
-    }
-  }
-}
-
-function classify(err: unknown): unknown {
-  if (err instanceof InvalidParameterValueException) return err;
-  const fsErr = err as NodeJS.ErrnoException | undefined;
-  // fs errors carry `syscall`; zlib and yauzl errors (bad data, size mismatch) do not.
-  if (fsErr?.syscall !== undefined) {
-    if (fsErr.code !== undefined && ARCHIVE_FS_ERRORS.has(fsErr.code)) {
-      return unzipFailed('entries clash (duplicate names or a file where a directory is)', err);
-    }
-    return err; // disk full, permissions: our problem, not the zip's
-  }
-  return unzipFailed('the archive could not be read', err);
 }

@@ -1,0 +1,104 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { LIMITS } from '@lamina/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { DiskCodeStore } from '../store/disk-code-store.js';
+import { tooManyEntriesMessage } from '../store/safe-unzip.js';
+import { buildZip, type ZipEntrySpec } from '../store/test-support/build-zip.js';
+import { type ErrorBody, fakeApp } from '../test-support/fakes.js';
+import { zipFromUpload } from './zip-upload.js';
+
+let root: string;
+let server: Server;
+let base: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'lamina-upload-'));
+  const { app } = fakeApp({ code: new DiskCodeStore({ root }) });
+  server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+});
+afterEach(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await rm(root, { recursive: true, force: true });
+});
+
+const entries = (n: number): ZipEntrySpec[] =>
+  Array.from({ length: n }, (_, i) => ({ name: `d${i % 100}/f${i}.js`, data: `//${i}` }));
+
+/** CreateFunction with `zip`, while /healthz is asked every 20 ms; the slowest answer is kept. */
+async function createWhileProbing(zip: Buffer) {
+  // Built first: the test's own work must not count against the server.
+  const request = new TextEncoder().encode(
+    JSON.stringify({
+      FunctionName: 'hostile',
+      Runtime: 'nodejs22.x',
+      Role: 'arn:aws:iam::000000000000:role/r',
+      Handler: 'index.handler',
+      Code: { ZipFile: zip.toString('base64') },
+    }),
+  );
+  let slowest = 0;
+  let probes = 0;
+  const state = { done: false };
+  const probing = (async () => {
+    while (!state.done) {
+      const t0 = performance.now();
+      const res = await fetch(`${base}/healthz`);
+      await res.arrayBuffer();
+      slowest = Math.max(slowest, performance.now() - t0);
+      probes += 1;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const t0 = performance.now();
+  const res = await fetch(`${base}/2015-03-31/functions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: request,
+  });
+  const body = (await res.json()) as ErrorBody;
+  const type = res.headers.get('x-amzn-errortype');
+  const elapsed = performance.now() - t0;
+  state.done = true;
+  await probing;
+  return { status: res.status, type, body, elapsed, slowest, probes };
+}
+
+describe('code uploads do not stall the gateway', () => {
+  it('refuses a 100,000-entry zip at once, naming the limit', async () => {
+    const zip = buildZip(entries(100_000));
+    expect(zip.length).toBeGreaterThan(8_000_000);
+    const r = await createWhileProbing(zip);
+    expect(r.status).toBe(400);
+    expect(r.type).toBe('InvalidParameterValueException');
+    expect(r.body.Message ?? r.body.message).toBe(tooManyEntriesMessage(LIMITS.zipMaxEntries));
+    // Refused from the entry count, before anything is written (it took 52-80 s before).
+    expect(r.elapsed).toBeLessThan(15_000);
+    expect(r.slowest).toBeLessThan(500);
+    expect(await readdir(root)).toEqual([]);
+  }, 60_000);
+
+  it('answers /healthz promptly while a big package is unpacked', async () => {
+    const r = await createWhileProbing(buildZip(entries(3_000)));
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.probes).toBeGreaterThan(1);
+    expect(r.slowest).toBeLessThan(500);
+  }, 60_000);
+});
+
+describe('zipFromUpload', () => {
+  it('refuses a ZipFile over the zipped limit before decoding it', () => {
+    const b64 = 'A'.repeat(Math.ceil((LIMITS.zipMaxBytes + 3) / 3) * 4);
+    expect(() => zipFromUpload({ ZipFile: b64 }, 'Code.')).toThrow(
+      `Zipped size must be smaller than ${LIMITS.zipMaxBytes} bytes`,
+    );
+  });
+});
