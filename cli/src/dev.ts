@@ -5,6 +5,7 @@ import { asyncKeys, esmKeys, LATEST, Lifecycle } from '@lamina/core';
 import { loadConfig as loadDispatcherConfig, startDispatcher } from '@lamina/dispatcher';
 import {
   createApp,
+  CodeCollector,
   CodeSnapshots,
   createMetrics,
   DiskCodeStore,
@@ -14,6 +15,7 @@ import {
   RedisAdmission,
   RedisAsyncStore,
   RedisMappingStore,
+  storeReferences,
 } from '@lamina/gateway';
 import { loadConfig as loadPollerConfig, loadMappingManifests, startPoller } from '@lamina/poller';
 import { Queue } from 'bullmq';
@@ -121,6 +123,17 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
       root: join(config.stateDir, 'code-snapshots'),
       immutableRoots: [join(config.stateDir, 'code')],
     });
+    // Packages and snapshots no function or version references any more are reclaimed.
+    const collector = new CodeCollector({
+      references: storeReferences(functions, versions),
+      stores: [code, codeFreezer],
+      watch: [functions, versions],
+      graceMs: config.codeGcGraceMs,
+      intervalMs: config.codeGcIntervalMs,
+      logger,
+    });
+    collector.start();
+    lifecycle.add({ name: 'code collector', stop: () => collector.stop() });
 
     const logs = new FunctionLogs({
       dir: join(config.stateDir, 'logs'),
@@ -203,6 +216,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
       versions,
       codeFreezer,
       code,
+      codeUsage: collector,
       pool,
       admission,
       metrics: createMetrics(registry),

@@ -21,6 +21,8 @@ describe('loadConfig', () => {
       leaseGraceMs: 15_000,
       drainDelayMs: 0,
       shutdownTimeoutMs: 25_000,
+      codeGcGraceMs: 600_000,
+      codeGcIntervalMs: 3_600_000,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });

@@ -46,6 +46,9 @@ const schema = z.object({
   /** SIGTERM: how long readiness fails before the server closes. */
   LAMINA_DRAIN_DELAY_MS: optional(int(0).default(0)),
   LAMINA_SHUTDOWN_TIMEOUT_MS: optional(int(0).default(25_000)),
+  /** Unreferenced code is reclaimed once unreferenced and untouched this long. */
+  LAMINA_CODE_GC_GRACE_MS: optional(int(0).default(600_000)),
+  LAMINA_CODE_GC_INTERVAL_MS: optional(int(1000).default(3_600_000)),
 });
 
 export type { LogLevel };
@@ -68,6 +71,9 @@ export interface GatewayConfig {
   readonly leaseGraceMs: number;
   readonly drainDelayMs: number;
   readonly shutdownTimeoutMs: number;
+  /** Code no function or version references is removed after this long (CodeCollector). */
+  readonly codeGcGraceMs: number;
+  readonly codeGcIntervalMs: number;
 }
 
 export { ConfigError };
@@ -92,5 +98,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     leaseGraceMs: e.LAMINA_LEASE_GRACE_MS,
     drainDelayMs: e.LAMINA_DRAIN_DELAY_MS,
     shutdownTimeoutMs: e.LAMINA_SHUTDOWN_TIMEOUT_MS,
+    codeGcGraceMs: e.LAMINA_CODE_GC_GRACE_MS,
+    codeGcIntervalMs: e.LAMINA_CODE_GC_INTERVAL_MS,
   });
 }

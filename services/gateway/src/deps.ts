@@ -6,6 +6,7 @@ import type { Admission } from './admission.js';
 import type { AsyncStore } from './async/async-store.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { CodeUsage } from './store/code-collector.js';
 import type { CodeFreezer } from './store/code-snapshots.js';
 import type { MappingStore } from './store/mapping-store.js';
 
@@ -43,6 +44,8 @@ export interface AppDeps {
   readonly codeFreezer?: CodeFreezer;
   /** One draw in [0, 1) per invocation of a weighted alias; absent: Math.random. */
   readonly random?: () => number;
+  /** What the code stores really hold (TotalCodeSize); absent: the sum over function records. */
+  readonly codeUsage?: CodeUsage;
   /** Kafka event source mappings (shared with the pollers); absent: the API answers 404. */
   readonly mappings?: MappingStore;
 }

@@ -24,6 +24,7 @@ import { KubeFunctionStore } from './kube-store/kube-function-store.js';
 import { KubeVersionStore } from './kube-store/kube-version-store.js';
 import { WorkerPodWatch, workerPodInformer } from './kube-store/worker-pods.js';
 import { createMetrics } from './metrics.js';
+import { CodeCollector, storeReferences } from './store/code-collector.js';
 import { DiskCodeStore } from './store/disk-code-store.js';
 
 const POD_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -124,6 +125,17 @@ export async function startClusterGateway(o: {
     });
     lifecycle.add({ name: 'worker pool', stop: () => pool.close() });
     await Promise.all([functions.start(), versions.start(), workerPods.start()]);
+    // Started on synced caches; removes only what no resource has referenced for the grace.
+    const collector = new CodeCollector({
+      references: storeReferences(functions, versions),
+      stores: [code],
+      watch: [functions, versions],
+      graceMs: config.codeGcGraceMs,
+      intervalMs: config.codeGcIntervalMs,
+      logger,
+    });
+    collector.start();
+    lifecycle.add({ name: 'code collector', stop: () => collector.stop() });
 
     const keys = asyncKeys(config.redisPrefix);
     const queueRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
@@ -139,6 +151,7 @@ export async function startClusterGateway(o: {
       functions,
       versions,
       code,
+      codeUsage: collector,
       pool,
       admission,
       metrics: createMetrics(registry),

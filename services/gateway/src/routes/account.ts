@@ -6,8 +6,13 @@ import type { AppDeps } from '../deps.js';
 /** Lambda's regional code storage quota (reference §2 example). */
 const TOTAL_CODE_SIZE = 80_530_636_800;
 
-/** GetAccountSettings. */
-export function accountRoutes(deps: Pick<AppDeps, 'config' | 'functions' | 'admission'>): Router {
+/**
+ * GetAccountSettings. AccountUsage.TotalCodeSize is what the code stores hold (each package
+ * once, reclaimed ones gone) when `codeUsage` is given.
+ */
+export function accountRoutes(
+  deps: Pick<AppDeps, 'config' | 'functions' | 'admission' | 'codeUsage'>,
+): Router {
   const router = Router();
   router.get('/2016-08-19/account-settings', async (_req, res) => {
     const limit = deps.config.accountConcurrency;
@@ -22,7 +27,10 @@ export function accountRoutes(deps: Pick<AppDeps, 'config' | 'functions' | 'admi
         UnreservedConcurrentExecutions: Math.max(0, limit - reserved),
       },
       AccountUsage: {
-        TotalCodeSize: all.reduce((sum, r) => sum + r.code.size, 0),
+        TotalCodeSize:
+          deps.codeUsage === undefined
+            ? all.reduce((sum, r) => sum + r.code.size, 0)
+            : await deps.codeUsage.storedBytes(),
         FunctionCount: all.length,
       },
     });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -93,5 +93,57 @@ describe('DiskCodeStore', () => {
     await expect(store.putZip(liar)).rejects.toThrow(
       'Unzipped size must be smaller than 262144000 bytes',
     );
+  });
+
+  it('lists what it holds and removes content untouched since a time', async () => {
+    const store = new DiskCodeStore({ root });
+    await store.putZip(zip);
+    const [item] = await store.list();
+    expect(item).toMatchObject({ hex, bytes: zip.length });
+    // Put again later: the content counts as just written.
+    expect(await store.remove(hex, item!.touchedAt)).toBe(false);
+    expect(await store.get(hex)).toBeDefined();
+    expect(await store.remove(hex, Date.now() + 1000)).toBe(true);
+    expect(await readdir(root)).toEqual([]);
+    expect(await store.list()).toEqual([]);
+    expect(await store.remove(hex, Date.now() + 1000)).toBe(false);
+  });
+
+  it('a put of existing content renews it, and a put after a removal stores it again', async () => {
+    const store = new DiskCodeStore({ root });
+    await store.putZip(zip);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(join(root, `${hex}.zip`), old, old);
+    const cutoff = Date.now() - 1000;
+    await store.putZip(zip);
+    expect(await store.remove(hex, cutoff)).toBe(false);
+    expect(await store.remove(hex, Date.now() + 1000)).toBe(true);
+    const again = await store.putZip(zip);
+    expect(await readFile(join(again.dir, 'index.js'), 'utf8')).toContain('handler');
+  });
+
+  it('never loses content a concurrent put returned, across stores (processes)', async () => {
+    for (let i = 0; i < 6; i++) {
+      const a = new DiskCodeStore({ root });
+      const b = new DiskCodeStore({ root });
+      await a.putZip(zip);
+      const old = new Date(Date.now() - 60_000);
+      await utimes(join(root, `${hex}.zip`), old, old);
+      const cutoff = Date.now() - 1000;
+      const [, artifact] = await Promise.all([a.remove(hex, cutoff), b.putZip(zip)]);
+      expect(await b.get(hex), `round ${i}`).toEqual(artifact);
+      expect(await readFile(join(artifact.dir, 'index.js'), 'utf8')).toContain('handler');
+      await a.remove(hex, Date.now() + 1000);
+    }
+  }, 60_000);
+
+  it('removes temp and trash leftovers once old', async () => {
+    const store = new DiskCodeStore({ root });
+    await mkdir(join(root, '.tmp-x'));
+    await mkdir(join(root, '.trash-y'));
+    await store.removeLeftovers(Date.now() - 60_000);
+    expect((await readdir(root)).length).toBe(2);
+    await store.removeLeftovers(Date.now() + 1000);
+    expect(await readdir(root)).toEqual([]);
   });
 });

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Stats } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
@@ -10,7 +9,10 @@ import {
   RequestEntityTooLargeException,
 } from '@lamina/core';
 
+import { KeyedSerial } from '../kube-store/cache-wait.js';
 import { writeFileAtomic } from './atomic-write.js';
+import type { CollectableStore, StoredContent } from './code-collector.js';
+import { reclaimContent, removeLeftovers, statOrUndefined } from './reclaim-content.js';
 import { unzipSafely } from './safe-unzip.js';
 
 export interface DiskCodeStoreOptions {
@@ -25,6 +27,7 @@ export interface DiskCodeStoreOptions {
 }
 
 const HEX = /^[0-9a-f]{64}$/;
+const ZIP_NAME = /^([0-9a-f]{64})\.zip$/;
 const ALREADY_THERE = new Set(['EEXIST', 'ENOTEMPTY']);
 
 /**
@@ -32,14 +35,21 @@ const ALREADY_THERE = new Set(['EEXIST', 'ENOTEMPTY']);
  * A zip is kept as `<root>/<hex>.zip` and unpacked into `<root>/<hex>/`. Both appear
  * atomically (temp + rename), so several processes may put the same zip at once and no reader
  * ever sees a half-written zip or a half-unpacked tree. Temp names start with `.tmp-`.
+ *
+ * Reclaiming (CodeCollector): the zip's mtime is when the content was last written or put again
+ * (a put of existing content touches it), so a sweep never removes content an upload has just
+ * returned; `remove` follows reclaim-content.ts across processes, and in this process puts and
+ * removes of one hash take turns.
  */
-export class DiskCodeStore implements CodeStore {
+export class DiskCodeStore implements CodeStore, CollectableStore {
   private readonly root: string;
   private readonly maxZipBytes: number;
   private readonly maxUnzippedBytes: number;
   private readonly maxEntries: number;
   /** Puts of the same zip in this process share one unpacking. */
   private readonly inFlight = new Map<string, Promise<CodeArtifact>>();
+  /** Puts and removes of one hash, in turn. */
+  private readonly serial = new KeyedSerial();
 
   constructor(options: DiskCodeStoreOptions) {
     this.root = options.root;
@@ -58,9 +68,11 @@ export class DiskCodeStore implements CodeStore {
     const hex = createHash('sha256').update(zip).digest('hex');
     const running = this.inFlight.get(hex);
     if (running !== undefined) return running;
-    const put = this.store(zip, hex).finally(() => {
-      this.inFlight.delete(hex);
-    });
+    const put = this.serial
+      .run(hex, () => this.store(zip, hex))
+      .finally(() => {
+        this.inFlight.delete(hex);
+      });
     this.inFlight.set(hex, put);
     return put;
   }
@@ -85,9 +97,57 @@ export class DiskCodeStore implements CodeStore {
     }
   }
 
+  /** Every stored hash: the zip's size and when it was last written or put again. */
+  async list(): Promise<StoredContent[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.root);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const out: StoredContent[] = [];
+    for (const name of names) {
+      const hex = ZIP_NAME.exec(name)?.[1];
+      if (hex === undefined) continue;
+      const st = await statOrUndefined(this.zipPath(hex));
+      if (st !== undefined) out.push({ hex, bytes: st.size, touchedAt: st.mtimeMs });
+    }
+    return out;
+  }
+
+  /** Removes the content unless it was written or put again at or after `before`. */
+  async remove(hex: string, before: number): Promise<boolean> {
+    if (!HEX.test(hex)) return false;
+    return this.serial.run(hex, async () => {
+      const dir = await statOrUndefined(this.dirPath(hex));
+      const paths =
+        dir === undefined ? [this.zipPath(hex)] : [this.dirPath(hex), this.zipPath(hex)];
+      return reclaimContent({ paths, marker: this.zipPath(hex) }, before);
+    });
+  }
+
+  async removeLeftovers(before: number): Promise<void> {
+    await removeLeftovers(this.root, before);
+  }
+
+  /** True when the zip is there (its mtime now says "just put"). */
+  private async touch(hex: string): Promise<boolean> {
+    const now = new Date();
+    try {
+      await utimes(this.zipPath(hex), now, now);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
   private async store(zip: Buffer, hex: string): Promise<CodeArtifact> {
-    const existing = await this.get(hex);
-    if (existing !== undefined) return existing;
+    if (await this.touch(hex)) {
+      const existing = await this.get(hex);
+      if (existing !== undefined) return existing;
+    }
     await mkdir(this.root, { recursive: true });
     const tmp = join(this.root, `.tmp-${hex}-${randomUUID()}`);
     await mkdir(tmp);
@@ -123,14 +183,5 @@ export class DiskCodeStore implements CodeStore {
 
   private dirPath(hex: string): string {
     return join(this.root, hex);
-  }
-}
-
-async function statOrUndefined(path: string): Promise<Stats | undefined> {
-  try {
-    return await stat(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
   }
 }

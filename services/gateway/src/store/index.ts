@@ -1,3 +1,4 @@
+export { CodeCollector, type CodeCollectorOptions, storeReferences } from './code-collector.js';
 export { type CodeFreezer, CodeSnapshots, type CodeSnapshotsOptions } from './code-snapshots.js';
 export { DiskCodeStore, type DiskCodeStoreOptions } from './disk-code-store.js';
 export { FileFunctionStore, type FileFunctionStoreOptions } from './file-function-store.js';
