@@ -137,6 +137,16 @@ describe('DiskCodeStore', () => {
     }
   }, 60_000);
 
+  it('two collectors (replicas) removing the same content: one does, nothing is left', async () => {
+    const a = new DiskCodeStore({ root });
+    const b = new DiskCodeStore({ root });
+    await a.putZip(zip);
+    const later = Date.now() + 1000;
+    const results = await Promise.all([a.remove(hex, later), b.remove(hex, later)]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await readdir(root)).toEqual([]);
+  });
+
   it('removes temp and trash leftovers once old', async () => {
     const store = new DiskCodeStore({ root });
     await mkdir(join(root, '.tmp-x'));

@@ -33,10 +33,10 @@ export interface UnzipOptions {
   readonly timeoutMs?: number;
 }
 
-const WORKER_URL = new URL(
-  `./unzip-worker${extname(fileURLToPath(import.meta.url))}`,
-  import.meta.url,
-);
+const OWN_EXTENSION = extname(fileURLToPath(import.meta.url));
+const WORKER_URL = new URL(`./unzip-worker${OWN_EXTENSION}`, import.meta.url);
+/** From the sources (tests): Node.js 22 before 22.18 strips types only when asked. */
+const WORKER_EXEC_ARGV = OWN_EXTENSION === '.ts' ? ['--experimental-strip-types'] : undefined;
 const DEFAULT_TIMEOUT_MS = 300_000;
 
 export const tooManyEntriesMessage = (limit: number): string =>
@@ -84,6 +84,7 @@ export async function unzipSafely(
   const worker = new Worker(WORKER_URL, {
     workerData: job,
     transferList: [bytes.buffer],
+    ...(WORKER_EXEC_ARGV === undefined ? {} : { execArgv: WORKER_EXEC_ARGV }),
   });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
