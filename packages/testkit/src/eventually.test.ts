@@ -69,6 +69,18 @@ describe('eventually', () => {
     expect((err as Error).cause).toBeUndefined();
   });
 
+  it('starts quick and backs off to 250 ms without an interval', async () => {
+    const at: number[] = [];
+    await eventually(() => {
+      at.push(Date.now());
+      return at.length >= 12;
+    });
+    const gaps = at.slice(1).map((t, i) => t - (at[i] ?? t));
+    expect(gaps[0]).toBeLessThan(100);
+    expect(gaps.at(-1)).toBeGreaterThanOrEqual(200);
+    expect(Math.max(...gaps)).toBeLessThan(400);
+  });
+
   it('polls at the given interval', async () => {
     let calls = 0;
     const started = Date.now();
