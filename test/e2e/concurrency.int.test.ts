@@ -6,8 +6,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { concurrencyKeys } from '@lamina/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-import { startLamina, type LaminaProcess } from '../support/lamina-process.js';
+import { type LaminaProcess, startLamina, testEnv, uniqueName } from '@lamina/testkit';
 
 /** Largest number of [start, end] intervals that overlap at one instant. */
 function maxOverlap(intervals: readonly { start: number; end: number }[]): number {
@@ -23,9 +22,8 @@ function maxOverlap(intervals: readonly { start: number; end: number }[]): numbe
 }
 
 describe('concurrency admission across two gateway processes', () => {
-  const name = `storm-${Date.now().toString(36)}`;
-  const redisUrl = process.env['REDIS_URL'];
-  if (redisUrl === undefined) throw new Error('REDIS_URL is not set: run test/env/up first');
+  const name = uniqueName('storm');
+  const redisUrl = testEnv.require('REDIS_URL');
   const redis = new Redis(redisUrl);
   let a: LaminaProcess | undefined;
   let b: LaminaProcess | undefined;
@@ -70,7 +68,7 @@ spec:
     const clients = [a!, b!].map(
       (p) =>
         new LambdaClient({
-          endpoint: p.endpoint,
+          endpoint: p.url,
           region: 'us-east-1',
           credentials: { accessKeyId: 't', secretAccessKey: 't' },
           maxAttempts: 1,

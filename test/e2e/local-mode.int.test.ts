@@ -13,8 +13,8 @@ import {
   type CreateFunctionCommandInput,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 
-import { startLamina, type LaminaProcess } from '../support/lamina-process.js';
 import { makeZip } from '../support/zip.js';
 
 const HANDLER = `
@@ -36,7 +36,7 @@ describe('local mode through @aws-sdk/client-lambda', () => {
   let lamina: LaminaProcess;
   let client: LambdaClient;
   const zip = makeZip({ 'index.js': HANDLER });
-  const name = `sdk-${Date.now().toString(36)}`;
+  const name = uniqueName('sdk');
   const create = (over: Partial<CreateFunctionCommandInput> = {}): Promise<unknown> =>
     client.send(
       new CreateFunctionCommand({
@@ -54,7 +54,7 @@ describe('local mode through @aws-sdk/client-lambda', () => {
   beforeAll(async () => {
     lamina = await startLamina();
     client = new LambdaClient({
-      endpoint: lamina.endpoint,
+      endpoint: lamina.url,
       region: 'us-east-1',
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       maxAttempts: 1,

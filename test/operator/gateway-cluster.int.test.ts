@@ -24,6 +24,7 @@ import {
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 
 import { loadClusterConfig } from '../../services/gateway/src/cluster-config.js';
 import { type ClusterGatewayHandle, startClusterGateway } from '../../services/gateway/src/main.js';
@@ -31,12 +32,9 @@ import {
   buildOperator,
   createNamespace,
   deleteNamespace,
-  eventually,
   getJson,
   installCrds,
   kubectlOk,
-  requireEnv,
-  uniqueName,
 } from './support/cluster.js';
 
 // The cluster-mode gateway in this process against the real API server: the unmodified AWS SDK
@@ -92,7 +90,7 @@ describe('gateway in cluster mode: the Lambda API on custom resources', () => {
     ns = await createNamespace('gw');
     codeDir = mkdtempSync(join(tmpdir(), 'gw-code-'));
     const config = loadClusterConfig({
-      REDIS_URL: requireEnv('REDIS_URL'),
+      REDIS_URL: testEnv.require('REDIS_URL'),
       LAMINA_PORT: '0',
       LAMINA_NAMESPACE: ns,
       LAMINA_CODE_DIR: codeDir,
@@ -177,11 +175,14 @@ spec:
     sha256: ${'d'.repeat(64)}
 `,
     );
-    const listed = await eventually('applied in ListFunctions', async () => {
-      const all = await lambda.send(new ListFunctionsCommand({}));
-      const found = all.Functions?.find((f) => f.FunctionName === 'applied');
-      return found === undefined ? undefined : all;
-    });
+    const listed = await eventually(
+      async () => {
+        const all = await lambda.send(new ListFunctionsCommand({}));
+        const found = all.Functions?.find((f) => f.FunctionName === 'applied');
+        return found === undefined ? undefined : all;
+      },
+      { what: 'applied in ListFunctions' },
+    );
     expect(listed.Functions?.map((f) => f.FunctionName)).toEqual(['applied', 'hello']);
     const missing = await failure(lambda.send(new GetFunctionCommand({ FunctionName: 'nope' })));
     expect(missing).toMatchObject({ name: 'ResourceNotFoundException', status: 404 });

@@ -20,6 +20,14 @@ describe('testEnv', () => {
     expect(testEnv.kafkaBrokers()).toEqual(['127.0.0.1:19092', '127.0.0.1:19093']);
   });
 
+  it('finds the cache of runtimes and toolchains as the CLI does', () => {
+    vi.stubEnv('LAMINA_CACHE_DIR', '/cache');
+    expect(testEnv.cacheDir()).toBe('/cache');
+    vi.stubEnv('LAMINA_CACHE_DIR', '');
+    vi.stubEnv('HOME', '/home/dev');
+    expect(testEnv.cacheDir()).toBe('/home/dev/.cache/lamina');
+  });
+
   it('builds a child environment: overrides on top, undefined removes', () => {
     vi.stubEnv('REDIS_URL', 'redis://x');
     vi.stubEnv('LAMINA_LOG_LEVEL', 'info');

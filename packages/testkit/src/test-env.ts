@@ -1,7 +1,11 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
 /**
  * The one place tests and benches read their environment: the endpoints of the test services
  * (which test/global-setup.ts loads from test/env/out/env.sh or testcontainers into the
- * environment; a bench needs env.sh sourced) and the environment a child process inherits.
+ * environment; a bench needs env.sh sourced), the cache of runtimes that setup scripts fill, and
+ * the environment a child process inherits.
  *
  * Invariant: a missing endpoint fails loudly, naming the variable and how to get it. A suite
  * that silently fell back (an empty REDIS_URL makes `lamina dev` start a private Redis) would
@@ -49,6 +53,11 @@ export const testEnv = {
       .require('KAFKA_BROKERS')
       .split(',')
       .filter((b) => b !== '');
+  },
+
+  /** Where setup scripts keep runtimes and toolchains: LAMINA_CACHE_DIR, else ~/.cache/lamina. */
+  cacheDir(): string {
+    return read('LAMINA_CACHE_DIR') ?? join(read('HOME') ?? homedir(), '.cache/lamina');
   },
 
   /**
