@@ -4,3 +4,4 @@ export * from './start-lamina.js';
 export * from './start-service.js';
 export * from './test-env.js';
 export * from './unique-name.js';
+export * from './watched-process.js';

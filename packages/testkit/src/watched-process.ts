@@ -3,7 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { testEnv } from './test-env.js';
 
 /**
- * A Node.js child process as the kit starts them (`lamina dev`, a standalone service): its output
+ * A Node.js child process as the kit starts them (`lamina dev`, a standalone service, a bench's
+ * baseline server): its output
  * kept for the test to read, a wait for its ready line, and a stop that always ends it.
  *
  * Invariants: the output buffer holds at most the last 4 MiB, so a long bench cannot grow it
