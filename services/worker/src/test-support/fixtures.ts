@@ -94,15 +94,6 @@ const ignore = (): void => undefined;
 /** A logger that drops everything. */
 export const quietLogger = { debug: ignore, info: ignore, warn: ignore, error: ignore };
 
-/** Polls until `condition` holds (tests only; fails after `ms`). */
-export async function waitFor(condition: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** Whether a process exists and is not a zombie waiting to be reaped. */
 export function isAlive(pid: number): boolean {
   try {
