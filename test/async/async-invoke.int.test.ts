@@ -13,9 +13,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type LaminaProcess, startLamina, testEnv, uniqueName } from '@lamina/testkit';
 
+import { lambdaClient } from '../support/lambda-client.js';
 import {
   createRecordingFunction,
-  lambdaClient,
   putAsyncConfig,
   readQueue,
   type RecordingFunction,

@@ -14,7 +14,8 @@ import {
   uniqueName,
 } from '@lamina/testkit';
 
-import { createRecordingFunction, lambdaClient, readQueue } from './support/async-harness.js';
+import { lambdaClient } from '../support/lambda-client.js';
+import { createRecordingFunction, readQueue } from './support/async-harness.js';
 
 const EVENTS = 5000;
 const KILLS = 3;

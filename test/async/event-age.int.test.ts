@@ -7,7 +7,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type LaminaProcess, startLamina, testEnv, uniqueName } from '@lamina/testkit';
 
-import { createRecordingFunction, lambdaClient, readQueue } from './support/async-harness.js';
+import { lambdaClient } from '../support/lambda-client.js';
+import { createRecordingFunction, readQueue } from './support/async-harness.js';
 
 // The smallest MaximumEventAgeInSeconds is 60: this file takes about a minute, and runs in
 // parallel with the others.

@@ -15,6 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 
+import { lambdaClient } from '../support/lambda-client.js';
 import { makeZip } from '../support/zip.js';
 
 const HANDLER = `
@@ -53,12 +54,7 @@ describe('local mode through @aws-sdk/client-lambda', () => {
 
   beforeAll(async () => {
     lamina = await startLamina();
-    client = new LambdaClient({
-      endpoint: lamina.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    client = lambdaClient(lamina.url);
   });
   afterAll(async () => {
     client.destroy();

@@ -23,6 +23,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 
+import { lambdaClient } from '../support/lambda-client.js';
 import { makeZip } from '../support/zip.js';
 
 const handler = (tag: string): string => `
@@ -46,14 +47,7 @@ interface Ran {
   color?: string;
 }
 
-const clientFor = (p: LaminaProcess): LambdaClient =>
-  new LambdaClient({
-    endpoint: p.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-    requestHandler: { httpAgent: { maxSockets: 64 } },
-  });
+const clientFor = (p: LaminaProcess): LambdaClient => lambdaClient(p.url, { maxSockets: 64 });
 
 async function invoke(
   client: LambdaClient,

@@ -9,7 +9,6 @@ import {
   CreateFunctionCommand,
   GetFunctionConcurrencyCommand,
   InvokeCommand,
-  LambdaClient,
   PublishVersionCommand,
   PutFunctionConcurrencyCommand,
 } from '@aws-sdk/client-lambda';
@@ -17,6 +16,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, testEnv } from '@lamina/testkit';
 
+import { lambdaClient } from '../support/lambda-client.js';
 import {
   createNamespace,
   deleteNamespace,
@@ -124,12 +124,7 @@ describe.skipIf(!haveDocker || !haveKube)(
         LAMINA_COLD_START_WAIT_MS: '1000',
       });
       await gateway.probe(chart.gateway.readinessPath);
-      const lambda = new LambdaClient({
-        endpoint: gateway.url,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-        maxAttempts: 1,
-      });
+      const lambda = lambdaClient(gateway.url);
       try {
         await lambda.send(
           new CreateFunctionCommand({

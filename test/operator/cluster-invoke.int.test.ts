@@ -21,6 +21,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 
+import { lambdaClient } from '../support/lambda-client.js';
 import { loadClusterConfig } from '../../services/gateway/src/cluster-config.js';
 import { type ClusterGatewayHandle, startClusterGateway } from '../../services/gateway/src/main.js';
 import {
@@ -131,12 +132,7 @@ describe('cluster mode end to end: SDK → gateway → operator → kubelet → 
       namespace: ns,
       logger: pino({ level: 'silent' }),
     });
-    lambda = new LambdaClient({
-      endpoint: gateway.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    lambda = lambdaClient(gateway.url);
   }, 600_000);
 
   afterAll(async () => {

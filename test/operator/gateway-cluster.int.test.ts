@@ -26,6 +26,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 
+import { lambdaClient } from '../support/lambda-client.js';
 import { loadClusterConfig } from '../../services/gateway/src/cluster-config.js';
 import { type ClusterGatewayHandle, startClusterGateway } from '../../services/gateway/src/main.js';
 import {
@@ -106,12 +107,7 @@ describe('gateway in cluster mode: the Lambda API on custom resources', () => {
       namespace: ns,
       logger: pino({ level: 'silent' }),
     });
-    lambda = new LambdaClient({
-      endpoint: gateway.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    lambda = lambdaClient(gateway.url);
   });
 
   afterAll(async () => {

@@ -12,6 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 
+import { lambdaClient } from '../support/lambda-client.js';
 import { makeZip } from '../support/zip.js';
 import { ROOT, createNamespace, deleteNamespace, kubectl, kubectlOk } from './support/cluster.js';
 import {
@@ -155,12 +156,7 @@ describe('helm install charts/lamina: the platform runs in the test cluster', ()
     const gatewayIp = await podIpOf('gateway');
     if (gatewayIp === undefined)
       throw new Error('the gateway Deployment is Available without a pod');
-    lambda = new LambdaClient({
-      endpoint: `http://${gatewayIp}:9000`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    lambda = lambdaClient(`http://${gatewayIp}:9000`);
   }, 900_000);
 
   afterAll(async () => {

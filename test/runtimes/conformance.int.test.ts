@@ -5,12 +5,12 @@ import type { LambdaClient, Runtime } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 
+import { lambdaClient } from '../support/lambda-client.js';
 import {
   createFunction,
   functionsDir,
   invoke,
   javaConformanceZip,
-  lambdaClient,
   maxMemoryUsed,
   setupRuntimes,
   zipDir,

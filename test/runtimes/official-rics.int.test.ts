@@ -7,12 +7,12 @@ import type { LambdaClient, Runtime } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 
+import { lambdaClient } from '../support/lambda-client.js';
 import {
   cacheRoot,
   createFunction,
   functionsDir,
   invoke,
-  lambdaClient,
   root,
   setupRuntimes,
   zipDir,

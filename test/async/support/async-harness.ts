@@ -21,15 +21,6 @@ exports.handler = async (event, context) => {
 };
 `;
 
-export function lambdaClient(endpoint: string): LambdaClient {
-  return new LambdaClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-}
-
 /** A function made with RECORDING_HANDLER; `runs()` lists the request ids it ran, in order. */
 export interface RecordingFunction {
   readonly name: string;

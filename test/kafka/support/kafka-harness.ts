@@ -6,12 +6,12 @@ import {
   CreateEventSourceMappingCommand,
   type CreateEventSourceMappingCommandInput,
   CreateFunctionCommand,
-  LambdaClient as Client,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { eventually, type LaminaProcess, startLamina, testEnv, uniqueName } from '@lamina/testkit';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 
+import { lambdaClient } from '../../support/lambda-client.js';
 import { makeZip } from '../../support/zip.js';
 
 export const brokers = testEnv.kafkaBrokers();
@@ -243,12 +243,7 @@ export async function startKafkaLamina(env: Record<string, string>): Promise<Kaf
       ...env,
     },
   });
-  const client = new Client({
-    endpoint: lamina.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
+  const client = lambdaClient(lamina.url);
   const kafka = kafkaClient();
   const admin = kafka.admin();
   await admin.connect();

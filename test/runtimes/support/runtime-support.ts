@@ -92,15 +92,6 @@ export function javaConformanceZip(): Buffer {
   }
 }
 
-export function lambdaClient(endpoint: string): LambdaClient {
-  return new LambdaClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-}
-
 export async function createFunction(
   client: LambdaClient,
   input: Omit<CreateFunctionCommandInput, 'Role'>,
