@@ -1,13 +1,13 @@
 /**
- * Polling for tests and benches: the one `eventually` (there were five).
+ * Polling for tests and benches: the one `eventually` of the repo.
  *
  * Invariants: `check` runs at least once, even with a zero timeout; a check that throws, returns
  * `undefined` or returns `false` means "not yet" and is retried until the deadline; the first
  * other value settles the promise. Without `intervalMs` the pause starts at 10 ms and grows by
  * half each time up to 250 ms: quick for a condition that holds within milliseconds (the unit
- * tests), gentle on the API server and a shared CI machine for one that takes seconds. On timeout the error names what was
- * awaited and carries the last error `check` threw (message and `cause`), so a failing suite
- * says why, not only that it waited.
+ * tests), gentle on the API server and a shared CI machine for one that takes seconds. On
+ * timeout the error names what was awaited and carries the last error `check` threw (message
+ * and `cause`), so a failing suite says why, not only that it waited.
  */
 
 export interface EventuallyOptions {
