@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FunctionVersionConfig, Invocation } from '@lamina/core';
+import { uniqueName } from '@lamina/testkit';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../../..');
@@ -59,7 +60,7 @@ export function ensureRuntimeBuilt(): void {
 }
 
 export function makeFn(overrides: Partial<FunctionVersionConfig> = {}): FunctionVersionConfig {
-  const name = overrides.name ?? `fn-${randomUUID().slice(0, 8)}`;
+  const name = overrides.name ?? uniqueName('fn');
   return {
     name,
     version: '$LATEST',
