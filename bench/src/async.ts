@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { eventually, startLamina, testEnv, uniqueName } from '@lamina/testkit';
 
 import { type LoadResult, runLoad } from './load.js';
 
@@ -22,32 +23,6 @@ const PAYLOAD = JSON.stringify({ hello: 'world', n: 42 });
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
-function startLamina(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [join(root, 'cli/dist/main.js'), 'dev', '--functions', join(root, 'bench/functions')],
-      { env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m?.[1] !== undefined) {
-        child.stdout.off('data', onData);
-        child.stdout.resume();
-        child.stderr.resume();
-        resolve({ child, port: m[1] });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      reject(new Error(`lamina dev exited (${code}):\n${out}`));
-    });
-  });
-}
-
 /** Σ lamina_async_events_completed_total over every label set. */
 async function completed(base: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
@@ -58,31 +33,25 @@ async function completed(base: string): Promise<number> {
   return sum;
 }
 
+/** When the completions reached `target` (performance.now()). */
 async function waitCompleted(base: string, target: number, timeoutMs: number): Promise<number> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if ((await completed(base)) >= target) return performance.now();
-    if (Date.now() > end) throw new Error(`only ${await completed(base)} of ${target} completed`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await eventually(
+    async () => {
+      const n = await completed(base);
+      if (n < target) throw new Error(`only ${n} of ${target} completed`);
+      return true;
+    },
+    { what: `${target} completions`, timeoutMs, intervalMs: 20 },
+  );
+  return performance.now();
 }
 
 async function main(): Promise<void> {
-  const redisUrl = process.env['REDIS_URL'];
-  if (redisUrl === undefined || redisUrl === '') {
-    throw new Error('set REDIS_URL (e.g. from test/env/out/env.sh)');
-  }
-  const state = mkdtempSync(join(tmpdir(), 'lamina-bench-async-'));
-  const { child, port } = await startLamina({
-    ...process.env,
-    REDIS_URL: redisUrl,
-    LAMINA_REDIS_PREFIX: `bench-${Date.now().toString(36)}`,
-    LAMINA_PORT: '0',
-    LAMINA_STATE_DIR: state,
-    LAMINA_LOG_LEVEL: 'warn',
-    LAMINA_FUNCTION_LOGS_ECHO: 'false',
+  const lamina = await startLamina({
+    functionsDir: join(root, 'bench/functions'),
+    env: { REDIS_URL: testEnv.require('REDIS_URL'), LAMINA_REDIS_PREFIX: uniqueName('bench') },
   });
-  const base = `http://127.0.0.1:${port}`;
+  const base = lamina.url;
   const url = `${base}/2015-03-31/functions/noop/invocations`;
   const headers = { 'x-amz-invocation-type': 'Event' };
   let accepted: LoadResult;
@@ -103,9 +72,7 @@ async function main(): Promise<void> {
     const done = await waitCompleted(base, 300 + EVENTS, 300_000);
     e2eSeconds = (done - t0) / 1000;
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    rmSync(state, { recursive: true, force: true });
+    await lamina.stop();
   }
   const result = {
     date: new Date().toISOString(),

@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, type IncomingHttpHeaders, request } from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+
+import { startLamina, testEnv } from '@lamina/testkit';
 
 import { benchFunctions, type BenchFunction } from './coldstart-functions.js';
 
@@ -39,39 +40,6 @@ const stats = (
   p99Ms: percentile(values, 99),
   maxMs: Math.max(...values),
 });
-
-function startLamina(state: string): Promise<{ child: ChildProcess; endpoint: string }> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    LAMINA_PORT: '0',
-    LAMINA_STATE_DIR: state,
-    LAMINA_LOG_LEVEL: 'warn',
-    LAMINA_FUNCTION_LOGS_ECHO: 'false',
-  };
-  delete env['REDIS_URL'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'cli/dist/main.js'), 'dev'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m?.[1] !== undefined) {
-        child.stdout.off('data', onData);
-        child.stdout.resume();
-        child.stderr.resume();
-        resolve({ child, endpoint: m[1] });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      reject(new Error(`lamina dev exited (${String(code)}):\n${out}`));
-    });
-  });
-}
 
 async function createFunction(endpoint: string, name: string, fn: BenchFunction): Promise<void> {
   const res = await fetch(`${endpoint}/2015-03-31/functions`, {
@@ -166,17 +134,16 @@ async function measure(endpoint: string, fn: BenchFunction, tag: string): Promis
 }
 
 async function main(): Promise<void> {
-  const cache =
-    process.env['LAMINA_CACHE_DIR'] ?? join(process.env['HOME'] ?? '/root', '.cache/lamina');
-  const state = mkdtempSync(join(tmpdir(), 'lamina-bench-'));
-  const lamina = await startLamina(state);
+  const cache = testEnv.cacheDir();
+  // Without REDIS_URL, lamina dev starts a private Redis: nothing else shares it.
+  const lamina = await startLamina({ env: { REDIS_URL: undefined } });
   const runtimes: Record<string, object> = {};
   try {
     const fns = benchFunctions(root, cache);
     for (const [i, fn] of fns.entries()) {
       try {
         runtimes[fn.label] = await measure(
-          lamina.endpoint,
+          lamina.url,
           fn,
           `${String(i)}-${Date.now().toString(36)}`,
         );
@@ -187,9 +154,7 @@ async function main(): Promise<void> {
     }
   } finally {
     agent.destroy();
-    lamina.child.kill('SIGTERM');
-    await new Promise((r) => lamina.child.once('exit', r));
-    rmSync(state, { recursive: true, force: true });
+    await lamina.stop();
   }
   const result = {
     date: new Date().toISOString(),

@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { spawnWatched, startLamina } from '@lamina/testkit';
 
 import { cpuOfPid, cpuOfTree, selfCpu } from './cpu-usage.js';
 import { type LoadOptions, type LoadResult, runLoad } from './load.js';
@@ -22,52 +23,6 @@ const CONCURRENCY = 32;
 const PAYLOAD = JSON.stringify({ hello: 'world', n: 42 });
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
-
-function startChild(
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  ready: RegExp,
-): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      const m = ready.exec(out);
-      if (m) {
-        child.stdout.off('data', onData);
-        child.stdout.resume();
-        child.stderr.resume();
-        resolve({ child, match: m });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      reject(new Error(`${cmd} exited (${code}) before ready:\n${out}`));
-    });
-    setTimeout(() => {
-      reject(new Error(`${cmd} not ready after 60 s:\n${out}`));
-    }, 60_000).unref();
-  });
-}
-
-function pidOf(child: ChildProcess): number {
-  if (child.pid === undefined) throw new Error('child has no pid');
-  return child.pid;
-}
-
-const running = (child: ChildProcess): boolean =>
-  child.exitCode === null && child.signalCode === null;
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (!running(child)) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-  if (running(child)) child.kill('SIGKILL');
-}
 
 /** CPU microseconds per request: the server process, its children (environments, Redis), the load generator. */
 interface CpuPerRequest {
@@ -129,51 +84,33 @@ async function measure(name: string, url: string, pid: number): Promise<Measured
 
 async function main(): Promise<void> {
   const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
-  const node = process.execPath;
   log('baseline: plain Node.js JSON echo server');
-  const base = await startChild(
-    node,
-    [join(root, 'bench/dist/echo-server.js'), '0'],
-    process.env,
-    /listening (\d+)/,
-  );
+  const base = spawnWatched([join(root, 'bench/dist/echo-server.js'), '0'], {});
   let baseline: Measured;
   try {
-    baseline = await measure(
-      'baseline',
-      `http://127.0.0.1:${base.match[1] ?? ''}/`,
-      pidOf(base.child),
-    );
+    const listening = await base.ready(/listening (\d+)/, 'echo server', 60_000);
+    baseline = await measure('baseline', `http://127.0.0.1:${listening[1] ?? ''}/`, base.pid);
   } finally {
-    await stop(base.child);
+    await base.kill('SIGTERM', 10_000);
   }
 
   log('lamina: local mode (lamina dev) with the no-op function');
-  const state = mkdtempSync(join(tmpdir(), 'lamina-bench-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    LAMINA_PORT: '0',
-    LAMINA_STATE_DIR: state,
-    LAMINA_LOG_LEVEL: 'warn',
-    LAMINA_FUNCTION_LOGS_ECHO: 'false',
-  };
-  delete env['REDIS_URL'];
-  const lamina = await startChild(
-    node,
-    [join(root, 'cli/dist/main.js'), 'dev', '--functions', join(root, 'bench/functions')],
-    env,
-    /listening on http:\/\/127\.0\.0\.1:(\d+)/,
-  );
+  // No REDIS_URL: lamina dev starts its own private Redis.
+  const lamina = await startLamina({
+    functionsDir: join(root, 'bench/functions'),
+    env: { REDIS_URL: undefined },
+    readyTimeoutMs: 60_000,
+    stopTimeoutMs: 10_000,
+  });
   let platform: Measured;
   try {
     platform = await measure(
       'lamina',
-      `http://127.0.0.1:${lamina.match[1] ?? ''}/2015-03-31/functions/noop/invocations`,
-      pidOf(lamina.child),
+      `${lamina.url}/2015-03-31/functions/noop/invocations`,
+      lamina.pid,
     );
   } finally {
-    await stop(lamina.child);
-    rmSync(state, { recursive: true, force: true });
+    await lamina.stop();
   }
 
   const addedP50 = platform.c1.p50Ms - baseline.c1.p50Ms;

@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { eventually, startLamina, testEnv, uniqueName } from '@lamina/testkit';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 
 /**
@@ -22,45 +22,12 @@ const VALUE = JSON.stringify({ id: 0, note: 'x'.repeat(64) });
 const BATCH_SIZES = [10_000, 1000, 100] as const;
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
-const id = (p: string): string => `${p}-${Date.now().toString(36)}`;
 
 const HANDLER = `exports.handler = async (event) => {
   let n = 0;
   for (const recs of Object.values(event.records)) n += recs.length;
   return { n };
 };\n`;
-
-function startLamina(
-  env: NodeJS.ProcessEnv,
-  functions: string,
-): Promise<{ child: ChildProcess; port: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [join(root, 'cli/dist/main.js'), 'dev', '--functions', functions],
-      {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m?.[1] !== undefined) {
-        child.stdout.off('data', onData);
-        child.stdout.resume();
-        child.stderr.resume();
-        resolve({ child, port: m[1] });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      reject(new Error(`lamina dev exited (${code}):\n${out}`));
-    });
-  });
-}
 
 async function produce(kafka: Kafka, topic: string): Promise<void> {
   const producer = kafka.producer();
@@ -76,7 +43,10 @@ async function produce(kafka: Kafka, topic: string): Promise<void> {
 
 /** kafkajs alone: a consumer group reading the topic from the beginning, doing nothing. */
 async function rawConsume(kafka: Kafka, topic: string): Promise<number> {
-  const consumer = kafka.consumer({ groupId: id('bench-raw'), maxBytesPerPartition: 10_485_760 });
+  const consumer = kafka.consumer({
+    groupId: uniqueName('bench-raw'),
+    maxBytesPerPartition: 10_485_760,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let seen = 0;
@@ -102,25 +72,24 @@ async function waitCommitted(
   topic: string,
   timeoutMs: number,
 ): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    const done = (t?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-    if (done >= RECORDS) return;
-    if (Date.now() > end) throw new Error(`only ${done} of ${RECORDS} committed`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await eventually(
+    async () => {
+      const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      const done = (t?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+      if (done < RECORDS) throw new Error(`only ${done} of ${RECORDS} committed`);
+      return true;
+    },
+    { what: `${RECORDS} offsets committed`, timeoutMs, intervalMs: 25 },
+  );
 }
 
 async function main(): Promise<void> {
-  const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').filter((b) => b !== '');
-  const redisUrl = process.env['REDIS_URL'];
-  if (brokers.length === 0 || redisUrl === undefined || redisUrl === '')
-    throw new Error('set KAFKA_BROKERS and REDIS_URL (e.g. from test/env/out/env.sh)');
+  const brokers = testEnv.kafkaBrokers();
+  const redisUrl = testEnv.require('REDIS_URL');
   const kafka = new Kafka({ clientId: 'lamina-bench', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  const topic = id('bench-kafka');
+  const topic = uniqueName('bench-kafka');
   await admin.createTopics({
     topics: [{ topic, numPartitions: PARTITIONS }],
     waitForLeaders: true,
@@ -141,20 +110,16 @@ async function main(): Promise<void> {
     'apiVersion: lamina.dev/v1alpha1\nkind: Function\nmetadata: {name: batch}\n' +
       'spec: {runtime: nodejs22.x, handler: index.handler, memorySize: 512, timeout: 60, code: {path: ./batch}}\n',
   );
-  const { child, port } = await startLamina(
-    {
-      ...process.env,
+  const lamina = await startLamina({
+    functionsDir: functions,
+    stateDir: join(state, 'state'),
+    env: {
       REDIS_URL: redisUrl,
-      LAMINA_REDIS_PREFIX: id('bench'),
-      LAMINA_PORT: '0',
-      LAMINA_STATE_DIR: join(state, 'state'),
-      LAMINA_LOG_LEVEL: 'warn',
-      LAMINA_FUNCTION_LOGS_ECHO: 'false',
+      LAMINA_REDIS_PREFIX: uniqueName('bench'),
       LAMINA_POLLER_SYNC_INTERVAL_MS: '100',
     },
-    functions,
-  );
-  const base = `http://127.0.0.1:${port}`;
+  });
+  const base = lamina.url;
   const runs: { batchSize: number; seconds: number; recordsPerSecond: number }[] = [];
   try {
     for (const batchSize of BATCH_SIZES) {
@@ -178,8 +143,7 @@ async function main(): Promise<void> {
       await fetch(`${base}/2015-03-31/event-source-mappings/${uuid}`, { method: 'DELETE' });
     }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await lamina.stop();
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
     rmSync(state, { recursive: true, force: true });

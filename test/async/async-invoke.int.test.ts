@@ -11,19 +11,18 @@ import {
 } from '@aws-sdk/client-lambda';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, type LaminaProcess, startLamina, testEnv, uniqueName } from '@lamina/testkit';
 
-import { type LaminaProcess, startLamina } from '../support/lamina-process.js';
+import { lambdaClient } from '../support/lambda-client.js';
 import {
   createRecordingFunction,
-  lambdaClient,
   putAsyncConfig,
   readQueue,
   type RecordingFunction,
-  unique,
-  waitFor,
 } from './support/async-harness.js';
 
-const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').filter((b) => b !== '');
+// Kafka is optional here: only the Kafka destination test needs it.
+const brokers = testEnv.optional('KAFKA_BROKERS') === undefined ? [] : testEnv.kafkaBrokers();
 
 interface Hook {
   body: string;
@@ -36,19 +35,23 @@ describe('async invocation through @aws-sdk/client-lambda', () => {
   let hookServer: Server;
   let hookUrl = '';
   const hooks: Hook[] = [];
-  const kafka = new Kafka({ clientId: unique('async-test'), brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: uniqueName('async-test'),
+    brokers,
+    logLevel: logLevel.NOTHING,
+  });
 
   beforeAll(async () => {
     lamina = await startLamina({
       env: {
-        REDIS_URL: process.env['REDIS_URL'] ?? '',
-        LAMINA_REDIS_PREFIX: unique('async'),
+        REDIS_URL: testEnv.require('REDIS_URL'),
+        LAMINA_REDIS_PREFIX: uniqueName('async'),
         KAFKA_BROKERS: brokers.join(','),
         LAMINA_ASYNC_RETRY_DELAYS_MS: '200,300',
         LAMINA_ASYNC_THROTTLE_MAX_MS: '500',
       },
     });
-    client = lambdaClient(lamina.endpoint);
+    client = lambdaClient(lamina.url);
     hookServer = createServer((req, res) => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d.toString()));
@@ -75,7 +78,9 @@ describe('async invocation through @aws-sdk/client-lambda', () => {
     expect(out.StatusCode).toBe(202);
     const id = out.$metadata.requestId;
     expect(id).toBeTruthy();
-    const run = await waitFor('the run', () => fn.runs().find((r) => r.requestId === id));
+    const run = await eventually(() => fn.runs().find((r) => r.requestId === id), {
+      what: 'the run',
+    });
     expect(run.event).toEqual({ n: 1 });
   });
 
@@ -138,8 +143,9 @@ describe('async invocation through @aws-sdk/client-lambda', () => {
       }),
     );
     const id = out.$metadata.requestId ?? '';
-    await waitFor('two runs', () =>
-      fn.runs().filter((r) => r.requestId === id).length >= 2 ? true : undefined,
+    await eventually(
+      () => (fn.runs().filter((r) => r.requestId === id).length >= 2 ? true : undefined),
+      { what: 'two runs' },
     );
     return id;
   }
@@ -162,12 +168,15 @@ describe('async invocation through @aws-sdk/client-lambda', () => {
 
   it('runs a failing handler 1 + MaximumRetryAttempts times; the record reaches a named queue', async () => {
     const fn = await createRecordingFunction(client, 'async-q');
-    const queue = unique('fail');
+    const queue = uniqueName('fail');
     const id = await failOnce(fn, `lamina:queue:${queue}`);
-    const [m] = await waitFor('the record', async () => {
-      const got = await readQueue(lamina.endpoint, queue);
-      return got.length > 0 ? got : undefined;
-    });
+    const [m] = await eventually(
+      async () => {
+        const got = await readQueue(lamina.url, queue);
+        return got.length > 0 ? got : undefined;
+      },
+      { what: 'the record' },
+    );
     expectFailureRecord(JSON.parse(m?.Body ?? ''), fn, id);
     expect(fn.runs().filter((r) => r.requestId === id)).toHaveLength(2);
   });
@@ -175,7 +184,9 @@ describe('async invocation through @aws-sdk/client-lambda', () => {
   it('delivers the record to a webhook', async () => {
     const fn = await createRecordingFunction(client, 'async-hook');
     const id = await failOnce(fn, hookUrl);
-    const hook = await waitFor('the webhook', () => hooks.find((h) => h.body.includes(id)));
+    const hook = await eventually(() => hooks.find((h) => h.body.includes(id)), {
+      what: 'the webhook',
+    });
     expectFailureRecord(JSON.parse(hook.body), fn, id);
   });
 
@@ -183,19 +194,19 @@ describe('async invocation through @aws-sdk/client-lambda', () => {
     const fn = await createRecordingFunction(client, 'async-src');
     const target = await createRecordingFunction(client, 'async-dst');
     const id = await failOnce(fn, target.arn);
-    const run = await waitFor('the destination run', () => target.runs()[0]);
+    const run = await eventually(() => target.runs()[0], { what: 'the destination run' });
     expectFailureRecord(run.event, fn, id);
   });
 
   it.skipIf(brokers.length === 0)('delivers the record to a Kafka topic', async () => {
-    const topic = unique('async-dest');
+    const topic = uniqueName('async-dest');
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
     await admin.disconnect();
     const fn = await createRecordingFunction(client, 'async-kafka');
     const id = await failOnce(fn, `kafka://${topic}`);
-    const consumer = kafka.consumer({ groupId: unique('g') });
+    const consumer = kafka.consumer({ groupId: uniqueName('g') });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     const values: string[] = [];
@@ -206,7 +217,7 @@ describe('async invocation through @aws-sdk/client-lambda', () => {
       },
     });
     try {
-      const value = await waitFor('the Kafka record', () => values[0]);
+      const value = await eventually(() => values[0], { what: 'the Kafka record' });
       expectFailureRecord(JSON.parse(value), fn, id);
     } finally {
       await consumer.disconnect();
@@ -215,8 +226,8 @@ describe('async invocation through @aws-sdk/client-lambda', () => {
 
   it('sends a dead-letter message with RequestID, ErrorCode and ErrorMessage', async () => {
     const fn = await createRecordingFunction(client, 'async-dlq');
-    const dlq = unique('dlq');
-    await putAsyncConfig(lamina.endpoint, fn.name, { MaximumRetryAttempts: 0 });
+    const dlq = uniqueName('dlq');
+    await putAsyncConfig(lamina.url, fn.name, { MaximumRetryAttempts: 0 });
     // The dead-letter target is function configuration, as on Lambda.
     const updated = await client.send(
       new UpdateFunctionConfigurationCommand({
@@ -233,10 +244,13 @@ describe('async invocation through @aws-sdk/client-lambda', () => {
       }),
     );
     const id = out.$metadata.requestId ?? '';
-    const [m] = await waitFor('the dead letter', async () => {
-      const got = await readQueue(lamina.endpoint, dlq);
-      return got.length > 0 ? got : undefined;
-    });
+    const [m] = await eventually(
+      async () => {
+        const got = await readQueue(lamina.url, dlq);
+        return got.length > 0 ? got : undefined;
+      },
+      { what: 'the dead letter' },
+    );
     expect(m).toEqual({
       Body: '{"fail":true}',
       Attributes: { RequestID: id, ErrorCode: '200', ErrorMessage: `failed on purpose ${id}` },
@@ -246,7 +260,7 @@ describe('async invocation through @aws-sdk/client-lambda', () => {
 
   it('retries a throttled event until concurrency frees up, then succeeds', async () => {
     const fn = await createRecordingFunction(client, 'async-429');
-    const ok = unique('ok');
+    const ok = uniqueName('ok');
     await client.send(
       new PutFunctionEventInvokeConfigCommand({
         FunctionName: fn.name,
@@ -263,10 +277,13 @@ describe('async invocation through @aws-sdk/client-lambda', () => {
     await new Promise((r) => setTimeout(r, 2000));
     expect(fn.runs()).toHaveLength(0);
     await client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: fn.name }));
-    const [m] = await waitFor('the success record', async () => {
-      const got = await readQueue(lamina.endpoint, ok);
-      return got.length > 0 ? got : undefined;
-    });
+    const [m] = await eventually(
+      async () => {
+        const got = await readQueue(lamina.url, ok);
+        return got.length > 0 ? got : undefined;
+      },
+      { what: 'the success record' },
+    );
     expect(JSON.parse(m?.Body ?? '')).toMatchObject({
       requestContext: {
         requestId: out.$metadata.requestId,

@@ -4,16 +4,18 @@ import {
   PutFunctionEventInvokeConfigCommand,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-import { type LaminaProcess, startLamina } from '../support/lamina-process.js';
 import {
-  createRecordingFunction,
-  lambdaClient,
-  readQueue,
-  unique,
-  waitFor,
-} from './support/async-harness.js';
-import { type ServiceProcess, startServiceProcess } from '../support/service-process.js';
+  eventually,
+  type LaminaProcess,
+  type ServiceProcess,
+  startLamina,
+  startService,
+  testEnv,
+  uniqueName,
+} from '@lamina/testkit';
+
+import { lambdaClient } from '../support/lambda-client.js';
+import { createRecordingFunction, readQueue } from './support/async-harness.js';
 
 const EVENTS = 5000;
 const KILLS = 3;
@@ -37,15 +39,15 @@ async function mapLimit<T>(n: number, limit: number, fn: (i: number) => Promise<
 // At least once, nothing lost: 5,000 events through the SDK on the durable (AOF always)
 // Redis, a standalone dispatcher SIGKILLed three times while it works through them.
 describe('async chaos: the dispatcher is SIGKILLed mid-run', () => {
-  const redisUrl = process.env['REDIS_DURABLE_URL'] ?? process.env['REDIS_URL'] ?? '';
-  const prefix = unique('chaos');
+  const redisUrl = testEnv.optional('REDIS_DURABLE_URL') ?? testEnv.require('REDIS_URL');
+  const prefix = uniqueName('chaos');
   let lamina: LaminaProcess;
   let client: LambdaClient;
   let dispatcher: ServiceProcess | undefined;
   const dispatcherEnv = (): Record<string, string> => ({
     REDIS_URL: redisUrl,
     LAMINA_REDIS_PREFIX: prefix,
-    LAMINA_GATEWAY_URL: lamina.endpoint,
+    LAMINA_GATEWAY_URL: lamina.url,
     LAMINA_DISPATCHER_CONCURRENCY: '32',
     LAMINA_DISPATCHER_LOCK_MS: '3000',
     LAMINA_DISPATCHER_STALLED_INTERVAL_MS: '1000',
@@ -55,7 +57,7 @@ describe('async chaos: the dispatcher is SIGKILLed mid-run', () => {
     lamina = await startLamina({
       env: { REDIS_URL: redisUrl, LAMINA_REDIS_PREFIX: prefix, LAMINA_DEV_DISPATCHER: 'false' },
     });
-    client = lambdaClient(lamina.endpoint);
+    client = lambdaClient(lamina.url);
   });
   afterAll(async () => {
     client.destroy();
@@ -65,7 +67,7 @@ describe('async chaos: the dispatcher is SIGKILLed mid-run', () => {
 
   it('processes every event at least once or hands it to the failure target', async () => {
     const fn = await createRecordingFunction(client, 'chaos');
-    const failures = unique('chaos-failed');
+    const failures = uniqueName('chaos-failed');
     await client.send(
       new PutFunctionEventInvokeConfigCommand({
         FunctionName: fn.name,
@@ -74,7 +76,7 @@ describe('async chaos: the dispatcher is SIGKILLed mid-run', () => {
       }),
     );
     const t0 = Date.now();
-    dispatcher = await startServiceProcess('dispatcher', dispatcherEnv());
+    dispatcher = await startService('dispatcher', dispatcherEnv());
     const accepting = mapLimit(EVENTS, 32, async (i) => {
       const out = await client.send(
         new InvokeCommand({
@@ -90,24 +92,22 @@ describe('async chaos: the dispatcher is SIGKILLed mid-run', () => {
     // Kill while events are running: at 20 %, 45 % and 70 % of the runs.
     let kills = 0;
     for (const share of [0.2, 0.45, 0.7].slice(0, KILLS)) {
-      await waitFor(
-        'progress',
-        () => (fn.runs().length >= EVENTS * share ? true : undefined),
-        120_000,
-        50,
-      );
+      await eventually(() => (fn.runs().length >= EVENTS * share ? true : undefined), {
+        what: 'progress',
+        timeoutMs: 120_000,
+        intervalMs: 50,
+      });
       await dispatcher.kill('SIGKILL');
       kills++;
-      dispatcher = await startServiceProcess('dispatcher', dispatcherEnv());
+      dispatcher = await startService('dispatcher', dispatcherEnv());
     }
     const ids = await accepting;
     const acceptedAt = Date.now();
 
     const failed = new Set<string>();
-    const missing = await waitFor(
-      'every event',
+    const missing = await eventually(
       async () => {
-        for (const m of await readQueue(lamina.endpoint, failures, 1000)) {
+        for (const m of await readQueue(lamina.url, failures, 1000)) {
           const record = JSON.parse(m.Body) as { requestContext: { requestId: string } };
           failed.add(record.requestContext.requestId);
         }
@@ -115,8 +115,7 @@ describe('async chaos: the dispatcher is SIGKILLed mid-run', () => {
         const left = ids.filter((id, i) => (failing(i) ? !failed.has(id) : !ran.has(id)));
         return left.length === 0 ? left : undefined;
       },
-      150_000,
-      500,
+      { what: 'every event', timeoutMs: 150_000, intervalMs: 500 },
     );
     const seconds = (Date.now() - t0) / 1000;
 

@@ -5,15 +5,10 @@ import {
   PutFunctionEventInvokeConfigCommand,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, type LaminaProcess, startLamina, testEnv, uniqueName } from '@lamina/testkit';
 
-import { type LaminaProcess, startLamina } from '../support/lamina-process.js';
-import {
-  createRecordingFunction,
-  lambdaClient,
-  readQueue,
-  unique,
-  waitFor,
-} from './support/async-harness.js';
+import { lambdaClient } from '../support/lambda-client.js';
+import { createRecordingFunction, readQueue } from './support/async-harness.js';
 
 // The smallest MaximumEventAgeInSeconds is 60: this file takes about a minute, and runs in
 // parallel with the others.
@@ -24,12 +19,12 @@ describe('maximum event age', () => {
   beforeAll(async () => {
     lamina = await startLamina({
       env: {
-        REDIS_URL: process.env['REDIS_URL'] ?? '',
-        LAMINA_REDIS_PREFIX: unique('age'),
+        REDIS_URL: testEnv.require('REDIS_URL'),
+        LAMINA_REDIS_PREFIX: uniqueName('age'),
         LAMINA_ASYNC_THROTTLE_MAX_MS: '2000',
       },
     });
-    client = lambdaClient(lamina.endpoint);
+    client = lambdaClient(lamina.url);
   });
   afterAll(async () => {
     client.destroy();
@@ -38,7 +33,7 @@ describe('maximum event age', () => {
 
   it('sends an event throttled past its maximum age to OnFailure with EventAgeExceeded', async () => {
     const fn = await createRecordingFunction(client, 'async-age');
-    const failures = unique('aged');
+    const failures = uniqueName('aged');
     await client.send(
       new PutFunctionEventInvokeConfigCommand({
         FunctionName: fn.name,
@@ -57,14 +52,12 @@ describe('maximum event age', () => {
         Payload: '{"old":true}',
       }),
     );
-    const [m] = await waitFor(
-      'the EventAgeExceeded record',
+    const [m] = await eventually(
       async () => {
-        const got = await readQueue(lamina.endpoint, failures);
+        const got = await readQueue(lamina.url, failures);
         return got.length > 0 ? got : undefined;
       },
-      90_000,
-      500,
+      { what: 'the EventAgeExceeded record', timeoutMs: 90_000, intervalMs: 500 },
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(59_000);
     expect(JSON.parse(m?.Body ?? '')).toMatchObject({

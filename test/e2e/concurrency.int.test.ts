@@ -2,12 +2,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { concurrencyKeys } from '@lamina/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LaminaProcess, startLamina, testEnv, uniqueName } from '@lamina/testkit';
 
-import { startLamina, type LaminaProcess } from '../support/lamina-process.js';
+import { lambdaClient } from '../support/lambda-client.js';
 
 /** Largest number of [start, end] intervals that overlap at one instant. */
 function maxOverlap(intervals: readonly { start: number; end: number }[]): number {
@@ -23,9 +24,8 @@ function maxOverlap(intervals: readonly { start: number; end: number }[]): numbe
 }
 
 describe('concurrency admission across two gateway processes', () => {
-  const name = `storm-${Date.now().toString(36)}`;
-  const redisUrl = process.env['REDIS_URL'];
-  if (redisUrl === undefined) throw new Error('REDIS_URL is not set: run test/env/up first');
+  const name = uniqueName('storm');
+  const redisUrl = testEnv.require('REDIS_URL');
   const redis = new Redis(redisUrl);
   let a: LaminaProcess | undefined;
   let b: LaminaProcess | undefined;
@@ -67,16 +67,7 @@ spec:
   });
 
   it('never runs more than 10 at once; the rest get 429; nothing leaks', async () => {
-    const clients = [a!, b!].map(
-      (p) =>
-        new LambdaClient({
-          endpoint: p.endpoint,
-          region: 'us-east-1',
-          credentials: { accessKeyId: 't', secretAccessKey: 't' },
-          maxAttempts: 1,
-          requestHandler: { httpAgent: { maxSockets: 200 } },
-        }),
-    );
+    const clients = [a!, b!].map((p) => lambdaClient(p.url, { maxSockets: 200 }));
     const calls = Array.from({ length: 200 }, (_, i) =>
       clients[i % 2]!.send(new InvokeCommand({ FunctionName: name, Payload: '{}' })).then(
         (r) => ({

@@ -13,8 +13,9 @@ import {
   type CreateFunctionCommandInput,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 
-import { startLamina, type LaminaProcess } from '../support/lamina-process.js';
+import { lambdaClient } from '../support/lambda-client.js';
 import { makeZip } from '../support/zip.js';
 
 const HANDLER = `
@@ -36,7 +37,7 @@ describe('local mode through @aws-sdk/client-lambda', () => {
   let lamina: LaminaProcess;
   let client: LambdaClient;
   const zip = makeZip({ 'index.js': HANDLER });
-  const name = `sdk-${Date.now().toString(36)}`;
+  const name = uniqueName('sdk');
   const create = (over: Partial<CreateFunctionCommandInput> = {}): Promise<unknown> =>
     client.send(
       new CreateFunctionCommand({
@@ -53,12 +54,7 @@ describe('local mode through @aws-sdk/client-lambda', () => {
 
   beforeAll(async () => {
     lamina = await startLamina();
-    client = new LambdaClient({
-      endpoint: lamina.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    client = lambdaClient(lamina.url);
   });
   afterAll(async () => {
     client.destroy();

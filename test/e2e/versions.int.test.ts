@@ -21,8 +21,9 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 
-import { startLamina, type LaminaProcess } from '../support/lamina-process.js';
+import { lambdaClient } from '../support/lambda-client.js';
 import { makeZip } from '../support/zip.js';
 
 const handler = (tag: string): string => `
@@ -46,14 +47,7 @@ interface Ran {
   color?: string;
 }
 
-const clientFor = (p: LaminaProcess): LambdaClient =>
-  new LambdaClient({
-    endpoint: p.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-    requestHandler: { httpAgent: { maxSockets: 64 } },
-  });
+const clientFor = (p: LaminaProcess): LambdaClient => lambdaClient(p.url, { maxSockets: 64 });
 
 async function invoke(
   client: LambdaClient,
@@ -78,7 +72,7 @@ async function invoke(
 }
 
 describe('versions and aliases through @aws-sdk/client-lambda (local mode)', () => {
-  const name = `ver-${Date.now().toString(36)}`;
+  const name = uniqueName('ver');
   const arn = `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
   const stateDir = mkdtempSync(join(tmpdir(), 'lamina-versions-'));
   let lamina: LaminaProcess;
@@ -420,7 +414,7 @@ describe('versions and aliases through @aws-sdk/client-lambda (local mode)', () 
 });
 
 describe('a published version of a manifest function keeps its code', () => {
-  const name = `manifest-ver-${Date.now().toString(36)}`;
+  const name = uniqueName('manifest-ver');
   const dir = mkdtempSync(join(tmpdir(), 'lamina-manifest-ver-'));
   let lamina: LaminaProcess;
   let client: LambdaClient;

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, requireEnv, uniqueName } from '../smoke/support.js';
+import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 
 // Proves test/env's node (lib/node.sh): a pod locked down like our worker pods is scheduled onto
 // the kubelet, runs from an image copied in with test/env/load-image (nothing is pulled), is
@@ -68,16 +68,18 @@ function ask(host: string, port: number, line: string): Promise<string> {
 
 describe('test/env node (kubelet + containerd)', () => {
   const kc = new KubeConfig();
-  kc.loadFromFile(requireEnv('KUBECONFIG'));
+  kc.loadFromFile(testEnv.require('KUBECONFIG'));
   const core = kc.makeApiClient(CoreV1Api);
-  const nodeName = requireEnv('LAMINA_TEST_NODE');
-  const image = requireEnv('LAMINA_BASE_IMAGE');
+  const nodeName = testEnv.require('LAMINA_TEST_NODE');
+  const image = testEnv.require('LAMINA_BASE_IMAGE');
   const namespace = uniqueName('node');
   let responderIp = '';
 
   beforeAll(async () => {
     // Idempotent and fast when the image is already in the node's containerd.
-    await promisify(execFile)(requireEnv('LAMINA_TEST_LOAD_IMAGE'), [image], { timeout: 120_000 });
+    await promisify(execFile)(testEnv.require('LAMINA_TEST_LOAD_IMAGE'), [image], {
+      timeout: 120_000,
+    });
     await core.createNamespace({ body: { metadata: { name: namespace } } });
   });
 
@@ -128,7 +130,6 @@ describe('test/env node (kubelet + containerd)', () => {
     await core.createNamespacedPod({ namespace, body: pod });
 
     const ready = await eventually(
-      'the pod to be Ready with a pod IP',
       async () => {
         const current = await core.readNamespacedPod({ namespace, name: 'responder' });
         const isReady = current.status?.conditions?.some(
@@ -136,8 +137,7 @@ describe('test/env node (kubelet + containerd)', () => {
         );
         return isReady === true && current.status?.podIP ? current : undefined;
       },
-      60_000,
-      250,
+      { what: 'the pod to be Ready with a pod IP', timeoutMs: 60_000, intervalMs: 250 },
     );
     expect(ready.spec?.nodeName).toBe(nodeName);
     expect(ready.status?.qosClass).toBe('Guaranteed');
@@ -147,10 +147,13 @@ describe('test/env node (kubelet + containerd)', () => {
     expect(await ask(podIP, PORT, 'ping')).toBe(`pong uid=${UID} ping`);
 
     // Through the apiserver, which dials the kubelet at the node's address.
-    const logs = await eventually('the answer in the pod log', async () => {
-      const text = await core.readNamespacedPodLog({ namespace, name: 'responder' });
-      return text.includes('answered ') ? text : undefined;
-    });
+    const logs = await eventually(
+      async () => {
+        const text = await core.readNamespacedPodLog({ namespace, name: 'responder' });
+        return text.includes('answered ') ? text : undefined;
+      },
+      { what: 'the answer in the pod log' },
+    );
     expect(logs).toContain(`listening uid=${UID} rootfs=read-only tmp=writable`);
   });
 
@@ -208,14 +211,12 @@ print "apiserver at $ENV{KUBERNETES_SERVICE_HOST}:$ENV{KUBERNETES_SERVICE_PORT} 
       },
     });
     const phase = await eventually(
-      'the client pod to finish',
       async () => {
         const current = await core.readNamespacedPod({ namespace, name: 'client' });
         const p = current.status?.phase;
         return p === 'Succeeded' || p === 'Failed' ? p : undefined;
       },
-      60_000,
-      250,
+      { what: 'the client pod to finish', timeoutMs: 60_000, intervalMs: 250 },
     );
     const logs = await core.readNamespacedPodLog({ namespace, name: 'client' });
     expect({ phase, logs }).toEqual({

@@ -2,6 +2,8 @@ import { execFile, type ChildProcess, spawn } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 
+import { testEnv } from '@lamina/testkit';
+
 const execFileP = promisify(execFile);
 
 export interface Run {
@@ -20,7 +22,7 @@ export async function run(
     const { stdout, stderr } = await execFileP(cmd, [...args], {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
-      ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
+      ...(env === undefined ? {} : { env: testEnv.forChild(env) }),
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -99,28 +101,6 @@ export async function startRedis(host: string): Promise<{ url: string; stop(): P
       await exited;
     },
   };
-}
-
-/** Polls `fn` until it returns a value, or throws the last error after `timeoutMs`. */
-export async function eventually<T>(
-  fn: () => Promise<T | undefined>,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not within ${timeoutMs} ms (${String(last)})`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /**

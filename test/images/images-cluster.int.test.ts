@@ -9,17 +9,17 @@ import {
   CreateFunctionCommand,
   GetFunctionConcurrencyCommand,
   InvokeCommand,
-  LambdaClient,
   PublishVersionCommand,
   PutFunctionConcurrencyCommand,
 } from '@aws-sdk/client-lambda';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, testEnv } from '@lamina/testkit';
 
+import { lambdaClient } from '../support/lambda-client.js';
 import {
   createNamespace,
   deleteNamespace,
-  eventually,
   getJson,
   installCrds,
 } from '../operator/support/cluster.js';
@@ -37,10 +37,14 @@ import { type Container, Images, type Service } from './images.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const haveDocker = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
-const kubeconfig = process.env['KUBECONFIG'];
+const kubeconfig = testEnv.optional('KUBECONFIG');
 const haveKube = kubeconfig !== undefined && existsSync(kubeconfig);
 const runId = randomBytes(4).toString('hex');
 const TAG = `0.1.0-test.${runId}`;
+interface DeploymentJson {
+  spec: { template: { spec: { containers: { image: string }[] } } };
+}
+
 const reason = !haveDocker ? '`docker info` failed, no Docker' : 'no KUBECONFIG (test/env/up kube)';
 
 describe.skipIf(!haveDocker || !haveKube)(
@@ -120,12 +124,7 @@ describe.skipIf(!haveDocker || !haveKube)(
         LAMINA_COLD_START_WAIT_MS: '1000',
       });
       await gateway.probe(chart.gateway.readinessPath);
-      const lambda = new LambdaClient({
-        endpoint: gateway.url,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-        maxAttempts: 1,
-      });
+      const lambda = lambdaClient(gateway.url);
       try {
         await lambda.send(
           new CreateFunctionCommand({
@@ -168,19 +167,24 @@ describe.skipIf(!haveDocker || !haveKube)(
 
       const operator = await start('operator', { LAMINA_WATCH_NAMESPACE: ns });
       await operator.probe(chart.operator.readinessPath);
-      const lease = await eventually('the operator holds its Lease', async () => {
-        const l = await getJson<{ spec: { holderIdentity?: string } }>([
-          'get', 'lease', chart.operator.env['LAMINA_LEASE_NAME'] ?? '', '-n', ns,
-        ]); // prettier-ignore
-        return l?.spec.holderIdentity === `op-${runId}` ? l : undefined;
-      });
+      const leaseName = chart.operator.env['LAMINA_LEASE_NAME'] ?? '';
+      const lease = await eventually(
+        async () => {
+          const l = await getJson<{ spec: { holderIdentity?: string } }>([
+            'get',
+            'lease',
+            leaseName,
+            '-n',
+            ns,
+          ]);
+          return l?.spec.holderIdentity === `op-${runId}` ? l : undefined;
+        },
+        { what: 'the operator holds its Lease' },
+      );
       expect(lease.spec.holderIdentity).toBe(`op-${runId}`);
       const deployment = await eventually(
-        'deployment hello-latest',
-        () =>
-        getJson<{ spec: { template: { spec: { containers: { image: string }[] } } } }>([
-          'get', 'deployment', 'hello-latest', '-n', ns,
-        ]), // prettier-ignore
+        () => getJson<DeploymentJson>(['get', 'deployment', 'hello-latest', '-n', ns]),
+        { what: 'deployment hello-latest' },
       );
       expect(deployment.spec.template.spec.containers[0]?.image).toBe(
         'lamina/worker-nodejs22:0.1.0',

@@ -5,10 +5,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@lamina/testkit';
 
 import { chartContainer, type ChartContainer } from './chart.js';
 import { type Container, Images, type Service, SERVICES } from './images.js';
-import { bridgeGateway, dockerOk, eventually, run, startRedis } from './docker.js';
+import { bridgeGateway, dockerOk, run, startRedis } from './docker.js';
 
 // The platform's images as the chart runs them: images/build.sh builds lamina/<service> under a
 // tag of this run, then each runs with its Deployment's env, port, uid, read-only root, no
@@ -143,8 +144,7 @@ describe.skipIf(!haveDocker)(
       await eventually(
         async () =>
           (await c.logs()).includes('informer stopped on an error; restarting') ? true : undefined,
-        90_000,
-        'gateway informers retrying',
+        { what: 'gateway informers retrying', timeoutMs: 90_000 },
       );
       const ready = await c.get(chart.gateway.readinessPath).then(
         (r) => r.status,

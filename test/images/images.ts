@@ -1,5 +1,7 @@
+import { eventually } from '@lamina/testkit';
+
 import type { ChartContainer } from './chart.js';
-import { docker, dockerOk, eventually, type Run } from './docker.js';
+import { docker, dockerOk, type Run } from './docker.js';
 
 export const SERVICES = ['gateway', 'operator', 'dispatcher', 'poller'] as const;
 export type Service = (typeof SERVICES)[number];
@@ -84,11 +86,10 @@ export class Images {
       logs,
       probe: async (path) => {
         try {
-          await eventually(
-            async () => ((await get(path)).status === 200 ? true : undefined),
-            30_000,
-            `${s} ${path}`,
-          );
+          await eventually(async () => ((await get(path)).status === 200 ? true : undefined), {
+            what: `${s} ${path}`,
+            timeoutMs: 30_000,
+          });
         } catch (err) {
           throw new Error(`${String(err)}\n${await logs()}`);
         }

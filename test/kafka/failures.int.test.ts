@@ -1,30 +1,17 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueName } from '@lamina/testkit';
 
 import {
-  committed,
+  allCommitted,
   createMapping,
   createOrderFunction,
   createTopic,
   type KafkaLamina,
   produceKeyed,
   startKafkaLamina,
-  unique,
 } from './support/kafka-harness.js';
-
-async function waitCommitted(
-  check: () => Promise<Map<number, number>>,
-  high: ReadonlyMap<number, number>,
-): Promise<void> {
-  const end = Date.now() + 60_000;
-  for (;;) {
-    const c = await check();
-    if ([...high].every(([p, hw]) => c.get(p) === hw)) return;
-    if (Date.now() > end) throw new Error(`not committed: ${JSON.stringify([...c])}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('Kafka poller: poison records and partial batch responses', () => {
   let env: KafkaLamina;
@@ -44,11 +31,11 @@ describe('Kafka poller: poison records and partial batch responses', () => {
   afterAll(() => env.stop());
 
   it('MaximumRetryAttempts 2 + bisect: exactly the bad record reaches the on-failure destination', async () => {
-    const topic = unique('poison');
+    const topic = uniqueName('poison');
     await createTopic(admin, topic, 1);
     const high = await produceKeyed(kafka, topic, 300);
     const fn = await createOrderFunction(client, { POISON: 'v77' });
-    const queue = unique('dlq');
+    const queue = uniqueName('dlq');
     const uuid = await createMapping(client, {
       FunctionName: fn.name,
       Topics: [topic],
@@ -57,9 +44,9 @@ describe('Kafka poller: poison records and partial batch responses', () => {
       BisectBatchOnFunctionError: true,
       DestinationConfig: { OnFailure: { Destination: `lamina:queue:${queue}` } },
     });
-    await waitCommitted(() => committed(admin, uuid, topic), high);
+    await allCommitted(admin, uuid, topic, high);
 
-    const res = await fetch(`${env.lamina.endpoint}/lamina/v1/queues/${queue}/messages?max=10`);
+    const res = await fetch(`${env.lamina.url}/lamina/v1/queues/${queue}/messages?max=10`);
     const messages = ((await res.json()) as { Messages: { Body: string }[] }).Messages;
     expect(messages).toHaveLength(1);
     const record = JSON.parse(messages[0]?.Body ?? '{}') as {
@@ -83,7 +70,7 @@ describe('Kafka poller: poison records and partial batch responses', () => {
   }, 90_000);
 
   it('ReportBatchItemFailures: only the reported record and those after it are retried', async () => {
-    const topic = unique('partial');
+    const topic = uniqueName('partial');
     await createTopic(admin, topic, 1);
     const high = await produceKeyed(kafka, topic, 100);
     const fn = await createOrderFunction(client, { PARTIAL_OFFSET: '40' });
@@ -93,7 +80,7 @@ describe('Kafka poller: poison records and partial batch responses', () => {
       BatchSize: 100,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    await waitCommitted(() => committed(admin, uuid, topic), high);
+    await allCommitted(admin, uuid, topic, high);
 
     const invs = fn.invocations();
     const counts = new Map<number, number>();

@@ -1,9 +1,10 @@
 import { GetEventSourceMappingCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueName } from '@lamina/testkit';
 
 import {
-  committed,
+  allCommitted,
   createMapping,
   createOrderFunction,
   createTopic,
@@ -11,7 +12,6 @@ import {
   produceKeyed,
   startKafkaLamina,
   summarize,
-  unique,
 } from './support/kafka-harness.js';
 
 const RECORDS = 100_000;
@@ -32,7 +32,7 @@ describe('Kafka poller: 100,000 keyed records on 6 partitions', () => {
   afterAll(() => env.stop());
 
   it('delivers every record once, in offset order per partition, committing only after success', async () => {
-    const topic = unique('orders');
+    const topic = uniqueName('orders');
     await createTopic(admin, topic, 6);
     const produceStart = Date.now();
     const high = await produceKeyed(kafka, topic, RECORDS);
@@ -51,18 +51,16 @@ describe('Kafka poller: 100,000 keyed records on 6 partitions', () => {
     // No commit ahead of the work: a committed offset never passes what the handler finished.
     let samples = 0;
     let commitAhead = 0;
-    for (;;) {
-      const c = await committed(admin, uuid, topic);
-      const done = new Map<number, number>();
-      for (const inv of fn.invocations())
-        done.set(inv.partition, Math.max(done.get(inv.partition) ?? -1, ...inv.offsets));
-      samples++;
-      for (const [p, off] of c) if (off > 0 && off > (done.get(p) ?? -1) + 1) commitAhead++;
-      if ([...high].every(([p, hw]) => c.get(p) === hw)) break;
-      if (Date.now() - start > 150_000)
-        throw new Error(`not all committed: ${JSON.stringify([...c])}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await allCommitted(admin, uuid, topic, high, {
+      timeoutMs: Math.max(0, start + 150_000 - Date.now()),
+      onSample: (c) => {
+        const done = new Map<number, number>();
+        for (const inv of fn.invocations())
+          done.set(inv.partition, Math.max(done.get(inv.partition) ?? -1, ...inv.offsets));
+        samples++;
+        for (const [p, off] of c) if (off > 0 && off > (done.get(p) ?? -1) + 1) commitAhead++;
+      },
+    });
     const elapsed = Date.now() - start;
     const s = summarize(fn.invocations());
     const { missing, duplicates } = s.check(high);
@@ -80,7 +78,7 @@ describe('Kafka poller: 100,000 keyed records on 6 partitions', () => {
     const got = await client.send(new GetEventSourceMappingCommand({ UUID: uuid }));
     expect(got.State).toBe('Enabled');
     expect(got.LastProcessingResult).toBe('OK');
-    const metrics = await (await fetch(`${env.lamina.endpoint}/metrics`)).text();
+    const metrics = await (await fetch(`${env.lamina.url}/metrics`)).text();
     expect(metrics).toContain(`lamina_poller_records_total{mapping="${uuid}"} ${RECORDS}`);
   }, 240_000);
 });

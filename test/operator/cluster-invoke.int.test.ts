@@ -19,7 +19,9 @@ import {
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 
+import { lambdaClient } from '../support/lambda-client.js';
 import { loadClusterConfig } from '../../services/gateway/src/cluster-config.js';
 import { type ClusterGatewayHandle, startClusterGateway } from '../../services/gateway/src/main.js';
 import {
@@ -27,13 +29,10 @@ import {
   buildOperator,
   createNamespace,
   deleteNamespace,
-  eventually,
   installCrds,
   kubectl,
   kubectlOk,
-  requireEnv,
   startOperator,
-  uniqueName,
   type OperatorProcess,
 } from './support/cluster.js';
 import { codeStore } from './support/release-values.js';
@@ -101,7 +100,7 @@ describe('cluster mode end to end: SDK → gateway → operator → kubelet → 
   }
 
   beforeAll(async () => {
-    requireEnv('LAMINA_TEST_NODE');
+    testEnv.require('LAMINA_TEST_NODE');
     const [image] = await Promise.all([workerImage('nodejs22.x'), installCrds(), buildOperator()]);
     ns = await createNamespace('e2e');
     pv = uniqueName('lamina-code');
@@ -122,7 +121,7 @@ describe('cluster mode end to end: SDK → gateway → operator → kubelet → 
     kc.loadFromDefault();
     gateway = await startClusterGateway({
       config: loadClusterConfig({
-        REDIS_URL: requireEnv('REDIS_URL'),
+        REDIS_URL: testEnv.require('REDIS_URL'),
         LAMINA_PORT: '0',
         LAMINA_NAMESPACE: ns,
         LAMINA_CODE_DIR: codeDir,
@@ -133,12 +132,7 @@ describe('cluster mode end to end: SDK → gateway → operator → kubelet → 
       namespace: ns,
       logger: pino({ level: 'silent' }),
     });
-    lambda = new LambdaClient({
-      endpoint: gateway.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    lambda = lambdaClient(gateway.url);
   }, 600_000);
 
   afterAll(async () => {
@@ -213,10 +207,8 @@ describe('cluster mode end to end: SDK → gateway → operator → kubelet → 
     );
     // The update completed: the rolled pods are the only ready ones left, or will be shortly.
     await eventually(
-      'the new environment value in the function',
       async () => ((await invoke()).answer.greeting === 'hello again' ? true : undefined),
-      60_000,
-      500,
+      { what: 'the new environment value in the function', timeoutMs: 60_000, intervalMs: 500 },
     );
   }, 420_000);
 
@@ -249,12 +241,11 @@ describe('cluster mode end to end: SDK → gateway → operator → kubelet → 
     expect(prod.executed).toBe('1');
     const two = await invoke('2');
     expect(two.answer).toMatchObject({ code: 'three', version: '2' });
-    await eventually(
-      '$LATEST on the newest code',
-      async () => ((await invoke()).answer.code === 'four' ? true : undefined),
-      60_000,
-      500,
-    );
+    await eventually(async () => ((await invoke()).answer.code === 'four' ? true : undefined), {
+      what: '$LATEST on the newest code',
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
 
     await lambda.send(
       new UpdateAliasCommand({
@@ -290,13 +281,11 @@ describe('cluster mode end to end: SDK → gateway → operator → kubelet → 
   it('deleting the function leaves no environment behind', async () => {
     await lambda.send(new DeleteFunctionCommand({ FunctionName: fn }));
     await eventually(
-      'no worker pods and Deployments left',
       async () => {
         const left = await ownedNames(ns, 'deployments,replicasets,pods,secrets', fn);
         return left.length === 0 ? true : undefined;
       },
-      120_000,
-      1000,
+      { what: 'no worker pods and Deployments left', timeoutMs: 120_000, intervalMs: 1000 },
     );
     const gone = await lambda
       .send(new GetFunctionCommand({ FunctionName: fn }))

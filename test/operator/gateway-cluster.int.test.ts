@@ -24,19 +24,18 @@ import {
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 
+import { lambdaClient } from '../support/lambda-client.js';
 import { loadClusterConfig } from '../../services/gateway/src/cluster-config.js';
 import { type ClusterGatewayHandle, startClusterGateway } from '../../services/gateway/src/main.js';
 import {
   buildOperator,
   createNamespace,
   deleteNamespace,
-  eventually,
   getJson,
   installCrds,
   kubectlOk,
-  requireEnv,
-  uniqueName,
 } from './support/cluster.js';
 
 // The cluster-mode gateway in this process against the real API server: the unmodified AWS SDK
@@ -92,7 +91,7 @@ describe('gateway in cluster mode: the Lambda API on custom resources', () => {
     ns = await createNamespace('gw');
     codeDir = mkdtempSync(join(tmpdir(), 'gw-code-'));
     const config = loadClusterConfig({
-      REDIS_URL: requireEnv('REDIS_URL'),
+      REDIS_URL: testEnv.require('REDIS_URL'),
       LAMINA_PORT: '0',
       LAMINA_NAMESPACE: ns,
       LAMINA_CODE_DIR: codeDir,
@@ -108,12 +107,7 @@ describe('gateway in cluster mode: the Lambda API on custom resources', () => {
       namespace: ns,
       logger: pino({ level: 'silent' }),
     });
-    lambda = new LambdaClient({
-      endpoint: gateway.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    lambda = lambdaClient(gateway.url);
   });
 
   afterAll(async () => {
@@ -177,11 +171,14 @@ spec:
     sha256: ${'d'.repeat(64)}
 `,
     );
-    const listed = await eventually('applied in ListFunctions', async () => {
-      const all = await lambda.send(new ListFunctionsCommand({}));
-      const found = all.Functions?.find((f) => f.FunctionName === 'applied');
-      return found === undefined ? undefined : all;
-    });
+    const listed = await eventually(
+      async () => {
+        const all = await lambda.send(new ListFunctionsCommand({}));
+        const found = all.Functions?.find((f) => f.FunctionName === 'applied');
+        return found === undefined ? undefined : all;
+      },
+      { what: 'applied in ListFunctions' },
+    );
     expect(listed.Functions?.map((f) => f.FunctionName)).toEqual(['applied', 'hello']);
     const missing = await failure(lambda.send(new GetFunctionCommand({ FunctionName: 'nope' })));
     expect(missing).toMatchObject({ name: 'ResourceNotFoundException', status: 404 });

@@ -10,18 +10,11 @@ import {
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 
+import { lambdaClient } from '../support/lambda-client.js';
 import { makeZip } from '../support/zip.js';
-import {
-  ROOT,
-  createNamespace,
-  deleteNamespace,
-  eventually,
-  kubectl,
-  kubectlOk,
-  requireEnv,
-  uniqueName,
-} from './support/cluster.js';
+import { ROOT, createNamespace, deleteNamespace, kubectl, kubectlOk } from './support/cluster.js';
 import {
   type BridgeRedis,
   type Callbacks,
@@ -112,7 +105,7 @@ describe('helm install charts/lamina: the platform runs in the test cluster', ()
     );
 
   beforeAll(async () => {
-    requireEnv('LAMINA_TEST_NODE');
+    testEnv.require('LAMINA_TEST_NODE');
     const t0 = Date.now();
     const [helmBin, , worker, ip] = await Promise.all([
       helmPath(),
@@ -163,12 +156,7 @@ describe('helm install charts/lamina: the platform runs in the test cluster', ()
     const gatewayIp = await podIpOf('gateway');
     if (gatewayIp === undefined)
       throw new Error('the gateway Deployment is Available without a pod');
-    lambda = new LambdaClient({
-      endpoint: `http://${gatewayIp}:9000`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    lambda = lambdaClient(`http://${gatewayIp}:9000`);
   }, 900_000);
 
   afterAll(async () => {
@@ -251,11 +239,9 @@ describe('helm install charts/lamina: the platform runs in the test cluster', ()
     expect(r.StatusCode).toBe(202);
     const got = await orDiagnose(ns, () =>
       eventually(
-        `the event ${mark} at the function`,
         () =>
           Promise.resolve(received.find((b) => (b as Answer).mark === mark) as Answer | undefined),
-        60_000,
-        200,
+        { what: `the event ${mark} at the function`, timeoutMs: 60_000, intervalMs: 200 },
       ),
     );
     expect(got.uid).toBe(10001);
@@ -267,13 +253,11 @@ describe('helm install charts/lamina: the platform runs in the test cluster', ()
     await sdk().send(new DeleteFunctionCommand({ FunctionName: fn }));
     await orDiagnose(ns, () =>
       eventually(
-        'no worker Deployment or pod left',
         async () => {
           const left = await ownedNames(ns, 'deployments,pods', fn);
           return left.length === 0 ? true : undefined;
         },
-        120_000,
-        500,
+        { what: 'no worker Deployment or pod left', timeoutMs: 120_000, intervalMs: 500 },
       ),
     );
     const gone = await sdk()

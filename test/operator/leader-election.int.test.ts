@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@lamina/testkit';
 
 import {
   buildOperator,
   createNamespace,
   deleteNamespace,
-  eventually,
   getJson,
   installCrds,
   kubectlOk,
@@ -57,16 +57,19 @@ describe('leader election with a Lease', () => {
   });
 
   it('lets exactly one of two processes lead and reconcile, and the other take over when it is killed', async () => {
-    const lease = await eventually('a leader', async () => {
-      const l = await getJson<LeaseJson>(['get', 'lease', 'lamina-operator', '-n', ns]);
-      return l?.spec.holderIdentity ? l : undefined;
-    });
+    const lease = await eventually(
+      async () => {
+        const l = await getJson<LeaseJson>(['get', 'lease', 'lamina-operator', '-n', ns]);
+        return l?.spec.holderIdentity ? l : undefined;
+      },
+      { what: 'a leader' },
+    );
     const leaderId = lease.spec.holderIdentity!;
     const [leader, standby] = leaderId === 'op-a' ? [a, b] : [b, a];
-    await eventually('leader log', () => Promise.resolve(leading(leader) || undefined));
+    await eventually(() => Promise.resolve(leading(leader) || undefined), { what: 'leader log' });
 
     await kubectlOk(['apply', '-n', ns, '-f', '-'], fn('before'));
-    await eventually('before reconciled', () => getDeployment(ns, 'before-latest'));
+    await eventually(() => getDeployment(ns, 'before-latest'), { what: 'before reconciled' });
     // Give the standby every chance to misbehave: it must still be waiting.
     await new Promise((r) => setTimeout(r, 3_000));
     expect(leading(standby)).toBe(false);
@@ -76,7 +79,10 @@ describe('leader election with a Lease', () => {
     const killedAt = Date.now();
     leader.child.kill('SIGKILL');
     await leader.exited;
-    await eventually('standby leads', () => Promise.resolve(leading(standby) || undefined), 30_000);
+    await eventually(() => Promise.resolve(leading(standby) || undefined), {
+      what: 'standby leads',
+      timeoutMs: 30_000,
+    });
     const takeover = Date.now() - killedAt;
     // It must wait for the lease to expire (4 s), and not much longer.
     expect(takeover).toBeGreaterThanOrEqual(3_000);
@@ -87,11 +93,14 @@ describe('leader election with a Lease', () => {
     expect(after?.spec.leaseTransitions).toBe((lease.spec.leaseTransitions ?? 0) + 1);
 
     await kubectlOk(['apply', '-n', ns, '-f', '-'], fn('after'));
-    await eventually('after reconciled', () => getDeployment(ns, 'after-latest'));
-    const second = await eventually('events of after', async () => {
-      const e = await eventsOf(ns, 'after');
-      return e.length > 0 ? e : undefined;
-    });
+    await eventually(() => getDeployment(ns, 'after-latest'), { what: 'after reconciled' });
+    const second = await eventually(
+      async () => {
+        const e = await eventsOf(ns, 'after');
+        return e.length > 0 ? e : undefined;
+      },
+      { what: 'events of after' },
+    );
     expect(new Set(second.map((e) => e.reportingInstance))).toEqual(new Set([standby.identity]));
     process.stdout.write(`leader takeover after SIGKILL: ${takeover} ms\n`);
   });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@lamina/testkit';
 
 import {
   buildOperator,
   createNamespace,
   deleteNamespace,
-  eventually,
   getJson,
   installCrds,
   kubectlOk,
@@ -60,7 +60,9 @@ describe('operator: Function → Deployment + Secret + status', () => {
       ['apply', '-n', ns, '-f', '-'],
       fn('hello', '  environment:\n    variables:\n      GREETING: hi\n'),
     );
-    const d = await eventually('deployment hello-latest', () => getDeployment(ns, 'hello-latest'));
+    const d = await eventually(() => getDeployment(ns, 'hello-latest'), {
+      what: 'deployment hello-latest',
+    });
     const pod = d.spec.template.spec;
     expect(d.metadata.ownerReferences?.[0]).toMatchObject({
       kind: 'Function',
@@ -80,7 +82,7 @@ describe('operator: Function → Deployment + Secret + status', () => {
     expect(pod.containers[0]!.image).toBe('lamina/worker-nodejs22:0.1.0');
     expect(pod.volumes.find((v) => v.name === 'tmp')?.emptyDir?.sizeLimit).toBe('2Gi');
 
-    const s = await eventually('secret hello-env', () => getSecret(ns, 'hello-env'));
+    const s = await eventually(() => getSecret(ns, 'hello-env'), { what: 'secret hello-env' });
     expect(Buffer.from(s.data?.['GREETING'] ?? '', 'base64').toString()).toBe('hi');
     expect(s.metadata.ownerReferences?.[0]?.name).toBe('hello');
 
@@ -98,10 +100,13 @@ describe('operator: Function → Deployment + Secret + status', () => {
       deploymentName: 'hello-latest',
     });
     expect(f.status?.conditions?.map((c) => c.type).sort()).toEqual(['Ready', 'Reconciled']);
-    const events = await eventually('Created event', async () => {
-      const e = await eventsOf(ns, 'hello');
-      return e.some((x) => x.reason === 'Created') ? e : undefined;
-    });
+    const events = await eventually(
+      async () => {
+        const e = await eventsOf(ns, 'hello');
+        return e.some((x) => x.reason === 'Created') ? e : undefined;
+      },
+      { what: 'Created event' },
+    );
     expect(events.find((e) => e.reason === 'Created')?.reportingInstance).toBe('op-solo');
   });
 
@@ -116,25 +121,33 @@ describe('operator: Function → Deployment + Secret + status', () => {
   });
 
   it('rolls a new environment spec when the Function changes', async () => {
-    const before = await eventually('deployment', () => getDeployment(ns, 'hello-latest'));
+    const before = await eventually(() => getDeployment(ns, 'hello-latest'), {
+      what: 'deployment',
+    });
     const hash = before.spec.template.metadata.annotations?.['lamina.dev/config-hash'];
     await kubectlOk(
       ['apply', '-n', ns, '-f', '-'],
       fn('hello', '  environment:\n    variables:\n      GREETING: hello again\n'),
     );
-    const after = await eventually('new template', async () => {
-      const d = await getDeployment(ns, 'hello-latest');
-      const h = d?.spec.template.metadata.annotations?.['lamina.dev/config-hash'];
-      return h !== undefined && h !== hash ? d : undefined;
-    });
+    const after = await eventually(
+      async () => {
+        const d = await getDeployment(ns, 'hello-latest');
+        const h = d?.spec.template.metadata.annotations?.['lamina.dev/config-hash'];
+        return h !== undefined && h !== hash ? d : undefined;
+      },
+      { what: 'new template' },
+    );
     expect(after.metadata.generation).toBeGreaterThan(before.metadata.generation ?? 0);
     const s = await getSecret(ns, 'hello-env');
     expect(Buffer.from(s?.data?.['GREETING'] ?? '', 'base64').toString()).toBe('hello again');
     // kube-controller-manager rolls it: a second ReplicaSet for the new template.
-    await eventually('second ReplicaSet', async () => {
-      const rs = await ownedNames(ns, 'replicasets', 'hello');
-      return rs.length >= 2 ? rs : undefined;
-    });
+    await eventually(
+      async () => {
+        const rs = await ownedNames(ns, 'replicasets', 'hello');
+        return rs.length >= 2 ? rs : undefined;
+      },
+      { what: 'second ReplicaSet' },
+    );
     await waitForStatus(
       ns,
       'hello',
@@ -155,10 +168,13 @@ describe('operator: Function → Deployment + Secret + status', () => {
     });
     expect(f.status?.stateReason).toMatch(/reserved keys .* AWS_REGION/);
     expect(await getDeployment(ns, 'reserved-latest')).toBeUndefined();
-    const warn = await eventually('Warning event', async () => {
-      const e = await eventsOf(ns, 'reserved');
-      return e.find((x) => x.type === 'Warning');
-    });
+    const warn = await eventually(
+      async () => {
+        const e = await eventsOf(ns, 'reserved');
+        return e.find((x) => x.type === 'Warning');
+      },
+      { what: 'Warning event' },
+    );
     expect(warn.reason).toBe('InvalidParameterValueException');
   });
 
@@ -172,16 +188,19 @@ describe('operator: Function → Deployment + Secret + status', () => {
       ns,
       '--hard=count/deployments.apps=0',
     ]);
-    await eventually('quota counted', async () => {
-      const q = await getJson<{ status?: { hard?: Record<string, string> } }>([
-        'get',
-        'quota',
-        'no-deployments',
-        '-n',
-        ns,
-      ]);
-      return q?.status?.hard ? q : undefined;
-    });
+    await eventually(
+      async () => {
+        const q = await getJson<{ status?: { hard?: Record<string, string> } }>([
+          'get',
+          'quota',
+          'no-deployments',
+          '-n',
+          ns,
+        ]);
+        return q?.status?.hard ? q : undefined;
+      },
+      { what: 'quota counted' },
+    );
     await kubectlOk(['apply', '-n', ns, '-f', '-'], fn('quota'));
     const failed = await waitForStatus(
       ns,
@@ -198,7 +217,10 @@ describe('operator: Function → Deployment + Secret + status', () => {
     });
     await kubectlOk(['delete', 'quota', 'no-deployments', '-n', ns]);
     // The backoff retry (1 s, 2 s, 4 s, …) gets through once the quota is gone.
-    await eventually('deployment after retry', () => getDeployment(ns, 'quota-latest'), 60_000);
+    await eventually(() => getDeployment(ns, 'quota-latest'), {
+      what: 'deployment after retry',
+      timeoutMs: 60_000,
+    });
     await waitForStatus(
       ns,
       'quota',
@@ -226,7 +248,9 @@ spec:
       sha256: ${SHA}
 `,
     );
-    const d = await eventually('deployment hello-v1', () => getDeployment(ns, 'hello-v1'));
+    const d = await eventually(() => getDeployment(ns, 'hello-v1'), {
+      what: 'deployment hello-v1',
+    });
     expect(d.metadata.ownerReferences?.[0]).toMatchObject({
       kind: 'FunctionVersion',
       name: 'hello-v1',
@@ -234,17 +258,20 @@ spec:
     expect(d.spec.template.spec.containers[0]!.resources).toMatchObject({
       limits: { memory: '576Mi' },
     });
-    const fv = await eventually('version adopted by its Function', async () => {
-      const v = await getJson<{
-        metadata: { ownerReferences?: { kind: string; name: string }[] };
-        status?: { state?: string };
-      }>(['get', 'functionversions.lamina.dev', 'hello-v1', '-n', ns]);
-      return v?.metadata.ownerReferences?.some(
-        (r) => r.kind === 'Function' && r.name === 'hello',
-      ) && v.status?.state
-        ? v
-        : undefined;
-    });
+    const fv = await eventually(
+      async () => {
+        const v = await getJson<{
+          metadata: { ownerReferences?: { kind: string; name: string }[] };
+          status?: { state?: string };
+        }>(['get', 'functionversions.lamina.dev', 'hello-v1', '-n', ns]);
+        return v?.metadata.ownerReferences?.some(
+          (r) => r.kind === 'Function' && r.name === 'hello',
+        ) && v.status?.state
+          ? v
+          : undefined;
+      },
+      { what: 'version adopted by its Function' },
+    );
     expect(fv.status?.state).toBe('Pending');
     await waitForStatus(
       ns,
@@ -266,7 +293,6 @@ spec:
     ]);
     expect(await getFunction(ns, 'hello')).toBeUndefined();
     await eventually(
-      'owned objects collected',
       async () => {
         const left = [
           ...(await ownedNames(ns, 'deployments', 'hello')),
@@ -276,7 +302,7 @@ spec:
         ];
         return left.length === 0 ? true : undefined;
       },
-      60_000,
+      { what: 'owned objects collected', timeoutMs: 60_000 },
     );
   });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@lamina/testkit';
 
 import {
   ROOT,
@@ -10,7 +11,6 @@ import {
   command,
   createNamespace,
   deleteNamespace,
-  eventually,
   installCrds,
   kubectl,
   kubectlOk,
@@ -119,12 +119,15 @@ spec:
       MODE: strict
 `,
     );
-    await eventually('deployment', () => getDeployment(ns, 'scoped-latest'));
+    await eventually(() => getDeployment(ns, 'scoped-latest'), { what: 'deployment' });
     await waitForStatus(ns, 'scoped', 'status', (f) => f.status?.observedGeneration === 1);
-    const events = await eventually('events', async () => {
-      const e = await eventsOf(ns, 'scoped');
-      return e.length > 0 ? e : undefined;
-    });
+    const events = await eventually(
+      async () => {
+        const e = await eventsOf(ns, 'scoped');
+        return e.length > 0 ? e : undefined;
+      },
+      { what: 'events' },
+    );
     expect(events[0]?.reportingInstance).toBe('op-rbac');
     await kubectlOk([
       'delete',

@@ -3,14 +3,14 @@ import { join } from 'node:path';
 
 import type { LambdaClient, Runtime } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 
-import { startLamina, type LaminaProcess } from '../support/lamina-process.js';
+import { lambdaClient } from '../support/lambda-client.js';
 import {
   createFunction,
   functionsDir,
   invoke,
   javaConformanceZip,
-  lambdaClient,
   maxMemoryUsed,
   setupRuntimes,
   zipDir,
@@ -112,14 +112,13 @@ const ENV_NAMES = [
   'COLOR',
 ];
 
-const run = Date.now().toString(36);
 let lamina: LaminaProcess;
 let client: LambdaClient;
 
 beforeAll(async () => {
   await setupRuntimes('python', 'java');
   lamina = await startLamina();
-  client = lambdaClient(lamina.endpoint);
+  client = lambdaClient(lamina.url);
 }, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -129,7 +128,7 @@ afterAll(async () => {
 
 // The same function, the same assertions, every runtime (test/runtimes/functions/README.md).
 describe.each(CASES)('$runtime', (c) => {
-  const name = `conf-${c.runtime.replace(/\W/g, '')}-${run}`;
+  const name = uniqueName(`conf-${c.runtime.replace(/\W/g, '')}`);
 
   beforeAll(async () => {
     const code = c.code();

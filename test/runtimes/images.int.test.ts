@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { FunctionVersionConfig, Invocation } from '@lamina/core';
 import { ProcessPool } from '@lamina/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEnv } from '@lamina/testkit';
 
 import {
   functionsDir,
@@ -23,7 +24,7 @@ import {
 // process pool starts `docker run` as the environment's runtime process; the official client
 // in the container talks to 127.0.0.1 (host network).
 
-const base = process.env['LAMINA_BASE_IMAGE'] ?? 'lamina/base:bookworm-r1';
+const base = testEnv.optional('LAMINA_BASE_IMAGE') ?? 'lamina/base:bookworm-r1';
 const docker = (args: string[]): ReturnType<typeof spawnSync> =>
   spawnSync('docker', args, { encoding: 'utf8' });
 const haveDocker = docker(['info']).status === 0 && docker(['image', 'inspect', base]).status === 0;
@@ -95,10 +96,11 @@ describe.skipIf(!haveDocker)('container-image functions', () => {
   beforeAll(async () => {
     await setupRuntimes('python', 'java', 'nodejs-ric');
     const tags = (
-      await runCommand(join(root, 'runtimes/images/build.sh'), [], {
-        ...process.env,
-        LAMINA_BASE_IMAGE: base,
-      })
+      await runCommand(
+        join(root, 'runtimes/images/build.sh'),
+        [],
+        testEnv.forChild({ LAMINA_BASE_IMAGE: base }),
+      )
     )
       .trim()
       .split('\n');

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 
 import type { LambdaClient, Runtime } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 
-import { startLamina, type LaminaProcess } from '../support/lamina-process.js';
+import { lambdaClient } from '../support/lambda-client.js';
 import {
   cacheRoot,
   createFunction,
   functionsDir,
   invoke,
-  lambdaClient,
   root,
   setupRuntimes,
   zipDir,
@@ -25,7 +25,6 @@ const SETUP_TIMEOUT_MS = 900_000;
 // SDK: aws-lambda-ric (npm) as a provided.al2023 bootstrap, awslambdaric (PyPI) behind
 // python3.11, the AWS Lambda Java runtime interface client (Maven Central) behind java17/java25.
 
-const run = Date.now().toString(36);
 let lamina: LaminaProcess;
 let client: LambdaClient;
 
@@ -49,7 +48,7 @@ const create = (
 beforeAll(async () => {
   await setupRuntimes('python', 'java', 'nodejs-ric', 'java-example');
   lamina = await startLamina();
-  client = lambdaClient(lamina.endpoint);
+  client = lambdaClient(lamina.url);
 }, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -58,7 +57,7 @@ afterAll(async () => {
 });
 
 describe('aws-lambda-ric (Node.js) as a custom runtime', () => {
-  const name = `ric-node-${run}`;
+  const name = uniqueName('ric-node');
 
   beforeAll(async () => {
     // The package as AWS documents it for custom runtimes: the client in node_modules and a
@@ -125,7 +124,7 @@ describe('aws-lambda-ric (Node.js) as a custom runtime', () => {
 });
 
 describe('awslambdaric (Python) behind python3.11', () => {
-  const name = `ric-py-${run}`;
+  const name = uniqueName('ric-py');
   const zip = (): Buffer => zipDir(join(functionsDir, 'official'));
 
   it('reports a syntax error, a missing handler and an import-time exception', async () => {
@@ -157,7 +156,7 @@ describe('the Java runtime interface client with a Maven-built fat jar', () => {
 
   for (const runtime of ['java17', 'java25']) {
     it(`${runtime}: RequestHandler, RequestStreamHandler and an exception`, async (ctx) => {
-      const name = `ric-${runtime}-${run}`;
+      const name = uniqueName(`ric-${runtime}`);
       try {
         await create(name, runtime, 'example.Hello::handleRequest', jar(), { GREETING: 'Hej' });
       } catch (err) {

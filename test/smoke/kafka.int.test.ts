@@ -1,7 +1,7 @@
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { Consumer, EachMessagePayload } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, requireEnv, uniqueName } from './support.js';
+import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 
 // Proves the broker from test/env is a real Kafka that kafkajs 2.2.4 can drive end to end:
 // topic creation, produce, consumer-group consume with manual commits, a rebalance when a second
@@ -19,7 +19,7 @@ interface Received {
 describe('kafka (kafkajs against the test broker)', () => {
   const kafka = new Kafka({
     clientId: uniqueName('smoke'),
-    brokers: requireEnv('KAFKA_BROKERS').split(','),
+    brokers: testEnv.kafkaBrokers(),
     // Retriable errors (coordinator not yet available, rebalance in progress) are logged as
     // errors by kafkajs; the assertions decide. KAFKAJS_LOG_LEVEL=debug shows every request.
     logLevel: logLevel.NOTHING,
@@ -92,37 +92,42 @@ describe('kafka (kafkajs against the test broker)', () => {
     // 1. One member gets all three partitions and consumes the first round.
     const firstRound: Received[] = [];
     const a = await startConsumer(firstRound);
-    await eventually('first member to own all partitions', () =>
-      Promise.resolve(a.state.assigned.length === PARTITIONS ? true : undefined),
+    await eventually(
+      () => Promise.resolve(a.state.assigned.length === PARTITIONS ? true : undefined),
+      { what: 'first member to own all partitions' },
     );
     const sent1 = await produce('r1', 10);
-    await eventually('round 1 to arrive', () =>
-      Promise.resolve(firstRound.length >= sent1.length ? true : undefined),
-    );
+    await eventually(() => Promise.resolve(firstRound.length >= sent1.length ? true : undefined), {
+      what: 'round 1 to arrive',
+    });
     expect(firstRound.map((m) => m.value).sort()).toEqual([...sent1].sort());
 
     // 2. A second member joins: the group rebalances and the partitions are split between them.
     const secondRound: Received[] = [];
     const joinsBefore = a.state.joins;
     const b = await startConsumer(secondRound);
-    await eventually('the group to rebalance across two members', () =>
-      Promise.resolve(
-        a.state.joins > joinsBefore &&
-          b.state.assigned.length > 0 &&
-          a.state.assigned.length + b.state.assigned.length === PARTITIONS
-          ? true
-          : undefined,
-      ),
+    await eventually(
+      () =>
+        Promise.resolve(
+          a.state.joins > joinsBefore &&
+            b.state.assigned.length > 0 &&
+            a.state.assigned.length + b.state.assigned.length === PARTITIONS
+            ? true
+            : undefined,
+        ),
+      { what: 'the group to rebalance across two members' },
     );
     expect([...a.state.assigned, ...b.state.assigned].sort()).toEqual([0, 1, 2]);
 
     // Messages produced now are consumed once by whichever member owns the partition; nothing
     // from round 1 is redelivered because its offsets were committed.
     const sent2 = await produce('r2', 1);
-    await eventually('round 2 to arrive', () =>
-      Promise.resolve(
-        firstRound.length + secondRound.length >= sent1.length + sent2.length ? true : undefined,
-      ),
+    await eventually(
+      () =>
+        Promise.resolve(
+          firstRound.length + secondRound.length >= sent1.length + sent2.length ? true : undefined,
+        ),
+      { what: 'round 2 to arrive' },
     );
     const afterRebalance = [...firstRound.slice(sent1.length), ...secondRound].map((m) => m.value);
     expect(afterRebalance.sort()).toEqual([...sent2].sort());
@@ -140,13 +145,14 @@ describe('kafka (kafkajs against the test broker)', () => {
     // 4. A restarted consumer resumes from the committed offsets: it sees only round 3.
     const thirdRound: Received[] = [];
     const c = await startConsumer(thirdRound);
-    await eventually('restarted member to own all partitions', () =>
-      Promise.resolve(c.state.assigned.length === PARTITIONS ? true : undefined),
+    await eventually(
+      () => Promise.resolve(c.state.assigned.length === PARTITIONS ? true : undefined),
+      { what: 'restarted member to own all partitions' },
     );
     const sent3 = await produce('r3', 1);
-    await eventually('round 3 to arrive', () =>
-      Promise.resolve(thirdRound.length >= sent3.length ? true : undefined),
-    );
+    await eventually(() => Promise.resolve(thirdRound.length >= sent3.length ? true : undefined), {
+      what: 'round 3 to arrive',
+    });
     // Give a wrongly reset consumer the time to redeliver old messages before asserting.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(thirdRound.map((m) => m.value).sort()).toEqual([...sent3].sort());

@@ -11,7 +11,7 @@ import {
 } from '@kubernetes/client-node';
 import type { V1CustomResourceDefinition, V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, requireEnv, uniqueName } from './support.js';
+import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 
 // Proves the control plane from test/env is a real one: kube-apiserver backed by etcd serves and
 // enforces a CRD's OpenAPI schema, and kube-controller-manager reconciles a Deployment into a
@@ -19,7 +19,7 @@ import { eventually, requireEnv, uniqueName } from './support.js';
 
 describe('kubernetes (client-node against the test control plane)', () => {
   const kc = new KubeConfig();
-  kc.loadFromFile(requireEnv('KUBECONFIG'));
+  kc.loadFromFile(testEnv.require('KUBECONFIG'));
   const apiext = kc.makeApiClient(ApiextensionsV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
@@ -69,13 +69,16 @@ describe('kubernetes (client-node against the test control plane)', () => {
       },
     };
     await apiext.createCustomResourceDefinition({ body: crd });
-    await eventually('the CRD to be established', async () => {
-      const current = await apiext.readCustomResourceDefinition({ name: crdName });
-      const established = current.status?.conditions?.some(
-        (c) => c.type === 'Established' && c.status === 'True',
-      );
-      return established === true ? true : undefined;
-    });
+    await eventually(
+      async () => {
+        const current = await apiext.readCustomResourceDefinition({ name: crdName });
+        const established = current.status?.conditions?.some(
+          (c) => c.type === 'Established' && c.status === 'True',
+        );
+        return established === true ? true : undefined;
+      },
+      { what: 'the CRD to be established' },
+    );
 
     const widget = (name: string, size: unknown) => ({
       apiVersion: `${group}/v1`,
@@ -135,22 +138,28 @@ describe('kubernetes (client-node against the test control plane)', () => {
     };
     const created = await apps.createNamespacedDeployment({ namespace, body: deployment });
 
-    const replicaSet = await eventually('a ReplicaSet owned by the Deployment', async () => {
-      const list = await apps.listNamespacedReplicaSet({ namespace });
-      return list.items.find((rs) =>
-        rs.metadata?.ownerReferences?.some(
-          (o) => o.kind === 'Deployment' && o.uid === created.metadata?.uid,
-        ),
-      );
-    });
+    const replicaSet = await eventually(
+      async () => {
+        const list = await apps.listNamespacedReplicaSet({ namespace });
+        return list.items.find((rs) =>
+          rs.metadata?.ownerReferences?.some(
+            (o) => o.kind === 'Deployment' && o.uid === created.metadata?.uid,
+          ),
+        );
+      },
+      { what: 'a ReplicaSet owned by the Deployment' },
+    );
     expect(replicaSet.spec?.replicas).toBe(1);
 
-    const pod = await eventually('a Pod owned by the ReplicaSet', async () => {
-      const list = await core.listNamespacedPod({ namespace });
-      return list.items.find((p) =>
-        p.metadata?.ownerReferences?.some((o) => o.uid === replicaSet.metadata?.uid),
-      );
-    });
+    const pod = await eventually(
+      async () => {
+        const list = await core.listNamespacedPod({ namespace });
+        return list.items.find((p) =>
+          p.metadata?.ownerReferences?.some((o) => o.uid === replicaSet.metadata?.uid),
+        );
+      },
+      { what: 'a Pod owned by the ReplicaSet' },
+    );
     expect(pod.spec?.containers[0]?.image).toBe('lamina/base:bookworm-r1');
   });
 });

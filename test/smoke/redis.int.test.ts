@@ -1,7 +1,7 @@
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { requireEnv, uniqueName } from './support.js';
+import { testEnv, uniqueName } from '@lamina/testkit';
 
 // Proves both Redis servers from test/env are real: a BullMQ job goes through a queue, a worker
 // and back (BullMQ's Lua scripts run on the server), and the durable instance really persists
@@ -13,7 +13,7 @@ interface Payload {
 }
 
 describe('redis (BullMQ against the throwaway instance)', () => {
-  const url = requireEnv('REDIS_URL');
+  const url = testEnv.require('REDIS_URL');
   const queueName = uniqueName('smoke-queue');
   // BullMQ needs maxRetriesPerRequest: null on connections that block (workers, events).
   const connection = { url, maxRetriesPerRequest: null };
@@ -44,7 +44,7 @@ describe('redis (BullMQ against the throwaway instance)', () => {
 });
 
 describe('redis (durable instance)', () => {
-  const redis = new Redis(requireEnv('REDIS_DURABLE_URL'));
+  const redis = new Redis(testEnv.require('REDIS_DURABLE_URL'));
 
   afterAll(async () => {
     await redis.quit();

@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@lamina/testkit';
+
 import { ExecutionEnvironment } from './execution-environment.js';
 import {
   ensureRuntimeBuilt,
@@ -12,7 +14,6 @@ import {
   parse,
   isAlive,
   quietLogger,
-  waitFor,
 } from './test-support/fixtures.js';
 import { withEnv } from './test-support/with-env.js';
 
@@ -72,7 +73,7 @@ describe('ExecutionEnvironment failures', { timeout: 20_000 }, () => {
       expect(lines).toContain(body.errorMessage);
       expect(r.log).toContain(`${body.errorMessage}\nEND RequestId:`);
       expect(env.reusable).toBe(false);
-      await waitFor(() => !isAlive(pid));
+      await eventually(() => !isAlive(pid));
     });
   });
 
@@ -151,7 +152,7 @@ describe('ExecutionEnvironment failures', { timeout: 20_000 }, () => {
       const pid = env.pid ?? 0;
       env.killNow();
       expect(existsSync(tmp)).toBe(false);
-      await waitFor(() => !isAlive(pid));
+      await eventually(() => !isAlive(pid));
     });
   });
 
@@ -166,7 +167,7 @@ describe('ExecutionEnvironment failures', { timeout: 20_000 }, () => {
     await started;
     const pid = env.pid ?? 0;
     expect(pid).toBeGreaterThan(0);
-    await waitFor(() => !isAlive(pid));
+    await eventually(() => !isAlive(pid));
     expect(env.reusable).toBe(false);
     await expect(env.invoke(makeInvocation({}))).rejects.toMatchObject({
       name: 'ServiceException',

@@ -1,12 +1,8 @@
 import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  basicDir,
-  bootstrapPath,
-  ensureRuntimeBuilt,
-  isAlive,
-  waitFor,
-} from './test-support/fixtures.js';
+import { eventually } from '@lamina/testkit';
+
+import { basicDir, bootstrapPath, ensureRuntimeBuilt, isAlive } from './test-support/fixtures.js';
 
 /**
  * A stand-in for `lamina dev`: serves one invocation of a long-running handler to a runtime it
@@ -59,6 +55,6 @@ describe('runtime processes', { timeout: 20_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(isAlive(pid)).toBe(true);
     parent.kill('SIGKILL');
-    await waitFor(() => !isAlive(pid), 5000);
+    await eventually(() => !isAlive(pid), { timeoutMs: 5000 });
   });
 });

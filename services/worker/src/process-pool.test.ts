@@ -1,5 +1,7 @@
 import { InvalidRuntimeException, LaminaError, type FunctionVersionConfig } from '@lamina/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@lamina/testkit';
+
 import { ProcessPool, type ProcessPoolOptions } from './process-pool.js';
 import {
   ensureRuntimeBuilt,
@@ -9,7 +11,6 @@ import {
   parse,
   isAlive,
   quietLogger,
-  waitFor,
 } from './test-support/fixtures.js';
 import type { WorkerLogger } from './types.js';
 
@@ -141,8 +142,8 @@ describe('ProcessPool', { timeout: 20_000 }, () => {
     await sleep(120);
     expect(p.size).toBe(1);
     now += 101;
-    await waitFor(() => p.size === 0);
-    await waitFor(() => !isAlive(pid));
+    await eventually(() => p.size === 0);
+    await eventually(() => !isAlive(pid));
   });
 
   it('close() kills every runtime, is idempotent, and refuses later calls', async () => {
@@ -152,7 +153,7 @@ describe('ProcessPool', { timeout: 20_000 }, () => {
     const busy = call(p, fn, {});
     await Promise.all([p.close(), p.close()]);
     await busy.catch(() => undefined);
-    await waitFor(() => !isAlive(pid));
+    await eventually(() => !isAlive(pid));
     expect(p.size).toBe(0);
     await expect(call(p, fn)).rejects.toMatchObject({ name: 'ServiceException', status: 500 });
   });

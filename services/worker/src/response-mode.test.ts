@@ -1,6 +1,8 @@
 import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeInvocation, waitFor } from './test-support/fixtures.js';
+import { eventually } from '@lamina/testkit';
+
+import { makeInvocation } from './test-support/fixtures.js';
 import { RuntimeApiServer, type RuntimeOutcome } from './runtime-api-server.js';
 
 /** POSTs a chunked `/response` with the given mode header, body parts and trailers. */
@@ -85,7 +87,7 @@ describe('RuntimeApiServer response modes', () => {
   it('buffers a streamed response for the caller', async () => {
     const r = await postStreamed(api, requestId, 'streaming', ['hello ', 'streamed ', 'world']);
     expect(r.status).toBe(202);
-    await waitFor(() => outcomes.length === 1);
+    await eventually(() => outcomes.length === 1);
     expect(outcomes[0]).toMatchObject({ kind: 'response', contentType: 'text/plain' });
     expect((outcomes[0] as { payload: Buffer }).payload.toString()).toBe('hello streamed world');
   });
@@ -96,7 +98,7 @@ describe('RuntimeApiServer response modes', () => {
       'Lambda-Runtime-Function-Error-Type': 'Error',
       'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(error)).toString('base64'),
     });
-    await waitFor(() => outcomes.length === 1);
+    await eventually(() => outcomes.length === 1);
     expect(outcomes[0]).toMatchObject({ kind: 'error', errorType: 'Error' });
     expect(JSON.parse((outcomes[0] as { payload: Buffer }).payload.toString())).toEqual(error);
   });
@@ -105,7 +107,7 @@ describe('RuntimeApiServer response modes', () => {
     const r = await postStreamed(api, requestId, 'bogus', ['x']);
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body)).toMatchObject({ errorType: 'InvalidFunctionResponseMode' });
-    await waitFor(() => outcomes.length === 1);
+    await eventually(() => outcomes.length === 1);
     expect(outcomes[0]).toMatchObject({
       kind: 'error',
       errorType: 'Runtime.InvalidResponseModeHeader',

@@ -1,7 +1,9 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeInvocation, waitFor } from './test-support/fixtures.js';
+import { eventually } from '@lamina/testkit';
+
+import { makeInvocation } from './test-support/fixtures.js';
 import { RuntimeApiServer, type RuntimeOutcome } from './runtime-api-server.js';
 
 interface Reply {
@@ -78,7 +80,7 @@ describe('RuntimeApiServer', () => {
 
   it('long-polls /next and hands over the event with Lambda headers', async () => {
     const next = request(api, 'GET', 'invocation/next');
-    await waitFor(() => initDone === 1);
+    await eventually(() => initDone === 1);
     const { id, outcome, sent } = dispatch({ clientContext: '{"custom":{"a":1}}' });
     const reply = await next;
     expect(sent()).toBe(true);
@@ -213,8 +215,8 @@ describe('RuntimeApiServer', () => {
     const outcome = await first.outcome;
     expect(outcome.kind).toBe('response');
     const second = dispatch();
-    await waitFor(() => second.sent());
-    await waitFor(() => Buffer.concat(received).includes(second.id));
+    await eventually(() => second.sent());
+    await eventually(() => Buffer.concat(received).includes(second.id));
     const text = Buffer.concat(received).toString();
     expect(text).toMatch(/^HTTP\/1\.1 202 /);
     expect(text).toContain(`Lambda-Runtime-Aws-Request-Id: ${second.id}`);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { uniqueName } from '@lamina/testkit';
 
 import { makeZip } from '../../support/zip.js';
 
@@ -20,18 +21,6 @@ exports.handler = async (event, context) => {
 };
 `;
 
-export const unique = (prefix: string): string =>
-  `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
-
-export function lambdaClient(endpoint: string): LambdaClient {
-  return new LambdaClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-}
-
 /** A function made with RECORDING_HANDLER; `runs()` lists the request ids it ran, in order. */
 export interface RecordingFunction {
   readonly name: string;
@@ -44,7 +33,7 @@ export async function createRecordingFunction(
   client: LambdaClient,
   prefix: string,
 ): Promise<RecordingFunction> {
-  const name = unique(prefix);
+  const name = uniqueName(prefix);
   const logFile = join(mkdtempSync(join(tmpdir(), 'lamina-async-')), 'runs.log');
   writeFileSync(logFile, '');
   await client.send(
@@ -87,22 +76,6 @@ export async function readQueue(
   const res = await fetch(`${endpoint}/lamina/v1/queues/${name}/messages?max=${max}`);
   if (!res.ok) throw new Error(`queue read answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { Messages: QueueMessage[] }).Messages;
-}
-
-/** Polls until `check` returns a value (not undefined) or the time is up. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000,
-  everyMs = 100,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 /** Puts an event invoke config, with Lamina's DeadLetterConfig extension, over plain HTTP. */

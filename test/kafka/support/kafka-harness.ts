@@ -6,21 +6,18 @@ import {
   CreateEventSourceMappingCommand,
   type CreateEventSourceMappingCommandInput,
   CreateFunctionCommand,
-  LambdaClient as Client,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
+import { eventually, type LaminaProcess, startLamina, testEnv, uniqueName } from '@lamina/testkit';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 
-import { type LaminaProcess, startLamina } from '../../support/lamina-process.js';
+import { lambdaClient } from '../../support/lambda-client.js';
 import { makeZip } from '../../support/zip.js';
 
-export const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').filter((b) => b !== '');
-
-export const unique = (prefix: string): string =>
-  `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+export const brokers = testEnv.kafkaBrokers();
 
 export const kafkaClient = (): Kafka =>
-  new Kafka({ clientId: unique('kafka-test'), brokers, logLevel: logLevel.NOTHING });
+  new Kafka({ clientId: uniqueName('kafka-test'), brokers, logLevel: logLevel.NOTHING });
 
 /**
  * Appends `<topic-partition> <offsets,…> <ok|bad>` per invocation to $RUN_LOG (ok: offsets
@@ -70,7 +67,7 @@ export async function createOrderFunction(
   client: LambdaClient,
   env: Readonly<Record<string, string>> = {},
 ): Promise<OrderFunction> {
-  const name = unique('kafka-fn');
+  const name = uniqueName('kafka-fn');
   const dir = mkdtempSync(join(tmpdir(), 'lamina-kafka-'));
   const log = join(dir, 'runs.log');
   writeFileSync(log, '');
@@ -145,6 +142,32 @@ export async function committed(admin: Admin, groupId: string, topic: string) {
   return new Map((t?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
 }
 
+/**
+ * Waits until the group committed every partition of `topic` up to its high watermark;
+ * `onSample` sees each poll's committed offsets.
+ */
+export async function allCommitted(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  high: ReadonlyMap<number, number>,
+  o: { timeoutMs?: number; onSample?: (committed: ReadonlyMap<number, number>) => void } = {},
+): Promise<void> {
+  await eventually(
+    async () => {
+      const c = await committed(admin, groupId, topic);
+      o.onSample?.(c);
+      if ([...high].every(([p, hw]) => c.get(p) === hw)) return true;
+      throw new Error(`committed ${JSON.stringify([...c])}`);
+    },
+    {
+      what: `every offset of ${topic} committed`,
+      timeoutMs: o.timeoutMs ?? 60_000,
+      intervalMs: 200,
+    },
+  );
+}
+
 export async function createMapping(
   client: LambdaClient,
   input: Omit<CreateEventSourceMappingCommandInput, 'SelfManagedEventSource'>,
@@ -214,18 +237,13 @@ export interface KafkaLamina {
 export async function startKafkaLamina(env: Record<string, string>): Promise<KafkaLamina> {
   const lamina = await startLamina({
     env: {
-      REDIS_URL: process.env['REDIS_URL'] ?? '',
-      LAMINA_REDIS_PREFIX: unique('kafka'),
+      REDIS_URL: testEnv.require('REDIS_URL'),
+      LAMINA_REDIS_PREFIX: uniqueName('kafka'),
       KAFKA_BROKERS: brokers.join(','),
       ...env,
     },
   });
-  const client = new Client({
-    endpoint: lamina.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
+  const client = lambdaClient(lamina.url);
   const kafka = kafkaClient();
   const admin = kafka.admin();
   await admin.connect();

@@ -1,26 +1,18 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+import { testEnv, uniqueName } from '@lamina/testkit';
+
 const run = promisify(execFile);
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** An endpoint test/global-setup.ts put into the environment; missing = fail loudly. */
-export function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value === '') {
-    throw new Error(`${name} is not set: run test/env/up first (it writes test/env/out/env.sh)`);
-  }
-  return value;
-}
-
 /** kubectl of the test environment (built with the control plane), else the one on PATH. */
 export function kubectlPath(): string {
-  const bin = process.env['LAMINA_TEST_BIN'];
+  const bin = testEnv.optional('LAMINA_TEST_BIN');
   if (bin !== undefined && existsSync(join(bin, 'kubectl'))) return join(bin, 'kubectl');
   return 'kubectl';
 }
@@ -39,7 +31,7 @@ export function command(
   env: Record<string, string> = {},
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const child = spawn(file, args, { env: { ...process.env, ...env }, cwd: ROOT });
+    const child = spawn(file, args, { env: testEnv.forChild(env), cwd: ROOT });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -56,7 +48,7 @@ export function command(
 
 /** kubectl against the test cluster (KUBECONFIG from env.sh). */
 export function kubectl(args: readonly string[], input?: string): Promise<CommandResult> {
-  requireEnv('KUBECONFIG');
+  testEnv.require('KUBECONFIG');
   return command(kubectlPath(), args, input);
 }
 
@@ -70,28 +62,6 @@ export async function kubectlOk(args: readonly string[], input?: string): Promis
 export async function getJson<T>(args: readonly string[]): Promise<T | undefined> {
   const r = await kubectl([...args, '-o', 'json']);
   return r.code === 0 ? (JSON.parse(r.stdout) as T) : undefined;
-}
-
-/** A name no other run uses: `prefix-<8 hex>`. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomBytes(4).toString('hex')}`;
-}
-
-/** Polls until `check` returns something other than undefined. */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 /** Installs (server-side applies) the generated CRDs and waits until they are Established. */
@@ -146,7 +116,7 @@ export function startOperator(o: {
     cwd: ROOT,
     env: {
       PATH: process.env['PATH'] ?? '',
-      KUBECONFIG: requireEnv('KUBECONFIG'),
+      KUBECONFIG: testEnv.require('KUBECONFIG'),
       LAMINA_WATCH_NAMESPACE: o.namespace,
       LAMINA_LEASE_NAMESPACE: o.namespace,
       LAMINA_LEASE_NAME: o.leaseName ?? 'lamina-operator',

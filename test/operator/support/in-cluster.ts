@@ -3,7 +3,9 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 
-import { ROOT, eventually, kubectl, kubectlOk, requireEnv } from './cluster.js';
+import { eventually, testEnv } from '@lamina/testkit';
+
+import { ROOT, kubectl, kubectlOk } from './cluster.js';
 
 // What a suite needs to run the platform itself in the test cluster (charts/lamina on the node):
 // the node's bridge address (pods reach the host there, test/env/README.md), a Redis and an HTTP
@@ -19,7 +21,7 @@ export function runOk(
     execFile(
       file,
       args,
-      { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      { cwd: ROOT, env: testEnv.forChild(env), maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err === null) resolve(stdout);
         else reject(new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
@@ -33,7 +35,7 @@ export async function nodeIp(): Promise<string> {
   const ip = await kubectlOk([
     'get',
     'node',
-    requireEnv('LAMINA_TEST_NODE'),
+    testEnv.require('LAMINA_TEST_NODE'),
     '-o',
     'jsonpath={.status.addresses[?(@.type=="InternalIP")].address}',
   ]);
@@ -84,7 +86,6 @@ export async function startRedis(host: string): Promise<BridgeRedis> {
   };
   try {
     await eventually(
-      `redis-server on ${host}:${String(port)}`,
       async () => {
         if (child.exitCode !== null) throw new Error(`redis-server exited: ${out}`);
         const pong = await runOk('redis-cli', ['-h', host, '-p', String(port), 'ping']).catch(
@@ -92,8 +93,7 @@ export async function startRedis(host: string): Promise<BridgeRedis> {
         );
         return pong.trim() === 'PONG' ? true : undefined;
       },
-      15_000,
-      100,
+      { what: `redis-server on ${host}:${String(port)}`, timeoutMs: 15_000, intervalMs: 100 },
     );
   } catch (err) {
     await stop();
@@ -188,6 +188,6 @@ export async function platformImages(tag: string): Promise<string[]> {
     .map((l) => l.trim())
     .filter((l) => l !== '');
   if (refs.length !== 4) throw new Error(`images/build.sh printed ${refs.join(', ')}`);
-  await runOk(requireEnv('LAMINA_TEST_LOAD_IMAGE'), refs);
+  await runOk(testEnv.require('LAMINA_TEST_LOAD_IMAGE'), refs);
   return refs;
 }

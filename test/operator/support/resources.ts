@@ -1,4 +1,6 @@
-import { eventually, getJson, kubectl } from './cluster.js';
+import { eventually } from '@lamina/testkit';
+
+import { getJson, kubectl } from './cluster.js';
 
 export interface Meta {
   name: string;
@@ -84,12 +86,11 @@ export function waitForStatus(
   timeoutMs = 30_000,
 ): Promise<FunctionJson> {
   return eventually(
-    `${name}: ${what}`,
     async () => {
       const f = await getFunction(ns, name);
       return f && ok(f) ? f : undefined;
     },
-    timeoutMs,
+    { what: `${name}: ${what}`, timeoutMs: timeoutMs },
   );
 }
 

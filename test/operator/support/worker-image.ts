@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-import { ROOT, requireEnv } from './cluster.js';
+import { testEnv } from '@lamina/testkit';
+
+import { ROOT } from './cluster.js';
 
 export interface WorkerImage {
   /** e.g. `lamina/worker-nodejs22:0.1.0-1a2b3c4d`. */
@@ -35,6 +37,6 @@ export async function workerImage(runtime = 'nodejs22.x'): Promise<WorkerImage> 
   const ref = out.trim().split('\n').at(-1)?.trim() ?? '';
   const match = /^(.+)-[a-z0-9.]+:([^:/]+)$/.exec(ref);
   if (match === null) throw new Error(`build-worker.sh printed no image reference: ${out}`);
-  await run(requireEnv('LAMINA_TEST_LOAD_IMAGE'), [ref]);
+  await run(testEnv.require('LAMINA_TEST_LOAD_IMAGE'), [ref]);
   return { ref, prefix: match[1] ?? '', tag: match[2] ?? '' };
 }

@@ -10,11 +10,11 @@ import {
   LambdaClient,
   type CreateFunctionCommandInput,
 } from '@aws-sdk/client-lambda';
+import { testEnv } from '@lamina/testkit';
 
 export const root = fileURLToPath(new URL('../../..', import.meta.url));
 export const functionsDir = join(root, 'test/runtimes/functions');
-export const cacheRoot =
-  process.env['LAMINA_CACHE_DIR'] ?? join(process.env['HOME'] ?? '/root', '.cache/lamina');
+export const cacheRoot = testEnv.cacheDir();
 export const JDK17 = '/usr/lib/jvm/java-17-openjdk-amd64';
 
 /**
@@ -39,7 +39,7 @@ export function setupRuntimes(...parts: string[]): Promise<void> {
 export function runCommand(
   command: string,
   args: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = testEnv.forChild(),
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -90,15 +90,6 @@ export function javaConformanceZip(): Buffer {
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
-}
-
-export function lambdaClient(endpoint: string): LambdaClient {
-  return new LambdaClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
 }
 
 export async function createFunction(

@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_HEADERS } from '@lamina/core';
+import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invokeAgent, makePodFiles, type PodFiles } from '../test-support/agent-harness.js';
 
@@ -17,8 +17,7 @@ import { invokeAgent, makePodFiles, type PodFiles } from '../test-support/agent-
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const docker = (args: string[]) => spawnSync('docker', args, { encoding: 'utf8' });
 const haveDocker = docker(['info']).status === 0;
-const run = randomUUID().slice(0, 8);
-const label = `dev.lamina.test=worker-image-${run}`;
+const label = `dev.lamina.test=${uniqueName('worker-image')}`;
 
 const PYTHON_HANDLER = `import os
 
@@ -48,7 +47,7 @@ public class Handler implements RequestHandler<Map<String, Object>, Map<String, 
 }
 `;
 const JDK17 = '/usr/lib/jvm/java-17-openjdk-amd64';
-const javaRic = path.join(homedir(), '.cache/lamina/runtimes/java');
+const javaRic = path.join(testEnv.cacheDir(), 'runtimes/java');
 const javaRicLib = existsSync(javaRic)
   ? readdirSync(javaRic)
       .filter((d) => d.startsWith('ric-'))
@@ -109,17 +108,13 @@ function buildImage(runtime: string): string {
   return out.stdout.trim().split('\n').at(-1) ?? '';
 }
 
-async function waitReady(url: string): Promise<void> {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/readyz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > until) throw new Error(`${url} never became ready`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+/** Until the agent answers /readyz with 200 (a fetch that throws: not listening yet). */
+function waitReady(url: string): Promise<unknown> {
+  return eventually(async () => (await fetch(`${url}/readyz`)).status === 200, {
+    what: `${url}/readyz`,
+    timeoutMs: 20_000,
+    intervalMs: 200,
+  });
 }
 
 describe.skipIf(!haveDocker)('worker images', () => {

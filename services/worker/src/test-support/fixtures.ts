@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FunctionVersionConfig, Invocation } from '@lamina/core';
+import { uniqueName } from '@lamina/testkit';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../../..');
@@ -59,7 +60,7 @@ export function ensureRuntimeBuilt(): void {
 }
 
 export function makeFn(overrides: Partial<FunctionVersionConfig> = {}): FunctionVersionConfig {
-  const name = overrides.name ?? `fn-${randomUUID().slice(0, 8)}`;
+  const name = overrides.name ?? uniqueName('fn');
   return {
     name,
     version: '$LATEST',
@@ -93,15 +94,6 @@ const ignore = (): void => undefined;
 
 /** A logger that drops everything. */
 export const quietLogger = { debug: ignore, info: ignore, warn: ignore, error: ignore };
-
-/** Polls until `condition` holds (tests only; fails after `ms`). */
-export async function waitFor(condition: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Whether a process exists and is not a zombie waiting to be reaped. */
 export function isAlive(pid: number): boolean {
