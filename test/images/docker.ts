@@ -1,5 +1,6 @@
 import { execFile, type ChildProcess, spawn } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { promisify } from 'node:util';
 
 import { testEnv } from '@lamina/testkit';
@@ -44,11 +45,19 @@ export async function dockerOk(args: readonly string[]): Promise<string> {
   return r.stdout.trim();
 }
 
-/** The default bridge's gateway address (docker0, 172.17.0.1 by default): the host as containers see it. */
+/**
+ * The default bridge's gateway address (docker0, 172.17.0.1 by default): the host as containers
+ * see it. Read from the docker0 interface first: a freshly started dockerd (Debian's 20.10) can
+ * leave `.IPAM.Config[0].Gateway` empty, and an empty bind address made redis-server exit.
+ */
 export async function bridgeGateway(): Promise<string> {
-  return dockerOk([
+  const own = networkInterfaces()['docker0']?.find((a) => a.family === 'IPv4')?.address;
+  if (own !== undefined) return own;
+  const inspected = await dockerOk([
     'network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}',
   ]); // prettier-ignore
+  if (inspected === '') throw new Error('the docker bridge has no gateway address');
+  return inspected;
 }
 
 /** A port nobody listens on at `host` right now. */
