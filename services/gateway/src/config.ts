@@ -12,6 +12,8 @@ import {
 
 import { z } from 'zod';
 
+import type { RequestLimits } from './request-limits.js';
+
 const optional = envOptional;
 const int = envInt;
 
@@ -46,6 +48,10 @@ const schema = z.object({
   /** SIGTERM: how long readiness fails before the server closes. */
   LAMINA_DRAIN_DELAY_MS: optional(int(0).default(0)),
   LAMINA_SHUTDOWN_TIMEOUT_MS: optional(int(0).default(25_000)),
+  /** How long a client may take to send a request's headers (request-limits.ts). */
+  LAMINA_HEADERS_TIMEOUT_MS: optional(int(100, 600_000).default(20_000)),
+  /** How long a client may take to send a whole request, body included (a 50 MB zip too). */
+  LAMINA_REQUEST_TIMEOUT_MS: optional(int(100, 3_600_000).default(120_000)),
 });
 
 export type { LogLevel };
@@ -68,6 +74,8 @@ export interface GatewayConfig {
   readonly leaseGraceMs: number;
   readonly drainDelayMs: number;
   readonly shutdownTimeoutMs: number;
+  /** Bounds on receiving a request; headersTimeoutMs never above requestTimeoutMs. */
+  readonly requestLimits: RequestLimits;
 }
 
 export { ConfigError };
@@ -92,5 +100,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     leaseGraceMs: e.LAMINA_LEASE_GRACE_MS,
     drainDelayMs: e.LAMINA_DRAIN_DELAY_MS,
     shutdownTimeoutMs: e.LAMINA_SHUTDOWN_TIMEOUT_MS,
+    requestLimits: Object.freeze({
+      headersTimeoutMs: Math.min(e.LAMINA_HEADERS_TIMEOUT_MS, e.LAMINA_REQUEST_TIMEOUT_MS),
+      requestTimeoutMs: e.LAMINA_REQUEST_TIMEOUT_MS,
+    }),
   });
 }
