@@ -18,6 +18,11 @@ export interface LaminaProcess {
 export interface StartOptions {
   readonly functionsDir?: string;
   readonly stateDir?: string;
+  /**
+   * The working directory, as a user's shell would have it. With no `stateDir` Lamina keeps its
+   * default state directory, `.lamina` in this folder (the README's quick start).
+   */
+  readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
 }
 
@@ -25,18 +30,24 @@ const running = (child: ChildProcess): boolean =>
   child.exitCode === null && child.signalCode === null;
 
 export async function startLamina(o: StartOptions = {}): Promise<LaminaProcess> {
-  const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), 'lamina-test-'));
+  const defaultState = o.stateDir === undefined && o.cwd !== undefined;
+  const stateDir = defaultState
+    ? join(o.cwd ?? '', '.lamina')
+    : (o.stateDir ?? mkdtempSync(join(tmpdir(), 'lamina-test-')));
   const args = [join(root, 'cli/dist/main.js'), 'dev'];
   if (o.functionsDir !== undefined) args.push('--functions', o.functionsDir);
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    LAMINA_PORT: '0',
+    LAMINA_STATE_DIR: stateDir,
+    LAMINA_LOG_LEVEL: 'warn',
+    LAMINA_FUNCTION_LOGS_ECHO: 'false',
+    ...o.env,
+  };
+  if (defaultState) delete env['LAMINA_STATE_DIR'];
   const child: ChildProcess = spawn(process.execPath, args, {
-    env: {
-      ...process.env,
-      LAMINA_PORT: '0',
-      LAMINA_STATE_DIR: stateDir,
-      LAMINA_LOG_LEVEL: 'warn',
-      LAMINA_FUNCTION_LOGS_ECHO: 'false',
-      ...o.env,
-    },
+    env,
+    ...(o.cwd === undefined ? {} : { cwd: o.cwd }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

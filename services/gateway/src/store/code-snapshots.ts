@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { cp, rename, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 
 import type { FunctionCode } from '@lamina/core';
 
 import { hashDirectory } from './hash-directory.js';
+import { ModuleBoundary } from './module-boundary.js';
 
 export interface CodeSnapshotsOptions {
-  /** Where snapshots go: `<root>/<hex of the folder digest>/`. */
+  /** Where snapshots go: `<root>/<hex of the folder digest>/`, under a module boundary. Absolute. */
   readonly root: string;
   /** Folders whose content never changes (the content-addressed code store): kept as they are. */
   readonly immutableRoots: readonly string[];
@@ -35,12 +36,17 @@ function inside(root: string, path: string): boolean {
  * into place). The version's CodeSha256 is the digest of the copy.
  */
 export class CodeSnapshots implements CodeFreezer {
-  constructor(private readonly options: CodeSnapshotsOptions) {}
+  /** Frozen code is interpreted as on AWS, whatever folder the snapshots sit in. */
+  private readonly boundary: ModuleBoundary;
+
+  constructor(private readonly options: CodeSnapshotsOptions) {
+    this.boundary = new ModuleBoundary(options.root);
+  }
 
   async freeze(code: FunctionCode): Promise<FunctionCode> {
     const roots = [...this.options.immutableRoots, this.options.root];
     if (roots.some((root) => inside(root, code.location))) return code;
-    await mkdir(this.options.root, { recursive: true });
+    await this.boundary.ensure();
     const tmp = join(this.options.root, `.tmp-${randomUUID()}`);
     try {
       await cp(code.location, tmp, {

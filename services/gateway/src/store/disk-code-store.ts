@@ -11,10 +11,14 @@ import {
 } from '@lamina/core';
 
 import { writeFileAtomic } from './atomic-write.js';
+import { ModuleBoundary } from './module-boundary.js';
 import { unzipSafely } from './safe-unzip.js';
 
 export interface DiskCodeStoreOptions {
-  /** Folder of the store: `<hex>.zip` files and `<hex>/` unpacked trees. */
+  /**
+   * Folder of the store: `<hex>.zip` files, `<hex>/` unpacked trees and the module boundary
+   * `package.json` (module-boundary.ts). Absolute.
+   */
   readonly root: string;
   /** Defaults to Lambda's 50 MB. */
   readonly maxZipBytes?: number;
@@ -41,9 +45,12 @@ export class DiskCodeStore implements CodeStore {
   private readonly maxEntries: number;
   /** Puts of the same zip in this process share one unpacking. */
   private readonly inFlight = new Map<string, Promise<CodeArtifact>>();
+  /** Function code here is interpreted as on AWS, whatever folder the store sits in. */
+  private readonly boundary: ModuleBoundary;
 
   constructor(options: DiskCodeStoreOptions) {
     this.root = options.root;
+    this.boundary = new ModuleBoundary(options.root);
     this.maxZipBytes = options.maxZipBytes ?? LIMITS.zipMaxBytes;
     this.maxUnzippedBytes = options.maxUnzippedBytes ?? LIMITS.unzippedMaxBytes;
     this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
@@ -89,7 +96,8 @@ export class DiskCodeStore implements CodeStore {
   private async store(zip: Buffer, hex: string): Promise<CodeArtifact> {
     const existing = await this.get(hex);
     if (existing !== undefined) return existing;
-    await mkdir(this.root, { recursive: true });
+    // Before any tree is visible: no function ever runs from the store without it.
+    await this.boundary.ensure();
     const tmp = join(this.root, `.tmp-${hex}-${randomUUID()}`);
     await mkdir(tmp);
     try {
