@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { asyncKeys, esmKeys, LATEST, Lifecycle } from '@lamina/core';
 import { loadConfig as loadDispatcherConfig, startDispatcher } from '@lamina/dispatcher';
 import {
+  applyRequestLimits,
   createApp,
   CodeCollector,
   CodeSnapshots,
@@ -229,6 +230,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     });
     const server = createServer(app);
     server.keepAliveTimeout = 65_000;
+    applyRequestLimits(server, config.requestLimits, registry);
     const port = await listen(server, config.port, config.host);
     lifecycle.add({
       name: 'http server',

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startLamina, type LaminaProcess } from '../support/lamina-process.js';
+import { startLamina, type LaminaProcess } from '@lamina/testkit';
 import { makeZip } from '../support/zip.js';
 
 /** Short enough for a test; the default is 10 minutes. */
@@ -36,7 +36,7 @@ describe('code collection through @aws-sdk/client-lambda (local mode)', () => {
     });
     codeDir = join(lamina.stateDir, 'code');
     client = new LambdaClient({
-      endpoint: lamina.endpoint,
+      endpoint: lamina.url,
       region: 'us-east-1',
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       maxAttempts: 1,

@@ -115,8 +115,10 @@ describe('lamina.dev CRDs on the real API server', () => {
 
   it('applies every example in deploy/examples', async () => {
     const dir = join(ROOT, 'deploy/examples');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
-    expect(files.length).toBeGreaterThanOrEqual(4);
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.yaml'),
+    );
+    expect(files.length).toBeGreaterThanOrEqual(5);
     for (const f of files) {
       const r = await kubectl(['apply', '-n', ns, '-f', join(dir, f)]);
       expect(r.stderr, f).toBe('');

@@ -24,6 +24,11 @@ export interface StartLaminaOptions {
   readonly functionsDir?: string;
   /** LAMINA_STATE_DIR to use and keep; default a fresh temporary folder deleted by stop(). */
   readonly stateDir?: string;
+  /**
+   * The working directory, as a user's shell would have it. With no `stateDir`, Lamina keeps its
+   * default state folder `.lamina` there (LAMINA_STATE_DIR unset), exactly as the quick start does.
+   */
+  readonly cwd?: string;
   /** Variables on top of the inherited environment; `undefined` removes one. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** How long to wait for the "listening on" line (default 30 s). */
@@ -45,17 +50,24 @@ export interface LaminaProcess {
 
 /** Starts `lamina dev` and resolves once it listens. */
 export async function startLamina(options: StartLaminaOptions = {}): Promise<LaminaProcess> {
-  const ownState = options.stateDir === undefined;
-  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'lamina-test-'));
+  const defaultState = options.stateDir === undefined && options.cwd !== undefined;
+  const ownState = options.stateDir === undefined && !defaultState;
+  const stateDir = defaultState
+    ? join(options.cwd ?? '', '.lamina')
+    : (options.stateDir ?? mkdtempSync(join(tmpdir(), 'lamina-test-')));
   const args = [CLI, 'dev'];
   if (options.functionsDir !== undefined) args.push('--functions', options.functionsDir);
-  const lamina = spawnWatched(args, {
-    LAMINA_PORT: '0',
-    LAMINA_STATE_DIR: stateDir,
-    LAMINA_LOG_LEVEL: 'warn',
-    LAMINA_FUNCTION_LOGS_ECHO: 'false',
-    ...options.env,
-  });
+  const lamina = spawnWatched(
+    args,
+    {
+      LAMINA_PORT: '0',
+      LAMINA_STATE_DIR: defaultState ? undefined : stateDir,
+      LAMINA_LOG_LEVEL: 'warn',
+      LAMINA_FUNCTION_LOGS_ECHO: 'false',
+      ...options.env,
+    },
+    options.cwd,
+  );
   const stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
   const stop = async (): Promise<void> => {
     await lamina.kill('SIGTERM', stopTimeoutMs);

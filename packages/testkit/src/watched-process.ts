@@ -31,9 +31,11 @@ const running = (child: ChildProcess): boolean =>
 export function spawnWatched(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
+  cwd?: string,
 ): WatchedProcess {
   const child = spawn(process.execPath, args, {
     env: testEnv.forChild(env),
+    ...(cwd === undefined ? {} : { cwd }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -23,8 +23,21 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 25_000,
       codeGcGraceMs: 600_000,
       codeGcIntervalMs: 3_600_000,
+      requestLimits: { headersTimeoutMs: 20_000, requestTimeoutMs: 120_000 },
     });
     expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads the request limits and keeps the headers bound within the request bound', () => {
+    expect(
+      loadConfig({ LAMINA_HEADERS_TIMEOUT_MS: '5000', LAMINA_REQUEST_TIMEOUT_MS: '9000' })
+        .requestLimits,
+    ).toEqual({ headersTimeoutMs: 5000, requestTimeoutMs: 9000 });
+    expect(loadConfig({ LAMINA_REQUEST_TIMEOUT_MS: '1000' }).requestLimits).toEqual({
+      headersTimeoutMs: 1000,
+      requestTimeoutMs: 1000,
+    });
+    expect(() => loadConfig({ LAMINA_REQUEST_TIMEOUT_MS: '10' })).toThrow(ConfigError);
   });
 
   it('reads every variable, treating empty ones as unset', () => {

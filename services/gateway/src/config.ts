@@ -12,6 +12,8 @@ import {
 
 import { z } from 'zod';
 
+import type { RequestLimits } from './request-limits.js';
+
 const optional = envOptional;
 const int = envInt;
 
@@ -49,6 +51,10 @@ const schema = z.object({
   /** Unreferenced code is reclaimed once unreferenced and untouched this long. */
   LAMINA_CODE_GC_GRACE_MS: optional(int(0).default(600_000)),
   LAMINA_CODE_GC_INTERVAL_MS: optional(int(1000).default(3_600_000)),
+  /** How long a client may take to send a request's headers (request-limits.ts). */
+  LAMINA_HEADERS_TIMEOUT_MS: optional(int(100, 600_000).default(20_000)),
+  /** How long a client may take to send a whole request, body included (a 50 MB zip too). */
+  LAMINA_REQUEST_TIMEOUT_MS: optional(int(100, 3_600_000).default(120_000)),
 });
 
 export type { LogLevel };
@@ -74,6 +80,8 @@ export interface GatewayConfig {
   /** Code no function or version references is removed after this long (CodeCollector). */
   readonly codeGcGraceMs: number;
   readonly codeGcIntervalMs: number;
+  /** Bounds on receiving a request; headersTimeoutMs never above requestTimeoutMs. */
+  readonly requestLimits: RequestLimits;
 }
 
 export { ConfigError };
@@ -100,5 +108,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     shutdownTimeoutMs: e.LAMINA_SHUTDOWN_TIMEOUT_MS,
     codeGcGraceMs: e.LAMINA_CODE_GC_GRACE_MS,
     codeGcIntervalMs: e.LAMINA_CODE_GC_INTERVAL_MS,
+    requestLimits: Object.freeze({
+      headersTimeoutMs: Math.min(e.LAMINA_HEADERS_TIMEOUT_MS, e.LAMINA_REQUEST_TIMEOUT_MS),
+      requestTimeoutMs: e.LAMINA_REQUEST_TIMEOUT_MS,
+    }),
   });
 }

@@ -37,9 +37,23 @@ function fromHttpError(err: Error): LaminaError | undefined {
   }
 }
 
+/**
+ * A path parameter that is not valid percent-encoded UTF-8 (`%zz`, the overlong `%c0%af`): the
+ * router's decodeURIComponent throws a URIError (status 400) before any route runs. It is the
+ * client's malformed input, never a server fault.
+ */
+function malformedPath(err: URIError): LaminaError {
+  return new LaminaError(
+    'ValidationException',
+    '1 validation error detected: a path parameter is not valid percent-encoded UTF-8',
+    { cause: err },
+  );
+}
+
 /** Anything thrown, as the Lambda error the client should see. */
 export function toLambdaError(err: unknown): LaminaError {
   if (err instanceof LaminaError) return err;
+  if (err instanceof URIError) return malformedPath(err);
   if (err instanceof Error) {
     const mapped = fromHttpError(err);
     if (mapped !== undefined) return mapped;

@@ -8,6 +8,7 @@ export { createApp } from './app.js';
 export { ConfigError, type GatewayConfig, loadConfig, type LogLevel } from './config.js';
 export { type AppDeps, type Clock, systemClock } from './deps.js';
 export { createMetrics, type GatewayMetrics } from './metrics.js';
+export { applyRequestLimits, type RequestLimits } from './request-limits.js';
 export * from './store/index.js';
 export {
   MemoryMappingStore,

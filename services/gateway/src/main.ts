@@ -25,6 +25,7 @@ import { KubeVersionStore } from './kube-store/kube-version-store.js';
 import { WorkerPodWatch, workerPodInformer } from './kube-store/worker-pods.js';
 import { createMetrics } from './metrics.js';
 import { CodeCollector, storeReferences } from './store/code-collector.js';
+import { applyRequestLimits } from './request-limits.js';
 import { DiskCodeStore } from './store/disk-code-store.js';
 
 const POD_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -163,6 +164,7 @@ export async function startClusterGateway(o: {
     });
     const server = createServer(app);
     server.keepAliveTimeout = 65_000;
+    applyRequestLimits(server, config.requestLimits, registry);
     const port = await listen(server, config.port, config.host);
     lifecycle.add({
       name: 'http server',

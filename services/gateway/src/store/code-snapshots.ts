@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cp, lstat, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { cp, lstat, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 
 import type { FunctionCode } from '@lamina/core';
@@ -8,9 +8,10 @@ import { KeyedSerial } from '../kube-store/cache-wait.js';
 import type { CollectableStore, StoredContent } from './code-collector.js';
 import { hashDirectory } from './hash-directory.js';
 import { reclaimContent, removeLeftovers } from './reclaim-content.js';
+import { ModuleBoundary } from './module-boundary.js';
 
 export interface CodeSnapshotsOptions {
-  /** Where snapshots go: `<root>/<hex of the folder digest>/`. */
+  /** Where snapshots go: `<root>/<hex of the folder digest>/`, under a module boundary. Absolute. */
   readonly root: string;
   /** Folders whose content never changes (the content-addressed code store): kept as they are. */
   readonly immutableRoots: readonly string[];
@@ -82,8 +83,12 @@ function inside(root: string, path: string): boolean {
 export class CodeSnapshots implements CodeFreezer, CollectableStore {
   private readonly serial = new KeyedSerial();
   private readonly sizes = new Map<string, number>();
+  /** Frozen code is interpreted as on AWS, whatever folder the snapshots sit in. */
+  private readonly boundary: ModuleBoundary;
 
-  constructor(private readonly options: CodeSnapshotsOptions) {}
+  constructor(private readonly options: CodeSnapshotsOptions) {
+    this.boundary = new ModuleBoundary(options.root);
+  }
 
   async list(): Promise<StoredContent[]> {
     let names: string[];
@@ -125,7 +130,7 @@ export class CodeSnapshots implements CodeFreezer, CollectableStore {
   async freeze(code: FunctionCode): Promise<FunctionCode> {
     const roots = [...this.options.immutableRoots, this.options.root];
     if (roots.some((root) => inside(root, code.location))) return code;
-    await mkdir(this.options.root, { recursive: true });
+    await this.boundary.ensure();
     const tmp = join(this.options.root, `.tmp-${randomUUID()}`);
     try {
       await cp(code.location, tmp, {

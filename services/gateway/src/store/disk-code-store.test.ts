@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -41,7 +42,23 @@ describe('DiskCodeStore', () => {
     expect((await stat(join(artifact.dir, 'bootstrap'))).mode & 0o111).not.toBe(0);
     expect(await store.readZip(hex)).toEqual(zip);
     expect(await store.get(hex)).toEqual(artifact);
-    expect((await readdir(root)).sort()).toEqual([hex, `${hex}.zip`].sort());
+    expect((await readdir(root)).sort()).toEqual([hex, `${hex}.zip`, 'package.json'].sort());
+  });
+
+  it('runs CommonJS code as CommonJS inside an ESM project (the module boundary)', async () => {
+    // The quick start: the store inside a checkout whose package.json says "type": "module".
+    await writeFile(join(root, 'package.json'), '{"type":"module"}');
+    const store = new DiskCodeStore({ root: join(root, '.lamina', 'code') });
+    const artifact = await store.putZip(zip);
+    const kind = execFileSync(
+      process.execPath,
+      ['-p', `typeof require(${JSON.stringify(join(artifact.dir, 'index.js'))}).handler`],
+      { encoding: 'utf8' },
+    );
+    expect(kind.trim()).toBe('function');
+    expect(
+      JSON.parse(await readFile(join(root, '.lamina', 'code', 'package.json'), 'utf8')),
+    ).not.toHaveProperty('type');
   });
 
   it('is idempotent, also for concurrent puts by separate stores (processes)', async () => {
@@ -49,7 +66,7 @@ describe('DiskCodeStore', () => {
     const b = new DiskCodeStore({ root });
     const results = await Promise.all([a.putZip(zip), b.putZip(zip), a.putZip(zip), b.putZip(zip)]);
     for (const r of results) expect(r).toEqual(results[0]);
-    expect((await readdir(root)).sort()).toEqual([hex, `${hex}.zip`].sort());
+    expect((await readdir(root)).sort()).toEqual([hex, `${hex}.zip`, 'package.json'].sort());
     expect(await a.putZip(zip)).toEqual(results[0]);
   });
 
@@ -82,7 +99,7 @@ describe('DiskCodeStore', () => {
     await expect(store.putZip(Buffer.from('PK garbage'))).rejects.toThrow(
       'Could not unzip uploaded file. Please check your file, then try to upload again.',
     );
-    expect(await readdir(root)).toEqual([]);
+    expect(await readdir(root)).toEqual(['package.json']); // the module boundary only
   });
 
   it('uses Lambda’s 250 MB default in the message', async () => {
@@ -104,7 +121,7 @@ describe('DiskCodeStore', () => {
     expect(await store.remove(hex, item!.touchedAt)).toBe(false);
     expect(await store.get(hex)).toBeDefined();
     expect(await store.remove(hex, Date.now() + 1000)).toBe(true);
-    expect(await readdir(root)).toEqual([]);
+    expect(await readdir(root)).toEqual(['package.json']); // only the module boundary stays;
     expect(await store.list()).toEqual([]);
     expect(await store.remove(hex, Date.now() + 1000)).toBe(false);
   });
@@ -144,7 +161,7 @@ describe('DiskCodeStore', () => {
     const later = Date.now() + 1000;
     const results = await Promise.all([a.remove(hex, later), b.remove(hex, later)]);
     expect(results.filter(Boolean)).toHaveLength(1);
-    expect(await readdir(root)).toEqual([]);
+    expect(await readdir(root)).toEqual(['package.json']);
   });
 
   it('removes temp and trash leftovers once old', async () => {

@@ -13,10 +13,14 @@ import { KeyedSerial } from '../kube-store/cache-wait.js';
 import { writeFileAtomic } from './atomic-write.js';
 import type { CollectableStore, StoredContent } from './code-collector.js';
 import { reclaimContent, removeLeftovers, statOrUndefined } from './reclaim-content.js';
+import { ModuleBoundary } from './module-boundary.js';
 import { unzipSafely } from './safe-unzip.js';
 
 export interface DiskCodeStoreOptions {
-  /** Folder of the store: `<hex>.zip` files and `<hex>/` unpacked trees. */
+  /**
+   * Folder of the store: `<hex>.zip` files, `<hex>/` unpacked trees and the module boundary
+   * `package.json` (module-boundary.ts). Absolute.
+   */
   readonly root: string;
   /** Defaults to Lambda's 50 MB. */
   readonly maxZipBytes?: number;
@@ -50,9 +54,12 @@ export class DiskCodeStore implements CodeStore, CollectableStore {
   private readonly inFlight = new Map<string, Promise<CodeArtifact>>();
   /** Puts and removes of one hash, in turn. */
   private readonly serial = new KeyedSerial();
+  /** Function code here is interpreted as on AWS, whatever folder the store sits in. */
+  private readonly boundary: ModuleBoundary;
 
   constructor(options: DiskCodeStoreOptions) {
     this.root = options.root;
+    this.boundary = new ModuleBoundary(options.root);
     this.maxZipBytes = options.maxZipBytes ?? LIMITS.zipMaxBytes;
     this.maxUnzippedBytes = options.maxUnzippedBytes ?? LIMITS.unzippedMaxBytes;
     this.maxEntries = options.maxEntries ?? LIMITS.zipMaxEntries;
@@ -148,7 +155,8 @@ export class DiskCodeStore implements CodeStore, CollectableStore {
       const existing = await this.get(hex);
       if (existing !== undefined) return existing;
     }
-    await mkdir(this.root, { recursive: true });
+    // Before any tree is visible: no function ever runs from the store without it.
+    await this.boundary.ensure();
     const tmp = join(this.root, `.tmp-${hex}-${randomUUID()}`);
     await mkdir(tmp);
     try {

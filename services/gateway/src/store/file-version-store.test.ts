@@ -221,5 +221,9 @@ describe('CodeSnapshots', () => {
 
     const stored = { sha256: 'x', size: 1, location: join(stateDir, 'code', 'abc') };
     expect(await snapshots.freeze(stored)).toBe(stored);
+    // Snapshots sit under a module boundary: no host package.json decides how .js is loaded.
+    expect(
+      JSON.parse(await readFile(join(stateDir, 'snapshots', 'package.json'), 'utf8')),
+    ).not.toHaveProperty('type');
   });
 });

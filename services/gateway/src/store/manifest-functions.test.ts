@@ -45,6 +45,23 @@ describe('FileFunctionStore: manifests', () => {
     );
   });
 
+  it('reports an unusable manifest in one line naming the file and the reason, no stack', async () => {
+    const file = join(f.manifestsDir, 'py.yaml');
+    await writeFile(file, manifest('py', 'path: ./hello').replace('nodejs22.x', 'python3.12'));
+    await writeFile(join(f.manifestsDir, 'broken.yaml'), 'kind: Function\napiVersion: v0\n');
+    await f.open();
+    const errors = f.logs.filter((l) => l.level === 'error');
+    expect(errors.map((l) => l.msg).sort()).toEqual([
+      `skipping function py of manifest ${file}: The runtime parameter of python3.12 is not supported by this Lamina installation. Supported runtimes: nodejs22.x.`,
+      `skipping manifest ${join(f.manifestsDir, 'broken.yaml')}: apiVersion must be lamina.dev/v1alpha1`,
+    ]);
+    for (const line of errors) {
+      expect(line.obj).not.toHaveProperty('err');
+      expect(line.msg).not.toContain('\n');
+      expect(JSON.stringify(line.obj)).not.toMatch(/\bat .*\.js:\d+/);
+    }
+  });
+
   it('gives the same record in every process (deterministic revision id)', async () => {
     await writeFile(join(f.manifestsDir, 'hello.yaml'), manifest('hello', 'path: ./hello'));
     const [a, b] = [await f.open(), await f.open()];

@@ -51,9 +51,19 @@ async function codeOf(
 }
 
 /**
+ * Why a manifest is unusable, in one line for the person who wrote it: the message only. A
+ * stack trace points into Lamina, not at the manifest, and a user's error is not a crash.
+ */
+function reasonOf(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/**
  * The function records a manifest file defines. A file that does not parse defines nothing; a
  * function that fails validation or whose code cannot be found is skipped. Both are logged with
- * the file's path, never thrown: one bad file must not stop the others from loading.
+ * the file's path and the reason in one line (no stack trace), never thrown: one bad file must
+ * not stop the others from loading.
  */
 export async function loadManifestFile(
   file: string,
@@ -65,7 +75,9 @@ export async function loadManifestFile(
   try {
     manifests = parseFunctionManifests(text, file);
   } catch (err) {
-    deps.logger.error({ file, err }, 'skipping manifest file that does not parse');
+    // The parser names the file itself; it is named once, in front.
+    const reason = reasonOf(err).replace(`${file}: `, '');
+    deps.logger.error({ file, reason }, `skipping manifest ${file}: ${reason}`);
     return [];
   }
   const records: FunctionRecord[] = [];
@@ -85,9 +97,10 @@ export async function loadManifestFile(
         source: 'manifest',
       });
     } catch (err) {
+      const reason = reasonOf(err);
       deps.logger.error(
-        { file, function: name, err },
-        `skipping function ${name ?? '(no name)'} of manifest ${file}: ${(err as Error).message}`,
+        { file, function: name, reason },
+        `skipping function ${name ?? '(no name)'} of manifest ${file}: ${reason}`,
       );
     }
   }
