@@ -116,7 +116,7 @@ describe('RedisDemandReader', () => {
       counts: NO_DEMAND,
       lastActiveMs: now - 2000,
     });
-    expect(await redis.zrange(keys.reporters, 0, -1)).toEqual([]);
+    expect(await redis.zrange(keys.reporters, 0, '-1')).toEqual([]);
   });
 
   it('an idle report clears the reporter’s demand; garbage is skipped', async () => {

@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
  * leaves closing the connection to its owner.
  */
 export class WakeListener {
+  readonly name = 'wake-listener';
   private stopping: Promise<void> | undefined;
   private readonly onMessage = (channel: string, message: string): void => {
     if (channel !== this.o.keys.wake) return;
