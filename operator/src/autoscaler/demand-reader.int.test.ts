@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
 import {
+  DemandReporter,
+  DemandTally,
   demandKeys,
   demandReportCommands,
   encodeWake,
@@ -132,6 +134,32 @@ describe('RedisDemandReader', () => {
     expect([...snapshot.entries()]).toEqual([
       ['ns1/hello/1', { target: hello('1'), counts: NO_DEMAND, lastActiveMs: now - 1000 }],
     ]);
+  });
+});
+
+describe('DemandReporter → RedisDemandReader', () => {
+  it('what a reporter tallies is what the reader sees, and leaves with a clean stop', async () => {
+    const redis = client();
+    const keys = keysOfTest();
+    const tally = new DemandTally();
+    const reporter = new DemandReporter({
+      tally,
+      keys,
+      reporterId: 'gw-real',
+      send: (cmds) => redis.multi(cmds.map((c) => [...c])).exec(),
+      publish: (channel, message) => redis.publish(channel, message),
+      intervalMs: 20,
+    });
+    const reader = new RedisDemandReader({ redis, keys });
+    reporter.start();
+    const release = tally.run(hello('4'));
+    tally.wait(hello('4'));
+    await expect
+      .poll(async () => (await reader.read()).get('ns1/hello/4')?.counts, { timeout: 5000 })
+      .toEqual({ inFlight: 1, waiting: 1, asyncDepth: 0, kafkaLag: 0 });
+    release();
+    await reporter.stop();
+    expect((await reader.read()).get('ns1/hello/4')?.counts).toEqual(NO_DEMAND);
   });
 });
 

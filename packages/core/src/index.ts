@@ -17,3 +17,5 @@ export * from './event-source-mapping.js';
 export * from './env-config.js';
 export * from './agent-protocol.js';
 export * from './demand-keys.js';
+export * from './demand-tally.js';
+export * from './demand-reporter.js';
