@@ -2,6 +2,13 @@ import { hostname } from 'node:os';
 
 import { z } from 'zod';
 
+import {
+  type AutoscalerConfig,
+  autoscalerConfigOf,
+  autoscalerEnvShape,
+  autoscalerIssues,
+} from './autoscaler/autoscaler-config.js';
+
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -42,6 +49,7 @@ const schema = z.object({
   LAMINA_HTTP_PORT: int(0, 65_535, 8081),
   LAMINA_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   LAMINA_SHUTDOWN_TIMEOUT_SECONDS: int(1, 600, 20),
+  ...autoscalerEnvShape,
 });
 
 export interface OperatorConfig {
@@ -60,6 +68,7 @@ export interface OperatorConfig {
   readonly httpPort: number;
   readonly logLevel: string;
   readonly shutdownTimeoutMs: number;
+  readonly autoscaler: AutoscalerConfig;
 }
 
 /** What the pure builders need to know about worker pods. */
@@ -107,6 +116,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): O
   if (c.LAMINA_LEASE_RENEW_DEADLINE_SECONDS >= c.LAMINA_LEASE_DURATION_SECONDS) {
     throw new ConfigError(['LAMINA_LEASE_RENEW_DEADLINE_SECONDS must be below the lease duration']);
   }
+  const autoscaler = autoscalerConfigOf(c);
+  if (autoscalerIssues(autoscaler).length > 0) throw new ConfigError(autoscalerIssues(autoscaler));
   return Object.freeze({
     watchNamespace: c.LAMINA_WATCH_NAMESPACE === '' ? undefined : c.LAMINA_WATCH_NAMESPACE,
     lease: Object.freeze({
@@ -133,5 +144,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): O
     httpPort: c.LAMINA_HTTP_PORT,
     logLevel: c.LAMINA_LOG_LEVEL,
     shutdownTimeoutMs: c.LAMINA_SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    autoscaler,
   });
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Lifecycle } from '@lamina/core';
 import { WorkQueue } from '@lamina/kube';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 
+import { startAutoscaler } from './autoscaler/start-autoscaler.js';
 import { ConfigError, loadConfig, type OperatorConfig } from './config.js';
 import { Controller } from './controller.js';
 import { FunctionReconciler } from './function-reconciler.js';
@@ -106,6 +107,21 @@ async function main(): Promise<void> {
     if (lifecycle.isStopping) return;
     lifecycle.add(controller);
     await controller.start();
+    // ADR 0017: leader only, after the caches synced; off until the gateways report demand.
+    const scaling = config.autoscaler;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a shutdown may begin during the await above
+    if (scaling.enabled && scaling.redisUrl !== undefined && !lifecycle.isStopping) {
+      lifecycle.add(
+        startAutoscaler({
+          config: { ...scaling, redisUrl: scaling.redisUrl },
+          informers,
+          apps: kc.makeApiClient(AppsV1Api),
+          events: shared.events,
+          registry,
+          logger: logger.child({ part: 'autoscaler' }),
+        }),
+      );
+    }
   };
 
   const elector = new LeaderElector({

@@ -16,3 +16,6 @@ export * from './version-store.js';
 export * from './event-source-mapping.js';
 export * from './env-config.js';
 export * from './agent-protocol.js';
+export * from './demand-keys.js';
+export * from './demand-tally.js';
+export * from './demand-reporter.js';
