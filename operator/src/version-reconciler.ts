@@ -6,11 +6,12 @@ import {
   type FunctionResource,
   type FunctionVersionResource,
   type FunctionVersionResourceStatus,
+  type VersionLabel,
 } from '@lamina/kube';
 
 import type { WorkerConfig } from './config.js';
 import { ANNOTATIONS, buildWorkerDeployment } from './builders/deployment.js';
-import { fitName, workerDeploymentName, type VersionLabel } from './builders/names.js';
+import { fitName, workerDeploymentName } from './builders/names.js';
 import { controllerReference } from './builders/owner.js';
 import { ENVIRONMENT_HASH_ANNOTATION, buildEnvironmentSecret } from './builders/secret.js';
 import { computeFunctionStatus, type Problem } from './builders/status.js';
