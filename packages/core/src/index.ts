@@ -1,3 +1,4 @@
+export * from './backoff.js';
 export * from './concurrency-keys.js';
 export * from './errors.js';
 export * from './function-record.js';

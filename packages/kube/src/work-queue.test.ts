@@ -67,6 +67,7 @@ describe('WorkQueue', () => {
       logger,
       backoffBaseMs: 1000,
       backoffMaxMs: 3000,
+      backoffJitter: { random: () => 0 },
       handler: () => {
         times.push(Date.now());
         return failuresLeft-- > 0 ? Promise.reject(new Error('boom')) : Promise.resolve();

@@ -1,4 +1,4 @@
-import { ExponentialBackoff } from './backoff.js';
+import { type BackoffJitter, ExponentialBackoff } from './backoff.js';
 import { realTimers, type KubeLogger, type Timers } from './timers.js';
 
 export type KeyHandler = (key: string) => Promise<void>;
@@ -12,6 +12,8 @@ export interface WorkQueueOptions {
   /** Backoff of a failing key: base and cap in ms (default 1 s … 5 min). */
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
+  /** Jitter of the retry delays (default: half of each is random); `random: () => 0` = exact. */
+  readonly backoffJitter?: BackoffJitter;
   readonly timers?: Timers;
   /** Called after each handled key (metrics hook). */
   readonly onResult?: (key: string, outcome: 'ok' | 'error', attempt: number) => void;
@@ -21,7 +23,7 @@ export interface WorkQueueOptions {
  * A per-object work queue keyed by `namespace/name`, level-based like client-go's: adding a key
  * that is already waiting does nothing; adding a key that is being handled marks it dirty, so it
  * runs once more afterwards (never concurrently). A failing key is retried with per-key
- * exponential backoff; a success forgets its failures.
+ * exponential backoff (jittered); a success forgets its failures.
  */
 export class WorkQueue {
   private readonly waiting: string[] = [];
@@ -40,6 +42,7 @@ export class WorkQueue {
     this.backoff = new ExponentialBackoff(
       options.backoffBaseMs ?? 1_000,
       options.backoffMaxMs ?? 300_000,
+      options.backoffJitter,
     );
     this.timers = options.timers ?? realTimers;
     this.concurrency = Math.max(1, options.concurrency ?? 2);

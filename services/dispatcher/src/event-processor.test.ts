@@ -52,6 +52,7 @@ function setup(attempts: Attempt[], config: Partial<AsyncFunctionConfig>, now = 
     arnContext: { region: 'us-east-1', accountId: '000000000000' },
     retry: { retryDelaysMs: [10, 20], throttleMinMs: 5, throttleMaxMs: 50 },
     now,
+    random: () => 0,
   });
   let data: AsyncJobData = newAsyncJob({
     functionName: 'fn',

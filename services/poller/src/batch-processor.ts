@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import {
+  backoffDelay,
   effectiveRetryAttempts,
   type EventSourceMapping,
   type KafkaFailureCondition,
@@ -39,6 +40,8 @@ export interface BatchProcessorOptions {
   /** Resolves after `ms`, or early when the consumer stops. */
   readonly sleep: (ms: number) => Promise<void>;
   readonly backoff: { readonly minMs: number; readonly maxMs: number };
+  /** Jitter of the backoff (Math.random unless a test injects one; `() => 0` = plain). */
+  readonly random?: () => number;
   readonly functionArn: string;
   readonly mappingArn: string;
   /** The last processing result, for the mapping's status. */
@@ -97,10 +100,15 @@ export class BatchProcessor {
     if (chunk.length > 0) yield chunk;
   }
 
+  /** Equal jitter: half of each delay is random, so partitions retry out of step. */
   private backoffMs(n: number): number {
     const { minMs, maxMs } = this.o.backoff;
-    const base = Math.min(maxMs, minMs * 2 ** Math.min(n, 20));
-    return Math.round(base / 2 + (Math.random() * base) / 2);
+    return backoffDelay(n, {
+      baseMs: minMs,
+      maxMs,
+      jitter: 0.5,
+      ...(this.o.random === undefined ? {} : { random: this.o.random }),
+    });
   }
 
   private event(topic: string, partition: number, records: readonly KafkaRecordInput[]) {
