@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 
 import { type EventJob, EventNotDeliveredError, EventProcessor } from './event-processor.js';
-import type { Attempt } from './gateway-client.js';
+import type { Attempt } from './async-attempt.js';
 import { createMetrics } from './metrics.js';
 import type { Delivery } from './targets/delivery.js';
 

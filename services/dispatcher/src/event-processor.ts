@@ -13,7 +13,7 @@ import {
 import type { Logger } from 'pino';
 
 import type { AsyncConfigSource } from './async-configs.js';
-import type { Attempt } from './gateway-client.js';
+import type { Attempt } from './async-attempt.js';
 import type { DispatcherMetrics } from './metrics.js';
 import { expiresAt, nextStep, type RetrySettings } from './retry-policy.js';
 import type { Delivery, TargetSender } from './targets/delivery.js';

@@ -12,7 +12,7 @@ import {
 } from '@lamina/core';
 import type { Logger } from 'pino';
 
-import type { Invoker, InvokeOutcome } from './gateway-client.js';
+import type { Invoker, InvokeOutcome } from './kafka-invoker.js';
 import type { PollerMetrics } from './metrics.js';
 import type { ThrottleGate } from './throttle-gate.js';
 
