@@ -8,6 +8,7 @@ export * from './limits.js';
 export * from './log-format.js';
 export * from './manifest.js';
 export * from './names.js';
+export * from './runtimes.js';
 export * from './worker-protocol.js';
 export * from './stores.js';
 export * from './lifecycle.js';
