@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Lifecycle } from '@lamina/core';
-import { WorkQueue } from '@lamina/kube';
+import { type ReconcileResult, WorkQueue } from '@lamina/kube';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 
@@ -78,7 +78,10 @@ async function main(): Promise<void> {
     };
     const functions = new FunctionReconciler({ ...shared, hooks: [] });
     const versions = new VersionReconciler(shared);
-    const queueFor = (kind: string, reconcile: (key: string) => Promise<void>): WorkQueue => {
+    const queueFor = (
+      kind: string,
+      reconcile: (key: string) => Promise<ReconcileResult>,
+    ): WorkQueue => {
       const queue: WorkQueue = new WorkQueue({
         name: kind,
         concurrency: config.reconcileConcurrency,
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
         handler: async (key) => {
           const end = metrics.reconcileSeconds.startTimer({ kind });
           try {
-            await reconcile(key);
+            return await reconcile(key);
           } finally {
             end();
           }

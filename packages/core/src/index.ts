@@ -1,3 +1,4 @@
+export * from './backoff.js';
 export * from './concurrency-keys.js';
 export * from './errors.js';
 export * from './function-record.js';
@@ -7,6 +8,7 @@ export * from './limits.js';
 export * from './log-format.js';
 export * from './manifest.js';
 export * from './names.js';
+export * from './runtimes.js';
 export * from './worker-protocol.js';
 export * from './stores.js';
 export * from './lifecycle.js';

@@ -32,7 +32,7 @@ export const base64ToHex = (b64: string): string => Buffer.from(b64, 'base64').t
 export function toResourceSpec(spec: FunctionSpec, code: FunctionCode): FunctionResourceSpec {
   const env = Object.keys(spec.environment).length > 0;
   return {
-    runtime: spec.runtime as FunctionResourceSpec['runtime'],
+    runtime: spec.runtime,
     handler: spec.handler,
     ...(spec.description === '' ? {} : { description: spec.description }),
     ...(spec.role === '' ? {} : { role: spec.role }),

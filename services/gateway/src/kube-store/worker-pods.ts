@@ -1,11 +1,14 @@
 import { CoreV1Api, type KubeConfig, makeInformer, type V1Pod } from '@kubernetes/client-node';
-import { type KubeLogger, LABELS, MANAGED_BY, RestartingInformer } from '@lamina/kube';
-
-/** Label of every worker pod the operator runs (operator/src/builders/deployment.ts). */
-export const WORKER_NAME_LABEL = 'app.kubernetes.io/name';
-export const WORKER_NAME = 'lamina-worker';
-/** The selector of the gateway's pod watch. */
-export const WORKER_POD_SELECTOR = `${LABELS.managedBy}=${MANAGED_BY},${WORKER_NAME_LABEL}=${WORKER_NAME}`;
+import {
+  type KubeLogger,
+  LABELS,
+  RestartingInformer,
+  versionOfSlug,
+  WORKER_CONTAINER,
+  WORKER_ENV,
+  WORKER_POD_SELECTOR,
+  WORKER_PORT_NAME,
+} from '@lamina/kube';
 
 /** A worker pod that can take an invocation: Ready, with an IP, not being deleted. */
 export interface WorkerPod {
@@ -18,13 +21,6 @@ export interface WorkerPod {
   readonly version: string;
   /** Hex SHA-256 of the code the pod runs (LAMINA_CODE_SHA256); absent for image functions. */
   readonly codeSha256Hex: string | undefined;
-}
-
-/** `latest` → `$LATEST`, `v3` → `3` (the operator's version slugs). */
-function versionOfSlug(slug: string | undefined): string | undefined {
-  if (slug === 'latest') return '$LATEST';
-  const m = slug === undefined ? null : /^v(\d+)$/.exec(slug);
-  return m?.[1];
 }
 
 /**
@@ -40,14 +36,15 @@ export function workerPodOf(pod: V1Pod): WorkerPod | undefined {
   if (metadata?.deletionTimestamp !== undefined) return undefined;
   const ready = status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
   if (ready !== true) return undefined;
-  const container = spec?.containers.find((c) => c.name === 'worker') ?? spec?.containers[0];
+  const container =
+    spec?.containers.find((c) => c.name === WORKER_CONTAINER) ?? spec?.containers[0];
   const env = new Map((container?.env ?? []).map((e) => [e.name, e.value]));
   const labels = metadata?.labels ?? {};
-  const functionName = env.get('LAMINA_FUNCTION_NAME') ?? labels[LABELS.function];
-  const version = env.get('LAMINA_FUNCTION_VERSION') ?? versionOfSlug(labels[LABELS.version]);
+  const functionName = env.get(WORKER_ENV.functionName) ?? labels[LABELS.function];
+  const version = env.get(WORKER_ENV.version) ?? versionOfSlug(labels[LABELS.version]);
   if (functionName === undefined || version === undefined) return undefined;
-  const sha = env.get('LAMINA_CODE_SHA256');
-  const port = container?.ports?.find((p) => p.name === 'http')?.containerPort;
+  const sha = env.get(WORKER_ENV.codeSha256);
+  const port = container?.ports?.find((p) => p.name === WORKER_PORT_NAME)?.containerPort;
   return {
     name,
     ip,
