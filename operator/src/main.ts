@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { Lifecycle } from '@lamina/core';
+import { esmKeys, Lifecycle } from '@lamina/core';
 import { WorkQueue } from '@lamina/kube';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 
@@ -14,6 +15,7 @@ import { KubeEventRecorder } from './kube/event-recorder.js';
 import { makeInformers } from './kube/informers.js';
 import { KubeLeaseStore } from './leader/kube-lease-store.js';
 import { LeaderElector } from './leader/leader-elector.js';
+import { MappingMirror } from './mappings/mapping-mirror.js';
 import { createMetrics } from './metrics.js';
 import { VersionReconciler } from './version-reconciler.js';
 
@@ -106,6 +108,18 @@ async function main(): Promise<void> {
     if (lifecycle.isStopping) return;
     lifecycle.add(controller);
     await controller.start();
+    if (config.mappings === undefined || lifecycle.isStopping) return;
+    const redis = new Redis(config.mappings.redisUrl, { maxRetriesPerRequest: 2 });
+    lifecycle.add({ name: 'mapping redis', stop: () => redis.quit().then(() => undefined) });
+    const mirror = new MappingMirror({
+      informer: informers.mappings,
+      redis,
+      keys: esmKeys(config.mappings.redisPrefix),
+      writer: shared.writer,
+      intervalMs: config.mappings.syncIntervalMs,
+      logger: logger.child({ part: 'mappings' }),
+    });
+    await lifecycle.add(mirror).start();
   };
 
   const elector = new LeaderElector({
