@@ -107,19 +107,23 @@ async function main(): Promise<void> {
     });
     if (lifecycle.isStopping) return;
     lifecycle.add(controller);
+    let mirror: MappingMirror | undefined;
+    if (config.mappings !== undefined) {
+      const redis = new Redis(config.mappings.redisUrl, { maxRetriesPerRequest: 2 });
+      lifecycle.add({ name: 'mapping redis', stop: () => redis.quit().then(() => undefined) });
+      mirror = lifecycle.add(
+        new MappingMirror({
+          informer: informers.mappings,
+          redis,
+          keys: esmKeys(config.mappings.redisPrefix),
+          writer: shared.writer,
+          intervalMs: config.mappings.syncIntervalMs,
+          logger: logger.child({ part: 'mappings' }),
+        }),
+      );
+    }
     await controller.start();
-    if (config.mappings === undefined || lifecycle.isStopping) return;
-    const redis = new Redis(config.mappings.redisUrl, { maxRetriesPerRequest: 2 });
-    lifecycle.add({ name: 'mapping redis', stop: () => redis.quit().then(() => undefined) });
-    const mirror = new MappingMirror({
-      informer: informers.mappings,
-      redis,
-      keys: esmKeys(config.mappings.redisPrefix),
-      writer: shared.writer,
-      intervalMs: config.mappings.syncIntervalMs,
-      logger: logger.child({ part: 'mappings' }),
-    });
-    await lifecycle.add(mirror).start();
+    await mirror?.start();
   };
 
   const elector = new LeaderElector({

@@ -29,10 +29,9 @@ export interface MappingMirrorOptions {
   readonly syncTimeoutMs?: number;
 }
 
-const parse = <T>(text: string | undefined): T | undefined => {
-  if (text === undefined) return undefined;
+const parse = (text: string): unknown => {
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
@@ -102,11 +101,14 @@ export class MappingMirror {
     const plan = planMirror({
       resources: this.o.informer.list(),
       mirrored: new Map(
-        Object.entries(mappings).map(([uuid, t]) => [uuid, parse<EventSourceMapping>(t)]),
+        Object.entries(mappings).map(([uuid, t]) => [
+          uuid,
+          parse(t) as EventSourceMapping | undefined,
+        ]),
       ),
       reports: new Map(
         Object.entries(reports)
-          .map(([uuid, t]) => [uuid, parse<MappingStatus>(t)] as const)
+          .map(([uuid, t]) => [uuid, parse(t) as MappingStatus | undefined] as const)
           .filter((e): e is readonly [string, MappingStatus] => e[1] !== undefined),
       ),
       nowMs: (this.o.now ?? Date.now)(),

@@ -47,7 +47,7 @@ type Desired = Record<
 const created = (r: EventSourceMappingResource): string =>
   r.metadata.creationTimestamp === undefined
     ? ''
-    : new Date(r.metadata.creationTimestamp as Date | string).toISOString();
+    : new Date(r.metadata.creationTimestamp).toISOString();
 const qualified = (r: EventSourceMappingResource): string =>
   `${r.metadata.namespace ?? ''}/${r.metadata.name ?? ''}`;
 const order = (a: EventSourceMappingResource, b: EventSourceMappingResource): number =>

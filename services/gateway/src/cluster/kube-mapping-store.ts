@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
+   client-node's models are data-only classes; its API takes plain object literals. */
 import {
   API_VERSION,
   type EventSourceMapping,
