@@ -71,39 +71,44 @@ export function planMirror(input: MirrorInput): MirrorPlan {
   const live = input.resources
     .filter((r) => r.metadata.deletionTimestamp === undefined)
     .sort(order);
+  const push = (patch: StatusPatch | undefined): void => {
+    if (patch !== undefined) statuses.push(patch);
+  };
   for (const r of live) {
     const name = r.metadata.name ?? '';
     const generation = r.metadata.generation ?? null;
+    const refuse = (uuid: string | null, problem: string): void => {
+      push(
+        statusPatch(r, {
+          observedGeneration: generation,
+          uuid,
+          state: null,
+          stateTransitionReason: null,
+          lastProcessingResult: `PROBLEM: ${problem}`,
+        }),
+      );
+    };
     let mapping: EventSourceMapping;
     try {
       mapping = mappingFromSpec(name, r.spec, input.nowMs);
     } catch (err) {
-      const problem = `PROBLEM: invalid spec: ${err instanceof Error ? err.message : String(err)}`;
-      const patch = statusPatch(r, {
-        observedGeneration: generation,
-        uuid: null,
-        state: null,
-        stateTransitionReason: null,
-        lastProcessingResult: problem,
-      });
-      if (patch !== undefined) statuses.push(patch);
+      refuse(null, `invalid spec: ${err instanceof Error ? err.message : String(err)}`);
       continue;
     }
     const group = mapping.consumerGroupId;
-    const clash = kept.has(mapping.uuid)
-      ? `the UUID ${mapping.uuid} is already used by another EventSourceMapping`
-      : groups.has(group)
-        ? `the consumer group ID ${group} is already used by event source mapping ${groups.get(group) ?? ''}`
-        : undefined;
-    if (clash !== undefined) {
-      const patch = statusPatch(r, {
-        observedGeneration: generation,
-        uuid: mapping.uuid,
-        state: null,
-        stateTransitionReason: null,
-        lastProcessingResult: `PROBLEM: ${clash}`,
-      });
-      if (patch !== undefined) statuses.push(patch);
+    if (kept.has(mapping.uuid)) {
+      refuse(
+        mapping.uuid,
+        `the UUID ${mapping.uuid} is already used by another EventSourceMapping`,
+      );
+      continue;
+    }
+    const owner = groups.get(group);
+    if (owner !== undefined) {
+      refuse(
+        mapping.uuid,
+        `the consumer group ID ${group} is already used by event source mapping ${owner}`,
+      );
       continue;
     }
     kept.add(mapping.uuid);
@@ -112,14 +117,15 @@ export function planMirror(input: MirrorInput): MirrorPlan {
     if (before === undefined || !sameMappingSettings(before, mapping)) puts.push(mapping);
     else mapping = before;
     const report = input.reports.get(mapping.uuid);
-    const patch = statusPatch(r, {
-      observedGeneration: generation,
-      uuid: mapping.uuid,
-      state: report?.state ?? 'Creating',
-      stateTransitionReason: report?.stateTransitionReason ?? 'USER_INITIATED',
-      lastProcessingResult: report?.lastProcessingResult ?? 'No records processed',
-    });
-    if (patch !== undefined) statuses.push(patch);
+    push(
+      statusPatch(r, {
+        observedGeneration: generation,
+        uuid: mapping.uuid,
+        state: report?.state ?? 'Creating',
+        stateTransitionReason: report?.stateTransitionReason ?? 'USER_INITIATED',
+        lastProcessingResult: report?.lastProcessingResult ?? 'No records processed',
+      }),
+    );
   }
   const deletes = [...input.mirrored.keys()].filter((uuid) => !kept.has(uuid));
   return { puts, deletes, statuses };
