@@ -16,6 +16,7 @@ export * from './async-invoke.js';
 export * from './versions.js';
 export * from './version-store.js';
 export * from './event-source-mapping.js';
+export * from './event-source-mapping-spec.js';
 export * from './env-config.js';
 export * from './agent-protocol.js';
 export * from './demand-keys.js';

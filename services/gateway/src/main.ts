@@ -5,7 +5,12 @@ import { pathToFileURL } from 'node:url';
 
 import { KubeConfig } from '@kubernetes/client-node';
 import { asyncKeys, KNOWN_RUNTIMES, LIMITS, Lifecycle } from '@lamina/core';
-import type { AliasResource, FunctionResource, FunctionVersionResource } from '@lamina/kube';
+import type {
+  AliasResource,
+  EventSourceMappingResource,
+  FunctionResource,
+  FunctionVersionResource,
+} from '@lamina/kube';
 import { PLURALS } from '@lamina/kube';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -15,6 +20,7 @@ import { Registry } from 'prom-client';
 import { RedisAdmission } from './admission.js';
 import { createApp } from './app.js';
 import { RedisAsyncStore } from './async/async-store.js';
+import { KubeMappingStore } from './cluster/kube-mapping-store.js';
 import { type ClusterConfig, loadClusterConfig } from './cluster-config.js';
 import { HttpAgentClient } from './kube-store/agent-client.js';
 import { ClusterPool } from './kube-store/cluster-pool.js';
@@ -46,8 +52,8 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 /**
- * The composition root of cluster mode: the management API on Function, FunctionVersion and
- * Alias resources (informer caches for reads), the code store on the shared volume, Redis
+ * The composition root of cluster mode: the management API on Function, FunctionVersion,
+ * Alias and EventSourceMapping resources (informer caches for reads), the code store on the shared volume, Redis
  * admission and async invocation; sync invocations go to the worker pods' agents (ClusterPool
  * on a watch of the worker pods, ADR 0012). Components stop in reverse order.
  */
@@ -106,6 +112,18 @@ export async function startClusterGateway(o: {
       logger,
     });
     lifecycle.add({ name: 'version store', stop: () => versions.close() });
+    const mappings = new KubeMappingStore({
+      namespace,
+      informer: customInformer<EventSourceMappingResource>(
+        kc,
+        namespace,
+        PLURALS.EventSourceMapping,
+        logger,
+      ),
+      objects,
+      logger,
+    });
+    lifecycle.add({ name: 'mapping store', stop: () => mappings.close() });
     const workerPods = new WorkerPodWatch({
       informer: workerPodInformer(kc, namespace, logger),
     });
@@ -125,7 +143,7 @@ export async function startClusterGateway(o: {
       logger,
     });
     lifecycle.add({ name: 'worker pool', stop: () => pool.close() });
-    await Promise.all([functions.start(), versions.start(), workerPods.start()]);
+    await Promise.all([functions.start(), versions.start(), workerPods.start(), mappings.start()]);
     // Started on synced caches; removes only what no resource has referenced for the grace.
     const collector = new CodeCollector({
       references: storeReferences(functions, versions),
@@ -161,6 +179,7 @@ export async function startClusterGateway(o: {
       runtimes: [...KNOWN_RUNTIMES],
       ready: () => ready,
       async: new RedisAsyncStore({ queue, redis, keys }),
+      mappings,
     });
     const server = createServer(app);
     server.keepAliveTimeout = 65_000;
