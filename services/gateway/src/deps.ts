@@ -2,12 +2,12 @@ import type { CodeStore, EnvironmentPool, FunctionStore, VersionStore } from '@l
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
-import type { Admission } from './admission.js';
+import type { Admission } from './admission/admission.js';
 import type { AsyncStore } from './async/async-store.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayMetrics } from './metrics.js';
-import type { CodeFreezer } from './store/code-snapshots.js';
-import type { MappingStore } from './store/mapping-store.js';
+import type { CodeFreezer } from './code/code-snapshots.js';
+import type { MappingStore } from './async/mapping-store.js';
 
 /** Epoch milliseconds; injectable so tests control timestamps. */
 export interface Clock {

@@ -22,7 +22,7 @@ import type { Request } from 'express';
 
 import type { Clock } from './deps.js';
 import { pathParam, queryString } from './resolve-function.js';
-import type { CodeFreezer } from './store/code-snapshots.js';
+import type { CodeFreezer } from './code/code-snapshots.js';
 
 export interface PublishDeps {
   readonly functions: Pick<FunctionStore, 'get'>;

@@ -15,11 +15,11 @@ import {
 } from '@lamina/core';
 import { type Request, Router } from 'express';
 
-import { jsonBody } from '../body.js';
+import { jsonBody } from '../http/body.js';
 import type { AppDeps } from '../deps.js';
 import { resolveUnqualified } from '../publish-version.js';
 import { pathParam, queryString } from '../resolve-function.js';
-import { requestContext } from '../request-context.js';
+import { requestContext } from '../http/request-context.js';
 import { encodeMarker, pageOf } from './versions.js';
 
 export type AliasRouteDeps = Pick<AppDeps, 'config' | 'functions' | 'logger'> & {

@@ -11,9 +11,9 @@ import {
 } from '@lamina/core';
 import { type Request, Router } from 'express';
 
-import { jsonBody } from '../body.js';
+import { jsonBody } from '../http/body.js';
 import type { AppDeps, Clock } from '../deps.js';
-import type { MappingStore, StoredMapping } from '../store/mapping-store.js';
+import type { MappingStore, StoredMapping } from '../async/mapping-store.js';
 
 export type EventSourceMappingDeps = Pick<AppDeps, 'config' | 'functions'> & {
   readonly mappings: MappingStore;

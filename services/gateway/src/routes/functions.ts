@@ -14,12 +14,12 @@ import {
 } from '@lamina/core';
 import { type Request, type Response, Router } from 'express';
 
-import { jsonBody } from '../body.js';
+import { jsonBody } from '../http/body.js';
 import type { AppDeps, Clock } from '../deps.js';
 import { publishVersion } from '../publish-version.js';
 import { queryString, resolveFunction } from '../resolve-function.js';
-import { requestContext } from '../request-context.js';
-import type { CodeFreezer } from '../store/code-snapshots.js';
+import { requestContext } from '../http/request-context.js';
+import type { CodeFreezer } from '../code/code-snapshots.js';
 import { codeLocation } from './code.js';
 import { zipFromUpload } from './zip-upload.js';
 

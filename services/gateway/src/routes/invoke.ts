@@ -12,10 +12,10 @@ import {
 } from '@lamina/core';
 import { type Request, type Response, Router } from 'express';
 
-import { readRawBody, unparsable } from '../body.js';
+import { readRawBody, unparsable } from '../http/body.js';
 import type { AppDeps, Clock } from '../deps.js';
 import type { InvokeTargets } from '../invoke-targets.js';
-import { requestContext } from '../request-context.js';
+import { requestContext } from '../http/request-context.js';
 import { invokeEvent } from './invoke-event.js';
 
 export type InvokeDeps = Pick<

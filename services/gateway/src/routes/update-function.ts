@@ -15,11 +15,11 @@ import {
 } from '@lamina/core';
 import { type Request, Router } from 'express';
 
-import { jsonBody } from '../body.js';
+import { jsonBody } from '../http/body.js';
 import type { AppDeps, Clock } from '../deps.js';
 import { publishVersion, resolveUnqualified } from '../publish-version.js';
-import { requestContext } from '../request-context.js';
-import type { CodeFreezer } from '../store/code-snapshots.js';
+import { requestContext } from '../http/request-context.js';
+import type { CodeFreezer } from '../code/code-snapshots.js';
 import { zipFromUpload } from './zip-upload.js';
 
 export type UpdateFunctionRouteDeps = Pick<

@@ -11,7 +11,7 @@ import {
 } from '@lamina/core';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 
-import { jsonBody } from '../body.js';
+import { jsonBody } from '../http/body.js';
 import type { AppDeps, Clock } from '../deps.js';
 import {
   publishVersion,
@@ -20,8 +20,8 @@ import {
   resolveUnqualified,
 } from '../publish-version.js';
 import { queryString } from '../resolve-function.js';
-import { requestContext } from '../request-context.js';
-import type { CodeFreezer } from '../store/code-snapshots.js';
+import { requestContext } from '../http/request-context.js';
+import type { CodeFreezer } from '../code/code-snapshots.js';
 import { codeLocation } from './code.js';
 
 export type VersionRouteDeps = Pick<AppDeps, 'config' | 'functions' | 'logger'> & {

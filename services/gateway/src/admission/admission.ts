@@ -73,7 +73,7 @@ const SCRIPTS = [
 
 function loadScript(file: string): string {
   // src/admission.ts and dist/admission.js both sit one level below the package root.
-  return readFileSync(new URL(`../scripts/${file}`, import.meta.url), 'utf8');
+  return readFileSync(new URL(`../../scripts/${file}`, import.meta.url), 'utf8');
 }
 
 export class RedisAdmission implements Admission {

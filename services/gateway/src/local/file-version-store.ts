@@ -10,7 +10,7 @@ import {
   type VersionStore,
 } from '@lamina/core';
 
-import { createFileExclusive, writeFileAtomic } from './atomic-write.js';
+import { createFileExclusive, writeFileAtomic } from '../code/atomic-write.js';
 import { DirWatcher } from './dir-watcher.js';
 import { fingerprintOf, readFileVersion, statFingerprint } from './file-version.js';
 import {

@@ -6,9 +6,9 @@ import type { AliasRecord, LaminaError, PublishDecision, VersionRecord } from '@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { CodeSnapshots } from './code-snapshots.js';
+import { CodeSnapshots } from '../code/code-snapshots.js';
 import { FileVersionStore } from './file-version-store.js';
-import { hashDirectory } from './hash-directory.js';
+import { hashDirectory } from '../code/hash-directory.js';
 import { MemoryVersionStore } from './memory-version-store.js';
 
 const ctx = { region: 'us-east-1', accountId: '000000000000' };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import type { FunctionRecord } from '@lamina/core';
 
-import { createFileExclusive, writeFileAtomic } from './atomic-write.js';
+import { createFileExclusive, writeFileAtomic } from '../code/atomic-write.js';
 import { fingerprintOf, readFileVersion } from './file-version.js';
 
 /** A record file as read from disk: the record, or why the file could not be used. */

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { ResourceConflictException } from '@lamina/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { hashDirectory } from './hash-directory.js';
-import { buildZip } from './test-support/build-zip.js';
+import { hashDirectory } from '../code/hash-directory.js';
+import { buildZip } from '../code/test-support/build-zip.js';
 import { caught, manifest, record, StoreFixture } from './test-support/store-fixture.js';
 
 const f = new StoreFixture();

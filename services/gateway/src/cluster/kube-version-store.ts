@@ -16,7 +16,7 @@ import {
   type RestartingInformer,
 } from '@lamina/kube';
 
-import { versionInUse, versionNotFound } from '../store/memory-version-store.js';
+import { versionInUse, versionNotFound } from '../local/memory-version-store.js';
 import { KeyedSerial, waitForCache } from './cache-wait.js';
 import type { CustomObjects } from './custom-objects.js';
 import { ANNOTATIONS, type CodeLocator } from './function-mapping.js';

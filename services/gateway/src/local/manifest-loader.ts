@@ -12,7 +12,7 @@ import {
   validateFunctionSpec,
 } from '@lamina/core';
 
-import { hashDirectory } from './hash-directory.js';
+import { hashDirectory } from '../code/hash-directory.js';
 import type { StoreLogger } from './store-logger.js';
 
 export interface ManifestLoaderDeps {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import { errorMiddleware, toLambdaError } from './errors.js';
 import { requestContextMiddleware } from './request-context.js';
-import { fakeApp, record } from './test-support/fakes.js';
+import { fakeApp, record } from '../test-support/fakes.js';
 
 function capture() {
   const lines: string[] = [];

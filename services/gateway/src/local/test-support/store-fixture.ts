@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import type { FunctionRecord } from '@lamina/core';
 
-import { DiskCodeStore } from '../disk-code-store.js';
+import { DiskCodeStore } from '../../code/disk-code-store.js';
 import { FileFunctionStore, type FileFunctionStoreOptions } from '../file-function-store.js';
 
 export interface LogLine {
