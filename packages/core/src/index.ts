@@ -16,3 +16,5 @@ export * from './version-store.js';
 export * from './event-source-mapping.js';
 export * from './env-config.js';
 export * from './agent-protocol.js';
+export * from './keyed-lock.js';
+export * from './resource-errors.js';

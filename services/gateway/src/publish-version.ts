@@ -5,7 +5,6 @@ import {
   type ArnContext,
   assertRevision,
   changedSinceVersion,
-  functionArn,
   type FunctionRecord,
   type FunctionStore,
   isVersionNumber,
@@ -17,6 +16,7 @@ import {
   parseFunctionRef,
   type VersionRecord,
   type VersionStore,
+  functionNotFound,
 } from '@lamina/core';
 import type { Request } from 'express';
 
@@ -36,12 +36,6 @@ export interface PublishInput {
   readonly description?: unknown;
   readonly revisionId?: unknown;
 }
-
-const notFound = (ctx: ArnContext, name: string, qualifier?: string): LaminaError =>
-  new LaminaError(
-    'ResourceNotFoundException',
-    `Function not found: ${functionArn(ctx, name, qualifier)}`,
-  );
 
 function descriptionOf(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
@@ -65,7 +59,7 @@ export async function publishVersion(
   input: PublishInput,
 ): Promise<VersionRecord> {
   const latest = deps.functions.get(name);
-  if (latest === undefined) throw notFound(ctx, name);
+  if (latest === undefined) throw functionNotFound(ctx, name);
   assertRevision(input.revisionId, latest.revisionId, 'function');
   const sha = input.codeSha256;
   if (sha !== undefined && sha !== null && sha !== latest.code.sha256) {
@@ -132,20 +126,20 @@ export function resolveQualified(
   const ref = parseFunctionRef(pathParam(req, 'name'), queryString(req, 'Qualifier'));
   const latest = functions.get(ref.name);
   const q = ref.qualifier;
-  if (latest === undefined) throw notFound(ctx, ref.name, q);
+  if (latest === undefined) throw functionNotFound(ctx, ref.name, q);
   if (q === undefined || q === LATEST) return { kind: 'latest', latest, qualifier: q };
   if (isVersionNumber(q)) {
     const version = versions.getVersion(ref.name, q);
-    if (version === undefined) throw notFound(ctx, ref.name, q);
+    if (version === undefined) throw functionNotFound(ctx, ref.name, q);
     return { kind: 'version', latest, qualifier: q, version };
   }
   const alias = versions.getAlias(ref.name, q);
-  if (alias === undefined) throw notFound(ctx, ref.name, q);
+  if (alias === undefined) throw functionNotFound(ctx, ref.name, q);
   if (alias.functionVersion === LATEST) {
     return { kind: 'alias', latest, qualifier: q, alias, version: undefined };
   }
   const version = versions.getVersion(ref.name, alias.functionVersion);
-  if (version === undefined) throw notFound(ctx, ref.name, alias.functionVersion);
+  if (version === undefined) throw functionNotFound(ctx, ref.name, alias.functionVersion);
   return { kind: 'alias', latest, qualifier: q, alias, version };
 }
 
@@ -166,6 +160,6 @@ export function resolveUnqualified(
     );
   }
   const latest = functions.get(ref.name);
-  if (latest === undefined) throw notFound(ctx, ref.name);
+  if (latest === undefined) throw functionNotFound(ctx, ref.name);
   return latest;
 }

@@ -1,5 +1,5 @@
 import type { ArnContext, FunctionRecord, FunctionStore } from '@lamina/core';
-import { functionArn } from '@lamina/core';
+import { functionArn, KeyedLock } from '@lamina/core';
 import {
   type FunctionResource,
   type KubeLogger,
@@ -7,7 +7,7 @@ import {
   type RestartingInformer,
 } from '@lamina/kube';
 
-import { KeyedSerial, waitForCache } from './cache-wait.js';
+import { waitForCache } from './cache-wait.js';
 import type { CustomObjects } from './custom-objects.js';
 import { type CodeLocator, toFunctionRecord, toFunctionResource } from './function-mapping.js';
 import { isStaleWrite, toLambdaError } from './kube-errors.js';
@@ -32,7 +32,7 @@ export interface KubeFunctionStoreOptions {
  */
 export class KubeFunctionStore implements FunctionStore {
   private readonly listeners = new Set<(name: string) => void>();
-  private readonly serial = new KeyedSerial();
+  private readonly serial = new KeyedLock();
   private closing: Promise<void> | undefined;
 
   constructor(private readonly o: KubeFunctionStoreOptions) {

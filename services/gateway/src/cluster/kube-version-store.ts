@@ -6,6 +6,9 @@ import {
   ServiceException,
   type VersionRecord,
   type VersionStore,
+  versionInUse,
+  versionNotFound,
+  KeyedLock,
 } from '@lamina/core';
 import {
   type AliasResource,
@@ -16,8 +19,7 @@ import {
   type RestartingInformer,
 } from '@lamina/kube';
 
-import { versionInUse, versionNotFound } from '../local/memory-version-store.js';
-import { KeyedSerial, waitForCache } from './cache-wait.js';
+import { waitForCache } from './cache-wait.js';
 import type { CustomObjects } from './custom-objects.js';
 import { ANNOTATIONS, type CodeLocator } from './function-mapping.js';
 import { isAlreadyExists, isNotFound, isStaleWrite, toLambdaError } from './kube-errors.js';
@@ -54,7 +56,7 @@ const live = <T extends { metadata: { deletionTimestamp?: unknown } }>(r: T | un
  */
 export class KubeVersionStore implements VersionStore {
   private readonly listeners = new Set<(fn: string) => void>();
-  private readonly serial = new KeyedSerial();
+  private readonly serial = new KeyedLock();
   private closing: Promise<void> | undefined;
 
   constructor(private readonly o: KubeVersionStoreOptions) {

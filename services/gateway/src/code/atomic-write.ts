@@ -60,3 +60,14 @@ export async function createFileExclusive(
     await rm(tmp, { force: true });
   }
 }
+
+/** Removes a file; false when there was none. */
+export async function removeFile(path: string): Promise<boolean> {
+  try {
+    await rm(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}

@@ -1,9 +1,9 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { FunctionRecord } from '@lamina/core';
 
-import { createFileExclusive, writeFileAtomic } from '../code/atomic-write.js';
+import { createFileExclusive, removeFile, writeFileAtomic } from '../code/atomic-write.js';
 import { fingerprintOf, readFileVersion } from './file-version.js';
 
 /** A record file as read from disk: the record, or why the file could not be used. */
@@ -85,14 +85,8 @@ export class ApiRecordDir {
   }
 
   /** False when there was nothing to remove. */
-  async remove(name: string): Promise<boolean> {
-    try {
-      await rm(this.pathOf(name));
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw err;
-    }
+  remove(name: string): Promise<boolean> {
+    return removeFile(this.pathOf(name));
   }
 }
 

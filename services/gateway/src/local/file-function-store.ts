@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 
@@ -9,16 +8,17 @@ import {
   type CodeStore,
   type FunctionRecord,
   type FunctionStore,
-  functionArn,
   lambdaTimestamp,
   ResourceConflictException,
-  ResourceNotFoundException,
+  functionExists,
+  functionNotFound,
+  KeyedLock,
 } from '@lamina/core';
 
 import { ApiRecordDir } from './api-record-dir.js';
 import { type Definition, DefinitionCache } from './definition-cache.js';
-import { DirWatcher } from './dir-watcher.js';
 import type { StoreLogger } from './store-logger.js';
+import { WatchedFolder } from './watched-folder.js';
 
 export interface FileFunctionStoreOptions {
   /** Folder of Function YAML files (`*.yaml`, `*.yml`, not recursive); optional. */
@@ -49,16 +49,13 @@ const conflict = (message: string): Error => new ResourceConflictException(messa
 export class FileFunctionStore implements FunctionStore {
   private readonly api: ApiRecordDir;
   private readonly cache: DefinitionCache;
-  private readonly watcher: DirWatcher;
+  private readonly folder: WatchedFolder;
   private readonly now: () => Date;
   private view = new Map<string, Definition>();
   private sorted: readonly FunctionRecord[] = [];
   private readonly listeners = new Set<(name: string) => void>();
-  private readonly locks = new Map<string, Promise<unknown>>();
-  private scanning: Promise<void> | undefined;
-  private scanAgain = false;
-  private started: Promise<void> | undefined;
-  private closing: Promise<void> | undefined;
+  /** Serialises writes to one function within this process. */
+  private readonly locks = new KeyedLock();
 
   constructor(private readonly options: FileFunctionStoreOptions) {
     this.api = new ApiRecordDir(join(options.stateDir, 'functions'));
@@ -70,23 +67,21 @@ export class FileFunctionStore implements FunctionStore {
       logger: options.logger,
       ...(options.manifestsDir === undefined ? {} : { manifestsDir: options.manifestsDir }),
     });
-    this.watcher = new DirWatcher({
-      dirs: [this.api.dir, ...(options.manifestsDir === undefined ? [] : [options.manifestsDir])],
-      onSignal: () => void this.rescan(),
+    this.folder = new WatchedFolder({
+      dir: this.api.dir,
+      ...(options.manifestsDir === undefined ? {} : { alsoWatch: [options.manifestsDir] }),
+      pass: async () => {
+        if (await this.cache.scan()) this.refresh();
+      },
+      what: 'function definitions',
       logger: options.logger,
-      debounceMs: options.debounceMs ?? 50,
-      intervalMs: options.rescanIntervalMs ?? 2000,
+      timing: options,
     });
   }
 
   /** Loads every definition, then keeps watching. Idempotent. */
   start(): Promise<void> {
-    this.started ??= (async () => {
-      await mkdir(this.api.dir, { recursive: true });
-      await this.rescan();
-      if (this.closing === undefined) this.watcher.start();
-    })();
-    return this.started;
+    return this.folder.start();
   }
 
   get(name: string): FunctionRecord | undefined {
@@ -109,11 +104,11 @@ export class FileFunctionStore implements FunctionStore {
   async create(record: FunctionRecord): Promise<void> {
     const name = record.spec.name;
     assertFunctionName(name);
-    await this.locked(name, async () => {
+    await this.locks.run(name, async () => {
       this.assertNotManifest(name);
       const stored: FunctionRecord = { ...record, source: 'api' };
       const fingerprint = await this.api.create(stored);
-      if (fingerprint === undefined) throw conflict(`Function already exist: ${name}`);
+      if (fingerprint === undefined) throw functionExists(name);
       this.cache.setApi(name, fingerprint, stored);
       this.refresh();
     });
@@ -127,7 +122,7 @@ export class FileFunctionStore implements FunctionStore {
     name: string,
     change: (current: FunctionRecord) => FunctionRecord,
   ): Promise<FunctionRecord> {
-    return this.locked(name, async () => {
+    return this.locks.run(name, async () => {
       const next = change(await this.readForWrite(name));
       const stored: FunctionRecord = {
         ...next,
@@ -143,7 +138,7 @@ export class FileFunctionStore implements FunctionStore {
   }
 
   async delete(name: string): Promise<FunctionRecord> {
-    return this.locked(name, async () => {
+    return this.locks.run(name, async () => {
       const current = await this.readForWrite(name);
       const removed = await this.api.remove(name);
       this.cache.setApi(name, undefined, undefined);
@@ -155,39 +150,12 @@ export class FileFunctionStore implements FunctionStore {
 
   /** Stops watching and waits for a rescan in progress. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      this.watcher.close();
-      await this.scanning;
-    })();
-    return this.closing;
+    return this.folder.close();
   }
 
   /** Re-reads what changed on disk. Calls during a pass coalesce into one more pass. */
   rescan(): Promise<void> {
-    if (this.closing !== undefined) return Promise.resolve();
-    if (this.scanning !== undefined) {
-      this.scanAgain = true;
-      return this.scanning;
-    }
-    this.scanning = (async () => {
-      let again = true;
-      while (again) {
-        this.scanAgain = false;
-        if (await this.cache.scan()) this.refresh();
-        again = this.wantsAnotherScan();
-      }
-    })()
-      .catch((err: unknown) => {
-        this.options.logger.error({ err }, 'rescanning function definitions failed');
-      })
-      .finally(() => {
-        this.scanning = undefined;
-      });
-    return this.scanning;
-  }
-
-  private wantsAnotherScan(): boolean {
-    return this.scanAgain && this.closing === undefined;
+    return this.folder.rescan();
   }
 
   /** Rebuilds the in-memory view and tells listeners about every name whose record changed. */
@@ -239,21 +207,6 @@ export class FileFunctionStore implements FunctionStore {
   }
 
   private notFound(name: string): Error {
-    return new ResourceNotFoundException(
-      `Function not found: ${functionArn(this.options.arnContext, name)}`,
-    );
-  }
-
-  /** Serialises writes to one name within this process. */
-  private async locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(name) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.locks.set(name, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(name) === tail) this.locks.delete(name);
-    }
+    return functionNotFound(this.options.arnContext, name);
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
@@ -8,19 +8,18 @@ import {
   ServiceException,
   type VersionRecord,
   type VersionStore,
-} from '@lamina/core';
-
-import { createFileExclusive, writeFileAtomic } from '../code/atomic-write.js';
-import { DirWatcher } from './dir-watcher.js';
-import { fingerprintOf, readFileVersion, statFingerprint } from './file-version.js';
-import {
   aliasExists,
   aliasNotFound,
   versionInUse,
   versionNotFound,
-} from './memory-version-store.js';
+  KeyedLock,
+} from '@lamina/core';
+
+import { createFileExclusive, removeFile, writeFileAtomic } from '../code/atomic-write.js';
+import { fingerprintOf, readFileVersion, statFingerprint } from './file-version.js';
 import type { StoreLogger } from './store-logger.js';
 import { VersionIndex } from './version-index.js';
+import { WatchedFolder } from './watched-folder.js';
 import {
   aliasFileName,
   parseVersionFile,
@@ -28,6 +27,7 @@ import {
   serializeVersionFile,
   type VersionFileValue,
   versionFileName,
+  versionFileNameOf,
 } from './version-files.js';
 
 export interface FileVersionStoreOptions {
@@ -61,34 +61,29 @@ export class FileVersionStore implements VersionStore {
   readonly dir: string;
   private readonly files = new Map<string, FileEntry>();
   private index = new VersionIndex();
-  private readonly watcher: DirWatcher;
+  private readonly folder: WatchedFolder;
   private readonly listeners = new Set<(functionName: string) => void>();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  /** Serialises writes to one function within this process. */
+  private readonly locks = new KeyedLock();
   private gen = 0;
-  private scanning: Promise<void> | undefined;
-  private scanAgain = false;
-  private started: Promise<void> | undefined;
-  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: FileVersionStoreOptions) {
     this.dir = join(options.stateDir, 'versions');
-    this.watcher = new DirWatcher({
-      dirs: [this.dir],
-      onSignal: () => void this.rescan(),
+    this.folder = new WatchedFolder({
+      dir: this.dir,
+      pass: async () => {
+        const changed = await this.scan();
+        if (changed.size > 0) this.rebuild([...changed]);
+      },
+      what: 'versions and aliases',
       logger: options.logger,
-      debounceMs: options.debounceMs ?? 50,
-      intervalMs: options.rescanIntervalMs ?? 2000,
+      timing: options,
     });
   }
 
   /** Loads every file, then keeps watching. Idempotent. */
   start(): Promise<void> {
-    this.started ??= (async () => {
-      await mkdir(this.dir, { recursive: true });
-      await this.rescan();
-      if (this.closing === undefined) this.watcher.start();
-    })();
-    return this.started;
+    return this.folder.start();
   }
 
   getVersion(functionName: string, version: string): VersionRecord | undefined {
@@ -115,7 +110,7 @@ export class FileVersionStore implements VersionStore {
     functionName: string,
     decide: (last: VersionRecord | undefined, nextVersion: string) => PublishDecision,
   ): Promise<PublishDecision> {
-    return this.locked(functionName, async () => {
+    return this.locks.run(functionName, async () => {
       await this.rescan();
       for (let attempt = 0; attempt < PUBLISH_ATTEMPTS; attempt++) {
         const next = String(this.index.nextNumber(functionName));
@@ -137,7 +132,7 @@ export class FileVersionStore implements VersionStore {
   }
 
   deleteVersion(functionName: string, version: string): Promise<void> {
-    return this.locked(functionName, async () => {
+    return this.locks.run(functionName, async () => {
       const { arnContext } = this.options;
       if (this.index.getVersion(functionName, version) === undefined) {
         throw versionNotFound(arnContext, functionName, version);
@@ -152,7 +147,7 @@ export class FileVersionStore implements VersionStore {
   }
 
   createAlias(alias: AliasRecord): Promise<void> {
-    return this.locked(alias.functionName, async () => {
+    return this.locks.run(alias.functionName, async () => {
       const value: VersionFileValue = { kind: 'alias', record: alias };
       const file = aliasFileName(alias.functionName, alias.name);
       const stats = await createFileExclusive(this.pathOf(file), serializeVersionFile(value));
@@ -168,11 +163,12 @@ export class FileVersionStore implements VersionStore {
     name: string,
     change: (current: AliasRecord) => AliasRecord,
   ): Promise<AliasRecord> {
-    return this.locked(functionName, async () => {
+    return this.locks.run(functionName, async () => {
       const file = aliasFileName(functionName, name);
       // The file as it is now (another process may have changed it since the last scan).
       const read = await readFileVersion(this.pathOf(file));
-      const current = read === undefined ? undefined : parseVersionFile(parsed(file), read.text);
+      const current =
+        read === undefined ? undefined : parseVersionFile(versionFileNameOf(file), read.text);
       if (current?.kind !== 'alias') {
         this.set(file, undefined, undefined);
         throw aliasNotFound(this.options.arnContext, functionName, name);
@@ -186,7 +182,7 @@ export class FileVersionStore implements VersionStore {
   }
 
   deleteAlias(functionName: string, name: string): Promise<void> {
-    return this.locked(functionName, async () => {
+    return this.locks.run(functionName, async () => {
       const file = aliasFileName(functionName, name);
       const removed = await removeFile(this.pathOf(file));
       this.set(file, undefined, undefined);
@@ -195,7 +191,7 @@ export class FileVersionStore implements VersionStore {
   }
 
   deleteFunction(functionName: string): Promise<void> {
-    return this.locked(functionName, async () => {
+    return this.locks.run(functionName, async () => {
       const files = (await readdir(this.dir)).filter(
         (f) => parseVersionFileName(f)?.functionName === functionName,
       );
@@ -210,40 +206,12 @@ export class FileVersionStore implements VersionStore {
 
   /** Stops watching and waits for a rescan in progress. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      this.watcher.close();
-      await this.scanning;
-    })();
-    return this.closing;
+    return this.folder.close();
   }
 
   /** Re-reads what changed on disk. Calls during a pass coalesce into one more pass. */
   rescan(): Promise<void> {
-    if (this.closing !== undefined) return Promise.resolve();
-    if (this.scanning !== undefined) {
-      this.scanAgain = true;
-      return this.scanning;
-    }
-    this.scanning = (async () => {
-      let again = true;
-      while (again) {
-        this.scanAgain = false;
-        const changed = await this.scan();
-        if (changed.size > 0) this.rebuild([...changed]);
-        again = this.wantsAnotherScan();
-      }
-    })()
-      .catch((err: unknown) => {
-        this.options.logger.error({ err }, 'rescanning versions and aliases failed');
-      })
-      .finally(() => {
-        this.scanning = undefined;
-      });
-    return this.scanning;
-  }
-
-  private wantsAnotherScan(): boolean {
-    return this.scanAgain && this.closing === undefined;
+    return this.folder.rescan();
   }
 
   /** One pass over the folder; returns the functions whose files changed. */
@@ -259,7 +227,7 @@ export class FileVersionStore implements VersionStore {
     }
     for (const file of present) {
       try {
-        if (await this.scanFile(file, startGen)) changed.add(parsed(file).functionName);
+        if (await this.scanFile(file, startGen)) changed.add(versionFileNameOf(file).functionName);
       } catch (err) {
         this.options.logger.error({ file: this.pathOf(file), err }, 'cannot read version file');
       }
@@ -267,7 +235,7 @@ export class FileVersionStore implements VersionStore {
     for (const [file, entry] of this.files) {
       if (!present.has(file) && entry.gen <= startGen) {
         this.files.delete(file);
-        if (entry.value !== undefined) changed.add(parsed(file).functionName);
+        if (entry.value !== undefined) changed.add(versionFileNameOf(file).functionName);
       }
     }
     return changed;
@@ -284,7 +252,7 @@ export class FileVersionStore implements VersionStore {
     if ((this.files.get(file)?.gen ?? 0) > startGen) return false;
     let value: VersionFileValue | undefined;
     try {
-      value = parseVersionFile(parsed(file), read.text);
+      value = parseVersionFile(versionFileNameOf(file), read.text);
     } catch (err) {
       this.options.logger.error(
         { file: path, err },
@@ -298,7 +266,7 @@ export class FileVersionStore implements VersionStore {
   private set(file: string, fingerprint: string | undefined, value: VersionFileValue | undefined) {
     this.gen += 1;
     this.files.set(file, { fingerprint, value, gen: this.gen });
-    this.rebuild([parsed(file).functionName]);
+    this.rebuild([versionFileNameOf(file).functionName]);
   }
 
   /** Rebuilds the in-memory index from the known files and tells listeners. */
@@ -323,39 +291,10 @@ export class FileVersionStore implements VersionStore {
   }
 
   private filesOf(functionName: string): string[] {
-    return [...this.files.keys()].filter((f) => parsed(f).functionName === functionName);
+    return [...this.files.keys()].filter((f) => versionFileNameOf(f).functionName === functionName);
   }
 
   private pathOf(file: string): string {
     return join(this.dir, file);
-  }
-
-  /** Serialises writes to one function's versions within this process. */
-  private async locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(name) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.locks.set(name, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(name) === tail) this.locks.delete(name);
-    }
-  }
-}
-
-function parsed(file: string): NonNullable<ReturnType<typeof parseVersionFileName>> {
-  const name = parseVersionFileName(file);
-  if (name === undefined) throw new Error(`not a version file: ${file}`);
-  return name;
-}
-
-async function removeFile(path: string): Promise<boolean> {
-  try {
-    await rm(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
   }
 }

@@ -1,30 +1,16 @@
 import {
   type AliasRecord,
   type ArnContext,
-  functionArn,
   type PublishDecision,
-  ResourceConflictException,
-  ResourceNotFoundException,
   type VersionRecord,
   type VersionStore,
+  aliasExists,
+  aliasNotFound,
+  versionInUse,
+  versionNotFound,
 } from '@lamina/core';
 
 import { VersionIndex } from './version-index.js';
-
-// Typed as Error: core's generated error classes do not show `extends Error` to lint.
-export const versionNotFound = (ctx: ArnContext, fn: string, version: string): Error =>
-  new ResourceNotFoundException(`Function not found: ${functionArn(ctx, fn, version)}`);
-
-export const aliasNotFound = (ctx: ArnContext, fn: string, name: string): Error =>
-  new ResourceNotFoundException(`Alias not found: ${functionArn(ctx, fn, name)}`);
-
-export const aliasExists = (ctx: ArnContext, fn: string, name: string): Error =>
-  new ResourceConflictException(`Alias already exists: ${functionArn(ctx, fn, name)}`);
-
-export const versionInUse = (aliases: readonly string[]): Error =>
-  new ResourceConflictException(
-    `Unable to delete version because the following aliases reference it: [${aliases.join(', ')}]`,
-  );
 
 /**
  * Versions and aliases kept in memory only: the store of a gateway without a state folder

@@ -40,6 +40,13 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Parses a file's text; throws with the reason when it does not fit its name. */
+/** The name of a file known to be a version file (listed by parseVersionFileName). */
+export function versionFileNameOf(file: string): VersionFileName {
+  const name = parseVersionFileName(file);
+  if (name === undefined) throw new Error(`not a version file: ${file}`);
+  return name;
+}
+
 export function parseVersionFile(name: VersionFileName, text: string): VersionFileValue {
   const value: unknown = JSON.parse(text);
   if (!isObject(value)) throw new Error('not a JSON object');

@@ -12,6 +12,7 @@ import {
   parseRoutingConfig,
   toAliasConfiguration,
   type VersionStore,
+  aliasNotFound,
 } from '@lamina/core';
 import { type Request, Router } from 'express';
 
@@ -114,10 +115,7 @@ export function aliasRoutes(deps: AliasRouteDeps): Router {
     const alias = versions.getAlias(functionName, name);
     if (alias === undefined) {
       // The store's message, without a write.
-      throw new LaminaError(
-        'ResourceNotFoundException',
-        `Alias not found: arn:aws:lambda:${arn.region}:${arn.accountId}:function:${functionName}:${name}`,
-      );
+      throw aliasNotFound(arn, functionName, name);
     }
     res.json(toAliasConfiguration(alias, arn));
   });

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 
 import {
   applyMappingUpdate,
-  functionArn,
   parseFunctionRef,
   ResourceConflictException,
   ResourceNotFoundException,
   toMappingConfiguration,
   validateCreateMapping,
+  functionNotFound,
 } from '@lamina/core';
 import { type Request, Router } from 'express';
 
@@ -41,9 +41,7 @@ export function eventSourceMappingRoutes(deps: EventSourceMappingDeps): Router {
   const assertFunction = (name: string): void => {
     const ref = parseFunctionRef(name);
     if (functions.get(ref.name) === undefined)
-      throw new ResourceNotFoundException(
-        `Function not found: ${functionArn(config, ref.name, ref.qualifier)}`,
-      );
+      throw functionNotFound(config, ref.name, ref.qualifier);
   };
   const load = async (req: Request): Promise<StoredMapping> => {
     const uuid = String(req.params['uuid']);

@@ -11,6 +11,7 @@ import {
   validateFunctionSpec,
   type VersionStore,
   LaminaError,
+  functionExists,
 } from '@lamina/core';
 import { type Request, type Response, Router } from 'express';
 
@@ -140,7 +141,7 @@ export function functionRoutes(deps: FunctionRouteDeps): Router {
       const tags = tagsOf(b);
       const zip = zipOf(b);
       if (functions.get(spec.name) !== undefined) {
-        throw new LaminaError('ResourceConflictException', `Function already exist: ${spec.name}`);
+        throw functionExists(spec.name);
       }
       const artifact = await code.putZip(zip);
       const record: FunctionRecord = {
