@@ -55,7 +55,6 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('x-amzn-RequestId', requestContext(res, deps.logger).requestId);
     next();
   });
-  // Qualified (version, alias) Get/Delete first; unqualified and $LATEST fall through.
   app.use(versionRoutes({ ...deps, versions, codeFreezer, clock }));
   app.use(aliasRoutes({ ...deps, versions }));
   app.use(updateFunctionRoutes({ ...deps, versions, codeFreezer, clock }));

@@ -21,7 +21,7 @@ import type { AppDeps } from '../deps.js';
 import { resolveUnqualified } from '../publish-version.js';
 import { pathParam, queryString } from '../resolve-function.js';
 import { requestContext } from '../http/request-context.js';
-import { encodeMarker, pageOf } from './versions.js';
+import { bodyOf, encodeMarker, pageOf } from './request-fields.js';
 
 export type AliasRouteDeps = Pick<AppDeps, 'config' | 'functions' | 'logger'> & {
   readonly versions: VersionStore;
@@ -29,13 +29,6 @@ export type AliasRouteDeps = Pick<AppDeps, 'config' | 'functions' | 'logger'> & 
 
 const PATH = '/2015-03-31/functions/:name/aliases';
 const BODY_LIMIT = 64 * 1024;
-
-type Body = Record<string, unknown>;
-
-const bodyOf = (req: Request): Body => {
-  const b: unknown = req.body;
-  return typeof b === 'object' && b !== null && !Array.isArray(b) ? (b as Body) : {};
-};
 
 function descriptionOf(value: unknown, fallback: string): string {
   if (value === undefined || value === null) return fallback;
