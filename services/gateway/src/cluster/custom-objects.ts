@@ -7,9 +7,10 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import type { ArnContext } from '@lamina/core';
 import { GROUP, type KubeLogger, RestartingInformer, VERSION } from '@lamina/kube';
 
-import { GATEWAY_MANAGER } from './function-mapping.js';
+import { type CodeLocator, GATEWAY_MANAGER } from './function-mapping.js';
 
 /** The writes and fresh reads the kube stores make, in one namespace; faked in unit tests. */
 export interface CustomObjects {
@@ -23,6 +24,18 @@ export interface CustomObjects {
 }
 
 /** CustomObjects over client-node's CustomObjectsApi. */
+/** What every store on custom resources (functions, versions, aliases) is built with. */
+export interface ResourceStoreOptions {
+  readonly namespace: string;
+  readonly objects: CustomObjects;
+  readonly locateCode: CodeLocator;
+  readonly arnContext: ArnContext;
+  readonly logger: KubeLogger;
+  /** How often a write that lost a resourceVersion race is tried again. */
+  readonly maxAttempts?: number;
+  readonly syncTimeoutMs?: number;
+}
+
 export class KubeCustomObjects implements CustomObjects {
   private readonly api: CustomObjectsApi;
 

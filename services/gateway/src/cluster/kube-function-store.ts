@@ -1,28 +1,15 @@
-import type { ArnContext, FunctionRecord, FunctionStore } from '@lamina/core';
+import type { FunctionRecord, FunctionStore } from '@lamina/core';
 import { functionArn, KeyedLock } from '@lamina/core';
-import {
-  type FunctionResource,
-  type KubeLogger,
-  PLURALS,
-  type RestartingInformer,
-} from '@lamina/kube';
+import { type FunctionResource, PLURALS, type RestartingInformer } from '@lamina/kube';
 
 import { waitForCache } from './cache-wait.js';
-import type { CustomObjects } from './custom-objects.js';
-import { type CodeLocator, toFunctionRecord, toFunctionResource } from './function-mapping.js';
+import type { ResourceStoreOptions } from './custom-objects.js';
+import { toFunctionRecord, toFunctionResource } from './function-mapping.js';
 import { isStaleWrite, toLambdaError } from './kube-errors.js';
 
-export interface KubeFunctionStoreOptions {
-  readonly namespace: string;
+export interface KubeFunctionStoreOptions extends ResourceStoreOptions {
   /** Informer on `functions` in the namespace; the store starts and stops it. */
   readonly informer: RestartingInformer<FunctionResource>;
-  readonly objects: CustomObjects;
-  readonly locateCode: CodeLocator;
-  readonly arnContext: ArnContext;
-  readonly logger: KubeLogger;
-  /** How often a write that lost a resourceVersion race is tried again. */
-  readonly maxAttempts?: number;
-  readonly syncTimeoutMs?: number;
 }
 
 /**

@@ -1,6 +1,5 @@
 import {
   type AliasRecord,
-  type ArnContext,
   functionArn,
   type PublishDecision,
   ServiceException,
@@ -14,14 +13,13 @@ import {
   type AliasResource,
   type FunctionResource,
   type FunctionVersionResource,
-  type KubeLogger,
   PLURALS,
   type RestartingInformer,
 } from '@lamina/kube';
 
 import { waitForCache } from './cache-wait.js';
-import type { CustomObjects } from './custom-objects.js';
-import { ANNOTATIONS, type CodeLocator } from './function-mapping.js';
+import type { ResourceStoreOptions } from './custom-objects.js';
+import { ANNOTATIONS } from './function-mapping.js';
 import { isAlreadyExists, isNotFound, isStaleWrite, toLambdaError } from './kube-errors.js';
 import {
   aliasResourceName,
@@ -33,16 +31,9 @@ import {
   versionResourceName,
 } from './version-mapping.js';
 
-export interface KubeVersionStoreOptions {
-  readonly namespace: string;
+export interface KubeVersionStoreOptions extends ResourceStoreOptions {
   readonly versions: RestartingInformer<FunctionVersionResource>;
   readonly aliases: RestartingInformer<AliasResource>;
-  readonly objects: CustomObjects;
-  readonly locateCode: CodeLocator;
-  readonly arnContext: ArnContext;
-  readonly logger: KubeLogger;
-  readonly maxAttempts?: number;
-  readonly syncTimeoutMs?: number;
 }
 
 const live = <T extends { metadata: { deletionTimestamp?: unknown } }>(r: T | undefined) =>
