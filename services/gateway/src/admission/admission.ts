@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 
 import { concurrencyKeys, TooManyRequestsException, LaminaError } from '@lamina/core';
 import type { Redis } from 'ioredis';
 
+import { readLuaScript } from '../lua-scripts.js';
 import { type AdmitCommand, AdmitBatcher } from './admit-batcher.js';
 
 /** One admitted invocation; give it back with `release`. */
@@ -71,11 +71,6 @@ const SCRIPTS = [
   ['laminaInFlight', 'in-flight-1.lua', 1],
 ] as const;
 
-function loadScript(file: string): string {
-  // src/admission.ts and dist/admission.js both sit one level below the package root.
-  return readFileSync(new URL(`../../scripts/${file}`, import.meta.url), 'utf8');
-}
-
 export class RedisAdmission implements Admission {
   private readonly redis: Redis;
   private readonly commands: AdmissionCommands;
@@ -93,7 +88,7 @@ export class RedisAdmission implements Admission {
     const redis = options.redis;
     for (const [name, file, numberOfKeys] of SCRIPTS) {
       redis.defineCommand(name, {
-        lua: loadScript(file),
+        lua: readLuaScript(file),
         ...(numberOfKeys === undefined ? {} : { numberOfKeys }),
       });
     }
