@@ -11,7 +11,6 @@ import {
   LaminaError,
   lambdaTimestamp,
   LATEST,
-  LIMITS,
   newVersionRecord,
   parseFunctionRef,
   type VersionRecord,
@@ -23,6 +22,7 @@ import type { Request } from 'express';
 import type { Clock } from './deps.js';
 import { pathParam, queryString } from './resolve-function.js';
 import type { CodeFreezer } from './code/code-snapshots.js';
+import { descriptionOf } from './routes/request-fields.js';
 
 export interface PublishDeps {
   readonly functions: Pick<FunctionStore, 'get'>;
@@ -35,17 +35,6 @@ export interface PublishInput {
   readonly codeSha256?: unknown;
   readonly description?: unknown;
   readonly revisionId?: unknown;
-}
-
-function descriptionOf(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length > LIMITS.descriptionMaxLength) {
-    throw new LaminaError(
-      'ValidationException',
-      `'Description' value failed to satisfy constraint: Member must have length less than or equal to ${LIMITS.descriptionMaxLength}`,
-    );
-  }
-  return value;
 }
 
 /**
@@ -68,7 +57,7 @@ export async function publishVersion(
       `CodeSHA256 (${typeof sha === 'string' ? sha : JSON.stringify(sha)}) is different from current CodeSHA256 in $LATEST (${latest.code.sha256}). Please try again with the CodeSHA256 in $LATEST.`,
     );
   }
-  const description = descriptionOf(input.description);
+  const description = descriptionOf(input.description, undefined);
   const code = await deps.codeFreezer.freeze(latest.code);
   const decision = await deps.versions.publish(name, (last, next) => {
     if (

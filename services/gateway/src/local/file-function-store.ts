@@ -17,6 +17,7 @@ import {
 
 import { ApiRecordDir } from './api-record-dir.js';
 import { type Definition, DefinitionCache } from './definition-cache.js';
+import { ChangeListeners } from './change-listeners.js';
 import type { StoreLogger } from './store-logger.js';
 import { WatchedFolder } from './watched-folder.js';
 
@@ -53,11 +54,12 @@ export class FileFunctionStore implements FunctionStore {
   private readonly now: () => Date;
   private view = new Map<string, Definition>();
   private sorted: readonly FunctionRecord[] = [];
-  private readonly listeners = new Set<(name: string) => void>();
+  private readonly listeners: ChangeListeners;
   /** Serialises writes to one function within this process. */
   private readonly locks = new KeyedLock();
 
   constructor(private readonly options: FileFunctionStoreOptions) {
+    this.listeners = new ChangeListeners(options.logger, 'function');
     this.api = new ApiRecordDir(join(options.stateDir, 'functions'));
     this.now = options.now ?? (() => new Date());
     this.cache = new DefinitionCache({
@@ -94,10 +96,7 @@ export class FileFunctionStore implements FunctionStore {
   }
 
   onChange(listener: (name: string) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.listeners.add(listener);
   }
 
   /** Stores `record` as given (source `api`); ResourceConflictException when the name is taken. */
@@ -171,15 +170,7 @@ export class FileFunctionStore implements FunctionStore {
     this.sorted = [...next.values()]
       .map((d) => d.record)
       .sort((a, b) => (a.spec.name < b.spec.name ? -1 : a.spec.name > b.spec.name ? 1 : 0));
-    for (const name of changed) {
-      for (const listener of this.listeners) {
-        try {
-          listener(name);
-        } catch (err) {
-          this.options.logger.error({ err, function: name }, 'function change listener failed');
-        }
-      }
-    }
+    this.listeners.emit(changed);
   }
 
   /** The API record on disk now; conflicts for manifest functions, 404 when there is none. */

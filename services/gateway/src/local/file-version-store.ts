@@ -17,6 +17,7 @@ import {
 
 import { createFileExclusive, removeFile, writeFileAtomic } from '../code/atomic-write.js';
 import { fingerprintOf, readFileVersion, statFingerprint } from './file-version.js';
+import { ChangeListeners } from './change-listeners.js';
 import type { StoreLogger } from './store-logger.js';
 import { VersionIndex } from './version-index.js';
 import { WatchedFolder } from './watched-folder.js';
@@ -62,12 +63,13 @@ export class FileVersionStore implements VersionStore {
   private readonly files = new Map<string, FileEntry>();
   private index = new VersionIndex();
   private readonly folder: WatchedFolder;
-  private readonly listeners = new Set<(functionName: string) => void>();
+  private readonly listeners: ChangeListeners;
   /** Serialises writes to one function within this process. */
   private readonly locks = new KeyedLock();
   private gen = 0;
 
   constructor(private readonly options: FileVersionStoreOptions) {
+    this.listeners = new ChangeListeners(options.logger, 'version');
     this.dir = join(options.stateDir, 'versions');
     this.folder = new WatchedFolder({
       dir: this.dir,
@@ -100,10 +102,7 @@ export class FileVersionStore implements VersionStore {
   }
 
   onChange(listener: (functionName: string) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.listeners.add(listener);
   }
 
   publish(
@@ -279,15 +278,7 @@ export class FileVersionStore implements VersionStore {
       else index.putAlias(value.record);
     }
     this.index = index;
-    for (const name of changed) {
-      for (const listener of this.listeners) {
-        try {
-          listener(name);
-        } catch (err) {
-          this.options.logger.error({ err, function: name }, 'version change listener failed');
-        }
-      }
-    }
+    this.listeners.emit(changed);
   }
 
   private filesOf(functionName: string): string[] {

@@ -7,8 +7,6 @@ import {
   assertAliasRouting,
   assertAliasTarget,
   assertRevision,
-  LaminaError,
-  LIMITS,
   parseRoutingConfig,
   toAliasConfiguration,
   type VersionStore,
@@ -21,7 +19,7 @@ import type { AppDeps } from '../deps.js';
 import { resolveUnqualified } from '../publish-version.js';
 import { pathParam, queryString } from '../resolve-function.js';
 import { requestContext } from '../http/request-context.js';
-import { bodyOf, encodeMarker, pageOf } from './request-fields.js';
+import { bodyOf, descriptionOf, encodeMarker, pageOf } from './request-fields.js';
 
 export type AliasRouteDeps = Pick<AppDeps, 'config' | 'functions' | 'logger'> & {
   readonly versions: VersionStore;
@@ -29,17 +27,6 @@ export type AliasRouteDeps = Pick<AppDeps, 'config' | 'functions' | 'logger'> & 
 
 const PATH = '/2015-03-31/functions/:name/aliases';
 const BODY_LIMIT = 64 * 1024;
-
-function descriptionOf(value: unknown, fallback: string): string {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'string' || value.length > LIMITS.descriptionMaxLength) {
-    throw new LaminaError(
-      'ValidationException',
-      `'Description' value failed to satisfy constraint: Member must have length less than or equal to ${LIMITS.descriptionMaxLength}`,
-    );
-  }
-  return value;
-}
 
 /** CreateAlias, GetAlias, UpdateAlias, ListAliases, DeleteAlias. */
 export function aliasRoutes(deps: AliasRouteDeps): Router {

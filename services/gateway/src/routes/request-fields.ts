@@ -33,6 +33,21 @@ export function structureField(body: Body, key: string): Body | undefined {
   return v as Body;
 }
 
+/** A version's or alias's Description: at most 256 characters; `fallback` when absent or null. */
+export function descriptionOf<F extends string | undefined>(
+  value: unknown,
+  fallback: F,
+): string | F {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'string' || value.length > LIMITS.descriptionMaxLength) {
+    throw new LaminaError(
+      'ValidationException',
+      `'Description' value failed to satisfy constraint: Member must have length less than or equal to ${LIMITS.descriptionMaxLength}`,
+    );
+  }
+  return value;
+}
+
 /** MaxItems (1–10000; pages are at most 50) and the Marker of a list call. */
 export function pageOf(req: Request, marker: RegExp): { max: number; after: string | undefined } {
   const raw = queryString(req, 'MaxItems');
