@@ -19,7 +19,7 @@ import { createFileExclusive, removeFile, writeFileAtomic } from '../code/atomic
 import { fingerprintOf, readFileVersion, statFingerprint } from './file-version.js';
 import { ChangeListeners } from './change-listeners.js';
 import type { StoreLogger } from './store-logger.js';
-import { VersionIndex } from './version-index.js';
+import { IndexedVersionReads, VersionIndex } from './version-index.js';
 import { WatchedFolder } from './watched-folder.js';
 import {
   aliasFileName,
@@ -58,10 +58,9 @@ const PUBLISH_ATTEMPTS = 20;
  * claimed by creating the version's file exclusively, so two processes never publish the
  * same number; a deleted version leaves a tombstone so its number is never reused.
  */
-export class FileVersionStore implements VersionStore {
+export class FileVersionStore extends IndexedVersionReads implements VersionStore {
   readonly dir: string;
   private readonly files = new Map<string, FileEntry>();
-  private index = new VersionIndex();
   private readonly folder: WatchedFolder;
   private readonly listeners: ChangeListeners;
   /** Serialises writes to one function within this process. */
@@ -69,6 +68,7 @@ export class FileVersionStore implements VersionStore {
   private gen = 0;
 
   constructor(private readonly options: FileVersionStoreOptions) {
+    super();
     this.listeners = new ChangeListeners(options.logger, 'version');
     this.dir = join(options.stateDir, 'versions');
     this.folder = new WatchedFolder({
@@ -86,19 +86,6 @@ export class FileVersionStore implements VersionStore {
   /** Loads every file, then keeps watching. Idempotent. */
   start(): Promise<void> {
     return this.folder.start();
-  }
-
-  getVersion(functionName: string, version: string): VersionRecord | undefined {
-    return this.index.getVersion(functionName, version);
-  }
-  listVersions(functionName: string): readonly VersionRecord[] {
-    return this.index.listVersions(functionName);
-  }
-  getAlias(functionName: string, name: string): AliasRecord | undefined {
-    return this.index.getAlias(functionName, name);
-  }
-  listAliases(functionName: string): readonly AliasRecord[] {
-    return this.index.listAliases(functionName);
   }
 
   onChange(listener: (functionName: string) => void): () => void {

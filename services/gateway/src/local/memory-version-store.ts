@@ -10,29 +10,17 @@ import {
   versionNotFound,
 } from '@lamina/core';
 
-import { VersionIndex } from './version-index.js';
+import { IndexedVersionReads } from './version-index.js';
 
 /**
  * Versions and aliases kept in memory only: the store of a gateway without a state folder
  * and of unit tests. Same contract and errors as the file and cluster stores.
  */
-export class MemoryVersionStore implements VersionStore {
-  private readonly index = new VersionIndex();
+export class MemoryVersionStore extends IndexedVersionReads implements VersionStore {
   private readonly listeners = new Set<(functionName: string) => void>();
 
-  constructor(private readonly arnContext: ArnContext) {}
-
-  getVersion(functionName: string, version: string): VersionRecord | undefined {
-    return this.index.getVersion(functionName, version);
-  }
-  listVersions(functionName: string): readonly VersionRecord[] {
-    return this.index.listVersions(functionName);
-  }
-  getAlias(functionName: string, name: string): AliasRecord | undefined {
-    return this.index.getAlias(functionName, name);
-  }
-  listAliases(functionName: string): readonly AliasRecord[] {
-    return this.index.listAliases(functionName);
+  constructor(private readonly arnContext: ArnContext) {
+    super();
   }
 
   publish(

@@ -114,3 +114,21 @@ export class VersionIndex {
     return f;
   }
 }
+
+/** The read half of a VersionStore, served from the index a subclass keeps current. */
+export abstract class IndexedVersionReads {
+  protected index = new VersionIndex();
+
+  getVersion(functionName: string, version: string): VersionRecord | undefined {
+    return this.index.getVersion(functionName, version);
+  }
+  listVersions(functionName: string): readonly VersionRecord[] {
+    return this.index.listVersions(functionName);
+  }
+  getAlias(functionName: string, name: string): AliasRecord | undefined {
+    return this.index.getAlias(functionName, name);
+  }
+  listAliases(functionName: string): readonly AliasRecord[] {
+    return this.index.listAliases(functionName);
+  }
+}
