@@ -46,3 +46,13 @@ export interface AppDeps {
   /** Kafka event source mappings (shared with the pollers); absent: the API answers 404. */
   readonly mappings?: MappingStore;
 }
+
+/** What the function operations' handlers (routes/functions.ts) need. */
+export type FunctionRouteDeps = Pick<
+  AppDeps,
+  'config' | 'functions' | 'code' | 'pool' | 'admission' | 'logger' | 'runtimes'
+> & {
+  readonly versions: VersionStore;
+  readonly codeFreezer: CodeFreezer;
+  readonly clock: Clock;
+};

@@ -21,7 +21,7 @@ import type { Request, Response } from 'express';
 
 import { requestContext } from '../http/request-context.js';
 import { publishVersion } from '../publish-version.js';
-import type { FunctionRouteDeps } from './functions.js';
+import type { FunctionRouteDeps } from '../deps.js';
 import { type Body, structureField } from './request-fields.js';
 import { zipFromUpload } from './zip-upload.js';
 

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 
 import { requestContext } from '../http/request-context.js';
 import { type Qualified, resolveQualified } from '../publish-version.js';
-import type { FunctionRouteDeps } from './functions.js';
+import type { FunctionRouteDeps } from '../deps.js';
 
 async function deleteWholeFunction(
   deps: FunctionRouteDeps,

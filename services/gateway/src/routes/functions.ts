@@ -3,25 +3,15 @@
  * CreateFunction, ListFunctions, GetFunction, GetFunctionConfiguration and DeleteFunction. No
  * handler hands off to another with `next()`, so the order of `app.use` decides nothing here.
  */
-import { LIMITS, type VersionStore } from '@lamina/core';
+import { LIMITS } from '@lamina/core';
 import { type Request, type Response, Router } from 'express';
 
-import type { CodeFreezer } from '../code/code-snapshots.js';
-import type { AppDeps, Clock } from '../deps.js';
+import type { FunctionRouteDeps } from '../deps.js';
 import { jsonBody } from '../http/body.js';
 import { createFunction } from './create-function.js';
 import { deleteFunction } from './delete-function.js';
 import { getFunction, getFunctionConfiguration } from './get-function.js';
 import { listFunctions } from './list-functions.js';
-
-export type FunctionRouteDeps = Pick<
-  AppDeps,
-  'config' | 'functions' | 'code' | 'pool' | 'admission' | 'logger' | 'runtimes'
-> & {
-  readonly versions: VersionStore;
-  readonly codeFreezer: CodeFreezer;
-  readonly clock: Clock;
-};
 
 type Operation = (deps: FunctionRouteDeps, req: Request, res: Response) => void | Promise<void>;
 

@@ -12,8 +12,8 @@ import {
 import type { Request, Response } from 'express';
 
 import { type Qualified, resolveQualified } from '../publish-version.js';
+import type { FunctionRouteDeps } from '../deps.js';
 import { codeLocation } from './code.js';
-import type { FunctionRouteDeps } from './functions.js';
 
 /** The FunctionConfiguration of what the qualifier names. */
 function configurationOf(q: Qualified, arn: ArnContext): Record<string, unknown> {

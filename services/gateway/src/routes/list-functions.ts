@@ -13,7 +13,7 @@ import {
 import type { Request, Response } from 'express';
 
 import { queryString } from '../resolve-function.js';
-import type { FunctionRouteDeps } from './functions.js';
+import type { FunctionRouteDeps } from '../deps.js';
 import { encodeMarker, pageOf } from './request-fields.js';
 
 const NAME_MARKER = /^[a-zA-Z0-9_-]{1,64}$/;
