@@ -22,3 +22,5 @@ export * from './agent-protocol.js';
 export * from './demand-keys.js';
 export * from './demand-tally.js';
 export * from './demand-reporter.js';
+export * from './keyed-lock.js';
+export * from './resource-errors.js';

@@ -4,7 +4,7 @@ import { mappingUuidOf, validateCreateMapping } from '@lamina/core';
 import type { EventSourceMappingResource, RestartingInformer } from '@lamina/kube';
 import { describe, expect, it } from 'vitest';
 
-import type { CustomObjects } from '../kube-store/custom-objects.js';
+import type { CustomObjects } from './custom-objects.js';
 import { KubeMappingStore, lastModifiedOf } from './kube-mapping-store.js';
 
 const UUID = '6f1c2b1e-8a3d-4c2b-9f00-1234567890ab';

@@ -16,10 +16,10 @@ import {
   type RestartingInformer,
 } from '@lamina/kube';
 
-import { waitForCache } from '../kube-store/cache-wait.js';
-import type { CustomObjects } from '../kube-store/custom-objects.js';
-import { isAlreadyExists, isNotFound, toLambdaError } from '../kube-store/kube-errors.js';
-import type { MappingStore, StoredMapping } from '../store/mapping-store.js';
+import { waitForCache } from './cache-wait.js';
+import type { CustomObjects } from './custom-objects.js';
+import { isAlreadyExists, isNotFound, toLambdaError } from './kube-errors.js';
+import type { MappingStore, StoredMapping } from '../async/mapping-store.js';
 
 export interface KubeMappingStoreOptions {
   readonly namespace: string;
