@@ -98,7 +98,8 @@ describe.skipIf(!haveDocker)('container-image functions', () => {
     const tags = (
       await runCommand(
         join(root, 'runtimes/images/build.sh'),
-        [],
+        // In CASES' order: build.sh prints one tag per runtime, in the order it was asked.
+        CASES.map((c) => c.runtime),
         testEnv.forChild({ LAMINA_BASE_IMAGE: base }),
       )
     )
