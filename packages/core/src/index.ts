@@ -1,3 +1,4 @@
+export * from './code-token.js';
 export * from './concurrency-keys.js';
 export * from './errors.js';
 export * from './function-record.js';

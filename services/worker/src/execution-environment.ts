@@ -140,6 +140,17 @@ export class ExecutionEnvironment {
     if (this.state === 'new') this.state = 'idle';
   }
 
+  /**
+   * Waits for the init phase to end (init at start, issue #15). When it succeeded before any
+   * invocation, the environment was initialised ahead of use, as Lambda's provisioned ones are:
+   * its first invocation is not a cold start and reports no `Init Duration`.
+   */
+  async awaitInit(): Promise<InitState> {
+    const init = await this.initPromise;
+    if (init.kind === 'ok') this.used = true;
+    return init;
+  }
+
   /** Runs one invocation. A function error is a result; only misuse throws. */
   async invoke(inv: Invocation): Promise<InvocationResult> {
     if (this.state !== 'idle') {
