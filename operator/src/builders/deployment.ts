@@ -9,6 +9,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
+import { codeToken } from '@lamina/core';
 import { LABELS, MANAGED_BY, type FunctionResourceSpec } from '@lamina/kube';
 
 import type { WorkerConfig } from '../config.js';
@@ -24,9 +25,14 @@ import { workerResources } from './resources.js';
 /** Where worker pods find things; the worker agent's side of the contract (ADR 0007). */
 export const WORKER_PATHS = {
   environment: '/var/run/lamina/env',
+  /** The mounted code store (`pvc` delivery). */
   code: '/var/lamina/code',
+  /** The pod's own emptyDir the agent unpacks fetched code into (`http` delivery). */
+  codeCache: '/var/lamina/code-cache',
   tmp: '/tmp',
 } as const;
+/** Room for one unpacked package in the code emptyDir: Lambda's unzipped limit, 250 MB. */
+const CODE_CACHE_SIZE = '250Mi';
 export const WORKER_PORT = 8080;
 export const WORKER_UID = 10001;
 
@@ -82,6 +88,20 @@ function environmentVolume(input: WorkerDeploymentInput): V1Volume {
   };
 }
 
+/** Where the agent finds the code: the mounted store, or the code route plus its token. */
+function codeEnv(sha256: string | undefined, worker: WorkerConfig): [string, string | undefined][] {
+  if (sha256 === undefined) return [];
+  if (worker.codeDelivery === 'pvc') return [['LAMINA_CODE_DIR', WORKER_PATHS.code]];
+  return [
+    ['LAMINA_CODE_URL', worker.codeUrl],
+    ['LAMINA_CODE_CACHE_DIR', WORKER_PATHS.codeCache],
+    [
+      'LAMINA_CODE_TOKEN',
+      worker.codeTokenSecret === undefined ? undefined : codeToken(worker.codeTokenSecret, sha256),
+    ],
+  ];
+}
+
 function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
   const { spec } = input;
   const env: [string, string | undefined][] = [
@@ -93,7 +113,7 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
     ['LAMINA_MEMORY_SIZE_MB', String(spec.memorySize)],
     ['LAMINA_TIMEOUT_SECONDS', String(spec.timeout)],
     ['LAMINA_CODE_SHA256', spec.code.sha256],
-    ['LAMINA_CODE_DIR', spec.code.sha256 === undefined ? undefined : WORKER_PATHS.code],
+    ...codeEnv(spec.code.sha256, input.worker),
     ['LAMINA_ENVIRONMENT_DIR', WORKER_PATHS.environment],
     ['LAMINA_REGION', input.worker.region],
     ['LAMINA_REDIS_URL', input.worker.redisUrl],
@@ -105,7 +125,9 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
 /**
  * The worker Deployment of one function version: one pod per execution environment, locked
  * down (non-root, read-only root filesystem, no capabilities, no service-account token,
- * seccomp RuntimeDefault), `/tmp` an emptyDir sized like Lambda's ephemeral storage, the
+ * seccomp RuntimeDefault), `/tmp` an emptyDir sized like Lambda's ephemeral storage, the code
+ * either fetched by the agent into its own emptyDir (`http`, with its per-code token) or the
+ * store mounted read-only (`pvc`), the
  * environment projected from Secrets as files. Pure: same input, same object.
  */
 export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deployment {
@@ -130,7 +152,10 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
     { name: 'tmp', emptyDir: { sizeLimit: `${tmpMb}Mi` } },
     environmentVolume(input),
   ];
-  if (worker.codeStoreClaim !== undefined && spec.code.sha256 !== undefined) {
+  if (worker.codeDelivery === 'http' && spec.code.sha256 !== undefined) {
+    mounts.push({ name: 'code', mountPath: WORKER_PATHS.codeCache });
+    volumes.push({ name: 'code', emptyDir: { sizeLimit: CODE_CACHE_SIZE } });
+  } else if (worker.codeStoreClaim !== undefined && spec.code.sha256 !== undefined) {
     mounts.push({ name: 'code', mountPath: WORKER_PATHS.code, readOnly: true });
     volumes.push({
       name: 'code',
