@@ -86,9 +86,12 @@ beforeAll(async () => {
     const zip = zips.get(hex);
     const wait = notYet.get(hex) ?? 0;
     if (wait > 0) notYet.set(hex, wait - 1);
-    if (req.headers[CODE_TOKEN_HEADER] !== codeToken(SECRET, hex)) {
-      res.writeHead(403).end('AccessDeniedException');
-    } else if (zip === undefined || wait > 0) {
+    // As the gateway's code route: a wrong token is answered like an unknown package.
+    if (
+      req.headers[CODE_TOKEN_HEADER] !== codeToken(SECRET, hex) ||
+      zip === undefined ||
+      wait > 0
+    ) {
       res.writeHead(404).end('Code package not found');
     } else {
       res.writeHead(200, { 'content-type': 'application/zip' }).end(zip);
@@ -131,12 +134,13 @@ describe('worker agent with code over HTTP', () => {
   });
 
   it('stays unready with the reason when the code route refuses its token', async () => {
+    // The token of another package (or secret) opens nothing.
     const [hex] = zipOf(`${HANDLER_SOURCE}\n// another package\n`);
     const [, url] = await start(hex, { LAMINA_CODE_TOKEN: codeToken('not-the-secret', hex) });
     await eventually(async () => {
       const [status, reason] = await readyz(url);
       expect(status).toBe(503);
-      expect(reason).toMatch(/^code package not in place: GET .* answered 403/);
+      expect(reason).toMatch(/^code package not in place: GET .* answered 404/);
       return true;
     });
     const res = await invokeAgent(url, {});
