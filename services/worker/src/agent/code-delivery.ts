@@ -69,6 +69,11 @@ export class CodeDelivery {
     this.resolveDone?.(undefined);
   }
 
+  /** A call, not a field read: `stop()` may run while an attempt is awaited. */
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+
   private async tryOnce(): Promise<void> {
     if (this.stopped) return;
     try {
@@ -90,7 +95,7 @@ export class CodeDelivery {
         { reason, failures: this.failures, retryInMs: delayMs },
         'code package not in place; retrying',
       );
-      if (this.stopped) return;
+      if (this.isStopped()) return;
       this.timer = setTimeout(() => void this.tryOnce(), delayMs);
       this.timer.unref();
     }

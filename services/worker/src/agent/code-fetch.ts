@@ -12,6 +12,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import path from 'node:path';
 
 import { CODE_PATH, CODE_TOKEN_HEADER, LIMITS } from '@lamina/core';
@@ -29,8 +31,6 @@ export interface CodeFetchOptions {
   readonly timeoutMs?: number;
   readonly maxZipBytes?: number;
   readonly limits?: UnzipLimits;
-  /** Injectable for tests; default the global fetch. */
-  readonly fetch?: typeof fetch;
 }
 
 /** Why the code could not be put in place (the reason goes to /readyz and the log). */
@@ -51,37 +51,64 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
-async function download(o: CodeFetchOptions, url: string): Promise<Buffer> {
+/**
+ * One GET on a fresh connection (no keep-alive): behind a Service each try may reach another
+ * gateway replica, so a package held by only one of them is still found by retrying.
+ */
+function download(o: CodeFetchOptions, url: string): Promise<Buffer> {
   const maxBytes = o.maxZipBytes ?? LIMITS.zipMaxBytes;
-  let res: Response;
-  try {
-    res = await (o.fetch ?? fetch)(url, {
-      headers: o.token === undefined ? {} : { [CODE_TOKEN_HEADER]: o.token },
-      signal: AbortSignal.timeout(o.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const get = url.startsWith('https:') ? httpsGet : httpGet;
+  return new Promise((resolve, reject) => {
+    const fail = (message: string, cause?: unknown): void => {
+      reject(new CodeFetchError(`GET ${url}${message}`, cause === undefined ? {} : { cause }));
+    };
+    const req = get(
+      url,
+      {
+        agent: false,
+        headers: o.token === undefined ? {} : { [CODE_TOKEN_HEADER]: o.token },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        if (status === 200 && Number(res.headers['content-length'] ?? 0) > maxBytes) {
+          res.destroy();
+          fail(`: the zip is larger than ${maxBytes} bytes`);
+          return;
+        }
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) {
+            res.destroy();
+            fail(`: the zip is larger than ${maxBytes} bytes`);
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.once('error', (err) => {
+          fail(` failed: ${err.message}`, err);
+        });
+        res.once('end', () => {
+          const body = Buffer.concat(chunks, size);
+          if (status === 200) {
+            resolve(body);
+            return;
+          }
+          const text = body.toString('utf8', 0, Math.min(body.length, 200));
+          fail(` answered ${status}${text === '' ? '' : `: ${text}`}`);
+        });
+      },
+    );
+    req.once('timeout', () => {
+      req.destroy(new Error(`no answer within ${timeoutMs} ms`));
     });
-  } catch (err) {
-    throw new CodeFetchError(`GET ${url} failed: ${(err as Error).message}`, { cause: err });
-  }
-  if (res.status !== 200) {
-    const text = (await res.text().catch(() => '')).slice(0, 200);
-    throw new CodeFetchError(`GET ${url} answered ${res.status}${text === '' ? '' : `: ${text}`}`);
-  }
-  if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
-    await res.body?.cancel();
-    throw new CodeFetchError(`GET ${url}: the zip is larger than ${maxBytes} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  if (res.body !== null) {
-    for await (const chunk of res.body) {
-      size += chunk.length;
-      if (size > maxBytes) {
-        throw new CodeFetchError(`GET ${url}: the zip is larger than ${maxBytes} bytes`);
-      }
-      chunks.push(Buffer.from(chunk));
-    }
-  }
-  return Buffer.concat(chunks, size);
+    req.once('error', (err) => {
+      fail(` failed: ${err.message}`, err);
+    });
+  });
 }
 
 /**
