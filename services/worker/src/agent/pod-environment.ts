@@ -131,10 +131,12 @@ export class PodEnvironment {
 
   /** Stops the environment and any retry. Idempotent. */
   async close(): Promise<void> {
-    await this.attempt;
-    clearTimeout(this.retryTimer);
+    // Closed first, so an init attempt that ends now schedules nothing; stopping its runtime
+    // ends that attempt at once instead of after the init timeout.
     this.state = { kind: 'closed' };
+    clearTimeout(this.retryTimer);
     await this.live?.stop();
+    await this.attempt;
   }
 
   /** Keeps a healthy environment; a broken one goes, and a failed init makes the pod unready. */
@@ -173,7 +175,7 @@ export class PodEnvironment {
     try {
       await env.start();
       const init = await env.awaitInit();
-      if (init.kind === 'ok' && env.reusable) {
+      if (init.kind === 'ok' && env.reusable && this.state.kind === 'warming') {
         this.state = { kind: 'warm', env };
         this.opts.logger.info(
           { initMs: Math.round(performance.now() - started) },
