@@ -10,6 +10,8 @@ import {
 } from '@lamina/core';
 import { EnvironmentLostError } from './environment-lost-error.js';
 import { ExecutionEnvironment } from './execution-environment.js';
+import { GenericPool, warmPools } from './generic-pool.js';
+import type { GenericRuntime } from './generic-runtime.js';
 import { checkNodeMajor, execVersionProbe, type VersionProbe } from './runtime-version-check.js';
 import {
   systemClock,
@@ -37,6 +39,8 @@ export interface ProcessPoolOptions {
   readonly memoryCheckIntervalMs?: number;
   /** How a runtime binary's version is read; default runs `<binary> --version`. */
   readonly versionProbe?: VersionProbe;
+  /** A pre-warmed generic runtime not booted within this long is replaced; default 10 s. */
+  readonly genericBootTimeoutMs?: number;
 }
 
 interface IdleEntry {
@@ -65,8 +69,10 @@ export class ProcessPool implements EnvironmentPool {
   private readonly keys = new WeakMap<FunctionVersionConfig, string>();
   private readonly versionChecks = new Map<string, Promise<string | undefined>>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly generics: GenericPool;
   private readonly exitHook = (): void => {
     for (const env of this.all) env.killNow();
+    this.generics.killNow();
   };
   private exitHookInstalled = false;
   private closing: Promise<void> | undefined;
@@ -82,6 +88,16 @@ export class ProcessPool implements EnvironmentPool {
       Math.max(10, Math.min(this.idleTtlMs / 2, 30_000)),
     );
     this.sweeper.unref();
+    this.generics = new GenericPool({
+      logger: options.logger,
+      runtimes: warmPools(options.runtimes, options.logger),
+      baseEnv: options.baseEnv ?? {},
+      ...(options.tmpRoot !== undefined ? { tmpRoot: options.tmpRoot } : {}),
+      ...(options.genericBootTimeoutMs !== undefined
+        ? { bootTimeoutMs: options.genericBootTimeoutMs }
+        : {}),
+    });
+    if (this.generics.enabled) this.installExitHook();
   }
 
   async invoke(fn: FunctionVersionConfig, invocation: Invocation): Promise<InvocationResult> {
@@ -148,7 +164,9 @@ export class ProcessPool implements EnvironmentPool {
     this.closing ??= (async () => {
       clearInterval(this.sweeper);
       this.idle.clear();
-      await Promise.all([...this.all].map((env) => this.discard(env)));
+      await Promise.all(
+        [...this.all].map((env) => this.discard(env)).concat(this.generics.close()),
+      );
       if (this.exitHookInstalled) process.off('exit', this.exitHook);
     })();
     return this.closing;
@@ -157,6 +175,11 @@ export class ProcessPool implements EnvironmentPool {
   /** Number of live environments (idle and busy), for tests and metrics. */
   get size(): number {
     return this.all.size;
+  }
+
+  /** The pre-warmed generic runtimes (tests and metrics). */
+  get warm(): Pick<GenericPool, 'sizes' | 'readyCount' | 'pids'> {
+    return this.generics;
   }
 
   private keyOf(fn: FunctionVersionConfig): string {
@@ -200,7 +223,28 @@ export class ProcessPool implements EnvironmentPool {
     else list.push(entry);
   }
 
+  /**
+   * A cold start: specialises a pre-warmed generic runtime when the pool has one and the function
+   * can run on it; if that specialisation fails the runtime is dropped and a fresh one spawned.
+   */
   private async startEnvironment(fn: FunctionVersionConfig): Promise<ExecutionEnvironment> {
+    const generic = this.generics.claim(fn);
+    if (generic === undefined) return this.spawnEnvironment(fn, undefined);
+    try {
+      return await this.spawnEnvironment(fn, generic);
+    } catch (err) {
+      this.opts.logger.warn(
+        { err, fn: fn.name },
+        'specialisation failed; starting a fresh runtime',
+      );
+      return this.spawnEnvironment(fn, undefined);
+    }
+  }
+
+  private async spawnEnvironment(
+    fn: FunctionVersionConfig,
+    generic: GenericRuntime | undefined,
+  ): Promise<ExecutionEnvironment> {
     const runtime = this.opts.runtimes[fn.runtime];
     const executable = runtime?.command[0];
     if (runtime === undefined || executable === undefined) {
@@ -222,6 +266,7 @@ export class ProcessPool implements EnvironmentPool {
       ...(this.opts.memoryCheckIntervalMs !== undefined
         ? { memoryCheckIntervalMs: this.opts.memoryCheckIntervalMs }
         : {}),
+      ...(generic !== undefined ? { generic } : {}),
       // Died while idle: drop it now. Died in use: the invocation reports it, release drops it.
       onExit: (gone) => {
         if (!this.inUse.has(gone)) void this.discard(gone);
@@ -236,7 +281,7 @@ export class ProcessPool implements EnvironmentPool {
     } catch (err) {
       this.inUse.delete(env);
       await this.discard(env);
-      if (err instanceof LaminaError) throw err;
+      if (err instanceof LaminaError || generic !== undefined) throw err;
       throw new ResourceNotReadyException(
         `Could not start an execution environment for ${fn.name}: ${String(err)}`,
         { cause: err },

@@ -3,6 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { LIMITS, type Invocation } from '@lamina/core';
 import { header, readBody, reply } from './http-helpers.js';
 import { INVALID_MODE, INVALID_MODE_OUTCOME, streamedOutcome } from './response-mode.js';
+import {
+  SPECIALIZATION_PATH,
+  SpecializationChannel,
+  type SpecializationEvents,
+} from './specialization-channel.js';
 
 /** How the runtime answered one invocation. */
 export type RuntimeOutcome =
@@ -29,6 +34,8 @@ export interface RuntimeApiServerOptions {
   readonly events: RuntimeApiEvents;
   /** Defaults to Lambda's 6,291,556 bytes. */
   readonly maxResponseBytes?: number;
+  /** A generic environment's server: it serves Lamina's specialization request (ADR 0018). */
+  readonly specialization?: SpecializationEvents;
 }
 
 interface Slot {
@@ -71,6 +78,8 @@ const METHOD_NOT_ALLOWED = json({
 export class RuntimeApiServer {
   private readonly server: http.Server;
   private readonly events: RuntimeApiEvents;
+  /** Set for a generic environment; `/next` and `/init/error` wait until it is applied. */
+  readonly specialization: SpecializationChannel | undefined;
   private readonly maxBytes: number;
   private readonly tooLarge: Buffer;
   private initState: 'initializing' | 'initialized' | 'failed' = 'initializing';
@@ -86,6 +95,8 @@ export class RuntimeApiServer {
 
   constructor(options: RuntimeApiServerOptions) {
     this.events = options.events;
+    const s = options.specialization;
+    this.specialization = s === undefined ? undefined : new SpecializationChannel(s);
     this.maxBytes = options.maxResponseBytes ?? LIMITS.syncResponseMaxBytes;
     this.tooLarge = json({
       errorType: 'RequestEntityTooLarge',
@@ -190,7 +201,11 @@ export class RuntimeApiServer {
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '';
     const path = url.startsWith(PREFIX) ? url.slice(PREFIX.length) : '';
-    if (path === 'invocation/next') {
+    const generic = this.specialization;
+    if (generic !== undefined && (path === SPECIALIZATION_PATH || !generic.applied)) {
+      if (path === SPECIALIZATION_PATH) generic.route(req, res);
+      else reply(res, 403, INVALID_STATE);
+    } else if (path === 'invocation/next') {
       if (req.method === 'GET') this.next(res);
       else reply(res, 405, METHOD_NOT_ALLOWED);
     } else if (path === 'init/error') {
