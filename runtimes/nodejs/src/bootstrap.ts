@@ -59,7 +59,7 @@ async function specialize(): Promise<void> {
   }
   const spec = JSON.parse(answer.body.toString()) as Specialization;
   // Cleared first, so even the variables' order is a fresh runtime's.
-  for (const name of Object.keys(env)) delete env[name];
+  for (const name of Object.keys(env)) Reflect.deleteProperty(env, name);
   Object.assign(env, spec.environment);
   process.chdir(spec.taskRoot);
   info = functionInfo();

@@ -59,8 +59,7 @@ export class ExecutionEnvironment {
   private readonly clock: Clock;
   private readonly server: RuntimeApiServer;
   private readonly events: RuntimeApiEvents;
-  /** performance.now() at the start of init: the spawn, or the specialization. */
-  private initStart = 0;
+  private initStart = 0; // performance.now() when init began: spawn or specialization
   private readonly initTimeoutMs: number;
   private state: 'new' | 'idle' | 'busy' | 'dead' = 'new';
   private runtime: RuntimeProcess | undefined;
@@ -108,8 +107,7 @@ export class ExecutionEnvironment {
 
   /**
    * Creates /tmp, opens the Runtime API and spawns the runtime, or specialises the generic runtime
-   * it was given (rejecting if that runtime is gone before it confirmed); init goes on in the
-   * background.
+   * it was given (rejects if it is gone first); init goes on in the background.
    */
   start(): Promise<void> {
     if (this.starting !== undefined) throw new Error('ExecutionEnvironment.start() called twice');
@@ -119,12 +117,7 @@ export class ExecutionEnvironment {
 
   private async doStart(): Promise<void> {
     const { fn, command, generic } = this.opts;
-    const onLine = (l: string): void => {
-      this.log.line(l);
-    };
-    const onGone = (how: ExitHow, spawnFailure?: string): void => {
-      this.gone(how, spawnFailure);
-    };
+    const [onLine, onGone] = [this.log.line.bind(this.log), this.gone.bind(this)];
     this.tmpDir =
       generic?.tmpDir ?? (await mkdtemp(path.join(this.opts.tmpRoot ?? tmpdir(), 'lamina-env-')));
     const env = runtimeEnv({
@@ -135,21 +128,19 @@ export class ExecutionEnvironment {
       baseEnv: this.opts.baseEnv ?? {},
       runtimeDir: this.opts.runtimeDir ?? path.dirname(command[1] ?? command[0] ?? ''),
     });
-    if (generic === undefined) {
-      this.runtime = new RuntimeProcess({ command, cwd: fn.codeDir, env, onLine, onGone });
-      this.initStart = this.runtime.spawnedAt;
-    } else {
-      this.runtime = generic.process;
-      generic.adopt({ events: this.events, onLine, onGone });
-      this.initStart = performance.now();
-      await generic.specialize({ environment: env, taskRoot: fn.codeDir, handler: fn.handler });
-    }
+    this.runtime =
+      generic?.process ?? new RuntimeProcess({ command, cwd: fn.codeDir, env, onLine, onGone });
+    this.initStart = generic === undefined ? this.runtime.spawnedAt : performance.now();
     this.initTimer = setTimeout(() => {
       this.opts.logger.warn({ fn: fn.name, pid: this.pid }, 'init timed out; killing the runtime');
       this.runtime?.kill();
       this.settleInit({ kind: 'timeout' });
     }, this.initTimeoutMs);
     this.initTimer.unref();
+    if (generic !== undefined) {
+      generic.adopt({ events: this.events, onLine, onGone });
+      await generic.specialize({ environment: env, taskRoot: fn.codeDir, handler: fn.handler });
+    }
     if (this.state === 'new') this.state = 'idle';
   }
 
@@ -301,13 +292,9 @@ export class ExecutionEnvironment {
   }
 
   private checkMemory(): void {
-    const usage = this.runtime?.memory();
-    if (usage !== undefined && usage.rssKb > this.fn.memorySize * 1024) {
-      this.opts.logger.warn(
-        { fn: this.fn.name, rssKb: usage.rssKb, memorySize: this.fn.memorySize },
-        'runtime exceeded its memory size; killing it',
-      );
-      this.runtime?.kill();
-    }
+    const rssKb = this.runtime?.killAboveMemory(this.fn.memorySize);
+    if (rssKb === undefined) return;
+    const info = { fn: this.fn.name, rssKb, memorySize: this.fn.memorySize };
+    this.opts.logger.warn(info, 'runtime exceeded its memory size; killed it');
   }
 }

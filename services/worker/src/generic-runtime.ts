@@ -125,8 +125,7 @@ export class GenericRuntime {
   /** Answers the specialization; resolves when the runtime confirmed it applied it. */
   specialize(spec: Specialization): Promise<void> {
     return new Promise((resolve, reject) => {
-      const channel = this.server.specialization;
-      if (this.exited || channel === undefined || !channel.specialize(spec)) {
+      if (this.exited || this.server.specialization?.specialize(spec) !== true) {
         reject(new Error('the generic runtime is not waiting for a specialization'));
         return;
       }

@@ -1,7 +1,4 @@
 import {
-  InvalidRuntimeException,
-  LaminaError,
-  ResourceNotReadyException,
   ServiceException,
   type EnvironmentPool,
   type FunctionVersionConfig,
@@ -10,9 +7,9 @@ import {
 } from '@lamina/core';
 import { EnvironmentLostError } from './environment-lost-error.js';
 import { ExecutionEnvironment } from './execution-environment.js';
-import { GenericPool, warmPools } from './generic-pool.js';
-import type { GenericRuntime } from './generic-runtime.js';
-import { checkNodeMajor, execVersionProbe, type VersionProbe } from './runtime-version-check.js';
+import { ColdStarts } from './cold-start.js';
+import type { GenericPool } from './generic-pool.js';
+import type { VersionProbe } from './runtime-version-check.js';
 import {
   systemClock,
   type Clock,
@@ -67,12 +64,11 @@ export class ProcessPool implements EnvironmentPool {
   private readonly inUse = new Set<ExecutionEnvironment>();
   private readonly busyCounts = new Map<string, number>();
   private readonly keys = new WeakMap<FunctionVersionConfig, string>();
-  private readonly versionChecks = new Map<string, Promise<string | undefined>>();
   private readonly sweeper: NodeJS.Timeout;
-  private readonly generics: GenericPool;
+  private readonly cold: ColdStarts;
   private readonly exitHook = (): void => {
     for (const env of this.all) env.killNow();
-    this.generics.killNow();
+    this.cold.generics.killNow();
   };
   private exitHookInstalled = false;
   private closing: Promise<void> | undefined;
@@ -88,16 +84,24 @@ export class ProcessPool implements EnvironmentPool {
       Math.max(10, Math.min(this.idleTtlMs / 2, 30_000)),
     );
     this.sweeper.unref();
-    this.generics = new GenericPool({
-      logger: options.logger,
-      runtimes: warmPools(options.runtimes, options.logger),
-      baseEnv: options.baseEnv ?? {},
-      ...(options.tmpRoot !== undefined ? { tmpRoot: options.tmpRoot } : {}),
-      ...(options.genericBootTimeoutMs !== undefined
-        ? { bootTimeoutMs: options.genericBootTimeoutMs }
-        : {}),
+    this.cold = new ColdStarts({
+      ...options,
+      clock: this.clock,
+      adopt: (env) => {
+        this.all.add(env);
+        this.inUse.add(env);
+        this.installExitHook();
+      },
+      drop: (env) => {
+        this.inUse.delete(env);
+        return this.discard(env);
+      },
+      // Died while idle: drop it now. Died in use: the invocation reports it, release drops it.
+      onExit: (gone) => {
+        if (!this.inUse.has(gone)) void this.discard(gone);
+      },
     });
-    if (this.generics.enabled) this.installExitHook();
+    if (this.cold.generics.enabled) this.installExitHook();
   }
 
   async invoke(fn: FunctionVersionConfig, invocation: Invocation): Promise<InvocationResult> {
@@ -107,7 +111,7 @@ export class ProcessPool implements EnvironmentPool {
     try {
       try {
         return await this.invokeOn(
-          this.takeIdle(key) ?? (await this.startEnvironment(fn)),
+          this.takeIdle(key) ?? (await this.cold.start(fn)),
           key,
           invocation,
         );
@@ -118,7 +122,7 @@ export class ProcessPool implements EnvironmentPool {
           { fn: fn.name },
           'idle runtime exited; retrying on a new environment',
         );
-        return await this.invokeOn(await this.startEnvironment(fn), key, invocation);
+        return await this.invokeOn(await this.cold.start(fn), key, invocation);
       }
     } finally {
       const n = (this.busyCounts.get(fn.name) ?? 1) - 1;
@@ -165,7 +169,7 @@ export class ProcessPool implements EnvironmentPool {
       clearInterval(this.sweeper);
       this.idle.clear();
       await Promise.all(
-        [...this.all].map((env) => this.discard(env)).concat(this.generics.close()),
+        [...this.all].map((env) => this.discard(env)).concat(this.cold.generics.close()),
       );
       if (this.exitHookInstalled) process.off('exit', this.exitHook);
     })();
@@ -179,7 +183,7 @@ export class ProcessPool implements EnvironmentPool {
 
   /** The pre-warmed generic runtimes (tests and metrics). */
   get warm(): Pick<GenericPool, 'sizes' | 'readyCount' | 'pids'> {
-    return this.generics;
+    return this.cold.generics;
   }
 
   private keyOf(fn: FunctionVersionConfig): string {
@@ -221,94 +225,6 @@ export class ProcessPool implements EnvironmentPool {
     const list = this.idle.get(key);
     if (list === undefined) this.idle.set(key, [entry]);
     else list.push(entry);
-  }
-
-  /**
-   * A cold start: specialises a pre-warmed generic runtime when the pool has one and the function
-   * can run on it; if that specialisation fails the runtime is dropped and a fresh one spawned.
-   */
-  private async startEnvironment(fn: FunctionVersionConfig): Promise<ExecutionEnvironment> {
-    const generic = this.generics.claim(fn);
-    if (generic === undefined) return this.spawnEnvironment(fn, undefined);
-    try {
-      return await this.spawnEnvironment(fn, generic);
-    } catch (err) {
-      this.opts.logger.warn(
-        { err, fn: fn.name },
-        'specialisation failed; starting a fresh runtime',
-      );
-      return this.spawnEnvironment(fn, undefined);
-    }
-  }
-
-  private async spawnEnvironment(
-    fn: FunctionVersionConfig,
-    generic: GenericRuntime | undefined,
-  ): Promise<ExecutionEnvironment> {
-    const runtime = this.opts.runtimes[fn.runtime];
-    const executable = runtime?.command[0];
-    if (runtime === undefined || executable === undefined) {
-      const known = Object.keys(this.opts.runtimes).join(', ');
-      throw new InvalidRuntimeException(
-        `The runtime ${fn.runtime} is not available on this Lamina installation (available: ${known}).`,
-      );
-    }
-    const env = new ExecutionEnvironment({
-      fn,
-      command: runtime.command,
-      ...(runtime.runtimeDir !== undefined ? { runtimeDir: runtime.runtimeDir } : {}),
-      logger: this.opts.logger,
-      ...(this.opts.onLog !== undefined ? { onLog: this.opts.onLog } : {}),
-      clock: this.clock,
-      ...(this.opts.tmpRoot !== undefined ? { tmpRoot: this.opts.tmpRoot } : {}),
-      ...(this.opts.baseEnv !== undefined ? { baseEnv: this.opts.baseEnv } : {}),
-      ...(this.opts.initTimeoutMs !== undefined ? { initTimeoutMs: this.opts.initTimeoutMs } : {}),
-      ...(this.opts.memoryCheckIntervalMs !== undefined
-        ? { memoryCheckIntervalMs: this.opts.memoryCheckIntervalMs }
-        : {}),
-      ...(generic !== undefined ? { generic } : {}),
-      // Died while idle: drop it now. Died in use: the invocation reports it, release drops it.
-      onExit: (gone) => {
-        if (!this.inUse.has(gone)) void this.discard(gone);
-      },
-    });
-    this.all.add(env);
-    this.inUse.add(env);
-    this.installExitHook();
-    try {
-      const [warning] = await Promise.all([this.checkRuntime(fn.runtime, executable), env.start()]);
-      if (warning !== undefined) this.opts.onLog?.(fn.name, warning, env.logStreamName);
-    } catch (err) {
-      this.inUse.delete(env);
-      await this.discard(env);
-      if (err instanceof LaminaError || generic !== undefined) throw err;
-      throw new ResourceNotReadyException(
-        `Could not start an execution environment for ${fn.name}: ${String(err)}`,
-        { cause: err },
-      );
-    }
-    this.opts.logger.debug(
-      { fn: fn.name, version: fn.version, pid: env.pid },
-      'environment started',
-    );
-    return env;
-  }
-
-  private checkRuntime(runtimeId: string, executable: string): Promise<string | undefined> {
-    let check = this.versionChecks.get(runtimeId);
-    if (check === undefined) {
-      check = checkNodeMajor(
-        runtimeId,
-        executable,
-        this.opts.versionProbe ?? execVersionProbe,
-      ).then((warning) => {
-        if (warning !== undefined)
-          this.opts.logger.warn({ runtime: runtimeId, executable }, warning);
-        return warning;
-      });
-      this.versionChecks.set(runtimeId, check);
-    }
-    return check;
   }
 
   private sweep(): void {

@@ -2,6 +2,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LIMITS, type Invocation } from '@lamina/core';
 import { header, readBody, reply } from './http-helpers.js';
+import {
+  ACCEPTED,
+  EMPTY,
+  INVALID_ID,
+  INVALID_STATE,
+  METHOD_NOT_ALLOWED,
+  NOT_FOUND,
+  TRUNCATED,
+  json,
+} from './runtime-api-answers.js';
 import { INVALID_MODE, INVALID_MODE_OUTCOME, streamedOutcome } from './response-mode.js';
 import {
   SPECIALIZATION_PATH,
@@ -48,28 +58,6 @@ interface Slot {
 
 const PREFIX = '/2018-06-01/runtime/';
 const INVOCATION = 'invocation/';
-const json = (o: object): Buffer => Buffer.from(JSON.stringify(o));
-const EMPTY = Buffer.alloc(0);
-const ACCEPTED = json({ status: 'OK' });
-const INVALID_ID = json({ errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
-const INVALID_STATE = json({
-  errorMessage: 'State transition is not allowed',
-  errorType: 'InvalidStateTransition',
-});
-const TRUNCATED: RuntimeOutcome = {
-  kind: 'error',
-  payload: json({
-    errorType: 'Runtime.TruncatedResponse',
-    errorMessage: 'The runtime closed the connection before its answer was complete.',
-  }),
-  errorType: 'Runtime.TruncatedResponse',
-};
-const NOT_FOUND = json({ errorMessage: 'Not found', errorType: 'NotFound' });
-const METHOD_NOT_ALLOWED = json({
-  errorMessage: 'Method not allowed',
-  errorType: 'MethodNotAllowed',
-});
-
 /**
  * The Lambda Runtime API (reference §6) for one execution environment, on 127.0.0.1 and an
  * ephemeral port. It holds at most one invocation: `dispatch` hands it to the runtime's parked

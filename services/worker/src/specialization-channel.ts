@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import { reply } from './http-helpers.js';
+import { ACCEPTED, INVALID_STATE } from './runtime-api-answers.js';
 
 /**
  * Lamina's own addition to the Runtime API (not Lambda's), served only by the Runtime API server
@@ -29,14 +30,6 @@ export interface SpecializationEvents {
 }
 
 type State = 'booting' | 'waiting' | 'answered' | 'applied';
-
-const INVALID_STATE = Buffer.from(
-  JSON.stringify({
-    errorMessage: 'State transition is not allowed',
-    errorType: 'InvalidStateTransition',
-  }),
-);
-const ACCEPTED = Buffer.from(JSON.stringify({ status: 'OK' }));
 
 /** The server side of the specialization request for one generic environment. */
 export class SpecializationChannel {
