@@ -84,7 +84,8 @@ export class GenericPool {
     if (slot === undefined || this.closed) return undefined;
     let chosen: GenericRuntime | undefined;
     for (const g of slot.free) {
-      if (!g.alive) continue;
+      // Still making its /tmp and server (no process yet): not claimable.
+      if (!g.alive || g.process === undefined) continue;
       if (g.isReady) {
         chosen = g;
         break;
