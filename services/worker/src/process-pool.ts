@@ -50,7 +50,8 @@ const DEFAULT_IDLE_TTL_MS = 10 * 60 * 1000;
 /**
  * Local-mode execution environments: each is a child runtime process with its own Runtime API
  * server in this process. Environments are kept per function name + version + code (and config),
- * reused while idle, replaced when broken, stopped after the idle TTL.
+ * reused while idle, replaced when broken, stopped after the idle TTL. A cold call's environment
+ * comes from `ColdStarts`: a pre-warmed generic runtime specialised for it, or a new spawn.
  */
 export class ProcessPool implements EnvironmentPool {
   private readonly opts: ProcessPoolOptions;
