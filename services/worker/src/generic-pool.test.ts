@@ -136,6 +136,32 @@ await import(${JSON.stringify(bootstrapPath)});
     expect((await call(p, a)).result.coldStart).toBe(false);
   });
 
+  it('replaces a generic runtime that died while waiting', async () => {
+    const p = pool();
+    await ready(p);
+    const first = warmPid(p);
+    expect(first).toBeDefined();
+    if (first !== undefined) process.kill(first, 'SIGKILL');
+    await eventually(() => p.warm.readyCount('nodejs22.x') === 1 && warmPid(p) !== first, {
+      what: 'a replacement generic runtime',
+    });
+    const { answer } = await call(p, makeFn({ handler: 'context.handler' }));
+    expect(answer.cwd).toBe(makeFn().codeDir);
+  });
+
+  it('takes a generic runtime still booting rather than spawning another', async () => {
+    const p = pool({
+      runtimes: { 'nodejs22.x': { command: nodeCommand, specializable: true, warmPool: 1 } },
+    });
+    await eventually(() => p.warm.pids('nodejs22.x').length === 1);
+    const booting = warmPid(p);
+    const { result } = await call(p, makeFn({ handler: 'context.handler' }));
+    expect(result.coldStart).toBe(true);
+    expect(booting !== undefined && isAlive(booting)).toBe(true);
+    expect(p.size).toBe(1);
+    expect(warmPid(p)).not.toBe(booting);
+  });
+
   it('keeps no generic runtime when the pool size is 0, and cold calls spawn as before', async () => {
     const p = pool({
       runtimes: { 'nodejs22.x': { command: nodeCommand, specializable: true, warmPool: 0 } },
