@@ -3,7 +3,7 @@ import { startLamina } from '@lamina/testkit';
 import type { BenchFunction } from './coldstart-functions.js';
 
 /**
- * bench/coldstart's pre-warmed pool comparison (ADR 0018): the first call of new Node.js
+ * bench/coldstart's pre-warmed pool comparison (ADR 0019): the first call of new Node.js
  * functions in local mode, once with no pool (LAMINA_WARM_POOL_SIZE=0: a runtime is spawned per
  * cold call) and once from a warm pool (the default, one generic runtime specialised per cold
  * call), in the same run on the same machine. Each sample is a new function; before each first

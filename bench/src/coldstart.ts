@@ -17,7 +17,7 @@ import { comparePool } from './coldstart-pool.js';
  * a new environment, spawned (the pre-warmed pool is off for this part). Needs
  * test/runtimes/setup.sh to have run. Writes bench/results/coldstart.json. Then, in the same
  * run, the first call of new Node.js functions without and from a warm pool of generic runtimes
- * (ADR 0018), written to bench/results/coldstart-pool.json; `--pool-only` runs just that part.
+ * (ADR 0019), written to bench/results/coldstart-pool.json; `--pool-only` runs just that part.
  *
  *   node bench/dist/coldstart.js [--quick] [--pool-only]
  */

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+
+import { KNOWN_RUNTIMES } from '@lamina/core';
 import { describe, expect, it } from 'vitest';
 
 import { cacheRoot, localRuntimes } from './runtimes.js';
@@ -36,6 +38,21 @@ describe('localRuntimes', () => {
         '/cache',
       ]);
     }
+  });
+
+  it('offers only the runtimes of the list marked local, in its order', () => {
+    const r = localRuntimes({ ...env, LAMINA_NODEJS24_BIN: process.execPath }, process.execPath, [
+      { id: 'provided.al2023', family: 'provided', version: 'al2023', local: true },
+      { id: 'nodejs24.x', family: 'nodejs', version: '24', local: true },
+      { id: 'nodejs22.x', family: 'nodejs', version: '22', local: false },
+    ]);
+    expect(r.ids).toEqual(['provided.al2023', 'nodejs24.x']);
+    expect(r.commands['nodejs24.x']?.command[0]).toBe(process.execPath);
+  });
+
+  it('knows no local runtime that core does not know', () => {
+    const known = new Set(KNOWN_RUNTIMES);
+    expect(localRuntimes(env, process.execPath).ids.every((id) => known.has(id))).toBe(true);
   });
 
   it('defaults the cache root to ~/.cache/lamina', () => {

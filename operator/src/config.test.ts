@@ -40,4 +40,11 @@ describe('loadConfig', () => {
     expect(c.worker.images).toEqual({ java21: 'reg/w-java:1.2.3' });
     expect(() => loadConfig({ LAMINA_WORKER_IMAGES: '{"java21":"reg/w:latest"}' })).toThrow();
   });
+
+  it('mirrors event source mappings only with a Redis URL', () => {
+    expect(loadConfig({}).mappings).toBeUndefined();
+    expect(
+      loadConfig({ LAMINA_REDIS_URL: 'redis://r:6379', LAMINA_REDIS_PREFIX: 'p' }).mappings,
+    ).toEqual({ redisUrl: 'redis://r:6379', redisPrefix: 'p', syncIntervalMs: 5000 });
+  });
 });

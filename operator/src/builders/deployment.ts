@@ -9,16 +9,22 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { LABELS, MANAGED_BY, type FunctionResourceSpec } from '@lamina/kube';
+import {
+  LABELS,
+  MANAGED_BY,
+  versionSlug,
+  WORKER_APP_LABEL,
+  WORKER_APP_NAME,
+  WORKER_CONTAINER,
+  WORKER_DEFAULT_PORT,
+  WORKER_ENV,
+  WORKER_PORT_NAME,
+  type FunctionResourceSpec,
+  type VersionLabel,
+} from '@lamina/kube';
 
 import type { WorkerConfig } from '../config.js';
-import {
-  labelValue,
-  stableHash,
-  versionSlug,
-  workerDeploymentName,
-  type VersionLabel,
-} from './names.js';
+import { labelValue, stableHash, workerDeploymentName } from './names.js';
 import { workerResources } from './resources.js';
 
 /** Where worker pods find things; the worker agent's side of the contract (ADR 0007). */
@@ -27,7 +33,7 @@ export const WORKER_PATHS = {
   code: '/var/lamina/code',
   tmp: '/tmp',
 } as const;
-export const WORKER_PORT = 8080;
+export const WORKER_PORT = WORKER_DEFAULT_PORT;
 export const WORKER_UID = 10001;
 
 export const ANNOTATIONS = {
@@ -85,19 +91,19 @@ function environmentVolume(input: WorkerDeploymentInput): V1Volume {
 function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
   const { spec } = input;
   const env: [string, string | undefined][] = [
-    ['LAMINA_FUNCTION_NAME', input.functionName],
-    ['LAMINA_FUNCTION_NAMESPACE', input.namespace],
-    ['LAMINA_FUNCTION_VERSION', input.version],
-    ['LAMINA_RUNTIME', spec.runtime],
-    ['LAMINA_HANDLER', spec.handler],
-    ['LAMINA_MEMORY_SIZE_MB', String(spec.memorySize)],
-    ['LAMINA_TIMEOUT_SECONDS', String(spec.timeout)],
-    ['LAMINA_CODE_SHA256', spec.code.sha256],
-    ['LAMINA_CODE_DIR', spec.code.sha256 === undefined ? undefined : WORKER_PATHS.code],
-    ['LAMINA_ENVIRONMENT_DIR', WORKER_PATHS.environment],
-    ['LAMINA_REGION', input.worker.region],
-    ['LAMINA_REDIS_URL', input.worker.redisUrl],
-    ['LAMINA_WORKER_PORT', String(WORKER_PORT)],
+    [WORKER_ENV.functionName, input.functionName],
+    [WORKER_ENV.namespace, input.namespace],
+    [WORKER_ENV.version, input.version],
+    [WORKER_ENV.runtime, spec.runtime],
+    [WORKER_ENV.handler, spec.handler],
+    [WORKER_ENV.memorySizeMb, String(spec.memorySize)],
+    [WORKER_ENV.timeoutSeconds, String(spec.timeout)],
+    [WORKER_ENV.codeSha256, spec.code.sha256],
+    [WORKER_ENV.codeDir, spec.code.sha256 === undefined ? undefined : WORKER_PATHS.code],
+    [WORKER_ENV.environmentDir, WORKER_PATHS.environment],
+    [WORKER_ENV.region, input.worker.region],
+    [WORKER_ENV.redisUrl, input.worker.redisUrl],
+    [WORKER_ENV.port, String(WORKER_PORT)],
   ];
   return env.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }]));
 }
@@ -116,7 +122,7 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
     [LABELS.version]: versionSlug(input.version),
   };
   const labels = {
-    'app.kubernetes.io/name': 'lamina-worker',
+    [WORKER_APP_LABEL]: WORKER_APP_NAME,
     [LABELS.partOf]: 'lamina',
     [LABELS.managedBy]: MANAGED_BY,
     ...selector,
@@ -170,14 +176,14 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
           },
           containers: [
             {
-              name: 'worker',
+              name: WORKER_CONTAINER,
               image: workerImage(spec, worker),
               imagePullPolicy: worker.imagePullPolicy,
-              ports: [{ name: 'http', containerPort: WORKER_PORT, protocol: 'TCP' }],
+              ports: [{ name: WORKER_PORT_NAME, containerPort: WORKER_PORT, protocol: 'TCP' }],
               env: agentEnv(input),
               resources: workerResources(spec.memorySize, worker.memoryOverheadMb),
               readinessProbe: {
-                httpGet: { path: '/readyz', port: 'http' },
+                httpGet: { path: '/readyz', port: WORKER_PORT_NAME },
                 periodSeconds: 2,
                 failureThreshold: 3,
               },

@@ -4,7 +4,7 @@
  * Lamina's Node.js runtime interface client: `node bootstrap.js`, cwd = the task root. Loads the
  * handler named by `_HANDLER`, then loops on the Runtime API at AWS_LAMBDA_RUNTIME_API.
  *
- * Started as a generic runtime (LAMINA_GENERIC_ENVIRONMENT=1, no function variables; ADR 0018),
+ * Started as a generic runtime (LAMINA_GENERIC_ENVIRONMENT=1, no function variables; ADR 0019),
  * it first asks Lamina's specialization request for a function, replaces its whole environment
  * with the answer, changes to the task root, confirms, and only then reads its configuration and
  * loads the handler: the handler sees what a freshly spawned runtime would have been given.

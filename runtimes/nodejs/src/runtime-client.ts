@@ -61,7 +61,7 @@ export class RuntimeClient {
     return this.send(post, 1);
   }
 
-  /** Lamina's specialization request (ADR 0018): parks until a cold call claims this runtime. */
+  /** Lamina's specialization request (ADR 0019): parks until a cold call claims this runtime. */
   specialization(): Promise<ApiResponse> {
     return this.send(`GET ${SPECIALIZATION} HTTP/1.1\r\nHost: ${this.host}\r\n\r\n`, 1);
   }

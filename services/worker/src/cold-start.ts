@@ -31,7 +31,7 @@ export interface ColdStartsOptions {
 }
 
 /**
- * Makes the environment of a cold call (ADR 0004, ADR 0018): specialises a pre-warmed generic
+ * Makes the environment of a cold call (ADR 0004, ADR 0019): specialises a pre-warmed generic
  * runtime of the function's runtime when the pool has one the function can run on, else spawns
  * a runtime for it. A specialisation that fails (the generic runtime died or broke before it
  * confirmed) is dropped and the call gets a freshly spawned environment, so the caller never sees

@@ -43,7 +43,7 @@ export interface ExecutionEnvironmentOptions {
   readonly memoryCheckIntervalMs?: number;
   /** Called once when the runtime process is gone, for whatever reason. */
   readonly onExit?: (env: ExecutionEnvironment) => void;
-  /** A started generic runtime to specialise instead of spawning one (ADR 0018). */
+  /** A started generic runtime to specialise instead of spawning one (ADR 0019). */
   readonly generic?: GenericRuntime;
 }
 

@@ -1,4 +1,4 @@
-/** Pre-warmed generic Node.js runtimes specialised on a cold call (ADR 0018), through ProcessPool. */
+/** Pre-warmed generic Node.js runtimes specialised on a cold call (ADR 0019), through ProcessPool. */
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -33,7 +33,7 @@ interface Slot {
 const MAX_RETRY_MS = 30_000;
 
 /**
- * Pre-warmed generic runtimes per runtime id (ADR 0018). The pool starts `size` of each at once
+ * Pre-warmed generic runtimes per runtime id (ADR 0019). The pool starts `size` of each at once
  * and keeps that many: one taken by a cold call, or one that dies, is replaced in the background.
  * A runtime that dies or does not park on its specialization request within the boot timeout
  * counts as a boot failure, and replacements then wait with a doubling delay, so a broken runtime

@@ -32,7 +32,7 @@ export interface GenericRuntimeOptions {
 }
 
 /**
- * A started runtime without a function (ADR 0018): its own private /tmp, its Runtime API server
+ * A started runtime without a function (ADR 0019): its own private /tmp, its Runtime API server
  * (serving only Lamina's specialization request until specialised) and the runtime process,
  * started with no function variables at all. An `ExecutionEnvironment` adopts it for a cold call;
  * `specialize` then answers the parked request and resolves once the runtime confirmed it applied

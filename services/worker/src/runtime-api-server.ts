@@ -44,7 +44,7 @@ export interface RuntimeApiServerOptions {
   readonly events: RuntimeApiEvents;
   /** Defaults to Lambda's 6,291,556 bytes. */
   readonly maxResponseBytes?: number;
-  /** A generic environment's server: it serves Lamina's specialization request (ADR 0018). */
+  /** A generic environment's server: it serves Lamina's specialization request (ADR 0019). */
   readonly specialization?: SpecializationEvents;
 }
 

@@ -1,4 +1,4 @@
-/** Lamina's specialization request on a generic environment's Runtime API server (ADR 0018). */
+/** Lamina's specialization request on a generic environment's Runtime API server (ADR 0019). */
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { RuntimeApiServer } from './runtime-api-server.js';

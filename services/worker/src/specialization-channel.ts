@@ -4,7 +4,7 @@ import { ACCEPTED, INVALID_STATE } from './runtime-api-answers.js';
 
 /**
  * Lamina's own addition to the Runtime API (not Lambda's), served only by the Runtime API server
- * of a generic environment (ADR 0018): a runtime started without a function parks
+ * of a generic environment (ADR 0019): a runtime started without a function parks
  * `GET /2018-06-01/runtime/lamina/specialization` until a cold call claims it; the answer is the
  * function's `Specialization`. Once the runtime has applied it (process.env replaced, cwd = task
  * root) it POSTs the same path, and from then on it is that function's environment: its normal

@@ -1,6 +1,6 @@
 /**
  * Which environment variables keep a function off a pre-warmed generic Node.js runtime
- * (ADR 0018). Node.js reads some variables only when the process starts (NODE_OPTIONS, the ICU
+ * (ADR 0019). Node.js reads some variables only when the process starts (NODE_OPTIONS, the ICU
  * locale from LANG / LC_*, module paths from NODE_PATH and HOME, libuv's thread pool size, the
  * dynamic loader's LD_*, OpenSSL's configuration); replacing process.env afterwards would not
  * give the handler what a freshly spawned runtime gets. A function whose environment sets one

@@ -27,7 +27,7 @@ export interface RuntimeCommand {
   readonly runtimeDir?: string;
   /**
    * The runtime can start without a function and ask Lamina's specialization request for one
-   * (runtimes/nodejs; ADR 0018). Official runtime interface clients read their function at start
+   * (runtimes/nodejs; ADR 0019). Official runtime interface clients read their function at start
    * and leave this unset.
    */
   readonly specializable?: boolean;
