@@ -30,7 +30,7 @@ const SERVICES = {
     pkg: 'services/gateway',
     entry: 'src/main.ts',
     assets: ['scripts'],
-    workers: ['src/store/unzip-worker.ts'],
+    workers: ['src/code/unzip-worker.ts'],
   },
   operator: { pkg: 'operator', entry: 'src/main.ts', assets: [] },
   dispatcher: { pkg: 'services/dispatcher', entry: 'src/main.ts', assets: [] },

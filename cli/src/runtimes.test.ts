@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+
+import { KNOWN_RUNTIMES } from '@lamina/core';
 import { describe, expect, it } from 'vitest';
 
 import { cacheRoot, localRuntimes } from './runtimes.js';
@@ -38,8 +40,36 @@ describe('localRuntimes', () => {
     }
   });
 
+  it('offers only the runtimes of the list marked local, in its order', () => {
+    const r = localRuntimes({ ...env, LAMINA_NODEJS24_BIN: process.execPath }, process.execPath, [
+      { id: 'provided.al2023', family: 'provided', version: 'al2023', local: true },
+      { id: 'nodejs24.x', family: 'nodejs', version: '24', local: true },
+      { id: 'nodejs22.x', family: 'nodejs', version: '22', local: false },
+    ]);
+    expect(r.ids).toEqual(['provided.al2023', 'nodejs24.x']);
+    expect(r.commands['nodejs24.x']?.command[0]).toBe(process.execPath);
+  });
+
+  it('knows no local runtime that core does not know', () => {
+    const known = new Set(KNOWN_RUNTIMES);
+    expect(localRuntimes(env, process.execPath).ids.every((id) => known.has(id))).toBe(true);
+  });
+
   it('defaults the cache root to ~/.cache/lamina', () => {
     expect(cacheRoot({ HOME: '/home/dev' })).toBe('/home/dev/.cache/lamina');
     expect(cacheRoot({ LAMINA_CACHE_DIR: '/c', HOME: '/home/dev' })).toBe('/c');
+  });
+
+  it('pre-warms one generic runtime per Node.js runtime unless LAMINA_WARM_POOL_SIZE says otherwise', () => {
+    expect(localRuntimes(env, process.execPath).commands['nodejs22.x']).toMatchObject({
+      specializable: true,
+      warmPool: 1,
+    });
+    const off = localRuntimes({ ...env, LAMINA_WARM_POOL_SIZE: '0' }, process.execPath);
+    expect(off.commands['nodejs22.x']?.warmPool).toBe(0);
+    expect(off.commands['provided.al2023']?.specializable).toBeUndefined();
+    expect(() => localRuntimes({ ...env, LAMINA_WARM_POOL_SIZE: '-1' }, process.execPath)).toThrow(
+      /LAMINA_WARM_POOL_SIZE/,
+    );
   });
 });

@@ -3,11 +3,15 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { RUNTIMES, type RuntimeInfo } from '@lamina/core';
 import { bootstrapPath } from '@lamina/runtime-nodejs';
 
 /** How local mode starts each runtime it supports. */
 export interface LocalRuntimes {
-  readonly commands: Record<string, { command: readonly string[]; runtimeDir?: string }>;
+  readonly commands: Record<
+    string,
+    { command: readonly string[]; runtimeDir?: string; specializable?: boolean; warmPool?: number }
+  >;
   readonly ids: readonly string[];
 }
 
@@ -18,9 +22,8 @@ const runtimesDir = fileURLToPath(new URL('../../runtimes/', import.meta.url));
 const pythonBootstrap = path.join(runtimesDir, 'python/bootstrap');
 const javaBootstrap = path.join(runtimesDir, 'java/bootstrap');
 
-/** Debian's interpreter behind `python3.11` (runtimes/python/setup.sh makes its RIC venv). */
-const PYTHON311 = '/usr/bin/python3.11';
-const JAVA_MAJORS = [17, 21, 25] as const;
+/** Debian's interpreter behind `pythonX.Y` (runtimes/python/setup.sh makes its RIC venv). */
+const pythonInterpreter = (version: string): string => `/usr/bin/python${version}`;
 
 function nodeMajor(binary: string): number | undefined {
   const r = spawnSync(binary, ['-p', 'process.versions.node'], { encoding: 'utf8' });
@@ -52,40 +55,77 @@ function javaBinary(major: number, env: Env): string | undefined {
 }
 
 /**
+ * LAMINA_WARM_POOL_SIZE: pre-warmed generic runtimes kept per Node.js runtime (ADR 0019); default
+ * 1, 0 turns the pool off.
+ */
+function warmPoolSize(env: Env): number {
+  const raw = env['LAMINA_WARM_POOL_SIZE'];
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 64) {
+    throw new Error(`LAMINA_WARM_POOL_SIZE=${raw} is not a whole number from 0 to 64`);
+  }
+  return n;
+}
+
+/**
  * `nodejsNN.x` runs on the Node.js binary named by LAMINA_NODEJSNN_BIN. `nodejs22.x` defaults to
  * the Node.js running lamina itself; when that is not a 22.x the worker pool reports the
- * mismatch in the function log instead of hiding it.
+ * mismatch in the function log instead of hiding it. Lamina's own Node.js runtime can be
+ * pre-warmed and specialised on a cold call; the official clients below cannot (they read their
+ * function when they start), so they always spawn fresh.
  *
  * `python3.11` runs Debian's python3.11 through the official awslambdaric, `java17` / `java21` /
  * `java25` the installed JDK of that major through the official Java runtime interface client
  * (runtimes/python, runtimes/java; each id only where its interpreter exists). `provided.al2023`
- * runs the function's own `./bootstrap`.
+ * runs the function's own `./bootstrap`. Which ids exist at all is core's runtime list (the
+ * entries marked `local`), in its order.
  */
-export function localRuntimes(env: Env, self: string): LocalRuntimes {
+export function localRuntimes(
+  env: Env,
+  self: string,
+  runtimes: readonly RuntimeInfo[] = RUNTIMES,
+): LocalRuntimes {
   const commands: LocalRuntimes['commands'] = {};
-  for (const major of [20, 22, 24]) {
-    const configured = env[`LAMINA_NODEJS${major}_BIN`];
-    const binary = configured ?? (major === 22 ? self : undefined);
-    if (binary === undefined) continue;
-    if (configured !== undefined && nodeMajor(configured) === undefined) {
-      throw new Error(`LAMINA_NODEJS${major}_BIN=${configured} is not a working Node.js binary`);
-    }
-    commands[`nodejs${major}.x`] = { command: [binary, bootstrapPath] };
-  }
+  const warmPool = warmPoolSize(env);
   const cache = cacheRoot(env);
-  if (existsSync(PYTHON311))
-    commands['python3.11'] = {
-      command: [pythonBootstrap, cache],
-      runtimeDir: path.dirname(pythonBootstrap),
-    };
-  for (const major of JAVA_MAJORS) {
-    const java = javaBinary(major, env);
-    if (java === undefined) continue;
-    commands[`java${major}`] = {
-      command: [javaBootstrap, java, cache],
-      runtimeDir: path.dirname(javaBootstrap),
-    };
+  for (const r of runtimes) {
+    if (!r.local) continue;
+    const command = localCommand(r, env, self, cache, warmPool);
+    if (command !== undefined) commands[r.id] = command;
   }
-  commands['provided.al2023'] = { command: ['./bootstrap'] };
   return { commands, ids: Object.keys(commands) };
+}
+
+/** How local mode starts one runtime of the list; undefined where its interpreter is missing. */
+function localCommand(
+  r: RuntimeInfo,
+  env: Env,
+  self: string,
+  cache: string,
+  warmPool: number,
+): LocalRuntimes['commands'][string] | undefined {
+  switch (r.family) {
+    case 'nodejs': {
+      const configured = env[`LAMINA_NODEJS${r.version}_BIN`];
+      const binary = configured ?? (r.version === '22' ? self : undefined);
+      if (binary === undefined) return undefined;
+      if (configured !== undefined && nodeMajor(configured) === undefined) {
+        throw new Error(
+          `LAMINA_NODEJS${r.version}_BIN=${configured} is not a working Node.js binary`,
+        );
+      }
+      return { command: [binary, bootstrapPath], specializable: true, warmPool };
+    }
+    case 'python':
+      if (!existsSync(pythonInterpreter(r.version))) return undefined;
+      return { command: [pythonBootstrap, cache], runtimeDir: path.dirname(pythonBootstrap) };
+    case 'java': {
+      const java = javaBinary(Number(r.version), env);
+      if (java === undefined) return undefined;
+      return { command: [javaBootstrap, java, cache], runtimeDir: path.dirname(javaBootstrap) };
+    }
+    case 'provided':
+      return { command: ['./bootstrap'] };
+  }
 }

@@ -58,4 +58,11 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ LAMINA_CODE_TOKEN_SECRET: 'short' })).toThrow(ConfigError);
   });
+
+  it('mirrors event source mappings only with a Redis URL', () => {
+    expect(loadConfig({}).mappings).toBeUndefined();
+    expect(
+      loadConfig({ LAMINA_REDIS_URL: 'redis://r:6379', LAMINA_REDIS_PREFIX: 'p' }).mappings,
+    ).toEqual({ redisUrl: 'redis://r:6379', redisPrefix: 'p', syncIntervalMs: 5000 });
+  });
 });

@@ -50,6 +50,9 @@ const schema = z.object({
   /** Shared with the gateway: each pod gets HMAC(secret, its code's hex) as its code token. */
   LAMINA_CODE_TOKEN_SECRET: z.string().min(16).optional(),
   LAMINA_REDIS_URL: z.string().optional(),
+  // LAMINA_REDIS_PREFIX (shared with the gateway and the pollers) comes with autoscalerEnvShape.
+  /** How often EventSourceMapping status is copied from the pollers' reports. */
+  LAMINA_MAPPING_SYNC_INTERVAL_MS: int(100, 300_000, 5000),
   LAMINA_REGION: z.string().min(1).default('us-east-1'),
   LAMINA_RECONCILE_CONCURRENCY: int(1, 64, 4),
   LAMINA_HTTP_PORT: int(0, 65_535, 8081),
@@ -71,10 +74,18 @@ export interface OperatorConfig {
   readonly kubeconfig: string | undefined;
   readonly worker: WorkerConfig;
   readonly reconcileConcurrency: number;
+  /** The EventSourceMapping mirror into the pollers' Redis store; off without a Redis URL. */
+  readonly mappings: MappingMirrorConfig | undefined;
   readonly httpPort: number;
   readonly logLevel: string;
   readonly shutdownTimeoutMs: number;
   readonly autoscaler: AutoscalerConfig;
+}
+
+export interface MappingMirrorConfig {
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  readonly syncIntervalMs: number;
 }
 
 /** What the pure builders need to know about worker pods. */
@@ -159,6 +170,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): O
       region: c.LAMINA_REGION,
     }),
     reconcileConcurrency: c.LAMINA_RECONCILE_CONCURRENCY,
+    mappings:
+      c.LAMINA_REDIS_URL === undefined || c.LAMINA_REDIS_URL === ''
+        ? undefined
+        : Object.freeze({
+            redisUrl: c.LAMINA_REDIS_URL,
+            redisPrefix: c.LAMINA_REDIS_PREFIX,
+            syncIntervalMs: c.LAMINA_MAPPING_SYNC_INTERVAL_MS,
+          }),
     httpPort: c.LAMINA_HTTP_PORT,
     logLevel: c.LAMINA_LOG_LEVEL,
     shutdownTimeoutMs: c.LAMINA_SHUTDOWN_TIMEOUT_SECONDS * 1000,

@@ -1,11 +1,6 @@
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
    client-node's models are data-only classes; fakes use plain objects like its examples. */
-import type {
-  KubernetesObject,
-  ObjectCache,
-  V1Deployment,
-  V1Secret,
-} from '@kubernetes/client-node';
+import type { V1Deployment, V1Secret } from '@kubernetes/client-node';
 import {
   functionSpecSchema,
   type FunctionResource,
@@ -16,43 +11,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from './config.js';
 import { FUNCTION_FINALIZER } from './finalizer.js';
 import { FunctionReconciler } from './function-reconciler.js';
-import type { ClusterWriter } from './kube/cluster-writer.js';
-
-class Cache<T extends KubernetesObject> implements ObjectCache<T> {
-  readonly items = new Map<string, T>();
-  get(name: string, namespace?: string): T | undefined {
-    return this.items.get(`${namespace ?? ''}/${name}`);
-  }
-  list(): readonly T[] {
-    return [...this.items.values()];
-  }
-  put(obj: T): void {
-    this.items.set(`${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`, obj);
-  }
-}
-
-class FakeWriter implements ClusterWriter {
-  readonly applied: KubernetesObject[] = [];
-  readonly statuses: object[] = [];
-  finalizers: readonly string[] | undefined;
-  failApply: Error | undefined;
-  apply<T extends KubernetesObject>(obj: T): Promise<T> {
-    if (this.failApply) return Promise.reject(this.failApply);
-    this.applied.push(obj);
-    return Promise.resolve(obj);
-  }
-  patchStatus(_p: string, _ns: string, _n: string, status: object): Promise<void> {
-    this.statuses.push(status);
-    return Promise.resolve();
-  }
-  setFinalizers(_p: string, _ns: string, _n: string, f: readonly string[]): Promise<void> {
-    this.finalizers = f;
-    return Promise.resolve();
-  }
-  setOwnerReferences(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import { Cache, FakeWriter } from './test-support/fake-cluster.js';
 
 function setup(spec: object, meta: Partial<FunctionResource['metadata']> = {}) {
   const functions = new Cache<FunctionResource>();
@@ -155,10 +114,18 @@ describe('FunctionReconciler', () => {
     });
   });
 
-  it('shows an apply failure in status and rethrows for the backoff', async () => {
-    const { r, writer } = setup({});
+  it('shows an apply failure in status and asks the queue for a retry with backoff', async () => {
+    const { r, writer, events } = setup({});
     writer.failApply = new Error('admission webhook said no');
-    await expect(r.reconcile('ns/hello')).rejects.toThrow('admission webhook said no');
+    expect(await r.reconcile('ns/hello')).toEqual({
+      retry: { reason: 'ApplyFailed', message: 'admission webhook said no' },
+    });
+    expect(events.emit).toHaveBeenCalledWith(
+      expect.anything(),
+      'Warning',
+      'ApplyFailed',
+      'admission webhook said no',
+    );
     expect(writer.statuses[0]).toMatchObject({
       lastUpdateStatus: 'Failed',
       lastUpdateStatusReason: 'admission webhook said no',

@@ -1,18 +1,21 @@
 import { isDeepStrictEqual } from 'node:util';
 
 import type { ObjectCache, V1Deployment, V1Secret } from '@kubernetes/client-node';
-import { PLURALS, type FunctionResource, type FunctionVersionResource } from '@lamina/kube';
+import {
+  PLURALS,
+  type FunctionResource,
+  type FunctionVersionResource,
+  type ReconcileResult,
+} from '@lamina/kube';
 
 import type { WorkerConfig } from './config.js';
-import { ANNOTATIONS, buildWorkerDeployment } from './builders/deployment.js';
 import { environmentSecretName, workerDeploymentName } from './builders/names.js';
-import { controllerReference } from './builders/owner.js';
-import { ENVIRONMENT_HASH_ANNOTATION, buildEnvironmentSecret } from './builders/secret.js';
 import { computeFunctionStatus, type Problem } from './builders/status.js';
 import { FUNCTION_FINALIZER, type FinalizerHook } from './finalizer.js';
 import type { EventSink } from './kube/event-recorder.js';
 import { isNotFound, type ClusterWriter } from './kube/cluster-writer.js';
 import { validateFunction } from './validate.js';
+import { WorkerApplier } from './worker-applier.js';
 
 export interface ReconcilerLogger {
   info(obj: object, msg: string): void;
@@ -40,24 +43,27 @@ export function splitKey(key: string): { namespace: string; name: string } {
 
 /**
  * Level-based reconcile of one Function: read it from the cache, build the desired Secret and
- * `$LATEST` worker Deployment with pure builders, apply what differs, and write the status.
- * Throws when the cluster refused a write, so the queue retries with backoff.
+ * `$LATEST` worker Deployment with pure builders, apply what differs (WorkerApplier), and
+ * write the status. When the cluster refused a write it shows that in the status and asks the
+ * queue for a retry with backoff.
  */
 export class FunctionReconciler {
   private readonly now: () => Date;
+  private readonly applier: WorkerApplier;
 
   constructor(private readonly o: FunctionReconcilerOptions) {
     this.now = o.now ?? (() => new Date());
+    this.applier = new WorkerApplier(o);
   }
 
-  async reconcile(key: string): Promise<void> {
+  async reconcile(key: string): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
     const fn = this.o.functions.get(name, namespace);
-    if (!fn) return; // Gone: owner references let the garbage collector remove the rest.
+    if (!fn) return {}; // Gone: owner references let the garbage collector remove the rest.
     const finalizers = fn.metadata.finalizers ?? [];
     if (fn.metadata.deletionTimestamp !== undefined) {
       await this.finalize(fn, namespace, name, finalizers);
-      return;
+      return {};
     }
     if (!finalizers.includes(FUNCTION_FINALIZER)) {
       await this.o.writer.setFinalizers(
@@ -81,71 +87,25 @@ export class FunctionReconciler {
         this.o.events.emit(fn, 'Warning', invalid.reason, invalid.message);
       }
     } else {
-      try {
-        deployment = await this.apply(fn, namespace, name, deploymentName, desiredReplicas);
-      } catch (err) {
-        error = { reason: 'ApplyFailed', message: describe(err) };
-        this.o.events.emit(fn, 'Warning', 'ApplyFailed', error.message);
-        await this.writeStatus(fn, { deployment, deploymentName, desiredReplicas, error });
-        throw err;
-      }
+      ({ deployment, error } = await this.applier.apply({
+        owner: fn,
+        namespace,
+        functionName: name,
+        version: '$LATEST',
+        spec: fn.spec,
+        secretName: environmentSecretName(name),
+        deploymentName,
+        replicas: desiredReplicas,
+      }));
     }
     await this.writeStatus(fn, {
       deployment,
       deploymentName,
       desiredReplicas,
       ...(invalid ? { invalid } : {}),
+      ...(error ? { error } : {}),
     });
-  }
-
-  private async apply(
-    fn: FunctionResource,
-    namespace: string,
-    name: string,
-    deploymentName: string,
-    replicas: number,
-  ): Promise<V1Deployment | undefined> {
-    const owner = controllerReference(fn);
-    const secretName = environmentSecretName(name);
-    const { secret, hash } = buildEnvironmentSecret({
-      name: secretName,
-      namespace,
-      functionName: name,
-      environment: fn.spec.environment,
-      owner,
-    });
-    const cachedSecret = this.o.secrets.get(secretName, namespace);
-    if (cachedSecret?.metadata?.annotations?.[ENVIRONMENT_HASH_ANNOTATION] !== hash) {
-      await this.o.writer.apply(secret);
-      if (cachedSecret)
-        this.o.events.emit(fn, 'Normal', 'EnvironmentUpdated', `Secret ${secretName} updated`);
-    }
-    const desired = buildWorkerDeployment({
-      namespace,
-      functionName: name,
-      version: '$LATEST',
-      spec: fn.spec,
-      owner,
-      secretName,
-      environmentHash: hash,
-      replicas,
-      worker: this.o.worker,
-    });
-    const cached = this.o.deployments.get(deploymentName, namespace);
-    const want = desired.metadata?.annotations?.[ANNOTATIONS.specHash];
-    if (cached?.metadata?.annotations?.[ANNOTATIONS.specHash] === want) return cached;
-    const stored = await this.o.writer.apply(desired);
-    this.o.events.emit(
-      fn,
-      'Normal',
-      cached ? 'Updated' : 'Created',
-      `${cached ? 'Rolled' : 'Created'} Deployment ${deploymentName} for generation ${fn.metadata.generation ?? 1}`,
-    );
-    this.o.logger.info(
-      { function: name, namespace, deployment: deploymentName },
-      'applied worker Deployment',
-    );
-    return stored;
+    return error ? { retry: error } : {};
   }
 
   private async writeStatus(
@@ -211,20 +171,4 @@ export class FunctionReconciler {
     }
     this.o.logger.info({ function: name, namespace }, 'finalized; owned objects go with it');
   }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const body = (err as { body?: unknown }).body;
-    if (typeof body === 'string') {
-      try {
-        const parsed = JSON.parse(body) as { message?: unknown };
-        if (typeof parsed.message === 'string') return parsed.message;
-      } catch {
-        return body.slice(0, 500);
-      }
-    }
-    return err.message.slice(0, 500);
-  }
-  return String(err);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { Lifecycle } from '@lamina/core';
-import { WorkQueue } from '@lamina/kube';
+import { esmKeys, Lifecycle } from '@lamina/core';
+import { type ReconcileResult, WorkQueue } from '@lamina/kube';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 
@@ -15,6 +16,7 @@ import { KubeEventRecorder } from './kube/event-recorder.js';
 import { makeInformers } from './kube/informers.js';
 import { KubeLeaseStore } from './leader/kube-lease-store.js';
 import { LeaderElector } from './leader/leader-elector.js';
+import { MappingMirror } from './mappings/mapping-mirror.js';
 import { createMetrics } from './metrics.js';
 import { VersionReconciler } from './version-reconciler.js';
 
@@ -78,7 +80,10 @@ async function main(): Promise<void> {
     };
     const functions = new FunctionReconciler({ ...shared, hooks: [] });
     const versions = new VersionReconciler(shared);
-    const queueFor = (kind: string, reconcile: (key: string) => Promise<void>): WorkQueue => {
+    const queueFor = (
+      kind: string,
+      reconcile: (key: string) => Promise<ReconcileResult>,
+    ): WorkQueue => {
       const queue: WorkQueue = new WorkQueue({
         name: kind,
         concurrency: config.reconcileConcurrency,
@@ -86,7 +91,7 @@ async function main(): Promise<void> {
         handler: async (key) => {
           const end = metrics.reconcileSeconds.startTimer({ kind });
           try {
-            await reconcile(key);
+            return await reconcile(key);
           } finally {
             end();
           }
@@ -106,7 +111,23 @@ async function main(): Promise<void> {
     });
     if (lifecycle.isStopping) return;
     lifecycle.add(controller);
+    let mirror: MappingMirror | undefined;
+    if (config.mappings !== undefined) {
+      const redis = new Redis(config.mappings.redisUrl, { maxRetriesPerRequest: 2 });
+      lifecycle.add({ name: 'mapping redis', stop: () => redis.quit().then(() => undefined) });
+      mirror = lifecycle.add(
+        new MappingMirror({
+          informer: informers.mappings,
+          redis,
+          keys: esmKeys(config.mappings.redisPrefix),
+          writer: shared.writer,
+          intervalMs: config.mappings.syncIntervalMs,
+          logger: logger.child({ part: 'mappings' }),
+        }),
+      );
+    }
     await controller.start();
+    await mirror?.start();
     // ADR 0017: leader only, after the caches synced; off until the gateways report demand.
     const scaling = config.autoscaler;
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a shutdown may begin during the await above

@@ -6,19 +6,20 @@ import {
   type FunctionResource,
   type FunctionVersionResource,
   type FunctionVersionResourceStatus,
+  type ReconcileResult,
+  type VersionLabel,
 } from '@lamina/kube';
 
 import type { WorkerConfig } from './config.js';
-import { ANNOTATIONS, buildWorkerDeployment } from './builders/deployment.js';
-import { fitName, workerDeploymentName, type VersionLabel } from './builders/names.js';
+import { fitName, workerDeploymentName } from './builders/names.js';
 import { controllerReference } from './builders/owner.js';
-import { ENVIRONMENT_HASH_ANNOTATION, buildEnvironmentSecret } from './builders/secret.js';
 import { computeFunctionStatus, type Problem } from './builders/status.js';
 import type { ReconcilerLogger } from './function-reconciler.js';
 import { splitKey } from './function-reconciler.js';
 import type { EventSink } from './kube/event-recorder.js';
 import { isNotFound, type ClusterWriter } from './kube/cluster-writer.js';
 import { validateFunction } from './validate.js';
+import { WorkerApplier } from './worker-applier.js';
 
 export interface VersionReconcilerOptions {
   readonly functions: ObjectCache<FunctionResource>;
@@ -40,15 +41,17 @@ export interface VersionReconcilerOptions {
  */
 export class VersionReconciler {
   private readonly now: () => Date;
+  private readonly applier: WorkerApplier;
 
   constructor(private readonly o: VersionReconcilerOptions) {
     this.now = o.now ?? (() => new Date());
+    this.applier = new WorkerApplier(o);
   }
 
-  async reconcile(key: string): Promise<void> {
+  async reconcile(key: string): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
     const fv = this.o.versions.get(name, namespace);
-    if (!fv || fv.metadata.deletionTimestamp !== undefined) return;
+    if (!fv || fv.metadata.deletionTimestamp !== undefined) return {};
     const functionName = fv.spec.functionName;
     const version = fv.spec.version as VersionLabel;
     const deploymentName = workerDeploymentName(functionName, version);
@@ -60,15 +63,16 @@ export class VersionReconciler {
     let deployment = this.o.deployments.get(deploymentName, namespace);
     let error: Problem | undefined;
     if (!invalid) {
-      try {
-        deployment = await this.apply(fv, namespace, deploymentName, replicas);
-      } catch (err) {
-        error = {
-          reason: 'ApplyFailed',
-          message: err instanceof Error ? err.message : String(err),
-        };
-        this.o.events.emit(fv, 'Warning', 'ApplyFailed', error.message);
-      }
+      ({ deployment, error } = await this.applier.apply({
+        owner: fv,
+        namespace,
+        functionName,
+        version,
+        spec,
+        secretName: fitName(`${deploymentName}-env`),
+        deploymentName,
+        replicas,
+      }));
     }
     const full = computeFunctionStatus(undefined, {
       generation: fv.metadata.generation ?? 1,
@@ -99,7 +103,7 @@ export class VersionReconciler {
         if (!isNotFound(err)) throw err;
       }
     }
-    if (error) throw new Error(error.message);
+    return error ? { retry: error } : {};
   }
 
   /** Adds the Function as owner of the version when it exists and is not there yet. */
@@ -115,52 +119,5 @@ export class VersionReconciler {
       [...refs, owner],
       fv.metadata.resourceVersion,
     );
-  }
-
-  private async apply(
-    fv: FunctionVersionResource,
-    namespace: string,
-    deploymentName: string,
-    replicas: number,
-  ): Promise<V1Deployment | undefined> {
-    const owner = controllerReference(fv);
-    const secretName = fitName(`${deploymentName}-env`);
-    const { secret, hash } = buildEnvironmentSecret({
-      name: secretName,
-      namespace,
-      functionName: fv.spec.functionName,
-      environment: fv.spec.function.environment,
-      owner,
-    });
-    const cachedSecret = this.o.secrets.get(secretName, namespace);
-    if (cachedSecret?.metadata?.annotations?.[ENVIRONMENT_HASH_ANNOTATION] !== hash) {
-      await this.o.writer.apply(secret);
-    }
-    const desired = buildWorkerDeployment({
-      namespace,
-      functionName: fv.spec.functionName,
-      version: fv.spec.version as VersionLabel,
-      spec: fv.spec.function,
-      owner,
-      secretName,
-      environmentHash: hash,
-      replicas,
-      worker: this.o.worker,
-    });
-    const cached = this.o.deployments.get(deploymentName, namespace);
-    if (
-      cached?.metadata?.annotations?.[ANNOTATIONS.specHash] ===
-      desired.metadata?.annotations?.[ANNOTATIONS.specHash]
-    ) {
-      return cached;
-    }
-    const stored = await this.o.writer.apply(desired);
-    this.o.events.emit(
-      fv,
-      'Normal',
-      cached ? 'Updated' : 'Created',
-      `Deployment ${deploymentName}`,
-    );
-    return stored;
   }
 }

@@ -6,7 +6,8 @@
 # The tag is `<worker package version>-<12 hex of sha256(bundle, Node.js version, recipes)>`,
 # the same for every runtime (the operator's one `imageTag`), new whenever the agent or a recipe
 # changes, never `latest`. Idempotent: an image whose tag exists is kept.
-# Usage: runtimes/images/build-worker.sh [nodejs22.x|python3.11|java17 ...]   (default: all)
+# Usage: runtimes/images/build-worker.sh [nodejs22.x|python3.11|java17 ...]   (default: every
+# runtime with an image in packages/core/src/runtimes.json)
 # Prints the image references, one a line, on stdout; progress goes to stderr.
 # Needs Node.js 22 on PATH (its binary goes into the images) and the repo's node_modules.
 set -euo pipefail
@@ -32,18 +33,28 @@ case "$NODE_VERSION" in
     ;;
 esac
 
+# The runtimes with an image: packages/core/src/runtimes.json, the one list.
+KNOWN=()
+while read -r id _; do KNOWN+=("$id"); done < <("$NODE" "$HERE/runtime-list.mjs")
+[ ${#KNOWN[@]} -gt 0 ] || {
+  log "no runtime list (packages/core/src/runtimes.json)"
+  exit 1
+}
+
+# The worker image's name part: the runtime id without `.x` (as the operator's workerImage).
 slug_of() {
-  case "$1" in
-    nodejs22.x | python3.11 | java17) echo "${1%.x}" ;;
-    *) return 1 ;;
-  esac
+  local known
+  for known in "${KNOWN[@]}"; do
+    [ "$known" = "$1" ] && echo "${1%.x}" && return 0
+  done
+  return 1
 }
 
 runtimes=("$@")
-[ ${#runtimes[@]} -gt 0 ] || runtimes=(nodejs22.x python3.11 java17)
+[ ${#runtimes[@]} -gt 0 ] || runtimes=("${KNOWN[@]}")
 for runtime in "${runtimes[@]}"; do
   slug_of "$runtime" >/dev/null || {
-    log "unknown runtime $runtime (nodejs22.x, python3.11, java17)"
+    log "unknown runtime $runtime (${KNOWN[*]})"
     exit 2
   }
 done

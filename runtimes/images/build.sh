@@ -9,8 +9,8 @@
 #   COPY app.py /var/task/
 #   CMD ["app.handler"]
 # Idempotent: an image whose tag exists is kept (bump REVISION when a recipe changes).
-# Usage: runtimes/images/build.sh [python3.11|nodejs22.x|java17 ...]   (default: all); prints
-# the tags built or found, one a line.
+# Usage: runtimes/images/build.sh [nodejs22.x|python3.11|java17 ...]   (default: every runtime
+# with an image in packages/core/src/runtimes.json); prints the tags built or found, one a line.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -27,13 +27,21 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
   "$ROOT/test/env/images/build-base" >&2
 fi
 
+# The runtimes with an image and the image names: packages/core/src/runtimes.json, the one list.
+declare -A IMAGE_OF=()
+KNOWN=()
+while read -r id image; do
+  IMAGE_OF[$id]="$image"
+  KNOWN+=("$id")
+done < <(node "$HERE/runtime-list.mjs")
+[ ${#KNOWN[@]} -gt 0 ] || {
+  log "no runtime list (node on PATH? packages/core/src/runtimes.json)"
+  exit 1
+}
+
 tag_of() {
-  case "$1" in
-    python3.11) echo "lamina/runtime-python:3.11-$REVISION" ;;
-    nodejs22.x) echo "lamina/runtime-nodejs:22-$REVISION" ;;
-    java17) echo "lamina/runtime-java:17-$REVISION" ;;
-    *) return 1 ;;
-  esac
+  [ -n "${IMAGE_OF[$1]:-}" ] || return 1
+  echo "${IMAGE_OF[$1]}-$REVISION"
 }
 
 # Fills the build context of one runtime with what it copies from the host's caches.
@@ -70,10 +78,10 @@ context_of() {
 }
 
 runtimes=("$@")
-[ ${#runtimes[@]} -gt 0 ] || runtimes=(python3.11 nodejs22.x java17)
+[ ${#runtimes[@]} -gt 0 ] || runtimes=("${KNOWN[@]}")
 for runtime in "${runtimes[@]}"; do
   tag="$(tag_of "$runtime")" || {
-    log "unknown runtime $runtime"
+    log "unknown runtime $runtime (${KNOWN[*]})"
     exit 2
   }
   if docker image inspect "$tag" >/dev/null 2>&1; then

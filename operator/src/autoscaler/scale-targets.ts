@@ -10,9 +10,9 @@
  */
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { type DemandTarget, encodeDemandTarget } from '@lamina/core';
-import type { FunctionResource, FunctionVersionResource } from '@lamina/kube';
+import type { FunctionResource, FunctionVersionResource, VersionLabel } from '@lamina/kube';
 
-import { workerDeploymentName, type VersionLabel } from '../builders/names.js';
+import { workerDeploymentName } from '../builders/names.js';
 
 /** On a Function: its idle window in seconds, overriding `LAMINA_SCALE_TO_ZERO_SECONDS`. */
 export const IDLE_WINDOW_ANNOTATION = 'lamina.dev/idle-window-seconds';

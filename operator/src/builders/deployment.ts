@@ -10,16 +10,22 @@ import type {
   V1VolumeMount,
 } from '@kubernetes/client-node';
 import { codeToken } from '@lamina/core';
-import { LABELS, MANAGED_BY, type FunctionResourceSpec } from '@lamina/kube';
+import {
+  LABELS,
+  MANAGED_BY,
+  versionSlug,
+  WORKER_APP_LABEL,
+  WORKER_APP_NAME,
+  WORKER_CONTAINER,
+  WORKER_DEFAULT_PORT,
+  WORKER_ENV,
+  WORKER_PORT_NAME,
+  type FunctionResourceSpec,
+  type VersionLabel,
+} from '@lamina/kube';
 
 import type { WorkerConfig } from '../config.js';
-import {
-  labelValue,
-  stableHash,
-  versionSlug,
-  workerDeploymentName,
-  type VersionLabel,
-} from './names.js';
+import { labelValue, stableHash, workerDeploymentName } from './names.js';
 import { workerResources } from './resources.js';
 
 /** Where worker pods find things; the worker agent's side of the contract (ADR 0007). */
@@ -33,7 +39,7 @@ export const WORKER_PATHS = {
 } as const;
 /** Room for one unpacked package in the code emptyDir: Lambda's unzipped limit, 250 MB. */
 const CODE_CACHE_SIZE = '250Mi';
-export const WORKER_PORT = 8080;
+export const WORKER_PORT = WORKER_DEFAULT_PORT;
 export const WORKER_UID = 10001;
 
 export const ANNOTATIONS = {
@@ -91,7 +97,7 @@ function environmentVolume(input: WorkerDeploymentInput): V1Volume {
 /** Where the agent finds the code: the mounted store, or the code route plus its token. */
 function codeEnv(sha256: string | undefined, worker: WorkerConfig): [string, string | undefined][] {
   if (sha256 === undefined) return [];
-  if (worker.codeDelivery === 'pvc') return [['LAMINA_CODE_DIR', WORKER_PATHS.code]];
+  if (worker.codeDelivery === 'pvc') return [[WORKER_ENV.codeDir, WORKER_PATHS.code]];
   return [
     ['LAMINA_CODE_URL', worker.codeUrl],
     ['LAMINA_CODE_CACHE_DIR', WORKER_PATHS.codeCache],
@@ -105,19 +111,19 @@ function codeEnv(sha256: string | undefined, worker: WorkerConfig): [string, str
 function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
   const { spec } = input;
   const env: [string, string | undefined][] = [
-    ['LAMINA_FUNCTION_NAME', input.functionName],
-    ['LAMINA_FUNCTION_NAMESPACE', input.namespace],
-    ['LAMINA_FUNCTION_VERSION', input.version],
-    ['LAMINA_RUNTIME', spec.runtime],
-    ['LAMINA_HANDLER', spec.handler],
-    ['LAMINA_MEMORY_SIZE_MB', String(spec.memorySize)],
-    ['LAMINA_TIMEOUT_SECONDS', String(spec.timeout)],
-    ['LAMINA_CODE_SHA256', spec.code.sha256],
+    [WORKER_ENV.functionName, input.functionName],
+    [WORKER_ENV.namespace, input.namespace],
+    [WORKER_ENV.version, input.version],
+    [WORKER_ENV.runtime, spec.runtime],
+    [WORKER_ENV.handler, spec.handler],
+    [WORKER_ENV.memorySizeMb, String(spec.memorySize)],
+    [WORKER_ENV.timeoutSeconds, String(spec.timeout)],
+    [WORKER_ENV.codeSha256, spec.code.sha256],
     ...codeEnv(spec.code.sha256, input.worker),
-    ['LAMINA_ENVIRONMENT_DIR', WORKER_PATHS.environment],
-    ['LAMINA_REGION', input.worker.region],
-    ['LAMINA_REDIS_URL', input.worker.redisUrl],
-    ['LAMINA_WORKER_PORT', String(WORKER_PORT)],
+    [WORKER_ENV.environmentDir, WORKER_PATHS.environment],
+    [WORKER_ENV.region, input.worker.region],
+    [WORKER_ENV.redisUrl, input.worker.redisUrl],
+    [WORKER_ENV.port, String(WORKER_PORT)],
   ];
   return env.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }]));
 }
@@ -138,7 +144,7 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
     [LABELS.version]: versionSlug(input.version),
   };
   const labels = {
-    'app.kubernetes.io/name': 'lamina-worker',
+    [WORKER_APP_LABEL]: WORKER_APP_NAME,
     [LABELS.partOf]: 'lamina',
     [LABELS.managedBy]: MANAGED_BY,
     ...selector,
@@ -195,14 +201,14 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
           },
           containers: [
             {
-              name: 'worker',
+              name: WORKER_CONTAINER,
               image: workerImage(spec, worker),
               imagePullPolicy: worker.imagePullPolicy,
-              ports: [{ name: 'http', containerPort: WORKER_PORT, protocol: 'TCP' }],
+              ports: [{ name: WORKER_PORT_NAME, containerPort: WORKER_PORT, protocol: 'TCP' }],
               env: agentEnv(input),
               resources: workerResources(spec.memorySize, worker.memoryOverheadMb),
               readinessProbe: {
-                httpGet: { path: '/readyz', port: 'http' },
+                httpGet: { path: '/readyz', port: WORKER_PORT_NAME },
                 periodSeconds: 2,
                 failureThreshold: 3,
               },

@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
 
-/** `$LATEST` or a version number, as the worker Deployment of that version is labelled. */
-export type VersionLabel = '$LATEST' | `${number}`;
-
-/** Label values allow [A-Za-z0-9_.-]; `$LATEST` becomes `latest`. */
-export function versionSlug(version: VersionLabel): string {
-  return version === '$LATEST' ? 'latest' : `v${version}`;
-}
+import { versionSlug, type VersionLabel } from '@lamina/kube';
 
 /** Name of the worker Deployment of one function version, e.g. `hello-latest`, `hello-v3`. */
 export function workerDeploymentName(functionName: string, version: VersionLabel): string {

@@ -15,6 +15,7 @@ import {
   PLURALS,
   RestartingInformer,
   VERSION,
+  type EventSourceMappingResource,
   type FunctionResource,
   type FunctionVersionResource,
   type KubeLogger,
@@ -25,6 +26,8 @@ export interface Informers {
   readonly versions: RestartingInformer<FunctionVersionResource>;
   readonly deployments: RestartingInformer<V1Deployment>;
   readonly secrets: RestartingInformer<V1Secret>;
+  /** Started by the mapping mirror only (the controller does not wait for it). */
+  readonly mappings: RestartingInformer<EventSourceMappingResource>;
 }
 
 const MANAGED = `${LABELS.managedBy}=${MANAGED_BY}`;
@@ -42,7 +45,9 @@ export function makeInformers(
   const core = kc.makeApiClient(CoreV1Api);
   const nsPath = namespace === undefined ? '' : `/namespaces/${namespace}`;
 
-  const customInformer = <T extends FunctionResource | FunctionVersionResource>(
+  const customInformer = <
+    T extends FunctionResource | FunctionVersionResource | EventSourceMappingResource,
+  >(
     plural: string,
   ): RestartingInformer<T> => {
     const list = async (): Promise<KubernetesListObject<T>> =>
@@ -65,6 +70,7 @@ export function makeInformers(
   return {
     functions: customInformer<FunctionResource>(PLURALS.Function),
     versions: customInformer<FunctionVersionResource>(PLURALS.FunctionVersion),
+    mappings: customInformer<EventSourceMappingResource>(PLURALS.EventSourceMapping),
     deployments: new RestartingInformer<V1Deployment>({
       name: 'deployments',
       informer: makeInformer<V1Deployment>(

@@ -258,6 +258,15 @@ export function effectiveRetryAttempts(m: EventSourceMapping): number {
   return m.destinationConfig?.onFailure === undefined ? -1 : ESM_LIMITS.retriesWithDestination;
 }
 
+/** Lambda's State: the poller's report, or Disabling while it has not stopped yet. */
+export function displayedState(
+  m: EventSourceMapping,
+  status: MappingStatus | undefined,
+): MappingState | 'Disabling' {
+  const state: MappingState = status?.state ?? 'Creating';
+  return m.enabled || state !== 'Enabled' ? state : 'Disabling';
+}
+
 /** Lambda's EventSourceMappingConfiguration. */
 export function toMappingConfiguration(
   m: EventSourceMapping,
@@ -265,7 +274,6 @@ export function toMappingConfiguration(
   ctx: ArnContext,
 ): Record<string, unknown> {
   const ref = parseFunctionRef(m.functionName);
-  const state: MappingState = status?.state ?? 'Creating';
   return {
     UUID: m.uuid,
     EventSourceMappingArn: `arn:aws:lambda:${ctx.region}:${ctx.accountId}:event-source-mapping:${m.uuid}`,
@@ -293,7 +301,7 @@ export function toMappingConfiguration(
         : { OnFailure: { Destination: m.destinationConfig.onFailure.destination } },
     LastModified: m.lastModified / 1000,
     LastProcessingResult: status?.lastProcessingResult ?? 'No records processed',
-    State: m.enabled || state !== 'Enabled' ? state : 'Disabling',
+    State: displayedState(m, status),
     StateTransitionReason: status?.stateTransitionReason ?? 'USER_INITIATED',
   };
 }

@@ -2,21 +2,11 @@ import { parseAsyncTarget } from './async-invoke.js';
 import { InvalidParameterValueException, ValidationException } from './errors.js';
 import { LIMITS } from './limits.js';
 import { assertFunctionName } from './names.js';
+import { RUNTIMES } from './runtimes.js';
 
-/** Runtime identifiers Lamina knows; which ones a deployment runs is configuration. */
-export const KNOWN_RUNTIMES = [
-  'nodejs20.x',
-  'nodejs22.x',
-  'nodejs24.x',
-  'python3.11',
-  'python3.12',
-  'python3.13',
-  'java17',
-  'java21',
-  'java25',
-  'provided.al2023',
-] as const;
-export type Runtime = (typeof KNOWN_RUNTIMES)[number];
+/** Runtime identifiers Lamina knows (runtimes.json); which ones a deployment runs is configuration. */
+export const KNOWN_RUNTIMES: readonly string[] = Object.freeze(RUNTIMES.map((r) => r.id));
+export type Runtime = string;
 
 /** Configuration of a function's `$LATEST`, as a platform-neutral value. */
 export interface FunctionSpec {
@@ -187,7 +177,7 @@ export function validateFunctionSpec(
   const description = v.str('Description', input.description, LIMITS.descriptionMaxLength, '');
   const role = v.str('Role', input.role, 2048, 'arn:aws:iam::000000000000:role/lamina-default');
   const runtime = v.str('Runtime', input.runtime, 64, '');
-  if (runtime !== '' && !(KNOWN_RUNTIMES as readonly string[]).includes(runtime)) {
+  if (runtime !== '' && !KNOWN_RUNTIMES.includes(runtime)) {
     v.add('Runtime', `Member must satisfy enum value set: [${KNOWN_RUNTIMES.join(', ')}]`);
   }
   let architectures = ['x86_64'];

@@ -12,3 +12,4 @@ export * from './schema/structural.js';
 export * from './timers.js';
 export * from './types.js';
 export * from './work-queue.js';
+export * from './worker-pod-contract.js';

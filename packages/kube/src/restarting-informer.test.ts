@@ -49,6 +49,7 @@ describe('RestartingInformer', () => {
       name: 'fns',
       informer: asInformer(fake),
       logger,
+      backoffJitter: { random: () => 0 },
       onRestart: (n) => restarts.push(n),
     });
     await inf.start();

@@ -1,6 +1,6 @@
 import type { Informer, KubernetesObject, ObjectCache } from '@kubernetes/client-node';
 
-import { ExponentialBackoff } from './backoff.js';
+import { type BackoffJitter, ExponentialBackoff } from './backoff.js';
 import { realTimers, type KubeLogger, type Timers } from './timers.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
@@ -14,6 +14,8 @@ export interface RestartingInformerOptions<T extends KubernetesObject> {
   /** Restart backoff after an error, 1 s doubling to 30 s by default. */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** Jitter of the restart delays (default: half of each is random); `random: () => 0` = exact. */
+  readonly backoffJitter?: BackoffJitter;
   readonly timers?: Timers;
   /** Called at each restart after an error (metrics hook). */
   readonly onRestart?: (name: string) => void;
@@ -22,7 +24,7 @@ export interface RestartingInformerOptions<T extends KubernetesObject> {
 /**
  * Wraps a client-node informer so it keeps running: client-node's ListWatch relists on 410 and
  * resumes after timeouts by itself, but on any other error it emits `error` and stops. Here
- * every `error` schedules a restart with backoff (1–30 s), reset once it connects again.
+ * every `error` schedules a restart with jittered backoff (1–30 s), reset once it connects again.
  * Reads are served from the informer's memory cache.
  */
 export class RestartingInformer<T extends KubernetesObject> implements ObjectCache<T> {
@@ -39,6 +41,7 @@ export class RestartingInformer<T extends KubernetesObject> implements ObjectCac
     this.backoff = new ExponentialBackoff(
       options.minBackoffMs ?? 1_000,
       options.maxBackoffMs ?? 30_000,
+      options.backoffJitter,
     );
     this.timers = options.timers ?? realTimers;
     options.informer.on('error', (err: unknown) => {

@@ -21,7 +21,7 @@ describe('WorkQueue', () => {
       logger,
       handler: (k) => {
         seen.push(k);
-        return Promise.resolve();
+        return Promise.resolve(undefined);
       },
     });
     q.add('ns/a');
@@ -47,6 +47,7 @@ describe('WorkQueue', () => {
         maxRunning = Math.max(maxRunning, running);
         if (calls === 1) await gate.promise;
         running--;
+        return undefined;
       },
     });
     q.start();
@@ -67,9 +68,10 @@ describe('WorkQueue', () => {
       logger,
       backoffBaseMs: 1000,
       backoffMaxMs: 3000,
+      backoffJitter: { random: () => 0 },
       handler: () => {
         times.push(Date.now());
-        return failuresLeft-- > 0 ? Promise.reject(new Error('boom')) : Promise.resolve();
+        return failuresLeft-- > 0 ? Promise.reject(new Error('boom')) : Promise.resolve(undefined);
       },
     });
     const t0 = Date.now();
@@ -89,6 +91,7 @@ describe('WorkQueue', () => {
       handler: async (k) => {
         await gate.promise;
         handled.push(k);
+        return undefined;
       },
     });
     q.start();
@@ -102,5 +105,46 @@ describe('WorkQueue', () => {
     expect(handled).toEqual(['ns/a']);
     q.add('ns/c');
     expect(q.depth).toBe(0);
+  });
+  it('retries a key whose reconcile asks for it, with backoff, without a throw', async () => {
+    const times: number[] = [];
+    const results: string[] = [];
+    let retriesLeft = 2;
+    const q = new WorkQueue({
+      name: 't',
+      logger,
+      backoffBaseMs: 1000,
+      backoffJitter: { random: () => 0 },
+      handler: () => {
+        times.push(Date.now());
+        return Promise.resolve(retriesLeft-- > 0 ? { retry: 'ApplyFailed' } : undefined);
+      },
+      onResult: (_k, outcome) => results.push(outcome),
+    });
+    const t0 = Date.now();
+    q.start();
+    q.add('ns/a');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(times.map((t) => t - t0)).toEqual([0, 1000, 3000]);
+    expect(results).toEqual(['error', 'error', 'ok']);
+    expect(q.failuresOf('ns/a')).toBe(0);
+  });
+
+  it('looks at a key again after requeueAfterMs, as a success', async () => {
+    const times: number[] = [];
+    const q = new WorkQueue({
+      name: 't',
+      logger,
+      handler: () => {
+        times.push(Date.now());
+        return Promise.resolve(times.length < 3 ? { requeueAfterMs: 5000 } : {});
+      },
+    });
+    const t0 = Date.now();
+    q.start();
+    q.add('ns/a');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(times.map((t) => t - t0)).toEqual([0, 5000, 10_000]);
+    expect(q.failuresOf('ns/a')).toBe(0);
   });
 });

@@ -1,7 +1,19 @@
-import { ExponentialBackoff } from './backoff.js';
+import { type BackoffJitter, ExponentialBackoff } from './backoff.js';
 import { realTimers, type KubeLogger, type Timers } from './timers.js';
 
-export type KeyHandler = (key: string) => Promise<void>;
+/**
+ * What a reconcile asks of the queue. Nothing (or `{}`): done, the key's failures are
+ * forgotten. `requeueAfterMs`: done for now, look again after that long (a level-based
+ * recheck; failures forgotten). `retry`: not done — run the key again with its exponential
+ * backoff, counted as a failure, `retry` being the reason for the log (a throw does the same,
+ * for errors nobody expected).
+ */
+export interface ReconcileResult {
+  readonly requeueAfterMs?: number;
+  readonly retry?: unknown;
+}
+
+export type KeyHandler = (key: string) => Promise<ReconcileResult | undefined>;
 
 export interface WorkQueueOptions {
   readonly name: string;
@@ -12,6 +24,8 @@ export interface WorkQueueOptions {
   /** Backoff of a failing key: base and cap in ms (default 1 s … 5 min). */
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
+  /** Jitter of the retry delays (default: half of each is random); `random: () => 0` = exact. */
+  readonly backoffJitter?: BackoffJitter;
   readonly timers?: Timers;
   /** Called after each handled key (metrics hook). */
   readonly onResult?: (key: string, outcome: 'ok' | 'error', attempt: number) => void;
@@ -20,8 +34,9 @@ export interface WorkQueueOptions {
 /**
  * A per-object work queue keyed by `namespace/name`, level-based like client-go's: adding a key
  * that is already waiting does nothing; adding a key that is being handled marks it dirty, so it
- * runs once more afterwards (never concurrently). A failing key is retried with per-key
- * exponential backoff; a success forgets its failures.
+ * runs once more afterwards (never concurrently). A handler answers with a ReconcileResult: a
+ * key that asks to be retried (or throws) runs again after its per-key exponential backoff
+ * (jittered); a success forgets its failures and may ask to be looked at again later.
  */
 export class WorkQueue {
   private readonly waiting: string[] = [];
@@ -40,6 +55,7 @@ export class WorkQueue {
     this.backoff = new ExponentialBackoff(
       options.backoffBaseMs ?? 1_000,
       options.backoffMaxMs ?? 300_000,
+      options.backoffJitter,
     );
     this.timers = options.timers ?? realTimers;
     this.concurrency = Math.max(1, options.concurrency ?? 2);
@@ -125,18 +141,27 @@ export class WorkQueue {
     const attempt = this.backoff.failuresOf(key) + 1;
     let failed = false;
     try {
-      await this.options.handler(key);
-      this.backoff.reset(key);
-      this.options.onResult?.(key, 'ok', attempt);
-    } catch (err) {
-      failed = true;
-      this.options.onResult?.(key, 'error', attempt);
-      const wait = this.backoff.next(key);
-      this.options.logger.warn(
-        { queue: this.name, key, attempt, retryInMs: wait, err },
-        'reconcile failed; retrying with backoff',
-      );
-      if (!this.stopping) this.retryLater(key, wait);
+      let result: ReconcileResult | undefined;
+      try {
+        result = await this.options.handler(key);
+      } catch (err) {
+        result = { retry: err };
+      }
+      if (result?.retry !== undefined) {
+        failed = true;
+        this.options.onResult?.(key, 'error', attempt);
+        const wait = this.backoff.next(key);
+        this.options.logger.warn(
+          { queue: this.name, key, attempt, retryInMs: wait, err: result.retry },
+          'reconcile failed; retrying with backoff',
+        );
+        if (!this.stopping) this.retryLater(key, wait);
+      } else {
+        this.backoff.reset(key);
+        this.options.onResult?.(key, 'ok', attempt);
+        const after = result?.requeueAfterMs;
+        if (after !== undefined && !this.stopping) this.addAfter(key, Math.max(0, after));
+      }
     } finally {
       this.active.delete(key);
       if (this.dirty.delete(key) && !failed) this.add(key);

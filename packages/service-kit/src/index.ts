@@ -1,2 +1,4 @@
+export * from './gateway-client.js';
 export * from './http-post.js';
+export * from './invoke-kind.js';
 export * from './run-service.js';

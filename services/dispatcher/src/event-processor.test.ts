@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 
 import { type EventJob, EventNotDeliveredError, EventProcessor } from './event-processor.js';
-import type { Attempt } from './gateway-client.js';
+import type { Attempt } from './async-attempt.js';
 import { createMetrics } from './metrics.js';
 import type { Delivery } from './targets/delivery.js';
 
@@ -52,6 +52,7 @@ function setup(attempts: Attempt[], config: Partial<AsyncFunctionConfig>, now = 
     arnContext: { region: 'us-east-1', accountId: '000000000000' },
     retry: { retryDelaysMs: [10, 20], throttleMinMs: 5, throttleMaxMs: 50 },
     now,
+    random: () => 0,
   });
   let data: AsyncJobData = newAsyncJob({
     functionName: 'fn',

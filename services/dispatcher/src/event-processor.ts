@@ -13,7 +13,7 @@ import {
 import type { Logger } from 'pino';
 
 import type { AsyncConfigSource } from './async-configs.js';
-import type { Attempt } from './gateway-client.js';
+import type { Attempt } from './async-attempt.js';
 import type { DispatcherMetrics } from './metrics.js';
 import { expiresAt, nextStep, type RetrySettings } from './retry-policy.js';
 import type { Delivery, TargetSender } from './targets/delivery.js';
@@ -43,6 +43,8 @@ export interface EventProcessorOptions {
   readonly arnContext: ArnContext;
   readonly retry: RetrySettings;
   readonly now: () => number;
+  /** Jitter of throttle retries (Math.random unless a test injects one). */
+  readonly random?: () => number;
 }
 
 const failureOf = (a: Attempt): AttemptFailure => ({
@@ -88,7 +90,7 @@ export class EventProcessor {
               (attempt.kind === 'throttle' || attempt.kind === 'system-error' ? 1 : 0),
             lastFailure: failureOf(attempt),
           };
-    const step = nextStep(attempt.kind, after, config, this.o.retry, now());
+    const step = nextStep(attempt.kind, after, config, this.o.retry, now(), this.o.random);
     switch (step.kind) {
       case 'succeed':
         await this.finish(job.startedCount, data, config, 'Success', failureOf(attempt));

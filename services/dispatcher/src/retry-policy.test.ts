@@ -37,9 +37,14 @@ describe('nextStep', () => {
   });
   it('retries throttles and system errors until the maximum age, waking at the expiry', () => {
     const c = { ...cfg, maximumEventAgeInSeconds: 60 };
-    expect(nextStep('throttle', at(0, 1), c, settings, 0)).toMatchObject({ delayMs: 1000 });
-    expect(nextStep('system-error', at(0, 7), c, settings, 0)).toMatchObject({ delayMs: 60_000 });
-    expect(nextStep('throttle', at(0, 3), c, settings, 59_500)).toMatchObject({ delayMs: 500 });
+    const exact = () => 0;
+    expect(nextStep('throttle', at(0, 1), c, settings, 0, exact)).toMatchObject({ delayMs: 1000 });
+    expect(nextStep('system-error', at(0, 7), c, settings, 0, exact)).toMatchObject({
+      delayMs: 60_000,
+    });
+    expect(nextStep('throttle', at(0, 3), c, settings, 59_500, exact)).toMatchObject({
+      delayMs: 500,
+    });
     expect(nextStep('throttle', at(0, 3), c, settings, 60_000)).toEqual({
       kind: 'give-up',
       condition: 'EventAgeExceeded',
@@ -53,8 +58,20 @@ describe('nextStep', () => {
 
 describe('throttleDelay', () => {
   it('doubles from 1 s up to 5 min', () => {
-    expect([1, 2, 3, 9, 10, 50].map((n) => throttleDelay(n, settings))).toEqual([
+    expect([1, 2, 3, 9, 10, 50].map((n) => throttleDelay(n, settings, () => 0))).toEqual([
       1000, 2000, 4000, 256_000, 300_000, 300_000,
     ]);
+  });
+  it('spreads throttled events: up to half of each delay is random', () => {
+    expect(throttleDelay(3, settings, () => 0.5)).toBe(3000);
+    for (let i = 0; i < 100; i++) {
+      const d = throttleDelay(10, settings);
+      expect(d).toBeGreaterThanOrEqual(150_000);
+      expect(d).toBeLessThanOrEqual(300_000);
+    }
+  });
+  it('keeps the configured function-error delays exact', () => {
+    const step = nextStep('function-error', at(1), cfg, settings, 0, () => 0.99);
+    expect(step).toMatchObject({ delayMs: 60_000 });
   });
 });

@@ -1,4 +1,4 @@
-import type { AsyncFunctionConfig, RecordCondition } from '@lamina/core';
+import { type AsyncFunctionConfig, backoffDelay, type RecordCondition } from '@lamina/core';
 
 /** How one attempt ended, as the invoke path answered it. */
 export type AttemptKind =
@@ -37,17 +37,35 @@ export function expiresAt(state: Pick<AttemptState, 'acceptedAt'>, c: AsyncFunct
   return state.acceptedAt + c.maximumEventAgeInSeconds * 1000;
 }
 
-/** Throttle backoff: min, 2·min, 4·min … capped at max. */
-export function throttleDelay(throttles: number, s: RetrySettings): number {
-  const exp = Math.min(Math.max(throttles - 1, 0), 30);
-  return Math.min(s.throttleMinMs * 2 ** exp, s.throttleMaxMs);
+/**
+ * Share of a throttle delay that is random: events throttled together (a burst against a
+ * reserved concurrency) must not all come back at the same instant. Function-error delays stay
+ * the configured ones (Lambda documents them as ≈1 min and ≈2 min).
+ */
+export const THROTTLE_JITTER = 0.5;
+
+/**
+ * Throttle backoff: min, 2·min, 4·min … capped at max, jittered down by up to half
+ * (`random: () => 0` gives the plain delay).
+ */
+export function throttleDelay(
+  throttles: number,
+  s: RetrySettings,
+  random: () => number = Math.random,
+): number {
+  return backoffDelay(throttles - 1, {
+    baseMs: s.throttleMinMs,
+    maxMs: s.throttleMaxMs,
+    jitter: THROTTLE_JITTER,
+    random,
+  });
 }
 
 /**
  * Lambda's async retry rules (reference §4): function errors retry up to MaximumRetryAttempts
  * times with the configured delays; throttles and system errors retry with a growing backoff
  * until MaximumEventAgeInSeconds; a retry that would start after the maximum age gives up
- * with EventAgeExceeded.
+ * with EventAgeExceeded. `random` jitters the throttle delays only (Math.random by default).
  */
 export function nextStep(
   attempt: AttemptKind,
@@ -55,6 +73,7 @@ export function nextStep(
   config: AsyncFunctionConfig,
   settings: RetrySettings,
   now: number,
+  random: () => number = Math.random,
 ): Step {
   const expiry = expiresAt(state, config);
   switch (attempt) {
@@ -74,7 +93,7 @@ export function nextStep(
     case 'system-error': {
       if (now >= expiry) return { kind: 'give-up', condition: 'EventAgeExceeded' };
       // Wake up at the expiry at the latest, to give up then.
-      const delayMs = Math.min(throttleDelay(state.throttles, settings), expiry - now);
+      const delayMs = Math.min(throttleDelay(state.throttles, settings, random), expiry - now);
       return { kind: 'retry', delayMs, reason: 'throttle' };
     }
   }

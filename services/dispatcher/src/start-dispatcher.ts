@@ -1,16 +1,17 @@
 import { Agent } from 'node:http';
 
 import { asyncKeys, Lifecycle } from '@lamina/core';
+import { ASYNC_INVOKE_RULES, GatewayClient } from '@lamina/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
+import { invokeAsyncEvent } from './async-attempt.js';
 import { AsyncDispatcher } from './async-dispatcher.js';
 import { RedisAsyncConfigs } from './async-configs.js';
 import type { DispatcherConfig } from './config.js';
 import { EventProcessor } from './event-processor.js';
-import { GatewayClient } from './gateway-client.js';
 import { createMetrics } from './metrics.js';
 import { QueueDepth } from './queue-depth.js';
 import { realSleep } from './targets/delivery.js';
@@ -59,6 +60,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
       gatewayUrl: config.gatewayUrl,
       agent,
       invokeTimeoutMs: config.invokeTimeoutMs,
+      rules: ASYNC_INVOKE_RULES,
     });
     const producer =
       config.kafkaBrokers.length === 0
@@ -85,7 +87,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     lifecycle.add({ name: 'queue depth', stop: () => depth.close() });
     const metrics = createMetrics(registry, () => depth.perFunction());
     const processor = new EventProcessor({
-      invoke: (job) => gateway.invoke(job),
+      invoke: (job) => invokeAsyncEvent(gateway, job),
       configs: new RedisAsyncConfigs(redis, keys),
       targets,
       metrics,

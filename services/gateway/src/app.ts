@@ -1,10 +1,10 @@
 import express, { type Express } from 'express';
 
 import { type AppDeps, systemClock } from './deps.js';
-import { errorMiddleware, unknownOperation } from './errors.js';
+import { errorMiddleware, unknownOperation } from './http/errors.js';
 import { FunctionEntries } from './function-entries.js';
 import { InvokeTargets } from './invoke-targets.js';
-import { requestContext, requestContextMiddleware } from './request-context.js';
+import { requestContext, requestContextMiddleware } from './http/request-context.js';
 import { accountRoutes } from './routes/account.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { codeRoutes } from './routes/code.js';
@@ -18,8 +18,8 @@ import { invokeRoutes } from './routes/invoke.js';
 import { queueRoutes } from './routes/queues.js';
 import { updateFunctionRoutes } from './routes/update-function.js';
 import { versionRoutes } from './routes/versions.js';
-import { keepCode } from './store/code-snapshots.js';
-import { MemoryVersionStore } from './store/memory-version-store.js';
+import { keepCode } from './code/code-snapshots.js';
+import { MemoryVersionStore } from './local/memory-version-store.js';
 
 /**
  * The gateway's HTTP API (Lambda's paths and shapes) as an express app that does not listen:
@@ -57,7 +57,6 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('x-amzn-RequestId', requestContext(res, deps.logger).requestId);
     next();
   });
-  // Qualified (version, alias) Get/Delete first; unqualified and $LATEST fall through.
   app.use(versionRoutes({ ...deps, versions, codeFreezer, clock }));
   app.use(aliasRoutes({ ...deps, versions }));
   app.use(updateFunctionRoutes({ ...deps, versions, codeFreezer, clock }));

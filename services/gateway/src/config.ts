@@ -12,7 +12,7 @@ import {
 
 import { z } from 'zod';
 
-import type { RequestLimits } from './request-limits.js';
+import type { RequestLimits } from './http/request-limits.js';
 
 const optional = envOptional;
 const int = envInt;

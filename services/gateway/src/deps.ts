@@ -2,13 +2,13 @@ import type { CodeStore, EnvironmentPool, FunctionStore, VersionStore } from '@l
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
-import type { Admission } from './admission.js';
+import type { Admission } from './admission/admission.js';
 import type { AsyncStore } from './async/async-store.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayMetrics } from './metrics.js';
-import type { CodeUsage } from './store/code-collector.js';
-import type { CodeFreezer } from './store/code-snapshots.js';
-import type { MappingStore } from './store/mapping-store.js';
+import type { CodeUsage } from './code/code-collector.js';
+import type { CodeFreezer } from './code/code-snapshots.js';
+import type { MappingStore } from './async/mapping-store.js';
 
 /** Epoch milliseconds; injectable so tests control timestamps. */
 export interface Clock {
@@ -49,3 +49,13 @@ export interface AppDeps {
   /** Kafka event source mappings (shared with the pollers); absent: the API answers 404. */
   readonly mappings?: MappingStore;
 }
+
+/** What the function operations' handlers (routes/functions.ts) need. */
+export type FunctionRouteDeps = Pick<
+  AppDeps,
+  'config' | 'functions' | 'code' | 'pool' | 'admission' | 'logger' | 'runtimes'
+> & {
+  readonly versions: VersionStore;
+  readonly codeFreezer: CodeFreezer;
+  readonly clock: Clock;
+};

@@ -1,23 +1,11 @@
-export {
-  type Admission,
-  type Lease,
-  RedisAdmission,
-  type RedisAdmissionOptions,
-} from './admission.js';
-export { createApp } from './app.js';
+/**
+ * The gateway's entry points and the types they take: the one composition (`startGateway`), the
+ * two backends' factories, and the configuration loaders. Internals stay internal: whoever needs
+ * another mode writes a backend, not a composition (ADR 0016).
+ */
+export { clusterBackend, type ClusterBackendOptions } from './cluster/cluster-backend.js';
+export { type ClusterConfig, loadClusterConfig } from './cluster-config.js';
 export { ConfigError, type GatewayConfig, loadConfig, type LogLevel } from './config.js';
-export { type AppDeps, type Clock, systemClock } from './deps.js';
-export { createMetrics, type GatewayMetrics } from './metrics.js';
-export { applyRequestLimits, type RequestLimits } from './request-limits.js';
-export * from './store/index.js';
-export {
-  MemoryMappingStore,
-  type MappingStore,
-  RedisMappingStore,
-  type StoredMapping,
-} from './store/mapping-store.js';
-export {
-  type AsyncStore,
-  RedisAsyncStore,
-  type RedisAsyncStoreOptions,
-} from './async/async-store.js';
+export type { BackendContext, BackendFactory, GatewayBackend } from './gateway-backend.js';
+export { localBackend, type LocalBackendOptions } from './local/local-backend.js';
+export { type GatewayHandle, startGateway, type StartGatewayOptions } from './start-gateway.js';

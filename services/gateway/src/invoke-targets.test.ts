@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FunctionEntries } from './function-entries.js';
 import { InvokeTargets } from './invoke-targets.js';
 import { createMetrics } from './metrics.js';
-import { MemoryVersionStore } from './store/memory-version-store.js';
+import { MemoryVersionStore } from './local/memory-version-store.js';
 import { FakeFunctionStore, record } from './test-support/fakes.js';
 
 const ctx = { region: 'us-east-1', accountId: '000000000000' };

@@ -11,6 +11,7 @@ import {
   type VersionRecord,
   type VersionStore,
   versionEnvironmentConfig,
+  functionNotFound,
 } from '@lamina/core';
 
 import { type BoundMetrics, bindMetrics, type FunctionEntries } from './function-entries.js';
@@ -88,10 +89,7 @@ export class InvokeTargets {
         }
       }
     }
-    throw new LaminaError(
-      'ResourceNotFoundException',
-      `Function not found: ${functionArn(this.options.arnContext, ref.name, q)}`,
-    );
+    throw functionNotFound(this.options.arnContext, ref.name, q);
   }
 
   private version(name: string, version: string): TargetBase | undefined {

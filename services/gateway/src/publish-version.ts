@@ -5,24 +5,24 @@ import {
   type ArnContext,
   assertRevision,
   changedSinceVersion,
-  functionArn,
   type FunctionRecord,
   type FunctionStore,
   isVersionNumber,
   LaminaError,
   lambdaTimestamp,
   LATEST,
-  LIMITS,
   newVersionRecord,
   parseFunctionRef,
   type VersionRecord,
   type VersionStore,
+  functionNotFound,
 } from '@lamina/core';
 import type { Request } from 'express';
 
 import type { Clock } from './deps.js';
 import { pathParam, queryString } from './resolve-function.js';
-import type { CodeFreezer } from './store/code-snapshots.js';
+import type { CodeFreezer } from './code/code-snapshots.js';
+import { descriptionOf } from './routes/request-fields.js';
 
 export interface PublishDeps {
   readonly functions: Pick<FunctionStore, 'get'>;
@@ -37,23 +37,6 @@ export interface PublishInput {
   readonly revisionId?: unknown;
 }
 
-const notFound = (ctx: ArnContext, name: string, qualifier?: string): LaminaError =>
-  new LaminaError(
-    'ResourceNotFoundException',
-    `Function not found: ${functionArn(ctx, name, qualifier)}`,
-  );
-
-function descriptionOf(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length > LIMITS.descriptionMaxLength) {
-    throw new LaminaError(
-      'ValidationException',
-      `'Description' value failed to satisfy constraint: Member must have length less than or equal to ${LIMITS.descriptionMaxLength}`,
-    );
-  }
-  return value;
-}
-
 /**
  * PublishVersion: checks the RevisionId and CodeSha256 preconditions against `$LATEST`, freezes
  * its code, and stores version N, or returns the newest version when nothing changed since.
@@ -65,7 +48,7 @@ export async function publishVersion(
   input: PublishInput,
 ): Promise<VersionRecord> {
   const latest = deps.functions.get(name);
-  if (latest === undefined) throw notFound(ctx, name);
+  if (latest === undefined) throw functionNotFound(ctx, name);
   assertRevision(input.revisionId, latest.revisionId, 'function');
   const sha = input.codeSha256;
   if (sha !== undefined && sha !== null && sha !== latest.code.sha256) {
@@ -74,7 +57,7 @@ export async function publishVersion(
       `CodeSHA256 (${typeof sha === 'string' ? sha : JSON.stringify(sha)}) is different from current CodeSHA256 in $LATEST (${latest.code.sha256}). Please try again with the CodeSHA256 in $LATEST.`,
     );
   }
-  const description = descriptionOf(input.description);
+  const description = descriptionOf(input.description, undefined);
   const code = await deps.codeFreezer.freeze(latest.code);
   const decision = await deps.versions.publish(name, (last, next) => {
     if (
@@ -132,20 +115,20 @@ export function resolveQualified(
   const ref = parseFunctionRef(pathParam(req, 'name'), queryString(req, 'Qualifier'));
   const latest = functions.get(ref.name);
   const q = ref.qualifier;
-  if (latest === undefined) throw notFound(ctx, ref.name, q);
+  if (latest === undefined) throw functionNotFound(ctx, ref.name, q);
   if (q === undefined || q === LATEST) return { kind: 'latest', latest, qualifier: q };
   if (isVersionNumber(q)) {
     const version = versions.getVersion(ref.name, q);
-    if (version === undefined) throw notFound(ctx, ref.name, q);
+    if (version === undefined) throw functionNotFound(ctx, ref.name, q);
     return { kind: 'version', latest, qualifier: q, version };
   }
   const alias = versions.getAlias(ref.name, q);
-  if (alias === undefined) throw notFound(ctx, ref.name, q);
+  if (alias === undefined) throw functionNotFound(ctx, ref.name, q);
   if (alias.functionVersion === LATEST) {
     return { kind: 'alias', latest, qualifier: q, alias, version: undefined };
   }
   const version = versions.getVersion(ref.name, alias.functionVersion);
-  if (version === undefined) throw notFound(ctx, ref.name, alias.functionVersion);
+  if (version === undefined) throw functionNotFound(ctx, ref.name, alias.functionVersion);
   return { kind: 'alias', latest, qualifier: q, alias, version };
 }
 
@@ -166,6 +149,6 @@ export function resolveUnqualified(
     );
   }
   const latest = functions.get(ref.name);
-  if (latest === undefined) throw notFound(ctx, ref.name);
+  if (latest === undefined) throw functionNotFound(ctx, ref.name);
   return latest;
 }

@@ -1,12 +1,11 @@
 import {
   type ArnContext,
-  functionArn,
   type FunctionRecord,
   type FunctionRef,
   type FunctionStore,
   LATEST,
   parseFunctionRef,
-  LaminaError,
+  functionNotFound,
 } from '@lamina/core';
 import type { Request } from 'express';
 
@@ -40,10 +39,7 @@ export function resolveFunction(
   const ref = parseFunctionRef(pathParam(req, 'name'), queryString(req, 'Qualifier'));
   const record = functions.get(ref.name);
   if (record === undefined || (ref.qualifier !== undefined && ref.qualifier !== LATEST)) {
-    throw new LaminaError(
-      'ResourceNotFoundException',
-      `Function not found: ${functionArn(ctx, ref.name, ref.qualifier)}`,
-    );
+    throw functionNotFound(ctx, ref.name, ref.qualifier);
   }
   return { ref, record };
 }

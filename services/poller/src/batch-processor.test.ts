@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 
 import { BatchProcessor, type FailureSender, type PartitionSink } from './batch-processor.js';
-import type { InvokeOutcome } from './gateway-client.js';
+import type { InvokeOutcome } from './kafka-invoker.js';
 import { createMetrics } from './metrics.js';
 import { ThrottleGate } from './throttle-gate.js';
 

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 
 import {
+  backoffDelay,
   effectiveRetryAttempts,
   type EventSourceMapping,
   type KafkaFailureCondition,
   type KafkaRecordInput,
   kafkaEvent,
   kafkaFailureRecord,
-  parseItemFailures,
 } from '@lamina/core';
 import type { Logger } from 'pino';
 
-import type { Invoker, InvokeOutcome } from './gateway-client.js';
+import { type BatchRules, nextBatchStep } from './batch-policy.js';
+import type { Invoker, InvokeOutcome } from './kafka-invoker.js';
 import type { PollerMetrics } from './metrics.js';
 import type { ThrottleGate } from './throttle-gate.js';
 
@@ -39,6 +40,8 @@ export interface BatchProcessorOptions {
   /** Resolves after `ms`, or early when the consumer stops. */
   readonly sleep: (ms: number) => Promise<void>;
   readonly backoff: { readonly minMs: number; readonly maxMs: number };
+  /** Jitter of the backoff (Math.random unless a test injects one; `() => 0` = plain). */
+  readonly random?: () => number;
   readonly functionArn: string;
   readonly mappingArn: string;
   /** The last processing result, for the mapping's status. */
@@ -58,11 +61,21 @@ type Done = 'done' | 'aborted';
  * handed to the destination; nothing after an unprocessed record is ever committed.
  */
 export class BatchProcessor {
-  private readonly retries: number;
+  private readonly rules: BatchRules;
   private readonly newId: () => string;
 
   constructor(private readonly o: BatchProcessorOptions) {
-    this.retries = effectiveRetryAttempts(o.mapping);
+    this.rules = {
+      retries: effectiveRetryAttempts(o.mapping),
+      bisect: o.mapping.bisectBatchOnFunctionError,
+      reportItemFailures: o.mapping.functionResponseTypes.includes('ReportBatchItemFailures'),
+      backoff: {
+        baseMs: o.backoff.minMs,
+        maxMs: o.backoff.maxMs,
+        jitter: 0.5,
+        ...(o.random === undefined ? {} : { random: o.random }),
+      },
+    };
     this.newId = o.newId ?? randomUUID;
   }
 
@@ -97,17 +110,19 @@ export class BatchProcessor {
     if (chunk.length > 0) yield chunk;
   }
 
+  /** Equal jitter: half of each delay is random, so partitions retry out of step. */
   private backoffMs(n: number): number {
-    const { minMs, maxMs } = this.o.backoff;
-    const base = Math.min(maxMs, minMs * 2 ** Math.min(n, 20));
-    return Math.round(base / 2 + (Math.random() * base) / 2);
+    return backoffDelay(n, this.rules.backoff);
   }
 
   private event(topic: string, partition: number, records: readonly KafkaRecordInput[]) {
     return { topic, partition, bootstrapServers: this.o.mapping.bootstrapServers, records };
   }
 
-  /** Until every record of `records` is done or given up on (or the partition is lost). */
+  /**
+   * Until every record of `records` is done or given up on (or the partition is lost): invoke,
+   * then carry out what nextBatchStep (batch-policy.ts) decides.
+   */
   private async run(
     topic: string,
     partition: number,
@@ -122,23 +137,13 @@ export class BatchProcessor {
     let waits = 0;
     let invokes = 0;
     let last: InvokeOutcome | undefined;
-    const commitThrough = async (i: number): Promise<void> => {
-      const r = rest[i];
-      if (r === undefined) return;
-      await sink.commit((BigInt(r.offset) + 1n).toString());
-      metrics.records.inc(label, i + 1);
-      const p = { ...label, partition: String(partition) };
-      metrics.iteratorAge.set(p, Math.max(0, (this.o.now() - Number(r.timestamp)) / 1000));
-    };
+    const giveUp = (gone: KafkaRecordInput[], condition: KafkaFailureCondition) =>
+      this.giveUp(topic, partition, gone, condition, last, invokes, sink);
     while (rest.length > 0) {
       if (!sink.active()) return 'aborted';
       const expired = this.expiredPrefix(rest);
       if (expired > 0) {
-        const gone = rest.slice(0, expired);
-        if (
-          (await this.giveUp(topic, partition, gone, 'RecordAgeExceeded', last, invokes, sink)) ===
-          'aborted'
-        )
+        if ((await giveUp(rest.slice(0, expired), 'RecordAgeExceeded')) === 'aborted')
           return 'aborted';
         rest = rest.slice(expired);
         continue;
@@ -150,72 +155,69 @@ export class BatchProcessor {
       last = await this.o.invoker.invoke(mapping.functionName, payload, requestId);
       invokes++;
       metrics.batches.inc({ ...label, outcome: last.kind });
-      let failedFrom = 0;
-      switch (last.kind) {
-        case 'success': {
-          const f = mapping.functionResponseTypes.includes('ReportBatchItemFailures')
-            ? parseItemFailures(
-                last.body,
-                topic,
-                partition,
-                rest.map((r) => r.offset),
-              )
-            : ({ kind: 'none' } as const);
-          if (f.kind === 'none') {
-            await commitThrough(rest.length - 1);
-            this.o.onResult('OK');
-            return 'done';
-          }
-          if (f.kind === 'from') failedFrom = rest.findIndex((r) => r.offset === f.offset);
-          break;
-        }
+      const offsets = rest.map((r) => r.offset);
+      const step = nextBatchStep(last, { topic, partition, offsets, attempts, waits }, this.rules);
+      switch (step.kind) {
+        case 'succeed':
+          await this.commitThrough(partition, rest, rest.length - 1, sink);
+          this.o.onResult('OK');
+          return 'done';
         case 'throttle':
           metrics.errors.inc({ ...label, kind: 'throttle' });
-          this.o.gate.throttle(this.backoffMs(waits++));
+          waits++;
+          this.o.gate.throttle(step.delayMs);
           continue;
-        case 'system-error':
+        case 'wait':
           metrics.errors.inc({ ...label, kind: 'system' });
+          waits++;
           this.o.onResult(`PROBLEM: Function call failed (${last.statusCode})`);
           logger.warn({ requestId, status: last.statusCode, partition }, 'invoke failed; retrying');
-          await this.o.sleep(this.backoffMs(waits++));
+          await this.o.sleep(step.delayMs);
           continue;
         case 'too-large':
-          if (rest.length === 1)
-            return this.giveUp(
-              topic,
-              partition,
-              rest,
-              'MaximumPayloadSizeExceeded',
-              last,
-              invokes,
-              sink,
-            );
-          break;
-        case 'function-error':
-        case 'rejected':
+          return giveUp(rest, 'MaximumPayloadSizeExceeded');
+        case 'bisect':
+        case 'retry':
+        case 'give-up':
           break;
       }
-      // A failure of rest[failedFrom…]: what came before it succeeded.
+      // A failure of rest[succeeded…]: what came before it succeeded.
       metrics.errors.inc({ ...label, kind: 'function' });
       this.o.onResult('PROBLEM: Function call failed');
-      if (failedFrom > 0) {
-        await commitThrough(failedFrom - 1);
-        rest = rest.slice(failedFrom);
+      if (step.succeeded > 0) {
+        await this.commitThrough(partition, rest, step.succeeded - 1, sink);
+        rest = rest.slice(step.succeeded);
       }
-      if (mapping.bisectBatchOnFunctionError && rest.length > 1) {
+      if (step.kind === 'bisect') {
         // Splitting does not use a retry; each half starts from the attempts so far.
-        const mid = Math.ceil(rest.length / 2);
-        if ((await this.run(topic, partition, rest.slice(0, mid), attempts, sink)) === 'aborted')
+        const halves = [rest.slice(0, step.mid), rest.slice(step.mid)];
+        if ((await this.run(topic, partition, halves[0] ?? [], attempts, sink)) === 'aborted')
           return 'aborted';
-        return this.run(topic, partition, rest.slice(mid), attempts, sink);
+        return this.run(topic, partition, halves[1] ?? [], attempts, sink);
       }
-      attempts++;
-      if (this.retries !== -1 && attempts > this.retries)
-        return this.giveUp(topic, partition, rest, 'RetryAttemptsExhausted', last, invokes, sink);
+      attempts = step.attempts;
+      if (step.kind === 'give-up') return giveUp(rest, 'RetryAttemptsExhausted');
       logger.debug({ requestId, partition, attempts, from: rest[0]?.offset }, 'retrying records');
-      await this.o.sleep(this.backoffMs(attempts - 1));
+      await this.o.sleep(step.delayMs);
     }
     return 'done';
+  }
+
+  /** Commits `records[0…i]` and records their count and the iterator age. */
+  private async commitThrough(
+    partition: number,
+    records: readonly KafkaRecordInput[],
+    i: number,
+    sink: PartitionSink,
+  ): Promise<void> {
+    const r = records[i];
+    if (r === undefined) return;
+    const { metrics } = this.o;
+    const label = { mapping: this.o.mapping.uuid };
+    await sink.commit((BigInt(r.offset) + 1n).toString());
+    metrics.records.inc(label, i + 1);
+    const p = { ...label, partition: String(partition) };
+    metrics.iteratorAge.set(p, Math.max(0, (this.o.now() - Number(r.timestamp)) / 1000));
   }
 
   /** How many leading records are older than MaximumRecordAgeInSeconds. */

@@ -11,6 +11,7 @@ import {
   type MappingStatus,
   parseFunctionRef,
 } from '@lamina/core';
+import { GatewayClient, KAFKA_INVOKE_RULES } from '@lamina/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -18,7 +19,6 @@ import type { Registry } from 'prom-client';
 
 import type { PollerConfig } from './config.js';
 import { DestinationSender } from './failure-sender.js';
-import { GatewayClient } from './gateway-client.js';
 import { kafkaLogCreator } from './kafka-logger.js';
 import { kafkaOptions } from './kafka-options.js';
 import { MappingConsumer } from './mapping-consumer.js';
@@ -70,6 +70,7 @@ export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> 
       gatewayUrl: config.gatewayUrl,
       agent,
       invokeTimeoutMs: config.invokeTimeoutMs,
+      rules: KAFKA_INVOKE_RULES,
     });
     const metrics = createMetrics(registry);
     const arnContext = { region: config.region, accountId: config.accountId };

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Bundles the worker agent (src/agent/main.ts) and everything it imports — the worker package,
-// @lamina/core (from its sources), pino, zod, prom-client — into one ESM file, dist/agent.mjs
-// (next to tsc's output, so ignored and cached alike), so a worker image needs only a Node.js
-// binary and this file (ADR 0014). Run by `npm run build`.
+// @lamina/core and @lamina/kube's worker-pod contract (from their sources), pino, zod,
+// prom-client — into one ESM file, dist/agent.mjs (next to tsc's output, so ignored and cached
+// alike), so a worker image needs only a Node.js binary and this file (ADR 0014). Run by
+// `npm run build`.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,7 +15,14 @@ const { bytes } = await bundleNode({
   entry: path.join(pkg, 'src/agent/main.ts'),
   outfile,
   tsconfig: path.join(pkg, 'tsconfig.build.json'),
-  alias: { '@lamina/core': path.resolve(pkg, '../../packages/core/src/index.ts') },
+  alias: {
+    '@lamina/core': path.resolve(pkg, '../../packages/core/src/index.ts'),
+    // The pure contract module only (never the package index, which carries client-node).
+    '@lamina/kube/worker-pod-contract': path.resolve(
+      pkg,
+      '../../packages/kube/src/worker-pod-contract.ts',
+    ),
+  },
 });
 process.stderr.write(
   `bundled the worker agent: ${path.relative(process.cwd(), outfile)} (${Math.round(bytes / 1024)} KiB)\n`,

@@ -86,6 +86,10 @@ export const eventSourceMappingStatusSchema = z.object({
     .enum(['Creating', 'Enabling', 'Enabled', 'Disabling', 'Disabled', 'Updating', 'Deleting'])
     .optional(),
   stateTransitionReason: z.string().optional(),
+  lastProcessingResult: z
+    .string()
+    .optional()
+    .describe("The poller's last batch: OK, No records processed or PROBLEM: …"),
   uuid: z.string().optional(),
   conditions: conditionsSchema.optional(),
 });

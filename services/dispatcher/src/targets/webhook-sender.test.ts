@@ -25,6 +25,7 @@ describe('WebhookSender', () => {
       },
       attempts: 5,
       timeoutMs: 1000,
+      random: () => 0,
     });
     await sender.send(delivery);
     expect(calls).toHaveLength(3);
@@ -49,5 +50,21 @@ describe('WebhookSender', () => {
     });
     await expect(sender.send(delivery)).rejects.toThrow('did not take the message');
     expect(n).toBe(1);
+  });
+
+  it('jitters its backoff down by up to half', async () => {
+    const sleeps: number[] = [];
+    const sender = new WebhookSender({
+      fetch: () => Promise.resolve(new Response(null, { status: 503 })),
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+      attempts: 3,
+      timeoutMs: 1000,
+      random: () => 0.5,
+    });
+    await expect(sender.send(delivery)).rejects.toThrow('did not take the message');
+    expect(sleeps).toEqual([150, 300]);
   });
 });

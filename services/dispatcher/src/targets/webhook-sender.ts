@@ -1,3 +1,5 @@
+import { backoffDelay } from '@lamina/core';
+
 import type { Delivery, Sleep, TargetSender } from './delivery.js';
 
 export interface WebhookSenderOptions {
@@ -5,8 +7,10 @@ export interface WebhookSenderOptions {
   readonly sleep: Sleep;
   readonly attempts: number;
   readonly timeoutMs: number;
-  /** First backoff; doubles per attempt. Default 200 ms. */
+  /** First backoff; doubles per attempt, jittered down by up to half. Default 200 ms. */
   readonly backoffMs?: number;
+  /** Jitter source (Math.random unless a test injects one; `() => 0` = the plain delays). */
+  readonly random?: () => number;
 }
 
 /**
@@ -43,9 +47,18 @@ export class WebhookSender implements TargetSender {
       } catch (err) {
         last = err;
       }
-      if (attempt < this.o.attempts)
-        await this.o.sleep((this.o.backoffMs ?? 200) * 2 ** (attempt - 1));
+      if (attempt < this.o.attempts) await this.o.sleep(this.delay(attempt));
     }
     throw new Error(`webhook ${d.target.url} did not take the message`, { cause: last });
+  }
+
+  private delay(attempt: number): number {
+    return backoffDelay(attempt - 1, {
+      baseMs: this.o.backoffMs ?? 200,
+      // Uncapped: the number of attempts bounds it.
+      maxMs: Number.POSITIVE_INFINITY,
+      jitter: 0.5,
+      ...(this.o.random === undefined ? {} : { random: this.o.random }),
+    });
   }
 }

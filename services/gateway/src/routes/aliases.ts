@@ -7,20 +7,19 @@ import {
   assertAliasRouting,
   assertAliasTarget,
   assertRevision,
-  LaminaError,
-  LIMITS,
   parseRoutingConfig,
   toAliasConfiguration,
   type VersionStore,
+  aliasNotFound,
 } from '@lamina/core';
 import { type Request, Router } from 'express';
 
-import { jsonBody } from '../body.js';
+import { jsonBody } from '../http/body.js';
 import type { AppDeps } from '../deps.js';
 import { resolveUnqualified } from '../publish-version.js';
 import { pathParam, queryString } from '../resolve-function.js';
-import { requestContext } from '../request-context.js';
-import { encodeMarker, pageOf } from './versions.js';
+import { requestContext } from '../http/request-context.js';
+import { bodyOf, descriptionOf, encodeMarker, pageOf } from './request-fields.js';
 
 export type AliasRouteDeps = Pick<AppDeps, 'config' | 'functions' | 'logger'> & {
   readonly versions: VersionStore;
@@ -28,24 +27,6 @@ export type AliasRouteDeps = Pick<AppDeps, 'config' | 'functions' | 'logger'> & 
 
 const PATH = '/2015-03-31/functions/:name/aliases';
 const BODY_LIMIT = 64 * 1024;
-
-type Body = Record<string, unknown>;
-
-const bodyOf = (req: Request): Body => {
-  const b: unknown = req.body;
-  return typeof b === 'object' && b !== null && !Array.isArray(b) ? (b as Body) : {};
-};
-
-function descriptionOf(value: unknown, fallback: string): string {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'string' || value.length > LIMITS.descriptionMaxLength) {
-    throw new LaminaError(
-      'ValidationException',
-      `'Description' value failed to satisfy constraint: Member must have length less than or equal to ${LIMITS.descriptionMaxLength}`,
-    );
-  }
-  return value;
-}
 
 /** CreateAlias, GetAlias, UpdateAlias, ListAliases, DeleteAlias. */
 export function aliasRoutes(deps: AliasRouteDeps): Router {
@@ -114,10 +95,7 @@ export function aliasRoutes(deps: AliasRouteDeps): Router {
     const alias = versions.getAlias(functionName, name);
     if (alias === undefined) {
       // The store's message, without a write.
-      throw new LaminaError(
-        'ResourceNotFoundException',
-        `Alias not found: arn:aws:lambda:${arn.region}:${arn.accountId}:function:${functionName}:${name}`,
-      );
+      throw aliasNotFound(arn, functionName, name);
     }
     res.json(toAliasConfiguration(alias, arn));
   });

@@ -1,10 +1,10 @@
 import { type FunctionSpec, LaminaError } from '@lamina/core';
 import { type Request, Router } from 'express';
 
-import { jsonBody } from '../body.js';
+import { jsonBody } from '../http/body.js';
 import type { AppDeps } from '../deps.js';
 import { type ResolvedFunction, resolveFunction } from '../resolve-function.js';
-import { requestContext } from '../request-context.js';
+import { requestContext } from '../http/request-context.js';
 
 export type ConcurrencyRouteDeps = Pick<AppDeps, 'config' | 'functions' | 'admission' | 'logger'>;
 

@@ -10,7 +10,7 @@ import {
 import { type Request, Router } from 'express';
 
 import type { AsyncStore } from '../async/async-store.js';
-import { jsonBody } from '../body.js';
+import { jsonBody } from '../http/body.js';
 import type { AppDeps, Clock } from '../deps.js';
 import { resolveFunction } from '../resolve-function.js';
 

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
-import { MemoryMappingStore } from '../store/mapping-store.js';
+import { MemoryMappingStore } from '../async/mapping-store.js';
 import { fakeApp, record } from '../test-support/fakes.js';
 
 const json = (res: { body: unknown }): Record<string, unknown> =>

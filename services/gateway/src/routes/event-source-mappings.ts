@@ -2,18 +2,18 @@ import { randomUUID } from 'node:crypto';
 
 import {
   applyMappingUpdate,
-  functionArn,
   parseFunctionRef,
   ResourceConflictException,
   ResourceNotFoundException,
   toMappingConfiguration,
   validateCreateMapping,
+  functionNotFound,
 } from '@lamina/core';
 import { type Request, Router } from 'express';
 
-import { jsonBody } from '../body.js';
+import { jsonBody } from '../http/body.js';
 import type { AppDeps, Clock } from '../deps.js';
-import type { MappingStore, StoredMapping } from '../store/mapping-store.js';
+import type { MappingStore, StoredMapping } from '../async/mapping-store.js';
 
 export type EventSourceMappingDeps = Pick<AppDeps, 'config' | 'functions'> & {
   readonly mappings: MappingStore;
@@ -41,9 +41,7 @@ export function eventSourceMappingRoutes(deps: EventSourceMappingDeps): Router {
   const assertFunction = (name: string): void => {
     const ref = parseFunctionRef(name);
     if (functions.get(ref.name) === undefined)
-      throw new ResourceNotFoundException(
-        `Function not found: ${functionArn(config, ref.name, ref.qualifier)}`,
-      );
+      throw functionNotFound(config, ref.name, ref.qualifier);
   };
   const load = async (req: Request): Promise<StoredMapping> => {
     const uuid = String(req.params['uuid']);

@@ -2,9 +2,9 @@ import { LaminaError, LIMITS, newAsyncJob } from '@lamina/core';
 import type { Request, Response } from 'express';
 
 import type { AsyncStore } from '../async/async-store.js';
-import { readRawBody, unparsable } from '../body.js';
+import { readRawBody, unparsable } from '../http/body.js';
 import type { Clock } from '../deps.js';
-import type { RequestContext } from '../request-context.js';
+import type { RequestContext } from '../http/request-context.js';
 
 export interface EventInvokeDeps {
   readonly async: Pick<AsyncStore, 'enqueue'>;

@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 
 import {
+  type FunctionRef,
   type Invocation,
   type InvocationResult,
   INVOKE_HEADERS,
@@ -12,10 +13,11 @@ import {
 } from '@lamina/core';
 import { type Request, type Response, Router } from 'express';
 
-import { readRawBody, unparsable } from '../body.js';
+import { readRawBody, unparsable } from '../http/body.js';
 import type { AppDeps, Clock } from '../deps.js';
-import type { InvokeTargets } from '../invoke-targets.js';
-import { requestContext } from '../request-context.js';
+import type { InvokeTarget, InvokeTargets } from '../invoke-targets.js';
+import { type RequestContext, requestContext } from '../http/request-context.js';
+import { pathParam } from '../resolve-function.js';
 import { invokeEvent } from './invoke-event.js';
 
 export type InvokeDeps = Pick<
@@ -118,94 +120,125 @@ function responseTooLarge(result: InvocationResult): InvocationResult {
   };
 }
 
-/**
- * Invoke (`POST /2015-03-31/functions/:name/invocations`), RequestResponse and DryRun: the
- * hot path (Event goes to `invokeEvent`). Checks run synchronously before the body is awaited; the function's config,
- * ARNs and metric children come from the entry cache; one Redis round trip admits, and the
- * release is sent without waiting for its reply.
- */
-export function invokeRoutes(deps: InvokeDeps): Router {
-  const { pool, admission, targets, logger } = deps;
-  const router = Router();
+/** Admits the invocation (429 when throttled), runs it in the pool, releases the lease. */
+async function runAdmitted(
+  deps: InvokeDeps,
+  functionName: string,
+  target: InvokeTarget,
+  invocation: Invocation,
+  log: RequestContext['log'],
+): Promise<InvocationResult> {
+  const m = target.metrics;
+  let lease;
+  try {
+    lease = await deps.admission.acquire(functionName, target.timeoutMs);
+  } catch (err) {
+    if (err instanceof TooManyRequestsException) m.throttles.inc();
+    throw err;
+  }
+  m.concurrentExecutions.inc();
+  try {
+    return await deps.pool.invoke(target.config, invocation);
+  } finally {
+    m.concurrentExecutions.dec();
+    // Sent without waiting for its reply: the answer does not depend on it.
+    deps.admission.release(lease).catch((err: unknown) => {
+      log.warn({ err }, 'releasing the admission lease failed; it expires on its own');
+    });
+  }
+}
 
-  router.post('/2015-03-31/functions/:name/invocations', async (req, res: Response) => {
-    const ctx = requestContext(res, logger);
-    const ref = parseFunctionRef(req.params.name, qualifierParam(req));
-    ctx.functionName = ref.name;
-    // $LATEST, a version or an alias (a weighted one picks its version here), from memory.
-    const entry = targets.resolve(ref);
-    if (entry.notInvocable !== undefined) throw entry.notInvocable;
-    const type = invocationType(header(req, INVOKE_HEADERS.invocationType));
-    if (type === 'Event') {
-      if (deps.async === undefined) throw asyncDisabled();
-      // The dead-letter target of $LATEST's configuration (Lambda's is per version).
-      const deadLetterTarget = deps.functions.get(ref.name)?.spec.deadLetterTargetArn;
-      await invokeEvent({ async: deps.async, clock: deps.clock }, req, res, ctx, {
-        ...ref,
-        deadLetterTarget,
-      });
-      return;
-    }
-    const tail = tailLog(header(req, INVOKE_HEADERS.logType));
-    const context = clientContext(header(req, INVOKE_HEADERS.clientContext));
+/** Lambda's invocation metrics of one finished run. */
+function recordResult(m: InvokeTarget['metrics'], result: InvocationResult): void {
+  m.invocations.inc();
+  m.duration.observe(result.durationMs / 1000);
+  if (result.functionError !== undefined) m.functionErrors.inc();
+  if (result.coldStart) {
+    m.coldStarts.inc();
+    if (result.initDurationMs !== undefined) m.initDuration.observe(result.initDurationMs / 1000);
+  }
+}
 
-    const body = await readRawBody(req, LIMITS.syncRequestMaxBytes, OPERATION);
-    const payload = body.length === 0 ? EMPTY_PAYLOAD : body;
-    if (body.length !== 0) checkJson(payload);
+/** 200 with the payload; the function error and the log tail ride in headers. */
+function writeResult(res: Response, requestId: string, result: InvocationResult, tail: boolean) {
+  const headers: OutgoingHttpHeaders = {
+    'Content-Type': result.contentType ?? 'application/json',
+    'Content-Length': result.payload.length,
+    'x-amzn-RequestId': requestId,
+    'X-Amz-Executed-Version': result.executedVersion,
+  };
+  if (result.functionError !== undefined) headers['X-Amz-Function-Error'] = result.functionError;
+  if (tail) headers['X-Amz-Log-Result'] = logTail(result.log ?? '');
+  res.writeHead(200, headers);
+  res.end(result.payload);
+}
 
-    if (type === 'DryRun') {
-      res.writeHead(204, { 'x-amzn-RequestId': ctx.requestId });
-      res.end();
-      return;
-    }
-
-    const m = entry.metrics;
-    let lease;
-    try {
-      lease = await admission.acquire(ref.name, entry.timeoutMs);
-    } catch (err) {
-      if (err instanceof TooManyRequestsException) m.throttles.inc();
-      throw err;
-    }
-
-    const invocation: Invocation = {
-      requestId: ctx.requestId,
-      invokedFunctionArn: entry.invokedArn,
-      payload,
-      tailLog: tail,
-      ...(context === undefined ? {} : { clientContext: context }),
-    };
-    m.concurrentExecutions.inc();
-    let result: InvocationResult;
-    try {
-      result = await pool.invoke(entry.config, invocation);
-    } finally {
-      m.concurrentExecutions.dec();
-      admission.release(lease).catch((err: unknown) => {
-        ctx.log.warn({ err }, 'releasing the admission lease failed; it expires on its own');
-      });
-    }
-
-    if (result.payload.length > LIMITS.syncResponseMaxBytes) result = responseTooLarge(result);
-    m.invocations.inc();
-    m.duration.observe(result.durationMs / 1000);
-    if (result.functionError !== undefined) m.functionErrors.inc();
-    if (result.coldStart) {
-      m.coldStarts.inc();
-      if (result.initDurationMs !== undefined) m.initDuration.observe(result.initDurationMs / 1000);
-    }
-
-    const headers: OutgoingHttpHeaders = {
-      'Content-Type': result.contentType ?? 'application/json',
-      'Content-Length': result.payload.length,
-      'x-amzn-RequestId': ctx.requestId,
-      'X-Amz-Executed-Version': result.executedVersion,
-    };
-    if (result.functionError !== undefined) headers['X-Amz-Function-Error'] = result.functionError;
-    if (tail) headers['X-Amz-Log-Result'] = logTail(result.log ?? '');
-    res.writeHead(200, headers);
-    res.end(result.payload);
+/** Event: queued durably, then 202 (the dispatcher runs it through this same API later). */
+async function queueEvent(
+  deps: InvokeDeps,
+  req: Request,
+  res: Response,
+  ctx: RequestContext,
+  ref: FunctionRef,
+): Promise<void> {
+  if (deps.async === undefined) throw asyncDisabled();
+  // The dead-letter target of $LATEST's configuration (Lambda's is per version).
+  const deadLetterTarget = deps.functions.get(ref.name)?.spec.deadLetterTargetArn;
+  await invokeEvent({ async: deps.async, clock: deps.clock }, req, res, ctx, {
+    ...ref,
+    deadLetterTarget,
   });
+}
 
+/** The request payload: at most 6 MB of JSON; an empty body is `{}`. */
+async function payloadOf(req: Request): Promise<Buffer> {
+  const body = await readRawBody(req, LIMITS.syncRequestMaxBytes, OPERATION);
+  if (body.length === 0) return EMPTY_PAYLOAD;
+  checkJson(body);
+  return body;
+}
+
+/**
+ * Invoke (`POST /2015-03-31/functions/:name/invocations`): the hot path. Header checks run
+ * synchronously before the body is awaited; the function's config, ARNs and metric children
+ * come from the target cache (memory); one Redis round trip admits, and the release is sent
+ * without waiting for its reply. Event goes to the async queue, DryRun stops after validation.
+ */
+async function invoke(deps: InvokeDeps, req: Request, res: Response): Promise<void> {
+  const ctx = requestContext(res, deps.logger);
+  const ref = parseFunctionRef(pathParam(req, 'name'), qualifierParam(req));
+  ctx.functionName = ref.name;
+  // $LATEST, a version or an alias (a weighted one picks its version here), from memory.
+  const target = deps.targets.resolve(ref);
+  if (target.notInvocable !== undefined) throw target.notInvocable;
+  const type = invocationType(header(req, INVOKE_HEADERS.invocationType));
+  if (type === 'Event') {
+    await queueEvent(deps, req, res, ctx, ref);
+    return;
+  }
+  const tail = tailLog(header(req, INVOKE_HEADERS.logType));
+  const context = clientContext(header(req, INVOKE_HEADERS.clientContext));
+  const payload = await payloadOf(req);
+  if (type === 'DryRun') {
+    res.writeHead(204, { 'x-amzn-RequestId': ctx.requestId });
+    res.end();
+    return;
+  }
+  const invocation: Invocation = {
+    requestId: ctx.requestId,
+    invokedFunctionArn: target.invokedArn,
+    payload,
+    tailLog: tail,
+    ...(context === undefined ? {} : { clientContext: context }),
+  };
+  let result = await runAdmitted(deps, ref.name, target, invocation, ctx.log);
+  if (result.payload.length > LIMITS.syncResponseMaxBytes) result = responseTooLarge(result);
+  recordResult(target.metrics, result);
+  writeResult(res, ctx.requestId, result, tail);
+}
+
+export function invokeRoutes(deps: InvokeDeps): Router {
+  const router = Router();
+  router.post('/2015-03-31/functions/:name/invocations', (req, res) => invoke(deps, req, res));
   return router;
 }

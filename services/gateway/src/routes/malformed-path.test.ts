@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
-import { MemoryMappingStore } from '../store/mapping-store.js';
+import { MemoryMappingStore } from '../async/mapping-store.js';
 import { FakeAsyncStore } from '../test-support/fake-async-store.js';
 import { fakeApp, json } from '../test-support/fakes.js';
 

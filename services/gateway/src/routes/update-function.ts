@@ -13,13 +13,14 @@ import {
   validateFunctionSpec,
   type VersionStore,
 } from '@lamina/core';
-import { type Request, Router } from 'express';
+import { Router } from 'express';
 
-import { jsonBody } from '../body.js';
+import { jsonBody } from '../http/body.js';
 import type { AppDeps, Clock } from '../deps.js';
 import { publishVersion, resolveUnqualified } from '../publish-version.js';
-import { requestContext } from '../request-context.js';
-import type { CodeFreezer } from '../store/code-snapshots.js';
+import { requestContext } from '../http/request-context.js';
+import type { CodeFreezer } from '../code/code-snapshots.js';
+import { type Body, bodyOf, structureField } from './request-fields.js';
 import { zipFromUpload } from './zip-upload.js';
 
 export type UpdateFunctionRouteDeps = Pick<
@@ -32,25 +33,6 @@ export type UpdateFunctionRouteDeps = Pick<
 };
 
 const CONFIG_BODY_LIMIT = 256 * 1024;
-
-type Body = Record<string, unknown>;
-
-const bodyOf = (req: Request): Body => {
-  const b: unknown = req.body;
-  return typeof b === 'object' && b !== null && !Array.isArray(b) ? (b as Body) : {};
-};
-
-function structure(body: Body, key: string): Body | undefined {
-  const v = body[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object' || Array.isArray(v)) {
-    throw new LaminaError(
-      'ValidationException',
-      `'${key}' value failed to satisfy constraint: Member must be a structure`,
-    );
-  }
-  return v as Body;
-}
 
 function flag(body: Body, key: string): boolean {
   const v = body[key];
@@ -147,9 +129,9 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
       const name = latest.spec.name;
       requestContext(res, logger).functionName = name;
       const b = bodyOf(req);
-      const environment = structure(b, 'Environment');
-      const storage = structure(b, 'EphemeralStorage');
-      const deadLetter = structure(b, 'DeadLetterConfig');
+      const environment = structureField(b, 'Environment');
+      const storage = structureField(b, 'EphemeralStorage');
+      const deadLetter = structureField(b, 'DeadLetterConfig');
       const given = (key: string): Record<string, unknown> => {
         const v = b[key];
         return v === undefined || v === null ? {} : { [key]: v };

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
-import { MemoryVersionStore } from '../store/memory-version-store.js';
+import { MemoryVersionStore } from '../local/memory-version-store.js';
 import { fakeApp, json, record } from '../test-support/fakes.js';
 
 const ctx = { region: 'us-east-1', accountId: '000000000000' };

@@ -1,6 +1,6 @@
 import { LaminaError, TooManyRequestsException } from '@lamina/core';
 
-import type { Admission, Lease } from '../admission.js';
+import type { Admission, Lease } from '../admission/admission.js';
 
 /** The admission rules of RedisAdmission, in memory, for route tests. */
 export class FakeAdmission implements Admission {

@@ -12,7 +12,7 @@ import {
   resultHeaders,
 } from '@lamina/core';
 
-import type { WorkerPod } from '../kube-store/worker-pods.js';
+import type { WorkerPod } from '../pods/worker-pods.js';
 
 /** What a fake agent does with one invocation. */
 export type AgentBehaviour =

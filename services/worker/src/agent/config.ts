@@ -1,4 +1,6 @@
 import { envInt, envOptional, LIMITS, LOG_LEVELS, type LogLevel, parseEnv } from '@lamina/core';
+// The subpath, not the package: the agent bundle must not carry client-node.
+import { WORKER_DEFAULT_PORT, WORKER_ENV as W } from '@lamina/kube/worker-pod-contract';
 import { z } from 'zod';
 
 export { ConfigError } from '@lamina/core';
@@ -6,17 +8,17 @@ export { ConfigError } from '@lamina/core';
 const optional = envOptional;
 const int = envInt;
 
-/** The worker pod contract (ADR 0007), as the operator's deployment builder writes it. */
+/** The worker pod contract (ADR 0007; names from @lamina/kube), plus the agent's own knobs. */
 const schema = z.object({
-  LAMINA_FUNCTION_NAME: z.string().min(1),
-  LAMINA_FUNCTION_NAMESPACE: optional(z.string().default('default')),
-  LAMINA_FUNCTION_VERSION: optional(z.string().default('$LATEST')),
-  LAMINA_RUNTIME: z.string().min(1),
-  LAMINA_HANDLER: z.string().min(1).max(LIMITS.handlerMaxLength),
-  LAMINA_MEMORY_SIZE_MB: optional(
+  [W.functionName]: z.string().min(1),
+  [W.namespace]: optional(z.string().default('default')),
+  [W.version]: optional(z.string().default('$LATEST')),
+  [W.runtime]: z.string().min(1),
+  [W.handler]: z.string().min(1).max(LIMITS.handlerMaxLength),
+  [W.memorySizeMb]: optional(
     int(LIMITS.memoryMinMb, LIMITS.memoryMaxMb).default(LIMITS.defaultMemoryMb),
   ),
-  LAMINA_TIMEOUT_SECONDS: optional(
+  [W.timeoutSeconds]: optional(
     int(LIMITS.timeoutMinSeconds, LIMITS.timeoutMaxSeconds).default(LIMITS.defaultTimeoutSeconds),
   ),
   LAMINA_EPHEMERAL_STORAGE_MB: optional(
@@ -25,14 +27,14 @@ const schema = z.object({
     ),
   ),
   // Absent or malformed code is not a config error: the agent stays unready and says why.
-  LAMINA_CODE_SHA256: optional(z.string().optional()),
-  LAMINA_CODE_DIR: optional(z.string().optional()),
+  [W.codeSha256]: optional(z.string().optional()),
+  [W.codeDir]: optional(z.string().optional()),
   // Code delivery over HTTP (issue #15): set, the code is fetched instead of read from a store.
   LAMINA_CODE_URL: optional(z.url({ protocol: /^https?$/ }).optional()),
   LAMINA_CODE_TOKEN: optional(z.string().optional()),
   LAMINA_CODE_CACHE_DIR: optional(z.string().default('/var/lamina/code-cache')),
-  LAMINA_ENVIRONMENT_DIR: optional(z.string().optional()),
-  LAMINA_REGION: optional(z.string().default('us-east-1')),
+  [W.environmentDir]: optional(z.string().optional()),
+  [W.region]: optional(z.string().default('us-east-1')),
   LAMINA_ACCOUNT_ID: optional(
     z
       .string()
@@ -40,8 +42,8 @@ const schema = z.object({
       .default('000000000000'),
   ),
   // Part of the contract; the agent has no use for Redis yet.
-  LAMINA_REDIS_URL: optional(z.string().optional()),
-  LAMINA_WORKER_PORT: optional(int(0, 65_535).default(8080)),
+  [W.redisUrl]: optional(z.string().optional()),
+  [W.port]: optional(int(0, 65_535).default(WORKER_DEFAULT_PORT)),
   LAMINA_WORKER_HOST: optional(z.string().default('0.0.0.0')),
   LAMINA_BOOTSTRAP: optional(z.string().default('/var/runtime/bootstrap')),
   LAMINA_DRAIN_LINGER_MS: optional(int(0, 60_000).default(2000)),
@@ -91,24 +93,24 @@ export interface AgentConfig {
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): AgentConfig {
   const e = parseEnv(schema, env);
   return Object.freeze({
-    functionName: e.LAMINA_FUNCTION_NAME,
-    namespace: e.LAMINA_FUNCTION_NAMESPACE,
-    version: e.LAMINA_FUNCTION_VERSION,
-    runtime: e.LAMINA_RUNTIME,
-    handler: e.LAMINA_HANDLER,
-    memorySizeMb: e.LAMINA_MEMORY_SIZE_MB,
-    timeoutSeconds: e.LAMINA_TIMEOUT_SECONDS,
+    functionName: e[W.functionName],
+    namespace: e[W.namespace],
+    version: e[W.version],
+    runtime: e[W.runtime],
+    handler: e[W.handler],
+    memorySizeMb: e[W.memorySizeMb],
+    timeoutSeconds: e[W.timeoutSeconds],
     ephemeralStorageMb: e.LAMINA_EPHEMERAL_STORAGE_MB,
-    codeSha256Hex: e.LAMINA_CODE_SHA256,
-    codeStoreDir: e.LAMINA_CODE_DIR,
+    codeSha256Hex: e[W.codeSha256],
+    codeStoreDir: e[W.codeDir],
     codeUrl: e.LAMINA_CODE_URL,
     codeToken: e.LAMINA_CODE_TOKEN,
     codeCacheDir: e.LAMINA_CODE_CACHE_DIR,
-    environmentDir: e.LAMINA_ENVIRONMENT_DIR,
-    region: e.LAMINA_REGION,
+    environmentDir: e[W.environmentDir],
+    region: e[W.region],
     accountId: e.LAMINA_ACCOUNT_ID,
-    redisUrl: e.LAMINA_REDIS_URL,
-    port: e.LAMINA_WORKER_PORT,
+    redisUrl: e[W.redisUrl],
+    port: e[W.port],
     host: e.LAMINA_WORKER_HOST,
     bootstrap: e.LAMINA_BOOTSTRAP,
     drainLingerMs: e.LAMINA_DRAIN_LINGER_MS,

@@ -1,0 +1,102 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
+   client-node's models are data-only classes; fakes use plain objects like its examples. */
+import type { V1Deployment, V1Secret } from '@kubernetes/client-node';
+import { functionSpecSchema, type FunctionVersionResource } from '@lamina/kube';
+import { describe, expect, it, vi } from 'vitest';
+
+import { loadConfig } from './config.js';
+import { Cache, FakeWriter } from './test-support/fake-cluster.js';
+import { describeApiError, WorkerApplier, type WorkerTarget } from './worker-applier.js';
+
+const owner: FunctionVersionResource = {
+  apiVersion: 'lamina.dev/v1alpha1',
+  kind: 'FunctionVersion',
+  metadata: { name: 'hello-v3', namespace: 'ns', uid: 'u-3', generation: 1 },
+  spec: {
+    functionName: 'hello',
+    version: '3',
+    function: functionSpecSchema.parse({
+      runtime: 'nodejs22.x',
+      handler: 'index.handler',
+      code: { sha256: 'e'.repeat(64) },
+    }),
+  },
+};
+
+function setup() {
+  const deployments = new Cache<V1Deployment>();
+  const secrets = new Cache<V1Secret>();
+  const writer = new FakeWriter();
+  const events = { emit: vi.fn() };
+  const applier = new WorkerApplier({
+    deployments,
+    secrets,
+    writer,
+    events,
+    worker: loadConfig({}).worker,
+    logger: { info: vi.fn() },
+  });
+  const target: WorkerTarget = {
+    owner,
+    namespace: 'ns',
+    functionName: 'hello',
+    version: '3',
+    spec: owner.spec.function,
+    secretName: 'hello-v3-env',
+    deploymentName: 'hello-v3',
+    replicas: 1,
+  };
+  return { applier, target, writer, events, deployments, secrets };
+}
+
+describe('WorkerApplier', () => {
+  it('applies the Secret and the Deployment, then nothing while the cache holds them', async () => {
+    const { applier, target, writer, events, deployments, secrets } = setup();
+    const first = await applier.apply(target);
+    expect(first.error).toBeUndefined();
+    expect(writer.applied.map((o) => `${o.kind ?? ''}/${o.metadata?.name ?? ''}`)).toEqual([
+      'Secret/hello-v3-env',
+      'Deployment/hello-v3',
+    ]);
+    expect(events.emit).toHaveBeenCalledWith(
+      owner,
+      'Normal',
+      'Created',
+      'Created Deployment hello-v3 for generation 1',
+    );
+    for (const o of writer.applied) {
+      if (o.kind === 'Deployment') deployments.put(o);
+      else secrets.put(o);
+    }
+    writer.applied.length = 0;
+    expect((await applier.apply(target)).deployment?.metadata?.name).toBe('hello-v3');
+    expect(writer.applied).toEqual([]);
+  });
+
+  it('never throws: a refused write is an ApplyFailed problem with the API server message', async () => {
+    const { applier, target, writer, events } = setup();
+    writer.failApply = Object.assign(new Error('HTTP-Code: 422'), {
+      body: JSON.stringify({ kind: 'Status', message: 'spec.replicas: Invalid value' }),
+    });
+    expect(await applier.apply(target)).toEqual({
+      deployment: undefined,
+      error: { reason: 'ApplyFailed', message: 'spec.replicas: Invalid value' },
+    });
+    expect(events.emit).toHaveBeenCalledWith(
+      owner,
+      'Warning',
+      'ApplyFailed',
+      'spec.replicas: Invalid value',
+    );
+  });
+});
+
+describe('describeApiError', () => {
+  it('prefers the Status message, then a text body, then the error message', () => {
+    const withBody = (body: string) => Object.assign(new Error('HTTP-Code: 500'), { body });
+    expect(describeApiError(withBody('{"message":"quota exceeded"}'))).toBe('quota exceeded');
+    expect(describeApiError(withBody('gateway timeout'))).toBe('gateway timeout');
+    expect(describeApiError(new Error('ECONNRESET'))).toBe('ECONNRESET');
+    expect(describeApiError('x')).toBe('x');
+  });
+});

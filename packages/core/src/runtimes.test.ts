@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+
+import { KNOWN_RUNTIMES } from './function-spec.js';
+import { RUNTIMES } from './runtimes.js';
+
+describe('RUNTIMES', () => {
+  it('is the list core knows, in its order', () => {
+    expect(KNOWN_RUNTIMES).toEqual(RUNTIMES.map((r) => r.id));
+    expect(KNOWN_RUNTIMES).toEqual([
+      'nodejs20.x',
+      'nodejs22.x',
+      'nodejs24.x',
+      'python3.11',
+      'python3.12',
+      'python3.13',
+      'java17',
+      'java21',
+      'java25',
+      'provided.al2023',
+    ]);
+  });
+
+  it('names each runtime image after its runtime', () => {
+    const images = RUNTIMES.flatMap((r) => (r.image === undefined ? [] : [[r.id, r.image]]));
+    expect(images).toEqual([
+      ['nodejs22.x', 'lamina/runtime-nodejs:22'],
+      ['python3.11', 'lamina/runtime-python:3.11'],
+      ['java17', 'lamina/runtime-java:17'],
+    ]);
+    for (const r of RUNTIMES) {
+      if (r.image !== undefined) expect(r.image).toBe(`lamina/runtime-${r.family}:${r.version}`);
+    }
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * The runtime list, read from the one place it is spelled (runtimes.json, which the image
+ * scripts read too): which runtime identifiers Lamina knows, which of them local mode can
+ * start, and which have a runtime image.
+ *
+ * Invariants: ids are unique and in the file's order; `family` is one of the four the
+ * platform knows how to start; the JSON is checked once when this module loads, so a broken
+ * edit fails every import at once instead of one runtime at a time.
+ */
+import list from './runtimes.json' with { type: 'json' };
+
+export type RuntimeFamily = 'nodejs' | 'python' | 'java' | 'provided';
+
+export interface RuntimeInfo {
+  /** Lambda's identifier, e.g. `nodejs22.x`, `python3.11`, `provided.al2023`. */
+  readonly id: string;
+  readonly family: RuntimeFamily;
+  /** The language version (`22`, `3.11`, `17`) or the base (`al2023`). */
+  readonly version: string;
+  /** `lamina dev` can start it (where its interpreter is installed). */
+  readonly local: boolean;
+  /** The runtime image (`lamina/runtime-python:3.11`, without its revision), when it has one. */
+  readonly image?: string;
+}
+
+const FAMILIES: readonly string[] = ['nodejs', 'python', 'java', 'provided'];
+
+function checked(entries: readonly Record<string, unknown>[]): readonly RuntimeInfo[] {
+  const seen = new Set<string>();
+  return entries.map((e) => {
+    const { id, family, version, local, image } = e;
+    if (typeof id !== 'string' || seen.has(id))
+      throw new Error(`runtimes.json: bad id ${String(id)}`);
+    if (typeof family !== 'string' || !FAMILIES.includes(family))
+      throw new Error(`runtimes.json: ${id} has an unknown family`);
+    if (typeof version !== 'string' || typeof local !== 'boolean')
+      throw new Error(`runtimes.json: ${id} needs a version and local`);
+    if (image !== undefined && typeof image !== 'string')
+      throw new Error(`runtimes.json: ${id} has a bad image`);
+    seen.add(id);
+    return Object.freeze({
+      id,
+      family: family as RuntimeFamily,
+      version,
+      local,
+      ...(image === undefined ? {} : { image }),
+    });
+  });
+}
+
+/** Every runtime Lamina knows, in the file's order. */
+export const RUNTIMES: readonly RuntimeInfo[] = Object.freeze(checked(list.runtimes));

@@ -1,0 +1,59 @@
+/**
+ * The worker-pod contract (ADR 0007): what the operator writes on every worker pod, what the
+ * gateway's pod watch reads back, and what the worker agent reads from its own environment.
+ * Spelled once here so the three cannot drift.
+ *
+ * Invariants: pure (no client-node, no I/O), so the worker agent can bundle it alone through
+ * the `@lamina/kube/worker-pod-contract` subpath; `versionOfSlug` is the exact inverse of
+ * `versionSlug` on every version label (`$LATEST` ⇄ `latest`, `N` ⇄ `vN`), and answers
+ * undefined for anything it did not make.
+ */
+import { LABELS, MANAGED_BY } from './resources.js';
+
+/** `app.kubernetes.io/name` of every worker pod (and its Deployment). */
+export const WORKER_APP_LABEL = 'app.kubernetes.io/name';
+export const WORKER_APP_NAME = 'lamina-worker';
+
+/** The pods the operator runs as execution environments: the gateway's watch selects these. */
+export const WORKER_POD_SELECTOR = `${LABELS.managedBy}=${MANAGED_BY},${WORKER_APP_LABEL}=${WORKER_APP_NAME}`;
+
+/** The agent's container in the pod template, and its named port. */
+export const WORKER_CONTAINER = 'worker';
+export const WORKER_PORT_NAME = 'http';
+/** The agent's port when nothing says otherwise (LAMINA_WORKER_PORT). */
+export const WORKER_DEFAULT_PORT = 8080;
+
+/** Environment variables the operator sets on the agent container, by meaning. */
+export const WORKER_ENV = {
+  functionName: 'LAMINA_FUNCTION_NAME',
+  namespace: 'LAMINA_FUNCTION_NAMESPACE',
+  /** `$LATEST` or a version number, exact (a label value may be shortened). */
+  version: 'LAMINA_FUNCTION_VERSION',
+  runtime: 'LAMINA_RUNTIME',
+  handler: 'LAMINA_HANDLER',
+  memorySizeMb: 'LAMINA_MEMORY_SIZE_MB',
+  timeoutSeconds: 'LAMINA_TIMEOUT_SECONDS',
+  /** Hex SHA-256 of the code package; absent for container-image functions. */
+  codeSha256: 'LAMINA_CODE_SHA256',
+  codeDir: 'LAMINA_CODE_DIR',
+  environmentDir: 'LAMINA_ENVIRONMENT_DIR',
+  region: 'LAMINA_REGION',
+  redisUrl: 'LAMINA_REDIS_URL',
+  port: 'LAMINA_WORKER_PORT',
+} as const;
+export type WorkerEnvName = (typeof WORKER_ENV)[keyof typeof WORKER_ENV];
+
+/** `$LATEST` or a version number, as the worker Deployment of that version is labelled. */
+export type VersionLabel = '$LATEST' | `${number}`;
+
+/** Label values allow [A-Za-z0-9_.-]: `$LATEST` → `latest`, `3` → `v3`. */
+export function versionSlug(version: VersionLabel): string {
+  return version === '$LATEST' ? 'latest' : `v${version}`;
+}
+
+/** The inverse of `versionSlug`: `latest` → `$LATEST`, `v3` → `3`; anything else undefined. */
+export function versionOfSlug(slug: string | undefined): VersionLabel | undefined {
+  if (slug === 'latest') return '$LATEST';
+  const m = slug === undefined ? null : /^v(\d+)$/.exec(slug);
+  return m?.[1] === undefined ? undefined : (m[1] as `${number}`);
+}

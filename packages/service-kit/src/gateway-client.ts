@@ -1,0 +1,104 @@
+/**
+ * The one client of the gateway's Lambda Invoke API for the services that call it (dispatcher,
+ * poller): they reach the invoke path over HTTP like any caller, so they get the same admission
+ * (429), environments and limits; services never import the gateway.
+ *
+ * Invariants: `invoke` never throws — a network error or timeout is status 0 (`system-error`)
+ * with the reason as the body; the request id travels in x-amzn-RequestId, which the gateway
+ * adopts, so every retry of one event has the same id; the kind comes from `invokeKindOf`
+ * under the rules the caller chose. `invokeEvent` throws unless the gateway answers 202.
+ */
+import type { Agent } from 'node:http';
+
+import { INVOKE_HEADERS } from '@lamina/core';
+
+import { httpPost } from './http-post.js';
+import { invokeKindOf, type InvokeKindUnder, type InvokeStatusRules } from './invoke-kind.js';
+
+/** A sync invoke's answer, classified under the caller's rules `R`. */
+export interface InvokeOutcome<R extends InvokeStatusRules = InvokeStatusRules> {
+  readonly kind: InvokeKindUnder<R>;
+  /** The HTTP status; 0 when the invoke path did not answer. */
+  readonly statusCode: number;
+  readonly functionError?: string;
+  readonly executedVersion?: string;
+  /** The response body as text (the function's result or the error body). */
+  readonly body: string;
+}
+
+export interface GatewayClientOptions<R extends InvokeStatusRules> {
+  /** Base URL of the gateway's Lambda API (loopback in local mode, the Service in a cluster). */
+  readonly gatewayUrl: string;
+  readonly agent: Agent;
+  readonly invokeTimeoutMs: number;
+  /** How 404 and 413 count for this caller (ASYNC_INVOKE_RULES, KAFKA_INVOKE_RULES). */
+  readonly rules: R;
+  /** Timeout of an Event invoke (a function destination); default 30 s. */
+  readonly eventTimeoutMs?: number;
+}
+
+/** Runs one event synchronously; never throws (GatewayClient; a fake in tests). */
+export interface Invoker<R extends InvokeStatusRules = InvokeStatusRules> {
+  invoke(functionRef: string, payload: Buffer, requestId: string): Promise<InvokeOutcome<R>>;
+}
+
+const header = (v: string | string[] | undefined): string | undefined =>
+  typeof v === 'string' ? v : undefined;
+
+export class GatewayClient<R extends InvokeStatusRules> implements Invoker<R> {
+  constructor(private readonly o: GatewayClientOptions<R>) {}
+
+  private url(functionRef: string): URL {
+    return new URL(
+      `${this.o.gatewayUrl}/2015-03-31/functions/${encodeURIComponent(functionRef)}/invocations`,
+    );
+  }
+
+  /** Runs `payload` synchronously once on `functionRef` (name, name:qualifier or an ARN). */
+  async invoke(functionRef: string, payload: Buffer, requestId: string): Promise<InvokeOutcome<R>> {
+    try {
+      const res = await httpPost(
+        this.o.agent,
+        this.url(functionRef),
+        {
+          'content-type': 'application/json',
+          [INVOKE_HEADERS.requestId]: requestId,
+          [INVOKE_HEADERS.invocationType]: 'RequestResponse',
+        },
+        payload,
+        this.o.invokeTimeoutMs,
+      );
+      const functionError = header(res.headers[INVOKE_HEADERS.functionError]);
+      const executedVersion = header(res.headers[INVOKE_HEADERS.executedVersion]);
+      return {
+        kind: invokeKindOf(res.status, functionError, this.o.rules),
+        statusCode: res.status,
+        ...(functionError === undefined ? {} : { functionError }),
+        ...(executedVersion === undefined ? {} : { executedVersion }),
+        body: res.body.toString('utf8'),
+      };
+    } catch (err) {
+      return {
+        kind: 'system-error',
+        statusCode: 0,
+        body: `The invoke path did not answer: ${err instanceof Error ? err.message : String(err)}`,
+      };
+    }
+  }
+
+  /** An Event invoke (a function destination); throws unless the gateway answers 202. */
+  async invokeEvent(functionRef: string, body: string): Promise<void> {
+    const res = await httpPost(
+      this.o.agent,
+      this.url(functionRef),
+      { 'content-type': 'application/json', [INVOKE_HEADERS.invocationType]: 'Event' },
+      Buffer.from(body, 'utf8'),
+      this.o.eventTimeoutMs ?? 30_000,
+    );
+    if (res.status !== 202) {
+      throw new Error(
+        `Event invoke of ${functionRef} answered ${res.status}: ${res.body.toString('utf8').slice(0, 200)}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * One attempt of an async event through the shared gateway client (@lamina/service-kit), under
+ * the async rules (404 and 413 are final), and its answer as the dispatcher records it: the
+ * failure fields a dead letter and the destination records carry.
+ *
+ * Invariants: never throws; no answer from the invoke path counts as a 500 system error (the
+ * dead letter's ErrorCode), with the reason as its message; the request id is the event's
+ * own, so every retry of the event has the same one.
+ */
+import type { AsyncJobData, AttemptFailure } from '@lamina/core';
+import type { ASYNC_INVOKE_RULES, Invoker } from '@lamina/service-kit';
+
+import type { AttemptKind } from './retry-policy.js';
+
+/** One attempt's answer, classified. */
+export interface Attempt extends AttemptFailure {
+  readonly kind: AttemptKind;
+}
+
+/** The invoke path under the async rules (the shared GatewayClient; a fake in tests). */
+export type AsyncInvoker = Invoker<typeof ASYNC_INVOKE_RULES>;
+
+/** The error text of a failure body: Lambda's errorMessage/message/Message, else the text. */
+export function errorMessageOf(body: string, fallback: string): string {
+  try {
+    const parsed = JSON.parse(body) as Record<string, unknown>;
+    const m = parsed['errorMessage'] ?? parsed['message'] ?? parsed['Message'];
+    if (typeof m === 'string') return m;
+  } catch {
+    // not JSON: the text itself
+  }
+  return body === '' ? fallback : body;
+}
+
+/** Runs the event synchronously once on its function (and qualifier). */
+export async function invokeAsyncEvent(client: AsyncInvoker, job: AsyncJobData): Promise<Attempt> {
+  const ref =
+    job.qualifier === undefined ? job.functionName : `${job.functionName}:${job.qualifier}`;
+  const o = await client.invoke(ref, Buffer.from(job.payload, 'utf8'), job.requestId);
+  if (o.statusCode === 0) return { kind: o.kind, statusCode: 500, errorMessage: o.body };
+  return {
+    kind: o.kind,
+    statusCode: o.statusCode,
+    ...(o.functionError === undefined ? {} : { functionError: o.functionError }),
+    ...(o.executedVersion === undefined ? {} : { executedVersion: o.executedVersion }),
+    responsePayload: o.body,
+    errorMessage: errorMessageOf(o.body, `HTTP ${o.statusCode}`),
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Cluster mode's backend: Function, FunctionVersion and Alias custom resources (informer caches
+ * for reads, the API server for writes), the code store on the volume shared with the worker
+ * pods, and the pod pool (ClusterPool on a watch of the worker pods, ADR 0012).
+ *
+ * Invariants: the informers have synced before the factory resolves, so the first request and
+ * the first reservation sync see every resource; every component is in the lifecycle.
+ */
+import { join } from 'node:path';
+
+import type { KubeConfig } from '@kubernetes/client-node';
+import { type ArnContext, KNOWN_RUNTIMES, LIMITS } from '@lamina/core';
+import {
+  type AliasResource,
+  type EventSourceMappingResource,
+  type FunctionResource,
+  type FunctionVersionResource,
+  PLURALS,
+} from '@lamina/kube';
+
+import { DiskCodeStore } from '../code/disk-code-store.js';
+import type { BackendContext, BackendFactory, GatewayBackend } from '../gateway-backend.js';
+import { HttpAgentClient } from '../pods/agent-client.js';
+import { ClusterPool } from '../pods/cluster-pool.js';
+import { createClusterPoolMetrics } from '../pods/cluster-pool-metrics.js';
+import { WorkerPodWatch, workerPodInformer } from '../pods/worker-pods.js';
+import type { ClusterConfig } from '../cluster-config.js';
+import { customInformer, KubeCustomObjects } from './custom-objects.js';
+import { KubeFunctionStore } from './kube-function-store.js';
+import { KubeMappingStore } from './kube-mapping-store.js';
+import { KubeVersionStore } from './kube-version-store.js';
+
+export interface ClusterBackendOptions {
+  readonly kubeConfig: KubeConfig;
+  /** Where the resources and worker pods live. */
+  readonly namespace: string;
+  readonly arnContext: ArnContext;
+  /** The content-addressed code store (a volume shared with the worker pods). Absolute. */
+  readonly codeDir: string;
+  /** How invocations reach worker pods. */
+  readonly workers: ClusterConfig['workers'];
+}
+
+function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
+  const { kubeConfig: kc, namespace, arnContext } = o;
+  const { logger } = ctx;
+  const locateCode = (hex: string): string => join(o.codeDir, hex);
+  const objects = new KubeCustomObjects(kc, namespace);
+  const functions = new KubeFunctionStore({
+    namespace,
+    informer: customInformer<FunctionResource>(kc, namespace, PLURALS.Function, logger),
+    objects,
+    locateCode,
+    arnContext,
+    logger,
+  });
+  ctx.lifecycle.add({ name: 'function store', stop: () => functions.close() });
+  const versions = new KubeVersionStore({
+    namespace,
+    versions: customInformer<FunctionVersionResource>(
+      kc,
+      namespace,
+      PLURALS.FunctionVersion,
+      logger,
+    ),
+    aliases: customInformer<AliasResource>(kc, namespace, PLURALS.Alias, logger),
+    objects,
+    locateCode,
+    arnContext,
+    logger,
+  });
+  ctx.lifecycle.add({ name: 'version store', stop: () => versions.close() });
+  // EventSourceMapping resources are the pollers' source of truth (the operator mirrors them).
+  const mappings = new KubeMappingStore({
+    namespace,
+    informer: customInformer<EventSourceMappingResource>(
+      kc,
+      namespace,
+      PLURALS.EventSourceMapping,
+      logger,
+    ),
+    objects,
+    logger,
+  });
+  ctx.lifecycle.add({ name: 'mapping store', stop: () => mappings.close() });
+  return { functions, versions, mappings };
+}
+
+function podPool(o: ClusterBackendOptions, ctx: BackendContext) {
+  const workerPods = new WorkerPodWatch({
+    informer: workerPodInformer(o.kubeConfig, o.namespace, ctx.logger),
+  });
+  const pool = new ClusterPool({
+    pods: workerPods,
+    stopPods: () => workerPods.stop(),
+    client: new HttpAgentClient({
+      connectTimeoutMs: o.workers.connectTimeoutMs,
+      // One byte over the limit is enough for the invoke route to answer "too large".
+      maxResponseBytes: LIMITS.syncResponseMaxBytes + 1,
+    }),
+    port: o.workers.port,
+    coldStartWaitMs: o.workers.coldStartWaitMs,
+    busyWaitMs: o.workers.busyWaitMs,
+    metrics: createClusterPoolMetrics(ctx.registry, () => workerPods.readyPerFunction()),
+    logger: ctx.logger,
+  });
+  ctx.lifecycle.add({ name: 'worker pool', stop: () => pool.close() });
+  return { workerPods, pool };
+}
+
+/** The cluster backend's factory, for `startGateway`. */
+export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
+  return async (ctx: BackendContext): Promise<GatewayBackend> => {
+    const { functions, versions, mappings } = definitionStores(o, ctx);
+    const { workerPods, pool } = podPool(o, ctx);
+    await Promise.all([functions.start(), versions.start(), mappings.start(), workerPods.start()]);
+    const code = new DiskCodeStore({ root: o.codeDir });
+    return {
+      mode: 'cluster',
+      functions,
+      versions,
+      code,
+      collectable: [code],
+      mappings,
+      pool,
+      runtimes: [...KNOWN_RUNTIMES],
+      poolWaitMs: o.workers.coldStartWaitMs + o.workers.busyWaitMs,
+    };
+  };
+}

@@ -1,0 +1,194 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment, @typescript-eslint/no-misused-spread --
+   client-node models are plain JSON on the wire; object literals are what the API server gets. */
+import { createHash } from 'node:crypto';
+
+import { type FunctionCode, type FunctionRecord, type FunctionSpec, LIMITS } from '@lamina/core';
+import {
+  API_VERSION,
+  type FunctionResource,
+  type FunctionResourceSpec,
+  LABELS,
+} from '@lamina/kube';
+
+/** Annotations the gateway keeps on a Function for what Lambda has and the spec does not. */
+export const ANNOTATIONS = {
+  revisionId: 'lamina.dev/revision-id',
+  lastModified: 'lamina.dev/last-modified',
+  codeSize: 'lamina.dev/code-size',
+  tags: 'lamina.dev/tags',
+  /** Highest version number ever published (never reused after a version is deleted). */
+  versionCounter: 'lamina.dev/version-counter',
+} as const;
+
+export const GATEWAY_MANAGER = 'lamina-gateway';
+
+/** Where the unpacked code of an artifact lives, by hex SHA-256 (the code store's layout). */
+export type CodeLocator = (sha256Hex: string) => string;
+
+export const hexToBase64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
+export const base64ToHex = (b64: string): string => Buffer.from(b64, 'base64').toString('hex');
+
+/** The resource spec of a core FunctionSpec with its code. */
+export function toResourceSpec(spec: FunctionSpec, code: FunctionCode): FunctionResourceSpec {
+  const env = Object.keys(spec.environment).length > 0;
+  return {
+    runtime: spec.runtime,
+    handler: spec.handler,
+    ...(spec.description === '' ? {} : { description: spec.description }),
+    ...(spec.role === '' ? {} : { role: spec.role }),
+    memorySize: spec.memorySize,
+    timeout: spec.timeout,
+    ephemeralStorage: { size: spec.ephemeralStorage },
+    ...(env ? { environment: { variables: { ...spec.environment } } } : {}),
+    code: { sha256: base64ToHex(code.sha256) },
+    architectures: [...spec.architectures] as FunctionResourceSpec['architectures'],
+    ...(spec.reservedConcurrency === undefined
+      ? {}
+      : { reservedConcurrency: spec.reservedConcurrency }),
+  };
+}
+
+/** The core FunctionSpec of a resource spec (as the API server stored it, defaults applied). */
+export function toCoreSpec(name: string, s: FunctionResourceSpec): FunctionSpec {
+  return {
+    name,
+    runtime: s.runtime ?? '',
+    handler: s.handler ?? '',
+    description: s.description ?? '',
+    role: s.role ?? '',
+    memorySize: s.memorySize,
+    timeout: s.timeout,
+    ephemeralStorage: s.ephemeralStorage?.size ?? LIMITS.ephemeralStorageMinMb,
+    environment: { ...(s.environment?.variables ?? {}) },
+    ...(s.reservedConcurrency === undefined ? {} : { reservedConcurrency: s.reservedConcurrency }),
+    architectures: [...(s.architectures ?? ['x86_64'])],
+  };
+}
+
+/** The code of a resource spec: an artifact of the store (image and path code have no zip). */
+export function toCoreCode(
+  s: FunctionResourceSpec,
+  size: string | undefined,
+  locate: CodeLocator,
+): FunctionCode {
+  const hex = s.code.sha256;
+  if (hex === undefined)
+    return { sha256: '', size: 0, location: s.code.image ?? s.code.path ?? '' };
+  const bytes = Number(size ?? '0');
+  return {
+    sha256: hexToBase64(hex),
+    size: Number.isFinite(bytes) ? bytes : 0,
+    location: locate(hex),
+  };
+}
+
+/** A stable RevisionId for a resource the gateway never wrote (kubectl apply). */
+export function derivedRevisionId(uid: string, generation: number): string {
+  const h = createHash('sha256').update(`${uid}/${generation}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+function parseTags(json: string | undefined): Record<string, string> {
+  if (json === undefined) return {};
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return {};
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).filter(
+        (e): e is [string, string] => typeof e[1] === 'string',
+      ),
+    );
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The FunctionRecord of a Function resource. State and LastUpdateStatus come from the status the
+ * operator writes: no status yet is Pending; a status older than the spec (observedGeneration
+ * behind) is an update InProgress.
+ */
+export function toFunctionRecord(fn: FunctionResource, locate: CodeLocator): FunctionRecord {
+  const meta = fn.metadata;
+  const a = meta.annotations ?? {};
+  const generation = meta.generation ?? 1;
+  const status = fn.status;
+  const observed = status?.observedGeneration;
+  const current = observed !== undefined && observed >= generation;
+  const lastModified =
+    a[ANNOTATIONS.lastModified] ??
+    status?.lastModified ??
+    (meta.creationTimestamp === undefined
+      ? '1970-01-01T00:00:00.000+0000'
+      : new Date(meta.creationTimestamp).toISOString().replace('Z', '+0000'));
+  return {
+    spec: toCoreSpec(meta.name ?? '', fn.spec),
+    code: toCoreCode(fn.spec, a[ANNOTATIONS.codeSize], locate),
+    lastModified,
+    revisionId: a[ANNOTATIONS.revisionId] ?? derivedRevisionId(meta.uid ?? '', generation),
+    state: status?.state ?? 'Pending',
+    ...(status?.stateReason === undefined ? {} : { stateReason: status.stateReason }),
+    ...(status?.stateReasonCode === undefined ? {} : { stateReasonCode: status.stateReasonCode }),
+    lastUpdateStatus: current ? (status?.lastUpdateStatus ?? 'InProgress') : 'InProgress',
+    tags: parseTags(a[ANNOTATIONS.tags]),
+    source: 'api',
+  };
+}
+
+/** The Function resource (metadata + spec) that stores `record`; `base` keeps other fields. */
+export function toFunctionResource(
+  record: FunctionRecord,
+  namespace: string,
+  base?: FunctionResource,
+): FunctionResource {
+  const meta = base?.metadata ?? {};
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Function',
+    metadata: {
+      ...meta,
+      name: record.spec.name,
+      namespace,
+      labels: { ...meta.labels, [LABELS.partOf]: 'lamina' },
+      annotations: {
+        ...meta.annotations,
+        [ANNOTATIONS.revisionId]: record.revisionId,
+        [ANNOTATIONS.lastModified]: record.lastModified,
+        [ANNOTATIONS.codeSize]: String(record.code.size),
+        [ANNOTATIONS.tags]: JSON.stringify(record.tags),
+      },
+    },
+    spec: mergeSpec(base?.spec, toResourceSpec(record.spec, record.code)),
+  };
+}
+
+/** Fields of the spec the Lambda API owns; the rest (asyncInvokeConfig, valueFrom …) stays. */
+const MANAGED_KEYS = new Set([
+  'runtime',
+  'handler',
+  'description',
+  'role',
+  'memorySize',
+  'timeout',
+  'ephemeralStorage',
+  'environment',
+  'code',
+  'architectures',
+  'reservedConcurrency',
+]);
+
+function mergeSpec(
+  base: FunctionResourceSpec | undefined,
+  next: FunctionResourceSpec,
+): FunctionResourceSpec {
+  if (base === undefined) return next;
+  const kept = Object.fromEntries(Object.entries(base).filter(([k]) => !MANAGED_KEYS.has(k)));
+  const valueFrom = base.environment?.valueFrom;
+  const environment =
+    valueFrom === undefined ? next.environment : { ...next.environment, valueFrom };
+  return {
+    ...kept,
+    ...next,
+    ...(environment === undefined ? {} : { environment }),
+  };
+}

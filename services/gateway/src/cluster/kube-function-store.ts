@@ -1,0 +1,149 @@
+import type { FunctionRecord, FunctionStore } from '@lamina/core';
+import { functionArn, KeyedLock } from '@lamina/core';
+import { type FunctionResource, PLURALS, type RestartingInformer } from '@lamina/kube';
+
+import { waitForCache } from './cache-wait.js';
+import type { ResourceStoreOptions } from './custom-objects.js';
+import { toFunctionRecord, toFunctionResource } from './function-mapping.js';
+import { isStaleWrite, toLambdaError } from './kube-errors.js';
+
+export interface KubeFunctionStoreOptions extends ResourceStoreOptions {
+  /** Informer on `functions` in the namespace; the store starts and stops it. */
+  readonly informer: RestartingInformer<FunctionResource>;
+}
+
+/**
+ * FunctionStore on `Function` custom resources: reads come from the informer's memory (the
+ * invoke path never waits on the API server), writes go to the API server and return once the
+ * watch has brought them back, so a read right after a write sees it.
+ */
+export class KubeFunctionStore implements FunctionStore {
+  private readonly listeners = new Set<(name: string) => void>();
+  private readonly serial = new KeyedLock();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly o: KubeFunctionStoreOptions) {
+    const emit = (fn: FunctionResource): void => {
+      const name = fn.metadata.name;
+      if (name === undefined) return;
+      for (const l of this.listeners) l(name);
+    };
+    o.informer.on('add', emit);
+    o.informer.on('update', emit);
+    o.informer.on('delete', emit);
+  }
+
+  /** Lists and starts watching; resolves once the cache is filled. */
+  async start(): Promise<void> {
+    await this.o.informer.start().catch(() => undefined);
+    await this.o.informer.waitForSync(this.o.syncTimeoutMs ?? 60_000);
+  }
+
+  private resource(name: string): FunctionResource | undefined {
+    const fn = this.o.informer.get(name, this.o.namespace);
+    // Being deleted (a finalizer holds it): gone as far as Lambda is concerned.
+    return fn?.metadata.deletionTimestamp === undefined ? fn : undefined;
+  }
+
+  get(name: string): FunctionRecord | undefined {
+    const fn = this.resource(name);
+    return fn === undefined ? undefined : toFunctionRecord(fn, this.o.locateCode);
+  }
+
+  list(): readonly FunctionRecord[] {
+    return this.o.informer
+      .list(this.o.namespace)
+      .filter((fn) => fn.metadata.deletionTimestamp === undefined)
+      .map((fn) => toFunctionRecord(fn, this.o.locateCode));
+  }
+
+  private errorContext(name: string): { notFound: string; alreadyExists: string } {
+    return {
+      notFound: `Function not found: ${functionArn(this.o.arnContext, name)}`,
+      alreadyExists: `Function already exist: ${name}`,
+    };
+  }
+
+  async create(record: FunctionRecord): Promise<void> {
+    const name = record.spec.name;
+    try {
+      const stored = await this.o.objects.create(
+        PLURALS.Function,
+        toFunctionResource(record, this.o.namespace),
+      );
+      await this.seen(name, stored.metadata.resourceVersion);
+    } catch (err) {
+      throw toLambdaError(err, this.errorContext(name));
+    }
+  }
+
+  async update(
+    name: string,
+    change: (current: FunctionRecord) => FunctionRecord,
+  ): Promise<FunctionRecord> {
+    return this.serial.run(name, async () => {
+      const attempts = this.o.maxAttempts ?? 5;
+      // First from the cache; after a lost race, fresh from the API server.
+      let base = this.resource(name);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          base ??= await this.o.objects.get<FunctionResource>(PLURALS.Function, name);
+          const next = change(toFunctionRecord(base, this.o.locateCode));
+          const body = toFunctionResource(next, this.o.namespace, base);
+          const stored = await this.o.objects.replace(PLURALS.Function, name, body);
+          await this.seen(name, stored.metadata.resourceVersion);
+          return toFunctionRecord(stored, this.o.locateCode);
+        } catch (err) {
+          if (isStaleWrite(err) && attempt < attempts) {
+            base = undefined;
+            continue;
+          }
+          throw toLambdaError(err, this.errorContext(name));
+        }
+      }
+    });
+  }
+
+  async delete(name: string): Promise<FunctionRecord> {
+    const current = this.get(name);
+    try {
+      const fresh =
+        current ??
+        toFunctionRecord(
+          await this.o.objects.get<FunctionResource>(PLURALS.Function, name),
+          this.o.locateCode,
+        );
+      await this.o.objects.delete(PLURALS.Function, name);
+      await waitForCache(() => this.resource(name) === undefined);
+      return fresh;
+    } catch (err) {
+      throw toLambdaError(err, this.errorContext(name));
+    }
+  }
+
+  /** Waits until the cache holds `name` at `resourceVersion` (or has moved past it). */
+  private async seen(name: string, resourceVersion: string | undefined): Promise<void> {
+    const ok = await waitForCache(() => {
+      const rv = this.o.informer.get(name, this.o.namespace)?.metadata.resourceVersion;
+      return (
+        rv !== undefined &&
+        (resourceVersion === undefined ||
+          rv === resourceVersion ||
+          Number(rv) > Number(resourceVersion))
+      );
+    });
+    if (!ok) this.o.logger.warn({ function: name }, 'the informer has not seen our write yet');
+  }
+
+  onChange(listener: (name: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.o.informer.stop();
+    return this.closing;
+  }
+}

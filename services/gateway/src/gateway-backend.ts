@@ -1,0 +1,59 @@
+/**
+ * What differs between the gateway's two modes, and nothing else: where function definitions and
+ * code live, and what runs the invocations. Local mode: file stores + the process pool that the
+ * CLI builds (`local/local-backend.ts`); cluster mode: custom-resource stores + the pod pool
+ * (`cluster/cluster-backend.ts`). Everything else — Redis, admission, async queue, the app, the
+ * server, reservations and evictions on function changes — is `startGateway`'s, once for both.
+ *
+ * Invariant: a factory registers every component it starts in `ctx.lifecycle`, so a failure
+ * later in startup (or `stop()`) stops it in reverse order; its stores are started (caches
+ * filled) when it resolves.
+ */
+import type {
+  CodeStore,
+  EnvironmentPool,
+  FunctionStore,
+  Lifecycle,
+  VersionStore,
+} from '@lamina/core';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+
+import type { MappingStore } from './async/mapping-store.js';
+import type { CollectableStore } from './code/code-collector.js';
+import type { CodeFreezer } from './code/code-snapshots.js';
+
+export interface GatewayBackend {
+  /** For the startup log line. */
+  readonly mode: 'local' | 'cluster';
+  readonly functions: FunctionStore;
+  readonly versions: VersionStore;
+  readonly code: CodeStore;
+  /** Freezes `$LATEST`'s code on PublishVersion; absent: code stays where it is. */
+  readonly codeFreezer?: CodeFreezer;
+  /** Event source mappings; absent: that API answers 404. */
+  readonly mappings?: MappingStore;
+  readonly pool: EnvironmentPool;
+  /** Where code lives that the collector may reclaim once nothing references it. */
+  readonly collectable: readonly CollectableStore[];
+  /** Runtime identifiers this installation can run (CreateFunction validation). */
+  readonly runtimes: readonly string[];
+  /**
+   * The longest the pool may hold an invocation before it runs (cold start, busy wait): added to
+   * the lease grace, so an admission lease outlives the wait.
+   */
+  readonly poolWaitMs: number;
+}
+
+/** What a backend may build on: the gateway's own Redis, lifecycle, registry and logger. */
+export interface BackendContext {
+  readonly redis: Redis;
+  /** Key prefix of the shared Redis layouts (async queue, event source mappings). */
+  readonly redisPrefix: string;
+  readonly lifecycle: Lifecycle;
+  readonly registry: Registry;
+  readonly logger: Logger;
+}
+
+export type BackendFactory = (ctx: BackendContext) => Promise<GatewayBackend>;

@@ -1,0 +1,98 @@
+/**
+ * Local mode's backend (`lamina dev`): function definitions from a folder of manifests plus what
+ * the management API writes under the state folder, published versions next to them, code in
+ * `<stateDir>/code`, event source mappings in Redis. The environment pool is handed in: the
+ * process pool lives in @lamina/worker, which the gateway never imports (the CLI builds it).
+ *
+ * Invariants: the stores are started (caches filled) before the factory resolves; the pool is
+ * the gateway's from then on and is closed by its lifecycle; mapping manifests are written only
+ * when they differ from what Redis holds (so a restart does not reset their lastModified).
+ */
+import { join } from 'node:path';
+
+import {
+  type ArnContext,
+  type EnvironmentPool,
+  esmKeys,
+  type EventSourceMapping,
+} from '@lamina/core';
+
+import { RedisMappingStore } from '../async/mapping-store.js';
+import { CodeSnapshots } from '../code/code-snapshots.js';
+import { DiskCodeStore } from '../code/disk-code-store.js';
+import type { BackendContext, BackendFactory, GatewayBackend } from '../gateway-backend.js';
+import { FileFunctionStore } from './file-function-store.js';
+import { FileVersionStore } from './file-version-store.js';
+
+export interface LocalBackendOptions {
+  /** API-written records, versions, code and snapshots live here. Absolute. */
+  readonly stateDir: string;
+  /** Folder of Function (and EventSourceMapping) manifests, or none. */
+  readonly functionsDir: string | undefined;
+  readonly arnContext: ArnContext;
+  /** Runtime identifiers the pool can run. */
+  readonly runtimes: readonly string[];
+  /** Runs the invocations (the process pool); closed when the gateway stops. */
+  readonly pool: EnvironmentPool;
+  /** EventSourceMapping documents of the functions folder, put into Redis at startup. */
+  readonly mappingManifests?: () => Promise<readonly EventSourceMapping[]>;
+}
+
+const sameMapping = (a: EventSourceMapping, b: EventSourceMapping): boolean =>
+  JSON.stringify({ ...a, lastModified: 0 }) === JSON.stringify({ ...b, lastModified: 0 });
+
+async function importMappings(
+  mappings: RedisMappingStore,
+  load: () => Promise<readonly EventSourceMapping[]>,
+): Promise<void> {
+  for (const m of await load()) {
+    const stored = await mappings.get(m.uuid);
+    if (stored === undefined || !sameMapping(stored.mapping, m)) await mappings.put(m);
+  }
+}
+
+/** The local backend's factory, for `startGateway`. */
+export function localBackend(o: LocalBackendOptions): BackendFactory {
+  return async (ctx: BackendContext): Promise<GatewayBackend> => {
+    const { lifecycle, logger } = ctx;
+    lifecycle.add({ name: 'process pool', stop: () => o.pool.close() });
+    const code = new DiskCodeStore({ root: join(o.stateDir, 'code') });
+    const functions = new FileFunctionStore({
+      ...(o.functionsDir === undefined ? {} : { manifestsDir: o.functionsDir }),
+      stateDir: o.stateDir,
+      codeStore: code,
+      supportedRuntimes: o.runtimes,
+      arnContext: o.arnContext,
+      logger,
+    });
+    await functions.start();
+    lifecycle.add({ name: 'function store', stop: () => functions.close() });
+    const versions = new FileVersionStore({
+      stateDir: o.stateDir,
+      arnContext: o.arnContext,
+      logger,
+    });
+    await versions.start();
+    lifecycle.add({ name: 'version store', stop: () => versions.close() });
+    const mappings = new RedisMappingStore(ctx.redis, esmKeys(ctx.redisPrefix));
+    if (o.mappingManifests !== undefined) await importMappings(mappings, o.mappingManifests);
+    // Versions run frozen code: a manifest's code folder may change after publishing.
+    const codeFreezer = new CodeSnapshots({
+      root: join(o.stateDir, 'code-snapshots'),
+      immutableRoots: [join(o.stateDir, 'code')],
+    });
+    return {
+      mode: 'local',
+      functions,
+      versions,
+      code,
+      codeFreezer,
+      collectable: [code, codeFreezer],
+      mappings,
+      pool: o.pool,
+      runtimes: o.runtimes,
+      // The process pool starts environments on demand and queues nothing.
+      poolWaitMs: 0,
+    };
+  };
+}

@@ -1,0 +1,233 @@
+import { CoreV1Api, type KubeConfig, makeInformer, type V1Pod } from '@kubernetes/client-node';
+import {
+  type KubeLogger,
+  LABELS,
+  RestartingInformer,
+  versionOfSlug,
+  WORKER_CONTAINER,
+  WORKER_ENV,
+  WORKER_POD_SELECTOR,
+  WORKER_PORT_NAME,
+} from '@lamina/kube';
+
+/** A worker pod that can take an invocation: Ready, with an IP, not being deleted. */
+export interface WorkerPod {
+  readonly name: string;
+  readonly ip: string;
+  /** The agent's port from the pod spec (container port `http`); absent: the configured one. */
+  readonly port: number | undefined;
+  readonly functionName: string;
+  /** `$LATEST` or a version number, as FunctionVersionConfig spells it. */
+  readonly version: string;
+  /** Hex SHA-256 of the code the pod runs (LAMINA_CODE_SHA256); absent for image functions. */
+  readonly codeSha256Hex: string | undefined;
+}
+
+/**
+ * What the pool needs of a pod, or undefined when the pod cannot take invocations. The
+ * function and version come from the agent's own environment (exact, where a label value
+ * may be shortened to 63 characters), falling back to the labels.
+ */
+export function workerPodOf(pod: V1Pod): WorkerPod | undefined {
+  const { metadata, spec, status } = pod;
+  const name = metadata?.name;
+  const ip = status?.podIP;
+  if (name === undefined || ip === undefined || ip === '') return undefined;
+  if (metadata?.deletionTimestamp !== undefined) return undefined;
+  const ready = status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  if (ready !== true) return undefined;
+  const container =
+    spec?.containers.find((c) => c.name === WORKER_CONTAINER) ?? spec?.containers[0];
+  const env = new Map((container?.env ?? []).map((e) => [e.name, e.value]));
+  const labels = metadata?.labels ?? {};
+  const functionName = env.get(WORKER_ENV.functionName) ?? labels[LABELS.function];
+  const version = env.get(WORKER_ENV.version) ?? versionOfSlug(labels[LABELS.version]);
+  if (functionName === undefined || version === undefined) return undefined;
+  const sha = env.get(WORKER_ENV.codeSha256);
+  const port = container?.ports?.find((p) => p.name === WORKER_PORT_NAME)?.containerPort;
+  return {
+    name,
+    ip,
+    port,
+    functionName,
+    version,
+    codeSha256Hex: sha === undefined || sha === '' ? undefined : sha.toLowerCase(),
+  };
+}
+
+/** The ready pods per function version, and a signal when they change. */
+export interface WorkerPodSource {
+  /** Ready pods of one function version, in name order. */
+  ready(functionName: string, version: string): readonly WorkerPod[];
+  /** Called after every change; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
+}
+
+const keyOf = (functionName: string, version: string): string => `${functionName}\0${version}`;
+
+/**
+ * The in-memory index of ready worker pods, keyed by pod name and grouped by function
+ * version. The watch feeds it; unit tests feed it directly.
+ */
+export class WorkerPodIndex implements WorkerPodSource {
+  private readonly byName = new Map<string, WorkerPod>();
+  private readonly byTarget = new Map<string, Map<string, WorkerPod>>();
+  private readonly listeners = new Set<() => void>();
+
+  ready(functionName: string, version: string): readonly WorkerPod[] {
+    const pods = this.byTarget.get(keyOf(functionName, version));
+    if (pods === undefined) return [];
+    return [...pods.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Adds, replaces or (when `pod` is undefined: not ready) removes the pod `name`. */
+  set(name: string, pod: WorkerPod | undefined): void {
+    this.drop(name);
+    if (pod !== undefined) this.put(pod);
+    this.changed();
+  }
+
+  /** Replaces the whole index (a relist). */
+  replaceAll(pods: readonly WorkerPod[]): void {
+    this.byName.clear();
+    this.byTarget.clear();
+    for (const pod of pods) this.put(pod);
+    this.changed();
+  }
+
+  /** Number of ready pods in the index. */
+  get size(): number {
+    return this.byName.size;
+  }
+
+  /** Ready pods per function name, all versions together (the gateway's gauge). */
+  readyPerFunction(): ReadonlyMap<string, number> {
+    const counts = new Map<string, number>();
+    for (const pod of this.byName.values()) {
+      counts.set(pod.functionName, (counts.get(pod.functionName) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  private put(pod: WorkerPod): void {
+    this.byName.set(pod.name, pod);
+    const key = keyOf(pod.functionName, pod.version);
+    let group = this.byTarget.get(key);
+    if (group === undefined) {
+      group = new Map();
+      this.byTarget.set(key, group);
+    }
+    group.set(pod.name, pod);
+  }
+
+  private drop(name: string): void {
+    const old = this.byName.get(name);
+    if (old === undefined) return;
+    this.byName.delete(name);
+    const key = keyOf(old.functionName, old.version);
+    const group = this.byTarget.get(key);
+    group?.delete(name);
+    if (group?.size === 0) this.byTarget.delete(key);
+  }
+
+  private changed(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+/** A restarting client-node informer on the worker pods of one namespace. */
+export function workerPodInformer(
+  kc: KubeConfig,
+  namespace: string,
+  logger: KubeLogger,
+): RestartingInformer<V1Pod> {
+  const core = kc.makeApiClient(CoreV1Api);
+  return new RestartingInformer<V1Pod>({
+    name: 'gateway-worker-pods',
+    informer: makeInformer<V1Pod>(
+      kc,
+      `/api/v1/namespaces/${namespace}/pods`,
+      () => core.listNamespacedPod({ namespace, labelSelector: WORKER_POD_SELECTOR }),
+      WORKER_POD_SELECTOR,
+    ),
+    logger,
+  });
+}
+
+/** The narrow informer surface the watch uses (RestartingInformer; a fake in tests). */
+export interface PodInformer {
+  on(event: 'add' | 'update' | 'delete', handler: (pod: V1Pod) => void): void;
+  start(): Promise<void>;
+  waitForSync(timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+  list(): readonly V1Pod[];
+}
+
+/**
+ * The gateway's view of the worker pods in its namespace: an informer on the pods the
+ * operator runs, kept as the ready pods per function version (`WorkerPodIndex`). Also usable
+ * on its own, e.g. by a test waiting for a function's pods: `new WorkerPodWatch({ informer:
+ * workerPodInformer(kc, ns, logger) })`, `start()`, then `ready(fn, version)`.
+ */
+export class WorkerPodWatch implements WorkerPodSource {
+  readonly index = new WorkerPodIndex();
+  private readonly informer: PodInformer;
+  private stopping: Promise<void> | undefined;
+
+  private readonly syncTimeoutMs: number;
+
+  constructor(o: { readonly informer: PodInformer; readonly syncTimeoutMs?: number }) {
+    this.informer = o.informer;
+    this.syncTimeoutMs = o.syncTimeoutMs ?? 60_000;
+    const upsert = (pod: V1Pod): void => {
+      const name = pod.metadata?.name;
+      if (name !== undefined) this.index.set(name, workerPodOf(pod));
+    };
+    this.informer.on('add', upsert);
+    this.informer.on('update', upsert);
+    this.informer.on('delete', (pod) => {
+      const name = pod.metadata?.name;
+      if (name !== undefined) this.index.set(name, undefined);
+    });
+  }
+
+  /** Lists the pods and starts watching; resolves once the index holds the first list. */
+  async start(): Promise<void> {
+    // A failed first list is retried by the informer; wait for one that worked (bounded).
+    await this.informer.start().catch(() => undefined);
+    await this.informer.waitForSync(this.syncTimeoutMs);
+    // Events of the first list arrive through the handlers too; this makes the index exact
+    // at once (a relist after a restart is reconciled by the informer's own events).
+    this.index.replaceAll(
+      this.informer.list().flatMap((pod) => {
+        const p = workerPodOf(pod);
+        return p === undefined ? [] : [p];
+      }),
+    );
+  }
+
+  ready(functionName: string, version: string): readonly WorkerPod[] {
+    return this.index.ready(functionName, version);
+  }
+
+  onChange(listener: () => void): () => void {
+    return this.index.onChange(listener);
+  }
+
+  readyPerFunction(): ReadonlyMap<string, number> {
+    return this.index.readyPerFunction();
+  }
+
+  /** Stops the informer; idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.informer.stop();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * CreateFunction: validates the body like Lambda, stores the zip in the code store, writes the
+ * `$LATEST` record, and publishes version 1 when `Publish` is true. The answer is the store's
+ * view of the record (in cluster mode the state is the operator's: Pending at first).
+ *
+ * Invariant: the code is stored before the record, so a record never names missing code.
+ */
+import { randomUUID } from 'node:crypto';
+
+import {
+  type FunctionRecord,
+  functionExists,
+  type FunctionSpec,
+  LaminaError,
+  lambdaTimestamp,
+  toFunctionConfiguration,
+  toVersionConfiguration,
+  validateFunctionSpec,
+} from '@lamina/core';
+import type { Request, Response } from 'express';
+
+import { requestContext } from '../http/request-context.js';
+import { publishVersion } from '../publish-version.js';
+import type { FunctionRouteDeps } from '../deps.js';
+import { type Body, structureField } from './request-fields.js';
+import { zipFromUpload } from './zip-upload.js';
+
+function tagsOf(body: Body): Record<string, string> {
+  const tags = structureField(body, 'Tags') ?? {};
+  for (const v of Object.values(tags)) {
+    if (typeof v !== 'string') {
+      throw new LaminaError(
+        'ValidationException',
+        "'Tags' value failed to satisfy constraint: Member must have string values",
+      );
+    }
+  }
+  return tags as Record<string, string>;
+}
+
+/** Code.ZipFile as bytes; the other package sources do not exist in local mode. */
+function zipOf(body: Body): Buffer {
+  if (body['PackageType'] === 'Image') {
+    throw new LaminaError(
+      'InvalidParameterValueException',
+      'Container image functions (PackageType Image) are not supported in local mode.',
+    );
+  }
+  const code = structureField(body, 'Code');
+  if (code === undefined) {
+    throw new LaminaError(
+      'ValidationException',
+      "'Code' value failed to satisfy constraint: Member must not be null",
+    );
+  }
+  return zipFromUpload(code, 'Code.');
+}
+
+/** The request body as an object; a missing one names the first required member. */
+function createBodyOf(req: Request): Body {
+  const body: unknown = req.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new LaminaError(
+      'ValidationException',
+      "'FunctionName' value failed to satisfy constraint: Member must not be null",
+    );
+  }
+  return body as Body;
+}
+
+function specOf(b: Body, runtimes: readonly string[]): FunctionSpec {
+  const environment = structureField(b, 'Environment');
+  const storage = structureField(b, 'EphemeralStorage');
+  return validateFunctionSpec(
+    {
+      name: b['FunctionName'],
+      runtime: b['Runtime'],
+      handler: b['Handler'],
+      description: b['Description'],
+      role: b['Role'],
+      memorySize: b['MemorySize'],
+      timeout: b['Timeout'],
+      ephemeralStorage: storage?.['Size'],
+      environment: environment?.['Variables'],
+      architectures: b['Architectures'],
+      deadLetterTargetArn: structureField(b, 'DeadLetterConfig')?.['TargetArn'],
+    },
+    runtimes,
+  );
+}
+
+export async function createFunction(
+  deps: FunctionRouteDeps,
+  req: Request,
+  res: Response,
+): Promise<void> {
+  const { functions, config: arn } = deps;
+  const b = createBodyOf(req);
+  const spec = specOf(b, deps.runtimes);
+  requestContext(res, deps.logger).functionName = spec.name;
+  const tags = tagsOf(b);
+  const zip = zipOf(b);
+  if (functions.get(spec.name) !== undefined) throw functionExists(spec.name);
+  const artifact = await deps.code.putZip(zip);
+  const record: FunctionRecord = {
+    spec,
+    code: { sha256: artifact.sha256, size: artifact.size, location: artifact.dir },
+    lastModified: lambdaTimestamp(new Date(deps.clock.now())),
+    revisionId: randomUUID(),
+    state: 'Active',
+    lastUpdateStatus: 'Successful',
+    tags,
+    source: 'api',
+  };
+  await functions.create(record);
+  if (b['Publish'] === true) {
+    const version = await publishVersion(deps, arn, spec.name, {});
+    res.status(201).json(toVersionConfiguration(version, arn));
+    return;
+  }
+  res.status(201).json(toFunctionConfiguration(functions.get(spec.name) ?? record, arn));
+}

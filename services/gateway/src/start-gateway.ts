@@ -1,0 +1,196 @@
+/**
+ * The gateway's one composition root, for both modes (ADR 0016): Redis, admission, the backend
+ * (definition stores + environment pool, the only part that differs), reservations and evictions
+ * on every function change, the async queue, the app and the HTTP server. Cluster `main.ts` and
+ * `lamina dev` each pick a backend and call `startGateway`; neither composes the gateway itself.
+ *
+ * Invariants: components stop in reverse start order, once (`stop()` is idempotent); a failed
+ * start stops what was started and rethrows; readiness (GET /healthz) is true only between
+ * listening and the start of `stop()`, which then waits `drainDelayMs` before closing the server.
+ */
+import { createServer, type Server } from 'node:http';
+
+import { asyncKeys, Lifecycle } from '@lamina/core';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+
+import { RedisAdmission } from './admission/admission.js';
+import { createApp } from './app.js';
+import { CodeCollector, storeReferences } from './code/code-collector.js';
+import { RedisAsyncStore } from './async/async-store.js';
+import type { GatewayConfig } from './config.js';
+import { followFunctionChanges } from './function-changes.js';
+import type { BackendFactory, GatewayBackend } from './gateway-backend.js';
+import { applyRequestLimits } from './http/request-limits.js';
+import { createMetrics } from './metrics.js';
+
+export interface StartGatewayOptions {
+  /** Port, host, ARN context, concurrency, lease grace, drain delay. */
+  readonly config: GatewayConfig;
+  readonly redisUrl: string;
+  /** Key prefix of the async queue (and of the backend's Redis layouts). */
+  readonly redisPrefix: string;
+  readonly logger: Logger;
+  /** The process' registry (shared with services run in the same process); default: a new one. */
+  readonly registry?: Registry;
+}
+
+export interface GatewayHandle {
+  readonly url: string;
+  /** The process' registry, for services started next to the gateway. */
+  readonly registry: Registry;
+  stop(): Promise<Error[]>;
+}
+
+/** Idle keep-alive sockets outlive a typical load balancer's (60 s), so it closes them first. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+async function connectRedis(url: string, lifecycle: Lifecycle): Promise<Redis> {
+  const redis = new Redis(url, {
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 2,
+    lazyConnect: true,
+  });
+  await redis.connect();
+  lifecycle.add({ name: 'redis', stop: () => redis.quit().then(() => undefined) });
+  return redis;
+}
+
+/** The BullMQ queue async invocations go to, on its own connection (BullMQ blocks on it). */
+function asyncStoreOf(o: StartGatewayOptions, redis: Redis, lifecycle: Lifecycle) {
+  const keys = asyncKeys(o.redisPrefix);
+  const queueRedis = new Redis(o.redisUrl, { maxRetriesPerRequest: 2 });
+  lifecycle.add({ name: 'async queue redis', stop: () => queueRedis.quit().then(() => undefined) });
+  const queue = new Queue(keys.queueName, { connection: queueRedis, prefix: keys.bullPrefix });
+  lifecycle.add({ name: 'async queue', stop: () => queue.close() });
+  return new RedisAsyncStore({ queue, redis, keys });
+}
+
+/**
+ * Reclaims code no function or version has referenced for the grace (ADR 0018 code store
+ * reclamation), started on the backend's synced stores; it also answers TotalCodeSize.
+ */
+function collectorOf(
+  backend: GatewayBackend,
+  config: GatewayConfig,
+  logger: Logger,
+  lifecycle: Lifecycle,
+): CodeCollector {
+  const { functions, versions } = backend;
+  const collector = new CodeCollector({
+    references: storeReferences(functions, versions),
+    stores: backend.collectable,
+    watch: [functions, versions],
+    graceMs: config.codeGcGraceMs,
+    intervalMs: config.codeGcIntervalMs,
+    logger,
+  });
+  collector.start();
+  lifecycle.add({ name: 'code collector', stop: () => collector.stop() });
+  return collector;
+}
+
+/** Listens; on stop fails readiness, waits the drain delay, then closes the server. */
+async function serve(
+  app: ReturnType<typeof createApp>,
+  config: GatewayConfig,
+  lifecycle: Lifecycle,
+  registry: Registry,
+  setReady: (ready: boolean) => void,
+): Promise<number> {
+  const server = createServer(app);
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  applyRequestLimits(server, config.requestLimits, registry);
+  const port = await listen(server, config.port, config.host);
+  lifecycle.add({
+    name: 'http server',
+    stop: async () => {
+      setReady(false);
+      if (config.drainDelayMs > 0) await new Promise((r) => setTimeout(r, config.drainDelayMs));
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+    },
+  });
+  return port;
+}
+
+async function compose(
+  backendOf: BackendFactory,
+  o: StartGatewayOptions,
+  lifecycle: Lifecycle,
+  registry: Registry,
+): Promise<{ backend: GatewayBackend; port: number }> {
+  const { config, logger } = o;
+  let ready = false;
+  const redis = await connectRedis(o.redisUrl, lifecycle);
+  const ctx = { redis, redisPrefix: o.redisPrefix, lifecycle, registry, logger };
+  const backend = await backendOf(ctx);
+  const admission = new RedisAdmission({
+    redis,
+    accountConcurrency: config.accountConcurrency,
+    minUnreservedConcurrency: config.minUnreservedConcurrency,
+    // A lease must outlive the pool's longest wait for an environment, or the count drops early.
+    leaseGraceMs: config.leaseGraceMs + backend.poolWaitMs,
+  });
+  // Releases are batched with the next acquire: flushed before Redis goes away.
+  lifecycle.add({ name: 'admission', stop: () => admission.close() });
+  const { functions, pool } = backend;
+  const unsubscribe = await followFunctionChanges({ functions, admission, pool, logger });
+  lifecycle.add({ name: 'function changes', stop: unsubscribe });
+  const collector = collectorOf(backend, config, logger, lifecycle);
+
+  const app = createApp({
+    config,
+    functions,
+    versions: backend.versions,
+    code: backend.code,
+    ...(backend.codeFreezer === undefined ? {} : { codeFreezer: backend.codeFreezer }),
+    ...(backend.mappings === undefined ? {} : { mappings: backend.mappings }),
+    pool,
+    admission,
+    metrics: createMetrics(registry),
+    registry,
+    logger,
+    runtimes: backend.runtimes,
+    ready: () => ready,
+    async: asyncStoreOf(o, redis, lifecycle),
+    codeUsage: collector,
+  });
+  const port = await serve(app, config, lifecycle, registry, (r) => (ready = r));
+  ready = true;
+  return { backend, port };
+}
+
+/** Starts the gateway on the backend `backendOf` builds; resolves once it listens. */
+export async function startGateway(
+  backendOf: BackendFactory,
+  o: StartGatewayOptions,
+): Promise<GatewayHandle> {
+  const lifecycle = new Lifecycle();
+  const registry = o.registry ?? new Registry();
+  try {
+    const { backend, port } = await compose(backendOf, o, lifecycle, registry);
+    const url = `http://${o.config.host}:${String(port)}`;
+    o.logger.info({ url, mode: backend.mode }, 'gateway listening');
+    return { url, registry, stop: () => lifecycle.stop() };
+  } catch (err) {
+    await lifecycle.stop();
+    throw err;
+  }
+}
