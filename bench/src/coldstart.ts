@@ -8,17 +8,23 @@ import { fileURLToPath } from 'node:url';
 import { startLamina, testEnv } from '@lamina/testkit';
 
 import { benchFunctions, type BenchFunction } from './coldstart-functions.js';
+import { comparePool } from './coldstart-pool.js';
 
 /**
  * bench/coldstart: per runtime, the cold start (the first call to a new environment, init
  * included, as the caller sees it, plus the REPORT's Init Duration) and the warm latency of an
  * echo function through local mode's invoke API. Each cold sample is a new function, so it gets
- * a new environment. Needs test/runtimes/setup.sh to have run. Writes bench/results/coldstart.json.
+ * a new environment, spawned (the pre-warmed pool is off for this part). Needs
+ * test/runtimes/setup.sh to have run. Writes bench/results/coldstart.json. Then, in the same
+ * run, the first call of new Node.js functions without and from a warm pool of generic runtimes
+ * (ADR 0019), written to bench/results/coldstart-pool.json; `--pool-only` runs just that part.
  *
- *   node bench/dist/coldstart.js [--quick]
+ *   node bench/dist/coldstart.js [--quick] [--pool-only]
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
+const poolOnly = process.argv.includes('--pool-only');
+const POOL_SAMPLES = quick ? 10 : 30;
 const COLD_SAMPLES = quick ? 3 : 10;
 const WARM_REQUESTS = quick ? 100 : 500;
 const EVENT = JSON.stringify({ action: 'echo', hello: 'world' });
@@ -133,10 +139,46 @@ async function measure(endpoint: string, fn: BenchFunction, tag: string): Promis
   return result;
 }
 
+function write(name: string, result: object): void {
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  const file = join(root, 'bench/results', name);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  log(`wrote ${file}`);
+}
+
+const machine = (): object => ({
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model,
+  node: process.version,
+});
+
+async function poolComparison(): Promise<void> {
+  const nodejs = benchFunctions(root, testEnv.cacheDir()).find((f) => f.runtime === 'nodejs22.x');
+  if (nodejs === undefined) throw new Error('no nodejs22.x bench function');
+  const r = await comparePool({ createFunction, invoke }, nodejs, POOL_SAMPLES);
+  const p50 = (x: object): string =>
+    (x as { firstCall: { p50Ms: number } }).firstCall.p50Ms.toFixed(1);
+  log(
+    `nodejs22.x first call: without pool p50 ${p50(r.withoutPool)} ms, warm pool p50 ${p50(r.warmPool)} ms`,
+  );
+  write('coldstart-pool.json', {
+    date: new Date().toISOString(),
+    machine: machine(),
+    settings: { samples: POOL_SAMPLES, event: EVENT, runtime: 'nodejs22.x', memorySize: 128 },
+    note: "firstCall = caller-side latency of the first invoke of a new function through local mode's HTTP invoke API (one function per sample); withoutPool = LAMINA_WARM_POOL_SIZE=0 (a runtime spawned per cold call), warmPool = LAMINA_WARM_POOL_SIZE=1 (a pre-warmed generic runtime specialised per cold call); initDuration = REPORT Init Duration (spawn or specialization to first /next).",
+    ...r,
+  });
+}
+
 async function main(): Promise<void> {
+  if (!poolOnly) await perRuntime();
+  await poolComparison();
+}
+
+async function perRuntime(): Promise<void> {
   const cache = testEnv.cacheDir();
   // Without REDIS_URL, lamina dev starts a private Redis: nothing else shares it.
-  const lamina = await startLamina({ env: { REDIS_URL: undefined } });
+  const lamina = await startLamina({ env: { REDIS_URL: undefined, LAMINA_WARM_POOL_SIZE: '0' } });
   const runtimes: Record<string, object> = {};
   try {
     const fns = benchFunctions(root, cache);
@@ -156,17 +198,13 @@ async function main(): Promise<void> {
     agent.destroy();
     await lamina.stop();
   }
-  const result = {
+  write('coldstart.json', {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    machine: machine(),
     settings: { coldSamples: COLD_SAMPLES, warmRequests: WARM_REQUESTS, event: EVENT },
-    note: 'coldStart = caller-side latency of the first invoke of a new function (new environment, init included); initDuration = REPORT Init Duration (spawn to first /next); warm = caller-side latency at concurrency 1 through the HTTP invoke API.',
+    note: 'coldStart = caller-side latency of the first invoke of a new function (a new environment spawned, no pre-warmed pool, init included); initDuration = REPORT Init Duration (spawn to first /next); warm = caller-side latency at concurrency 1 through the HTTP invoke API.',
     runtimes,
-  };
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
-  const file = join(root, 'bench/results/coldstart.json');
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  log(`wrote ${file}`);
+  });
 }
 
 main().catch((err: unknown) => {

@@ -20,7 +20,8 @@ const USAGE = `lamina — AWS-Lambda-compatible functions on your own cluster
                                               take messages of a named queue (lamina:queue:NAME)
 
 Environment: LAMINA_PORT (9000), REDIS_URL (else a private redis-server), LAMINA_STATE_DIR
-(.lamina), LAMINA_FUNCTIONS_DIR, LAMINA_NODEJS{20,22,24}_BIN, LAMINA_LOG_LEVEL,
+(.lamina), LAMINA_FUNCTIONS_DIR, LAMINA_NODEJS{20,22,24}_BIN, LAMINA_WARM_POOL_SIZE (1 pre-warmed
+Node.js runtime per runtime; 0 off), LAMINA_LOG_LEVEL,
 LAMINA_DEV_DISPATCHER (true; false runs no dispatcher in-process), LAMINA_ASYNC_RETRY_DELAYS_MS,
 LAMINA_DEV_POLLER (true; false runs no Kafka poller in-process), LAMINA_POLLER_*; see README.`;
 

@@ -59,4 +59,17 @@ describe('localRuntimes', () => {
     expect(cacheRoot({ HOME: '/home/dev' })).toBe('/home/dev/.cache/lamina');
     expect(cacheRoot({ LAMINA_CACHE_DIR: '/c', HOME: '/home/dev' })).toBe('/c');
   });
+
+  it('pre-warms one generic runtime per Node.js runtime unless LAMINA_WARM_POOL_SIZE says otherwise', () => {
+    expect(localRuntimes(env, process.execPath).commands['nodejs22.x']).toMatchObject({
+      specializable: true,
+      warmPool: 1,
+    });
+    const off = localRuntimes({ ...env, LAMINA_WARM_POOL_SIZE: '0' }, process.execPath);
+    expect(off.commands['nodejs22.x']?.warmPool).toBe(0);
+    expect(off.commands['provided.al2023']?.specializable).toBeUndefined();
+    expect(() => localRuntimes({ ...env, LAMINA_WARM_POOL_SIZE: '-1' }, process.execPath)).toThrow(
+      /LAMINA_WARM_POOL_SIZE/,
+    );
+  });
 });

@@ -8,7 +8,10 @@ import { bootstrapPath } from '@lamina/runtime-nodejs';
 
 /** How local mode starts each runtime it supports. */
 export interface LocalRuntimes {
-  readonly commands: Record<string, { command: readonly string[]; runtimeDir?: string }>;
+  readonly commands: Record<
+    string,
+    { command: readonly string[]; runtimeDir?: string; specializable?: boolean; warmPool?: number }
+  >;
   readonly ids: readonly string[];
 }
 
@@ -52,9 +55,25 @@ function javaBinary(major: number, env: Env): string | undefined {
 }
 
 /**
+ * LAMINA_WARM_POOL_SIZE: pre-warmed generic runtimes kept per Node.js runtime (ADR 0019); default
+ * 1, 0 turns the pool off.
+ */
+function warmPoolSize(env: Env): number {
+  const raw = env['LAMINA_WARM_POOL_SIZE'];
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 64) {
+    throw new Error(`LAMINA_WARM_POOL_SIZE=${raw} is not a whole number from 0 to 64`);
+  }
+  return n;
+}
+
+/**
  * `nodejsNN.x` runs on the Node.js binary named by LAMINA_NODEJSNN_BIN. `nodejs22.x` defaults to
  * the Node.js running lamina itself; when that is not a 22.x the worker pool reports the
- * mismatch in the function log instead of hiding it.
+ * mismatch in the function log instead of hiding it. Lamina's own Node.js runtime can be
+ * pre-warmed and specialised on a cold call; the official clients below cannot (they read their
+ * function when they start), so they always spawn fresh.
  *
  * `python3.11` runs Debian's python3.11 through the official awslambdaric, `java17` / `java21` /
  * `java25` the installed JDK of that major through the official Java runtime interface client
@@ -68,10 +87,11 @@ export function localRuntimes(
   runtimes: readonly RuntimeInfo[] = RUNTIMES,
 ): LocalRuntimes {
   const commands: LocalRuntimes['commands'] = {};
+  const warmPool = warmPoolSize(env);
   const cache = cacheRoot(env);
   for (const r of runtimes) {
     if (!r.local) continue;
-    const command = localCommand(r, env, self, cache);
+    const command = localCommand(r, env, self, cache, warmPool);
     if (command !== undefined) commands[r.id] = command;
   }
   return { commands, ids: Object.keys(commands) };
@@ -83,6 +103,7 @@ function localCommand(
   env: Env,
   self: string,
   cache: string,
+  warmPool: number,
 ): LocalRuntimes['commands'][string] | undefined {
   switch (r.family) {
     case 'nodejs': {
@@ -94,7 +115,7 @@ function localCommand(
           `LAMINA_NODEJS${r.version}_BIN=${configured} is not a working Node.js binary`,
         );
       }
-      return { command: [binary, bootstrapPath] };
+      return { command: [binary, bootstrapPath], specializable: true, warmPool };
     }
     case 'python':
       if (!existsSync(pythonInterpreter(r.version))) return undefined;

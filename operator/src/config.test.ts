@@ -41,6 +41,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LAMINA_WORKER_IMAGES: '{"java21":"reg/w:latest"}' })).toThrow();
   });
 
+  it('reads code delivery; http needs the code URL', () => {
+    expect(loadConfig({}).worker.codeDelivery).toBe('pvc');
+    const c = loadConfig({
+      LAMINA_WORKER_CODE_DELIVERY: 'http',
+      LAMINA_WORKER_CODE_URL: 'http://lamina-gateway.lamina-system.svc:80',
+      LAMINA_CODE_TOKEN_SECRET: 'x'.repeat(32),
+    });
+    expect(c.worker).toMatchObject({
+      codeDelivery: 'http',
+      codeUrl: 'http://lamina-gateway.lamina-system.svc:80',
+      codeTokenSecret: 'x'.repeat(32),
+    });
+    expect(() => loadConfig({ LAMINA_WORKER_CODE_DELIVERY: 'http' })).toThrow(
+      /LAMINA_WORKER_CODE_URL: required/,
+    );
+    expect(() => loadConfig({ LAMINA_CODE_TOKEN_SECRET: 'short' })).toThrow(ConfigError);
+  });
+
   it('mirrors event source mappings only with a Redis URL', () => {
     expect(loadConfig({}).mappings).toBeUndefined();
     expect(

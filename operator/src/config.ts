@@ -43,6 +43,12 @@ const schema = z.object({
   LAMINA_WORKER_MEMORY_OVERHEAD_MB: int(0, 4096, 64),
   /** PersistentVolumeClaim of the code store, mounted read-only in workers (optional). */
   LAMINA_CODE_STORE_CLAIM: z.string().optional(),
+  /** How worker pods get code: `http` from the gateway's code route, `pvc` the mounted store. */
+  LAMINA_WORKER_CODE_DELIVERY: z.enum(['http', 'pvc']).default('pvc'),
+  /** Base URL of the code route (the gateway Service), for `http` delivery. */
+  LAMINA_WORKER_CODE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Shared with the gateway: each pod gets HMAC(secret, its code's hex) as its code token. */
+  LAMINA_CODE_TOKEN_SECRET: z.string().min(16).optional(),
   LAMINA_REDIS_URL: z.string().optional(),
   // LAMINA_REDIS_PREFIX (shared with the gateway and the pollers) comes with autoscalerEnvShape.
   /** How often EventSourceMapping status is copied from the pollers' reports. */
@@ -91,6 +97,10 @@ export interface WorkerConfig {
   readonly minReplicas: number;
   readonly memoryOverheadMb: number;
   readonly codeStoreClaim: string | undefined;
+  /** `http`: pods fetch their code into their own volume; `pvc`: they mount the store. */
+  readonly codeDelivery: 'http' | 'pvc';
+  readonly codeUrl: string | undefined;
+  readonly codeTokenSecret: string | undefined;
   readonly redisUrl: string | undefined;
   readonly region: string;
 }
@@ -127,6 +137,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): O
   if (c.LAMINA_LEASE_RENEW_DEADLINE_SECONDS >= c.LAMINA_LEASE_DURATION_SECONDS) {
     throw new ConfigError(['LAMINA_LEASE_RENEW_DEADLINE_SECONDS must be below the lease duration']);
   }
+  if (c.LAMINA_WORKER_CODE_DELIVERY === 'http' && c.LAMINA_WORKER_CODE_URL === undefined) {
+    throw new ConfigError([
+      'LAMINA_WORKER_CODE_URL: required when LAMINA_WORKER_CODE_DELIVERY=http',
+    ]);
+  }
   const autoscaler = autoscalerConfigOf(c);
   if (autoscalerIssues(autoscaler).length > 0) throw new ConfigError(autoscalerIssues(autoscaler));
   return Object.freeze({
@@ -148,6 +163,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): O
       minReplicas: c.LAMINA_WORKER_MIN_REPLICAS,
       memoryOverheadMb: c.LAMINA_WORKER_MEMORY_OVERHEAD_MB,
       codeStoreClaim: c.LAMINA_CODE_STORE_CLAIM,
+      codeDelivery: c.LAMINA_WORKER_CODE_DELIVERY,
+      codeUrl: c.LAMINA_WORKER_CODE_URL,
+      codeTokenSecret: c.LAMINA_CODE_TOKEN_SECRET,
       redisUrl: c.LAMINA_REDIS_URL,
       region: c.LAMINA_REGION,
     }),

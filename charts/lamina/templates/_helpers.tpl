@@ -166,3 +166,13 @@ spec:
         {{- . | trim | nindent 8 }}
         {{- end }}
 {{- end -}}
+
+{{/* The Secret holding the code-token key (gateway and operator). */}}
+{{- define "lamina.codeTokenSecretName" -}}
+{{- .Values.operator.worker.codeTokenSecret.name | default (printf "%s-code-token" (include "lamina.fullname" .)) -}}
+{{- end }}
+
+{{/* LAMINA_CODE_TOKEN_SECRET from that Secret, as an env entry (leading newline). */}}
+{{- define "lamina.codeTokenSecretEnv" -}}
+{{- printf "\n- name: LAMINA_CODE_TOKEN_SECRET\n  valueFrom: { secretKeyRef: { name: %s, key: secret } }" (include "lamina.codeTokenSecretName" .) -}}
+{{- end }}

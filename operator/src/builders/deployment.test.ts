@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
    client-node's models (V1Deployment, ...) are classes with public data fields only; its API takes
    plain object literals, as its own examples do. */
+import { codeToken } from '@lamina/core';
 import { functionSpecSchema } from '@lamina/kube';
 import { describe, expect, it } from 'vitest';
 
@@ -111,5 +112,67 @@ describe('buildWorkerDeployment', () => {
     expect(b.metadata!.annotations![ANNOTATIONS.specHash]).not.toBe(
       a.metadata!.annotations![ANNOTATIONS.specHash],
     );
+  });
+
+  it("http code delivery: an emptyDir for the code, the code URL and the pod's own token", () => {
+    const http = loadConfig({
+      LAMINA_WORKER_CODE_DELIVERY: 'http',
+      LAMINA_WORKER_CODE_URL: 'http://lamina-gateway.lamina-system.svc:80',
+      LAMINA_CODE_TOKEN_SECRET: 's'.repeat(32),
+      LAMINA_CODE_STORE_CLAIM: 'lamina-code',
+    }).worker;
+    const d = buildWorkerDeployment(input({}, { worker: http }));
+    const pod = d.spec!.template.spec!;
+    const c = pod.containers[0]!;
+    const env = Object.fromEntries(c.env!.map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      LAMINA_CODE_SHA256: 'a'.repeat(64),
+      LAMINA_CODE_URL: 'http://lamina-gateway.lamina-system.svc:80',
+      LAMINA_CODE_CACHE_DIR: '/var/lamina/code-cache',
+      LAMINA_CODE_TOKEN: codeToken('s'.repeat(32), 'a'.repeat(64)),
+    });
+    expect(env).not.toHaveProperty('LAMINA_CODE_DIR');
+    // Its own volume, not the shared store: no claim is mounted even when one is configured.
+    expect(pod.volumes).toContainEqual({ name: 'code', emptyDir: { sizeLimit: '250Mi' } });
+    expect(pod.volumes!.some((v) => v.persistentVolumeClaim !== undefined)).toBe(false);
+    expect(c.volumeMounts).toContainEqual({ name: 'code', mountPath: '/var/lamina/code-cache' });
+    // Another package, another token.
+    const other = buildWorkerDeployment(
+      input({ code: { sha256: 'b'.repeat(64) } }, { worker: http }),
+    );
+    const token = other.spec!.template.spec!.containers[0]!.env!.find(
+      (e) => e.name === 'LAMINA_CODE_TOKEN',
+    );
+    expect(token?.value).toBe(codeToken('s'.repeat(32), 'b'.repeat(64)));
+    expect(token?.value).not.toBe(env['LAMINA_CODE_TOKEN']);
+  });
+
+  it('pvc code delivery keeps mounting the store read-only', () => {
+    const pvc = loadConfig({ LAMINA_CODE_STORE_CLAIM: 'lamina-code' }).worker;
+    const d = buildWorkerDeployment(input({}, { worker: pvc }));
+    const pod = d.spec!.template.spec!;
+    const env = Object.fromEntries(pod.containers[0]!.env!.map((e) => [e.name, e.value]));
+    expect(env['LAMINA_CODE_DIR']).toBe('/var/lamina/code');
+    expect(env).not.toHaveProperty('LAMINA_CODE_URL');
+    expect(pod.volumes).toContainEqual({
+      name: 'code',
+      persistentVolumeClaim: { claimName: 'lamina-code', readOnly: true },
+    });
+  });
+
+  it('functions without a zip get neither', () => {
+    const http = loadConfig({
+      LAMINA_WORKER_CODE_DELIVERY: 'http',
+      LAMINA_WORKER_CODE_URL: 'http://gw',
+    }).worker;
+    const d = buildWorkerDeployment(
+      input(
+        { runtime: undefined, handler: undefined, code: { image: 'reg/fn:1' } },
+        { worker: http },
+      ),
+    );
+    const c = d.spec!.template.spec!.containers[0]!;
+    expect(c.env!.some((e) => e.name.startsWith('LAMINA_CODE_'))).toBe(false);
+    expect(c.volumeMounts!.some((m) => m.name === 'code')).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
+import { codeToken } from '@lamina/core';
 import {
   LABELS,
   MANAGED_BY,
@@ -30,9 +31,14 @@ import { workerResources } from './resources.js';
 /** Where worker pods find things; the worker agent's side of the contract (ADR 0007). */
 export const WORKER_PATHS = {
   environment: '/var/run/lamina/env',
+  /** The mounted code store (`pvc` delivery). */
   code: '/var/lamina/code',
+  /** The pod's own emptyDir the agent unpacks fetched code into (`http` delivery). */
+  codeCache: '/var/lamina/code-cache',
   tmp: '/tmp',
 } as const;
+/** Room for one unpacked package in the code emptyDir: Lambda's unzipped limit, 250 MB. */
+const CODE_CACHE_SIZE = '250Mi';
 export const WORKER_PORT = WORKER_DEFAULT_PORT;
 export const WORKER_UID = 10001;
 
@@ -88,6 +94,20 @@ function environmentVolume(input: WorkerDeploymentInput): V1Volume {
   };
 }
 
+/** Where the agent finds the code: the mounted store, or the code route plus its token. */
+function codeEnv(sha256: string | undefined, worker: WorkerConfig): [string, string | undefined][] {
+  if (sha256 === undefined) return [];
+  if (worker.codeDelivery === 'pvc') return [[WORKER_ENV.codeDir, WORKER_PATHS.code]];
+  return [
+    ['LAMINA_CODE_URL', worker.codeUrl],
+    ['LAMINA_CODE_CACHE_DIR', WORKER_PATHS.codeCache],
+    [
+      'LAMINA_CODE_TOKEN',
+      worker.codeTokenSecret === undefined ? undefined : codeToken(worker.codeTokenSecret, sha256),
+    ],
+  ];
+}
+
 function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
   const { spec } = input;
   const env: [string, string | undefined][] = [
@@ -99,7 +119,7 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
     [WORKER_ENV.memorySizeMb, String(spec.memorySize)],
     [WORKER_ENV.timeoutSeconds, String(spec.timeout)],
     [WORKER_ENV.codeSha256, spec.code.sha256],
-    [WORKER_ENV.codeDir, spec.code.sha256 === undefined ? undefined : WORKER_PATHS.code],
+    ...codeEnv(spec.code.sha256, input.worker),
     [WORKER_ENV.environmentDir, WORKER_PATHS.environment],
     [WORKER_ENV.region, input.worker.region],
     [WORKER_ENV.redisUrl, input.worker.redisUrl],
@@ -111,7 +131,9 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
 /**
  * The worker Deployment of one function version: one pod per execution environment, locked
  * down (non-root, read-only root filesystem, no capabilities, no service-account token,
- * seccomp RuntimeDefault), `/tmp` an emptyDir sized like Lambda's ephemeral storage, the
+ * seccomp RuntimeDefault), `/tmp` an emptyDir sized like Lambda's ephemeral storage, the code
+ * either fetched by the agent into its own emptyDir (`http`, with its per-code token) or the
+ * store mounted read-only (`pvc`), the
  * environment projected from Secrets as files. Pure: same input, same object.
  */
 export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deployment {
@@ -136,7 +158,10 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
     { name: 'tmp', emptyDir: { sizeLimit: `${tmpMb}Mi` } },
     environmentVolume(input),
   ];
-  if (worker.codeStoreClaim !== undefined && spec.code.sha256 !== undefined) {
+  if (worker.codeDelivery === 'http' && spec.code.sha256 !== undefined) {
+    mounts.push({ name: 'code', mountPath: WORKER_PATHS.codeCache });
+    volumes.push({ name: 'code', emptyDir: { sizeLimit: CODE_CACHE_SIZE } });
+  } else if (worker.codeStoreClaim !== undefined && spec.code.sha256 !== undefined) {
     mounts.push({ name: 'code', mountPath: WORKER_PATHS.code, readOnly: true });
     volumes.push({
       name: 'code',

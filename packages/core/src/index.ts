@@ -1,4 +1,5 @@
 export * from './backoff.js';
+export * from './code-token.js';
 export * from './concurrency-keys.js';
 export * from './errors.js';
 export * from './function-record.js';

@@ -3,6 +3,11 @@
 /**
  * Lamina's Node.js runtime interface client: `node bootstrap.js`, cwd = the task root. Loads the
  * handler named by `_HANDLER`, then loops on the Runtime API at AWS_LAMBDA_RUNTIME_API.
+ *
+ * Started as a generic runtime (LAMINA_GENERIC_ENVIRONMENT=1, no function variables; ADR 0019),
+ * it first asks Lamina's specialization request for a function, replaces its whole environment
+ * with the answer, changes to the task root, confirms, and only then reads its configuration and
+ * loads the handler: the handler sees what a freshly spawned runtime would have been given.
  */
 import { patchConsole, formatLogLine, type RequestIdSource } from './console-patch.js';
 import type { FunctionInfo } from './context.js';
@@ -29,13 +34,37 @@ if (endpoint === undefined || endpoint === '') {
 
 const client = new RuntimeClient(endpoint);
 const emptyLoop = new EmptyLoopHook();
-const info: FunctionInfo = {
-  functionName: env['AWS_LAMBDA_FUNCTION_NAME'] ?? '',
-  functionVersion: env['AWS_LAMBDA_FUNCTION_VERSION'] ?? '$LATEST',
-  memoryLimitInMB: env['AWS_LAMBDA_FUNCTION_MEMORY_SIZE'] ?? '128',
-  logGroupName: env['AWS_LAMBDA_LOG_GROUP_NAME'] ?? '',
-  logStreamName: env['AWS_LAMBDA_LOG_STREAM_NAME'] ?? '',
-};
+let info: FunctionInfo = functionInfo();
+
+function functionInfo(): FunctionInfo {
+  return {
+    functionName: env['AWS_LAMBDA_FUNCTION_NAME'] ?? '',
+    functionVersion: env['AWS_LAMBDA_FUNCTION_VERSION'] ?? '$LATEST',
+    memoryLimitInMB: env['AWS_LAMBDA_FUNCTION_MEMORY_SIZE'] ?? '128',
+    logGroupName: env['AWS_LAMBDA_LOG_GROUP_NAME'] ?? '',
+    logStreamName: env['AWS_LAMBDA_LOG_STREAM_NAME'] ?? '',
+  };
+}
+
+interface Specialization {
+  readonly environment: Record<string, string>;
+  readonly taskRoot: string;
+}
+
+/** Waits for a function, then becomes it: environment, working directory, function info. */
+async function specialize(): Promise<void> {
+  const answer = await client.specialization();
+  if (answer.status !== 200) {
+    throw new Error(`specialization answered ${String(answer.status)}: ${answer.body.toString()}`);
+  }
+  const spec = JSON.parse(answer.body.toString()) as Specialization;
+  // Cleared first, so even the variables' order is a fresh runtime's.
+  for (const name of Object.keys(env)) Reflect.deleteProperty(env, name);
+  Object.assign(env, spec.environment);
+  process.chdir(spec.taskRoot);
+  info = functionInfo();
+  await client.specialized();
+}
 /** The invocation in flight, if any; used to report errors that escape the handler. */
 let inFlight: string | undefined;
 let initialized = false;
@@ -124,6 +153,7 @@ async function invoke(handler: Handler, next: ApiResponse): Promise<ApiResponse>
 }
 
 async function main(): Promise<void> {
+  if (env['LAMINA_GENERIC_ENVIRONMENT'] === '1') await specialize();
   const handler = await init();
   initialized = true;
   let next = await client.next();

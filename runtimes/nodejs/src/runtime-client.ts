@@ -13,6 +13,8 @@ interface Waiter {
 }
 
 const BASE = '/2018-06-01/runtime';
+/** Lamina's own route, not Lambda's: only a generic runtime's server answers it. */
+const SPECIALIZATION = `${BASE}/lamina/specialization`;
 const EMPTY = Buffer.alloc(0);
 /** The answer to a POST pipelined before a /next: the platform has already recorded it. */
 const IGNORED: Waiter = { resolve: () => undefined, reject: () => undefined };
@@ -57,6 +59,16 @@ export class RuntimeClient {
   postError(requestId: string, body: string, errorType: string): Promise<ApiResponse> {
     const post = this.post(`${BASE}/invocation/${requestId}/error`, body, errorType);
     return this.send(post, 1);
+  }
+
+  /** Lamina's specialization request (ADR 0019): parks until a cold call claims this runtime. */
+  specialization(): Promise<ApiResponse> {
+    return this.send(`GET ${SPECIALIZATION} HTTP/1.1\r\nHost: ${this.host}\r\n\r\n`, 1);
+  }
+
+  /** Confirms the specialization was applied; the platform counts the runtime as its function's. */
+  specialized(): Promise<ApiResponse> {
+    return this.send(this.post(SPECIALIZATION, '{}', undefined), 1);
   }
 
   postInitError(body: string, errorType: string): Promise<ApiResponse> {

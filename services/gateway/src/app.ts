@@ -8,6 +8,7 @@ import { requestContext, requestContextMiddleware } from './http/request-context
 import { accountRoutes } from './routes/account.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { codeRoutes } from './routes/code.js';
+import { useCodeTokenSecret } from './routes/code-access.js';
 import { concurrencyRoutes } from './routes/concurrency.js';
 import { eventInvokeConfigRoutes } from './routes/event-invoke-config.js';
 import { eventSourceMappingRoutes } from './routes/event-source-mappings.js';
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
+  useCodeTokenSecret(app, deps.config.codeTokenSecret);
 
   app.use(requestContextMiddleware(deps.logger));
   // Invoke first: it is the hot path and the most frequent request.

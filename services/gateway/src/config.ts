@@ -55,6 +55,8 @@ const schema = z.object({
   LAMINA_HEADERS_TIMEOUT_MS: optional(int(100, 600_000).default(20_000)),
   /** How long a client may take to send a whole request, body included (a 50 MB zip too). */
   LAMINA_REQUEST_TIMEOUT_MS: optional(int(100, 3_600_000).default(120_000)),
+  /** Set: the code route needs a per-code token (routes/code-access.ts); shared with the operator. */
+  LAMINA_CODE_TOKEN_SECRET: optional(z.string().min(16).optional()),
 });
 
 export type { LogLevel };
@@ -82,6 +84,8 @@ export interface GatewayConfig {
   readonly codeGcIntervalMs: number;
   /** Bounds on receiving a request; headersTimeoutMs never above requestTimeoutMs. */
   readonly requestLimits: RequestLimits;
+  /** Absent: the code route is open (local mode). */
+  readonly codeTokenSecret?: string;
 }
 
 export { ConfigError };
@@ -112,5 +116,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       headersTimeoutMs: Math.min(e.LAMINA_HEADERS_TIMEOUT_MS, e.LAMINA_REQUEST_TIMEOUT_MS),
       requestTimeoutMs: e.LAMINA_REQUEST_TIMEOUT_MS,
     }),
+    ...(e.LAMINA_CODE_TOKEN_SECRET === undefined
+      ? {}
+      : { codeTokenSecret: e.LAMINA_CODE_TOKEN_SECRET }),
   });
 }

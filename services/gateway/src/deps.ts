@@ -21,7 +21,7 @@ export const systemClock: Clock = { now: () => Date.now() };
 export interface AppDeps {
   readonly config: Pick<
     GatewayConfig,
-    'region' | 'accountId' | 'accountConcurrency' | 'minUnreservedConcurrency'
+    'region' | 'accountId' | 'accountConcurrency' | 'minUnreservedConcurrency' | 'codeTokenSecret'
   >;
   readonly functions: FunctionStore;
   readonly code: Pick<CodeStore, 'putZip' | 'readZip'>;

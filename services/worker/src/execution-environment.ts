@@ -18,7 +18,8 @@ import { errorTypeOf, type ExitHow } from './function-errors.js';
 import { FunctionLog } from './function-log.js';
 import { initFailureError, type InitState } from './init-state.js';
 import { describeEnding, type Ending } from './invocation-ending.js';
-import { RuntimeApiServer } from './runtime-api-server.js';
+import type { GenericRuntime } from './generic-runtime.js';
+import { RuntimeApiServer, type RuntimeApiEvents } from './runtime-api-server.js';
 import { logStreamName, newTraceId, runtimeEnv } from './runtime-env.js';
 import { RuntimeProcess } from './runtime-process.js';
 import { systemClock, type Clock, type LogSink, type WorkerLogger } from './types.js';
@@ -42,6 +43,8 @@ export interface ExecutionEnvironmentOptions {
   readonly memoryCheckIntervalMs?: number;
   /** Called once when the runtime process is gone, for whatever reason. */
   readonly onExit?: (env: ExecutionEnvironment) => void;
+  /** A started generic runtime to specialise instead of spawning one (ADR 0019). */
+  readonly generic?: GenericRuntime;
 }
 
 /**
@@ -55,6 +58,8 @@ export class ExecutionEnvironment {
   private readonly opts: ExecutionEnvironmentOptions;
   private readonly clock: Clock;
   private readonly server: RuntimeApiServer;
+  private readonly events: RuntimeApiEvents;
+  private initStart = 0; // performance.now() when init began: spawn or specialization
   private readonly initTimeoutMs: number;
   private state: 'new' | 'idle' | 'busy' | 'dead' = 'new';
   private runtime: RuntimeProcess | undefined;
@@ -78,17 +83,16 @@ export class ExecutionEnvironment {
     this.logStreamName = logStreamName(this.fn.version, this.clock.now());
     this.log = new FunctionLog(this.fn.name, this.logStreamName, options.onLog);
     this.initPromise = new Promise((resolve) => (this.resolveInit = resolve));
-    this.server = new RuntimeApiServer({
-      events: {
-        onInitDone: () => {
-          this.runtime?.memory();
-          this.settleInit({ kind: 'ok' });
-        },
-        onInitError: (type, payload) => {
-          this.settleInit({ kind: 'error', errorType: errorTypeOf(type, payload), payload });
-        },
+    this.events = {
+      onInitDone: () => {
+        this.runtime?.memory();
+        this.settleInit({ kind: 'ok' });
       },
-    });
+      onInitError: (type, payload) => {
+        this.settleInit({ kind: 'error', errorType: errorTypeOf(type, payload), payload });
+      },
+    };
+    this.server = options.generic?.server ?? new RuntimeApiServer({ events: this.events });
   }
 
   /** True when idle and healthy: it may take the next invocation. */
@@ -101,7 +105,10 @@ export class ExecutionEnvironment {
     return this.runtime?.pid;
   }
 
-  /** Creates /tmp, opens the Runtime API and spawns the runtime; init goes on in the background. */
+  /**
+   * Creates /tmp, opens the Runtime API and spawns the runtime, or specialises the generic runtime
+   * it was given (rejects if it is gone first); init goes on in the background.
+   */
   start(): Promise<void> {
     if (this.starting !== undefined) throw new Error('ExecutionEnvironment.start() called twice');
     this.starting = this.doStart();
@@ -109,35 +116,43 @@ export class ExecutionEnvironment {
   }
 
   private async doStart(): Promise<void> {
-    const { fn, command } = this.opts;
-    this.tmpDir = await mkdtemp(path.join(this.opts.tmpRoot ?? tmpdir(), 'lamina-env-'));
-    const runtimeApi = await this.server.listen();
+    const { fn, command, generic } = this.opts;
+    const [onLine, onGone] = [this.log.line.bind(this.log), this.gone.bind(this)];
+    this.tmpDir =
+      generic?.tmpDir ?? (await mkdtemp(path.join(this.opts.tmpRoot ?? tmpdir(), 'lamina-env-')));
     const env = runtimeEnv({
       fn,
-      runtimeApi,
+      runtimeApi: generic?.runtimeApi ?? (await this.server.listen()),
       logStreamName: this.logStreamName,
       tmpDir: this.tmpDir,
       baseEnv: this.opts.baseEnv ?? {},
       runtimeDir: this.opts.runtimeDir ?? path.dirname(command[1] ?? command[0] ?? ''),
     });
-    this.runtime = new RuntimeProcess({
-      command,
-      cwd: fn.codeDir,
-      env,
-      onLine: (l) => {
-        this.log.line(l);
-      },
-      onGone: (how, spawnFailure) => {
-        this.gone(how, spawnFailure);
-      },
-    });
+    this.runtime =
+      generic?.process ?? new RuntimeProcess({ command, cwd: fn.codeDir, env, onLine, onGone });
+    this.initStart = generic === undefined ? this.runtime.spawnedAt : performance.now();
     this.initTimer = setTimeout(() => {
       this.opts.logger.warn({ fn: fn.name, pid: this.pid }, 'init timed out; killing the runtime');
       this.runtime?.kill();
       this.settleInit({ kind: 'timeout' });
     }, this.initTimeoutMs);
     this.initTimer.unref();
+    if (generic !== undefined) {
+      generic.adopt({ events: this.events, onLine, onGone });
+      await generic.specialize({ environment: env, taskRoot: fn.codeDir, handler: fn.handler });
+    }
     if (this.state === 'new') this.state = 'idle';
+  }
+
+  /**
+   * Waits for the init phase to end (init at start, issue #15). When it succeeded before any
+   * invocation, the environment was initialised ahead of use, as Lambda's provisioned ones are:
+   * its first invocation is not a cold start and reports no `Init Duration`.
+   */
+  async awaitInit(): Promise<InitState> {
+    const init = await this.initPromise;
+    if (init.kind === 'ok') this.used = true;
+    return init;
   }
 
   /** Runs one invocation. A function error is a result; only misuse throws. */
@@ -273,9 +288,7 @@ export class ExecutionEnvironment {
   private settleInit(state: InitState): void {
     if (this.init !== undefined) return;
     this.init = state;
-    if (state.kind === 'ok' && this.runtime !== undefined) {
-      this.initDurationMs = performance.now() - this.runtime.spawnedAt;
-    }
+    if (state.kind === 'ok') this.initDurationMs = performance.now() - this.initStart;
     clearTimeout(this.initTimer);
     this.resolveInit?.(state);
   }
@@ -290,13 +303,9 @@ export class ExecutionEnvironment {
   }
 
   private checkMemory(): void {
-    const usage = this.runtime?.memory();
-    if (usage !== undefined && usage.rssKb > this.fn.memorySize * 1024) {
-      this.opts.logger.warn(
-        { fn: this.fn.name, rssKb: usage.rssKb, memorySize: this.fn.memorySize },
-        'runtime exceeded its memory size; killing it',
-      );
-      this.runtime?.kill();
-    }
+    const rssKb = this.runtime?.killAboveMemory(this.fn.memorySize);
+    if (rssKb === undefined) return;
+    const info = { fn: this.fn.name, rssKb, memorySize: this.fn.memorySize };
+    this.opts.logger.warn(info, 'runtime exceeded its memory size; killed it');
   }
 }

@@ -1,7 +1,4 @@
 import {
-  InvalidRuntimeException,
-  LaminaError,
-  ResourceNotReadyException,
   ServiceException,
   type EnvironmentPool,
   type FunctionVersionConfig,
@@ -10,7 +7,9 @@ import {
 } from '@lamina/core';
 import { EnvironmentLostError } from './environment-lost-error.js';
 import { ExecutionEnvironment } from './execution-environment.js';
-import { checkNodeMajor, execVersionProbe, type VersionProbe } from './runtime-version-check.js';
+import { ColdStarts } from './cold-start.js';
+import type { GenericPool } from './generic-pool.js';
+import type { VersionProbe } from './runtime-version-check.js';
 import {
   systemClock,
   type Clock,
@@ -37,6 +36,8 @@ export interface ProcessPoolOptions {
   readonly memoryCheckIntervalMs?: number;
   /** How a runtime binary's version is read; default runs `<binary> --version`. */
   readonly versionProbe?: VersionProbe;
+  /** A pre-warmed generic runtime not booted within this long is replaced; default 10 s. */
+  readonly genericBootTimeoutMs?: number;
 }
 
 interface IdleEntry {
@@ -49,7 +50,8 @@ const DEFAULT_IDLE_TTL_MS = 10 * 60 * 1000;
 /**
  * Local-mode execution environments: each is a child runtime process with its own Runtime API
  * server in this process. Environments are kept per function name + version + code (and config),
- * reused while idle, replaced when broken, stopped after the idle TTL.
+ * reused while idle, replaced when broken, stopped after the idle TTL. A cold call's environment
+ * comes from `ColdStarts`: a pre-warmed generic runtime specialised for it, or a new spawn.
  */
 export class ProcessPool implements EnvironmentPool {
   private readonly opts: ProcessPoolOptions;
@@ -63,10 +65,11 @@ export class ProcessPool implements EnvironmentPool {
   private readonly inUse = new Set<ExecutionEnvironment>();
   private readonly busyCounts = new Map<string, number>();
   private readonly keys = new WeakMap<FunctionVersionConfig, string>();
-  private readonly versionChecks = new Map<string, Promise<string | undefined>>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly cold: ColdStarts;
   private readonly exitHook = (): void => {
     for (const env of this.all) env.killNow();
+    this.cold.generics.killNow();
   };
   private exitHookInstalled = false;
   private closing: Promise<void> | undefined;
@@ -82,6 +85,24 @@ export class ProcessPool implements EnvironmentPool {
       Math.max(10, Math.min(this.idleTtlMs / 2, 30_000)),
     );
     this.sweeper.unref();
+    this.cold = new ColdStarts({
+      ...options,
+      clock: this.clock,
+      adopt: (env) => {
+        this.all.add(env);
+        this.inUse.add(env);
+        this.installExitHook();
+      },
+      drop: (env) => {
+        this.inUse.delete(env);
+        return this.discard(env);
+      },
+      // Died while idle: drop it now. Died in use: the invocation reports it, release drops it.
+      onExit: (gone) => {
+        if (!this.inUse.has(gone)) void this.discard(gone);
+      },
+    });
+    if (this.cold.generics.enabled) this.installExitHook();
   }
 
   async invoke(fn: FunctionVersionConfig, invocation: Invocation): Promise<InvocationResult> {
@@ -91,7 +112,7 @@ export class ProcessPool implements EnvironmentPool {
     try {
       try {
         return await this.invokeOn(
-          this.takeIdle(key) ?? (await this.startEnvironment(fn)),
+          this.takeIdle(key) ?? (await this.cold.start(fn)),
           key,
           invocation,
         );
@@ -102,7 +123,7 @@ export class ProcessPool implements EnvironmentPool {
           { fn: fn.name },
           'idle runtime exited; retrying on a new environment',
         );
-        return await this.invokeOn(await this.startEnvironment(fn), key, invocation);
+        return await this.invokeOn(await this.cold.start(fn), key, invocation);
       }
     } finally {
       const n = (this.busyCounts.get(fn.name) ?? 1) - 1;
@@ -148,7 +169,9 @@ export class ProcessPool implements EnvironmentPool {
     this.closing ??= (async () => {
       clearInterval(this.sweeper);
       this.idle.clear();
-      await Promise.all([...this.all].map((env) => this.discard(env)));
+      await Promise.all(
+        [...this.all].map((env) => this.discard(env)).concat(this.cold.generics.close()),
+      );
       if (this.exitHookInstalled) process.off('exit', this.exitHook);
     })();
     return this.closing;
@@ -157,6 +180,11 @@ export class ProcessPool implements EnvironmentPool {
   /** Number of live environments (idle and busy), for tests and metrics. */
   get size(): number {
     return this.all.size;
+  }
+
+  /** The pre-warmed generic runtimes (tests and metrics). */
+  get warm(): Pick<GenericPool, 'sizes' | 'readyCount' | 'pids'> {
+    return this.cold.generics;
   }
 
   private keyOf(fn: FunctionVersionConfig): string {
@@ -198,72 +226,6 @@ export class ProcessPool implements EnvironmentPool {
     const list = this.idle.get(key);
     if (list === undefined) this.idle.set(key, [entry]);
     else list.push(entry);
-  }
-
-  private async startEnvironment(fn: FunctionVersionConfig): Promise<ExecutionEnvironment> {
-    const runtime = this.opts.runtimes[fn.runtime];
-    const executable = runtime?.command[0];
-    if (runtime === undefined || executable === undefined) {
-      const known = Object.keys(this.opts.runtimes).join(', ');
-      throw new InvalidRuntimeException(
-        `The runtime ${fn.runtime} is not available on this Lamina installation (available: ${known}).`,
-      );
-    }
-    const env = new ExecutionEnvironment({
-      fn,
-      command: runtime.command,
-      ...(runtime.runtimeDir !== undefined ? { runtimeDir: runtime.runtimeDir } : {}),
-      logger: this.opts.logger,
-      ...(this.opts.onLog !== undefined ? { onLog: this.opts.onLog } : {}),
-      clock: this.clock,
-      ...(this.opts.tmpRoot !== undefined ? { tmpRoot: this.opts.tmpRoot } : {}),
-      ...(this.opts.baseEnv !== undefined ? { baseEnv: this.opts.baseEnv } : {}),
-      ...(this.opts.initTimeoutMs !== undefined ? { initTimeoutMs: this.opts.initTimeoutMs } : {}),
-      ...(this.opts.memoryCheckIntervalMs !== undefined
-        ? { memoryCheckIntervalMs: this.opts.memoryCheckIntervalMs }
-        : {}),
-      // Died while idle: drop it now. Died in use: the invocation reports it, release drops it.
-      onExit: (gone) => {
-        if (!this.inUse.has(gone)) void this.discard(gone);
-      },
-    });
-    this.all.add(env);
-    this.inUse.add(env);
-    this.installExitHook();
-    try {
-      const [warning] = await Promise.all([this.checkRuntime(fn.runtime, executable), env.start()]);
-      if (warning !== undefined) this.opts.onLog?.(fn.name, warning, env.logStreamName);
-    } catch (err) {
-      this.inUse.delete(env);
-      await this.discard(env);
-      if (err instanceof LaminaError) throw err;
-      throw new ResourceNotReadyException(
-        `Could not start an execution environment for ${fn.name}: ${String(err)}`,
-        { cause: err },
-      );
-    }
-    this.opts.logger.debug(
-      { fn: fn.name, version: fn.version, pid: env.pid },
-      'environment started',
-    );
-    return env;
-  }
-
-  private checkRuntime(runtimeId: string, executable: string): Promise<string | undefined> {
-    let check = this.versionChecks.get(runtimeId);
-    if (check === undefined) {
-      check = checkNodeMajor(
-        runtimeId,
-        executable,
-        this.opts.versionProbe ?? execVersionProbe,
-      ).then((warning) => {
-        if (warning !== undefined)
-          this.opts.logger.warn({ runtime: runtimeId, executable }, warning);
-        return warning;
-      });
-      this.versionChecks.set(runtimeId, check);
-    }
-    return check;
   }
 
   private sweep(): void {

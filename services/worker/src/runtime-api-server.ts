@@ -2,7 +2,22 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LIMITS, type Invocation } from '@lamina/core';
 import { header, readBody, reply } from './http-helpers.js';
+import {
+  ACCEPTED,
+  EMPTY,
+  INVALID_ID,
+  INVALID_STATE,
+  METHOD_NOT_ALLOWED,
+  NOT_FOUND,
+  TRUNCATED,
+  json,
+} from './runtime-api-answers.js';
 import { INVALID_MODE, INVALID_MODE_OUTCOME, streamedOutcome } from './response-mode.js';
+import {
+  SPECIALIZATION_PATH,
+  SpecializationChannel,
+  type SpecializationEvents,
+} from './specialization-channel.js';
 
 /** How the runtime answered one invocation. */
 export type RuntimeOutcome =
@@ -29,6 +44,8 @@ export interface RuntimeApiServerOptions {
   readonly events: RuntimeApiEvents;
   /** Defaults to Lambda's 6,291,556 bytes. */
   readonly maxResponseBytes?: number;
+  /** A generic environment's server: it serves Lamina's specialization request (ADR 0019). */
+  readonly specialization?: SpecializationEvents;
 }
 
 interface Slot {
@@ -41,28 +58,6 @@ interface Slot {
 
 const PREFIX = '/2018-06-01/runtime/';
 const INVOCATION = 'invocation/';
-const json = (o: object): Buffer => Buffer.from(JSON.stringify(o));
-const EMPTY = Buffer.alloc(0);
-const ACCEPTED = json({ status: 'OK' });
-const INVALID_ID = json({ errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
-const INVALID_STATE = json({
-  errorMessage: 'State transition is not allowed',
-  errorType: 'InvalidStateTransition',
-});
-const TRUNCATED: RuntimeOutcome = {
-  kind: 'error',
-  payload: json({
-    errorType: 'Runtime.TruncatedResponse',
-    errorMessage: 'The runtime closed the connection before its answer was complete.',
-  }),
-  errorType: 'Runtime.TruncatedResponse',
-};
-const NOT_FOUND = json({ errorMessage: 'Not found', errorType: 'NotFound' });
-const METHOD_NOT_ALLOWED = json({
-  errorMessage: 'Method not allowed',
-  errorType: 'MethodNotAllowed',
-});
-
 /**
  * The Lambda Runtime API (reference §6) for one execution environment, on 127.0.0.1 and an
  * ephemeral port. It holds at most one invocation: `dispatch` hands it to the runtime's parked
@@ -71,6 +66,8 @@ const METHOD_NOT_ALLOWED = json({
 export class RuntimeApiServer {
   private readonly server: http.Server;
   private readonly events: RuntimeApiEvents;
+  /** Set for a generic environment; `/next` and `/init/error` wait until it is applied. */
+  readonly specialization: SpecializationChannel | undefined;
   private readonly maxBytes: number;
   private readonly tooLarge: Buffer;
   private initState: 'initializing' | 'initialized' | 'failed' = 'initializing';
@@ -86,6 +83,8 @@ export class RuntimeApiServer {
 
   constructor(options: RuntimeApiServerOptions) {
     this.events = options.events;
+    const s = options.specialization;
+    this.specialization = s === undefined ? undefined : new SpecializationChannel(s);
     this.maxBytes = options.maxResponseBytes ?? LIMITS.syncResponseMaxBytes;
     this.tooLarge = json({
       errorType: 'RequestEntityTooLarge',
@@ -190,7 +189,11 @@ export class RuntimeApiServer {
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '';
     const path = url.startsWith(PREFIX) ? url.slice(PREFIX.length) : '';
-    if (path === 'invocation/next') {
+    const generic = this.specialization;
+    if (generic !== undefined && (path === SPECIALIZATION_PATH || !generic.applied)) {
+      if (path === SPECIALIZATION_PATH) generic.route(req, res);
+      else reply(res, 403, INVALID_STATE);
+    } else if (path === 'invocation/next') {
       if (req.method === 'GET') this.next(res);
       else reply(res, 405, METHOD_NOT_ALLOWED);
     } else if (path === 'init/error') {

@@ -77,6 +77,14 @@ export class RuntimeProcess {
     return this.status?.read();
   }
 
+  /** Kills the process when its RSS is above `memorySizeMb`; returns that RSS (kB) if it did. */
+  killAboveMemory(memorySizeMb: number): number | undefined {
+    const usage = this.memory();
+    if (usage === undefined || usage.rssKb <= memorySizeMb * 1024) return undefined;
+    this.kill();
+    return usage.rssKb;
+  }
+
   /** SIGKILL, as Lambda does on timeout and out-of-memory. */
   kill(): void {
     if (this.exited === undefined && this.child.pid !== undefined) this.child.kill('SIGKILL');

@@ -25,4 +25,15 @@ export interface RuntimeCommand {
   readonly command: readonly string[];
   /** LAMBDA_RUNTIME_DIR; default the directory of the command's second word (the bootstrap). */
   readonly runtimeDir?: string;
+  /**
+   * The runtime can start without a function and ask Lamina's specialization request for one
+   * (runtimes/nodejs; ADR 0019). Official runtime interface clients read their function at start
+   * and leave this unset.
+   */
+  readonly specializable?: boolean;
+  /**
+   * Pre-warmed generic runtimes kept started for cold calls: default 1 when `specializable`,
+   * 0 turns the pool off; ignored (with a warning) for a runtime that is not specializable.
+   */
+  readonly warmPool?: number;
 }

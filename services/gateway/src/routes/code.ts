@@ -2,6 +2,7 @@ import { LaminaError } from '@lamina/core';
 import { type Request, Router } from 'express';
 
 import type { AppDeps } from '../deps.js';
+import { checkCodeAccess, codeLocationQuery } from './code-access.js';
 
 const CODE_PATH = '/lamina/v1/code';
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
@@ -12,7 +13,8 @@ const HEX_SHA256 = /^[0-9a-f]{64}$/;
  */
 export function codeLocation(req: Request, sha256Base64: string): string {
   const hex = Buffer.from(sha256Base64, 'base64').toString('hex');
-  return `${req.protocol}://${req.get('host') ?? 'localhost'}${CODE_PATH}/${hex}`;
+  const query = codeLocationQuery(req, hex);
+  return `${req.protocol}://${req.get('host') ?? 'localhost'}${CODE_PATH}/${hex}${query}`;
 }
 
 /** Serves code packages by their hex SHA-256 (the code store's key). */
@@ -20,6 +22,7 @@ export function codeRoutes(deps: Pick<AppDeps, 'code'>): Router {
   const router = Router();
   router.get(`${CODE_PATH}/:sha256Hex`, async (req, res) => {
     const hex = req.params.sha256Hex;
+    checkCodeAccess(req, hex);
     const zip = HEX_SHA256.test(hex) ? await deps.code.readZip(hex) : undefined;
     if (zip === undefined)
       throw new LaminaError('ResourceNotFoundException', `Code package not found: ${hex}`);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_HEADERS } from '@lamina/core';
+import { eventually } from '@lamina/testkit';
 import { ensureRuntimeBuilt } from '../test-support/fixtures.js';
 import {
   bundleAgent,
@@ -55,13 +56,16 @@ describe('worker agent (process)', () => {
     [, url] = await start();
   });
 
-  it('is healthy and ready', async () => {
+  it('is healthy, and ready once the runtime is initialised (init at start)', async () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${url}/readyz`);
-    expect([ready.status, await ready.text()]).toEqual([200, 'ready']);
+    await eventually(async () => {
+      const ready = await fetch(`${url}/readyz`);
+      expect([ready.status, await ready.text()]).toEqual([200, 'ready']);
+      return true;
+    });
   });
 
-  it('runs an invocation: payload, env-dir variables, executed version, cold then warm', async () => {
+  it('runs an invocation: payload, env-dir variables, executed version, warm from the start', async () => {
     const first = await invokeAgent(url, { n: 1 });
     expect(first.status).toBe(200);
     expect(json(first.body)).toEqual({
@@ -71,8 +75,9 @@ describe('worker agent (process)', () => {
     });
     expect(first.headers.get(AGENT_HEADERS.executedVersion)).toBe('3');
     expect(first.headers.get(AGENT_HEADERS.functionError)).toBeNull();
-    expect(first.headers.get(AGENT_HEADERS.coldStart)).toBe('1');
-    expect(Number(first.headers.get(AGENT_HEADERS.initDurationMs))).toBeGreaterThan(0);
+    // Init ran when the pod started, before any call: no cold start, no Init Duration.
+    expect(first.headers.get(AGENT_HEADERS.coldStart)).toBe('0');
+    expect(first.headers.get(AGENT_HEADERS.initDurationMs)).toBeNull();
     expect(await (await fetch(`${url}/metrics`)).text()).toContain(
       'lamina_worker_invocations_total{outcome="success"} 1',
     );
@@ -81,13 +86,13 @@ describe('worker agent (process)', () => {
   });
 
   it('counts invocations on GET /metrics (Prometheus text)', async () => {
-    // After the test above: two successes, one of them a cold start, nothing refused.
+    // After the test above: two successes, neither a cold start, nothing refused.
     const res = await fetch(`${url}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
     expect(text).toContain('lamina_worker_invocations_total{outcome="success"} 2');
-    expect(text).toContain('lamina_worker_cold_starts_total 1');
+    expect(text).toContain('lamina_worker_cold_starts_total 0');
     expect(text).toContain('lamina_worker_invocation_duration_seconds_count 2');
     expect(text).not.toContain('lamina_worker_refusals_total{');
     const busy = invokeAgent(url, { action: 'sleep', ms: 300 });
@@ -110,6 +115,7 @@ describe('worker agent (process)', () => {
   it('returns the invocation log with Tail', async () => {
     const res = await invokeAgent(url, { action: 'log' }, { tail: true });
     const log = b64(res.headers.get(AGENT_HEADERS.log));
+    expect(log).not.toContain('Init Duration');
     expect(log).toMatch(/^START RequestId: \S+ Version: 3\n/);
     expect(log).toMatch(/\tINFO\ta line for the tail\n/);
     expect(log).toMatch(/\nEND RequestId: .*\nREPORT RequestId: .*Max Memory Used: \d+ MB/);

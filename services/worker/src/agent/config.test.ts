@@ -30,6 +30,9 @@ describe('agent config', () => {
       ephemeralStorageMb: 512,
       codeSha256Hex: 'ab'.repeat(32),
       codeStoreDir: '/var/lamina/code',
+      codeUrl: undefined,
+      codeToken: undefined,
+      codeCacheDir: '/var/lamina/code-cache',
       environmentDir: '/var/run/lamina/env',
       region: 'eu-west-1',
       accountId: '000000000000',
@@ -39,8 +42,26 @@ describe('agent config', () => {
       bootstrap: '/var/runtime/bootstrap',
       drainLingerMs: 2000,
       initTimeoutMs: 10_000,
+      initAtStart: true,
       logLevel: 'info',
     });
+  });
+
+  it('reads code delivery over HTTP and the init-at-start switch', () => {
+    const config = loadConfig({
+      ...POD,
+      LAMINA_CODE_URL: 'http://lamina-gateway.lamina-system.svc:80',
+      LAMINA_CODE_TOKEN: 'c0ffee',
+      LAMINA_CODE_CACHE_DIR: '/var/lamina/fetched',
+      LAMINA_INIT_AT_START: 'false',
+    });
+    expect(config).toMatchObject({
+      codeUrl: 'http://lamina-gateway.lamina-system.svc:80',
+      codeToken: 'c0ffee',
+      codeCacheDir: '/var/lamina/fetched',
+      initAtStart: false,
+    });
+    expect(() => loadConfig({ ...POD, LAMINA_CODE_URL: 'ftp://x' })).toThrow(ConfigError);
   });
 
   it('defaults what the operator leaves out; absent code is not a config error', () => {

@@ -29,6 +29,10 @@ const schema = z.object({
   // Absent or malformed code is not a config error: the agent stays unready and says why.
   [W.codeSha256]: optional(z.string().optional()),
   [W.codeDir]: optional(z.string().optional()),
+  // Code delivery over HTTP (issue #15): set, the code is fetched instead of read from a store.
+  LAMINA_CODE_URL: optional(z.url({ protocol: /^https?$/ }).optional()),
+  LAMINA_CODE_TOKEN: optional(z.string().optional()),
+  LAMINA_CODE_CACHE_DIR: optional(z.string().default('/var/lamina/code-cache')),
   [W.environmentDir]: optional(z.string().optional()),
   [W.region]: optional(z.string().default('us-east-1')),
   LAMINA_ACCOUNT_ID: optional(
@@ -44,6 +48,7 @@ const schema = z.object({
   LAMINA_BOOTSTRAP: optional(z.string().default('/var/runtime/bootstrap')),
   LAMINA_DRAIN_LINGER_MS: optional(int(0, 60_000).default(2000)),
   LAMINA_INIT_TIMEOUT_MS: optional(int(1).default(LIMITS.initTimeoutSeconds * 1000)),
+  LAMINA_INIT_AT_START: optional(z.enum(['true', 'false']).default('true')),
   LAMINA_LOG_LEVEL: optional(z.enum(LOG_LEVELS).default('info')),
 });
 
@@ -61,6 +66,12 @@ export interface AgentConfig {
   readonly codeSha256Hex: string | undefined;
   /** Root of the code store: the code is unpacked at `<codeDir>/<hex>/`. */
   readonly codeStoreDir: string | undefined;
+  /** Base URL of the code route (the gateway); set: code is fetched over HTTP, not mounted. */
+  readonly codeUrl: string | undefined;
+  /** The pod's per-code token for the code route (HMAC of the hex). */
+  readonly codeToken: string | undefined;
+  /** The pod's own writable folder the fetched code is unpacked into (`<dir>/<hex>`). */
+  readonly codeCacheDir: string;
   /** One file per function variable (a projected Secret); undefined = no variables. */
   readonly environmentDir: string | undefined;
   readonly region: string;
@@ -73,6 +84,8 @@ export interface AgentConfig {
   /** After SIGTERM, keep answering `draining` at least this long so callers move on cleanly. */
   readonly drainLingerMs: number;
   readonly initTimeoutMs: number;
+  /** Start the runtime and run init when the code is in place, before the pod is ready. */
+  readonly initAtStart: boolean;
   readonly logLevel: LogLevel;
 }
 
@@ -90,6 +103,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     ephemeralStorageMb: e.LAMINA_EPHEMERAL_STORAGE_MB,
     codeSha256Hex: e[W.codeSha256],
     codeStoreDir: e[W.codeDir],
+    codeUrl: e.LAMINA_CODE_URL,
+    codeToken: e.LAMINA_CODE_TOKEN,
+    codeCacheDir: e.LAMINA_CODE_CACHE_DIR,
     environmentDir: e[W.environmentDir],
     region: e[W.region],
     accountId: e.LAMINA_ACCOUNT_ID,
@@ -99,6 +115,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     bootstrap: e.LAMINA_BOOTSTRAP,
     drainLingerMs: e.LAMINA_DRAIN_LINGER_MS,
     initTimeoutMs: e.LAMINA_INIT_TIMEOUT_MS,
+    initAtStart: e.LAMINA_INIT_AT_START === 'true',
     logLevel: e.LAMINA_LOG_LEVEL,
   });
 }

@@ -1,15 +1,16 @@
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { ProcessPool } from '../process-pool.js';
-import type { VersionProbe } from '../runtime-version-check.js';
+import type { FunctionVersionConfig } from '@lamina/core';
+import { ExecutionEnvironment } from '../execution-environment.js';
+import { codeDeliveryOf } from './code-delivery-of.js';
 import { locateCode } from './code-location.js';
 import type { AgentConfig } from './config.js';
 import { createAgentMetrics } from './agent-metrics.js';
 import { createAgentServer } from './agent-server.js';
 import { readEnvironmentDir } from './environment-dir.js';
 import { functionConfigOf, runtimeCommandOf } from './function-config.js';
+import { PodEnvironment } from './pod-environment.js';
 import { WorkerAgent, type FunctionLookup } from './worker-agent.js';
 
 export interface StartAgentDeps {
@@ -29,14 +30,6 @@ export interface RunningAgent {
   stop(lingerMs: number): Promise<void>;
 }
 
-/** The runtime's Node.js is the `node` on PATH in the AWS base-image layout. */
-const pathNodeProbe: VersionProbe = () =>
-  new Promise((resolve) => {
-    execFile('node', ['--version'], { timeout: 10_000 }, (err, stdout) => {
-      resolve(err === null ? stdout.trim() : undefined);
-    });
-  });
-
 /** Composition of the worker agent: function variables, one-environment pool, HTTP server. */
 export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
   const { config, logger } = deps;
@@ -45,30 +38,50 @@ export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
     logger.warn({ entry: s.name, reason: s.reason }, 'environment entry skipped');
   }
   const functionLog = logger.child({ stream: 'function' });
-  const pool = new ProcessPool({
+  const runtime = runtimeCommandOf(config);
+  // The pod is the environment: one, living as long as the pod (no idle TTL), initialised at start.
+  const environment = new PodEnvironment({
     logger,
-    runtimes: { [config.runtime]: runtimeCommandOf(config) },
-    onLog: (_fn, line, logStream) => {
-      functionLog.info({ logStream }, line);
-    },
-    // The pod is the environment: it lives as long as the pod, not an idle TTL.
-    idleTtlMs: Number.MAX_SAFE_INTEGER,
-    baseEnv: deps.baseEnv,
+    executable: runtime.command[0] ?? '',
     initTimeoutMs: config.initTimeoutMs,
-    versionProbe: pathNodeProbe,
+    create: (fn) =>
+      new ExecutionEnvironment({
+        fn,
+        command: runtime.command,
+        ...(runtime.runtimeDir !== undefined ? { runtimeDir: runtime.runtimeDir } : {}),
+        logger,
+        onLog: (_fn, line, logStream) => {
+          functionLog.info({ logStream }, line);
+        },
+        baseEnv: deps.baseEnv,
+        initTimeoutMs: config.initTimeoutMs,
+      }),
   });
+  const delivery = codeDeliveryOf(config, logger);
   const lookup = async (): Promise<FunctionLookup> => {
-    const code = await locateCode(config.codeStoreDir, config.codeSha256Hex);
+    const code =
+      delivery?.location() ?? (await locateCode(config.codeStoreDir, config.codeSha256Hex));
     return code.kind === 'found'
       ? { kind: 'ready', fn: functionConfigOf(config, code.dir, variables) }
       : code;
   };
   const agent = new WorkerAgent({
     target: { functionName: config.functionName, version: config.version },
-    pool,
+    pool: environment,
     lookup,
     logger,
+    ...(config.initAtStart
+      ? {
+          onFound: (fn: FunctionVersionConfig) => {
+            environment.warm(fn);
+          },
+        }
+      : {}),
+    gate: () => environment.readiness(),
   });
+  delivery?.start();
+  // Code fetched: look it up at once, so init at start begins without waiting for a probe.
+  void delivery?.whenDelivered().then(() => agent.readiness());
   const server = createAgentServer({ agent, logger, metrics: createAgentMetrics() });
   server.listen(config.port, config.host);
   await once(server, 'listening');
@@ -95,6 +108,7 @@ export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
         await agent.drain();
         logger.info({}, 'no invocation running; stopping');
         await linger;
+        delivery?.stop();
         await agent.close();
         server.closeIdleConnections();
         await new Promise<void>((resolve) => {

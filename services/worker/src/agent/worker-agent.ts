@@ -25,6 +25,10 @@ export interface WorkerAgentOptions {
   readonly clock?: Clock;
   /** While the function is missing, look again at most this often; default 1 s. */
   readonly recheckMs?: number;
+  /** Called once, when the function is first found (init at start begins there). */
+  readonly onFound?: (fn: FunctionVersionConfig) => void;
+  /** Asked once the function is found: not ready while the runtime initialises or failed to. */
+  readonly gate?: () => Readiness;
 }
 
 export interface Refusal {
@@ -105,9 +109,8 @@ export class WorkerAgent {
   async readiness(): Promise<Readiness> {
     if (this.draining) return { ready: false, reason: 'draining' };
     const lookup = await this.lookup();
-    return lookup.kind === 'ready'
-      ? { ready: true, reason: 'ready' }
-      : { ready: false, reason: lookup.reason };
+    if (lookup.kind === 'missing') return { ready: false, reason: lookup.reason };
+    return this.opts.gate?.() ?? { ready: true, reason: 'ready' };
   }
 
   get isDraining(): boolean {
@@ -161,6 +164,7 @@ export class WorkerAgent {
       if (this.missing !== undefined) this.opts.logger.info({}, 'function code found; ready');
       this.found = lookup.fn;
       this.missing = undefined;
+      this.opts.onFound?.(lookup.fn);
     } else {
       if (this.missing?.reason !== lookup.reason) {
         this.opts.logger.error(

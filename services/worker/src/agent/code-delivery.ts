@@ -1,0 +1,103 @@
+/**
+ * Keeps trying to put the pod's code in place (code-fetch.ts) from the agent's start until it
+ * is there: each failure is logged with its reason and shown on /readyz, the next try waits an
+ * exponentially growing, jittered delay (capped), so a gateway that is restarting or code that
+ * is not stored yet delays readiness instead of crashing the pod.
+ *
+ * Invariants: at most one attempt runs at a time; after success nothing is fetched again;
+ * `stop()` ends the loop (no timer left behind).
+ */
+import type { CodeLocation } from './code-location.js';
+import type { WorkerLogger } from '../types.js';
+
+export interface CodeDeliveryOptions {
+  /** One attempt: resolves to the code folder or throws with the reason. */
+  readonly attempt: () => Promise<string>;
+  readonly logger: WorkerLogger;
+  /** First retry delay; default 500 ms. */
+  readonly baseDelayMs?: number;
+  /** Longest delay between tries; default 30 s. */
+  readonly maxDelayMs?: number;
+  /** [0, 1); injectable for tests. */
+  readonly random?: () => number;
+}
+
+/** base · 2^(failures-1), capped, jittered over its upper half: [d/2, d). To become core's backoff. */
+export function retryDelayMs(
+  failures: number,
+  base: number,
+  max: number,
+  random: () => number,
+): number {
+  const d = Math.min(max, base * 2 ** Math.min(failures - 1, 30));
+  return Math.round(d / 2 + (d / 2) * random());
+}
+
+/** The code of this pod, fetched in the background with retries; see the file comment. */
+export class CodeDelivery {
+  private readonly opts: CodeDeliveryOptions;
+  private state: CodeLocation = { kind: 'missing', reason: 'fetching the code package' };
+  private failures = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly done: Promise<string | undefined>;
+  private resolveDone: ((dir: string | undefined) => void) | undefined;
+
+  constructor(options: CodeDeliveryOptions) {
+    this.opts = options;
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  /** Starts the first attempt now. */
+  start(): void {
+    void this.tryOnce();
+  }
+
+  /** Where the code is, or why it is not (yet). */
+  location(): CodeLocation {
+    return this.state;
+  }
+
+  /** Resolves with the folder once the code is in place (undefined if stopped before). */
+  whenDelivered(): Promise<string | undefined> {
+    return this.done;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.resolveDone?.(undefined);
+  }
+
+  /** A call, not a field read: `stop()` may run while an attempt is awaited. */
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+
+  private async tryOnce(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const dir = await this.opts.attempt();
+      this.state = { kind: 'found', dir };
+      if (this.failures > 0) this.opts.logger.info({ dir }, 'code package in place');
+      this.resolveDone?.(dir);
+    } catch (err) {
+      this.failures++;
+      const reason = err instanceof Error ? err.message : String(err);
+      const delayMs = retryDelayMs(
+        this.failures,
+        this.opts.baseDelayMs ?? 500,
+        this.opts.maxDelayMs ?? 30_000,
+        this.opts.random ?? Math.random,
+      );
+      this.state = { kind: 'missing', reason: `code package not in place: ${reason}` };
+      this.opts.logger.error(
+        { reason, failures: this.failures, retryInMs: delayMs },
+        'code package not in place; retrying',
+      );
+      if (this.isStopped()) return;
+      this.timer = setTimeout(() => void this.tryOnce(), delayMs);
+      this.timer.unref();
+    }
+  }
+}

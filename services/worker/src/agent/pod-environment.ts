@@ -1,0 +1,225 @@
+/**
+ * The one execution environment of a worker pod, started and initialised when the pod starts
+ * (init at start, issue #15), so the pod turns ready warm: its first call reports no cold start
+ * and no `Init Duration`, as Lambda's provisioned environments do.
+ *
+ * States: `idle` (nothing started: no code yet, or init at start is off) → `warming` (runtime
+ * started, init running; not ready) → `warm` (ready) | `failed` (init failed; not ready, the
+ * reason on /readyz, tried again after a jittered, growing delay).
+ * A call never waits behind a second environment: it waits for a running init attempt, then
+ * - `warm` and reusable: runs on it;
+ * - otherwise (`idle`, `failed`, or the environment broke: timeout, crash, memory): a new
+ *   environment is started inside the call, whose init the call waits for and reports (cold,
+ *   `Init Duration`), so an init error reaches the caller as the function error of that call
+ *   (200, `Unhandled`, its errorType), as Lambda reports a failed init on the next invoke. If
+ *   the new one is reusable afterwards it is kept (`warm`); if not, `failed` again.
+ * Invariants: at most one environment lives at a time; `close()` stops it and every retry.
+ */
+import {
+  ResourceNotReadyException,
+  type FunctionVersionConfig,
+  type Invocation,
+  type InvocationResult,
+} from '@lamina/core';
+
+import { EnvironmentLostError } from '../environment-lost-error.js';
+import type { ExecutionEnvironment } from '../execution-environment.js';
+import { initFailureError } from '../init-state.js';
+import type { WorkerLogger } from '../types.js';
+import { retryDelayMs } from './code-delivery.js';
+import type { Readiness } from './worker-agent.js';
+
+export interface PodEnvironmentOptions {
+  /** Makes (does not start) an environment of `fn`. */
+  readonly create: (fn: FunctionVersionConfig) => ExecutionEnvironment;
+  readonly logger: WorkerLogger;
+  /** For the message of a timed-out or unstartable init. */
+  readonly executable: string;
+  readonly initTimeoutMs: number;
+  /** First retry delay after a failed init at start; default 1 s. */
+  readonly baseDelayMs?: number;
+  /** Longest delay between init attempts; default 60 s. */
+  readonly maxDelayMs?: number;
+  readonly random?: () => number;
+}
+
+type State =
+  | { readonly kind: 'idle' | 'warming' | 'closed' }
+  | { readonly kind: 'warm'; readonly env: ExecutionEnvironment }
+  | { readonly kind: 'failed'; readonly reason: string; readonly failures: number };
+
+/** The text of an init failure for /readyz and the log: `Runtime.ExitError: …`. */
+function reasonOf(errorType: string, payload: Buffer): string {
+  let message = '';
+  try {
+    const body = JSON.parse(payload.toString('utf8')) as { errorMessage?: unknown };
+    if (typeof body.errorMessage === 'string') message = body.errorMessage;
+  } catch {
+    message = payload.toString('utf8').slice(0, 300);
+  }
+  return `init failed: ${errorType}${message === '' ? '' : `: ${message}`}`;
+}
+
+/** See the file comment. */
+export class PodEnvironment {
+  private readonly opts: PodEnvironmentOptions;
+  private state: State = { kind: 'idle' };
+  /** The init attempt running now (at start or a retry); calls wait for it. */
+  private attempt: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private live: ExecutionEnvironment | undefined;
+
+  constructor(options: PodEnvironmentOptions) {
+    this.opts = options;
+  }
+
+  /** Starts the environment of `fn` and its init now, unless one exists or is starting. */
+  warm(fn: FunctionVersionConfig): void {
+    if (this.state.kind !== 'idle' && this.state.kind !== 'failed') return;
+    if (this.attempt !== undefined) return;
+    clearTimeout(this.retryTimer);
+    const failures = this.state.kind === 'failed' ? this.state.failures : 0;
+    this.state = { kind: 'warming' };
+    this.attempt = this.initialise(fn, failures).finally(() => (this.attempt = undefined));
+  }
+
+  /** Not ready while init runs at start or has failed; `idle` and `warm` are ready. */
+  readiness(): Readiness {
+    switch (this.state.kind) {
+      case 'warming':
+        return { ready: false, reason: 'initialising the runtime' };
+      case 'failed':
+        return { ready: false, reason: this.state.reason };
+      case 'closed':
+        return { ready: false, reason: 'closed' };
+      case 'idle':
+      case 'warm':
+        return { ready: true, reason: 'ready' };
+    }
+  }
+
+  async invoke(fn: FunctionVersionConfig, invocation: Invocation): Promise<InvocationResult> {
+    await this.attempt;
+    if (this.state.kind === 'closed') throw new Error('the pod environment is closed');
+    if (this.state.kind === 'warm' && this.state.env.reusable) {
+      const { env } = this.state;
+      try {
+        return await this.keepIfReusable(fn, env, await env.invoke(invocation));
+      } catch (err) {
+        if (!(err instanceof EnvironmentLostError)) throw err;
+        // The runtime died while idle and never saw this call: run it on a new environment.
+        this.opts.logger.info({}, 'idle runtime exited; running the call on a new environment');
+        await this.discard(env);
+      }
+    } else if (this.state.kind === 'warm') {
+      await this.discard(this.state.env);
+    }
+    clearTimeout(this.retryTimer);
+    const env = this.opts.create(fn);
+    this.live = env;
+    try {
+      await env.start();
+    } catch (err) {
+      await this.discard(env);
+      throw new ResourceNotReadyException(
+        `Could not start an execution environment for ${fn.name}: ${String(err)}`,
+        { cause: err },
+      );
+    }
+    return this.keepIfReusable(fn, env, await env.invoke(invocation));
+  }
+
+  /** Stops the environment and any retry. Idempotent. */
+  async close(): Promise<void> {
+    // Closed first, so an init attempt that ends now schedules nothing; stopping its runtime
+    // ends that attempt at once instead of after the init timeout.
+    this.state = { kind: 'closed' };
+    clearTimeout(this.retryTimer);
+    await this.live?.stop();
+    await this.attempt;
+  }
+
+  /** Keeps a healthy environment; a broken one goes, and a failed init makes the pod unready. */
+  private async keepIfReusable(
+    fn: FunctionVersionConfig,
+    env: ExecutionEnvironment,
+    result: InvocationResult,
+  ): Promise<InvocationResult> {
+    if (env.reusable) {
+      this.state = { kind: 'warm', env };
+      return result;
+    }
+    // Settled by now (the call waited for it); a broken environment's init state is final.
+    const init = await env.awaitInit();
+    await this.discard(env);
+    if (init.kind === 'ok') {
+      // A warm environment broke (timeout, crash, memory): the next call starts a new one.
+      this.state = { kind: 'idle' };
+    } else {
+      const failures = this.state.kind === 'failed' ? this.state.failures : 0;
+      this.fail(fn, failures + 1, reasonOf(result.errorType ?? 'Runtime.Unknown', result.payload));
+    }
+    return result;
+  }
+
+  private async discard(env: ExecutionEnvironment): Promise<void> {
+    if (this.live === env) this.live = undefined;
+    if (this.state.kind === 'warm' && this.state.env === env) this.state = { kind: 'idle' };
+    await env.stop();
+  }
+
+  private async initialise(fn: FunctionVersionConfig, failures: number): Promise<void> {
+    const env = this.opts.create(fn);
+    this.live = env;
+    const started = performance.now();
+    try {
+      await env.start();
+      const init = await env.awaitInit();
+      if (init.kind === 'ok' && env.reusable && this.state.kind === 'warming') {
+        this.state = { kind: 'warm', env };
+        this.opts.logger.info(
+          { initMs: Math.round(performance.now() - started) },
+          'runtime initialised at start; ready',
+        );
+        return;
+      }
+      const error =
+        init.kind === 'ok'
+          ? undefined
+          : initFailureError(init, 'init', {
+              executable: this.opts.executable,
+              initTimeoutMs: this.opts.initTimeoutMs,
+              now: new Date(),
+            });
+      this.fail(
+        fn,
+        failures + 1,
+        error === undefined
+          ? 'init failed: the runtime exited after init'
+          : reasonOf(error.errorType, error.payload),
+      );
+    } catch (err) {
+      this.fail(fn, failures + 1, `init failed: ${(err as Error).message}`);
+    }
+    await this.discard(env);
+  }
+
+  private fail(fn: FunctionVersionConfig, failures: number, reason: string): void {
+    if (this.state.kind === 'closed') return;
+    const delayMs = retryDelayMs(
+      failures,
+      this.opts.baseDelayMs ?? 1000,
+      this.opts.maxDelayMs ?? 60_000,
+      this.opts.random ?? Math.random,
+    );
+    this.state = { kind: 'failed', reason, failures };
+    this.opts.logger.error(
+      { reason, failures, retryInMs: delayMs },
+      'runtime init at start failed: not ready; trying again',
+    );
+    this.retryTimer = setTimeout(() => {
+      this.warm(fn);
+    }, delayMs);
+    this.retryTimer.unref();
+  }
+}

@@ -1,0 +1,136 @@
+import {
+  InvalidRuntimeException,
+  LaminaError,
+  ResourceNotReadyException,
+  type FunctionVersionConfig,
+} from '@lamina/core';
+import { ExecutionEnvironment } from './execution-environment.js';
+import { GenericPool, warmPools } from './generic-pool.js';
+import type { GenericRuntime } from './generic-runtime.js';
+import { checkNodeMajor, execVersionProbe, type VersionProbe } from './runtime-version-check.js';
+import type { Clock, LogSink, RuntimeCommand, WorkerLogger } from './types.js';
+
+/** ProcessPool's options (documented there) and its bookkeeping hooks. */
+export interface ColdStartsOptions {
+  readonly logger: WorkerLogger;
+  readonly runtimes: Readonly<Record<string, RuntimeCommand>>;
+  readonly onLog?: LogSink;
+  readonly tmpRoot?: string;
+  readonly baseEnv?: Readonly<Record<string, string>>;
+  readonly initTimeoutMs?: number;
+  readonly memoryCheckIntervalMs?: number;
+  readonly versionProbe?: VersionProbe;
+  readonly genericBootTimeoutMs?: number;
+  readonly clock: Clock;
+  /** A new environment, before it starts: the pool counts it (live and in use). */
+  readonly adopt: (env: ExecutionEnvironment) => void;
+  /** An environment whose start failed: the pool forgets and stops it. */
+  readonly drop: (env: ExecutionEnvironment) => Promise<void>;
+  /** An environment's runtime is gone. */
+  readonly onExit: (env: ExecutionEnvironment) => void;
+}
+
+/**
+ * Makes the environment of a cold call (ADR 0004, ADR 0019): specialises a pre-warmed generic
+ * runtime of the function's runtime when the pool has one the function can run on, else spawns
+ * a runtime for it. A specialisation that fails (the generic runtime died or broke before it
+ * confirmed) is dropped and the call gets a freshly spawned environment, so the caller never sees
+ * it. The ProcessPool keeps, reuses and retires what this makes.
+ */
+export class ColdStarts {
+  readonly generics: GenericPool;
+  private readonly opts: ColdStartsOptions;
+  private readonly versionChecks = new Map<string, Promise<string | undefined>>();
+
+  constructor(options: ColdStartsOptions) {
+    this.opts = options;
+    this.generics = new GenericPool({
+      logger: options.logger,
+      runtimes: warmPools(options.runtimes, options.logger),
+      baseEnv: options.baseEnv ?? {},
+      ...(options.tmpRoot !== undefined ? { tmpRoot: options.tmpRoot } : {}),
+      ...(options.genericBootTimeoutMs !== undefined
+        ? { bootTimeoutMs: options.genericBootTimeoutMs }
+        : {}),
+    });
+  }
+
+  /** A started environment for this function (init goes on in the background). */
+  async start(fn: FunctionVersionConfig): Promise<ExecutionEnvironment> {
+    const generic = this.generics.claim(fn);
+    if (generic === undefined) return this.spawn(fn, undefined);
+    try {
+      return await this.spawn(fn, generic);
+    } catch (err) {
+      this.opts.logger.warn(
+        { err, fn: fn.name },
+        'specialisation failed; starting a fresh runtime',
+      );
+      return this.spawn(fn, undefined);
+    }
+  }
+
+  private async spawn(
+    fn: FunctionVersionConfig,
+    generic: GenericRuntime | undefined,
+  ): Promise<ExecutionEnvironment> {
+    const runtime = this.opts.runtimes[fn.runtime];
+    const executable = runtime?.command[0];
+    if (runtime === undefined || executable === undefined) {
+      const known = Object.keys(this.opts.runtimes).join(', ');
+      throw new InvalidRuntimeException(
+        `The runtime ${fn.runtime} is not available on this Lamina installation (available: ${known}).`,
+      );
+    }
+    const env = new ExecutionEnvironment({
+      fn,
+      command: runtime.command,
+      ...(runtime.runtimeDir !== undefined ? { runtimeDir: runtime.runtimeDir } : {}),
+      logger: this.opts.logger,
+      ...(this.opts.onLog !== undefined ? { onLog: this.opts.onLog } : {}),
+      clock: this.opts.clock,
+      ...(this.opts.tmpRoot !== undefined ? { tmpRoot: this.opts.tmpRoot } : {}),
+      ...(this.opts.baseEnv !== undefined ? { baseEnv: this.opts.baseEnv } : {}),
+      ...(this.opts.initTimeoutMs !== undefined ? { initTimeoutMs: this.opts.initTimeoutMs } : {}),
+      ...(this.opts.memoryCheckIntervalMs !== undefined
+        ? { memoryCheckIntervalMs: this.opts.memoryCheckIntervalMs }
+        : {}),
+      ...(generic !== undefined ? { generic } : {}),
+      onExit: this.opts.onExit,
+    });
+    this.opts.adopt(env);
+    try {
+      const [warning] = await Promise.all([this.checkRuntime(fn.runtime, executable), env.start()]);
+      if (warning !== undefined) this.opts.onLog?.(fn.name, warning, env.logStreamName);
+    } catch (err) {
+      await this.opts.drop(env);
+      if (err instanceof LaminaError || generic !== undefined) throw err;
+      throw new ResourceNotReadyException(
+        `Could not start an execution environment for ${fn.name}: ${String(err)}`,
+        { cause: err },
+      );
+    }
+    this.opts.logger.debug(
+      { fn: fn.name, version: fn.version, pid: env.pid },
+      'environment started',
+    );
+    return env;
+  }
+
+  private checkRuntime(runtimeId: string, executable: string): Promise<string | undefined> {
+    let check = this.versionChecks.get(runtimeId);
+    if (check === undefined) {
+      check = checkNodeMajor(
+        runtimeId,
+        executable,
+        this.opts.versionProbe ?? execVersionProbe,
+      ).then((warning) => {
+        if (warning !== undefined)
+          this.opts.logger.warn({ runtime: runtimeId, executable }, warning);
+        return warning;
+      });
+      this.versionChecks.set(runtimeId, check);
+    }
+    return check;
+  }
+}
