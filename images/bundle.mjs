@@ -41,6 +41,8 @@ const workspacePackages = {
   '@lamina/core': 'packages/core/src/index.ts',
   '@lamina/kube': 'packages/kube/src/index.ts',
   '@lamina/service-kit': 'packages/service-kit/src/index.ts',
+  // A subpath needs its own alias: esbuild would append `/unpack-zip` to the index file's path.
+  '@lamina/service-kit/unpack-zip': 'packages/service-kit/src/unpack-zip.ts',
 };
 
 // Optional native add-ons, each loaded inside a try/catch with a pure-JS fallback: left out of

@@ -1,7 +1,8 @@
 /**
  * The one exponential backoff of the platform: base · 2^failures, capped, with optional jitter.
  * Used by the informer restarts and the work queue (packages/kube), the dispatcher's throttle
- * retries and webhook sender, and the poller's batch retries.
+ * retries and webhook sender, the poller's batch retries, and the worker agent's code-delivery
+ * and init-at-start retries.
  *
  * Invariants: pure (the random source is injected; `() => 0` gives the exact, unjittered
  * delay); jitter only shortens — the result lies in `[d·(1 − jitter), d]` where

@@ -6,6 +6,7 @@ import {
   type FunctionVersionConfig,
   LaminaError,
   LATEST,
+  versionEnvironmentConfig,
 } from '@lamina/core';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 
@@ -95,20 +96,11 @@ export class FunctionEntries {
     const { arnContext, metrics } = this.options;
     const s = record.spec;
     const arn = functionArn(arnContext, s.name);
-    const config: FunctionVersionConfig = Object.freeze({
-      name: s.name,
-      version: LATEST,
-      runtime: s.runtime,
-      handler: s.handler,
-      memorySize: s.memorySize,
-      timeout: s.timeout,
-      ephemeralStorage: s.ephemeralStorage,
-      environment: s.environment,
-      codeDir: record.code.location,
-      codeSha256: record.code.sha256,
-      functionArn: arn,
-      region: arnContext.region,
-    });
+    // The same environment config a published version gets, with the live spec and code.
+    const config = versionEnvironmentConfig(
+      { functionName: s.name, version: LATEST, spec: s, code: record.code },
+      arnContext,
+    );
     return {
       record,
       config,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles the worker agent (src/agent/main.ts) and everything it imports — the worker package,
-// @lamina/core and @lamina/kube's worker-pod contract (from their sources), pino, zod,
-// prom-client — into one ESM file, dist/agent.mjs (next to tsc's output, so ignored and cached
+// @lamina/core, @lamina/kube's worker-pod contract and @lamina/service-kit's unpack-zip (from
+// their sources), pino, zod, prom-client, yauzl — into one ESM file, dist/agent.mjs (next to tsc's output, so ignored and cached
 // alike), so a worker image needs only a Node.js binary and this file (ADR 0014). Run by
 // `npm run build`.
 import path from 'node:path';
@@ -21,6 +21,11 @@ const { bytes } = await bundleNode({
     '@lamina/kube/worker-pod-contract': path.resolve(
       pkg,
       '../../packages/kube/src/worker-pod-contract.ts',
+    ),
+    // Likewise the safe unzip only (the kit's index carries the service runner and its clients).
+    '@lamina/service-kit/unpack-zip': path.resolve(
+      pkg,
+      '../../packages/service-kit/src/unpack-zip.ts',
     ),
   },
 });

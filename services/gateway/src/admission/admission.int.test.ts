@@ -1,18 +1,17 @@
-import { randomUUID } from 'node:crypto';
-
 import { LaminaError, TooManyRequestsException } from '@lamina/core';
+import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type Lease, RedisAdmission, type RedisAdmissionOptions } from './admission.js';
 
-const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6391';
+const REDIS_URL = testEnv.require('REDIS_URL');
 
 const clients: Redis[] = [];
 const prefixes = new Set<string>();
 
 function uniquePrefix(): string {
-  const prefix = `gwtest-${randomUUID()}`;
+  const prefix = uniqueName('gwtest');
   prefixes.add(prefix);
   return prefix;
 }
@@ -134,15 +133,19 @@ describe('RedisAdmission', () => {
     expect(await throttleReason(a.acquire('leaky', 100))).toBe(
       'ReservedFunctionConcurrentInvocationLimitExceeded',
     );
-    await new Promise((r) => setTimeout(r, 150));
-    expect(await a.inFlight('leaky')).toBe(0);
+    await eventually(async () => (await a.inFlight('leaky')) === 0, {
+      what: 'the expired reserved lease purged',
+      timeoutMs: 5000,
+    });
     await a.acquire('leaky', 100);
     // Unreserved leases expire from the pool too.
     const b = admission({ accountConcurrency: 1, minUnreservedConcurrency: 0, leaseGraceMs: 0 });
     await b.acquire('u', 100);
     await throttleReason(b.acquire('v', 100));
-    await new Promise((r) => setTimeout(r, 150));
-    expect(await b.unreservedInFlight()).toBe(0);
+    await eventually(async () => (await b.unreservedInFlight()) === 0, {
+      what: 'the expired unreserved lease purged',
+      timeoutMs: 5000,
+    });
     await b.acquire('v', 100);
   });
 

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { tooManyEntriesMessage, UNZIP_FAILED_MESSAGE, unzipSafely } from './safe-unzip.js';
 import { buildZip, type ZipEntrySpec } from './test-support/build-zip.js';
-import { safeEntryPath } from './unzip-worker.js';
+import { safeEntryPath } from '@lamina/service-kit/unpack-zip';
 
 const limits = { maxUnzippedBytes: 10_000, maxEntries: 100 };
 

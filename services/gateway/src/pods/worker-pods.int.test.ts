@@ -1,10 +1,21 @@
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
    client-node models are plain JSON on the wire; the pods are object literals. */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { V1Pod } from '@kubernetes/client-node';
 import { type FunctionVersionConfig, LaminaError } from '@lamina/core';
+import {
+  LABELS,
+  MANAGED_BY,
+  WORKER_APP_LABEL,
+  WORKER_APP_NAME,
+  WORKER_CONTAINER,
+  WORKER_DEFAULT_PORT,
+  WORKER_ENV,
+  WORKER_PORT_NAME,
+} from '@lamina/kube';
+import { eventually, uniqueName } from '@lamina/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FakeAgent } from '../test-support/fake-agents.js';
@@ -19,20 +30,10 @@ import { WorkerPodWatch, workerPodInformer } from './worker-pods.js';
 const CODE = 'cd'.repeat(32);
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-async function until<T>(what: string, check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('WorkerPodWatch on the real API server', () => {
   const kc = new KubeConfig();
   let core: CoreV1Api;
-  const ns = `gw-pods-${randomBytes(4).toString('hex')}`;
+  const ns = uniqueName('gw-pods');
   let agent: FakeAgent;
   let watch: WorkerPodWatch;
   let pool: ClusterPool;
@@ -47,23 +48,23 @@ describe('WorkerPodWatch on the real API server', () => {
       schedulingGates: [{ name: 'lamina.dev/test-no-kubelet' }],
       containers: [
         {
-          name: 'worker',
+          name: WORKER_CONTAINER,
           image: 'lamina/worker-nodejs22:0.1.0',
-          ports: [{ name: 'http', containerPort: agent.port }],
+          ports: [{ name: WORKER_PORT_NAME, containerPort: agent.port }],
           env: [
-            { name: 'LAMINA_FUNCTION_NAME', value: 'hello' },
-            { name: 'LAMINA_FUNCTION_VERSION', value: '$LATEST' },
-            { name: 'LAMINA_CODE_SHA256', value: CODE },
+            { name: WORKER_ENV.functionName, value: 'hello' },
+            { name: WORKER_ENV.version, value: '$LATEST' },
+            { name: WORKER_ENV.codeSha256, value: CODE },
           ],
         },
       ],
     },
   });
   const WORKER_LABELS = {
-    'app.kubernetes.io/name': 'lamina-worker',
-    'app.kubernetes.io/managed-by': 'lamina-operator',
-    'lamina.dev/function': 'hello',
-    'lamina.dev/version': 'latest',
+    [WORKER_APP_LABEL]: WORKER_APP_NAME,
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.function]: 'hello',
+    [LABELS.version]: 'latest',
   };
   const markReady = (name: string): Promise<V1Pod> =>
     core.patchNamespacedPodStatus(
@@ -113,7 +114,7 @@ describe('WorkerPodWatch on the real API server', () => {
       pods: watch,
       stopPods: () => watch.stop(),
       client: new HttpAgentClient({ maxResponseBytes: 1 << 20 }),
-      port: 8080,
+      port: WORKER_DEFAULT_PORT,
       coldStartWaitMs: 500,
       busyWaitMs: 500,
       logger: silent,
@@ -133,7 +134,7 @@ describe('WorkerPodWatch on the real API server', () => {
     });
     await core.createNamespacedPod({
       namespace: ns,
-      body: workerPod('not-a-worker', { ...WORKER_LABELS, 'app.kubernetes.io/name': 'other' }),
+      body: workerPod('not-a-worker', { ...WORKER_LABELS, [WORKER_APP_LABEL]: 'other' }),
     });
     await markReady('not-a-worker');
     // Created but not Ready: nothing to invoke yet.
@@ -141,10 +142,13 @@ describe('WorkerPodWatch on the real API server', () => {
     expect(watch.ready('hello', '$LATEST')).toEqual([]);
 
     await markReady('hello-latest-a');
-    const [pod] = await until('the ready pod in the index', () => {
-      const pods = watch.ready('hello', '$LATEST');
-      return pods.length > 0 ? pods : undefined;
-    });
+    const [pod] = await eventually(
+      () => {
+        const pods = watch.ready('hello', '$LATEST');
+        return pods.length > 0 ? pods : undefined;
+      },
+      { what: 'the ready pod in the index', timeoutMs: 10_000 },
+    );
     expect(pod).toEqual({
       name: 'hello-latest-a',
       ip: '127.0.0.1',
@@ -165,8 +169,9 @@ describe('WorkerPodWatch on the real API server', () => {
     const held = workerPod('hello-latest-b', WORKER_LABELS, ['lamina.dev/test-hold']);
     await core.createNamespacedPod({ namespace: ns, body: held });
     await markReady('hello-latest-b');
-    await until('pod b in the index', () =>
-      watch.ready('hello', '$LATEST').some((p) => p.name === 'hello-latest-b') ? true : undefined,
+    await eventually(
+      () => watch.ready('hello', '$LATEST').some((p) => p.name === 'hello-latest-b'),
+      { what: 'pod b in the index', timeoutMs: 10_000 },
     );
     await core.deleteNamespacedPod({
       name: 'hello-latest-a',
@@ -174,9 +179,10 @@ describe('WorkerPodWatch on the real API server', () => {
       gracePeriodSeconds: 0,
     });
     await core.deleteNamespacedPod({ name: 'hello-latest-b', namespace: ns });
-    await until('both pods gone from the index', () =>
-      watch.ready('hello', '$LATEST').length === 0 ? true : undefined,
-    );
+    await eventually(() => watch.ready('hello', '$LATEST').length === 0, {
+      what: 'both pods gone from the index',
+      timeoutMs: 10_000,
+    });
     const terminating = await core.readNamespacedPod({ name: 'hello-latest-b', namespace: ns });
     expect(terminating.metadata?.deletionTimestamp).toBeDefined();
 

@@ -1,13 +1,23 @@
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
    client-node models are plain JSON on the wire; the fixtures are object literals. */
 import type { V1Pod } from '@kubernetes/client-node';
+import {
+  LABELS,
+  MANAGED_BY,
+  WORKER_APP_LABEL,
+  WORKER_APP_NAME,
+  WORKER_CONTAINER,
+  WORKER_DEFAULT_PORT,
+  WORKER_ENV,
+  WORKER_PORT_NAME,
+} from '@lamina/kube';
 import { describe, expect, it } from 'vitest';
 
 import { type PodInformer, WorkerPodIndex, workerPodOf, WorkerPodWatch } from './worker-pods.js';
 
 const SHA = 'AB'.repeat(32);
 
-/** A worker pod as the operator's Deployment makes it (operator/src/builders/deployment.ts). */
+/** A worker pod as the operator's Deployment makes it (the worker-pod contract of @lamina/kube). */
 function pod(
   name: string,
   o: {
@@ -26,23 +36,23 @@ function pod(
       name,
       namespace: 'ns',
       labels: {
-        'app.kubernetes.io/name': 'lamina-worker',
-        'app.kubernetes.io/managed-by': 'lamina-operator',
-        'lamina.dev/function': o.fn ?? 'hello',
-        'lamina.dev/version': o.slug ?? 'latest',
+        [WORKER_APP_LABEL]: WORKER_APP_NAME,
+        [LABELS.managedBy]: MANAGED_BY,
+        [LABELS.function]: o.fn ?? 'hello',
+        [LABELS.version]: o.slug ?? 'latest',
       },
       ...(o.deleting === true ? { deletionTimestamp: new Date() } : {}),
     },
     spec: {
       containers: [
         {
-          name: 'worker',
-          ports: [{ name: 'http', containerPort: 8080 }],
+          name: WORKER_CONTAINER,
+          ports: [{ name: WORKER_PORT_NAME, containerPort: WORKER_DEFAULT_PORT }],
           env: env
             ? [
-                { name: 'LAMINA_FUNCTION_NAME', value: o.fn ?? 'hello' },
-                { name: 'LAMINA_FUNCTION_VERSION', value: o.version ?? '$LATEST' },
-                { name: 'LAMINA_CODE_SHA256', value: SHA },
+                { name: WORKER_ENV.functionName, value: o.fn ?? 'hello' },
+                { name: WORKER_ENV.version, value: o.version ?? '$LATEST' },
+                { name: WORKER_ENV.codeSha256, value: SHA },
               ]
             : [],
         },
@@ -60,7 +70,7 @@ describe('workerPodOf', () => {
     expect(workerPodOf(pod('hello-latest-1'))).toEqual({
       name: 'hello-latest-1',
       ip: '10.0.0.1',
-      port: 8080,
+      port: WORKER_DEFAULT_PORT,
       functionName: 'hello',
       version: '$LATEST',
       codeSha256Hex: SHA.toLowerCase(),

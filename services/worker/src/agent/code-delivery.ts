@@ -7,6 +7,8 @@
  * Invariants: at most one attempt runs at a time; after success nothing is fetched again;
  * `stop()` ends the loop (no timer left behind).
  */
+import { backoffDelay } from '@lamina/core';
+
 import type { CodeLocation } from './code-location.js';
 import type { WorkerLogger } from '../types.js';
 
@@ -20,17 +22,6 @@ export interface CodeDeliveryOptions {
   readonly maxDelayMs?: number;
   /** [0, 1); injectable for tests. */
   readonly random?: () => number;
-}
-
-/** base · 2^(failures-1), capped, jittered over its upper half: [d/2, d). To become core's backoff. */
-export function retryDelayMs(
-  failures: number,
-  base: number,
-  max: number,
-  random: () => number,
-): number {
-  const d = Math.min(max, base * 2 ** Math.min(failures - 1, 30));
-  return Math.round(d / 2 + (d / 2) * random());
 }
 
 /** The code of this pod, fetched in the background with retries; see the file comment. */
@@ -84,12 +75,13 @@ export class CodeDelivery {
     } catch (err) {
       this.failures++;
       const reason = err instanceof Error ? err.message : String(err);
-      const delayMs = retryDelayMs(
-        this.failures,
-        this.opts.baseDelayMs ?? 500,
-        this.opts.maxDelayMs ?? 30_000,
-        this.opts.random ?? Math.random,
-      );
+      // Equal jitter (in [d/2, d]): pods that failed together spread out.
+      const delayMs = backoffDelay(this.failures - 1, {
+        baseMs: this.opts.baseDelayMs ?? 500,
+        maxMs: this.opts.maxDelayMs ?? 30_000,
+        jitter: 0.5,
+        ...(this.opts.random === undefined ? {} : { random: this.opts.random }),
+      });
       this.state = { kind: 'missing', reason: `code package not in place: ${reason}` };
       this.opts.logger.error(
         { reason, failures: this.failures, retryInMs: delayMs },

@@ -163,6 +163,8 @@ describe('CodeDelivery', () => {
     expect(delivery.location()).toEqual({ kind: 'found', dir });
     expect(seen).toHaveLength(3);
     expect(errors).toHaveLength(2);
+    // core's backoff, equal jitter at 0.5: 20 → 15, then 40 (the cap) → 30.
+    expect(errors[0]).toMatchObject({ failures: 1, retryInMs: 15 });
     expect(errors[1]).toMatchObject({ failures: 2, retryInMs: 30 });
     delivery.stop();
   });

@@ -18,7 +18,7 @@ import path from 'node:path';
 
 import { CODE_PATH, CODE_TOKEN_HEADER, LIMITS } from '@lamina/core';
 
-import { unpack, type UnzipLimits } from './unpack-zip.js';
+import { unpack, type UnzipLimits } from '@lamina/service-kit/unpack-zip';
 
 export interface CodeFetchOptions {
   /** Base URL of the code route's server, e.g. `http://lamina-gateway.lamina-system.svc`. */

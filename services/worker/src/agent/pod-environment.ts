@@ -16,6 +16,7 @@
  * Invariants: at most one environment lives at a time; `close()` stops it and every retry.
  */
 import {
+  backoffDelay,
   ResourceNotReadyException,
   type FunctionVersionConfig,
   type Invocation,
@@ -26,7 +27,6 @@ import { EnvironmentLostError } from '../environment-lost-error.js';
 import type { ExecutionEnvironment } from '../execution-environment.js';
 import { initFailureError } from '../init-state.js';
 import type { WorkerLogger } from '../types.js';
-import { retryDelayMs } from './code-delivery.js';
 import type { Readiness } from './worker-agent.js';
 
 export interface PodEnvironmentOptions {
@@ -206,12 +206,13 @@ export class PodEnvironment {
 
   private fail(fn: FunctionVersionConfig, failures: number, reason: string): void {
     if (this.state.kind === 'closed') return;
-    const delayMs = retryDelayMs(
-      failures,
-      this.opts.baseDelayMs ?? 1000,
-      this.opts.maxDelayMs ?? 60_000,
-      this.opts.random ?? Math.random,
-    );
+    // Core's backoff with equal jitter (in [d/2, d]), as the code delivery retries.
+    const delayMs = backoffDelay(failures - 1, {
+      baseMs: this.opts.baseDelayMs ?? 1000,
+      maxMs: this.opts.maxDelayMs ?? 60_000,
+      jitter: 0.5,
+      ...(this.opts.random === undefined ? {} : { random: this.opts.random }),
+    });
     this.state = { kind: 'failed', reason, failures };
     this.opts.logger.error(
       { reason, failures, retryInMs: delayMs },

@@ -1,9 +1,12 @@
 /**
- * Safe unpacking of a function's zip into the worker pod's own volume (code delivery over HTTP,
- * issue #15). A copy of the pure core of the gateway's `store/unzip-worker.ts` (`unpack`), kept
- * identical so both sides refuse the same archives; to be merged into one shared package module
- * once the gateway's store has moved (the gateway runs it in a worker thread, the agent inline:
- * it unpacks once, before it is ready).
+ * Safe unpacking of a function's zip, the one implementation behind both places that unpack
+ * user archives: the gateway (code/unzip-worker.ts runs it in a worker thread, off the event
+ * loop) and the worker agent (code delivery over HTTP, issue #15: it unpacks once, inline,
+ * before it is ready). One module so both sides refuse exactly the same archives (issue #14).
+ *
+ * It is reached through the `@lamina/service-kit/unpack-zip` subpath, never the package index:
+ * the gateway's worker thread and the agent's bundle load it alone, so it imports only Node.js
+ * built-ins and yauzl (never pino, prom-client or the rest of the kit).
  *
  * Invariants:
  * - Nothing lands outside `dest`: absolute paths, `..` segments, backslashes, NUL bytes (in the
@@ -28,7 +31,7 @@ export interface UnzipLimits {
   readonly maxEntries: number;
 }
 
-/** How unpacking ended. `io` is the pod's problem (volume full), not the zip's. */
+/** How unpacking ended. `io` is the host's problem (disk or volume full), not the zip's. */
 export type UnzipOutcome =
   | { readonly kind: 'ok'; readonly bytes: number; readonly entries: number }
   | { readonly kind: 'invalid'; readonly reason: string }
