@@ -92,7 +92,9 @@ describe('WorkerApplier', () => {
     }
     writer.applied.length = 0;
     // The autoscaler scaled it to 4: the same spec writes nothing.
-    deployments.put({ ...created, spec: { ...created.spec!, replicas: 4 } });
+    const scaled = structuredClone(created);
+    scaled.spec!.replicas = 4;
+    deployments.put(scaled);
     await applier.apply({ ...target, replicas: 0 });
     expect(writer.applied).toEqual([]);
     // A changed spec rolls the pods but leaves the replicas alone.
