@@ -19,6 +19,13 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('scales from zero with the autoscaler on: min replicas 0 unless set, replicas its own', () => {
+    const on = { LAMINA_AUTOSCALER: 'true', LAMINA_REDIS_URL: 'redis://r:6379' };
+    expect(loadConfig(on).worker).toMatchObject({ minReplicas: 0, autoscaled: true });
+    expect(loadConfig({ ...on, LAMINA_WORKER_MIN_REPLICAS: '2' }).worker.minReplicas).toBe(2);
+    expect(loadConfig({}).worker).toMatchObject({ minReplicas: 1, autoscaled: false });
+  });
+
   it('refuses a latest worker tag and lists every issue', () => {
     try {
       loadConfig({ LAMINA_WORKER_IMAGE_TAG: 'latest', LAMINA_LEASE_DURATION_SECONDS: 'x' });

@@ -37,8 +37,11 @@ const schema = z.object({
   LAMINA_WORKER_IMAGE_PULL_POLICY: z
     .enum(['Always', 'IfNotPresent', 'Never'])
     .default('IfNotPresent'),
-  /** Execution environments per function version until the autoscaler decides. */
-  LAMINA_WORKER_MIN_REPLICAS: int(0, 100, 1),
+  /**
+   * Execution environments per function version without provisioned concurrency: fixed without
+   * the autoscaler (default 1), its floor at creation with it (default 0: scale from zero).
+   */
+  LAMINA_WORKER_MIN_REPLICAS: z.coerce.number().int().min(0).max(100).optional(),
   /** Memory the worker agent itself needs beside the function's MemorySize. */
   LAMINA_WORKER_MEMORY_OVERHEAD_MB: int(0, 4096, 64),
   /** PersistentVolumeClaim of the code store, mounted read-only in workers (optional). */
@@ -95,6 +98,11 @@ export interface WorkerConfig {
   readonly images: Readonly<Record<string, string>>;
   readonly imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   readonly minReplicas: number;
+  /**
+   * The autoscaler owns `spec.replicas` (ADR 0017): the reconcilers set it only when they create
+   * a Deployment and never change it afterwards.
+   */
+  readonly autoscaled: boolean;
   readonly memoryOverheadMb: number;
   readonly codeStoreClaim: string | undefined;
   /** `http`: pods fetch their code into their own volume; `pvc`: they mount the store. */
@@ -160,7 +168,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): O
       imageTag: c.LAMINA_WORKER_IMAGE_TAG,
       images: Object.freeze(parseImages(c.LAMINA_WORKER_IMAGES)),
       imagePullPolicy: c.LAMINA_WORKER_IMAGE_PULL_POLICY,
-      minReplicas: c.LAMINA_WORKER_MIN_REPLICAS,
+      minReplicas: c.LAMINA_WORKER_MIN_REPLICAS ?? (autoscaler.enabled ? 0 : 1),
+      autoscaled: autoscaler.enabled,
       memoryOverheadMb: c.LAMINA_WORKER_MEMORY_OVERHEAD_MB,
       codeStoreClaim: c.LAMINA_CODE_STORE_CLAIM,
       codeDelivery: c.LAMINA_WORKER_CODE_DELIVERY,

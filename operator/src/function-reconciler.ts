@@ -98,10 +98,15 @@ export class FunctionReconciler {
         replicas: desiredReplicas,
       }));
     }
+    const { autoscaled } = this.o.worker;
     await this.writeStatus(fn, {
       deployment,
       deploymentName,
-      desiredReplicas,
+      // With the autoscaler on, what it asked for is what the Deployment says.
+      desiredReplicas: autoscaled
+        ? (deployment?.spec?.replicas ?? desiredReplicas)
+        : desiredReplicas,
+      autoscaled,
       ...(invalid ? { invalid } : {}),
       ...(error ? { error } : {}),
     });
@@ -114,6 +119,7 @@ export class FunctionReconciler {
       deployment: V1Deployment | undefined;
       deploymentName: string;
       desiredReplicas: number;
+      autoscaled: boolean;
       invalid?: Problem;
       error?: Problem;
     },
@@ -126,6 +132,7 @@ export class FunctionReconciler {
       deploymentName: o.deploymentName,
       deployment: o.deployment,
       desiredReplicas: o.desiredReplicas,
+      autoscaled: o.autoscaled,
       ...(o.invalid ? { invalid: o.invalid } : {}),
       ...(o.error ? { error: o.error } : {}),
       ...this.latestVersionOf(namespace, name),

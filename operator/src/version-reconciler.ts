@@ -74,12 +74,16 @@ export class VersionReconciler {
         replicas,
       }));
     }
-    const full = computeFunctionStatus(undefined, {
+    const { autoscaled } = this.o.worker;
+    const desiredReplicas = autoscaled ? (deployment?.spec?.replicas ?? replicas) : replicas;
+    const previous = fv.status?.state === undefined ? undefined : { state: fv.status.state };
+    const full = computeFunctionStatus(previous, {
       generation: fv.metadata.generation ?? 1,
       spec,
       deploymentName,
       deployment,
-      desiredReplicas: replicas,
+      desiredReplicas,
+      autoscaled,
       ...(invalid ? { invalid } : {}),
       ...(error ? { error } : {}),
       now: this.now(),
@@ -92,6 +96,7 @@ export class VersionReconciler {
         : { observedGeneration: full.observedGeneration }),
       ...(full.state === undefined ? {} : { state: full.state }),
       ...(full.stateReason === undefined ? {} : { stateReason: full.stateReason }),
+      desiredEnvironments: desiredReplicas,
       readyEnvironments: full.readyEnvironments ?? 0,
       deploymentName,
       conditions: (full.conditions ?? []).map((c) => keep(c) ?? c),

@@ -6,7 +6,12 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { loadConfig } from './config.js';
 import { Cache, FakeWriter } from './test-support/fake-cluster.js';
-import { describeApiError, WorkerApplier, type WorkerTarget } from './worker-applier.js';
+import {
+  describeApiError,
+  replicasToApply,
+  WorkerApplier,
+  type WorkerTarget,
+} from './worker-applier.js';
 
 const owner: FunctionVersionResource = {
   apiVersion: 'lamina.dev/v1alpha1',
@@ -23,7 +28,7 @@ const owner: FunctionVersionResource = {
   },
 };
 
-function setup() {
+function setup(env: Record<string, string> = {}) {
   const deployments = new Cache<V1Deployment>();
   const secrets = new Cache<V1Secret>();
   const writer = new FakeWriter();
@@ -33,7 +38,7 @@ function setup() {
     secrets,
     writer,
     events,
-    worker: loadConfig({}).worker,
+    worker: loadConfig(env).worker,
     logger: { info: vi.fn() },
   });
   const target: WorkerTarget = {
@@ -71,6 +76,43 @@ describe('WorkerApplier', () => {
     writer.applied.length = 0;
     expect((await applier.apply(target)).deployment?.metadata?.name).toBe('hello-v3');
     expect(writer.applied).toEqual([]);
+  });
+
+  it('with the autoscaler on, sets replicas at creation only and leaves them to it after', async () => {
+    const { applier, target, writer, deployments, secrets } = setup({
+      LAMINA_AUTOSCALER: 'true',
+      LAMINA_REDIS_URL: 'redis://r:6379',
+    });
+    await applier.apply({ ...target, replicas: 0 });
+    const created = writer.applied.find((o) => o.kind === 'Deployment') as V1Deployment;
+    expect(created.spec?.replicas).toBe(0);
+    for (const o of writer.applied) {
+      if (o.kind === 'Deployment') deployments.put(o);
+      else secrets.put(o);
+    }
+    writer.applied.length = 0;
+    // The autoscaler scaled it to 4: the same spec writes nothing.
+    const scaled = structuredClone(created);
+    scaled.spec!.replicas = 4;
+    deployments.put(scaled);
+    await applier.apply({ ...target, replicas: 0 });
+    expect(writer.applied).toEqual([]);
+    // A changed spec rolls the pods but leaves the replicas alone.
+    await applier.apply({ ...target, replicas: 0, spec: { ...target.spec, timeout: 9 } });
+    const rolled = writer.applied.find((o) => o.kind === 'Deployment') as V1Deployment;
+    expect(rolled.spec).not.toHaveProperty('replicas');
+  });
+
+  it('keeps replicas in the apply while its own apply still owns them (else they would reset)', () => {
+    const owning = (manager: string, operation: string): V1Deployment => ({
+      metadata: {
+        managedFields: [{ manager, operation, fieldsV1: { 'f:spec': { 'f:replicas': {} } } }],
+      },
+      spec: { replicas: 3, selector: {}, template: {} },
+    });
+    expect(replicasToApply(undefined, 2)).toBe(2);
+    expect(replicasToApply(owning('lamina-operator', 'Apply'), 0)).toBe(3);
+    expect(replicasToApply(owning('lamina-autoscaler', 'Update'), 0)).toBeUndefined();
   });
 
   it('never throws: a refused write is an ApplyFailed problem with the API server message', async () => {

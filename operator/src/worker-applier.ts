@@ -22,7 +22,7 @@ import { controllerReference } from './builders/owner.js';
 import { ENVIRONMENT_HASH_ANNOTATION, buildEnvironmentSecret } from './builders/secret.js';
 import type { Problem } from './builders/status.js';
 import type { WorkerConfig } from './config.js';
-import type { ClusterWriter } from './kube/cluster-writer.js';
+import { type ClusterWriter, FIELD_MANAGER } from './kube/cluster-writer.js';
 import type { EventSink } from './kube/event-recorder.js';
 
 export interface WorkerApplierOptions {
@@ -96,12 +96,17 @@ export class WorkerApplier {
       owner,
       secretName: t.secretName,
       environmentHash: hash,
-      replicas: t.replicas,
+      // With the autoscaler on, replicas are not part of what is compared (nor of the hash).
+      replicas: this.o.worker.autoscaled ? undefined : t.replicas,
       worker: this.o.worker,
     });
     const cached = this.o.deployments.get(t.deploymentName, t.namespace);
     const want = desired.metadata?.annotations?.[ANNOTATIONS.specHash];
     if (cached?.metadata?.annotations?.[ANNOTATIONS.specHash] === want) return cached;
+    if (this.o.worker.autoscaled && desired.spec !== undefined) {
+      const replicas = replicasToApply(cached, t.replicas);
+      if (replicas !== undefined) desired.spec.replicas = replicas;
+    }
     const stored = await this.o.writer.apply(desired);
     this.o.events.emit(
       t.owner,
@@ -120,6 +125,28 @@ export class WorkerApplier {
     );
     return stored;
   }
+}
+
+/**
+ * `spec.replicas` to apply while the autoscaler owns it (ADR 0017): the floor when creating; the
+ * Deployment's own value while this operator's apply still owns the field (left out, server-side
+ * apply would drop it and the API server would default it to 1); nothing once the autoscaler's
+ * scale writes took it over.
+ */
+export function replicasToApply(
+  cached: V1Deployment | undefined,
+  floor: number,
+): number | undefined {
+  if (cached === undefined) return floor;
+  const owned = (cached.metadata?.managedFields ?? []).some((m) => {
+    const spec = (m.fieldsV1 as Record<string, Record<string, unknown> | undefined> | undefined)?.[
+      'f:spec'
+    ];
+    return (
+      m.manager === FIELD_MANAGER && m.operation === 'Apply' && spec?.['f:replicas'] !== undefined
+    );
+  });
+  return owned ? (cached.spec?.replicas ?? floor) : undefined;
 }
 
 /** The API server's own message of a refused write (its Status body), else the error's. */

@@ -58,7 +58,8 @@ export interface WorkerDeploymentInput {
   readonly secretName: string;
   /** Hash of the environment values, so new values roll the pods. */
   readonly environmentHash: string;
-  readonly replicas: number;
+  /** Undefined: left out, for the autoscaler to own (ADR 0017); not part of the spec hash. */
+  readonly replicas: number | undefined;
   readonly worker: WorkerConfig;
 }
 
@@ -180,7 +181,7 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
     kind: 'Deployment',
     metadata,
     spec: {
-      replicas: input.replicas,
+      ...(input.replicas === undefined ? {} : { replicas: input.replicas }),
       revisionHistoryLimit: 2,
       // An environment that cannot start within 5 minutes shows as a failed update.
       progressDeadlineSeconds: 300,

@@ -23,6 +23,11 @@ export interface FunctionObservation {
   /** The worker Deployment of $LATEST as the cache shows it, if any. */
   readonly deployment: V1Deployment | undefined;
   readonly desiredReplicas: number;
+  /**
+   * The autoscaler sets the replicas (ADR 0017): a version at zero or scaling up stays Active,
+   * since a call scales it from zero; only a first rollout that never served is Pending.
+   */
+  readonly autoscaled?: boolean;
   /** The spec cannot work (a person must change it): state Failed, no retry. */
   readonly invalid?: Problem;
   /** Applying failed; the queue retries with backoff. */
@@ -102,7 +107,8 @@ export function computeFunctionStatus(
   } else {
     const serving = obs.desiredReplicas === 0 ? rollout.done : rollout.ready > 0;
     const wasActive = previous?.state === 'Active';
-    state = serving || (wasActive && rollout.ready > 0) ? 'Active' : 'Pending';
+    const keeps = obs.autoscaled === true || rollout.ready > 0;
+    state = serving || (wasActive && keeps) ? 'Active' : 'Pending';
     stateReason =
       state === 'Active'
         ? 'The function is ready to be invoked.'
@@ -156,6 +162,7 @@ export function computeFunctionStatus(
         : isoSeconds(obs.now),
     ...(codeSha256 === undefined ? {} : { codeSha256 }),
     ...(latestVersion === undefined ? {} : { latestVersion }),
+    desiredEnvironments: obs.desiredReplicas,
     readyEnvironments: rollout.ready,
     deploymentName: obs.deploymentName,
     conditions,

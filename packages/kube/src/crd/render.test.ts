@@ -35,7 +35,7 @@ describe('generated CRD YAML', () => {
     const version = fn.versions[0]!;
     expect(version.subresources).toEqual({ status: {} });
     expect(version.additionalPrinterColumns!.map((c) => c.name)).toEqual(
-      expect.arrayContaining(['Runtime', 'Memory', 'State', 'Ready', 'Age']),
+      expect.arrayContaining(['Runtime', 'Memory', 'State', 'Desired', 'Ready', 'Age']),
     );
     const spec = version.schema!.openAPIV3Schema!.properties!['spec']!;
     expect(spec.properties!['memorySize']).toMatchObject({

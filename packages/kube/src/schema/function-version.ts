@@ -30,6 +30,7 @@ export const functionVersionStatusSchema = z.object({
   observedGeneration: z.int().optional(),
   state: z.enum(['Pending', 'Active', 'Inactive', 'Failed']).optional(),
   stateReason: z.string().optional(),
+  desiredEnvironments: z.int().optional(),
   readyEnvironments: z.int().optional(),
   deploymentName: z.string().optional(),
   conditions: conditionsSchema.optional(),

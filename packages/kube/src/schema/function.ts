@@ -201,6 +201,10 @@ export const functionStatusSchema = z.object({
   lastModified: z.string().optional(),
   codeSha256: z.string().optional(),
   latestVersion: z.string().optional().describe('Highest published version number.'),
+  desiredEnvironments: z
+    .int()
+    .optional()
+    .describe('Execution environments of $LATEST asked for (the autoscaler or the fixed count).'),
   readyEnvironments: z.int().optional().describe('Ready execution environments of $LATEST.'),
   deploymentName: z.string().optional(),
   conditions: conditionsSchema.optional(),

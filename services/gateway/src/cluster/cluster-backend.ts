@@ -1,11 +1,14 @@
 /**
  * Cluster mode's backend: Function, FunctionVersion and Alias custom resources (informer caches
  * for reads, the API server for writes), the code store on the volume shared with the worker
- * pods, and the pod pool (ClusterPool on a watch of the worker pods, ADR 0012).
+ * pods, and the pod pool (ClusterPool on a watch of the worker pods, ADR 0012), which reports
+ * its calls running and waiting per version as scaling demand (ADR 0017).
  *
  * Invariants: the informers have synced before the factory resolves, so the first request and
  * the first reservation sync see every resource; every component is in the lifecycle.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -23,6 +26,7 @@ import type { BackendContext, BackendFactory, GatewayBackend } from '../gateway-
 import { HttpAgentClient } from '../pods/agent-client.js';
 import { ClusterPool } from '../pods/cluster-pool.js';
 import { createClusterPoolMetrics } from '../pods/cluster-pool-metrics.js';
+import { GatewayDemand } from '../pods/pool-demand.js';
 import { WorkerPodWatch, workerPodInformer } from '../pods/worker-pods.js';
 import type { ClusterConfig } from '../cluster-config.js';
 import { customInformer, KubeCustomObjects } from './custom-objects.js';
@@ -86,7 +90,25 @@ function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
   return { functions, versions, mappings };
 }
 
+/**
+ * Scaling demand (ADR 0017): calls running and waiting per version, reported on the gateway's
+ * Redis under its prefix; stopped after the pool (lifecycle order), with a last empty report.
+ */
+function poolDemand(o: ClusterBackendOptions, ctx: BackendContext): GatewayDemand {
+  const demand = new GatewayDemand({
+    redis: ctx.redis,
+    redisPrefix: ctx.redisPrefix,
+    namespace: o.namespace,
+    reporterId: `gateway-${hostname()}-${String(process.pid)}-${randomBytes(3).toString('hex')}`,
+    logger: ctx.logger,
+  });
+  demand.start();
+  ctx.lifecycle.add(demand);
+  return demand;
+}
+
 function podPool(o: ClusterBackendOptions, ctx: BackendContext) {
+  const demand = poolDemand(o, ctx);
   const workerPods = new WorkerPodWatch({
     informer: workerPodInformer(o.kubeConfig, o.namespace, ctx.logger),
   });
@@ -102,6 +124,7 @@ function podPool(o: ClusterBackendOptions, ctx: BackendContext) {
     coldStartWaitMs: o.workers.coldStartWaitMs,
     busyWaitMs: o.workers.busyWaitMs,
     metrics: createClusterPoolMetrics(ctx.registry, () => workerPods.readyPerFunction()),
+    demand,
     logger: ctx.logger,
   });
   ctx.lifecycle.add({ name: 'worker pool', stop: () => pool.close() });

@@ -184,6 +184,45 @@ describe('ClusterPool', () => {
     expect(podOf((await call).payload)).toBe('a');
   });
 
+  it('reports a cold call as waiting once, then as running, and releases both (ADR 0017)', async () => {
+    const [a] = await start('a');
+    a!.behave = () => ({ kind: 'run', delayMs: 60 });
+    const index = new WorkerPodIndex();
+    const counts = { waiting: 0, running: 0, waits: 0 };
+    const seen: string[] = [];
+    const pool = poolOn(index, {
+      coldStartWaitMs: 2000,
+      demand: {
+        wait: (fn) => {
+          counts.waiting += 1;
+          counts.waits += 1;
+          seen.push(`${fn.name}:${fn.version}`);
+          return () => (counts.waiting -= 1);
+        },
+        run: () => {
+          counts.running += 1;
+          return () => (counts.running -= 1);
+        },
+      },
+    });
+    const call = pool.invoke(fnConfig(), invocation());
+    await new Promise((r) => setTimeout(r, 50));
+    expect(counts).toEqual({ waiting: 1, running: 0, waits: 1 });
+    index.set('a', a!.pod());
+    await new Promise((r) => setTimeout(r, 30));
+    expect(counts).toEqual({ waiting: 0, running: 1, waits: 1 });
+    await call;
+    expect(counts).toEqual({ waiting: 0, running: 0, waits: 1 });
+    expect(seen).toEqual(['hello:$LATEST']);
+    // A wait that ends in an error is released too.
+    const failed = failure(pool.invoke(fnConfig({ version: '7' }), invocation()));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(counts.waiting).toBe(1);
+    await pool.close();
+    await failed;
+    expect(counts).toEqual({ waiting: 0, running: 0, waits: 2 });
+  });
+
   it('fails with 502 ResourceNotReadyException when no pod is ready within the cold-start wait', async () => {
     const [v1] = await start('v1');
     const pool = poolOn(indexOf(v1!.pod({ version: '1' })), { coldStartWaitMs: 150 });

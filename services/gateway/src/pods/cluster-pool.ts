@@ -11,6 +11,7 @@ import type { KubeLogger } from '@lamina/kube';
 
 import { type AgentClient, AgentUnreachableError } from './agent-client.js';
 import { type ClusterPoolMetrics, countServedWait } from './cluster-pool-metrics.js';
+import type { PoolDemand } from './pool-demand.js';
 import type { WorkerPod, WorkerPodSource } from './worker-pods.js';
 
 export interface ClusterPoolOptions {
@@ -34,6 +35,11 @@ export interface ClusterPoolOptions {
   readonly logger: KubeLogger;
   /** Waits, refusals, unreachable pods (`createClusterPoolMetrics`); absent: not counted. */
   readonly metrics?: ClusterPoolMetrics;
+  /**
+   * Told when a call runs and when it waits for an environment (ADR 0017: the autoscaler's
+   * demand, and a wake when a wait begins); absent: nothing is reported.
+   */
+  readonly demand?: PoolDemand;
   readonly now?: () => number;
 }
 
@@ -100,43 +106,53 @@ export class ClusterPool implements EnvironmentPool {
     let busySince: number | undefined;
     /** Start of the wait in progress (metrics); a retry after it may start another. */
     let waitingSince: number | undefined;
-    for (;;) {
-      if (this.closing !== undefined) {
-        throw new ServiceException('the gateway is shutting down', { retriable: true });
-      }
-      const now = this.now();
-      const pick = this.pick(fn, want, now);
-      if (pick.kind === 'pod') {
-        if (waitingSince !== undefined) countServedWait(this.o.metrics, now - waitingSince);
-        waitingSince = undefined;
-        const result = await this.call(pick.pod, fn, invocation);
-        if (result !== RETRY) return result;
-        continue;
-      }
-      let bound: number;
-      if (pick.kind === 'none') {
-        noPodSince ??= now;
-        bound = noPodSince + this.o.coldStartWaitMs;
-        if (now >= bound) {
-          this.o.metrics?.waits.inc({ outcome: 'cold_start_timeout' });
-          throw new ResourceNotReadyException(
-            `no execution environment is ready for ${fn.name}:${fn.version}: no ready worker pod within ${seconds(this.o.coldStartWaitMs)} s`,
-          );
+    /** Releases the wait counted as demand; set while the call waits for an environment. */
+    let endWait: (() => void) | undefined;
+    try {
+      for (;;) {
+        if (this.closing !== undefined) {
+          throw new ServiceException('the gateway is shutting down', { retriable: true });
         }
-      } else {
-        busySince ??= now;
-        bound = busySince + this.o.busyWaitMs;
-        if (now >= bound) {
-          this.o.metrics?.waits.inc({ outcome: 'busy_timeout' });
-          throw new TooManyRequestsException(
-            'ConcurrentInvocationLimitExceeded',
-            1,
-            `every execution environment of ${fn.name}:${fn.version} stayed busy for ${seconds(this.o.busyWaitMs)} s`,
-          );
+        const now = this.now();
+        const pick = this.pick(fn, want, now);
+        if (pick.kind === 'pod') {
+          if (waitingSince !== undefined) countServedWait(this.o.metrics, now - waitingSince);
+          waitingSince = undefined;
+          endWait?.();
+          endWait = undefined;
+          const endRun = this.o.demand?.run(fn);
+          const result = await this.call(pick.pod, fn, invocation).finally(endRun);
+          if (result !== RETRY) return result;
+          continue;
         }
+        let bound: number;
+        if (pick.kind === 'none') {
+          noPodSince ??= now;
+          bound = noPodSince + this.o.coldStartWaitMs;
+          if (now >= bound) {
+            this.o.metrics?.waits.inc({ outcome: 'cold_start_timeout' });
+            throw new ResourceNotReadyException(
+              `no execution environment is ready for ${fn.name}:${fn.version}: no ready worker pod within ${seconds(this.o.coldStartWaitMs)} s`,
+            );
+          }
+        } else {
+          busySince ??= now;
+          bound = busySince + this.o.busyWaitMs;
+          if (now >= bound) {
+            this.o.metrics?.waits.inc({ outcome: 'busy_timeout' });
+            throw new TooManyRequestsException(
+              'ConcurrentInvocationLimitExceeded',
+              1,
+              `every execution environment of ${fn.name}:${fn.version} stayed busy for ${seconds(this.o.busyWaitMs)} s`,
+            );
+          }
+        }
+        waitingSince ??= now;
+        endWait ??= this.o.demand?.wait(fn);
+        await this.waitForChange(Math.min(bound, pick.retryAt) - now);
       }
-      waitingSince ??= now;
-      await this.waitForChange(Math.min(bound, pick.retryAt) - now);
+    } finally {
+      endWait?.();
     }
   }
 
