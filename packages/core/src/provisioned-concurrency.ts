@@ -73,7 +73,7 @@ export function parseProvisionedExecutions(body: Readonly<Record<string, unknown
   }
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
     throw new ValidationException(
-      `1 validation error detected: Value '${String(v)}' at 'provisionedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 1`,
+      `1 validation error detected: Value '${JSON.stringify(v)}' at 'provisionedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 1`,
     );
   }
   return v;

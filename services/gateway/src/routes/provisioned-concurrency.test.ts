@@ -20,6 +20,8 @@ interface ListBody {
   NextMarker?: string;
 }
 
+type App = Awaited<ReturnType<typeof setUp>>['app'];
+
 async function setUp(reserved?: number) {
   const versions = new MemoryVersionStore(ctx);
   const t = fakeApp({ versions });
@@ -40,7 +42,7 @@ async function setUp(reserved?: number) {
   return { ...t, versions };
 }
 
-const put = (app: Express.Application, qualifier: string | undefined, n: unknown) =>
+const put = (app: App, qualifier: string | undefined, n: unknown) =>
   request(app)
     .put(PC)
     .query(qualifier === undefined ? {} : { Qualifier: qualifier })
