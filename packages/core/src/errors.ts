@@ -6,6 +6,7 @@
 
 export const ERROR_STATUS = {
   ResourceNotFoundException: 404,
+  ProvisionedConcurrencyConfigNotFoundException: 404,
   InvalidRequestContentException: 400,
   ValidationException: 400,
   InvalidParameterValueException: 400,
@@ -106,6 +107,9 @@ export class ServiceException extends make('ServiceException') {}
 export class ResourceNotReadyException extends make('ResourceNotReadyException') {}
 export class InvalidRuntimeException extends make('InvalidRuntimeException') {}
 export class InvalidZipFileException extends make('InvalidZipFileException') {}
+export class ProvisionedConcurrencyConfigNotFoundException extends make(
+  'ProvisionedConcurrencyConfigNotFoundException',
+) {}
 
 export class TooManyRequestsException extends LaminaError {
   readonly reason: ThrottleReason;

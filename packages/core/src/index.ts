@@ -25,3 +25,4 @@ export * from './demand-tally.js';
 export * from './demand-reporter.js';
 export * from './keyed-lock.js';
 export * from './resource-errors.js';
+export * from './provisioned-concurrency.js';

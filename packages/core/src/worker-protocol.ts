@@ -77,5 +77,13 @@ export interface EnvironmentPool {
   evict(functionName: string, version?: string): Promise<void>;
   /** Busy environments right now, per function name. */
   busy(): ReadonlyMap<string, number>;
+  /**
+   * Provisioned concurrency: keep `count` environments of this published version started and
+   * initialised before any call (0 returns it to on-demand; the extra environments stop when
+   * idle). Absent: the pool cannot pre-initialise (the configs stay IN_PROGRESS).
+   */
+  provision?(fn: FunctionVersionConfig, count: number): void;
+  /** Provisioned environments of that version initialised now, and the last init failure. */
+  provisioned?(functionName: string, version: string): { ready: number; failure?: string };
   close(): Promise<void>;
 }

@@ -20,6 +20,9 @@ import { updateFunctionRoutes } from './routes/update-function.js';
 import { versionRoutes } from './routes/versions.js';
 import { keepCode } from './code/code-snapshots.js';
 import { MemoryVersionStore } from './local/memory-version-store.js';
+import { ProvisionedConfigStore } from './provisioned/provisioned-config-store.js';
+import { Provisioner } from './provisioned/provisioner.js';
+import { provisionedConcurrencyRoutes } from './routes/provisioned-concurrency.js';
 
 /**
  * The gateway's HTTP API (Lambda's paths and shapes) as an express app that does not listen:
@@ -42,6 +45,15 @@ export function createApp(deps: AppDeps): Express {
     metrics: deps.metrics,
     ...(deps.random === undefined ? {} : { random: deps.random }),
   });
+  const provisioner = new Provisioner({
+    store: deps.provisioned ?? new ProvisionedConfigStore(),
+    functions: deps.functions,
+    versions,
+    pool: deps.pool,
+    arnContext: deps.config,
+    logger: deps.logger,
+  });
+  provisioner.start();
 
   const app = express();
   app.disable('x-powered-by');
@@ -62,6 +74,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(updateFunctionRoutes({ ...deps, versions, codeFreezer, clock }));
   app.use(functionRoutes({ ...deps, versions, codeFreezer, clock }));
   app.use(concurrencyRoutes(deps));
+  app.use(provisionedConcurrencyRoutes({ ...deps, provisioner, clock }));
   app.use(accountRoutes(deps));
   app.use(codeRoutes(deps));
   if (deps.async !== undefined) {

@@ -1,4 +1,10 @@
-import type { CodeStore, EnvironmentPool, FunctionStore, VersionStore } from '@lamina/core';
+import type {
+  CodeStore,
+  EnvironmentPool,
+  FunctionStore,
+  ProvisionedConcurrencyStore,
+  VersionStore,
+} from '@lamina/core';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
@@ -25,7 +31,7 @@ export interface AppDeps {
   >;
   readonly functions: FunctionStore;
   readonly code: Pick<CodeStore, 'putZip' | 'readZip'>;
-  readonly pool: Pick<EnvironmentPool, 'invoke' | 'evict'>;
+  readonly pool: Pick<EnvironmentPool, 'invoke' | 'evict' | 'provision' | 'provisioned'>;
   readonly admission: Admission;
   readonly metrics: GatewayMetrics;
   /** The process' registry, served on GET /metrics. */
@@ -48,6 +54,8 @@ export interface AppDeps {
   readonly codeUsage?: CodeUsage;
   /** Kafka event source mappings (shared with the pollers); absent: the API answers 404. */
   readonly mappings?: MappingStore;
+  /** Provisioned concurrency configs; absent: kept in memory (gone on restart). */
+  readonly provisioned?: ProvisionedConcurrencyStore;
 }
 
 /** What the function operations' handlers (routes/functions.ts) need. */

@@ -14,6 +14,7 @@ import type {
   EnvironmentPool,
   FunctionStore,
   Lifecycle,
+  ProvisionedConcurrencyStore,
   VersionStore,
 } from '@lamina/core';
 import type { Redis } from 'ioredis';
@@ -35,6 +36,8 @@ export interface GatewayBackend {
   /** Event source mappings; absent: that API answers 404. */
   readonly mappings?: MappingStore;
   readonly pool: EnvironmentPool;
+  /** Provisioned concurrency configs; absent: kept in memory (gone on restart). */
+  readonly provisioned?: ProvisionedConcurrencyStore;
   /** Where code lives that the collector may reclaim once nothing references it. */
   readonly collectable: readonly CollectableStore[];
   /** Runtime identifiers this installation can run (CreateFunction validation). */

@@ -162,6 +162,7 @@ async function compose(
     code: backend.code,
     ...(backend.codeFreezer === undefined ? {} : { codeFreezer: backend.codeFreezer }),
     ...(backend.mappings === undefined ? {} : { mappings: backend.mappings }),
+    ...(backend.provisioned === undefined ? {} : { provisioned: backend.provisioned }),
     pool,
     admission,
     metrics: createMetrics(registry),

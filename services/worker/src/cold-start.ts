@@ -55,24 +55,28 @@ export class ColdStarts {
     });
   }
 
-  /** A started environment for this function (init goes on in the background). */
-  async start(fn: FunctionVersionConfig): Promise<ExecutionEnvironment> {
+  /**
+   * A started environment for this function (init goes on in the background); `provisioned`
+   * marks it as one kept initialised ahead of calls (AWS_LAMBDA_INITIALIZATION_TYPE).
+   */
+  async start(fn: FunctionVersionConfig, provisioned = false): Promise<ExecutionEnvironment> {
     const generic = this.generics.claim(fn);
-    if (generic === undefined) return this.spawn(fn, undefined);
+    if (generic === undefined) return this.spawn(fn, undefined, provisioned);
     try {
-      return await this.spawn(fn, generic);
+      return await this.spawn(fn, generic, provisioned);
     } catch (err) {
       this.opts.logger.warn(
         { err, fn: fn.name },
         'specialisation failed; starting a fresh runtime',
       );
-      return this.spawn(fn, undefined);
+      return this.spawn(fn, undefined, provisioned);
     }
   }
 
   private async spawn(
     fn: FunctionVersionConfig,
     generic: GenericRuntime | undefined,
+    provisioned: boolean,
   ): Promise<ExecutionEnvironment> {
     const runtime = this.opts.runtimes[fn.runtime];
     const executable = runtime?.command[0];
@@ -96,6 +100,7 @@ export class ColdStarts {
         ? { memoryCheckIntervalMs: this.opts.memoryCheckIntervalMs }
         : {}),
       ...(generic !== undefined ? { generic } : {}),
+      ...(provisioned ? { initializationType: 'provisioned-concurrency' as const } : {}),
       onExit: this.opts.onExit,
     });
     this.opts.adopt(env);

@@ -45,6 +45,8 @@ export interface ExecutionEnvironmentOptions {
   readonly onExit?: (env: ExecutionEnvironment) => void;
   /** A started generic runtime to specialise instead of spawning one (ADR 0019). */
   readonly generic?: GenericRuntime;
+  /** `provisioned-concurrency` for environments kept initialised ahead of calls. */
+  readonly initializationType?: 'on-demand' | 'provisioned-concurrency';
 }
 
 /**
@@ -127,6 +129,9 @@ export class ExecutionEnvironment {
       tmpDir: this.tmpDir,
       baseEnv: this.opts.baseEnv ?? {},
       runtimeDir: this.opts.runtimeDir ?? path.dirname(command[1] ?? command[0] ?? ''),
+      ...(this.opts.initializationType !== undefined
+        ? { initializationType: this.opts.initializationType }
+        : {}),
     });
     this.runtime =
       generic?.process ?? new RuntimeProcess({ command, cwd: fn.codeDir, env, onLine, onGone });

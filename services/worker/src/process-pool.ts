@@ -8,6 +8,7 @@ import {
 import { EnvironmentLostError } from './environment-lost-error.js';
 import { ExecutionEnvironment } from './execution-environment.js';
 import { ColdStarts } from './cold-start.js';
+import { ProvisionedEnvironments } from './provisioned-environments.js';
 import type { GenericPool } from './generic-pool.js';
 import type { VersionProbe } from './runtime-version-check.js';
 import {
@@ -67,6 +68,7 @@ export class ProcessPool implements EnvironmentPool {
   private readonly keys = new WeakMap<FunctionVersionConfig, string>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly cold: ColdStarts;
+  private readonly pinned: ProvisionedEnvironments;
   private readonly exitHook = (): void => {
     for (const env of this.all) env.killNow();
     this.cold.generics.killNow();
@@ -103,6 +105,27 @@ export class ProcessPool implements EnvironmentPool {
       },
     });
     if (this.cold.generics.enabled) this.installExitHook();
+    this.pinned = new ProvisionedEnvironments({
+      logger: options.logger,
+      start: (fn) => this.cold.start(fn, true),
+      park: (fn, env) => {
+        this.release(this.keyOf(fn), env);
+      },
+      drop: (env) => {
+        this.inUse.delete(env);
+        return this.discard(env);
+      },
+      isIdle: (env) => !this.inUse.has(env),
+      open: () => this.closing === undefined,
+    });
+  }
+
+  provision(fn: FunctionVersionConfig, count: number): void {
+    this.pinned.set(fn, count);
+  }
+
+  provisioned(functionName: string, version: string): { ready: number; failure?: string } {
+    return this.pinned.state(functionName, version);
   }
 
   async invoke(fn: FunctionVersionConfig, invocation: Invocation): Promise<InvocationResult> {
@@ -148,6 +171,7 @@ export class ProcessPool implements EnvironmentPool {
   async evict(functionName: string, version?: string): Promise<void> {
     const matches = (fn: FunctionVersionConfig | undefined): boolean =>
       fn?.name === functionName && (version === undefined || fn.version === version);
+    this.pinned.forget(functionName, version);
     const stops: Promise<void>[] = [];
     for (const env of this.all) {
       if (!matches(env.fn)) continue;
@@ -231,17 +255,20 @@ export class ProcessPool implements EnvironmentPool {
   private sweep(): void {
     const cutoff = this.clock.now() - this.idleTtlMs;
     for (const [key, list] of this.idle) {
-      // Oldest first: entries are pushed in release order.
-      while (list[0] !== undefined && (list[0].since <= cutoff || !list[0].env.reusable)) {
-        const entry = list.shift();
-        if (entry !== undefined) void this.discard(entry.env);
-      }
-      if (list.length === 0) this.idle.delete(key);
+      // Provisioned environments stay however long they wait.
+      const keep = list.filter(
+        (e) => e.env.reusable && (e.since > cutoff || this.pinned.pinned(e.env)),
+      );
+      if (keep.length === list.length) continue;
+      for (const e of list) if (!keep.includes(e)) void this.discard(e.env);
+      if (keep.length === 0) this.idle.delete(key);
+      else this.idle.set(key, keep);
     }
   }
 
   private discard(env: ExecutionEnvironment): Promise<void> {
     this.all.delete(env);
+    this.pinned.lost(env);
     return env.stop().catch((err: unknown) => {
       this.opts.logger.error({ err, fn: env.fn.name }, 'failed to stop an execution environment');
     });

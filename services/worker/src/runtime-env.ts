@@ -11,6 +11,8 @@ export interface RuntimeEnvInput {
   readonly baseEnv: Readonly<Record<string, string>>;
   /** LAMBDA_RUNTIME_DIR: where the runtime's code lives. */
   readonly runtimeDir: string;
+  /** AWS_LAMBDA_INITIALIZATION_TYPE; default `on-demand`. */
+  readonly initializationType?: 'on-demand' | 'provisioned-concurrency';
 }
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -38,7 +40,7 @@ export function runtimeEnv(input: RuntimeEnvInput): Record<string, string> {
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
     AWS_LAMBDA_LOG_STREAM_NAME: input.logStreamName,
     AWS_LAMBDA_RUNTIME_API: input.runtimeApi,
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_INITIALIZATION_TYPE: input.initializationType ?? 'on-demand',
     AWS_REGION: fn.region,
     AWS_DEFAULT_REGION: fn.region,
     // Custom runtimes (`provided*`) run without AWS_EXECUTION_ENV.

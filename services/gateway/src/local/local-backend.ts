@@ -23,6 +23,7 @@ import { DiskCodeStore } from '../code/disk-code-store.js';
 import type { BackendContext, BackendFactory, GatewayBackend } from '../gateway-backend.js';
 import { FileFunctionStore } from './file-function-store.js';
 import { FileVersionStore } from './file-version-store.js';
+import { ProvisionedConfigStore } from '../provisioned/provisioned-config-store.js';
 
 export interface LocalBackendOptions {
   /** API-written records, versions, code and snapshots live here. Absolute. */
@@ -74,6 +75,11 @@ export function localBackend(o: LocalBackendOptions): BackendFactory {
     });
     await versions.start();
     lifecycle.add({ name: 'version store', stop: () => versions.close() });
+    const provisioned = new ProvisionedConfigStore({
+      file: join(o.stateDir, 'provisioned-concurrency.json'),
+      logger,
+    });
+    await provisioned.start();
     const mappings = new RedisMappingStore(ctx.redis, esmKeys(ctx.redisPrefix));
     if (o.mappingManifests !== undefined) await importMappings(mappings, o.mappingManifests);
     // Versions run frozen code: a manifest's code folder may change after publishing.
@@ -90,6 +96,7 @@ export function localBackend(o: LocalBackendOptions): BackendFactory {
       collectable: [code, codeFreezer],
       mappings,
       pool: o.pool,
+      provisioned,
       runtimes: o.runtimes,
       // The process pool starts environments on demand and queues nothing.
       poolWaitMs: 0,

@@ -29,6 +29,19 @@ export class FakePool implements EnvironmentPool {
     this.evicted.push(functionName);
     return Promise.resolve();
   }
+  /** Provisioned targets per `name:version`; `provisionedReady` says how many are initialised. */
+  readonly provisionTargets = new Map<string, number>();
+  provisionedReady: (name: string, version: string) => { ready: number; failure?: string } = (
+    name,
+    version,
+  ) => ({ ready: this.provisionTargets.get(`${name}:${version}`) ?? 0 });
+  provision(fn: FunctionVersionConfig, count: number): void {
+    if (count === 0) this.provisionTargets.delete(`${fn.name}:${fn.version}`);
+    else this.provisionTargets.set(`${fn.name}:${fn.version}`, count);
+  }
+  provisioned(name: string, version: string): { ready: number; failure?: string } {
+    return this.provisionedReady(name, version);
+  }
   busy(): ReadonlyMap<string, number> {
     return new Map();
   }
