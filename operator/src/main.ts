@@ -114,7 +114,18 @@ async function main(): Promise<void> {
     let mirror: MappingMirror | undefined;
     if (config.mappings !== undefined) {
       const redis = new Redis(config.mappings.redisUrl, { maxRetriesPerRequest: 2 });
-      lifecycle.add({ name: 'mapping redis', stop: () => redis.quit().then(() => undefined) });
+      redis.on('error', (err: unknown) => {
+        logger.warn({ err }, 'mapping mirror: Redis connection error');
+      });
+      // quit() waits for a reconnect that may never come: an unreachable Redis must not hold
+      // the shutdown past its deadline (the mirror rewrites everything on its next start).
+      lifecycle.add({
+        name: 'mapping redis',
+        stop: async () => {
+          if (redis.status === 'ready') await redis.quit();
+          else redis.disconnect();
+        },
+      });
       mirror = lifecycle.add(
         new MappingMirror({
           informer: informers.mappings,

@@ -165,7 +165,12 @@ describe.skipIf(!haveDocker || !haveKube)(
         lambda.destroy();
       }
 
-      const operator = await start('operator', { LAMINA_WATCH_NAMESPACE: ns });
+      const operator = await start('operator', {
+        LAMINA_WATCH_NAMESPACE: ns,
+        // The chart's Redis Service does not exist here: the test's own Redis stands in for it.
+        LAMINA_REDIS_URL: redis?.url ?? '',
+        LAMINA_REDIS_PREFIX: `images-${runId}`,
+      });
       await operator.probe(chart.operator.readinessPath);
       const leaseName = chart.operator.env['LAMINA_LEASE_NAME'] ?? '';
       const lease = await eventually(

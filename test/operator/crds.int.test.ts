@@ -126,9 +126,9 @@ describe('lamina.dev CRDs on the real API server', () => {
     }
   });
 
-  it('lists functions with runtime, memory, state, ready and age, by short name too', async () => {
+  it('lists functions with runtime, memory, state, desired and ready environments and age, by short name too', async () => {
     const out = await kubectlOk(['get', 'lfn', '-n', ns]);
-    expect(out.split('\n')[0]).toMatch(/NAME\s+RUNTIME\s+MEMORY\s+STATE\s+READY\s+AGE/);
+    expect(out.split('\n')[0]).toMatch(/NAME\s+RUNTIME\s+MEMORY\s+STATE\s+DESIRED\s+READY\s+AGE/);
     expect(out).toMatch(/hello\s+nodejs22\.x\s+256/);
     const all = await kubectlOk(['get', 'lamina', '-n', ns, '-o', 'name']);
     expect(all).toContain('alias.lamina.dev/hello-prod');
