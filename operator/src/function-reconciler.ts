@@ -96,6 +96,7 @@ export class FunctionReconciler {
         secretName: environmentSecretName(name),
         deploymentName,
         replicas: desiredReplicas,
+        provisioned: (fn.spec.provisionedConcurrency ?? 0) > 0,
       }));
     }
     const { autoscaled } = this.o.worker;

@@ -12,6 +12,7 @@ import {
 
 import type { WorkerConfig } from './config.js';
 import { fitName, workerDeploymentName } from './builders/names.js';
+import { provisionedFloor } from './builders/provisioned.js';
 import { controllerReference } from './builders/owner.js';
 import { computeFunctionStatus, type Problem } from './builders/status.js';
 import type { ReconcilerLogger } from './function-reconciler.js';
@@ -59,7 +60,8 @@ export class VersionReconciler {
 
     const spec = fv.spec.function;
     const invalid = validateFunction(functionName, spec);
-    const replicas = spec.provisionedConcurrency ?? this.o.worker.minReplicas;
+    const floor = provisionedFloor(fv);
+    const replicas = floor ?? this.o.worker.minReplicas;
     let deployment = this.o.deployments.get(deploymentName, namespace);
     let error: Problem | undefined;
     if (!invalid) {
@@ -72,6 +74,7 @@ export class VersionReconciler {
         secretName: fitName(`${deploymentName}-env`),
         deploymentName,
         replicas,
+        provisioned: (floor ?? 0) > 0,
       }));
     }
     const { autoscaled } = this.o.worker;

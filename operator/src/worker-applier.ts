@@ -45,6 +45,8 @@ export interface WorkerTarget {
   readonly secretName: string;
   readonly deploymentName: string;
   readonly replicas: number;
+  /** Provisioned concurrency is set: pods start as provisioned environments. */
+  readonly provisioned?: boolean;
 }
 
 export interface ApplyOutcome {
@@ -99,6 +101,7 @@ export class WorkerApplier {
       // With the autoscaler on, replicas are not part of what is compared (nor of the hash).
       replicas: this.o.worker.autoscaled ? undefined : t.replicas,
       worker: this.o.worker,
+      ...(t.provisioned === true ? { provisioned: true } : {}),
     });
     const cached = this.o.deployments.get(t.deploymentName, t.namespace);
     const want = desired.metadata?.annotations?.[ANNOTATIONS.specHash];

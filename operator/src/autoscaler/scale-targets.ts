@@ -13,6 +13,7 @@ import { type DemandTarget, encodeDemandTarget } from '@lamina/core';
 import type { FunctionResource, FunctionVersionResource, VersionLabel } from '@lamina/kube';
 
 import { workerDeploymentName } from '../builders/names.js';
+import { provisionedFloor } from '../builders/provisioned.js';
 
 /** On a Function: its idle window in seconds, overriding `LAMINA_SCALE_TO_ZERO_SECONDS`. */
 export const IDLE_WINDOW_ANNOTATION = 'lamina.dev/idle-window-seconds';
@@ -83,7 +84,7 @@ export function scaleTargetsOf(s: ScaleTargetSources): ScaleTarget[] {
     if (fv.metadata.deletionTimestamp !== undefined) continue;
     const fn = byName.get(`${fv.metadata.namespace ?? ''}/${fv.spec.functionName}`);
     if (fn === undefined) continue;
-    add(fn, fv.spec.version as VersionLabel, fv.spec.function.provisionedConcurrency, fv);
+    add(fn, fv.spec.version as VersionLabel, provisionedFloor(fv), fv);
   }
   return out;
 }

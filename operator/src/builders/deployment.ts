@@ -19,6 +19,7 @@ import {
   WORKER_CONTAINER,
   WORKER_DEFAULT_PORT,
   WORKER_ENV,
+  PROVISIONED_INITIALIZATION,
   WORKER_PORT_NAME,
   type FunctionResourceSpec,
   type VersionLabel,
@@ -61,6 +62,8 @@ export interface WorkerDeploymentInput {
   /** Undefined: left out, for the autoscaler to own (ADR 0017); not part of the spec hash. */
   readonly replicas: number | undefined;
   readonly worker: WorkerConfig;
+  /** The version has provisioned concurrency: its pods run init at start as provisioned ones. */
+  readonly provisioned?: boolean;
 }
 
 /** Image of a function: its own for container-image functions, else the runtime's worker image. */
@@ -125,6 +128,10 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
     [WORKER_ENV.region, input.worker.region],
     [WORKER_ENV.redisUrl, input.worker.redisUrl],
     [WORKER_ENV.port, String(WORKER_PORT)],
+    [
+      WORKER_ENV.initializationType,
+      input.provisioned === true ? PROVISIONED_INITIALIZATION : undefined,
+    ],
   ];
   return env.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }]));
 }

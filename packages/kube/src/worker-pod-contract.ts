@@ -40,7 +40,15 @@ export const WORKER_ENV = {
   region: 'LAMINA_REGION',
   redisUrl: 'LAMINA_REDIS_URL',
   port: 'LAMINA_WORKER_PORT',
+  /**
+   * `provisioned-concurrency` on the pods of a version with provisioned concurrency (the
+   * runtime's AWS_LAMBDA_INITIALIZATION_TYPE, init at start); absent: `on-demand`.
+   */
+  initializationType: 'LAMINA_INITIALIZATION_TYPE',
 } as const;
+
+/** WORKER_ENV.initializationType's value on provisioned pods. */
+export const PROVISIONED_INITIALIZATION = 'provisioned-concurrency';
 export type WorkerEnvName = (typeof WORKER_ENV)[keyof typeof WORKER_ENV];
 
 /** `$LATEST` or a version number, as the worker Deployment of that version is labelled. */

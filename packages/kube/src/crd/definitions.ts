@@ -68,6 +68,7 @@ export const KINDS: readonly KindDefinition[] = [
       { name: 'State', type: 'string', jsonPath: '.status.state' },
       { name: 'Desired', type: 'integer', jsonPath: '.status.desiredEnvironments' },
       { name: 'Ready', type: 'integer', jsonPath: '.status.readyEnvironments' },
+      { name: 'Provisioned', type: 'integer', jsonPath: '.spec.provisionedConcurrency' },
       age,
     ],
   },

@@ -43,8 +43,22 @@ describe('agent config', () => {
       drainLingerMs: 2000,
       initTimeoutMs: 10_000,
       initAtStart: true,
+      initializationType: 'on-demand',
       logLevel: 'info',
     });
+  });
+
+  it('a provisioned pod runs init at start whatever LAMINA_INIT_AT_START says', () => {
+    const config = loadConfig({
+      ...POD,
+      LAMINA_INIT_AT_START: 'false',
+      LAMINA_INITIALIZATION_TYPE: 'provisioned-concurrency',
+    });
+    expect(config).toMatchObject({
+      initAtStart: true,
+      initializationType: 'provisioned-concurrency',
+    });
+    expect(() => loadConfig({ ...POD, LAMINA_INITIALIZATION_TYPE: 'eager' })).toThrow(ConfigError);
   });
 
   it('reads code delivery over HTTP and the init-at-start switch', () => {

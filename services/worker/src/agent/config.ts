@@ -44,6 +44,9 @@ const schema = z.object({
   // Part of the contract; the agent has no use for Redis yet.
   [W.redisUrl]: optional(z.string().optional()),
   [W.port]: optional(int(0, 65_535).default(WORKER_DEFAULT_PORT)),
+  [W.initializationType]: optional(
+    z.enum(['on-demand', 'provisioned-concurrency']).default('on-demand'),
+  ),
   LAMINA_WORKER_HOST: optional(z.string().default('0.0.0.0')),
   LAMINA_BOOTSTRAP: optional(z.string().default('/var/runtime/bootstrap')),
   LAMINA_DRAIN_LINGER_MS: optional(int(0, 60_000).default(2000)),
@@ -84,8 +87,13 @@ export interface AgentConfig {
   /** After SIGTERM, keep answering `draining` at least this long so callers move on cleanly. */
   readonly drainLingerMs: number;
   readonly initTimeoutMs: number;
-  /** Start the runtime and run init when the code is in place, before the pod is ready. */
+  /**
+   * Start the runtime and run init when the code is in place, before the pod is ready; always
+   * on for a provisioned pod.
+   */
   readonly initAtStart: boolean;
+  /** AWS_LAMBDA_INITIALIZATION_TYPE of the runtime: the pod is one of provisioned concurrency. */
+  readonly initializationType: 'on-demand' | 'provisioned-concurrency';
   readonly logLevel: LogLevel;
 }
 
@@ -115,7 +123,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     bootstrap: e.LAMINA_BOOTSTRAP,
     drainLingerMs: e.LAMINA_DRAIN_LINGER_MS,
     initTimeoutMs: e.LAMINA_INIT_TIMEOUT_MS,
-    initAtStart: e.LAMINA_INIT_AT_START === 'true',
+    initAtStart:
+      e.LAMINA_INIT_AT_START === 'true' || e[W.initializationType] === 'provisioned-concurrency',
+    initializationType: e[W.initializationType],
     logLevel: e.LAMINA_LOG_LEVEL,
   });
 }

@@ -47,6 +47,7 @@ export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
     create: (fn) =>
       new ExecutionEnvironment({
         fn,
+        initializationType: config.initializationType,
         command: runtime.command,
         ...(runtime.runtimeDir !== undefined ? { runtimeDir: runtime.runtimeDir } : {}),
         logger,
