@@ -114,6 +114,20 @@ describe('buildWorkerDeployment', () => {
     );
   });
 
+  it('a version with provisioned concurrency runs provisioned pods (a change rolls them)', () => {
+    const env = (d: ReturnType<typeof buildWorkerDeployment>) =>
+      d.spec!.template.spec!.containers[0]!.env!.find(
+        (e) => e.name === 'LAMINA_INITIALIZATION_TYPE',
+      )?.value;
+    const onDemand = buildWorkerDeployment(input({}));
+    const provisioned = buildWorkerDeployment(input({}, { provisioned: true }));
+    expect(env(onDemand)).toBeUndefined();
+    expect(env(provisioned)).toBe('provisioned-concurrency');
+    expect(provisioned.metadata!.annotations![ANNOTATIONS.specHash]).not.toBe(
+      onDemand.metadata!.annotations![ANNOTATIONS.specHash],
+    );
+  });
+
   it("http code delivery: an emptyDir for the code, the code URL and the pod's own token", () => {
     const http = loadConfig({
       LAMINA_WORKER_CODE_DELIVERY: 'http',

@@ -2,7 +2,9 @@
  * Cluster mode's backend: Function, FunctionVersion and Alias custom resources (informer caches
  * for reads, the API server for writes), the code store on the volume shared with the worker
  * pods, and the pod pool (ClusterPool on a watch of the worker pods, ADR 0012), which reports
- * its calls running and waiting per version as scaling demand (ADR 0017).
+ * its calls running and waiting per version as scaling demand (ADR 0017). Provisioned
+ * concurrency lives on the resources too: configs as annotations on FunctionVersion and Alias,
+ * each version's sum in its `spec.provisionedConcurrency` (the operator's floor).
  *
  * Invariants: the informers have synced before the factory resolves, so the first request and
  * the first reservation sync see every resource; every component is in the lifecycle.
@@ -32,6 +34,8 @@ import type { ClusterConfig } from '../cluster-config.js';
 import { customInformer, KubeCustomObjects } from './custom-objects.js';
 import { KubeFunctionStore } from './kube-function-store.js';
 import { KubeMappingStore } from './kube-mapping-store.js';
+import { KubeProvisionedStore } from './kube-provisioned-store.js';
+import { KubeProvisioning } from './kube-provisioning.js';
 import { KubeVersionStore } from './kube-version-store.js';
 
 export interface ClusterBackendOptions {
@@ -50,6 +54,13 @@ function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
   const { logger } = ctx;
   const locateCode = (hex: string): string => join(o.codeDir, hex);
   const objects = new KubeCustomObjects(kc, namespace);
+  const versionInformer = customInformer<FunctionVersionResource>(
+    kc,
+    namespace,
+    PLURALS.FunctionVersion,
+    logger,
+  );
+  const aliasInformer = customInformer<AliasResource>(kc, namespace, PLURALS.Alias, logger);
   const functions = new KubeFunctionStore({
     namespace,
     informer: customInformer<FunctionResource>(kc, namespace, PLURALS.Function, logger),
@@ -61,13 +72,8 @@ function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
   ctx.lifecycle.add({ name: 'function store', stop: () => functions.close() });
   const versions = new KubeVersionStore({
     namespace,
-    versions: customInformer<FunctionVersionResource>(
-      kc,
-      namespace,
-      PLURALS.FunctionVersion,
-      logger,
-    ),
-    aliases: customInformer<AliasResource>(kc, namespace, PLURALS.Alias, logger),
+    versions: versionInformer,
+    aliases: aliasInformer,
     objects,
     locateCode,
     arnContext,
@@ -87,7 +93,24 @@ function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
     logger,
   });
   ctx.lifecycle.add({ name: 'mapping store', stop: () => mappings.close() });
-  return { functions, versions, mappings };
+  // Provisioned concurrency configs: annotations on the FunctionVersion and Alias resources.
+  const provisioned = new KubeProvisionedStore({
+    namespace,
+    versions: versionInformer,
+    aliases: aliasInformer,
+    objects,
+    arnContext,
+  });
+  const provisioning = (pods: WorkerPodWatch): KubeProvisioning =>
+    new KubeProvisioning({
+      namespace,
+      versions: versionInformer,
+      objects,
+      pods,
+      allPods: () => pods.all(),
+      logger,
+    });
+  return { functions, versions, mappings, provisioned, provisioning };
 }
 
 /**
@@ -107,7 +130,11 @@ function poolDemand(o: ClusterBackendOptions, ctx: BackendContext): GatewayDeman
   return demand;
 }
 
-function podPool(o: ClusterBackendOptions, ctx: BackendContext) {
+function podPool(
+  o: ClusterBackendOptions,
+  ctx: BackendContext,
+  provisioning: (pods: WorkerPodWatch) => KubeProvisioning,
+) {
   const demand = poolDemand(o, ctx);
   const workerPods = new WorkerPodWatch({
     informer: workerPodInformer(o.kubeConfig, o.namespace, ctx.logger),
@@ -125,6 +152,7 @@ function podPool(o: ClusterBackendOptions, ctx: BackendContext) {
     busyWaitMs: o.workers.busyWaitMs,
     metrics: createClusterPoolMetrics(ctx.registry, () => workerPods.readyPerFunction()),
     demand,
+    provisioning: provisioning(workerPods),
     logger: ctx.logger,
   });
   ctx.lifecycle.add({ name: 'worker pool', stop: () => pool.close() });
@@ -134,8 +162,8 @@ function podPool(o: ClusterBackendOptions, ctx: BackendContext) {
 /** The cluster backend's factory, for `startGateway`. */
 export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
   return async (ctx: BackendContext): Promise<GatewayBackend> => {
-    const { functions, versions, mappings } = definitionStores(o, ctx);
-    const { workerPods, pool } = podPool(o, ctx);
+    const { functions, versions, mappings, provisioned, provisioning } = definitionStores(o, ctx);
+    const { workerPods, pool } = podPool(o, ctx, provisioning);
     await Promise.all([functions.start(), versions.start(), mappings.start(), workerPods.start()]);
     const code = new DiskCodeStore({ root: o.codeDir });
     return {
@@ -145,6 +173,7 @@ export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
       code,
       collectable: [code],
       mappings,
+      provisioned,
       pool,
       runtimes: [...KNOWN_RUNTIMES],
       poolWaitMs: o.workers.coldStartWaitMs + o.workers.busyWaitMs,

@@ -40,6 +40,11 @@ export interface ClusterPoolOptions {
    * demand, and a wake when a wait begins); absent: nothing is reported.
    */
   readonly demand?: PoolDemand;
+  /** Provisioned concurrency on the resources (cluster/kube-provisioning); absent: none. */
+  readonly provisioning?: {
+    provision(fn: FunctionVersionConfig, count: number): void;
+    provisioned(functionName: string, version: string): { ready: number; failure?: string };
+  };
   readonly now?: () => number;
 }
 
@@ -159,6 +164,14 @@ export class ClusterPool implements EnvironmentPool {
   /** Worker pods follow the Function resource (the operator); nothing to drop here. */
   evict(): Promise<void> {
     return Promise.resolve();
+  }
+
+  provision(fn: FunctionVersionConfig, count: number): void {
+    this.o.provisioning?.provision(fn, count);
+  }
+
+  provisioned(functionName: string, version: string): { ready: number; failure?: string } {
+    return this.o.provisioning?.provisioned(functionName, version) ?? { ready: 0 };
   }
 
   /** Invocations in flight from this gateway, per function name. */

@@ -2,6 +2,7 @@ import { CoreV1Api, type KubeConfig, makeInformer, type V1Pod } from '@kubernete
 import {
   type KubeLogger,
   LABELS,
+  PROVISIONED_INITIALIZATION,
   RestartingInformer,
   versionOfSlug,
   WORKER_CONTAINER,
@@ -21,6 +22,25 @@ export interface WorkerPod {
   readonly version: string;
   /** Hex SHA-256 of the code the pod runs (LAMINA_CODE_SHA256); absent for image functions. */
   readonly codeSha256Hex: string | undefined;
+  /** One of its version's provisioned environments (LAMINA_INITIALIZATION_TYPE). */
+  readonly provisioned?: boolean;
+}
+
+/** The function version a worker pod runs, read as `workerPodOf` reads it; any pod state. */
+export function podTarget(
+  pod: V1Pod,
+):
+  | { functionName: string; version: string; env: ReadonlyMap<string, string | undefined> }
+  | undefined {
+  const container =
+    pod.spec?.containers.find((c) => c.name === WORKER_CONTAINER) ?? pod.spec?.containers[0];
+  const env = new Map((container?.env ?? []).map((e) => [e.name, e.value]));
+  const labels = pod.metadata?.labels ?? {};
+  const functionName = env.get(WORKER_ENV.functionName) ?? labels[LABELS.function];
+  const version = env.get(WORKER_ENV.version) ?? versionOfSlug(labels[LABELS.version]);
+  return functionName === undefined || version === undefined
+    ? undefined
+    : { functionName, version, env };
 }
 
 /**
@@ -36,13 +56,11 @@ export function workerPodOf(pod: V1Pod): WorkerPod | undefined {
   if (metadata?.deletionTimestamp !== undefined) return undefined;
   const ready = status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
   if (ready !== true) return undefined;
+  const target = podTarget(pod);
+  if (target === undefined) return undefined;
+  const { functionName, version, env } = target;
   const container =
     spec?.containers.find((c) => c.name === WORKER_CONTAINER) ?? spec?.containers[0];
-  const env = new Map((container?.env ?? []).map((e) => [e.name, e.value]));
-  const labels = metadata?.labels ?? {};
-  const functionName = env.get(WORKER_ENV.functionName) ?? labels[LABELS.function];
-  const version = env.get(WORKER_ENV.version) ?? versionOfSlug(labels[LABELS.version]);
-  if (functionName === undefined || version === undefined) return undefined;
   const sha = env.get(WORKER_ENV.codeSha256);
   const port = container?.ports?.find((p) => p.name === WORKER_PORT_NAME)?.containerPort;
   return {
@@ -52,6 +70,9 @@ export function workerPodOf(pod: V1Pod): WorkerPod | undefined {
     functionName,
     version,
     codeSha256Hex: sha === undefined || sha === '' ? undefined : sha.toLowerCase(),
+    ...(env.get(WORKER_ENV.initializationType) === PROVISIONED_INITIALIZATION
+      ? { provisioned: true }
+      : {}),
   };
 }
 
@@ -223,6 +244,11 @@ export class WorkerPodWatch implements WorkerPodSource {
 
   readyPerFunction(): ReadonlyMap<string, number> {
     return this.index.readyPerFunction();
+  }
+
+  /** Every worker pod the watch sees, ready or not (why a version's pods do not start). */
+  all(): readonly V1Pod[] {
+    return this.informer.list();
   }
 
   /** Stops the informer; idempotent. */
