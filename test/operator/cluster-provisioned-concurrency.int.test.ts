@@ -44,7 +44,7 @@ interface DeploymentJson {
   };
 }
 
-describe('cluster provisioned concurrency: PUT → READY warm pods, DELETE → on-demand', () => {
+describe('cluster provisioned concurrency: READY warm pods, FAILED with a reason, DELETE → on-demand', () => {
   const fn = 'pc';
   let cluster: ScalingCluster | undefined;
   let lambda: LambdaClient;
@@ -216,5 +216,47 @@ export const handler = async (e) => {
     );
     const shown = await kubectlOk(['get', 'functionversions.lamina.dev', `${fn}-v1`, '-n', ns]);
     expect(shown.split('\n')[0]).toMatch(/PROVISIONED/);
+  }, 300_000);
+
+  it('a config whose pods cannot be scheduled turns FAILED and says why', async () => {
+    // 4096 MB asks for more than the node's 2 CPUs (CPU in proportion to memory, as Lambda).
+    const big = 'pcbig';
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: big,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: 'arn:aws:iam::000000000000:role/lambda',
+        MemorySize: 4096,
+        Code: { ZipFile: zip },
+      }),
+    );
+    await waitUntilFunctionActiveV2(
+      { client: lambda, maxWaitTime: 120, minDelay: 1, maxDelay: 2 },
+      { FunctionName: big },
+    );
+    await lambda.send(new PublishVersionCommand({ FunctionName: big }));
+    await lambda.send(
+      new PutProvisionedConcurrencyConfigCommand({
+        FunctionName: big,
+        Qualifier: '1',
+        ProvisionedConcurrentExecutions: 1,
+      }),
+    );
+    const failed = await eventually(
+      async () => {
+        const r = await lambda.send(
+          new GetProvisionedConcurrencyConfigCommand({ FunctionName: big, Qualifier: '1' }),
+        );
+        expect(r.Status).toBe('FAILED');
+        return r;
+      },
+      { what: 'the config FAILED', timeoutMs: 180_000, intervalMs: 2000 },
+    );
+    expect(failed.StatusReason).toMatch(/Unschedulable: .*cpu/i);
+    expect(failed.AvailableProvisionedConcurrentExecutions).toBe(0);
+    await lambda.send(
+      new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: big, Qualifier: '1' }),
+    );
   }, 300_000);
 });
