@@ -139,6 +139,7 @@ function podPool(
   const workerPods = new WorkerPodWatch({
     informer: workerPodInformer(o.kubeConfig, o.namespace, ctx.logger),
   });
+  const provisioned = provisioning(workerPods);
   const pool = new ClusterPool({
     pods: workerPods,
     stopPods: () => workerPods.stop(),
@@ -152,19 +153,20 @@ function podPool(
     busyWaitMs: o.workers.busyWaitMs,
     metrics: createClusterPoolMetrics(ctx.registry, () => workerPods.readyPerFunction()),
     demand,
-    provisioning: provisioning(workerPods),
+    provisioning: provisioned,
     logger: ctx.logger,
   });
   ctx.lifecycle.add({ name: 'worker pool', stop: () => pool.close() });
-  return { workerPods, pool };
+  return { workerPods, pool, provisioned };
 }
 
 /** The cluster backend's factory, for `startGateway`. */
 export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
   return async (ctx: BackendContext): Promise<GatewayBackend> => {
     const { functions, versions, mappings, provisioned, provisioning } = definitionStores(o, ctx);
-    const { workerPods, pool } = podPool(o, ctx, provisioning);
+    const { workerPods, pool, provisioned: floors } = podPool(o, ctx, provisioning);
     await Promise.all([functions.start(), versions.start(), mappings.start(), workerPods.start()]);
+    floors.sweep(provisioned.all(), (fn, alias) => versions.getAlias(fn, alias)?.functionVersion);
     const code = new DiskCodeStore({ root: o.codeDir });
     return {
       mode: 'cluster',

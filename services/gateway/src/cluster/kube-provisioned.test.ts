@@ -170,6 +170,28 @@ describe('KubeProvisioning', () => {
     expect(c.patches.at(-1)?.patch).toEqual({ spec: { provisionedConcurrency: null } });
   });
 
+  it('sweep at start sets every floor to what the configs add up to', async () => {
+    const stale = { ...version('2'), spec: { ...version('2').spec, provisionedConcurrency: 3 } };
+    const c = cluster([version('1'), stale]);
+    const p = new KubeProvisioning({
+      namespace: 'ns',
+      versions: c.versions,
+      objects: c.objects,
+      pods: { ready: () => [] },
+      allPods: () => [],
+      logger,
+    });
+    const configs = [
+      { functionName: 'hello', qualifier: '1', requested: 1, lastModified: 't' },
+      { functionName: 'hello', qualifier: 'live', requested: 2, lastModified: 't' },
+      { functionName: 'hello', qualifier: 'gone', requested: 5, lastModified: 't' },
+    ];
+    p.sweep(configs, (_fn, a) => (a === 'live' ? '1' : undefined));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(c.byName.get('hello-v1')?.spec).toMatchObject({ provisionedConcurrency: 3 });
+    expect(c.byName.get('hello-v2')?.spec).not.toHaveProperty('provisionedConcurrency');
+  });
+
   it('counts ready provisioned pods and says why the others cannot start', () => {
     const pulling = pod('hello-v1-x', {
       containerStatuses: [

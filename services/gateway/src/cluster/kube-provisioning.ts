@@ -10,10 +10,16 @@
  * Invariants: a write happens only when the resource says something else, one at a time per
  * version, in call order (several gateway replicas compute the same target from the same
  * resources, so their writes agree); 0 removes the field (the version is on-demand again); a
- * failed write is logged and left to the next change (it never fails a request).
+ * failed write is logged and left to the next change (it never fails a request); at start,
+ * `sweep` puts every version's floor in line with the configs on the resources.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import type { FunctionVersionConfig, ProvisionedState } from '@lamina/core';
+import {
+  type FunctionVersionConfig,
+  isVersionNumber,
+  type ProvisionedConcurrencyRecord,
+  type ProvisionedState,
+} from '@lamina/core';
 import {
   type FunctionVersionResource,
   type KubeLogger,
@@ -29,7 +35,7 @@ import { versionResourceName } from './version-mapping.js';
 
 export interface KubeProvisioningOptions {
   readonly namespace: string;
-  readonly versions: Pick<RestartingInformer<FunctionVersionResource>, 'get'>;
+  readonly versions: Pick<RestartingInformer<FunctionVersionResource>, 'get' | 'list'>;
   readonly objects: Pick<CustomObjects, 'mergePatch'>;
   /** Ready worker pods per version (the pool's pod watch). */
   readonly pods: Pick<WorkerPodSource, 'ready'>;
@@ -81,7 +87,7 @@ export class KubeProvisioning {
   }
 
   /** Sets the version's `spec.provisionedConcurrency` to `count` (0: removed). */
-  provision(fn: FunctionVersionConfig, count: number): void {
+  provision(fn: Pick<FunctionVersionConfig, 'name' | 'version'>, count: number): void {
     const name = versionResourceName(fn.name, fn.version);
     const want = count > 0 ? count : undefined;
     const previous = this.writes.get(name) ?? Promise.resolve();
@@ -106,6 +112,33 @@ export class KubeProvisioning {
     void settled.finally(() => {
       if (this.writes.get(name) === settled) this.writes.delete(name);
     });
+  }
+
+  /**
+   * At start: sets every version's floor to what the configs add up to (an alias's config
+   * counts for its target version), so a floor whose config went while no gateway ran (an
+   * alias deleted, an annotation removed by hand) goes back to on-demand.
+   */
+  sweep(
+    configs: readonly ProvisionedConcurrencyRecord[],
+    aliasTarget: (functionName: string, alias: string) => string | undefined,
+  ): void {
+    const want = new Map<string, number>();
+    for (const r of configs) {
+      const v = isVersionNumber(r.qualifier)
+        ? r.qualifier
+        : aliasTarget(r.functionName, r.qualifier);
+      if (v === undefined || !isVersionNumber(v)) continue;
+      const key = versionResourceName(r.functionName, v);
+      want.set(key, (want.get(key) ?? 0) + r.requested);
+    }
+    for (const fv of this.o.versions.list(this.o.namespace)) {
+      if (fv.metadata.deletionTimestamp !== undefined) continue;
+      const expected = want.get(fv.metadata.name ?? '') ?? 0;
+      if ((fv.spec.provisionedConcurrency ?? 0) !== expected) {
+        this.provision({ name: fv.spec.functionName, version: fv.spec.version }, expected);
+      }
+    }
   }
 
   /** Provisioned pods of the version ready now, and why others cannot start, if they cannot. */
