@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type ArnContext, KNOWN_RUNTIMES, LIMITS } from '@lamina/core';
+import { type ArnContext, codeToken, KNOWN_RUNTIMES, LIMITS } from '@lamina/core';
 import {
   type AliasResource,
   type EventSourceMappingResource,
@@ -26,7 +26,11 @@ import type { BackendContext, BackendFactory, GatewayBackend } from '../gateway-
 import { HttpAgentClient } from '../pods/agent-client.js';
 import { ClusterPool } from '../pods/cluster-pool.js';
 import { createClusterPoolMetrics } from '../pods/cluster-pool-metrics.js';
+import { KubePodLabeler } from '../pods/pod-labeler.js';
 import { GatewayDemand } from '../pods/pool-demand.js';
+import { HttpSpecializeClient } from '../pods/specialize-client.js';
+import { WarmPool } from '../pods/warm-pool.js';
+import { createWarmPoolMetrics } from '../pods/warm-pool-metrics.js';
 import { WorkerPodWatch, workerPodInformer } from '../pods/worker-pods.js';
 import type { ClusterConfig } from '../cluster-config.js';
 import { customInformer, KubeCustomObjects } from './custom-objects.js';
@@ -43,6 +47,8 @@ export interface ClusterBackendOptions {
   readonly codeDir: string;
   /** How invocations reach worker pods. */
   readonly workers: ClusterConfig['workers'];
+  /** The code route's token secret: a specialised generic pod gets its code's token. */
+  readonly codeTokenSecret?: string | undefined;
 }
 
 function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
@@ -50,9 +56,15 @@ function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
   const { logger } = ctx;
   const locateCode = (hex: string): string => join(o.codeDir, hex);
   const objects = new KubeCustomObjects(kc, namespace);
+  const functionInformer = customInformer<FunctionResource>(
+    kc,
+    namespace,
+    PLURALS.Function,
+    logger,
+  );
   const functions = new KubeFunctionStore({
     namespace,
-    informer: customInformer<FunctionResource>(kc, namespace, PLURALS.Function, logger),
+    informer: functionInformer,
     objects,
     locateCode,
     arnContext,
@@ -87,7 +99,10 @@ function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
     logger,
   });
   ctx.lifecycle.add({ name: 'mapping store', stop: () => mappings.close() });
-  return { functions, versions, mappings };
+  // Variables from Secrets are not in the gateway's view: such functions are not specialised.
+  const usesSecretVariables = (name: string): boolean =>
+    functionInformer.get(name, namespace)?.spec.environment?.valueFrom !== undefined;
+  return { functions, versions, mappings, usesSecretVariables };
 }
 
 /**
@@ -107,11 +122,30 @@ function poolDemand(o: ClusterBackendOptions, ctx: BackendContext): GatewayDeman
   return demand;
 }
 
-function podPool(o: ClusterBackendOptions, ctx: BackendContext) {
+function podPool(
+  o: ClusterBackendOptions,
+  ctx: BackendContext,
+  usesSecretVariables: (name: string) => boolean,
+) {
   const demand = poolDemand(o, ctx);
+  const labeler = new KubePodLabeler(o.kubeConfig, o.namespace, ctx.logger);
   const workerPods = new WorkerPodWatch({
     informer: workerPodInformer(o.kubeConfig, o.namespace, ctx.logger),
+    onSpent: (name) => void labeler.remove(name),
   });
+  const secret = o.codeTokenSecret;
+  const warmPool = o.workers.warmPool
+    ? new WarmPool({
+        generics: workerPods.generics,
+        client: new HttpSpecializeClient(),
+        labeler,
+        codeToken: (hex) => (secret === undefined ? undefined : codeToken(secret, hex)),
+        specializable: (fn) => !usesSecretVariables(fn.name),
+        port: o.workers.port,
+        logger: ctx.logger,
+        onClaim: createWarmPoolMetrics(ctx.registry, workerPods),
+      })
+    : undefined;
   const pool = new ClusterPool({
     pods: workerPods,
     stopPods: () => workerPods.stop(),
@@ -125,6 +159,7 @@ function podPool(o: ClusterBackendOptions, ctx: BackendContext) {
     busyWaitMs: o.workers.busyWaitMs,
     metrics: createClusterPoolMetrics(ctx.registry, () => workerPods.readyPerFunction()),
     demand,
+    ...(warmPool === undefined ? {} : { warmPool }),
     logger: ctx.logger,
   });
   ctx.lifecycle.add({ name: 'worker pool', stop: () => pool.close() });
@@ -134,8 +169,8 @@ function podPool(o: ClusterBackendOptions, ctx: BackendContext) {
 /** The cluster backend's factory, for `startGateway`. */
 export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
   return async (ctx: BackendContext): Promise<GatewayBackend> => {
-    const { functions, versions, mappings } = definitionStores(o, ctx);
-    const { workerPods, pool } = podPool(o, ctx);
+    const { functions, versions, mappings, usesSecretVariables } = definitionStores(o, ctx);
+    const { workerPods, pool } = podPool(o, ctx, usesSecretVariables);
     await Promise.all([functions.start(), versions.start(), mappings.start(), workerPods.start()]);
     const code = new DiskCodeStore({ root: o.codeDir });
     return {
