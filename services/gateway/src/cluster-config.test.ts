@@ -50,6 +50,7 @@ describe('loadClusterConfig', () => {
       coldStartWaitMs: 0,
       busyWaitMs: 250,
       connectTimeoutMs: 2_000,
+      warmPool: true,
     });
     expect(() => loadClusterConfig({ REDIS_URL: 'redis://r', LAMINA_WORKER_PORT: '0' })).toThrow(
       /LAMINA_WORKER_PORT/,
