@@ -79,5 +79,7 @@ export const SPECIALIZED_ANNOTATIONS = {
   /** The worker container's restart count when it was specialised: a restart loses the function. */
   restarts: 'lamina.dev/restarts-at-specialization',
 } as const;
+/** On a generic pod: its memory (MiB); only functions with at most this MemorySize fit in it. */
+export const POOL_MEMORY_ANNOTATION = 'lamina.dev/pool-memory-mb';
 /** Set on a generic pod's agent (`true`): start without a function, wait to be specialised. */
 export const WORKER_GENERIC_ENV = 'LAMINA_WORKER_GENERIC';

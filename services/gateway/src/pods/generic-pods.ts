@@ -12,6 +12,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import {
   POOL_GENERIC,
   POOL_LABEL,
+  POOL_MEMORY_ANNOTATION,
   POOL_SPECIALIZED,
   RUNTIME_LABEL,
   SPECIALIZED_ANNOTATIONS,
@@ -27,6 +28,8 @@ export interface GenericPod {
   readonly runtime: string;
   /** The worker container's restarts so far (recorded on the pod when it is specialised). */
   readonly restarts: number;
+  /** The pod's memory (MiB): only functions with at most this MemorySize fit; absent: any. */
+  readonly memoryMb?: number;
 }
 
 const isReady = (pod: V1Pod): boolean =>
@@ -53,7 +56,15 @@ export function genericPodOf(pod: V1Pod): GenericPod | undefined {
     return undefined;
   if (metadata?.deletionTimestamp !== undefined || !isReady(pod)) return undefined;
   const port = workerContainer(pod)?.ports?.find((p) => p.name === WORKER_PORT_NAME)?.containerPort;
-  return { name, ip, port, runtime, restarts: restartsOf(pod) };
+  const memoryMb = Number(metadata?.annotations?.[POOL_MEMORY_ANNOTATION] ?? Number.NaN);
+  return {
+    name,
+    ip,
+    port,
+    runtime,
+    restarts: restartsOf(pod),
+    ...(Number.isFinite(memoryMb) ? { memoryMb } : {}),
+  };
 }
 
 /** A specialised pod that can no longer serve its version: delete it (nothing else will). */

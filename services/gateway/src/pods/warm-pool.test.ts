@@ -124,6 +124,12 @@ describe('WarmPool', () => {
     const { pool, client } = setup([generic('g1')], () => ({ kind: 'answer', status: 200 }));
     expect(await pool.claim(fnConfig({ codeSha256: '' }))).toBeUndefined();
     expect(await pool.claim(fnConfig({ runtime: 'java21' }))).toBeUndefined();
+    const small = setup([generic('g1', { memoryMb: 256 })], () => ({
+      kind: 'answer',
+      status: 200,
+    }));
+    expect(await small.pool.claim(fnConfig({ memorySize: 512 }))).toBeUndefined();
+    expect((await small.pool.claim(fnConfig({ memorySize: 256 })))?.name).toBe('g1');
     expect(client.calls).toHaveLength(0);
     const secretVars = setup([generic('g1')], () => ({ kind: 'answer', status: 200 }), {
       specializable: false,

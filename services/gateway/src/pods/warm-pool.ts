@@ -82,7 +82,9 @@ export class WarmPool {
   async claim(fn: FunctionVersionConfig): Promise<WorkerPod | undefined> {
     if (fn.codeSha256 === '' || !(this.o.specializable?.(fn) ?? true)) return undefined;
     const hex = base64ToHex(fn.codeSha256);
-    const pods = this.o.generics.ready(fn.runtime);
+    const pods = this.o.generics
+      .ready(fn.runtime)
+      .filter((p) => p.memoryMb === undefined || p.memoryMb >= fn.memorySize);
     const now = this.now();
     this.forgetExpired(now);
     let tries = 0;
