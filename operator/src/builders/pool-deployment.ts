@@ -13,7 +13,7 @@
  * a gateway specialises it only for functions that fit; the grace period covers Lambda's longest
  * timeout, as the function it will run is not known yet.
  */
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment, V1ObjectMeta } from '@kubernetes/client-node';
 import { LIMITS } from '@lamina/core';
 import {
   LABELS,
@@ -72,14 +72,15 @@ export function buildPoolDeployment(input: PoolDeploymentInput): V1Deployment {
     [WORKER_ENV.port, String(WORKER_PORT)],
     ['LAMINA_SPECIALIZED_IDLE_SECONDS', String(pool.idleSeconds)],
   ];
+  const metadata: V1ObjectMeta = {
+    name: poolDeploymentName(runtime),
+    namespace: input.namespace,
+    labels,
+  };
   const deployment: V1Deployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: {
-      name: poolDeploymentName(runtime),
-      namespace: input.namespace,
-      labels,
-    },
+    metadata,
     spec: {
       replicas: input.replicas,
       revisionHistoryLimit: 2,
@@ -132,9 +133,7 @@ export function buildPoolDeployment(input: PoolDeploymentInput): V1Deployment {
       },
     },
   };
-  deployment.metadata = {
-    ...deployment.metadata,
-    annotations: { [ANNOTATIONS.specHash]: stableHash(deployment) },
-  };
+  // Hashed before the annotation exists, then annotated: equal hash = nothing to apply.
+  metadata.annotations = { [ANNOTATIONS.specHash]: stableHash(deployment) };
   return deployment;
 }

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
+   client-node models are plain JSON on the wire; the fixtures are object literals. */
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { FunctionResource } from '@lamina/kube';
 import { describe, expect, it } from 'vitest';
