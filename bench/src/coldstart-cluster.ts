@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -87,6 +88,18 @@ async function genericPods(url: string): Promise<number> {
   return Number(m?.[1] ?? '0');
 }
 
+/** Cluster functions are Pending until the operator made their Deployment. */
+async function waitActive(url: string, name: string): Promise<void> {
+  await eventually(
+    async () => {
+      const res = await fetch(`${url}/2015-03-31/functions/${name}`);
+      const body = (await res.json()) as { Configuration?: { State?: string } };
+      return body.Configuration?.State === 'Active';
+    },
+    { what: `${name} Active`, timeoutMs: 120_000, intervalMs: 100 },
+  );
+}
+
 const deleteFunction = (url: string, name: string): Promise<Response> =>
   fetch(`${url}/2015-03-31/functions/${name}`, { method: 'DELETE' });
 
@@ -101,6 +114,7 @@ async function firstCalls(
   for (let i = 0; i < o.samples; i += 1) {
     const name = `${tag}-${String(i)}`;
     await o.client.createFunction(url, name, o.fn);
+    await waitActive(url, name);
     await before();
     const r = await o.client.invoke(url, name, true);
     first.push(r.ms);
@@ -119,7 +133,7 @@ export async function clusterColdStarts(o: ClusterBenchOptions): Promise<Cluster
   await kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(o.root, 'deploy/crds')]);
   const ns = uniqueName('bench-cs');
   await kubectl(['create', 'namespace', ns]);
-  const state = mkdtempSync(join(o.root, 'test/env/out/bench-cs-'));
+  const state = mkdtempSync(join(tmpdir(), 'lamina-bench-cs-'));
   const procs: WatchedProcess[] = [];
   try {
     const gateway = async (warmPool: boolean): Promise<string> => {
@@ -186,6 +200,7 @@ export async function clusterColdStarts(o: ClusterBenchOptions): Promise<Cluster
     const fromZero = await firstCalls(o, baseline, 'zero', () => Promise.resolve());
     const warmName = 'warm';
     await o.client.createFunction(baseline, warmName, o.fn);
+    await waitActive(baseline, warmName);
     for (let i = 0; i < 20; i += 1) await o.client.invoke(baseline, warmName, false);
     const warm: number[] = [];
     for (let i = 0; i < o.warmRequests; i += 1) {

@@ -150,13 +150,11 @@ export class WarmPool {
       return 'failed';
     }
     const specialized = { pod, functionName: fn.name, version: fn.version, codeSha256Hex: hex };
-    try {
-      await this.o.labeler.relabel(specialized);
-    } catch (err) {
-      // The pod serves this call all the same; it stays in the generic Deployment until it
-      // expires (unready), which the log makes visible.
+    // Not awaited: the call need not wait for the API server (the agent serves only this
+    // version already). A failure leaves the pod in the generic Deployment until it expires.
+    this.o.labeler.relabel(specialized).catch((err: unknown) => {
       this.o.logger.error({ ...log, err }, 'relabelling a specialised pod failed');
-    }
+    });
     this.o.logger.info(log, 'cold call served by a specialised generic pod');
     return {
       name: pod.name,
