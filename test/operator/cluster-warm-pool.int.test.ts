@@ -201,12 +201,19 @@ export const handler = async () => ({ fn: '${tag}', pod: hostname(), greeting: p
     // A cold start in the call: the specialised environment ran init for it.
     expect(first.log).toMatch(/REPORT RequestId: .*Init Duration/);
 
-    const pod = await getJson<PodJson>(['get', 'pod', first.body.pod, '-n', ns]);
-    expect(pod?.metadata.labels).toMatchObject({
-      'lamina.dev/pool': 'specialized',
-      'lamina.dev/function': 'first',
-      'lamina.dev/version': 'latest',
-    });
+    // The gateway relabels the pod beside the call (the call does not wait for the API server).
+    const pod = await eventually(
+      async () => {
+        const p = await getJson<PodJson>(['get', 'pod', first.body.pod, '-n', ns]);
+        expect(p?.metadata.labels).toMatchObject({
+          'lamina.dev/pool': 'specialized',
+          'lamina.dev/function': 'first',
+          'lamina.dev/version': 'latest',
+        });
+        return p;
+      },
+      { what: 'the specialised pod relabelled', timeoutMs: 30_000, intervalMs: 500 },
+    );
     // The pod still has the generic pod's environment: no function name, no code token.
     const env = pod?.spec.containers[0]?.env?.map((e) => e.name) ?? [];
     expect(env).not.toContain('LAMINA_FUNCTION_NAME');
