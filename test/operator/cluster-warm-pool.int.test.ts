@@ -215,7 +215,7 @@ export const handler = async () => ({ fn: '${tag}', pod: hostname(), greeting: p
       { what: 'the specialised pod relabelled', timeoutMs: 30_000, intervalMs: 500 },
     );
     // The pod still has the generic pod's environment: no function name, no code token.
-    const env = pod?.spec.containers[0]?.env?.map((e) => e.name) ?? [];
+    const env = pod.spec.containers[0]?.env?.map((e) => e.name) ?? [];
     expect(env).not.toContain('LAMINA_FUNCTION_NAME');
     expect(env).not.toContain('LAMINA_CODE_TOKEN');
 

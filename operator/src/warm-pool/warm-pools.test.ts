@@ -96,8 +96,8 @@ describe('warm pools', () => {
       LAMINA_CODE_URL: 'http://gw.lamina-system.svc',
       LAMINA_SPECIALIZED_IDLE_SECONDS: '30',
     });
-    expect(env.LAMINA_FUNCTION_NAME).toBeUndefined();
-    expect(env.LAMINA_CODE_TOKEN).toBeUndefined();
+    expect(env['LAMINA_FUNCTION_NAME']).toBeUndefined();
+    expect(env['LAMINA_CODE_TOKEN']).toBeUndefined();
     expect(pod?.automountServiceAccountToken).toBe(false);
     expect(c?.securityContext?.readOnlyRootFilesystem).toBe(true);
     expect(d.spec?.template.metadata?.annotations?.['lamina.dev/pool-memory-mb']).toBe('512');

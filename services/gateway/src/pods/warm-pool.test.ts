@@ -84,7 +84,7 @@ describe('WarmPool', () => {
     const pod = await pool.claim(fnConfig());
     expect(pod).toMatchObject({ name: 'g1', functionName: 'hello', specialized: true });
     expect(client.calls).toHaveLength(1);
-    const request: SpecializationRequest = client.calls[0]!.request;
+    const request: SpecializationRequest | undefined = client.calls[0]?.request;
     expect(request).toMatchObject({
       functionName: 'hello',
       version: '$LATEST',
