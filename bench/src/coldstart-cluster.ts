@@ -41,6 +41,8 @@ export interface ClusterBenchResult {
   readonly fromZero: { firstCall: Stats; initDuration: Stats };
   readonly fromWarmPool: { firstCall: Stats; initDuration: Stats };
   readonly warm: Stats;
+  /** The specialise call as the pool's gateway logged it (code fetched, checked, unpacked). */
+  readonly specializeCall: Stats;
   readonly image: string;
 }
 
@@ -136,7 +138,7 @@ export async function clusterColdStarts(o: ClusterBenchOptions): Promise<Cluster
   const state = mkdtempSync(join(tmpdir(), 'lamina-bench-cs-'));
   const procs: WatchedProcess[] = [];
   try {
-    const gateway = async (warmPool: boolean): Promise<string> => {
+    const gateway = async (warmPool: boolean): Promise<{ url: string; p: WatchedProcess }> => {
       const port = await freePort();
       const p = spawnWatched([join(o.root, 'services/gateway/dist/main.js')], {
         REDIS_URL: redisUrl,
@@ -150,7 +152,7 @@ export async function clusterColdStarts(o: ClusterBenchOptions): Promise<Cluster
         LAMINA_COLD_START_WAIT_MS: '120000',
         LAMINA_BUSY_WAIT_MS: '120000',
         LAMINA_WARM_POOL: String(warmPool),
-        LAMINA_LOG_LEVEL: 'warn',
+        LAMINA_LOG_LEVEL: warmPool ? 'info' : 'warn',
       });
       procs.push(p);
       const url = `http://${HOST}:${String(port)}`;
@@ -158,10 +160,11 @@ export async function clusterColdStarts(o: ClusterBenchOptions): Promise<Cluster
         what: 'the gateway listening',
         timeoutMs: 60_000,
       });
-      return url;
+      return { url, p };
     };
-    const withPool = await gateway(true);
-    const baseline = await gateway(false);
+    const poolGateway = await gateway(true);
+    const withPool = poolGateway.url;
+    const baseline = (await gateway(false)).url;
     procs.push(
       spawnWatched([join(o.root, 'operator/dist/main.js')], {
         KUBECONFIG: testEnv.require('KUBECONFIG'),
@@ -206,7 +209,16 @@ export async function clusterColdStarts(o: ClusterBenchOptions): Promise<Cluster
     for (let i = 0; i < o.warmRequests; i += 1) {
       warm.push((await o.client.invoke(baseline, warmName, false)).ms);
     }
-    return { fromZero, fromWarmPool, warm: stats(warm), image: image.ref };
+    const specializeMs = [...poolGateway.p.logs().matchAll(/"specializeMs":(\d+)/g)].map((m) =>
+      Number(m[1]),
+    );
+    return {
+      fromZero,
+      fromWarmPool,
+      warm: stats(warm),
+      specializeCall: stats(specializeMs),
+      image: image.ref,
+    };
   } finally {
     for (const p of procs.reverse()) await p.kill('SIGTERM', 20_000);
     await kubectl(['delete', 'namespace', ns, '--wait=false']).catch(() => '');

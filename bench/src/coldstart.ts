@@ -206,7 +206,7 @@ async function clusterMode(): Promise<void> {
       runtime: fn.runtime,
       memorySize: fn.memorySize,
     },
-    note: "Cluster mode on the test environment's real kubelet (one 2-core node shared with other jobs). firstCall = caller-side latency of the first invoke of a new function through a cluster gateway (one function per sample, deleted after it). fromZero: the version has no pod; the gateway holds the call and wakes the autoscaler, which scales the Deployment from 0; a pod starts, fetches its code, inits. fromWarmPool: the gateway specialises a ready generic pod (code fetched by SHA-256, relabelled) and the call runs init in it. warm = caller-side latency at concurrency 1 on a pod of a warm function. initDuration = REPORT Init Duration.",
+    note: "Cluster mode on the test environment's real kubelet (one 2-core node shared with other jobs). firstCall = caller-side latency of the first invoke of a new function through a cluster gateway (one function per sample, deleted after it). fromZero: the version has no pod; the gateway holds the call and wakes the autoscaler, which scales the Deployment from 0; a pod starts, fetches its code and inits before it turns ready (init at start: that call reports no Init Duration). fromWarmPool: the gateway specialises a ready generic pod (code fetched by SHA-256, relabelled) and the call runs init in it. warm = caller-side latency at concurrency 1 on a pod of a warm function. initDuration = REPORT Init Duration. specializeCall = the gateway's specialise request (code fetched by hash, checked, unpacked in the pod), part of fromWarmPool. loadAverage = the host's at the end (other jobs share it).",
     ...r,
   });
 }

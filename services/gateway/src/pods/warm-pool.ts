@@ -113,6 +113,7 @@ export class WarmPool {
   ): Promise<WorkerPod | 'failed' | undefined> {
     const log = { pod: pod.name, function: fn.name, version: fn.version };
     const token = this.o.codeToken(hex);
+    const started = performance.now();
     const answer = await this.o.client.specialize({
       ip: pod.ip,
       port: pod.port ?? this.o.port,
@@ -155,7 +156,10 @@ export class WarmPool {
     this.o.labeler.relabel(specialized).catch((err: unknown) => {
       this.o.logger.error({ ...log, err }, 'relabelling a specialised pod failed');
     });
-    this.o.logger.info(log, 'cold call served by a specialised generic pod');
+    this.o.logger.info(
+      { ...log, specializeMs: Math.round(performance.now() - started) },
+      'cold call served by a specialised generic pod',
+    );
     return {
       name: pod.name,
       ip: pod.ip,
