@@ -34,7 +34,12 @@ async function serve(withRoute: boolean): Promise<string> {
     runtime: 'nodejs22.x',
     idleMs: 60_000,
     logger: quietLogger,
-    fetchCode: () => new Promise((resolve) => setTimeout(() => resolve('/code'), 20)),
+    fetchCode: () =>
+      new Promise((resolve) =>
+        setTimeout(() => {
+          resolve('/code');
+        }, 20),
+      ),
     become: (r) =>
       new WorkerAgent({
         target: { functionName: r.functionName, version: r.version },
