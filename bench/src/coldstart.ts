@@ -1,6 +1,6 @@
 import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startLamina, testEnv } from '@lamina/testkit';
 
 import { benchFunctions, type BenchFunction } from './coldstart-functions.js';
+import { clusterColdStarts } from './coldstart-cluster.js';
 import { comparePool } from './coldstart-pool.js';
 
 /**
@@ -18,12 +19,19 @@ import { comparePool } from './coldstart-pool.js';
  * test/runtimes/setup.sh to have run. Writes bench/results/coldstart.json. Then, in the same
  * run, the first call of new Node.js functions without and from a warm pool of generic runtimes
  * (ADR 0019), written to bench/results/coldstart-pool.json; `--pool-only` runs just that part.
+ * `--cluster` runs cluster mode instead (coldstart-cluster.ts): from zero, from the warm pool and
+ * warm, on the test node, written to bench/results/coldstart-cluster.json.
  *
- *   node bench/dist/coldstart.js [--quick] [--pool-only]
+ *   node bench/dist/coldstart.js [--quick] [--pool-only | --cluster]
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
 const poolOnly = process.argv.includes('--pool-only');
+const cluster = process.argv.includes('--cluster');
+/** Cold starts per mode in a cluster: each is a pod (or a specialisation) on a shared node. */
+const CLUSTER_SAMPLES = quick ? 5 : 12;
+/** The cluster bench function's MemorySize (CPU in proportion, as on Lambda). */
+const CLUSTER_MEMORY_MB = Number(process.env['LAMINA_BENCH_MEMORY_MB'] ?? '1024');
 const POOL_SAMPLES = quick ? 10 : 30;
 const COLD_SAMPLES = quick ? 3 : 10;
 const WARM_REQUESTS = quick ? 100 : 500;
@@ -170,7 +178,44 @@ async function poolComparison(): Promise<void> {
   });
 }
 
+async function clusterMode(): Promise<void> {
+  const nodejs = benchFunctions(root, testEnv.cacheDir()).find((f) => f.runtime === 'nodejs22.x');
+  if (nodejs === undefined) throw new Error('no nodejs22.x bench function');
+  const fn = { ...nodejs, memorySize: CLUSTER_MEMORY_MB };
+  const started = Date.now();
+  const r = await clusterColdStarts({
+    root,
+    fn,
+    samples: CLUSTER_SAMPLES,
+    warmRequests: quick ? 100 : 300,
+    client: { createFunction, invoke },
+    log,
+  });
+  agent.destroy();
+  log(
+    `cluster first call: from zero p50 ${r.fromZero.firstCall.p50Ms.toFixed(0)} ms, from the warm pool p50 ${r.fromWarmPool.firstCall.p50Ms.toFixed(0)} ms; warm p50 ${r.warm.p50Ms.toFixed(2)} ms`,
+  );
+  write('coldstart-cluster.json', {
+    date: new Date().toISOString(),
+    machine: machine(),
+    loadAverage: loadavg(),
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    settings: {
+      samples: CLUSTER_SAMPLES,
+      event: EVENT,
+      runtime: fn.runtime,
+      memorySize: fn.memorySize,
+    },
+    note: "Cluster mode on the test environment's real kubelet (one 2-core node shared with other jobs). firstCall = caller-side latency of the first invoke of a new function through a cluster gateway (one function per sample, deleted after it). fromZero: the version has no pod; the gateway holds the call and wakes the autoscaler, which scales the Deployment from 0; a pod starts, fetches its code and inits before it turns ready (init at start: that call reports no Init Duration). fromWarmPool: the gateway specialises a ready generic pod (code fetched by SHA-256, relabelled) and the call runs init in it. warm = caller-side latency at concurrency 1 on a pod of a warm function. initDuration = REPORT Init Duration. specializeCall = the gateway's specialise request (code fetched by hash, checked, unpacked in the pod), part of fromWarmPool. loadAverage = the host's at the end (other jobs share it).",
+    ...r,
+  });
+}
+
 async function main(): Promise<void> {
+  if (cluster) {
+    await clusterMode();
+    return;
+  }
   if (!poolOnly) await perRuntime();
   await poolComparison();
 }

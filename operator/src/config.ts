@@ -62,6 +62,14 @@ const schema = z.object({
   LAMINA_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   LAMINA_SHUTDOWN_TIMEOUT_SECONDS: int(1, 600, 20),
   ...autoscalerEnvShape,
+  /** Pre-warmed generic pods per runtime (ADR 0019); 0 turns the pool off. Needs `http` code delivery. */
+  LAMINA_WARM_POOL_SIZE: int(0, 50, 1),
+  /** Runtimes that always get a pool (comma-separated), besides those of the functions there. */
+  LAMINA_WARM_POOL_RUNTIMES: z.string().default(''),
+  /** Memory of a generic pod: functions with up to this MemorySize can be specialised into one. */
+  LAMINA_WARM_POOL_MEMORY_MB: int(128, 10_240, 512),
+  /** A specialised pod with no call for this long expires and is removed. */
+  LAMINA_WARM_POOL_IDLE_SECONDS: int(1, 86_400, 120),
 });
 
 export interface OperatorConfig {
@@ -83,6 +91,17 @@ export interface OperatorConfig {
   readonly logLevel: string;
   readonly shutdownTimeoutMs: number;
   readonly autoscaler: AutoscalerConfig;
+  readonly warmPool: WarmPoolConfig;
+}
+
+/** Pre-warmed generic worker pods (ADR 0019). */
+export interface WarmPoolConfig {
+  /** Generic pods per runtime and namespace; 0 = off (also off without `http` code delivery). */
+  readonly size: number;
+  /** Runtimes with a pool in every namespace that has functions, used there or not. */
+  readonly runtimes: readonly string[];
+  readonly memoryMb: number;
+  readonly idleSeconds: number;
 }
 
 export interface MappingMirrorConfig {
@@ -191,5 +210,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): O
     logLevel: c.LAMINA_LOG_LEVEL,
     shutdownTimeoutMs: c.LAMINA_SHUTDOWN_TIMEOUT_SECONDS * 1000,
     autoscaler,
+    warmPool: Object.freeze({
+      size: c.LAMINA_WORKER_CODE_DELIVERY === 'http' ? c.LAMINA_WARM_POOL_SIZE : 0,
+      runtimes: Object.freeze(
+        c.LAMINA_WARM_POOL_RUNTIMES.split(',')
+          .map((r) => r.trim())
+          .filter((r) => r !== ''),
+      ),
+      memoryMb: c.LAMINA_WARM_POOL_MEMORY_MB,
+      idleSeconds: c.LAMINA_WARM_POOL_IDLE_SECONDS,
+    }),
   });
 }

@@ -19,6 +19,7 @@ import { LeaderElector } from './leader/leader-elector.js';
 import { MappingMirror } from './mappings/mapping-mirror.js';
 import { createMetrics } from './metrics.js';
 import { VersionReconciler } from './version-reconciler.js';
+import { WarmPools } from './warm-pool/warm-pools.js';
 
 /** The composition root: the only place that reads the environment and calls `new` on I/O. */
 async function main(): Promise<void> {
@@ -139,6 +140,21 @@ async function main(): Promise<void> {
     }
     await controller.start();
     await mirror?.start();
+    // ADR 0019: generic pods per runtime, leader only, after the caches synced.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a shutdown may begin during the awaits above
+    if (config.warmPool.size > 0 && !lifecycle.isStopping) {
+      const pools = lifecycle.add(
+        new WarmPools({
+          functions: informers.functions,
+          deployments: informers.deployments,
+          writer: shared.writer,
+          pool: config.warmPool,
+          worker: config.worker,
+          logger: logger.child({ part: 'warm-pools' }),
+        }),
+      );
+      pools.start();
+    }
     // ADR 0017: leader only, after the caches synced; off until the gateways report demand.
     const scaling = config.autoscaler;
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a shutdown may begin during the await above

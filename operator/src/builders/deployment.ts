@@ -69,7 +69,11 @@ export interface WorkerDeploymentInput {
 /** Image of a function: its own for container-image functions, else the runtime's worker image. */
 export function workerImage(spec: FunctionResourceSpec, worker: WorkerConfig): string {
   if (spec.code.image !== undefined) return spec.code.image;
-  const runtime = spec.runtime ?? 'provided.al2023';
+  return runtimeImage(spec.runtime ?? 'provided.al2023', worker);
+}
+
+/** The worker image of a runtime (a per-runtime override, else prefix-slug:tag). */
+export function runtimeImage(runtime: string, worker: WorkerConfig): string {
   const override = worker.images[runtime];
   if (override !== undefined) return override;
   const slug = runtime.replace(/\.x$/, '');

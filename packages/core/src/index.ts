@@ -20,6 +20,7 @@ export * from './event-source-mapping.js';
 export * from './event-source-mapping-spec.js';
 export * from './env-config.js';
 export * from './agent-protocol.js';
+export * from './agent-specialization.js';
 export * from './demand-keys.js';
 export * from './demand-tally.js';
 export * from './demand-reporter.js';

@@ -65,3 +65,29 @@ export function versionOfSlug(slug: string | undefined): VersionLabel | undefine
   const m = slug === undefined ? null : /^v(\d+)$/.exec(slug);
   return m?.[1] === undefined ? undefined : (m[1] as `${number}`);
 }
+
+/**
+ * Pre-warmed generic worker pods (issue #15 item 3, ADR 0019): the operator runs them per
+ * runtime with `pool=generic`; a gateway that specialises one relabels it `pool=specialized`
+ * (it leaves the generic Deployment's selector, whose ReplicaSet releases it and makes a
+ * replacement) and names the version in the function/version labels and these annotations.
+ */
+export const POOL_LABEL = 'lamina.dev/pool';
+export const POOL_GENERIC = 'generic';
+export const POOL_SPECIALIZED = 'specialized';
+/** The runtime a generic pod was started for (a label value: `nodejs22.x`). */
+export const RUNTIME_LABEL = 'lamina.dev/runtime';
+export const SPECIALIZED_ANNOTATIONS = {
+  /** Exact function name (a label value may be shortened). */
+  functionName: 'lamina.dev/function-name',
+  /** `$LATEST` or a version number. */
+  version: 'lamina.dev/function-version',
+  /** Hex SHA-256 of the code the pod now runs. */
+  codeSha256: 'lamina.dev/code-sha256',
+  /** The worker container's restart count when it was specialised: a restart loses the function. */
+  restarts: 'lamina.dev/restarts-at-specialization',
+} as const;
+/** On a generic pod: its memory (MiB); only functions with at most this MemorySize fit in it. */
+export const POOL_MEMORY_ANNOTATION = 'lamina.dev/pool-memory-mb';
+/** Set on a generic pod's agent (`true`): start without a function, wait to be specialised. */
+export const WORKER_GENERIC_ENV = 'LAMINA_WORKER_GENERIC';

@@ -33,7 +33,11 @@ describe('loadClusterConfig', () => {
       coldStartWaitMs: 30_000,
       busyWaitMs: 5_000,
       connectTimeoutMs: 2_000,
+      warmPool: true,
     });
+    expect(
+      loadClusterConfig({ REDIS_URL: 'redis://r', LAMINA_WARM_POOL: 'false' }).workers.warmPool,
+    ).toBe(false);
     const c = loadClusterConfig({
       REDIS_URL: 'redis://r',
       LAMINA_WORKER_PORT: '9090',
@@ -46,6 +50,7 @@ describe('loadClusterConfig', () => {
       coldStartWaitMs: 0,
       busyWaitMs: 250,
       connectTimeoutMs: 2_000,
+      warmPool: true,
     });
     expect(() => loadClusterConfig({ REDIS_URL: 'redis://r', LAMINA_WORKER_PORT: '0' })).toThrow(
       /LAMINA_WORKER_PORT/,

@@ -34,6 +34,8 @@ const schema = z.object({
   LAMINA_BUSY_WAIT_MS: optional(int(0, 600_000).default(5_000)),
   /** Give up connecting to a worker pod after this long (the pod is skipped, another tried). */
   LAMINA_WORKER_CONNECT_TIMEOUT_MS: optional(int(50, 60_000).default(2_000)),
+  /** Cold calls claim pre-warmed generic pods when the operator runs them (ADR 0019). */
+  LAMINA_WARM_POOL: optional(z.enum(['true', 'false']).default('true')),
 });
 
 export interface ClusterConfig extends GatewayConfig {
@@ -50,6 +52,8 @@ export interface ClusterConfig extends GatewayConfig {
     readonly coldStartWaitMs: number;
     readonly busyWaitMs: number;
     readonly connectTimeoutMs: number;
+    /** Claim pre-warmed generic pods for cold calls (ADR 0019). */
+    readonly warmPool: boolean;
   };
 }
 
@@ -83,6 +87,7 @@ export function loadClusterConfig(
       coldStartWaitMs: e.LAMINA_COLD_START_WAIT_MS,
       busyWaitMs: e.LAMINA_BUSY_WAIT_MS,
       connectTimeoutMs: e.LAMINA_WORKER_CONNECT_TIMEOUT_MS,
+      warmPool: e.LAMINA_WARM_POOL === 'true',
     }),
   });
 }

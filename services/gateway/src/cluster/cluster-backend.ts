@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type ArnContext, KNOWN_RUNTIMES, LIMITS } from '@lamina/core';
+import { type ArnContext, codeToken, KNOWN_RUNTIMES, LIMITS } from '@lamina/core';
 import {
   type AliasResource,
   type EventSourceMappingResource,
@@ -28,7 +28,11 @@ import type { BackendContext, BackendFactory, GatewayBackend } from '../gateway-
 import { HttpAgentClient } from '../pods/agent-client.js';
 import { ClusterPool } from '../pods/cluster-pool.js';
 import { createClusterPoolMetrics } from '../pods/cluster-pool-metrics.js';
+import { KubePodLabeler } from '../pods/pod-labeler.js';
 import { GatewayDemand } from '../pods/pool-demand.js';
+import { HttpSpecializeClient } from '../pods/specialize-client.js';
+import { WarmPool } from '../pods/warm-pool.js';
+import { createWarmPoolMetrics } from '../pods/warm-pool-metrics.js';
 import { WorkerPodWatch, workerPodInformer } from '../pods/worker-pods.js';
 import type { ClusterConfig } from '../cluster-config.js';
 import { customInformer, KubeCustomObjects } from './custom-objects.js';
@@ -47,6 +51,8 @@ export interface ClusterBackendOptions {
   readonly codeDir: string;
   /** How invocations reach worker pods. */
   readonly workers: ClusterConfig['workers'];
+  /** The code route's token secret: a specialised generic pod gets its code's token. */
+  readonly codeTokenSecret?: string | undefined;
 }
 
 function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
@@ -61,9 +67,15 @@ function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
     logger,
   );
   const aliasInformer = customInformer<AliasResource>(kc, namespace, PLURALS.Alias, logger);
+  const functionInformer = customInformer<FunctionResource>(
+    kc,
+    namespace,
+    PLURALS.Function,
+    logger,
+  );
   const functions = new KubeFunctionStore({
     namespace,
-    informer: customInformer<FunctionResource>(kc, namespace, PLURALS.Function, logger),
+    informer: functionInformer,
     objects,
     locateCode,
     arnContext,
@@ -110,7 +122,10 @@ function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
       allPods: () => pods.all(),
       logger,
     });
-  return { functions, versions, mappings, provisioned, provisioning };
+  // Variables from Secrets are not in the gateway's view: such functions are not specialised.
+  const usesSecretVariables = (name: string): boolean =>
+    functionInformer.get(name, namespace)?.spec.environment?.valueFrom !== undefined;
+  return { functions, versions, mappings, provisioned, provisioning, usesSecretVariables };
 }
 
 /**
@@ -134,12 +149,28 @@ function podPool(
   o: ClusterBackendOptions,
   ctx: BackendContext,
   provisioning: (pods: WorkerPodWatch) => KubeProvisioning,
+  usesSecretVariables: (name: string) => boolean,
 ) {
   const demand = poolDemand(o, ctx);
+  const labeler = new KubePodLabeler(o.kubeConfig, o.namespace, ctx.logger);
   const workerPods = new WorkerPodWatch({
     informer: workerPodInformer(o.kubeConfig, o.namespace, ctx.logger),
+    onSpent: (name) => void labeler.remove(name),
   });
   const provisioned = provisioning(workerPods);
+  const secret = o.codeTokenSecret;
+  const warmPool = o.workers.warmPool
+    ? new WarmPool({
+        generics: workerPods.generics,
+        client: new HttpSpecializeClient(),
+        labeler,
+        codeToken: (hex) => (secret === undefined ? undefined : codeToken(secret, hex)),
+        specializable: (fn) => !usesSecretVariables(fn.name),
+        port: o.workers.port,
+        logger: ctx.logger,
+        onClaim: createWarmPoolMetrics(ctx.registry, workerPods),
+      })
+    : undefined;
   const pool = new ClusterPool({
     pods: workerPods,
     stopPods: () => workerPods.stop(),
@@ -154,6 +185,7 @@ function podPool(
     metrics: createClusterPoolMetrics(ctx.registry, () => workerPods.readyPerFunction()),
     demand,
     provisioning: provisioned,
+    ...(warmPool === undefined ? {} : { warmPool }),
     logger: ctx.logger,
   });
   ctx.lifecycle.add({ name: 'worker pool', stop: () => pool.close() });
@@ -163,8 +195,13 @@ function podPool(
 /** The cluster backend's factory, for `startGateway`. */
 export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
   return async (ctx: BackendContext): Promise<GatewayBackend> => {
-    const { functions, versions, mappings, provisioned, provisioning } = definitionStores(o, ctx);
-    const { workerPods, pool, provisioned: floors } = podPool(o, ctx, provisioning);
+    const { functions, versions, mappings, provisioned, provisioning, usesSecretVariables } =
+      definitionStores(o, ctx);
+    const {
+      workerPods,
+      pool,
+      provisioned: floors,
+    } = podPool(o, ctx, provisioning, usesSecretVariables);
     await Promise.all([functions.start(), versions.start(), mappings.start(), workerPods.start()]);
     floors.sweep(provisioned.all(), (fn, alias) => versions.getAlias(fn, alias)?.functionVersion);
     const code = new DiskCodeStore({ root: o.codeDir });

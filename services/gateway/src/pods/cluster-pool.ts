@@ -45,6 +45,8 @@ export interface ClusterPoolOptions {
     provision(fn: FunctionVersionConfig, count: number): void;
     provisioned(functionName: string, version: string): { ready: number; failure?: string };
   };
+  /** Pre-warmed generic pods (ADR 0019): a call with no free pod claims one once; absent: none. */
+  readonly warmPool?: { claim(fn: FunctionVersionConfig): Promise<WorkerPod | undefined> };
   readonly now?: () => number;
 }
 
@@ -113,15 +115,26 @@ export class ClusterPool implements EnvironmentPool {
     let waitingSince: number | undefined;
     /** Releases the wait counted as demand; set while the call waits for an environment. */
     let endWait: (() => void) | undefined;
+    let warmTried = this.o.warmPool === undefined;
     try {
       for (;;) {
         if (this.closing !== undefined) {
           throw new ServiceException('the gateway is shutting down', { retriable: true });
         }
         const now = this.now();
-        const pick = this.pick(fn, want, now);
+        let pick = this.pick(fn, want, now);
+        if (pick.kind !== 'pod' && !warmTried) {
+          // No free pod: claim a generic one (a wait, so the autoscaler still adds pods).
+          warmTried = true;
+          waitingSince ??= now;
+          endWait ??= this.o.demand?.wait(fn);
+          const pod = await this.o.warmPool?.claim(fn);
+          if (pod !== undefined) pick = { kind: 'pod', pod };
+        }
         if (pick.kind === 'pod') {
-          if (waitingSince !== undefined) countServedWait(this.o.metrics, now - waitingSince);
+          if (waitingSince !== undefined) {
+            countServedWait(this.o.metrics, this.now() - waitingSince);
+          }
           waitingSince = undefined;
           endWait?.();
           endWait = undefined;
@@ -225,6 +238,9 @@ export class ClusterPool implements EnvironmentPool {
       }
     }
     if (free.length === 0) return { kind: 'busy', retryAt };
+    // Specialised generic pods bridge cold starts: the version's own pods go first, so those idle.
+    const own = free.filter((p) => p.specialized !== true);
+    if (own.length > 0) free = own;
     const key = `${fn.name}\0${fn.version}`;
     const cursor = this.cursors.get(key) ?? 0;
     this.cursors.set(key, (cursor + 1) % 1_000_000);

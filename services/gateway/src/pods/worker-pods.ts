@@ -3,13 +3,19 @@ import {
   type KubeLogger,
   LABELS,
   PROVISIONED_INITIALIZATION,
+  POOL_GENERIC,
+  POOL_LABEL,
+  POOL_SPECIALIZED,
   RestartingInformer,
+  SPECIALIZED_ANNOTATIONS,
   versionOfSlug,
   WORKER_CONTAINER,
   WORKER_ENV,
   WORKER_POD_SELECTOR,
   WORKER_PORT_NAME,
 } from '@lamina/kube';
+
+import { GenericPodIndex, genericPodOf, isSpent, restartsOf } from './generic-pods.js';
 
 /** A worker pod that can take an invocation: Ready, with an IP, not being deleted. */
 export interface WorkerPod {
@@ -24,6 +30,8 @@ export interface WorkerPod {
   readonly codeSha256Hex: string | undefined;
   /** One of its version's provisioned environments (LAMINA_INITIALIZATION_TYPE). */
   readonly provisioned?: boolean;
+  /** A generic pod specialised for this version (ADR 0019); regular pods are preferred. */
+  readonly specialized?: boolean;
 }
 
 /** The function version a worker pod runs, read as `workerPodOf` reads it; any pod state. */
@@ -56,11 +64,26 @@ export function workerPodOf(pod: V1Pod): WorkerPod | undefined {
   if (metadata?.deletionTimestamp !== undefined) return undefined;
   const ready = status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
   if (ready !== true) return undefined;
+  const container =
+    spec?.containers.find((c) => c.name === WORKER_CONTAINER) ?? spec?.containers[0];
+  const labels = metadata?.labels ?? {};
+  const pool = labels[POOL_LABEL];
+  if (pool === POOL_GENERIC) return undefined;
+  if (pool === POOL_SPECIALIZED) {
+    // Its environment is the generic pod's: the version is in the annotations it was given.
+    const a = metadata?.annotations ?? {};
+    const fn = a[SPECIALIZED_ANNOTATIONS.functionName];
+    const v = a[SPECIALIZED_ANNOTATIONS.version];
+    if (fn === undefined || v === undefined) return undefined;
+    // A restarted container is generic again: it no longer serves the version.
+    if (restartsOf(pod) > Number(a[SPECIALIZED_ANNOTATIONS.restarts] ?? '0')) return undefined;
+    const port = container?.ports?.find((p) => p.name === WORKER_PORT_NAME)?.containerPort;
+    const hex = a[SPECIALIZED_ANNOTATIONS.codeSha256];
+    return { name, ip, port, functionName: fn, version: v, codeSha256Hex: hex, specialized: true };
+  }
   const target = podTarget(pod);
   if (target === undefined) return undefined;
   const { functionName, version, env } = target;
-  const container =
-    spec?.containers.find((c) => c.name === WORKER_CONTAINER) ?? spec?.containers[0];
   const sha = env.get(WORKER_ENV.codeSha256);
   const port = container?.ports?.find((p) => p.name === WORKER_PORT_NAME)?.containerPort;
   return {
@@ -137,6 +160,13 @@ export class WorkerPodIndex implements WorkerPodSource {
     return counts;
   }
 
+  /** Ready specialised generic pods (ADR 0019). */
+  specializedCount(): number {
+    let n = 0;
+    for (const pod of this.byName.values()) if (pod.specialized === true) n++;
+    return n;
+  }
+
   private put(pod: WorkerPod): void {
     this.byName.set(pod.name, pod);
     const key = keyOf(pod.functionName, pod.version);
@@ -199,23 +229,37 @@ export interface PodInformer {
  */
 export class WorkerPodWatch implements WorkerPodSource {
   readonly index = new WorkerPodIndex();
+  /** Ready generic pods per runtime (ADR 0019), for the warm pool to claim. */
+  readonly generics = new GenericPodIndex();
   private readonly informer: PodInformer;
+  private readonly onSpent: ((name: string) => void) | undefined;
   private stopping: Promise<void> | undefined;
 
   private readonly syncTimeoutMs: number;
 
-  constructor(o: { readonly informer: PodInformer; readonly syncTimeoutMs?: number }) {
+  constructor(o: {
+    readonly informer: PodInformer;
+    readonly syncTimeoutMs?: number;
+    /** Told about each specialised pod that can no longer serve (the reaper deletes it). */
+    readonly onSpent?: (name: string) => void;
+  }) {
     this.informer = o.informer;
+    this.onSpent = o.onSpent;
     this.syncTimeoutMs = o.syncTimeoutMs ?? 60_000;
     const upsert = (pod: V1Pod): void => {
       const name = pod.metadata?.name;
-      if (name !== undefined) this.index.set(name, workerPodOf(pod));
+      if (name === undefined) return;
+      this.generics.set(name, genericPodOf(pod));
+      this.index.set(name, workerPodOf(pod));
+      if (isSpent(pod)) this.onSpent?.(name);
     };
     this.informer.on('add', upsert);
     this.informer.on('update', upsert);
     this.informer.on('delete', (pod) => {
       const name = pod.metadata?.name;
-      if (name !== undefined) this.index.set(name, undefined);
+      if (name === undefined) return;
+      this.generics.set(name, undefined);
+      this.index.set(name, undefined);
     });
   }
 
@@ -226,8 +270,18 @@ export class WorkerPodWatch implements WorkerPodSource {
     await this.informer.waitForSync(this.syncTimeoutMs);
     // Events of the first list arrive through the handlers too; this makes the index exact
     // at once (a relist after a restart is reconciled by the informer's own events).
+    const listed = this.informer.list();
+    this.generics.replaceAll(
+      listed.flatMap((pod) => {
+        const g = genericPodOf(pod);
+        return g === undefined ? [] : [g];
+      }),
+    );
+    for (const pod of listed) {
+      if (isSpent(pod) && pod.metadata?.name !== undefined) this.onSpent?.(pod.metadata.name);
+    }
     this.index.replaceAll(
-      this.informer.list().flatMap((pod) => {
+      listed.flatMap((pod) => {
         const p = workerPodOf(pod);
         return p === undefined ? [] : [p];
       }),
@@ -249,6 +303,10 @@ export class WorkerPodWatch implements WorkerPodSource {
   /** Every worker pod the watch sees, ready or not (why a version's pods do not start). */
   all(): readonly V1Pod[] {
     return this.informer.list();
+  }
+
+  specializedCount(): number {
+    return this.index.specializedCount();
   }
 
   /** Stops the informer; idempotent. */

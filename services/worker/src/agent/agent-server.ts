@@ -4,6 +4,7 @@ import {
   AGENT_INVOKE_PATH,
   AGENT_READY_PATH,
   AGENT_REFUSAL_STATUS,
+  AGENT_SPECIALIZE_PATH,
   agentErrorResponse,
   LaminaError,
   LIMITS,
@@ -16,15 +17,20 @@ import {
 } from '@lamina/core';
 import type { WorkerLogger } from '../types.js';
 import { type AgentMetrics, countResult } from './agent-metrics.js';
-import type { Refusal, Slot, WorkerAgent } from './worker-agent.js';
+import type { ServedAgent, SpecializeOutcome } from './generic-agent.js';
+import type { Refusal, Slot } from './worker-agent.js';
 
 export const AGENT_HEALTH_PATH = '/healthz';
 export const AGENT_METRICS_PATH = '/metrics';
+/** A specialise request is a version's configuration and variables: small. */
+const MAX_SPECIALIZE_BYTES = 256 * 1024;
 /** How long an idle keep-alive connection stays open. */
 const IDLE_CONNECTION_MS = 10 * 60 * 1000;
 
 export interface AgentServerDeps {
-  readonly agent: WorkerAgent;
+  readonly agent: ServedAgent;
+  /** A generic pod's specialise call (ADR 0019); absent: the route answers 404. */
+  readonly specialize?: (body: Buffer) => Promise<SpecializeOutcome>;
   readonly logger: WorkerLogger & { child(bindings: object): WorkerLogger };
   /** Largest request body; default Lambda's sync payload limit. */
   readonly maxBodyBytes?: number;
@@ -170,9 +176,37 @@ export function createAgentServer(deps: AgentServerDeps): Server {
     }
   }
 
+  async function specializeRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    specialize: (body: Buffer) => Promise<SpecializeOutcome>,
+  ): Promise<void> {
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_SPECIALIZE_BYTES);
+    } catch (err) {
+      res.setHeader('connection', 'close');
+      sendText(res, 413, err instanceof Error ? err.message : String(err));
+      return;
+    }
+    const { status, answer } = await specialize(body);
+    const text = Buffer.from(JSON.stringify(answer));
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': String(text.length),
+    });
+    res.end(text);
+  }
+
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
-    if (req.method === 'POST' && url === AGENT_INVOKE_PATH) {
+    if (req.method === 'POST' && url === AGENT_SPECIALIZE_PATH && deps.specialize !== undefined) {
+      specializeRoute(req, res, deps.specialize).catch((err: unknown) => {
+        logger.error({ err }, 'specialise handler failed');
+        if (!res.headersSent) sendText(res, 500, 'specialisation failed');
+        else res.destroy();
+      });
+    } else if (req.method === 'POST' && url === AGENT_INVOKE_PATH) {
       invoke(req, res).catch((err: unknown) => {
         logger.error({ err }, 'invoke handler failed');
         if (!res.headersSent) sendJson(res, 500, agentErrorResponse(err).body);

@@ -44,6 +44,8 @@ describe('agent config', () => {
       initTimeoutMs: 10_000,
       initAtStart: true,
       initializationType: 'on-demand',
+      generic: false,
+      specializedIdleMs: 120_000,
       logLevel: 'info',
     });
   });
@@ -93,6 +95,22 @@ describe('agent config', () => {
       codeSha256Hex: undefined,
       codeStoreDir: undefined,
     });
+  });
+
+  it('a generic pod needs no function, only its runtime', () => {
+    const c = loadConfig({
+      LAMINA_WORKER_GENERIC: 'true',
+      LAMINA_RUNTIME: 'nodejs22.x',
+      LAMINA_SPECIALIZED_IDLE_SECONDS: '30',
+    });
+    expect(c).toMatchObject({
+      generic: true,
+      functionName: '',
+      handler: '',
+      runtime: 'nodejs22.x',
+    });
+    expect(c.specializedIdleMs).toBe(30_000);
+    expect(() => loadConfig({ LAMINA_RUNTIME: 'nodejs22.x' })).toThrow(/LAMINA_FUNCTION_NAME/);
   });
 
   it('names every problem at once', () => {

@@ -1,6 +1,10 @@
 import { envInt, envOptional, LIMITS, LOG_LEVELS, type LogLevel, parseEnv } from '@lamina/core';
 // The subpath, not the package: the agent bundle must not carry client-node.
-import { WORKER_DEFAULT_PORT, WORKER_ENV as W } from '@lamina/kube/worker-pod-contract';
+import {
+  WORKER_DEFAULT_PORT,
+  WORKER_ENV as W,
+  WORKER_GENERIC_ENV,
+} from '@lamina/kube/worker-pod-contract';
 import { z } from 'zod';
 
 export { ConfigError } from '@lamina/core';
@@ -53,6 +57,14 @@ const schema = z.object({
   LAMINA_INIT_TIMEOUT_MS: optional(int(1).default(LIMITS.initTimeoutSeconds * 1000)),
   LAMINA_INIT_AT_START: optional(z.enum(['true', 'false']).default('true')),
   LAMINA_LOG_LEVEL: optional(z.enum(LOG_LEVELS).default('info')),
+  // A specialised generic pod with no call for this long turns unready for good (ADR 0019).
+  LAMINA_SPECIALIZED_IDLE_SECONDS: optional(int(1, 86_400).default(120)),
+});
+
+/** A generic pod (WORKER_GENERIC_ENV): no function yet, so its fields may be absent. */
+const genericSchema = schema.extend({
+  [W.functionName]: optional(z.string().default('')),
+  [W.handler]: optional(z.string().default('')),
 });
 
 export interface AgentConfig {
@@ -95,11 +107,19 @@ export interface AgentConfig {
   /** AWS_LAMBDA_INITIALIZATION_TYPE of the runtime: the pod is one of provisioned concurrency. */
   readonly initializationType: 'on-demand' | 'provisioned-concurrency';
   readonly logLevel: LogLevel;
+  /**
+   * A pre-warmed generic pod (ADR 0019): started without a function (functionName and handler
+   * empty), it waits for one specialise request and then serves that version only.
+   */
+  readonly generic: boolean;
+  /** A specialised generic pod idle this long turns unready for good (the gateway reaps it). */
+  readonly specializedIdleMs: number;
 }
 
 /** Reads the agent's configuration from an environment (a value, not process.env). */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): AgentConfig {
-  const e = parseEnv(schema, env);
+  const generic = env[WORKER_GENERIC_ENV] === 'true';
+  const e = generic ? parseEnv(genericSchema, env) : parseEnv(schema, env);
   return Object.freeze({
     functionName: e[W.functionName],
     namespace: e[W.namespace],
@@ -127,6 +147,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
       e.LAMINA_INIT_AT_START === 'true' || e[W.initializationType] === 'provisioned-concurrency',
     initializationType: e[W.initializationType],
     logLevel: e.LAMINA_LOG_LEVEL,
+    generic,
+    specializedIdleMs: e.LAMINA_SPECIALIZED_IDLE_SECONDS * 1000,
   });
 }
 

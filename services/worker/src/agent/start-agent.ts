@@ -3,13 +3,16 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { FunctionVersionConfig } from '@lamina/core';
 import { ExecutionEnvironment } from '../execution-environment.js';
+import type { CodeDelivery } from './code-delivery.js';
 import { codeDeliveryOf } from './code-delivery-of.js';
-import { locateCode } from './code-location.js';
+import { fetchCode } from './code-fetch.js';
+import { type CodeLocation, locateCode } from './code-location.js';
 import type { AgentConfig } from './config.js';
 import { createAgentMetrics } from './agent-metrics.js';
 import { createAgentServer } from './agent-server.js';
 import { readEnvironmentDir } from './environment-dir.js';
 import { functionConfigOf, runtimeCommandOf } from './function-config.js';
+import { GenericAgent } from './generic-agent.js';
 import { PodEnvironment } from './pod-environment.js';
 import { WorkerAgent, type FunctionLookup } from './worker-agent.js';
 
@@ -21,7 +24,7 @@ export interface StartAgentDeps {
 }
 
 export interface RunningAgent {
-  readonly agent: WorkerAgent;
+  readonly agent: WorkerAgent | GenericAgent;
   readonly port: number;
   /**
    * SIGTERM's work: refuse new invocations, let the running one end (and answer `draining` for
@@ -30,13 +33,15 @@ export interface RunningAgent {
   stop(lingerMs: number): Promise<void>;
 }
 
-/** Composition of the worker agent: function variables, one-environment pool, HTTP server. */
-export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
+/** What serves one version: its environment and the agent in front of it. */
+interface VersionAgentDeps extends StartAgentDeps {
+  readonly variables: Readonly<Record<string, string>>;
+  readonly lookup: (config: AgentConfig) => Promise<CodeLocation>;
+}
+
+/** The one-environment pool and the agent of the version `config` names. */
+function versionAgent(deps: VersionAgentDeps): WorkerAgent {
   const { config, logger } = deps;
-  const { variables, skipped } = await readEnvironmentDir(config.environmentDir);
-  for (const s of skipped) {
-    logger.warn({ entry: s.name, reason: s.reason }, 'environment entry skipped');
-  }
   const functionLog = logger.child({ stream: 'function' });
   const runtime = runtimeCommandOf(config);
   // The pod is the environment: one, living as long as the pod (no idle TTL), initialised at start.
@@ -58,15 +63,13 @@ export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
         initTimeoutMs: config.initTimeoutMs,
       }),
   });
-  const delivery = codeDeliveryOf(config, logger);
   const lookup = async (): Promise<FunctionLookup> => {
-    const code =
-      delivery?.location() ?? (await locateCode(config.codeStoreDir, config.codeSha256Hex));
+    const code = await deps.lookup(config);
     return code.kind === 'found'
-      ? { kind: 'ready', fn: functionConfigOf(config, code.dir, variables) }
+      ? { kind: 'ready', fn: functionConfigOf(config, code.dir, deps.variables) }
       : code;
   };
-  const agent = new WorkerAgent({
+  return new WorkerAgent({
     target: { functionName: config.functionName, version: config.version },
     pool: environment,
     lookup,
@@ -80,10 +83,90 @@ export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
       : {}),
     gate: () => environment.readiness(),
   });
-  delivery?.start();
-  // Code fetched: look it up at once, so init at start begins without waiting for a probe.
-  void delivery?.whenDelivered().then(() => agent.readiness());
-  const server = createAgentServer({ agent, logger, metrics: createAgentMetrics() });
+}
+
+/**
+ * A generic pod's agent (ADR 0019): the version's configuration comes with the specialise
+ * request, its code is fetched by hash with the request's token, and its first call is the
+ * cold start (no init at start: the call reports `Init Duration`).
+ */
+function genericAgent(deps: StartAgentDeps): GenericAgent {
+  const { config, logger } = deps;
+  const { codeUrl } = config;
+  return new GenericAgent({
+    runtime: config.runtime,
+    idleMs: config.specializedIdleMs,
+    logger,
+    fetchCode: (r) => {
+      if (codeUrl === undefined) {
+        return Promise.reject(
+          new Error('LAMINA_CODE_URL is not set: a generic pod fetches its code'),
+        );
+      }
+      return fetchCode({
+        baseUrl: codeUrl,
+        sha256Hex: r.codeSha256Hex,
+        token: r.codeToken,
+        cacheDir: config.codeCacheDir,
+      });
+    },
+    become: (r, codeDir) => {
+      const versionConfig: AgentConfig = {
+        ...config,
+        functionName: r.functionName,
+        version: r.version,
+        handler: r.handler,
+        memorySizeMb: r.memorySizeMb,
+        timeoutSeconds: r.timeoutSeconds,
+        ephemeralStorageMb: r.ephemeralStorageMb,
+        codeSha256Hex: r.codeSha256Hex,
+        codeToken: r.codeToken,
+        initAtStart: false,
+        generic: false,
+      };
+      return versionAgent({
+        ...deps,
+        config: versionConfig,
+        logger: logger.child({ fn: r.functionName, version: r.version }),
+        variables: r.environment,
+        lookup: () => Promise.resolve({ kind: 'found', dir: codeDir }),
+      });
+    },
+  });
+}
+
+/** Composition of the worker agent: function variables, one-environment pool, HTTP server. */
+export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
+  const { config, logger } = deps;
+  let agent: WorkerAgent | GenericAgent;
+  let delivery: CodeDelivery | undefined;
+  if (config.generic) {
+    agent = genericAgent(deps);
+  } else {
+    const { variables, skipped } = await readEnvironmentDir(config.environmentDir);
+    for (const s of skipped) {
+      logger.warn({ entry: s.name, reason: s.reason }, 'environment entry skipped');
+    }
+    const fetched = codeDeliveryOf(config, logger);
+    delivery = fetched;
+    const versioned = versionAgent({
+      ...deps,
+      variables,
+      lookup: async (c) =>
+        fetched?.location() ?? (await locateCode(c.codeStoreDir, c.codeSha256Hex)),
+    });
+    agent = versioned;
+    delivery?.start();
+    // Code fetched: look it up at once, so init at start begins without waiting for a probe.
+    void delivery?.whenDelivered().then(() => versioned.readiness());
+  }
+  const generic = agent instanceof GenericAgent ? agent : undefined;
+  const server = createAgentServer({
+    agent,
+    logger,
+    metrics: createAgentMetrics(),
+    ...(generic === undefined ? {} : { specialize: (body: Buffer) => generic.specialize(body) }),
+  });
   server.listen(config.port, config.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -93,7 +176,7 @@ export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
       port,
       runtime: config.runtime,
       handler: config.handler,
-      variables: Object.keys(variables).length,
+      generic: config.generic,
       ready: readiness.ready,
     },
     'worker agent listening',

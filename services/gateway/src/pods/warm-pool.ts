@@ -1,0 +1,177 @@
+/**
+ * The cluster warm pool's gateway side (issue #15 item 3, ADR 0019): a cold call whose version
+ * has no ready pod claims a pre-warmed generic pod of its runtime, specialises it (the agent
+ * fetches the version's code by SHA-256 with the per-code token this gateway gives it), relabels
+ * it as that version's pod (it leaves the generic Deployment, whose ReplicaSet makes a
+ * replacement: the pool refills itself) and hands it to the call.
+ *
+ * Invariants:
+ * - The claim is atomic in the agent (it takes one specialise request in its life); a pod that
+ *   answers `claimed` was taken by another gateway replica, and the next one is tried.
+ * - A pod is tried at most once a minute per gateway (`tried`), so concurrent cold calls of one
+ *   gateway never race each other for the same pod (a claimed pod leaves the generic index; one
+ *   whose specialisation failed is generic again and may be tried after that minute).
+ * - Only zip functions with all their variables known here are specialised: variables from
+ *   Secrets (`valueFrom`) are not in the gateway's view, so such versions wait for their own pods.
+ * - The relabelling is the gateway's (it has the pod API; the pods have no API token): labels
+ *   and annotations name the version, `pool=specialized`, and the container's restart count.
+ */
+import { SPECIALIZATION_REFUSAL_STATUS, type FunctionVersionConfig } from '@lamina/core';
+import type { KubeLogger } from '@lamina/kube';
+
+import type { GenericPod } from './generic-pods.js';
+import type { SpecializeClient } from './specialize-client.js';
+import type { WorkerPod } from './worker-pods.js';
+
+/** What a specialised pod is relabelled as. */
+export interface Specialized {
+  readonly pod: GenericPod;
+  readonly functionName: string;
+  readonly version: string;
+  readonly codeSha256Hex: string;
+}
+
+/** The pod API's part of the claim: relabel a specialised pod (faked in unit tests). */
+export interface PodLabeler {
+  relabel(s: Specialized): Promise<void>;
+}
+
+/** How one claim ended (metrics). */
+export type ClaimOutcome = 'hit' | 'miss' | 'failed';
+
+export interface WarmPoolOptions {
+  /** Ready generic pods per runtime (the pod watch). */
+  readonly generics: { ready(runtime: string): readonly GenericPod[] };
+  readonly client: SpecializeClient;
+  readonly labeler: PodLabeler;
+  /** The code route's token of a code hash; undefined: the route needs none. */
+  readonly codeToken: (sha256Hex: string) => string | undefined;
+  /** False for versions this gateway cannot specialise (e.g. variables from Secrets). */
+  readonly specializable?: (fn: FunctionVersionConfig) => boolean;
+  /** The agent's port on a pod whose spec does not name one. */
+  readonly port: number;
+  /** Bound on one specialise call (the code download included). */
+  readonly timeoutMs?: number;
+  readonly logger: KubeLogger;
+  readonly now?: () => number;
+  /** Counts each claim's outcome; absent: not counted. */
+  readonly onClaim?: (outcome: ClaimOutcome, runtime: string) => void;
+}
+
+const base64ToHex = (b64: string): string => Buffer.from(b64, 'base64').toString('hex');
+/** Pods asked per claim before giving up (each failure is another pod's). */
+const MAX_TRIES = 3;
+const RETRY_AFTER_MS = 60_000;
+
+/** See the file comment. */
+export class WarmPool {
+  private readonly o: WarmPoolOptions;
+  /** Pod name → until when it is not tried again. */
+  private readonly tried = new Map<string, number>();
+  private readonly now: () => number;
+
+  constructor(o: WarmPoolOptions) {
+    this.o = o;
+    this.now = o.now ?? Date.now;
+  }
+
+  /**
+   * A pod specialised for `fn`, or undefined when none could be (no generic pod of its runtime,
+   * all taken, or the version is not specialisable): the call then waits for its own pods.
+   */
+  async claim(fn: FunctionVersionConfig): Promise<WorkerPod | undefined> {
+    if (fn.codeSha256 === '' || !(this.o.specializable?.(fn) ?? true)) return undefined;
+    const hex = base64ToHex(fn.codeSha256);
+    const pods = this.o.generics
+      .ready(fn.runtime)
+      .filter((p) => p.memoryMb === undefined || p.memoryMb >= fn.memorySize);
+    const now = this.now();
+    this.forgetExpired(now);
+    let tries = 0;
+    for (const pod of pods) {
+      if (this.tried.has(pod.name)) continue;
+      if (tries++ >= MAX_TRIES) break;
+      this.tried.set(pod.name, now + RETRY_AFTER_MS);
+      const got = await this.specialize(pod, fn, hex);
+      if (got === 'failed') {
+        this.o.onClaim?.('failed', fn.runtime);
+        return undefined;
+      }
+      if (got !== undefined) {
+        this.o.onClaim?.('hit', fn.runtime);
+        return got;
+      }
+    }
+    this.o.onClaim?.('miss', fn.runtime);
+    return undefined;
+  }
+
+  private async specialize(
+    pod: GenericPod,
+    fn: FunctionVersionConfig,
+    hex: string,
+  ): Promise<WorkerPod | 'failed' | undefined> {
+    const log = { pod: pod.name, function: fn.name, version: fn.version };
+    const token = this.o.codeToken(hex);
+    const started = performance.now();
+    const answer = await this.o.client.specialize({
+      ip: pod.ip,
+      port: pod.port ?? this.o.port,
+      timeoutMs: this.o.timeoutMs ?? 30_000,
+      request: {
+        functionName: fn.name,
+        version: fn.version,
+        runtime: fn.runtime,
+        handler: fn.handler,
+        memorySizeMb: fn.memorySize,
+        timeoutSeconds: fn.timeout,
+        ephemeralStorageMb: fn.ephemeralStorage,
+        environment: fn.environment,
+        codeSha256Hex: hex,
+        ...(token === undefined ? {} : { codeToken: token }),
+      },
+    });
+    if (answer.kind === 'unreachable') {
+      this.o.logger.warn(
+        { ...log, reason: answer.message },
+        'generic pod unreachable; trying another',
+      );
+      return undefined;
+    }
+    if (answer.status === SPECIALIZATION_REFUSAL_STATUS.claimed) {
+      this.o.logger.info(log, 'generic pod already claimed; trying another');
+      return undefined;
+    }
+    if (answer.status !== 200) {
+      // The agent is generic again; the same code would fail on every pod: stop here.
+      this.o.logger.error(
+        { ...log, status: answer.status, reason: answer.message },
+        'specialising a generic pod failed; the call waits for its own pods',
+      );
+      return 'failed';
+    }
+    const specialized = { pod, functionName: fn.name, version: fn.version, codeSha256Hex: hex };
+    // Not awaited: the call need not wait for the API server (the agent serves only this
+    // version already). A failure leaves the pod in the generic Deployment until it expires.
+    this.o.labeler.relabel(specialized).catch((err: unknown) => {
+      this.o.logger.error({ ...log, err }, 'relabelling a specialised pod failed');
+    });
+    this.o.logger.info(
+      { ...log, specializeMs: Math.round(performance.now() - started) },
+      'cold call served by a specialised generic pod',
+    );
+    return {
+      name: pod.name,
+      ip: pod.ip,
+      port: pod.port,
+      functionName: fn.name,
+      version: fn.version,
+      codeSha256Hex: hex,
+      specialized: true,
+    };
+  }
+
+  private forgetExpired(now: number): void {
+    for (const [name, until] of this.tried) if (until <= now) this.tried.delete(name);
+  }
+}
