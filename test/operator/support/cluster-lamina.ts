@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
@@ -18,7 +19,6 @@ import {
 } from '../../../services/gateway/src/main.js';
 import { lambdaClient } from '../../support/lambda-client.js';
 import {
-  ROOT,
   buildOperator,
   createNamespace,
   deleteNamespace,
@@ -101,7 +101,7 @@ export async function startClusterLamina(o: ClusterLaminaOptions): Promise<Clust
   ]);
   const ns = await createNamespace(o.name);
   const prefix = uniqueName(`${o.name}-rp`);
-  const stateDir = mkdtempSync(join(ROOT, 'test/env/out/state-'));
+  const stateDir = mkdtempSync(join(tmpdir(), 'lamina-cluster-'));
   let gateway: ClusterGatewayHandle | undefined;
   let operator: OperatorProcess | undefined;
   let lambda: LambdaClient | undefined;
