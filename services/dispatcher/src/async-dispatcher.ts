@@ -28,6 +28,7 @@ export interface AsyncDispatcherOptions {
 export class AsyncDispatcher {
   private readonly worker: Worker<AsyncJobData>;
   private closing: Promise<void> | undefined;
+  private runningCount = 0;
 
   constructor(private readonly o: AsyncDispatcherOptions) {
     this.worker = new Worker<AsyncJobData>(o.keys.queueName, (job, token) => this.run(job, token), {
@@ -58,7 +59,21 @@ export class AsyncDispatcher {
     await this.worker.waitUntilReady();
   }
 
+  /** Events this process runs now (each holds one of its `concurrency` workers). */
+  get running(): number {
+    return this.runningCount;
+  }
+
   private async run(job: Job<AsyncJobData>, token: string | undefined): Promise<void> {
+    this.runningCount += 1;
+    try {
+      await this.attempt(job, token);
+    } finally {
+      this.runningCount -= 1;
+    }
+  }
+
+  private async attempt(job: Job<AsyncJobData>, token: string | undefined): Promise<void> {
     let result;
     try {
       result = await this.o.processor.process({
