@@ -51,7 +51,9 @@ describe('AsyncDemand', () => {
       () => 4,
     );
     await s.demand.sample();
-    expect(s.asked).toEqual([4]);
+    expect(s.last()).toEqual({}); // one sample is a moment, not yet demand
+    await s.demand.sample();
+    expect(s.asked).toEqual([4, 4]);
     expect(s.last()).toEqual({ 'ns/a/$LATEST': '0 0 2 0', 'ns/a/3': '0 0 1 0' });
   });
 
@@ -59,10 +61,12 @@ describe('AsyncDemand', () => {
     let free = 2;
     const s = setup([{ functionName: 'a' }, { functionName: 'a' }], () => free);
     await s.demand.sample();
-    expect(s.last()).toEqual({ 'ns/a/$LATEST': '0 0 2 0' });
+    free = 1;
+    await s.demand.sample();
+    expect(s.last()).toEqual({ 'ns/a/$LATEST': '0 0 1 0' });
     free = 0;
     await s.demand.sample();
-    expect(s.asked).toEqual([2]);
+    expect(s.asked).toEqual([2, 1]);
     expect(s.last()).toEqual({});
     expect(s.sent.at(-1)?.[0]).toEqual(['del', 't:v1:{demand}:r:disp-1']);
   });

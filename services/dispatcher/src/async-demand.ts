@@ -6,7 +6,9 @@
  * waiting for an environment.
  *
  * Invariants: at most `free()` events are counted (the workers this process has free), so its
- * running plus reported events never exceed its concurrency; only ready events count (waiting or
+ * running plus reported events never exceed its concurrency; a version's count is the lower of
+ * its last two samples (a worker between two events is free only for a moment, while the
+ * gateway's report still counts the call it just ended); only ready events count (waiting or
  * prioritized, not delayed retries); the version is the event's qualifier when it is `$LATEST` or
  * a number, `$LATEST` when it has none, and an alias counts nothing (it resolves only at the
  * gateway, which counts the call once it arrives); a failed read leaves the last counts (they
@@ -49,6 +51,8 @@ export class AsyncDemand {
   private readonly reporter: DemandReporter;
   private timer: NodeJS.Timeout | undefined;
   private counted = new Map<string, DemandTarget>();
+  /** The previous sample's counts per version. */
+  private previous = new Map<string, number>();
   private stopped = false;
 
   constructor(private readonly o: AsyncDemandOptions) {
@@ -85,12 +89,17 @@ export class AsyncDemand {
       entry.count += 1;
       next.set(key, entry);
     }
+    // Two samples in a row: a worker that just finished an event is free for a moment while
+    // the gateway's report still counts that call; only what stays startable is demand.
     for (const [key, target] of this.counted) {
       if (!next.has(key)) this.tally.setQueued(target, 'asyncDepth', 0);
     }
+    const previous = this.previous;
     this.counted = new Map();
+    this.previous = new Map();
     for (const [key, { target, count }] of next) {
-      this.tally.setQueued(target, 'asyncDepth', count);
+      this.previous.set(key, count);
+      this.tally.setQueued(target, 'asyncDepth', Math.min(count, previous.get(key) ?? 0));
       this.counted.set(key, target);
     }
     await this.reporter.flush();
