@@ -5,14 +5,15 @@
  * has started is not counted here: it is then a call at the gateway, counted there as running or
  * waiting for an environment.
  *
- * Invariants: at most `free()` events are counted (the workers this process has free), so its
- * running plus reported events never exceed its concurrency; a version's count is the lower of
- * its last two samples (a worker between two events is free only for a moment, while the
- * gateway's report still counts the call it just ended); only ready events count (waiting or
- * prioritized, not delayed retries); the version is the event's qualifier when it is `$LATEST` or
- * a number, `$LATEST` when it has none, and an alias counts nothing (it resolves only at the
- * gateway, which counts the call once it arrives); a failed read leaves the last counts (they
- * expire with the report) and never throws; `stop()` sends an empty report.
+ * Invariants: at most `free()` events are counted: the workers that ran no event since the last
+ * sample (a worker between two events is busy), so its running plus reported events never
+ * exceed its concurrency; a version's count is the lower of its last two samples (what was
+ * startable a moment ago may be running now and be counted by the gateway too); only ready
+ * events count (waiting or prioritized, not delayed retries); the version is the event's
+ * qualifier when it is `$LATEST` or a number, `$LATEST` when it has none, and an alias counts
+ * nothing (it resolves only at the gateway, which counts the call once it arrives); a failed
+ * read leaves the last counts (they expire with the report) and never throws; `stop()` sends an
+ * empty report.
  */
 import {
   type AsyncJobData,
@@ -32,7 +33,7 @@ export type ReadyEvents = (
 
 export interface AsyncDemandOptions {
   readonly ready: ReadyEvents;
-  /** Workers of this process not running an event now. */
+  /** Workers of this process that ran no event since the last sample. */
   readonly free: () => number;
   /** The namespace of the functions (cluster mode): the demand target's namespace. */
   readonly namespace: string;

@@ -118,7 +118,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
       let lastErrorLog = 0;
       const demand = new AsyncDemand({
         ready: (limit) => depth.ready(limit),
-        free: () => config.concurrency - dispatcher.running,
+        free: () => config.concurrency - dispatcher.takePeakRunning(),
         namespace: config.demandNamespace,
         redisPrefix: config.redisPrefix,
         redis,

@@ -75,6 +75,8 @@ export interface ClusterLamina {
   readonly operator: OperatorProcess;
   readonly lambda: LambdaClient;
   readonly image: WorkerImage | undefined;
+  /** The secret the gateway signs and checks the pods' code tokens with. */
+  readonly codeTokenSecret: string;
   /** Names of the pods of a function (all versions, or one: `latest`, `1`, ...). */
   podsOf(fn: string, version?: string): Promise<string[]>;
   /** The worker Deployment of a version (`<fn>-<version>`), or undefined when absent. */
@@ -185,6 +187,7 @@ export async function startClusterLamina(o: ClusterLaminaOptions): Promise<Clust
     operator,
     lambda: client,
     image,
+    codeTokenSecret: SECRET,
     async podsOf(fn, version) {
       const selector =
         version === undefined
