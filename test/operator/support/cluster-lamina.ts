@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,6 +29,7 @@ import {
   startOperator,
   type OperatorProcess,
 } from './cluster.js';
+import { codeStore } from './release-values.js';
 import { type WorkerImage, workerImage } from './worker-image.js';
 
 /**
@@ -50,6 +51,11 @@ export interface ClusterLaminaOptions {
   readonly name: string;
   /** Worker image runtime to build and load; `null` runs no worker image (no pod can start). */
   readonly runtime?: string | null;
+  /**
+   * How pods get their code: `http` from the gateway (default), or `volume`: a hostPath
+   * PersistentVolume over the gateway's code folder, claimed as `lamina-code` (ADR 0007).
+   */
+  readonly codeDelivery?: 'http' | 'volume';
   /** Turns the autoscaler on with short test windows (ADR 0017); off by default. */
   readonly autoscaler?: { readonly idleSeconds: number } | false;
   /** Extra gateway config (loadClusterConfig's env names); wins over the defaults. */
@@ -104,6 +110,7 @@ export async function startClusterLamina(o: ClusterLaminaOptions): Promise<Clust
   const ns = await createNamespace(o.name);
   const prefix = uniqueName(`${o.name}-rp`);
   const stateDir = mkdtempSync(join(tmpdir(), 'lamina-cluster-'));
+  const pv = o.codeDelivery === 'volume' ? uniqueName('lamina-code') : undefined;
   let gateway: ClusterGatewayHandle | undefined;
   let operator: OperatorProcess | undefined;
   let lambda: LambdaClient | undefined;
@@ -117,10 +124,15 @@ export async function startClusterLamina(o: ClusterLaminaOptions): Promise<Clust
     }
     await gateway?.stop();
     await deleteNamespace(ns);
+    if (pv !== undefined) await kubectl(['delete', 'pv', pv, '--ignore-not-found', '--wait=false']);
     rmSync(stateDir, { recursive: true, force: true });
   };
 
   try {
+    if (pv !== undefined) {
+      chmodSync(stateDir, 0o755); // the pods read it as uid 10001
+      await kubectlOk(['apply', '-f', '-'], codeStore(pv, ns, stateDir));
+    }
     const kc = new KubeConfig();
     kc.loadFromDefault();
     const autoscaled = o.autoscaler !== undefined && o.autoscaler !== false;
@@ -159,9 +171,13 @@ export async function startClusterLamina(o: ClusterLaminaOptions): Promise<Clust
         ...(image === undefined
           ? {}
           : { LAMINA_WORKER_IMAGE_PREFIX: image.prefix, LAMINA_WORKER_IMAGE_TAG: image.tag }),
-        LAMINA_WORKER_CODE_DELIVERY: 'http',
-        LAMINA_WORKER_CODE_URL: gateway.url,
-        LAMINA_CODE_TOKEN_SECRET: SECRET,
+        ...(pv === undefined
+          ? {
+              LAMINA_WORKER_CODE_DELIVERY: 'http',
+              LAMINA_WORKER_CODE_URL: gateway.url,
+              LAMINA_CODE_TOKEN_SECRET: SECRET,
+            }
+          : { LAMINA_CODE_STORE_CLAIM: 'lamina-code' }),
         LAMINA_REDIS_URL: redisUrl,
         LAMINA_REDIS_PREFIX: prefix,
         LAMINA_LOG_LEVEL: 'info',
