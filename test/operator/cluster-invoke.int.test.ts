@@ -1,14 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
   DeleteFunctionCommand,
   GetFunctionCommand,
   InvokeCommand,
-  LambdaClient,
+  type LambdaClient,
   PublishVersionCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
@@ -16,28 +12,13 @@ import {
   waitUntilFunctionActiveV2,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
-import { KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, testEnv, uniqueName } from '@lamina/testkit';
+import { eventually } from '@lamina/testkit';
 
-import { lambdaClient } from '../support/lambda-client.js';
-import { loadClusterConfig } from '../../services/gateway/src/cluster-config.js';
-import { type ClusterGatewayHandle, startClusterGateway } from '../../services/gateway/src/main.js';
-import {
-  ROOT,
-  buildOperator,
-  createNamespace,
-  deleteNamespace,
-  installCrds,
-  kubectl,
-  kubectlOk,
-  startOperator,
-  type OperatorProcess,
-} from './support/cluster.js';
-import { codeStore } from './support/release-values.js';
+import { makeZip } from '../support/zip.js';
+import { kubectlOk } from './support/cluster.js';
+import { type ClusterLamina, startClusterLamina } from './support/cluster-lamina.js';
 import { ownedNames } from './support/resources.js';
-import { workerImage } from './support/worker-image.js';
 
 // The whole of cluster mode on one real node: the unmodified AWS SDK → the cluster gateway
 // (in this process) → Function/FunctionVersion/Alias resources → the operator (a real process)
@@ -47,15 +28,7 @@ import { workerImage } from './support/worker-image.js';
 
 const decoder = new TextDecoder();
 
-function zipOf(source: string): Uint8Array {
-  const dir = mkdtempSync(join(ROOT, 'test/env/out/zip-'));
-  try {
-    writeFileSync(join(dir, 'index.mjs'), source);
-    return execFileSync('zip', ['-q', '-X', '-', 'index.mjs'], { cwd: dir });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const zipOf = (source: string): Uint8Array => makeZip({ 'index.mjs': source });
 
 /** A handler that says which code ran, plus what it saw of its environment. */
 const codeSaying = (label: string): Uint8Array =>
@@ -75,10 +48,7 @@ interface Answer {
 describe('cluster mode end to end: SDK → gateway → operator → kubelet → worker agent', () => {
   const fn = 'hello';
   let ns = '';
-  let pv = '';
-  let codeDir = '';
-  let operator: OperatorProcess | undefined;
-  let gateway: ClusterGatewayHandle | undefined;
+  let lamina: ClusterLamina | undefined;
   let lambda: LambdaClient;
 
   async function invoke(
@@ -100,53 +70,14 @@ describe('cluster mode end to end: SDK → gateway → operator → kubelet → 
   }
 
   beforeAll(async () => {
-    testEnv.require('LAMINA_TEST_NODE');
-    const [image] = await Promise.all([workerImage('nodejs22.x'), installCrds(), buildOperator()]);
-    ns = await createNamespace('e2e');
-    pv = uniqueName('lamina-code');
-    codeDir = mkdtempSync(join(ROOT, 'test/env/out/code-'));
-    chmodSync(codeDir, 0o755); // the pods read it as uid 10001
-    await kubectlOk(['apply', '-f', '-'], codeStore(pv, ns, codeDir));
-    operator = startOperator({
-      namespace: ns,
-      identity: 'op-e2e',
-      env: {
-        LAMINA_WORKER_IMAGE_PREFIX: image.prefix,
-        LAMINA_WORKER_IMAGE_TAG: image.tag,
-        LAMINA_CODE_STORE_CLAIM: 'lamina-code',
-        LAMINA_LOG_LEVEL: 'info',
-      },
-    });
-    const kc = new KubeConfig();
-    kc.loadFromDefault();
-    gateway = await startClusterGateway({
-      config: loadClusterConfig({
-        REDIS_URL: testEnv.require('REDIS_URL'),
-        LAMINA_PORT: '0',
-        LAMINA_NAMESPACE: ns,
-        LAMINA_CODE_DIR: codeDir,
-        LAMINA_STATE_DIR: codeDir,
-        LAMINA_REDIS_PREFIX: uniqueName('e2e'),
-      }),
-      kubeConfig: kc,
-      namespace: ns,
-      logger: pino({ level: 'silent' }),
-    });
-    lambda = lambdaClient(gateway.url);
+    // The code store is a hostPath PersistentVolume over the gateway's code folder.
+    lamina = await startClusterLamina({ name: 'e2e', codeDelivery: 'volume' });
+    ns = lamina.ns;
+    lambda = lamina.lambda;
   }, 600_000);
 
   afterAll(async () => {
-    lambda.destroy();
-    await gateway?.stop();
-    // Functions carry the operator's finalizer: delete them while the operator still runs.
-    await kubectl(['delete', 'functions.lamina.dev', '--all', '-n', ns, '--timeout=60s']);
-    if (operator?.child.exitCode === null) {
-      operator.child.kill('SIGTERM');
-      await operator.exited;
-    }
-    await deleteNamespace(ns);
-    await kubectl(['delete', 'pv', pv, '--ignore-not-found', '--wait=false']);
-    rmSync(codeDir, { recursive: true, force: true });
+    await lamina?.stop();
   }, 120_000);
 
   it('creates a function whose pod runs it, locked down, with its environment', async () => {

@@ -1,16 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import {
   CreateEventSourceMappingCommand,
   DeleteEventSourceMappingCommand,
   GetEventSourceMappingCommand,
-  LambdaClient,
+  type LambdaClient,
   ListEventSourceMappingsCommand,
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
-import { KubeConfig } from '@kubernetes/client-node';
 import { esmKeys, mappingUuidOf } from '@lamina/core';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -18,20 +13,10 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { loadClusterConfig } from '../../services/gateway/src/cluster-config.js';
-import { type ClusterGatewayHandle, startClusterGateway } from '../../services/gateway/src/main.js';
 import { loadConfig as loadPollerConfig } from '../../services/poller/src/config.js';
 import { type PollerHandle, startPoller } from '../../services/poller/src/start-poller.js';
-import {
-  buildOperator,
-  createNamespace,
-  deleteNamespace,
-  getJson,
-  installCrds,
-  kubectlOk,
-  type OperatorProcess,
-  startOperator,
-} from './support/cluster.js';
+import { getJson, kubectlOk } from './support/cluster.js';
+import { type ClusterLamina, startClusterLamina } from './support/cluster-lamina.js';
 import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 
 // Cluster mode, issue 14: EventSourceMapping resources are the pollers' source of truth. The
@@ -49,14 +34,11 @@ interface EsmObject {
 
 describe('cluster mode: EventSourceMapping resources drive the poller', () => {
   const brokers = testEnv.kafkaBrokers();
-  const prefix = uniqueName('esm');
-  const keys = esmKeys(prefix);
+  let keys = esmKeys('unset');
   const fn = 'consumer';
   let ns = '';
-  let codeDir = '';
-  let operator: OperatorProcess;
-  let gateway: ClusterGatewayHandle;
-  let poller: PollerHandle;
+  let lamina: ClusterLamina | undefined;
+  let poller: PollerHandle | undefined;
   let lambda: LambdaClient;
   let redis: Redis;
   const kafka = new Kafka({
@@ -74,45 +56,25 @@ describe('cluster mode: EventSourceMapping resources drive the poller', () => {
   };
 
   beforeAll(async () => {
-    await Promise.all([installCrds(), buildOperator()]);
-    ns = await createNamespace('esm');
-    codeDir = mkdtempSync(join(tmpdir(), 'esm-code-'));
-    redis = new Redis(testEnv.require('REDIS_URL'));
+    lamina = await startClusterLamina({
+      name: 'esm',
+      runtime: null,
+      operatorEnv: { LAMINA_MAPPING_SYNC_INTERVAL_MS: '300' },
+      gatewayEnv: { LAMINA_COLD_START_WAIT_MS: '500' },
+    });
+    ns = lamina.ns;
+    keys = esmKeys(lamina.prefix);
+    lambda = lamina.lambda;
+    redis = new Redis(lamina.redisUrl);
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
     await admin.disconnect();
-
-    operator = startOperator({
-      namespace: ns,
-      identity: 'op-esm',
-      env: {
-        LAMINA_REDIS_URL: testEnv.require('REDIS_URL'),
-        LAMINA_REDIS_PREFIX: prefix,
-        LAMINA_MAPPING_SYNC_INTERVAL_MS: '300',
-      },
-    });
-    const kc = new KubeConfig();
-    kc.loadFromDefault();
-    gateway = await startClusterGateway({
-      config: loadClusterConfig({
-        REDIS_URL: testEnv.require('REDIS_URL'),
-        LAMINA_PORT: '0',
-        LAMINA_NAMESPACE: ns,
-        LAMINA_CODE_DIR: codeDir,
-        LAMINA_STATE_DIR: codeDir,
-        LAMINA_REDIS_PREFIX: prefix,
-        LAMINA_COLD_START_WAIT_MS: '500',
-      }),
-      kubeConfig: kc,
-      namespace: ns,
-      logger: pino({ level: 'silent' }),
-    });
     poller = await startPoller({
       config: loadPollerConfig({
-        REDIS_URL: testEnv.require('REDIS_URL'),
-        LAMINA_REDIS_PREFIX: prefix,
-        LAMINA_GATEWAY_URL: gateway.url,
+        REDIS_URL: lamina.redisUrl,
+        LAMINA_REDIS_PREFIX: lamina.prefix,
+        LAMINA_GATEWAY_URL: lamina.gateway.url,
         LAMINA_POLLER_SYNC_INTERVAL_MS: '300',
         LAMINA_POLLER_RETRY_MIN_MS: '200',
         LAMINA_POLLER_RETRY_MAX_MS: '1000',
@@ -120,12 +82,6 @@ describe('cluster mode: EventSourceMapping resources drive the poller', () => {
       }),
       logger: pino({ level: 'silent' }),
       registry: new Registry(),
-    });
-    lambda = new LambdaClient({
-      endpoint: gateway.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
     });
     // The function the mappings name (its code is never run here).
     await kubectlOk(
@@ -144,16 +100,11 @@ spec:
   });
 
   afterAll(async () => {
-    lambda.destroy();
-    await poller.stop();
-    await gateway.stop();
-    if (operator.child.exitCode === null) operator.child.kill('SIGTERM');
-    await operator.exited;
+    await poller?.stop();
     await redis.del(keys.mappings, keys.status);
     redis.disconnect();
-    await deleteNamespace(ns);
-    rmSync(codeDir, { recursive: true, force: true });
-  });
+    await lamina?.stop();
+  }, 120_000);
 
   it('a resource applied with kubectl reaches the poller, which joins; status shows Enabled', async () => {
     await kubectlOk(

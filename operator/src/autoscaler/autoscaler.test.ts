@@ -216,4 +216,23 @@ describe('Autoscaler', () => {
     await s.scaler.tick();
     expect(await s.registry.metrics()).not.toContain('function="hello"');
   });
+
+  it('records environments by state, started environments and cold calls', async () => {
+    const s = setup({
+      targets: [target('hello', '$LATEST', { current: 2, ready: 1, starting: 1 })],
+    });
+    s.report(s.world.targets[0]!, { inFlight: 1, waiting: 3 });
+    s.scaler.wake({
+      target: { namespace: 'ns', functionName: 'hello', version: '$LATEST' },
+      waiting: 3,
+    });
+    await s.scaler.tick();
+    expect(s.writes).toEqual([['ns', 'hello-latest', 4]]);
+    const text = await s.registry.metrics();
+    const sel = 'namespace="ns",function="hello",version="$LATEST"';
+    expect(text).toContain(`lamina_autoscaler_environments{${sel},state="busy"} 1`);
+    expect(text).toContain(`lamina_autoscaler_environments{${sel},state="starting"} 1`);
+    expect(text).toContain(`lamina_autoscaler_environments_started_total{${sel}} 2`);
+    expect(text).toContain(`lamina_autoscaler_cold_calls_total{${sel}} 1`);
+  });
 });

@@ -27,6 +27,7 @@ import {
 import type { DemandSource } from './demand-reader.js';
 import type { ReplicaWriter } from './replica-writer.js';
 import type { ScaleTarget } from './scale-targets.js';
+import { ScalingObserver } from './scaling-observer.js';
 
 export interface AutoscalerOptions {
   /** The versions that may be scaled, from the informer caches. */
@@ -62,6 +63,7 @@ export class Autoscaler {
   /** Recent scale-ups per `namespace/function`: Lambda's rate is per function. */
   private readonly scaleUps = new Map<string, ScaleUp[]>();
   private readonly wakes = new Map<string, number>();
+  private readonly observer: ScalingObserver;
   private timer: unknown;
   private running: Promise<void> | undefined;
   private again = false;
@@ -72,6 +74,7 @@ export class Autoscaler {
     this.now = o.now ?? Date.now;
     this.timers = o.timers ?? realTimers;
     this.settleMs = o.settleMs ?? 10_000;
+    this.observer = new ScalingObserver(o.metrics);
   }
 
   /** Runs a first tick at once, then one every `tickMs`. */
@@ -83,6 +86,8 @@ export class Autoscaler {
   wake(w: Wake): void {
     if (this.stopped) return;
     const key = encodeDemandTarget(w.target);
+    const { namespace, functionName, version } = w.target;
+    this.observer.woken({ namespace, function: functionName, version });
     this.wakes.set(key, Math.max(this.wakes.get(key) ?? 0, w.waiting));
     this.schedule(0);
   }
@@ -176,6 +181,11 @@ export class Autoscaler {
       this.o.metrics.decisions.inc({ reason: r.reason });
       this.o.metrics.desired.set(state.labels, r.desired);
       this.o.metrics.ready.set(state.labels, t.ready);
+      this.observer.observe(
+        state.labels,
+        { desired: r.desired, ready: t.ready, starting: t.starting ?? 0, counts },
+        now,
+      );
       if (r.desired === current) continue;
       const up = r.added > 0 ? { atMs: now, added: r.added } : undefined;
       if (up !== undefined) ups.push(up);
@@ -185,6 +195,7 @@ export class Autoscaler {
       if (seen.has(key)) continue;
       this.o.metrics.desired.remove(state.labels);
       this.o.metrics.ready.remove(state.labels);
+      this.observer.forget(state.labels);
       this.states.delete(key);
     }
     await Promise.all(writes);
@@ -233,6 +244,7 @@ export class Autoscaler {
       return;
     }
     state.written = { replicas: r.desired, atMs: now };
+    if (r.desired > from) this.observer.started(state.labels, r.desired - from, now);
     this.o.metrics.scalings.inc({ direction, reason: r.reason });
     const { stableWindowMs, panicWindowMs } = this.o.settings;
     const d = r.demand;

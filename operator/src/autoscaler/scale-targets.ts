@@ -26,6 +26,8 @@ export interface ScaleTarget {
   /** Replicas the Deployment asks for now. */
   readonly current: number;
   readonly ready: number;
+  /** Pods created and not ready yet (metrics only; 0 when unknown). */
+  readonly starting?: number;
   readonly provisioned: number;
   readonly reserved: number | undefined;
   readonly idleWindowMs: number;
@@ -71,6 +73,7 @@ export function scaleTargetsOf(s: ScaleTargetSources): ScaleTarget[] {
       deploymentName,
       current: d.spec?.replicas ?? 1,
       ready: d.status?.readyReplicas ?? 0,
+      starting: Math.max(0, (d.status?.replicas ?? 0) - (d.status?.readyReplicas ?? 0)),
       provisioned: provisioned ?? 0,
       reserved: fn.spec.reservedConcurrency,
       idleWindowMs: idleWindowOf(fn, s.defaultIdleWindowMs),

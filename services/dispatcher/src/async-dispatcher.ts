@@ -28,6 +28,8 @@ export interface AsyncDispatcherOptions {
 export class AsyncDispatcher {
   private readonly worker: Worker<AsyncJobData>;
   private closing: Promise<void> | undefined;
+  private runningCount = 0;
+  private peakRunning = 0;
 
   constructor(private readonly o: AsyncDispatcherOptions) {
     this.worker = new Worker<AsyncJobData>(o.keys.queueName, (job, token) => this.run(job, token), {
@@ -58,7 +60,32 @@ export class AsyncDispatcher {
     await this.worker.waitUntilReady();
   }
 
+  /** Events this process runs now (each holds one of its `concurrency` workers). */
+  get running(): number {
+    return this.runningCount;
+  }
+
+  /**
+   * The most events that ran at once since the last call (at least those running now): a worker
+   * counts as free only if it stayed free the whole time, not between two events.
+   */
+  takePeakRunning(): number {
+    const peak = Math.max(this.peakRunning, this.runningCount);
+    this.peakRunning = this.runningCount;
+    return peak;
+  }
+
   private async run(job: Job<AsyncJobData>, token: string | undefined): Promise<void> {
+    this.runningCount += 1;
+    this.peakRunning = Math.max(this.peakRunning, this.runningCount);
+    try {
+      await this.attempt(job, token);
+    } finally {
+      this.runningCount -= 1;
+    }
+  }
+
+  private async attempt(job: Job<AsyncJobData>, token: string | undefined): Promise<void> {
     let result;
     try {
       result = await this.o.processor.process({

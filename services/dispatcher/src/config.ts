@@ -31,6 +31,14 @@ const schema = z.object({
   LAMINA_WEBHOOK_ATTEMPTS: optional(int(1).default(5)),
   LAMINA_WEBHOOK_TIMEOUT_MS: optional(int(100).default(10_000)),
   KAFKA_BROKERS: optional(z.string().optional()),
+  /** Cluster mode: the functions' namespace; set, the dispatcher reports scaling demand. */
+  LAMINA_NAMESPACE: optional(
+    z
+      .string()
+      .regex(/^[a-z0-9-]{1,63}$/)
+      .optional(),
+  ),
+  LAMINA_DEMAND_REPORT_MS: optional(int(100).default(1000)),
 });
 
 export type { LogLevel };
@@ -51,6 +59,12 @@ export interface DispatcherConfig extends ServiceConfig {
   readonly webhookAttempts: number;
   readonly webhookTimeoutMs: number;
   readonly kafkaBrokers: readonly string[];
+  /**
+   * Cluster mode (ADR 0017): the namespace of the functions, the demand target's namespace;
+   * set, the dispatcher reports the async events it could start now as `asyncDepth`.
+   */
+  readonly demandNamespace: string | undefined;
+  readonly demandReportMs: number;
 }
 
 export { ConfigError };
@@ -74,5 +88,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
       .split(',')
       .map((b) => b.trim())
       .filter((b) => b !== ''),
+    demandNamespace: e.LAMINA_NAMESPACE,
+    demandReportMs: e.LAMINA_DEMAND_REPORT_MS,
   });
 }

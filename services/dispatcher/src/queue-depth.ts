@@ -1,4 +1,4 @@
-import { type AsyncKeys, functionOfJobId } from '@lamina/core';
+import { type AsyncJobData, type AsyncKeys, functionOfJobId } from '@lamina/core';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -31,6 +31,23 @@ export class QueueDepth {
       if (fn !== '') counts.set(fn, (counts.get(fn) ?? 0) + 1);
     }
     return counts;
+  }
+
+  /** Up to `limit` events ready to start now (waiting or prioritized, not delayed): who they call. */
+  async ready(limit: number): Promise<Pick<AsyncJobData, 'functionName' | 'qualifier'>[]> {
+    if (limit <= 0) return [];
+    const jobs = await this.queue.getJobs(['prioritized', 'wait'], 0, limit - 1, true);
+    return jobs.flatMap((j) => {
+      const data = j.data as Partial<AsyncJobData> | undefined;
+      return typeof data?.functionName === 'string'
+        ? [
+            {
+              functionName: data.functionName,
+              ...(data.qualifier === undefined ? {} : { qualifier: data.qualifier }),
+            },
+          ]
+        : [];
+    });
   }
 
   /** Idempotent; leaves the shared connection open. */

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
+import { hostname } from 'node:os';
 
 import { asyncKeys, Lifecycle } from '@lamina/core';
 import { ASYNC_INVOKE_RULES, GatewayClient } from '@lamina/service-kit';
@@ -8,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
 import { invokeAsyncEvent } from './async-attempt.js';
+import { AsyncDemand } from './async-demand.js';
 import { AsyncDispatcher } from './async-dispatcher.js';
 import { RedisAsyncConfigs } from './async-configs.js';
 import type { DispatcherConfig } from './config.js';
@@ -111,6 +114,27 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
       name: 'async worker',
       stop: () => dispatcher.close(config.shutdownTimeoutMs),
     });
+    if (config.demandNamespace !== undefined) {
+      let lastErrorLog = 0;
+      const demand = new AsyncDemand({
+        ready: (limit) => depth.ready(limit),
+        free: () => config.concurrency - dispatcher.takePeakRunning(),
+        namespace: config.demandNamespace,
+        redisPrefix: config.redisPrefix,
+        redis,
+        reporterId: `dispatcher-${hostname()}-${String(process.pid)}-${randomBytes(3).toString('hex')}`,
+        intervalMs: config.demandReportMs,
+        onError: (err) => {
+          // At most one line a minute: Redis down is already loud elsewhere.
+          if (Date.now() - lastErrorLog < 60_000) return;
+          lastErrorLog = Date.now();
+          logger.warn({ err }, 'could not report scaling demand');
+        },
+      });
+      demand.start();
+      // Stopped before the worker and the Redis connection (the lifecycle stops in reverse).
+      lifecycle.add({ name: 'async demand', stop: () => demand.stop() });
+    }
     return { stop: () => lifecycle.stop() };
   } catch (err) {
     await lifecycle.stop();
