@@ -34,6 +34,17 @@ const schema = z.object({
   LAMINA_BUSY_WAIT_MS: optional(int(0, 600_000).default(5_000)),
   /** Give up connecting to a worker pod after this long (the pod is skipped, another tried). */
   LAMINA_WORKER_CONNECT_TIMEOUT_MS: optional(int(50, 60_000).default(2_000)),
+  /** Function URLs answer on `<url-id>.lambda-url.<region>.<this domain>` (host-based routing). */
+  LAMINA_FUNCTION_URL_DOMAIN: optional(
+    z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a DNS domain')
+      .default('lamina.localhost'),
+  ),
+  /** The scheme of returned function URLs (https behind a TLS-terminating Ingress). */
+  LAMINA_FUNCTION_URL_SCHEME: optional(z.enum(['http', 'https']).default('http')),
+  /** A port to put in returned function URLs (when clients do not reach them on 80/443). */
+  LAMINA_FUNCTION_URL_PORT: optional(int(1, 65_535).optional()),
 });
 
 export interface ClusterConfig extends GatewayConfig {
@@ -50,6 +61,12 @@ export interface ClusterConfig extends GatewayConfig {
     readonly coldStartWaitMs: number;
     readonly busyWaitMs: number;
     readonly connectTimeoutMs: number;
+  };
+  /** Host-based routing of function URLs. */
+  readonly functionUrls: {
+    readonly domain: string;
+    readonly scheme: 'http' | 'https';
+    readonly port?: number;
   };
 }
 
@@ -83,6 +100,11 @@ export function loadClusterConfig(
       coldStartWaitMs: e.LAMINA_COLD_START_WAIT_MS,
       busyWaitMs: e.LAMINA_BUSY_WAIT_MS,
       connectTimeoutMs: e.LAMINA_WORKER_CONNECT_TIMEOUT_MS,
+    }),
+    functionUrls: Object.freeze({
+      domain: e.LAMINA_FUNCTION_URL_DOMAIN,
+      scheme: e.LAMINA_FUNCTION_URL_SCHEME,
+      ...(e.LAMINA_FUNCTION_URL_PORT === undefined ? {} : { port: e.LAMINA_FUNCTION_URL_PORT }),
     }),
   });
 }

@@ -32,6 +32,7 @@ export function startClusterGateway(o: {
     arnContext: { region: config.region, accountId: config.accountId },
     codeDir: config.codeDir,
     workers: config.workers,
+    functionUrls: config.functionUrls,
   });
   return startGateway(backend, {
     config,

@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type ArnContext, KNOWN_RUNTIMES, LIMITS } from '@lamina/core';
+import { type ArnContext, functionUrlKeys, KNOWN_RUNTIMES, LIMITS } from '@lamina/core';
 import {
   type AliasResource,
   type EventSourceMappingResource,
@@ -22,6 +22,8 @@ import {
 } from '@lamina/kube';
 
 import { DiskCodeStore } from '../code/disk-code-store.js';
+import { RedisUrlStore } from '../function-urls/redis-url-store.js';
+import { HostEndpoints } from '../function-urls/url-endpoints.js';
 import type { BackendContext, BackendFactory, GatewayBackend } from '../gateway-backend.js';
 import { HttpAgentClient } from '../pods/agent-client.js';
 import { ClusterPool } from '../pods/cluster-pool.js';
@@ -43,6 +45,8 @@ export interface ClusterBackendOptions {
   readonly codeDir: string;
   /** How invocations reach worker pods. */
   readonly workers: ClusterConfig['workers'];
+  /** Host-based routing of function URLs (their records live in the gateway's Redis). */
+  readonly functionUrls: ClusterConfig['functionUrls'];
 }
 
 function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
@@ -146,6 +150,10 @@ export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
       collectable: [code],
       mappings,
       pool,
+      functionUrls: {
+        store: new RedisUrlStore(ctx.redis, functionUrlKeys(ctx.redisPrefix)),
+        endpoints: new HostEndpoints({ region: o.arnContext.region, ...o.functionUrls }),
+      },
       runtimes: [...KNOWN_RUNTIMES],
       poolWaitMs: o.workers.coldStartWaitMs + o.workers.busyWaitMs,
     };
