@@ -137,7 +137,7 @@ export function parseFunctionUrlCors(value: unknown): FunctionUrlCors | undefine
     }
     cors['MaxAge'] = maxAge;
   }
-  return cors as FunctionUrlCors;
+  return cors;
 }
 
 /** The fields a Create (AuthType required) or an Update (all optional) sets. */

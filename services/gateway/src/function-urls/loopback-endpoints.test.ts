@@ -54,7 +54,14 @@ describe('LoopbackEndpoints', () => {
 
     const squatter: Server = createServer();
     await new Promise<void>((resolve) => squatter.listen(first.port, '127.0.0.1', resolve));
-    cleanup.push(() => new Promise((resolve) => squatter.close(() => resolve())));
+    cleanup.push(
+      () =>
+        new Promise((resolve) =>
+          squatter.close(() => {
+            resolve();
+          }),
+        ),
+    );
     const moved = await e.open(first);
     expect(moved.port).not.toBe(first.port);
   });

@@ -44,7 +44,7 @@ function structured(v: Record<string, unknown>): UrlResponse | undefined {
   const cookies = v['cookies'];
   if (cookies !== undefined && cookies !== null) {
     if (!Array.isArray(cookies) || !cookies.every((c) => typeof c === 'string')) return undefined;
-    if (cookies.length > 0) headers['set-cookie'] = cookies as string[];
+    if (cookies.length > 0) headers['set-cookie'] = cookies;
   }
   const body = v['body'];
   if (body !== undefined && body !== null && typeof body !== 'string') return undefined;
