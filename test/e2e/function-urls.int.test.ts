@@ -32,6 +32,42 @@ exports.handler = async (event) => {
 };
 `;
 
+// A custom runtime (provided.al2023) that streams its answer as Lambda's streaming runtimes do:
+// the HTTP integration prelude, eight NUL bytes, then chunks a second apart.
+const streamingRuntime = `
+const http = require('node:http');
+const api = process.env.AWS_LAMBDA_RUNTIME_API;
+const next = () => new Promise((resolve, reject) => {
+  http.get(\`http://\${api}/2018-06-01/runtime/invocation/next\`, (res) => {
+    res.resume();
+    res.on('end', () => resolve(res.headers['lambda-runtime-aws-request-id']));
+  }).on('error', reject);
+});
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+(async () => {
+  for (;;) {
+    const id = await next();
+    const req = http.request(\`http://\${api}/2018-06-01/runtime/invocation/\${id}/response\`, {
+      method: 'POST',
+      headers: {
+        'Lambda-Runtime-Function-Response-Mode': 'streaming',
+        'Content-Type': 'application/vnd.awslambda.http-integration-response',
+        'Transfer-Encoding': 'chunked',
+      },
+    });
+    const done = new Promise((resolve) => req.on('response', (r) => { r.resume(); r.on('end', resolve); }));
+    req.write(JSON.stringify({ statusCode: 201, headers: { 'content-type': 'text/plain' } }));
+    req.write(Buffer.alloc(8));
+    req.write('first;');
+    await sleep(1500);
+    req.write('second;');
+    await sleep(500);
+    req.end('last');
+    await done;
+  }
+})();
+`;
+
 interface Event {
   rawPath: string;
   rawQueryString: string;
@@ -132,6 +168,44 @@ describe('function URLs through @aws-sdk/client-lambda and fetch (local mode)', 
     expect(pre.headers.get('access-control-max-age')).toBe('60');
     const res = await fetch(`${url}x`, { headers: { origin: 'https://app.example' } });
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
+  });
+
+  it('streams a RESPONSE_STREAM answer: chunks arrive before the function finishes', async () => {
+    const streamer = uniqueName('furl-stream');
+    const bootstrap = `#!/bin/sh\nexec '${process.execPath}' ./runtime.js\n`;
+    await client.send(
+      new CreateFunctionCommand({
+        FunctionName: streamer,
+        Runtime: 'provided.al2023',
+        Handler: 'unused',
+        Role: 'arn:aws:iam::000000000000:role/test',
+        Code: { ZipFile: makeZip({ bootstrap, 'runtime.js': streamingRuntime }, 0o755) },
+        Timeout: 30,
+      }),
+    );
+    const out = await client.send(
+      new CreateFunctionUrlConfigCommand({
+        FunctionName: streamer,
+        AuthType: 'NONE',
+        InvokeMode: 'RESPONSE_STREAM',
+      }),
+    );
+    const res = await fetch(out.FunctionUrl ?? '');
+    expect(res.status).toBe(201);
+    expect(res.headers.get('content-type')).toBe('text/plain');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    const firstAt = Date.now();
+    expect(Buffer.from(first.value ?? []).toString()).toBe('first;');
+    let rest = '';
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      rest += Buffer.from(chunk.value).toString();
+    }
+    // The function wrote for two more seconds after its first chunk reached the client.
+    expect(Date.now() - firstAt).toBeGreaterThan(1500);
+    expect(rest).toBe('second;last');
   });
 
   it('serves the API: get, update, list, an alias URL, delete', async () => {

@@ -29,7 +29,11 @@ import { isPreflight, preflightHeaders, withCorsHeaders } from './url-cors.js';
 import type { UrlEndpoints } from './url-endpoints.js';
 import { toUrlEvent } from './url-event.js';
 import { type UrlResponse, toUrlResponse } from './url-response.js';
-import { fromIntegrationResponse, INTEGRATION_RESPONSE_TYPE } from './url-stream.js';
+import {
+  fromIntegrationResponse,
+  INTEGRATION_RESPONSE_TYPE,
+  UrlStreamWriter,
+} from './url-stream.js';
 
 export type ServeUrlDeps = Pick<AppDeps, 'config' | 'pool' | 'admission' | 'logger'> & {
   readonly store: FunctionUrlStore;
@@ -82,8 +86,9 @@ async function answer(
   deps: ServeUrlDeps,
   urlId: string,
   req: IncomingMessage,
+  res: ServerResponse,
   requestId: string,
-): Promise<[number, Headers, Buffer]> {
+): Promise<[number, Headers, Buffer] | undefined> {
   const record = await deps.store.byId(urlId);
   if (record === undefined) return message(requestId, 403, 'Forbidden');
   if (record.authType === 'AWS_IAM' && !signed(req)) return message(requestId, 403, 'Forbidden');
@@ -122,14 +127,26 @@ async function answer(
       nowMs,
     },
   );
+  const decorate = (h: Headers): Headers => ({
+    ...withCorsHeaders(h, record.cors, origin),
+    'x-amzn-requestid': requestId,
+  });
+  // RESPONSE_STREAM: bytes reach the client as the runtime writes them (local environments).
+  const writer =
+    record.invokeMode === 'RESPONSE_STREAM' ? new UrlStreamWriter(res, decorate) : undefined;
   const invocation: Invocation = {
     requestId,
     invokedFunctionArn: target.invokedArn,
     payload: Buffer.from(JSON.stringify(event)),
     tailLog: false,
+    ...(writer === undefined ? {} : { responseStream: writer }),
   };
   const result = await runAdmitted(deps, record.functionName, target, invocation, deps.logger);
   recordResult(target.metrics, result);
+  if (writer?.started === true) {
+    writer.finish(result.functionError !== undefined);
+    return undefined;
+  }
   if (result.functionError !== undefined) return internalError(requestId);
   if (result.payload.length > LIMITS.syncResponseMaxBytes) return internalError(requestId);
   const mapped =
@@ -137,11 +154,7 @@ async function answer(
       ? fromIntegrationResponse(result.payload)
       : toUrlResponse(result.payload);
   if (mapped === undefined) return internalError(requestId);
-  const headers = {
-    ...withCorsHeaders(mapped.headers, record.cors, origin),
-    'x-amzn-requestid': requestId,
-  };
-  return [mapped.statusCode, headers, mapped.body];
+  return [mapped.statusCode, decorate(mapped.headers), mapped.body];
 }
 
 /** The handler both modes' endpoints call with the url id their request addressed. */
@@ -150,9 +163,9 @@ export function functionUrlHandler(
 ): (urlId: string, req: IncomingMessage, res: ServerResponse) => void {
   return (urlId, req, res) => {
     const requestId = randomUUID();
-    answer(deps, urlId, req, requestId)
-      .then(([status, headers, body]) => {
-        send(res, status, headers, body);
+    answer(deps, urlId, req, res, requestId)
+      .then((answered) => {
+        if (answered !== undefined) send(res, ...answered);
       })
       .catch((err: unknown) => {
         if (err instanceof TooManyRequestsException) {

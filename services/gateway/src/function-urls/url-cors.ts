@@ -9,7 +9,7 @@
  */
 import type { FunctionUrlCors } from '@lamina/core';
 
-type Headers = Record<string, string | readonly string[]>;
+type Headers = Record<string, string | string[]>;
 
 function allowedOrigin(cors: FunctionUrlCors, origin: string | undefined): string | undefined {
   if (origin === undefined) return undefined;

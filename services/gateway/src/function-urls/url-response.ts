@@ -10,7 +10,7 @@
 export interface UrlResponse {
   readonly statusCode: number;
   /** Header name → value(s); `set-cookie` may repeat. */
-  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  readonly headers: Readonly<Record<string, string | string[]>>;
   readonly body: Buffer;
 }
 
@@ -37,9 +37,7 @@ function structured(v: Record<string, unknown>): UrlResponse | undefined {
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
     return undefined;
   }
-  const headers: Record<string, string | readonly string[]> | undefined = headerValues(
-    v['headers'],
-  );
+  const headers: Record<string, string | string[]> | undefined = headerValues(v['headers']);
   if (headers === undefined) return undefined;
   const cookies = v['cookies'];
   if (cookies !== undefined && cookies !== null) {
