@@ -1,5 +1,5 @@
 /**
- * Local mode's function URL endpoints (ADR 0020): one HTTP listener per URL on the loopback host,
+ * Local mode's function URL endpoints (ADR 0021): one HTTP listener per URL on the loopback host,
  * on the port the record keeps, so the returned `http://127.0.0.1:<port>/` is callable as given
  * by fetch, curl or a browser, and stays the same across `lamina dev` restarts.
  *

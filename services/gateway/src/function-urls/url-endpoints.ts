@@ -1,5 +1,5 @@
 /**
- * Where a function URL answers, per mode (ADR 0020). Cluster: host-based routing on the
+ * Where a function URL answers, per mode (ADR 0021). Cluster: host-based routing on the
  * gateway's own listener, `<url-id>.lambda-url.<region>.<domain>` (an Ingress or a wildcard DNS
  * record brings that host to the gateway). Local: a listener per URL on the loopback host, so
  * `http://127.0.0.1:<port>/` works as given in any client; host-based routing works there too
