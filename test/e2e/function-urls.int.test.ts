@@ -68,6 +68,40 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 })();
 `;
 
+const streamingHandler = `
+exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  const stream = awslambda.HttpResponseStream.from(responseStream, {
+    statusCode: 200,
+    headers: { 'content-type': 'text/plain', 'x-path': event.rawPath },
+  });
+  stream.write('node-first;');
+  await new Promise((r) => setTimeout(r, 1500));
+  stream.write('node-second;');
+  stream.end('node-last');
+});
+`;
+
+/** Fetches a streamed answer: its first chunk, the rest, and how long the rest took. */
+async function readStream(url: string) {
+  const res = await fetch(url);
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const first = await reader.read();
+  const firstAt = Date.now();
+  let rest = '';
+  for (;;) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    rest += Buffer.from(chunk.value).toString();
+  }
+  return {
+    status: res.status,
+    headers: res.headers,
+    first: Buffer.from(first.value ?? []).toString(),
+    rest,
+    gapMs: Date.now() - firstAt,
+  };
+}
+
 interface Event {
   rawPath: string;
   rawQueryString: string;
@@ -190,22 +224,39 @@ describe('function URLs through @aws-sdk/client-lambda and fetch (local mode)', 
         InvokeMode: 'RESPONSE_STREAM',
       }),
     );
-    const res = await fetch(out.FunctionUrl ?? '');
-    expect(res.status).toBe(201);
-    expect(res.headers.get('content-type')).toBe('text/plain');
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const first = await reader.read();
-    const firstAt = Date.now();
-    expect(Buffer.from(first.value ?? []).toString()).toBe('first;');
-    let rest = '';
-    for (;;) {
-      const chunk = await reader.read();
-      if (chunk.done) break;
-      rest += Buffer.from(chunk.value).toString();
-    }
+    const { status, first, rest, gapMs } = await readStream(out.FunctionUrl ?? '');
+    expect(status).toBe(201);
+    expect(first).toBe('first;');
     // The function wrote for two more seconds after its first chunk reached the client.
-    expect(Date.now() - firstAt).toBeGreaterThan(1500);
+    expect(gapMs).toBeGreaterThan(1500);
     expect(rest).toBe('second;last');
+  });
+
+  it("streams from Lamina's Node.js runtime: awslambda.streamifyResponse", async () => {
+    const streamer = uniqueName('furl-node');
+    await client.send(
+      new CreateFunctionCommand({
+        FunctionName: streamer,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: 'arn:aws:iam::000000000000:role/test',
+        Code: { ZipFile: makeZip({ 'index.js': streamingHandler }) },
+        Timeout: 30,
+      }),
+    );
+    const out = await client.send(
+      new CreateFunctionUrlConfigCommand({
+        FunctionName: streamer,
+        AuthType: 'NONE',
+        InvokeMode: 'RESPONSE_STREAM',
+      }),
+    );
+    const { status, first, rest, gapMs, headers } = await readStream(`${out.FunctionUrl ?? ''}p`);
+    expect(status).toBe(200);
+    expect(headers.get('x-path')).toBe('/p');
+    expect(first).toBe('node-first;');
+    expect(gapMs).toBeGreaterThan(1000);
+    expect(rest).toBe('node-second;node-last');
   });
 
   it('serves the API: get, update, list, an alias URL, delete', async () => {
