@@ -9,6 +9,10 @@ import {
   PublishVersionCommand,
   UpdateFunctionUrlConfigCommand,
 } from '@aws-sdk/client-lambda';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -312,5 +316,42 @@ describe('function URLs through @aws-sdk/client-lambda and fetch (local mode)', 
     await expect(
       client.send(new GetFunctionUrlConfigCommand({ FunctionName: name, Qualifier: 'live' })),
     ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+});
+
+describe('function URLs across a lamina dev restart', () => {
+  it('answers on the same URL after a restart', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'lamina-furl-'));
+    const name = uniqueName('furl-restart');
+    let lamina = await startLamina({ stateDir });
+    try {
+      let client = lambdaClient(lamina.url);
+      await client.send(
+        new CreateFunctionCommand({
+          FunctionName: name,
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: 'arn:aws:iam::000000000000:role/test',
+          Code: { ZipFile: makeZip({ 'index.js': handler }) },
+        }),
+      );
+      const { FunctionUrl } = await client.send(
+        new CreateFunctionUrlConfigCommand({ FunctionName: name, AuthType: 'NONE' }),
+      );
+      expect((await fetch(`${FunctionUrl ?? ''}before`)).status).toBe(207);
+      client.destroy();
+      await lamina.stop();
+      lamina = await startLamina({ stateDir });
+      client = lambdaClient(lamina.url);
+      const got = await client.send(new GetFunctionUrlConfigCommand({ FunctionName: name }));
+      client.destroy();
+      expect(got.FunctionUrl).toBe(FunctionUrl);
+      const res = await fetch(`${FunctionUrl ?? ''}after`);
+      expect(res.status).toBe(207);
+      expect(((await res.json()) as Event).rawPath).toBe('/after');
+    } finally {
+      await lamina.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });

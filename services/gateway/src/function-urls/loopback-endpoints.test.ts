@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { LoopbackEndpoints } from './loopback-endpoints.js';
+import { HostEndpoints } from './url-endpoints.js';
 
 const record: FunctionUrlRecord = {
   urlId: 'abc',
@@ -71,5 +72,20 @@ describe('LoopbackEndpoints', () => {
     expect(e.idOfHost('abc123.lambda-url.us-east-1.localhost:9000')).toBe('abc123');
     expect(e.idOfHost('127.0.0.1:9000')).toBeUndefined();
     expect(e.idOfHost(undefined)).toBeUndefined();
+  });
+});
+
+describe('HostEndpoints', () => {
+  it('names URLs under the configured domain and routes them by Host', () => {
+    const e = new HostEndpoints({
+      region: 'eu-west-1',
+      domain: 'fn.example.com',
+      scheme: 'https',
+      port: 8443,
+    });
+    expect(e.urlOf(record)).toBe('https://abc.lambda-url.eu-west-1.fn.example.com:8443/');
+    expect(e.idOfHost('ABC.lambda-url.eu-west-1.fn.example.com:8443')).toBe('abc');
+    expect(e.idOfHost('abc.lambda-url.us-east-1.fn.example.com')).toBeUndefined();
+    expect(e.idOfHost('x.y.lambda-url.eu-west-1.fn.example.com')).toBeUndefined();
   });
 });
