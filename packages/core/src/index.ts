@@ -27,3 +27,4 @@ export * from './demand-reporter.js';
 export * from './keyed-lock.js';
 export * from './resource-errors.js';
 export * from './provisioned-concurrency.js';
+export * from './function-url.js';

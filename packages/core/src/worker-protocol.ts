@@ -27,6 +27,17 @@ export interface FunctionVersionConfig {
   readonly region: string;
 }
 
+/**
+ * Where a streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`) goes as the
+ * runtime writes it. Only environments on the gateway's host (local mode) call it; the result
+ * still carries the whole payload, so callers that ignore the sink see a buffered answer.
+ */
+export interface ResponseStreamSink {
+  /** The runtime began a streamed response with this content type; before any `write`. */
+  start(contentType: string | undefined): void;
+  write(chunk: Buffer): void;
+}
+
 /** One invocation, as handed to an environment. */
 export interface Invocation {
   readonly requestId: string;
@@ -41,6 +52,8 @@ export interface Invocation {
   readonly traceId?: string;
   /** Collect the invocation's log for X-Amz-Log-Result. */
   readonly tailLog: boolean;
+  /** Set by function URLs in RESPONSE_STREAM mode: the response's bytes as they are written. */
+  readonly responseStream?: ResponseStreamSink;
 }
 
 export type FunctionErrorKind = 'Unhandled' | 'Handled';

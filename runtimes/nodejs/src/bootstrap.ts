@@ -15,6 +15,7 @@ import { formatErrorForLog, toErrorBody, wrapCause } from './errors.js';
 import { loadHandler, type Handler } from './handler-loader.js';
 import { RuntimeClient, type ApiResponse } from './runtime-client.js';
 import { EmptyLoopHook, runHandler, type HandlerOutcome } from './run-handler.js';
+import { installAwslambdaGlobal, isStreamingHandler, ResponseStream } from './response-stream.js';
 
 const env = process.env;
 const logSource: RequestIdSource = { requestId: 'undefined' };
@@ -106,6 +107,7 @@ process.on('unhandledRejection', (reason) => {
 });
 
 async function init(): Promise<Handler> {
+  installAwslambdaGlobal();
   try {
     return await loadHandler(env['LAMBDA_TASK_ROOT'] ?? process.cwd(), env['_HANDLER'] ?? '');
   } catch (err) {
@@ -128,11 +130,23 @@ async function invoke(handler: Handler, next: ApiResponse): Promise<ApiResponse>
   else delete env['_X_AMZN_TRACE_ID'];
 
   let outcome: HandlerOutcome;
+  const stream = isStreamingHandler(handler)
+    ? new ResponseStream(endpoint ?? '', requestId)
+    : undefined;
   try {
     const event: unknown = next.body.length === 0 ? {} : JSON.parse(next.body.toString());
-    outcome = await runHandler(handler, event, info, requestId, next.headers, emptyLoop);
+    const run: Handler = stream === undefined ? handler : (ev, ctx) => handler(ev, stream, ctx);
+    outcome = await runHandler(run, event, info, requestId, next.headers, emptyLoop);
   } catch (err) {
     outcome = { ok: false, error: err };
+  }
+  if (stream !== undefined && (outcome.ok || stream.opened)) {
+    // A streamed answer: ended here if the handler did not; a late failure goes in its trailers.
+    if (!outcome.ok) stream.fail(logError('Invoke Error', outcome.error));
+    else if (!stream.writableEnded) stream.end();
+    await stream.done;
+    inFlight = undefined;
+    return client.next();
   }
   if (outcome.ok) {
     let json: string | undefined;

@@ -23,6 +23,11 @@ import { MemoryVersionStore } from './local/memory-version-store.js';
 import { ProvisionedConfigStore } from './provisioned/provisioned-config-store.js';
 import { Provisioner } from './provisioned/provisioner.js';
 import { provisionedConcurrencyRoutes } from './routes/provisioned-concurrency.js';
+import { functionUrlRoutes } from './routes/function-urls.js';
+import { functionUrlHandler } from './function-urls/serve-function-url.js';
+import { followUrlTargets } from './function-urls/url-cleanup.js';
+import { HostEndpoints } from './function-urls/url-endpoints.js';
+import { FileUrlStore } from './function-urls/url-store.js';
 
 /**
  * The gateway's HTTP API (Lambda's paths and shapes) as an express app that does not listen:
@@ -54,6 +59,14 @@ export function createApp(deps: AppDeps): Express {
     logger: deps.logger,
   });
   provisioner.start();
+  const urls = deps.functionUrls ?? {
+    store: new FileUrlStore(),
+    endpoints: new HostEndpoints({ region: deps.config.region, domain: 'localhost' }),
+  };
+  const urlDeps = { ...deps, ...urls, versions, targets, clock };
+  const serveUrl = functionUrlHandler(urlDeps);
+  urls.endpoints.attach(serveUrl);
+  followUrlTargets({ ...urlDeps, logger: deps.logger });
 
   const app = express();
   app.disable('x-powered-by');
@@ -61,6 +74,12 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   useCodeTokenSecret(app, deps.config.codeTokenSecret);
 
+  // A function URL addressed by its Host header (cluster mode's routing) is not an API call.
+  app.use((req, res, next) => {
+    const urlId = urls.endpoints.idOfHost(req.headers.host);
+    if (urlId === undefined) next();
+    else serveUrl(urlId, req, res);
+  });
   app.use(requestContextMiddleware(deps.logger));
   // Invoke first: it is the hot path and the most frequent request.
   app.use(invokeRoutes({ ...deps, targets, clock }));
@@ -75,6 +94,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(functionRoutes({ ...deps, versions, codeFreezer, clock }));
   app.use(concurrencyRoutes(deps));
   app.use(provisionedConcurrencyRoutes({ ...deps, provisioner, clock }));
+  app.use(functionUrlRoutes(urlDeps));
   app.use(accountRoutes(deps));
   app.use(codeRoutes(deps));
   if (deps.async !== undefined) {

@@ -57,6 +57,23 @@ describe('loadClusterConfig', () => {
     );
   });
 
+  it('routes function URLs under lamina.localhost over http unless told otherwise', () => {
+    expect(loadClusterConfig({ REDIS_URL: 'redis://r' }).functionUrls).toEqual({
+      domain: 'lamina.localhost',
+      scheme: 'http',
+    });
+    const c = loadClusterConfig({
+      REDIS_URL: 'redis://r',
+      LAMINA_FUNCTION_URL_DOMAIN: 'fn.example.com',
+      LAMINA_FUNCTION_URL_SCHEME: 'https',
+      LAMINA_FUNCTION_URL_PORT: '8443',
+    });
+    expect(c.functionUrls).toEqual({ domain: 'fn.example.com', scheme: 'https', port: 8443 });
+    expect(() =>
+      loadClusterConfig({ REDIS_URL: 'redis://r', LAMINA_FUNCTION_URL_DOMAIN: 'Not A Domain' }),
+    ).toThrow(ConfigError);
+  });
+
   it('lists every problem at once', () => {
     let err: unknown;
     try {

@@ -36,6 +36,17 @@ const schema = z.object({
   LAMINA_WORKER_CONNECT_TIMEOUT_MS: optional(int(50, 60_000).default(2_000)),
   /** Cold calls claim pre-warmed generic pods when the operator runs them (ADR 0019). */
   LAMINA_WARM_POOL: optional(z.enum(['true', 'false']).default('true')),
+  /** Function URLs answer on `<url-id>.lambda-url.<region>.<this domain>` (host-based routing). */
+  LAMINA_FUNCTION_URL_DOMAIN: optional(
+    z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a DNS domain')
+      .default('lamina.localhost'),
+  ),
+  /** The scheme of returned function URLs (https behind a TLS-terminating Ingress). */
+  LAMINA_FUNCTION_URL_SCHEME: optional(z.enum(['http', 'https']).default('http')),
+  /** A port to put in returned function URLs (when clients do not reach them on 80/443). */
+  LAMINA_FUNCTION_URL_PORT: optional(int(1, 65_535).optional()),
 });
 
 export interface ClusterConfig extends GatewayConfig {
@@ -54,6 +65,12 @@ export interface ClusterConfig extends GatewayConfig {
     readonly connectTimeoutMs: number;
     /** Claim pre-warmed generic pods for cold calls (ADR 0019). */
     readonly warmPool: boolean;
+  };
+  /** Host-based routing of function URLs. */
+  readonly functionUrls: {
+    readonly domain: string;
+    readonly scheme: 'http' | 'https';
+    readonly port?: number;
   };
 }
 
@@ -88,6 +105,11 @@ export function loadClusterConfig(
       busyWaitMs: e.LAMINA_BUSY_WAIT_MS,
       connectTimeoutMs: e.LAMINA_WORKER_CONNECT_TIMEOUT_MS,
       warmPool: e.LAMINA_WARM_POOL === 'true',
+    }),
+    functionUrls: Object.freeze({
+      domain: e.LAMINA_FUNCTION_URL_DOMAIN,
+      scheme: e.LAMINA_FUNCTION_URL_SCHEME,
+      ...(e.LAMINA_FUNCTION_URL_PORT === undefined ? {} : { port: e.LAMINA_FUNCTION_URL_PORT }),
     }),
   });
 }

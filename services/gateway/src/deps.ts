@@ -2,6 +2,7 @@ import type {
   CodeStore,
   EnvironmentPool,
   FunctionStore,
+  FunctionUrlStore,
   ProvisionedConcurrencyStore,
   VersionStore,
 } from '@lamina/core';
@@ -15,6 +16,13 @@ import type { GatewayMetrics } from './metrics.js';
 import type { CodeUsage } from './code/code-collector.js';
 import type { CodeFreezer } from './code/code-snapshots.js';
 import type { MappingStore } from './async/mapping-store.js';
+import type { UrlEndpoints } from './function-urls/url-endpoints.js';
+
+/** Function URLs: where their records live, and where they answer (per mode). */
+export interface FunctionUrls {
+  readonly store: FunctionUrlStore;
+  readonly endpoints: UrlEndpoints;
+}
 
 /** Epoch milliseconds; injectable so tests control timestamps. */
 export interface Clock {
@@ -56,6 +64,8 @@ export interface AppDeps {
   readonly mappings?: MappingStore;
   /** Provisioned concurrency configs; absent: kept in memory (gone on restart). */
   readonly provisioned?: ProvisionedConcurrencyStore;
+  /** Function URLs; absent: kept in memory, answering on `<id>.lambda-url.<region>.localhost`. */
+  readonly functionUrls?: FunctionUrls;
 }
 
 /** What the function operations' handlers (routes/functions.ts) need. */

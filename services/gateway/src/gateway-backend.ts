@@ -24,6 +24,7 @@ import type { Registry } from 'prom-client';
 import type { MappingStore } from './async/mapping-store.js';
 import type { CollectableStore } from './code/code-collector.js';
 import type { CodeFreezer } from './code/code-snapshots.js';
+import type { FunctionUrls } from './deps.js';
 
 export interface GatewayBackend {
   /** For the startup log line. */
@@ -38,6 +39,8 @@ export interface GatewayBackend {
   readonly pool: EnvironmentPool;
   /** Provisioned concurrency configs; absent: kept in memory (gone on restart). */
   readonly provisioned?: ProvisionedConcurrencyStore;
+  /** Function URLs' records and endpoints; absent: in memory, host-routed under `localhost`. */
+  readonly functionUrls?: FunctionUrls;
   /** Where code lives that the collector may reclaim once nothing references it. */
   readonly collectable: readonly CollectableStore[];
   /** Runtime identifiers this installation can run (CreateFunction validation). */

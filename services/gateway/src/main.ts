@@ -33,6 +33,7 @@ export function startClusterGateway(o: {
     codeDir: config.codeDir,
     workers: config.workers,
     codeTokenSecret: config.codeTokenSecret,
+    functionUrls: config.functionUrls,
   });
   return startGateway(backend, {
     config,

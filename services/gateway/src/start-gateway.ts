@@ -163,6 +163,7 @@ async function compose(
     ...(backend.codeFreezer === undefined ? {} : { codeFreezer: backend.codeFreezer }),
     ...(backend.mappings === undefined ? {} : { mappings: backend.mappings }),
     ...(backend.provisioned === undefined ? {} : { provisioned: backend.provisioned }),
+    ...(backend.functionUrls === undefined ? {} : { functionUrls: backend.functionUrls }),
     pool,
     admission,
     metrics: createMetrics(registry),

@@ -114,3 +114,39 @@ describe('RuntimeApiServer response modes', () => {
     });
   });
 });
+
+describe('RuntimeApiServer streaming to a sink', () => {
+  it("hands a streamed response's bytes to the invocation's sink as they arrive", async () => {
+    const server = new RuntimeApiServer({
+      events: { onInitDone: () => undefined, onInitError: () => undefined },
+    });
+    const api = await server.listen();
+    try {
+      const seen: string[] = [];
+      const inv = {
+        ...makeInvocation({ hi: 1 }),
+        responseStream: {
+          start: (contentType: string | undefined) => seen.push(`start:${contentType ?? ''}`),
+          write: (chunk: Buffer) => seen.push(chunk.toString()),
+        },
+      };
+      const outcomes: RuntimeOutcome[] = [];
+      const next = getNext(api);
+      server.dispatch(
+        inv,
+        Date.now() + 10_000,
+        'Root=1-0-0',
+        () => undefined,
+        (o) => outcomes.push(o),
+      );
+      await next;
+      await postStreamed(api, inv.requestId, 'streaming', ['one ', 'two']);
+      await eventually(() => outcomes.length === 1);
+      expect(seen[0]).toBe('start:text/plain');
+      expect(seen.slice(1).join('')).toBe('one two');
+      expect((outcomes[0] as { payload: Buffer }).payload.toString()).toBe('one two');
+    } finally {
+      await server.close();
+    }
+  });
+});

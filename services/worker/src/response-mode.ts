@@ -1,5 +1,7 @@
 import type http from 'node:http';
 
+import { type Invocation, LIMITS } from '@lamina/core';
+
 /** Lambda-Runtime-Function-Response-Mode on `/response`: absent (buffered) or `streaming`. */
 
 const json = (o: object): Buffer => Buffer.from(JSON.stringify(o));
@@ -43,4 +45,26 @@ export function streamedOutcome(req: http.IncomingMessage, body: Buffer): Answer
       ? json({ errorType, errorMessage: 'The function failed while streaming its response.' })
       : Buffer.from(errorBody, 'base64');
   return { kind: 'error', payload, errorType };
+}
+
+/**
+ * Hands a streamed response's bytes to the invocation's sink, if it has one, as they arrive
+ * (function URLs in RESPONSE_STREAM mode), while the body is also read whole for the result.
+ * Stops forwarding once the invocation is no longer live (timed out) or the body passes Lambda's
+ * response limit (the result is then "too large").
+ */
+export function forwardStream(
+  req: http.IncomingMessage,
+  invocation: Invocation,
+  live: () => boolean,
+  limit: number = LIMITS.syncResponseMaxBytes,
+): void {
+  const sink = invocation.responseStream;
+  if (sink === undefined) return;
+  let size = 0;
+  sink.start(req.headers['content-type']);
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= limit && live()) sink.write(chunk);
+  });
 }

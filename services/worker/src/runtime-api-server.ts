@@ -12,7 +12,7 @@ import {
   TRUNCATED,
   json,
 } from './runtime-api-answers.js';
-import { INVALID_MODE, INVALID_MODE_OUTCOME, streamedOutcome } from './response-mode.js';
+import * as modes from './response-mode.js';
 import {
   SPECIALIZATION_PATH,
   SpecializationChannel,
@@ -240,14 +240,15 @@ export class RuntimeApiServer {
     const mode = isError ? undefined : header(req, 'lambda-runtime-function-response-mode');
     if (mode !== undefined && mode !== 'streaming') {
       this.current = undefined;
-      reply(res, 400, INVALID_MODE);
-      slot.done(INVALID_MODE_OUTCOME);
+      reply(res, 400, modes.INVALID_MODE);
+      slot.done(modes.INVALID_MODE_OUTCOME);
       return;
     }
     // Answered from now on: a /next pipelined behind this request may be routed before its body
     // has ended. A cancel (timeout) meanwhile makes the body moot.
     this.current = undefined;
     const epoch = this.epoch;
+    if (mode === 'streaming') modes.forwardStream(req, slot.invocation, () => epoch === this.epoch);
     readBody(
       req,
       this.maxBytes,
@@ -264,7 +265,7 @@ export class RuntimeApiServer {
           const errorType = header(req, 'lambda-runtime-function-error-type');
           slot.done({ kind: 'error', payload: body, errorType });
         } else if (mode === 'streaming') {
-          slot.done(streamedOutcome(req, body));
+          slot.done(modes.streamedOutcome(req, body));
         } else {
           slot.done({ kind: 'response', payload: body, contentType: req.headers['content-type'] });
         }

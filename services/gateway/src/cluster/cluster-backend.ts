@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type ArnContext, codeToken, KNOWN_RUNTIMES, LIMITS } from '@lamina/core';
+import { type ArnContext, codeToken, functionUrlKeys, KNOWN_RUNTIMES, LIMITS } from '@lamina/core';
 import {
   type AliasResource,
   type EventSourceMappingResource,
@@ -24,6 +24,8 @@ import {
 } from '@lamina/kube';
 
 import { DiskCodeStore } from '../code/disk-code-store.js';
+import { RedisUrlStore } from '../function-urls/redis-url-store.js';
+import { HostEndpoints } from '../function-urls/url-endpoints.js';
 import type { BackendContext, BackendFactory, GatewayBackend } from '../gateway-backend.js';
 import { HttpAgentClient } from '../pods/agent-client.js';
 import { ClusterPool } from '../pods/cluster-pool.js';
@@ -53,6 +55,8 @@ export interface ClusterBackendOptions {
   readonly workers: ClusterConfig['workers'];
   /** The code route's token secret: a specialised generic pod gets its code's token. */
   readonly codeTokenSecret?: string | undefined;
+  /** Host-based routing of function URLs (their records live in the gateway's Redis). */
+  readonly functionUrls: ClusterConfig['functionUrls'];
 }
 
 function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
@@ -214,6 +218,10 @@ export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
       mappings,
       provisioned,
       pool,
+      functionUrls: {
+        store: new RedisUrlStore(ctx.redis, functionUrlKeys(ctx.redisPrefix)),
+        endpoints: new HostEndpoints({ region: o.arnContext.region, ...o.functionUrls }),
+      },
       runtimes: [...KNOWN_RUNTIMES],
       poolWaitMs: o.workers.coldStartWaitMs + o.workers.busyWaitMs,
     };

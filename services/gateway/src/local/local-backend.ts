@@ -24,6 +24,9 @@ import type { BackendContext, BackendFactory, GatewayBackend } from '../gateway-
 import { FileFunctionStore } from './file-function-store.js';
 import { FileVersionStore } from './file-version-store.js';
 import { ProvisionedConfigStore } from '../provisioned/provisioned-config-store.js';
+import { LoopbackEndpoints } from '../function-urls/loopback-endpoints.js';
+import { FileUrlStore } from '../function-urls/url-store.js';
+import type { FunctionUrls } from '../deps.js';
 
 export interface LocalBackendOptions {
   /** API-written records, versions, code and snapshots live here. Absolute. */
@@ -37,6 +40,28 @@ export interface LocalBackendOptions {
   readonly pool: EnvironmentPool;
   /** EventSourceMapping documents of the functions folder, put into Redis at startup. */
   readonly mappingManifests?: () => Promise<readonly EventSourceMapping[]>;
+  /** The address function URL listeners bind; default 127.0.0.1. */
+  readonly urlHost?: string;
+}
+
+/** Function URLs kept in `<stateDir>/function-urls.json`, each on its own loopback port. */
+async function functionUrlsOf(o: LocalBackendOptions, ctx: BackendContext): Promise<FunctionUrls> {
+  const store = new FileUrlStore({
+    file: join(o.stateDir, 'function-urls.json'),
+    logger: ctx.logger,
+  });
+  await store.start();
+  const endpoints = new LoopbackEndpoints({
+    host: o.urlHost ?? '127.0.0.1',
+    region: o.arnContext.region,
+    logger: ctx.logger,
+  });
+  ctx.lifecycle.add({ name: 'function URL listeners', stop: () => endpoints.stop() });
+  for (const record of await store.all()) {
+    const opened = await endpoints.open(record);
+    if (opened.port !== record.port) await store.put(opened);
+  }
+  return { store, endpoints };
 }
 
 const sameMapping = (a: EventSourceMapping, b: EventSourceMapping): boolean =>
@@ -80,6 +105,7 @@ export function localBackend(o: LocalBackendOptions): BackendFactory {
       logger,
     });
     await provisioned.start();
+    const functionUrls = await functionUrlsOf(o, ctx);
     const mappings = new RedisMappingStore(ctx.redis, esmKeys(ctx.redisPrefix));
     if (o.mappingManifests !== undefined) await importMappings(mappings, o.mappingManifests);
     // Versions run frozen code: a manifest's code folder may change after publishing.
@@ -97,6 +123,7 @@ export function localBackend(o: LocalBackendOptions): BackendFactory {
       mappings,
       pool: o.pool,
       provisioned,
+      functionUrls,
       runtimes: o.runtimes,
       // The process pool starts environments on demand and queues nothing.
       poolWaitMs: 0,

@@ -121,8 +121,8 @@ function responseTooLarge(result: InvocationResult): InvocationResult {
 }
 
 /** Admits the invocation (429 when throttled), runs it in the pool, releases the lease. */
-async function runAdmitted(
-  deps: InvokeDeps,
+export async function runAdmitted(
+  deps: Pick<InvokeDeps, 'admission' | 'pool'>,
   functionName: string,
   target: InvokeTarget,
   invocation: Invocation,
@@ -149,7 +149,7 @@ async function runAdmitted(
 }
 
 /** Lambda's invocation metrics of one finished run. */
-function recordResult(m: InvokeTarget['metrics'], result: InvocationResult): void {
+export function recordResult(m: InvokeTarget['metrics'], result: InvocationResult): void {
   m.invocations.inc();
   m.duration.observe(result.durationMs / 1000);
   if (result.functionError !== undefined) m.functionErrors.inc();
