@@ -26,3 +26,4 @@ export * from './demand-reporter.js';
 export * from './keyed-lock.js';
 export * from './resource-errors.js';
 export * from './provisioned-concurrency.js';
+export * from './layers.js';

@@ -2,6 +2,7 @@ import type {
   CodeStore,
   EnvironmentPool,
   FunctionStore,
+  LayerStore,
   ProvisionedConcurrencyStore,
   VersionStore,
 } from '@lamina/core';
@@ -56,6 +57,8 @@ export interface AppDeps {
   readonly mappings?: MappingStore;
   /** Provisioned concurrency configs; absent: kept in memory (gone on restart). */
   readonly provisioned?: ProvisionedConcurrencyStore;
+  /** Layer versions; absent: kept in memory (gone on restart). */
+  readonly layers?: LayerStore;
 }
 
 /** What the function operations' handlers (routes/functions.ts) need. */
@@ -66,4 +69,5 @@ export type FunctionRouteDeps = Pick<
   readonly versions: VersionStore;
   readonly codeFreezer: CodeFreezer;
   readonly clock: Clock;
+  readonly layers: Pick<LayerStore, 'get'>;
 };

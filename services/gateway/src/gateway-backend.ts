@@ -13,6 +13,7 @@ import type {
   CodeStore,
   EnvironmentPool,
   FunctionStore,
+  LayerStore,
   Lifecycle,
   ProvisionedConcurrencyStore,
   VersionStore,
@@ -38,6 +39,8 @@ export interface GatewayBackend {
   readonly pool: EnvironmentPool;
   /** Provisioned concurrency configs; absent: kept in memory (gone on restart). */
   readonly provisioned?: ProvisionedConcurrencyStore;
+  /** Layer versions; absent: kept in memory (gone on restart). */
+  readonly layers?: LayerStore;
   /** Where code lives that the collector may reclaim once nothing references it. */
   readonly collectable: readonly CollectableStore[];
   /** Runtime identifiers this installation can run (CreateFunction validation). */
