@@ -78,7 +78,17 @@ async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
     echo: o.echoLogs,
   });
   lifecycle.add({ name: 'function logs', stop: () => logs.flush() });
-  const pool = new ProcessPool({ logger, runtimes: o.runtimes.commands, onLog: logs.line });
+  const pool = new ProcessPool({
+    logger,
+    runtimes: o.runtimes.commands,
+    onLog: logs.line,
+    // Layer content is in the local backend's code store (`<stateDir>/code`, local-backend.ts);
+    // each function's layers are merged into a folder under `<stateDir>/opt` that plays /opt.
+    layers: {
+      root: join(config.stateDir, 'opt'),
+      layerDir: (hex) => join(config.stateDir, 'code', hex),
+    },
+  });
   const { functionsDir } = o;
   const backend = localBackend({
     stateDir: config.stateDir,

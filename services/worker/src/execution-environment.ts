@@ -47,6 +47,8 @@ export interface ExecutionEnvironmentOptions {
   readonly generic?: GenericRuntime;
   /** `provisioned-concurrency` for environments kept initialised ahead of calls. */
   readonly initializationType?: 'on-demand' | 'provisioned-concurrency';
+  /** The folder playing `/opt` (the function's layers, merged); absent: no layers. */
+  readonly optDir?: string;
 }
 
 /**
@@ -132,6 +134,7 @@ export class ExecutionEnvironment {
       ...(this.opts.initializationType !== undefined
         ? { initializationType: this.opts.initializationType }
         : {}),
+      ...(this.opts.optDir !== undefined ? { optDir: this.opts.optDir } : {}),
     });
     this.runtime =
       generic?.process ?? new RuntimeProcess({ command, cwd: fn.codeDir, env, onLine, onGone });

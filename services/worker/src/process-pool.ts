@@ -9,6 +9,7 @@ import { EnvironmentLostError } from './environment-lost-error.js';
 import { ExecutionEnvironment } from './execution-environment.js';
 import { ColdStarts } from './cold-start.js';
 import { ProvisionedEnvironments } from './provisioned-environments.js';
+import { OptDirs, type OptDirsOptions } from './opt-dirs.js';
 import type { GenericPool } from './generic-pool.js';
 import type { VersionProbe } from './runtime-version-check.js';
 import {
@@ -39,6 +40,8 @@ export interface ProcessPoolOptions {
   readonly versionProbe?: VersionProbe;
   /** A pre-warmed generic runtime not booted within this long is replaced; default 10 s. */
   readonly genericBootTimeoutMs?: number;
+  /** Where layer content is and where merged `/opt` folders go; absent: layers cannot run. */
+  readonly layers?: OptDirsOptions;
 }
 
 interface IdleEntry {
@@ -89,6 +92,7 @@ export class ProcessPool implements EnvironmentPool {
     this.sweeper.unref();
     this.cold = new ColdStarts({
       ...options,
+      ...(options.layers === undefined ? {} : { optDirs: new OptDirs(options.layers) }),
       clock: this.clock,
       adopt: (env) => {
         this.all.add(env);
@@ -224,6 +228,7 @@ export class ProcessPool implements EnvironmentPool {
         fn.handler,
         fn.memorySize,
         fn.codeDir,
+        fn.layers?.join(',') ?? '',
         JSON.stringify(fn.environment),
       ].join('\0');
       this.keys.set(fn, key);

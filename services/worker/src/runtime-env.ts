@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FunctionVersionConfig } from '@lamina/core';
 
+import { optSearchPaths } from './opt-search-paths.js';
+
 export interface RuntimeEnvInput {
   readonly fn: FunctionVersionConfig;
   /** `127.0.0.1:<port>` of the environment's Runtime API. */
@@ -13,6 +15,8 @@ export interface RuntimeEnvInput {
   readonly runtimeDir: string;
   /** AWS_LAMBDA_INITIALIZATION_TYPE; default `on-demand`. */
   readonly initializationType?: 'on-demand' | 'provisioned-concurrency';
+  /** The folder playing `/opt` when the function has layers: the search paths point into it. */
+  readonly optDir?: string;
 }
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -25,14 +29,21 @@ export function logStreamName(version: string, nowMs: number): string {
   return `${d.getUTCFullYear()}/${mm}/${dd}/[${version}]${randomBytes(16).toString('hex')}`;
 }
 
-/** The runtime's environment (reference §6): unreserved defaults, the function's, then reserved. */
+/**
+ * The runtime's environment (reference §6): unreserved defaults, the layers' search paths, the
+ * function's own variables, then the reserved ones.
+ */
 export function runtimeEnv(input: RuntimeEnvInput): Record<string, string> {
   const { fn } = input;
-  return {
+  const platform: Record<string, string> = {
     PATH: DEFAULT_PATH,
     LANG: 'en_US.UTF-8',
     ...input.baseEnv,
     TMPDIR: input.tmpDir,
+  };
+  return {
+    ...platform,
+    ...(input.optDir === undefined ? {} : optSearchPaths(fn.runtime, input.optDir, platform)),
     ...fn.environment,
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_VERSION: fn.version,
