@@ -1,6 +1,6 @@
 /**
- * Cluster mode's backend: Function, FunctionVersion and Alias custom resources (informer caches
- * for reads, the API server for writes), the code store on the volume shared with the worker
+ * Cluster mode's backend: Function, FunctionVersion, Alias and LayerVersion custom resources
+ * (informer caches for reads, the API server for writes), the code store on the volume shared with the worker
  * pods, and the pod pool (ClusterPool on a watch of the worker pods, ADR 0012), which reports
  * its calls running and waiting per version as scaling demand (ADR 0017).
  *
@@ -18,6 +18,7 @@ import {
   type EventSourceMappingResource,
   type FunctionResource,
   type FunctionVersionResource,
+  type LayerVersionResource,
   PLURALS,
 } from '@lamina/kube';
 
@@ -31,6 +32,7 @@ import { WorkerPodWatch, workerPodInformer } from '../pods/worker-pods.js';
 import type { ClusterConfig } from '../cluster-config.js';
 import { customInformer, KubeCustomObjects } from './custom-objects.js';
 import { KubeFunctionStore } from './kube-function-store.js';
+import { KubeLayerStore } from './kube-layer-store.js';
 import { KubeMappingStore } from './kube-mapping-store.js';
 import { KubeVersionStore } from './kube-version-store.js';
 
@@ -87,7 +89,14 @@ function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
     logger,
   });
   ctx.lifecycle.add({ name: 'mapping store', stop: () => mappings.close() });
-  return { functions, versions, mappings };
+  const layers = new KubeLayerStore({
+    namespace,
+    informer: customInformer<LayerVersionResource>(kc, namespace, PLURALS.LayerVersion, logger),
+    objects,
+    logger,
+  });
+  ctx.lifecycle.add({ name: 'layer store', stop: () => layers.close() });
+  return { functions, versions, mappings, layers };
 }
 
 /**
@@ -134,9 +143,15 @@ function podPool(o: ClusterBackendOptions, ctx: BackendContext) {
 /** The cluster backend's factory, for `startGateway`. */
 export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
   return async (ctx: BackendContext): Promise<GatewayBackend> => {
-    const { functions, versions, mappings } = definitionStores(o, ctx);
+    const { functions, versions, mappings, layers } = definitionStores(o, ctx);
     const { workerPods, pool } = podPool(o, ctx);
-    await Promise.all([functions.start(), versions.start(), mappings.start(), workerPods.start()]);
+    await Promise.all([
+      functions.start(),
+      versions.start(),
+      mappings.start(),
+      layers.start(),
+      workerPods.start(),
+    ]);
     const code = new DiskCodeStore({ root: o.codeDir });
     return {
       mode: 'cluster',
@@ -145,6 +160,7 @@ export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
       code,
       collectable: [code],
       mappings,
+      layers,
       pool,
       runtimes: [...KNOWN_RUNTIMES],
       poolWaitMs: o.workers.coldStartWaitMs + o.workers.busyWaitMs,
