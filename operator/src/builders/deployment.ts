@@ -19,6 +19,7 @@ import {
   WORKER_CONTAINER,
   WORKER_DEFAULT_PORT,
   WORKER_ENV,
+  WORKER_OPT_DIR,
   WORKER_PORT_NAME,
   type FunctionResourceSpec,
   type VersionLabel,
@@ -109,6 +110,24 @@ function codeEnv(sha256: string | undefined, worker: WorkerConfig): [string, str
   ];
 }
 
+/** The layers' hashes in merge order and, for code over HTTP, each one's token (ADR 0020). */
+function layerEnv(
+  spec: FunctionResourceSpec,
+  worker: WorkerConfig,
+): [string, string | undefined][] {
+  const hashes = (spec.layers ?? []).map((l) => l.sha256);
+  if (hashes.length === 0) return [];
+  const secret = worker.codeTokenSecret;
+  const tokens =
+    worker.codeDelivery === 'http' && secret !== undefined
+      ? hashes.map((h) => codeToken(secret, h)).join(',')
+      : undefined;
+  return [
+    [WORKER_ENV.layers, hashes.join(',')],
+    ['LAMINA_LAYER_TOKENS', tokens],
+  ];
+}
+
 function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
   const { spec } = input;
   const env: [string, string | undefined][] = [
@@ -121,6 +140,7 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
     [WORKER_ENV.timeoutSeconds, String(spec.timeout)],
     [WORKER_ENV.codeSha256, spec.code.sha256],
     ...codeEnv(spec.code.sha256, input.worker),
+    ...layerEnv(spec, input.worker),
     [WORKER_ENV.environmentDir, WORKER_PATHS.environment],
     [WORKER_ENV.region, input.worker.region],
     [WORKER_ENV.redisUrl, input.worker.redisUrl],
@@ -134,7 +154,7 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
  * down (non-root, read-only root filesystem, no capabilities, no service-account token,
  * seccomp RuntimeDefault), `/tmp` an emptyDir sized like Lambda's ephemeral storage, the code
  * either fetched by the agent into its own emptyDir (`http`, with its per-code token) or the
- * store mounted read-only (`pvc`), the
+ * store mounted read-only (`pvc`), the layers merged by the agent into an emptyDir at `/opt`, the
  * environment projected from Secrets as files. Pure: same input, same object.
  */
 export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deployment {
@@ -168,6 +188,11 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
       name: 'code',
       persistentVolumeClaim: { claimName: worker.codeStoreClaim, readOnly: true },
     });
+  }
+  if ((spec.layers ?? []).length > 0) {
+    // Layers are merged into the pod's own /opt, as on Lambda (the root filesystem is read-only).
+    mounts.push({ name: 'opt', mountPath: WORKER_OPT_DIR });
+    volumes.push({ name: 'opt', emptyDir: { sizeLimit: CODE_CACHE_SIZE } });
   }
   const configHash = stableHash({ spec, env: input.environmentHash, version: input.version });
   const metadata: V1ObjectMeta = {

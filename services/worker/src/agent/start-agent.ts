@@ -10,6 +10,7 @@ import { createAgentMetrics } from './agent-metrics.js';
 import { createAgentServer } from './agent-server.js';
 import { readEnvironmentDir } from './environment-dir.js';
 import { functionConfigOf, runtimeCommandOf } from './function-config.js';
+import { layerInstallOf } from './layer-install.js';
 import { PodEnvironment } from './pod-environment.js';
 import { WorkerAgent, type FunctionLookup } from './worker-agent.js';
 
@@ -55,15 +56,22 @@ export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
         },
         baseEnv: deps.baseEnv,
         initTimeoutMs: config.initTimeoutMs,
+        ...(config.layers.length === 0 ? {} : { optDir: config.optDir }),
       }),
   });
+  const layers = layerInstallOf(config);
   const delivery = codeDeliveryOf(config, logger);
   const lookup = async (): Promise<FunctionLookup> => {
     const code =
       delivery?.location() ?? (await locateCode(config.codeStoreDir, config.codeSha256Hex));
-    return code.kind === 'found'
-      ? { kind: 'ready', fn: functionConfigOf(config, code.dir, variables) }
-      : code;
+    if (code.kind !== 'found') return code;
+    // Layers go into /opt once the code is there; until then the pod says why it is not ready.
+    const missing = await layers?.ensure().then(
+      () => undefined,
+      (err: unknown) => `layers not in place: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    if (missing !== undefined) return { kind: 'missing', reason: missing };
+    return { kind: 'ready', fn: functionConfigOf(config, code.dir, variables) };
   };
   const agent = new WorkerAgent({
     target: { functionName: config.functionName, version: config.version },
