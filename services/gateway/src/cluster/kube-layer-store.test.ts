@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
+   client-node models are plain JSON on the wire; the fixtures are object literals. */
 import type { LayerVersionRecord } from '@lamina/core';
 import { LABELS, type LayerVersionResource, type RestartingInformer } from '@lamina/kube';
 import { describe, expect, it } from 'vitest';
@@ -5,13 +7,14 @@ import { describe, expect, it } from 'vitest';
 import type { CustomObjects } from './custom-objects.js';
 import { KubeLayerStore, layerResourceName } from './kube-layer-store.js';
 
-const alreadyExists = {
+/** What client-node throws: an error with the HTTP code and the Status body. */
+const alreadyExists = Object.assign(new Error('AlreadyExists'), {
   code: 409,
   body: JSON.stringify({ kind: 'Status', code: 409, reason: 'AlreadyExists', message: 'x' }),
-};
+});
 
 /** A cache holding whatever `objects` stored (the watch, instantly); `taken` names exist elsewhere. */
-function setup(taken: Set<string> = new Set()) {
+function setup(taken = new Set<string>()) {
   const cache = new Map<string, LayerVersionResource>();
   const informer = {
     on: () => undefined,
@@ -27,9 +30,11 @@ function setup(taken: Set<string> = new Set()) {
     },
     mergePatch: (_p: string, name: string, patch: { metadata: { labels: object } }) => {
       const r = cache.get(name)!;
-      const next = {
-        ...r,
-        metadata: { ...r.metadata, labels: { ...r.metadata.labels, ...patch.metadata.labels } },
+      const next: LayerVersionResource = {
+        apiVersion: r.apiVersion,
+        kind: r.kind,
+        spec: r.spec,
+        metadata: { name, labels: { ...r.metadata.labels, ...patch.metadata.labels } },
       };
       cache.set(name, next);
       return Promise.resolve(next);

@@ -123,7 +123,7 @@ export class KubeLayerStore implements LayerStore {
 
   private resource(layerName: string, version: number): LayerVersionResource | undefined {
     const r = this.o.informer.get(layerResourceName(layerName, version), this.o.namespace);
-    return r !== undefined && r.spec.layerName === layerName && !isTombstone(r) ? r : undefined;
+    return r?.spec.layerName === layerName && !isTombstone(r) ? r : undefined;
   }
 
   get(layerName: string, version: number): LayerVersionRecord | undefined {

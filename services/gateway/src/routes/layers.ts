@@ -88,13 +88,16 @@ function listLayers(deps: LayerRouteDeps, req: Request, res: Response): void {
   const page = names.slice(0, max);
   const last = page.at(-1);
   res.json({
-    Layers: page.map((name) => {
-      const r = latest.get(name) as LayerVersionRecord;
-      return {
-        LayerName: name,
-        LayerArn: layerArn(deps.config, name),
-        LatestMatchingVersion: toLayerVersionsListItem(r, deps.config),
-      };
+    Layers: page.flatMap((name) => {
+      const r = latest.get(name);
+      if (r === undefined) return [];
+      return [
+        {
+          LayerName: name,
+          LayerArn: layerArn(deps.config, name),
+          LatestMatchingVersion: toLayerVersionsListItem(r, deps.config),
+        },
+      ];
     }),
     ...(names.length > max && last !== undefined ? { NextMarker: encodeMarker(last) } : {}),
   });
