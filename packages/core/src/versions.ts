@@ -273,6 +273,7 @@ export function versionEnvironmentConfig(
     codeDir: v.code.location,
     codeSha256: v.code.sha256,
     ...(s.layers === undefined || s.layers.length === 0 ? {} : { layers: layerHashes(s.layers) }),
+    ...(s.role === '' ? {} : { role: s.role }),
     functionArn: functionArn(ctx, v.functionName),
     region: ctx.region,
   });

@@ -8,6 +8,7 @@ import {
 import { ExecutionEnvironment } from './execution-environment.js';
 import { GenericPool, warmPools } from './generic-pool.js';
 import type { OptDirs } from './opt-dirs.js';
+import type { CredentialsFor } from './role-credentials.js';
 import type { GenericRuntime } from './generic-runtime.js';
 import { checkNodeMajor, execVersionProbe, type VersionProbe } from './runtime-version-check.js';
 import type { Clock, LogSink, RuntimeCommand, WorkerLogger } from './types.js';
@@ -25,6 +26,8 @@ export interface ColdStartsOptions {
   readonly genericBootTimeoutMs?: number;
   /** Merges a function's layers into its `/opt`; absent: functions with layers cannot start. */
   readonly optDirs?: OptDirs;
+  /** The credentials of an execution role; absent or unmapped: the platform's or fake ones. */
+  readonly credentialsFor?: CredentialsFor;
   readonly clock: Clock;
   /** A new environment, before it starts: the pool counts it (live and in use). */
   readonly adopt: (env: ExecutionEnvironment) => void;
@@ -100,6 +103,7 @@ export class ColdStarts {
       );
     }
     const optDir = await this.optDirOf(fn);
+    const credentials = this.opts.credentialsFor?.(fn.role);
     const env = new ExecutionEnvironment({
       fn,
       command: runtime.command,
@@ -116,6 +120,7 @@ export class ColdStarts {
       ...(generic !== undefined ? { generic } : {}),
       ...(provisioned ? { initializationType: 'provisioned-concurrency' as const } : {}),
       ...(optDir === undefined ? {} : { optDir }),
+      ...(credentials === undefined ? {} : { credentials }),
       onExit: this.opts.onExit,
     });
     this.opts.adopt(env);

@@ -21,6 +21,7 @@ import { describeEnding, type Ending } from './invocation-ending.js';
 import type { GenericRuntime } from './generic-runtime.js';
 import { RuntimeApiServer, type RuntimeApiEvents } from './runtime-api-server.js';
 import { logStreamName, newTraceId, runtimeEnv } from './runtime-env.js';
+import type { RoleCredentials } from './role-credentials.js';
 import { RuntimeProcess } from './runtime-process.js';
 import { systemClock, type Clock, type LogSink, type WorkerLogger } from './types.js';
 
@@ -49,6 +50,8 @@ export interface ExecutionEnvironmentOptions {
   readonly initializationType?: 'on-demand' | 'provisioned-concurrency';
   /** The folder playing `/opt` (the function's layers, merged); absent: no layers. */
   readonly optDir?: string;
+  /** The execution role's credentials; absent: the platform's or fake ones (runtime-env.ts). */
+  readonly credentials?: RoleCredentials;
 }
 
 /**
@@ -135,6 +138,7 @@ export class ExecutionEnvironment {
         ? { initializationType: this.opts.initializationType }
         : {}),
       ...(this.opts.optDir !== undefined ? { optDir: this.opts.optDir } : {}),
+      ...(this.opts.credentials !== undefined ? { credentials: this.opts.credentials } : {}),
     });
     this.runtime =
       generic?.process ?? new RuntimeProcess({ command, cwd: fn.codeDir, env, onLine, onGone });

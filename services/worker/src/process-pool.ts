@@ -10,6 +10,7 @@ import { ExecutionEnvironment } from './execution-environment.js';
 import { ColdStarts } from './cold-start.js';
 import { ProvisionedEnvironments } from './provisioned-environments.js';
 import { OptDirs, type OptDirsOptions } from './opt-dirs.js';
+import type { CredentialsFor } from './role-credentials.js';
 import type { GenericPool } from './generic-pool.js';
 import type { VersionProbe } from './runtime-version-check.js';
 import {
@@ -42,6 +43,8 @@ export interface ProcessPoolOptions {
   readonly genericBootTimeoutMs?: number;
   /** Where layer content is and where merged `/opt` folders go; absent: layers cannot run. */
   readonly layers?: OptDirsOptions;
+  /** Credentials per execution role ARN, read at each cold start; absent: platform's or fake. */
+  readonly credentialsFor?: CredentialsFor;
 }
 
 interface IdleEntry {
@@ -229,6 +232,7 @@ export class ProcessPool implements EnvironmentPool {
         fn.memorySize,
         fn.codeDir,
         fn.layers?.join(',') ?? '',
+        fn.role ?? '',
         JSON.stringify(fn.environment),
       ].join('\0');
       this.keys.set(fn, key);

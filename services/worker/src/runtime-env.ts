@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FunctionVersionConfig } from '@lamina/core';
 
 import { optSearchPaths } from './opt-search-paths.js';
+import { credentialsEnv, type RoleCredentials } from './role-credentials.js';
 
 export interface RuntimeEnvInput {
   readonly fn: FunctionVersionConfig;
@@ -17,6 +18,8 @@ export interface RuntimeEnvInput {
   readonly initializationType?: 'on-demand' | 'provisioned-concurrency';
   /** The folder playing `/opt` when the function has layers: the search paths point into it. */
   readonly optDir?: string;
+  /** The execution role's credentials; absent: the platform's (baseEnv) or clearly fake ones. */
+  readonly credentials?: RoleCredentials;
 }
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -41,10 +44,14 @@ export function runtimeEnv(input: RuntimeEnvInput): Record<string, string> {
     ...input.baseEnv,
     TMPDIR: input.tmpDir,
   };
+  const credentials = credentialsEnv(input.credentials, platform);
+  // Static keys carry no token: none of the platform's may go with them.
+  if (credentials['AWS_SESSION_TOKEN'] === undefined) delete platform['AWS_SESSION_TOKEN'];
   return {
     ...platform,
     ...(input.optDir === undefined ? {} : optSearchPaths(fn.runtime, input.optDir, platform)),
     ...fn.environment,
+    ...credentials,
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_VERSION: fn.version,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
