@@ -190,6 +190,34 @@ describe('buildWorkerDeployment', () => {
     expect(none.containers[0]!.env!.some((e) => e.name.startsWith('LAMINA_LAYER'))).toBe(false);
   });
 
+  it("gives the pod its role's credentials from the Secret mapped to it, and none otherwise", () => {
+    const mapped = loadConfig({
+      LAMINA_ROLE_CREDENTIALS: JSON.stringify({ 'arn:aws:iam::1:role/app': 'app-creds' }),
+    }).worker;
+    const env = (role: string | undefined) =>
+      buildWorkerDeployment(input(role === undefined ? {} : { role }, { worker: mapped })).spec!
+        .template.spec!.containers[0]!.env!;
+    expect(env('arn:aws:iam::1:role/app').filter((e) => e.name.startsWith('AWS_'))).toEqual([
+      {
+        name: 'AWS_ACCESS_KEY_ID',
+        valueFrom: { secretKeyRef: { name: 'app-creds', key: 'AWS_ACCESS_KEY_ID' } },
+      },
+      {
+        name: 'AWS_SECRET_ACCESS_KEY',
+        valueFrom: { secretKeyRef: { name: 'app-creds', key: 'AWS_SECRET_ACCESS_KEY' } },
+      },
+      {
+        name: 'AWS_SESSION_TOKEN',
+        valueFrom: {
+          secretKeyRef: { name: 'app-creds', key: 'AWS_SESSION_TOKEN', optional: true },
+        },
+      },
+    ]);
+    expect(env('arn:aws:iam::1:role/other').some((e) => e.name.startsWith('AWS_'))).toBe(false);
+    expect(env(undefined).some((e) => e.name.startsWith('AWS_'))).toBe(false);
+    expect(() => loadConfig({ LAMINA_ROLE_CREDENTIALS: '{"r":"Not_A_Name"}' })).toThrow(/role ARN/);
+  });
+
   it('pvc code delivery keeps mounting the store read-only', () => {
     const pvc = loadConfig({ LAMINA_CODE_STORE_CLAIM: 'lamina-code' }).worker;
     const d = buildWorkerDeployment(input({}, { worker: pvc }));

@@ -128,6 +128,28 @@ function layerEnv(
   ];
 }
 
+/** Keys of a role's credentials Secret, as the runtime gets them (issue #17 item 3). */
+const CREDENTIAL_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+
+/**
+ * The execution role's credentials from the Secret mapped to it: the agent passes them on to the
+ * runtime (without a mapping it gets clearly fake ones). A token is optional (static keys).
+ */
+function credentialsEnv(spec: FunctionResourceSpec, worker: WorkerConfig): V1EnvVar[] {
+  const secret = spec.role === undefined ? undefined : worker.roleCredentials[spec.role];
+  if (secret === undefined) return [];
+  return CREDENTIAL_KEYS.map((key) => ({
+    name: key,
+    valueFrom: {
+      secretKeyRef: {
+        name: secret,
+        key,
+        ...(key === 'AWS_SESSION_TOKEN' ? { optional: true } : {}),
+      },
+    },
+  }));
+}
+
 function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
   const { spec } = input;
   const env: [string, string | undefined][] = [
@@ -146,7 +168,10 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
     [WORKER_ENV.redisUrl, input.worker.redisUrl],
     [WORKER_ENV.port, String(WORKER_PORT)],
   ];
-  return env.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }]));
+  return [
+    ...env.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }])),
+    ...credentialsEnv(spec, input.worker),
+  ];
 }
 
 /**
