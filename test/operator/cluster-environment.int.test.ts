@@ -33,12 +33,15 @@ import {
 } from './support/cluster.js';
 import { workerImage } from './support/worker-image.js';
 
-// Layers on the real node (ADR 0020): the cluster gateway (in this process) keeps the layer as a
-// LayerVersion resource and its zip in the code store; the operator gives the worker pod the
-// layers' hashes and tokens and an emptyDir at /opt; the pod's agent fetches each layer like its
-// code and merges them into /opt before the runtime starts.
+// What a worker pod's environment gets on the real node (issue #17). Layers (ADR 0020): the
+// cluster gateway (in this process) keeps the layer as a LayerVersion resource and its zip in the
+// code store; the operator gives the worker pod the layers' hashes and tokens and an emptyDir at
+// /opt; the pod's agent fetches each layer like its code and merges them into /opt before the
+// runtime starts. Credentials: the Secret mapped to the function's role (LAMINA_ROLE_CREDENTIALS),
+// clearly fake values for a role without one.
 
 const SECRET = 'cluster-layers-test-secret';
+const MAPPED_ROLE = 'arn:aws:iam::123456789012:role/mapped';
 
 const layerZip = (tag: string): Buffer =>
   makeZip({
@@ -54,11 +57,13 @@ exports.handler = async () => ({
   message: greet('pod'),
   marker: fs.readFileSync('/opt/bin/marker.txt', 'utf8'),
   color: process.env.COLOR ?? null,
+  key: process.env.AWS_ACCESS_KEY_ID,
+  token: process.env.AWS_SESSION_TOKEN ?? null,
 });
 `,
 });
 
-describe('cluster mode: layers in /opt of a worker pod', () => {
+describe("cluster mode: a worker pod's environment (layers in /opt, role credentials)", () => {
   const fn = 'layered';
   let ns = '';
   let stateDir = '';
@@ -72,6 +77,17 @@ describe('cluster mode: layers in /opt of a worker pod', () => {
     const host = '10.213.0.1';
     const [image] = await Promise.all([workerImage('nodejs22.x'), installCrds(), buildOperator()]);
     ns = await createNamespace('layers');
+    await kubectlOk([
+      'create',
+      'secret',
+      'generic',
+      'mapped-credentials',
+      '-n',
+      ns,
+      '--from-literal=AWS_ACCESS_KEY_ID=ASIACLUSTEREXAMPLE00',
+      '--from-literal=AWS_SECRET_ACCESS_KEY=cluster-secret',
+      '--from-literal=AWS_SESSION_TOKEN=cluster-token',
+    ]);
     // Code goes over HTTP: the store needs no place the node can see.
     stateDir = mkdtempSync(join(tmpdir(), 'lamina-layers-'));
     const kc = new KubeConfig();
@@ -100,6 +116,7 @@ describe('cluster mode: layers in /opt of a worker pod', () => {
         LAMINA_WORKER_CODE_DELIVERY: 'http',
         LAMINA_WORKER_CODE_URL: gateway.url,
         LAMINA_CODE_TOKEN_SECRET: SECRET,
+        LAMINA_ROLE_CREDENTIALS: JSON.stringify({ [MAPPED_ROLE]: 'mapped-credentials' }),
         LAMINA_LOG_LEVEL: 'info',
       },
     });
@@ -123,8 +140,8 @@ describe('cluster mode: layers in /opt of a worker pod', () => {
     return lambda;
   };
 
-  const invoke = async (): Promise<Record<string, unknown>> => {
-    const r = await client().send(new InvokeCommand({ FunctionName: fn }));
+  const invoke = async (name = fn): Promise<Record<string, unknown>> => {
+    const r = await client().send(new InvokeCommand({ FunctionName: name }));
     const text = new TextDecoder().decode(r.Payload);
     expect(r.FunctionError, text).toBeUndefined();
     return JSON.parse(text) as Record<string, unknown>;
@@ -156,7 +173,14 @@ describe('cluster mode: layers in /opt of a worker pod', () => {
       { client: client(), maxWaitTime: 180, minDelay: 1, maxDelay: 2 },
       { FunctionName: fn },
     );
-    expect(await invoke()).toEqual({ message: 'hello pod from b', marker: 'b', color: null });
+    expect(await invoke()).toEqual({
+      message: 'hello pod from b',
+      marker: 'b',
+      color: null,
+      // Its role has no credentials mapped: clearly fake ones.
+      key: 'LAMINAFAKEACCESSKEY0',
+      token: 'lamina-fake-session-token',
+    });
 
     // The layer versions go; a new pod (new environment values) still gets their content.
     for (const name of ['first', 'second'])
@@ -176,4 +200,32 @@ describe('cluster mode: layers in /opt of a worker pod', () => {
       .toBe('green');
     expect(await invoke()).toMatchObject({ message: 'hello pod from b', marker: 'b' });
   }, 420_000);
+
+  it('gives a function the credentials of the Secret mapped to its role', async () => {
+    const name = 'credentialed';
+    await client().send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: MAPPED_ROLE,
+        MemorySize: 256,
+        Code: {
+          ZipFile: makeZip({
+            'index.js':
+              'exports.handler = async () => ({ key: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY, token: process.env.AWS_SESSION_TOKEN });',
+          }),
+        },
+      }),
+    );
+    await waitUntilFunctionActiveV2(
+      { client: client(), maxWaitTime: 180, minDelay: 1, maxDelay: 2 },
+      { FunctionName: name },
+    );
+    expect(await invoke(name)).toEqual({
+      key: 'ASIACLUSTEREXAMPLE00',
+      secret: 'cluster-secret',
+      token: 'cluster-token',
+    });
+  }, 300_000);
 });
