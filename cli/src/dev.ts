@@ -17,6 +17,7 @@ import { loadConfig as loadPollerConfig, loadMappingManifests, startPoller } fro
 import { ProcessPool } from '@lamina/worker';
 import type { Logger } from 'pino';
 
+import { credentialsFile } from './credentials-file.js';
 import { FunctionLogs } from './function-logs.js';
 import { startPrivateRedis } from './private-redis.js';
 import type { LocalRuntimes } from './runtimes.js';
@@ -39,6 +40,8 @@ export interface DevOptions {
   readonly runDispatcher: boolean;
   /** Run a Kafka poller in this process (false: a separate one serves the mappings). */
   readonly runPoller: boolean;
+  /** Credentials per execution role (credentials-file.ts); default `<stateDir>/credentials.json`. */
+  readonly credentialsFile?: string;
 }
 
 export interface DevHandle {
@@ -78,7 +81,21 @@ async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
     echo: o.echoLogs,
   });
   lifecycle.add({ name: 'function logs', stop: () => logs.flush() });
-  const pool = new ProcessPool({ logger, runtimes: o.runtimes.commands, onLog: logs.line });
+  const pool = new ProcessPool({
+    logger,
+    runtimes: o.runtimes.commands,
+    onLog: logs.line,
+    // Layer content is in the local backend's code store (`<stateDir>/code`, local-backend.ts);
+    // each function's layers are merged into a folder under `<stateDir>/opt` that plays /opt.
+    layers: {
+      root: join(config.stateDir, 'opt'),
+      layerDir: (hex) => join(config.stateDir, 'code', hex),
+    },
+    credentialsFor: credentialsFile(
+      o.credentialsFile ?? join(config.stateDir, 'credentials.json'),
+      logger,
+    ),
+  });
   const { functionsDir } = o;
   const backend = localBackend({
     stateDir: config.stateDir,

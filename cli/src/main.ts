@@ -23,7 +23,8 @@ Environment: LAMINA_PORT (9000), REDIS_URL (else a private redis-server), LAMINA
 (.lamina), LAMINA_FUNCTIONS_DIR, LAMINA_NODEJS{20,22,24}_BIN, LAMINA_WARM_POOL_SIZE (1 pre-warmed
 Node.js runtime per runtime; 0 off), LAMINA_LOG_LEVEL,
 LAMINA_DEV_DISPATCHER (true; false runs no dispatcher in-process), LAMINA_ASYNC_RETRY_DELAYS_MS,
-LAMINA_DEV_POLLER (true; false runs no Kafka poller in-process), LAMINA_POLLER_*; see README.`;
+LAMINA_DEV_POLLER (true; false runs no Kafka poller in-process), LAMINA_POLLER_*,
+LAMINA_CREDENTIALS_FILE (<state>/credentials.json: credentials per execution role ARN); see README.`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, new Set(['tail', 'follow', 'help', 'peek']));
@@ -45,6 +46,9 @@ async function main(argv: readonly string[]): Promise<number> {
         asyncEnv: env,
         runDispatcher: env['LAMINA_DEV_DISPATCHER'] !== 'false',
         runPoller: env['LAMINA_DEV_POLLER'] !== 'false',
+        ...(env['LAMINA_CREDENTIALS_FILE'] === undefined
+          ? {}
+          : { credentialsFile: resolve(env['LAMINA_CREDENTIALS_FILE']) }),
       });
       process.stdout.write(`lamina dev listening on ${dev.url}\n`);
       await new Promise<void>((done) => {

@@ -52,6 +52,8 @@ const schema = z.object({
   LAMINA_WORKER_CODE_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Shared with the gateway: each pod gets HMAC(secret, its code's hex) as its code token. */
   LAMINA_CODE_TOKEN_SECRET: z.string().min(16).optional(),
+  /** Execution role ARN → Secret with its credentials, JSON (issue #17 item 3). */
+  LAMINA_ROLE_CREDENTIALS: z.string().default('{}'),
   LAMINA_REDIS_URL: z.string().optional(),
   // LAMINA_REDIS_PREFIX (shared with the gateway and the pollers) comes with autoscalerEnvShape.
   /** How often EventSourceMapping status is copied from the pollers' reports. */
@@ -128,6 +130,11 @@ export interface WorkerConfig {
   readonly codeDelivery: 'http' | 'pvc';
   readonly codeUrl: string | undefined;
   readonly codeTokenSecret: string | undefined;
+  /**
+   * Execution role ARN → name of a Secret in the function's namespace with keys
+   * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_SESSION_TOKEN.
+   */
+  readonly roleCredentials: Readonly<Record<string, string>>;
   readonly redisUrl: string | undefined;
   readonly region: string;
 }
@@ -150,6 +157,22 @@ function parseImages(text: string): Record<string, string> {
   if (!r.success) throw new ConfigError(['LAMINA_WORKER_IMAGES: a map of runtime → image:tag']);
   if (Object.values(r.data).some((i) => i.endsWith(':latest'))) {
     throw new ConfigError(['LAMINA_WORKER_IMAGES: pin a tag other than latest']);
+  }
+  return r.data;
+}
+
+function parseRoleCredentials(text: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError(['LAMINA_ROLE_CREDENTIALS: not JSON']);
+  }
+  const r = z
+    .record(z.string().min(1), z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/))
+    .safeParse(parsed);
+  if (!r.success) {
+    throw new ConfigError(['LAMINA_ROLE_CREDENTIALS: a map of role ARN → Secret name']);
   }
   return r.data;
 }
@@ -194,6 +217,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): O
       codeDelivery: c.LAMINA_WORKER_CODE_DELIVERY,
       codeUrl: c.LAMINA_WORKER_CODE_URL,
       codeTokenSecret: c.LAMINA_CODE_TOKEN_SECRET,
+      roleCredentials: Object.freeze(parseRoleCredentials(c.LAMINA_ROLE_CREDENTIALS)),
       redisUrl: c.LAMINA_REDIS_URL,
       region: c.LAMINA_REGION,
     }),

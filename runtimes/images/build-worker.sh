@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the worker images of cluster mode locally (ADR 0014): FROM each runtime image that
 # build.sh makes (built first when missing; nothing is pulled or pushed), plus the worker agent
-# bundle (services/worker/scripts/bundle-agent.mjs) and a Node.js 22 binary in /opt/lamina:
+# bundle (services/worker/scripts/bundle-agent.mjs) and a Node.js 22 binary in /var/lamina/agent:
 #   lamina/worker-nodejs22:<tag>   lamina/worker-python3.11:<tag>   lamina/worker-java17:<tag>
 # The tag is `<worker package version>-<12 hex of sha256(bundle, Node.js version, recipes)>`,
 # the same for every runtime (the operator's one `imageTag`), new whenever the agent or a recipe

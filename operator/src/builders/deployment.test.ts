@@ -161,6 +161,77 @@ describe('buildWorkerDeployment', () => {
     expect(token?.value).not.toBe(env['LAMINA_CODE_TOKEN']);
   });
 
+  it('layers: their hashes in order, a token each over http, and an emptyDir at /opt', () => {
+    const http = loadConfig({
+      LAMINA_WORKER_CODE_DELIVERY: 'http',
+      LAMINA_WORKER_CODE_URL: 'http://gw',
+      LAMINA_CODE_TOKEN_SECRET: 's'.repeat(32),
+    }).worker;
+    const layers = [
+      {
+        arn: 'arn:aws:lambda:us-east-1:000000000000:layer:b:1',
+        sha256: 'b'.repeat(64),
+        codeSize: 1,
+      },
+      {
+        arn: 'arn:aws:lambda:us-east-1:000000000000:layer:c:1',
+        sha256: 'c'.repeat(64),
+        codeSize: 1,
+      },
+    ];
+    const d = buildWorkerDeployment(input({ layers }, { worker: http }));
+    const pod = d.spec!.template.spec!;
+    const c = pod.containers[0]!;
+    const env = Object.fromEntries(c.env!.map((e) => [e.name, e.value]));
+    expect(env['LAMINA_LAYER_SHA256S']).toBe(`${'b'.repeat(64)},${'c'.repeat(64)}`);
+    expect(env['LAMINA_LAYER_TOKENS']).toBe(
+      [codeToken('s'.repeat(32), 'b'.repeat(64)), codeToken('s'.repeat(32), 'c'.repeat(64))].join(
+        ',',
+      ),
+    );
+    expect(c.volumeMounts).toContainEqual({ name: 'opt', mountPath: '/opt' });
+    expect(pod.volumes).toContainEqual({ name: 'opt', emptyDir: { sizeLimit: '250Mi' } });
+    // Another order is another pod template.
+    const reversed = buildWorkerDeployment(
+      input({ layers: [...layers].reverse() }, { worker: http }),
+    );
+    expect(reversed.spec!.template.metadata!.annotations![ANNOTATIONS.configHash]).not.toBe(
+      d.spec!.template.metadata!.annotations![ANNOTATIONS.configHash],
+    );
+    // Without layers, neither.
+    const none = buildWorkerDeployment(input({}, { worker: http })).spec!.template.spec!;
+    expect(none.volumes!.some((v) => v.name === 'opt')).toBe(false);
+    expect(none.containers[0]!.env!.some((e) => e.name.startsWith('LAMINA_LAYER'))).toBe(false);
+  });
+
+  it("gives the pod its role's credentials from the Secret mapped to it, and none otherwise", () => {
+    const mapped = loadConfig({
+      LAMINA_ROLE_CREDENTIALS: JSON.stringify({ 'arn:aws:iam::1:role/app': 'app-creds' }),
+    }).worker;
+    const env = (role: string | undefined) =>
+      buildWorkerDeployment(input(role === undefined ? {} : { role }, { worker: mapped })).spec!
+        .template.spec!.containers[0]!.env!;
+    expect(env('arn:aws:iam::1:role/app').filter((e) => e.name.startsWith('AWS_'))).toEqual([
+      {
+        name: 'AWS_ACCESS_KEY_ID',
+        valueFrom: { secretKeyRef: { name: 'app-creds', key: 'AWS_ACCESS_KEY_ID' } },
+      },
+      {
+        name: 'AWS_SECRET_ACCESS_KEY',
+        valueFrom: { secretKeyRef: { name: 'app-creds', key: 'AWS_SECRET_ACCESS_KEY' } },
+      },
+      {
+        name: 'AWS_SESSION_TOKEN',
+        valueFrom: {
+          secretKeyRef: { name: 'app-creds', key: 'AWS_SESSION_TOKEN', optional: true },
+        },
+      },
+    ]);
+    expect(env('arn:aws:iam::1:role/other').some((e) => e.name.startsWith('AWS_'))).toBe(false);
+    expect(env(undefined).some((e) => e.name.startsWith('AWS_'))).toBe(false);
+    expect(() => loadConfig({ LAMINA_ROLE_CREDENTIALS: '{"r":"Not_A_Name"}' })).toThrow(/role ARN/);
+  });
+
   it('pvc code delivery keeps mounting the store read-only', () => {
     const pvc = loadConfig({ LAMINA_CODE_STORE_CLAIM: 'lamina-code' }).worker;
     const d = buildWorkerDeployment(input({}, { worker: pvc }));

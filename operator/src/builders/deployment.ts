@@ -20,6 +20,7 @@ import {
   WORKER_DEFAULT_PORT,
   WORKER_ENV,
   PROVISIONED_INITIALIZATION,
+  WORKER_OPT_DIR,
   WORKER_PORT_NAME,
   type FunctionResourceSpec,
   type VersionLabel,
@@ -116,6 +117,46 @@ function codeEnv(sha256: string | undefined, worker: WorkerConfig): [string, str
   ];
 }
 
+/** The layers' hashes in merge order and, for code over HTTP, each one's token (ADR 0020). */
+function layerEnv(
+  spec: FunctionResourceSpec,
+  worker: WorkerConfig,
+): [string, string | undefined][] {
+  const hashes = (spec.layers ?? []).map((l) => l.sha256);
+  if (hashes.length === 0) return [];
+  const secret = worker.codeTokenSecret;
+  const tokens =
+    worker.codeDelivery === 'http' && secret !== undefined
+      ? hashes.map((h) => codeToken(secret, h)).join(',')
+      : undefined;
+  return [
+    [WORKER_ENV.layers, hashes.join(',')],
+    ['LAMINA_LAYER_TOKENS', tokens],
+  ];
+}
+
+/** Keys of a role's credentials Secret, as the runtime gets them (issue #17 item 3). */
+const CREDENTIAL_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+
+/**
+ * The execution role's credentials from the Secret mapped to it: the agent passes them on to the
+ * runtime (without a mapping it gets clearly fake ones). A token is optional (static keys).
+ */
+function credentialsEnv(spec: FunctionResourceSpec, worker: WorkerConfig): V1EnvVar[] {
+  const secret = spec.role === undefined ? undefined : worker.roleCredentials[spec.role];
+  if (secret === undefined) return [];
+  return CREDENTIAL_KEYS.map((key) => ({
+    name: key,
+    valueFrom: {
+      secretKeyRef: {
+        name: secret,
+        key,
+        ...(key === 'AWS_SESSION_TOKEN' ? { optional: true } : {}),
+      },
+    },
+  }));
+}
+
 function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
   const { spec } = input;
   const env: [string, string | undefined][] = [
@@ -128,6 +169,7 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
     [WORKER_ENV.timeoutSeconds, String(spec.timeout)],
     [WORKER_ENV.codeSha256, spec.code.sha256],
     ...codeEnv(spec.code.sha256, input.worker),
+    ...layerEnv(spec, input.worker),
     [WORKER_ENV.environmentDir, WORKER_PATHS.environment],
     [WORKER_ENV.region, input.worker.region],
     [WORKER_ENV.redisUrl, input.worker.redisUrl],
@@ -137,7 +179,10 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
       input.provisioned === true ? PROVISIONED_INITIALIZATION : undefined,
     ],
   ];
-  return env.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }]));
+  return [
+    ...env.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }])),
+    ...credentialsEnv(spec, input.worker),
+  ];
 }
 
 /**
@@ -145,7 +190,7 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
  * down (non-root, read-only root filesystem, no capabilities, no service-account token,
  * seccomp RuntimeDefault), `/tmp` an emptyDir sized like Lambda's ephemeral storage, the code
  * either fetched by the agent into its own emptyDir (`http`, with its per-code token) or the
- * store mounted read-only (`pvc`), the
+ * store mounted read-only (`pvc`), the layers merged by the agent into an emptyDir at `/opt`, the
  * environment projected from Secrets as files. Pure: same input, same object.
  */
 export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deployment {
@@ -179,6 +224,11 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
       name: 'code',
       persistentVolumeClaim: { claimName: worker.codeStoreClaim, readOnly: true },
     });
+  }
+  if ((spec.layers ?? []).length > 0) {
+    // Layers are merged into the pod's own /opt, as on Lambda (the root filesystem is read-only).
+    mounts.push({ name: 'opt', mountPath: WORKER_OPT_DIR });
+    volumes.push({ name: 'opt', emptyDir: { sizeLimit: CODE_CACHE_SIZE } });
   }
   const configHash = stableHash({ spec, env: input.environmentHash, version: input.version });
   const metadata: V1ObjectMeta = {

@@ -62,6 +62,8 @@ export function toFunctionConfiguration(
     EphemeralStorage: { Size: s.ephemeralStorage },
     LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${s.name}` },
   };
+  if (s.layers !== undefined && s.layers.length > 0)
+    config['Layers'] = s.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize }));
   if (s.deadLetterTargetArn !== undefined)
     config['DeadLetterConfig'] = { TargetArn: s.deadLetterTargetArn };
   // ListFunctions leaves out the state fields (reference §2).

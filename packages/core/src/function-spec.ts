@@ -1,5 +1,6 @@
 import { parseAsyncTarget } from './async-invoke.js';
 import { InvalidParameterValueException, ValidationException } from './errors.js';
+import type { FunctionLayer } from './layers.js';
 import { LIMITS } from './limits.js';
 import { assertFunctionName } from './names.js';
 import { RUNTIMES } from './runtimes.js';
@@ -24,6 +25,8 @@ export interface FunctionSpec {
   readonly architectures: readonly string[];
   /** DeadLetterConfig.TargetArn: where async events go when retries or their age run out. */
   readonly deadLetterTargetArn?: string;
+  /** Layers merged in order into /opt; absent when none. */
+  readonly layers?: readonly FunctionLayer[];
 }
 
 /** The subset of CreateFunction / a Function manifest that configures a function. */
@@ -41,6 +44,8 @@ export interface FunctionSpecInput {
   architectures?: unknown;
   /** DeadLetterConfig.TargetArn; `''` removes it. */
   deadLetterTargetArn?: unknown;
+  /** Already resolved against the layer store (routes resolve `Layers` ARNs); kept as given. */
+  layers?: readonly FunctionLayer[] | undefined;
 }
 
 const ENV_KEY = /^[a-zA-Z][a-zA-Z0-9_]+$/;
@@ -230,5 +235,6 @@ export function validateFunctionSpec(
     architectures,
     ...(reserved === undefined ? {} : { reservedConcurrency: reserved }),
     ...(deadLetter === '' ? {} : { deadLetterTargetArn: deadLetter }),
+    ...(input.layers === undefined || input.layers.length === 0 ? {} : { layers: input.layers }),
   };
 }

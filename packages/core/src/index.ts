@@ -28,3 +28,4 @@ export * from './keyed-lock.js';
 export * from './resource-errors.js';
 export * from './provisioned-concurrency.js';
 export * from './function-url.js';
+export * from './layers.js';

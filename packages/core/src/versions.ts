@@ -9,6 +9,7 @@ import {
   toFunctionConfiguration,
 } from './function-record.js';
 import type { FunctionSpec } from './function-spec.js';
+import { layerHashes } from './layers.js';
 import { type ArnContext, functionArn, LATEST } from './names.js';
 import type { FunctionVersionConfig } from './worker-protocol.js';
 
@@ -271,6 +272,8 @@ export function versionEnvironmentConfig(
     environment: s.environment,
     codeDir: v.code.location,
     codeSha256: v.code.sha256,
+    ...(s.layers === undefined || s.layers.length === 0 ? {} : { layers: layerHashes(s.layers) }),
+    ...(s.role === '' ? {} : { role: s.role }),
     functionArn: functionArn(ctx, v.functionName),
     region: ctx.region,
   });

@@ -22,6 +22,10 @@ export interface FunctionVersionConfig {
   readonly codeDir: string;
   /** base64 SHA-256 of the code package; environments are only reused for the same code. */
   readonly codeSha256: string;
+  /** Hex SHA-256s of the function's layers, merged in this order into /opt; absent: none. */
+  readonly layers?: readonly string[];
+  /** The execution role ARN: whose credentials the environment gets; absent: none mapped. */
+  readonly role?: string;
   /** Unqualified function ARN, e.g. arn:aws:lambda:us-east-1:000000000000:function:hello. */
   readonly functionArn: string;
   readonly region: string;

@@ -10,6 +10,7 @@ export const PLURALS = {
   FunctionVersion: 'functionversions',
   Alias: 'aliases',
   EventSourceMapping: 'eventsourcemappings',
+  LayerVersion: 'layerversions',
 } as const;
 
 /** Labels the operator puts on what it creates, and selects its informers by. */
@@ -18,6 +19,8 @@ export const LABELS = {
   partOf: 'app.kubernetes.io/part-of',
   function: 'lamina.dev/function',
   version: 'lamina.dev/version',
+  /** On a LayerVersion: deleted through the API, kept so its number is never reused. */
+  deleted: 'lamina.dev/deleted',
 } as const;
 
 export const MANAGED_BY = 'lamina-operator';

@@ -10,6 +10,10 @@ import type {
   FunctionVersionResourceStatus,
 } from './schema/function-version.js';
 import type { FunctionResourceSpec, FunctionResourceStatus } from './schema/function.js';
+import type {
+  LayerVersionResourceSpec,
+  LayerVersionResourceStatus,
+} from './schema/layer-version.js';
 
 /** A custom resource as the API server serves it (defaults applied). */
 export interface Resource<Spec, Status> extends KubernetesObject {
@@ -30,3 +34,4 @@ export type EventSourceMappingResource = Resource<
   EventSourceMappingResourceSpec,
   EventSourceMappingResourceStatus
 >;
+export type LayerVersionResource = Resource<LayerVersionResourceSpec, LayerVersionResourceStatus>;

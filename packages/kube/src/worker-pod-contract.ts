@@ -20,6 +20,8 @@ export const WORKER_POD_SELECTOR = `${LABELS.managedBy}=${MANAGED_BY},${WORKER_A
 /** The agent's container in the pod template, and its named port. */
 export const WORKER_CONTAINER = 'worker';
 export const WORKER_PORT_NAME = 'http';
+/** Where a worker pod's layers are merged (an emptyDir there), as on Lambda. */
+export const WORKER_OPT_DIR = '/opt';
 /** The agent's port when nothing says otherwise (LAMINA_WORKER_PORT). */
 export const WORKER_DEFAULT_PORT = 8080;
 
@@ -36,6 +38,8 @@ export const WORKER_ENV = {
   /** Hex SHA-256 of the code package; absent for container-image functions. */
   codeSha256: 'LAMINA_CODE_SHA256',
   codeDir: 'LAMINA_CODE_DIR',
+  /** Hex SHA-256s of the function's layers, comma-separated, in merge order; absent: none. */
+  layers: 'LAMINA_LAYER_SHA256S',
   environmentDir: 'LAMINA_ENVIRONMENT_DIR',
   region: 'LAMINA_REGION',
   redisUrl: 'LAMINA_REDIS_URL',

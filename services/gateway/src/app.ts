@@ -19,6 +19,8 @@ import { queueRoutes } from './routes/queues.js';
 import { updateFunctionRoutes } from './routes/update-function.js';
 import { versionRoutes } from './routes/versions.js';
 import { keepCode } from './code/code-snapshots.js';
+import { LayerVersionStore } from './layers/layer-version-store.js';
+import { layerRoutes } from './routes/layers.js';
 import { MemoryVersionStore } from './local/memory-version-store.js';
 import { ProvisionedConfigStore } from './provisioned/provisioned-config-store.js';
 import { Provisioner } from './provisioned/provisioner.js';
@@ -43,6 +45,7 @@ export function createApp(deps: AppDeps): Express {
   });
   const versions = deps.versions ?? new MemoryVersionStore(deps.config);
   const codeFreezer = deps.codeFreezer ?? keepCode;
+  const layers = deps.layers ?? new LayerVersionStore();
   const targets = new InvokeTargets({
     entries,
     versions,
@@ -90,8 +93,9 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(versionRoutes({ ...deps, versions, codeFreezer, clock }));
   app.use(aliasRoutes({ ...deps, versions }));
-  app.use(updateFunctionRoutes({ ...deps, versions, codeFreezer, clock }));
-  app.use(functionRoutes({ ...deps, versions, codeFreezer, clock }));
+  app.use(updateFunctionRoutes({ ...deps, versions, codeFreezer, clock, layers }));
+  app.use(functionRoutes({ ...deps, versions, codeFreezer, clock, layers }));
+  app.use(layerRoutes({ config: deps.config, layers, code: deps.code, clock }));
   app.use(concurrencyRoutes(deps));
   app.use(provisionedConcurrencyRoutes({ ...deps, provisioner, clock }));
   app.use(functionUrlRoutes(urlDeps));

@@ -3,6 +3,7 @@ import type {
   EnvironmentPool,
   FunctionStore,
   FunctionUrlStore,
+  LayerStore,
   ProvisionedConcurrencyStore,
   VersionStore,
 } from '@lamina/core';
@@ -66,6 +67,8 @@ export interface AppDeps {
   readonly provisioned?: ProvisionedConcurrencyStore;
   /** Function URLs; absent: kept in memory, answering on `<id>.lambda-url.<region>.localhost`. */
   readonly functionUrls?: FunctionUrls;
+  /** Layer versions; absent: kept in memory (gone on restart). */
+  readonly layers?: LayerStore;
 }
 
 /** What the function operations' handlers (routes/functions.ts) need. */
@@ -76,4 +79,5 @@ export type FunctionRouteDeps = Pick<
   readonly versions: VersionStore;
   readonly codeFreezer: CodeFreezer;
   readonly clock: Clock;
+  readonly layers: Pick<LayerStore, 'get'>;
 };

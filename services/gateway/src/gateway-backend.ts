@@ -13,6 +13,7 @@ import type {
   CodeStore,
   EnvironmentPool,
   FunctionStore,
+  LayerStore,
   Lifecycle,
   ProvisionedConcurrencyStore,
   VersionStore,
@@ -41,6 +42,8 @@ export interface GatewayBackend {
   readonly provisioned?: ProvisionedConcurrencyStore;
   /** Function URLs' records and endpoints; absent: in memory, host-routed under `localhost`. */
   readonly functionUrls?: FunctionUrls;
+  /** Layer versions; absent: kept in memory (gone on restart). */
+  readonly layers?: LayerStore;
   /** Where code lives that the collector may reclaim once nothing references it. */
   readonly collectable: readonly CollectableStore[];
   /** Runtime identifiers this installation can run (CreateFunction validation). */

@@ -88,11 +88,11 @@ function collectorOf(
   logger: Logger,
   lifecycle: Lifecycle,
 ): CodeCollector {
-  const { functions, versions } = backend;
+  const { functions, versions, layers } = backend;
   const collector = new CodeCollector({
-    references: storeReferences(functions, versions),
+    references: storeReferences(functions, versions, layers),
     stores: backend.collectable,
-    watch: [functions, versions],
+    watch: layers === undefined ? [functions, versions] : [functions, versions, layers],
     graceMs: config.codeGcGraceMs,
     intervalMs: config.codeGcIntervalMs,
     logger,
@@ -164,6 +164,7 @@ async function compose(
     ...(backend.mappings === undefined ? {} : { mappings: backend.mappings }),
     ...(backend.provisioned === undefined ? {} : { provisioned: backend.provisioned }),
     ...(backend.functionUrls === undefined ? {} : { functionUrls: backend.functionUrls }),
+    ...(backend.layers === undefined ? {} : { layers: backend.layers }),
     pool,
     admission,
     metrics: createMetrics(registry),

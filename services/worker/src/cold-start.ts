@@ -2,10 +2,13 @@ import {
   InvalidRuntimeException,
   LaminaError,
   ResourceNotReadyException,
+  ServiceException,
   type FunctionVersionConfig,
 } from '@lamina/core';
 import { ExecutionEnvironment } from './execution-environment.js';
 import { GenericPool, warmPools } from './generic-pool.js';
+import type { OptDirs } from './opt-dirs.js';
+import type { CredentialsFor } from './role-credentials.js';
 import type { GenericRuntime } from './generic-runtime.js';
 import { checkNodeMajor, execVersionProbe, type VersionProbe } from './runtime-version-check.js';
 import type { Clock, LogSink, RuntimeCommand, WorkerLogger } from './types.js';
@@ -21,6 +24,10 @@ export interface ColdStartsOptions {
   readonly memoryCheckIntervalMs?: number;
   readonly versionProbe?: VersionProbe;
   readonly genericBootTimeoutMs?: number;
+  /** Merges a function's layers into its `/opt`; absent: functions with layers cannot start. */
+  readonly optDirs?: OptDirs;
+  /** The credentials of an execution role; absent or unmapped: the platform's or fake ones. */
+  readonly credentialsFor?: CredentialsFor;
   readonly clock: Clock;
   /** A new environment, before it starts: the pool counts it (live and in use). */
   readonly adopt: (env: ExecutionEnvironment) => void;
@@ -60,7 +67,8 @@ export class ColdStarts {
    * marks it as one kept initialised ahead of calls (AWS_LAMBDA_INITIALIZATION_TYPE).
    */
   async start(fn: FunctionVersionConfig, provisioned = false): Promise<ExecutionEnvironment> {
-    const generic = this.generics.claim(fn);
+    // A generic runtime started before its function's layer search paths were known.
+    const generic = fn.layers === undefined ? this.generics.claim(fn) : undefined;
     if (generic === undefined) return this.spawn(fn, undefined, provisioned);
     try {
       return await this.spawn(fn, generic, provisioned);
@@ -71,6 +79,14 @@ export class ColdStarts {
       );
       return this.spawn(fn, undefined, provisioned);
     }
+  }
+
+  private async optDirOf(fn: FunctionVersionConfig): Promise<string | undefined> {
+    if (fn.layers === undefined || fn.layers.length === 0) return undefined;
+    if (this.opts.optDirs === undefined) {
+      throw new ServiceException('This environment pool was started without a place for layers.');
+    }
+    return this.opts.optDirs.prepare(fn.layers);
   }
 
   private async spawn(
@@ -86,6 +102,8 @@ export class ColdStarts {
         `The runtime ${fn.runtime} is not available on this Lamina installation (available: ${known}).`,
       );
     }
+    const optDir = await this.optDirOf(fn);
+    const credentials = this.opts.credentialsFor?.(fn.role);
     const env = new ExecutionEnvironment({
       fn,
       command: runtime.command,
@@ -101,6 +119,8 @@ export class ColdStarts {
         : {}),
       ...(generic !== undefined ? { generic } : {}),
       ...(provisioned ? { initializationType: 'provisioned-concurrency' as const } : {}),
+      ...(optDir === undefined ? {} : { optDir }),
+      ...(credentials === undefined ? {} : { credentials }),
       onExit: this.opts.onExit,
     });
     this.opts.adopt(env);

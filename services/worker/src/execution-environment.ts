@@ -21,6 +21,7 @@ import { describeEnding, type Ending } from './invocation-ending.js';
 import type { GenericRuntime } from './generic-runtime.js';
 import { RuntimeApiServer, type RuntimeApiEvents } from './runtime-api-server.js';
 import { logStreamName, newTraceId, runtimeEnv } from './runtime-env.js';
+import type { RoleCredentials } from './role-credentials.js';
 import { RuntimeProcess } from './runtime-process.js';
 import { systemClock, type Clock, type LogSink, type WorkerLogger } from './types.js';
 
@@ -47,6 +48,10 @@ export interface ExecutionEnvironmentOptions {
   readonly generic?: GenericRuntime;
   /** `provisioned-concurrency` for environments kept initialised ahead of calls. */
   readonly initializationType?: 'on-demand' | 'provisioned-concurrency';
+  /** The folder playing `/opt` (the function's layers, merged); absent: no layers. */
+  readonly optDir?: string;
+  /** The execution role's credentials; absent: the platform's or fake ones (runtime-env.ts). */
+  readonly credentials?: RoleCredentials;
 }
 
 /**
@@ -132,6 +137,8 @@ export class ExecutionEnvironment {
       ...(this.opts.initializationType !== undefined
         ? { initializationType: this.opts.initializationType }
         : {}),
+      ...(this.opts.optDir !== undefined ? { optDir: this.opts.optDir } : {}),
+      ...(this.opts.credentials !== undefined ? { credentials: this.opts.credentials } : {}),
     });
     this.runtime =
       generic?.process ?? new RuntimeProcess({ command, cwd: fn.codeDir, env, onLine, onGone });

@@ -7,3 +7,4 @@ export {
 } from './runtime-api-server.js';
 export type { Clock, LogSink, RuntimeCommand, WorkerLogger } from './types.js';
 export type { VersionProbe } from './runtime-version-check.js';
+export { type CredentialsFor, FAKE_CREDENTIALS, type RoleCredentials } from './role-credentials.js';

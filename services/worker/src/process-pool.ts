@@ -9,6 +9,8 @@ import { EnvironmentLostError } from './environment-lost-error.js';
 import { ExecutionEnvironment } from './execution-environment.js';
 import { ColdStarts } from './cold-start.js';
 import { ProvisionedEnvironments } from './provisioned-environments.js';
+import { OptDirs, type OptDirsOptions } from './opt-dirs.js';
+import type { CredentialsFor } from './role-credentials.js';
 import type { GenericPool } from './generic-pool.js';
 import type { VersionProbe } from './runtime-version-check.js';
 import {
@@ -39,6 +41,10 @@ export interface ProcessPoolOptions {
   readonly versionProbe?: VersionProbe;
   /** A pre-warmed generic runtime not booted within this long is replaced; default 10 s. */
   readonly genericBootTimeoutMs?: number;
+  /** Where layer content is and where merged `/opt` folders go; absent: layers cannot run. */
+  readonly layers?: OptDirsOptions;
+  /** Credentials per execution role ARN, read at each cold start; absent: platform's or fake. */
+  readonly credentialsFor?: CredentialsFor;
 }
 
 interface IdleEntry {
@@ -89,6 +95,7 @@ export class ProcessPool implements EnvironmentPool {
     this.sweeper.unref();
     this.cold = new ColdStarts({
       ...options,
+      ...(options.layers === undefined ? {} : { optDirs: new OptDirs(options.layers) }),
       clock: this.clock,
       adopt: (env) => {
         this.all.add(env);
@@ -224,6 +231,8 @@ export class ProcessPool implements EnvironmentPool {
         fn.handler,
         fn.memorySize,
         fn.codeDir,
+        fn.layers?.join(',') ?? '',
+        fn.role ?? '',
         JSON.stringify(fn.environment),
       ].join('\0');
       this.keys.set(fn, key);

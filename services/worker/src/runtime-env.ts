@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FunctionVersionConfig } from '@lamina/core';
 
+import { optSearchPaths } from './opt-search-paths.js';
+import { credentialsEnv, type RoleCredentials } from './role-credentials.js';
+
 export interface RuntimeEnvInput {
   readonly fn: FunctionVersionConfig;
   /** `127.0.0.1:<port>` of the environment's Runtime API. */
@@ -13,6 +16,10 @@ export interface RuntimeEnvInput {
   readonly runtimeDir: string;
   /** AWS_LAMBDA_INITIALIZATION_TYPE; default `on-demand`. */
   readonly initializationType?: 'on-demand' | 'provisioned-concurrency';
+  /** The folder playing `/opt` when the function has layers: the search paths point into it. */
+  readonly optDir?: string;
+  /** The execution role's credentials; absent: the platform's (baseEnv) or clearly fake ones. */
+  readonly credentials?: RoleCredentials;
 }
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -25,15 +32,26 @@ export function logStreamName(version: string, nowMs: number): string {
   return `${d.getUTCFullYear()}/${mm}/${dd}/[${version}]${randomBytes(16).toString('hex')}`;
 }
 
-/** The runtime's environment (reference §6): unreserved defaults, the function's, then reserved. */
+/**
+ * The runtime's environment (reference §6): unreserved defaults, the layers' search paths, the
+ * function's own variables, then the reserved ones.
+ */
 export function runtimeEnv(input: RuntimeEnvInput): Record<string, string> {
   const { fn } = input;
-  return {
+  const platform: Record<string, string> = {
     PATH: DEFAULT_PATH,
     LANG: 'en_US.UTF-8',
     ...input.baseEnv,
     TMPDIR: input.tmpDir,
+  };
+  const credentials = credentialsEnv(input.credentials, platform);
+  // Static keys carry no token: none of the platform's may go with them.
+  if (credentials['AWS_SESSION_TOKEN'] === undefined) delete platform['AWS_SESSION_TOKEN'];
+  return {
+    ...platform,
+    ...(input.optDir === undefined ? {} : optSearchPaths(fn.runtime, input.optDir, platform)),
     ...fn.environment,
+    ...credentials,
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_VERSION: fn.version,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),

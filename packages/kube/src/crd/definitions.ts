@@ -17,6 +17,7 @@ import {
   functionVersionStatusSchema,
 } from '../schema/function-version.js';
 import { functionSpecSchema, functionStatusSchema } from '../schema/function.js';
+import { layerVersionSpecSchema, layerVersionStatusSchema } from '../schema/layer-version.js';
 import { toStructuralSchema } from '../schema/structural.js';
 import { GROUP, VERSION } from '../resources.js';
 
@@ -36,7 +37,7 @@ const age: V1CustomResourceColumnDefinition = {
   jsonPath: '.metadata.creationTimestamp',
 };
 
-/** The four kinds of lamina.dev/v1alpha1. Names here are the API; change them with care. */
+/** The five kinds of lamina.dev/v1alpha1. Names here are the API; change them with care. */
 export const KINDS: readonly KindDefinition[] = [
   {
     kind: 'Function',
@@ -99,6 +100,20 @@ export const KINDS: readonly KindDefinition[] = [
       { name: 'State', type: 'string', jsonPath: '.status.state' },
       { name: 'UUID', type: 'string', jsonPath: '.status.uuid', priority: 1 },
       { name: 'Result', type: 'string', jsonPath: '.status.lastProcessingResult', priority: 1 },
+      age,
+    ],
+  },
+  {
+    kind: 'LayerVersion',
+    plural: 'layerversions',
+    singular: 'layerversion',
+    shortNames: ['llv'],
+    spec: layerVersionSpecSchema,
+    status: layerVersionStatusSchema,
+    columns: [
+      { name: 'Layer', type: 'string', jsonPath: '.spec.layerName' },
+      { name: 'Version', type: 'integer', jsonPath: '.spec.version' },
+      { name: 'Size', type: 'integer', jsonPath: '.spec.size', description: 'bytes' },
       age,
     ],
   },

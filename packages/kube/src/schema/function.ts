@@ -169,6 +169,20 @@ export const functionSpecSchema = withCel(
       .object({ targetArn: z.string().min(1).max(350) })
       .optional()
       .describe('Where failed asynchronous events go.'),
+    layers: z
+      .array(
+        z.object({
+          arn: z.string().min(1).max(140).describe('The LayerVersionArn, as Lambda shows it.'),
+          sha256: z
+            .string()
+            .regex(new RegExp(SHA256_PATTERN))
+            .describe('The layer zip in the code store, by hex SHA-256.'),
+          codeSize: z.int().min(0),
+        }),
+      )
+      .max(5)
+      .optional()
+      .describe('Layers merged in this order into /opt (a later one overrides earlier files).'),
   }),
   {
     rule: 'has(self.code.image) || has(self.runtime)',

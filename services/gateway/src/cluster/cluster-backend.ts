@@ -1,6 +1,6 @@
 /**
- * Cluster mode's backend: Function, FunctionVersion and Alias custom resources (informer caches
- * for reads, the API server for writes), the code store on the volume shared with the worker
+ * Cluster mode's backend: Function, FunctionVersion, Alias and LayerVersion custom resources
+ * (informer caches for reads, the API server for writes), the code store on the volume shared with the worker
  * pods, and the pod pool (ClusterPool on a watch of the worker pods, ADR 0012), which reports
  * its calls running and waiting per version as scaling demand (ADR 0017). Provisioned
  * concurrency lives on the resources too: configs as annotations on FunctionVersion and Alias,
@@ -20,6 +20,7 @@ import {
   type EventSourceMappingResource,
   type FunctionResource,
   type FunctionVersionResource,
+  type LayerVersionResource,
   PLURALS,
 } from '@lamina/kube';
 
@@ -39,6 +40,7 @@ import { WorkerPodWatch, workerPodInformer } from '../pods/worker-pods.js';
 import type { ClusterConfig } from '../cluster-config.js';
 import { customInformer, KubeCustomObjects } from './custom-objects.js';
 import { KubeFunctionStore } from './kube-function-store.js';
+import { KubeLayerStore } from './kube-layer-store.js';
 import { KubeMappingStore } from './kube-mapping-store.js';
 import { KubeProvisionedStore } from './kube-provisioned-store.js';
 import { KubeProvisioning } from './kube-provisioning.js';
@@ -129,7 +131,14 @@ function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
   // Variables from Secrets are not in the gateway's view: such functions are not specialised.
   const usesSecretVariables = (name: string): boolean =>
     functionInformer.get(name, namespace)?.spec.environment?.valueFrom !== undefined;
-  return { functions, versions, mappings, provisioned, provisioning, usesSecretVariables };
+  const layers = new KubeLayerStore({
+    namespace,
+    informer: customInformer<LayerVersionResource>(kc, namespace, PLURALS.LayerVersion, logger),
+    objects,
+    logger,
+  });
+  ctx.lifecycle.add({ name: 'layer store', stop: () => layers.close() });
+  return { functions, versions, mappings, layers, provisioned, provisioning, usesSecretVariables };
 }
 
 /**
@@ -169,7 +178,8 @@ function podPool(
         client: new HttpSpecializeClient(),
         labeler,
         codeToken: (hex) => (secret === undefined ? undefined : codeToken(secret, hex)),
-        specializable: (fn) => !usesSecretVariables(fn.name),
+        // Layers reach a pod at start (/opt), not with a specialise request: such versions wait.
+        specializable: (fn) => !usesSecretVariables(fn.name) && (fn.layers ?? []).length === 0,
         port: o.workers.port,
         logger: ctx.logger,
         onClaim: createWarmPoolMetrics(ctx.registry, workerPods),
@@ -199,14 +209,20 @@ function podPool(
 /** The cluster backend's factory, for `startGateway`. */
 export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
   return async (ctx: BackendContext): Promise<GatewayBackend> => {
-    const { functions, versions, mappings, provisioned, provisioning, usesSecretVariables } =
+    const { functions, versions, mappings, layers, provisioned, provisioning, usesSecretVariables } =
       definitionStores(o, ctx);
     const {
       workerPods,
       pool,
       provisioned: floors,
     } = podPool(o, ctx, provisioning, usesSecretVariables);
-    await Promise.all([functions.start(), versions.start(), mappings.start(), workerPods.start()]);
+    await Promise.all([
+      functions.start(),
+      versions.start(),
+      mappings.start(),
+      layers.start(),
+      workerPods.start(),
+    ]);
     floors.sweep(provisioned.all(), (fn, alias) => versions.getAlias(fn, alias)?.functionVersion);
     const code = new DiskCodeStore({ root: o.codeDir });
     return {
@@ -217,6 +233,7 @@ export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
       collectable: [code],
       mappings,
       provisioned,
+      layers,
       pool,
       functionUrls: {
         store: new RedisUrlStore(ctx.redis, functionUrlKeys(ctx.redisPrefix)),

@@ -45,6 +45,15 @@ export function toResourceSpec(spec: FunctionSpec, code: FunctionCode): Function
     ...(spec.reservedConcurrency === undefined
       ? {}
       : { reservedConcurrency: spec.reservedConcurrency }),
+    ...(spec.layers === undefined || spec.layers.length === 0
+      ? {}
+      : {
+          layers: spec.layers.map((l) => ({
+            arn: l.arn,
+            sha256: base64ToHex(l.sha256),
+            codeSize: l.codeSize,
+          })),
+        }),
   };
 }
 
@@ -62,6 +71,15 @@ export function toCoreSpec(name: string, s: FunctionResourceSpec): FunctionSpec 
     environment: { ...(s.environment?.variables ?? {}) },
     ...(s.reservedConcurrency === undefined ? {} : { reservedConcurrency: s.reservedConcurrency }),
     architectures: [...(s.architectures ?? ['x86_64'])],
+    ...(s.layers === undefined || s.layers.length === 0
+      ? {}
+      : {
+          layers: s.layers.map((l) => ({
+            arn: l.arn,
+            sha256: hexToBase64(l.sha256),
+            codeSize: l.codeSize,
+          })),
+        }),
   };
 }
 
@@ -175,6 +193,7 @@ const MANAGED_KEYS = new Set([
   'code',
   'architectures',
   'reservedConcurrency',
+  'layers',
 ]);
 
 function mergeSpec(

@@ -103,6 +103,26 @@ describe('Function resource ↔ FunctionRecord', () => {
     expect(next.spec.environment?.valueFrom).toBeDefined();
   });
 
+  it('keeps layers in order, their hashes hex in the resource and base64 in the record', () => {
+    const layers = [
+      {
+        arn: 'arn:aws:lambda:us-east-1:000000000000:layer:b:2',
+        codeSize: 5,
+        sha256: hexToBase64('cd'.repeat(32)),
+      },
+      {
+        arn: 'arn:aws:lambda:us-east-1:000000000000:layer:a:1',
+        codeSize: 7,
+        sha256: hexToBase64(HEX),
+      },
+    ];
+    const r = toFunctionResource({ ...record, spec: { ...record.spec, layers } }, 'ns');
+    expect(r.spec.layers?.map((l) => l.sha256)).toEqual(['cd'.repeat(32), HEX]);
+    expect(toFunctionRecord(r, locate).spec.layers).toEqual(layers);
+    const cleared = toFunctionResource(record, 'ns', r);
+    expect(cleared.spec.layers).toBeUndefined();
+  });
+
   it('gives resources applied with kubectl a stable RevisionId', () => {
     const applied: FunctionResource = {
       apiVersion: 'lamina.dev/v1alpha1',

@@ -175,8 +175,32 @@ describe('storeReferences', () => {
           { spec: { name: 'img' }, code: { sha256: '', size: 0, location: 'repo/img' } },
         ],
       } as never,
-      { listVersions: (name: string) => (name === 'f' ? [{ code: code('bb') }] : []) } as never,
+      {
+        listVersions: (name: string) => (name === 'f' ? [{ spec: {}, code: code('bb') }] : []),
+      } as never,
     );
     expect([...refs.referenced()].sort()).toEqual(['aa', 'bb']);
+  });
+
+  it('names the layers functions and versions use (deleted or not) and every live layer version', () => {
+    const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+    const layer = (hex: string) => ({ arn: `arn:${hex}`, codeSize: 1, sha256: b64(hex) });
+    const refs = storeReferences(
+      {
+        list: () => [
+          {
+            spec: { name: 'f', layers: [layer('c1'), layer('c2')] },
+            code: { sha256: b64('aa'), size: 1, location: '/code/aa' },
+          },
+        ],
+      } as never,
+      {
+        listVersions: () => [
+          { spec: { layers: [layer('c3')] }, code: { sha256: b64('bb'), size: 1, location: '' } },
+        ],
+      } as never,
+      { list: () => [{ sha256: b64('d1') }] } as never,
+    );
+    expect([...refs.referenced()].sort()).toEqual(['aa', 'bb', 'c1', 'c2', 'c3', 'd1']);
   });
 });

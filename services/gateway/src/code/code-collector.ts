@@ -1,7 +1,7 @@
 /**
  * Reclaims code nothing references any more: packages of the code store and (local mode) the
- * snapshots versions run, once no function's `$LATEST`, no published version (and, later, no
- * layer) names their SHA-256. It also reports what is stored (GetAccountSettings' TotalCodeSize).
+ * snapshots versions run, once no function's `$LATEST` (its code or a layer it uses), no
+ * published version (the same) and no live layer version names their SHA-256. It also reports what is stored (GetAccountSettings' TotalCodeSize).
  *
  * Invariants:
  * - Content is removed only when it is unreferenced in this sweep, has been seen unreferenced
@@ -15,7 +15,7 @@
  *   earlier when content becomes due. `start()` and `stop()` are idempotent; `stop()` waits for a
  *   running sweep.
  */
-import type { FunctionStore, VersionStore } from '@lamina/core';
+import type { FunctionLayer, FunctionStore, LayerStore, VersionStore } from '@lamina/core';
 
 export interface StoredContent {
   readonly hex: string;
@@ -78,20 +78,31 @@ const HOUR_MS = 3_600_000;
 
 const hexOf = (sha256: string): string => Buffer.from(sha256, 'base64').toString('hex');
 
-/** Every function's `$LATEST` code and every published version's, from the stores' memory. */
+/**
+ * Every function's `$LATEST` code and every published version's, the layers each of them uses
+ * (kept after their layer version is deleted) and every live layer version, from the stores'
+ * memory.
+ */
 export function storeReferences(
   functions: Pick<FunctionStore, 'list'>,
   versions: Pick<VersionStore, 'listVersions'>,
+  layers?: Pick<LayerStore, 'list'>,
 ): CodeReferences {
+  const addLayers = (refs: Set<string>, used: readonly FunctionLayer[] | undefined): void => {
+    for (const l of used ?? []) refs.add(hexOf(l.sha256));
+  };
   return {
     referenced: () => {
       const refs = new Set<string>();
       for (const fn of functions.list()) {
         if (fn.code.sha256 !== '') refs.add(hexOf(fn.code.sha256));
+        addLayers(refs, fn.spec.layers);
         for (const v of versions.listVersions(fn.spec.name)) {
           if (v.code.sha256 !== '') refs.add(hexOf(v.code.sha256));
+          addLayers(refs, v.spec.layers);
         }
       }
+      for (const l of layers?.list() ?? []) refs.add(hexOf(l.sha256));
       return refs;
     },
   };

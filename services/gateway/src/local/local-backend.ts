@@ -1,7 +1,8 @@
 /**
  * Local mode's backend (`lamina dev`): function definitions from a folder of manifests plus what
  * the management API writes under the state folder, published versions next to them, code in
- * `<stateDir>/code`, event source mappings in Redis. The environment pool is handed in: the
+ * `<stateDir>/code`, layer versions in `<stateDir>/layers.json` (their zips in the code store), event
+ * source mappings in Redis. The environment pool is handed in: the
  * process pool lives in @lamina/worker, which the gateway never imports (the CLI builds it).
  *
  * Invariants: the stores are started (caches filled) before the factory resolves; the pool is
@@ -23,6 +24,7 @@ import { DiskCodeStore } from '../code/disk-code-store.js';
 import type { BackendContext, BackendFactory, GatewayBackend } from '../gateway-backend.js';
 import { FileFunctionStore } from './file-function-store.js';
 import { FileVersionStore } from './file-version-store.js';
+import { LayerVersionStore } from '../layers/layer-version-store.js';
 import { ProvisionedConfigStore } from '../provisioned/provisioned-config-store.js';
 import { LoopbackEndpoints } from '../function-urls/loopback-endpoints.js';
 import { FileUrlStore } from '../function-urls/url-store.js';
@@ -106,6 +108,9 @@ export function localBackend(o: LocalBackendOptions): BackendFactory {
     });
     await provisioned.start();
     const functionUrls = await functionUrlsOf(o, ctx);
+    const layers = new LayerVersionStore({ file: join(o.stateDir, 'layers.json'), logger });
+    await layers.start();
+    lifecycle.add({ name: 'layer store', stop: () => layers.close() });
     const mappings = new RedisMappingStore(ctx.redis, esmKeys(ctx.redisPrefix));
     if (o.mappingManifests !== undefined) await importMappings(mappings, o.mappingManifests);
     // Versions run frozen code: a manifest's code folder may change after publishing.
@@ -124,6 +129,7 @@ export function localBackend(o: LocalBackendOptions): BackendFactory {
       pool: o.pool,
       provisioned,
       functionUrls,
+      layers,
       runtimes: o.runtimes,
       // The process pool starts environments on demand and queues nothing.
       poolWaitMs: 0,

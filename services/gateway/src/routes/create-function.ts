@@ -20,6 +20,7 @@ import {
 import type { Request, Response } from 'express';
 
 import { requestContext } from '../http/request-context.js';
+import { resolveFunctionLayers } from '../layers/function-layers.js';
 import { publishVersion } from '../publish-version.js';
 import type { FunctionRouteDeps } from '../deps.js';
 import { type Body, structureField } from './request-fields.js';
@@ -68,7 +69,7 @@ function createBodyOf(req: Request): Body {
   return body as Body;
 }
 
-function specOf(b: Body, runtimes: readonly string[]): FunctionSpec {
+function specOf(b: Body, deps: FunctionRouteDeps): FunctionSpec {
   const environment = structureField(b, 'Environment');
   const storage = structureField(b, 'EphemeralStorage');
   return validateFunctionSpec(
@@ -84,8 +85,9 @@ function specOf(b: Body, runtimes: readonly string[]): FunctionSpec {
       environment: environment?.['Variables'],
       architectures: b['Architectures'],
       deadLetterTargetArn: structureField(b, 'DeadLetterConfig')?.['TargetArn'],
+      layers: resolveFunctionLayers(b['Layers'], deps.layers, deps.config),
     },
-    runtimes,
+    deps.runtimes,
   );
 }
 
@@ -96,7 +98,7 @@ export async function createFunction(
 ): Promise<void> {
   const { functions, config: arn } = deps;
   const b = createBodyOf(req);
-  const spec = specOf(b, deps.runtimes);
+  const spec = specOf(b, deps);
   requestContext(res, deps.logger).functionName = spec.name;
   const tags = tagsOf(b);
   const zip = zipOf(b);

@@ -7,6 +7,7 @@ import {
   type FunctionRecord,
   lambdaTimestamp,
   LaminaError,
+  type LayerStore,
   LIMITS,
   toFunctionConfiguration,
   toVersionConfiguration,
@@ -19,6 +20,7 @@ import { jsonBody } from '../http/body.js';
 import type { AppDeps, Clock } from '../deps.js';
 import { publishVersion, resolveUnqualified } from '../publish-version.js';
 import { requestContext } from '../http/request-context.js';
+import { resolveFunctionLayers } from '../layers/function-layers.js';
 import type { CodeFreezer } from '../code/code-snapshots.js';
 import { type Body, bodyOf, structureField } from './request-fields.js';
 import { zipFromUpload } from './zip-upload.js';
@@ -30,6 +32,7 @@ export type UpdateFunctionRouteDeps = Pick<
   readonly versions: VersionStore;
   readonly codeFreezer: CodeFreezer;
   readonly clock: Clock;
+  readonly layers: Pick<LayerStore, 'get'>;
 };
 
 const CONFIG_BODY_LIMIT = 256 * 1024;
@@ -144,6 +147,8 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
         ...given('MemorySize'),
         ...given('Timeout'),
       };
+      // `Layers` replaces the list as a whole; `[]` removes every layer.
+      const layers = resolveFunctionLayers(b['Layers'], deps.layers, arn);
       const record = await store(name, b['RevisionId'], (current) => {
         const base = specInput(current);
         const spec = validateFunctionSpec(
@@ -162,6 +167,7 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
             // DeadLetterConfig with TargetArn '' (or none) removes the target.
             deadLetterTargetArn:
               deadLetter === undefined ? base.deadLetterTargetArn : (deadLetter['TargetArn'] ?? ''),
+            layers: layers ?? base.layers,
           },
           runtimes,
         );
@@ -189,5 +195,6 @@ function specInput(record: FunctionRecord) {
     reservedConcurrency: s.reservedConcurrency,
     architectures: s.architectures,
     deadLetterTargetArn: s.deadLetterTargetArn,
+    layers: s.layers,
   };
 }

@@ -33,6 +33,9 @@ describe('agent config', () => {
       codeUrl: undefined,
       codeToken: undefined,
       codeCacheDir: '/var/lamina/code-cache',
+      layers: [],
+      layerTokens: [],
+      optDir: '/opt',
       environmentDir: '/var/run/lamina/env',
       region: 'eu-west-1',
       accountId: '000000000000',
@@ -61,6 +64,15 @@ describe('agent config', () => {
       initializationType: 'provisioned-concurrency',
     });
     expect(() => loadConfig({ ...POD, LAMINA_INITIALIZATION_TYPE: 'eager' })).toThrow(ConfigError);
+  });
+
+  it('reads the layers in order, their tokens, and refuses more than five', () => {
+    const two = `${'c'.repeat(64)},${'d'.repeat(64)}`;
+    const c = loadConfig({ ...POD, LAMINA_LAYER_SHA256S: two, LAMINA_LAYER_TOKENS: 't1,t2' });
+    expect(c.layers).toEqual(['c'.repeat(64), 'd'.repeat(64)]);
+    expect(c.layerTokens).toEqual(['t1', 't2']);
+    const six = Array.from({ length: 6 }, () => 'e'.repeat(64)).join(',');
+    expect(() => loadConfig({ ...POD, LAMINA_LAYER_SHA256S: six })).toThrow(/LAMINA_LAYER_SHA256S/);
   });
 
   it('reads code delivery over HTTP and the init-at-start switch', () => {

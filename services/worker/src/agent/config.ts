@@ -4,6 +4,7 @@ import {
   WORKER_DEFAULT_PORT,
   WORKER_ENV as W,
   WORKER_GENERIC_ENV,
+  WORKER_OPT_DIR,
 } from '@lamina/kube/worker-pod-contract';
 import { z } from 'zod';
 
@@ -37,6 +38,15 @@ const schema = z.object({
   LAMINA_CODE_URL: optional(z.url({ protocol: /^https?$/ }).optional()),
   LAMINA_CODE_TOKEN: optional(z.string().optional()),
   LAMINA_CODE_CACHE_DIR: optional(z.string().default('/var/lamina/code-cache')),
+  // Layers (ADR 0020): hex hashes and, for code over HTTP, their tokens, both comma-separated.
+  [W.layers]: optional(
+    z
+      .string()
+      .regex(/^[0-9a-f]{64}(,[0-9a-f]{64}){0,4}$/, 'must be up to 5 comma-separated hex SHA-256s')
+      .optional(),
+  ),
+  LAMINA_LAYER_TOKENS: optional(z.string().optional()),
+  LAMINA_OPT_DIR: optional(z.string().default(WORKER_OPT_DIR)),
   [W.environmentDir]: optional(z.string().optional()),
   [W.region]: optional(z.string().default('us-east-1')),
   LAMINA_ACCOUNT_ID: optional(
@@ -87,6 +97,12 @@ export interface AgentConfig {
   readonly codeToken: string | undefined;
   /** The pod's own writable folder the fetched code is unpacked into (`<dir>/<hex>`). */
   readonly codeCacheDir: string;
+  /** Hex SHA-256s of the layers, in merge order; empty: none. */
+  readonly layers: readonly string[];
+  /** The code route's token of each layer (same order); empty without code over HTTP. */
+  readonly layerTokens: readonly string[];
+  /** Where the layers are merged: the pod's `/opt`. */
+  readonly optDir: string;
   /** One file per function variable (a projected Secret); undefined = no variables. */
   readonly environmentDir: string | undefined;
   readonly region: string;
@@ -134,6 +150,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     codeUrl: e.LAMINA_CODE_URL,
     codeToken: e.LAMINA_CODE_TOKEN,
     codeCacheDir: e.LAMINA_CODE_CACHE_DIR,
+    layers: e[W.layers]?.split(',') ?? [],
+    layerTokens: e.LAMINA_LAYER_TOKENS?.split(',') ?? [],
+    optDir: e.LAMINA_OPT_DIR,
     environmentDir: e[W.environmentDir],
     region: e[W.region],
     accountId: e.LAMINA_ACCOUNT_ID,

@@ -21,6 +21,7 @@ export function functionConfigOf(
     codeDir,
     // The code store names code by hex; the environment keeps Lambda's base64 form.
     codeSha256: Buffer.from(config.codeSha256Hex ?? '', 'hex').toString('base64'),
+    ...(config.layers.length === 0 ? {} : { layers: config.layers }),
     functionArn: `arn:aws:lambda:${config.region}:${config.accountId}:function:${config.functionName}`,
     region: config.region,
   };

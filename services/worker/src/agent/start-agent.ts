@@ -13,6 +13,7 @@ import { createAgentServer } from './agent-server.js';
 import { readEnvironmentDir } from './environment-dir.js';
 import { functionConfigOf, runtimeCommandOf } from './function-config.js';
 import { GenericAgent } from './generic-agent.js';
+import { layerInstallOf } from './layer-install.js';
 import { PodEnvironment } from './pod-environment.js';
 import { WorkerAgent, type FunctionLookup } from './worker-agent.js';
 
@@ -61,13 +62,20 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
         },
         baseEnv: deps.baseEnv,
         initTimeoutMs: config.initTimeoutMs,
+        ...(config.layers.length === 0 ? {} : { optDir: config.optDir }),
       }),
   });
+  const layers = layerInstallOf(config);
   const lookup = async (): Promise<FunctionLookup> => {
     const code = await deps.lookup(config);
-    return code.kind === 'found'
-      ? { kind: 'ready', fn: functionConfigOf(config, code.dir, deps.variables) }
-      : code;
+    if (code.kind !== 'found') return code;
+    // Layers go into /opt once the code is there; until then the pod says why it is not ready.
+    const missing = await layers?.ensure().then(
+      () => undefined,
+      (err: unknown) => `layers not in place: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    if (missing !== undefined) return { kind: 'missing', reason: missing };
+    return { kind: 'ready', fn: functionConfigOf(config, code.dir, deps.variables) };
   };
   return new WorkerAgent({
     target: { functionName: config.functionName, version: config.version },
