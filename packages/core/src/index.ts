@@ -26,3 +26,8 @@ export * from './demand-reporter.js';
 export * from './keyed-lock.js';
 export * from './resource-errors.js';
 export * from './provisioned-concurrency.js';
+export * from './scheduler-errors.js';
+export * from './time-zone.js';
+export * from './cron-expression.js';
+export * from './schedule-expression.js';
+export * from './schedule.js';

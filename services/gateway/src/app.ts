@@ -23,6 +23,7 @@ import { MemoryVersionStore } from './local/memory-version-store.js';
 import { ProvisionedConfigStore } from './provisioned/provisioned-config-store.js';
 import { Provisioner } from './provisioned/provisioner.js';
 import { provisionedConcurrencyRoutes } from './routes/provisioned-concurrency.js';
+import { scheduleRoutes } from './routes/schedules.js';
 
 /**
  * The gateway's HTTP API (Lambda's paths and shapes) as an express app that does not listen:
@@ -83,6 +84,8 @@ export function createApp(deps: AppDeps): Express {
   }
   if (deps.mappings !== undefined)
     app.use(eventSourceMappingRoutes({ ...deps, mappings: deps.mappings, clock }));
+  if (deps.schedules !== undefined)
+    app.use(scheduleRoutes({ ...deps, schedules: deps.schedules, clock }));
   app.use(healthRoutes({ registry: deps.registry, ready }));
   app.use(unknownOperation(deps.logger));
   app.use(errorMiddleware(deps.logger));

@@ -15,6 +15,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { CodeUsage } from './code/code-collector.js';
 import type { CodeFreezer } from './code/code-snapshots.js';
 import type { MappingStore } from './async/mapping-store.js';
+import type { ScheduleStore } from './schedules/schedule-store.js';
 
 /** Epoch milliseconds; injectable so tests control timestamps. */
 export interface Clock {
@@ -56,6 +57,8 @@ export interface AppDeps {
   readonly mappings?: MappingStore;
   /** Provisioned concurrency configs; absent: kept in memory (gone on restart). */
   readonly provisioned?: ProvisionedConcurrencyStore;
+  /** EventBridge Scheduler schedules (shared with the scheduler runners); absent: no Scheduler API. */
+  readonly schedules?: ScheduleStore;
 }
 
 /** What the function operations' handlers (routes/functions.ts) need. */
