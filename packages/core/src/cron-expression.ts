@@ -83,7 +83,8 @@ function dayOfMonth(field: string, expr: string): DayOfMonth {
   if (field === 'L') return { kind: 'last' };
   if (field === 'LW') return { kind: 'last-weekday' };
   const w = /^(\d{1,2})W$/.exec(field);
-  if (w !== null) return { kind: 'nearest-weekday', day: value(w[1] ?? '', { min: 1, max: 31 }, expr) };
+  if (w !== null)
+    return { kind: 'nearest-weekday', day: value(w[1] ?? '', { min: 1, max: 31 }, expr) };
   return { kind: 'values', set: values(field, { min: 1, max: 31 }, expr) };
 }
 

@@ -36,7 +36,7 @@ export function parseScheduleExpression(expr: string): ParsedExpression {
   const m = /^(at|rate|cron)\((.*)\)$/.exec(expr.trim());
   if (m === null) throw invalid(expr);
   const body = m[2] ?? '';
-  switch (m[1]) {
+  switch (m[1] ?? '') {
     case 'at': {
       const t = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(body);
       if (t === null) throw invalid(expr);
@@ -58,7 +58,8 @@ export function parseScheduleExpression(expr: string): ParsedExpression {
       const r = /^\s*(\d+)\s+([a-z]+)\s*$/.exec(body);
       const unit = UNIT_MS[r?.[2] ?? ''];
       const n = Number(r?.[1]);
-      if (r === null || unit === undefined || !Number.isSafeInteger(n) || n < 1) throw invalid(expr);
+      if (r === null || unit === undefined || !Number.isSafeInteger(n) || n < 1)
+        throw invalid(expr);
       return { kind: 'rate', periodMs: n * unit };
     }
     default:
@@ -82,7 +83,11 @@ export interface ScheduleTiming {
 }
 
 /** The first run strictly after `after`, or undefined when the schedule will not run again. */
-export function nextRun(s: ScheduleTiming, after: number, parsed?: ParsedExpression): number | undefined {
+export function nextRun(
+  s: ScheduleTiming,
+  after: number,
+  parsed?: ParsedExpression,
+): number | undefined {
   const p = parsed ?? parseScheduleExpression(s.scheduleExpression);
   const zone = s.scheduleExpressionTimezone ?? 'UTC';
   if (p.kind === 'at') {
@@ -95,7 +100,8 @@ export function nextRun(s: ScheduleTiming, after: number, parsed?: ParsedExpress
   let next: number | undefined;
   if (p.kind === 'rate') {
     const anchor = s.startDate ?? s.creationDate;
-    next = from < anchor ? anchor : anchor + (Math.floor((from - anchor) / p.periodMs) + 1) * p.periodMs;
+    next =
+      from < anchor ? anchor : anchor + (Math.floor((from - anchor) / p.periodMs) + 1) * p.periodMs;
   } else {
     next = nextCron(p.cron, zone, from);
   }

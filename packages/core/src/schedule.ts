@@ -8,6 +8,8 @@
  * optional fields return to their defaults) except the creation date; the target is a Lamina
  * function ARN of this region and account, with any qualifier.
  */
+import { createHash } from 'node:crypto';
+
 import { parseFunctionRef, type ArnContext } from './names.js';
 import { assertTimeZone, parseScheduleExpression } from './schedule-expression.js';
 import { schedulerValidation } from './scheduler-errors.js';
@@ -140,15 +142,27 @@ function target(raw: unknown, ctx: ArnContext): ScheduleTarget {
     }
   })();
   if (!arn.startsWith('arn:') || ref === undefined)
-    throw schedulerValidation(`Invalid target ARN ${arn}: Lamina schedules target Lambda functions.`);
+    throw schedulerValidation(
+      `Invalid target ARN ${arn}: Lamina schedules target Lambda functions.`,
+    );
   if (ref.region !== ctx.region || ref.accountId !== ctx.accountId)
     throw schedulerValidation(`Target ${arn} is not a function of ${ctx.region}/${ctx.accountId}.`);
   const roleArn = required(str(b, 'RoleArn', 'Target.RoleArn'), 'Target.RoleArn');
   if (!ROLE.test(roleArn)) throw schedulerValidation(`Invalid RoleArn ${roleArn}.`);
   const input = str(b, 'Input', 'Target.Input');
-  if (input === '') throw schedulerValidation('Target.Input must not be empty.');
+  if (input !== undefined) {
+    // A Lambda target takes JSON only (Scheduler's rule for templated Lambda targets).
+    try {
+      JSON.parse(input);
+    } catch {
+      throw schedulerValidation('Target.Input must be well-formed JSON for a Lambda target.');
+    }
+  }
   const retry = b['RetryPolicy'] === undefined ? {} : obj(b['RetryPolicy'], 'RetryPolicy');
-  const dlq = b['DeadLetterConfig'] === undefined ? undefined : obj(b['DeadLetterConfig'], 'DeadLetterConfig');
+  const dlq =
+    b['DeadLetterConfig'] === undefined
+      ? undefined
+      : obj(b['DeadLetterConfig'], 'DeadLetterConfig');
   const dlqArn = dlq === undefined ? undefined : str(dlq, 'Arn', 'DeadLetterConfig.Arn');
   if (dlqArn !== undefined && !SQS.test(dlqArn))
     throw schedulerValidation(`Invalid DeadLetterConfig.Arn ${dlqArn}.`);
@@ -210,7 +224,10 @@ export function scheduleFromInput(
     ...(startDate === undefined ? {} : { startDate }),
     ...(endDate === undefined ? {} : { endDate }),
     state: oneOf(b, 'State', ['ENABLED', 'DISABLED'] as const, 'ENABLED'),
-    flexibleTimeWindow: { mode, ...(window === undefined ? {} : { maximumWindowInMinutes: window }) },
+    flexibleTimeWindow: {
+      mode,
+      ...(window === undefined ? {} : { maximumWindowInMinutes: window }),
+    },
     target: target(b['Target'], ctx),
     actionAfterCompletion: oneOf(b, 'ActionAfterCompletion', ['NONE', 'DELETE'] as const, 'NONE'),
     ...(kmsKeyArn === undefined ? {} : { kmsKeyArn }),
@@ -254,7 +271,9 @@ export function toGetScheduleOutput(s: Schedule, ctx: ArnContext): Record<string
         MaximumEventAgeInSeconds: t.retryPolicy.maximumEventAgeInSeconds,
         MaximumRetryAttempts: t.retryPolicy.maximumRetryAttempts,
       },
-      ...(t.deadLetterConfig === undefined ? {} : { DeadLetterConfig: { Arn: t.deadLetterConfig.arn } }),
+      ...(t.deadLetterConfig === undefined
+        ? {}
+        : { DeadLetterConfig: { Arn: t.deadLetterConfig.arn } }),
     },
   };
 }
@@ -304,4 +323,15 @@ export function scheduledEvent(
     resources: [scheduleArn(ctx, s.groupName, s.name)],
     detail: '{}',
   };
+}
+
+/**
+ * The request id of one tick, the same in every runner: the async queue keeps one job per id,
+ * so a repeated enqueue of a tick (a lost 202) is absorbed while the first is still queued.
+ */
+export function tickRequestId(scheduleArnText: string, tick: number): string {
+  const h = createHash('sha256')
+    .update(`${scheduleArnText}|${String(tick)}`)
+    .digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

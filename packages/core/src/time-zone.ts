@@ -65,8 +65,7 @@ export function instantsOf(zone: string, local: number): number[] {
   const out: number[] = [];
   for (const offset of offsets) {
     const instant = local - offset;
-    if (localTimeOf(zone, instant) === local && !out.includes(instant))
-      out.push(instant);
+    if (localTimeOf(zone, instant) === local && !out.includes(instant)) out.push(instant);
   }
   return out.sort((a, b) => a - b);
 }

@@ -31,6 +31,9 @@ const schema = z.object({
   LAMINA_WEBHOOK_ATTEMPTS: optional(int(1).default(5)),
   LAMINA_WEBHOOK_TIMEOUT_MS: optional(int(100).default(10_000)),
   KAFKA_BROKERS: optional(z.string().optional()),
+  LAMINA_SCHEDULER_ENABLED: optional(z.enum(['true', 'false']).default('true')),
+  LAMINA_SCHEDULER_INTERVAL_MS: optional(int(50).default(1000)),
+  LAMINA_SCHEDULER_GRACE_MS: optional(int(0).default(60_000)),
 });
 
 export type { LogLevel };
@@ -51,6 +54,12 @@ export interface DispatcherConfig extends ServiceConfig {
   readonly webhookAttempts: number;
   readonly webhookTimeoutMs: number;
   readonly kafkaBrokers: readonly string[];
+  /** Run the schedule runner (EventBridge Scheduler ticks) in this process. */
+  readonly schedulerEnabled: boolean;
+  /** How often the runner reads the schedules. */
+  readonly schedulerIntervalMs: number;
+  /** How late a tick may still fire; older missed ticks are skipped, never replayed. */
+  readonly schedulerGraceMs: number;
 }
 
 export { ConfigError };
@@ -74,5 +83,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
       .split(',')
       .map((b) => b.trim())
       .filter((b) => b !== ''),
+    schedulerEnabled: e.LAMINA_SCHEDULER_ENABLED === 'true',
+    schedulerIntervalMs: e.LAMINA_SCHEDULER_INTERVAL_MS,
+    schedulerGraceMs: e.LAMINA_SCHEDULER_GRACE_MS,
   });
 }

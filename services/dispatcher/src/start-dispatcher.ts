@@ -1,6 +1,7 @@
 import { Agent } from 'node:http';
+import { hostname } from 'node:os';
 
-import { asyncKeys, Lifecycle } from '@lamina/core';
+import { asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
 import { ASYNC_INVOKE_RULES, GatewayClient } from '@lamina/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -14,6 +15,8 @@ import type { DispatcherConfig } from './config.js';
 import { EventProcessor } from './event-processor.js';
 import { createMetrics } from './metrics.js';
 import { QueueDepth } from './queue-depth.js';
+import { createScheduleMetrics } from './schedules/schedule-metrics.js';
+import { ScheduleRunner } from './schedules/schedule-runner.js';
 import { realSleep } from './targets/delivery.js';
 import { KafkaSender } from './targets/kafka-sender.js';
 import { NamedQueueSender } from './targets/named-queue.js';
@@ -111,6 +114,22 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
       name: 'async worker',
       stop: () => dispatcher.close(config.shutdownTimeoutMs),
     });
+    if (config.schedulerEnabled) {
+      const runner = new ScheduleRunner({
+        redis,
+        keys: scheduleKeys(config.redisPrefix),
+        sender: gateway,
+        arnContext: { region: config.region, accountId: config.accountId },
+        metrics: createScheduleMetrics(registry),
+        logger: logger.child({ component: 'scheduler' }),
+        now: o.now ?? Date.now,
+        intervalMs: config.schedulerIntervalMs,
+        graceMs: config.schedulerGraceMs,
+        owner: `${hostname()}-${String(process.pid)}`,
+      });
+      runner.start();
+      lifecycle.add({ name: 'schedule runner', stop: () => runner.stop() });
+    }
     return { stop: () => lifecycle.stop() };
   } catch (err) {
     await lifecycle.stop();

@@ -98,8 +98,15 @@ describe('EventBridge Scheduler API', () => {
       expect(typeof json(res)['Message']).toBe('string');
     }
     await request(app).post('/schedules/bad name').send(body()).expect(400);
-    await request(app).post('/schedules/c').set('content-type', 'application/json').send('{').expect(400);
-    await request(app).post('/schedules/d').send(body({ GroupName: 'nope' })).expect(404);
+    await request(app)
+      .post('/schedules/c')
+      .set('content-type', 'application/json')
+      .send('{')
+      .expect(400);
+    await request(app)
+      .post('/schedules/d')
+      .send(body({ GroupName: 'nope' }))
+      .expect(404);
   });
 
   it('keeps schedule groups, the default one included', async () => {
@@ -120,7 +127,10 @@ describe('EventBridge Scheduler API', () => {
       'default',
       'team',
     ]);
-    await request(app).post('/schedules/s').send(body({ GroupName: 'team' })).expect(200);
+    await request(app)
+      .post('/schedules/s')
+      .send(body({ GroupName: 'team' }))
+      .expect(200);
     await request(app).get('/schedules/s').expect(404);
     await request(app).get('/schedules/s?groupName=team').expect(200);
     const inTeam = json(await request(app).get('/schedules?ScheduleGroup=team').expect(200));

@@ -101,8 +101,7 @@ export function scheduleRoutes(deps: ScheduleRouteDeps): Router {
     return group;
   };
   const assertGroup = async (group: string): Promise<void> => {
-    if ((await schedules.getGroup(group)) === undefined)
-      throw notFound(`Schedule group ${group}`);
+    if ((await schedules.getGroup(group)) === undefined) throw notFound(`Schedule group ${group}`);
   };
 
   router.post('/schedules/:name', jsonBody('CreateSchedule', BODY_LIMIT), async (req, res) => {

@@ -40,14 +40,17 @@ export const DEFAULT_GROUP: ScheduleGroup = {
   lastModificationDate: 0,
 };
 
-const parse = <T>(text: string | null | undefined): T | undefined => {
+const parseJson = (text: string | null | undefined): unknown => {
   if (text === null || text === undefined) return undefined;
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
 };
+const parseSchedule = (t: string | null | undefined) => parseJson(t) as Schedule | undefined;
+const parseGroup = (t: string | null | undefined) => parseJson(t) as ScheduleGroup | undefined;
+const parseStatus = (t: string | null | undefined) => parseJson(t) as ScheduleStatus | undefined;
 const byName = (a: { name: string }, b: { name: string }): number =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
@@ -63,15 +66,15 @@ export class RedisScheduleStore implements ScheduleStore {
       this.redis.hget(this.keys.schedules, id),
       this.redis.hget(this.keys.status, id),
     ]);
-    const schedule = parse<Schedule>(s);
-    return schedule === undefined ? undefined : { schedule, status: parse<ScheduleStatus>(st) };
+    const schedule = parseSchedule(s);
+    return schedule === undefined ? undefined : { schedule, status: parseStatus(st) };
   }
 
   async list(): Promise<Schedule[]> {
     const all = await this.redis.hgetall(this.keys.schedules);
     const out: Schedule[] = [];
     for (const text of Object.values(all)) {
-      const s = parse<Schedule>(text);
+      const s = parseSchedule(text);
       if (s !== undefined) out.push(s);
     }
     return out.sort((a, b) => byName(a, b) || (a.groupName < b.groupName ? -1 : 1));
@@ -91,13 +94,13 @@ export class RedisScheduleStore implements ScheduleStore {
 
   async getGroup(name: string): Promise<ScheduleGroup | undefined> {
     if (name === DEFAULT_SCHEDULE_GROUP) return DEFAULT_GROUP;
-    return parse<ScheduleGroup>(await this.redis.hget(this.keys.groups, name));
+    return parseGroup(await this.redis.hget(this.keys.groups, name));
   }
 
   async listGroups(): Promise<ScheduleGroup[]> {
     const all = await this.redis.hgetall(this.keys.groups);
     const groups = Object.values(all)
-      .map((t) => parse<ScheduleGroup>(t))
+      .map((t) => parseGroup(t))
       .filter((g): g is ScheduleGroup => g !== undefined);
     return [DEFAULT_GROUP, ...groups.sort(byName)];
   }
