@@ -31,3 +31,4 @@ export * from './time-zone.js';
 export * from './cron-expression.js';
 export * from './schedule-expression.js';
 export * from './schedule.js';
+export * from './schedule-output.js';
