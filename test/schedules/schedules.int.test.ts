@@ -92,8 +92,8 @@ describe('EventBridge Scheduler API through @aws-sdk/client-scheduler', () => {
 
   it('fires cron and rate schedules once per tick with two runners, an at() once, never a DISABLED one', async () => {
     // Start early in a minute, so the 65 s below hold exactly one minute boundary.
-    const second = new Date().getUTCSeconds();
-    if (second > 45) await sleep((62 - second) * 1000);
+    const sec = new Date().getUTCSeconds();
+    if (sec > 45) await sleep((62 - sec) * 1000);
     const started = Date.now();
     const cron = uniqueName('cron');
     const created = await create(cron, {
