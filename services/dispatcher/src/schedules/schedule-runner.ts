@@ -4,7 +4,7 @@
  * invocation through the gateway's Invoke API (so the function's retries, DLQ and destinations
  * apply). Any number of runners (dispatcher replicas, `lamina dev`) may run against one Redis.
  *
- * Invariants (ADR 0021): a tick is enqueued by the one runner whose `SET claim NX PX` succeeds,
+ * Invariants (ADR 0020): a tick is enqueued by the one runner whose `SET claim NX PX` succeeds,
  * so at most once across runners; the enqueue carries the tick's deterministic request id, so a
  * retried enqueue after a lost 202 is absorbed by the queue; only ticks within `graceMs` of now
  * and after the schedule's last change are due, so a restart never replays a burst; delivery
