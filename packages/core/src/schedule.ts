@@ -56,6 +56,8 @@ export interface Schedule {
   readonly kmsKeyArn?: string;
   readonly creationDate: number;
   readonly lastModificationDate: number;
+  /** `resource`: mirrored from a Schedule custom resource by the operator (which owns it). */
+  readonly origin?: 'resource';
 }
 
 export interface ScheduleGroup {

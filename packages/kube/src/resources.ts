@@ -10,6 +10,7 @@ export const PLURALS = {
   FunctionVersion: 'functionversions',
   Alias: 'aliases',
   EventSourceMapping: 'eventsourcemappings',
+  Schedule: 'schedules',
 } as const;
 
 /** Labels the operator puts on what it creates, and selects its informers by. */

@@ -10,6 +10,7 @@ import type {
   FunctionVersionResourceStatus,
 } from './schema/function-version.js';
 import type { FunctionResourceSpec, FunctionResourceStatus } from './schema/function.js';
+import type { ScheduleResourceSpec, ScheduleResourceStatus } from './schema/schedule.js';
 
 /** A custom resource as the API server serves it (defaults applied). */
 export interface Resource<Spec, Status> extends KubernetesObject {
@@ -30,3 +31,4 @@ export type EventSourceMappingResource = Resource<
   EventSourceMappingResourceSpec,
   EventSourceMappingResourceStatus
 >;
+export type ScheduleResource = Resource<ScheduleResourceSpec, ScheduleResourceStatus>;

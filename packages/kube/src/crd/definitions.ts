@@ -17,6 +17,7 @@ import {
   functionVersionStatusSchema,
 } from '../schema/function-version.js';
 import { functionSpecSchema, functionStatusSchema } from '../schema/function.js';
+import { scheduleSpecSchema, scheduleStatusSchema } from '../schema/schedule.js';
 import { toStructuralSchema } from '../schema/structural.js';
 import { GROUP, VERSION } from '../resources.js';
 
@@ -36,7 +37,7 @@ const age: V1CustomResourceColumnDefinition = {
   jsonPath: '.metadata.creationTimestamp',
 };
 
-/** The four kinds of lamina.dev/v1alpha1. Names here are the API; change them with care. */
+/** The kinds of lamina.dev/v1alpha1. Names here are the API; change them with care. */
 export const KINDS: readonly KindDefinition[] = [
   {
     kind: 'Function',
@@ -98,6 +99,23 @@ export const KINDS: readonly KindDefinition[] = [
       { name: 'State', type: 'string', jsonPath: '.status.state' },
       { name: 'UUID', type: 'string', jsonPath: '.status.uuid', priority: 1 },
       { name: 'Result', type: 'string', jsonPath: '.status.lastProcessingResult', priority: 1 },
+      age,
+    ],
+  },
+  {
+    kind: 'Schedule',
+    plural: 'schedules',
+    singular: 'schedule',
+    shortNames: ['lsched'],
+    spec: scheduleSpecSchema,
+    status: scheduleStatusSchema,
+    columns: [
+      { name: 'Expression', type: 'string', jsonPath: '.spec.scheduleExpression' },
+      { name: 'Function', type: 'string', jsonPath: '.spec.target.functionName' },
+      { name: 'State', type: 'string', jsonPath: '.spec.state' },
+      { name: 'Next', type: 'string', jsonPath: '.status.nextRun' },
+      { name: 'Last', type: 'string', jsonPath: '.status.lastRun' },
+      { name: 'Problem', type: 'string', jsonPath: '.status.problem', priority: 1 },
       age,
     ],
   },

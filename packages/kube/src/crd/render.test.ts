@@ -22,13 +22,14 @@ describe('generated CRD YAML', () => {
     },
   );
 
-  it('defines the four kinds with status subresource, short names and printer columns', () => {
+  it('defines the five kinds with status subresource, short names and printer columns', () => {
     const crds = files.map((f) => parse(f.content) as V1CustomResourceDefinition);
     expect(crds.map((c) => c.spec.names.kind)).toEqual([
       'Function',
       'FunctionVersion',
       'Alias',
       'EventSourceMapping',
+      'Schedule',
     ]);
     const fn = crds[0]!.spec;
     expect(fn.names.shortNames).toContain('lfn');
