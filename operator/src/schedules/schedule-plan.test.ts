@@ -88,7 +88,10 @@ describe('planScheduleMirror', () => {
   });
 
   it('reports a problem for an invalid spec, removes mirrored schedules without a resource only', () => {
-    const api = { ...scheduleFromResource(resource('x'), ctx, NOW), origin: undefined };
+    const mirrored = scheduleFromResource(resource('x'), ctx, NOW);
+    const api: Schedule = Object.fromEntries(
+      Object.entries(mirrored).filter(([k]) => k !== 'origin'),
+    ) as unknown as Schedule;
     const gone = scheduleFromResource(resource('gone'), ctx, NOW);
     const p = plan(
       [resource('bad', { scheduleExpression: 'cron(* * * * * *)' })],
