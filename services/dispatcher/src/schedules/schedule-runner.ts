@@ -99,7 +99,7 @@ export class ScheduleRunner {
         continue;
       }
       if (tick === undefined || this.handled.get(id) === tick) continue;
-      this.handled.set(id, tick);
+      // A failed SET throws out of the pass: the next pass tries this tick again.
       const claimed = await this.o.redis.set(
         this.o.keys.claim(id, tick),
         this.o.owner,
@@ -107,6 +107,7 @@ export class ScheduleRunner {
         this.o.graceMs + 300_000,
         'NX',
       );
+      this.handled.set(id, tick);
       if (claimed !== 'OK') continue;
       const p = this.fire(id, s, tick, now).finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
