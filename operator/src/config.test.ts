@@ -70,6 +70,12 @@ describe('loadConfig', () => {
     expect(loadConfig({}).mappings).toBeUndefined();
     expect(
       loadConfig({ LAMINA_REDIS_URL: 'redis://r:6379', LAMINA_REDIS_PREFIX: 'p' }).mappings,
-    ).toEqual({ redisUrl: 'redis://r:6379', redisPrefix: 'p', syncIntervalMs: 5000 });
+    ).toEqual({
+      redisUrl: 'redis://r:6379',
+      redisPrefix: 'p',
+      syncIntervalMs: 5000,
+      region: 'us-east-1',
+      accountId: '000000000000',
+    });
   });
 });

@@ -59,6 +59,11 @@ const schema = z.object({
   /** How often EventSourceMapping status is copied from the pollers' reports. */
   LAMINA_MAPPING_SYNC_INTERVAL_MS: int(100, 300_000, 5000),
   LAMINA_REGION: z.string().min(1).default('us-east-1'),
+  /** The account in schedule ARNs (the Schedule mirror), as the gateway and dispatcher have it. */
+  LAMINA_ACCOUNT_ID: z
+    .string()
+    .regex(/^\d{12}$/)
+    .default('000000000000'),
   LAMINA_RECONCILE_CONCURRENCY: int(1, 64, 4),
   LAMINA_HTTP_PORT: int(0, 65_535, 8081),
   LAMINA_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
@@ -110,6 +115,9 @@ export interface MappingMirrorConfig {
   readonly redisUrl: string;
   readonly redisPrefix: string;
   readonly syncIntervalMs: number;
+  /** ARNs of mirrored Schedules. */
+  readonly region: string;
+  readonly accountId: string;
 }
 
 /** What the pure builders need to know about worker pods. */
@@ -229,6 +237,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): O
             redisUrl: c.LAMINA_REDIS_URL,
             redisPrefix: c.LAMINA_REDIS_PREFIX,
             syncIntervalMs: c.LAMINA_MAPPING_SYNC_INTERVAL_MS,
+            region: c.LAMINA_REGION,
+            accountId: c.LAMINA_ACCOUNT_ID,
           }),
     httpPort: c.LAMINA_HTTP_PORT,
     logLevel: c.LAMINA_LOG_LEVEL,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { esmKeys, Lifecycle } from '@lamina/core';
+import { esmKeys, Lifecycle, scheduleKeys } from '@lamina/core';
 import { type ReconcileResult, WorkQueue } from '@lamina/kube';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -17,6 +17,7 @@ import { makeInformers } from './kube/informers.js';
 import { KubeLeaseStore } from './leader/kube-lease-store.js';
 import { LeaderElector } from './leader/leader-elector.js';
 import { MappingMirror } from './mappings/mapping-mirror.js';
+import { ScheduleMirror } from './schedules/schedule-mirror.js';
 import { createMetrics } from './metrics.js';
 import { VersionReconciler } from './version-reconciler.js';
 import { WarmPools } from './warm-pool/warm-pools.js';
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
     if (lifecycle.isStopping) return;
     lifecycle.add(controller);
     let mirror: MappingMirror | undefined;
+    let scheduleMirror: ScheduleMirror | undefined;
     if (config.mappings !== undefined) {
       const redis = new Redis(config.mappings.redisUrl, { maxRetriesPerRequest: 2 });
       redis.on('error', (err: unknown) => {
@@ -137,6 +139,17 @@ async function main(): Promise<void> {
           logger: logger.child({ part: 'mappings' }),
         }),
       );
+      scheduleMirror = lifecycle.add(
+        new ScheduleMirror({
+          informer: informers.schedules,
+          redis,
+          keys: scheduleKeys(config.mappings.redisPrefix),
+          writer: shared.writer,
+          arnContext: { region: config.mappings.region, accountId: config.mappings.accountId },
+          intervalMs: config.mappings.syncIntervalMs,
+          logger: logger.child({ part: 'schedules' }),
+        }),
+      );
     }
     await controller.start();
     await mirror?.start();
@@ -155,6 +168,7 @@ async function main(): Promise<void> {
       );
       pools.start();
     }
+    await scheduleMirror?.start();
     // ADR 0017: leader only, after the caches synced; off until the gateways report demand.
     const scaling = config.autoscaler;
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a shutdown may begin during the await above

@@ -18,6 +18,7 @@ import {
   type EventSourceMappingResource,
   type FunctionResource,
   type FunctionVersionResource,
+  type ScheduleResource,
   type KubeLogger,
 } from '@lamina/kube';
 
@@ -28,6 +29,7 @@ export interface Informers {
   readonly secrets: RestartingInformer<V1Secret>;
   /** Started by the mapping mirror only (the controller does not wait for it). */
   readonly mappings: RestartingInformer<EventSourceMappingResource>;
+  readonly schedules: RestartingInformer<ScheduleResource>;
 }
 
 const MANAGED = `${LABELS.managedBy}=${MANAGED_BY}`;
@@ -46,7 +48,8 @@ export function makeInformers(
   const nsPath = namespace === undefined ? '' : `/namespaces/${namespace}`;
 
   const customInformer = <
-    T extends FunctionResource | FunctionVersionResource | EventSourceMappingResource,
+    T extends
+      FunctionResource | FunctionVersionResource | EventSourceMappingResource | ScheduleResource,
   >(
     plural: string,
   ): RestartingInformer<T> => {
@@ -71,6 +74,7 @@ export function makeInformers(
     functions: customInformer<FunctionResource>(PLURALS.Function),
     versions: customInformer<FunctionVersionResource>(PLURALS.FunctionVersion),
     mappings: customInformer<EventSourceMappingResource>(PLURALS.EventSourceMapping),
+    schedules: customInformer<ScheduleResource>(PLURALS.Schedule),
     deployments: new RestartingInformer<V1Deployment>({
       name: 'deployments',
       informer: makeInformer<V1Deployment>(

@@ -11,6 +11,7 @@ export const PLURALS = {
   Alias: 'aliases',
   EventSourceMapping: 'eventsourcemappings',
   LayerVersion: 'layerversions',
+  Schedule: 'schedules',
 } as const;
 
 /** Labels the operator puts on what it creates, and selects its informers by. */

@@ -14,6 +14,7 @@ import type {
   LayerVersionResourceSpec,
   LayerVersionResourceStatus,
 } from './schema/layer-version.js';
+import type { ScheduleResourceSpec, ScheduleResourceStatus } from './schema/schedule.js';
 
 /** A custom resource as the API server serves it (defaults applied). */
 export interface Resource<Spec, Status> extends KubernetesObject {
@@ -35,3 +36,4 @@ export type EventSourceMappingResource = Resource<
   EventSourceMappingResourceStatus
 >;
 export type LayerVersionResource = Resource<LayerVersionResourceSpec, LayerVersionResourceStatus>;
+export type ScheduleResource = Resource<ScheduleResourceSpec, ScheduleResourceStatus>;

@@ -86,12 +86,19 @@ export class GatewayClient<R extends InvokeStatusRules> implements Invoker<R> {
     }
   }
 
-  /** An Event invoke (a function destination); throws unless the gateway answers 202. */
-  async invokeEvent(functionRef: string, body: string): Promise<void> {
+  /**
+   * An Event invoke (a function destination, a schedule's tick); throws unless the gateway
+   * answers 202. A `requestId` names the event (the async queue keeps one job per id).
+   */
+  async invokeEvent(functionRef: string, body: string, requestId?: string): Promise<void> {
     const res = await httpPost(
       this.o.agent,
       this.url(functionRef),
-      { 'content-type': 'application/json', [INVOKE_HEADERS.invocationType]: 'Event' },
+      {
+        'content-type': 'application/json',
+        [INVOKE_HEADERS.invocationType]: 'Event',
+        ...(requestId === undefined ? {} : { [INVOKE_HEADERS.requestId]: requestId }),
+      },
       Buffer.from(body, 'utf8'),
       this.o.eventTimeoutMs ?? 30_000,
     );

@@ -39,6 +39,9 @@ const schema = z.object({
       .optional(),
   ),
   LAMINA_DEMAND_REPORT_MS: optional(int(100).default(1000)),
+  LAMINA_SCHEDULER_ENABLED: optional(z.enum(['true', 'false']).default('true')),
+  LAMINA_SCHEDULER_INTERVAL_MS: optional(int(50).default(1000)),
+  LAMINA_SCHEDULER_GRACE_MS: optional(int(0).default(60_000)),
 });
 
 export type { LogLevel };
@@ -65,6 +68,12 @@ export interface DispatcherConfig extends ServiceConfig {
    */
   readonly demandNamespace: string | undefined;
   readonly demandReportMs: number;
+  /** Run the schedule runner (EventBridge Scheduler ticks) in this process. */
+  readonly schedulerEnabled: boolean;
+  /** How often the runner reads the schedules. */
+  readonly schedulerIntervalMs: number;
+  /** How late a tick may still fire; older missed ticks are skipped, never replayed. */
+  readonly schedulerGraceMs: number;
 }
 
 export { ConfigError };
@@ -90,5 +99,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
       .filter((b) => b !== ''),
     demandNamespace: e.LAMINA_NAMESPACE,
     demandReportMs: e.LAMINA_DEMAND_REPORT_MS,
+    schedulerEnabled: e.LAMINA_SCHEDULER_ENABLED === 'true',
+    schedulerIntervalMs: e.LAMINA_SCHEDULER_INTERVAL_MS,
+    schedulerGraceMs: e.LAMINA_SCHEDULER_GRACE_MS,
   });
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { hostname } from 'node:os';
 
-import { asyncKeys, Lifecycle } from '@lamina/core';
+import { asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
 import { ASYNC_INVOKE_RULES, GatewayClient } from '@lamina/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -17,6 +17,8 @@ import type { DispatcherConfig } from './config.js';
 import { EventProcessor } from './event-processor.js';
 import { createMetrics } from './metrics.js';
 import { QueueDepth } from './queue-depth.js';
+import { createScheduleMetrics } from './schedules/schedule-metrics.js';
+import { ScheduleRunner } from './schedules/schedule-runner.js';
 import { realSleep } from './targets/delivery.js';
 import { KafkaSender } from './targets/kafka-sender.js';
 import { NamedQueueSender } from './targets/named-queue.js';
@@ -134,6 +136,22 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
       demand.start();
       // Stopped before the worker and the Redis connection (the lifecycle stops in reverse).
       lifecycle.add({ name: 'async demand', stop: () => demand.stop() });
+    }
+    if (config.schedulerEnabled) {
+      const runner = new ScheduleRunner({
+        redis,
+        keys: scheduleKeys(config.redisPrefix),
+        sender: gateway,
+        arnContext: { region: config.region, accountId: config.accountId },
+        metrics: createScheduleMetrics(registry),
+        logger: logger.child({ component: 'scheduler' }),
+        now: o.now ?? Date.now,
+        intervalMs: config.schedulerIntervalMs,
+        graceMs: config.schedulerGraceMs,
+        owner: `${hostname()}-${String(process.pid)}`,
+      });
+      runner.start();
+      lifecycle.add({ name: 'schedule runner', stop: () => runner.stop() });
     }
     return { stop: () => lifecycle.stop() };
   } catch (err) {

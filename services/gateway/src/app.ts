@@ -30,6 +30,7 @@ import { functionUrlHandler } from './function-urls/serve-function-url.js';
 import { followUrlTargets } from './function-urls/url-cleanup.js';
 import { HostEndpoints } from './function-urls/url-endpoints.js';
 import { FileUrlStore } from './function-urls/url-store.js';
+import { scheduleRoutes } from './routes/schedules.js';
 
 /**
  * The gateway's HTTP API (Lambda's paths and shapes) as an express app that does not listen:
@@ -107,6 +108,8 @@ export function createApp(deps: AppDeps): Express {
   }
   if (deps.mappings !== undefined)
     app.use(eventSourceMappingRoutes({ ...deps, mappings: deps.mappings, clock }));
+  if (deps.schedules !== undefined)
+    app.use(scheduleRoutes({ ...deps, schedules: deps.schedules, clock }));
   app.use(healthRoutes({ registry: deps.registry, ready }));
   app.use(unknownOperation(deps.logger));
   app.use(errorMiddleware(deps.logger));

@@ -24,6 +24,7 @@ export interface FunctionUrls {
   readonly store: FunctionUrlStore;
   readonly endpoints: UrlEndpoints;
 }
+import type { ScheduleStore } from './schedules/schedule-store.js';
 
 /** Epoch milliseconds; injectable so tests control timestamps. */
 export interface Clock {
@@ -69,6 +70,8 @@ export interface AppDeps {
   readonly functionUrls?: FunctionUrls;
   /** Layer versions; absent: kept in memory (gone on restart). */
   readonly layers?: LayerStore;
+  /** EventBridge Scheduler schedules (shared with the scheduler runners); absent: no Scheduler API. */
+  readonly schedules?: ScheduleStore;
 }
 
 /** What the function operations' handlers (routes/functions.ts) need. */

@@ -10,7 +10,7 @@
  */
 import { createServer, type Server } from 'node:http';
 
-import { asyncKeys, Lifecycle } from '@lamina/core';
+import { asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -20,6 +20,7 @@ import { RedisAdmission } from './admission/admission.js';
 import { createApp } from './app.js';
 import { CodeCollector, storeReferences } from './code/code-collector.js';
 import { RedisAsyncStore } from './async/async-store.js';
+import { RedisScheduleStore } from './schedules/schedule-store.js';
 import type { GatewayConfig } from './config.js';
 import { followFunctionChanges } from './function-changes.js';
 import type { BackendFactory, GatewayBackend } from './gateway-backend.js';
@@ -173,6 +174,8 @@ async function compose(
     runtimes: backend.runtimes,
     ready: () => ready,
     async: asyncStoreOf(o, redis, lifecycle),
+    // Both modes: the scheduler runners read schedules from Redis (a Schedule resource is next).
+    schedules: new RedisScheduleStore(redis, scheduleKeys(o.redisPrefix)),
     codeUsage: collector,
   });
   const port = await serve(app, config, lifecycle, registry, (r) => (ready = r));

@@ -18,6 +18,7 @@ import {
 } from '../schema/function-version.js';
 import { functionSpecSchema, functionStatusSchema } from '../schema/function.js';
 import { layerVersionSpecSchema, layerVersionStatusSchema } from '../schema/layer-version.js';
+import { scheduleSpecSchema, scheduleStatusSchema } from '../schema/schedule.js';
 import { toStructuralSchema } from '../schema/structural.js';
 import { GROUP, VERSION } from '../resources.js';
 
@@ -37,7 +38,7 @@ const age: V1CustomResourceColumnDefinition = {
   jsonPath: '.metadata.creationTimestamp',
 };
 
-/** The five kinds of lamina.dev/v1alpha1. Names here are the API; change them with care. */
+/** The kinds of lamina.dev/v1alpha1. Names here are the API; change them with care. */
 export const KINDS: readonly KindDefinition[] = [
   {
     kind: 'Function',
@@ -114,6 +115,23 @@ export const KINDS: readonly KindDefinition[] = [
       { name: 'Layer', type: 'string', jsonPath: '.spec.layerName' },
       { name: 'Version', type: 'integer', jsonPath: '.spec.version' },
       { name: 'Size', type: 'integer', jsonPath: '.spec.size', description: 'bytes' },
+      age,
+    ],
+  },
+  {
+    kind: 'Schedule',
+    plural: 'schedules',
+    singular: 'schedule',
+    shortNames: ['lsched'],
+    spec: scheduleSpecSchema,
+    status: scheduleStatusSchema,
+    columns: [
+      { name: 'Expression', type: 'string', jsonPath: '.spec.scheduleExpression' },
+      { name: 'Function', type: 'string', jsonPath: '.spec.target.functionName' },
+      { name: 'State', type: 'string', jsonPath: '.spec.state' },
+      { name: 'Next', type: 'string', jsonPath: '.status.nextRun' },
+      { name: 'Last', type: 'string', jsonPath: '.status.lastRun' },
+      { name: 'Problem', type: 'string', jsonPath: '.status.problem', priority: 1 },
       age,
     ],
   },

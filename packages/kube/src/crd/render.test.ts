@@ -30,6 +30,7 @@ describe('generated CRD YAML', () => {
       'Alias',
       'EventSourceMapping',
       'LayerVersion',
+      'Schedule',
     ]);
     const fn = crds[0]!.spec;
     expect(fn.names.shortNames).toContain('lfn');

@@ -1,0 +1,191 @@
+/**
+ * The scheduler runner: every `intervalMs` it reads the schedules from Redis, asks core's
+ * `dueTick` which tick of each enabled schedule is due, and enqueues that tick as an async
+ * invocation through the gateway's Invoke API (so the function's retries, DLQ and destinations
+ * apply). Any number of runners (dispatcher replicas, `lamina dev`) may run against one Redis.
+ *
+ * Invariants (ADR 0022): a tick is enqueued by the one runner whose `SET claim NX PX` succeeds,
+ * so at most once across runners; the enqueue carries the tick's deterministic request id, so a
+ * retried enqueue after a lost 202 is absorbed by the queue; only ticks within `graceMs` of now
+ * and after the schedule's last change are due, so a restart never replays a burst; delivery
+ * retries follow the schedule's RetryPolicy and stop at `stop()`; a one-time (or finished)
+ * schedule with ActionAfterCompletion DELETE is deleted after its last tick.
+ */
+import {
+  type ArnContext,
+  dueTick,
+  nextRun,
+  parseFunctionRef,
+  type Schedule,
+  scheduleArn,
+  scheduledEvent,
+  scheduleId,
+  type ScheduleKeys,
+  tickRequestId,
+  backoffDelay,
+} from '@lamina/core';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+import type { ScheduleMetrics } from './schedule-metrics.js';
+
+export interface TickSender {
+  invokeEvent(functionRef: string, body: string, requestId: string): Promise<void>;
+}
+
+export interface ScheduleRunnerOptions {
+  readonly redis: Pick<Redis, 'hgetall' | 'hset' | 'hdel' | 'set'>;
+  readonly keys: ScheduleKeys;
+  readonly sender: TickSender;
+  readonly arnContext: ArnContext;
+  readonly metrics: ScheduleMetrics;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** How often the schedules are read. */
+  readonly intervalMs: number;
+  /** How late a tick may still be fired (after a restart, a slow pass). */
+  readonly graceMs: number;
+  /** First delivery retry delay; doubles up to a minute. */
+  readonly retryBaseMs?: number;
+  /** This runner's name in the claims (for debugging). */
+  readonly owner: string;
+}
+
+const parse = (text: string): Schedule | undefined => {
+  try {
+    return JSON.parse(text) as Schedule;
+  } catch {
+    return undefined;
+  }
+};
+
+export class ScheduleRunner {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private pass: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly wakers = new Set<() => void>();
+  /** The last tick this runner handled (claimed or lost) per schedule: no claim per pass. */
+  private readonly handled = new Map<string, number>();
+
+  constructor(private readonly o: ScheduleRunnerOptions) {}
+
+  start(): void {
+    const loop = (): void => {
+      if (this.stopped) return;
+      this.pass = this.runOnce()
+        .catch((err: unknown) => {
+          this.o.logger.warn({ err }, 'schedule pass failed');
+        })
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(loop, this.o.intervalMs);
+        });
+    };
+    loop();
+  }
+
+  /** One pass: fire every due, unclaimed tick; resolves once the claims are taken. */
+  async runOnce(): Promise<void> {
+    const now = this.o.now();
+    const all = await this.o.redis.hgetall(this.o.keys.schedules);
+    for (const [id, text] of Object.entries(all)) {
+      const s = parse(text);
+      if (s?.state !== 'ENABLED' || this.stopped) continue;
+      let tick: number | undefined;
+      try {
+        tick = dueTick(s, now, this.o.graceMs, s.lastModificationDate);
+      } catch (err) {
+        this.o.logger.warn({ err, schedule: id }, 'schedule expression does not parse');
+        continue;
+      }
+      if (tick === undefined || this.handled.get(id) === tick) continue;
+      // A failed SET throws out of the pass: the next pass tries this tick again.
+      const claimed = await this.o.redis.set(
+        this.o.keys.claim(id, tick),
+        this.o.owner,
+        'PX',
+        this.o.graceMs + 300_000,
+        'NX',
+      );
+      this.handled.set(id, tick);
+      if (claimed !== 'OK') continue;
+      const p = this.fire(id, s, tick, now).finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+    }
+  }
+
+  private async fire(id: string, s: Schedule, tick: number, claimedAt: number): Promise<void> {
+    const { arnContext, metrics, logger } = this.o;
+    const arn = scheduleArn(arnContext, s.groupName, s.name);
+    const requestId = tickRequestId(arn, tick);
+    const body = s.target.input ?? JSON.stringify(scheduledEvent(s, tick, requestId, arnContext));
+    const fn = parseFunctionRef(s.target.arn).name;
+    const policy = s.target.retryPolicy;
+    const deadline = tick + policy.maximumEventAgeInSeconds * 1000;
+    let delivered = false;
+    for (let attempt = 0; attempt <= policy.maximumRetryAttempts && !this.stopped; attempt += 1) {
+      try {
+        await this.o.sender.invokeEvent(s.target.arn, body, requestId);
+        delivered = true;
+        break;
+      } catch (err) {
+        logger.warn({ err, schedule: id, tick, attempt }, 'schedule tick not enqueued');
+        const delay = backoffDelay(attempt, {
+          baseMs: this.o.retryBaseMs ?? 1000,
+          maxMs: 60_000,
+          jitter: 0.5,
+        });
+        if (this.o.now() + delay > deadline) break;
+        await this.pause(delay);
+      }
+    }
+    if (delivered) {
+      metrics.ticks.inc({ function: fn });
+      metrics.lateness.observe({ function: fn }, Math.max(0, this.o.now() - tick) / 1000);
+    } else {
+      metrics.failures.inc({ function: fn });
+      // SQS dead-letter delivery comes with the SQS targets; until then the failure is logged.
+      logger.error(
+        { schedule: id, tick, deadLetter: s.target.deadLetterConfig?.arn, claimedAt },
+        'schedule tick given up',
+      );
+    }
+    const next = nextRun(s, tick);
+    if (next === undefined && s.actionAfterCompletion === 'DELETE') {
+      await this.o.redis.hdel(this.o.keys.schedules, scheduleId(s.groupName, s.name));
+      await this.o.redis.hdel(this.o.keys.status, scheduleId(s.groupName, s.name));
+      return;
+    }
+    await this.o.redis.hset(
+      this.o.keys.status,
+      id,
+      JSON.stringify({ lastRun: tick, ...(next === undefined ? {} : { nextRun: next }) }),
+    );
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(t);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
+  }
+
+  /** Resolves once the ticks being enqueued now are done (tests, shutdown). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Idempotent: no new passes, retries cut short, waits for the ticks being enqueued. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    for (const wake of [...this.wakers]) wake();
+    await this.pass;
+    await this.drain();
+  }
+}
