@@ -69,7 +69,7 @@ function printChangeset(run: Run, cs: Changeset): void {
     })),
     ...cs.deletions.map((n) => ({
       action: 'delete',
-      resource: '(left the template)',
+      resource: 'left the template',
       name: n,
       changes: '',
     })),
@@ -135,6 +135,7 @@ async function deployTemplate(run: Run, opts: DeployFlags, cwd: string): Promise
     );
   }
   if (opts.dryRun === true) {
+    if (run.out.format !== 'json') return;
     run.out.result(
       {
         Stack: plan.stack,
@@ -169,7 +170,7 @@ async function deployTemplate(run: Run, opts: DeployFlags, cwd: string): Promise
         State: f.state,
       })),
       Deleted: result.deleted,
-      Unsupported: cs.unsupported,
+      Unsupported: [...cs.unsupported, ...result.refused],
     },
     [
       ...result.functions.map((f) => ({

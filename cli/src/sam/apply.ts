@@ -25,7 +25,7 @@ import {
   UpdateFunctionUrlConfigCommand,
 } from '@aws-sdk/client-lambda';
 
-import { errorName } from '../api-error.js';
+import { errorName, toCliError } from '../api-error.js';
 import { listAllMappings } from '../commands/mappings.js';
 import type { Run } from '../context.js';
 import { type DeployOutcome, deployFunction } from '../function-deployer.js';
@@ -37,6 +37,8 @@ import { applySchedules } from './schedules.js';
 export interface ApplyResult {
   readonly functions: readonly DeployOutcome[];
   readonly deleted: readonly string[];
+  /** Items this Lamina refused while applying (e.g. an SQS source before SQS mappings exist). */
+  readonly refused: readonly string[];
 }
 
 async function missingAsUndefined<T>(fn: () => Promise<T>): Promise<T | undefined> {
@@ -130,7 +132,7 @@ function matches(e: PlannedEvent, m: EventSourceMappingConfiguration): boolean {
   return false;
 }
 
-async function applyMappings(run: Run, c: FunctionChange): Promise<void> {
+async function applyMappings(run: Run, c: FunctionChange, refused: string[]): Promise<void> {
   const { name, alias } = c.planned;
   const target = alias === undefined ? name : `${name}:${alias}`;
   const wanted = c.planned.events.filter((e) => e.kind === 'sqs' || e.kind === 'kafka');
@@ -143,8 +145,9 @@ async function applyMappings(run: Run, c: FunctionChange): Promise<void> {
       continue;
     }
     run.out.progress(`${name}: mapping ${e.id}`);
+    const doing = `CreateEventSourceMapping ${name} (${e.id})`;
     const common = { FunctionName: target, Enabled: 'enabled' in e ? e.enabled : true };
-    await run.call(`CreateEventSourceMapping ${name} (${e.id})`, () =>
+    const create = (): Promise<unknown> =>
       e.kind === 'sqs'
         ? run.lambda.send(
             new CreateEventSourceMappingCommand({
@@ -170,8 +173,24 @@ async function applyMappings(run: Run, c: FunctionChange): Promise<void> {
                 ? { SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: e.consumerGroupId } }
                 : {}),
             }),
-          ),
-    );
+          );
+    try {
+      await create();
+    } catch (err) {
+      // A Lamina without SQS mappings rejects the SQS source as invalid: report it, go on.
+      const name = errorName(err);
+      if (
+        e.kind === 'sqs' &&
+        (name === 'InvalidParameterValueException' || name === 'ValidationException')
+      ) {
+        const why = err instanceof Error ? err.message : String(err);
+        const item = `${c.planned.logicalId}.Events.${e.id} (SQS) — this Lamina refused the SQS source: ${why}`;
+        refused.push(item);
+        run.out.warn(`not applied: ${item}`);
+        continue;
+      }
+      throw toCliError(err, run.settings.endpoint, doing);
+    }
   }
   for (const m of existing) {
     if (kept.has(m.UUID ?? '')) continue;
@@ -215,6 +234,7 @@ export async function applyChangeset(
     ? await publishLayers(run, cs.layers)
     : new Map<string, string>();
   const outcomes: DeployOutcome[] = [];
+  const refused: string[] = [];
   for (const c of cs.functions) {
     const desired = cs.capabilities.layers
       ? { ...c.desired, layers: withLayerVersions(c.planned.layers, layerArns) }
@@ -226,7 +246,7 @@ export async function applyChangeset(
     });
     await applyConcurrency(run, c);
     await applyEventInvokeConfig(run, c);
-    await applyMappings(run, c);
+    await applyMappings(run, c, refused);
     if (cs.capabilities.schedules) await applySchedules(run, c, o);
     if (cs.capabilities.functionUrls) await applyUrl(run, c);
     outcomes.push(outcome);
@@ -246,5 +266,5 @@ export async function applyChangeset(
     );
     run.out.done(`${name}: deleted (left the template)`);
   }
-  return { functions: outcomes, deleted: cs.deletions };
+  return { functions: outcomes, deleted: cs.deletions, refused };
 }
