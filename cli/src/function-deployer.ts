@@ -128,9 +128,10 @@ async function aliasVersion(run: Run, name: string, alias: string): Promise<stri
 }
 
 /** CreateFunction takes no empty Layers list or DeadLetterConfig. */
-function createFields(
-  c: ReturnType<typeof configurationOf>,
-): Omit<ReturnType<typeof configurationOf>, 'Layers' | 'DeadLetterConfig'> & {
+function createFields(c: ReturnType<typeof configurationOf>): Omit<
+  ReturnType<typeof configurationOf>,
+  'Layers' | 'DeadLetterConfig'
+> & {
   Layers?: string[];
   DeadLetterConfig?: { TargetArn?: string };
 } {

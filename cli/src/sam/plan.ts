@@ -150,10 +150,14 @@ export function planStack(t: Template, o: PlanOptions): StackPlan {
     ...parameterValues(t, o),
   };
   const attributes: Record<string, Json> = {};
-  const functionName = (id: string, props: JsonObject): string =>
-    typeof props['FunctionName'] === 'string' ? props['FunctionName'] : `${o.stack}-${id}`;
-  const layerName = (id: string, props: JsonObject): string =>
-    typeof props['LayerName'] === 'string' ? props['LayerName'] : `${o.stack}-${id}`;
+  // Names may use parameters and pseudo parameters (`!Sub "\${AWS::StackName}-x"`), not resources.
+  const nameScope: ResolveScope = { refs: { ...refs }, attributes: {} };
+  const nameOf = (id: string, props: JsonObject, key: string): string => {
+    const v = props[key];
+    return v === undefined ? `${o.stack}-${id}` : String(resolveValue(v, nameScope));
+  };
+  const functionName = (id: string, props: JsonObject): string => nameOf(id, props, 'FunctionName');
+  const layerName = (id: string, props: JsonObject): string => nameOf(id, props, 'LayerName');
   for (const [id, r] of Object.entries(t.resources)) {
     if (r.Type === 'AWS::Serverless::Function') {
       const name = functionName(id, r.Properties);

@@ -83,7 +83,6 @@ const KNOWN_SECTIONS = new Set([
   'Globals',
   'Resources',
   'Metadata',
-  'Outputs',
 ]);
 
 export function parseTemplate(text: string, file: string): Template {
