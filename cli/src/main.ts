@@ -18,7 +18,6 @@ const program = buildProgram({
   cwd: process.cwd(),
   execPath: process.execPath,
 });
-program.exitOverride();
 
 function endpointForMessages(): string {
   try {

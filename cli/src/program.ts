@@ -43,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
         .choices(['json', 'table'])
         .env('LAMINA_OUTPUT'),
     )
+    .exitOverride() // before the commands, which copy it: main.ts maps exits to codes
     .configureHelp({ helpWidth: 100 })
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({

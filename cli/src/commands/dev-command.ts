@@ -1,17 +1,14 @@
 /**
  * `lamina dev`: runs local mode in this process (the composition is `dev.ts`'s) until SIGINT or
  * SIGTERM; a second signal forces exit. Prints `lamina dev listening on URL` once it listens —
- * scripts and the test kit wait for that line.
+ * scripts and the test kit wait for that line. Local mode's modules (gateway, dispatcher,
+ * poller, worker) load only when `dev` runs, so every other command starts fast.
  */
 import { resolve } from 'node:path';
 
-import { loadConfig } from '@lamina/gateway';
 import type { Command } from 'commander';
-import { pino } from 'pino';
 
 import type { CliContext } from '../context.js';
-import { startDev } from '../dev.js';
-import { localRuntimes } from '../runtimes.js';
 
 export const DEV_ENVIRONMENT_HELP = `
 Environment: LAMINA_PORT (9000), LAMINA_HOST (127.0.0.1), REDIS_URL (else a private
@@ -30,6 +27,12 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
     .option('--port <n>', 'gateway port; 0 picks a free one (LAMINA_PORT, default 9000)')
     .addHelpText('after', DEV_ENVIRONMENT_HELP)
     .action(async (opts: { functions?: string; port?: string }) => {
+      const [{ loadConfig }, { pino }, { startDev }, { localRuntimes }] = await Promise.all([
+        import('@lamina/gateway'),
+        import('pino'),
+        import('../dev.js'),
+        import('../runtimes.js'),
+      ]);
       const env: Record<string, string | undefined> = { ...ctx.io.env };
       if (opts.port !== undefined) env['LAMINA_PORT'] = opts.port;
       const config = loadConfig(env);

@@ -40,11 +40,17 @@ export function registerMiscCommands(program: Command, ctx: CliContext): void {
     .description('Named endpoints in the profile file (--profile NAME).');
   profile
     .command('set')
-    .description('Add or change a profile.')
+    .description('Add or change a profile: lamina profile set NAME --endpoint URL.')
     .argument('<name>', 'profile name')
-    .requiredOption('--endpoint <url>', "the Lamina gateway's URL")
     .option('--region <region>', 'region for ARNs', 'us-east-1')
-    .action((name: string, opts: { endpoint: string; region: string }) => {
+    .action((name: string, _o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<{ endpoint?: string; region: string }>();
+      if (opts.endpoint === undefined) {
+        throw new CliError(
+          'profile set needs --endpoint URL (the Lamina gateway of this profile)',
+          EXIT.usage,
+        );
+      }
       try {
         new URL(opts.endpoint);
       } catch {
