@@ -17,6 +17,13 @@ export type Colour = keyof typeof CODES;
 
 export type Row = Readonly<Record<string, unknown>>;
 
+/** An SDK output without its `$metadata` (request ids, HTTP status): what a user asked for. */
+export function withoutMetadata<T extends object>(o: T): Omit<T, '$metadata'> {
+  const copy = { ...o } as Record<string, unknown>;
+  delete copy['$metadata'];
+  return copy as Omit<T, '$metadata'>;
+}
+
 export class Output {
   private progressOpen = false;
 

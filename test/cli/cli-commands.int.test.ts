@@ -51,7 +51,11 @@ async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
+  await new Promise<void>((r) =>
+    server.close(() => {
+      r();
+    }),
+  );
   return port;
 }
 

@@ -12,6 +12,7 @@ import {
 import type { Command } from 'commander';
 
 import { CliError, EXIT } from '../cli-error.js';
+import { withoutMetadata } from '../output.js';
 import { type CliContext, withRun } from '../context.js';
 
 function count(value: string, what: string): number {
@@ -101,7 +102,7 @@ export function registerConcurrencyCommands(program: Command, ctx: CliContext): 
             }),
           ),
         );
-        const { $metadata: _m, ...rest } = out;
+        const rest = withoutMetadata(out);
         run.out.record({ FunctionName: name, Qualifier: qualifier, ...rest });
       }),
     );

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import type { Command } from 'commander';
 
+import { withoutMetadata } from '../output.js';
 import { type CliContext, type Run, withRun } from '../context.js';
 
 export async function listAllFunctions(run: Run): Promise<FunctionConfiguration[]> {
@@ -67,7 +68,7 @@ export function registerFunctionCommands(program: Command, ctx: CliContext): voi
           ),
         );
         if (run.out.format === 'json') {
-          const { $metadata: _m, ...rest } = got;
+          const rest = withoutMetadata(got);
           run.out.record(rest);
           return;
         }

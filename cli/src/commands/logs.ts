@@ -93,8 +93,12 @@ export function registerLogsCommand(program: Command, ctx: CliContext): void {
       }
       mkdirSync(dir, { recursive: true });
       const stop = new Promise<void>((done) => {
-        process.once('SIGINT', () => done());
-        process.once('SIGTERM', () => done());
+        process.once('SIGINT', () => {
+          done();
+        });
+        process.once('SIGTERM', () => {
+          done();
+        });
       });
       await follow(o, 0, stop);
     });

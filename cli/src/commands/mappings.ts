@@ -36,7 +36,7 @@ export async function listAllMappings(
 
 function sourceOf(m: EventSourceMappingConfiguration): string {
   if (m.EventSourceArn !== undefined) return m.EventSourceArn;
-  const servers = m.SelfManagedEventSource?.Endpoints?.['KAFKA_BOOTSTRAP_SERVERS'] ?? [];
+  const servers = m.SelfManagedEventSource?.Endpoints?.KAFKA_BOOTSTRAP_SERVERS ?? [];
   return `kafka://${servers.join(',')}/${(m.Topics ?? []).join(',')}`;
 }
 

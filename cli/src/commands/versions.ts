@@ -13,6 +13,7 @@ import {
 import type { Command } from 'commander';
 
 import { errorName } from '../api-error.js';
+import { withoutMetadata } from '../output.js';
 import { type CliContext, withRun } from '../context.js';
 
 export function registerVersionCommands(program: Command, ctx: CliContext): void {
@@ -104,7 +105,7 @@ export function registerVersionCommands(program: Command, ctx: CliContext): void
               return run.lambda.send(new CreateAliasCommand(fields));
             }
           });
-          const { $metadata: _m, ...rest } = out;
+          const rest = withoutMetadata(out);
           if (run.out.format === 'json') run.out.record(rest);
           else run.out.done(`${name}:${aliasName} → ${out.FunctionVersion ?? version}`);
         }),

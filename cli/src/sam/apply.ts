@@ -126,7 +126,7 @@ async function applyEventInvokeConfig(run: Run, c: FunctionChange): Promise<void
 function matches(e: PlannedEvent, m: EventSourceMappingConfiguration): boolean {
   if (e.kind === 'sqs') return m.EventSourceArn === e.queueArn;
   if (e.kind === 'kafka') {
-    const servers = m.SelfManagedEventSource?.Endpoints?.['KAFKA_BOOTSTRAP_SERVERS'] ?? [];
+    const servers = m.SelfManagedEventSource?.Endpoints?.KAFKA_BOOTSTRAP_SERVERS ?? [];
     return (m.Topics ?? [])[0] === e.topic && servers.join(',') === e.servers.join(',');
   }
   return false;
@@ -161,15 +161,13 @@ async function applyMappings(run: Run, c: FunctionChange, refused: string[]): Pr
         : run.lambda.send(
             new CreateEventSourceMappingCommand({
               ...common,
-              Topics: [e.kind === 'kafka' ? e.topic : ''],
+              Topics: [e.topic],
               SelfManagedEventSource: {
-                Endpoints: { KAFKA_BOOTSTRAP_SERVERS: e.kind === 'kafka' ? [...e.servers] : [] },
+                Endpoints: { KAFKA_BOOTSTRAP_SERVERS: [...e.servers] },
               },
-              StartingPosition: e.kind === 'kafka' ? (e.startingPosition as 'LATEST') : 'LATEST',
-              ...(e.kind === 'kafka' && e.batchSize !== undefined
-                ? { BatchSize: e.batchSize }
-                : {}),
-              ...(e.kind === 'kafka' && e.consumerGroupId !== undefined
+              StartingPosition: e.startingPosition as 'LATEST',
+              ...(e.batchSize !== undefined ? { BatchSize: e.batchSize } : {}),
+              ...(e.consumerGroupId !== undefined
                 ? { SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: e.consumerGroupId } }
                 : {}),
             }),

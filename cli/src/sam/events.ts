@@ -4,7 +4,7 @@
  * URL (HttpApi: Lamina has no API Gateway; the function URL speaks the same payload format 2.0).
  * Other event types are added to `unsupported` by name.
  */
-import { isObject, type Json, type JsonObject } from './template.js';
+import { isObject, type Json, type JsonObject, text } from './template.js';
 
 export type PlannedEvent =
   | {
@@ -48,7 +48,7 @@ export function planEvents(fn: string, events: JsonObject, unsupported: string[]
   const out: PlannedEvent[] = [];
   for (const [id, e] of Object.entries(events)) {
     if (!isObject(e)) continue;
-    const type = String(e['Type']);
+    const type = text(e['Type']);
     const p = isObject(e['Properties']) ? e['Properties'] : {};
     const input =
       p['Input'] === undefined
@@ -59,7 +59,7 @@ export function planEvents(fn: string, events: JsonObject, unsupported: string[]
     switch (type) {
       case 'Schedule':
       case 'ScheduleV2': {
-        const expression = String(p[type === 'Schedule' ? 'Schedule' : 'ScheduleExpression'] ?? '');
+        const expression = text(p[type === 'Schedule' ? 'Schedule' : 'ScheduleExpression'] ?? '');
         const tz = p['ScheduleExpressionTimezone'];
         out.push({
           kind: 'schedule',
@@ -78,7 +78,7 @@ export function planEvents(fn: string, events: JsonObject, unsupported: string[]
         out.push({
           kind: 'sqs',
           id,
-          queueArn: String(p['Queue'] ?? ''),
+          queueArn: text(p['Queue'] ?? ''),
           enabled: enabledOf(p),
           reportFailures: types.includes('ReportBatchItemFailures'),
           ...(b === undefined ? {} : { batchSize: b }),
@@ -88,9 +88,9 @@ export function planEvents(fn: string, events: JsonObject, unsupported: string[]
       }
       case 'SelfManagedKafka': {
         const servers = Array.isArray(p['KafkaBootstrapServers'])
-          ? p['KafkaBootstrapServers'].map(String)
+          ? p['KafkaBootstrapServers'].map(text)
           : [];
-        const topics = Array.isArray(p['Topics']) ? p['Topics'].map(String) : [];
+        const topics = Array.isArray(p['Topics']) ? p['Topics'].map(text) : [];
         const b = num(p['BatchSize']);
         const group = p['ConsumerGroupId'];
         if (p['SourceAccessConfigurations'] !== undefined)
@@ -102,7 +102,7 @@ export function planEvents(fn: string, events: JsonObject, unsupported: string[]
           id,
           servers,
           topic: topics[0] ?? '',
-          startingPosition: String(p['StartingPosition'] ?? 'LATEST'),
+          startingPosition: text(p['StartingPosition'] ?? 'LATEST'),
           enabled: enabledOf(p),
           ...(b === undefined ? {} : { batchSize: b }),
           ...(typeof group === 'string' ? { consumerGroupId: group } : {}),

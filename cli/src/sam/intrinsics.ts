@@ -6,7 +6,7 @@
  * Invariant: anything else — an unknown function, a missing parameter, an attribute Lamina has no
  * value for — throws an IntrinsicError naming it, never leaves a `{Ref: …}` in a resolved value.
  */
-import { isObject, type Json } from './template.js';
+import { isObject, type Json, text } from './template.js';
 
 export class IntrinsicError extends Error {
   override readonly name = 'IntrinsicError';
@@ -30,8 +30,8 @@ function subVariable(
     throw new IntrinsicError(
       `Fn::Sub: \${${name}} is not a parameter, resource or attribute of this template`,
     );
-  if (Array.isArray(v)) return v.join(',');
-  return String(v);
+  if (Array.isArray(v)) return v.map(text).join(',');
+  return text(v);
 }
 
 function sub(
@@ -50,7 +50,7 @@ export function resolveValue(value: Json, scope: ResolveScope): Json {
   const keys = Object.keys(value);
   const only = keys.length === 1 ? keys[0] : undefined;
   if (only === 'Ref') {
-    const name = String(value['Ref']);
+    const name = text(value['Ref']);
     const v = scope.refs[name];
     if (v === undefined)
       throw new IntrinsicError(
@@ -72,7 +72,7 @@ export function resolveValue(value: Json, scope: ResolveScope): Json {
   }
   if (only === 'Fn::GetAtt') {
     const arg = value['Fn::GetAtt'];
-    const [logical, attr] = Array.isArray(arg) ? arg.map(String) : String(arg).split('.');
+    const [logical, attr] = Array.isArray(arg) ? arg.map(text) : text(arg).split('.');
     const key = `${logical ?? ''}.${attr ?? ''}`;
     const v = scope.attributes[key];
     if (v === undefined)
@@ -85,7 +85,7 @@ export function resolveValue(value: Json, scope: ResolveScope): Json {
       throw new IntrinsicError('Fn::Join takes [delimiter, [values]]');
     const list = resolveValue(arg[1] ?? [], scope);
     if (!Array.isArray(list)) throw new IntrinsicError('Fn::Join needs a list of values');
-    return list.map(String).join(arg[0]);
+    return list.map(text).join(arg[0]);
   }
   if (only === 'Fn::Select') {
     const arg = value['Fn::Select'];
@@ -100,10 +100,10 @@ export function resolveValue(value: Json, scope: ResolveScope): Json {
     const arg = value['Fn::Split'];
     if (!Array.isArray(arg) || typeof arg[0] !== 'string')
       throw new IntrinsicError('Fn::Split takes [delimiter, string]');
-    return String(resolveValue(arg[1] ?? '', scope)).split(arg[0]);
+    return text(resolveValue(arg[1] ?? '', scope)).split(arg[0]);
   }
   if (only === 'Fn::Base64') {
-    return Buffer.from(String(resolveValue(value['Fn::Base64'] ?? '', scope))).toString('base64');
+    return Buffer.from(text(resolveValue(value['Fn::Base64'] ?? '', scope))).toString('base64');
   }
   if (only !== undefined && (only.startsWith('Fn::') || only === 'Condition')) {
     throw new IntrinsicError(

@@ -35,7 +35,7 @@ export function kubernetesManifests(plan: StackPlan, outDir: string): Kubernetes
   const labels = { 'lamina.dev/template': plan.stack };
   for (const f of plan.functions) {
     const spec: FunctionSpecInputShape = {
-      runtime: f.runtime as FunctionSpecInputShape['runtime'],
+      runtime: f.runtime,
       handler: f.handler,
       code: { path: relative(outDir, f.codePath) || '.' },
       ...(f.description === undefined ? {} : { description: f.description }),

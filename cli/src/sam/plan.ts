@@ -10,7 +10,14 @@
 import { isAbsolute, resolve } from 'node:path';
 
 import { type ResolveScope, resolveValue } from './intrinsics.js';
-import { isObject, type Json, type JsonObject, type Template, TemplateError } from './template.js';
+import {
+  isObject,
+  type Json,
+  type JsonObject,
+  type Template,
+  TemplateError,
+  text,
+} from './template.js';
 import { type PlannedEvent, planEvents } from './events.js';
 
 export const LAYER_VERSION_PLACEHOLDER = '{lamina:layer-version}';
@@ -107,9 +114,9 @@ function parameterValues(t: Template, o: PlanOptions): Record<string, Json> {
         `parameter ${name} has no Default; give it with --parameter-overrides ${name}=VALUE`,
       );
     out[name] =
-      p['Type'] === 'CommaDelimitedList' || String(p['Type']).startsWith('List<')
-        ? String(v).split(',')
-        : String(v);
+      p['Type'] === 'CommaDelimitedList' || text(p['Type']).startsWith('List<')
+        ? text(v).split(',')
+        : text(v);
   }
   for (const name of Object.keys(o.overrides)) {
     if (!(name in t.parameters))
@@ -132,7 +139,7 @@ function merged(globals: JsonObject, props: JsonObject): JsonObject {
 const num = (v: Json | undefined): number | undefined =>
   v === undefined || v === null ? undefined : Number(v);
 const str = (v: Json | undefined): string | undefined =>
-  v === undefined || v === null ? undefined : String(v);
+  v === undefined || v === null ? undefined : text(v);
 
 export function planStack(t: Template, o: PlanOptions): StackPlan {
   const unsupported: string[] = t.otherSections.map(
@@ -154,7 +161,7 @@ export function planStack(t: Template, o: PlanOptions): StackPlan {
   const nameScope: ResolveScope = { refs: { ...refs }, attributes: {} };
   const nameOf = (id: string, props: JsonObject, key: string): string => {
     const v = props[key];
-    return v === undefined ? `${o.stack}-${id}` : String(resolveValue(v, nameScope));
+    return v === undefined ? `${o.stack}-${id}` : text(resolveValue(v, nameScope));
   };
   const functionName = (id: string, props: JsonObject): string => nameOf(id, props, 'FunctionName');
   const layerName = (id: string, props: JsonObject): string => nameOf(id, props, 'LayerName');
@@ -195,7 +202,7 @@ export function planStack(t: Template, o: PlanOptions): StackPlan {
           ? {}
           : { description: str(p['Description']) ?? '' }),
         compatibleRuntimes: Array.isArray(p['CompatibleRuntimes'])
-          ? p['CompatibleRuntimes'].map(String)
+          ? p['CompatibleRuntimes'].map(text)
           : [],
       });
       continue;
@@ -212,7 +219,7 @@ export function planStack(t: Template, o: PlanOptions): StackPlan {
     }
     if (p['PackageType'] !== undefined && p['PackageType'] !== 'Zip')
       unsupported.push(
-        `${id}.Properties.PackageType ${String(p['PackageType'])} (template deploys take .zip code)`,
+        `${id}.Properties.PackageType ${text(p['PackageType'])} (template deploys take .zip code)`,
       );
     const codeUri = p['CodeUri'] ?? '.';
     if (typeof codeUri !== 'string')
@@ -249,8 +256,8 @@ export function planStack(t: Template, o: PlanOptions): StackPlan {
       ...(num(p['Timeout']) === undefined ? {} : { timeout: num(p['Timeout']) ?? 3 }),
       ...(env === undefined
         ? {}
-        : { environment: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) }),
-      layers: Array.isArray(p['Layers']) ? p['Layers'].map(String) : [],
+        : { environment: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, text(v)])) }),
+      layers: Array.isArray(p['Layers']) ? p['Layers'].map(text) : [],
       ...(dlq === undefined ? {} : { deadLetterTargetArn: dlq }),
       ...(alias === undefined ? {} : { alias }),
       ...(num(p['ReservedConcurrentExecutions']) === undefined

@@ -46,7 +46,7 @@ const CFN_TAGS: Tags = FUNCTIONS.flatMap((n) => [
     collection: 'map' as const,
     resolve: (m: { toJSON(): unknown }): unknown => ({ [longName(n)]: m.toJSON() }),
   },
-]) as Tags;
+]);
 
 function splitGetAtt(s: string): string[] {
   const dot = s.indexOf('.');
@@ -67,6 +67,14 @@ export interface Template {
   readonly otherSections: readonly string[];
 }
 
+/** A template value as text: scalars as written, lists and maps as JSON. */
+export function text(v: Json | undefined): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
 export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -85,20 +93,20 @@ const KNOWN_SECTIONS = new Set([
   'Metadata',
 ]);
 
-export function parseTemplate(text: string, file: string): Template {
+export function parseTemplate(source: string, file: string): Template {
   let doc: unknown;
   try {
-    doc = parse(text, { customTags: CFN_TAGS, prettyErrors: true });
+    doc = parse(source, { customTags: CFN_TAGS, prettyErrors: true });
   } catch (err) {
     throw new TemplateError(`${file} is not valid YAML/JSON: ${(err as Error).message}`);
   }
   if (!isObject(doc)) throw new TemplateError(`${file} is not a template (no top-level mapping)`);
   const rawTransform = doc['Transform'];
   const transform = Array.isArray(rawTransform)
-    ? rawTransform.map(String)
+    ? rawTransform.map(text)
     : rawTransform === undefined
       ? []
-      : [String(rawTransform)];
+      : [text(rawTransform)];
   if (!transform.includes('AWS::Serverless-2016-10-31')) {
     throw new TemplateError(
       `${file} does not declare "Transform: AWS::Serverless-2016-10-31"; only SAM templates are deployed`,
