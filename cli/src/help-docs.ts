@@ -31,7 +31,7 @@ export function helpMarkdown(program: Command): string {
 <!-- Generated from the CLI's help texts by \`npm run docs:cli\` (cli/src/help-docs.ts); do not edit. -->
 
 Install: \`npm install\` in the repository links \`lamina\` into \`node_modules/.bin\`, so
-\`npx lamina …\` works there after \`npm run build\`; \`npm install -g ./cli\` puts it on PATH.
+\`npx lamina …\` works there after \`npm run build\`; on PATH: \`ln -s "$PWD/cli/dist/main.js" ~/.local/bin/lamina\`.
 Shell completion: \`source <(lamina completion bash)\` (or \`zsh\`).
 
 ${sections.join('\n')}`;
