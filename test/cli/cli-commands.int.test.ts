@@ -3,7 +3,8 @@
  * endpoint with nothing listening, and deploy → invoke → logs → delete against local mode, with
  * JSON output parsed back.
  */
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 
-import { CLI, runCli } from '../support/run-cli.js';
+import { runCli } from '../support/run-cli.js';
 
 const COMMANDS = [
   [],
@@ -105,11 +106,14 @@ describe('lamina CLI: help, version, errors', () => {
     }
   });
 
-  it('is linked as node_modules/.bin/lamina, so `npx lamina` runs it from the checkout', () => {
+  it('is linked as node_modules/.bin/lamina, so `npx lamina` runs it from the checkout', async () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));
     const bin = join(root, 'node_modules', '.bin', 'lamina');
-    expect(existsSync(bin)).toBe(true);
-    expect(realpathSync(bin)).toBe(realpathSync(CLI));
+    // npm links cli/bin/lamina.js, which exists before any build (a missing target is not linked).
+    expect(realpathSync(bin)).toBe(join(root, 'cli', 'bin', 'lamina.js'));
+    const out = await runCli(['--version']);
+    const viaBin = execFileSync(bin, ['--version'], { encoding: 'utf8' });
+    expect(viaBin).toBe(out.stdout);
   });
 });
 
@@ -178,6 +182,12 @@ describe('lamina CLI against local mode', () => {
     });
     expect(JSON.parse(fromStdin.stdout)).toEqual({ n: 8, color: 'blue' });
 
+    const queued = await runCli(['invoke', name, '--async', '--payload', '{"n":9}', '-o', 'json'], {
+      env,
+    });
+    expect(queued.code, queued.stderr).toBe(0);
+    expect(JSON.parse(queued.stdout)).toMatchObject({ StatusCode: 202 });
+
     const failed = await runCli(['invoke', name, '--payload', '{"fail":true}'], { env });
     expect(failed.code).toBe(5);
     expect(failed.stdout).toContain('boom');
@@ -189,6 +199,7 @@ describe('lamina CLI against local mode', () => {
         expect(logs.code, logs.stderr).toBe(0);
         expect(logs.stdout, logs.stdout).toContain('saw 7');
         expect(logs.stdout).toContain('saw 8');
+        expect(logs.stdout).toContain('saw 9'); // the queued event ran
         return true;
       },
       { what: 'the function log', timeoutMs: 90_000 },

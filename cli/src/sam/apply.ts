@@ -32,7 +32,7 @@ import { type DeployOutcome, deployFunction } from '../function-deployer.js';
 import type { Changeset, FunctionChange } from './changeset.js';
 import type { PlannedEvent } from './events.js';
 import { publishLayers, withLayerVersions } from './layers.js';
-import { applySchedules } from './schedules.js';
+import { applySchedules, deleteSchedulesOf } from './schedules.js';
 
 export interface ApplyResult {
   readonly functions: readonly DeployOutcome[];
@@ -259,6 +259,7 @@ export async function applyChangeset(
         run.lambda.send(new DeleteEventSourceMappingCommand({ UUID: m.UUID })),
       );
     }
+    if (cs.capabilities.schedules) await deleteSchedulesOf(run, name, o);
     await run.call(`DeleteFunction ${name}`, () =>
       run.lambda.send(new DeleteFunctionCommand({ FunctionName: name })),
     );

@@ -67,17 +67,24 @@ export async function applySchedules(
       );
     }
   }
+  await deleteSchedulesOf(run, name, o, wanted);
+}
+
+/** Deletes the schedules named `<function>-…` that target the function, except `keep`. */
+export async function deleteSchedulesOf(
+  run: Run,
+  name: string,
+  o: { region: string; accountId: string },
+  keep: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  const target = `arn:aws:lambda:${o.region}:${o.accountId}:function:${name}`;
   const listed = await run.call(`ListSchedules ${name}-`, () =>
     run.scheduler.send(new ListSchedulesCommand({ NamePrefix: `${name}-` })),
   );
   for (const s of listed.Schedules ?? []) {
-    if (
-      s.Name === undefined ||
-      wanted.has(s.Name) ||
-      s.Target?.Arn?.startsWith(`arn:aws:lambda:${o.region}:${o.accountId}:function:${name}`) !==
-        true
-    )
-      continue;
+    const arn = s.Target?.Arn ?? '';
+    if (s.Name === undefined || keep.has(s.Name)) continue;
+    if (arn !== target && !arn.startsWith(`${target}:`)) continue;
     await run.call(`DeleteSchedule ${s.Name}`, () =>
       run.scheduler.send(new DeleteScheduleCommand({ Name: s.Name })),
     );
