@@ -6,6 +6,9 @@ import { join } from 'node:path';
  * function name) and one append-only file per function under the state directory, which
  * `lamina logs` reads. One open stream per function keeps the invoke path free of file
  * opens; the stream batches writes while the disk is busy.
+ *
+ * File format: one line per log line, `<ISO-8601 time>\t<line>` (the time it was written), so
+ * `lamina logs --since` can select by time; `log-reader.ts` reads it (and older unstamped files).
  */
 export class FunctionLogs {
   private readonly streams = new Map<string, WriteStream>();
@@ -16,6 +19,8 @@ export class FunctionLogs {
       dir: string;
       write: (text: string) => void;
       echo: boolean;
+      /** The clock stamping stored lines (default Date.now). */
+      now?: () => number;
     },
   ) {}
 
@@ -26,7 +31,8 @@ export class FunctionLogs {
   line = (functionName: string, line: string): void => {
     const text = line.endsWith('\n') ? line : `${line}\n`;
     if (this.options.echo) this.options.write(`[${functionName}] ${text}`);
-    this.streamOf(functionName).write(text);
+    const stamp = new Date((this.options.now ?? Date.now)()).toISOString();
+    this.streamOf(functionName).write(`${stamp}\t${text}`);
   };
 
   private streamOf(functionName: string): WriteStream {

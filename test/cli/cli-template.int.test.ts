@@ -1,0 +1,233 @@
+/**
+ * `lamina deploy --template` against local mode, driven as a process: an AWS SAM template with a
+ * Node.js and a Python function, an alias (AutoPublishAlias), Globals and parameters deploys;
+ * a redeploy with one function changed updates only that one; a function removed from the
+ * template is deleted; an unsupported resource is reported by name; --kubernetes writes manifests.
+ */
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
+import { parseAllDocuments } from 'yaml';
+
+import { runCli } from '../support/run-cli.js';
+
+interface DeployResult {
+  Stack: string;
+  Functions: {
+    FunctionName: string;
+    Action: string;
+    Changes: string[];
+    Version?: string;
+    Alias?: string;
+  }[];
+  Deleted: string[];
+  Unsupported: string[];
+}
+
+const template = (withPython: boolean): string => `
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage: { Type: String, Default: dev }
+Globals:
+  Function:
+    Timeout: 5
+    Environment:
+      Variables:
+        STAGE: !Ref Stage
+Resources:
+  Web:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: web/
+      Handler: index.handler
+      Runtime: nodejs22.x
+      AutoPublishAlias: live
+      Environment:
+        Variables:
+          GREETING: !Sub "hello from \${AWS::StackName}"
+${
+  withPython
+    ? `  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: worker
+      Handler: app.handler
+      Runtime: python3.11
+      MemorySize: 256
+      Environment:
+        Variables:
+          PEER: !Ref Web
+`
+    : ''
+}  Orders:
+    Type: AWS::DynamoDB::Table
+`;
+
+describe('lamina deploy --template (AWS SAM) on local mode', () => {
+  let lamina: LaminaProcess;
+  let env: Record<string, string>;
+  const dir = mkdtempSync(join(tmpdir(), 'lamina-sam-'));
+  const stack = uniqueName('sam');
+  const deploy = async (...extra: string[]): Promise<{ result: DeployResult; stderr: string }> => {
+    const out = await runCli(
+      [
+        'deploy',
+        '--template',
+        join(dir, 'template.yaml'),
+        '--stack-name',
+        stack,
+        '-o',
+        'json',
+        ...extra,
+      ],
+      { env, timeoutMs: 120_000 },
+    );
+    expect(out.code, out.stderr).toBe(0);
+    return { result: JSON.parse(out.stdout) as DeployResult, stderr: out.stderr };
+  };
+  const action = (r: DeployResult, name: string): string | undefined =>
+    r.Functions.find((f) => f.FunctionName === name)?.Action;
+
+  beforeAll(async () => {
+    lamina = await startLamina();
+    env = { LAMINA_ENDPOINT: lamina.url };
+    mkdirSync(join(dir, 'web'));
+    mkdirSync(join(dir, 'worker'));
+    writeFileSync(
+      join(dir, 'web', 'index.js'),
+      'exports.handler = async () => ({ greeting: process.env.GREETING, stage: process.env.STAGE });\n',
+    );
+    writeFileSync(
+      join(dir, 'worker', 'app.py'),
+      'import os\n\ndef handler(event, context):\n    return {"peer": os.environ["PEER"], "stage": os.environ["STAGE"], "v": 1}\n',
+    );
+    writeFileSync(join(dir, 'template.yaml'), template(true));
+  });
+  afterAll(async () => {
+    await lamina.stop();
+  });
+
+  it('deploys both functions, the alias and the environment; reports the unsupported resource', async () => {
+    const { result, stderr } = await deploy();
+    expect(action(result, `${stack}-Web`)).toBe('created');
+    expect(action(result, `${stack}-Worker`)).toBe('created');
+    expect(result.Functions.find((f) => f.FunctionName === `${stack}-Web`)).toMatchObject({
+      Version: '1',
+      Alias: 'live',
+    });
+    expect(result.Unsupported).toContain('resource Orders (AWS::DynamoDB::Table)');
+    expect(stderr).toContain('resource Orders (AWS::DynamoDB::Table)');
+
+    const web = await runCli(['invoke', `${stack}-Web:live`, '-o', 'json'], { env });
+    expect(JSON.parse(web.stdout)).toMatchObject({
+      ExecutedVersion: '1',
+      Payload: { greeting: `hello from ${stack}`, stage: 'dev' },
+    });
+    const worker = await runCli(['invoke', `${stack}-Worker`], { env });
+    expect(worker.code, worker.stderr).toBe(0);
+    expect(JSON.parse(worker.stdout)).toEqual({ peer: `${stack}-Web`, stage: 'dev', v: 1 });
+  });
+
+  it('redeploys with one function changed: only that one is updated', async () => {
+    const before = JSON.parse(
+      (await runCli(['get', `${stack}-Web`, '-o', 'json'], { env })).stdout,
+    ) as { Configuration: { LastModified: string } };
+    appendFileSync(join(dir, 'worker', 'app.py'), '# changed\n');
+    const { result } = await deploy();
+    expect(action(result, `${stack}-Web`)).toBe('unchanged');
+    expect(result.Functions.find((f) => f.FunctionName === `${stack}-Worker`)).toMatchObject({
+      Action: 'updated',
+      Changes: ['Code'],
+    });
+    const after = JSON.parse(
+      (await runCli(['get', `${stack}-Web`, '-o', 'json'], { env })).stdout,
+    ) as { Configuration: { LastModified: string } };
+    expect(after.Configuration.LastModified).toBe(before.Configuration.LastModified);
+    const versions = await runCli(['versions', `${stack}-Web`, '-o', 'json'], { env });
+    expect((JSON.parse(versions.stdout) as { Versions: unknown[] }).Versions).toHaveLength(2); // $LATEST and 1
+
+    // A parameter override changes the environment of both: both are updated.
+    const { result: staged } = await deploy('--parameter-overrides', 'Stage=prod');
+    expect(staged.Functions.map((f) => f.Action)).toEqual(['updated', 'updated']);
+    const web = await runCli(['invoke', `${stack}-Web:live`, '-o', 'json'], { env });
+    expect(JSON.parse(web.stdout)).toMatchObject({
+      ExecutedVersion: '2',
+      Payload: { stage: 'prod' },
+    });
+  });
+
+  it('shows a changeset without applying it (--dry-run)', async () => {
+    writeFileSync(join(dir, 'template.yaml'), template(false));
+    const out = await runCli(
+      [
+        'deploy',
+        '-t',
+        join(dir, 'template.yaml'),
+        '--stack-name',
+        stack,
+        '--parameter-overrides',
+        'Stage=prod',
+        '--dry-run',
+        '-o',
+        'json',
+      ],
+      { env },
+    );
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      Deletions: [`${stack}-Worker`],
+      Changes: [{ Action: 'unchanged', LogicalId: 'Web' }],
+    });
+    expect((await runCli(['get', `${stack}-Worker`], { env })).code).toBe(0);
+  });
+
+  it('deletes the function that left the template', async () => {
+    const { result } = await deploy('--parameter-overrides', 'Stage=prod');
+    expect(result.Deleted).toEqual([`${stack}-Worker`]);
+    expect(action(result, `${stack}-Web`)).toBe('unchanged');
+    const gone = await runCli(['get', `${stack}-Worker`], { env });
+    expect(gone.code).toBe(4);
+  });
+
+  it('refuses to apply anything with --strict when something is unsupported (exit 6)', async () => {
+    const out = await runCli(
+      ['deploy', '-t', join(dir, 'template.yaml'), '--stack-name', stack, '--strict'],
+      { env },
+    );
+    expect(out.code).toBe(6);
+    expect(out.stderr).toContain('Orders (AWS::DynamoDB::Table)');
+  });
+
+  it('writes Function manifests instead with --kubernetes', async () => {
+    writeFileSync(join(dir, 'template.yaml'), template(true));
+    const outDir = join(dir, 'manifests');
+    const out = await runCli(
+      ['deploy', '-t', join(dir, 'template.yaml'), '--stack-name', stack, '--kubernetes', outDir],
+      { env: {} },
+    );
+    expect(out.code, out.stderr).toBe(0);
+    const printed = await runCli(
+      ['deploy', '-t', join(dir, 'template.yaml'), '--stack-name', stack, '--kubernetes'],
+      { env: {} },
+    );
+    const docs = parseAllDocuments(printed.stdout).map(
+      (d) =>
+        d.toJS() as { kind: string; metadata: { name: string }; spec: Record<string, unknown> },
+    );
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
+      `Function/${stack}-Web`,
+      `Function/${stack}-Worker`,
+    ]);
+    expect(docs[1]?.spec).toMatchObject({
+      runtime: 'python3.11',
+      handler: 'app.handler',
+      memorySize: 256,
+      environment: { variables: { PEER: `${stack}-Web`, STAGE: 'dev' } },
+    });
+    expect(printed.stderr).toContain('NodeFn'.replace('NodeFn', 'Web.Properties.AutoPublishAlias'));
+  });
+});
