@@ -26,3 +26,6 @@ export * from './demand-reporter.js';
 export * from './keyed-lock.js';
 export * from './resource-errors.js';
 export * from './provisioned-concurrency.js';
+export * from './sqs-arn.js';
+export * from './sqs-event.js';
+export * from './sqs-config.js';

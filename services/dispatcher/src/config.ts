@@ -7,6 +7,9 @@ import {
   serviceConfigOf,
   type ServiceConfig,
   serviceEnvShape,
+  type SqsConfig,
+  sqsConfigOf,
+  sqsEnvShape,
 } from '@lamina/core';
 import { z } from 'zod';
 
@@ -20,6 +23,7 @@ const msList = z
 
 const schema = z.object({
   ...serviceEnvShape,
+  ...sqsEnvShape,
   LAMINA_DISPATCHER_PORT: optional(int(0).max(65_535).default(9102)),
   LAMINA_ASYNC_RETRY_DELAYS_MS: optional(msList.default([60_000, 120_000])),
   LAMINA_ASYNC_THROTTLE_MIN_MS: optional(int(1).default(1000)),
@@ -51,6 +55,8 @@ export interface DispatcherConfig extends ServiceConfig {
   readonly webhookAttempts: number;
   readonly webhookTimeoutMs: number;
   readonly kafkaBrokers: readonly string[];
+  /** SQS targets (queue ARNs) go there; undefined: they are named Lamina queues. */
+  readonly sqs: SqsConfig | undefined;
 }
 
 export { ConfigError };
@@ -74,5 +80,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
       .split(',')
       .map((b) => b.trim())
       .filter((b) => b !== ''),
+    sqs: sqsConfigOf(e),
   });
 }

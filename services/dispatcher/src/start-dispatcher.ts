@@ -1,7 +1,7 @@
 import { Agent } from 'node:http';
 
 import { asyncKeys, Lifecycle } from '@lamina/core';
-import { ASYNC_INVOKE_RULES, GatewayClient } from '@lamina/service-kit';
+import { ASYNC_INVOKE_RULES, GatewayClient, SqsQueues } from '@lamina/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -17,6 +17,7 @@ import { QueueDepth } from './queue-depth.js';
 import { realSleep } from './targets/delivery.js';
 import { KafkaSender } from './targets/kafka-sender.js';
 import { NamedQueueSender } from './targets/named-queue.js';
+import { SqsSender } from './targets/sqs-sender.js';
 import { TargetRouter } from './targets/target-router.js';
 import { WebhookSender } from './targets/webhook-sender.js';
 
@@ -72,6 +73,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
           }).producer({ allowAutoTopicCreation: true });
     const targets = new TargetRouter({
       queue: new NamedQueueSender(redis, keys),
+      ...(config.sqs === undefined ? {} : { sqs: new SqsSender(new SqsQueues(config.sqs)) }),
       kafka: new KafkaSender(producer),
       webhook: new WebhookSender({
         fetch,
