@@ -85,7 +85,9 @@ function sqsTunables(input: Input, base: SqsEventSourceMapping): SqsEventSourceM
           L.maximumConcurrency.max,
           'scalingConfig.maximumConcurrency',
         );
-  const { maximumConcurrency: _dropped, ...rest } = base;
+  const rest = Object.fromEntries(
+    Object.entries(base).filter(([k]) => k !== 'maximumConcurrency'),
+  ) as Omit<SqsEventSourceMapping, 'maximumConcurrency'>;
   const next: SqsEventSourceMapping = {
     ...rest,
     ...(typeof fn === 'string' ? { functionName: fn } : {}),

@@ -144,7 +144,7 @@ export function validateCreateMapping(
     return validateCreateSqsMapping(input, uuid, nowMs);
   if (arn !== undefined)
     throw new InvalidParameterValueException(
-      `Unsupported EventSourceArn ${String(arn)}: SQS queue ARNs and self-managed Kafka only.`,
+      `Unsupported EventSourceArn ${JSON.stringify(arn)}: SQS queue ARNs and self-managed Kafka only.`,
     );
   return validateCreateKafkaMapping(input, uuid, nowMs);
 }

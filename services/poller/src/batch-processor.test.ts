@@ -39,7 +39,11 @@ const offsetsOf = (payload: Buffer): number[] => {
   return (e.records['t-0'] ?? []).map((r) => r.offset);
 };
 
-function harness(m: KafkaEventSourceMapping, answer: (offsets: number[]) => InvokeOutcome, now = 0) {
+function harness(
+  m: KafkaEventSourceMapping,
+  answer: (offsets: number[]) => InvokeOutcome,
+  now = 0,
+) {
   const calls: number[][] = [];
   const commits: string[] = [];
   const sent: Record<string, unknown>[] = [];

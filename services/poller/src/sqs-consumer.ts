@@ -80,21 +80,21 @@ export class SqsConsumer {
     this.loops = Array.from({ length: Math.max(1, n) }, () => this.loop());
   }
 
-  private get stopping(): boolean {
+  private stopping(): boolean {
     return this.abort.signal.aborted;
   }
 
   private async loop(): Promise<void> {
-    while (!this.stopping) {
+    while (!this.stopping()) {
       try {
         const batch = await this.receiveBatch();
-        if (this.stopping) {
+        if (this.stopping()) {
           await this.release(batch);
           return;
         }
         if (batch.length > 0) await this.process(batch);
       } catch (err) {
-        if (this.stopping) return;
+        if (this.stopping()) return;
         this.o.metrics.errors.inc({ mapping: this.o.mapping.uuid, kind: 'consumer' });
         this.o.logger.warn({ err }, 'SQS receive failed; retrying');
         this.o.onResult(`PROBLEM: ${err instanceof Error ? err.message : String(err)}`);
@@ -109,7 +109,7 @@ export class SqsConsumer {
     const batch: Message[] = [];
     let bytes = 0;
     let deadline: number | undefined;
-    while (batch.length < m.batchSize && bytes < MAX_BATCH_BYTES && !this.stopping) {
+    while (batch.length < m.batchSize && bytes < MAX_BATCH_BYTES && !this.stopping()) {
       const left = deadline === undefined ? LONG_POLL_SECONDS : (deadline - this.o.now()) / 1000;
       if (left <= 0) break;
       const r = await this.client.send(
@@ -203,7 +203,7 @@ export class SqsConsumer {
   /** Sleeps, but wakes at once when the consumer stops. */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      if (this.stopping) {
+      if (this.stopping()) {
         resolve();
         return;
       }

@@ -46,7 +46,7 @@ export async function createQueue(
   const got = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
   );
-  const arn = got.Attributes?.['QueueArn'];
+  const arn = got.Attributes?.QueueArn;
   if (arn === undefined) throw new Error('no queue ARN');
   return { url, arn };
 }
@@ -61,8 +61,8 @@ export async function queueDepth(sqs: SQSClient, url: string): Promise<number> {
   );
   const a = got.Attributes ?? {};
   return (
-    Number(a['ApproximateNumberOfMessages'] ?? 0) +
-    Number(a['ApproximateNumberOfMessagesNotVisible'] ?? 0)
+    Number(a.ApproximateNumberOfMessages ?? 0) +
+    Number(a.ApproximateNumberOfMessagesNotVisible ?? 0)
   );
 }
 
