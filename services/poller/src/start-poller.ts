@@ -137,6 +137,7 @@ export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> 
           keys: asyncKeys(config.redisPrefix),
           invokeEvent: (arn, body) => gateway.invokeEvent(arn, body),
           fetch,
+          sqs,
         });
         const ref = parseFunctionRef(m.functionName);
         const consumer = new MappingConsumer({
