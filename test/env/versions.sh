@@ -6,6 +6,7 @@
 K8S_VERSION="${LAMINA_K8S_VERSION:-1.34.4}"  # k8s.io/kubernetes, newest 1.34.x on the Go proxy
 ETCD_VERSION="${LAMINA_ETCD_VERSION:-3.6.16}" # go.etcd.io/etcd, newest 3.6.x on the Go proxy
 KAFKA_VERSION="${LAMINA_KAFKA_VERSION:-4.4.0}" # org.apache.kafka:kafka_2.13, see docs/adr/0003
+ELASTICMQ_VERSION="${LAMINA_ELASTICMQ_VERSION:-1.7.1}" # org.elasticmq:elasticmq-server_2.13
 DEBIAN_SUITE="bookworm"                       # base images' root filesystem
 PAUSE_IMAGE="lamina/pause:r1"                 # images/build-pause; bump the revision with the recipe
 
@@ -18,6 +19,7 @@ REDIS_PORT=$((16379 + _o))
 REDIS_DURABLE_PORT=$((16380 + _o))
 KAFKA_PORT=$((19092 + _o))
 KAFKA_CONTROLLER_PORT=$((19093 + _o))
+ELASTICMQ_PORT=$((19324 + _o))       # ElasticMQ's SQS API
 ETCD_CLIENT_PORT=$((12379 + _o))
 ETCD_PEER_PORT=$((12380 + _o))
 APISERVER_PORT=$((16443 + _o))

@@ -158,3 +158,33 @@ describe('planMirror', () => {
     expect(plan).toEqual({ puts: [], deletes: [uuid], statuses: [] });
   });
 });
+
+describe('planMirror with SQS mappings', () => {
+  it('mirrors SQS resources (Kafka defaults in the spec are ignored), several per queue', () => {
+    const sqs = (name: string): EventSourceMappingResource => ({
+      ...resource(name),
+      spec: {
+        functionName: 'fn',
+        enabled: true,
+        eventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:orders',
+        scalingConfig: { maximumConcurrency: 3 },
+        maximumRetryAttempts: -1,
+        maximumRecordAgeInSeconds: -1,
+        bisectBatchOnFunctionError: false,
+      },
+    });
+    const plan = planMirror({
+      resources: [sqs('a'), sqs('b')],
+      mirrored: new Map(),
+      reports: new Map(),
+      nowMs: 1,
+    });
+    expect(plan.puts.map((m) => m.uuid)).toEqual([mappingUuidOf('a'), mappingUuidOf('b')]);
+    expect(plan.puts[0]).toMatchObject({
+      kind: 'sqs',
+      eventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:orders',
+      batchSize: 10,
+      maximumConcurrency: 3,
+    });
+  });
+});

@@ -95,7 +95,8 @@ export function planMirror(input: MirrorInput): MirrorPlan {
       refuse(null, `invalid spec: ${err instanceof Error ? err.message : String(err)}`);
       continue;
     }
-    const group = mapping.consumerGroupId;
+    // SQS mappings have no consumer group: the queue's pollers share it by design.
+    const group = mapping.kind === 'sqs' ? undefined : mapping.consumerGroupId;
     if (kept.has(mapping.uuid)) {
       refuse(
         mapping.uuid,
@@ -103,7 +104,7 @@ export function planMirror(input: MirrorInput): MirrorPlan {
       );
       continue;
     }
-    const owner = groups.get(group);
+    const owner = group === undefined ? undefined : groups.get(group);
     if (owner !== undefined) {
       refuse(
         mapping.uuid,
@@ -112,7 +113,7 @@ export function planMirror(input: MirrorInput): MirrorPlan {
       continue;
     }
     kept.add(mapping.uuid);
-    groups.set(group, mapping.uuid);
+    if (group !== undefined) groups.set(group, mapping.uuid);
     const before = input.mirrored.get(mapping.uuid);
     if (before === undefined || !sameMappingSettings(before, mapping)) puts.push(mapping);
     else mapping = before;

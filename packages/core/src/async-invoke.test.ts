@@ -42,6 +42,13 @@ describe('parseAsyncTarget', () => {
     expect(parseAsyncTarget('arn:aws:sqs:us-east-1:000000000000:q1')).toEqual({
       kind: 'queue',
       name: 'q1',
+      sqs: {
+        arn: 'arn:aws:sqs:us-east-1:000000000000:q1',
+        region: 'us-east-1',
+        accountId: '000000000000',
+        name: 'q1',
+        fifo: false,
+      },
     });
     expect(parseAsyncTarget('kafka://events.out')).toEqual({ kind: 'kafka', topic: 'events.out' });
     expect(parseAsyncTarget('https://example.com/hook')).toEqual({

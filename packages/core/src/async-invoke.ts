@@ -6,6 +6,7 @@
  */
 import { InvalidParameterValueException, ValidationException } from './errors.js';
 import { type ArnContext, functionArn, LATEST, parseFunctionRef } from './names.js';
+import { parseSqsArn, type SqsQueueRef } from './sqs-arn.js';
 
 export const ASYNC_LAYOUT_VERSION = 1;
 export const ASYNC_JOB_VERSION = 1;
@@ -105,16 +106,21 @@ export type AsyncTarget =
   | { readonly kind: 'function'; readonly arn: string; readonly name: string }
   | { readonly kind: 'kafka'; readonly topic: string }
   | { readonly kind: 'webhook'; readonly url: string }
-  | { readonly kind: 'queue'; readonly name: string };
+  | {
+      readonly kind: 'queue';
+      readonly name: string;
+      /** Set for an SQS queue ARN: sent to SQS when an SQS endpoint is configured. */
+      readonly sqs?: SqsQueueRef;
+    };
 
 const QUEUE_NAME = /^[a-zA-Z0-9_-]{1,80}$/;
 const KAFKA_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
-const SQS_ARN = /^arn:aws[a-zA-Z-]*:sqs:[a-z0-9-]+:\d{12}:([a-zA-Z0-9_-]{1,80})$/;
 
 /**
  * Parses a destination or dead-letter target: a function ARN (invoked asynchronously),
- * `kafka://topic`, an `http(s)://` webhook, `lamina:queue:<name>`, or an SQS queue ARN (the
- * named Lamina queue of that name, so Lambda configs keep working).
+ * `kafka://topic`, an `http(s)://` webhook, `lamina:queue:<name>`, or an SQS queue ARN (that
+ * queue on the configured SQS endpoint; without one, the named Lamina queue of that name, so
+ * Lambda configs keep working either way).
  */
 export function parseAsyncTarget(value: string): AsyncTarget {
   const invalid = new InvalidParameterValueException(`The destination ARN ${value} is invalid.`);
@@ -124,8 +130,10 @@ export function parseAsyncTarget(value: string): AsyncTarget {
     if (!rule.test(r)) throw invalid;
     return r;
   };
-  const queue = rest('lamina:queue:', QUEUE_NAME) ?? SQS_ARN.exec(value)?.[1];
+  const queue = rest('lamina:queue:', QUEUE_NAME);
   if (queue !== undefined) return { kind: 'queue', name: queue };
+  const sqs = value.startsWith('arn:') ? parseSqsArn(value) : undefined;
+  if (sqs !== undefined) return { kind: 'queue', name: sqs.name, sqs };
   const topic = rest('kafka://', KAFKA_TOPIC);
   if (topic !== undefined) return { kind: 'kafka', topic };
   if (/^https?:\/\//.test(value)) {

@@ -1,7 +1,50 @@
 /**
- * The Kafka side of event source mappings (reference §5): the function event, partial batch
- * responses and the on-failure record. Pure; re-exported by event-source-mapping.ts.
+ * The Kafka side of event source mappings (reference §5): the stored model, the function event,
+ * partial batch responses and the on-failure record. Pure; re-exported by
+ * event-source-mapping.ts.
  */
+
+export type StartingPosition = 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
+export type SourceAccessType =
+  | 'BASIC_AUTH'
+  | 'SASL_SCRAM_256_AUTH'
+  | 'SASL_SCRAM_512_AUTH'
+  | 'CLIENT_CERTIFICATE_TLS_AUTH'
+  | 'SERVER_ROOT_CA_CERTIFICATE';
+export type MappingState = 'Creating' | 'Enabled' | 'Disabled' | 'Updating' | 'Deleting';
+
+/** A Kafka mapping as stored; camelCase names are the CRD spec's. */
+export interface KafkaEventSourceMapping {
+  readonly kind?: 'kafka';
+  readonly uuid: string;
+  /** As given: name, name:alias or name:version. */
+  readonly functionName: string;
+  readonly enabled: boolean;
+  readonly topics: readonly [string];
+  readonly bootstrapServers: readonly string[];
+  readonly consumerGroupId: string;
+  readonly startingPosition: StartingPosition;
+  /** Epoch milliseconds, AT_TIMESTAMP only. */
+  readonly startingPositionTimestamp?: number;
+  readonly batchSize: number;
+  readonly maximumBatchingWindowInSeconds: number;
+  readonly maximumRetryAttempts: number;
+  readonly maximumRecordAgeInSeconds: number;
+  readonly bisectBatchOnFunctionError: boolean;
+  readonly functionResponseTypes: readonly 'ReportBatchItemFailures'[];
+  readonly destinationConfig?: { readonly onFailure?: { readonly destination: string } };
+  readonly sourceAccessConfigurations: readonly { type: SourceAccessType; uri: string }[];
+  /** Epoch milliseconds of the last create/update. */
+  readonly lastModified: number;
+  readonly source: 'api' | 'manifest';
+}
+
+/** What the poller reports back. */
+export interface MappingStatus {
+  readonly state: MappingState;
+  readonly stateTransitionReason: string;
+  readonly lastProcessingResult: string;
+}
 
 type Input = Readonly<Record<string, unknown>>;
 const obj = (v: unknown): Input =>

@@ -8,6 +8,9 @@ import { type EventSourceMapping, validateCreateMapping } from './event-source-m
  * the two shapes: local mode's manifests (poller), cluster mode's resources (the gateway's store
  * writes them, the operator mirrors them into the Redis store the pollers read).
  *
+ * Kafka specs name `topics` and `bootstrapServers`; SQS specs name `eventSourceArn` (a queue
+ * ARN) and optionally `scalingConfig.maximumConcurrency`.
+ *
  * Invariants: a resource's UUID is a function of its name alone, so re-applying a manifest keeps
  * the mapping and its consumer group; a name that already is a UUID is its own UUID (mappings
  * created through the API are named by theirs); a spec is validated like a
@@ -27,8 +30,26 @@ export function mappingUuidOf(name: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** An SQS spec as CreateEventSourceMapping input. */
+function sqsInput(spec: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const scaling = spec['scalingConfig'];
+  return {
+    FunctionName: spec['functionName'],
+    Enabled: spec['enabled'],
+    EventSourceArn: spec['eventSourceArn'],
+    BatchSize: spec['batchSize'],
+    MaximumBatchingWindowInSeconds: spec['maximumBatchingWindowInSeconds'],
+    FunctionResponseTypes: spec['functionResponseTypes'],
+    ScalingConfig: isObject(scaling)
+      ? { MaximumConcurrency: scaling['maximumConcurrency'] }
+      : undefined,
+  };
+}
+
 /** The spec as CreateEventSourceMapping input, so one validation applies. */
 function toInput(spec: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  if (spec['eventSourceArn'] !== undefined)
+    return Object.fromEntries(Object.entries(sqsInput(spec)).filter(([, v]) => v !== undefined));
   const onFailure = isObject(spec['destinationConfig'])
     ? spec['destinationConfig']['onFailure']
     : undefined;
@@ -75,6 +96,20 @@ export function mappingFromSpec(
 
 /** The mapping as a resource spec; every field explicit, absent optional ones left out. */
 export function specOfMapping(m: EventSourceMapping): Record<string, unknown> {
+  if (m.kind === 'sqs')
+    return {
+      functionName: m.functionName,
+      enabled: m.enabled,
+      eventSourceArn: m.eventSourceArn,
+      batchSize: m.batchSize,
+      maximumBatchingWindowInSeconds: m.maximumBatchingWindowInSeconds,
+      ...(m.functionResponseTypes.length === 0
+        ? {}
+        : { functionResponseTypes: [...m.functionResponseTypes] }),
+      ...(m.maximumConcurrency === undefined
+        ? {}
+        : { scalingConfig: { maximumConcurrency: m.maximumConcurrency } }),
+    };
   const onFailure = m.destinationConfig?.onFailure;
   return {
     functionName: m.functionName,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyMappingUpdate,
   effectiveRetryAttempts,
+  type KafkaEventSourceMapping,
   kafkaEvent,
   kafkaFailureRecord,
   parseItemFailures,
@@ -60,7 +61,7 @@ describe('validateCreateMapping', () => {
   });
 
   it('updates tunables, refuses create-only fields, caps infinite retries with a destination', () => {
-    const m = validateCreateMapping(create, 'u', 0);
+    const m = validateCreateMapping(create, 'u', 0) as KafkaEventSourceMapping;
     const u = applyMappingUpdate(
       m,
       {
@@ -69,7 +70,7 @@ describe('validateCreateMapping', () => {
         DestinationConfig: { OnFailure: { Destination: 'kafka://dlq' } },
       },
       9000,
-    );
+    ) as KafkaEventSourceMapping;
     expect(u).toMatchObject({ batchSize: 500, enabled: false, lastModified: 9000 });
     expect(effectiveRetryAttempts(m)).toBe(-1);
     expect(effectiveRetryAttempts(u)).toBe(10);

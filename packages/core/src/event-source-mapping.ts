@@ -1,13 +1,38 @@
-import { InvalidParameterValueException, ValidationException } from './errors.js';
+import { InvalidParameterValueException } from './errors.js';
 import { type ArnContext, functionArn, parseFunctionRef } from './names.js';
 import { parseAsyncTarget } from './async-invoke.js';
+import {
+  boolField,
+  type Input,
+  intField,
+  obj,
+  responseTypesField,
+} from './event-source-mapping-fields.js';
+import {
+  applySqsMappingUpdate,
+  type SqsEventSourceMapping,
+  toSqsMappingConfiguration,
+  validateCreateSqsMapping,
+} from './event-source-mapping-sqs.js';
+import { parseSqsArn } from './sqs-arn.js';
+
+import type {
+  KafkaEventSourceMapping,
+  MappingState,
+  MappingStatus,
+  SourceAccessType,
+  StartingPosition,
+} from './event-source-mapping-kafka.js';
 
 export * from './event-source-mapping-kafka.js';
+export * from './event-source-mapping-sqs.js';
 
 /**
- * Kafka event source mappings (reference §5): the stored model (field names of the
- * EventSourceMapping CRD spec), Lambda's validation and answer shape, the Kafka event, batch
- * item failures and the on-failure record. Shared by the gateway (API) and the poller.
+ * Event source mappings (reference §5): the stored model (field names of the
+ * EventSourceMapping CRD spec), Lambda's validation and answer shape. Two sources: self-managed
+ * Kafka (here, with its event in event-source-mapping-kafka.ts) and SQS queues
+ * (event-source-mapping-sqs.ts). A mapping's `kind` says which; mappings stored before SQS
+ * existed have none and are Kafka. Shared by the gateway (API) and the poller.
  */
 export const ESM_LAYOUT_VERSION = 1;
 
@@ -28,46 +53,11 @@ export function esmKeys(prefix = 'lamina') {
 }
 export type EsmKeys = ReturnType<typeof esmKeys>;
 
-export type StartingPosition = 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
-export type SourceAccessType =
-  | 'BASIC_AUTH'
-  | 'SASL_SCRAM_256_AUTH'
-  | 'SASL_SCRAM_512_AUTH'
-  | 'CLIENT_CERTIFICATE_TLS_AUTH'
-  | 'SERVER_ROOT_CA_CERTIFICATE';
-export type MappingState = 'Creating' | 'Enabled' | 'Disabled' | 'Updating' | 'Deleting';
+/** A mapping as stored: Kafka (no `kind`, or `kafka`) or SQS. */
+export type EventSourceMapping = KafkaEventSourceMapping | SqsEventSourceMapping;
 
-/** A mapping as stored; camelCase names are the CRD spec's. */
-export interface EventSourceMapping {
-  readonly uuid: string;
-  /** As given: name, name:alias or name:version. */
-  readonly functionName: string;
-  readonly enabled: boolean;
-  readonly topics: readonly [string];
-  readonly bootstrapServers: readonly string[];
-  readonly consumerGroupId: string;
-  readonly startingPosition: StartingPosition;
-  /** Epoch milliseconds, AT_TIMESTAMP only. */
-  readonly startingPositionTimestamp?: number;
-  readonly batchSize: number;
-  readonly maximumBatchingWindowInSeconds: number;
-  readonly maximumRetryAttempts: number;
-  readonly maximumRecordAgeInSeconds: number;
-  readonly bisectBatchOnFunctionError: boolean;
-  readonly functionResponseTypes: readonly 'ReportBatchItemFailures'[];
-  readonly destinationConfig?: { readonly onFailure?: { readonly destination: string } };
-  readonly sourceAccessConfigurations: readonly { type: SourceAccessType; uri: string }[];
-  /** Epoch milliseconds of the last create/update. */
-  readonly lastModified: number;
-  readonly source: 'api' | 'manifest';
-}
-
-/** What the poller reports back. */
-export interface MappingStatus {
-  readonly state: MappingState;
-  readonly stateTransitionReason: string;
-  readonly lastProcessingResult: string;
-}
+/** True for an SQS mapping. */
+export const isSqsMapping = (m: EventSourceMapping): m is SqsEventSourceMapping => m.kind === 'sqs';
 
 const ACCESS_TYPES: readonly SourceAccessType[] = [
   'BASIC_AUTH',
@@ -86,48 +76,15 @@ const CREATE_ONLY = [
   'EventSourceArn',
 ] as const;
 
-type Input = Readonly<Record<string, unknown>>;
-const obj = (v: unknown): Input =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Input) : {};
-
-function intField(input: Input, key: string, min: number, max: number): number | undefined {
-  const v = input[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v))
-    throw new InvalidParameterValueException(`${key} must be an integer.`);
-  const field = key.charAt(0).toLowerCase() + key.slice(1);
-  if (v < min || v > max) {
-    const bound = v < min ? `greater than or equal to ${min}` : `less than or equal to ${max}`;
-    throw new ValidationException(
-      `1 validation error detected: Value '${v}' at '${field}' failed to satisfy constraint: Member must have value ${bound}`,
-    );
-  }
-  return v;
-}
-
-function boolField(input: Input, key: string): boolean | undefined {
-  const v = input[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') throw new InvalidParameterValueException(`${key} must be a boolean.`);
-  return v;
-}
-
 /** The settings Create and Update share; absent fields keep `base`'s values. */
-function tunables(input: Input, base: EventSourceMapping): EventSourceMapping {
+function tunables(input: Input, base: KafkaEventSourceMapping): KafkaEventSourceMapping {
   const b = ESM_LIMITS;
   const age = intField(input, 'MaximumRecordAgeInSeconds', -1, b.recordAgeSeconds.max);
   if (age !== undefined && age !== -1 && age < b.recordAgeSeconds.min)
     throw new InvalidParameterValueException(
       `MaximumRecordAgeInSeconds must be -1 or between ${b.recordAgeSeconds.min} and ${b.recordAgeSeconds.max}.`,
     );
-  const types = input['FunctionResponseTypes'];
-  if (
-    types !== undefined &&
-    (!Array.isArray(types) || types.some((t) => t !== 'ReportBatchItemFailures'))
-  )
-    throw new InvalidParameterValueException(
-      'FunctionResponseTypes must contain only ReportBatchItemFailures.',
-    );
+  const types = responseTypesField(input);
   const onFailure = obj(obj(input['DestinationConfig'])['OnFailure'])['Destination'];
   if (onFailure !== undefined && onFailure !== null && onFailure !== '') {
     if (typeof onFailure !== 'string') throw new InvalidParameterValueException('Invalid ARN.');
@@ -159,8 +116,7 @@ function tunables(input: Input, base: EventSourceMapping): EventSourceMapping {
     maximumRecordAgeInSeconds: age ?? base.maximumRecordAgeInSeconds,
     bisectBatchOnFunctionError:
       boolField(input, 'BisectBatchOnFunctionError') ?? base.bisectBatchOnFunctionError,
-    functionResponseTypes:
-      types === undefined ? base.functionResponseTypes : (types as 'ReportBatchItemFailures'[]),
+    functionResponseTypes: types ?? base.functionResponseTypes,
     ...(destination === undefined ? {} : { destinationConfig: destination }),
     sourceAccessConfigurations:
       access === undefined
@@ -177,12 +133,27 @@ function tunables(input: Input, base: EventSourceMapping): EventSourceMapping {
   };
 }
 
-/** CreateEventSourceMapping's body → a mapping (self-managed Kafka only). */
+/** CreateEventSourceMapping's body → a mapping: an SQS queue ARN, else self-managed Kafka. */
 export function validateCreateMapping(
   input: Input,
   uuid: string,
   nowMs: number,
 ): EventSourceMapping {
+  const arn = input['EventSourceArn'];
+  if (typeof arn === 'string' && parseSqsArn(arn) !== undefined)
+    return validateCreateSqsMapping(input, uuid, nowMs);
+  if (arn !== undefined)
+    throw new InvalidParameterValueException(
+      `Unsupported EventSourceArn ${JSON.stringify(arn)}: SQS queue ARNs and self-managed Kafka only.`,
+    );
+  return validateCreateKafkaMapping(input, uuid, nowMs);
+}
+
+function validateCreateKafkaMapping(
+  input: Input,
+  uuid: string,
+  nowMs: number,
+): KafkaEventSourceMapping {
   if (typeof input['FunctionName'] !== 'string')
     throw new InvalidParameterValueException('FunctionName is required.');
   const topics = input['Topics'];
@@ -218,7 +189,7 @@ export function validateCreateMapping(
     throw new InvalidParameterValueException(
       `ConsumerGroupId must be 1-${ESM_LIMITS.consumerGroupIdMax} characters.`,
     );
-  const base: EventSourceMapping = {
+  const base: KafkaEventSourceMapping = {
     uuid,
     functionName: input['FunctionName'],
     enabled: true,
@@ -246,6 +217,7 @@ export function applyMappingUpdate(
   input: Input,
   nowMs: number,
 ): EventSourceMapping {
+  if (current.kind === 'sqs') return applySqsMappingUpdate(current, input, nowMs);
   for (const key of CREATE_ONLY)
     if (input[key] !== undefined)
       throw new InvalidParameterValueException(`${key} cannot be updated.`);
@@ -253,7 +225,7 @@ export function applyMappingUpdate(
 }
 
 /** Retries the poller allows: -1 means until the records expire (10 with a destination). */
-export function effectiveRetryAttempts(m: EventSourceMapping): number {
+export function effectiveRetryAttempts(m: KafkaEventSourceMapping): number {
   if (m.maximumRetryAttempts !== -1) return m.maximumRetryAttempts;
   return m.destinationConfig?.onFailure === undefined ? -1 : ESM_LIMITS.retriesWithDestination;
 }
@@ -273,6 +245,12 @@ export function toMappingConfiguration(
   status: MappingStatus | undefined,
   ctx: ArnContext,
 ): Record<string, unknown> {
+  if (m.kind === 'sqs')
+    return {
+      ...toSqsMappingConfiguration(m, ctx),
+      State: displayedState(m, status),
+      StateTransitionReason: status?.stateTransitionReason ?? 'USER_INITIATED',
+    };
   const ref = parseFunctionRef(m.functionName);
   return {
     UUID: m.uuid,

@@ -35,3 +35,6 @@ export * from './cron-expression.js';
 export * from './schedule-expression.js';
 export * from './schedule.js';
 export * from './schedule-output.js';
+export * from './sqs-arn.js';
+export * from './sqs-event.js';
+export * from './sqs-config.js';

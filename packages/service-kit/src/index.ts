@@ -2,3 +2,4 @@ export * from './gateway-client.js';
 export * from './http-post.js';
 export * from './invoke-kind.js';
 export * from './run-service.js';
+export * from './sqs-queues.js';

@@ -17,6 +17,7 @@ export type TestEnvName =
   | 'REDIS_URL'
   | 'REDIS_DURABLE_URL'
   | 'KAFKA_BROKERS'
+  | 'SQS_ENDPOINT'
   | 'KUBECONFIG'
   | 'LAMINA_TEST_BIN'
   | 'LAMINA_TEST_NODE'

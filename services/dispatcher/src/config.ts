@@ -7,6 +7,9 @@ import {
   serviceConfigOf,
   type ServiceConfig,
   serviceEnvShape,
+  type SqsConfig,
+  sqsConfigOf,
+  sqsEnvShape,
 } from '@lamina/core';
 import { z } from 'zod';
 
@@ -20,6 +23,7 @@ const msList = z
 
 const schema = z.object({
   ...serviceEnvShape,
+  ...sqsEnvShape,
   LAMINA_DISPATCHER_PORT: optional(int(0).max(65_535).default(9102)),
   LAMINA_ASYNC_RETRY_DELAYS_MS: optional(msList.default([60_000, 120_000])),
   LAMINA_ASYNC_THROTTLE_MIN_MS: optional(int(1).default(1000)),
@@ -74,6 +78,8 @@ export interface DispatcherConfig extends ServiceConfig {
   readonly schedulerIntervalMs: number;
   /** How late a tick may still fire; older missed ticks are skipped, never replayed. */
   readonly schedulerGraceMs: number;
+  /** SQS targets (queue ARNs) go there; undefined: they are named Lamina queues. */
+  readonly sqs: SqsConfig | undefined;
 }
 
 export { ConfigError };
@@ -102,5 +108,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
     schedulerEnabled: e.LAMINA_SCHEDULER_ENABLED === 'true',
     schedulerIntervalMs: e.LAMINA_SCHEDULER_INTERVAL_MS,
     schedulerGraceMs: e.LAMINA_SCHEDULER_GRACE_MS,
+    sqs: sqsConfigOf(e),
   });
 }

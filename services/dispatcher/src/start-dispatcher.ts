@@ -3,7 +3,7 @@ import { Agent } from 'node:http';
 import { hostname } from 'node:os';
 
 import { asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
-import { ASYNC_INVOKE_RULES, GatewayClient } from '@lamina/service-kit';
+import { ASYNC_INVOKE_RULES, GatewayClient, SqsQueues } from '@lamina/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -22,6 +22,7 @@ import { ScheduleRunner } from './schedules/schedule-runner.js';
 import { realSleep } from './targets/delivery.js';
 import { KafkaSender } from './targets/kafka-sender.js';
 import { NamedQueueSender } from './targets/named-queue.js';
+import { SqsSender } from './targets/sqs-sender.js';
 import { TargetRouter } from './targets/target-router.js';
 import { WebhookSender } from './targets/webhook-sender.js';
 
@@ -77,6 +78,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
           }).producer({ allowAutoTopicCreation: true });
     const targets = new TargetRouter({
       queue: new NamedQueueSender(redis, keys),
+      ...(config.sqs === undefined ? {} : { sqs: new SqsSender(new SqsQueues(config.sqs)) }),
       kafka: new KafkaSender(producer),
       webhook: new WebhookSender({
         fetch,

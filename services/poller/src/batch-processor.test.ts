@@ -1,5 +1,5 @@
 import {
-  type EventSourceMapping,
+  type KafkaEventSourceMapping,
   type KafkaRecordInput,
   validateCreateMapping,
 } from '@lamina/core';
@@ -20,7 +20,7 @@ const records = (n: number, ts = 1000): KafkaRecordInput[] =>
     value: Buffer.from(`v${i}`),
   }));
 
-function mapping(input: Record<string, unknown>): EventSourceMapping {
+function mapping(input: Record<string, unknown>): KafkaEventSourceMapping {
   return validateCreateMapping(
     {
       FunctionName: 'fn',
@@ -31,7 +31,7 @@ function mapping(input: Record<string, unknown>): EventSourceMapping {
     },
     'u',
     0,
-  );
+  ) as KafkaEventSourceMapping;
 }
 
 const offsetsOf = (payload: Buffer): number[] => {
@@ -39,7 +39,11 @@ const offsetsOf = (payload: Buffer): number[] => {
   return (e.records['t-0'] ?? []).map((r) => r.offset);
 };
 
-function harness(m: EventSourceMapping, answer: (offsets: number[]) => InvokeOutcome, now = 0) {
+function harness(
+  m: KafkaEventSourceMapping,
+  answer: (offsets: number[]) => InvokeOutcome,
+  now = 0,
+) {
   const calls: number[][] = [];
   const commits: string[] = [];
   const sent: Record<string, unknown>[] = [];

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import {
   backoffDelay,
   effectiveRetryAttempts,
-  type EventSourceMapping,
+  type KafkaEventSourceMapping,
   type KafkaFailureCondition,
   type KafkaRecordInput,
   kafkaEvent,
@@ -30,7 +30,7 @@ export interface FailureSender {
 }
 
 export interface BatchProcessorOptions {
-  readonly mapping: EventSourceMapping;
+  readonly mapping: KafkaEventSourceMapping;
   readonly invoker: Invoker;
   readonly failures: FailureSender;
   readonly gate: ThrottleGate;

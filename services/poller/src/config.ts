@@ -7,6 +7,9 @@ import {
   serviceConfigOf,
   type ServiceConfig,
   serviceEnvShape,
+  type SqsConfig,
+  sqsConfigOf,
+  sqsEnvShape,
 } from '@lamina/core';
 import { z } from 'zod';
 
@@ -15,6 +18,7 @@ const int = envInt;
 
 const schema = z.object({
   ...serviceEnvShape,
+  ...sqsEnvShape,
   LAMINA_POLLER_PORT: optional(int(0).max(65_535).default(9103)),
   LAMINA_POLLER_SYNC_INTERVAL_MS: optional(int(100).default(2000)),
   LAMINA_POLLER_SESSION_TIMEOUT_MS: optional(int(6000).default(30_000)),
@@ -23,6 +27,7 @@ const schema = z.object({
   LAMINA_POLLER_RETRY_MIN_MS: optional(int(1).default(500)),
   LAMINA_POLLER_RETRY_MAX_MS: optional(int(1).default(60_000)),
   LAMINA_POLLER_SECRETS_DIR: optional(z.string().optional()),
+  LAMINA_POLLER_SQS_MAX_POLLERS: optional(int(1).max(1000).default(10)),
 });
 
 export type { LogLevel };
@@ -40,6 +45,10 @@ export interface PollerConfig extends ServiceConfig {
   readonly retryMaxMs: number;
   /** Where SourceAccessConfigurations URIs are looked up (a mounted Secret); else URI = path. */
   readonly secretsDir: string | undefined;
+  /** SQS mappings' endpoint; undefined: they report a PROBLEM and do not run. */
+  readonly sqs: SqsConfig | undefined;
+  /** Concurrent pollers (and invokes) per SQS mapping in one poller at most. */
+  readonly sqsMaxPollers: number;
 }
 
 export { ConfigError };
@@ -57,5 +66,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     retryMinMs: e.LAMINA_POLLER_RETRY_MIN_MS,
     retryMaxMs: Math.max(e.LAMINA_POLLER_RETRY_MAX_MS, e.LAMINA_POLLER_RETRY_MIN_MS),
     secretsDir: e.LAMINA_POLLER_SECRETS_DIR,
+    sqs: sqsConfigOf(e),
+    sqsMaxPollers: e.LAMINA_POLLER_SQS_MAX_POLLERS,
   });
 }

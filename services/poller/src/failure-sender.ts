@@ -1,4 +1,5 @@
 import { type AsyncKeys, parseAsyncTarget } from '@lamina/core';
+import type { SqsQueues } from '@lamina/service-kit';
 import type { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 
@@ -11,15 +12,18 @@ export interface DestinationSenderOptions {
   readonly keys: Pick<AsyncKeys, 'namedQueue'>;
   readonly invokeEvent: (functionArn: string, body: string) => Promise<void>;
   readonly fetch: typeof fetch;
+  /** SQS queue ARNs go there when an SQS endpoint is configured (else to the named queue). */
+  readonly sqs?: Pick<SqsQueues, 'send'> | undefined;
 }
 
 const NAMED_QUEUE_MAX_LENGTH = 100_000;
 
 /**
  * The on-failure destination of one mapping, the target kinds of async invocation (core's
- * parseAsyncTarget): `kafka://topic`, `lamina:queue:<name>` / SQS ARN (the named queue read by
- * `lamina queue read`), a function ARN (Event invoke) and `http(s)://` (POST). Throws when the
- * target did not take the record, so the partition waits and nothing is committed past it.
+ * parseAsyncTarget): `kafka://topic`, an SQS queue ARN (on the configured SQS endpoint, else the
+ * named queue of that name), `lamina:queue:<name>` (the named queue read by `lamina queue
+ * read`), a function ARN (Event invoke) and `http(s)://` (POST). Throws when the target did not
+ * take the record, so the partition waits and nothing is committed past it.
  */
 export class DestinationSender implements FailureSender {
   private connecting: Promise<void> | undefined;
@@ -45,6 +49,10 @@ export class DestinationSender implements FailureSender {
         return;
       }
       case 'queue': {
+        if (target.sqs !== undefined && this.o.sqs !== undefined) {
+          await this.o.sqs.send(target.sqs, body, { RecordKey: key }, key);
+          return;
+        }
         const k = this.o.keys.namedQueue(target.name);
         const message = JSON.stringify({ body, attributes: { RecordKey: key } });
         const result = await this.o.redis

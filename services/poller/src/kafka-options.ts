@@ -1,4 +1,4 @@
-import type { EventSourceMapping } from '@lamina/core';
+import type { KafkaEventSourceMapping } from '@lamina/core';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 
 /** Reads a secret named by a SourceAccessConfiguration URI (a file, or a mounted Secret). */
@@ -11,7 +11,7 @@ export type SecretReader = (uri: string) => Promise<Record<string, string>>;
  * SERVER_ROOT_CA_CERTIFICATE: `{certificate}`. Without any: plaintext.
  */
 export async function kafkaOptions(
-  m: EventSourceMapping,
+  m: KafkaEventSourceMapping,
   readSecret: SecretReader,
 ): Promise<Pick<KafkaConfig, 'brokers' | 'ssl' | 'sasl'>> {
   let sasl: SASLOptions | undefined;

@@ -102,7 +102,8 @@ export class MappingSupervisor {
           },
         });
         this.running.set(m.uuid, { lastModified: m.lastModified, handle });
-        log.info({ topic: m.topics[0], function: m.functionName }, 'mapping started');
+        const source = m.kind === 'sqs' ? { queue: m.eventSourceArn } : { topic: m.topics[0] };
+        log.info({ ...source, function: m.functionName }, 'mapping started');
       } catch (err) {
         const problem = `PROBLEM: ${err instanceof Error ? err.message : String(err)}`;
         // Once per distinct problem at warn: a missing topic is retried at every sync.

@@ -11,7 +11,7 @@ import {
   type MappingStatus,
   parseFunctionRef,
 } from '@lamina/core';
-import { GatewayClient, KAFKA_INVOKE_RULES } from '@lamina/service-kit';
+import { GatewayClient, KAFKA_INVOKE_RULES, SqsQueues } from '@lamina/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -24,6 +24,7 @@ import { kafkaOptions } from './kafka-options.js';
 import { MappingConsumer } from './mapping-consumer.js';
 import { MappingSupervisor } from './mapping-supervisor.js';
 import { createMetrics } from './metrics.js';
+import { SqsConsumer } from './sqs-consumer.js';
 
 export interface StartPollerOptions {
   readonly config: Omit<PollerConfig, 'port' | 'host' | 'logLevel'>;
@@ -79,6 +80,15 @@ export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> 
       return JSON.parse(await readFile(path, 'utf8')) as Record<string, string>;
     };
 
+    const sqs = config.sqs === undefined ? undefined : new SqsQueues(config.sqs);
+    if (sqs !== undefined)
+      lifecycle.add({
+        name: 'sqs clients',
+        stop: () => {
+          sqs.destroy();
+        },
+      });
+
     const supervisor = new MappingSupervisor({
       intervalMs: config.syncIntervalMs,
       logger,
@@ -93,6 +103,28 @@ export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> 
       },
       start: async (m, reports) => {
         const log = logger.child({ mapping: m.uuid });
+        if (m.kind === 'sqs') {
+          if (sqs === undefined)
+            throw new Error('no SQS endpoint is configured (LAMINA_SQS_ENDPOINT)');
+          const consumer = new SqsConsumer({
+            mapping: m,
+            queues: sqs,
+            invoker: gateway,
+            metrics,
+            logger: log,
+            now,
+            maxPollers: config.sqsMaxPollers,
+            retryDelayMs: config.retryMinMs,
+            onState: (e, d) => {
+              reports.onState(e, d);
+            },
+            onResult: (r) => {
+              reports.onResult(r);
+            },
+          });
+          await consumer.start();
+          return consumer;
+        }
         const kafka = new Kafka({
           clientId: `lamina-poller-${m.uuid}`,
           ...(await kafkaOptions(m, readSecret)),
@@ -105,6 +137,7 @@ export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> 
           keys: asyncKeys(config.redisPrefix),
           invokeEvent: (arn, body) => gateway.invokeEvent(arn, body),
           fetch,
+          sqs,
         });
         const ref = parseFunctionRef(m.functionName);
         const consumer = new MappingConsumer({

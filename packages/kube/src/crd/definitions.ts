@@ -98,6 +98,7 @@ export const KINDS: readonly KindDefinition[] = [
     columns: [
       { name: 'Function', type: 'string', jsonPath: '.spec.functionName' },
       { name: 'Topic', type: 'string', jsonPath: '.spec.topics[0]' },
+      { name: 'Queue', type: 'string', jsonPath: '.spec.eventSourceArn' },
       { name: 'State', type: 'string', jsonPath: '.status.state' },
       { name: 'UUID', type: 'string', jsonPath: '.status.uuid', priority: 1 },
       { name: 'Result', type: 'string', jsonPath: '.status.lastProcessingResult', priority: 1 },

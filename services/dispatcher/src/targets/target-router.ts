@@ -8,13 +8,16 @@ export interface FunctionInvoker {
 
 export interface TargetRouterOptions {
   readonly queue: TargetSender;
+  /** SQS queue ARNs, when an SQS endpoint is configured; else they go to `queue`. */
+  readonly sqs?: TargetSender;
   readonly kafka: TargetSender;
   readonly webhook: TargetSender;
   readonly functions: FunctionInvoker;
 }
 
 /**
- * Sends a delivery to the sender of its target's kind. A function target is invoked
+ * Sends a delivery to the sender of its target's kind. An SQS queue ARN goes to SQS when an
+ * endpoint is configured, else to the named queue of that name. A function target is invoked
  * asynchronously through the gateway: a record is its event as is; a dead-letter message
  * arrives as `{body, attributes}` so the error attributes are not lost.
  */
@@ -25,7 +28,9 @@ export class TargetRouter implements TargetSender {
     const kind: AsyncTarget['kind'] = d.target.kind;
     switch (kind) {
       case 'queue':
-        return this.o.queue.send(d);
+        return d.target.kind === 'queue' && d.target.sqs !== undefined && this.o.sqs !== undefined
+          ? this.o.sqs.send(d)
+          : this.o.queue.send(d);
       case 'kafka':
         return this.o.kafka.send(d);
       case 'webhook':
@@ -39,6 +44,7 @@ export class TargetRouter implements TargetSender {
   }
 
   async close(): Promise<void> {
+    await this.o.sqs?.close?.();
     await this.o.kafka.close?.();
   }
 }

@@ -133,7 +133,7 @@ describe('KubeMappingStore', () => {
     expect(patch.spec).not.toHaveProperty('topics');
     expect(patch.spec).not.toHaveProperty('consumerGroupId');
     expect(patch.spec).toMatchObject({ batchSize: 7, destinationConfig: null });
-    expect((await store.get(UUID))?.mapping.destinationConfig).toBeUndefined();
+    expect((await store.get(UUID))?.mapping).not.toHaveProperty('destinationConfig');
   });
 
   it('deletes the resource of a UUID; an unknown one is false', async () => {

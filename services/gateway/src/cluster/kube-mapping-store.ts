@@ -32,6 +32,7 @@ export interface KubeMappingStoreOptions {
 
 /** Set at creation (the CRD refuses changes); an update never sends them. */
 const CREATE_ONLY = [
+  'eventSourceArn',
   'topics',
   'bootstrapServers',
   'startingPosition',
@@ -39,7 +40,12 @@ const CREATE_ONLY = [
   'consumerGroupId',
 ] as const;
 /** Optional fields an update may clear: a merge patch clears with null. */
-const CLEARABLE = ['functionResponseTypes', 'destinationConfig', 'sourceAccessConfigurations'];
+const CLEARABLE = [
+  'functionResponseTypes',
+  'destinationConfig',
+  'sourceAccessConfigurations',
+  'scalingConfig',
+];
 const STATES: readonly string[] = ['Creating', 'Enabled', 'Disabled', 'Updating', 'Deleting'];
 
 const notFound = (uuid: string): string =>

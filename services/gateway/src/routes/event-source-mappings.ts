@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import {
   applyMappingUpdate,
+  type EventSourceMapping,
   parseFunctionRef,
   ResourceConflictException,
   ResourceNotFoundException,
@@ -24,12 +25,16 @@ export type EventSourceMappingDeps = Pick<AppDeps, 'config' | 'functions'> & {
 const PATH = '/2015-03-31/event-source-mappings';
 const BODY_LIMIT = 256 * 1024;
 
+/** What ListEventSourceMappings' EventSourceArn matches: the queue ARN, or the Kafka servers. */
+const sourceOf = (m: EventSourceMapping): string =>
+  m.kind === 'sqs' ? m.eventSourceArn : m.bootstrapServers.join(',');
+
 const text = (v: unknown): string | undefined =>
   typeof v === 'string' && v !== '' ? v : undefined;
 
 /**
  * Create (202) / Get / List (?EventSourceArn&FunctionName) / Update (202) / Delete (202) for
- * self-managed Kafka mappings. The pollers read the same store and report State and
+ * self-managed Kafka and SQS queue mappings. The pollers read the same store and report State and
  * LastProcessingResult back into it.
  */
 export function eventSourceMappingRoutes(deps: EventSourceMappingDeps): Router {
@@ -58,8 +63,14 @@ export function eventSourceMappingRoutes(deps: EventSourceMappingDeps): Router {
     const mapping = validateCreateMapping(body, newId(), clock.now());
     assertFunction(mapping.functionName);
     const all = await mappings.list();
-    const clash = all.find((s) => s.mapping.consumerGroupId === mapping.consumerGroupId);
-    if (clash !== undefined)
+    const clash =
+      mapping.kind === 'sqs'
+        ? undefined
+        : all.find(
+            (s) =>
+              s.mapping.kind !== 'sqs' && s.mapping.consumerGroupId === mapping.consumerGroupId,
+          );
+    if (mapping.kind !== 'sqs' && clash !== undefined)
       throw new ResourceConflictException(
         `The consumer group ID ${mapping.consumerGroupId} is already used by event source mapping ${clash.mapping.uuid}.`,
       );
@@ -75,7 +86,7 @@ export function eventSourceMappingRoutes(deps: EventSourceMappingDeps): Router {
     const list = (await mappings.list()).filter(
       (s) =>
         (fnName === undefined || parseFunctionRef(s.mapping.functionName).name === fnName) &&
-        (source === undefined || s.mapping.bootstrapServers.join(',') === source),
+        (source === undefined || sourceOf(s.mapping) === source),
     );
     const start = Number(text(req.query['Marker']) ?? '0') || 0;
     const page = list.slice(start, start + max);
