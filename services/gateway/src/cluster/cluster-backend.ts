@@ -209,8 +209,15 @@ function podPool(
 /** The cluster backend's factory, for `startGateway`. */
 export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
   return async (ctx: BackendContext): Promise<GatewayBackend> => {
-    const { functions, versions, mappings, layers, provisioned, provisioning, usesSecretVariables } =
-      definitionStores(o, ctx);
+    const {
+      functions,
+      versions,
+      mappings,
+      layers,
+      provisioned,
+      provisioning,
+      usesSecretVariables,
+    } = definitionStores(o, ctx);
     const {
       workerPods,
       pool,
