@@ -177,6 +177,7 @@ function podPool(
         generics: workerPods.generics,
         client: new HttpSpecializeClient(),
         labeler,
+        specialized: workerPods,
         codeToken: (hex) => (secret === undefined ? undefined : codeToken(secret, hex)),
         // Layers reach a pod at start (/opt), not with a specialise request: such versions wait.
         specializable: (fn) => !usesSecretVariables(fn.name) && (fn.layers ?? []).length === 0,

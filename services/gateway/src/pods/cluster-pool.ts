@@ -46,7 +46,11 @@ export interface ClusterPoolOptions {
     provisioned(functionName: string, version: string): { ready: number; failure?: string };
   };
   /** Pre-warmed generic pods (ADR 0019): a call with no free pod claims one once; absent: none. */
-  readonly warmPool?: { claim(fn: FunctionVersionConfig): Promise<WorkerPod | undefined> };
+  readonly warmPool?: {
+    claim(fn: FunctionVersionConfig): Promise<WorkerPod | undefined>;
+    /** Ends the specialised pods of a changed or deleted function (its Deployment is the operator's). */
+    evict(functionName: string, version?: string): Promise<void>;
+  };
   readonly now?: () => number;
 }
 
@@ -174,9 +178,12 @@ export class ClusterPool implements EnvironmentPool {
     }
   }
 
-  /** Worker pods follow the Function resource (the operator); nothing to drop here. */
-  evict(): Promise<void> {
-    return Promise.resolve();
+  /**
+   * A version's own pods follow the Function resource (the operator rolls or deletes them);
+   * specialised generic pods belong to no Deployment, so they are deleted here.
+   */
+  evict(functionName: string, version?: string): Promise<void> {
+    return this.o.warmPool?.evict(functionName, version) ?? Promise.resolve();
   }
 
   provision(fn: FunctionVersionConfig, count: number): void {

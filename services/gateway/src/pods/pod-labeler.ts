@@ -80,14 +80,14 @@ export class KubePodLabeler implements PodLabeler {
     }
   }
 
-  /** Deletes a spent specialised pod (graceful: its agent finishes a running call first). */
+  /** Deletes a specialised pod, spent or evicted (graceful: its agent finishes a running call first). */
   async remove(name: string): Promise<void> {
     try {
       await this.core.deleteNamespacedPod({ name, namespace: this.namespace });
-      this.logger.info({ pod: name }, 'deleted a spent specialised pod');
+      this.logger.info({ pod: name }, 'deleted a specialised pod');
     } catch (err) {
       if ((err as { code?: number }).code === 404) return;
-      this.logger.warn({ pod: name, err }, 'deleting a spent specialised pod failed');
+      this.logger.warn({ pod: name, err }, 'deleting a specialised pod failed');
     }
   }
 }

@@ -50,13 +50,17 @@ class FakeSpecializer implements SpecializeClient {
 function setup(
   pods: GenericPod[],
   answer: (ip: string, port: number) => SpecializeResult,
-  o: { specializable?: boolean } = {},
+  o: {
+    specializable?: boolean;
+    specialized?: { name: string; fn: string; version: string }[];
+  } = {},
 ) {
   const generics = new GenericPodIndex();
   generics.replaceAll(pods);
   const client = new FakeSpecializer(answer);
   const relabelled: Specialized[] = [];
   const outcomes: ClaimOutcome[] = [];
+  const removed: string[] = [];
   const pool = new WarmPool({
     generics,
     client,
@@ -65,6 +69,16 @@ function setup(
         relabelled.push(s);
         return Promise.resolve();
       },
+      remove: (name) => {
+        removed.push(name);
+        return Promise.resolve();
+      },
+    },
+    specialized: {
+      specializedOf: (fn, version) =>
+        (o.specialized ?? [])
+          .filter((p) => p.fn === fn && (version === undefined || p.version === version))
+          .map((p) => p.name),
     },
     codeToken: (hex) => `token-of-${hex.slice(0, 4)}`,
     specializable: () => o.specializable ?? true,
@@ -72,7 +86,7 @@ function setup(
     logger: silent,
     onClaim: (outcome) => outcomes.push(outcome),
   });
-  return { pool, client, relabelled, outcomes, generics };
+  return { pool, client, relabelled, outcomes, generics, removed };
 }
 
 describe('WarmPool', () => {
@@ -136,6 +150,20 @@ describe('WarmPool', () => {
     });
     expect(await secretVars.pool.claim(fnConfig())).toBeUndefined();
     expect(secretVars.client.calls).toHaveLength(0);
+  });
+
+  it('evicts the specialised pods of a changed version or a deleted function', async () => {
+    const specialized = [
+      { name: 's1', fn: 'f', version: '$LATEST' },
+      { name: 's2', fn: 'f', version: '1' },
+      { name: 's3', fn: 'other', version: '$LATEST' },
+    ];
+    const changed = setup([], () => ({ kind: 'answer', status: 200 }), { specialized });
+    await changed.pool.evict('f', '$LATEST');
+    expect(changed.removed).toEqual(['s1']);
+    const deleted = setup([], () => ({ kind: 'answer', status: 200 }), { specialized });
+    await deleted.pool.evict('f');
+    expect(deleted.removed).toEqual(['s1', 's2']);
   });
 });
 

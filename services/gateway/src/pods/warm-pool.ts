@@ -31,9 +31,10 @@ export interface Specialized {
   readonly codeSha256Hex: string;
 }
 
-/** The pod API's part of the claim: relabel a specialised pod (faked in unit tests). */
+/** The pod API's part of the claim: relabel a specialised pod, delete one (faked in unit tests). */
 export interface PodLabeler {
   relabel(s: Specialized): Promise<void>;
+  remove(name: string): Promise<void>;
 }
 
 /** How one claim ended (metrics). */
@@ -44,6 +45,8 @@ export interface WarmPoolOptions {
   readonly generics: { ready(runtime: string): readonly GenericPod[] };
   readonly client: SpecializeClient;
   readonly labeler: PodLabeler;
+  /** Names of the ready specialised pods of a function (one version, or all when absent). */
+  readonly specialized: { specializedOf(functionName: string, version?: string): string[] };
   /** The code route's token of a code hash; undefined: the route needs none. */
   readonly codeToken: (sha256Hex: string) => string | undefined;
   /** False for versions this gateway cannot specialise (e.g. variables from Secrets). */
@@ -79,6 +82,16 @@ export class WarmPool {
    * A pod specialised for `fn`, or undefined when none could be (no generic pod of its runtime,
    * all taken, or the version is not specialisable): the call then waits for its own pods.
    */
+  /**
+   * A changed `$LATEST` or a deleted function: its specialised pods run code or configuration
+   * that is gone, and no Deployment will replace them, so they are deleted (each finishes a
+   * running call first, as on any SIGTERM).
+   */
+  async evict(functionName: string, version?: string): Promise<void> {
+    const names = this.o.specialized.specializedOf(functionName, version);
+    await Promise.all(names.map((name) => this.o.labeler.remove(name)));
+  }
+
   async claim(fn: FunctionVersionConfig): Promise<WorkerPod | undefined> {
     if (fn.codeSha256 === '' || !(this.o.specializable?.(fn) ?? true)) return undefined;
     const hex = base64ToHex(fn.codeSha256);

@@ -167,6 +167,18 @@ export class WorkerPodIndex implements WorkerPodSource {
     return n;
   }
 
+  /** Names of the specialised pods serving a function (one version, or all when absent). */
+  specializedOf(functionName: string, version?: string): string[] {
+    return [...this.byName.values()]
+      .filter(
+        (p) =>
+          p.specialized === true &&
+          p.functionName === functionName &&
+          (version === undefined || p.version === version),
+      )
+      .map((p) => p.name);
+  }
+
   private put(pod: WorkerPod): void {
     this.byName.set(pod.name, pod);
     const key = keyOf(pod.functionName, pod.version);
@@ -307,6 +319,10 @@ export class WorkerPodWatch implements WorkerPodSource {
 
   specializedCount(): number {
     return this.index.specializedCount();
+  }
+
+  specializedOf(functionName: string, version?: string): string[] {
+    return this.index.specializedOf(functionName, version);
   }
 
   /** Stops the informer; idempotent. */
