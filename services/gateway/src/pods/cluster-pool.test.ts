@@ -332,6 +332,6 @@ describe('ClusterPool', () => {
     const err = await waiting;
     expect(err.message).toMatch(/shutting down/);
     expect(stopped).toBe(1);
-    await expect(pool.evict()).resolves.toBeUndefined();
+    await expect(pool.evict('f')).resolves.toBeUndefined();
   });
 });

@@ -197,6 +197,7 @@ describe('ClusterPool with a warm pool', () => {
         },
       },
       warmPool: {
+        evict: () => Promise.resolve(),
         claim: (fn) => {
           claimed.push(fn.name);
           return Promise.resolve(agent.pod({ specialized: true }));
@@ -225,6 +226,7 @@ describe('ClusterPool with a warm pool', () => {
       busyWaitMs: 100,
       logger: silent,
       warmPool: {
+        evict: () => Promise.resolve(),
         claim: () => {
           claims++;
           return Promise.resolve(undefined);
