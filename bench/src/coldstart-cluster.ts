@@ -246,6 +246,10 @@ export async function clusterColdStarts(o: ClusterBenchOptions): Promise<Cluster
       image: image.ref,
     };
   } finally {
+    // While the operator runs: a Function's finalizer needs it, or the namespace never goes.
+    await kubectl(['delete', 'functions.lamina.dev', '--all', '-n', ns, '--timeout=60s']).catch(
+      () => '',
+    );
     for (const p of procs.reverse()) await p.kill('SIGTERM', 20_000);
     await kubectl(['delete', 'namespace', ns, '--wait=false']).catch(() => '');
     rmSync(state, { recursive: true, force: true });
