@@ -15,6 +15,7 @@ import {
 
 import type { BenchFunction } from './coldstart-functions.js';
 import { stats, type PoolBenchClient, type Stats } from './coldstart-pool.js';
+import { type Timeline, timelineOf, timelineStats } from './coldstart-timeline.js';
 
 /**
  * bench/coldstart's cluster mode (issue #15, ADR 0017/0019): on the test environment's real
@@ -38,7 +39,12 @@ export interface ClusterBenchOptions {
 }
 
 export interface ClusterBenchResult {
-  readonly fromZero: { firstCall: Stats; initDuration: Stats };
+  readonly fromZero: {
+    firstCall: Stats;
+    initDuration: Stats;
+    /** ms from the invoke to each step of the pod's start (coldstart-timeline.ts). */
+    timeline: Record<string, Stats>;
+  };
   readonly fromWarmPool: { firstCall: Stats; initDuration: Stats };
   readonly warm: Stats;
   /** The specialise call as the pool's gateway logged it (code fetched, checked, unpacked). */
@@ -110,21 +116,29 @@ async function firstCalls(
   url: string,
   tag: string,
   before: () => Promise<void>,
-): Promise<{ firstCall: Stats; initDuration: Stats }> {
+  timeline?: (name: string, t0: number, ms: number) => Promise<Timeline>,
+): Promise<{ firstCall: Stats; initDuration: Stats; timelines: Timeline[] }> {
   const first: number[] = [];
   const init: number[] = [];
+  const timelines: Timeline[] = [];
   for (let i = 0; i < o.samples; i += 1) {
     const name = `${tag}-${String(i)}`;
     await o.client.createFunction(url, name, o.fn);
     await waitActive(url, name);
     await before();
+    const t0 = Date.now();
     const r = await o.client.invoke(url, name, true);
     first.push(r.ms);
     if (r.initMs !== undefined) init.push(r.initMs);
     o.log(`${tag} ${String(i)}: ${r.ms.toFixed(0)} ms (init ${String(r.initMs ?? '-')} ms)`);
+    if (timeline !== undefined) {
+      const t = await timeline(name, t0, r.ms).catch(() => undefined);
+      if (t !== undefined) timelines.push(t);
+      o.log(`${tag} ${String(i)} timeline: ${JSON.stringify(t)}`);
+    }
     await deleteFunction(url, name);
   }
-  return { firstCall: stats(first), initDuration: stats(init) };
+  return { firstCall: stats(first), initDuration: stats(init), timelines };
 }
 
 /** See the file comment. */
@@ -199,8 +213,20 @@ export async function clusterColdStarts(o: ClusterBenchOptions): Promise<Cluster
       });
     };
     // The pool exists once the namespace has a function: the first sample waits for it.
-    const fromWarmPool = await firstCalls(o, withPool, 'pool', poolReady);
-    const fromZero = await firstCalls(o, baseline, 'zero', () => Promise.resolve());
+    const pool = await firstCalls(o, withPool, 'pool', poolReady);
+    const fromWarmPool = { firstCall: pool.firstCall, initDuration: pool.initDuration };
+    const zero = await firstCalls(
+      o,
+      baseline,
+      'zero',
+      () => Promise.resolve(),
+      (name, t0, ms) => timelineOf(kubectl, ns, name, t0, ms),
+    );
+    const fromZero = {
+      firstCall: zero.firstCall,
+      initDuration: zero.initDuration,
+      timeline: timelineStats(zero.timelines),
+    };
     const warmName = 'warm';
     await o.client.createFunction(baseline, warmName, o.fn);
     await waitActive(baseline, warmName);
@@ -220,6 +246,10 @@ export async function clusterColdStarts(o: ClusterBenchOptions): Promise<Cluster
       image: image.ref,
     };
   } finally {
+    // While the operator runs: a Function's finalizer needs it, or the namespace never goes.
+    await kubectl(['delete', 'functions.lamina.dev', '--all', '-n', ns, '--timeout=60s']).catch(
+      () => '',
+    );
     for (const p of procs.reverse()) await p.kill('SIGTERM', 20_000);
     await kubectl(['delete', 'namespace', ns, '--wait=false']).catch(() => '');
     rmSync(state, { recursive: true, force: true });

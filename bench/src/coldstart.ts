@@ -28,8 +28,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
 const poolOnly = process.argv.includes('--pool-only');
 const cluster = process.argv.includes('--cluster');
-/** Cold starts per mode in a cluster: each is a pod (or a specialisation) on a shared node. */
-const CLUSTER_SAMPLES = quick ? 5 : 12;
+/**
+ * Cold starts per mode in a cluster: each is a pod (or a specialisation) on a shared node;
+ * LAMINA_BENCH_CLUSTER_SAMPLES bounds it on a busy machine.
+ */
+const CLUSTER_SAMPLES = Number(process.env['LAMINA_BENCH_CLUSTER_SAMPLES'] ?? (quick ? '5' : '12'));
 /** The cluster bench function's MemorySize (CPU in proportion, as on Lambda). */
 const CLUSTER_MEMORY_MB = Number(process.env['LAMINA_BENCH_MEMORY_MB'] ?? '1024');
 const POOL_SAMPLES = quick ? 10 : 30;
@@ -183,6 +186,7 @@ async function clusterMode(): Promise<void> {
   if (nodejs === undefined) throw new Error('no nodejs22.x bench function');
   const fn = { ...nodejs, memorySize: CLUSTER_MEMORY_MB };
   const started = Date.now();
+  const loadAtStart = loadavg();
   const r = await clusterColdStarts({
     root,
     fn,
@@ -198,6 +202,7 @@ async function clusterMode(): Promise<void> {
   write('coldstart-cluster.json', {
     date: new Date().toISOString(),
     machine: machine(),
+    loadAverageAtStart: loadAtStart,
     loadAverage: loadavg(),
     durationSeconds: Math.round((Date.now() - started) / 1000),
     settings: {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeZip } from '../support/zip.js';
 import { getJson, kubectlOk } from './support/cluster.js';
-import { type ScalingCluster, startScalingCluster } from './support/scaling-cluster.js';
+import { type ClusterLamina, startClusterLamina } from './support/cluster-lamina.js';
 
 // Provisioned concurrency on the real node (issue #15 item 5), through the cluster gateway with
 // the unmodified AWS SDK: the config lives on the FunctionVersion (annotation + the summed
@@ -46,7 +46,7 @@ interface DeploymentJson {
 
 describe('cluster provisioned concurrency: READY warm pods, FAILED with a reason, DELETE → on-demand', () => {
   const fn = 'pc';
-  let cluster: ScalingCluster | undefined;
+  let cluster: ClusterLamina | undefined;
   let lambda: LambdaClient;
   let ns = '';
   const zip = makeZip({
@@ -80,23 +80,9 @@ export const handler = async (e) => {
     lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: fn, Qualifier: '1' }));
 
   beforeAll(async () => {
-    cluster = await startScalingCluster({ prefix: 'pc', idleSeconds: IDLE_SECONDS });
-    ({ lambda, namespace: ns } = cluster);
-    await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: fn,
-        Runtime: 'nodejs22.x',
-        Handler: 'index.handler',
-        Role: 'arn:aws:iam::000000000000:role/lambda',
-        MemorySize: 256,
-        Timeout: 30,
-        Code: { ZipFile: zip },
-      }),
-    );
-    await waitUntilFunctionActiveV2(
-      { client: lambda, maxWaitTime: 120, minDelay: 1, maxDelay: 2 },
-      { FunctionName: fn },
-    );
+    cluster = await startClusterLamina({ name: 'pc', autoscaler: { idleSeconds: IDLE_SECONDS } });
+    ({ lambda, ns } = cluster);
+    await cluster.createFunction(fn, zip, { MemorySize: 256 });
     const published = await lambda.send(new PublishVersionCommand({ FunctionName: fn }));
     expect(published.Version).toBe('1');
   }, 600_000);

@@ -271,7 +271,7 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
               resources: workerResources(spec.memorySize, worker.memoryOverheadMb),
               readinessProbe: {
                 httpGet: { path: '/readyz', port: WORKER_PORT_NAME },
-                periodSeconds: 2,
+                periodSeconds: 1,
                 failureThreshold: 3,
               },
               securityContext: {

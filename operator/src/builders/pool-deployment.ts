@@ -109,7 +109,7 @@ export function buildPoolDeployment(input: PoolDeploymentInput): V1Deployment {
               resources: workerResources(pool.memoryMb, worker.memoryOverheadMb),
               readinessProbe: {
                 httpGet: { path: '/readyz', port: WORKER_PORT_NAME },
-                periodSeconds: 2,
+                periodSeconds: 1,
                 failureThreshold: 3,
               },
               securityContext: {

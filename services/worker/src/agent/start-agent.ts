@@ -165,8 +165,9 @@ export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
     });
     agent = versioned;
     delivery?.start();
-    // Code fetched: look it up at once, so init at start begins without waiting for a probe.
-    void delivery?.whenDelivered().then(() => versioned.readiness());
+    // Code fetched: look it up at once (past the recheck window of the miss recorded when the
+    // agent started), so init at start begins without waiting for a readiness probe.
+    void delivery?.whenDelivered().then(() => versioned.recheck());
   }
   const generic = agent instanceof GenericAgent ? agent : undefined;
   const server = createAgentServer({

@@ -138,4 +138,26 @@ describe('WorkerAgent', () => {
     await agent.readiness();
     expect(lookups).toBe(2);
   });
+
+  it('recheck looks the code up at once, inside the recheck window of a miss', async () => {
+    let present = false;
+    let found = 0;
+    const fn = makeFn({ name: 'hello', version: '3' });
+    const pool = new FakePool();
+    const agent = new WorkerAgent({
+      target,
+      pool,
+      lookup: () =>
+        Promise.resolve(present ? { kind: 'ready', fn } : { kind: 'missing', reason: 'fetching' }),
+      logger: quietLogger,
+      clock: { now: () => 1_000_000 },
+      onFound: () => found++,
+    });
+    expect((await agent.readiness()).ready).toBe(false);
+    present = true;
+    // Same instant: a probe still sees the cached miss, the delivery's recheck does not.
+    expect((await agent.readiness()).ready).toBe(false);
+    expect(await agent.recheck()).toEqual({ ready: true, reason: 'ready' });
+    expect(found).toBe(1);
+  });
 });

@@ -113,6 +113,15 @@ export class WorkerAgent {
     return this.opts.gate?.() ?? { ready: true, reason: 'ready' };
   }
 
+  /**
+   * Readiness with the function looked up now, whatever `recheckMs` says: for the moment the
+   * code is known to have arrived (a probe's earlier miss must not delay init at start).
+   */
+  recheck(): Promise<Readiness> {
+    this.missing = undefined;
+    return this.readiness();
+  }
+
   get isDraining(): boolean {
     return this.draining;
   }

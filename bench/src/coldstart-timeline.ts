@@ -1,0 +1,91 @@
+/**
+ * Where a cold call from zero spends its time in cluster mode (issue #15): after the call, the
+ * version's pod is read back and each step is placed on the call's own clock, in ms from the
+ * moment the caller sent the invoke — pod created (the autoscaler scaled the Deployment and the
+ * ReplicaSet made the pod), scheduled, container started, agent listening (the agent logs it after
+ * the code fetch and init at start), Ready (the readiness probe passed and the kubelet reported
+ * it), and the answer.
+ *
+ * Invariants: Kubernetes condition and status times have whole-second precision (so those steps
+ * are ±1 s); the agent's line uses the container runtime's log timestamp (sub-millisecond). The
+ * node's kubelet runs on this host, so both clocks are the same clock. A step that cannot be read
+ * is left out, never guessed.
+ */
+import { stats, type Stats } from './coldstart-pool.js';
+
+export type Kubectl = (args: readonly string[]) => Promise<string>;
+
+export interface Timeline {
+  readonly podCreated?: number;
+  readonly scheduled?: number;
+  readonly containerStarted?: number;
+  readonly agentListening?: number;
+  readonly ready?: number;
+  readonly answered: number;
+}
+
+interface PodJson {
+  metadata: { name: string; creationTimestamp?: string };
+  status?: {
+    conditions?: { type: string; status: string; lastTransitionTime?: string }[];
+    containerStatuses?: { state?: { running?: { startedAt?: string } } }[];
+  };
+}
+
+const at = (iso: string | undefined, t0: number): number | undefined =>
+  iso === undefined ? undefined : Date.parse(iso) - t0;
+
+/** Reads the one pod of `<fn>` in `ns` and places its steps relative to `t0` (epoch ms). */
+export async function timelineOf(
+  kubectl: Kubectl,
+  ns: string,
+  fn: string,
+  t0: number,
+  answeredMs: number,
+): Promise<Timeline> {
+  const out = await kubectl([
+    'get',
+    'pods',
+    '-n',
+    ns,
+    '-l',
+    `lamina.dev/function=${fn}`,
+    '-o',
+    'json',
+  ]);
+  const pod = (JSON.parse(out) as { items: PodJson[] }).items[0];
+  if (pod === undefined) return { answered: answeredMs };
+  const cond = (type: string): string | undefined =>
+    pod.status?.conditions?.find((c) => c.type === type && c.status === 'True')?.lastTransitionTime;
+  const logs = await kubectl(['logs', '-n', ns, pod.metadata.name, '--timestamps']).catch(() => '');
+  const listening = logs
+    .split('\n')
+    .find((l) => l.includes('worker agent listening'))
+    ?.split(' ')[0];
+  const t: Record<string, number | undefined> = {
+    podCreated: at(pod.metadata.creationTimestamp, t0),
+    scheduled: at(cond('PodScheduled'), t0),
+    containerStarted: at(pod.status?.containerStatuses?.[0]?.state?.running?.startedAt, t0),
+    agentListening: at(listening, t0),
+    ready: at(cond('Ready'), t0),
+  };
+  return {
+    ...Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)),
+    answered: answeredMs,
+  };
+}
+
+/** p50/p95/... of each step over the samples. */
+export function timelineStats(samples: readonly Timeline[]): Record<string, Stats> {
+  const steps = [
+    'podCreated',
+    'scheduled',
+    'containerStarted',
+    'agentListening',
+    'ready',
+    'answered',
+  ] as const;
+  return Object.fromEntries(
+    steps.map((s) => [s, stats(samples.flatMap((x) => (x[s] === undefined ? [] : [x[s]])))]),
+  );
+}
