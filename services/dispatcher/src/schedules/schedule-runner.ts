@@ -8,7 +8,9 @@
  * so at most once across runners; the enqueue carries the tick's deterministic request id, so a
  * retried enqueue after a lost 202 is absorbed by the queue; only ticks within `graceMs` of now
  * and after the schedule's last change are due, so a restart never replays a burst; delivery
- * retries follow the schedule's RetryPolicy and stop at `stop()`; a one-time (or finished)
+ * retries follow the schedule's RetryPolicy (a refusal such as a missing function is not
+ * retried) and stop at `stop()`; an undelivered tick goes to the schedule's DeadLetterConfig
+ * queue with Scheduler's attributes, or is logged when there is none; a one-time (or finished)
  * schedule with ActionAfterCompletion DELETE is deleted after its last tick.
  */
 import {
@@ -24,9 +26,15 @@ import {
   tickRequestId,
   backoffDelay,
 } from '@lamina/core';
+import { EventInvokeRefused } from '@lamina/service-kit';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
+import type {
+  ExhaustedRetryCondition,
+  ScheduleDeadLetters,
+  TickDeadLetter,
+} from './schedule-dead-letter.js';
 import type { ScheduleMetrics } from './schedule-metrics.js';
 
 export interface TickSender {
@@ -47,6 +55,8 @@ export interface ScheduleRunnerOptions {
   readonly graceMs: number;
   /** First delivery retry delay; doubles up to a minute. */
   readonly retryBaseMs?: number;
+  /** Where undelivered ticks of schedules with a DeadLetterConfig go. */
+  readonly deadLetters?: ScheduleDeadLetters;
   /** This runner's name in the claims (for debugging). */
   readonly owner: string;
 }
@@ -123,19 +133,33 @@ export class ScheduleRunner {
     const policy = s.target.retryPolicy;
     const deadline = tick + policy.maximumEventAgeInSeconds * 1000;
     let delivered = false;
-    for (let attempt = 0; attempt <= policy.maximumRetryAttempts && !this.stopped; attempt += 1) {
+    let error: unknown;
+    let retries = 0;
+    let exhausted: ExhaustedRetryCondition | undefined;
+    for (let attempt = 0; !this.stopped; attempt += 1) {
       try {
         await this.o.sender.invokeEvent(s.target.arn, body, requestId);
         delivered = true;
         break;
       } catch (err) {
+        error = err;
+        retries = attempt;
         logger.warn({ err, schedule: id, tick, attempt }, 'schedule tick not enqueued');
+        // The gateway refused (function gone, a 4xx): retrying cannot help.
+        if (err instanceof EventInvokeRefused && !err.retryable) break;
+        if (attempt >= policy.maximumRetryAttempts) {
+          exhausted = 'MaximumRetryAttempts';
+          break;
+        }
         const delay = backoffDelay(attempt, {
           baseMs: this.o.retryBaseMs ?? 1000,
           maxMs: 60_000,
           jitter: 0.5,
         });
-        if (this.o.now() + delay > deadline) break;
+        if (this.o.now() + delay > deadline) {
+          exhausted = 'MaximumEventAgeInSeconds';
+          break;
+        }
         await this.pause(delay);
       }
     }
@@ -144,11 +168,20 @@ export class ScheduleRunner {
       metrics.lateness.observe({ function: fn }, Math.max(0, this.o.now() - tick) / 1000);
     } else {
       metrics.failures.inc({ function: fn });
-      // SQS dead-letter delivery comes with the SQS targets; until then the failure is logged.
-      logger.error(
-        { schedule: id, tick, deadLetter: s.target.deadLetterConfig?.arn, claimedAt },
-        'schedule tick given up',
-      );
+      await this.deadLetter(s, {
+        scheduleArn: arn,
+        targetArn: s.target.arn,
+        body,
+        error,
+        retryAttempts: retries,
+        ...(exhausted === undefined ? {} : { exhausted }),
+        tickId: requestId,
+      }).catch((err: unknown) => {
+        logger.error(
+          { err, schedule: id, tick, deadLetter: s.target.deadLetterConfig?.arn, claimedAt },
+          'schedule tick given up and not dead-lettered',
+        );
+      });
     }
     const next = nextRun(s, tick);
     if (next === undefined && s.actionAfterCompletion === 'DELETE') {
@@ -160,6 +193,18 @@ export class ScheduleRunner {
       this.o.keys.status,
       id,
       JSON.stringify({ lastRun: tick, ...(next === undefined ? {} : { nextRun: next }) }),
+    );
+  }
+
+  /** Puts an undelivered tick on the schedule's DLQ; without one, the loss is logged. */
+  private async deadLetter(s: Schedule, d: Omit<TickDeadLetter, 'queueArn'>): Promise<void> {
+    const queueArn = s.target.deadLetterConfig?.arn;
+    if (queueArn === undefined || this.o.deadLetters === undefined)
+      throw new Error('the schedule has no dead-letter queue');
+    await this.o.deadLetters.send({ ...d, queueArn });
+    this.o.logger.warn(
+      { schedule: scheduleId(s.groupName, s.name), deadLetter: queueArn },
+      'schedule tick dead-lettered',
     );
   }
 
