@@ -1,4 +1,4 @@
-import { type Schedule, scheduleKeys } from '@lamina/core';
+import { flexibleOffsetMs, type Schedule, scheduleKeys } from '@lamina/core';
 import { EventInvokeRefused } from '@lamina/service-kit';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -268,5 +268,34 @@ describe('ScheduleRunner', () => {
     expect(dead).toEqual([
       expect.objectContaining({ retryAttempts: 0, exhausted: 'MaximumEventAgeInSeconds' }),
     ]);
+  });
+
+  it('fires a FLEXIBLE tick once across two runners, at its offset in the window', async () => {
+    const { clock, sent, put, runner } = setup();
+    const s = schedule('flex', {
+      scheduleExpression: 'rate(5 minutes)',
+      creationDate: T0,
+      lastModificationDate: T0 - 1,
+      flexibleTimeWindow: { mode: 'FLEXIBLE', maximumWindowInMinutes: 4 },
+    });
+    await put(s);
+    const a = runner('a');
+    const b = runner('b');
+    const at: number[] = [];
+    for (let now = T0; now < T0 + 20 * 60_000; now += 1000) {
+      clock.now = now;
+      const before = sent.length;
+      await Promise.all([a.runOnce(), b.runOnce()]);
+      await Promise.all([a.drain(), b.drain()]);
+      if (sent.length > before) at.push(now);
+    }
+    await Promise.all([settle(a), settle(b)]);
+    expect(sent).toHaveLength(4);
+    expect(new Set(sent.map((x) => x.id)).size).toBe(4);
+    const expected = [0, 1, 2, 3].map((i) => {
+      const tick = T0 + i * 300_000;
+      return Math.ceil((tick + flexibleOffsetMs(s, tick)) / 1000) * 1000;
+    });
+    expect(at).toEqual(expected);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The scheduler runner: every `intervalMs` it reads the schedules from Redis, asks core's
- * `dueTick` which tick of each enabled schedule is due, and enqueues that tick as an async
+ * `dueFirings` which ticks of each enabled schedule are due (at the tick, or at its
+ * deterministic offset in a FLEXIBLE time window), and enqueues that tick as an async
  * invocation through the gateway's Invoke API (so the function's retries, DLQ and destinations
  * apply). Any number of runners (dispatcher replicas, `lamina dev`) may run against one Redis.
  *
@@ -15,7 +16,9 @@
  */
 import {
   type ArnContext,
-  dueTick,
+  byFiring,
+  dueFirings,
+  type Firing,
   nextRun,
   parseFunctionRef,
   type Schedule,
@@ -75,8 +78,8 @@ export class ScheduleRunner {
   private pass: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly wakers = new Set<() => void>();
-  /** The last tick this runner handled (claimed or lost) per schedule: no claim per pass. */
-  private readonly handled = new Map<string, number>();
+  /** The last firing this runner handled (claimed or lost) per schedule: no claim per pass. */
+  private readonly handled = new Map<string, Firing>();
 
   constructor(private readonly o: ScheduleRunnerOptions) {}
 
@@ -101,37 +104,41 @@ export class ScheduleRunner {
     for (const [id, text] of Object.entries(all)) {
       const s = parse(text);
       if (s?.state !== 'ENABLED' || this.stopped) continue;
-      let tick: number | undefined;
+      let due: Firing[];
       try {
-        tick = dueTick(s, now, this.o.graceMs, s.lastModificationDate);
+        due = dueFirings(s, now, this.o.graceMs, s.lastModificationDate);
       } catch (err) {
         this.o.logger.warn({ err, schedule: id }, 'schedule expression does not parse');
         continue;
       }
-      if (tick === undefined || this.handled.get(id) === tick) continue;
-      // A failed SET throws out of the pass: the next pass tries this tick again.
-      const claimed = await this.o.redis.set(
-        this.o.keys.claim(id, tick),
-        this.o.owner,
-        'PX',
-        this.o.graceMs + 300_000,
-        'NX',
-      );
-      this.handled.set(id, tick);
-      if (claimed !== 'OK') continue;
-      const p = this.fire(id, s, tick, now).finally(() => this.inFlight.delete(p));
-      this.inFlight.add(p);
+      for (const f of due) {
+        const last = this.handled.get(id);
+        if ((last !== undefined && byFiring(f, last) <= 0) || this.stopped) continue;
+        // A failed SET throws out of the pass: the next pass tries this tick again.
+        const claimed = await this.o.redis.set(
+          this.o.keys.claim(id, f.tick),
+          this.o.owner,
+          'PX',
+          this.o.graceMs + 300_000,
+          'NX',
+        );
+        this.handled.set(id, f);
+        if (claimed !== 'OK') continue;
+        const p = this.fire(id, s, f, now).finally(() => this.inFlight.delete(p));
+        this.inFlight.add(p);
+      }
     }
   }
 
-  private async fire(id: string, s: Schedule, tick: number, claimedAt: number): Promise<void> {
+  private async fire(id: string, s: Schedule, f: Firing, claimedAt: number): Promise<void> {
     const { arnContext, metrics, logger } = this.o;
+    const { tick, fireAt } = f;
     const arn = scheduleArn(arnContext, s.groupName, s.name);
     const requestId = tickRequestId(arn, tick);
     const body = s.target.input ?? JSON.stringify(scheduledEvent(s, tick, requestId, arnContext));
     const fn = parseFunctionRef(s.target.arn).name;
     const policy = s.target.retryPolicy;
-    const deadline = tick + policy.maximumEventAgeInSeconds * 1000;
+    const deadline = fireAt + policy.maximumEventAgeInSeconds * 1000;
     let delivered = false;
     let error: unknown;
     let retries = 0;
@@ -165,7 +172,7 @@ export class ScheduleRunner {
     }
     if (delivered) {
       metrics.ticks.inc({ function: fn });
-      metrics.lateness.observe({ function: fn }, Math.max(0, this.o.now() - tick) / 1000);
+      metrics.lateness.observe({ function: fn }, Math.max(0, this.o.now() - fireAt) / 1000);
     } else {
       metrics.failures.inc({ function: fn });
       await this.deadLetter(s, {
