@@ -113,7 +113,7 @@ export class ScheduleRunner {
       }
       for (const f of due) {
         const last = this.handled.get(id);
-        if ((last !== undefined && byFiring(f, last) <= 0) || this.stopped) continue;
+        if (last !== undefined && byFiring(f, last) <= 0) continue;
         // A failed SET throws out of the pass: the next pass tries this tick again.
         const claimed = await this.o.redis.set(
           this.o.keys.claim(id, f.tick),
