@@ -1,8 +1,8 @@
 import type { Schedule } from '@lamina/core';
-import type { ScheduleResource } from '@lamina/kube';
+import { type ScheduleResource, scheduleFromResource } from '@lamina/kube';
 import { describe, expect, it } from 'vitest';
 
-import { planScheduleMirror, scheduleFromResource } from './schedule-plan.js';
+import { planScheduleMirror } from './schedule-plan.js';
 
 const ctx = { region: 'us-east-1', accountId: '000000000000' };
 const NOW = Date.parse('2026-01-01T10:00:30Z');

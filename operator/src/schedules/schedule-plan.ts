@@ -1,15 +1,16 @@
 import {
   type ArnContext,
-  functionArn,
   nextRun,
-  parseFunctionRef,
   type Schedule,
   scheduleArn,
-  scheduleFromInput,
   scheduleId,
   type ScheduleStatus,
 } from '@lamina/core';
-import type { ScheduleResource, ScheduleResourceStatus } from '@lamina/kube';
+import {
+  type ScheduleResource,
+  type ScheduleResourceStatus,
+  scheduleFromResource,
+} from '@lamina/kube';
 
 /**
  * The pure half of the Schedule mirror: from the Schedule resources (the source of truth for
@@ -48,43 +49,6 @@ export interface SchedulePlan {
 
 const iso = (ms: number | undefined): string | null =>
   ms === undefined ? null : new Date(ms).toISOString();
-
-/** A Schedule resource as the schedule CreateSchedule would make of the same fields. */
-export function scheduleFromResource(
-  r: ScheduleResource,
-  ctx: ArnContext,
-  nowMs: number,
-  previous?: Schedule,
-): Schedule {
-  const spec = r.spec;
-  const ref = parseFunctionRef(spec.target.functionName);
-  const retry = spec.target.retryPolicy;
-  const input = {
-    GroupName: r.metadata.namespace ?? 'default',
-    ScheduleExpression: spec.scheduleExpression,
-    ScheduleExpressionTimezone: spec.scheduleExpressionTimezone,
-    StartDate: spec.startDate,
-    EndDate: spec.endDate,
-    State: spec.state,
-    Description: spec.description,
-    FlexibleTimeWindow: { Mode: 'OFF' },
-    Target: {
-      Arn: functionArn(ctx, ref.name, ref.qualifier),
-      RoleArn: `arn:aws:iam::${ctx.accountId}:role/lamina-schedule`,
-      Input: spec.target.input,
-      ...(retry === undefined
-        ? {}
-        : {
-            RetryPolicy: {
-              MaximumEventAgeInSeconds: retry.maximumEventAgeInSeconds,
-              MaximumRetryAttempts: retry.maximumRetryAttempts,
-            },
-          }),
-    },
-  };
-  const s = scheduleFromInput(r.metadata.name ?? '', input, ctx, nowMs, previous);
-  return { ...s, origin: 'resource' };
-}
 
 const settings = (s: Schedule): string =>
   JSON.stringify({ ...s, creationDate: 0, lastModificationDate: 0 });

@@ -33,6 +33,7 @@ export * from './scheduler-errors.js';
 export * from './time-zone.js';
 export * from './cron-expression.js';
 export * from './schedule-expression.js';
+export * from './schedule-window.js';
 export * from './schedule.js';
 export * from './schedule-output.js';
 export * from './sqs-arn.js';

@@ -10,6 +10,7 @@ export * from './schema/function-version.js';
 export * from './schema/function.js';
 export * from './schema/layer-version.js';
 export * from './schema/schedule.js';
+export * from './schedule-from-resource.js';
 export * from './schema/structural.js';
 export * from './timers.js';
 export * from './types.js';

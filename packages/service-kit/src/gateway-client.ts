@@ -6,7 +6,8 @@
  * Invariants: `invoke` never throws — a network error or timeout is status 0 (`system-error`)
  * with the reason as the body; the request id travels in x-amzn-RequestId, which the gateway
  * adopts, so every retry of one event has the same id; the kind comes from `invokeKindOf`
- * under the rules the caller chose. `invokeEvent` throws unless the gateway answers 202.
+ * under the rules the caller chose. `invokeEvent` throws unless the gateway answers 202 (an
+ * `EventInvokeRefused` when the gateway answered, a network error otherwise).
  */
 import type { Agent } from 'node:http';
 
@@ -103,9 +104,33 @@ export class GatewayClient<R extends InvokeStatusRules> implements Invoker<R> {
       this.o.eventTimeoutMs ?? 30_000,
     );
     if (res.status !== 202) {
-      throw new Error(
-        `Event invoke of ${functionRef} answered ${res.status}: ${res.body.toString('utf8').slice(0, 200)}`,
+      const header = res.headers['x-amzn-errortype'];
+      const errorType = (Array.isArray(header) ? header[0] : header)?.split(':')[0];
+      throw new EventInvokeRefused(
+        functionRef,
+        res.status,
+        res.body.toString('utf8').slice(0, 200),
+        errorType,
       );
     }
+  }
+}
+
+/** The gateway did not take an Event invoke: `statusCode` (0 never: network errors reject). */
+export class EventInvokeRefused extends Error {
+  override readonly name = 'EventInvokeRefused';
+  constructor(
+    readonly functionRef: string,
+    readonly statusCode: number,
+    readonly detail: string,
+    /** Lambda's error type from x-amzn-ErrorType, e.g. ResourceNotFoundException. */
+    readonly errorType?: string,
+  ) {
+    super(`Event invoke of ${functionRef} answered ${String(statusCode)}: ${detail}`);
+  }
+
+  /** Whether retrying can help: throttles and server errors, not a missing function or a 4xx. */
+  get retryable(): boolean {
+    return this.statusCode === 429 || this.statusCode >= 500;
   }
 }

@@ -18,6 +18,7 @@ import { EventProcessor } from './event-processor.js';
 import { createMetrics } from './metrics.js';
 import { QueueDepth } from './queue-depth.js';
 import { createScheduleMetrics } from './schedules/schedule-metrics.js';
+import { SqsScheduleDeadLetters } from './schedules/schedule-dead-letter.js';
 import { ScheduleRunner } from './schedules/schedule-runner.js';
 import { realSleep } from './targets/delivery.js';
 import { KafkaSender } from './targets/kafka-sender.js';
@@ -76,9 +77,11 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
             brokers: [...config.kafkaBrokers],
             logLevel: logLevel.WARN,
           }).producer({ allowAutoTopicCreation: true });
+    // One SQS client set: the function dead-letter/destination targets and schedule DLQs.
+    const sqsQueues = config.sqs === undefined ? undefined : new SqsQueues(config.sqs);
     const targets = new TargetRouter({
       queue: new NamedQueueSender(redis, keys),
-      ...(config.sqs === undefined ? {} : { sqs: new SqsSender(new SqsQueues(config.sqs)) }),
+      ...(sqsQueues === undefined ? {} : { sqs: new SqsSender(sqsQueues) }),
       kafka: new KafkaSender(producer),
       webhook: new WebhookSender({
         fetch,
@@ -150,6 +153,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
         now: o.now ?? Date.now,
         intervalMs: config.schedulerIntervalMs,
         graceMs: config.schedulerGraceMs,
+        deadLetters: new SqsScheduleDeadLetters(sqsQueues),
         owner: `${hostname()}-${String(process.pid)}`,
       });
       runner.start();

@@ -1,8 +1,10 @@
-import { type Schedule, scheduleKeys } from '@lamina/core';
+import { flexibleOffsetMs, type Schedule, scheduleKeys } from '@lamina/core';
+import { EventInvokeRefused } from '@lamina/service-kit';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 
+import type { ScheduleDeadLetters, TickDeadLetter } from './schedule-dead-letter.js';
 import { createScheduleMetrics } from './schedule-metrics.js';
 import { ScheduleRunner, type TickSender } from './schedule-runner.js';
 
@@ -55,7 +57,7 @@ const schedule = (name: string, extra: Partial<Schedule> = {}): Schedule => ({
   ...extra,
 });
 
-function setup(sender?: TickSender) {
+function setup(sender?: TickSender, deadLetters?: ScheduleDeadLetters) {
   const clock = { now: T0 };
   const redis = new FakeRedis(clock);
   const sent: { fn: string; body: string; id: string }[] = [];
@@ -79,6 +81,7 @@ function setup(sender?: TickSender) {
       intervalMs: 1000,
       graceMs: 60_000,
       retryBaseMs: 1,
+      ...(deadLetters === undefined ? {} : { deadLetters }),
       owner,
     });
   const put = (s: Schedule) =>
@@ -172,5 +175,127 @@ describe('ScheduleRunner', () => {
     expect(ids[0]).toBe(ids[1]);
     const text = await registry.metrics();
     expect(text).toMatch(/lamina_scheduler_ticks_total\{function="hello"\} 1/);
+  });
+
+  const dlqArn = 'arn:aws:sqs:us-east-1:000000000000:schedule-dlq';
+  const withDlq = (name: string, attempts: number): Schedule =>
+    schedule(name, {
+      target: {
+        ...schedule('x').target,
+        retryPolicy: { maximumEventAgeInSeconds: 60, maximumRetryAttempts: attempts },
+        deadLetterConfig: { arn: dlqArn },
+      },
+    });
+  const collect = () => {
+    const dead: TickDeadLetter[] = [];
+    return {
+      dead,
+      deadLetters: {
+        send: (d: TickDeadLetter) => {
+          dead.push(d);
+          return Promise.resolve();
+        },
+      },
+    };
+  };
+
+  it('dead-letters a tick the gateway refuses at once, without retries', async () => {
+    let calls = 0;
+    const refusing: TickSender = {
+      invokeEvent: (fn) => {
+        calls += 1;
+        return Promise.reject(
+          new EventInvokeRefused(fn, 404, 'no such function', 'ResourceNotFoundException'),
+        );
+      },
+    };
+    const { dead, deadLetters } = collect();
+    const { clock, put, runner } = setup(refusing, deadLetters);
+    await put(withDlq('gone', 5));
+    const r = runner('a');
+    clock.now = T0 + 1000;
+    await r.runOnce();
+    await settle(r);
+    expect(calls).toBe(1);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({
+      queueArn: dlqArn,
+      retryAttempts: 0,
+      scheduleArn: 'arn:aws:scheduler:us-east-1:000000000000:schedule/default/gone',
+      targetArn: 'arn:aws:lambda:us-east-1:000000000000:function:hello',
+    });
+    expect(dead[0]?.exhausted).toBeUndefined();
+    expect(JSON.parse(dead[0]?.body ?? '{}')).toMatchObject({ source: 'aws.scheduler' });
+  });
+
+  it('dead-letters a tick after MaximumRetryAttempts retries of a server error', async () => {
+    let calls = 0;
+    const failing: TickSender = {
+      invokeEvent: (fn) => {
+        calls += 1;
+        return Promise.reject(new EventInvokeRefused(fn, 503, 'busy', 'ServiceException'));
+      },
+    };
+    const { dead, deadLetters } = collect();
+    const { clock, put, runner } = setup(failing, deadLetters);
+    await put(withDlq('busy', 2));
+    const r = runner('a');
+    clock.now = T0 + 1000;
+    await r.runOnce();
+    await settle(r);
+    expect(calls).toBe(3);
+    expect(dead).toEqual([
+      expect.objectContaining({ retryAttempts: 2, exhausted: 'MaximumRetryAttempts' }),
+    ]);
+  });
+
+  it('stops retrying at MaximumEventAgeInSeconds', async () => {
+    const { dead, deadLetters } = collect();
+    const { clock, put, runner } = setup(
+      {
+        invokeEvent: () => {
+          clock.now += 61_000; // each attempt takes past the event's age
+          return Promise.reject(new Error('connect ECONNREFUSED'));
+        },
+      },
+      deadLetters,
+    );
+    await put(withDlq('old', 185));
+    const r = runner('a');
+    clock.now = T0 + 1000;
+    await r.runOnce();
+    await settle(r);
+    expect(dead).toEqual([
+      expect.objectContaining({ retryAttempts: 0, exhausted: 'MaximumEventAgeInSeconds' }),
+    ]);
+  });
+
+  it('fires a FLEXIBLE tick once across two runners, at its offset in the window', async () => {
+    const { clock, sent, put, runner } = setup();
+    const s = schedule('flex', {
+      scheduleExpression: 'rate(5 minutes)',
+      creationDate: T0,
+      lastModificationDate: T0 - 1,
+      flexibleTimeWindow: { mode: 'FLEXIBLE', maximumWindowInMinutes: 4 },
+    });
+    await put(s);
+    const a = runner('a');
+    const b = runner('b');
+    const at: number[] = [];
+    for (let now = T0; now < T0 + 20 * 60_000; now += 1000) {
+      clock.now = now;
+      const before = sent.length;
+      await Promise.all([a.runOnce(), b.runOnce()]);
+      await Promise.all([a.drain(), b.drain()]);
+      if (sent.length > before) at.push(now);
+    }
+    await Promise.all([settle(a), settle(b)]);
+    expect(sent).toHaveLength(4);
+    expect(new Set(sent.map((x) => x.id)).size).toBe(4);
+    const expected = [0, 1, 2, 3].map((i) => {
+      const tick = T0 + i * 300_000;
+      return Math.ceil((tick + flexibleOffsetMs(s, tick)) / 1000) * 1000;
+    });
+    expect(at).toEqual(expected);
   });
 });

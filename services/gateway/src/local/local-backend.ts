@@ -2,7 +2,8 @@
  * Local mode's backend (`lamina dev`): function definitions from a folder of manifests plus what
  * the management API writes under the state folder, published versions next to them, code in
  * `<stateDir>/code`, layer versions in `<stateDir>/layers.json` (their zips in the code store), event
- * source mappings in Redis. The environment pool is handed in: the
+ * source mappings and schedules in Redis (the folder's `Schedule` manifests are imported at
+ * startup). The environment pool is handed in: the
  * process pool lives in @lamina/worker, which the gateway never imports (the CLI builds it).
  *
  * Invariants: the stores are started (caches filled) before the factory resolves; the pool is
@@ -16,6 +17,7 @@ import {
   type EnvironmentPool,
   esmKeys,
   type EventSourceMapping,
+  scheduleKeys,
 } from '@lamina/core';
 
 import { RedisMappingStore } from '../async/mapping-store.js';
@@ -29,11 +31,13 @@ import { ProvisionedConfigStore } from '../provisioned/provisioned-config-store.
 import { LoopbackEndpoints } from '../function-urls/loopback-endpoints.js';
 import { FileUrlStore } from '../function-urls/url-store.js';
 import type { FunctionUrls } from '../deps.js';
+import { RedisScheduleStore } from '../schedules/schedule-store.js';
+import { importScheduleManifests, loadScheduleManifests } from './schedule-manifests.js';
 
 export interface LocalBackendOptions {
   /** API-written records, versions, code and snapshots live here. Absolute. */
   readonly stateDir: string;
-  /** Folder of Function (and EventSourceMapping) manifests, or none. */
+  /** Folder of Function (and EventSourceMapping, Schedule) manifests, or none. */
   readonly functionsDir: string | undefined;
   readonly arnContext: ArnContext;
   /** Runtime identifiers the pool can run. */
@@ -113,6 +117,13 @@ export function localBackend(o: LocalBackendOptions): BackendFactory {
     lifecycle.add({ name: 'layer store', stop: () => layers.close() });
     const mappings = new RedisMappingStore(ctx.redis, esmKeys(ctx.redisPrefix));
     if (o.mappingManifests !== undefined) await importMappings(mappings, o.mappingManifests);
+    if (o.functionsDir !== undefined) {
+      const store = new RedisScheduleStore(ctx.redis, scheduleKeys(ctx.redisPrefix));
+      const manifests = await loadScheduleManifests(o.functionsDir);
+      const done = await importScheduleManifests(store, manifests, o.arnContext, Date.now());
+      if (manifests.length > 0 || done.deleted > 0)
+        logger.info({ schedules: manifests.length, ...done }, 'schedule manifests loaded');
+    }
     // Versions run frozen code: a manifest's code folder may change after publishing.
     const codeFreezer = new CodeSnapshots({
       root: join(o.stateDir, 'code-snapshots'),
