@@ -1,13 +1,15 @@
 /**
  * `lamina deploy --template` against local mode, driven as a process: an AWS SAM template with a
- * Node.js and a Python function, an alias (AutoPublishAlias), Globals and parameters deploys;
- * a redeploy with one function changed updates only that one; a function removed from the
- * template is deleted; an unsupported resource is reported by name; --kubernetes writes manifests.
+ * Node.js and a Python function, a layer both load a module from, an alias (AutoPublishAlias),
+ * Globals, parameters and schedules (Schedule, ScheduleV2) deploys; a redeploy with one function
+ * changed updates only that one; a function removed from the template is deleted with its
+ * schedule; an unsupported resource is reported by name; --kubernetes writes manifests.
  */
 import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 import { parseAllDocuments } from 'yaml';
@@ -39,6 +41,11 @@ Globals:
       Variables:
         STAGE: !Ref Stage
 Resources:
+  Shared:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: shared/
+      CompatibleRuntimes: [nodejs22.x, python3.11]
   Web:
     Type: AWS::Serverless::Function
     Properties:
@@ -46,9 +53,16 @@ Resources:
       Handler: index.handler
       Runtime: nodejs22.x
       AutoPublishAlias: live
+      Layers: [!Ref Shared]
       Environment:
         Variables:
           GREETING: !Sub "hello from \${AWS::StackName}"
+      Events:
+        Nightly:
+          Type: Schedule
+          Properties:
+            Schedule: cron(0 3 * * ? *)
+            Input: '{"job":"nightly"}'
 ${
   withPython
     ? `  Worker:
@@ -58,9 +72,15 @@ ${
       Handler: app.handler
       Runtime: python3.11
       MemorySize: 256
+      Layers: [!Ref Shared]
       Environment:
         Variables:
           PEER: !Ref Web
+      Events:
+        Every:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: rate(5 minutes)
 `
     : ''
 }  Orders:
@@ -92,18 +112,39 @@ describe('lamina deploy --template (AWS SAM) on local mode', () => {
   const action = (r: DeployResult, name: string): string | undefined =>
     r.Functions.find((f) => f.FunctionName === name)?.Action;
 
+  let scheduler: SchedulerClient;
+  const schedule = (name: string): Promise<unknown> =>
+    scheduler.send(new GetScheduleCommand({ Name: name }));
+
   beforeAll(async () => {
     lamina = await startLamina();
     env = { LAMINA_ENDPOINT: lamina.url };
+    scheduler = new SchedulerClient({
+      endpoint: lamina.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
     mkdirSync(join(dir, 'web'));
     mkdirSync(join(dir, 'worker'));
     writeFileSync(
       join(dir, 'web', 'index.js'),
-      'exports.handler = async () => ({ greeting: process.env.GREETING, stage: process.env.STAGE });\n',
+      "const { greet } = require('greet');\nexports.handler = async () => ({ greeting: process.env.GREETING, stage: process.env.STAGE, shared: greet('web') });\n",
     );
     writeFileSync(
       join(dir, 'worker', 'app.py'),
-      'import os\n\ndef handler(event, context):\n    return {"peer": os.environ["PEER"], "stage": os.environ["STAGE"], "v": 1}\n',
+      'import os\nfrom greet import greet\n\ndef handler(event, context):\n    return {"peer": os.environ["PEER"], "stage": os.environ["STAGE"], "shared": greet("worker"), "v": 1}\n',
+    );
+    // One layer for both runtimes, in the folders Lambda's runtimes search.
+    mkdirSync(join(dir, 'shared', 'nodejs', 'node_modules', 'greet'), { recursive: true });
+    mkdirSync(join(dir, 'shared', 'python'), { recursive: true });
+    writeFileSync(
+      join(dir, 'shared', 'nodejs', 'node_modules', 'greet', 'index.js'),
+      'exports.greet = (who) => `layer greets ${who}`;\n',
+    );
+    writeFileSync(
+      join(dir, 'shared', 'python', 'greet.py'),
+      'def greet(who):\n    return f"layer greets {who}"\n',
     );
     writeFileSync(join(dir, 'template.yaml'), template(true));
   });
@@ -111,7 +152,7 @@ describe('lamina deploy --template (AWS SAM) on local mode', () => {
     await lamina.stop();
   });
 
-  it('deploys both functions, the alias and the environment; reports the unsupported resource', async () => {
+  it('deploys both functions, the layer, the alias, the environment and the schedules; reports the unsupported resource', async () => {
     const { result, stderr } = await deploy();
     expect(action(result, `${stack}-Web`)).toBe('created');
     expect(action(result, `${stack}-Worker`)).toBe('created');
@@ -119,17 +160,36 @@ describe('lamina deploy --template (AWS SAM) on local mode', () => {
       Version: '1',
       Alias: 'live',
     });
-    expect(result.Unsupported).toContain('resource Orders (AWS::DynamoDB::Table)');
+    expect(result.Unsupported).toEqual(['resource Orders (AWS::DynamoDB::Table)']);
     expect(stderr).toContain('resource Orders (AWS::DynamoDB::Table)');
 
     const web = await runCli(['invoke', `${stack}-Web:live`, '-o', 'json'], { env });
     expect(JSON.parse(web.stdout)).toMatchObject({
       ExecutedVersion: '1',
-      Payload: { greeting: `hello from ${stack}`, stage: 'dev' },
+      Payload: { greeting: `hello from ${stack}`, stage: 'dev', shared: 'layer greets web' },
     });
     const worker = await runCli(['invoke', `${stack}-Worker`], { env });
     expect(worker.code, worker.stderr).toBe(0);
-    expect(JSON.parse(worker.stdout)).toEqual({ peer: `${stack}-Web`, stage: 'dev', v: 1 });
+    expect(JSON.parse(worker.stdout)).toEqual({
+      peer: `${stack}-Web`,
+      stage: 'dev',
+      shared: 'layer greets worker',
+      v: 1,
+    });
+
+    // The schedules exist, aimed at the alias (Web) and at the function (Worker).
+    expect(await schedule(`${stack}-Web-Nightly`)).toMatchObject({
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      State: 'ENABLED',
+      Target: {
+        Arn: expect.stringMatching(new RegExp(`:function:${stack}-Web:live$`)) as unknown,
+        Input: '{"job":"nightly"}',
+      },
+    });
+    expect(await schedule(`${stack}-Worker-Every`)).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      Target: { Arn: expect.stringMatching(new RegExp(`:function:${stack}-Worker$`)) as unknown },
+    });
   });
 
   it('redeploys with one function changed: only that one is updated', async () => {
@@ -191,6 +251,10 @@ describe('lamina deploy --template (AWS SAM) on local mode', () => {
     expect(action(result, `${stack}-Web`)).toBe('unchanged');
     const gone = await runCli(['get', `${stack}-Worker`], { env });
     expect(gone.code).toBe(4);
+    await expect(schedule(`${stack}-Worker-Every`)).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+    expect(await schedule(`${stack}-Web-Nightly`)).toMatchObject({ State: 'ENABLED' });
   });
 
   it('refuses to apply anything with --strict when something is unsupported (exit 6)', async () => {
