@@ -11,6 +11,7 @@ import { join } from 'node:path';
 
 import { GetScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scheduleSpecSchema } from '@lamina/kube';
 import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 import { parseAllDocuments } from 'yaml';
 
@@ -193,9 +194,19 @@ describe('lamina deploy --template (AWS SAM) on local mode', () => {
     );
     expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
       `Function/${stack}-web`,
+      `Schedule/${stack}-web-nightly`,
       `Function/${stack}-worker`,
+      `Schedule/${stack}-worker-every`,
     ]);
-    expect(docs[1]?.spec).toMatchObject({
+    expect(docs[1]?.spec).toEqual({
+      scheduleExpression: 'cron(0 3 * * ? *)',
+      state: 'ENABLED',
+      target: { functionName: `${stack}-web`, input: '{"job":"nightly"}' },
+    });
+    // Both Schedule specs are what the CRD's schema takes.
+    expect(() => scheduleSpecSchema.parse(docs[1]?.spec)).not.toThrow();
+    expect(() => scheduleSpecSchema.parse(docs[3]?.spec)).not.toThrow();
+    expect(docs[2]?.spec).toMatchObject({
       runtime: 'python3.11',
       handler: 'app.handler',
       memorySize: 256,
