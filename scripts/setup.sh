@@ -57,6 +57,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sha" ]; then
   npm ci --no-audit --no-fund --loglevel=error >&2
   echo "$lock_sha" > "$stamp"
 fi
+# The Node.js this setup chose, for `npx lamina` when the node first on PATH is older (cli/bin).
+echo "$NODE_DIR/bin/node" > node_modules/.lamina-node
 
 # 4. Build (turbo caches unchanged packages).
 if [ "${LAMINA_SKIP_BUILD:-}" != "1" ]; then

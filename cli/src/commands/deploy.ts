@@ -253,7 +253,7 @@ export function registerDeployCommand(program: Command, ctx: CliContext): void {
     .option('--strict', 'apply nothing when the template has unsupported content (exit 6)')
     .option(
       '-k, --kubernetes [dir]',
-      'write Function/EventSourceMapping manifests (to DIR, else stdout) instead of deploying',
+      'write Function/EventSourceMapping/Schedule manifests (to DIR, else stdout) instead of deploying',
     )
     .option('-n, --name <name>', 'function name (default: the folder or zip name)')
     .option('-r, --runtime <id>', 'runtime, e.g. nodejs22.x or python3.11 (guessed from the files)')

@@ -1,20 +1,27 @@
 /**
  * `lamina deploy --template … --kubernetes`: the template as Lamina custom resources for GitOps
- * instead of API calls — one Function per AWS::Serverless::Function and one EventSourceMapping
- * per SelfManagedKafka event, in the shapes of packages/kube's CRD schemas.
+ * instead of API calls — one Function per AWS::Serverless::Function, one EventSourceMapping per
+ * SelfManagedKafka event and one Schedule per Schedule/ScheduleV2 event (named as the API path
+ * names it, in lower case; it targets the function, since aliases are not written), in the shapes
+ * of packages/kube's CRD schemas.
  *
  * Invariants: code is referenced by `code.path` relative to the output folder (what local mode's
  * `--functions` reads); a cluster takes `code.sha256` of an uploaded artifact or `code.image`,
- * which the header comment says. What has no custom resource yet (aliases, schedules, SQS, URLs,
- * layers) is returned in `notWritten` by name.
+ * which the header comment says. What has no custom resource here (aliases, SQS, URLs, layers) is
+ * returned in `notWritten` by name.
  */
 import { relative } from 'node:path';
 
 import { API_VERSION } from '@lamina/core';
-import type { EventSourceMappingResourceSpec, FunctionSpecInputShape } from '@lamina/kube';
+import type {
+  EventSourceMappingResourceSpec,
+  FunctionSpecInputShape,
+  ScheduleResourceSpec,
+} from '@lamina/kube';
 import { stringify } from 'yaml';
 
 import type { StackPlan } from './plan.js';
+import { scheduleName } from './schedules.js';
 
 export interface Manifest {
   readonly file: string;
@@ -63,6 +70,21 @@ export function kubernetesManifests(plan: StackPlan, outDir: string): Kubernetes
     if (f.eventInvokeConfig !== undefined)
       notWritten.push(`${f.logicalId}.Properties.EventInvokeConfig`);
     for (const e of f.events) {
+      if (e.kind === 'schedule') {
+        const schedule: Partial<ScheduleResourceSpec> = {
+          scheduleExpression: e.expression,
+          state: e.enabled ? 'ENABLED' : 'DISABLED',
+          ...(e.timezone === undefined ? {} : { scheduleExpressionTimezone: e.timezone }),
+          target: { functionName: f.name, ...(e.input === undefined ? {} : { input: e.input }) },
+        };
+        docs.push({
+          apiVersion: API_VERSION,
+          kind: 'Schedule',
+          metadata: { name: scheduleName(f.name, e.id).toLowerCase(), labels },
+          spec: schedule,
+        });
+        continue;
+      }
       if (e.kind !== 'kafka') {
         notWritten.push(`${f.logicalId}.Events.${e.id} (${e.kind}: no custom resource yet)`);
         continue;

@@ -88,7 +88,7 @@ describe('SAM templates', () => {
     const plan = planStack(parseTemplate(TEMPLATE, 't.yaml'), options);
     const orders = plan.functions.find((f) => f.logicalId === 'Orders');
     expect(orders).toMatchObject({
-      name: 'shop-Orders',
+      name: 'shop-orders',
       runtime: 'nodejs22.x',
       timeout: 10,
       alias: 'live',

@@ -4,8 +4,10 @@
  * honour is collected in `unsupported` by resource and property name — never dropped silently.
  *
  * Invariants: Globals.Function applies to every function, maps merged (Environment.Variables)
- * and scalars replaced; a function is named by FunctionName, else `<stack>-<LogicalId>`; code
- * paths are relative to the template's folder.
+ * and scalars replaced; a function is named by FunctionName, else `<stack>-<logicalid>` in lower
+ * case (in a cluster a function is a Kubernetes resource, whose name must be a lowercase RFC 1123
+ * name, and the same template should name its functions alike in both modes); a layer by
+ * LayerName, else `<stack>-<LogicalId>`; code paths are relative to the template's folder.
  */
 import { isAbsolute, resolve } from 'node:path';
 
@@ -163,7 +165,10 @@ export function planStack(t: Template, o: PlanOptions): StackPlan {
     const v = props[key];
     return v === undefined ? `${o.stack}-${id}` : text(resolveValue(v, nameScope));
   };
-  const functionName = (id: string, props: JsonObject): string => nameOf(id, props, 'FunctionName');
+  const functionName = (id: string, props: JsonObject): string =>
+    props['FunctionName'] === undefined
+      ? `${o.stack}-${id}`.toLowerCase()
+      : nameOf(id, props, 'FunctionName');
   const layerName = (id: string, props: JsonObject): string => nameOf(id, props, 'LayerName');
   for (const [id, r] of Object.entries(t.resources)) {
     if (r.Type === 'AWS::Serverless::Function') {
