@@ -1,7 +1,5 @@
-import { createServer, type Server } from 'node:http';
-
 import { scheduleKeys } from '@lamina/core';
-import { eventually, testEnv, uniqueName } from '@lamina/testkit';
+import { eventually } from '@lamina/testkit';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -12,106 +10,89 @@ import {
   type DispatcherHandle,
   startDispatcher,
 } from '../../services/dispatcher/src/start-dispatcher.js';
+import { makeZip } from '../support/zip.js';
+import { getJson, kubectlOk } from './support/cluster.js';
 import {
-  buildOperator,
-  createNamespace,
-  deleteNamespace,
-  getJson,
-  installCrds,
-  kubectlOk,
-  type OperatorProcess,
-  startOperator,
-} from './support/cluster.js';
+  type ClusterLamina,
+  NODE_BRIDGE_IP,
+  startClusterLamina,
+} from './support/cluster-lamina.js';
+import { type Callbacks, orDiagnose, startCallbacks } from './support/in-cluster.js';
 
-// Cluster mode, issue 19: a Schedule applied with kubectl is mirrored by the operator (a real
-// process, against the real API server) into the Redis store the scheduler runner reads; the
-// runner (a dispatcher in this process) sends the tick as an Event invoke to the gateway. The
-// gateway here is a recording stand-in: the async path from an Event invoke to a worker pod is
-// the one every async event takes (test/async, test/operator/cluster-invoke).
+// Cluster mode end to end, issue 19: a Schedule applied with kubectl is mirrored by the operator
+// (a real process, against the real API server) into the Redis store the scheduler runner reads;
+// the runner (a dispatcher in this process, with its async worker) enqueues each tick and runs it
+// through the real cluster gateway on a worker pod on the node. The function POSTs the event it
+// got to a listener on the node bridge's address, so the test sees what actually ran.
 
 interface ScheduleObject {
   status?: { nextRun?: string; lastRun?: string; arn?: string; problem?: string };
 }
 
-interface EventInvoke {
-  readonly path: string;
-  readonly type: string | undefined;
-  readonly body: string;
-}
+const handler = `export const handler = async (event) => {
+  await fetch(process.env.CALLBACK, { method: 'POST', body: JSON.stringify(event) });
+  return 'ok';
+};\n`;
 
-describe('cluster mode: a Schedule resource fires through the scheduler runner', () => {
-  const prefix = uniqueName('schedk');
-  const keys = scheduleKeys(prefix);
-  let ns = '';
-  let operator: OperatorProcess;
-  let dispatcher: DispatcherHandle;
-  let redis: Redis;
-  let server: Server;
-  const invokes: EventInvoke[] = [];
-
+describe('cluster mode: a Schedule resource fires on a worker pod', () => {
+  const fn = 'ticked';
+  let lamina: ClusterLamina | undefined;
+  let dispatcher: DispatcherHandle | undefined;
+  let redis: Redis | undefined;
+  let callbacks: Callbacks | undefined;
+  const registry = new Registry();
+  const l = (): ClusterLamina => {
+    if (lamina === undefined) throw new Error('not started');
+    return lamina;
+  };
   const schedule = (name: string) =>
-    getJson<ScheduleObject>(['get', 'schedules.lamina.dev', name, '-n', ns]);
+    getJson<ScheduleObject>(['get', 'schedules.lamina.dev', name, '-n', l().ns]);
+  const received = (): unknown[] => callbacks?.received ?? [];
+  const ticks = async (): Promise<number> => {
+    const metric = await registry.getSingleMetric('lamina_scheduler_ticks_total')?.get();
+    return (metric?.values ?? []).reduce((n, v) => n + v.value, 0);
+  };
 
   beforeAll(async () => {
-    await Promise.all([installCrds(), buildOperator()]);
-    ns = await createNamespace('sched');
-    redis = new Redis(testEnv.require('REDIS_URL'));
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        const type = req.headers['x-amz-invocation-type'];
-        invokes.push({
-          path: decodeURIComponent(req.url ?? ''),
-          type: typeof type === 'string' ? type : undefined,
-          body,
-        });
-        res.writeHead(202, { 'Content-Length': 0 }).end();
-      });
+    lamina = await startClusterLamina({
+      name: 'sched',
+      operatorEnv: { LAMINA_MAPPING_SYNC_INTERVAL_MS: '300' },
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const addr = server.address();
-    const gatewayUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    operator = startOperator({
-      namespace: ns,
-      identity: 'op-sched',
-      env: {
-        LAMINA_REDIS_URL: testEnv.require('REDIS_URL'),
-        LAMINA_REDIS_PREFIX: prefix,
-        LAMINA_MAPPING_SYNC_INTERVAL_MS: '300',
-      },
-    });
+    redis = new Redis(lamina.redisUrl);
+    callbacks = await startCallbacks(NODE_BRIDGE_IP);
     dispatcher = await startDispatcher({
       config: loadDispatcherConfig({
-        REDIS_URL: testEnv.require('REDIS_URL'),
-        LAMINA_REDIS_PREFIX: prefix,
-        LAMINA_GATEWAY_URL: gatewayUrl,
+        REDIS_URL: lamina.redisUrl,
+        LAMINA_REDIS_PREFIX: lamina.prefix,
+        LAMINA_GATEWAY_URL: lamina.gateway.url,
+        LAMINA_NAMESPACE: lamina.ns,
         LAMINA_SCHEDULER_INTERVAL_MS: '250',
       }),
-      logger: pino({ level: 'silent' }),
-      registry: new Registry(),
+      logger: pino({ level: 'warn' }), // a refused or failed tick says why
+      registry,
     });
-  }, 180_000);
+  }, 600_000);
 
   afterAll(async () => {
-    await dispatcher.stop();
-    if (operator.child.exitCode === null) operator.child.kill('SIGTERM');
-    await operator.exited;
-    server.close();
-    await redis.quit();
-    await deleteNamespace(ns);
-  });
+    await dispatcher?.stop();
+    redis?.disconnect();
+    await callbacks?.stop();
+    await lamina?.stop();
+  }, 180_000);
 
-  it('kubectl apply: mirrored, fired once with its input, NEXT and LAST in status, removed on delete', async () => {
-    const at = new Date(Date.now() + 8000).toISOString().slice(0, 19);
+  it('kubectl apply: fires the function with its Input once per tick, NEXT and LAST in status', async () => {
+    await l().createFunction(fn, makeZip({ 'index.mjs': handler }), {
+      Environment: { Variables: { CALLBACK: callbacks?.url ?? '' } },
+    });
+    const ns = l().ns;
     await kubectlOk(
       ['apply', '-n', ns, '-f', '-'],
       `apiVersion: lamina.dev/v1alpha1
 kind: Schedule
-metadata: { name: once }
+metadata: { name: every-minute }
 spec:
-  scheduleExpression: "at(${at})"
-  target: { functionName: "hello:live", input: '{"from":"kubectl"}' }
+  scheduleExpression: "cron(* * * * ? *)"
+  target: { functionName: ${fn}, input: '{"from":"kubectl"}' }
 ---
 apiVersion: lamina.dev/v1alpha1
 kind: Schedule
@@ -119,44 +100,59 @@ metadata: { name: yearly }
 spec:
   scheduleExpression: "cron(0 0 1 1 ? 2099)"
   scheduleExpressionTimezone: Europe/Berlin
-  target: { functionName: hello }
+  target: { functionName: ${fn} }
 `,
     );
-    const yearly = await eventually(
-      async () => ((await schedule('yearly'))?.status?.nextRun === undefined ? undefined : true),
-      { what: 'nextRun of the yearly schedule', timeoutMs: 30_000 },
+    // Mirrored, with the next run computed in the schedule's time zone.
+    const yearly = await eventually(async () => (await schedule('yearly'))?.status?.nextRun, {
+      what: 'nextRun of the yearly schedule',
+      timeoutMs: 30_000,
+    });
+    expect(yearly).toBe('2098-12-31T23:00:00.000Z');
+    expect((await schedule('yearly'))?.status?.arn).toBe(
+      `arn:aws:scheduler:us-east-1:000000000000:schedule/${ns}/yearly`,
     );
-    expect(yearly).toBe(true);
-    expect((await schedule('yearly'))?.status).toMatchObject({
-      nextRun: '2098-12-31T23:00:00.000Z',
-      arn: `arn:aws:scheduler:us-east-1:000000000000:schedule/${ns}/yearly`,
-    });
-    expect(await redis.hget(keys.schedules, `${ns}/once`)).not.toBeNull();
+    expect(await redis?.hget(scheduleKeys(l().prefix).schedules, `${ns}/every-minute`)).not.toBe(
+      null,
+    );
 
-    await eventually(() => (invokes.length >= 1 ? true : undefined), {
-      what: 'the tick of the at() schedule',
-      timeoutMs: 30_000,
-    });
-    expect(invokes).toEqual([
-      {
-        path: '/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:hello:live/invocations',
-        type: 'Event',
-        body: '{"from":"kubectl"}',
+    // The first tick (at most a minute away) runs the function on its pod with the Input as is.
+    // On a timeout the error says how many ticks were enqueued and what the pods did.
+    await orDiagnose(ns, () =>
+      eventually(
+        async () => {
+          if (received().length >= 1) return true;
+          throw new Error(`no run yet; ticks enqueued: ${String(await ticks())}`);
+        },
+        { what: 'the function run by the first tick', timeoutMs: 100_000, intervalMs: 500 },
+      ),
+    );
+    expect(received()[0]).toEqual({ from: 'kubectl' });
+    const status = await eventually(
+      async () => {
+        const s = (await schedule('every-minute'))?.status;
+        return s?.lastRun === undefined || s.nextRun === undefined ? undefined : s;
       },
-    ]);
-    const last = await eventually(async () => (await schedule('once'))?.status?.lastRun, {
-      what: 'lastRun in status',
-      timeoutMs: 30_000,
-    });
-    expect(last).toBe(`${at}.000Z`);
+      { what: 'lastRun and nextRun in status', timeoutMs: 30_000 },
+    );
+    const last = Date.parse(status.lastRun ?? '');
+    expect(last % 60_000).toBe(0);
+    expect(Date.parse(status.nextRun ?? '')).toBe(last + 60_000);
     const columns = await kubectlOk(['get', 'schedules.lamina.dev', '-n', ns]);
     expect(columns).toMatch(/NAME\s+EXPRESSION\s+FUNCTION\s+STATE\s+NEXT\s+LAST/);
 
-    await kubectlOk(['delete', 'schedules.lamina.dev', 'once', '-n', ns]);
+    // Deleted: gone from the runner's store; every tick fired ran the function exactly once.
+    await kubectlOk(['delete', 'schedules.lamina.dev', 'every-minute', '-n', ns]);
     await eventually(
-      async () => ((await redis.hget(keys.schedules, `${ns}/once`)) === null ? true : undefined),
-      { what: 'the deleted schedule gone from the runners store' },
+      async () =>
+        (await redis?.hget(scheduleKeys(l().prefix).schedules, `${ns}/every-minute`)) === null
+          ? true
+          : undefined,
+      { what: 'the deleted schedule gone from the runners store', timeoutMs: 30_000 },
     );
-    expect(invokes).toHaveLength(1);
-  });
+    await new Promise((r) => setTimeout(r, 5000)); // a duplicate run would land by now
+    const fired = await ticks();
+    expect(fired).toBeGreaterThanOrEqual(1);
+    expect(received()).toEqual(Array.from({ length: fired }, () => ({ from: 'kubectl' })));
+  }, 240_000);
 });
