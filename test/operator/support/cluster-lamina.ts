@@ -58,6 +58,11 @@ export interface ClusterLaminaOptions {
   readonly codeDelivery?: 'http' | 'volume';
   /** Turns the autoscaler on with short test windows (ADR 0017); off by default. */
   readonly autoscaler?: { readonly idleSeconds: number } | false;
+  /**
+   * Pre-warmed generic pods (ADR 0019): off by default here, so a suite's calls land on the
+   * version's own pods and its pod and replica counts are exact; cluster-warm-pool tests the pool.
+   */
+  readonly warmPool?: boolean;
   /** Extra gateway config (loadClusterConfig's env names); wins over the defaults. */
   readonly gatewayEnv?: Readonly<Record<string, string>>;
   /** Extra operator env; wins over the defaults. */
@@ -148,6 +153,7 @@ export async function startClusterLamina(o: ClusterLaminaOptions): Promise<Clust
         LAMINA_CODE_TOKEN_SECRET: SECRET,
         // A pod starts, fetches its code and runs init on a shared 2-core node: allow for it.
         ...(autoscaled ? { LAMINA_COLD_START_WAIT_MS: '90000', LAMINA_BUSY_WAIT_MS: '90000' } : {}),
+        ...(o.warmPool === true ? {} : { LAMINA_WARM_POOL: 'false' }),
         ...o.gatewayEnv,
       }),
       kubeConfig: kc,
@@ -182,6 +188,7 @@ export async function startClusterLamina(o: ClusterLaminaOptions): Promise<Clust
         LAMINA_REDIS_PREFIX: prefix,
         LAMINA_LOG_LEVEL: 'info',
         ...scaling,
+        ...(o.warmPool === true ? {} : { LAMINA_WARM_POOL_SIZE: '0' }),
         ...o.operatorEnv,
       },
     });
