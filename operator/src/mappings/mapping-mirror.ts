@@ -7,6 +7,7 @@ import {
 } from '@lamina/kube';
 
 import { type ClusterWriter, isNotFound } from '../kube/cluster-writer.js';
+import { MirrorLoop, parseJson } from '../kube/mirror-loop.js';
 import { planMirror } from './mirror-plan.js';
 
 /** The Redis commands the mirror uses (ioredis' signatures). */
@@ -29,14 +30,6 @@ export interface MappingMirrorOptions {
   readonly syncTimeoutMs?: number;
 }
 
-const parse = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
-
 /**
  * Cluster mode: `EventSourceMapping` resources are the source of truth for the pollers, which
  * read only the Redis mapping store (core's `esmKeys`), so they stay the same in both modes. The
@@ -50,46 +43,27 @@ const parse = (text: string): unknown => {
  */
 export class MappingMirror {
   readonly name = 'event source mapping mirror';
-  private timer: NodeJS.Timeout | undefined;
-  private requested = false;
-  private running: Promise<void> | undefined;
-  private stopping: Promise<void> | undefined;
+  private readonly loop: MirrorLoop<EventSourceMappingResource>;
 
-  constructor(private readonly o: MappingMirrorOptions) {}
+  constructor(private readonly o: MappingMirrorOptions) {
+    this.loop = new MirrorLoop({
+      informer: o.informer,
+      sync: () => this.sync(),
+      intervalMs: o.intervalMs,
+      ...(o.syncTimeoutMs === undefined ? {} : { syncTimeoutMs: o.syncTimeoutMs }),
+      logger: o.logger,
+      what: 'event source mapping mirror',
+    });
+  }
 
   /** Starts the informer, waits for its cache, mirrors once, then keeps mirroring. */
-  async start(): Promise<void> {
-    const kick = (): void => {
-      this.kick();
-    };
-    this.o.informer.on('add', kick);
-    this.o.informer.on('update', kick);
-    this.o.informer.on('delete', kick);
-    await this.o.informer.start().catch(() => undefined);
-    await this.o.informer.waitForSync(this.o.syncTimeoutMs ?? 120_000);
-    if (this.stopping !== undefined) return;
-    this.kick();
-    await this.running;
-    this.timer = setInterval(kick, this.o.intervalMs);
+  start(): Promise<void> {
+    return this.loop.start();
   }
 
   /** Asks for a sync: now if idle, else right after the one running. */
   kick(): void {
-    if (this.stopping !== undefined || !this.o.informer.hasSynced) return;
-    this.requested = true;
-    this.running ??= this.loop();
-  }
-
-  private async loop(): Promise<void> {
-    while (this.requested && this.stopping === undefined) {
-      this.requested = false;
-      try {
-        await this.sync();
-      } catch (err) {
-        this.o.logger.warn({ err }, 'event source mapping mirror failed; retrying');
-      }
-    }
-    this.running = undefined;
+    this.loop.kick();
   }
 
   private async sync(): Promise<void> {
@@ -103,12 +77,12 @@ export class MappingMirror {
       mirrored: new Map(
         Object.entries(mappings).map(([uuid, t]) => [
           uuid,
-          parse(t) as EventSourceMapping | undefined,
+          parseJson(t) as EventSourceMapping | undefined,
         ]),
       ),
       reports: new Map(
         Object.entries(reports)
-          .map(([uuid, t]) => [uuid, parse(t) as MappingStatus | undefined] as const)
+          .map(([uuid, t]) => [uuid, parseJson(t) as MappingStatus | undefined] as const)
           .filter((e): e is readonly [string, MappingStatus] => e[1] !== undefined),
       ),
       nowMs: (this.o.now ?? Date.now)(),
@@ -137,11 +111,6 @@ export class MappingMirror {
 
   /** Idempotent: stops the timer, waits for the sync in flight, stops the informer. */
   stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      clearInterval(this.timer);
-      await this.running;
-      await this.o.informer.stop();
-    })();
-    return this.stopping;
+    return this.loop.stop();
   }
 }

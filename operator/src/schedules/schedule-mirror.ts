@@ -7,6 +7,7 @@ import {
 } from '@lamina/kube';
 
 import { type ClusterWriter, isNotFound } from '../kube/cluster-writer.js';
+import { MirrorLoop, parseJson } from '../kube/mirror-loop.js';
 import type { MirrorRedis } from '../mappings/mapping-mirror.js';
 import { planScheduleMirror } from './schedule-plan.js';
 
@@ -24,14 +25,6 @@ export interface ScheduleMirrorOptions {
   readonly syncTimeoutMs?: number;
 }
 
-const parse = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
-
 /**
  * Cluster mode: `Schedule` resources are a second front door to the schedules the runners read
  * from Redis (core's `scheduleKeys`), next to the Scheduler API. The leading operator mirrors
@@ -45,46 +38,27 @@ const parse = (text: string): unknown => {
  */
 export class ScheduleMirror {
   readonly name = 'schedule mirror';
-  private timer: NodeJS.Timeout | undefined;
-  private requested = false;
-  private running: Promise<void> | undefined;
-  private stopping: Promise<void> | undefined;
+  private readonly loop: MirrorLoop<ScheduleResource>;
 
-  constructor(private readonly o: ScheduleMirrorOptions) {}
+  constructor(private readonly o: ScheduleMirrorOptions) {
+    this.loop = new MirrorLoop({
+      informer: o.informer,
+      sync: () => this.sync(),
+      intervalMs: o.intervalMs,
+      ...(o.syncTimeoutMs === undefined ? {} : { syncTimeoutMs: o.syncTimeoutMs }),
+      logger: o.logger,
+      what: 'schedule mirror',
+    });
+  }
 
   /** Starts the informer, waits for its cache, mirrors once, then keeps mirroring. */
-  async start(): Promise<void> {
-    const kick = (): void => {
-      this.kick();
-    };
-    this.o.informer.on('add', kick);
-    this.o.informer.on('update', kick);
-    this.o.informer.on('delete', kick);
-    await this.o.informer.start().catch(() => undefined);
-    await this.o.informer.waitForSync(this.o.syncTimeoutMs ?? 120_000);
-    if (this.stopping !== undefined) return;
-    this.kick();
-    await this.running;
-    this.timer = setInterval(kick, this.o.intervalMs);
+  start(): Promise<void> {
+    return this.loop.start();
   }
 
   /** Asks for a sync: now if idle, else right after the one running. */
   kick(): void {
-    if (this.stopping !== undefined || !this.o.informer.hasSynced) return;
-    this.requested = true;
-    this.running ??= this.loop();
-  }
-
-  private async loop(): Promise<void> {
-    while (this.requested && this.stopping === undefined) {
-      this.requested = false;
-      try {
-        await this.sync();
-      } catch (err) {
-        this.o.logger.warn({ err }, 'schedule mirror failed; retrying');
-      }
-    }
-    this.running = undefined;
+    this.loop.kick();
   }
 
   private async sync(): Promise<void> {
@@ -96,11 +70,11 @@ export class ScheduleMirror {
     const plan = planScheduleMirror({
       resources: this.o.informer.list(),
       stored: new Map(
-        Object.entries(stored).map(([id, t]) => [id, parse(t) as Schedule | undefined]),
+        Object.entries(stored).map(([id, t]) => [id, parseJson(t) as Schedule | undefined]),
       ),
       reports: new Map(
         Object.entries(reports)
-          .map(([id, t]) => [id, parse(t) as ScheduleStatus | undefined] as const)
+          .map(([id, t]) => [id, parseJson(t) as ScheduleStatus | undefined] as const)
           .filter((e): e is readonly [string, ScheduleStatus] => e[1] !== undefined),
       ),
       ctx: this.o.arnContext,
@@ -128,11 +102,6 @@ export class ScheduleMirror {
 
   /** Idempotent: stops the timer, waits for the sync in flight, stops the informer. */
   stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      clearInterval(this.timer);
-      await this.running;
-      await this.o.informer.stop();
-    })();
-    return this.stopping;
+    return this.loop.stop();
   }
 }
