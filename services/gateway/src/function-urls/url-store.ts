@@ -7,12 +7,10 @@
  * whole set, writes are serialised; an unreadable file is logged and ignored (no URLs), never
  * fatal.
  */
-import { readFile } from 'node:fs/promises';
-
 import type { FunctionUrlRecord, FunctionUrlStore } from '@lamina/core';
 import type { Logger } from 'pino';
 
-import { writeFileAtomic } from '../code/atomic-write.js';
+import { JsonStateFile } from '../local/json-state-file.js';
 
 export interface UrlStoreOptions {
   /** Where the records persist; absent: memory only. */
@@ -42,33 +40,18 @@ export const byQualifier = (a: FunctionUrlRecord, b: FunctionUrlRecord): number 
 };
 
 export class FileUrlStore implements FunctionUrlStore {
-  private readonly opts: UrlStoreOptions;
   private readonly records = new Map<string, FunctionUrlRecord>();
-  private writing: Promise<void> = Promise.resolve();
+  private readonly file: JsonStateFile;
 
   constructor(options: UrlStoreOptions = {}) {
-    this.opts = options;
+    this.file = new JsonStateFile(options.file, 'function URLs', options.logger);
   }
 
   /** Loads the file, if any. */
   async start(): Promise<void> {
-    if (this.opts.file === undefined) return;
-    let text: string;
-    try {
-      text = await readFile(this.opts.file, 'utf8');
-    } catch {
-      return;
-    }
-    try {
-      const parsed: unknown = JSON.parse(text);
-      for (const r of Array.isArray(parsed) ? parsed : []) {
-        if (isRecord(r)) this.records.set(keyOf(r.functionName, r.qualifier), r);
-      }
-    } catch (err) {
-      this.opts.logger?.warn(
-        { err, file: this.opts.file },
-        'ignoring unreadable function URLs file',
-      );
+    const parsed = await this.file.load();
+    for (const r of Array.isArray(parsed) ? (parsed as unknown[]) : []) {
+      if (isRecord(r)) this.records.set(keyOf(r.functionName, r.qualifier), r);
     }
   }
 
@@ -107,12 +90,6 @@ export class FileUrlStore implements FunctionUrlStore {
   }
 
   private persist(): Promise<void> {
-    const file = this.opts.file;
-    if (file === undefined) return Promise.resolve();
-    const next = this.writing.then(async () => {
-      await writeFileAtomic(file, `${JSON.stringify([...this.records.values()], null, 2)}\n`);
-    });
-    this.writing = next.catch(() => undefined);
-    return next;
+    return this.file.save([...this.records.values()]);
   }
 }

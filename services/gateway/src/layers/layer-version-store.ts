@@ -11,12 +11,10 @@
  * - One process owns the file (the local gateway); a file that cannot be parsed is logged and
  *   ignored rather than fatal.
  */
-import { readFile } from 'node:fs/promises';
-
 import type { LayerStore, LayerVersionRecord } from '@lamina/core';
 import type { Logger } from 'pino';
 
-import { writeFileAtomic } from '../code/atomic-write.js';
+import { JsonStateFile } from '../local/json-state-file.js';
 
 export interface LayerVersionStoreOptions {
   /** Where the layers persist; absent: memory only. */
@@ -51,31 +49,24 @@ export class LayerVersionStore implements LayerStore {
   private readonly records = new Map<string, LayerVersionRecord>();
   private readonly highest = new Map<string, number>();
   private readonly listeners = new Set<(layerName: string) => void>();
-  private writing: Promise<void> = Promise.resolve();
+  private readonly file: JsonStateFile;
 
-  constructor(private readonly opts: LayerVersionStoreOptions = {}) {}
+  constructor(opts: LayerVersionStoreOptions = {}) {
+    this.file = new JsonStateFile(opts.file, 'layers', opts.logger);
+  }
 
   /** Loads the file, if any. */
   async start(): Promise<void> {
-    if (this.opts.file === undefined) return;
-    let text: string;
-    try {
-      text = await readFile(this.opts.file, 'utf8');
-    } catch {
-      return;
+    const loaded = await this.file.load();
+    if (typeof loaded !== 'object' || loaded === null) return;
+    const parsed = loaded as Partial<FileState>;
+    for (const [name, n] of Object.entries(parsed.highest ?? {})) {
+      if (typeof n === 'number') this.highest.set(name, n);
     }
-    try {
-      const parsed = JSON.parse(text) as Partial<FileState>;
-      for (const [name, n] of Object.entries(parsed.highest ?? {})) {
-        if (typeof n === 'number') this.highest.set(name, n);
-      }
-      for (const r of Array.isArray(parsed.versions) ? parsed.versions : []) {
-        if (!isRecord(r)) continue;
-        this.records.set(keyOf(r.layerName, r.version), r);
-        this.highest.set(r.layerName, Math.max(this.highest.get(r.layerName) ?? 0, r.version));
-      }
-    } catch (err) {
-      this.opts.logger?.warn({ err, file: this.opts.file }, 'ignoring unreadable layers file');
+    for (const r of Array.isArray(parsed.versions) ? parsed.versions : []) {
+      if (!isRecord(r)) continue;
+      this.records.set(keyOf(r.layerName, r.version), r);
+      this.highest.set(r.layerName, Math.max(this.highest.get(r.layerName) ?? 0, r.version));
     }
   }
 
@@ -94,35 +85,20 @@ export class LayerVersionStore implements LayerStore {
     layerName: string,
     make: (version: number) => LayerVersionRecord,
   ): Promise<LayerVersionRecord> {
-    // Numbering and the write take turns with other writes: no two publishes get one number.
-    const run = this.writing.then(async () => {
-      const version = (this.highest.get(layerName) ?? 0) + 1;
-      const record = make(version);
-      this.highest.set(layerName, version);
-      this.records.set(keyOf(layerName, version), record);
-      await this.persist();
-      return record;
-    });
-    this.writing = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    const record = await run;
+    // Numbering is synchronous, so no two publishes get one number; saves keep their order.
+    const version = (this.highest.get(layerName) ?? 0) + 1;
+    const record = make(version);
+    this.highest.set(layerName, version);
+    this.records.set(keyOf(layerName, version), record);
+    await this.persist();
     this.emit(layerName);
     return record;
   }
 
   async delete(layerName: string, version: number): Promise<void> {
-    const run = this.writing.then(async () => {
-      if (!this.records.delete(keyOf(layerName, version))) return false;
-      await this.persist();
-      return true;
-    });
-    this.writing = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    if (await run) this.emit(layerName);
+    if (!this.records.delete(keyOf(layerName, version))) return;
+    await this.persist();
+    this.emit(layerName);
   }
 
   onChange(listener: (layerName: string) => void): () => void {
@@ -134,16 +110,15 @@ export class LayerVersionStore implements LayerStore {
 
   async close(): Promise<void> {
     this.listeners.clear();
-    await this.writing;
+    await this.file.settled();
   }
 
-  private async persist(): Promise<void> {
-    if (this.opts.file === undefined) return;
+  private persist(): Promise<void> {
     const state: FileState = {
       highest: Object.fromEntries(this.highest),
       versions: this.list() as LayerVersionRecord[],
     };
-    await writeFileAtomic(this.opts.file, `${JSON.stringify(state, null, 2)}\n`);
+    return this.file.save(state);
   }
 
   private emit(layerName: string): void {

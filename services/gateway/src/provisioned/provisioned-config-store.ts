@@ -7,8 +7,6 @@
  * whole set, writes are serialised (the file never holds an older set than a later write);
  * a file that cannot be parsed is logged and ignored (start with no configs) rather than fatal.
  */
-import { readFile } from 'node:fs/promises';
-
 import {
   provisionedConfigNotFound,
   type ProvisionedConcurrencyRecord,
@@ -16,7 +14,7 @@ import {
 } from '@lamina/core';
 import type { Logger } from 'pino';
 
-import { writeFileAtomic } from '../code/atomic-write.js';
+import { JsonStateFile } from '../local/json-state-file.js';
 
 export interface ProvisionedConfigStoreOptions {
   /** Where the configs persist; absent: memory only. */
@@ -38,30 +36,18 @@ const isRecord = (v: unknown): v is ProvisionedConcurrencyRecord => {
 };
 
 export class ProvisionedConfigStore implements ProvisionedConcurrencyStore {
-  private readonly opts: ProvisionedConfigStoreOptions;
   private readonly records = new Map<string, ProvisionedConcurrencyRecord>();
-  private writing: Promise<void> = Promise.resolve();
+  private readonly file: JsonStateFile;
 
   constructor(options: ProvisionedConfigStoreOptions = {}) {
-    this.opts = options;
+    this.file = new JsonStateFile(options.file, 'provisioned concurrency configs', options.logger);
   }
 
   /** Loads the file, if any. */
   async start(): Promise<void> {
-    if (this.opts.file === undefined) return;
-    let text: string;
-    try {
-      text = await readFile(this.opts.file, 'utf8');
-    } catch {
-      return;
-    }
-    try {
-      const parsed: unknown = JSON.parse(text);
-      for (const r of Array.isArray(parsed) ? parsed : []) {
-        if (isRecord(r)) this.records.set(keyOf(r.functionName, r.qualifier), r);
-      }
-    } catch (err) {
-      this.opts.logger?.warn({ err, file: this.opts.file }, 'ignoring unreadable configs file');
+    const parsed = await this.file.load();
+    for (const r of Array.isArray(parsed) ? (parsed as unknown[]) : []) {
+      if (isRecord(r)) this.records.set(keyOf(r.functionName, r.qualifier), r);
     }
   }
 
@@ -97,12 +83,6 @@ export class ProvisionedConfigStore implements ProvisionedConcurrencyStore {
   }
 
   private persist(): Promise<void> {
-    const file = this.opts.file;
-    if (file === undefined) return Promise.resolve();
-    const next = this.writing.then(async () => {
-      await writeFileAtomic(file, `${JSON.stringify(this.all(), null, 2)}\n`);
-    });
-    this.writing = next.catch(() => undefined);
-    return next;
+    return this.file.save(this.all());
   }
 }
