@@ -44,10 +44,11 @@ export function registerFunctionCommands(program: Command, ctx: CliContext): voi
             handler: f.Handler,
             memory: f.MemorySize,
             timeout: f.Timeout,
-            state: f.State,
+            // ListFunctions carries no State on AWS either (GetFunction does): `lamina get` shows it.
+            size: f.CodeSize,
             modified: f.LastModified,
           })),
-          ['name', 'runtime', 'handler', 'memory', 'timeout', 'state', 'modified'],
+          ['name', 'runtime', 'handler', 'memory', 'timeout', 'size', 'modified'],
         );
       }),
     );
