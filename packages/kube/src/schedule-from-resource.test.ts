@@ -63,6 +63,30 @@ describe('Schedule manifests', () => {
     });
   });
 
+  it('carry a flexible time window and a dead-letter queue', () => {
+    const [s] = parseScheduleManifests(`
+apiVersion: lamina.dev/v1alpha1
+kind: Schedule
+metadata: { name: spread }
+spec:
+  scheduleExpression: rate(5 minutes)
+  flexibleTimeWindow: { mode: FLEXIBLE, maximumWindowInMinutes: 4 }
+  target:
+    functionName: report
+    deadLetterConfig: { arn: 'arn:aws:sqs:us-east-1:000000000000:ticks-dlq' }
+`);
+    if (s === undefined) throw new Error('one schedule expected');
+    expect(scheduleFromResource(s, ctx, 1000)).toMatchObject({
+      flexibleTimeWindow: { mode: 'FLEXIBLE', maximumWindowInMinutes: 4 },
+      target: { deadLetterConfig: { arn: 'arn:aws:sqs:us-east-1:000000000000:ticks-dlq' } },
+    });
+    const [off] = parseScheduleManifests(YAML);
+    if (off === undefined) throw new Error('a schedule expected');
+    expect(scheduleFromResource(off, ctx, 1000)).toMatchObject({
+      flexibleTimeWindow: { mode: 'OFF' },
+    });
+  });
+
   it('name the file of an invalid manifest', () => {
     expect(() =>
       parseScheduleManifests(

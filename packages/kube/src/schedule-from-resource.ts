@@ -33,6 +33,8 @@ export function scheduleFromResource(
   const spec = r.spec;
   const ref = parseFunctionRef(spec.target.functionName);
   const retry = spec.target.retryPolicy;
+  const window = spec.flexibleTimeWindow;
+  const dlq = spec.target.deadLetterConfig;
   const input = {
     GroupName: r.metadata.namespace ?? 'default',
     ScheduleExpression: spec.scheduleExpression,
@@ -41,11 +43,15 @@ export function scheduleFromResource(
     EndDate: spec.endDate,
     State: spec.state,
     Description: spec.description,
-    FlexibleTimeWindow: { Mode: 'OFF' },
+    FlexibleTimeWindow:
+      window === undefined
+        ? { Mode: 'OFF' }
+        : { Mode: window.mode, MaximumWindowInMinutes: window.maximumWindowInMinutes },
     Target: {
       Arn: functionArn(ctx, ref.name, ref.qualifier),
       RoleArn: `arn:aws:iam::${ctx.accountId}:role/lamina-schedule`,
       Input: spec.target.input,
+      ...(dlq === undefined ? {} : { DeadLetterConfig: { Arn: dlq.arn } }),
       ...(retry === undefined
         ? {}
         : {

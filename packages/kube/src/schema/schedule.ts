@@ -18,6 +18,17 @@ export const scheduleSpecSchema = z.object({
   endDate: z.string().optional().describe('RFC 3339; no runs after it.'),
   state: z.enum(['ENABLED', 'DISABLED']).default('ENABLED'),
   description: z.string().max(512).optional(),
+  flexibleTimeWindow: z
+    .object({
+      mode: z.enum(['OFF', 'FLEXIBLE']).default('OFF'),
+      maximumWindowInMinutes: z
+        .int()
+        .min(1)
+        .max(1440)
+        .optional()
+        .describe('Required with FLEXIBLE: each tick runs at a fixed offset within this window.'),
+    })
+    .optional(),
   target: z.object({
     functionName: z
       .string()
@@ -33,6 +44,15 @@ export const scheduleSpecSchema = z.object({
       .object({
         maximumEventAgeInSeconds: z.int().min(60).max(86_400).default(86_400),
         maximumRetryAttempts: z.int().min(0).max(185).default(185),
+      })
+      .optional(),
+    deadLetterConfig: z
+      .object({
+        arn: z
+          .string()
+          .min(1)
+          .max(1600)
+          .describe('SQS queue ARN for ticks that could not be sent.'),
       })
       .optional(),
   }),
