@@ -21,12 +21,8 @@ function readStat(pid: number): ProcStat | undefined {
   }
 }
 
-/**
- * CPU seconds (user + system) used so far by a process and all its live descendants. Unlike a
- * wall-clock profile this is not inflated when other work on the machine preempts us, so it
- * shows where a request's cost goes.
- */
-export function cpuOfTree(rootPid: number): number {
+/** The live processes of a tree: `rootPid` and all its descendants, with their stats. */
+function treeOf(rootPid: number): Map<number, ProcStat> {
   const stats = new Map<number, ProcStat>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -40,9 +36,56 @@ export function cpuOfTree(rootPid: number): number {
     }
     return false;
   };
+  for (const pid of [...stats.keys()]) if (!inTree(pid)) stats.delete(pid);
+  return stats;
+}
+
+/**
+ * CPU seconds (user + system) used so far by a process and all its live descendants. Unlike a
+ * wall-clock profile this is not inflated when other work on the machine preempts us, so it
+ * shows where a request's cost goes.
+ */
+export function cpuOfTree(rootPid: number): number {
   let total = 0;
-  for (const [pid, stat] of stats) if (inTree(pid)) total += stat.cpuSeconds;
+  for (const stat of treeOf(rootPid).values()) total += stat.cpuSeconds;
   return total;
+}
+
+/** Resident memory of one process, in MB: all of it, and the private (anonymous) part. */
+export interface ProcessMemory {
+  readonly pid: number;
+  readonly command: string;
+  readonly rssMb: number;
+  /** RssAnon: memory this process alone holds (file pages, e.g. the binary's code, are shared). */
+  readonly anonMb: number;
+}
+
+function memoryOf(pid: number): ProcessMemory | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string): number =>
+      Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    const command = /^Name:\s+(.*)$/m.exec(status)?.[1] ?? '';
+    return { pid, command, rssMb: kb('VmRSS') / 1024, anonMb: kb('RssAnon') / 1024 };
+  } catch {
+    return undefined; // exited meanwhile
+  }
+}
+
+/** The memory of each live descendant of `rootPid` (not the root itself). */
+export function memoryOfDescendants(rootPid: number): ProcessMemory[] {
+  const out: ProcessMemory[] = [];
+  for (const pid of treeOf(rootPid).keys()) {
+    if (pid === rootPid) continue;
+    const m = memoryOf(pid);
+    if (m !== undefined) out.push(m);
+  }
+  return out;
+}
+
+/** The memory of one process. */
+export function memoryOfPid(pid: number): ProcessMemory | undefined {
+  return memoryOf(pid);
 }
 
 /** CPU seconds used so far by one process alone. */

@@ -5,13 +5,15 @@ import { fileURLToPath } from 'node:url';
 
 import { spawnWatched, startLamina } from '@lamina/testkit';
 
-import { cpuOfPid, cpuOfTree, selfCpu } from './cpu-usage.js';
+import { cpuOfPid, cpuOfTree, memoryOfDescendants, memoryOfPid, selfCpu } from './cpu-usage.js';
 import { type LoadOptions, type LoadResult, runLoad } from './load.js';
 
 /**
  * bench/invoke: warm sync invoke latency (concurrency 1) and throughput (concurrency 32) of a
  * no-op function through Lamina's local mode, against a baseline measured in the same run: a
- * plain Node.js HTTP server doing the same JSON echo. Writes bench/results/invoke.json.
+ * plain Node.js HTTP server doing the same JSON echo. Writes bench/results/invoke.json: latency,
+ * throughput, CPU per request (server process, its children, the load generator) and memory (the
+ * server process; per execution environment, once idle after the throughput phase).
  *
  *   npm run bench:invoke [-- --quick]
  */
@@ -29,15 +31,44 @@ interface CpuPerRequest {
   readonly serverProcessUs: number;
   readonly childrenUs: number;
   readonly loadGeneratorUs: number;
+  /** Cores kept busy on average: the server process alone (1 = one core saturated), all of it. */
+  readonly serverCores: number;
+  readonly serverAndChildrenCores: number;
 }
 
 interface Phase extends LoadResult {
   readonly cpu: CpuPerRequest;
 }
 
+/** Resident memory after the throughput phase, in MB. */
+interface Memory {
+  readonly serverRssMb: number;
+  /** Idle execution environments (runtime processes below the server; not Redis). */
+  readonly environments: number;
+  /** Mean resident set of one environment (its file pages, e.g. the node binary, are shared). */
+  readonly rssMbPerEnvironment: number;
+  /** Mean private (anonymous) resident memory of one environment: what each one adds. */
+  readonly privateMbPerEnvironment: number;
+}
+
 interface Measured {
   readonly c1: Phase;
   readonly c32: Phase;
+  readonly memory: Memory;
+}
+
+const mb = (n: number): number => Math.round(n * 10) / 10;
+
+function memory(pid: number): Memory {
+  const envs = memoryOfDescendants(pid).filter((p) => !p.command.startsWith('redis'));
+  const mean = (f: (p: (typeof envs)[number]) => number): number =>
+    envs.length === 0 ? 0 : mb(envs.reduce((sum, p) => sum + f(p), 0) / envs.length);
+  return {
+    serverRssMb: mb(memoryOfPid(pid)?.rssMb ?? 0),
+    environments: envs.length,
+    rssMbPerEnvironment: mean((p) => p.rssMb),
+    privateMbPerEnvironment: mean((p) => p.anonMb),
+  };
 }
 
 async function phase(pid: number, o: LoadOptions): Promise<Phase> {
@@ -52,6 +83,8 @@ async function phase(pid: number, o: LoadOptions): Promise<Phase> {
       serverProcessUs: us(root),
       childrenUs: us(tree - root),
       loadGeneratorUs: us(selfCpu() - before.self),
+      serverCores: Math.round((root / r.seconds) * 100) / 100,
+      serverAndChildrenCores: Math.round((tree / r.seconds) * 100) / 100,
     },
   };
 }
@@ -71,6 +104,12 @@ async function measure(name: string, url: string, pid: number): Promise<Measured
     durationMs: TPUT_MS,
   });
   log(`${name}: ${c32.rps.toFixed(0)} req/s, errors ${c32.errors}`);
+  // Idle now: the environments wait at /next.
+  await new Promise((r) => setTimeout(r, 1000));
+  const mem = memory(pid);
+  log(
+    `${name}: server ${mem.serverRssMb} MB; ${mem.environments} environments, each ${mem.rssMbPerEnvironment} MB resident, ${mem.privateMbPerEnvironment} MB private`,
+  );
   for (const [label, p] of [
     ['c=1', c1],
     [`c=${CONCURRENCY}`, c32],
@@ -79,7 +118,7 @@ async function measure(name: string, url: string, pid: number): Promise<Measured
       `${name}: CPU per request at ${label}: server ${p.cpu.serverProcessUs} us, children ${p.cpu.childrenUs} us, load generator ${p.cpu.loadGeneratorUs} us`,
     );
   }
-  return { c1, c32 };
+  return { c1, c32, memory: mem };
 }
 
 async function main(): Promise<void> {
@@ -116,6 +155,8 @@ async function main(): Promise<void> {
   const addedP50 = platform.c1.p50Ms - baseline.c1.p50Ms;
   const addedP99 = platform.c1.p99Ms - baseline.c1.p99Ms;
   const ratio = platform.c32.rps / baseline.c32.rps;
+  // Gateway + runtimes (+ Redis) CPU per call: the server process and its children.
+  const platformCpuUs = platform.c32.cpu.serverProcessUs + platform.c32.cpu.childrenUs;
   const result = {
     date: new Date().toISOString(),
     machine: {
@@ -135,10 +176,14 @@ async function main(): Promise<void> {
     lamina: platform,
     addedLatencyMs: { p50: addedP50, p99: addedP99 },
     throughputRatio: ratio,
+    platformCpuUsPerCallAtC32: platformCpuUs,
+    // Issue #20's acceptance.
     targets: {
-      addedP50AtMost1ms: addedP50 <= 1,
-      addedP99AtMost5ms: addedP99 <= 5,
-      throughputAtLeast40Percent: ratio >= 0.4,
+      addedP50AtMost0_3ms: addedP50 <= 0.3,
+      addedP99AtMost2ms: addedP99 <= 2,
+      throughputAtLeast45Percent: ratio >= 0.45,
+      platformCpuAtMost300usPerCall: platformCpuUs <= 300,
+      idleNodeEnvironmentAtMost35MbResident: platform.memory.rssMbPerEnvironment <= 35,
     },
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });

@@ -8,8 +8,11 @@
  *
  * Invariants: the request starts with the first write or at the end, so `setContentType` works
  * until then; the stream is ended exactly once; `done` settles when the Runtime API answered.
+ * node:http is loaded on the first streamed answer, not at start: it is about 6 MB of an idle
+ * environment's memory that a buffered handler never needs.
  */
-import http from 'node:http';
+import type http from 'node:http';
+import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 
 import type { ErrorBody } from './errors.js';
@@ -17,6 +20,10 @@ import type { ErrorBody } from './errors.js';
 /** Lambda's own marker on a streamified handler. */
 export const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 export const INTEGRATION_TYPE = 'application/vnd.awslambda.http-integration-response';
+
+let httpModule: typeof http | undefined;
+const loadHttp = (): typeof http =>
+  (httpModule ??= createRequire(import.meta.url)('node:http') as typeof http);
 
 type AnyHandler = ((...args: never[]) => unknown) & { [STREAMING]?: string };
 
@@ -77,7 +84,7 @@ export class ResponseStream extends Writable {
   private open(): http.ClientRequest {
     if (this.request !== undefined) return this.request;
     const [host, port] = this.endpoint.split(':');
-    const req = http.request({
+    const req = loadHttp().request({
       host,
       port: Number(port),
       method: 'POST',

@@ -1,10 +1,13 @@
-import express, { type Express } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import express from 'express';
 
 import { type AppDeps, systemClock } from './deps.js';
 import { errorMiddleware, unknownOperation } from './http/errors.js';
 import { FunctionEntries } from './function-entries.js';
 import { InvokeTargets } from './invoke-targets.js';
 import { requestContext, requestContextMiddleware } from './http/request-context.js';
+import { requestGuardsMiddleware } from './http/request-guards.js';
 import { accountRoutes } from './routes/account.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { codeRoutes } from './routes/code.js';
@@ -15,6 +18,7 @@ import { eventSourceMappingRoutes } from './routes/event-source-mappings.js';
 import { functionRoutes } from './routes/functions.js';
 import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
+import { invokeFastPath } from './routes/invoke-fast-path.js';
 import { queueRoutes } from './routes/queues.js';
 import { updateFunctionRoutes } from './routes/update-function.js';
 import { versionRoutes } from './routes/versions.js';
@@ -32,11 +36,15 @@ import { HostEndpoints } from './function-urls/url-endpoints.js';
 import { FileUrlStore } from './function-urls/url-store.js';
 import { scheduleRoutes } from './routes/schedules.js';
 
+/** The gateway's request listener: `main` passes it to an HTTP server, tests to supertest. */
+export type GatewayApp = (req: IncomingMessage, res: ServerResponse) => void;
+
 /**
- * The gateway's HTTP API (Lambda's paths and shapes) as an express app that does not listen:
- * `main` listens, tests use supertest.
+ * The gateway's HTTP API (Lambda's paths and shapes) as a request listener that does not listen:
+ * sync invokes take the fast path (routes/invoke-fast-path.ts), everything else the express app;
+ * both run the same request guards (`deps.requestGuards`) before any operation.
  */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps): GatewayApp {
   const clock = deps.clock ?? systemClock;
   const ready = deps.ready ?? (() => true);
   const entries = new FunctionEntries({
@@ -85,8 +93,11 @@ export function createApp(deps: AppDeps): Express {
     else serveUrl(urlId, req, res);
   });
   app.use(requestContextMiddleware(deps.logger));
+  const guards = deps.requestGuards ?? [];
+  if (guards.length > 0) app.use(requestGuardsMiddleware(guards));
   // Invoke first: it is the hot path and the most frequent request.
-  app.use(invokeRoutes({ ...deps, targets, clock }));
+  const invokeDeps = { ...deps, targets, clock };
+  app.use(invokeRoutes(invokeDeps));
   // Every other answer carries the request id too (invoke writes its own, in one writeHead).
   app.use((_req, res, next) => {
     res.setHeader('x-amzn-RequestId', requestContext(res, deps.logger).requestId);
@@ -113,5 +124,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes({ registry: deps.registry, ready }));
   app.use(unknownOperation(deps.logger));
   app.use(errorMiddleware(deps.logger));
-  return app;
+  const fast = invokeFastPath({
+    ...invokeDeps,
+    guards,
+    isApiRequest: (req) => urls.endpoints.idOfHost(req.headers.host) === undefined,
+  });
+  return (req, res) => {
+    if (!fast(req, res)) app(req, res);
+  };
 }

@@ -25,6 +25,7 @@ export interface FunctionUrls {
   readonly endpoints: UrlEndpoints;
 }
 import type { ScheduleStore } from './schedules/schedule-store.js';
+import type { RequestGuard } from './http/request-guards.js';
 
 /** Epoch milliseconds; injectable so tests control timestamps. */
 export interface Clock {
@@ -72,6 +73,8 @@ export interface AppDeps {
   readonly layers?: LayerStore;
   /** EventBridge Scheduler schedules (shared with the scheduler runners); absent: no Scheduler API. */
   readonly schedules?: ScheduleStore;
+  /** Checks every API request passes before its operation, on both invoke paths; default none. */
+  readonly requestGuards?: readonly RequestGuard[];
 }
 
 /** What the function operations' handlers (routes/functions.ts) need. */

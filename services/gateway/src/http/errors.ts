@@ -1,9 +1,11 @@
+import type { ServerResponse } from 'node:http';
+
 import { LaminaError } from '@lamina/core';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
 import { unparsable } from './body.js';
-import { requestContext } from './request-context.js';
+import { type RequestContext, requestContext } from './request-context.js';
 
 /** The fields of an http-errors error (what body-parser and express raise). */
 interface HttpError {
@@ -62,31 +64,33 @@ export function toLambdaError(err: unknown): LaminaError {
 }
 
 /**
- * The one error middleware: Lambda's error shape (X-Amzn-ErrorType, x-amzn-RequestId, the
+ * Answers a failed request in Lambda's error shape (X-Amzn-ErrorType, x-amzn-RequestId, the
  * error's extra headers such as Retry-After, body `{Type, message}`). Unknown throws become
- * ServiceException and are logged; the client never sees their message.
+ * ServiceException and are logged; the client never sees their message. Returns false when the
+ * response had already begun (too late for an error answer: the caller closes the connection).
  */
+export function writeError(res: ServerResponse, err: unknown, ctx: RequestContext): boolean {
+  const error = toLambdaError(err);
+  if (error.status >= 500) ctx.log.error({ err }, 'request failed');
+  // Not the message: a JSON parse error quotes the payload.
+  else ctx.log.debug({ error: error.name, status: error.status }, 'request refused');
+  if (res.headersSent) return false;
+  const body = JSON.stringify(error.toBody());
+  res.writeHead(error.status, {
+    ...error.headers,
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    'X-Amzn-ErrorType': error.name,
+    'x-amzn-RequestId': ctx.requestId,
+  });
+  res.end(body);
+  return true;
+}
+
+/** The one error middleware (`writeError`); express' final handler closes a begun response. */
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, next) => {
-    const error = toLambdaError(err);
-    const ctx = requestContext(res, logger);
-    if (error.status >= 500) ctx.log.error({ err }, 'request failed');
-    // Not the message: a JSON parse error quotes the payload.
-    else ctx.log.debug({ error: error.name, status: error.status }, 'request refused');
-    if (res.headersSent) {
-      // Too late for an error answer: express' final handler closes the connection.
-      next(err);
-      return;
-    }
-    const body = JSON.stringify(error.toBody());
-    res.writeHead(error.status, {
-      ...error.headers,
-      'Content-Type': 'application/json',
-      'Content-Length': Buffer.byteLength(body),
-      'X-Amzn-ErrorType': error.name,
-      'x-amzn-RequestId': ctx.requestId,
-    });
-    res.end(body);
+    if (!writeError(res, err, requestContext(res, logger))) next(err);
   };
 }
 

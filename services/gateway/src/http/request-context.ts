@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
 import { INVOKE_HEADERS } from '@lamina/core';
-import type { RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
 const CONTEXT = Symbol('lamina.requestContext');
@@ -35,20 +37,31 @@ interface WithContext {
   [CONTEXT]?: RequestContext;
 }
 
+/** Makes and attaches the context of a request (the middleware's job; the invoke fast path's too). */
+export function attachRequestContext(
+  req: IncomingMessage,
+  res: ServerResponse,
+  logger: Logger,
+): RequestContext {
+  const incoming = req.headers[INVOKE_HEADERS.requestId];
+  const requestId =
+    typeof incoming === 'string' && incoming.length > 0 && incoming.length <= MAX_INCOMING_ID
+      ? incoming
+      : randomUUID();
+  const ctx = new RequestContext(requestId, logger);
+  (res as WithContext)[CONTEXT] = ctx;
+  return ctx;
+}
+
 export function requestContextMiddleware(logger: Logger): RequestHandler {
   return (req, res, next) => {
-    const incoming = req.headers[INVOKE_HEADERS.requestId];
-    const requestId =
-      typeof incoming === 'string' && incoming.length > 0 && incoming.length <= MAX_INCOMING_ID
-        ? incoming
-        : randomUUID();
-    (res as WithContext)[CONTEXT] = new RequestContext(requestId, logger);
+    attachRequestContext(req, res, logger);
     next();
   };
 }
 
 /** The context of a request; one is made on the spot if the middleware did not run. */
-export function requestContext(res: Response, logger?: Logger): RequestContext {
+export function requestContext(res: ServerResponse, logger?: Logger): RequestContext {
   const holder = res as WithContext;
   const ctx = holder[CONTEXT];
   if (ctx !== undefined) return ctx;

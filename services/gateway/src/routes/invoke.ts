@@ -1,4 +1,4 @@
-import type { OutgoingHttpHeaders } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import {
   type FunctionRef,
@@ -84,7 +84,7 @@ function clientContext(value: string | undefined): string | undefined {
   return text;
 }
 
-function header(req: Request, name: string): string | undefined {
+function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return typeof v === 'string' ? v : undefined;
 }
@@ -159,18 +159,31 @@ export function recordResult(m: InvokeTarget['metrics'], result: InvocationResul
   }
 }
 
-/** 200 with the payload; the function error and the log tail ride in headers. */
-function writeResult(res: Response, requestId: string, result: InvocationResult, tail: boolean) {
-  const headers: OutgoingHttpHeaders = {
-    'Content-Type': result.contentType ?? 'application/json',
-    'Content-Length': result.payload.length,
-    'x-amzn-RequestId': requestId,
-    'X-Amz-Executed-Version': result.executedVersion,
-  };
-  if (result.functionError !== undefined) headers['X-Amz-Function-Error'] = result.functionError;
-  if (tail) headers['X-Amz-Log-Result'] = logTail(result.log ?? '');
+/** 200 with the payload; the function error and the log tail ride in headers; one write. */
+function writeResult(
+  res: ServerResponse,
+  requestId: string,
+  result: InvocationResult,
+  tail: boolean,
+): void {
+  const headers: string[] = [
+    'Content-Type',
+    result.contentType ?? 'application/json',
+    'Content-Length',
+    String(result.payload.length),
+    'x-amzn-RequestId',
+    requestId,
+    'X-Amz-Executed-Version',
+    result.executedVersion,
+  ];
+  if (result.functionError !== undefined)
+    headers.push('X-Amz-Function-Error', result.functionError);
+  if (tail) headers.push('X-Amz-Log-Result', logTail(result.log ?? ''));
+  // Headers and payload leave the socket in one write.
+  res.cork();
   res.writeHead(200, headers);
   res.end(result.payload);
+  res.uncork();
 }
 
 /** Event: queued durably, then 202 (the dispatcher runs it through this same API later). */
@@ -191,7 +204,7 @@ async function queueEvent(
 }
 
 /** The request payload: at most 6 MB of JSON; an empty body is `{}`. */
-async function payloadOf(req: Request): Promise<Buffer> {
+async function payloadOf(req: IncomingMessage): Promise<Buffer> {
   const body = await readRawBody(req, LIMITS.syncRequestMaxBytes, OPERATION);
   if (body.length === 0) return EMPTY_PAYLOAD;
   checkJson(body);
@@ -203,23 +216,47 @@ async function payloadOf(req: Request): Promise<Buffer> {
  * synchronously before the body is awaited; the function's config, ARNs and metric children
  * come from the target cache (memory); one Redis round trip admits, and the release is sent
  * without waiting for its reply. Event goes to the async queue, DryRun stops after validation.
+ * The common RequestResponse call usually arrives through the fast path (invoke-fast-path.ts),
+ * which shares everything from `invokeTarget` on.
  */
 async function invoke(deps: InvokeDeps, req: Request, res: Response): Promise<void> {
   const ctx = requestContext(res, deps.logger);
   const ref = parseFunctionRef(pathParam(req, 'name'), qualifierParam(req));
-  ctx.functionName = ref.name;
-  // $LATEST, a version or an alias (a weighted one picks its version here), from memory.
-  const target = deps.targets.resolve(ref);
-  if (target.notInvocable !== undefined) throw target.notInvocable;
+  const target = resolveTarget(deps, ctx, ref);
   const type = invocationType(header(req, INVOKE_HEADERS.invocationType));
   if (type === 'Event') {
     await queueEvent(deps, req, res, ctx, ref);
     return;
   }
+  await invokeTarget(deps, req, res, ctx, ref.name, target, type === 'DryRun');
+}
+
+/** $LATEST, a version or an alias (a weighted one picks its version here), from memory. */
+export function resolveTarget(
+  deps: Pick<InvokeDeps, 'targets'>,
+  ctx: RequestContext,
+  ref: FunctionRef,
+): InvokeTarget {
+  ctx.functionName = ref.name;
+  const target = deps.targets.resolve(ref);
+  if (target.notInvocable !== undefined) throw target.notInvocable;
+  return target;
+}
+
+/** A RequestResponse (or DryRun) call to a resolved target: checks, body, admission, answer. */
+export async function invokeTarget(
+  deps: InvokeDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+  functionName: string,
+  target: InvokeTarget,
+  dryRun: boolean,
+): Promise<void> {
   const tail = tailLog(header(req, INVOKE_HEADERS.logType));
   const context = clientContext(header(req, INVOKE_HEADERS.clientContext));
   const payload = await payloadOf(req);
-  if (type === 'DryRun') {
+  if (dryRun) {
     res.writeHead(204, { 'x-amzn-RequestId': ctx.requestId });
     res.end();
     return;
@@ -231,7 +268,7 @@ async function invoke(deps: InvokeDeps, req: Request, res: Response): Promise<vo
     tailLog: tail,
     ...(context === undefined ? {} : { clientContext: context }),
   };
-  let result = await runAdmitted(deps, ref.name, target, invocation, ctx.log);
+  let result = await runAdmitted(deps, functionName, target, invocation, ctx.log);
   if (result.payload.length > LIMITS.syncResponseMaxBytes) result = responseTooLarge(result);
   recordResult(target.metrics, result);
   writeResult(res, ctx.requestId, result, tail);

@@ -1,0 +1,106 @@
+/**
+ * The invoke fast path: `POST /2015-03-31/functions/<name>/invocations` (RequestResponse) served
+ * straight from node:http, in front of express, without the router, middleware chain or express'
+ * request/response decorations per call. It runs exactly what express would for that request —
+ * the request context, the request guards (`http/request-guards.ts`), then `invokeTarget` of
+ * `routes/invoke.ts` — and answers errors through the one error writer (`writeError`).
+ *
+ * Invariants: it takes a request only when it is sure express would route it to the sync invoke
+ * handler — method POST, the canonical path with one name segment that decodes, at most a
+ * `Qualifier` query, no invocation type other than RequestResponse, not a function URL's Host —
+ * and then it owns the whole answer. Anything else (Event, DryRun, a malformed or unusual path,
+ * another operation) returns false before anything is read, and express serves it: one
+ * behaviour, two entries.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+
+import { INVOKE_HEADERS, parseFunctionRef } from '@lamina/core';
+
+import { writeError } from '../http/errors.js';
+import { attachRequestContext, type RequestContext } from '../http/request-context.js';
+import { type RequestGuard, runGuards } from '../http/request-guards.js';
+import { type InvokeDeps, invokeTarget, resolveTarget } from './invoke.js';
+
+export interface InvokeFastPathDeps extends InvokeDeps {
+  readonly guards: readonly RequestGuard[];
+  /** False for a request express routes elsewhere first (a function URL addressed by Host). */
+  readonly isApiRequest: (req: IncomingMessage) => boolean;
+}
+
+const PREFIX = '/2015-03-31/functions/';
+const SUFFIX = '/invocations';
+
+/** `name` and `Qualifier` of a canonical sync invoke URL; undefined when express should decide. */
+function parseInvokeUrl(url: string): { name: string; qualifier: string | undefined } | undefined {
+  if (!url.startsWith(PREFIX)) return undefined;
+  const q = url.indexOf('?');
+  const pathEnd = q < 0 ? url.length : q;
+  if (!url.endsWith(SUFFIX, pathEnd)) return undefined;
+  const raw = url.slice(PREFIX.length, pathEnd - SUFFIX.length);
+  if (raw === '' || raw.includes('/')) return undefined;
+  let name: string;
+  try {
+    name = raw.includes('%') ? decodeURIComponent(raw) : raw;
+  } catch {
+    return undefined; // express answers the malformed path
+  }
+  if (q < 0) return { name, qualifier: undefined };
+  // express' "simple" query parser is node:querystring; only a lone Qualifier is ours.
+  const query = parseQuery(url.slice(q + 1));
+  const keys = Object.keys(query);
+  if (keys.some((k) => k !== 'Qualifier')) return undefined;
+  const qualifier = query['Qualifier'];
+  return { name, qualifier: typeof qualifier === 'string' ? qualifier : undefined };
+}
+
+function isRequestResponse(req: IncomingMessage): boolean {
+  const type = req.headers[INVOKE_HEADERS.invocationType];
+  return type === undefined || type === '' || type === 'RequestResponse';
+}
+
+/** Answers an error of the fast path; a response already begun can only be cut. */
+function fail(res: ServerResponse, err: unknown, ctx: RequestContext): void {
+  if (!writeError(res, err, ctx)) res.destroy();
+}
+
+/** Resolves and runs the call once the guards have passed. */
+function invokeNamed(
+  deps: InvokeFastPathDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+  url: { name: string; qualifier: string | undefined },
+): Promise<void> {
+  const ref = parseFunctionRef(url.name, url.qualifier);
+  const target = resolveTarget(deps, ctx, ref);
+  return invokeTarget(deps, req, res, ctx, ref.name, target, false);
+}
+
+/**
+ * The fast path as a request listener's first step: true when it took the request (and will
+ * answer it), false when express should serve it.
+ */
+export function invokeFastPath(
+  deps: InvokeFastPathDeps,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    if (req.method !== 'POST' || !isRequestResponse(req)) return false;
+    const parsed = parseInvokeUrl(req.url ?? '');
+    if (parsed === undefined || !deps.isApiRequest(req)) return false;
+    const ctx = attachRequestContext(req, res, deps.logger);
+    try {
+      const guarded = runGuards(deps.guards, req);
+      const run =
+        guarded === undefined
+          ? invokeNamed(deps, req, res, ctx, parsed)
+          : guarded.then(() => invokeNamed(deps, req, res, ctx, parsed));
+      run.catch((err: unknown) => {
+        fail(res, err, ctx);
+      });
+    } catch (err) {
+      fail(res, err, ctx);
+    }
+    return true;
+  };
+}
