@@ -246,7 +246,7 @@ describe('runtimes without a local interpreter', () => {
     async (runtime, _binary, message) => {
       const err = await createFunction(client, {
         FunctionName: uniqueName('conf-missing'),
-        Runtime: runtime as Runtime,
+        Runtime: runtime,
         Handler: 'app.handler',
         Code: { ZipFile: zipDir(join(functionsDir, 'python')) },
       }).catch((e: unknown) => e);
