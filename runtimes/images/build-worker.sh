@@ -2,7 +2,8 @@
 # Builds the worker images of cluster mode locally (ADR 0014): FROM each runtime image that
 # build.sh makes (built first when missing; nothing is pulled or pushed), plus the worker agent
 # bundle (services/worker/scripts/bundle-agent.mjs) and a Node.js 22 binary in /var/lamina/agent:
-#   lamina/worker-nodejs22:<tag>   lamina/worker-python3.11:<tag>   lamina/worker-java17:<tag>
+#   lamina/worker-<runtime id without .x>:<tag>, e.g. lamina/worker-nodejs20:<tag>,
+#   lamina/worker-python3.13:<tag>, lamina/worker-java21:<tag>
 # The tag is `<worker package version>-<12 hex of sha256(bundle, Node.js version, recipes)>`,
 # the same for every runtime (the operator's one `imageTag`), new whenever the agent or a recipe
 # changes, never `latest`. Idempotent: an image whose tag exists is kept.

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Builds the runtime images locally, FROM the Debian base image that test/env builds (no
+# Builds the runtime images locally, FROM the Debian base images that test/env builds (no
 # registry: nothing is pulled or pushed), tagged by runtime and version, never `latest`:
-#   lamina/runtime-python:3.11-r2   lamina/runtime-nodejs:22-r2   lamina/runtime-java:17-r2
+#   lamina/runtime-nodejs:20-r2 :22-r2 :24-r2   Debian 12 + the cache's Node.js + aws-lambda-ric
+#   lamina/runtime-python:3.11-r2               Debian 12's python3 + awslambdaric
+#   lamina/runtime-python:3.13-r2               Debian 13's python3 + awslambdaric
+#   lamina/runtime-java:17-r2                   Debian 12's OpenJDK 17 + the Java RIC
+#   lamina/runtime-java:21-r2                   Debian 13's OpenJDK 21 + the Java RIC
+# python3.13 and java21 start FROM the Debian 13 (trixie) base, whole, rather than mixing
+# Debian 13 packages (and their C library) into the Debian 12 base.
 # Each starts the official runtime interface client from /lambda-entrypoint.sh and
 # /var/runtime/bootstrap and expects the function image to add its code to /var/task and name
 # the handler in CMD, as AWS's base images do:
@@ -16,16 +22,31 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 REVISION=r2
 BASE="${LAMINA_BASE_IMAGE:-lamina/base:bookworm-r1}"
+TRIXIE_BASE="${LAMINA_TRIXIE_BASE_IMAGE:-lamina/base:trixie-r1}"
 log() { printf '[runtimes/images] %s\n' "$*" >&2; }
 
 docker info >/dev/null 2>&1 || {
   log "no Docker daemon"
   exit 1
 }
-if ! docker image inspect "$BASE" >/dev/null 2>&1; then
-  log "base image $BASE missing: test/env/images/build-base"
-  "$ROOT/test/env/images/build-base" >&2
-fi
+
+# The base image of a runtime: Debian 13 for the interpreters only it ships, else Debian 12.
+base_of() {
+  case "$1" in
+    python3.13 | java21) echo "$TRIXIE_BASE" ;;
+    *) echo "$BASE" ;;
+  esac
+}
+
+# Builds a base image when missing (test/env/images/build-base; about 1.5 min of debootstrap).
+ensure_base() {
+  local image="$1" suite
+  docker image inspect "$image" >/dev/null 2>&1 && return 0
+  suite="${image##*:}"
+  suite="${suite%-r*}"
+  log "base image $image missing: test/env/images/build-base ($suite)"
+  LAMINA_BASE_SUITE="$suite" "$ROOT/test/env/images/build-base" >&2
+}
 
 # The runtimes with an image and the image names: packages/core/src/runtimes.json, the one list.
 declare -A IMAGE_OF=()
@@ -46,34 +67,45 @@ tag_of() {
 
 # Fills the build context of one runtime with what it copies from the host's caches.
 context_of() {
-  local runtime="$1" ctx="$2" src
+  local runtime="$1" ctx="$2" src major
   case "$runtime" in
     python3.11)
       src="$("$ROOT/runtimes/python/setup.sh")"
       cp -a "$(dirname "$(dirname "$src")")/lib/python3.11/site-packages" "$ctx/runtime"
       rm -rf "$ctx/runtime"/pip "$ctx/runtime"/pip-* "$ctx/runtime"/setuptools* \
         "$ctx/runtime"/_distutils_hack "$ctx/runtime"/distutils-precedence.pth
-      cp "$HERE/python.Dockerfile" "$ctx/Dockerfile"
-      cp "$HERE/python.bootstrap" "$ctx/bootstrap"
       ;;
-    nodejs22.x)
+    python*)
+      # The host has no such interpreter: the client's wheels for that CPython.
+      cp -a "$("$ROOT/runtimes/python/setup.sh" --image "${runtime#python}")" "$ctx/runtime"
+      ;;
+    nodejs*)
+      major="${runtime#nodejs}"
+      major="${major%.x}"
       src="$("$ROOT/runtimes/provided/setup-nodejs-ric.sh")"
       cp -a "$src" "$ctx/aws-lambda-ric"
       rm -f "$ctx/aws-lambda-ric/.complete"
-      cp "$(command -v node)" "$ctx/node"
-      [ "$("$ctx/node" -p 'process.versions.node.split(".")[0]')" = 22 ] || {
-        log "node on PATH is not Node.js 22"
+      cp "$("$ROOT/runtimes/nodejs/setup-node.sh" "$major")" "$ctx/node"
+      [ "$("$ctx/node" -p 'process.versions.node.split(".")[0]')" = "$major" ] || {
+        log "the cache's node is not Node.js $major"
         return 1
       }
-      cp "$HERE/nodejs.Dockerfile" "$ctx/Dockerfile"
-      cp "$HERE/nodejs.bootstrap" "$ctx/bootstrap"
       ;;
-    java17)
+    java*)
       src="$("$ROOT/runtimes/java/setup.sh")"
       cp -a "$src" "$ctx/lib"
-      cp "$HERE/java.Dockerfile" "$ctx/Dockerfile"
-      cp "$HERE/java.bootstrap" "$ctx/bootstrap"
       ;;
+  esac
+  cp "$HERE/${runtime%%[0-9]*}.Dockerfile" "$ctx/Dockerfile"
+  cp "$HERE/${runtime%%[0-9]*}.bootstrap" "$ctx/bootstrap"
+}
+
+# The build arguments of a runtime's recipe: its base and its version.
+build_args_of() {
+  printf -- '--build-arg\nBASE=%s\n' "$(base_of "$1")"
+  case "$1" in
+    python*) printf -- '--build-arg\nPYTHON=%s\n' "${1#python}" ;;
+    java*) printf -- '--build-arg\nJAVA=%s\n' "${1#java}" ;;
   esac
 }
 
@@ -88,11 +120,13 @@ for runtime in "${runtimes[@]}"; do
     log "$tag: present"
   else
     t0=$(date +%s)
+    ensure_base "$(base_of "$runtime")"
     ctx="$(mktemp -d "${TMPDIR:-/tmp}/lamina-image.XXXXXX")"
     context_of "$runtime" "$ctx"
     cp "$HERE/lambda-entrypoint.sh" "$ctx/"
-    log "docker build $tag"
-    docker build -q --force-rm --build-arg "BASE=$BASE" --label "dev.lamina.runtime=$runtime" \
+    mapfile -t args < <(build_args_of "$runtime")
+    log "docker build $tag (FROM $(base_of "$runtime"))"
+    docker build -q --force-rm "${args[@]}" --label "dev.lamina.runtime=$runtime" \
       -t "$tag" "$ctx" >/dev/null || {
       rm -rf "$ctx"
       exit 1

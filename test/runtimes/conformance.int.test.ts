@@ -7,10 +7,16 @@ import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 
 import { lambdaClient } from '../support/lambda-client.js';
 import {
+  javaCase,
+  nodejsCase,
+  providedCase,
+  pythonCase,
+  type RuntimeCase,
+} from './support/runtime-cases.js';
+import {
   createFunction,
   functionsDir,
   invoke,
-  javaConformanceZip,
   maxMemoryUsed,
   setupRuntimes,
   zipDir,
@@ -19,74 +25,17 @@ import {
 /** A new machine installs the runtimes first (minutes; see test/runtimes/setup.sh). */
 const SETUP_TIMEOUT_MS = 900_000;
 
-/** One runtime under test: how its conformance function is packaged and how it fails. */
-interface RuntimeCase {
-  readonly runtime: string;
-  readonly handler: string;
-  /** A handler whose module (class, script branch) does not exist: an init error. */
-  readonly missingHandler: string;
-  readonly code: () => Buffer;
-  readonly errorType: string;
-  readonly initErrorType: string;
-  /** Checks the language's own error body beyond errorMessage and errorType. */
-  readonly errorShape: (body: Record<string, unknown>, requestId: string) => void;
-}
-
-const stackOf = (body: Record<string, unknown>, key: string): unknown[] => {
-  const v = body[key];
-  expect(Array.isArray(v)).toBe(true);
-  return v as unknown[];
-};
-
-const java = (runtime: string): RuntimeCase => ({
-  runtime,
-  handler: 'conformance.Handler::handleRequest',
-  missingHandler: 'conformance.Missing::handleRequest',
-  code: javaConformanceZip,
-  errorType: 'java.lang.RuntimeException',
-  initErrorType: 'java.lang.ClassNotFoundException',
-  errorShape: (body) => {
-    expect(stackOf(body, 'stackTrace').join('\n')).toContain('conformance.Handler.handleRequest');
-  },
-});
-
+// nodejs20.x and nodejs24.x run on the cache's Node.js of that major (setupRuntimes installs
+// them); python3.13 and java21 have no interpreter on a Debian 12 host: their local refusal is
+// checked below, their images in worker-images.int.test.ts.
 const CASES: readonly RuntimeCase[] = [
-  {
-    runtime: 'nodejs22.x',
-    handler: 'index.handler',
-    missingHandler: 'missing.handler',
-    code: () => zipDir(join(functionsDir, 'nodejs')),
-    errorType: 'Error',
-    initErrorType: 'Runtime.ImportModuleError',
-    errorShape: (body) => {
-      expect(String(stackOf(body, 'trace')[0])).toBe('Error: boom');
-    },
-  },
-  {
-    runtime: 'python3.11',
-    handler: 'app.handler',
-    missingHandler: 'missing.handler',
-    code: () => zipDir(join(functionsDir, 'python')),
-    errorType: 'ValueError',
-    initErrorType: 'Runtime.ImportModuleError',
-    errorShape: (body, requestId) => {
-      expect(body['requestId']).toBe(requestId);
-      expect(stackOf(body, 'stackTrace').join('')).toContain('raise ValueError("boom")');
-    },
-  },
-  java('java17'),
-  ...(existsSync('/usr/lib/jvm/temurin-25-jdk-amd64/bin/java') ? [java('java25')] : []),
-  {
-    runtime: 'provided.al2023',
-    handler: 'conformance.handler',
-    missingHandler: 'missing.handler',
-    code: () => zipDir(join(functionsDir, 'provided')),
-    errorType: 'Function.Boom',
-    initErrorType: 'Runtime.ImportModuleError',
-    errorShape: (body) => {
-      expect(Object.keys(body).sort()).toEqual(['errorMessage', 'errorType']);
-    },
-  },
+  nodejsCase('nodejs20.x'),
+  nodejsCase('nodejs22.x'),
+  nodejsCase('nodejs24.x'),
+  pythonCase('python3.11'),
+  javaCase('java17'),
+  ...(existsSync('/usr/lib/jvm/temurin-25-jdk-amd64/bin/java') ? [javaCase('java25')] : []),
+  providedCase,
 ];
 
 const MEMORY_MB = 128;
@@ -116,7 +65,7 @@ let lamina: LaminaProcess;
 let client: LambdaClient;
 
 beforeAll(async () => {
-  await setupRuntimes('python', 'java');
+  await setupRuntimes('python', 'java', 'node20', 'node24');
   lamina = await startLamina();
   client = lambdaClient(lamina.url);
 }, SETUP_TIMEOUT_MS);
@@ -219,6 +168,22 @@ describe.each(CASES)('$runtime', (c) => {
     c.errorShape(body, requestId);
   });
 
+  it.runIf(c.runtime.startsWith('nodejs'))('runs on the Node.js of its major', async () => {
+    const r = await invoke(client, name, { action: 'node-version' });
+    const major = /^nodejs(\d+)\.x$/.exec(c.runtime)?.[1] ?? '';
+    expect((r.body as { node: string }).node).toMatch(new RegExp(`^${major}\\.`));
+  });
+
+  it('returns what the function logged in the Tail log', async () => {
+    const value = `v-${Math.random().toString(36).slice(2)}`;
+    const r = await invoke(client, name, { action: 'log', value });
+    expect(r.body).toEqual({ logged: value });
+    expect(r.log).toContain(`conformance-log ${value}`);
+    expect(r.log).toMatch(/^START RequestId: \S+ Version: \$LATEST$/m);
+    expect(r.log).toMatch(/^END RequestId: \S+$/m);
+    expect(r.log).toMatch(/^REPORT RequestId: \S+\tDuration: /m);
+  });
+
   it('keeps module state on warm calls', async () => {
     const first = (await invoke(client, name, { action: 'count' })).body as { count: number };
     const second = (await invoke(client, name, { action: 'count' })).body as { count: number };
@@ -266,5 +231,38 @@ describe.each(CASES)('$runtime', (c) => {
     expect(maxMemoryUsed(r.log)).toBeGreaterThanOrEqual(MEMORY_MB);
     const after = await invoke(client, name, { action: 'echo' });
     expect(after.body).toEqual({ action: 'echo' });
+  });
+});
+
+// A runtime whose interpreter this host lacks is refused at CreateFunction, naming what is
+// missing (the runtime list's `requires`); python3.12 is refused everywhere, with the reason.
+describe('runtimes without a local interpreter', () => {
+  const missing = [
+    ['python3.13', '/usr/bin/python3.13', /It needs Python 3\.13 at \/usr\/bin\/python3\.13/],
+    ['java21', '/usr/lib/jvm/java-21-openjdk-amd64/bin/java', /It needs a JDK 21/],
+  ] as const;
+  it.each(missing.filter(([, binary]) => !existsSync(binary)))(
+    '%s: refused, naming what is missing',
+    async (runtime, _binary, message) => {
+      const err = await createFunction(client, {
+        FunctionName: uniqueName('conf-missing'),
+        Runtime: runtime,
+        Handler: 'app.handler',
+        Code: { ZipFile: zipDir(join(functionsDir, 'python')) },
+      }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'InvalidParameterValueException' });
+      expect((err as Error).message).toMatch(message);
+    },
+  );
+
+  it('python3.12: refused with the reason', async () => {
+    const err = await createFunction(client, {
+      FunctionName: uniqueName('conf-py312'),
+      Runtime: 'python3.12',
+      Handler: 'app.handler',
+      Code: { ZipFile: zipDir(join(functionsDir, 'python')) },
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'InvalidParameterValueException' });
+    expect((err as Error).message).toMatch(/no CPython 3\.12 build can be installed/);
   });
 });

@@ -3,7 +3,8 @@
 # when warm): the Python and Java runtimes with their official runtime interface clients, the
 # official Node.js client, and the Maven-built Java example. Test files call it from beforeAll;
 # a lock per part makes parallel callers wait for one run of it.
-# Usage: test/runtimes/setup.sh [python|java|nodejs-ric|java-example ...]   (default: all)
+# Usage: test/runtimes/setup.sh [python|java|nodejs-ric|java-example|node20|node24 ...]
+#   (default: python java nodejs-ric java-example)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE="${LAMINA_CACHE_DIR:-$HOME/.cache/lamina}"
@@ -19,6 +20,7 @@ for part in "${parts[@]}"; do
     python) "$ROOT/runtimes/python/setup.sh" >/dev/null ;;
     java) "$ROOT/runtimes/java/setup.sh" >/dev/null ;;
     nodejs-ric) "$ROOT/runtimes/provided/setup-nodejs-ric.sh" >/dev/null ;;
+    node20 | node24) "$ROOT/runtimes/nodejs/setup-node.sh" "${part#node}" >/dev/null ;;
     java-example)
       "${BASH_SOURCE[0]}" java # under the java part's lock
       jar="$ROOT/examples/java/target/hello-java-1.0.0.jar"

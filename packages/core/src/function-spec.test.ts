@@ -46,6 +46,15 @@ describe('validateFunctionSpec', () => {
     );
   });
 
+  it('names what a runtime needs, and why python3.12 is refused everywhere', () => {
+    expect(() => validateFunctionSpec({ ...base, runtime: 'java21' }, runtimes)).toThrow(
+      /^The runtime parameter of java21 is not supported by this Lamina installation\. It needs a JDK 21 \(LAMINA_JAVA21_HOME.*Supported runtimes: nodejs22\.x\.$/,
+    );
+    expect(() =>
+      validateFunctionSpec({ ...base, runtime: 'python3.12' }, [...runtimes, 'python3.12']),
+    ).toThrow(/^The runtime parameter of python3\.12 is not supported by Lamina: no CPython 3\.12/);
+  });
+
   it('checks the dead-letter target and shows it as DeadLetterConfig', () => {
     const spec = validateFunctionSpec(
       { ...base, deadLetterTargetArn: 'lamina:queue:dlq' },

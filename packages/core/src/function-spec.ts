@@ -203,9 +203,17 @@ export function validateFunctionSpec(
 
   if (runtime === '')
     throw new InvalidParameterValueException('Runtime is required for .zip deployment packages.');
-  if (!supportedRuntimes.includes(runtime)) {
+  const info = RUNTIMES.find((r) => r.id === runtime);
+  if (info?.unavailable !== undefined) {
     throw new InvalidParameterValueException(
-      `The runtime parameter of ${runtime} is not supported by this Lamina installation. Supported runtimes: ${supportedRuntimes.join(', ')}.`,
+      `The runtime parameter of ${runtime} is not supported by Lamina: ${info.unavailable}.`,
+    );
+  }
+  if (!supportedRuntimes.includes(runtime)) {
+    // What is missing, where the runtime list says what it needs (local mode's interpreters).
+    const needs = info?.requires === undefined ? '' : ` It needs ${info.requires}.`;
+    throw new InvalidParameterValueException(
+      `The runtime parameter of ${runtime} is not supported by this Lamina installation.${needs} Supported runtimes: ${supportedRuntimes.join(', ')}.`,
     );
   }
   if (handler === '')

@@ -23,12 +23,26 @@ describe('RUNTIMES', () => {
   it('names each runtime image after its runtime', () => {
     const images = RUNTIMES.flatMap((r) => (r.image === undefined ? [] : [[r.id, r.image]]));
     expect(images).toEqual([
+      ['nodejs20.x', 'lamina/runtime-nodejs:20'],
       ['nodejs22.x', 'lamina/runtime-nodejs:22'],
+      ['nodejs24.x', 'lamina/runtime-nodejs:24'],
       ['python3.11', 'lamina/runtime-python:3.11'],
+      ['python3.13', 'lamina/runtime-python:3.13'],
       ['java17', 'lamina/runtime-java:17'],
+      ['java21', 'lamina/runtime-java:21'],
     ]);
     for (const r of RUNTIMES) {
       if (r.image !== undefined) expect(r.image).toBe(`lamina/runtime-${r.family}:${r.version}`);
     }
+  });
+
+  it('says what each local runtime needs; only python3.12 is unavailable, and has no image', () => {
+    for (const r of RUNTIMES) {
+      if (r.local && r.family !== 'provided') expect(r.requires).toBeTruthy();
+    }
+    expect(RUNTIMES.filter((r) => r.unavailable !== undefined)).toEqual([
+      expect.objectContaining({ id: 'python3.12', local: false }),
+    ]);
+    expect(RUNTIMES.find((r) => r.id === 'python3.12')?.image).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The runtime list, read from the one place it is spelled (runtimes.json, which the image
  * scripts read too): which runtime identifiers Lamina knows, which of them local mode can
- * start, and which have a runtime image.
+ * start (and what it needs for that), which have a runtime and worker image, and which are
+ * refused everywhere (`unavailable`, with the reason a caller is told).
  *
  * Invariants: ids are unique and in the file's order; `family` is one of the four the
  * platform knows how to start; the JSON is checked once when this module loads, so a broken
@@ -19,8 +20,12 @@ export interface RuntimeInfo {
   readonly version: string;
   /** `lamina dev` can start it (where its interpreter is installed). */
   readonly local: boolean;
+  /** What local mode needs to start it, as a caller is told when it is missing. */
+  readonly requires?: string;
   /** The runtime image (`lamina/runtime-python:3.11`, without its revision), when it has one. */
   readonly image?: string;
+  /** Why no installation can run it; such a runtime is refused by every validation. */
+  readonly unavailable?: string;
 }
 
 const FAMILIES: readonly string[] = ['nodejs', 'python', 'java', 'provided'];
@@ -28,22 +33,26 @@ const FAMILIES: readonly string[] = ['nodejs', 'python', 'java', 'provided'];
 function checked(entries: readonly Record<string, unknown>[]): readonly RuntimeInfo[] {
   const seen = new Set<string>();
   return entries.map((e) => {
-    const { id, family, version, local, image } = e;
+    const { id, family, version, local, requires, image, unavailable } = e;
     if (typeof id !== 'string' || seen.has(id))
       throw new Error(`runtimes.json: bad id ${String(id)}`);
     if (typeof family !== 'string' || !FAMILIES.includes(family))
       throw new Error(`runtimes.json: ${id} has an unknown family`);
     if (typeof version !== 'string' || typeof local !== 'boolean')
       throw new Error(`runtimes.json: ${id} needs a version and local`);
-    if (image !== undefined && typeof image !== 'string')
-      throw new Error(`runtimes.json: ${id} has a bad image`);
+    for (const [key, value] of Object.entries({ requires, image, unavailable })) {
+      if (value !== undefined && typeof value !== 'string')
+        throw new Error(`runtimes.json: ${id} has a bad ${key}`);
+    }
     seen.add(id);
     return Object.freeze({
       id,
       family: family as RuntimeFamily,
       version,
       local,
-      ...(image === undefined ? {} : { image }),
+      ...(typeof requires === 'string' ? { requires } : {}),
+      ...(typeof image === 'string' ? { image } : {}),
+      ...(typeof unavailable === 'string' ? { unavailable } : {}),
     });
   });
 }

@@ -52,7 +52,7 @@ describe('FileFunctionStore: manifests', () => {
     await f.open();
     const errors = f.logs.filter((l) => l.level === 'error');
     expect(errors.map((l) => l.msg).sort()).toEqual([
-      `skipping function py of manifest ${file}: The runtime parameter of python3.12 is not supported by this Lamina installation. Supported runtimes: nodejs22.x.`,
+      `skipping function py of manifest ${file}: The runtime parameter of python3.12 is not supported by Lamina: no CPython 3.12 build can be installed from the package registries Lamina uses (Debian 12 ships 3.11, Debian 13 ships 3.13; see docs/adr/0024-more-runtimes-and-python312.md).`,
       `skipping manifest ${join(f.manifestsDir, 'broken.yaml')}: apiVersion must be lamina.dev/v1alpha1`,
     ]);
     for (const line of errors) {

@@ -11,6 +11,11 @@ exports.handler = async (event, context) => {
   switch (event.action) {
     case 'echo':
       return event;
+    case 'node-version':
+      return { node: process.versions.node };
+    case 'log':
+      console.log(`conformance-log ${event.value}`);
+      return { logged: event.value };
     case 'context':
       return {
         functionName: context.functionName,

@@ -12,6 +12,9 @@ def handler(event, context):
     action = event.get("action")
     if action == "echo":
         return event
+    if action == "log":
+        print(f"conformance-log {event['value']}", flush=True)
+        return {"logged": event["value"]}
     if action == "context":
         return {
             "functionName": context.function_name,

@@ -26,6 +26,10 @@ public class Handler implements RequestHandler<Map<String, Object>, Map<String, 
       switch (action) {
         case "echo":
           return event;
+        case "log":
+          context.getLogger().log("conformance-log " + event.get("value") + "\n");
+          out.put("logged", event.get("value"));
+          return out;
         case "context":
           out.put("functionName", context.getFunctionName());
           out.put("functionVersion", context.getFunctionVersion());
