@@ -1,14 +1,18 @@
 import {
   ASYNC_JOB_OPTIONS,
+  CallBatcher,
   type AsyncFunctionConfig,
   type AsyncJobData,
   type AsyncKeys,
   asyncJobId,
+  type InvocationResult,
   decodeAsyncConfig,
   type TargetMessage,
 } from '@lamina/core';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+
+import type { RunRecorder } from './run-recorder.js';
 
 /**
  * What the gateway needs of asynchronous invocation: durably queue an event (the caller gets
@@ -24,13 +28,29 @@ export interface AsyncStore {
   deleteConfig(functionName: string): Promise<boolean>;
   /** Takes (or with `peek`, only reads) up to `max` messages, oldest first. */
   readQueue(name: string, max: number, peek: boolean): Promise<TargetMessage[]>;
+  /**
+   * After a sync run: remembers its outcome when the call asked for it (the dispatcher's
+   * run-record header, ADR 0031). Never throws, never waits.
+   */
+  recordRun?(
+    header: string | undefined,
+    functionName: string,
+    requestId: string,
+    result: Pick<InvocationResult, 'functionError' | 'executedVersion' | 'payload'>,
+  ): void;
 }
 
 export interface RedisAsyncStoreOptions {
   /** A BullMQ queue on the core names (`asyncKeys().bullPrefix`, `.queueName`). */
-  readonly queue: Pick<Queue, 'add'>;
+  readonly queue: Pick<Queue, 'addBulk'>;
   readonly redis: Pick<Redis, 'hget' | 'hset' | 'hdel' | 'lpop' | 'lrange'>;
   readonly keys: Pick<AsyncKeys, 'invokeConfigs' | 'namedQueue'>;
+  /** Bulk adds on the wire at once; events that arrive meanwhile share the next. Default 2. */
+  readonly maxInFlight?: number;
+  /** Most events in one bulk add. Default 256. */
+  readonly maxBatch?: number;
+  /** Writes the run records of async attempts; without one, none are kept. */
+  readonly runs?: Pick<RunRecorder, 'record'>;
 }
 
 const parse = (text: string): TargetMessage => {
@@ -41,14 +61,45 @@ const parse = (text: string): TargetMessage => {
   }
 };
 
+/**
+ * Events are added in bulk (ADR 0030): BullMQ's `addBulk` sends one pipeline of add scripts, so
+ * concurrent callers share a round trip. A caller's promise resolves only once Redis answered
+ * its batch (durable on an `appendfsync always` Redis); when the batch fails, every caller in
+ * it gets the error, never a 202. One job id per function and request id dedupes a resend.
+ */
 export class RedisAsyncStore implements AsyncStore {
-  constructor(private readonly o: RedisAsyncStoreOptions) {}
+  private readonly adds: CallBatcher<AsyncJobData, undefined>;
 
-  async enqueue(job: AsyncJobData): Promise<void> {
-    await this.o.queue.add(job.functionName, job, {
-      jobId: asyncJobId(job.functionName, job.requestId),
-      ...ASYNC_JOB_OPTIONS,
+  constructor(private readonly o: RedisAsyncStoreOptions) {
+    this.adds = new CallBatcher({
+      send: (jobs) => this.addBulk(jobs),
+      ...(o.maxInFlight === undefined ? {} : { maxInFlight: o.maxInFlight }),
+      ...(o.maxBatch === undefined ? {} : { maxBatch: o.maxBatch }),
     });
+  }
+
+  enqueue(job: AsyncJobData): Promise<void> {
+    return this.adds.call(job);
+  }
+
+  recordRun(
+    header: string | undefined,
+    functionName: string,
+    requestId: string,
+    result: Pick<InvocationResult, 'functionError' | 'executedVersion' | 'payload'>,
+  ): void {
+    if (header !== undefined) this.o.runs?.record(header, functionName, requestId, result);
+  }
+
+  private async addBulk(jobs: readonly AsyncJobData[]): Promise<undefined[]> {
+    await this.o.queue.addBulk(
+      jobs.map((job) => ({
+        name: job.functionName,
+        data: job,
+        opts: { jobId: asyncJobId(job.functionName, job.requestId), ...ASYNC_JOB_OPTIONS },
+      })),
+    );
+    return new Array<undefined>(jobs.length).fill(undefined);
   }
 
   async getConfig(functionName: string): Promise<AsyncFunctionConfig | undefined> {
