@@ -8,6 +8,7 @@ import {
   LIMITS,
   logTail,
   parseFunctionRef,
+  RUN_RECORD_HEADER,
   TooManyRequestsException,
   LaminaError,
 } from '@lamina/core';
@@ -234,6 +235,7 @@ async function invoke(deps: InvokeDeps, req: Request, res: Response): Promise<vo
   let result = await runAdmitted(deps, ref.name, target, invocation, ctx.log);
   if (result.payload.length > LIMITS.syncResponseMaxBytes) result = responseTooLarge(result);
   recordResult(target.metrics, result);
+  deps.async?.recordRun?.(header(req, RUN_RECORD_HEADER), ref.name, ctx.requestId, result);
   writeResult(res, ctx.requestId, result, tail);
 }
 
