@@ -26,6 +26,7 @@ export * from './demand-keys.js';
 export * from './demand-tally.js';
 export * from './demand-reporter.js';
 export * from './call-batcher.js';
+export * from './kafka-event-encoder.js';
 export * from './keyed-lock.js';
 export * from './resource-errors.js';
 export * from './provisioned-concurrency.js';
