@@ -75,8 +75,10 @@ export function decodeRunRecord(text: string | null): RunRecord | undefined {
     const r = JSON.parse(text) as unknown;
     if (typeof r !== 'object' || r === null || Array.isArray(r)) return undefined;
     const o = r as Record<string, unknown>;
-    const str = (k: string): string | undefined =>
-      typeof o[k] === 'string' ? (o[k] as string) : undefined;
+    const str = (k: string): string | undefined => {
+      const v = o[k];
+      return typeof v === 'string' ? v : undefined;
+    };
     const functionError = str('functionError');
     const executedVersion = str('executedVersion');
     const payload = str('payload');

@@ -52,8 +52,7 @@ export function encodeKafkaEvent(
 ): Buffer {
   const topicJson = JSON.stringify(b.topic);
   const one = fragment ?? ((r: KafkaRecordInput) => kafkaRecordJson(topicJson, b.partition, r));
-  const records = new Array<string>(b.records.length);
-  for (let i = 0; i < b.records.length; i++) records[i] = one(b.records[i] as KafkaRecordInput);
+  const records = b.records.map(one);
   return Buffer.from(
     `{"eventSource":"SelfManagedKafka","bootstrapServers":${JSON.stringify(b.bootstrapServers.join(','))},` +
       `"records":{${JSON.stringify(`${b.topic}-${b.partition}`)}:[${records.join(',')}]}}`,

@@ -23,7 +23,7 @@ function setup(stored: Record<string, string>, ttlMs = 8000) {
         reads.push(key);
         return Promise.resolve(stored[key] ?? null);
       },
-    } as never,
+    },
     keys,
     ttlMs,
   });

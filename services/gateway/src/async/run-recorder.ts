@@ -68,8 +68,8 @@ export class RunRecorder {
     const p = this.o.redis.pipeline();
     for (const w of writes) p.set(w.key, w.value, 'PX', w.ttlMs);
     const results = (await p.exec()) ?? [];
-    const failed = results.find(([err]) => err !== null);
-    if (failed !== undefined) throw failed[0];
+    const err = results.find(([e]) => e !== null)?.[0];
+    if (err !== undefined && err !== null) throw err;
     return new Array<undefined>(writes.length).fill(undefined);
   }
 }
