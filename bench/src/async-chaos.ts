@@ -23,11 +23,13 @@ import { runLoad } from './load.js';
  * Same run, two rounds: run records off (LAMINA_DISPATCHER_RUN_RECORD_MS=0, the baseline) and
  * on (the default). Writes bench/results/async-chaos.json.
  *
- *   REDIS_DURABLE_URL=… (or REDIS_URL) node bench/dist/async-chaos.js [--quick]
+ *   REDIS_DURABLE_URL=… (or REDIS_URL) node bench/dist/async-chaos.js [--quick | --events N]
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
-const EVENTS = quick ? 5000 : 20_000;
+const eventsArg = process.argv.indexOf('--events');
+const EVENTS =
+  eventsArg === -1 ? (quick ? 5000 : 20_000) : Number(process.argv[eventsArg + 1] ?? 20_000);
 const KILL_EVERY_MS = 3000;
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
@@ -78,8 +80,19 @@ async function round(
     LAMINA_SCHEDULER_ENABLED: 'false',
     ...(runRecords ? {} : { LAMINA_DISPATCHER_RUN_RECORD_MS: '0' }),
   };
+  // A loaded machine can take longer than startService's 20 s to start one: try again.
+  const start = async (): Promise<ServiceProcess> => {
+    for (let i = 1; ; i++) {
+      try {
+        return await startService('dispatcher', env);
+      } catch (err) {
+        if (i >= 3) throw err;
+        log(`  dispatcher start ${i} failed; again`);
+      }
+    }
+  };
   const t0 = performance.now();
-  let dispatcher: ServiceProcess = await startService('dispatcher', env);
+  let dispatcher: ServiceProcess = await start();
   let kills = 0;
   const accepting = runLoad({
     url: `${url}/2015-03-31/functions/${fn}/invocations`,
@@ -94,7 +107,7 @@ async function round(
       if (runCounts(file).size >= EVENTS) break;
       await dispatcher.kill('SIGKILL');
       kills++;
-      dispatcher = await startService('dispatcher', env);
+      dispatcher = await start();
     }
     await accepting;
     await eventually(() => (runCounts(file).size >= EVENTS ? true : undefined), {
