@@ -66,7 +66,8 @@ export interface DispatcherConfig extends ServiceConfig {
   readonly maxStalledCount: number;
   /**
    * How long the gateway keeps the outcome of an attempt (ADR 0031), so a pickup after a dead
-   * dispatcher does not run it again; 0 turns run records off. Default: twice lock + stalled.
+   * dispatcher does not run it again; 0 turns run records off. Default: twice lock + stalled,
+   * at least 60 s (a lone dispatcher's restart).
    */
   readonly runRecordTtlMs: number;
   readonly webhookAttempts: number;
@@ -103,9 +104,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
     lockDurationMs: e.LAMINA_DISPATCHER_LOCK_MS,
     stalledIntervalMs: e.LAMINA_DISPATCHER_STALLED_INTERVAL_MS,
     maxStalledCount: e.LAMINA_DISPATCHER_MAX_STALLED,
+    // Covers the lock expiry and stalled check, and a lone dispatcher's restart (≥ 60 s).
     runRecordTtlMs:
       e.LAMINA_DISPATCHER_RUN_RECORD_MS ??
-      2 * (e.LAMINA_DISPATCHER_LOCK_MS + e.LAMINA_DISPATCHER_STALLED_INTERVAL_MS),
+      Math.max(60_000, 2 * (e.LAMINA_DISPATCHER_LOCK_MS + e.LAMINA_DISPATCHER_STALLED_INTERVAL_MS)),
     webhookAttempts: e.LAMINA_WEBHOOK_ATTEMPTS,
     webhookTimeoutMs: e.LAMINA_WEBHOOK_TIMEOUT_MS,
     kafkaBrokers: (e.KAFKA_BROKERS ?? '')
