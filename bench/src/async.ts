@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { eventually, startLamina, testEnv, uniqueName } from '@lamina/testkit';
+import { eventually, spawnWatched, startLamina, testEnv, uniqueName } from '@lamina/testkit';
 
 import { type LoadResult, runLoad } from './load.js';
 
@@ -11,7 +11,10 @@ import { type LoadResult, runLoad } from './load.js';
  * bench/async: asynchronous invocation in local mode (lamina dev, dispatcher in-process) with
  * the no-op function. Measures events accepted per second at the gateway (202s, concurrency
  * 32) and end-to-end completions per second (accepted → handler ran → job finished, from the
- * lamina_async_events_completed_total metric). Writes bench/results/async.json.
+ * lamina_async_events_completed_total metric). The same-run baseline is the HTTP floor: the
+ * plain Node.js server of bench/invoke (echo-server.ts) under the same load generator, so the
+ * accepted rate reads against what one process on this machine answers at all. The load
+ * average is recorded at the start of each phase. Writes bench/results/async.json.
  *
  *   REDIS_URL=redis://… npm run bench:async [-- --quick]
  */
@@ -46,7 +49,25 @@ async function waitCompleted(base: string, target: number, timeoutMs: number): P
   return performance.now();
 }
 
+/** The plain Node.js server at the same concurrency and request count. */
+async function baseline(): Promise<LoadResult> {
+  const base = spawnWatched([join(root, 'bench/dist/echo-server.js'), '0'], {});
+  try {
+    const listening = await base.ready(/listening (\d+)/, 'echo server', 60_000);
+    const url = `http://127.0.0.1:${listening[1] ?? ''}/`;
+    await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, requests: 1000 });
+    return await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, requests: EVENTS });
+  } finally {
+    await base.kill('SIGTERM', 10_000);
+  }
+}
+
 async function main(): Promise<void> {
+  const load: number[][] = [loadavg()];
+  log('baseline: plain Node.js server');
+  const floor = await baseline();
+  log(`  ${floor.rps.toFixed(0)} requests/s (p99 ${floor.p99Ms.toFixed(2)} ms)`);
+  load.push(loadavg());
   const lamina = await startLamina({
     functionsDir: join(root, 'bench/functions'),
     env: { REDIS_URL: testEnv.require('REDIS_URL'), LAMINA_REDIS_PREFIX: uniqueName('bench') },
@@ -77,10 +98,17 @@ async function main(): Promise<void> {
   const result = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    loadAverage: { atStart: load[0], beforeLamina: load[1] },
+    baseline: { what: 'plain Node.js HTTP server (echo-server.ts)', ...floor },
     settings: { events: EVENTS, concurrency: CONCURRENCY, payload: PAYLOAD, mode: 'lamina dev' },
     // load.ts counts every non-200 as an error; here each request was a 202, proven by the
     // completions reaching warm-up + EVENTS.
-    accepted: { ...accepted, errors: 0, eventsPerSecond: accepted.rps },
+    accepted: {
+      ...accepted,
+      errors: 0,
+      eventsPerSecond: accepted.rps,
+      percentOfBaseline: (100 * accepted.rps) / floor.rps,
+    },
     endToEnd: { events: EVENTS, seconds: e2eSeconds, completionsPerSecond: EVENTS / e2eSeconds },
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });

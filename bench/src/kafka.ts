@@ -1,5 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +10,13 @@ import { type Admin, Kafka, logLevel } from 'kafkajs';
  * bench/kafka: records per second from a Kafka topic through the poller into a batch handler
  * (lamina dev, poller in-process, sync invokes through the gateway, commit after success),
  * next to kafkajs' own raw consume rate (eachBatch, no work) on the same topic in the same run.
+ *
+ * Both sides are measured the same way (the steady-state rate): the time of each hand-off of a
+ * batch to user code (kafkajs: eachBatch returns; Lamina: the handler returns, its clock
+ * appended to a file) and its record count; rate = records after the first hand-off / (last
+ * hand-off − first hand-off). The group join, the first fetch and the final commit are outside
+ * it for both. The raw consumer runs three times (new group each) and the median counts. The
+ * end-to-end time (CreateEventSourceMapping until every offset is committed) is kept beside.
  * Writes bench/results/kafka.json.
  *
  *   KAFKA_BROKERS=… REDIS_URL=… node bench/dist/kafka.js [--quick]
@@ -23,11 +30,34 @@ const BATCH_SIZES = [10_000, 1000, 100] as const;
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
-const HANDLER = `exports.handler = async (event) => {
+const handler = (file: string) => `const fs = require('node:fs');
+exports.handler = async (event) => {
   let n = 0;
   for (const recs of Object.values(event.records)) n += recs.length;
+  fs.appendFileSync(${JSON.stringify(file)}, Date.now() + ' ' + n + '\\n');
   return { n };
 };\n`;
+
+/** A hand-off: when a batch of `n` records reached user code (epoch ms). */
+interface HandOff {
+  readonly at: number;
+  readonly n: number;
+}
+
+/** Records per second after the first hand-off (the steady state; see the header). */
+function steadyRate(handOffs: readonly HandOff[]): { recordsPerSecond: number; seconds: number } {
+  const sorted = [...handOffs].sort((a, b) => a.at - b.at);
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
+  if (first === undefined || last === undefined || last.at <= first.at)
+    return { recordsPerSecond: Number.NaN, seconds: 0 };
+  const records = sorted.slice(1).reduce((a, h) => a + h.n, 0);
+  const seconds = (last.at - first.at) / 1000;
+  return { recordsPerSecond: records / seconds, seconds };
+}
+
+const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 async function produce(kafka: Kafka, topic: string): Promise<void> {
   const producer = kafka.producer();
@@ -42,7 +72,10 @@ async function produce(kafka: Kafka, topic: string): Promise<void> {
 }
 
 /** kafkajs alone: a consumer group reading the topic from the beginning, doing nothing. */
-async function rawConsume(kafka: Kafka, topic: string): Promise<number> {
+async function rawConsume(
+  kafka: Kafka,
+  topic: string,
+): Promise<{ seconds: number; handOffs: HandOff[] }> {
   const consumer = kafka.consumer({
     groupId: uniqueName('bench-raw'),
     maxBytesPerPartition: 10_485_760,
@@ -51,19 +84,21 @@ async function rawConsume(kafka: Kafka, topic: string): Promise<number> {
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let seen = 0;
   let t0 = 0;
+  const handOffs: HandOff[] = [];
   const seconds = await new Promise<number>((resolve) => {
     void consumer.run({
       partitionsConsumedConcurrently: PARTITIONS,
       eachBatch: async ({ batch }) => {
         if (t0 === 0) t0 = performance.now();
         seen += batch.messages.length;
+        handOffs.push({ at: performance.timeOrigin + performance.now(), n: batch.messages.length });
         if (seen >= RECORDS) resolve((performance.now() - t0) / 1000);
         await Promise.resolve();
       },
     });
   });
   await consumer.disconnect();
-  return seconds;
+  return { seconds, handOffs };
 }
 
 async function waitCommitted(
@@ -98,13 +133,25 @@ async function main(): Promise<void> {
   const p0 = performance.now();
   await produce(kafka, topic);
   const produceSeconds = (performance.now() - p0) / 1000;
-  log('kafkajs raw consume');
-  const rawSeconds = await rawConsume(kafka, topic);
+  const raws: { seconds: number; steadyRecordsPerSecond: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    log(`kafkajs raw consume ${i + 1}/3`);
+    const raw = await rawConsume(kafka, topic);
+    raws.push({
+      seconds: raw.seconds,
+      steadyRecordsPerSecond: steadyRate(raw.handOffs).recordsPerSecond,
+    });
+  }
+  const rawSteady = median(raws.map((r) => r.steadyRecordsPerSecond));
+  const rawSeconds = median(raws.map((r) => r.seconds));
+  const loadAtStart = loadavg();
 
   const state = mkdtempSync(join(tmpdir(), 'lamina-bench-kafka-'));
   const functions = join(state, 'functions');
   mkdirSync(join(functions, 'batch'), { recursive: true });
-  writeFileSync(join(functions, 'batch/index.js'), HANDLER);
+  const handOffFile = join(state, 'hand-offs.log');
+  writeFileSync(handOffFile, '');
+  writeFileSync(join(functions, 'batch/index.js'), handler(handOffFile));
   writeFileSync(
     join(functions, 'batch.yaml'),
     'apiVersion: lamina.dev/v1alpha1\nkind: Function\nmetadata: {name: batch}\n' +
@@ -120,9 +167,16 @@ async function main(): Promise<void> {
     },
   });
   const base = lamina.url;
-  const runs: { batchSize: number; seconds: number; recordsPerSecond: number }[] = [];
+  const runs: {
+    batchSize: number;
+    seconds: number;
+    recordsPerSecond: number;
+    steadyRecordsPerSecond: number;
+    percentOfRawSteady: number;
+  }[] = [];
   try {
     for (const batchSize of BATCH_SIZES) {
+      writeFileSync(handOffFile, '');
       const t0 = performance.now();
       const res = await fetch(`${base}/2015-03-31/event-source-mappings`, {
         method: 'POST',
@@ -138,8 +192,22 @@ async function main(): Promise<void> {
       const uuid = ((await res.json()) as { UUID: string }).UUID;
       await waitCommitted(admin, uuid, topic, 600_000);
       const seconds = (performance.now() - t0) / 1000;
-      runs.push({ batchSize, seconds, recordsPerSecond: RECORDS / seconds });
-      log(`BatchSize ${batchSize}: ${(RECORDS / seconds).toFixed(0)} records/s end to end`);
+      const handOffs = readFileSync(handOffFile, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => ({ at: Number(l.split(' ')[0]), n: Number(l.split(' ')[1]) }));
+      const steady = steadyRate(handOffs).recordsPerSecond;
+      runs.push({
+        batchSize,
+        seconds,
+        recordsPerSecond: RECORDS / seconds,
+        steadyRecordsPerSecond: steady,
+        percentOfRawSteady: (100 * steady) / rawSteady,
+      });
+      log(
+        `BatchSize ${batchSize}: ${steady.toFixed(0)} records/s steady (${((100 * steady) / rawSteady).toFixed(1)} % of raw), ` +
+          `${(RECORDS / seconds).toFixed(0)} records/s end to end`,
+      );
       await fetch(`${base}/2015-03-31/event-source-mappings/${uuid}`, { method: 'DELETE' });
     }
   } finally {
@@ -151,21 +219,27 @@ async function main(): Promise<void> {
   const result = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    loadAverageAtStart: loadAtStart,
     settings: {
       records: RECORDS,
       partitions: PARTITIONS,
       valueBytes: VALUE.length,
       mode: 'lamina dev (poller in-process, sync invoke through the gateway, Node.js batch handler)',
-      note: 'end to end = CreateEventSourceMapping until every offset is committed (includes group join)',
+      note: 'steady = records handed to user code after the first hand-off / (last − first hand-off), the same for kafkajs raw (eachBatch) and Lamina (the handler); end to end = CreateEventSourceMapping until every offset is committed (includes group join)',
     },
     produce: { seconds: produceSeconds, recordsPerSecond: RECORDS / produceSeconds },
-    kafkajsRawConsume: { seconds: rawSeconds, recordsPerSecond: RECORDS / rawSeconds },
+    kafkajsRawConsume: {
+      seconds: rawSeconds,
+      recordsPerSecond: RECORDS / rawSeconds,
+      steadyRecordsPerSecond: rawSteady,
+      rounds: raws,
+    },
     endToEnd: runs,
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   const file = join(root, 'bench/results/kafka.json');
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  log(`kafkajs raw ${(RECORDS / rawSeconds).toFixed(0)} records/s; wrote ${file}`);
+  log(`kafkajs raw ${rawSteady.toFixed(0)} records/s steady; wrote ${file}`);
 }
 
 main().catch((err: unknown) => {

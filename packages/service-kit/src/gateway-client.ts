@@ -40,7 +40,12 @@ export interface GatewayClientOptions<R extends InvokeStatusRules> {
 
 /** Runs one event synchronously; never throws (GatewayClient; a fake in tests). */
 export interface Invoker<R extends InvokeStatusRules = InvokeStatusRules> {
-  invoke(functionRef: string, payload: Buffer, requestId: string): Promise<InvokeOutcome<R>>;
+  invoke(
+    functionRef: string,
+    payload: Buffer,
+    requestId: string,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<InvokeOutcome<R>>;
 }
 
 const header = (v: string | string[] | undefined): string | undefined =>
@@ -55,13 +60,22 @@ export class GatewayClient<R extends InvokeStatusRules> implements Invoker<R> {
     );
   }
 
-  /** Runs `payload` synchronously once on `functionRef` (name, name:qualifier or an ARN). */
-  async invoke(functionRef: string, payload: Buffer, requestId: string): Promise<InvokeOutcome<R>> {
+  /**
+   * Runs `payload` synchronously once on `functionRef` (name, name:qualifier or an ARN);
+   * `headers` go along (the dispatcher's run-record request).
+   */
+  async invoke(
+    functionRef: string,
+    payload: Buffer,
+    requestId: string,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<InvokeOutcome<R>> {
     try {
       const res = await httpPost(
         this.o.agent,
         this.url(functionRef),
         {
+          ...headers,
           'content-type': 'application/json',
           [INVOKE_HEADERS.requestId]: requestId,
           [INVOKE_HEADERS.invocationType]: 'RequestResponse',

@@ -7,14 +7,17 @@
  * dead letter's ErrorCode), with the reason as its message; the request id is the event's
  * own, so every retry of the event has the same one.
  */
-import type { AsyncJobData, AttemptFailure } from '@lamina/core';
-import type { ASYNC_INVOKE_RULES, Invoker } from '@lamina/service-kit';
+import type { AsyncJobData, AttemptFailure, RunRecord } from '@lamina/core';
+import { ASYNC_INVOKE_RULES, type Invoker, invokeKindOf } from '@lamina/service-kit';
 
 import type { AttemptKind } from './retry-policy.js';
+import type { RunRecords } from './run-records.js';
 
 /** One attempt's answer, classified. */
 export interface Attempt extends AttemptFailure {
   readonly kind: AttemptKind;
+  /** Taken from a run record: an earlier pickup ran this attempt to the end. */
+  readonly recalled?: boolean;
 }
 
 /** The invoke path under the async rules (the shared GatewayClient; a fake in tests). */
@@ -32,11 +35,38 @@ export function errorMessageOf(body: string, fallback: string): string {
   return body === '' ? fallback : body;
 }
 
-/** Runs the event synchronously once on its function (and qualifier). */
-export async function invokeAsyncEvent(client: AsyncInvoker, job: AsyncJobData): Promise<Attempt> {
+/** A recorded run (ADR 0026) as the attempt it was: HTTP 200, success or a function error. */
+export function attemptOfRecord(r: RunRecord): Attempt {
+  const body = r.payload ?? '';
+  return {
+    kind: invokeKindOf(200, r.functionError, ASYNC_INVOKE_RULES),
+    statusCode: 200,
+    ...(r.functionError === undefined ? {} : { functionError: r.functionError }),
+    ...(r.executedVersion === undefined ? {} : { executedVersion: r.executedVersion }),
+    ...(r.payload === undefined ? {} : { responsePayload: r.payload }),
+    errorMessage: errorMessageOf(body, 'HTTP 200'),
+  };
+}
+
+/**
+ * Runs the event synchronously once on its function (and qualifier), unless `runs` has the
+ * record of this attempt having run to the end already (a pickup after a dispatcher died).
+ */
+export async function invokeAsyncEvent(
+  client: AsyncInvoker,
+  job: AsyncJobData,
+  runs?: { readonly records: Pick<RunRecords, 'find' | 'headers'>; readonly startedCount: number },
+): Promise<Attempt> {
   const ref =
     job.qualifier === undefined ? job.functionName : `${job.functionName}:${job.qualifier}`;
-  const o = await client.invoke(ref, Buffer.from(job.payload, 'utf8'), job.requestId);
+  const recorded = await runs?.records.find(job, runs.startedCount);
+  if (recorded !== undefined) return { ...attemptOfRecord(recorded), recalled: true };
+  const o = await client.invoke(
+    ref,
+    Buffer.from(job.payload, 'utf8'),
+    job.requestId,
+    runs?.records.headers(job),
+  );
   if (o.statusCode === 0) return { kind: o.kind, statusCode: 500, errorMessage: o.body };
   return {
     kind: o.kind,

@@ -32,6 +32,7 @@ const schema = z.object({
   LAMINA_DISPATCHER_LOCK_MS: optional(int(1000).default(30_000)),
   LAMINA_DISPATCHER_STALLED_INTERVAL_MS: optional(int(500).default(15_000)),
   LAMINA_DISPATCHER_MAX_STALLED: optional(int(1).default(100)),
+  LAMINA_DISPATCHER_RUN_RECORD_MS: optional(int(0).optional()),
   LAMINA_WEBHOOK_ATTEMPTS: optional(int(1).default(5)),
   LAMINA_WEBHOOK_TIMEOUT_MS: optional(int(100).default(10_000)),
   KAFKA_BROKERS: optional(z.string().optional()),
@@ -63,6 +64,12 @@ export interface DispatcherConfig extends ServiceConfig {
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
   readonly maxStalledCount: number;
+  /**
+   * How long the gateway keeps the outcome of an attempt (ADR 0026), so a pickup after a dead
+   * dispatcher does not run it again; 0 turns run records off. Default: twice lock + stalled,
+   * at least 60 s (a lone dispatcher's restart).
+   */
+  readonly runRecordTtlMs: number;
   readonly webhookAttempts: number;
   readonly webhookTimeoutMs: number;
   readonly kafkaBrokers: readonly string[];
@@ -97,6 +104,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
     lockDurationMs: e.LAMINA_DISPATCHER_LOCK_MS,
     stalledIntervalMs: e.LAMINA_DISPATCHER_STALLED_INTERVAL_MS,
     maxStalledCount: e.LAMINA_DISPATCHER_MAX_STALLED,
+    // Covers the lock expiry and stalled check, and a lone dispatcher's restart (≥ 60 s).
+    runRecordTtlMs:
+      e.LAMINA_DISPATCHER_RUN_RECORD_MS ??
+      Math.max(60_000, 2 * (e.LAMINA_DISPATCHER_LOCK_MS + e.LAMINA_DISPATCHER_STALLED_INTERVAL_MS)),
     webhookAttempts: e.LAMINA_WEBHOOK_ATTEMPTS,
     webhookTimeoutMs: e.LAMINA_WEBHOOK_TIMEOUT_MS,
     kafkaBrokers: (e.KAFKA_BROKERS ?? '')

@@ -150,4 +150,17 @@ describe('EventProcessor', () => {
       await s.registry.getSingleMetricAsString('lamina_async_destination_delivery_failures_total'),
     ).toContain('destination="OnFailure"} 1');
   });
+
+  it('sends a recalled attempt to the destination with its recorded outcome and counts it', async () => {
+    const s = setup([{ ...OK, recalled: true }], { onSuccess: 'lamina:queue:ok' });
+    s.job(); // a first pickup that died after the run
+    expect(await s.processor.process(s.job())).toBe('done');
+    expect(JSON.parse(s.sent[0]?.message.body ?? '')).toMatchObject({
+      requestContext: { condition: 'Success', approximateInvokeCount: 1 },
+      responsePayload: 'done',
+    });
+    expect(await s.registry.getSingleMetricAsString('lamina_async_runs_recalled_total')).toContain(
+      'function="fn"} 1',
+    );
+  });
 });

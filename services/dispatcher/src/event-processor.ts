@@ -35,7 +35,8 @@ export class EventNotDeliveredError extends Error {
 }
 
 export interface EventProcessorOptions {
-  readonly invoke: (job: AsyncJobData) => Promise<Attempt>;
+  /** One attempt; `startedCount` tells a first pickup from one that may repeat an attempt. */
+  readonly invoke: (job: AsyncJobData, startedCount: number) => Promise<Attempt>;
   readonly configs: AsyncConfigSource;
   readonly targets: TargetSender;
   readonly metrics: DispatcherMetrics;
@@ -78,7 +79,10 @@ export class EventProcessor {
       return this.giveUp(job.startedCount - 1, data, config, 'EventAgeExceeded');
     }
 
-    const attempt = await this.o.invoke(data);
+    const attempt = await this.o.invoke(data, job.startedCount);
+    // A recalled attempt ran on an earlier pickup (ADR 0026): this pickup ran nothing.
+    const pickups = job.startedCount - (attempt.recalled === true ? 1 : 0);
+    if (attempt.recalled === true) m.recalled.labels(fn).inc();
     const after: AsyncJobData =
       attempt.kind === 'success'
         ? data
@@ -93,14 +97,14 @@ export class EventProcessor {
     const step = nextStep(attempt.kind, after, config, this.o.retry, now(), this.o.random);
     switch (step.kind) {
       case 'succeed':
-        await this.finish(job.startedCount, data, config, 'Success', failureOf(attempt));
+        await this.finish(pickups, data, config, 'Success', failureOf(attempt));
         return 'done';
       case 'retry':
         m.retried.labels(fn, step.reason).inc();
         await job.retryAt(after, now() + step.delayMs);
         return 'retry';
       case 'give-up':
-        return this.giveUp(job.startedCount, after, config, step.condition);
+        return this.giveUp(pickups, after, config, step.condition);
     }
   }
 

@@ -10,6 +10,7 @@ export interface DispatcherMetrics {
   readonly deadLetterErrors: Counter<'function'>;
   readonly destinationFailures: Counter<'function' | 'destination'>;
   readonly queueDepth: Gauge<'function'>;
+  readonly recalled: Counter<'function'>;
 }
 
 /** `depth` is read on each scrape (events waiting, delayed or running, per function). */
@@ -60,6 +61,12 @@ export function createMetrics(
       name: 'lamina_async_destination_delivery_failures_total',
       help: 'Records that could not be sent to a destination (DestinationDeliveryFailures).',
       labelNames: ['function', 'destination'],
+      registers,
+    }),
+    recalled: new Counter({
+      name: 'lamina_async_runs_recalled_total',
+      help: 'Attempts not run again: a dead dispatcher had run them to the end (run records).',
+      labelNames: ['function'],
       registers,
     }),
     queueDepth: new Gauge({

@@ -17,6 +17,7 @@ import type { DispatcherConfig } from './config.js';
 import { EventProcessor } from './event-processor.js';
 import { createMetrics } from './metrics.js';
 import { QueueDepth } from './queue-depth.js';
+import { RunRecords } from './run-records.js';
 import { createScheduleMetrics } from './schedules/schedule-metrics.js';
 import { SqsScheduleDeadLetters } from './schedules/schedule-dead-letter.js';
 import { ScheduleRunner } from './schedules/schedule-runner.js';
@@ -96,8 +97,9 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     const depth = new QueueDepth(redis, keys);
     lifecycle.add({ name: 'queue depth', stop: () => depth.close() });
     const metrics = createMetrics(registry, () => depth.perFunction());
+    const records = new RunRecords({ redis, keys, ttlMs: config.runRecordTtlMs });
     const processor = new EventProcessor({
-      invoke: (job) => invokeAsyncEvent(gateway, job),
+      invoke: (job, startedCount) => invokeAsyncEvent(gateway, job, { records, startedCount }),
       configs: new RedisAsyncConfigs(redis, keys),
       targets,
       metrics,

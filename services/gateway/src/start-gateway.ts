@@ -20,6 +20,7 @@ import { RedisAdmission } from './admission/admission.js';
 import { createApp } from './app.js';
 import { CodeCollector, storeReferences } from './code/code-collector.js';
 import { RedisAsyncStore } from './async/async-store.js';
+import { RunRecorder } from './async/run-recorder.js';
 import { RedisScheduleStore } from './schedules/schedule-store.js';
 import type { GatewayConfig } from './config.js';
 import { followFunctionChanges } from './function-changes.js';
@@ -76,7 +77,8 @@ function asyncStoreOf(o: StartGatewayOptions, redis: Redis, lifecycle: Lifecycle
   lifecycle.add({ name: 'async queue redis', stop: () => queueRedis.quit().then(() => undefined) });
   const queue = new Queue(keys.queueName, { connection: queueRedis, prefix: keys.bullPrefix });
   lifecycle.add({ name: 'async queue', stop: () => queue.close() });
-  return new RedisAsyncStore({ queue, redis, keys });
+  const runs = new RunRecorder({ redis, keys, logger: o.logger });
+  return new RedisAsyncStore({ queue, redis, keys, runs });
 }
 
 /**

@@ -5,9 +5,10 @@ import {
   effectiveRetryAttempts,
   type KafkaEventSourceMapping,
   type KafkaFailureCondition,
+  encodeKafkaEvent,
   type KafkaRecordInput,
-  kafkaEvent,
   kafkaFailureRecord,
+  kafkaRecordJson,
 } from '@lamina/core';
 import type { Logger } from 'pino';
 
@@ -63,6 +64,8 @@ type Done = 'done' | 'aborted';
 export class BatchProcessor {
   private readonly rules: BatchRules;
   private readonly newId: () => string;
+  /** Each record's JSON, encoded once: a retried or bisected record is not encoded again. */
+  private readonly fragments = new WeakMap<KafkaRecordInput, string>();
 
   constructor(private readonly o: BatchProcessorOptions) {
     this.rules = {
@@ -119,6 +122,19 @@ export class BatchProcessor {
     return { topic, partition, bootstrapServers: this.o.mapping.bootstrapServers, records };
   }
 
+  /** The function event of `records` (ADR 0027: each record encoded once, one body). */
+  private encode(topic: string, partition: number, records: readonly KafkaRecordInput[]): Buffer {
+    const topicJson = JSON.stringify(topic);
+    return encodeKafkaEvent(this.event(topic, partition, records), (r) => {
+      let json = this.fragments.get(r);
+      if (json === undefined) {
+        json = kafkaRecordJson(topicJson, partition, r);
+        this.fragments.set(r, json);
+      }
+      return json;
+    });
+  }
+
   /**
    * Until every record of `records` is done or given up on (or the partition is lost): invoke,
    * then carry out what nextBatchStep (batch-policy.ts) decides.
@@ -151,7 +167,7 @@ export class BatchProcessor {
       await this.o.gate.wait(() => sink.active());
       if (!sink.active()) return 'aborted';
       const requestId = this.newId();
-      const payload = Buffer.from(JSON.stringify(kafkaEvent(this.event(topic, partition, rest))));
+      const payload = this.encode(topic, partition, rest);
       last = await this.o.invoker.invoke(mapping.functionName, payload, requestId);
       invokes++;
       metrics.batches.inc({ ...label, outcome: last.kind });

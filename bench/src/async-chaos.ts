@@ -1,0 +1,202 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import {
+  eventually,
+  type ServiceProcess,
+  startLamina,
+  startService,
+  testEnv,
+  uniqueName,
+} from '@lamina/testkit';
+
+import { runLoad } from './load.js';
+
+/**
+ * bench/async-chaos: duplicates of async events when a standalone dispatcher is SIGKILLed every
+ * 3 s (issue #20, ADR 0026). EVENTS Event invokes at concurrency 32 into `lamina dev` (its own
+ * dispatcher off) while a standalone dispatcher (concurrency 32, lock 3 s, stalled check 1 s,
+ * as test/async/chaos.int.test.ts) works through them and is killed and restarted every 3 s.
+ * A recording function appends its request id per run; a request id seen twice ran twice.
+ * Same run, two rounds: run records off (LAMINA_DISPATCHER_RUN_RECORD_MS=0, the baseline) and
+ * on (the default). Writes bench/results/async-chaos.json.
+ *
+ *   REDIS_DURABLE_URL=… (or REDIS_URL) node bench/dist/async-chaos.js [--quick | --events N]
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const quick = process.argv.includes('--quick');
+const eventsArg = process.argv.indexOf('--events');
+const EVENTS =
+  eventsArg === -1 ? (quick ? 5000 : 20_000) : Number(process.argv[eventsArg + 1] ?? 20_000);
+const KILL_EVERY_MS = 3000;
+
+const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const handler = (file: string) => `const fs = require('node:fs');
+exports.handler = async (event, context) => {
+  fs.appendFileSync(${JSON.stringify(file)}, context.awsRequestId + '\\n');
+  return { ok: true };
+};\n`;
+
+function runCounts(file: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const id of readFileSync(file, 'utf8').split('\n')) {
+    if (id !== '') counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+interface Round {
+  readonly runRecords: boolean;
+  readonly events: number;
+  readonly kills: number;
+  readonly seconds: number;
+  readonly ran: number;
+  readonly duplicates: number;
+  readonly extraRuns: number;
+  readonly duplicatePercent: number;
+  readonly duplicatesPerKill: number;
+}
+
+async function round(
+  url: string,
+  gateway: string,
+  redisUrl: string,
+  prefix: string,
+  fn: string,
+  file: string,
+  runRecords: boolean,
+): Promise<Round> {
+  const env = {
+    REDIS_URL: redisUrl,
+    LAMINA_REDIS_PREFIX: prefix,
+    LAMINA_GATEWAY_URL: gateway,
+    LAMINA_DISPATCHER_CONCURRENCY: '32',
+    LAMINA_DISPATCHER_LOCK_MS: '3000',
+    LAMINA_DISPATCHER_STALLED_INTERVAL_MS: '1000',
+    LAMINA_SCHEDULER_ENABLED: 'false',
+    ...(runRecords ? {} : { LAMINA_DISPATCHER_RUN_RECORD_MS: '0' }),
+  };
+  // A loaded machine can take longer than startService's 20 s to start one: try again.
+  const start = async (): Promise<ServiceProcess> => {
+    for (let i = 1; ; i++) {
+      try {
+        return await startService('dispatcher', env);
+      } catch (err) {
+        if (i >= 3) throw err;
+        log(`  dispatcher start ${i} failed; again`);
+      }
+    }
+  };
+  const t0 = performance.now();
+  let dispatcher: ServiceProcess = await start();
+  let kills = 0;
+  const accepting = runLoad({
+    url: `${url}/2015-03-31/functions/${fn}/invocations`,
+    body: '{"n":1}',
+    concurrency: 32,
+    requests: EVENTS,
+    headers: { 'x-amz-invocation-type': 'Event' },
+  });
+  try {
+    while (runCounts(file).size < EVENTS && performance.now() - t0 < 600_000) {
+      await sleep(KILL_EVERY_MS);
+      if (runCounts(file).size >= EVENTS) break;
+      await dispatcher.kill('SIGKILL');
+      kills++;
+      dispatcher = await start();
+    }
+    await accepting;
+    await eventually(() => (runCounts(file).size >= EVENTS ? true : undefined), {
+      what: `${EVENTS} events ran`,
+      timeoutMs: 120_000,
+      intervalMs: 200,
+    });
+  } finally {
+    await dispatcher.kill('SIGTERM');
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const counts = runCounts(file);
+  const duplicates = [...counts.values()].filter((n) => n > 1).length;
+  const extraRuns = [...counts.values()].reduce((a, n) => a + n - 1, 0);
+  return {
+    runRecords,
+    events: EVENTS,
+    kills,
+    seconds,
+    ran: counts.size,
+    duplicates,
+    extraRuns,
+    duplicatePercent: (100 * duplicates) / EVENTS,
+    duplicatesPerKill: kills === 0 ? 0 : duplicates / kills,
+  };
+}
+
+async function main(): Promise<void> {
+  const redisUrl = testEnv.optional('REDIS_DURABLE_URL') ?? testEnv.require('REDIS_URL');
+  const state = mkdtempSync(join(tmpdir(), 'lamina-bench-chaos-'));
+  const functions = join(state, 'functions');
+  const files: Record<string, string> = {};
+  for (const fn of ['chaos-off', 'chaos-on']) {
+    files[fn] = join(state, `${fn}.log`);
+    writeFileSync(files[fn], '');
+    mkdirSync(join(functions, fn), { recursive: true });
+    writeFileSync(join(functions, fn, 'index.js'), handler(files[fn]));
+    writeFileSync(
+      join(functions, `${fn}.yaml`),
+      `apiVersion: lamina.dev/v1alpha1\nkind: Function\nmetadata: {name: ${fn}}\n` +
+        `spec: {runtime: nodejs22.x, handler: index.handler, memorySize: 128, timeout: 10, code: {path: ./${fn}}}\n`,
+    );
+  }
+  const prefix = uniqueName('bench-chaos');
+  const lamina = await startLamina({
+    functionsDir: functions,
+    stateDir: join(state, 'state'),
+    env: { REDIS_URL: redisUrl, LAMINA_REDIS_PREFIX: prefix, LAMINA_DEV_DISPATCHER: 'false' },
+  });
+  const rounds: Round[] = [];
+  const load: number[][] = [];
+  try {
+    for (const [fn, on] of [
+      ['chaos-off', false],
+      ['chaos-on', true],
+    ] as const) {
+      load.push(loadavg());
+      log(`${EVENTS} events, a dispatcher SIGKILLed every 3 s, run records ${on ? 'on' : 'off'}`);
+      const r = await round(lamina.url, lamina.url, redisUrl, prefix, fn, files[fn] ?? '', on);
+      rounds.push(r);
+      log(
+        `  ${r.kills} kills in ${r.seconds.toFixed(1)} s: ${r.duplicates} ran twice ` +
+          `(${r.duplicatePercent.toFixed(2)} %, ${r.duplicatesPerKill.toFixed(1)} per kill), ${r.ran} ran`,
+      );
+    }
+  } finally {
+    await lamina.stop();
+    rmSync(state, { recursive: true, force: true });
+  }
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    loadAverageAtStart: load,
+    settings: {
+      events: EVENTS,
+      killEveryMs: KILL_EVERY_MS,
+      dispatcher: { concurrency: 32, lockMs: 3000, stalledIntervalMs: 1000 },
+      redis: testEnv.optional('REDIS_DURABLE_URL') === undefined ? 'REDIS_URL' : 'durable',
+    },
+    baseline: rounds[0],
+    runRecords: rounds[1],
+  };
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  const out = join(root, 'bench/results/async-chaos.json');
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  log(`wrote ${out}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${String(err)}\n`);
+  process.exit(1);
+});
