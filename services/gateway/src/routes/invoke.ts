@@ -272,7 +272,7 @@ export async function invokeTarget(
   let result = await runAdmitted(deps, functionName, target, invocation, ctx.log);
   if (result.payload.length > LIMITS.syncResponseMaxBytes) result = responseTooLarge(result);
   recordResult(target.metrics, result);
-  deps.async?.recordRun?.(header(req, RUN_RECORD_HEADER), ref.name, ctx.requestId, result);
+  deps.async?.recordRun?.(header(req, RUN_RECORD_HEADER), functionName, ctx.requestId, result);
   writeResult(res, ctx.requestId, result, tail);
 }
 
