@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment, @typescript-eslint/no-misused-spread --
    client-node's models (V1Container, ...) are classes with public data fields only; its API takes
    plain object literals, as its own examples do. */
 /**

@@ -17,8 +17,8 @@ function imageBody(overrides: Record<string, unknown> = {}) {
 }
 
 const errorOf = (res: request.Response) => ({
-  type: res.headers['x-amzn-errortype'] as string,
-  message: (res.body as { Message?: string; message?: string }).message,
+  type: String(res.headers['x-amzn-errortype']),
+  message: (res.body as { message?: string }).message,
 });
 
 describe('container-image functions (PackageType Image)', () => {
