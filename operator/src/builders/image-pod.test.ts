@@ -50,6 +50,8 @@ describe('the pod of a container-image function', () => {
       AWS_LAMBDA_FUNCTION_NAME: 'fn',
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+      AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/fn',
+      AWS_LAMBDA_LOG_STREAM_NAME: '[$LATEST]$(LAMINA_POD_NAME)',
     });
     expect(fn!.envFrom).toEqual([{ secretRef: { name: 'fn-env', optional: true } }]);
     expect(fn!.resources?.limits?.['memory']).toBe('320Mi');

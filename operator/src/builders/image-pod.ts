@@ -116,6 +116,9 @@ function functionEnv(input: ImagePodInput): V1EnvVar[] {
           { name: 'AWS_SESSION_TOKEN', value: 'lamina-fake-session-token' },
         ];
   return [
+    // The RIC requires a log stream name: the pod's, as `[<version>]<pod>` (one per environment).
+    { name: 'LAMINA_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'AWS_LAMBDA_LOG_STREAM_NAME', value: `[${input.version}]$(LAMINA_POD_NAME)` },
     ...refs.map(([name, { secretKeyRef }]) => ({
       name,
       valueFrom: {
