@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { run } from '../images/docker.js';
 import { buildFunctionImage, markerHandler, nodeRuntimeImage } from '../images/function-image.js';
-import { getJson } from './support/cluster.js';
+import { getJson, kubectl } from './support/cluster.js';
 import { type ClusterLamina, startClusterLamina } from './support/cluster-lamina.js';
 
 // A container-image function on the real node (ADR 0024): an image built here FROM Lamina's
@@ -59,7 +59,29 @@ describe('container-image functions in a cluster', () => {
     const r = await lambda.send(
       new InvokeCommand({ FunctionName: fn, Payload: Buffer.from(JSON.stringify({ n })) }),
     );
-    expect(r.FunctionError).toBeUndefined();
+    if (r.FunctionError !== undefined) {
+      // What the pod's two containers said, to tell the agent's side from the image's.
+      const ns = lamina?.ns ?? '';
+      const sel = `lamina.dev/function=${fn}`;
+      const logs = await Promise.all([
+        ...['worker', 'function'].map((c) =>
+          kubectl(['logs', '-n', ns, '-l', sel, '-c', c, '--tail=40']),
+        ),
+        kubectl(['logs', '-n', ns, '-l', sel, '-c', 'function', '--previous', '--tail=40']),
+        kubectl([
+          'get',
+          'pods',
+          '-n',
+          ns,
+          '-l',
+          sel,
+          '-o',
+          'jsonpath={.items[*].status.containerStatuses}',
+        ]),
+      ]);
+      const said = logs.map((l) => l.stdout + l.stderr).join('\n---\n');
+      throw new Error(`${r.FunctionError}: ${Buffer.from(r.Payload ?? []).toString()}\n${said}`);
+    }
     return decode(r.Payload);
   };
 
@@ -123,6 +145,7 @@ describe('container-image functions in a cluster', () => {
         ]);
         const live = (now?.items ?? []).filter((p) => p.metadata.deletionTimestamp === undefined);
         expect(live.map((p) => p.spec.containers[1]?.image)).toEqual([two]);
+        return true;
       },
       { timeoutMs: 120_000, intervalMs: 1000 },
     );
