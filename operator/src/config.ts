@@ -34,6 +34,11 @@ const schema = z.object({
   LAMINA_WORKER_IMAGE_TAG: imageTag.default('0.1.0'),
   /** Per-runtime overrides, JSON: {"nodejs22.x":"registry/worker-nodejs22:0.1.0"}. */
   LAMINA_WORKER_IMAGES: z.string().default('{}'),
+  /**
+   * The agent beside a container-image function (ADR 0028); default the nodejs22.x worker image
+   * (every worker image carries the agent).
+   */
+  LAMINA_WORKER_AGENT_IMAGE: z.string().min(1).optional(),
   LAMINA_WORKER_IMAGE_PULL_POLICY: z
     .enum(['Always', 'IfNotPresent', 'Never'])
     .default('IfNotPresent'),
@@ -126,6 +131,8 @@ export interface WorkerConfig {
   readonly imageTag: string;
   readonly images: Readonly<Record<string, string>>;
   readonly imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  /** The agent's image in a container-image function's pod (ADR 0028); absent: the default. */
+  readonly agentImage?: string;
   readonly minReplicas: number;
   /**
    * The autoscaler owns `spec.replicas` (ADR 0017): the reconcilers set it only when they create
@@ -218,6 +225,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): O
       imageTag: c.LAMINA_WORKER_IMAGE_TAG,
       images: Object.freeze(parseImages(c.LAMINA_WORKER_IMAGES)),
       imagePullPolicy: c.LAMINA_WORKER_IMAGE_PULL_POLICY,
+      ...(c.LAMINA_WORKER_AGENT_IMAGE === undefined
+        ? {}
+        : { agentImage: c.LAMINA_WORKER_AGENT_IMAGE }),
       minReplicas: c.LAMINA_WORKER_MIN_REPLICAS ?? (autoscaler.enabled ? 0 : 1),
       autoscaled: autoscaler.enabled,
       memoryOverheadMb: c.LAMINA_WORKER_MEMORY_OVERHEAD_MB,

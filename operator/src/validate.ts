@@ -25,9 +25,10 @@ export function validateFunction(
     validateFunctionSpec(
       {
         name,
-        // Container-image functions bring their own runtime and entry point.
-        runtime: spec.runtime ?? (image ? 'provided.al2023' : undefined),
-        handler: spec.handler ?? (image ? 'image' : undefined),
+        // Container-image functions bring their own runtime and entry point (ADR 0028).
+        runtime: spec.runtime,
+        handler: spec.handler,
+        ...(image ? { packageType: 'Image' } : {}),
         description: spec.description,
         role: spec.role,
         memorySize: spec.memorySize,
@@ -37,7 +38,7 @@ export function validateFunction(
         reservedConcurrency: spec.reservedConcurrency,
         architectures: spec.architectures,
       },
-      image ? [...supportedRuntimes, 'provided.al2023'] : supportedRuntimes,
+      supportedRuntimes,
     );
     return undefined;
   } catch (err) {

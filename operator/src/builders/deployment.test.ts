@@ -78,13 +78,11 @@ describe('buildWorkerDeployment', () => {
     expect(workerResources(10240, 0).limits!['cpu']).toBe('5789m');
   });
 
-  it('pins worker images and honours container-image functions', () => {
+  it('pins worker images', () => {
     expect(workerImage(input({}).spec, worker)).toBe('lamina/worker-nodejs22:0.1.0');
     expect(workerImage(input({ runtime: 'python3.12' }).spec, worker)).toBe(
       'lamina/worker-python3.12:0.1.0',
     );
-    const img = input({ runtime: undefined, handler: undefined, code: { image: 'reg/fn:1' } });
-    expect(workerImage(img.spec, worker)).toBe('reg/fn:1');
   });
 
   it('projects plain and referenced variables into one read-only directory', () => {
@@ -257,7 +255,8 @@ describe('buildWorkerDeployment', () => {
       ),
     );
     const c = d.spec!.template.spec!.containers[0]!;
-    expect(c.env!.some((e) => e.name.startsWith('LAMINA_CODE_'))).toBe(false);
+    // An image function's LAMINA_CODE_SHA256 is its image's identity (image-pod.test.ts).
+    expect(c.env!.some((e) => /^LAMINA_CODE_(URL|TOKEN|DIR|CACHE)/.test(e.name))).toBe(false);
     expect(c.volumeMounts!.some((m) => m.name === 'code')).toBe(false);
   });
 });

@@ -2,6 +2,7 @@
    client-node's models (V1Deployment, ...) are classes with public data fields only; its API takes
    plain object literals, as its own examples do. */
 import type {
+  V1Container,
   V1Deployment,
   V1EnvVar,
   V1ObjectMeta,
@@ -27,6 +28,7 @@ import {
 } from '@lamina/kube';
 
 import type { WorkerConfig } from '../config.js';
+import { imagePod } from './image-pod.js';
 import { labelValue, stableHash, workerDeploymentName } from './names.js';
 import { workerResources } from './resources.js';
 
@@ -67,9 +69,8 @@ export interface WorkerDeploymentInput {
   readonly provisioned?: boolean;
 }
 
-/** Image of a function: its own for container-image functions, else the runtime's worker image. */
+/** The worker image of a zip function's runtime (an image function's pod: image-pod.ts). */
 export function workerImage(spec: FunctionResourceSpec, worker: WorkerConfig): string {
-  if (spec.code.image !== undefined) return spec.code.image;
   return runtimeImage(spec.runtime ?? 'provided.al2023', worker);
 }
 
@@ -230,6 +231,27 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
     mounts.push({ name: 'opt', mountPath: WORKER_OPT_DIR });
     volumes.push({ name: 'opt', emptyDir: { sizeLimit: CODE_CACHE_SIZE } });
   }
+  const agent: V1Container = {
+    name: WORKER_CONTAINER,
+    image: workerImage(spec, worker),
+    imagePullPolicy: worker.imagePullPolicy,
+    ports: [{ name: WORKER_PORT_NAME, containerPort: WORKER_PORT, protocol: 'TCP' }],
+    env: agentEnv(input),
+    resources: workerResources(spec.memorySize, worker.memoryOverheadMb),
+    readinessProbe: {
+      httpGet: { path: '/readyz', port: WORKER_PORT_NAME },
+      periodSeconds: 1,
+      failureThreshold: 3,
+    },
+    securityContext: {
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    volumeMounts: mounts,
+  };
   const configHash = stableHash({ spec, env: input.environmentHash, version: input.version });
   const metadata: V1ObjectMeta = {
     name,
@@ -261,29 +283,10 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
             fsGroup: WORKER_UID,
             seccompProfile: { type: 'RuntimeDefault' },
           },
-          containers: [
-            {
-              name: WORKER_CONTAINER,
-              image: workerImage(spec, worker),
-              imagePullPolicy: worker.imagePullPolicy,
-              ports: [{ name: WORKER_PORT_NAME, containerPort: WORKER_PORT, protocol: 'TCP' }],
-              env: agentEnv(input),
-              resources: workerResources(spec.memorySize, worker.memoryOverheadMb),
-              readinessProbe: {
-                httpGet: { path: '/readyz', port: WORKER_PORT_NAME },
-                periodSeconds: 1,
-                failureThreshold: 3,
-              },
-              securityContext: {
-                runAsNonRoot: true,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
-              volumeMounts: mounts,
-            },
-          ],
+          // An image function's pod: the agent beside the function's own container (ADR 0028).
+          ...(spec.code.image === undefined
+            ? { containers: [agent] }
+            : imagePod(agent, { ...input, credentials: credentialsEnv(spec, worker) })),
           volumes,
         },
       },

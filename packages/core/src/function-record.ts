@@ -1,4 +1,5 @@
 import type { FunctionSpec } from './function-spec.js';
+import { imageConfigResponse } from './image-function.js';
 import { type ArnContext, functionArn, LATEST } from './names.js';
 
 export type FunctionState = 'Pending' | 'Active' | 'Inactive' | 'Failed';
@@ -9,8 +10,23 @@ export interface FunctionCode {
   /** base64 SHA-256 of the package as uploaded (Lambda's CodeSha256). */
   readonly sha256: string;
   readonly size: number;
-  /** Where the unpacked code lives (a directory of the code store or a local folder). */
+  /**
+   * Where the unpacked code lives (a directory of the code store or a local folder); for an
+   * image function, the image reference.
+   */
   readonly location: string;
+  /**
+   * Code.ImageUri of a container-image function; `sha256` is then the base64 of its identity
+   * (core's `imageIdentityHex`) and `size` 0.
+   */
+  readonly imageUri?: string;
+}
+
+/** Lambda's CodeSha256: base64 for a zip, the image digest in hex for an image function. */
+export function codeSha256Of(code: FunctionCode): string {
+  return code.imageUri === undefined
+    ? code.sha256
+    : Buffer.from(code.sha256, 'base64').toString('hex');
 }
 
 /** A function's `$LATEST` as a definition store keeps it. */
@@ -44,26 +60,29 @@ export function toFunctionConfiguration(
   const config: Record<string, unknown> = {
     FunctionName: s.name,
     FunctionArn: functionArn(ctx, s.name, options.qualified === true ? LATEST : undefined),
-    Runtime: s.runtime,
+    // An image function has neither (Lambda leaves both out).
+    ...(s.packageType === 'Image' ? {} : { Runtime: s.runtime }),
     Role: s.role,
-    Handler: s.handler,
+    ...(s.packageType === 'Image' ? {} : { Handler: s.handler }),
     CodeSize: record.code.size,
     Description: s.description,
     Timeout: s.timeout,
     MemorySize: s.memorySize,
     LastModified: record.lastModified,
-    CodeSha256: record.code.sha256,
+    CodeSha256: codeSha256Of(record.code),
     Version: LATEST,
     Environment: { Variables: { ...s.environment } },
     TracingConfig: { Mode: 'PassThrough' },
     RevisionId: record.revisionId,
-    PackageType: 'Zip',
+    PackageType: s.packageType ?? 'Zip',
     Architectures: [...s.architectures],
     EphemeralStorage: { Size: s.ephemeralStorage },
     LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${s.name}` },
   };
   if (s.layers !== undefined && s.layers.length > 0)
     config['Layers'] = s.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize }));
+  if (s.imageConfig !== undefined)
+    config['ImageConfigResponse'] = imageConfigResponse(s.imageConfig);
   if (s.deadLetterTargetArn !== undefined)
     config['DeadLetterConfig'] = { TargetArn: s.deadLetterTargetArn };
   // ListFunctions leaves out the state fields (reference §2).

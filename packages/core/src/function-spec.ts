@@ -1,5 +1,11 @@
 import { parseAsyncTarget } from './async-invoke.js';
 import { InvalidParameterValueException, ValidationException } from './errors.js';
+import {
+  type ImageConfig,
+  imageFieldsError,
+  isEmptyImageConfig,
+  parsePackageType,
+} from './image-function.js';
 import type { FunctionLayer } from './layers.js';
 import { LIMITS } from './limits.js';
 import { assertFunctionName } from './names.js';
@@ -27,6 +33,10 @@ export interface FunctionSpec {
   readonly deadLetterTargetArn?: string;
   /** Layers merged in order into /opt; absent when none. */
   readonly layers?: readonly FunctionLayer[];
+  /** `Image` for a container-image function (no runtime, handler or layers); absent: Zip. */
+  readonly packageType?: 'Image';
+  /** An image function's overrides of its ENTRYPOINT/CMD/WORKDIR; absent when none. */
+  readonly imageConfig?: ImageConfig;
 }
 
 /** The subset of CreateFunction / a Function manifest that configures a function. */
@@ -46,6 +56,10 @@ export interface FunctionSpecInput {
   deadLetterTargetArn?: unknown;
   /** Already resolved against the layer store (routes resolve `Layers` ARNs); kept as given. */
   layers?: readonly FunctionLayer[] | undefined;
+  /** PackageType: `Zip` (default) or `Image`. */
+  packageType?: unknown;
+  /** Already parsed (`parseImageConfig`, as routes do with the API's ImageConfig). */
+  imageConfig?: ImageConfig | undefined;
 }
 
 const ENV_KEY = /^[a-zA-Z][a-zA-Z0-9_]+$/;
@@ -201,22 +215,23 @@ export function validateFunctionSpec(
   // Throws InvalidParameterValueException for a target Lamina cannot deliver to.
   if (deadLetter !== '') parseAsyncTarget(deadLetter);
 
-  if (runtime === '')
+  const image = imageFieldsOf(input, runtime, handler);
+  if (image === undefined && runtime === '')
     throw new InvalidParameterValueException('Runtime is required for .zip deployment packages.');
-  const info = RUNTIMES.find((r) => r.id === runtime);
+  const info = image === undefined ? RUNTIMES.find((r) => r.id === runtime) : undefined;
   if (info?.unavailable !== undefined) {
     throw new InvalidParameterValueException(
       `The runtime parameter of ${runtime} is not supported by Lamina: ${info.unavailable}.`,
     );
   }
-  if (!supportedRuntimes.includes(runtime)) {
+  if (image === undefined && !supportedRuntimes.includes(runtime)) {
     // What is missing, where the runtime list says what it needs (local mode's interpreters).
     const needs = info?.requires === undefined ? '' : ` It needs ${info.requires}.`;
     throw new InvalidParameterValueException(
       `The runtime parameter of ${runtime} is not supported by this Lamina installation.${needs} Supported runtimes: ${supportedRuntimes.join(', ')}.`,
     );
   }
-  if (handler === '')
+  if (image === undefined && handler === '')
     throw new InvalidParameterValueException('Handler is required for .zip deployment packages.');
   const reservedKeys = Object.keys(environment).filter((k) => RESERVED_ENV_KEYS.has(k));
   if (reservedKeys.length > 0) {
@@ -244,5 +259,33 @@ export function validateFunctionSpec(
     ...(reserved === undefined ? {} : { reservedConcurrency: reserved }),
     ...(deadLetter === '' ? {} : { deadLetterTargetArn: deadLetter }),
     ...(input.layers === undefined || input.layers.length === 0 ? {} : { layers: input.layers }),
+    ...image,
+  };
+}
+
+/**
+ * The image fields of a spec (undefined for a Zip function): an image function takes no
+ * runtime, handler or layers (Lambda's own message), and keeps ImageConfig only when it
+ * overrides something; a Zip function refuses ImageConfig.
+ */
+function imageFieldsOf(
+  input: FunctionSpecInput,
+  runtime: string,
+  handler: string,
+): Pick<FunctionSpec, 'packageType' | 'imageConfig'> | undefined {
+  const config = input.imageConfig;
+  if (parsePackageType(input.packageType) === 'Zip') {
+    if (!isEmptyImageConfig(config)) {
+      throw new InvalidParameterValueException(
+        'ImageConfig is only supported for functions with PackageType Image.',
+      );
+    }
+    return undefined;
+  }
+  if (runtime !== '' || handler !== '' || (input.layers !== undefined && input.layers.length > 0))
+    throw imageFieldsError();
+  return {
+    packageType: 'Image',
+    ...(config === undefined || isEmptyImageConfig(config) ? {} : { imageConfig: config }),
   };
 }

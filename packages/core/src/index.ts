@@ -4,6 +4,7 @@ export * from './concurrency-keys.js';
 export * from './errors.js';
 export * from './function-record.js';
 export * from './function-spec.js';
+export * from './image-function.js';
 export * from './headers.js';
 export * from './limits.js';
 export * from './log-format.js';

@@ -272,6 +272,7 @@ export function versionEnvironmentConfig(
     environment: s.environment,
     codeDir: v.code.location,
     codeSha256: v.code.sha256,
+    ...(v.code.imageUri === undefined ? {} : { image: { ...s.imageConfig, uri: v.code.imageUri } }),
     ...(s.layers === undefined || s.layers.length === 0 ? {} : { layers: layerHashes(s.layers) }),
     ...(s.role === '' ? {} : { role: s.role }),
     functionArn: functionArn(ctx, v.functionName),

@@ -24,11 +24,24 @@ export interface FunctionVersionConfig {
   readonly codeSha256: string;
   /** Hex SHA-256s of the function's layers, merged in this order into /opt; absent: none. */
   readonly layers?: readonly string[];
+  /**
+   * A container-image function (ADR 0028): the image runs with its own ENTRYPOINT/CMD (or the
+   * ImageConfig overrides) instead of a runtime; `runtime`, `handler` and `codeDir` are empty.
+   */
+  readonly image?: FunctionImage;
   /** The execution role ARN: whose credentials the environment gets; absent: none mapped. */
   readonly role?: string;
   /** Unqualified function ARN, e.g. arn:aws:lambda:us-east-1:000000000000:function:hello. */
   readonly functionArn: string;
   readonly region: string;
+}
+
+/** What an environment of a container-image function runs. */
+export interface FunctionImage {
+  readonly uri: string;
+  readonly entryPoint?: readonly string[];
+  readonly command?: readonly string[];
+  readonly workingDirectory?: string;
 }
 
 /**

@@ -49,7 +49,17 @@ export const WORKER_ENV = {
    * runtime's AWS_LAMBDA_INITIALIZATION_TYPE, init at start); absent: `on-demand`.
    */
   initializationType: 'LAMINA_INITIALIZATION_TYPE',
+  /**
+   * Set on the agent of a container-image function's pod (ADR 0028): it serves the Runtime API
+   * on 127.0.0.1:<this port> for the function's own container and starts no runtime.
+   */
+  runtimeApiPort: 'LAMINA_RUNTIME_API_PORT',
 } as const;
+
+/** The Runtime API port of an image function's pod (AWS_LAMBDA_RUNTIME_API=127.0.0.1:<port>). */
+export const IMAGE_RUNTIME_API_PORT = 9001;
+/** The function's own container in an image function's pod. */
+export const FUNCTION_CONTAINER = 'function';
 
 /** WORKER_ENV.initializationType's value on provisioned pods. */
 export const PROVISIONED_INITIALIZATION = 'provisioned-concurrency';

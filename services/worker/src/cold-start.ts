@@ -5,6 +5,7 @@ import {
   ServiceException,
   type FunctionVersionConfig,
 } from '@lamina/core';
+import { assertDocker, dockerLauncher } from './docker-runtime.js';
 import { ExecutionEnvironment } from './execution-environment.js';
 import { GenericPool, warmPools } from './generic-pool.js';
 import type { OptDirs } from './opt-dirs.js';
@@ -48,6 +49,12 @@ export class ColdStarts {
   readonly generics: GenericPool;
   private readonly opts: ColdStartsOptions;
   private readonly versionChecks = new Map<string, Promise<string | undefined>>();
+  /** Docker answered (image functions); a failed check is forgotten, so it is tried again. */
+  private docker: Promise<void> | undefined;
+  private readonly forgetDocker = (err: unknown): never => {
+    this.docker = undefined;
+    throw err;
+  };
 
   constructor(options: ColdStartsOptions) {
     this.opts = options;
@@ -68,7 +75,8 @@ export class ColdStarts {
    */
   async start(fn: FunctionVersionConfig, provisioned = false): Promise<ExecutionEnvironment> {
     // A generic runtime started before its function's layer search paths were known.
-    const generic = fn.layers === undefined ? this.generics.claim(fn) : undefined;
+    const generic =
+      fn.layers === undefined && fn.image === undefined ? this.generics.claim(fn) : undefined;
     if (generic === undefined) return this.spawn(fn, undefined, provisioned);
     try {
       return await this.spawn(fn, generic, provisioned);
@@ -94,7 +102,10 @@ export class ColdStarts {
     generic: GenericRuntime | undefined,
     provisioned: boolean,
   ): Promise<ExecutionEnvironment> {
-    const runtime = this.opts.runtimes[fn.runtime];
+    // An image function runs its image through Docker (ADR 0028), checked once it answers.
+    if (fn.image !== undefined) await (this.docker ??= assertDocker().catch(this.forgetDocker));
+    const runtime =
+      fn.image === undefined ? this.opts.runtimes[fn.runtime] : { command: ['docker'] };
     const executable = runtime?.command[0];
     if (runtime === undefined || executable === undefined) {
       const known = Object.keys(this.opts.runtimes).join(', ');
@@ -121,6 +132,15 @@ export class ColdStarts {
       ...(provisioned ? { initializationType: 'provisioned-concurrency' as const } : {}),
       ...(optDir === undefined ? {} : { optDir }),
       ...(credentials === undefined ? {} : { credentials }),
+      ...(fn.image === undefined
+        ? {}
+        : {
+            launch: dockerLauncher({
+              image: fn.image,
+              functionEnvironment: fn.environment,
+              memoryMb: fn.memorySize,
+            }),
+          }),
       onExit: this.opts.onExit,
     });
     this.opts.adopt(env);

@@ -22,7 +22,7 @@ import type { GenericRuntime } from './generic-runtime.js';
 import { RuntimeApiServer, type RuntimeApiEvents } from './runtime-api-server.js';
 import { logStreamName, newTraceId, runtimeEnv } from './runtime-env.js';
 import type { RoleCredentials } from './role-credentials.js';
-import { RuntimeProcess } from './runtime-process.js';
+import { type RuntimeHandle, type RuntimeLauncher, RuntimeProcess } from './runtime-process.js';
 import { systemClock, type Clock, type LogSink, type WorkerLogger } from './types.js';
 
 export interface ExecutionEnvironmentOptions {
@@ -52,6 +52,9 @@ export interface ExecutionEnvironmentOptions {
   readonly optDir?: string;
   /** The execution role's credentials; absent: the platform's or fake ones (runtime-env.ts). */
   readonly credentials?: RoleCredentials;
+  /** Starts the runtime instead of spawning `command`, and its Runtime API port (ADR 0028). */
+  readonly launch?: RuntimeLauncher;
+  readonly runtimeApiPort?: number;
 }
 
 /**
@@ -69,7 +72,7 @@ export class ExecutionEnvironment {
   private initStart = 0; // performance.now() when init began: spawn or specialization
   private readonly initTimeoutMs: number;
   private state: 'new' | 'idle' | 'busy' | 'dead' = 'new';
-  private runtime: RuntimeProcess | undefined;
+  private runtime: RuntimeHandle | undefined;
   private tmpDir: string | undefined;
   private initDurationMs: number | undefined;
   private init: InitState | undefined;
@@ -129,7 +132,7 @@ export class ExecutionEnvironment {
       generic?.tmpDir ?? (await mkdtemp(path.join(this.opts.tmpRoot ?? tmpdir(), 'lamina-env-')));
     const env = runtimeEnv({
       fn,
-      runtimeApi: generic?.runtimeApi ?? (await this.server.listen()),
+      runtimeApi: generic?.runtimeApi ?? (await this.server.listen(this.opts.runtimeApiPort)),
       logStreamName: this.logStreamName,
       tmpDir: this.tmpDir,
       baseEnv: this.opts.baseEnv ?? {},
@@ -140,8 +143,8 @@ export class ExecutionEnvironment {
       ...(this.opts.optDir !== undefined ? { optDir: this.opts.optDir } : {}),
       ...(this.opts.credentials !== undefined ? { credentials: this.opts.credentials } : {}),
     });
-    this.runtime =
-      generic?.process ?? new RuntimeProcess({ command, cwd: fn.codeDir, env, onLine, onGone });
+    const launch = this.opts.launch ?? ((o) => new RuntimeProcess(o));
+    this.runtime = generic?.process ?? launch({ command, cwd: fn.codeDir, env, onLine, onGone });
     this.initStart = generic === undefined ? this.runtime.spawnedAt : performance.now();
     this.initTimer = setTimeout(() => {
       this.opts.logger.warn({ fn: fn.name, pid: this.pid }, 'init timed out; killing the runtime');

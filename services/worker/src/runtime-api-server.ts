@@ -97,11 +97,11 @@ export class RuntimeApiServer {
     this.server.keepAliveTimeout = 0;
   }
 
-  /** Starts listening; resolves to `127.0.0.1:<port>` (the value of AWS_LAMBDA_RUNTIME_API). */
-  listen(): Promise<string> {
+  /** Listens on `port` (default: any free one); resolves to AWS_LAMBDA_RUNTIME_API's value. */
+  listen(port = 0): Promise<string> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => {
+      this.server.listen(port, '127.0.0.1', () => {
         this.server.off('error', reject);
         const { port } = this.server.address() as AddressInfo;
         resolve(`127.0.0.1:${port}`);

@@ -15,6 +15,19 @@ export interface RuntimeProcessOptions {
   readonly onGone: (how: ExitHow, spawnFailure?: string) => void;
 }
 
+/**
+ * What an execution environment needs of its runtime, however it runs: a child process here, a
+ * container started through Docker (`docker-runtime.ts`), or a container of the same pod that
+ * the agent does not start (`external-runtime.ts`, ADR 0028).
+ */
+export type RuntimeHandle = Pick<
+  RuntimeProcess,
+  'spawnedAt' | 'pid' | 'exit' | 'memory' | 'killAboveMemory' | 'kill' | 'stop'
+>;
+
+/** Starts a runtime; an environment's default is a RuntimeProcess. */
+export type RuntimeLauncher = (options: RuntimeProcessOptions) => RuntimeHandle;
+
 /** The runtime's child process: its output as lines, its memory, its end. */
 export class RuntimeProcess {
   /** performance.now() at spawn, the start of the init phase. */

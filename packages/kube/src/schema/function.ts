@@ -164,6 +164,29 @@ export const functionSpecSchema = withCel(
       .max(10_000)
       .optional()
       .describe('Execution environments kept initialised for $LATEST.'),
+    imageConfig: z
+      .object({
+        entryPoint: z
+          .array(z.string().max(4096))
+          .max(1500)
+          .optional()
+          .describe("Replaces the image's ENTRYPOINT (the container's command)."),
+        command: z
+          .array(z.string().max(4096))
+          .max(1500)
+          .optional()
+          .describe(
+            "Replaces the image's CMD (the container's args); for AWS base images the handler.",
+          ),
+        workingDirectory: z
+          .string()
+          .min(1)
+          .max(1000)
+          .optional()
+          .describe("Replaces the image's WORKDIR."),
+      })
+      .optional()
+      .describe('Container-image functions only (code.image): Lambda ImageConfig.'),
     asyncInvokeConfig: asyncInvokeConfigSchema.optional(),
     deadLetterConfig: z
       .object({ targetArn: z.string().min(1).max(350) })
@@ -195,6 +218,15 @@ export const functionSpecSchema = withCel(
     message: 'handler is required for .zip deployment packages (code.path or code.sha256)',
     fieldPath: '.handler',
     reason: 'FieldValueRequired',
+  },
+  {
+    rule: 'has(self.code.image) || !has(self.imageConfig)',
+    message: 'imageConfig is only for container-image functions (code.image)',
+    fieldPath: '.imageConfig',
+  },
+  {
+    rule: '!has(self.code.image) || (!has(self.runtime) && !has(self.handler) && !has(self.layers))',
+    message: 'a container-image function (code.image) takes no runtime, handler or layers',
   },
   {
     rule: '!has(self.reservedConcurrency) || !has(self.provisionedConcurrency) || self.provisionedConcurrency <= self.reservedConcurrency',

@@ -180,7 +180,9 @@ function podPool(
         specialized: workerPods,
         codeToken: (hex) => (secret === undefined ? undefined : codeToken(secret, hex)),
         // Layers reach a pod at start (/opt), not with a specialise request: such versions wait.
-        specializable: (fn) => !usesSecretVariables(fn.name) && (fn.layers ?? []).length === 0,
+        // An image function runs its own image (ADR 0028): a generic pod cannot become it.
+        specializable: (fn) =>
+          !usesSecretVariables(fn.name) && (fn.layers ?? []).length === 0 && fn.image === undefined,
         port: o.workers.port,
         logger: ctx.logger,
         onClaim: createWarmPoolMetrics(ctx.registry, workerPods),

@@ -2,7 +2,14 @@
    client-node models are plain JSON on the wire; object literals are what the API server gets. */
 import { createHash } from 'node:crypto';
 
-import { type FunctionCode, type FunctionRecord, type FunctionSpec, LIMITS } from '@lamina/core';
+import {
+  type FunctionCode,
+  type FunctionRecord,
+  type FunctionSpec,
+  type ImageConfig,
+  imageIdentityHex,
+  LIMITS,
+} from '@lamina/core';
 import {
   API_VERSION,
   type FunctionResource,
@@ -31,16 +38,18 @@ export const base64ToHex = (b64: string): string => Buffer.from(b64, 'base64').t
 /** The resource spec of a core FunctionSpec with its code. */
 export function toResourceSpec(spec: FunctionSpec, code: FunctionCode): FunctionResourceSpec {
   const env = Object.keys(spec.environment).length > 0;
+  const image = code.imageUri;
   return {
-    runtime: spec.runtime,
-    handler: spec.handler,
+    // An image function has neither (ADR 0028); `code.image` says what it runs.
+    ...(image === undefined ? { runtime: spec.runtime, handler: spec.handler } : {}),
     ...(spec.description === '' ? {} : { description: spec.description }),
     ...(spec.role === '' ? {} : { role: spec.role }),
     memorySize: spec.memorySize,
     timeout: spec.timeout,
     ephemeralStorage: { size: spec.ephemeralStorage },
     ...(env ? { environment: { variables: { ...spec.environment } } } : {}),
-    code: { sha256: base64ToHex(code.sha256) },
+    code: image === undefined ? { sha256: base64ToHex(code.sha256) } : { image },
+    ...(spec.imageConfig === undefined ? {} : { imageConfig: imageConfigOf(spec) }),
     architectures: [...spec.architectures] as FunctionResourceSpec['architectures'],
     ...(spec.reservedConcurrency === undefined
       ? {}
@@ -54,6 +63,24 @@ export function toResourceSpec(spec: FunctionSpec, code: FunctionCode): Function
             codeSize: l.codeSize,
           })),
         }),
+  };
+}
+
+/** The resource's imageConfig: the same three fields, copied (the spec keeps readonly arrays). */
+function imageConfigOf(spec: FunctionSpec): FunctionResourceSpec['imageConfig'] {
+  const c = spec.imageConfig;
+  return {
+    ...(c?.entryPoint === undefined ? {} : { entryPoint: [...c.entryPoint] }),
+    ...(c?.command === undefined ? {} : { command: [...c.command] }),
+    ...(c?.workingDirectory === undefined ? {} : { workingDirectory: c.workingDirectory }),
+  };
+}
+
+function coreImageConfig(c: NonNullable<FunctionResourceSpec['imageConfig']>): ImageConfig {
+  return {
+    ...(c.entryPoint === undefined ? {} : { entryPoint: c.entryPoint }),
+    ...(c.command === undefined ? {} : { command: c.command }),
+    ...(c.workingDirectory === undefined ? {} : { workingDirectory: c.workingDirectory }),
   };
 }
 
@@ -71,6 +98,10 @@ export function toCoreSpec(name: string, s: FunctionResourceSpec): FunctionSpec 
     environment: { ...(s.environment?.variables ?? {}) },
     ...(s.reservedConcurrency === undefined ? {} : { reservedConcurrency: s.reservedConcurrency }),
     architectures: [...(s.architectures ?? ['x86_64'])],
+    ...(s.code.image === undefined ? {} : { packageType: 'Image' as const }),
+    ...(s.code.image === undefined || s.imageConfig === undefined
+      ? {}
+      : { imageConfig: coreImageConfig(s.imageConfig) }),
     ...(s.layers === undefined || s.layers.length === 0
       ? {}
       : {
@@ -90,8 +121,15 @@ export function toCoreCode(
   locate: CodeLocator,
 ): FunctionCode {
   const hex = s.code.sha256;
-  if (hex === undefined)
-    return { sha256: '', size: 0, location: s.code.image ?? s.code.path ?? '' };
+  const image = s.code.image;
+  if (image !== undefined)
+    return {
+      sha256: hexToBase64(imageIdentityHex(image)),
+      size: 0,
+      location: image,
+      imageUri: image,
+    };
+  if (hex === undefined) return { sha256: '', size: 0, location: s.code.path ?? '' };
   const bytes = Number(size ?? '0');
   return {
     sha256: hexToBase64(hex),
@@ -194,6 +232,7 @@ const MANAGED_KEYS = new Set([
   'architectures',
   'reservedConcurrency',
   'layers',
+  'imageConfig',
 ]);
 
 function mergeSpec(

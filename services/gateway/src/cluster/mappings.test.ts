@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment, @typescript-eslint/no-misused-spread --
    client-node models are plain JSON on the wire; the fixtures are object literals. */
 import type { FunctionRecord, VersionRecord } from '@lamina/core';
@@ -128,12 +130,22 @@ describe('Function resource ↔ FunctionRecord', () => {
       apiVersion: 'lamina.dev/v1alpha1',
       kind: 'Function',
       metadata: { name: 'x', uid: 'u1', generation: 4 },
-      spec: { memorySize: 128, timeout: 3, code: { image: 'img' } },
+      spec: { memorySize: 128, timeout: 3, code: { image: 'img:1' } },
     };
     const r = toFunctionRecord(applied, locate);
     expect(r.revisionId).toBe(derivedRevisionId('u1', 4));
     expect(r.revisionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-    expect(r.code).toEqual({ sha256: '', size: 0, location: 'img' });
+    // An image's code is its reference, identified by the SHA-256 of that text (ADR 0028).
+    expect(r.code).toEqual({
+      sha256: createHash('sha256').update('img:1').digest('base64'),
+      size: 0,
+      location: 'img:1',
+      imageUri: 'img:1',
+    });
+    expect(r.spec.packageType).toBe('Image');
+    const back = toFunctionResource(r, 'ns');
+    expect(back.spec.code).toEqual({ image: 'img:1' });
+    expect(back.spec.runtime).toBeUndefined();
     expect(applied.metadata.annotations?.[ANNOTATIONS.revisionId]).toBeUndefined();
   });
 });

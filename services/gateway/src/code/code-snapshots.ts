@@ -128,6 +128,8 @@ export class CodeSnapshots implements CodeFreezer, CollectableStore {
   }
 
   async freeze(code: FunctionCode): Promise<FunctionCode> {
+    // An image reference is frozen as it is (ADR 0028): nothing of it is on disk.
+    if (code.imageUri !== undefined) return code;
     const roots = [...this.options.immutableRoots, this.options.root];
     if (roots.some((root) => inside(root, code.location))) return code;
     await this.boundary.ensure();

@@ -1,6 +1,7 @@
 /**
- * CreateFunction: validates the body like Lambda, stores the zip in the code store, writes the
- * `$LATEST` record, and publishes version 1 when `Publish` is true. The answer is the store's
+ * CreateFunction: validates the body like Lambda, stores the zip in the code store (an image
+ * function, PackageType Image, stores only its ImageUri: ADR 0028), writes the `$LATEST` record,
+ * and publishes version 1 when `Publish` is true. The answer is the store's
  * view of the record (in cluster mode the state is the operator's: Pending at first).
  *
  * Invariant: the code is stored before the record, so a record never names missing code.
@@ -8,11 +9,14 @@
 import { randomUUID } from 'node:crypto';
 
 import {
+  type FunctionCode,
   type FunctionRecord,
   functionExists,
   type FunctionSpec,
   LaminaError,
   lambdaTimestamp,
+  parseImageConfig,
+  parsePackageType,
   toFunctionConfiguration,
   toVersionConfiguration,
   validateFunctionSpec,
@@ -23,6 +27,7 @@ import { requestContext } from '../http/request-context.js';
 import { resolveFunctionLayers } from '../layers/function-layers.js';
 import { publishVersion } from '../publish-version.js';
 import type { FunctionRouteDeps } from '../deps.js';
+import { assertNoImageUri, imageCodeOf } from './image-code.js';
 import { type Body, structureField } from './request-fields.js';
 import { zipFromUpload } from './zip-upload.js';
 
@@ -39,14 +44,8 @@ function tagsOf(body: Body): Record<string, string> {
   return tags as Record<string, string>;
 }
 
-/** Code.ZipFile as bytes; the other package sources do not exist in local mode. */
-function zipOf(body: Body): Buffer {
-  if (body['PackageType'] === 'Image') {
-    throw new LaminaError(
-      'InvalidParameterValueException',
-      'Container image functions (PackageType Image) are not supported in local mode.',
-    );
-  }
+/** The `Code` structure; required. */
+function codeFieldsOf(body: Body): Body {
   const code = structureField(body, 'Code');
   if (code === undefined) {
     throw new LaminaError(
@@ -54,7 +53,25 @@ function zipOf(body: Body): Buffer {
       "'Code' value failed to satisfy constraint: Member must not be null",
     );
   }
-  return zipFromUpload(code, 'Code.');
+  return code;
+}
+
+/** Code.ImageUri of an image function (its code, already), else the bytes of Code.ZipFile. */
+function codeOf(spec: FunctionSpec, b: Body): FunctionCode | Buffer {
+  const fields = codeFieldsOf(b);
+  if (spec.packageType === 'Image') return imageCodeOf(fields);
+  assertNoImageUri(fields, 'Zip');
+  return zipFromUpload(fields, 'Code.');
+}
+
+/** The zip put into the code store; an image function's code as it is. */
+async function storedCode(
+  deps: FunctionRouteDeps,
+  code: FunctionCode | Buffer,
+): Promise<FunctionCode> {
+  if (!Buffer.isBuffer(code)) return code;
+  const artifact = await deps.code.putZip(code);
+  return { sha256: artifact.sha256, size: artifact.size, location: artifact.dir };
 }
 
 /** The request body as an object; a missing one names the first required member. */
@@ -86,6 +103,8 @@ function specOf(b: Body, deps: FunctionRouteDeps): FunctionSpec {
       architectures: b['Architectures'],
       deadLetterTargetArn: structureField(b, 'DeadLetterConfig')?.['TargetArn'],
       layers: resolveFunctionLayers(b['Layers'], deps.layers, deps.config),
+      packageType: parsePackageType(b['PackageType']),
+      imageConfig: parseImageConfig(b['ImageConfig']),
     },
     deps.runtimes,
   );
@@ -101,12 +120,11 @@ export async function createFunction(
   const spec = specOf(b, deps);
   requestContext(res, deps.logger).functionName = spec.name;
   const tags = tagsOf(b);
-  const zip = zipOf(b);
+  const given = codeOf(spec, b);
   if (functions.get(spec.name) !== undefined) throw functionExists(spec.name);
-  const artifact = await deps.code.putZip(zip);
   const record: FunctionRecord = {
     spec,
-    code: { sha256: artifact.sha256, size: artifact.size, location: artifact.dir },
+    code: await storedCode(deps, given),
     lastModified: lambdaTimestamp(new Date(deps.clock.now())),
     revisionId: randomUUID(),
     state: 'Active',

@@ -88,11 +88,12 @@ describe('CreateFunction', () => {
       .expect(400);
     expect(s3.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
     expect(json(s3).message).toMatch(/not supported in local mode/);
+    // An image function takes no Runtime or Handler (image-functions.test.ts has the rest).
     const image = await request(app)
       .post('/2015-03-31/functions')
-      .send(createBody({ PackageType: 'Image', Code: { ImageUri: 'x' } }))
+      .send(createBody({ PackageType: 'Image', Code: { ImageUri: 'x:1' } }))
       .expect(400);
-    expect(json(image).message).toMatch(/not supported in local mode/);
+    expect(json(image).message).toMatch(/Please don't provide Handler or Runtime or Layer/);
   });
 
   it('rejects bad JSON and a body of 69905067 bytes or more', async () => {

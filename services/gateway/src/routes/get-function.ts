@@ -5,6 +5,7 @@
  */
 import {
   type ArnContext,
+  type FunctionCode,
   functionArn,
   toFunctionConfiguration,
   toVersionConfiguration,
@@ -32,14 +33,25 @@ function configurationOf(q: Qualified, arn: ArnContext): Record<string, unknown>
   }
 }
 
+/**
+ * GetFunction's `Code`: a zip's download location, or an image function's reference (ADR 0028:
+ * Lamina talks to no registry, so a tag stays unresolved and ResolvedImageUri is the reference
+ * as given; with a digest it is exact).
+ */
+function codeOf(req: Request, code: FunctionCode): Record<string, unknown> {
+  if (code.imageUri === undefined)
+    return { RepositoryType: 'S3', Location: codeLocation(req, code.sha256) };
+  return { RepositoryType: 'ECR', ImageUri: code.imageUri, ResolvedImageUri: code.imageUri };
+}
+
 export function getFunction(deps: FunctionRouteDeps, req: Request, res: Response): void {
   const q = resolveQualified(req, deps.functions, deps.versions, deps.config);
-  const sha = (q.kind === 'latest' ? q.latest : (q.version ?? q.latest)).code.sha256;
+  const code = (q.kind === 'latest' ? q.latest : (q.version ?? q.latest)).code;
   const { tags } = q.latest;
   const reserved = q.latest.spec.reservedConcurrency;
   res.json({
     Configuration: configurationOf(q, deps.config),
-    Code: { RepositoryType: 'S3', Location: codeLocation(req, sha) },
+    Code: codeOf(req, code),
     ...(Object.keys(tags).length > 0 ? { Tags: tags } : {}),
     ...(reserved === undefined ? {} : { Concurrency: { ReservedConcurrentExecutions: reserved } }),
   });

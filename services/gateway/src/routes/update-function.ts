@@ -3,12 +3,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   type ArnContext,
   assertRevision,
+  codeSha256Of,
   type FunctionCode,
   type FunctionRecord,
   lambdaTimestamp,
   LaminaError,
   type LayerStore,
   LIMITS,
+  parseImageConfig,
   toFunctionConfiguration,
   toVersionConfiguration,
   validateFunctionSpec,
@@ -23,6 +25,7 @@ import { requestContext } from '../http/request-context.js';
 import { resolveFunctionLayers } from '../layers/function-layers.js';
 import type { CodeFreezer } from '../code/code-snapshots.js';
 import { type Body, bodyOf, structureField } from './request-fields.js';
+import { assertNoImageUri, imageCodeOf } from './image-code.js';
 import { zipFromUpload } from './zip-upload.js';
 
 export type UpdateFunctionRouteDeps = Pick<
@@ -98,7 +101,10 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
       const name = latest.spec.name;
       requestContext(res, logger).functionName = name;
       const b = bodyOf(req);
-      const zip = zipFromUpload(b, '');
+      // An image function takes a new ImageUri (a rollout of the new image), a Zip one a zip.
+      const image = latest.spec.packageType === 'Image' ? imageCodeOf(b) : undefined;
+      if (image === undefined) assertNoImageUri(b, 'Zip');
+      const zip = image === undefined ? zipFromUpload(b, '') : undefined;
       const architectures = b['Architectures'];
       if (architectures !== undefined && architectures !== null) {
         validateFunctionSpec({ ...specInput(latest), architectures }, runtimes);
@@ -108,17 +114,19 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
         assertRevision(b['RevisionId'], latest.revisionId, 'function');
         res.json({
           ...toFunctionConfiguration(latest, arn),
-          CodeSha256: createHash('sha256').update(zip).digest('base64'),
-          CodeSize: zip.length,
+          CodeSha256:
+            zip === undefined
+              ? codeSha256Of(image ?? latest.code)
+              : createHash('sha256').update(zip).digest('base64'),
+          CodeSize: zip?.length ?? 0,
         });
         return;
       }
-      const artifact = await code.putZip(zip);
-      const next: FunctionCode = {
-        sha256: artifact.sha256,
-        size: artifact.size,
-        location: artifact.dir,
-      };
+      const artifact = zip === undefined ? undefined : await code.putZip(zip);
+      const next: FunctionCode =
+        artifact === undefined
+          ? (image ?? latest.code)
+          : { sha256: artifact.sha256, size: artifact.size, location: artifact.dir };
       const record = await store(name, b['RevisionId'], (current) => ({ ...current, code: next }));
       await answer(res, record, flag(b, 'Publish'));
     },
@@ -149,6 +157,8 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
       };
       // `Layers` replaces the list as a whole; `[]` removes every layer.
       const layers = resolveFunctionLayers(b['Layers'], deps.layers, arn);
+      // ImageConfig replaces the overrides as a whole; `{}` removes them.
+      const imageConfig = parseImageConfig(b['ImageConfig']);
       const record = await store(name, b['RevisionId'], (current) => {
         const base = specInput(current);
         const spec = validateFunctionSpec(
@@ -168,6 +178,7 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
             deadLetterTargetArn:
               deadLetter === undefined ? base.deadLetterTargetArn : (deadLetter['TargetArn'] ?? ''),
             layers: layers ?? base.layers,
+            imageConfig: imageConfig ?? base.imageConfig,
           },
           runtimes,
         );
@@ -196,5 +207,7 @@ function specInput(record: FunctionRecord) {
     architectures: s.architectures,
     deadLetterTargetArn: s.deadLetterTargetArn,
     layers: s.layers,
+    packageType: s.packageType,
+    imageConfig: s.imageConfig,
   };
 }

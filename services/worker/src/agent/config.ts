@@ -71,6 +71,13 @@ const schema = z.object({
   LAMINA_SPECIALIZED_IDLE_SECONDS: optional(int(1, 86_400).default(120)),
 });
 
+/** An image function's pod (ADR 0028): the image brings its runtime and handler. */
+const imageSchema = schema.extend({
+  [W.runtime]: optional(z.string().default('')),
+  [W.handler]: optional(z.string().default('')),
+  [W.runtimeApiPort]: int(1, 65_535),
+});
+
 /** A generic pod (WORKER_GENERIC_ENV): no function yet, so its fields may be absent. */
 const genericSchema = schema.extend({
   [W.functionName]: optional(z.string().default('')),
@@ -130,12 +137,24 @@ export interface AgentConfig {
   readonly generic: boolean;
   /** A specialised generic pod idle this long turns unready for good (the gateway reaps it). */
   readonly specializedIdleMs: number;
+  /**
+   * An image function's pod (ADR 0028): the Runtime API's port for the function's own
+   * container; the agent starts no runtime. Undefined otherwise.
+   */
+  readonly runtimeApiPort: number | undefined;
 }
 
 /** Reads the agent's configuration from an environment (a value, not process.env). */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): AgentConfig {
   const generic = env[WORKER_GENERIC_ENV] === 'true';
-  const e = generic ? parseEnv(genericSchema, env) : parseEnv(schema, env);
+  const image = !generic && env[W.runtimeApiPort] !== undefined;
+  const e = generic
+    ? parseEnv(genericSchema, env)
+    : image
+      ? parseEnv(imageSchema, env)
+      : parseEnv(schema, env);
+  // Validated by imageSchema just above.
+  const runtimeApiPort = image ? Number(env[W.runtimeApiPort]) : undefined;
   return Object.freeze({
     functionName: e[W.functionName],
     namespace: e[W.namespace],
@@ -168,6 +187,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     logLevel: e.LAMINA_LOG_LEVEL,
     generic,
     specializedIdleMs: e.LAMINA_SPECIALIZED_IDLE_SECONDS * 1000,
+    runtimeApiPort,
   });
 }
 

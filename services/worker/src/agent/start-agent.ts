@@ -10,6 +10,7 @@ import { type CodeLocation, locateCode } from './code-location.js';
 import type { AgentConfig } from './config.js';
 import { createAgentMetrics } from './agent-metrics.js';
 import { createAgentServer } from './agent-server.js';
+import { ExternalRuntime, killOtherProcesses } from './external-runtime.js';
 import { readEnvironmentDir } from './environment-dir.js';
 import { functionConfigOf, runtimeCommandOf } from './function-config.js';
 import { GenericAgent } from './generic-agent.js';
@@ -22,6 +23,8 @@ export interface StartAgentDeps {
   readonly logger: Logger;
   /** Variables the runtime inherits (the image's ENV minus the platform's). */
   readonly baseEnv: Readonly<Record<string, string>>;
+  /** An image function pod's reset (tests); default `killOtherProcesses` (ADR 0028). */
+  readonly resetExternal?: () => void;
 }
 
 export interface RunningAgent {
@@ -63,10 +66,20 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
         baseEnv: deps.baseEnv,
         initTimeoutMs: config.initTimeoutMs,
         ...(config.layers.length === 0 ? {} : { optDir: config.optDir }),
+        // An image function's container runs beside the agent (ADR 0028): no runtime to spawn.
+        ...(config.runtimeApiPort === undefined
+          ? {}
+          : {
+              runtimeApiPort: config.runtimeApiPort,
+              launch: () => new ExternalRuntime(deps.resetExternal ?? killOtherProcesses),
+            }),
       }),
   });
   const layers = layerInstallOf(config);
   const lookup = async (): Promise<FunctionLookup> => {
+    // An image function's code is its image, already running in the pod (ADR 0028).
+    if (config.runtimeApiPort !== undefined)
+      return { kind: 'ready', fn: functionConfigOf(config, '', deps.variables) };
     const code = await deps.lookup(config);
     if (code.kind !== 'found') return code;
     // Layers go into /opt once the code is there; until then the pod says why it is not ready.
@@ -82,7 +95,8 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
     pool: environment,
     lookup,
     logger,
-    ...(config.initAtStart
+    // An image function's container waits for the Runtime API: init always runs at start.
+    ...(config.initAtStart || config.runtimeApiPort !== undefined
       ? {
           onFound: (fn: FunctionVersionConfig) => {
             environment.warm(fn);

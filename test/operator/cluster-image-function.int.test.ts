@@ -1,0 +1,153 @@
+import {
+  CreateFunctionCommand,
+  GetFunctionCommand,
+  InvokeCommand,
+  type LambdaClient,
+  UpdateFunctionCodeCommand,
+  waitUntilFunctionActiveV2,
+  waitUntilFunctionUpdatedV2,
+} from '@aws-sdk/client-lambda';
+import { eventually, testEnv } from '@lamina/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { run } from '../images/docker.js';
+import { buildFunctionImage, markerHandler, nodeRuntimeImage } from '../images/function-image.js';
+import { getJson, kubectl } from './support/cluster.js';
+import { type ClusterLamina, startClusterLamina } from './support/cluster-lamina.js';
+
+// A container-image function on the real node (ADR 0028): an image built here FROM Lamina's
+// nodejs runtime image with the official runtime interface client as its ENTRYPOINT and the
+// handler as CMD, loaded into the node (no registry), created with PackageType Image through
+// the unmodified AWS SDK, invoked, then updated to a new image tag, which rolls out and serves.
+// The pod runs the image untouched beside Lamina's agent (the worker image), whose Runtime API
+// the client reaches on 127.0.0.1.
+
+const decode = (p: Uint8Array | undefined): Record<string, unknown> =>
+  JSON.parse(Buffer.from(p ?? new Uint8Array()).toString('utf8')) as Record<string, unknown>;
+
+interface PodJson {
+  items: {
+    metadata: { name: string; deletionTimestamp?: string };
+    spec: { containers: { name: string; image: string }[] };
+  }[];
+}
+
+describe('container-image functions in a cluster', () => {
+  const fn = 'image-fn';
+  let lamina: ClusterLamina | undefined;
+  let lambda: LambdaClient;
+  const images: string[] = [];
+
+  beforeAll(async () => {
+    const base = await nodeRuntimeImage();
+    for (const marker of ['one', 'two']) {
+      const ref = await buildFunctionImage(base, `cluster-${marker}`, markerHandler(marker));
+      const load = await run(testEnv.require('LAMINA_TEST_LOAD_IMAGE'), [ref]);
+      if (load.code !== 0) throw new Error(`load ${ref}: ${load.stderr}`);
+      images.push(ref);
+    }
+    lamina = await startClusterLamina({ name: 'image-fn' });
+    lambda = lamina.lambda;
+  }, 600_000);
+
+  afterAll(async () => {
+    await lamina?.stop();
+    if (images.length > 0) await run('docker', ['rmi', '-f', ...images]);
+  }, 180_000);
+
+  const invoke = async (n: number): Promise<Record<string, unknown>> => {
+    const r = await lambda.send(
+      new InvokeCommand({ FunctionName: fn, Payload: Buffer.from(JSON.stringify({ n })) }),
+    );
+    if (r.FunctionError !== undefined) {
+      // What the pod's two containers said, to tell the agent's side from the image's.
+      const ns = lamina?.ns ?? '';
+      const sel = `lamina.dev/function=${fn}`;
+      const logs = await Promise.all([
+        ...['worker', 'function'].map((c) =>
+          kubectl(['logs', '-n', ns, '-l', sel, '-c', c, '--tail=40']),
+        ),
+        kubectl(['logs', '-n', ns, '-l', sel, '-c', 'function', '--previous', '--tail=40']),
+        kubectl([
+          'get',
+          'pods',
+          '-n',
+          ns,
+          '-l',
+          sel,
+          '-o',
+          'jsonpath={.items[*].status.containerStatuses}',
+        ]),
+      ]);
+      const said = logs.map((l) => l.stdout + l.stderr).join('\n---\n');
+      throw new Error(`${r.FunctionError}: ${Buffer.from(r.Payload ?? []).toString()}\n${said}`);
+    }
+    return decode(r.Payload);
+  };
+
+  it('creates, invokes and rolls out a new image', async () => {
+    const [one = '', two = ''] = images;
+    const ns = lamina?.ns ?? '';
+    const created = await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: fn,
+        PackageType: 'Image',
+        Code: { ImageUri: one },
+        Role: 'arn:aws:iam::000000000000:role/lambda',
+        MemorySize: 128,
+        Timeout: 30,
+        Environment: { Variables: { GREETING: 'hi' } },
+      }),
+    );
+    expect(created.PackageType).toBe('Image');
+    await waitUntilFunctionActiveV2(
+      { client: lambda, maxWaitTime: 180, minDelay: 1, maxDelay: 2 },
+      { FunctionName: fn },
+    );
+
+    expect(await invoke(1)).toMatchObject({
+      marker: 'one',
+      event: { n: 1 },
+      fn,
+      memory: '128',
+      greeting: 'hi',
+    });
+    const pods = await getJson<PodJson>([
+      'get',
+      'pods',
+      '-n',
+      ns,
+      '-l',
+      `lamina.dev/function=${fn}`,
+    ]);
+    const containers = pods?.items[0]?.spec.containers ?? [];
+    expect(containers.map((c) => c.name)).toEqual(['worker', 'function']);
+    expect(containers[1]?.image).toBe(one);
+
+    await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: fn, ImageUri: two }));
+    await waitUntilFunctionUpdatedV2(
+      { client: lambda, maxWaitTime: 180, minDelay: 1, maxDelay: 2 },
+      { FunctionName: fn },
+    );
+    const got = await lambda.send(new GetFunctionCommand({ FunctionName: fn }));
+    expect(got.Code).toMatchObject({ RepositoryType: 'ECR', ImageUri: two });
+    // The gateway waits for pods of the new image; the old pod goes once the new one is ready.
+    expect(await invoke(2)).toMatchObject({ marker: 'two', event: { n: 2 } });
+    await eventually(
+      async () => {
+        const now = await getJson<PodJson>([
+          'get',
+          'pods',
+          '-n',
+          ns,
+          '-l',
+          `lamina.dev/function=${fn}`,
+        ]);
+        const live = (now?.items ?? []).filter((p) => p.metadata.deletionTimestamp === undefined);
+        expect(live.map((p) => p.spec.containers[1]?.image)).toEqual([two]);
+        return true;
+      },
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    );
+  }, 600_000);
+});
