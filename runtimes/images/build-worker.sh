@@ -72,7 +72,7 @@ HASH="$(
   {
     printf '%s\n' "$NODE_VERSION"
     cd "$HERE" && sha256sum build.sh build-worker.sh worker.Dockerfile lambda-entrypoint.sh \
-      ./*.bootstrap nodejs-parked.mjs nodejs.Dockerfile python.Dockerfile java.Dockerfile
+      ./*.bootstrap nodejs-parked.mjs agent-start.mjs nodejs.Dockerfile python.Dockerfile java.Dockerfile
     sha256sum <"$BUNDLE"
   } | sha256sum | cut -c1-12
 )"
@@ -91,6 +91,7 @@ for runtime in "${runtimes[@]}"; do
   trap 'rm -rf "$ctx" "$BUNDLE"' EXIT
   mkdir "$ctx/opt"
   install -m 0644 "$BUNDLE" "$ctx/opt/agent.mjs"
+  install -m 0644 "$HERE/agent-start.mjs" "$ctx/opt/start.mjs"
   parked=""
   if [ "$runtime" = nodejs22.x ]; then
     # The runtime image's node is this same Node.js 22 (build.sh copies it): link, don't copy.

@@ -90,7 +90,11 @@ describe('GenericAgent', () => {
   });
 
   it('turns ready once its parked runtime settled, and stops it when closed untaken', async () => {
-    const parked = { settled: false, stopped: 0, stop: () => Promise.resolve(void parked.stopped++) };
+    const parked = {
+      settled: false,
+      stopped: 0,
+      stop: () => Promise.resolve(void parked.stopped++),
+    };
     const { agent } = setup(undefined, parked);
     expect(await agent.readiness()).toEqual({
       ready: false,
