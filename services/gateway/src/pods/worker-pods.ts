@@ -224,6 +224,14 @@ export function workerPodInformer(
   });
 }
 
+/** Readiness confirmed by a starting pod's own agent (agent-readiness.ts). */
+export interface EarlyReadiness {
+  /** Told of every pod the watch sees; returns it as ready when its agent confirmed it. */
+  seen(pod: V1Pod): WorkerPod | undefined;
+  gone(name: string): void;
+  stop(): void;
+}
+
 /** The narrow informer surface the watch uses (RestartingInformer; a fake in tests). */
 export interface PodInformer {
   on(event: 'add' | 'update' | 'delete', handler: (pod: V1Pod) => void): void;
@@ -245,6 +253,7 @@ export class WorkerPodWatch implements WorkerPodSource {
   readonly generics = new GenericPodIndex();
   private readonly informer: PodInformer;
   private readonly onSpent: ((name: string) => void) | undefined;
+  private readonly early: EarlyReadiness | undefined;
   private stopping: Promise<void> | undefined;
 
   private readonly syncTimeoutMs: number;
@@ -254,15 +263,19 @@ export class WorkerPodWatch implements WorkerPodSource {
     readonly syncTimeoutMs?: number;
     /** Told about each specialised pod that can no longer serve (the reaper deletes it). */
     readonly onSpent?: (name: string) => void;
+    /** Pods whose agent says ready before the kubelet does join the index at once. */
+    readonly early?: EarlyReadiness;
   }) {
     this.informer = o.informer;
+    this.early = o.early;
     this.onSpent = o.onSpent;
     this.syncTimeoutMs = o.syncTimeoutMs ?? 60_000;
     const upsert = (pod: V1Pod): void => {
       const name = pod.metadata?.name;
       if (name === undefined) return;
       this.generics.set(name, genericPodOf(pod));
-      this.index.set(name, workerPodOf(pod));
+      const confirmed = this.early?.seen(pod);
+      this.index.set(name, workerPodOf(pod) ?? confirmed);
       if (isSpent(pod)) this.onSpent?.(name);
     };
     this.informer.on('add', upsert);
@@ -272,6 +285,7 @@ export class WorkerPodWatch implements WorkerPodSource {
       if (name === undefined) return;
       this.generics.set(name, undefined);
       this.index.set(name, undefined);
+      this.early?.gone(name);
     });
   }
 
@@ -327,6 +341,7 @@ export class WorkerPodWatch implements WorkerPodSource {
 
   /** Stops the informer; idempotent. */
   stop(): Promise<void> {
+    this.early?.stop();
     this.stopping ??= this.informer.stop();
     return this.stopping;
   }
