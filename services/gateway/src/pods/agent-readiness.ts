@@ -66,11 +66,7 @@ export function startingPodOf(pod: V1Pod): WorkerPod | undefined {
   if (container?.state?.running === undefined || container.ready) return undefined;
   const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
   if (ready?.status === 'True') return undefined;
-  const conditions = [
-    ...(pod.status?.conditions ?? []).filter((c) => c.type !== 'Ready'),
-    { type: 'Ready', status: 'True' },
-  ];
-  return workerPodOf({ ...pod, status: { ...pod.status, conditions } });
+  return workerPodOf(pod, true);
 }
 
 /** See the file comment. */

@@ -54,16 +54,17 @@ export function podTarget(
 /**
  * What the pool needs of a pod, or undefined when the pod cannot take invocations. The
  * function and version come from the agent's own environment (exact, where a label value
- * may be shortened to 63 characters), falling back to the labels.
+ * may be shortened to 63 characters), falling back to the labels. `readyOrNot`: whatever its
+ * Ready condition says (a starting pod whose agent is asked directly, agent-readiness.ts).
  */
-export function workerPodOf(pod: V1Pod): WorkerPod | undefined {
+export function workerPodOf(pod: V1Pod, readyOrNot = false): WorkerPod | undefined {
   const { metadata, spec, status } = pod;
   const name = metadata?.name;
   const ip = status?.podIP;
   if (name === undefined || ip === undefined || ip === '') return undefined;
   if (metadata?.deletionTimestamp !== undefined) return undefined;
   const ready = status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-  if (ready !== true) return undefined;
+  if (ready !== true && !readyOrNot) return undefined;
   const container =
     spec?.containers.find((c) => c.name === WORKER_CONTAINER) ?? spec?.containers[0];
   const labels = metadata?.labels ?? {};

@@ -93,7 +93,10 @@ describe('GenericAgent', () => {
     const parked = {
       settled: false,
       stopped: 0,
-      stop: () => Promise.resolve(void parked.stopped++),
+      stop: () => {
+        parked.stopped++;
+        return Promise.resolve();
+      },
     };
     const { agent } = setup(undefined, parked);
     expect(await agent.readiness()).toEqual({
