@@ -96,7 +96,8 @@ describe('AgentReadiness', () => {
     await eventually(() => confirmed.length === 1);
     expect(asked).toEqual(['10.0.0.7:8080', '10.0.0.7:8080', '10.0.0.7:8080']);
     // Further updates of the same container keep it ready; the kubelet's Ready takes over.
-    expect(r.seen(pod())?.name).toBe('hello-1');
+    expect(r.seen(pod())).toMatchObject({ name: 'hello-1', early: true });
+    expect(confirmed[0]?.early).toBe(true);
     expect(r.seen(pod({ ready: true }))).toBeUndefined();
     // Once the kubelet has reported it ready, the watch alone decides: never polled again.
     expect(r.seen(pod({ ready: false }))).toBeUndefined();

@@ -11,6 +11,8 @@
  * kubelet took out of service is never put back here), keyed by uid and restart count (a
  * restarted container starts over); polling stops at confirmation, at `maxMs`, when the pod
  * changes or goes, and on `stop()`. Safe by construction: the agent refuses what it cannot run.
+ * Such pods are marked `early`: they take calls, but what the platform reports as provisioned
+ * (READY) still counts only pods the kubelet reports Ready.
  */
 import { get } from 'node:http';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -98,7 +100,8 @@ export class AgentReadiness {
     if (starting === undefined) return undefined;
     if (current?.key === key) return current.confirmed ? current.pod : undefined;
     if (this.stopped) return undefined;
-    const polled: Polled = { key, pod: starting, timer: undefined, confirmed: false };
+    const early = { ...starting, early: true };
+    const polled: Polled = { key, pod: early, timer: undefined, confirmed: false };
     this.polled.set(name, polled);
     this.poll(name, polled, performance.now());
     return undefined;

@@ -32,6 +32,8 @@ export interface WorkerPod {
   readonly provisioned?: boolean;
   /** A generic pod specialised for this version (ADR 0019); regular pods are preferred. */
   readonly specialized?: boolean;
+  /** Ready by its agent's word, not yet the kubelet's (agent-readiness.ts). */
+  readonly early?: boolean;
 }
 
 /** The function version a worker pod runs, read as `workerPodOf` reads it; any pod state. */
