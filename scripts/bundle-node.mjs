@@ -14,6 +14,7 @@ import { build } from 'esbuild';
  * @param {string} o.tsconfig      the package's tsconfig.build.json
  * @param {Record<string, string>} o.alias  workspace package → absolute path of its source entry
  * @param {string[]} [o.external]  modules left out (optional native add-ons with JS fallbacks)
+ * @param {import('esbuild').Plugin[]} [o.plugins]  esbuild plugins (the worker agent's start trims)
  * @returns {Promise<{ bytes: number, modules: number }>}
  */
 export async function bundleNode(o) {
@@ -36,6 +37,7 @@ export async function bundleNode(o) {
     },
     alias: o.alias,
     external: o.external ?? [],
+    plugins: o.plugins ?? [],
     tsconfig: o.tsconfig,
     // Error and class names stay what the sources say (logs, `err.name`, constructor names).
     keepNames: true,

@@ -73,7 +73,7 @@ HASH="$(
   {
     printf '%s\n' "$NODE_VERSION"
     cd "$HERE" && sha256sum build.sh build-worker.sh worker.Dockerfile lambda-entrypoint.sh \
-      ./*.bootstrap nodejs.Dockerfile python.Dockerfile java.Dockerfile
+      ./*.bootstrap nodejs-parked.mjs agent-start.mjs nodejs.Dockerfile python.Dockerfile java.Dockerfile
     sha256sum <"$BUNDLE"
   } | sha256sum | cut -c1-12
 )"
@@ -92,15 +92,20 @@ for runtime in "${runtimes[@]}"; do
   trap 'rm -rf "$ctx" "$BUNDLE"' EXIT
   mkdir "$ctx/opt"
   install -m 0644 "$BUNDLE" "$ctx/opt/agent.mjs"
+  install -m 0644 "$HERE/agent-start.mjs" "$ctx/opt/start.mjs"
+  parked=""
   if [ "$runtime" = nodejs22.x ]; then
     # The runtime image's node is this same Node.js 22 (build.sh copies it): link, don't copy.
     ln -s /usr/local/bin/node "$ctx/opt/node"
+    # The official RIC's parked start for generic pods (ADR 0019); its shebang is that node.
+    install -m 0755 "$HERE/nodejs-parked.mjs" "$ctx/opt/nodejs-parked.mjs"
+    parked=/var/lamina/agent/nodejs-parked.mjs
   else
     install -m 0755 "$NODE" "$ctx/opt/node"
   fi
   cp "$HERE/worker.Dockerfile" "$ctx/Dockerfile"
   log "docker build $image (FROM $base)"
-  docker build -q --force-rm --build-arg "RUNTIME_IMAGE=$base" \
+  docker build -q --force-rm --build-arg "RUNTIME_IMAGE=$base" --build-arg "PARKED_BOOTSTRAP=$parked" \
     --label "dev.lamina.runtime=$runtime" --label "dev.lamina.worker-agent=$TAG" \
     -t "$image" "$ctx" >/dev/null
   rm -rf "$ctx"

@@ -5,10 +5,19 @@
 # LAMINA_WORKER_PORT and starts the bootstrap as its one execution environment.
 # Runs as uid 10001 with a read-only root filesystem: the agent writes only below $TMPDIR (/tmp).
 # Built by runtimes/images/build-worker.sh; RUNTIME_IMAGE is a runtimes/images/build.sh image.
+# PARKED_BOOTSTRAP (the Node.js image: /var/lamina/agent/nodejs-parked.mjs) is the runtime's start
+# that a generic pod boots before its function is known (ADR 0019); empty: none.
 ARG RUNTIME_IMAGE
 FROM ${RUNTIME_IMAGE}
+ARG PARKED_BOOTSTRAP=""
 COPY opt/ /var/lamina/agent/
-ENV LAMINA_BOOTSTRAP=/var/runtime/bootstrap LAMINA_WORKER_PORT=8080
+# V8's compile cache of the bundle, made here once (agent-start.mjs reads it): the agent loads it
+# with no configuration and exits at once. Node.js keys the cache by uid, so the pod's user makes it.
+RUN mkdir /var/lamina/agent/compile-cache && chown 10001:10001 /var/lamina/agent/compile-cache
 USER 10001:10001
+RUN /var/lamina/agent/node /var/lamina/agent/start.mjs >/dev/null 2>&1; \
+    test -n "$(ls -A /var/lamina/agent/compile-cache)"
+ENV LAMINA_BOOTSTRAP=/var/runtime/bootstrap LAMINA_WORKER_PORT=8080 \
+    LAMINA_PARKED_BOOTSTRAP=${PARKED_BOOTSTRAP}
 EXPOSE 8080
-ENTRYPOINT ["/var/lamina/agent/node", "/var/lamina/agent/agent.mjs"]
+ENTRYPOINT ["/var/lamina/agent/node", "/var/lamina/agent/start.mjs"]

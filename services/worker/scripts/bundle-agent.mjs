@@ -11,7 +11,50 @@ import { bundleNode } from '../../../scripts/bundle-node.mjs';
 
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = path.join(pkg, 'dist/agent.mjs');
+const coreSrc = path.resolve(pkg, '../../packages/core/src');
+
+/**
+ * What the agent does not run must not cost its start (ADR 0019: a pod's start is on a cold
+ * call's path, on a fraction of a CPU). Two trims, both invisible to the code:
+ * - @lamina/core's modules and `yaml` are side-effect free, so a core module the agent does not
+ *   use is left out with its top-level work (zod schemas, the manifest parser's `yaml`);
+ * - Node.js built-ins imported by ESM code are loaded through `require`: an ESM import makes
+ *   Node.js build the built-in's ESM facade, which reads every export, and `node:http`'s
+ *   WebSocket/EventSource getters then load undici (~25 ms of CPU the agent never uses).
+ */
+const startTrims = {
+  name: 'lamina-agent-start-trims',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData?.trims === true) return undefined;
+      const ours = args.importer.startsWith(coreSrc) || args.path.startsWith(coreSrc);
+      if (!ours && args.path !== 'yaml') return undefined;
+      const r = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { trims: true },
+      });
+      const pure =
+        r.path.startsWith(coreSrc) ||
+        r.path.includes(`${path.sep}node_modules${path.sep}yaml${path.sep}`);
+      if (r.errors.length > 0 || !pure) return undefined;
+      return { path: r.path, sideEffects: false };
+    });
+    build.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === 'import-statement'
+        ? { path: args.path, namespace: 'builtin-by-require' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 const { bytes } = await bundleNode({
+  plugins: [startTrims],
   entry: path.join(pkg, 'src/agent/main.ts'),
   outfile,
   tsconfig: path.join(pkg, 'tsconfig.build.json'),

@@ -36,6 +36,7 @@ import { GatewayDemand } from '../pods/pool-demand.js';
 import { HttpSpecializeClient } from '../pods/specialize-client.js';
 import { WarmPool } from '../pods/warm-pool.js';
 import { createWarmPoolMetrics } from '../pods/warm-pool-metrics.js';
+import { AgentReadiness } from '../pods/agent-readiness.js';
 import { WorkerPodWatch, workerPodInformer } from '../pods/worker-pods.js';
 import type { ClusterConfig } from '../cluster-config.js';
 import { customInformer, KubeCustomObjects } from './custom-objects.js';
@@ -166,9 +167,17 @@ function podPool(
 ) {
   const demand = poolDemand(o, ctx);
   const labeler = new KubePodLabeler(o.kubeConfig, o.namespace, ctx.logger);
-  const workerPods = new WorkerPodWatch({
+  // A starting pod joins the index when its own agent says ready, not a probe period later.
+  const early = new AgentReadiness({
+    port: o.workers.port,
+    onConfirmed: (pod) => {
+      workerPods.index.set(pod.name, pod);
+    },
+  });
+  const workerPods: WorkerPodWatch = new WorkerPodWatch({
     informer: workerPodInformer(o.kubeConfig, o.namespace, ctx.logger),
     onSpent: (name) => void labeler.remove(name),
+    early,
   });
   const provisioned = provisioning(workerPods);
   const secret = o.codeTokenSecret;

@@ -145,7 +145,8 @@ export class KubeProvisioning {
   provisioned(functionName: string, version: string): ProvisionedState {
     const ready = this.o.pods
       .ready(functionName, version)
-      .filter((p) => p.provisioned === true).length;
+      // The kubelet's Ready, not the agent's early word (agent-readiness.ts), as the status says.
+      .filter((p) => p.provisioned === true && p.early !== true).length;
     const now = this.now();
     for (const pod of this.o.allPods()) {
       const target = podTarget(pod);

@@ -32,6 +32,8 @@ export interface WorkerPod {
   readonly provisioned?: boolean;
   /** A generic pod specialised for this version (ADR 0019); regular pods are preferred. */
   readonly specialized?: boolean;
+  /** Ready by its agent's word, not yet the kubelet's (agent-readiness.ts). */
+  readonly early?: boolean;
 }
 
 /** The function version a worker pod runs, read as `workerPodOf` reads it; any pod state. */
@@ -54,16 +56,17 @@ export function podTarget(
 /**
  * What the pool needs of a pod, or undefined when the pod cannot take invocations. The
  * function and version come from the agent's own environment (exact, where a label value
- * may be shortened to 63 characters), falling back to the labels.
+ * may be shortened to 63 characters), falling back to the labels. `readyOrNot`: whatever its
+ * Ready condition says (a starting pod whose agent is asked directly, agent-readiness.ts).
  */
-export function workerPodOf(pod: V1Pod): WorkerPod | undefined {
+export function workerPodOf(pod: V1Pod, readyOrNot = false): WorkerPod | undefined {
   const { metadata, spec, status } = pod;
   const name = metadata?.name;
   const ip = status?.podIP;
   if (name === undefined || ip === undefined || ip === '') return undefined;
   if (metadata?.deletionTimestamp !== undefined) return undefined;
   const ready = status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-  if (ready !== true) return undefined;
+  if (ready !== true && !readyOrNot) return undefined;
   const container =
     spec?.containers.find((c) => c.name === WORKER_CONTAINER) ?? spec?.containers[0];
   const labels = metadata?.labels ?? {};
@@ -224,6 +227,14 @@ export function workerPodInformer(
   });
 }
 
+/** Readiness confirmed by a starting pod's own agent (agent-readiness.ts). */
+export interface EarlyReadiness {
+  /** Told of every pod the watch sees; returns it as ready when its agent confirmed it. */
+  seen(pod: V1Pod): WorkerPod | undefined;
+  gone(name: string): void;
+  stop(): void;
+}
+
 /** The narrow informer surface the watch uses (RestartingInformer; a fake in tests). */
 export interface PodInformer {
   on(event: 'add' | 'update' | 'delete', handler: (pod: V1Pod) => void): void;
@@ -245,6 +256,7 @@ export class WorkerPodWatch implements WorkerPodSource {
   readonly generics = new GenericPodIndex();
   private readonly informer: PodInformer;
   private readonly onSpent: ((name: string) => void) | undefined;
+  private readonly early: EarlyReadiness | undefined;
   private stopping: Promise<void> | undefined;
 
   private readonly syncTimeoutMs: number;
@@ -254,15 +266,19 @@ export class WorkerPodWatch implements WorkerPodSource {
     readonly syncTimeoutMs?: number;
     /** Told about each specialised pod that can no longer serve (the reaper deletes it). */
     readonly onSpent?: (name: string) => void;
+    /** Pods whose agent says ready before the kubelet does join the index at once. */
+    readonly early?: EarlyReadiness;
   }) {
     this.informer = o.informer;
+    this.early = o.early;
     this.onSpent = o.onSpent;
     this.syncTimeoutMs = o.syncTimeoutMs ?? 60_000;
     const upsert = (pod: V1Pod): void => {
       const name = pod.metadata?.name;
       if (name === undefined) return;
       this.generics.set(name, genericPodOf(pod));
-      this.index.set(name, workerPodOf(pod));
+      const confirmed = this.early?.seen(pod);
+      this.index.set(name, workerPodOf(pod) ?? confirmed);
       if (isSpent(pod)) this.onSpent?.(name);
     };
     this.informer.on('add', upsert);
@@ -272,6 +288,7 @@ export class WorkerPodWatch implements WorkerPodSource {
       if (name === undefined) return;
       this.generics.set(name, undefined);
       this.index.set(name, undefined);
+      this.early?.gone(name);
     });
   }
 
@@ -327,6 +344,7 @@ export class WorkerPodWatch implements WorkerPodSource {
 
   /** Stops the informer; idempotent. */
   stop(): Promise<void> {
+    this.early?.stop();
     this.stopping ??= this.informer.stop();
     return this.stopping;
   }

@@ -43,6 +43,7 @@ describe('agent config', () => {
       port: 8080,
       host: '0.0.0.0',
       bootstrap: '/var/runtime/bootstrap',
+      parkedBootstrap: undefined,
       drainLingerMs: 2000,
       initTimeoutMs: 10_000,
       initAtStart: true,
@@ -122,6 +123,13 @@ describe('agent config', () => {
       runtime: 'nodejs22.x',
     });
     expect(c.specializedIdleMs).toBe(30_000);
+    expect(c.parkedBootstrap).toBeUndefined();
+    const parked = loadConfig({
+      LAMINA_WORKER_GENERIC: 'true',
+      LAMINA_RUNTIME: 'nodejs22.x',
+      LAMINA_PARKED_BOOTSTRAP: '/var/lamina/agent/nodejs-parked.mjs',
+    });
+    expect(parked.parkedBootstrap).toBe('/var/lamina/agent/nodejs-parked.mjs');
     expect(() => loadConfig({ LAMINA_RUNTIME: 'nodejs22.x' })).toThrow(/LAMINA_FUNCTION_NAME/);
   });
 

@@ -63,6 +63,8 @@ const schema = z.object({
   ),
   LAMINA_WORKER_HOST: optional(z.string().default('0.0.0.0')),
   LAMINA_BOOTSTRAP: optional(z.string().default('/var/runtime/bootstrap')),
+  // The image's parked start of its runtime (ADR 0019), for generic pods; unset: none.
+  LAMINA_PARKED_BOOTSTRAP: optional(z.string().min(1).optional()),
   LAMINA_DRAIN_LINGER_MS: optional(int(0, 60_000).default(2000)),
   LAMINA_INIT_TIMEOUT_MS: optional(int(1).default(LIMITS.initTimeoutSeconds * 1000)),
   LAMINA_INIT_AT_START: optional(z.enum(['true', 'false']).default('true')),
@@ -119,6 +121,11 @@ export interface AgentConfig {
   readonly host: string;
   /** The runtime process (AWS base-image layout); `provided*` runtimes use the code's own. */
   readonly bootstrap: string;
+  /**
+   * A generic pod starts this ahead of its function and specialises it (ADR 0019); undefined
+   * (an image without one): the runtime is spawned once the function is known.
+   */
+  readonly parkedBootstrap: string | undefined;
   /** After SIGTERM, keep answering `draining` at least this long so callers move on cleanly. */
   readonly drainLingerMs: number;
   readonly initTimeoutMs: number;
@@ -179,6 +186,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     port: e[W.port],
     host: e.LAMINA_WORKER_HOST,
     bootstrap: e.LAMINA_BOOTSTRAP,
+    parkedBootstrap: e.LAMINA_PARKED_BOOTSTRAP,
     drainLingerMs: e.LAMINA_DRAIN_LINGER_MS,
     initTimeoutMs: e.LAMINA_INIT_TIMEOUT_MS,
     initAtStart:

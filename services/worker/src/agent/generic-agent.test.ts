@@ -30,6 +30,7 @@ const request = (over: Partial<SpecializationRequest> = {}): Buffer =>
 
 function setup(
   fetchCode: (r: SpecializationRequest) => Promise<string> = () => Promise.resolve('/code'),
+  parked?: { settled: boolean; stop(): Promise<void> },
 ) {
   const ran: { fn: FunctionVersionConfig; invocation: Invocation }[] = [];
   const became: { request: SpecializationRequest; dir: string }[] = [];
@@ -39,6 +40,7 @@ function setup(
     idleMs: 1000,
     logger: quietLogger,
     fetchCode,
+    ...(parked === undefined ? {} : { parked }),
     become: (r, dir) => {
       became.push({ request: r, dir });
       const fn = makeFn({ name: r.functionName, version: r.version, environment: r.environment });
@@ -85,6 +87,26 @@ describe('GenericAgent', () => {
     });
     const claim = agent.claim({ functionName: 'hello', version: '$LATEST' });
     expect('refusal' in claim && claim.refusal).toBe('wrong-target');
+  });
+
+  it('turns ready once its parked runtime settled, and stops it when closed untaken', async () => {
+    const parked = {
+      settled: false,
+      stopped: 0,
+      stop: () => {
+        parked.stopped++;
+        return Promise.resolve();
+      },
+    };
+    const { agent } = setup(undefined, parked);
+    expect(await agent.readiness()).toEqual({
+      ready: false,
+      reason: 'starting the generic nodejs22.x runtime',
+    });
+    parked.settled = true;
+    expect((await agent.readiness()).ready).toBe(true);
+    await agent.close();
+    expect(parked.stopped).toBe(1);
   });
 
   it('takes exactly one specialise request, then serves that version only', async () => {

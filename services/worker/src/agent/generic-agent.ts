@@ -35,6 +35,11 @@ export interface GenericAgentOptions {
   /** A specialised pod idle this long expires. */
   readonly idleMs: number;
   readonly logger: WorkerLogger;
+  /**
+   * The runtime booted ahead of the function (ADR 0019), if the image has a parked bootstrap:
+   * the pod turns ready once it is settled (parked or given up); closing stops it if untaken.
+   */
+  readonly parked?: { readonly settled: boolean; stop(): Promise<void> };
 }
 
 type State =
@@ -136,6 +141,9 @@ export class GenericAgent implements ServedAgent {
     if (this.draining) return { ready: false, reason: 'draining' };
     switch (this.state.kind) {
       case 'generic':
+        if (this.o.parked?.settled === false) {
+          return { ready: false, reason: `starting the generic ${this.o.runtime} runtime` };
+        }
         return { ready: true, reason: `generic ${this.o.runtime} environment` };
       case 'specializing':
         return { ready: true, reason: 'specialising' };
@@ -155,6 +163,7 @@ export class GenericAgent implements ServedAgent {
 
   async close(): Promise<void> {
     await this.drain();
+    await this.o.parked?.stop();
     if (this.state.kind === 'specialized') await this.state.agent.close();
   }
 

@@ -24,6 +24,8 @@ class FakeEnv {
   constructor(
     private readonly init: InitState,
     private readonly breaks = false,
+    /** A specialisation that fails: start() rejects. */
+    readonly specializationFails = false,
   ) {
     FakeEnv.made.push(this);
   }
@@ -34,6 +36,9 @@ class FakeEnv {
   }
   start(): Promise<void> {
     this.started = true;
+    if (this.specializationFails) {
+      return Promise.reject(new Error('the generic runtime is not waiting for a specialization'));
+    }
     return Promise.resolve();
   }
   awaitInit(): Promise<InitState> {
@@ -63,6 +68,7 @@ function podWith(inits: (() => FakeEnv)[]): PodEnvironment {
   FakeEnv.made = [];
   return new PodEnvironment({
     logger: quiet,
+    specialized: (env) => (env as unknown as FakeEnv).specializationFails,
     executable: '/var/runtime/bootstrap',
     initTimeoutMs: 1000,
     baseDelayMs: 60_000,
@@ -144,6 +150,16 @@ describe('PodEnvironment', () => {
     const result = await pod.invoke(fn, inv);
     expect(result.payload.toString()).toBe('"ok"');
     expect(FakeEnv.made).toHaveLength(1);
+    await pod.close();
+  });
+
+  it('runs a cold call on a fresh runtime when the parked one cannot be specialised', async () => {
+    const pod = podWith([() => new FakeEnv(ok, false, true), () => new FakeEnv(ok)]);
+    const result = await pod.invoke(fn, inv);
+    expect(result).toMatchObject({ coldStart: true, payload: Buffer.from('"ok"') });
+    expect(FakeEnv.made).toHaveLength(2);
+    expect(FakeEnv.made[0]?.stopped).toBe(true);
+    expect(pod.readiness().ready).toBe(true);
     await pod.close();
   });
 });

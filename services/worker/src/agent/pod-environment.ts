@@ -41,6 +41,12 @@ export interface PodEnvironmentOptions {
   /** Longest delay between init attempts; default 60 s. */
   readonly maxDelayMs?: number;
   readonly random?: () => number;
+  /**
+   * True for an environment made from the pod's parked runtime (ADR 0019): if its specialisation
+   * fails (the runtime died before it confirmed), the call gets a freshly spawned one instead,
+   * invisibly, as local mode's cold starts do.
+   */
+  readonly specialized?: (env: ExecutionEnvironment) => boolean;
 }
 
 type State =
@@ -115,18 +121,28 @@ export class PodEnvironment {
       await this.discard(this.state.env);
     }
     clearTimeout(this.retryTimer);
+    const env = await this.startNew(fn);
+    return this.keepIfReusable(fn, env, await env.invoke(invocation));
+  }
+
+  /** A started environment for a cold call; a failed specialisation is retried fresh once. */
+  private async startNew(fn: FunctionVersionConfig, fresh = false): Promise<ExecutionEnvironment> {
     const env = this.opts.create(fn);
     this.live = env;
     try {
       await env.start();
+      return env;
     } catch (err) {
       await this.discard(env);
+      if (!fresh && this.opts.specialized?.(env) === true) {
+        this.opts.logger.warn({ err }, 'specialisation failed; starting a fresh runtime');
+        return this.startNew(fn, true);
+      }
       throw new ResourceNotReadyException(
         `Could not start an execution environment for ${fn.name}: ${String(err)}`,
         { cause: err },
       );
     }
-    return this.keepIfReusable(fn, env, await env.invoke(invocation));
   }
 
   /** Stops the environment and any retry. Idempotent. */

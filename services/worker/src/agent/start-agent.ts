@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { FunctionVersionConfig } from '@lamina/core';
 import { ExecutionEnvironment } from '../execution-environment.js';
@@ -15,6 +16,7 @@ import { readEnvironmentDir } from './environment-dir.js';
 import { functionConfigOf, runtimeCommandOf } from './function-config.js';
 import { GenericAgent } from './generic-agent.js';
 import { layerInstallOf } from './layer-install.js';
+import { ParkedRuntime } from './parked-runtime.js';
 import { PodEnvironment } from './pod-environment.js';
 import { WorkerAgent, type FunctionLookup } from './worker-agent.js';
 
@@ -41,6 +43,8 @@ export interface RunningAgent {
 interface VersionAgentDeps extends StartAgentDeps {
   readonly variables: Readonly<Record<string, string>>;
   readonly lookup: (config: AgentConfig) => Promise<CodeLocation>;
+  /** A generic pod's runtime booted ahead of the function: its first environment, if it fits. */
+  readonly parked?: ParkedRuntime;
 }
 
 /** The one-environment pool and the agent of the version `config` names. */
@@ -48,14 +52,18 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
   const { config, logger } = deps;
   const functionLog = logger.child({ stream: 'function' });
   const runtime = runtimeCommandOf(config);
+  const specialized = new WeakSet<ExecutionEnvironment>();
   // The pod is the environment: one, living as long as the pod (no idle TTL), initialised at start.
   const environment = new PodEnvironment({
     logger,
     executable: runtime.command[0] ?? '',
     initTimeoutMs: config.initTimeoutMs,
-    create: (fn) =>
-      new ExecutionEnvironment({
+    specialized: (env) => specialized.has(env),
+    create: (fn) => {
+      const generic = deps.parked?.take(fn);
+      const env = new ExecutionEnvironment({
         fn,
+        ...(generic === undefined ? {} : { generic }),
         initializationType: config.initializationType,
         command: runtime.command,
         ...(runtime.runtimeDir !== undefined ? { runtimeDir: runtime.runtimeDir } : {}),
@@ -73,7 +81,10 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
               runtimeApiPort: config.runtimeApiPort,
               launch: () => new ExternalRuntime(deps.resetExternal ?? killOtherProcesses),
             }),
-      }),
+      });
+      if (generic !== undefined) specialized.add(env);
+      return env;
+    },
   });
   const layers = layerInstallOf(config);
   const lookup = async (): Promise<FunctionLookup> => {
@@ -115,10 +126,21 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
 function genericAgent(deps: StartAgentDeps): GenericAgent {
   const { config, logger } = deps;
   const { codeUrl } = config;
+  const parked =
+    config.parkedBootstrap === undefined
+      ? undefined
+      : new ParkedRuntime({
+          command: [config.parkedBootstrap],
+          runtimeDir: path.dirname(config.bootstrap),
+          baseEnv: deps.baseEnv,
+          logger,
+        });
+  parked?.start();
   return new GenericAgent({
     runtime: config.runtime,
     idleMs: config.specializedIdleMs,
     logger,
+    ...(parked === undefined ? {} : { parked }),
     fetchCode: (r) => {
       if (codeUrl === undefined) {
         return Promise.reject(
@@ -152,6 +174,7 @@ function genericAgent(deps: StartAgentDeps): GenericAgent {
         logger: logger.child({ fn: r.functionName, version: r.version }),
         variables: r.environment,
         lookup: () => Promise.resolve({ kind: 'found', dir: codeDir }),
+        ...(parked === undefined ? {} : { parked }),
       });
     },
   });
