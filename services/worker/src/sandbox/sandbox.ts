@@ -98,6 +98,10 @@ export class Sandbox implements Placements {
     }
     mkdirSync(o.scratchRoot, { recursive: true });
     const pids = PidsCgroups.detect();
+    if (pids === undefined && process.getuid?.() === 0) {
+      // The kernel never applies RLIMIT_NPROC to the host's root: only a pids cgroup bounds it.
+      o.logger.warn({}, 'running as root without a writable pids cgroup: processes are unbounded');
+    }
     o.logger.info(
       { pidsCgroup: pids !== undefined },
       'execution environments run in bubblewrap sandboxes',
