@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { FunctionVersionConfig } from '@lamina/core';
 import { ExecutionEnvironment } from '../execution-environment.js';
+import { PlainPlacements } from '../sandbox/runtime-placement.js';
+import { SANDBOX_LIMITS } from '../sandbox/sandbox.js';
 import type { CodeDelivery } from './code-delivery.js';
 import { codeDeliveryOf } from './code-delivery-of.js';
 import { fetchCode } from './code-fetch.js';
@@ -63,6 +65,8 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
         baseEnv: deps.baseEnv,
         initTimeoutMs: config.initTimeoutMs,
         ...(config.layers.length === 0 ? {} : { optDir: config.optDir }),
+        // Lambda's 1,024 open files (processes: the node's pod pids limit, ADR 0024).
+        placements: new PlainPlacements(undefined, SANDBOX_LIMITS.openFiles),
       }),
   });
   const layers = layerInstallOf(config);

@@ -54,15 +54,31 @@ export interface Placements {
   place(request: PlacementRequest): Promise<RuntimePlacement>;
 }
 
-/** Plain child processes: a private TMPDIR under `tmpRoot`, the host's paths as they are. */
+/**
+ * Plain child processes: a private TMPDIR under `tmpRoot`, the host's paths as they are; with
+ * `maxOpenFiles`, the command starts through `/bin/sh`, which lowers RLIMIT_NOFILE first (a
+ * worker pod's runtime, ADR 0024).
+ */
 export class PlainPlacements implements Placements {
-  constructor(private readonly tmpRoot: string = tmpdir()) {}
+  constructor(
+    private readonly tmpRoot: string = tmpdir(),
+    private readonly maxOpenFiles?: number,
+  ) {}
 
   async place(request: PlacementRequest): Promise<RuntimePlacement> {
     const tmpDir = await mkdtemp(path.join(this.tmpRoot, 'lamina-env-'));
     return {
       sandboxed: false,
-      command: request.command,
+      command:
+        this.maxOpenFiles === undefined
+          ? request.command
+          : [
+              '/bin/sh',
+              '-c',
+              'ulimit -n "$0" && exec "$@"',
+              String(this.maxOpenFiles),
+              ...request.command,
+            ],
       cwd: request.codeDir ?? tmpDir,
       tmpDir,
       optDir: request.optDir,
