@@ -153,7 +153,9 @@ function localCommand(
       return { command: [javaBootstrap, java, cache], runtimeDir, sandboxPaths };
     }
     case 'provided':
-      return { command: ['./bootstrap'] };
+      // In the sandbox a custom runtime may start the Node.js running Lamina, at its host path
+      // (how the official Node.js aws-lambda-ric runs as provided.al2023 here).
+      return { command: ['./bootstrap'], sandboxPaths: [self] };
   }
 }
 

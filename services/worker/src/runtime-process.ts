@@ -98,14 +98,15 @@ export class RuntimeProcess {
   }
 
   private async findRuntime(init: number): Promise<void> {
-    for (let i = 0; i < 200 && this.exited === undefined; i += 1) {
+    const gone = (): boolean => this.exited !== undefined;
+    for (let i = 0; i < 200 && !gone(); i += 1) {
       const children = await readFile(
         `/proc/${String(init)}/task/${String(init)}/children`,
         'utf8',
       ).catch(() => '');
       const pid = Number(children.trim().split(' ')[0]);
       if (pid > 0) {
-        if (this.exited === undefined) this.status = new ProcStatus(pid);
+        if (!gone()) this.status = new ProcStatus(pid);
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 5));

@@ -14,7 +14,8 @@ import {
   parse,
 } from '../test-support/fixtures.js';
 
-const logger = { debug() {}, info() {}, warn() {}, error() {} };
+const quiet = (): void => undefined;
+const logger = { debug: quiet, info: quiet, warn: quiet, error: quiet };
 const scratch = mkdtempSync(path.join(tmpdir(), 'lamina-sandbox-test-'));
 const sandbox = Sandbox.detect({ logger, scratchRoot: scratch });
 
