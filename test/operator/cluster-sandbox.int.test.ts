@@ -65,7 +65,9 @@ describe('cluster mode: a worker pod gives the sandbox limits', () => {
     const deployment = await lamina.deploymentOf(fn);
     expect(deployment).toBeDefined();
     const full = await getJson<{
-      spec: { template: { spec: { volumes: { name: string; emptyDir?: { sizeLimit?: string } }[] } } };
+      spec: {
+        template: { spec: { volumes: { name: string; emptyDir?: { sizeLimit?: string } }[] } };
+      };
     }>(['get', 'deployment', deployment?.metadata.name ?? '', '-n', lamina.ns]);
     const tmp = full?.spec.template.spec.volumes.find((v) => v.name === 'tmp');
     expect(tmp?.emptyDir?.sizeLimit).toBe('700Mi');
