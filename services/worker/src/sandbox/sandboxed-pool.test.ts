@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunctionVersionConfig } from '@lamina/core';
 import { ProcessPool } from '../process-pool.js';
@@ -10,6 +9,7 @@ import {
   bootstrapPath,
   ensureRuntimeBuilt,
   makeFn,
+  makeInvocation,
   nodeCommand,
   parse,
 } from '../test-support/fixtures.js';
@@ -19,11 +19,7 @@ const logger = { debug: quiet, info: quiet, warn: quiet, error: quiet };
 const scratch = mkdtempSync(path.join(tmpdir(), 'lamina-sandbox-test-'));
 const sandbox = Sandbox.detect({ logger, scratchRoot: scratch });
 
-const invocation = (payload: unknown) => ({
-  requestId: randomUUID(),
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:f',
-  payload: Buffer.from(JSON.stringify(payload)),
-});
+const invocation = (payload: unknown) => makeInvocation(payload);
 
 // Runs where bubblewrap does (scripts/setup.sh installs it); test/e2e/sandbox.int.test.ts covers
 // the limits through the SDK.
