@@ -11,9 +11,17 @@
  * - `detect` tries once and answers undefined when any step is refused (read-only cgroupfs, no
  *   delegation): the caller then relies on RLIMIT_NPROC alone.
  * - A group is removed once its processes are gone (rmdir retried while the kernel still counts
- *   exiting tasks).
+ *   exiting tasks). Groups named for a process that no longer runs (`lamina-<pid>-<n>`, left by a
+ *   killed `lamina dev`) are removed at the next detection.
  */
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { rmdir } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -37,6 +45,7 @@ export class PidsCgroups {
     try {
       const parent = ownPidsFolder();
       if (parent === undefined) return undefined;
+      removeStale(parent);
       const probe = new PidsCgroups(parent).create(1);
       probe.removeNow();
       return new PidsCgroups(parent);
@@ -99,4 +108,17 @@ function ownPidsFolder(): string | undefined {
     writeFileSync(path.join(own, 'cgroup.subtree_control'), '+pids');
   }
   return own;
+}
+
+/** Removes empty groups of processes that no longer run. */
+function removeStale(parent: string): void {
+  for (const name of readdirSync(parent)) {
+    const owner = /^lamina-(\d+)-\d+$/.exec(name)?.[1];
+    if (owner === undefined || existsSync(`/proc/${owner}`)) continue;
+    try {
+      rmdirSync(path.join(parent, name));
+    } catch {
+      // Still has tasks, or not ours to remove.
+    }
+  }
 }
