@@ -14,6 +14,8 @@ need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v unzip >/dev/null || need+=(unzip)
 command -v zip >/dev/null || need+=(zip)
+# Local mode runs each execution environment in a bubblewrap sandbox (ADR 0029).
+command -v bwrap >/dev/null || need+=(bubblewrap)
 if [ ${#need[@]} -gt 0 ]; then
   step "apt-get install ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

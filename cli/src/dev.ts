@@ -14,7 +14,7 @@ import { Lifecycle } from '@lamina/core';
 import { loadConfig as loadDispatcherConfig, startDispatcher } from '@lamina/dispatcher';
 import { type GatewayConfig, localBackend, startGateway } from '@lamina/gateway';
 import { loadConfig as loadPollerConfig, loadMappingManifests, startPoller } from '@lamina/poller';
-import { ProcessPool } from '@lamina/worker';
+import { ProcessPool, Sandbox, type Placements } from '@lamina/worker';
 import type { Logger } from 'pino';
 
 import { credentialsFile } from './credentials-file.js';
@@ -42,6 +42,8 @@ export interface DevOptions {
   readonly runPoller: boolean;
   /** Credentials per execution role (credentials-file.ts); default `<stateDir>/credentials.json`. */
   readonly credentialsFile?: string;
+  /** Run environments in bubblewrap sandboxes where it can (ADR 0029); default true. */
+  readonly sandbox?: boolean;
 }
 
 export interface DevHandle {
@@ -81,9 +83,17 @@ async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
     echo: o.echoLogs,
   });
   lifecycle.add({ name: 'function logs', stop: () => logs.flush() });
+  // Sandboxes where bubblewrap runs (else one warning); generic runtimes' task slots go beside
+  // the code store (`<stateDir>/code`), so filling one is hard links.
+  const placements =
+    o.sandbox === false
+      ? undefined
+      : Sandbox.detect({ logger, scratchRoot: join(config.stateDir, 'sandbox') });
+  const runtimes = runnable(o.runtimes, placements, logger);
   const pool = new ProcessPool({
     logger,
-    runtimes: o.runtimes.commands,
+    runtimes: runtimes.commands,
+    ...(placements === undefined ? {} : { placements }),
     onLog: logs.line,
     // Layer content is in the local backend's code store (`<stateDir>/code`, local-backend.ts);
     // each function's layers are merged into a folder under `<stateDir>/opt` that plays /opt.
@@ -101,7 +111,7 @@ async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
     stateDir: config.stateDir,
     functionsDir,
     arnContext: { region: config.region, accountId: config.accountId },
-    runtimes: o.runtimes.ids,
+    runtimes: runtimes.ids,
     pool,
     ...(functionsDir === undefined
       ? {}
@@ -145,4 +155,21 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     await lifecycle.stop();
     throw err;
   }
+}
+
+/** The runtimes this host can start: those with a root filesystem of their own need the sandbox. */
+function runnable(
+  runtimes: LocalRuntimes,
+  placements: Placements | undefined,
+  logger: Logger,
+): LocalRuntimes {
+  if (placements !== undefined) return runtimes;
+  const commands = Object.fromEntries(
+    Object.entries(runtimes.commands).filter(([id, c]) => {
+      if (c.rootfs === undefined) return true;
+      logger.warn({ runtime: id, rootfs: c.rootfs }, 'runtime needs the sandbox; not available');
+      return false;
+    }),
+  );
+  return { commands, ids: runtimes.ids.filter((id) => id in commands) };
 }

@@ -12,7 +12,10 @@ describe('localRuntimes', () => {
 
   it('runs provided.al2023 as the function’s own ./bootstrap', () => {
     const r = localRuntimes(env, process.execPath);
-    expect(r.commands['provided.al2023']).toEqual({ command: ['./bootstrap'] });
+    expect(r.commands['provided.al2023']).toEqual({
+      command: ['./bootstrap'],
+      sandboxPaths: [process.execPath],
+    });
     expect(r.ids).toContain('nodejs22.x');
   });
 
@@ -80,6 +83,32 @@ describe('localRuntimes', () => {
   it('knows no local runtime that core does not know', () => {
     const known = new Set(KNOWN_RUNTIMES);
     expect(localRuntimes(env, process.execPath).ids.every((id) => known.has(id))).toBe(true);
+  });
+
+  it("runs a runtime the host lacks from its image's root filesystem in the cache", () => {
+    const cache = mkdtempSync(join(tmpdir(), 'lamina-rootfs-'));
+    try {
+      const rootfs = join(cache, 'rootfs/python3.13');
+      mkdirSync(join(rootfs, 'var/runtime'), { recursive: true });
+      writeFileSync(join(rootfs, 'var/runtime/bootstrap'), '#!/bin/sh\n');
+      const r = localRuntimes({ ...env, LAMINA_CACHE_DIR: cache }, process.execPath, [
+        { id: 'python3.13', family: 'python', version: '3.13', local: false },
+        { id: 'java21', family: 'java', version: '21', local: false },
+      ]);
+      expect(r.ids).toEqual(['python3.13']);
+      expect(r.commands['python3.13']).toMatchObject({
+        rootfs,
+        runtimeDir: '/var/runtime',
+        sandboxPaths: [],
+        command: [
+          '/bin/sh',
+          '-c',
+          expect.stringContaining('exec /var/runtime/bootstrap') as unknown,
+        ],
+      });
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it('defaults the cache root to ~/.cache/lamina', () => {

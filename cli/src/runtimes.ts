@@ -10,7 +10,16 @@ import { bootstrapPath } from '@lamina/runtime-nodejs';
 export interface LocalRuntimes {
   readonly commands: Record<
     string,
-    { command: readonly string[]; runtimeDir?: string; specializable?: boolean; warmPool?: number }
+    {
+      command: readonly string[];
+      runtimeDir?: string;
+      specializable?: boolean;
+      warmPool?: number;
+      /** Host paths the runtime needs inside the sandbox (ADR 0029). */
+      sandboxPaths?: readonly string[];
+      /** Its own root filesystem (runtimes/images/export-rootfs.sh); runs only in the sandbox. */
+      rootfs?: string;
+    }
   >;
   readonly ids: readonly string[];
 }
@@ -103,6 +112,11 @@ function warmPoolSize(env: Env): number {
  * (runtimes/python, runtimes/java; each id only where its interpreter exists). `provided.al2023`
  * runs the function's own `./bootstrap`. Which ids exist at all is core's runtime list (the
  * entries marked `local`), in its order.
+ *
+ * Any runtime of the list whose interpreter the host lacks runs from its own root filesystem
+ * when `<cache>/rootfs/<id>` holds one (exported from its image by
+ * runtimes/images/export-rootfs.sh): its image's `/var/runtime/bootstrap` with the handler, as
+ * the image's entrypoint does, inside the sandbox only (ADR 0029).
  */
 export function localRuntimes(
   env: Env,
@@ -113,8 +127,9 @@ export function localRuntimes(
   const warmPool = warmPoolSize(env);
   const cache = cacheRoot(env);
   for (const r of runtimes) {
-    if (!r.local) continue;
-    const command = localCommand(r, env, self, cache, warmPool);
+    const command =
+      (r.local ? localCommand(r, env, self, cache, warmPool) : undefined) ??
+      rootfsCommand(r, cache);
     if (command !== undefined) commands[r.id] = command;
   }
   return { commands, ids: Object.keys(commands) };
@@ -138,20 +153,50 @@ function localCommand(
           `LAMINA_NODEJS${r.version}_BIN=${configured} is not a working Node.js binary`,
         );
       }
-      return { command: [binary, bootstrapPath], specializable: true, warmPool };
+      // The binary, and the runtime's package (its dist and its package.json's "type").
+      const sandboxPaths = [binary, path.dirname(path.dirname(bootstrapPath))];
+      return { command: [binary, bootstrapPath], specializable: true, warmPool, sandboxPaths };
     }
-    case 'python':
+    case 'python': {
       if (!existsSync(pythonInterpreter(r.version))) return undefined;
-      return {
-        command: [pythonBootstrap, cache, r.version],
-        runtimeDir: path.dirname(pythonBootstrap),
-      };
+      const runtimeDir = path.dirname(pythonBootstrap);
+      const sandboxPaths = [runtimeDir, path.join(cache, 'runtimes')];
+      return { command: [pythonBootstrap, cache, r.version], runtimeDir, sandboxPaths };
+    }
     case 'java': {
       const java = javaBinary(Number(r.version), env);
       if (java === undefined) return undefined;
-      return { command: [javaBootstrap, java, cache], runtimeDir: path.dirname(javaBootstrap) };
+      const runtimeDir = path.dirname(javaBootstrap);
+      // The JDK's home (…/bin/java), which is outside /usr when configured.
+      const sandboxPaths = [
+        runtimeDir,
+        path.join(cache, 'runtimes'),
+        path.dirname(path.dirname(java)),
+      ];
+      return { command: [javaBootstrap, java, cache], runtimeDir, sandboxPaths };
     }
     case 'provided':
-      return { command: ['./bootstrap'] };
+      // In the sandbox a custom runtime may start the Node.js running Lamina, at its host path
+      // (how the official Node.js aws-lambda-ric runs as provided.al2023 here).
+      return { command: ['./bootstrap'], sandboxPaths: [self] };
   }
+}
+
+/** Applies the image's environment as defaults, then starts its bootstrap as its entrypoint does. */
+const ROOTFS_START =
+  '[ -f /.lamina-env ] && . /.lamina-env; exec /var/runtime/bootstrap "$_HANDLER"';
+
+/** A runtime run from its exported image root, when `<cache>/rootfs/<id>` holds one. */
+function rootfsCommand(
+  r: RuntimeInfo,
+  cache: string,
+): LocalRuntimes['commands'][string] | undefined {
+  const rootfs = path.join(cache, 'rootfs', r.id);
+  if (!existsSync(path.join(rootfs, 'var/runtime/bootstrap'))) return undefined;
+  return {
+    command: ['/bin/sh', '-c', ROOTFS_START],
+    runtimeDir: '/var/runtime',
+    sandboxPaths: [],
+    rootfs,
+  };
 }

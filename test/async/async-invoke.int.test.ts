@@ -46,6 +46,8 @@ describe('async invocation through @aws-sdk/client-lambda', () => {
       env: {
         REDIS_URL: testEnv.require('REDIS_URL'),
         LAMINA_REDIS_PREFIX: uniqueName('async'),
+        // The recording handlers append to a host file (RUN_LOG) the sandbox hides (ADR 0029).
+        LAMINA_SANDBOX: 'off',
         KAFKA_BROKERS: brokers.join(','),
         LAMINA_ASYNC_RETRY_DELAYS_MS: '200,300',
         LAMINA_ASYNC_THROTTLE_MAX_MS: '500',

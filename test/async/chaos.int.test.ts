@@ -55,7 +55,13 @@ describe('async chaos: the dispatcher is SIGKILLed mid-run', () => {
 
   beforeAll(async () => {
     lamina = await startLamina({
-      env: { REDIS_URL: redisUrl, LAMINA_REDIS_PREFIX: prefix, LAMINA_DEV_DISPATCHER: 'false' },
+      env: {
+        REDIS_URL: redisUrl,
+        LAMINA_REDIS_PREFIX: prefix,
+        LAMINA_DEV_DISPATCHER: 'false',
+        // The recording handlers append to a host file (RUN_LOG) the sandbox hides (ADR 0029).
+        LAMINA_SANDBOX: 'off',
+      },
     });
     client = lambdaClient(lamina.url);
   });

@@ -21,6 +21,8 @@ describe('maximum event age', () => {
       env: {
         REDIS_URL: testEnv.require('REDIS_URL'),
         LAMINA_REDIS_PREFIX: uniqueName('age'),
+        // The recording handlers append to a host file (RUN_LOG) the sandbox hides (ADR 0029).
+        LAMINA_SANDBOX: 'off',
         LAMINA_ASYNC_THROTTLE_MAX_MS: '2000',
       },
     });

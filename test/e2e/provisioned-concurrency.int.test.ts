@@ -14,21 +14,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaClient } from '../support/lambda-client.js';
 import { makeZip } from '../support/zip.js';
 
-// Init records when it ran; each call says how many calls its environment has served.
+// Init records when it ran; each call says how many calls its environment has served. An
+// environment names itself with a random id (its pid is the same in every sandbox, ADR 0029).
 const handler = `
 const initAt = Date.now();
+const envId = require('node:crypto').randomUUID();
 let calls = 0;
 exports.handler = async () => {
   calls += 1;
   await new Promise((r) => setTimeout(r, 300));
-  return { initAt, calls, pid: process.pid, type: process.env.AWS_LAMBDA_INITIALIZATION_TYPE };
+  return { initAt, calls, envId, type: process.env.AWS_LAMBDA_INITIALIZATION_TYPE };
 };
 `;
 
 interface Ran {
   initAt: number;
   calls: number;
-  pid: number;
+  envId: string;
   type: string;
 }
 
@@ -114,7 +116,7 @@ describe('provisioned concurrency through @aws-sdk/client-lambda (local mode)', 
 
     const firstCallAt = Date.now();
     const results = await Promise.all([invoke('1'), invoke('1')]);
-    expect(new Set(results.map((r) => r.ran.pid)).size).toBe(2);
+    expect(new Set(results.map((r) => r.ran.envId)).size).toBe(2);
     for (const { ran, log } of results) {
       expect(ran.calls).toBe(1);
       expect(ran.initAt).toBeLessThan(firstCallAt);

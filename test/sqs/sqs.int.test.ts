@@ -38,6 +38,8 @@ describe('SQS event sources and targets', () => {
       env: {
         REDIS_URL: testEnv.require('REDIS_URL'),
         LAMINA_REDIS_PREFIX: uniqueName('sqs'),
+        // The recording handlers append to a host file (RUN_LOG) the sandbox hides (ADR 0029).
+        LAMINA_SANDBOX: 'off',
         LAMINA_SQS_ENDPOINT: sqsEndpoint(),
         LAMINA_POLLER_SYNC_INTERVAL_MS: '300',
         LAMINA_POLLER_RETRY_MIN_MS: '50',

@@ -16,7 +16,8 @@ redis-server), LAMINA_STATE_DIR (.lamina), LAMINA_FUNCTIONS_DIR, LAMINA_NODEJS{2
 LAMINA_WARM_POOL_SIZE (1 pre-warmed Node.js runtime per runtime; 0 off), LAMINA_LOG_LEVEL,
 LAMINA_DEV_DISPATCHER (true; false runs no dispatcher in-process), LAMINA_ASYNC_RETRY_DELAYS_MS,
 LAMINA_DEV_POLLER (true; false runs no Kafka poller in-process), LAMINA_POLLER_*,
-LAMINA_CREDENTIALS_FILE (<state>/credentials.json: credentials per execution role ARN); see README.`;
+LAMINA_CREDENTIALS_FILE (<state>/credentials.json: credentials per execution role ARN),
+LAMINA_SANDBOX (on; off runs environments as plain processes, without bubblewrap); see README.`;
 
 export function registerDevCommand(program: Command, ctx: CliContext): void {
   program
@@ -49,6 +50,7 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
         asyncEnv: env,
         runDispatcher: env['LAMINA_DEV_DISPATCHER'] !== 'false',
         runPoller: env['LAMINA_DEV_POLLER'] !== 'false',
+        sandbox: env['LAMINA_SANDBOX'] !== 'off',
         ...(env['LAMINA_CREDENTIALS_FILE'] === undefined
           ? {}
           : { credentialsFile: resolve(ctx.io.cwd, env['LAMINA_CREDENTIALS_FILE']) }),

@@ -7,7 +7,8 @@ import {
 } from '@lamina/core';
 import { assertDocker, dockerLauncher } from './docker-runtime.js';
 import { ExecutionEnvironment } from './execution-environment.js';
-import { GenericPool, warmPools } from './generic-pool.js';
+import { GenericPool, runtimePathsOf, warmPools } from './generic-pool.js';
+import type { Placements } from './sandbox/runtime-placement.js';
 import type { OptDirs } from './opt-dirs.js';
 import type { CredentialsFor } from './role-credentials.js';
 import type { GenericRuntime } from './generic-runtime.js';
@@ -29,6 +30,8 @@ export interface ColdStartsOptions {
   readonly optDirs?: OptDirs;
   /** The credentials of an execution role; absent or unmapped: the platform's or fake ones. */
   readonly credentialsFor?: CredentialsFor;
+  /** Where runtimes run: a sandbox (ADR 0029); absent: plain processes. */
+  readonly placements?: Placements;
   readonly clock: Clock;
   /** A new environment, before it starts: the pool counts it (live and in use). */
   readonly adopt: (env: ExecutionEnvironment) => void;
@@ -63,6 +66,7 @@ export class ColdStarts {
       runtimes: warmPools(options.runtimes, options.logger),
       baseEnv: options.baseEnv ?? {},
       ...(options.tmpRoot !== undefined ? { tmpRoot: options.tmpRoot } : {}),
+      ...(options.placements !== undefined ? { placements: options.placements } : {}),
       ...(options.genericBootTimeoutMs !== undefined
         ? { bootTimeoutMs: options.genericBootTimeoutMs }
         : {}),
@@ -141,6 +145,12 @@ export class ColdStarts {
               memoryMb: fn.memorySize,
             }),
           }),
+      // An image runs in its own container (Docker), not in the sandbox.
+      ...(this.opts.placements !== undefined && fn.image === undefined
+        ? { placements: this.opts.placements }
+        : {}),
+      runtimePaths: runtimePathsOf(runtime),
+      ...(runtime.rootfs !== undefined ? { rootfs: runtime.rootfs } : {}),
       onExit: this.opts.onExit,
     });
     this.opts.adopt(env);

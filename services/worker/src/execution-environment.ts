@@ -1,6 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
@@ -23,6 +21,11 @@ import { RuntimeApiServer, type RuntimeApiEvents } from './runtime-api-server.js
 import { logStreamName, newTraceId, runtimeEnv } from './runtime-env.js';
 import type { RoleCredentials } from './role-credentials.js';
 import { type RuntimeHandle, type RuntimeLauncher, RuntimeProcess } from './runtime-process.js';
+import {
+  PlainPlacements,
+  type Placements,
+  type RuntimePlacement,
+} from './sandbox/runtime-placement.js';
 import { systemClock, type Clock, type LogSink, type WorkerLogger } from './types.js';
 
 export interface ExecutionEnvironmentOptions {
@@ -55,6 +58,12 @@ export interface ExecutionEnvironmentOptions {
   /** Starts the runtime instead of spawning `command`, and its Runtime API port (ADR 0028). */
   readonly launch?: RuntimeLauncher;
   readonly runtimeApiPort?: number;
+  /** Where the runtime runs: a sandbox (ADR 0029) or, by default, a plain process. */
+  readonly placements?: Placements;
+  /** Host paths the runtime needs inside a sandbox; default the command's absolute paths. */
+  readonly runtimePaths?: readonly string[];
+  /** The runtime's own root filesystem inside a sandbox; absent: the host's. */
+  readonly rootfs?: string;
 }
 
 /**
@@ -73,7 +82,7 @@ export class ExecutionEnvironment {
   private readonly initTimeoutMs: number;
   private state: 'new' | 'idle' | 'busy' | 'dead' = 'new';
   private runtime: RuntimeHandle | undefined;
-  private tmpDir: string | undefined;
+  private placement: RuntimePlacement | undefined;
   private initDurationMs: number | undefined;
   private init: InitState | undefined;
   private readonly initPromise: Promise<InitState>;
@@ -128,23 +137,26 @@ export class ExecutionEnvironment {
   private async doStart(): Promise<void> {
     const { fn, command, generic } = this.opts;
     const [onLine, onGone] = [this.log.line.bind(this.log), this.gone.bind(this)];
-    this.tmpDir =
-      generic?.tmpDir ?? (await mkdtemp(path.join(this.opts.tmpRoot ?? tmpdir(), 'lamina-env-')));
+    const placement = (this.placement = generic?.placement ?? (await this.place()));
     const env = runtimeEnv({
       fn,
       runtimeApi: generic?.runtimeApi ?? (await this.server.listen(this.opts.runtimeApiPort)),
       logStreamName: this.logStreamName,
-      tmpDir: this.tmpDir,
+      tmpDir: placement.tmpDir,
+      taskRoot: placement.taskRootFor(fn.codeDir),
       baseEnv: this.opts.baseEnv ?? {},
       runtimeDir: this.opts.runtimeDir ?? path.dirname(command[1] ?? command[0] ?? ''),
       ...(this.opts.initializationType !== undefined
         ? { initializationType: this.opts.initializationType }
         : {}),
-      ...(this.opts.optDir !== undefined ? { optDir: this.opts.optDir } : {}),
+      ...(placement.optDir !== undefined ? { optDir: placement.optDir } : {}),
       ...(this.opts.credentials !== undefined ? { credentials: this.opts.credentials } : {}),
     });
+    const { sandboxed, cwd } = placement;
     const launch = this.opts.launch ?? ((o) => new RuntimeProcess(o));
-    this.runtime = generic?.process ?? launch({ command, cwd: fn.codeDir, env, onLine, onGone });
+    this.runtime =
+      generic?.process ??
+      launch({ command: placement.command, cwd, env, onLine, onGone, sandboxed });
     this.initStart = generic === undefined ? this.runtime.spawnedAt : performance.now();
     this.initTimer = setTimeout(() => {
       this.opts.logger.warn({ fn: fn.name, pid: this.pid }, 'init timed out; killing the runtime');
@@ -154,7 +166,9 @@ export class ExecutionEnvironment {
     this.initTimer.unref();
     if (generic !== undefined) {
       generic.adopt({ events: this.events, onLine, onGone });
-      await generic.specialize({ environment: env, taskRoot: fn.codeDir, handler: fn.handler });
+      await placement.provideTask(fn.codeDir);
+      const taskRoot = placement.taskRootFor(fn.codeDir);
+      await generic.specialize({ environment: env, taskRoot, handler: fn.handler });
     }
     if (this.state === 'new') this.state = 'idle';
   }
@@ -208,7 +222,7 @@ export class ExecutionEnvironment {
       clearTimeout(this.initTimer);
       await this.runtime?.stop();
       await this.server.close();
-      if (this.tmpDir !== undefined) await rm(this.tmpDir, { recursive: true, force: true });
+      await this.placement?.release();
     })();
     return this.stopping;
   }
@@ -216,7 +230,21 @@ export class ExecutionEnvironment {
   /** Synchronous last resort on process exit: kill the runtime, remove /tmp. */
   killNow(): void {
     this.runtime?.kill();
-    if (this.tmpDir !== undefined) rmSync(this.tmpDir, { recursive: true, force: true });
+    this.placement?.releaseNow();
+  }
+
+  /** A fresh runtime's place: its code, layers and /tmp, in a sandbox or on the host. */
+  private place(): Promise<RuntimePlacement> {
+    const { fn, command, optDir, rootfs } = this.opts;
+    const placements = this.opts.placements ?? new PlainPlacements(this.opts.tmpRoot);
+    return placements.place({
+      command,
+      runtimePaths: this.opts.runtimePaths ?? command.filter((w) => path.isAbsolute(w)),
+      codeDir: fn.codeDir,
+      tmpSizeMb: fn.ephemeralStorage,
+      ...(optDir === undefined ? {} : { optDir }),
+      ...(rootfs === undefined ? {} : { rootfs }),
+    });
   }
 
   /** Runs the invocation on the runtime; `lost` when the runtime died before fetching it. */

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FunctionVersionConfig } from '@lamina/core';
-import { GenericRuntime } from './generic-runtime.js';
+import { GENERIC_TMP_MB, GenericRuntime } from './generic-runtime.js';
+import type { Placements } from './sandbox/runtime-placement.js';
 import { startTimeConflict } from './start-time-variables.js';
 import type { RuntimeCommand, WorkerLogger } from './types.js';
 
@@ -10,6 +11,7 @@ export interface GenericPoolOptions {
   /** Runtime id → how many generic runtimes to keep started, and how to start one. */
   readonly runtimes: ReadonlyMap<string, GenericRuntimeSpec>;
   readonly tmpRoot?: string;
+  readonly placements?: Placements;
   readonly baseEnv: Readonly<Record<string, string>>;
   /** A generic runtime not parked on its specialization within this long is replaced. */
   readonly bootTimeoutMs?: number;
@@ -21,6 +23,8 @@ export interface GenericRuntimeSpec {
   readonly size: number;
   readonly command: readonly string[];
   readonly runtimeDir: string;
+  readonly runtimePaths: readonly string[];
+  readonly rootfs?: string;
 }
 
 interface Slot {
@@ -71,7 +75,9 @@ export class GenericPool {
     const g = this.take(fn.runtime);
     if (g === undefined) return undefined;
     const conflict = startTimeConflict(g.environment, fn.environment);
-    if (conflict === undefined && existsSync(fn.codeDir)) return g;
+    // A sandbox's /tmp has the size it started with.
+    const tmpFits = g.placement?.sandboxed !== true || fn.ephemeralStorage === GENERIC_TMP_MB;
+    if (conflict === undefined && tmpFits && existsSync(fn.codeDir)) return g;
     this.opts.logger.debug({ fn: fn.name, conflict }, 'cold start without the generic pool');
     // Taken all the same (the pool is refilling): it is stopped like a used one.
     void g.stop();
@@ -144,7 +150,10 @@ export class GenericPool {
       runtimeId: id,
       command: slot.spec.command,
       runtimeDir: slot.spec.runtimeDir,
+      runtimePaths: slot.spec.runtimePaths,
+      ...(slot.spec.rootfs !== undefined ? { rootfs: slot.spec.rootfs } : {}),
       ...(this.opts.tmpRoot !== undefined ? { tmpRoot: this.opts.tmpRoot } : {}),
+      ...(this.opts.placements !== undefined ? { placements: this.opts.placements } : {}),
       baseEnv: this.opts.baseEnv,
       logger: this.opts.logger,
       onReady: () => {
@@ -201,8 +210,20 @@ export function warmPools(
       logger.warn({ runtime: id }, 'warmPool ignored: the runtime is not specializable');
     } else if (size > 0) {
       const runtimeDir = r.runtimeDir ?? path.dirname(r.command[1] ?? r.command[0] ?? '');
-      pools.set(id, { size, command: r.command, runtimeDir });
+      const runtimePaths = runtimePathsOf(r);
+      pools.set(id, {
+        size,
+        command: r.command,
+        runtimeDir,
+        runtimePaths,
+        ...(r.rootfs !== undefined ? { rootfs: r.rootfs } : {}),
+      });
     }
   }
   return pools;
+}
+
+/** Host paths a runtime needs inside a sandbox: its own list, else its command's absolute paths. */
+export function runtimePathsOf(r: RuntimeCommand): readonly string[] {
+  return r.sandboxPaths ?? r.command.filter((w) => path.isAbsolute(w));
 }

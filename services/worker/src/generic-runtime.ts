@@ -1,12 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { LIMITS } from '@lamina/core';
 import type { ExitHow } from './function-errors.js';
 import { RuntimeApiServer, type RuntimeApiEvents } from './runtime-api-server.js';
 import { RuntimeProcess } from './runtime-process.js';
 import type { Specialization } from './specialization-channel.js';
+import {
+  PlainPlacements,
+  type Placements,
+  type RuntimePlacement,
+} from './sandbox/runtime-placement.js';
 import type { WorkerLogger } from './types.js';
+
+/** The /tmp size of a generic runtime in a sandbox: Lambda's default ephemeral storage. */
+export const GENERIC_TMP_MB = LIMITS.ephemeralStorageMinMb;
 
 /** Set in a generic runtime's environment: ask for the specialization before init. */
 export const GENERIC_MARKER = 'LAMINA_GENERIC_ENVIRONMENT';
@@ -23,6 +28,11 @@ export interface GenericRuntimeOptions {
   readonly command: readonly string[];
   readonly runtimeDir: string;
   readonly tmpRoot?: string;
+  /** Where the runtime runs: a sandbox (ADR 0029) or, by default, a plain process. */
+  readonly placements?: Placements;
+  /** Host paths the runtime needs inside a sandbox. */
+  readonly runtimePaths: readonly string[];
+  readonly rootfs?: string;
   readonly baseEnv: Readonly<Record<string, string>>;
   readonly logger: WorkerLogger;
   /** Called once when the runtime is booted and parked on its specialization request. */
@@ -44,7 +54,7 @@ export class GenericRuntime {
   readonly server: RuntimeApiServer;
   /** `127.0.0.1:<port>`; set by start(). */
   runtimeApi = '';
-  tmpDir: string | undefined;
+  placement: RuntimePlacement | undefined;
   process: RuntimeProcess | undefined;
   private readonly opts: GenericRuntimeOptions;
   private sinks: RuntimeSinks | undefined;
@@ -89,7 +99,7 @@ export class GenericRuntime {
       PATH: '/usr/local/bin:/usr/bin:/bin',
       LANG: 'en_US.UTF-8',
       ...this.opts.baseEnv,
-      TMPDIR: this.tmpDir ?? '',
+      TMPDIR: this.placement?.tmpDir ?? '',
       AWS_LAMBDA_RUNTIME_API: this.runtimeApi,
       LAMBDA_RUNTIME_DIR: this.opts.runtimeDir,
       TZ: 'UTC',
@@ -98,11 +108,20 @@ export class GenericRuntime {
   }
 
   async start(): Promise<void> {
-    this.tmpDir = await mkdtemp(path.join(this.opts.tmpRoot ?? tmpdir(), 'lamina-env-'));
+    const { rootfs } = this.opts;
+    const placements = this.opts.placements ?? new PlainPlacements(this.opts.tmpRoot);
+    // Claimed only by functions of the smallest (default) ephemeral storage: /tmp's size is fixed.
+    const placement = (this.placement = await placements.place({
+      command: this.opts.command,
+      runtimePaths: this.opts.runtimePaths,
+      tmpSizeMb: GENERIC_TMP_MB,
+      ...(rootfs === undefined ? {} : { rootfs }),
+    }));
     this.runtimeApi = await this.server.listen();
     this.process = new RuntimeProcess({
-      command: this.opts.command,
-      cwd: this.tmpDir,
+      command: placement.command,
+      cwd: placement.cwd,
+      sandboxed: placement.sandboxed,
       env: this.environment,
       onLine: (line) => {
         if (this.sinks !== undefined) this.sinks.onLine(line);
@@ -138,7 +157,7 @@ export class GenericRuntime {
     this.stopping ??= (async () => {
       await this.process?.stop();
       await this.server.close();
-      if (this.tmpDir !== undefined) await rm(this.tmpDir, { recursive: true, force: true });
+      await this.placement?.release();
     })();
     return this.stopping;
   }
@@ -146,6 +165,6 @@ export class GenericRuntime {
   /** Synchronous last resort on process exit. */
   killNow(): void {
     this.process?.kill();
-    if (this.tmpDir !== undefined) rmSync(this.tmpDir, { recursive: true, force: true });
+    this.placement?.releaseNow();
   }
 }

@@ -11,6 +11,7 @@ import { ColdStarts } from './cold-start.js';
 import { ProvisionedEnvironments } from './provisioned-environments.js';
 import { OptDirs, type OptDirsOptions } from './opt-dirs.js';
 import type { CredentialsFor } from './role-credentials.js';
+import type { Placements } from './sandbox/runtime-placement.js';
 import type { GenericPool } from './generic-pool.js';
 import type { VersionProbe } from './runtime-version-check.js';
 import {
@@ -45,6 +46,8 @@ export interface ProcessPoolOptions {
   readonly layers?: OptDirsOptions;
   /** Credentials per execution role ARN, read at each cold start; absent: platform's or fake. */
   readonly credentialsFor?: CredentialsFor;
+  /** Where runtimes run: a bubblewrap `Sandbox` (ADR 0029); absent: plain child processes. */
+  readonly placements?: Placements;
 }
 
 interface IdleEntry {

@@ -10,6 +10,8 @@ export interface RuntimeEnvInput {
   readonly runtimeApi: string;
   readonly logStreamName: string;
   readonly tmpDir: string;
+  /** LAMBDA_TASK_ROOT as the runtime sees it (`/var/task` in a sandbox); default the code dir. */
+  readonly taskRoot?: string;
   /** Host variables the platform passes on (PATH, LANG, credentials …); the function's own win. */
   readonly baseEnv: Readonly<Record<string, string>>;
   /** LAMBDA_RUNTIME_DIR: where the runtime's code lives. */
@@ -64,7 +66,7 @@ export function runtimeEnv(input: RuntimeEnvInput): Record<string, string> {
     // Custom runtimes (`provided*`) run without AWS_EXECUTION_ENV.
     ...(fn.runtime.startsWith('provided') ? {} : { AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}` }),
     _HANDLER: fn.handler,
-    LAMBDA_TASK_ROOT: fn.codeDir,
+    LAMBDA_TASK_ROOT: input.taskRoot ?? fn.codeDir,
     LAMBDA_RUNTIME_DIR: input.runtimeDir,
     TZ: 'UTC',
   };

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
 import type { ExitHow } from './function-errors.js';
 import { LineSplitter } from './line-splitter.js';
 import { ProcStatus, type MemoryUsage } from './proc-status.js';
@@ -13,6 +16,12 @@ export interface RuntimeProcessOptions {
   readonly onLine: (line: string) => void;
   /** Once, when the process is gone; `spawnFailure` when it never started (e.g. ENOENT). */
   readonly onGone: (how: ExitHow, spawnFailure?: string) => void;
+  /**
+   * The command is bubblewrap (sandbox/bwrap-args.ts): it reports its child's pid on fd 3, the
+   * runtime is that child's child (memory is read there), and an exit status above 128 is the
+   * runtime's death by signal 128 − status, as bwrap passes it on.
+   */
+  readonly sandboxed?: boolean;
 }
 
 /**
@@ -27,13 +36,14 @@ export type RuntimeHandle = Pick<
 
 /** Starts a runtime; an environment's default is a RuntimeProcess. */
 export type RuntimeLauncher = (options: RuntimeProcessOptions) => RuntimeHandle;
+const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
 /** The runtime's child process: its output as lines, its memory, its end. */
 export class RuntimeProcess {
   /** performance.now() at spawn, the start of the init phase. */
   readonly spawnedAt: number;
   private readonly child: ChildProcess;
-  private readonly status: ProcStatus | undefined;
+  private status: ProcStatus | undefined;
   private exited: ExitHow | undefined;
   private readonly exitedPromise: Promise<void>;
 
@@ -43,7 +53,10 @@ export class RuntimeProcess {
     const child = spawn(cmd, args, {
       cwd: options.cwd,
       env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio:
+        options.sandboxed === true
+          ? ['ignore', 'pipe', 'pipe', 'pipe']
+          : ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
     let resolveExited: () => void = () => undefined;
@@ -61,9 +74,15 @@ export class RuntimeProcess {
       }
     });
     child.once('exit', (code, signal) => {
-      gone({ ...(code !== null ? { code } : {}), ...(signal !== null ? { signal } : {}) });
+      const bySignal =
+        options.sandboxed === true && code !== null && code > 128
+          ? SIGNAL_NAMES.get(code - 128)
+          : undefined;
+      if (bySignal !== undefined) gone({ signal: bySignal });
+      else gone({ ...(code !== null ? { code } : {}), ...(signal !== null ? { signal } : {}) });
     });
     for (const stream of [child.stdout, child.stderr]) {
+      if (stream === null) continue;
       const lines = new LineSplitter(options.onLine);
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => {
@@ -73,7 +92,37 @@ export class RuntimeProcess {
         lines.flush();
       });
     }
-    this.status = child.pid === undefined ? undefined : new ProcStatus(child.pid);
+    if (child.pid === undefined) return;
+    const info = child.stdio[3] as Readable | null | undefined;
+    if (options.sandboxed === true && info !== undefined && info !== null) this.watchSandbox(info);
+    else this.status = new ProcStatus(child.pid);
+  }
+
+  /** Finds the runtime inside the sandbox: bwrap's child (the namespace's init) has it as child. */
+  private watchSandbox(info: Readable): void {
+    let text = '';
+    info.setEncoding('utf8');
+    info.on('data', (chunk: string) => (text += chunk));
+    info.on('end', () => {
+      const init = (JSON.parse(text || '{}') as { 'child-pid'?: number })['child-pid'];
+      if (init !== undefined) void this.findRuntime(init);
+    });
+  }
+
+  private async findRuntime(init: number): Promise<void> {
+    const gone = (): boolean => this.exited !== undefined;
+    for (let i = 0; i < 200 && !gone(); i += 1) {
+      const children = await readFile(
+        `/proc/${String(init)}/task/${String(init)}/children`,
+        'utf8',
+      ).catch(() => '');
+      const pid = Number(children.trim().split(' ')[0]);
+      if (pid > 0) {
+        if (!gone()) this.status = new ProcStatus(pid);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   get pid(): number | undefined {

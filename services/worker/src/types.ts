@@ -36,4 +36,12 @@ export interface RuntimeCommand {
    * 0 turns the pool off; ignored (with a warning) for a runtime that is not specializable.
    */
   readonly warmPool?: number;
+  /**
+   * Host paths the runtime needs inside a sandbox (ADR 0029), shown read-only at the same paths:
+   * its interpreter when outside the system folders, its bootstrap, its runtime interface client.
+   * Default: the command's absolute paths.
+   */
+  readonly sandboxPaths?: readonly string[];
+  /** A root filesystem for the runtime where the host lacks its interpreter (ADR 0029). */
+  readonly rootfs?: string;
 }

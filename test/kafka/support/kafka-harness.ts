@@ -239,6 +239,8 @@ export async function startKafkaLamina(env: Record<string, string>): Promise<Kaf
     env: {
       REDIS_URL: testEnv.require('REDIS_URL'),
       LAMINA_REDIS_PREFIX: uniqueName('kafka'),
+      // The recording handlers append to a host file (RUN_LOG) the sandbox hides (ADR 0029).
+      LAMINA_SANDBOX: 'off',
       KAFKA_BROKERS: brokers.join(','),
       ...env,
     },

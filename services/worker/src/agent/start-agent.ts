@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { FunctionVersionConfig } from '@lamina/core';
 import { ExecutionEnvironment } from '../execution-environment.js';
+import { PlainPlacements } from '../sandbox/runtime-placement.js';
+import { SANDBOX_LIMITS } from '../sandbox/sandbox.js';
 import type { CodeDelivery } from './code-delivery.js';
 import { codeDeliveryOf } from './code-delivery-of.js';
 import { fetchCode } from './code-fetch.js';
@@ -81,6 +83,8 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
               runtimeApiPort: config.runtimeApiPort,
               launch: () => new ExternalRuntime(deps.resetExternal ?? killOtherProcesses),
             }),
+        // Lambda's 1,024 open files (processes: the node's pod pids limit, ADR 0029).
+        placements: new PlainPlacements(undefined, SANDBOX_LIMITS.openFiles),
       });
       if (generic !== undefined) specialized.add(env);
       return env;
