@@ -14,6 +14,8 @@
 import type { FunctionVersionConfig } from '@lamina/core';
 
 import { GenericRuntime } from '../generic-runtime.js';
+import { PlainPlacements } from '../sandbox/runtime-placement.js';
+import { SANDBOX_LIMITS } from '../sandbox/sandbox.js';
 import { startTimeConflict } from '../start-time-variables.js';
 import type { WorkerLogger } from '../types.js';
 
@@ -47,7 +49,9 @@ export class ParkedRuntime {
       runtimeDir: options.runtimeDir,
       baseEnv: options.baseEnv,
       logger: options.logger,
-      ...(options.tmpRoot === undefined ? {} : { tmpRoot: options.tmpRoot }),
+      // A pod's runtime gets Lambda's 1,024 open files, parked or spawned (ADR 0029).
+      placements: new PlainPlacements(options.tmpRoot, SANDBOX_LIMITS.openFiles),
+      runtimePaths: [],
       onReady: () => {
         if (this.state !== 'booting') return;
         clearTimeout(this.bootTimer);
