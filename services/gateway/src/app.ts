@@ -31,6 +31,9 @@ import { followUrlTargets } from './function-urls/url-cleanup.js';
 import { HostEndpoints } from './function-urls/url-endpoints.js';
 import { FileUrlStore } from './function-urls/url-store.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { policyRoutes } from './routes/policy.js';
+import { authMiddleware } from './auth/auth-middleware.js';
+import { createRequestGuard } from './auth/request-guard.js';
 
 /**
  * The gateway's HTTP API (Lambda's paths and shapes) as an express app that does not listen:
@@ -85,6 +88,19 @@ export function createApp(deps: AppDeps): Express {
     else serveUrl(urlId, req, res);
   });
   app.use(requestContextMiddleware(deps.logger));
+  // Who calls and whether they may (issue #18): before every route; open without keys.
+  const guard = createRequestGuard({
+    ...(deps.accessKeys === undefined ? {} : { keys: deps.accessKeys }),
+    arn: deps.config,
+    clock,
+    policyOf: (fn, qualifier) => deps.functions.get(fn)?.policy?.[qualifier],
+    ...(deps.audit === undefined ? {} : { audit: deps.audit }),
+  });
+  if (deps.audit !== undefined || deps.accessKeys !== undefined) {
+    const audit = deps.audit ?? { record: () => undefined };
+    const needsBody = deps.accessKeys !== undefined;
+    app.use(authMiddleware({ guard, needsBody, audit, clock, logger: deps.logger }));
+  }
   // Invoke first: it is the hot path and the most frequent request.
   app.use(invokeRoutes({ ...deps, targets, clock }));
   // Every other answer carries the request id too (invoke writes its own, in one writeHead).
@@ -100,6 +116,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(concurrencyRoutes(deps));
   app.use(provisionedConcurrencyRoutes({ ...deps, provisioner, clock }));
   app.use(functionUrlRoutes(urlDeps));
+  app.use(policyRoutes({ ...deps, versions }));
   app.use(accountRoutes(deps));
   app.use(codeRoutes(deps));
   if (deps.async !== undefined) {

@@ -25,6 +25,8 @@ export interface FunctionUrls {
   readonly endpoints: UrlEndpoints;
 }
 import type { ScheduleStore } from './schedules/schedule-store.js';
+import type { KeyLookup } from './auth/access-keys.js';
+import type { AuditLog } from './auth/audit-log.js';
 
 /** Epoch milliseconds; injectable so tests control timestamps. */
 export interface Clock {
@@ -72,6 +74,10 @@ export interface AppDeps {
   readonly layers?: LayerStore;
   /** EventBridge Scheduler schedules (shared with the scheduler runners); absent: no Scheduler API. */
   readonly schedules?: ScheduleStore;
+  /** Access keys every call must be signed with (issue #18); absent: the API is open. */
+  readonly accessKeys?: KeyLookup;
+  /** The audit log of management and refused calls; absent: none. */
+  readonly audit?: Pick<AuditLog, 'record' | 'refused'>;
 }
 
 /** What the function operations' handlers (routes/functions.ts) need. */
