@@ -129,7 +129,7 @@ describe('cluster mode: access keys in Secrets, identity and resource policies',
       '-n',
       l.ns,
     ]);
-    expect(JSON.parse(fn.metadata.annotations?.['lamina.dev/policy'] ?? '{}')).toMatchObject({
+    expect(JSON.parse(fn?.metadata.annotations?.['lamina.dev/policy'] ?? '{}')).toMatchObject({
       '': [{ sid: 'reader-invokes' }],
     });
   });

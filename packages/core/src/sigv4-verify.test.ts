@@ -6,14 +6,21 @@ import { describe, expect, it } from 'vitest';
 import { EMPTY_SHA256, sha256Hex, signRequest } from './sigv4.js';
 import { verifySigV4 } from './sigv4-verify.js';
 
+const bytes = (d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array =>
+  typeof d === 'string'
+    ? d
+    : d instanceof ArrayBuffer
+      ? new Uint8Array(d)
+      : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+
 /** node:crypto as the SDK's hash constructor. */
 class Sha256 {
   private readonly h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(secret?: string | Uint8Array) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
   }
-  update(data: string | Uint8Array): void {
-    this.h.update(data);
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.h.update(bytes(data));
   }
   digest(): Promise<Uint8Array> {
     return Promise.resolve(this.h.digest());
@@ -152,7 +159,7 @@ describe('verifySigV4 against @smithy/signature-v4', () => {
       ...signRequest({
         method: 'POST',
         url: sent.url,
-        headers: { host: rest.host ?? '' },
+        headers: { host: rest['host'] ?? '' },
         body,
         ...KEY,
         region: 'us-east-1',
@@ -175,6 +182,6 @@ describe('verifySigV4 against @smithy/signature-v4', () => {
       service: 'lambda',
       now: NOW,
     });
-    expect(ours.authorization).toBe(sent.headers.authorization);
+    expect(ours['authorization']).toBe(sent.headers['authorization']);
   });
 });

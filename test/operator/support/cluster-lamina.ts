@@ -18,6 +18,9 @@ import {
   startClusterGateway,
 } from '../../../services/gateway/src/main.js';
 import { lambdaClient } from '../../support/lambda-client.js';
+import { accessKeySecret, type TestAccessKey } from './access-keys.js';
+
+export { accessKeySecret, type TestAccessKey };
 import {
   buildOperator,
   createNamespace,
@@ -74,29 +77,6 @@ export interface ClusterLaminaOptions {
   readonly operatorEnv?: Readonly<Record<string, string>>;
   /** The SDK's connection limit, for suites that fire many calls at once. */
   readonly maxSockets?: number;
-}
-
-/** An access key as a labelled Secret holds it (services/gateway/src/cluster/secret-keys.ts). */
-export interface TestAccessKey {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly user?: string;
-  readonly policy: unknown;
-}
-
-/** The Secret that gives the gateway `key` (apply it with kubectl; delete it to revoke). */
-export function accessKeySecret(ns: string, name: string, key: TestAccessKey): string {
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name, namespace: ns, labels: { 'lamina.dev/access-key': 'true' } },
-    stringData: {
-      accessKeyId: key.accessKeyId,
-      secretAccessKey: key.secretAccessKey,
-      policy: JSON.stringify(key.policy),
-      ...(key.user === undefined ? {} : { user: key.user }),
-    },
-  });
 }
 
 export interface DeploymentJson {
