@@ -13,11 +13,12 @@ NAMESPACE="${LAMINA_NAMESPACE:-lamina-system}"
 OUT="${LAMINA_DEPLOY_OUT:-$ROOT/deploy}"
 mkdir -p "$OUT"
 
-# The code-token Secret is not rendered (a key in a published file would be no secret): the
-# README has the one command that creates it.
+# The code-token Secret and the platform's service key are not rendered (a key in a published
+# file would be no secret): the README has the commands that create them.
 render() {
   "$HELM" template lamina "$ROOT/charts/lamina" --namespace "$NAMESPACE" --kube-version 1.30.0 \
-    --set operator.worker.codeTokenSecret.create=false
+    --set operator.worker.codeTokenSecret.create=false \
+    --set auth.serviceKeySecret.create=false
 }
 
 {

@@ -2,7 +2,8 @@
  * What every command gets: the process's streams, environment and working folder (injected, so
  * tests and docs generation run the program without a process), and per-run settings and API
  * clients resolved from the global flags. The Lambda client is the unmodified AWS SDK with the
- * endpoint and placeholder credentials (Lamina does not check signatures).
+ * endpoint and the key in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (a signed gateway, issue #18),
+ * else placeholder credentials (an open gateway does not check signatures).
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -22,7 +23,16 @@ export interface CliIo {
   readonly execPath: string;
 }
 
-const CREDENTIALS = { accessKeyId: 'lamina', secretAccessKey: 'lamina' };
+const PLACEHOLDER = { accessKeyId: 'lamina', secretAccessKey: 'lamina' };
+
+/** The caller's key from the environment, else the placeholder. */
+function credentialsOf(env: Env): { accessKeyId: string; secretAccessKey: string } {
+  const accessKeyId = env['AWS_ACCESS_KEY_ID'];
+  const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
+  return accessKeyId !== undefined && accessKeyId !== '' && secretAccessKey !== undefined
+    ? { accessKeyId, secretAccessKey }
+    : PLACEHOLDER;
+}
 
 export class Run {
   readonly out: Output;
@@ -40,7 +50,7 @@ export class Run {
     this.lambdaClient ??= new LambdaClient({
       endpoint: this.settings.endpoint,
       region: this.settings.region,
-      credentials: CREDENTIALS,
+      credentials: credentialsOf(this.io.env),
       maxAttempts: 1,
     });
     return this.lambdaClient;
@@ -50,7 +60,7 @@ export class Run {
     this.schedulerClient ??= new SchedulerClient({
       endpoint: this.settings.endpoint,
       region: this.settings.region,
-      credentials: CREDENTIALS,
+      credentials: credentialsOf(this.io.env),
       maxAttempts: 1,
     });
     return this.schedulerClient;

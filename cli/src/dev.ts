@@ -8,9 +8,10 @@
  * work finishes or is left uncommitted while the gateway still answers), then the gateway, the
  * function logs, the private Redis; a failed start stops what was started.
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
-import { Lifecycle } from '@lamina/core';
+import { ALLOW_ALL, Lifecycle } from '@lamina/core';
 import { loadConfig as loadDispatcherConfig, startDispatcher } from '@lamina/dispatcher';
 import { type GatewayConfig, localBackend, startGateway } from '@lamina/gateway';
 import { loadConfig as loadPollerConfig, loadMappingManifests, startPoller } from '@lamina/poller';
@@ -71,8 +72,26 @@ async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
     redisUrl = redis.url;
     logger.info({ redisUrl }, 'started a private redis-server');
   }
+  // A signed gateway (a keys file): the in-process dispatcher and poller sign with a key of their
+  // own, made afresh for this process and known to nobody else.
+  const serviceKey =
+    config.authKeysFile === undefined
+      ? undefined
+      : {
+          accessKeyId: `LAMINASVC${randomBytes(8).toString('hex').toUpperCase()}`,
+          secretAccessKey: randomBytes(30).toString('base64url'),
+        };
   // Read now so a bad setting stops startup; the gateway URL is filled in once it listens.
-  const env = { ...o.asyncEnv, REDIS_URL: redisUrl };
+  const env = {
+    ...o.asyncEnv,
+    REDIS_URL: redisUrl,
+    ...(serviceKey === undefined
+      ? {}
+      : {
+          LAMINA_GATEWAY_ACCESS_KEY_ID: serviceKey.accessKeyId,
+          LAMINA_GATEWAY_SECRET_ACCESS_KEY: serviceKey.secretAccessKey,
+        }),
+  };
   const shared = { LAMINA_REGION: config.region, LAMINA_ACCOUNT_ID: config.accountId };
   const dispatcherConfig = loadDispatcherConfig({ ...env, ...shared });
   const pollerConfig = loadPollerConfig({ ...env, ...shared });
@@ -123,6 +142,17 @@ async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
     redisUrl,
     redisPrefix: dispatcherConfig.redisPrefix,
     logger,
+    ...(serviceKey === undefined
+      ? {}
+      : {
+          serviceKeys: [
+            {
+              ...serviceKey,
+              arn: `arn:aws:iam::${config.accountId}:user/lamina-services`,
+              policy: ALLOW_ALL,
+            },
+          ],
+        }),
   });
   addService(lifecycle, 'gateway', gateway);
 

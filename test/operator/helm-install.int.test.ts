@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 
 import { lambdaClient } from '../support/lambda-client.js';
+import { accessKeySecret, type TestAccessKey } from './support/access-keys.js';
 import { makeZip } from '../support/zip.js';
 import { ROOT, createNamespace, deleteNamespace, kubectl, kubectlOk } from './support/cluster.js';
 import {
@@ -61,6 +62,12 @@ interface Answer {
   mark: string | null;
   uid: number;
 }
+
+const SUITE_KEY: TestAccessKey = {
+  accessKeyId: 'HELMSUITE',
+  secretAccessKey: 'helm-suite-secret-key',
+  policy: { Statement: { Effect: 'Allow', Action: '*', Resource: '*' } },
+};
 
 describe('helm install charts/lamina: the platform runs in the test cluster', () => {
   const fn = 'greeter';
@@ -124,6 +131,8 @@ describe('helm install charts/lamina: the platform runs in the test cluster', ()
     codeDir = mkdtempSync(join(ROOT, 'test/env/out/code-'));
     chownSync(codeDir, 10001, 10001); // the gateway pod writes it as uid 10001
     await kubectlOk(['apply', '-f', '-'], codeStore(pv, ns, codeDir));
+    // The chart is signed by default (auth.mode=secrets): the suite's own key, as a user makes one.
+    await kubectlOk(['apply', '-f', '-'], accessKeySecret(ns, 'helm-suite-key', SUITE_KEY));
 
     const values = testEnvValues({
       tag: TAG,
@@ -156,7 +165,7 @@ describe('helm install charts/lamina: the platform runs in the test cluster', ()
     const gatewayIp = await podIpOf('gateway');
     if (gatewayIp === undefined)
       throw new Error('the gateway Deployment is Available without a pod');
-    lambda = lambdaClient(`http://${gatewayIp}:9000`);
+    lambda = lambdaClient(`http://${gatewayIp}:9000`, { credentials: SUITE_KEY });
   }, 900_000);
 
   afterAll(async () => {

@@ -176,3 +176,16 @@ spec:
 {{- define "lamina.codeTokenSecretEnv" -}}
 {{- printf "\n- name: LAMINA_CODE_TOKEN_SECRET\n  valueFrom: { secretKeyRef: { name: %s, key: secret } }" (include "lamina.codeTokenSecretName" .) -}}
 {{- end }}
+
+{{/* The Secret of the platform's own access key (dispatcher, poller, schedule runner). */}}
+{{- define "lamina.serviceKeySecretName" -}}
+{{- .Values.auth.serviceKeySecret.name | default (printf "%s-service-key" (include "lamina.fullname" .)) -}}
+{{- end }}
+
+{{/* LAMINA_GATEWAY_ACCESS_KEY_ID/SECRET from that Secret when calls are signed (leading newline). */}}
+{{- define "lamina.serviceKeyEnv" -}}
+{{- if eq .Values.auth.mode "secrets" }}
+{{- $name := include "lamina.serviceKeySecretName" . }}
+{{- printf "\n- name: LAMINA_GATEWAY_ACCESS_KEY_ID\n  valueFrom: { secretKeyRef: { name: %s, key: accessKeyId } }\n- name: LAMINA_GATEWAY_SECRET_ACCESS_KEY\n  valueFrom: { secretKeyRef: { name: %s, key: secretAccessKey } }" $name $name -}}
+{{- end }}
+{{- end }}

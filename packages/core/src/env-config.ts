@@ -52,6 +52,9 @@ export const serviceEnvShape = {
   /** How long one call to the gateway's sync Invoke may take (Lambda's 900 s + margin). */
   LAMINA_INVOKE_TIMEOUT_MS: envOptional(envInt(1000).default(960_000)),
   LAMINA_SHUTDOWN_TIMEOUT_MS: envOptional(envInt(0).default(25_000)),
+  /** The service's own access key for a signed gateway (issue #18); both or neither. */
+  LAMINA_GATEWAY_ACCESS_KEY_ID: envOptional(z.string().min(1).optional()),
+  LAMINA_GATEWAY_SECRET_ACCESS_KEY: envOptional(z.string().min(1).optional()),
 };
 
 /** What the variables of serviceEnvShape configure; each service's config extends it. */
@@ -67,6 +70,8 @@ export interface ServiceConfig {
   readonly invokeTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
+  /** The key its calls to the gateway are signed with; absent: unsigned (an open gateway). */
+  readonly gatewayCredentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 /** The parsed variables of serviceEnvShape as a ServiceConfig. */
@@ -81,6 +86,15 @@ export function serviceConfigOf(e: z.infer<z.ZodObject<typeof serviceEnvShape>>)
     invokeTimeoutMs: e.LAMINA_INVOKE_TIMEOUT_MS,
     logLevel: e.LAMINA_LOG_LEVEL,
     shutdownTimeoutMs: e.LAMINA_SHUTDOWN_TIMEOUT_MS,
+    ...(e.LAMINA_GATEWAY_ACCESS_KEY_ID === undefined ||
+    e.LAMINA_GATEWAY_SECRET_ACCESS_KEY === undefined
+      ? {}
+      : {
+          gatewayCredentials: {
+            accessKeyId: e.LAMINA_GATEWAY_ACCESS_KEY_ID,
+            secretAccessKey: e.LAMINA_GATEWAY_SECRET_ACCESS_KEY,
+          },
+        }),
   };
 }
 

@@ -21,6 +21,12 @@ export const ERROR_STATUS = {
   ResourceNotReadyException: 502,
   InvalidRuntimeException: 502,
   InvalidZipFileException: 502,
+  // Authentication and authorisation (issue #18): what AWS answers before any Lambda operation.
+  MissingAuthenticationTokenException: 403,
+  IncompleteSignatureException: 403,
+  UnrecognizedClientException: 403,
+  InvalidSignatureException: 403,
+  AccessDeniedException: 403,
 } as const satisfies Record<string, number>;
 
 export type LambdaErrorName = keyof typeof ERROR_STATUS;
@@ -107,6 +113,13 @@ export class ServiceException extends make('ServiceException') {}
 export class ResourceNotReadyException extends make('ResourceNotReadyException') {}
 export class InvalidRuntimeException extends make('InvalidRuntimeException') {}
 export class InvalidZipFileException extends make('InvalidZipFileException') {}
+export class MissingAuthenticationTokenException extends make(
+  'MissingAuthenticationTokenException',
+) {}
+export class IncompleteSignatureException extends make('IncompleteSignatureException') {}
+export class UnrecognizedClientException extends make('UnrecognizedClientException') {}
+export class InvalidSignatureException extends make('InvalidSignatureException') {}
+export class AccessDeniedException extends make('AccessDeniedException') {}
 export class ProvisionedConcurrencyConfigNotFoundException extends make(
   'ProvisionedConcurrencyConfigNotFoundException',
 ) {}

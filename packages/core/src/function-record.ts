@@ -1,5 +1,6 @@
 import type { FunctionSpec } from './function-spec.js';
 import { imageConfigResponse } from './image-function.js';
+import type { FunctionPolicy } from './resource-policy.js';
 import { type ArnContext, functionArn, LATEST } from './names.js';
 
 export type FunctionState = 'Pending' | 'Active' | 'Inactive' | 'Failed';
@@ -43,6 +44,8 @@ export interface FunctionRecord {
   readonly tags: Readonly<Record<string, string>>;
   /** Where the definition came from: the management API or a manifest file. */
   readonly source: 'api' | 'manifest';
+  /** Resource-based policy statements per qualifier (AddPermission); absent: none. */
+  readonly policy?: FunctionPolicy;
 }
 
 /** `2020-04-10T19:06:32.563+0000` */

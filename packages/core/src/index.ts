@@ -43,3 +43,7 @@ export * from './schedule-output.js';
 export * from './sqs-arn.js';
 export * from './sqs-event.js';
 export * from './sqs-config.js';
+export * from './sigv4.js';
+export * from './sigv4-verify.js';
+export * from './iam-policy.js';
+export * from './resource-policy.js';

@@ -1,6 +1,7 @@
 import { Agent, createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { sha256Hex, verifySigV4 } from '@lamina/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { GatewayClient } from './gateway-client.js';
@@ -45,6 +46,31 @@ describe('GatewayClient', () => {
 
   const client = <R extends typeof ASYNC_INVOKE_RULES | typeof KAFKA_INVOKE_RULES>(rules: R) =>
     new GatewayClient({ gatewayUrl: url, agent, invokeTimeoutMs: 5000, rules });
+
+  it('signs every call with its own key when it has one (a signed gateway)', async () => {
+    const credentials = { accessKeyId: 'SVC', secretAccessKey: 'svc-secret', region: 'us-east-1' };
+    const signed = new GatewayClient({
+      gatewayUrl: url,
+      agent,
+      invokeTimeoutMs: 5000,
+      rules: ASYNC_INVOKE_RULES,
+      credentials,
+    });
+    await signed.invoke('fn:PROD', Buffer.from('{"a":1}'), 'req-s');
+    await signed.invokeEvent('fn', '{"b":2}', 'req-e');
+    for (const call of seen.slice(-2)) {
+      const caller = verifySigV4(
+        { method: 'POST', url: call.url, headers: call.headers, bodyHash: sha256Hex(call.body) },
+        {
+          secretOf: (id) => (id === 'SVC' ? 'svc-secret' : undefined),
+          region: 'us-east-1',
+          services: ['lambda'],
+          now: Date.now(),
+        },
+      );
+      expect(caller.accessKeyId).toBe('SVC');
+    }
+  });
 
   it('posts a RequestResponse invoke with the request id and classifies the answer', async () => {
     const o = await client(KAFKA_INVOKE_RULES).invoke('fn:PROD', Buffer.from('{}'), 'req-1');

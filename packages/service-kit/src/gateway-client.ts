@@ -11,7 +11,7 @@
  */
 import type { Agent } from 'node:http';
 
-import { INVOKE_HEADERS } from '@lamina/core';
+import { INVOKE_HEADERS, signRequest } from '@lamina/core';
 
 import { httpPost } from './http-post.js';
 import { invokeKindOf, type InvokeKindUnder, type InvokeStatusRules } from './invoke-kind.js';
@@ -36,6 +36,17 @@ export interface GatewayClientOptions<R extends InvokeStatusRules> {
   readonly rules: R;
   /** Timeout of an Event invoke (a function destination); default 30 s. */
   readonly eventTimeoutMs?: number;
+  /** The service's own access key: every call is SigV4-signed with it (issue #18); absent: unsigned. */
+  readonly credentials?: GatewayCredentials;
+  /** Epoch ms for signatures; default Date.now. */
+  readonly now?: () => number;
+}
+
+/** An access key of the gateway's, and the region it signs for. */
+export interface GatewayCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly region: string;
 }
 
 /** Runs one event synchronously; never throws (GatewayClient; a fake in tests). */
@@ -60,6 +71,25 @@ export class GatewayClient<R extends InvokeStatusRules> implements Invoker<R> {
     );
   }
 
+  /** The headers plus, with credentials, the signature over them and the body. */
+  private signed(url: URL, headers: Record<string, string>, body: Buffer): Record<string, string> {
+    const c = this.o.credentials;
+    if (c === undefined) return headers;
+    const all = { ...headers, host: url.host };
+    return {
+      ...all,
+      ...signRequest({
+        method: 'POST',
+        url: `${url.pathname}${url.search}`,
+        headers: all,
+        body,
+        ...c,
+        service: 'lambda',
+        now: (this.o.now ?? Date.now)(),
+      }),
+    };
+  }
+
   /**
    * Runs `payload` synchronously once on `functionRef` (name, name:qualifier or an ARN);
    * `headers` go along (the dispatcher's run-record request).
@@ -71,9 +101,9 @@ export class GatewayClient<R extends InvokeStatusRules> implements Invoker<R> {
     headers?: Readonly<Record<string, string>>,
   ): Promise<InvokeOutcome<R>> {
     try {
-      const res = await httpPost(
-        this.o.agent,
-        this.url(functionRef),
+      const url = this.url(functionRef);
+      const sent = this.signed(
+        url,
         {
           ...headers,
           'content-type': 'application/json',
@@ -81,8 +111,8 @@ export class GatewayClient<R extends InvokeStatusRules> implements Invoker<R> {
           [INVOKE_HEADERS.invocationType]: 'RequestResponse',
         },
         payload,
-        this.o.invokeTimeoutMs,
       );
+      const res = await httpPost(this.o.agent, url, sent, payload, this.o.invokeTimeoutMs);
       const functionError = header(res.headers[INVOKE_HEADERS.functionError]);
       const executedVersion = header(res.headers[INVOKE_HEADERS.executedVersion]);
       return {
@@ -106,17 +136,18 @@ export class GatewayClient<R extends InvokeStatusRules> implements Invoker<R> {
    * answers 202. A `requestId` names the event (the async queue keeps one job per id).
    */
   async invokeEvent(functionRef: string, body: string, requestId?: string): Promise<void> {
-    const res = await httpPost(
-      this.o.agent,
-      this.url(functionRef),
+    const url = this.url(functionRef);
+    const bytes = Buffer.from(body, 'utf8');
+    const headers = this.signed(
+      url,
       {
         'content-type': 'application/json',
         [INVOKE_HEADERS.invocationType]: 'Event',
         ...(requestId === undefined ? {} : { [INVOKE_HEADERS.requestId]: requestId }),
       },
-      Buffer.from(body, 'utf8'),
-      this.o.eventTimeoutMs ?? 30_000,
+      bytes,
     );
+    const res = await httpPost(this.o.agent, url, headers, bytes, this.o.eventTimeoutMs ?? 30_000);
     if (res.status !== 202) {
       const header = res.headers['x-amzn-errortype'];
       const errorType = (Array.isArray(header) ? header[0] : header)?.split(':')[0];

@@ -69,6 +69,9 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
       agent,
       invokeTimeoutMs: config.invokeTimeoutMs,
       rules: ASYNC_INVOKE_RULES,
+      ...(config.gatewayCredentials === undefined
+        ? {}
+        : { credentials: { ...config.gatewayCredentials, region: config.region } }),
     });
     const producer =
       config.kafkaBrokers.length === 0

@@ -35,6 +35,9 @@ import { followUrlTargets } from './function-urls/url-cleanup.js';
 import { HostEndpoints } from './function-urls/url-endpoints.js';
 import { FileUrlStore } from './function-urls/url-store.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { policyRoutes } from './routes/policy.js';
+import { authMiddleware } from './auth/auth-middleware.js';
+import { createRequestGuard } from './auth/request-guard.js';
 
 /** The gateway's request listener: `main` passes it to an HTTP server, tests to supertest. */
 export type GatewayApp = (req: IncomingMessage, res: ServerResponse) => void;
@@ -93,6 +96,19 @@ export function createApp(deps: AppDeps): GatewayApp {
     else serveUrl(urlId, req, res);
   });
   app.use(requestContextMiddleware(deps.logger));
+  // Who calls and whether they may (issue #18): before every route; open without keys.
+  const guard = createRequestGuard({
+    ...(deps.accessKeys === undefined ? {} : { keys: deps.accessKeys }),
+    arn: deps.config,
+    clock,
+    policyOf: (fn, qualifier) => deps.functions.get(fn)?.policy?.[qualifier],
+    ...(deps.audit === undefined ? {} : { audit: deps.audit }),
+  });
+  if (deps.audit !== undefined || deps.accessKeys !== undefined) {
+    const audit = deps.audit ?? { record: () => undefined };
+    const needsBody = deps.accessKeys !== undefined;
+    app.use(authMiddleware({ guard, needsBody, audit, clock, logger: deps.logger }));
+  }
   const guards = deps.requestGuards ?? [];
   if (guards.length > 0) app.use(requestGuardsMiddleware(guards));
   // Invoke first: it is the hot path and the most frequent request.
@@ -111,6 +127,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(concurrencyRoutes(deps));
   app.use(provisionedConcurrencyRoutes({ ...deps, provisioner, clock }));
   app.use(functionUrlRoutes(urlDeps));
+  app.use(policyRoutes({ ...deps, versions }));
   app.use(accountRoutes(deps));
   app.use(codeRoutes(deps));
   if (deps.async !== undefined) {
@@ -124,11 +141,17 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(healthRoutes({ registry: deps.registry, ready }));
   app.use(unknownOperation(deps.logger));
   app.use(errorMiddleware(deps.logger));
-  const fast = invokeFastPath({
-    ...invokeDeps,
-    guards,
-    isApiRequest: (req) => urls.endpoints.idOfHost(req.headers.host) === undefined,
-  });
+  // A signed gateway serves invokes through express: the signature covers the body, which the
+  // auth middleware reads before any route, and the fast path runs its guards before the body.
+  // Open gateways (no keys) keep the fast path; successful invokes are not audited anyway.
+  const fast =
+    deps.accessKeys !== undefined
+      ? () => false
+      : invokeFastPath({
+          ...invokeDeps,
+          guards,
+          isApiRequest: (req) => urls.endpoints.idOfHost(req.headers.host) === undefined,
+        });
   return (req, res) => {
     if (!fast(req, res)) app(req, res);
   };

@@ -47,6 +47,8 @@ const schema = z.object({
   LAMINA_FUNCTION_URL_SCHEME: optional(z.enum(['http', 'https']).default('http')),
   /** A port to put in returned function URLs (when clients do not reach them on 80/443). */
   LAMINA_FUNCTION_URL_PORT: optional(int(1, 65_535).optional()),
+  /** `secrets`: every call must be signed with a key of a labelled Secret (the chart's default). */
+  LAMINA_AUTH: optional(z.enum(['open', 'secrets']).default('open')),
 });
 
 export interface ClusterConfig extends GatewayConfig {
@@ -66,6 +68,8 @@ export interface ClusterConfig extends GatewayConfig {
     /** Claim pre-warmed generic pods for cold calls (ADR 0019). */
     readonly warmPool: boolean;
   };
+  /** Where access keys come from: none (open) or the labelled Secrets of the namespace. */
+  readonly auth: 'open' | 'secrets';
   /** Host-based routing of function URLs. */
   readonly functionUrls: {
     readonly domain: string;
@@ -97,6 +101,7 @@ export function loadClusterConfig(
     mode: e.LAMINA_MODE,
     redisUrl: e.REDIS_URL,
     namespace: e.LAMINA_NAMESPACE,
+    auth: e.LAMINA_AUTH,
     codeDir: resolve(e.LAMINA_CODE_DIR ?? join(base.stateDir, 'code')),
     redisPrefix: e.LAMINA_REDIS_PREFIX,
     workers: Object.freeze({

@@ -57,6 +57,10 @@ const schema = z.object({
   LAMINA_REQUEST_TIMEOUT_MS: optional(int(100, 3_600_000).default(120_000)),
   /** Set: the code route needs a per-code token (routes/code-access.ts); shared with the operator. */
   LAMINA_CODE_TOKEN_SECRET: optional(z.string().min(16).optional()),
+  /** Set: every API call must be signed with one of this JSON file's keys (auth/keys-file.ts). */
+  LAMINA_AUTH_KEYS_FILE: optional(z.string().optional()),
+  /** Set: the audit log is appended to this file as well as written to stdout. */
+  LAMINA_AUDIT_LOG_FILE: optional(z.string().optional()),
 });
 
 export type { LogLevel };
@@ -86,6 +90,10 @@ export interface GatewayConfig {
   readonly requestLimits: RequestLimits;
   /** Absent: the code route is open (local mode). */
   readonly codeTokenSecret?: string;
+  /** Absolute; absent: no keys file (local mode is then open, and binds to loopback only). */
+  readonly authKeysFile?: string;
+  /** Absolute; absent: the audit log goes to stdout only. */
+  readonly auditLogFile?: string;
 }
 
 export { ConfigError };
@@ -119,5 +127,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     ...(e.LAMINA_CODE_TOKEN_SECRET === undefined
       ? {}
       : { codeTokenSecret: e.LAMINA_CODE_TOKEN_SECRET }),
+    ...(e.LAMINA_AUTH_KEYS_FILE === undefined
+      ? {}
+      : { authKeysFile: resolve(e.LAMINA_AUTH_KEYS_FILE) }),
+    ...(e.LAMINA_AUDIT_LOG_FILE === undefined
+      ? {}
+      : { auditLogFile: resolve(e.LAMINA_AUDIT_LOG_FILE) }),
   });
 }

@@ -26,6 +26,8 @@ export interface FunctionUrls {
 }
 import type { ScheduleStore } from './schedules/schedule-store.js';
 import type { RequestGuard } from './http/request-guards.js';
+import type { KeyLookup } from './auth/access-keys.js';
+import type { AuditLog } from './auth/audit-log.js';
 
 /** Epoch milliseconds; injectable so tests control timestamps. */
 export interface Clock {
@@ -75,6 +77,10 @@ export interface AppDeps {
   readonly schedules?: ScheduleStore;
   /** Checks every API request passes before its operation, on both invoke paths; default none. */
   readonly requestGuards?: readonly RequestGuard[];
+  /** Access keys every call must be signed with (issue #18); absent: the API is open. */
+  readonly accessKeys?: KeyLookup;
+  /** The audit log of management and refused calls; absent: none. */
+  readonly audit?: Pick<AuditLog, 'record' | 'refused'>;
 }
 
 /** What the function operations' handlers (routes/functions.ts) need. */

@@ -26,6 +26,7 @@ import type { MappingStore } from './async/mapping-store.js';
 import type { CollectableStore } from './code/code-collector.js';
 import type { CodeFreezer } from './code/code-snapshots.js';
 import type { FunctionUrls } from './deps.js';
+import type { KeyRing } from './auth/access-keys.js';
 
 export interface GatewayBackend {
   /** For the startup log line. */
@@ -53,6 +54,11 @@ export interface GatewayBackend {
    * the lease grace, so an admission lease outlives the wait.
    */
   readonly poolWaitMs: number;
+  /**
+   * Fills the key ring from the mode's own key store and keeps it current (cluster: labelled
+   * Secrets); absent: keys come only from the keys file, if any.
+   */
+  readonly accessKeys?: (ring: KeyRing) => Promise<void>;
 }
 
 /** What a backend may build on: the gateway's own Redis, lifecycle, registry and logger. */

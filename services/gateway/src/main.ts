@@ -34,6 +34,7 @@ export function startClusterGateway(o: {
     workers: config.workers,
     codeTokenSecret: config.codeTokenSecret,
     functionUrls: config.functionUrls,
+    authSecrets: config.auth === 'secrets',
   });
   return startGateway(backend, {
     config,

@@ -27,6 +27,8 @@ import { followFunctionChanges } from './function-changes.js';
 import type { BackendFactory, GatewayBackend } from './gateway-backend.js';
 import { applyRequestLimits } from './http/request-limits.js';
 import { createMetrics } from './metrics.js';
+import type { AccessKey } from './auth/access-keys.js';
+import { startGatewayAuth } from './auth/gateway-auth.js';
 
 export interface StartGatewayOptions {
   /** Port, host, ARN context, concurrency, lease grace, drain delay. */
@@ -37,6 +39,8 @@ export interface StartGatewayOptions {
   readonly logger: Logger;
   /** The process' registry (shared with services run in the same process); default: a new one. */
   readonly registry?: Registry;
+  /** The platform's own access keys (the in-process dispatcher's and poller's), if signed. */
+  readonly serviceKeys?: readonly AccessKey[];
 }
 
 export interface GatewayHandle {
@@ -138,7 +142,7 @@ async function compose(
   o: StartGatewayOptions,
   lifecycle: Lifecycle,
   registry: Registry,
-): Promise<{ backend: GatewayBackend; port: number }> {
+): Promise<{ backend: GatewayBackend; port: number; host: string }> {
   const { config, logger } = o;
   let ready = false;
   const redis = await connectRedis(o.redisUrl, lifecycle);
@@ -157,6 +161,14 @@ async function compose(
   const unsubscribe = await followFunctionChanges({ functions, admission, pool, logger });
   lifecycle.add({ name: 'function changes', stop: unsubscribe });
   const collector = collectorOf(backend, config, logger, lifecycle);
+  const auth = await startGatewayAuth({
+    config,
+    backend,
+    ...(o.serviceKeys === undefined ? {} : { serviceKeys: o.serviceKeys }),
+    registry,
+    logger,
+    lifecycle,
+  });
 
   const app = createApp({
     config,
@@ -179,10 +191,18 @@ async function compose(
     // Both modes: the scheduler runners read schedules from Redis (a Schedule resource is next).
     schedules: new RedisScheduleStore(redis, scheduleKeys(o.redisPrefix)),
     codeUsage: collector,
+    ...(auth.accessKeys === undefined ? {} : { accessKeys: auth.accessKeys }),
+    audit: auth.audit,
   });
-  const port = await serve(app, config, lifecycle, registry, (r) => (ready = r));
+  const port = await serve(
+    app,
+    { ...config, host: auth.host },
+    lifecycle,
+    registry,
+    (r) => (ready = r),
+  );
   ready = true;
-  return { backend, port };
+  return { backend, port, host: auth.host };
 }
 
 /** Starts the gateway on the backend `backendOf` builds; resolves once it listens. */
@@ -193,8 +213,8 @@ export async function startGateway(
   const lifecycle = new Lifecycle();
   const registry = o.registry ?? new Registry();
   try {
-    const { backend, port } = await compose(backendOf, o, lifecycle, registry);
-    const url = `http://${o.config.host}:${String(port)}`;
+    const { backend, port, host } = await compose(backendOf, o, lifecycle, registry);
+    const url = `http://${host}:${String(port)}`;
     o.logger.info({ url, mode: backend.mode }, 'gateway listening');
     return { url, registry, stop: () => lifecycle.stop() };
   } catch (err) {

@@ -72,6 +72,9 @@ export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> 
       agent,
       invokeTimeoutMs: config.invokeTimeoutMs,
       rules: KAFKA_INVOKE_RULES,
+      ...(config.gatewayCredentials === undefined
+        ? {}
+        : { credentials: { ...config.gatewayCredentials, region: config.region } }),
     });
     const metrics = createMetrics(registry);
     const arnContext = { region: config.region, accountId: config.accountId };

@@ -18,6 +18,9 @@ import {
   startClusterGateway,
 } from '../../../services/gateway/src/main.js';
 import { lambdaClient } from '../../support/lambda-client.js';
+import { accessKeySecret, type TestAccessKey } from './access-keys.js';
+
+export { accessKeySecret, type TestAccessKey };
 import {
   buildOperator,
   createNamespace,
@@ -65,6 +68,11 @@ export interface ClusterLaminaOptions {
   readonly warmPool?: boolean;
   /** Extra gateway config (loadClusterConfig's env names); wins over the defaults. */
   readonly gatewayEnv?: Readonly<Record<string, string>>;
+  /**
+   * A signed gateway (LAMINA_AUTH=secrets): these keys as labelled Secrets in the namespace; the
+   * `lambda` client signs with the first. Absent: the gateway is open.
+   */
+  readonly accessKeys?: readonly TestAccessKey[];
   /** Extra operator env; wins over the defaults. */
   readonly operatorEnv?: Readonly<Record<string, string>>;
   /** The SDK's connection limit, for suites that fire many calls at once. */
@@ -138,6 +146,10 @@ export async function startClusterLamina(o: ClusterLaminaOptions): Promise<Clust
       chmodSync(stateDir, 0o755); // the pods read it as uid 10001
       await kubectlOk(['apply', '-f', '-'], codeStore(pv, ns, stateDir));
     }
+    const keys = o.accessKeys ?? [];
+    for (const [i, key] of keys.entries()) {
+      await kubectlOk(['apply', '-f', '-'], accessKeySecret(ns, `test-key-${String(i)}`, key));
+    }
     const kc = new KubeConfig();
     kc.loadFromDefault();
     const autoscaled = o.autoscaler !== undefined && o.autoscaler !== false;
@@ -154,6 +166,7 @@ export async function startClusterLamina(o: ClusterLaminaOptions): Promise<Clust
         // A pod starts, fetches its code and runs init on a shared 2-core node: allow for it.
         ...(autoscaled ? { LAMINA_COLD_START_WAIT_MS: '90000', LAMINA_BUSY_WAIT_MS: '90000' } : {}),
         ...(o.warmPool === true ? {} : { LAMINA_WARM_POOL: 'false' }),
+        ...(keys.length > 0 ? { LAMINA_AUTH: 'secrets' } : {}),
         ...o.gatewayEnv,
       }),
       kubeConfig: kc,
@@ -192,10 +205,11 @@ export async function startClusterLamina(o: ClusterLaminaOptions): Promise<Clust
         ...o.operatorEnv,
       },
     });
-    lambda = lambdaClient(
-      gateway.url,
-      o.maxSockets === undefined ? {} : { maxSockets: o.maxSockets },
-    );
+    const first = keys[0];
+    lambda = lambdaClient(gateway.url, {
+      ...(o.maxSockets === undefined ? {} : { maxSockets: o.maxSockets }),
+      ...(first === undefined ? {} : { credentials: first }),
+    });
   } catch (e) {
     await stop();
     throw e;

@@ -46,6 +46,7 @@ import { KubeMappingStore } from './kube-mapping-store.js';
 import { KubeProvisionedStore } from './kube-provisioned-store.js';
 import { KubeProvisioning } from './kube-provisioning.js';
 import { KubeVersionStore } from './kube-version-store.js';
+import { followSecretKeys } from './secret-keys.js';
 
 export interface ClusterBackendOptions {
   readonly kubeConfig: KubeConfig;
@@ -60,6 +61,8 @@ export interface ClusterBackendOptions {
   readonly codeTokenSecret?: string | undefined;
   /** Host-based routing of function URLs (their records live in the gateway's Redis). */
   readonly functionUrls: ClusterConfig['functionUrls'];
+  /** Every call must be signed with a key of the labelled Secrets (secret-keys.ts). */
+  readonly authSecrets?: boolean;
 }
 
 function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
@@ -260,6 +263,23 @@ export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
       },
       runtimes: [...KNOWN_RUNTIMES],
       poolWaitMs: o.workers.coldStartWaitMs + o.workers.busyWaitMs,
+      ...(o.authSecrets === true
+        ? {
+            accessKeys: (ring) =>
+              followSecretKeys(
+                {
+                  kubeConfig: o.kubeConfig,
+                  namespace: o.namespace,
+                  accountId: o.arnContext.accountId,
+                  logger: ctx.logger,
+                  onStop: (stop) => {
+                    ctx.lifecycle.add({ name: 'access keys', stop });
+                  },
+                },
+                ring,
+              ),
+          }
+        : {}),
     };
   };
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 
 import {
   type FunctionCode,
+  type FunctionPolicy,
   type FunctionRecord,
   type FunctionSpec,
   type ImageConfig,
@@ -23,6 +24,8 @@ export const ANNOTATIONS = {
   lastModified: 'lamina.dev/last-modified',
   codeSize: 'lamina.dev/code-size',
   tags: 'lamina.dev/tags',
+  /** The resource-based policy (AddPermission), JSON: statements per qualifier. */
+  policy: 'lamina.dev/policy',
   /** Highest version number ever published (never reused after a version is deleted). */
   versionCounter: 'lamina.dev/version-counter',
 } as const;
@@ -188,7 +191,21 @@ export function toFunctionRecord(fn: FunctionResource, locate: CodeLocator): Fun
     lastUpdateStatus: current ? (status?.lastUpdateStatus ?? 'InProgress') : 'InProgress',
     tags: parseTags(a[ANNOTATIONS.tags]),
     source: 'api',
+    ...policyOf(a[ANNOTATIONS.policy]),
   };
+}
+
+/** The policy annotation; unreadable or absent: no policy. */
+function policyOf(json: string | undefined): { policy?: FunctionPolicy } {
+  if (json === undefined) return {};
+  try {
+    const v = JSON.parse(json) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? { policy: v as FunctionPolicy }
+      : {};
+  } catch {
+    return {};
+  }
 }
 
 /** The Function resource (metadata + spec) that stores `record`; `base` keeps other fields. */
@@ -198,6 +215,12 @@ export function toFunctionResource(
   base?: FunctionResource,
 ): FunctionResource {
   const meta = base?.metadata ?? {};
+  const annotations = Object.entries(meta.annotations ?? {}).filter(
+    ([k]) => k !== ANNOTATIONS.policy,
+  );
+  if (record.policy !== undefined) {
+    annotations.push([ANNOTATIONS.policy, JSON.stringify(record.policy)]);
+  }
   return {
     apiVersion: API_VERSION,
     kind: 'Function',
@@ -207,7 +230,7 @@ export function toFunctionResource(
       namespace,
       labels: { ...meta.labels, [LABELS.partOf]: 'lamina' },
       annotations: {
-        ...meta.annotations,
+        ...Object.fromEntries(annotations),
         [ANNOTATIONS.revisionId]: record.revisionId,
         [ANNOTATIONS.lastModified]: record.lastModified,
         [ANNOTATIONS.codeSize]: String(record.code.size),

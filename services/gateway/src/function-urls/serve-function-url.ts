@@ -6,8 +6,9 @@
  * Invariants: the function runs at most once per request; every answer carries
  * `x-amzn-RequestId`; a failed function, an invalid function response and a platform failure are
  * 502 (`Internal Server Error`), a throttle 429, a body of 6 MB or more 413 — the function is not
- * invoked for those last two. AWS_IAM URLs refuse requests without a SigV4 Authorization header
- * (403); signatures are not verified yet (Lamina has no IAM).
+ * invoked for those last two. AWS_IAM URLs refuse requests without a SigV4 signature (403); on a
+ * signed gateway (access keys) the signature and the caller's right to lambda:InvokeFunctionUrl
+ * are verified too (auth/url-iam.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -27,6 +28,7 @@ import type { InvokeTargets } from '../invoke-targets.js';
 import { recordResult, runAdmitted } from '../routes/invoke.js';
 import { isPreflight, preflightHeaders, withCorsHeaders } from './url-cors.js';
 import type { UrlEndpoints } from './url-endpoints.js';
+import { urlIamAllows } from '../auth/url-iam.js';
 import { toUrlEvent } from './url-event.js';
 import { type UrlResponse, toUrlResponse } from './url-response.js';
 import {
@@ -35,7 +37,10 @@ import {
   UrlStreamWriter,
 } from './url-stream.js';
 
-export type ServeUrlDeps = Pick<AppDeps, 'config' | 'pool' | 'admission' | 'logger'> & {
+export type ServeUrlDeps = Pick<
+  AppDeps,
+  'config' | 'pool' | 'admission' | 'logger' | 'accessKeys' | 'functions'
+> & {
   readonly store: FunctionUrlStore;
   readonly endpoints: UrlEndpoints;
   readonly targets: Pick<InvokeTargets, 'resolve'>;
@@ -106,6 +111,16 @@ async function answer(
     body = await readRawBody(req, LIMITS.syncRequestMaxBytes, 'InvokeFunctionUrl');
   } catch {
     return message(requestId, 413, 'Request Entity Too Large');
+  }
+  const keys = deps.accessKeys;
+  if (record.authType === 'AWS_IAM' && keys !== undefined) {
+    const iam = {
+      keys,
+      arn: deps.config,
+      clock: deps.clock,
+      policyOf: (fn: string, q: string) => deps.functions.get(fn)?.policy?.[q],
+    };
+    if (!urlIamAllows(iam, req, body, record)) return message(requestId, 403, 'Forbidden');
   }
   const target = deps.targets.resolve({ name: record.functionName, qualifier: record.qualifier });
   if (target.notInvocable !== undefined) return internalError(requestId);

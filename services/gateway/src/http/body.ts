@@ -25,6 +25,17 @@ export function unparsable(cause: unknown): LaminaError {
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * Bodies a guard already read (SigV4 needs the body's hash before any route runs): the readers
+ * below serve them instead of the drained stream.
+ */
+const preread = new WeakMap<IncomingMessage, Buffer>();
+
+/** Records the body a guard read from `req`, for the route's own reader. */
+export function setPrereadBody(req: IncomingMessage, body: Buffer): void {
+  preread.set(req, body);
+}
+
+/**
  * Reads a request body as bytes, refusing (with 413) a body of `limit` bytes or more: from
  * Content-Length before reading when it is given, else as the bytes arrive.
  */
@@ -36,6 +47,12 @@ export function readRawBody(
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) >= limit) {
     return Promise.reject(tooLarge(limit, operation));
+  }
+  const known = preread.get(req);
+  if (known !== undefined) {
+    return known.length >= limit
+      ? Promise.reject(tooLarge(limit, operation))
+      : Promise.resolve(known);
   }
   if (declared === '0') return Promise.resolve(EMPTY);
   return new Promise((resolve, reject) => {
@@ -80,6 +97,28 @@ interface BodyParserError {
   message?: unknown;
 }
 
+/** A pre-read body parsed as express.json would (strict: an object or an array). */
+function parsedPreread(
+  req: IncomingMessage & { body?: unknown },
+  body: Buffer,
+  limit: number,
+  operation: string,
+): LaminaError | undefined {
+  if (body.length >= limit) return tooLarge(limit, operation);
+  if (body.length === 0) return undefined;
+  const text = body.toString('utf8');
+  const first = /^[\s\uFEFF]*(.)/.exec(text)?.[1];
+  if (first !== '{' && first !== '[') {
+    return unparsable(new SyntaxError(`Unexpected token ${first ?? 'end'} in JSON at position 0`));
+  }
+  try {
+    req.body = JSON.parse(text) as unknown;
+    return undefined;
+  } catch (err) {
+    return unparsable(err);
+  }
+}
+
 /**
  * `express.json` for one management operation: any content type, bodies of `limit` bytes or
  * more refused with the operation's 413 message, bad JSON with InvalidRequestContentException.
@@ -91,6 +130,11 @@ export function jsonBody(operation: string, limit: number): RequestHandler {
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) >= limit) {
       next(tooLarge(limit, operation));
+      return;
+    }
+    const known = preread.get(req);
+    if (known !== undefined) {
+      next(parsedPreread(req, known, limit, operation));
       return;
     }
     parse(req, res, (err?: unknown) => {

@@ -1,0 +1,104 @@
+/**
+ * The access keys the gateway accepts (issue #18): each key's secret, its IAM identity and its
+ * identity policy, read from the keys document of local mode (`LAMINA_AUTH_KEYS_FILE`) or from
+ * the labelled Secrets of a cluster, and held in one `KeyRing` that the request guard reads.
+ *
+ * Invariants: a key whose entry is malformed (no id or secret, an unreadable policy) is left out
+ * and reported, never half-accepted; `replace` swaps a source's whole set at once, so a rotation
+ * never leaves a moment with neither key; keys of several sources (the file or the Secrets, plus
+ * the platform's own in-process key) are merged, and an id present in two sources keeps the
+ * first source's entry.
+ */
+import { type PolicyDocument, parsePolicy } from '@lamina/core';
+
+export interface AccessKey {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** `arn:aws:iam::<account>:user/<user>`: who the caller is in messages and resource policies. */
+  readonly arn: string;
+  readonly policy: PolicyDocument;
+}
+
+/** A key as a keys document or a Secret gives it. */
+export interface AccessKeyEntry {
+  readonly accessKeyId?: unknown;
+  readonly secretAccessKey?: unknown;
+  /** The IAM user name; default the access key id. */
+  readonly user?: unknown;
+  /** An IAM policy document (object or JSON text). */
+  readonly policy?: unknown;
+}
+
+const ID = /^[A-Za-z0-9_-]{4,128}$/;
+const USER = /^[\w+=,.@-]{1,64}$/;
+
+/** One entry as an AccessKey; throws (with the reason) when it is malformed. */
+export function accessKeyOf(entry: AccessKeyEntry, accountId: string): AccessKey {
+  const { accessKeyId, secretAccessKey, user } = entry;
+  if (typeof accessKeyId !== 'string' || !ID.test(accessKeyId)) {
+    throw new Error('accessKeyId must be 4-128 letters, digits, _ or -');
+  }
+  if (typeof secretAccessKey !== 'string' || secretAccessKey.length < 8) {
+    throw new Error(`${accessKeyId}: secretAccessKey must be at least 8 characters`);
+  }
+  const name = user ?? accessKeyId;
+  if (typeof name !== 'string' || !USER.test(name)) {
+    throw new Error(`${accessKeyId}: user must be an IAM user name`);
+  }
+  if (entry.policy === undefined) throw new Error(`${accessKeyId}: policy is missing`);
+  let policy: PolicyDocument;
+  try {
+    policy = parsePolicy(entry.policy);
+  } catch (err) {
+    throw new Error(`${accessKeyId}: ${(err as Error).message}`);
+  }
+  return { accessKeyId, secretAccessKey, arn: `arn:aws:iam::${accountId}:user/${name}`, policy };
+}
+
+/** The keys of a keys document, and the problems of the entries left out. */
+export function parseKeysDocument(
+  doc: unknown,
+  accountId: string,
+): { keys: AccessKey[]; problems: string[] } {
+  const list =
+    typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>)['keys'] : undefined;
+  if (!Array.isArray(list)) return { keys: [], problems: ['the document has no "keys" list'] };
+  const keys: AccessKey[] = [];
+  const problems: string[] = [];
+  for (const entry of list) {
+    try {
+      keys.push(accessKeyOf((entry ?? {}) as AccessKeyEntry, accountId));
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  return { keys, problems };
+}
+
+/** Where the guard looks keys up. */
+export interface KeyLookup {
+  get(accessKeyId: string): AccessKey | undefined;
+}
+
+/** Keys from named sources, each replaced whole. */
+export class KeyRing implements KeyLookup {
+  private readonly sources = new Map<string, ReadonlyMap<string, AccessKey>>();
+
+  replace(source: string, keys: readonly AccessKey[]): void {
+    this.sources.set(source, new Map(keys.map((k) => [k.accessKeyId, k])));
+  }
+
+  get(accessKeyId: string): AccessKey | undefined {
+    for (const keys of this.sources.values()) {
+      const key = keys.get(accessKeyId);
+      if (key !== undefined) return key;
+    }
+    return undefined;
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const keys of this.sources.values()) n += keys.size;
+    return n;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The express side of the request guard (issue #18): reads the body when the guard needs its hash
+ * (a signed gateway), runs the guard, keeps the identity on the response for later use, and writes
+ * the audit line of every management call once it is answered.
+ *
+ * Invariants: no route runs before the guard has passed; a body read here is handed to the
+ * route's own reader (http/body.ts), never read twice; probes, metrics and code downloads pass
+ * untouched; the audit line's result is the error name the caller got (X-Amzn-ErrorType), or
+ * `Success`.
+ */
+import { LIMITS } from '@lamina/core';
+import type { RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+
+import { readRawBody, setPrereadBody } from '../http/body.js';
+import { requestContext } from '../http/request-context.js';
+import type { Clock } from '../deps.js';
+import type { AuditLog } from './audit-log.js';
+import { isUnsigned } from './operations.js';
+import type { Identity, RequestGuard } from './request-guard.js';
+
+export interface AuthMiddlewareOptions {
+  readonly guard: RequestGuard;
+  /** Whether the guard needs the body (SigV4 hashes it); false on an open gateway. */
+  readonly needsBody: boolean;
+  readonly audit: Pick<AuditLog, 'record'>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+const IDENTITY = 'laminaIdentity';
+
+/** The identity the guard admitted for this request, if it ran. */
+export function identityOf(res: Response): Identity | undefined {
+  return res.locals[IDENTITY] as Identity | undefined;
+}
+
+const hasBody = (headers: Record<string, unknown>): boolean =>
+  headers['transfer-encoding'] !== undefined ||
+  (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+
+export function authMiddleware(o: AuthMiddlewareOptions): RequestHandler {
+  return (req, res, next) => {
+    if (isUnsigned(req.path)) {
+      next();
+      return;
+    }
+    const ctx = requestContext(res, o.logger);
+    const run = async (): Promise<void> => {
+      let body: Buffer | undefined;
+      if (o.needsBody && hasBody(req.headers)) {
+        body = await readRawBody(req, LIMITS.createFunctionRequestMaxBytes, 'this');
+        setPrereadBody(req, body);
+      }
+      const identity = await o.guard({
+        method: req.method,
+        url: req.originalUrl,
+        headers: req.headers,
+        ...(body === undefined ? {} : { body }),
+        remoteAddress: req.socket.remoteAddress ?? '',
+        requestId: ctx.requestId,
+      });
+      res.locals[IDENTITY] = identity;
+      const op = identity.operation;
+      if (op?.management === true) {
+        res.once('finish', () => {
+          const type = res.getHeader('x-amzn-errortype');
+          o.audit.record({
+            time: new Date(o.clock.now()).toISOString(),
+            ...(identity.accessKeyId === undefined ? {} : { accessKeyId: identity.accessKeyId }),
+            ...(identity.arn === undefined ? {} : { principal: identity.arn }),
+            operation: op.name,
+            resource: op.resource,
+            result: typeof type === 'string' ? type : res.statusCode < 400 ? 'Success' : 'Error',
+            status: res.statusCode,
+            requestId: ctx.requestId,
+            sourceAddress: req.socket.remoteAddress ?? '',
+          });
+        });
+      }
+    };
+    run().then(() => {
+      next();
+    }, next);
+  };
+}

@@ -1,0 +1,219 @@
+import { signRequest } from '@lamina/core';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+
+import { fakeApp, FIXED_NOW, record } from '../test-support/fakes.js';
+import { type AccessKey, accessKeyOf, KeyRing } from './access-keys.js';
+import type { AuditEntry } from './audit-log.js';
+
+const HOST = 'lamina.test';
+const ACCOUNT = '000000000000';
+const admin = accessKeyOf(
+  {
+    accessKeyId: 'ADMIN',
+    secretAccessKey: 'admin-secret',
+    policy: { Statement: { Effect: 'Allow', Action: 'lambda:*', Resource: '*' } },
+  },
+  ACCOUNT,
+);
+const teamA = accessKeyOf(
+  {
+    accessKeyId: 'TEAMA',
+    secretAccessKey: 'team-a-secret',
+    user: 'team-a',
+    policy: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: 'arn:aws:lambda:*:*:function:team-a-*',
+        },
+        { Effect: 'Deny', Action: 'lambda:*', Resource: '*:function:team-a-secret' },
+        { Effect: 'Allow', Action: 'lambda:*', Resource: '*:function:team-a-secret' },
+      ],
+    },
+  },
+  ACCOUNT,
+);
+
+function setup() {
+  const ring = new KeyRing();
+  ring.replace('test', [admin, teamA]);
+  const lines: AuditEntry[] = [];
+  const refusals: string[] = [];
+  const audit = {
+    record: (e: AuditEntry) => lines.push(e),
+    refused: (r: string) => refusals.push(r),
+  };
+  const fake = fakeApp({ accessKeys: ring, audit });
+  for (const name of ['team-a-x', 'team-b-y', 'team-a-secret']) {
+    fake.functions.records.set(name, record(name));
+  }
+  return { ...fake, lines, refusals };
+}
+
+function signed(key: AccessKey, method: string, url: string, body = '', now = FIXED_NOW) {
+  return signRequest({
+    method,
+    url,
+    headers: { host: HOST },
+    body,
+    accessKeyId: key.accessKeyId,
+    secretAccessKey: key.secretAccessKey,
+    region: 'us-east-1',
+    service: 'lambda',
+    now,
+  });
+}
+
+const INVOKE = (fn: string) => `/2015-03-31/functions/${fn}/invocations`;
+
+describe('the request guard on the express API', () => {
+  it('answers AWS errors for unsigned, unknown, wrong and stale calls', async () => {
+    const { app, refusals } = setup();
+    const list = '/2015-03-31/functions';
+    const unsigned = await request(app).get(list).set('host', HOST).expect(403);
+    expect(unsigned.headers['x-amzn-errortype']).toBe('MissingAuthenticationTokenException');
+    const ghost = { ...admin, accessKeyId: 'GHOST' };
+    const unknown = await request(app)
+      .get(list)
+      .set(signed(ghost, 'GET', list))
+      .set('host', HOST);
+    expect(unknown.status).toBe(403);
+    expect(unknown.body).toEqual({
+      Type: 'User',
+      message: 'The security token included in the request is invalid.',
+    });
+    const wrong = { ...admin, secretAccessKey: 'not-the-secret' };
+    const bad = await request(app)
+      .get(list)
+      .set(signed(wrong, 'GET', list))
+      .set('host', HOST);
+    expect(bad.headers['x-amzn-errortype']).toBe('InvalidSignatureException');
+    const stale = signed(admin, 'GET', list, '', FIXED_NOW - 10 * 60_000);
+    const old = await request(app).get(list).set(stale).set('host', HOST);
+    expect((old.body as { message: string }).message).toMatch(/^Signature expired/);
+    expect(refusals).toEqual([
+      'MissingAuthenticationTokenException',
+      'UnrecognizedClientException',
+      'InvalidSignatureException',
+      'InvalidSignatureException',
+    ]);
+  });
+
+  it('signed bodies reach the route; a tampered body is refused', async () => {
+    const { app, pool } = setup();
+    const body = '{"hello":"world"}';
+    const ok = await request(app)
+      .post(INVOKE('team-a-x'))
+      .set(signed(teamA, 'POST', INVOKE('team-a-x'), body))
+      .set('host', HOST)
+      .send(body);
+    expect(ok.status).toBe(200);
+    expect(ok.text).toBe(body);
+    const tampered = await request(app)
+      .post(INVOKE('team-a-x'))
+      .set(signed(teamA, 'POST', INVOKE('team-a-x'), body))
+      .set('host', HOST)
+      .send('{"hello":"mallory"}');
+    expect(tampered.status).toBe(403);
+    expect(pool.calls).toHaveLength(1);
+  });
+
+  it('enforces identity policies: wildcards, implicit and explicit deny', async () => {
+    const { app } = setup();
+    const del = await request(app)
+      .delete('/2015-03-31/functions/team-a-x')
+      .set(signed(teamA, 'DELETE', '/2015-03-31/functions/team-a-x'))
+      .set('host', HOST);
+    expect(del.status).toBe(403);
+    expect(del.headers['x-amzn-errortype']).toBe('AccessDeniedException');
+    expect((del.body as { message: string }).message).toBe(
+      'User: arn:aws:iam::000000000000:user/team-a is not authorized to perform: lambda:DeleteFunction on resource: arn:aws:lambda:us-east-1:000000000000:function:team-a-x because no identity-based policy allows the lambda:DeleteFunction action',
+    );
+    const other = await request(app)
+      .post(INVOKE('team-b-y'))
+      .set(signed(teamA, 'POST', INVOKE('team-b-y'), '{}'))
+      .set('host', HOST)
+      .send('{}');
+    expect(other.status).toBe(403);
+    const secret = await request(app)
+      .post(INVOKE('team-a-secret'))
+      .set(signed(teamA, 'POST', INVOKE('team-a-secret'), '{}'))
+      .set('host', HOST)
+      .send('{}');
+    expect((secret.body as { message: string }).message).toMatch(
+      /with an explicit deny in an identity-based policy$/,
+    );
+  });
+
+  it('AddPermission lets a key invoke what its own policy does not name; audits each call', async () => {
+    const { app, lines } = setup();
+    const policyPath = '/2015-03-31/functions/team-b-y/policy';
+    const add = JSON.stringify({
+      StatementId: 'team-a',
+      Action: 'lambda:InvokeFunction',
+      Principal: teamA.arn,
+    });
+    const added = await request(app)
+      .post(policyPath)
+      .set(signed(admin, 'POST', policyPath, add))
+      .set('host', HOST)
+      .send(add);
+    expect(added.status).toBe(201);
+    const invoked = await request(app)
+      .post(INVOKE('team-b-y'))
+      .set(signed(teamA, 'POST', INVOKE('team-b-y'), '{}'))
+      .set('host', HOST)
+      .send('{}');
+    expect(invoked.status).toBe(200);
+    const got = await request(app)
+      .get(policyPath)
+      .set(signed(admin, 'GET', policyPath))
+      .set('host', HOST);
+    expect(JSON.parse((got.body as { Policy: string }).Policy)).toMatchObject({
+      Statement: [{ Sid: 'team-a', Principal: { AWS: teamA.arn } }],
+    });
+    expect(lines.map((l) => [l.operation, l.result, l.accessKeyId])).toEqual([
+      ['AddPermission', 'Success', 'ADMIN'],
+      ['GetPolicy', 'Success', 'ADMIN'],
+    ]);
+  });
+});
+
+describe('AddPermission, GetPolicy, RemovePermission', () => {
+  it('answers AWS shapes and errors', async () => {
+    const { app, functions } = fakeApp();
+    functions.records.set('f', record('f'));
+    const path = '/2015-03-31/functions/f/policy';
+    const none = await request(app).get(path).expect(404);
+    expect(none.body).toEqual({
+      Type: 'User',
+      Message: 'The resource you requested does not exist.',
+    });
+    const stmt = { StatementId: 's1', Action: 'lambda:InvokeFunction', Principal: '*' };
+    const added = await request(app).post(path).send(stmt).expect(201);
+    expect(JSON.parse((added.body as { Statement: string }).Statement)).toEqual({
+      Sid: 's1',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'lambda:InvokeFunction',
+      Resource: 'arn:aws:lambda:us-east-1:000000000000:function:f',
+    });
+    const dup = await request(app).post(path).send(stmt).expect(409);
+    expect(dup.headers['x-amzn-errortype']).toBe('ResourceConflictException');
+    const stale = await request(app)
+      .post(path)
+      .send({ ...stmt, StatementId: 's2', RevisionId: 'old' })
+      .expect(412);
+    expect(stale.headers['x-amzn-errortype']).toBe('PreconditionFailedException');
+    const got = await request(app).get(path).expect(200);
+    expect((got.body as { RevisionId: string }).RevisionId).toBe(functions.get('f')?.revisionId);
+    await request(app).delete(`${path}/nope`).expect(404);
+    await request(app).delete(`${path}/s1`).expect(204);
+    await request(app).get(path).expect(404);
+    expect(functions.get('f')?.policy).toBeUndefined();
+    await request(app).get('/2015-03-31/functions/f/policy?Qualifier=prod').expect(404);
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * The request guard (issue #18): who is calling (SigV4, core's verifySigV4, against the key
+ * ring) and whether they may (the key's identity policy, then the function's resource policy),
+ * as one function `(request) => Promise<Identity>` that throws Lambda's typed errors. Both the
+ * express API (auth-middleware.ts) and any raw node:http fast path run the same guard.
+ *
+ * Invariants: with no key ring the gateway is open — every request passes as anonymous, still
+ * described for the audit log; an explicit Deny in the identity policy wins over every Allow,
+ * the resource policy's included; a resource policy admits only for the exact qualifier it was
+ * added to; every refusal is audited and counted before it is thrown.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+
+import {
+  AccessDeniedException,
+  type ArnContext,
+  EMPTY_SHA256,
+  evaluatePolicy,
+  LaminaError,
+  type PermissionStatement,
+  resourcePolicyAllows,
+  sha256Hex,
+  verifySigV4,
+} from '@lamina/core';
+
+import type { Clock } from '../deps.js';
+import type { KeyLookup } from './access-keys.js';
+import type { AuditLog } from './audit-log.js';
+import { isUnsigned, type Operation, operationOf } from './operations.js';
+
+export interface GuardRequest {
+  readonly method: string;
+  /** Raw path and query as received. */
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  /** The whole body, when the request has one. */
+  readonly body?: Buffer;
+  readonly remoteAddress?: string;
+  readonly requestId?: string;
+}
+
+export interface Identity {
+  /** Absent: an open gateway (no keys) or an unsigned path. */
+  readonly accessKeyId?: string;
+  readonly arn?: string;
+  /** The operation called; absent for a path the API does not have. */
+  readonly operation?: Operation;
+}
+
+export type RequestGuard = (request: GuardRequest) => Promise<Identity>;
+
+export interface RequestGuardOptions {
+  /** Absent: open (local mode without a keys file). */
+  readonly keys?: KeyLookup;
+  readonly arn: ArnContext;
+  readonly clock: Clock;
+  /** A function's resource policy statements for one qualifier (`''`: unqualified). */
+  readonly policyOf: (fn: string, qualifier: string) => readonly PermissionStatement[] | undefined;
+  readonly audit?: Pick<AuditLog, 'record' | 'refused'>;
+}
+
+const SIGNING_NAMES = ['lambda', 'scheduler', 'execute-api'];
+
+function jsonObject(body: Buffer | undefined): () => Record<string, unknown> | undefined {
+  let parsed: Record<string, unknown> | undefined | null = null;
+  return () => {
+    if (parsed !== null) return parsed;
+    parsed = undefined;
+    if (body === undefined || body.length === 0) return parsed;
+    try {
+      const v = JSON.parse(body.toString('utf8')) as unknown;
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+        parsed = v as Record<string, unknown>;
+      }
+    } catch {
+      // Not JSON: the route answers that.
+    }
+    return parsed;
+  };
+}
+
+function denied(arn: string, op: Operation, explicit: boolean): LaminaError {
+  const why = explicit
+    ? 'with an explicit deny in an identity-based policy'
+    : `because no identity-based policy allows the ${op.action} action`;
+  return new AccessDeniedException(
+    `User: ${arn} is not authorized to perform: ${op.action} on resource: ${op.resource} ${why}`,
+  );
+}
+
+export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
+  const authorise = (arn: string, policy: Parameters<typeof evaluatePolicy>[0], op: Operation) => {
+    const decision = evaluatePolicy(policy, op.action, op.resource);
+    if (decision === 'allow') return;
+    if (decision === 'implicit-deny' && op.fn !== undefined) {
+      const statements = o.policyOf(op.fn.name, op.fn.qualifier ?? '');
+      if (
+        statements !== undefined &&
+        resourcePolicyAllows(statements, { arn, action: op.action })
+      ) {
+        return;
+      }
+    }
+    throw denied(arn, op, decision === 'explicit-deny');
+  };
+
+  return (req) => {
+    const q = req.url.indexOf('?');
+    const path = q < 0 ? req.url : req.url.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1));
+    const op = operationOf(req.method, path, query, o.arn, jsonObject(req.body));
+    if (o.keys === undefined || isUnsigned(path)) {
+      return Promise.resolve(op === undefined ? {} : { operation: op });
+    }
+    let accessKeyId: string | undefined;
+    let arn: string | undefined;
+    try {
+      const keys = o.keys;
+      const caller = verifySigV4(
+        {
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          bodyHash:
+            req.body === undefined || req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body),
+        },
+        {
+          secretOf: (id) => keys.get(id)?.secretAccessKey,
+          region: o.arn.region,
+          services: SIGNING_NAMES,
+          now: o.clock.now(),
+        },
+      );
+      accessKeyId = caller.accessKeyId;
+      const key = keys.get(caller.accessKeyId);
+      if (key === undefined) throw new Error('key vanished during the call');
+      arn = key.arn;
+      if (op !== undefined) authorise(key.arn, key.policy, op);
+      return Promise.resolve({ accessKeyId, arn, ...(op === undefined ? {} : { operation: op }) });
+    } catch (err) {
+      const error = LaminaError.from(err);
+      o.audit?.refused(error.name);
+      o.audit?.record({
+        time: new Date(o.clock.now()).toISOString(),
+        ...(accessKeyId === undefined ? {} : { accessKeyId }),
+        ...(arn === undefined ? {} : { principal: arn }),
+        operation: op?.name ?? `${req.method} ${path}`,
+        ...(op === undefined ? {} : { resource: op.resource }),
+        result: error.name,
+        status: error.status,
+        requestId: req.requestId ?? '',
+        sourceAddress: req.remoteAddress ?? '',
+      });
+      return Promise.reject(error);
+    }
+  };
+}
