@@ -39,3 +39,7 @@ export * from './schedule-output.js';
 export * from './sqs-arn.js';
 export * from './sqs-event.js';
 export * from './sqs-config.js';
+export * from './lambda-model-types.js';
+export { LAMBDA_MODEL_SOURCE, LAMBDA_OPERATIONS } from './lambda-model.generated.js';
+export * from './model-validation.js';
+export * from './model-operations.js';
