@@ -202,19 +202,11 @@ export function modelValidationErrors(operation: string, req: ModelRequest): str
       const m = members[name];
       if (m === undefined || name === input.payload) return undefined;
       const wire = m.locationName ?? name;
-      switch (m.location) {
-        case 'uri':
-          return fromText(m.shape, req.uri[wire]);
-        case 'querystring':
-          return fromText(m.shape, req.query(wire));
-        case 'header':
-          return fromText(m.shape, req.header(wire));
-        case undefined:
-          return body[name];
-        case 'headers':
-        case 'statusCode':
-          return undefined;
-      }
+      if (m.location === undefined) return body[name];
+      if (m.location === 'uri') return fromText(m.shape, req.uri[wire]);
+      if (m.location === 'querystring') return fromText(m.shape, req.query(wire));
+      if (m.location === 'header') return fromText(m.shape, req.header(wire));
+      return undefined;
     },
     '',
   );
