@@ -23,14 +23,16 @@ export interface ModelRequest {
   readonly header: (name: string) => string | undefined;
   /** The parsed JSON body; undefined when the operation has none or it is not read yet. */
   readonly body?: unknown;
+  /** Lamina's own forms the model does not know (`lamina:queue:…`): such a value is not checked. */
+  readonly exempt?: (value: unknown) => boolean;
 }
 
 const compiled = new Map<string, RegExp>();
 function patternOf(source: string): RegExp {
   let re = compiled.get(source);
   if (re === undefined) {
-    // The model's patterns are Java regexes matched against the whole value.
-    re = new RegExp(`^(?:${source})$`);
+    // The model's patterns are Java regexes matched against the whole value (\p{L} needs u).
+    re = new RegExp(`^(?:${source})$`, 'u');
     compiled.set(source, re);
   }
   return re;
@@ -104,6 +106,8 @@ const isScalar = (s: ModelShape): boolean =>
 class Collector {
   readonly errors: string[] = [];
 
+  constructor(private readonly exempt: (value: unknown) => boolean) {}
+
   add(path: string, value: unknown, sensitive: boolean, constraint: string): void {
     const v = value === null || value === undefined ? 'null' : `'${render(value)}'`;
     const shown = sensitive && value !== null && value !== undefined ? 'Value' : `Value ${v}`;
@@ -111,7 +115,7 @@ class Collector {
   }
 
   value(shapeName: string, value: unknown, path: string): void {
-    if (value === undefined || value === null) return;
+    if (value === undefined || value === null || this.exempt(value)) return;
     const s = shape(shapeName);
     const sensitive = s.sensitive === true;
     if (isScalar(s)) {
@@ -194,7 +198,7 @@ export function modelValidationErrors(operation: string, req: ModelRequest): str
     typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body)
       ? (req.body as Record<string, unknown>)
       : {};
-  const collector = new Collector();
+  const collector = new Collector(req.exempt ?? (() => false));
   const members = input.members ?? {};
   collector.structure(
     input,

@@ -4,6 +4,7 @@ import { type AppDeps, systemClock } from './deps.js';
 import { errorMiddleware, unknownOperation } from './http/errors.js';
 import { FunctionEntries } from './function-entries.js';
 import { InvokeTargets } from './invoke-targets.js';
+import { modelValidation } from './http/model-validation.js';
 import { requestContext, requestContextMiddleware } from './http/request-context.js';
 import { accountRoutes } from './routes/account.js';
 import { aliasRoutes } from './routes/aliases.js';
@@ -85,6 +86,8 @@ export function createApp(deps: AppDeps): Express {
     else serveUrl(urlId, req, res);
   });
   app.use(requestContextMiddleware(deps.logger));
+  // Every Lambda operation is first checked against the published service model.
+  app.use(modelValidation());
   // Invoke first: it is the hot path and the most frequent request.
   app.use(invokeRoutes({ ...deps, targets, clock }));
   // Every other answer carries the request id too (invoke writes its own, in one writeHead).
