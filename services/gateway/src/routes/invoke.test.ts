@@ -89,7 +89,7 @@ describe('Invoke', () => {
     expect(res.headers['x-amzn-errortype']).toBe('ResourceNotFoundException');
     expect(res.body).toEqual({
       Type: 'User',
-      Message: 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope',
+      Message: 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope:$LATEST',
     });
   });
 

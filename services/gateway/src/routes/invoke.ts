@@ -7,7 +7,7 @@ import {
   INVOKE_HEADERS,
   LIMITS,
   logTail,
-  parseFunctionRef,
+  functionRefIn,
   TooManyRequestsException,
   LaminaError,
 } from '@lamina/core';
@@ -206,7 +206,7 @@ async function payloadOf(req: Request): Promise<Buffer> {
  */
 async function invoke(deps: InvokeDeps, req: Request, res: Response): Promise<void> {
   const ctx = requestContext(res, deps.logger);
-  const ref = parseFunctionRef(pathParam(req, 'name'), qualifierParam(req));
+  const ref = functionRefIn(deps.config, pathParam(req, 'name'), qualifierParam(req));
   ctx.functionName = ref.name;
   // $LATEST, a version or an alias (a weighted one picks its version here), from memory.
   const target = deps.targets.resolve(ref);
