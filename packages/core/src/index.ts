@@ -43,3 +43,4 @@ export * from './lambda-model-types.js';
 export { LAMBDA_MODEL_SOURCE, LAMBDA_OPERATIONS } from './lambda-model.generated.js';
 export * from './model-validation.js';
 export * from './model-operations.js';
+export * from './deprecated-runtimes.js';
