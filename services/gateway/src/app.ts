@@ -103,7 +103,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(concurrencyRoutes(deps));
   app.use(provisionedConcurrencyRoutes({ ...deps, provisioner, clock }));
   app.use(functionUrlRoutes(urlDeps));
-  app.use(accountRoutes(deps));
+  app.use(accountRoutes({ ...deps, versions, layers }));
   app.use(codeRoutes(deps));
   if (deps.async !== undefined) {
     app.use(eventInvokeConfigRoutes({ ...deps, async: deps.async, clock }));
