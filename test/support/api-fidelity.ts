@@ -194,7 +194,9 @@ export async function checkApiFidelity(client: LambdaClient, name: string): Prom
   });
   // 5. The shape AWS returns.
   const config = await client.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
-  expect(normalised(config as Record<string, unknown>)).toEqual(recordedConfiguration(name, arn));
+  expect(normalised(config as unknown as Record<string, unknown>)).toEqual(
+    recordedConfiguration(name, arn),
+  );
   // 6. arm64 is accepted and shown.
   const arm = await client.send(
     new CreateFunctionCommand(createInput(`${name}-arm`, { Architectures: ['arm64'] })),
