@@ -83,7 +83,8 @@ describe('local mode through @aws-sdk/client-lambda', () => {
     });
     await expect(create({ FunctionName: `${name}-x`, MemorySize: 64 })).rejects.toMatchObject({
       name: 'ValidationException',
-      message: expect.stringContaining("'MemorySize' value failed to satisfy constraint"),
+      message:
+        "1 validation error detected: Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128",
     });
   });
 

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type { FunctionSpec } from './function-spec.js';
 import { imageConfigResponse } from './image-function.js';
 import type { FunctionPolicy } from './resource-policy.js';
@@ -53,6 +55,15 @@ export function lambdaTimestamp(date: Date): string {
   return date.toISOString().replace('Z', '+0000');
 }
 
+/**
+ * The RuntimeVersionArn AWS shows (`arn:aws:lambda:<region>::runtime:<64 hex>`): here a hash of
+ * the runtime id, stable for as long as the runtime's image or interpreter is the same id.
+ */
+export function runtimeVersionArn(ctx: ArnContext, runtime: string): string {
+  const digest = createHash('sha256').update(`lamina-runtime:${runtime}`).digest('hex');
+  return `arn:aws:lambda:${ctx.region}::runtime:${digest}`;
+}
+
 /** The FunctionConfiguration JSON of the Lambda API. */
 export function toFunctionConfiguration(
   record: FunctionRecord,
@@ -74,14 +85,18 @@ export function toFunctionConfiguration(
     LastModified: record.lastModified,
     CodeSha256: codeSha256Of(record.code),
     Version: LATEST,
-    Environment: { Variables: { ...s.environment } },
     TracingConfig: { Mode: 'PassThrough' },
     RevisionId: record.revisionId,
     PackageType: s.packageType ?? 'Zip',
     Architectures: [...s.architectures],
     EphemeralStorage: { Size: s.ephemeralStorage },
     LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${s.name}` },
+    SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
+    RuntimeVersionConfig: { RuntimeVersionArn: runtimeVersionArn(ctx, s.runtime) },
   };
+  // AWS leaves Environment out when no variable was set.
+  if (Object.keys(s.environment).length > 0)
+    config['Environment'] = { Variables: { ...s.environment } };
   if (s.layers !== undefined && s.layers.length > 0)
     config['Layers'] = s.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize }));
   if (s.imageConfig !== undefined)

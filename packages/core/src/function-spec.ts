@@ -9,6 +9,7 @@ import {
 import type { FunctionLayer } from './layers.js';
 import { LIMITS } from './limits.js';
 import { assertFunctionName } from './names.js';
+import { assertRuntimeNotDeprecated, isDeprecatedRuntime } from './deprecated-runtimes.js';
 import { RUNTIMES } from './runtimes.js';
 
 /** Runtime identifiers Lamina knows (runtimes.json); which ones a deployment runs is configuration. */
@@ -196,18 +197,23 @@ export function validateFunctionSpec(
   const description = v.str('Description', input.description, LIMITS.descriptionMaxLength, '');
   const role = v.str('Role', input.role, 2048, 'arn:aws:iam::000000000000:role/lamina-default');
   const runtime = v.str('Runtime', input.runtime, 64, '');
-  if (runtime !== '' && !KNOWN_RUNTIMES.includes(runtime)) {
+  if (runtime !== '' && !KNOWN_RUNTIMES.includes(runtime) && !isDeprecatedRuntime(runtime)) {
     v.add('Runtime', `Member must satisfy enum value set: [${KNOWN_RUNTIMES.join(', ')}]`);
   }
+  // arm64 is stored and shown as asked; the function still runs on the host's architecture.
   let architectures = ['x86_64'];
   if (input.architectures !== undefined && input.architectures !== null) {
+    const [arch] = Array.isArray(input.architectures) ? (input.architectures as unknown[]) : [];
     if (
       !Array.isArray(input.architectures) ||
       input.architectures.length !== 1 ||
-      input.architectures[0] !== 'x86_64'
+      (arch !== 'x86_64' && arch !== 'arm64')
     ) {
-      v.add('Architectures', 'Member must satisfy enum value set: [x86_64] and have length 1');
-    } else architectures = ['x86_64'];
+      v.add(
+        'Architectures',
+        'Member must satisfy enum value set: [x86_64, arm64] and have length 1',
+      );
+    } else architectures = [arch];
   }
   const environment = environmentOf(v, input.environment);
   const deadLetter = v.str('DeadLetterConfig.TargetArn', input.deadLetterTargetArn, 1024, '');
@@ -218,6 +224,7 @@ export function validateFunctionSpec(
   const image = imageFieldsOf(input, runtime, handler);
   if (image === undefined && runtime === '')
     throw new InvalidParameterValueException('Runtime is required for .zip deployment packages.');
+  if (image === undefined) assertRuntimeNotDeprecated(runtime);
   const info = image === undefined ? RUNTIMES.find((r) => r.id === runtime) : undefined;
   if (info?.unavailable !== undefined) {
     throw new InvalidParameterValueException(

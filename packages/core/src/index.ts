@@ -47,3 +47,8 @@ export * from './sigv4.js';
 export * from './sigv4-verify.js';
 export * from './iam-policy.js';
 export * from './resource-policy.js';
+export * from './lambda-model-types.js';
+export { LAMBDA_MODEL_SOURCE, LAMBDA_OPERATIONS } from './lambda-model.generated.js';
+export * from './model-validation.js';
+export * from './model-operations.js';
+export * from './deprecated-runtimes.js';

@@ -1,4 +1,8 @@
-import { InvalidParameterValueException, ValidationException } from './errors.js';
+import {
+  InvalidParameterValueException,
+  ResourceNotFoundException,
+  ValidationException,
+} from './errors.js';
 import { LIMITS } from './limits.js';
 
 /** Region and account that ARNs are built with (from configuration). */
@@ -25,36 +29,52 @@ export interface FunctionRef {
   readonly accountId?: string;
 }
 
-function constraint(field: string, rule: string): ValidationException {
-  return new ValidationException(`'${field}' value failed to satisfy constraint: ${rule}`);
+/** AWS's one-failure validation text (model-validation.ts words the model's own checks). */
+function oneFailure(value: string, member: string, rule: string): string {
+  return `1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: ${rule}`;
 }
 
-/** Checks a bare function name (CreateFunction): 1–64 of `[a-zA-Z0-9-_]`. */
-export function assertFunctionName(name: string, field = 'FunctionName'): void {
-  if (!FUNCTION_NAME.test(name)) {
-    throw constraint(
-      field,
-      `Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ and have length between 1 and ${LIMITS.functionNameMaxLength}`,
+const NAME_PATTERN = 'Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+';
+
+/**
+ * Checks a bare function name (CreateFunction, manifests): `[a-zA-Z0-9-_]`, 1–64 long. A longer
+ * name is InvalidParameterValueException, as AWS's CreateFunction answers a 65-character name.
+ */
+export function assertFunctionName(name: string, field = 'functionName'): void {
+  if (name.length > LIMITS.functionNameMaxLength) {
+    throw new InvalidParameterValueException(
+      oneFailure(
+        name,
+        field,
+        `Member must have length less than or equal to ${String(LIMITS.functionNameMaxLength)}`,
+      ),
     );
   }
+  if (!FUNCTION_NAME.test(name))
+    throw new ValidationException(oneFailure(name, field, NAME_PATTERN));
 }
 
 export function assertQualifier(qualifier: string): void {
   if (!QUALIFIER.test(qualifier)) {
-    throw constraint(
-      'Qualifier',
-      'Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+) and have length less than or equal to 128',
+    throw new ValidationException(
+      oneFailure(
+        qualifier,
+        'qualifier',
+        'Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)',
+      ),
     );
   }
 }
 
-/**
- * Parses the FunctionName path parameter in every form Lambda accepts (name, name:qualifier,
- * partial ARN, full ARN) and reconciles it with an explicit Qualifier parameter.
- */
-export function parseFunctionRef(value: string, qualifierParam?: string): FunctionRef {
+const ARN_PATTERN =
+  'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?';
+
+/** The parts of a FunctionName in any form; the name itself is not checked yet. */
+function splitFunctionRef(value: string): FunctionRef {
   if (value.length === 0 || value.length > LIMITS.functionNameArnMaxLength) {
-    throw constraint('FunctionName', 'Member must have length between 1 and 256');
+    throw new ValidationException(
+      oneFailure(value, 'functionName', 'Member must have length less than or equal to 256'),
+    );
   }
   let name: string | undefined;
   let qualifier: string | undefined;
@@ -68,29 +88,61 @@ export function parseFunctionRef(value: string, qualifierParam?: string): Functi
   } else if (!value.startsWith('arn:') && (m = NAME_ONLY.exec(value))) {
     [, name, qualifier] = m;
   }
-  if (name === undefined) {
-    throw constraint(
-      'FunctionName',
-      'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?',
-    );
-  }
-  assertFunctionName(name);
-  if (qualifier !== undefined) assertQualifier(qualifier);
-  if (qualifierParam !== undefined && qualifierParam !== '') {
-    assertQualifier(qualifierParam);
-    if (qualifier !== undefined && qualifier !== qualifierParam) {
-      throw new InvalidParameterValueException(
-        'The derived qualifier from the function name does not match the specified qualifier.',
-      );
-    }
-    qualifier = qualifierParam;
-  }
+  if (name === undefined)
+    throw new ValidationException(oneFailure(value, 'functionName', ARN_PATTERN));
   return {
     name,
     qualifier,
     ...(region === undefined ? {} : { region }),
     ...(accountId === undefined ? {} : { accountId }),
   };
+}
+
+function withQualifier(ref: FunctionRef, qualifierParam: string | undefined): FunctionRef {
+  if (ref.qualifier !== undefined) assertQualifier(ref.qualifier);
+  if (qualifierParam === undefined || qualifierParam === '') return ref;
+  assertQualifier(qualifierParam);
+  if (ref.qualifier !== undefined && ref.qualifier !== qualifierParam) {
+    throw new InvalidParameterValueException(
+      'The derived qualifier from the function name does not match the specified qualifier.',
+    );
+  }
+  return { ...ref, qualifier: qualifierParam };
+}
+
+/**
+ * Parses the FunctionName path parameter in every form Lambda accepts (name, name:qualifier,
+ * partial ARN, full ARN) and reconciles it with an explicit Qualifier parameter.
+ */
+export function parseFunctionRef(value: string, qualifierParam?: string): FunctionRef {
+  const ref = splitFunctionRef(value);
+  assertFunctionName(ref.name);
+  return withQualifier(ref, qualifierParam);
+}
+
+/**
+ * A FunctionName of an API call on an existing function, as AWS resolves it in this region and
+ * account: an ARN of another region is ResourceNotFoundException "Functions from 'eu-central-1'
+ * are not reachable in this region ('us-east-1')"; one of another account, or a name no function
+ * can have (longer than 64), is "Function not found" with that ARN, never a validation error.
+ */
+export function functionRefIn(
+  ctx: ArnContext,
+  value: string,
+  qualifierParam?: string,
+): FunctionRef {
+  const ref = withQualifier(splitFunctionRef(value), qualifierParam);
+  if (ref.region !== undefined && ref.region !== ctx.region) {
+    throw new ResourceNotFoundException(
+      `Functions from '${ref.region}' are not reachable in this region ('${ctx.region}')`,
+    );
+  }
+  const account = ref.accountId ?? ctx.accountId;
+  if (account !== ctx.accountId || !FUNCTION_NAME.test(ref.name)) {
+    const arn = functionArn({ region: ctx.region, accountId: account }, ref.name, ref.qualifier);
+    throw new ResourceNotFoundException(`Function not found: ${arn}`);
+  }
+  return ref;
 }
 
 export function functionArn(ctx: ArnContext, name: string, qualifier?: string): string {

@@ -6,6 +6,7 @@ import { type AppDeps, systemClock } from './deps.js';
 import { errorMiddleware, unknownOperation } from './http/errors.js';
 import { FunctionEntries } from './function-entries.js';
 import { InvokeTargets } from './invoke-targets.js';
+import { modelValidation } from './http/model-validation.js';
 import { requestContext, requestContextMiddleware } from './http/request-context.js';
 import { requestGuardsMiddleware } from './http/request-guards.js';
 import { accountRoutes } from './routes/account.js';
@@ -40,7 +41,10 @@ import { authMiddleware } from './auth/auth-middleware.js';
 import { createRequestGuard } from './auth/request-guard.js';
 
 /** The gateway's request listener: `main` passes it to an HTTP server, tests to supertest. */
-export type GatewayApp = (req: IncomingMessage, res: ServerResponse) => void;
+export type GatewayApp = ((req: IncomingMessage, res: ServerResponse) => void) & {
+  /** The express router behind it, for introspection (the compatibility table's test). */
+  readonly router: unknown;
+};
 
 /**
  * The gateway's HTTP API (Lambda's paths and shapes) as a request listener that does not listen:
@@ -111,6 +115,8 @@ export function createApp(deps: AppDeps): GatewayApp {
   }
   const guards = deps.requestGuards ?? [];
   if (guards.length > 0) app.use(requestGuardsMiddleware(guards));
+  // Every Lambda operation is first checked against the published service model.
+  app.use(modelValidation());
   // Invoke first: it is the hot path and the most frequent request.
   const invokeDeps = { ...deps, targets, clock };
   app.use(invokeRoutes(invokeDeps));
@@ -128,7 +134,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(provisionedConcurrencyRoutes({ ...deps, provisioner, clock }));
   app.use(functionUrlRoutes(urlDeps));
   app.use(policyRoutes({ ...deps, versions }));
-  app.use(accountRoutes(deps));
+  app.use(accountRoutes({ ...deps, versions, layers }));
   app.use(codeRoutes(deps));
   if (deps.async !== undefined) {
     app.use(eventInvokeConfigRoutes({ ...deps, async: deps.async, clock }));
@@ -152,7 +158,8 @@ export function createApp(deps: AppDeps): GatewayApp {
           guards,
           isApiRequest: (req) => urls.endpoints.idOfHost(req.headers.host) === undefined,
         });
-  return (req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     if (!fast(req, res)) app(req, res);
   };
+  return Object.assign(listener, { router: app.router as unknown });
 }

@@ -63,7 +63,7 @@ export interface AppDeps {
   readonly codeFreezer?: CodeFreezer;
   /** One draw in [0, 1) per invocation of a weighted alias; absent: Math.random. */
   readonly random?: () => number;
-  /** What the code stores really hold (TotalCodeSize); absent: the sum over function records. */
+  /** What the code stores really hold on disk (GetAccountSettings reports AWS's sum over records instead). */
   readonly codeUsage?: CodeUsage;
   /** Kafka event source mappings (shared with the pollers); absent: the API answers 404. */
   readonly mappings?: MappingStore;

@@ -89,7 +89,8 @@ export class InvokeTargets {
         }
       }
     }
-    throw functionNotFound(this.options.arnContext, ref.name, q);
+    // Unqualified, AWS names the version an invoke would run: `…:function:x:$LATEST`.
+    throw functionNotFound(this.options.arnContext, ref.name, q ?? LATEST);
   }
 
   private version(name: string, version: string): TargetBase | undefined {

@@ -12,7 +12,7 @@ import {
   lambdaTimestamp,
   LATEST,
   newVersionRecord,
-  parseFunctionRef,
+  functionRefIn,
   type VersionRecord,
   type VersionStore,
   functionNotFound,
@@ -112,7 +112,7 @@ export function resolveQualified(
   versions: Pick<VersionStore, 'getVersion' | 'getAlias'>,
   ctx: ArnContext,
 ): Qualified {
-  const ref = parseFunctionRef(pathParam(req, 'name'), queryString(req, 'Qualifier'));
+  const ref = functionRefIn(ctx, pathParam(req, 'name'), queryString(req, 'Qualifier'));
   const latest = functions.get(ref.name);
   const q = ref.qualifier;
   if (latest === undefined) throw functionNotFound(ctx, ref.name, q);
@@ -141,7 +141,7 @@ export function resolveUnqualified(
   functions: Pick<FunctionStore, 'get'>,
   ctx: ArnContext,
 ): FunctionRecord {
-  const ref = parseFunctionRef(pathParam(req, 'name'));
+  const ref = functionRefIn(ctx, pathParam(req, 'name'));
   if (ref.qualifier !== undefined) {
     throw new LaminaError(
       'InvalidParameterValueException',

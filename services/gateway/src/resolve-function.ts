@@ -4,7 +4,7 @@ import {
   type FunctionRef,
   type FunctionStore,
   LATEST,
-  parseFunctionRef,
+  functionRefIn,
   functionNotFound,
 } from '@lamina/core';
 import type { Request } from 'express';
@@ -36,7 +36,7 @@ export function resolveFunction(
   functions: Pick<FunctionStore, 'get'>,
   ctx: ArnContext,
 ): ResolvedFunction {
-  const ref = parseFunctionRef(pathParam(req, 'name'), queryString(req, 'Qualifier'));
+  const ref = functionRefIn(ctx, pathParam(req, 'name'), queryString(req, 'Qualifier'));
   const record = functions.get(ref.name);
   if (record === undefined || (ref.qualifier !== undefined && ref.qualifier !== LATEST)) {
     throw functionNotFound(ctx, ref.name, ref.qualifier);

@@ -148,7 +148,7 @@ export const functionSpecSchema = withCel(
     environment: environmentSchema.optional(),
     code: codeSchema,
     architectures: z
-      .array(z.enum(['x86_64']))
+      .array(z.enum(['x86_64', 'arm64']))
       .min(1)
       .max(1)
       .optional(),

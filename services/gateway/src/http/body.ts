@@ -3,6 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { LaminaError } from '@lamina/core';
 import express, { type RequestHandler } from 'express';
 
+import { matchedOperation, validateMatched } from './model-validation.js';
+
 /** Lambda's wording; `limit` is the first size that is refused. */
 export function tooLarge(limit: number, operation: string): LaminaError {
   return new LaminaError(
@@ -121,7 +123,8 @@ function parsedPreread(
 
 /**
  * `express.json` for one management operation: any content type, bodies of `limit` bytes or
- * more refused with the operation's 413 message, bad JSON with InvalidRequestContentException.
+ * more refused with the operation's 413 message, bad JSON with InvalidRequestContentException,
+ * then the whole request checked against the service model (model-validation.ts).
  */
 export function jsonBody(operation: string, limit: number): RequestHandler {
   const parse: RequestHandler = express.json({ limit: limit - 1, type: () => true, strict: true });
@@ -139,7 +142,13 @@ export function jsonBody(operation: string, limit: number): RequestHandler {
     }
     parse(req, res, (err?: unknown) => {
       if (err === undefined || err === null) {
-        next();
+        const match = matchedOperation(res);
+        try {
+          if (match !== undefined) validateMatched(req, match, req.body as unknown);
+          next();
+        } catch (invalid) {
+          next(invalid);
+        }
         return;
       }
       const type = (err as BodyParserError).type;

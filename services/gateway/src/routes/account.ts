@@ -1,4 +1,4 @@
-import { LIMITS } from '@lamina/core';
+import { LIMITS, type LayerStore, type VersionStore } from '@lamina/core';
 import { Router } from 'express';
 
 import type { AppDeps } from '../deps.js';
@@ -6,18 +6,29 @@ import type { AppDeps } from '../deps.js';
 /** Lambda's regional code storage quota (reference §2 example). */
 const TOTAL_CODE_SIZE = 80_530_636_800;
 
+export type AccountRouteDeps = Pick<AppDeps, 'config' | 'functions' | 'admission'> & {
+  readonly versions: Pick<VersionStore, 'listVersions'>;
+  readonly layers: Pick<LayerStore, 'list'>;
+};
+
 /**
- * GetAccountSettings. AccountUsage.TotalCodeSize is what the code stores hold (each package
- * once, reclaimed ones gone) when `codeUsage` is given.
+ * GetAccountSettings. AccountUsage follows creates and deletes at once, as AWS's does:
+ * FunctionCount counts functions, TotalCodeSize adds the zipped size of every function's
+ * `$LATEST`, of each of its published versions and of every layer version (what the code stores
+ * hold on disk is the code collector's business, reclaimed later).
  */
-export function accountRoutes(
-  deps: Pick<AppDeps, 'config' | 'functions' | 'admission' | 'codeUsage'>,
-): Router {
+export function accountRoutes(deps: AccountRouteDeps): Router {
   const router = Router();
   router.get('/2016-08-19/account-settings', async (_req, res) => {
     const limit = deps.config.accountConcurrency;
     const reserved = await deps.admission.reservedTotal();
     const all = deps.functions.list();
+    let codeSize = 0;
+    for (const r of all) {
+      codeSize += r.code.size;
+      for (const v of deps.versions.listVersions(r.spec.name)) codeSize += v.code.size;
+    }
+    for (const l of deps.layers.list()) codeSize += l.size;
     res.json({
       AccountLimit: {
         TotalCodeSize: TOTAL_CODE_SIZE,
@@ -26,13 +37,7 @@ export function accountRoutes(
         ConcurrentExecutions: limit,
         UnreservedConcurrentExecutions: Math.max(0, limit - reserved),
       },
-      AccountUsage: {
-        TotalCodeSize:
-          deps.codeUsage === undefined
-            ? all.reduce((sum, r) => sum + r.code.size, 0)
-            : await deps.codeUsage.storedBytes(),
-        FunctionCount: all.length,
-      },
+      AccountUsage: { TotalCodeSize: codeSize, FunctionCount: all.length },
     });
   });
   return router;

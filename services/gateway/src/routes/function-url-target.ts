@@ -8,7 +8,7 @@ import {
   type FunctionRecord,
   type FunctionUrlStore,
   functionNotFound,
-  parseFunctionRef,
+  functionRefIn,
   parseFunctionUrlQualifier,
   type VersionStore,
 } from '@lamina/core';
@@ -38,7 +38,7 @@ export function urlFunction(
   res: Response,
   deps: FunctionUrlRouteDeps,
 ): FunctionRecord {
-  const ref = parseFunctionRef(pathParam(req, 'name'));
+  const ref = functionRefIn(deps.config, pathParam(req, 'name'));
   const record = deps.functions.get(ref.name);
   if (record === undefined) throw functionNotFound(deps.config, ref.name);
   requestContext(res, deps.logger).functionName = ref.name;
@@ -52,7 +52,7 @@ export function urlTarget(
   deps: FunctionUrlRouteDeps,
 ): FunctionUrlTarget {
   const param = parseFunctionUrlQualifier(queryString(req, 'Qualifier'));
-  const ref = parseFunctionRef(pathParam(req, 'name'), param);
+  const ref = functionRefIn(deps.config, pathParam(req, 'name'), param);
   const qualifier = parseFunctionUrlQualifier(ref.qualifier);
   const record = deps.functions.get(ref.name);
   if (record === undefined) throw functionNotFound(deps.config, ref.name);

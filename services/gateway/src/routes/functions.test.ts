@@ -71,7 +71,7 @@ describe('CreateFunction', () => {
       .expect(400);
     expect(res.headers['x-amzn-errortype']).toBe('ValidationException');
     expect(json(res).message).toBe(
-      "'MemorySize' value failed to satisfy constraint: Member must have value greater than or equal to 128",
+      "1 validation error detected: Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128",
     );
   });
 
@@ -84,7 +84,7 @@ describe('CreateFunction', () => {
     expect(rt.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
     const s3 = await request(app)
       .post('/2015-03-31/functions')
-      .send(createBody({ Code: { S3Bucket: 'b', S3Key: 'k' } }))
+      .send(createBody({ Code: { S3Bucket: 'bucket', S3Key: 'k' } }))
       .expect(400);
     expect(s3.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
     expect(json(s3).message).toMatch(/not supported in local mode/);

@@ -2,8 +2,8 @@
  * The invoke fast path: `POST /2015-03-31/functions/<name>/invocations` (RequestResponse) served
  * straight from node:http, in front of express, without the router, middleware chain or express'
  * request/response decorations per call. It runs exactly what express would for that request —
- * the request context, the request guards (`http/request-guards.ts`), then `invokeTarget` of
- * `routes/invoke.ts` — and answers errors through the one error writer (`writeError`).
+ * the request context, the request guards (`http/request-guards.ts`), Invoke's service-model
+ * check (`http/model-validation.ts`), then `invokeTarget` of `routes/invoke.ts` — and answers errors through the one error writer (`writeError`).
  *
  * Invariants: it takes a request only when it is sure express would route it to the sync invoke
  * handler — method POST, the canonical path with one name segment that decodes, at most a
@@ -15,7 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 
-import { INVOKE_HEADERS, parseFunctionRef } from '@lamina/core';
+import { assertModelValid, functionRefIn, INVOKE_HEADERS } from '@lamina/core';
 
 import { writeError } from '../http/errors.js';
 import { attachRequestContext, type RequestContext } from '../http/request-context.js';
@@ -72,7 +72,16 @@ function invokeNamed(
   ctx: RequestContext,
   url: { name: string; qualifier: string | undefined },
 ): Promise<void> {
-  const ref = parseFunctionRef(url.name, url.qualifier);
+  // The checks express runs first (http/model-validation.ts): Invoke's URI, query and headers.
+  assertModelValid('Invoke', {
+    uri: { FunctionName: url.name },
+    query: (name) => (name === 'Qualifier' ? url.qualifier : undefined),
+    header: (name) => {
+      const v = req.headers[name.toLowerCase()];
+      return typeof v === 'string' ? v : undefined;
+    },
+  });
+  const ref = functionRefIn(deps.config, url.name, url.qualifier);
   const target = resolveTarget(deps, ctx, ref);
   return invokeTarget(deps, req, res, ctx, ref.name, target, false);
 }

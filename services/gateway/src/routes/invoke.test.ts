@@ -89,7 +89,7 @@ describe('Invoke', () => {
     expect(res.headers['x-amzn-errortype']).toBe('ResourceNotFoundException');
     expect(res.body).toEqual({
       Type: 'User',
-      Message: 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope',
+      Message: 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope:$LATEST',
     });
   });
 
@@ -162,7 +162,10 @@ describe('Invoke', () => {
     expect(ev.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
     expect(json(ev).message).toMatch(/not enabled/);
     const bad = await request(app).post(INVOKE).set('X-Amz-Invocation-Type', 'Later').expect(400);
-    expect(bad.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
+    expect(bad.headers['x-amzn-errortype']).toBe('ValidationException');
+    expect(json(bad).message).toBe(
+      "1 validation error detected: Value 'Later' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
+    );
   });
 
   it('returns the log tail with X-Amz-Log-Type: Tail', async () => {

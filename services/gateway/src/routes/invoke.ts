@@ -7,7 +7,7 @@ import {
   INVOKE_HEADERS,
   LIMITS,
   logTail,
-  parseFunctionRef,
+  functionRefIn,
   RUN_RECORD_HEADER,
   TooManyRequestsException,
   LaminaError,
@@ -222,7 +222,7 @@ async function payloadOf(req: IncomingMessage): Promise<Buffer> {
  */
 async function invoke(deps: InvokeDeps, req: Request, res: Response): Promise<void> {
   const ctx = requestContext(res, deps.logger);
-  const ref = parseFunctionRef(pathParam(req, 'name'), qualifierParam(req));
+  const ref = functionRefIn(deps.config, pathParam(req, 'name'), qualifierParam(req));
   const target = resolveTarget(deps, ctx, ref);
   const type = invocationType(header(req, INVOKE_HEADERS.invocationType));
   if (type === 'Event') {

@@ -43,6 +43,7 @@ const createFunction = (app: ReturnType<typeof setUp>['app'], body: object) =>
     .send({
       FunctionName: 'fn',
       Runtime: 'nodejs22.x',
+      Role: 'arn:aws:iam::000000000000:role/r',
       Handler: 'index.handler',
       Code: { ZipFile: zipOf('code') },
       ...body,
@@ -95,7 +96,7 @@ describe('PublishLayerVersion / GetLayerVersion', () => {
     const { app } = setUp();
     const s3 = await request(app)
       .post(`${LAYERS}/shared/versions`)
-      .send({ Content: { S3Bucket: 'b', S3Key: 'k' } })
+      .send({ Content: { S3Bucket: 'bucket', S3Key: 'k' } })
       .expect(400);
     expect(json(s3)).toMatchObject({ Type: 'User' });
     expect(s3.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');

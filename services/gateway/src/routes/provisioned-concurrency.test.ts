@@ -70,13 +70,18 @@ describe('PutProvisionedConcurrencyConfig', () => {
     expect(pool.provisionTargets.get('hello:1')).toBe(3);
   });
 
-  it('refuses $LATEST, no qualifier and an alias on $LATEST', async () => {
+  it('refuses $LATEST and an alias on $LATEST; no qualifier fails the model', async () => {
     const { app } = await setUp();
-    for (const q of ['$LATEST', undefined, 'edge']) {
+    for (const q of ['$LATEST', 'edge']) {
       const res = await put(app, q, 1).expect(400);
       expect(res.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
       expect(json(res).message).toContain('$LATEST');
     }
+    const none = await put(app, undefined, 1).expect(400);
+    expect(none.headers['x-amzn-errortype']).toBe('ValidationException');
+    expect(json(none).message).toBe(
+      "1 validation error detected: Value null at 'qualifier' failed to satisfy constraint: Member must not be null",
+    );
   });
 
   it('answers 404 for an unknown function, version or alias', async () => {

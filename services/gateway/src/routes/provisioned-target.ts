@@ -8,7 +8,7 @@ import {
   assertProvisionableQualifier,
   type FunctionRecord,
   functionNotFound,
-  parseFunctionRef,
+  functionRefIn,
 } from '@lamina/core';
 import type { Request, Response } from 'express';
 
@@ -34,7 +34,7 @@ export function provisionedFunction(
   res: Response,
   deps: ProvisionedRouteDeps,
 ): FunctionRecord {
-  const ref = parseFunctionRef(pathParam(req, 'name'));
+  const ref = functionRefIn(deps.config, pathParam(req, 'name'));
   const record = deps.functions.get(ref.name);
   if (record === undefined) throw functionNotFound(deps.config, ref.name);
   requestContext(res, deps.logger).functionName = ref.name;
@@ -47,7 +47,7 @@ export function provisionedTarget(
   res: Response,
   deps: ProvisionedRouteDeps,
 ): ProvisionedTarget {
-  const ref = parseFunctionRef(pathParam(req, 'name'), queryString(req, 'Qualifier'));
+  const ref = functionRefIn(deps.config, pathParam(req, 'name'), queryString(req, 'Qualifier'));
   const record = deps.functions.get(ref.name);
   if (record === undefined) throw functionNotFound(deps.config, ref.name);
   requestContext(res, deps.logger).functionName = ref.name;
