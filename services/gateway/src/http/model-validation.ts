@@ -13,9 +13,12 @@ import type { Request, RequestHandler, Response } from 'express';
 
 const MATCH = 'lambdaOperation';
 
-/** Lamina's own targets (`lamina:queue:<name>` destinations) are not AWS ARNs. */
+/**
+ * Lamina's own destination forms are not AWS ARNs: `lamina:queue:<name>` and `http(s)://` webhooks
+ * (core's parseAsyncTarget checks them instead).
+ */
 const laminaForm = (value: unknown): boolean =>
-  typeof value === 'string' && value.startsWith('lamina:');
+  typeof value === 'string' && /^(lamina:|https?:\/\/)/.test(value);
 
 const queryOf =
   (req: Request) =>
