@@ -22,6 +22,12 @@ describe('generated CRD YAML', () => {
     },
   );
 
+  it('reads the same as YAML 1.1, as the API server parses it (OFF stays a string)', () => {
+    for (const f of files) {
+      expect(parse(f.content, { version: '1.1' }), f.name).toEqual(parse(f.content));
+    }
+  });
+
   it('defines the five kinds with status subresource, short names and printer columns', () => {
     const crds = files.map((f) => parse(f.content) as V1CustomResourceDefinition);
     expect(crds.map((c) => c.spec.names.kind)).toEqual([

@@ -20,6 +20,13 @@ export function renderCrdFiles(): RenderedFile[] {
   return buildCrds().map((crd) => ({
     name: `${crd.spec.group}_${crd.spec.names.plural}.yaml`,
     content:
-      HEADER + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false, singleQuote: true }),
+      HEADER +
+      stringify(crd, {
+        lineWidth: 0,
+        aliasDuplicateObjects: false,
+        singleQuote: true,
+        // The API server reads YAML 1.1: OFF, on, yes … must stay strings.
+        version: '1.1',
+      }),
   }));
 }
