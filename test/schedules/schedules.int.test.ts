@@ -45,6 +45,8 @@ describe('EventBridge Scheduler API through @aws-sdk/client-scheduler', () => {
       REDIS_URL: testEnv.require('REDIS_URL'),
       LAMINA_REDIS_PREFIX: prefix,
       LAMINA_SCHEDULER_INTERVAL_MS: '250',
+      // The recording function appends to a file of the host, which a sandbox hides.
+      LAMINA_SANDBOX: 'off',
     };
     lamina = await startLamina({ env });
     second = await startService('dispatcher', { ...env, LAMINA_GATEWAY_URL: lamina.url });
