@@ -46,6 +46,20 @@ const CODE_CACHE_SIZE = '250Mi';
 export const WORKER_PORT = WORKER_DEFAULT_PORT;
 export const WORKER_UID = 10001;
 
+/** Every worker container's readiness (the agent's /readyz) and lockdown, version or pool. */
+export const WORKER_READINESS_PROBE = {
+  httpGet: { path: '/readyz', port: WORKER_PORT_NAME },
+  periodSeconds: 1,
+  failureThreshold: 3,
+};
+export const WORKER_SECURITY_CONTEXT = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
 export const ANNOTATIONS = {
   /** On the Deployment: hash of everything it was built from; equal hash = nothing to apply. */
   specHash: 'lamina.dev/spec-hash',
@@ -238,18 +252,8 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
     ports: [{ name: WORKER_PORT_NAME, containerPort: WORKER_PORT, protocol: 'TCP' }],
     env: agentEnv(input),
     resources: workerResources(spec.memorySize, worker.memoryOverheadMb),
-    readinessProbe: {
-      httpGet: { path: '/readyz', port: WORKER_PORT_NAME },
-      periodSeconds: 1,
-      failureThreshold: 3,
-    },
-    securityContext: {
-      runAsNonRoot: true,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    readinessProbe: WORKER_READINESS_PROBE,
+    securityContext: WORKER_SECURITY_CONTEXT,
     volumeMounts: mounts,
   };
   const configHash = stableHash({ spec, env: input.environmentHash, version: input.version });

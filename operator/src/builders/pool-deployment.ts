@@ -31,7 +31,15 @@ import {
 } from '@lamina/kube';
 
 import type { WarmPoolConfig, WorkerConfig } from '../config.js';
-import { ANNOTATIONS, runtimeImage, WORKER_PATHS, WORKER_PORT, WORKER_UID } from './deployment.js';
+import {
+  ANNOTATIONS,
+  runtimeImage,
+  WORKER_PATHS,
+  WORKER_PORT,
+  WORKER_READINESS_PROBE,
+  WORKER_SECURITY_CONTEXT,
+  WORKER_UID,
+} from './deployment.js';
 import { fitName, stableHash } from './names.js';
 import { workerResources } from './resources.js';
 
@@ -107,18 +115,8 @@ export function buildPoolDeployment(input: PoolDeploymentInput): V1Deployment {
               ports: [{ name: WORKER_PORT_NAME, containerPort: WORKER_PORT, protocol: 'TCP' }],
               env: env.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }])),
               resources: workerResources(pool.memoryMb, worker.memoryOverheadMb),
-              readinessProbe: {
-                httpGet: { path: '/readyz', port: WORKER_PORT_NAME },
-                periodSeconds: 1,
-                failureThreshold: 3,
-              },
-              securityContext: {
-                runAsNonRoot: true,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
+              readinessProbe: WORKER_READINESS_PROBE,
+              securityContext: WORKER_SECURITY_CONTEXT,
               volumeMounts: [
                 { name: 'tmp', mountPath: WORKER_PATHS.tmp },
                 { name: 'code', mountPath: WORKER_PATHS.codeCache },
