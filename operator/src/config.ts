@@ -39,6 +39,8 @@ const schema = z.object({
    * (every worker image carries the agent).
    */
   LAMINA_WORKER_AGENT_IMAGE: z.string().min(1).optional(),
+  /** Worker pods' ServiceAccount (no RBAC; its token is never mounted); unset: `default`. */
+  LAMINA_WORKER_SERVICE_ACCOUNT: z.string().min(1).optional(),
   LAMINA_WORKER_IMAGE_PULL_POLICY: z
     .enum(['Always', 'IfNotPresent', 'Never'])
     .default('IfNotPresent'),
@@ -131,6 +133,8 @@ export interface WorkerConfig {
   readonly imageTag: string;
   readonly images: Readonly<Record<string, string>>;
   readonly imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  /** Worker pods' ServiceAccount; absent: the namespace's `default` (no token either way). */
+  readonly serviceAccount?: string;
   /** The agent's image in a container-image function's pod (ADR 0028); absent: the default. */
   readonly agentImage?: string;
   readonly minReplicas: number;
@@ -225,6 +229,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): O
       imageTag: c.LAMINA_WORKER_IMAGE_TAG,
       images: Object.freeze(parseImages(c.LAMINA_WORKER_IMAGES)),
       imagePullPolicy: c.LAMINA_WORKER_IMAGE_PULL_POLICY,
+      ...(c.LAMINA_WORKER_SERVICE_ACCOUNT === undefined
+        ? {}
+        : { serviceAccount: c.LAMINA_WORKER_SERVICE_ACCOUNT }),
       ...(c.LAMINA_WORKER_AGENT_IMAGE === undefined
         ? {}
         : { agentImage: c.LAMINA_WORKER_AGENT_IMAGE }),

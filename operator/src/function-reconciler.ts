@@ -9,6 +9,7 @@ import {
 } from '@lamina/kube';
 
 import type { WorkerConfig } from './config.js';
+import { EGRESS_ANNOTATION } from './builders/isolation.js';
 import { environmentSecretName, workerDeploymentName } from './builders/names.js';
 import { computeFunctionStatus, type Problem } from './builders/status.js';
 import { FUNCTION_FINALIZER, type FinalizerHook } from './finalizer.js';
@@ -97,6 +98,7 @@ export class FunctionReconciler {
         deploymentName,
         replicas: desiredReplicas,
         provisioned: (fn.spec.provisionedConcurrency ?? 0) > 0,
+        egress: fn.metadata.annotations?.[EGRESS_ANNOTATION],
       }));
     }
     const { autoscaled } = this.o.worker;

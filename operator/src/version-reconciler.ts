@@ -11,6 +11,7 @@ import {
 } from '@lamina/kube';
 
 import type { WorkerConfig } from './config.js';
+import { EGRESS_ANNOTATION } from './builders/isolation.js';
 import { fitName, workerDeploymentName } from './builders/names.js';
 import { provisionedFloor } from './builders/provisioned.js';
 import { controllerReference } from './builders/owner.js';
@@ -75,6 +76,10 @@ export class VersionReconciler {
         deploymentName,
         replicas,
         provisioned: (floor ?? 0) > 0,
+        // Egress is the platform's, not frozen with the version: the Function's current groups.
+        egress: this.o.functions.get(functionName, namespace)?.metadata.annotations?.[
+          EGRESS_ANNOTATION
+        ],
       }));
     }
     const { autoscaled } = this.o.worker;

@@ -18,6 +18,7 @@ import type {
 import type { FunctionResourceSpec, VersionLabel } from '@lamina/kube';
 
 import { ANNOTATIONS, buildWorkerDeployment } from './builders/deployment.js';
+import { egressGroupsOf } from './builders/isolation.js';
 import { controllerReference } from './builders/owner.js';
 import { ENVIRONMENT_HASH_ANNOTATION, buildEnvironmentSecret } from './builders/secret.js';
 import type { Problem } from './builders/status.js';
@@ -47,6 +48,8 @@ export interface WorkerTarget {
   readonly replicas: number;
   /** Provisioned concurrency is set: pods start as provisioned environments. */
   readonly provisioned?: boolean;
+  /** The Function's `lamina.dev/egress` annotation (builders/isolation.ts). */
+  readonly egress?: string | undefined;
 }
 
 export interface ApplyOutcome {
@@ -90,6 +93,11 @@ export class WorkerApplier {
         );
       }
     }
+    const egress = egressGroupsOf(t.egress);
+    if (egress.invalid.length > 0) {
+      const names = egress.invalid.join(', ');
+      this.o.events.emit(t.owner, 'Warning', 'EgressGroupInvalid', `not a label name: ${names}`);
+    }
     const desired = buildWorkerDeployment({
       namespace: t.namespace,
       functionName: t.functionName,
@@ -102,6 +110,7 @@ export class WorkerApplier {
       replicas: this.o.worker.autoscaled ? undefined : t.replicas,
       worker: this.o.worker,
       ...(t.provisioned === true ? { provisioned: true } : {}),
+      egressGroups: egress.groups,
     });
     const cached = this.o.deployments.get(t.deploymentName, t.namespace);
     const want = desired.metadata?.annotations?.[ANNOTATIONS.specHash];

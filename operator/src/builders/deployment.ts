@@ -28,6 +28,7 @@ import {
 } from '@lamina/kube';
 
 import type { WorkerConfig } from '../config.js';
+import { egressLabels, WORKER_SECURITY_CONTEXT, workerPodIsolation } from './isolation.js';
 import { imagePod } from './image-pod.js';
 import { labelValue, stableHash, workerDeploymentName } from './names.js';
 import { workerResources } from './resources.js';
@@ -44,20 +45,12 @@ export const WORKER_PATHS = {
 /** Room for one unpacked package in the code emptyDir: Lambda's unzipped limit, 250 MB. */
 const CODE_CACHE_SIZE = '250Mi';
 export const WORKER_PORT = WORKER_DEFAULT_PORT;
-export const WORKER_UID = 10001;
 
-/** Every worker container's readiness (the agent's /readyz) and lockdown, version or pool. */
+/** Every worker container's readiness (the agent's /readyz); the lockdown: isolation.ts. */
 export const WORKER_READINESS_PROBE = {
   httpGet: { path: '/readyz', port: WORKER_PORT_NAME },
   periodSeconds: 1,
   failureThreshold: 3,
-};
-export const WORKER_SECURITY_CONTEXT = {
-  runAsNonRoot: true,
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  capabilities: { drop: ['ALL'] },
-  seccompProfile: { type: 'RuntimeDefault' },
 };
 
 export const ANNOTATIONS = {
@@ -81,6 +74,8 @@ export interface WorkerDeploymentInput {
   readonly worker: WorkerConfig;
   /** The version has provisioned concurrency: its pods run init at start as provisioned ones. */
   readonly provisioned?: boolean;
+  /** The function's egress groups (egress.ts): one pod label each, for NetworkPolicies. */
+  readonly egressGroups?: readonly string[];
 }
 
 /** The worker image of a zip function's runtime (an image function's pod: image-pod.ts). */
@@ -187,7 +182,6 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
     ...layerEnv(spec, input.worker),
     [WORKER_ENV.environmentDir, WORKER_PATHS.environment],
     [WORKER_ENV.region, input.worker.region],
-    [WORKER_ENV.redisUrl, input.worker.redisUrl],
     [WORKER_ENV.port, String(WORKER_PORT)],
     [
       WORKER_ENV.initializationType,
@@ -275,18 +269,13 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
       selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
       template: {
-        metadata: { labels, annotations: { [ANNOTATIONS.configHash]: configHash } },
+        metadata: {
+          labels: { ...labels, ...egressLabels(input.egressGroups ?? []) },
+          annotations: { [ANNOTATIONS.configHash]: configHash },
+        },
         spec: {
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
+          ...workerPodIsolation(worker),
           terminationGracePeriodSeconds: spec.timeout + 10,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: WORKER_UID,
-            runAsGroup: WORKER_UID,
-            fsGroup: WORKER_UID,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
           // An image function's pod: the agent beside the function's own container (ADR 0028).
           ...(spec.code.image === undefined
             ? { containers: [agent] }

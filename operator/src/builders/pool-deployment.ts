@@ -37,9 +37,8 @@ import {
   WORKER_PATHS,
   WORKER_PORT,
   WORKER_READINESS_PROBE,
-  WORKER_SECURITY_CONTEXT,
-  WORKER_UID,
 } from './deployment.js';
+import { WORKER_SECURITY_CONTEXT, workerPodIsolation } from './isolation.js';
 import { fitName, stableHash } from './names.js';
 import { workerResources } from './resources.js';
 
@@ -97,16 +96,8 @@ export function buildPoolDeployment(input: PoolDeploymentInput): V1Deployment {
       template: {
         metadata: { labels, annotations: { [POOL_MEMORY_ANNOTATION]: String(pool.memoryMb) } },
         spec: {
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
+          ...workerPodIsolation(worker),
           terminationGracePeriodSeconds: LIMITS.timeoutMaxSeconds + 10,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: WORKER_UID,
-            runAsGroup: WORKER_UID,
-            fsGroup: WORKER_UID,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
           containers: [
             {
               name: WORKER_CONTAINER,
