@@ -6,6 +6,7 @@
 K8S_VERSION="${LAMINA_K8S_VERSION:-1.34.4}"  # k8s.io/kubernetes, newest 1.34.x on the Go proxy
 ETCD_VERSION="${LAMINA_ETCD_VERSION:-3.6.16}" # go.etcd.io/etcd, newest 3.6.x on the Go proxy
 KAFKA_VERSION="${LAMINA_KAFKA_VERSION:-4.4.0}" # org.apache.kafka:kafka_2.13, see docs/adr/0003
+NETPOL_VERSION="${LAMINA_NETPOL_VERSION:-0.8.0}" # sigs.k8s.io/kube-network-policies (lib/netpol.sh)
 ELASTICMQ_VERSION="${LAMINA_ELASTICMQ_VERSION:-1.7.1}" # org.elasticmq:elasticmq-server_2.13
 DEBIAN_SUITE="bookworm"                       # base images' root filesystem
 PAUSE_IMAGE="lamina/pause:r1"                 # images/build-pause; bump the revision with the recipe
@@ -29,6 +30,7 @@ KUBELET_PORT=$((10250 + _o))         # kubelet's API (logs, exec), on $NODE_IP (
 KUBELET_HEALTHZ_PORT=$((10248 + _o)) # kubelet's /healthz, 127.0.0.1
 KUBE_PROXY_HEALTHZ_PORT=$((10256 + _o)) # kube-proxy's /healthz, 127.0.0.1
 KUBE_PROXY_METRICS_PORT=$((10249 + _o)) # kube-proxy's /metrics, 127.0.0.1
+NETPOL_METRICS_PORT=$((19080 + _o)) # kube-network-policies' /metrics (its readiness), 127.0.0.1
 
 # The node's pod network (lib/node.sh). Not shifted by the offset: a Linux bridge and its subnet
 # are machine-wide, so one test node runs per machine (`up node` in a second clone refuses to

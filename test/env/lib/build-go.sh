@@ -4,10 +4,11 @@
 #   $CACHE/bin/etcd-v$ETCD_VERSION/{etcd,etcdctl}
 #   $CACHE/bin/kubernetes-v$K8S_VERSION/{kube-apiserver,kube-controller-manager,kube-scheduler,
 #                                        kubelet,kube-proxy,kubectl}
+#   $CACHE/bin/kube-network-policies-v$NETPOL_VERSION/kube-network-policies (lib/netpol.sh)
 # A directory is published (renamed into place) only after every binary in it built, so a
 # half-finished build is never mistaken for a cached one. A warm run only checks the directories.
 #
-# Usage: build-go.sh [etcd|kubernetes|all]   (default all). Standalone or from test/env/up.
+# Usage: build-go.sh [etcd|kubernetes|netpol|all]   (default all). Standalone or from test/env/up.
 set -euo pipefail
 # shellcheck source=test/env/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -94,6 +95,25 @@ build_kubernetes() {
   publish "$work/bin" "$dest"
 }
 
+# SIG Network's NetworkPolicy engine; its module has no replace directives, but a wrapper module
+# keeps the build like the others (and its go.sum pinned in the build directory).
+build_netpol() {
+  local dest work
+  dest="$CACHE/bin/kube-network-policies-v$NETPOL_VERSION"
+  if [ -x "$dest/kube-network-policies" ]; then
+    log "kube-network-policies v$NETPOL_VERSION: cached in $dest"
+    return 0
+  fi
+  work="$CACHE/src/kube-network-policies-v$NETPOL_VERSION"
+  rm -rf "$work" && mkdir -p "$work" && cd "$work"
+  go mod init local/kube-network-policies-build >/dev/null 2>&1
+  go get -tool "sigs.k8s.io/kube-network-policies/cmd@v$NETPOL_VERSION"
+  mkdir -p bin
+  go build -trimpath -ldflags "-s -w" -o bin/kube-network-policies \
+    sigs.k8s.io/kube-network-policies/cmd
+  publish "$work/bin" "$dest"
+}
+
 # all_present DIR NAME...: true when every NAME is an executable file in DIR.
 all_present() {
   local dir="$1" n; shift
@@ -119,11 +139,13 @@ main() {
   case "${1:-all}" in
     etcd) step "build etcd v$ETCD_VERSION" build_etcd ;;
     kubernetes) step "build kubernetes v$K8S_VERSION" build_kubernetes ;;
+    netpol) step "build kube-network-policies v$NETPOL_VERSION" build_netpol ;;
     all)
       step "build etcd v$ETCD_VERSION" build_etcd
       step "build kubernetes v$K8S_VERSION" build_kubernetes
+      step "build kube-network-policies v$NETPOL_VERSION" build_netpol
       ;;
-    *) die "usage: $0 [etcd|kubernetes|all]" ;;
+    *) die "usage: $0 [etcd|kubernetes|netpol|all]" ;;
   esac
 }
 
