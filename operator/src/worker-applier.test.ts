@@ -55,6 +55,21 @@ function setup(env: Record<string, string> = {}) {
 }
 
 describe('WorkerApplier', () => {
+  it("labels the pods with the Function's egress groups and warns about bad names", async () => {
+    const { applier, target, writer, events } = setup();
+    await applier.apply({ ...target, egress: 'redis, bad/name' });
+    const d = writer.applied.find((o) => o.kind === 'Deployment') as V1Deployment;
+    const labels = d.spec?.template.metadata?.labels ?? {};
+    expect(labels['egress.lamina.dev/redis']).toBe('allow');
+    expect(Object.keys(labels).filter((k) => k.startsWith('egress.'))).toHaveLength(1);
+    expect(events.emit).toHaveBeenCalledWith(
+      owner,
+      'Warning',
+      'EgressGroupInvalid',
+      'not a label name: bad/name',
+    );
+  });
+
   it('applies the Secret and the Deployment, then nothing while the cache holds them', async () => {
     const { applier, target, writer, events, deployments, secrets } = setup();
     const first = await applier.apply(target);

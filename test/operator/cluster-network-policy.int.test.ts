@@ -59,8 +59,16 @@ exports.handler = async (event) => {
 `,
 });
 
-type Target = { host: string; port: number; send?: string };
-type Outcome = { connected?: boolean; reply?: string; error?: string };
+interface Target {
+  host: string;
+  port: number;
+  send?: string;
+}
+interface Outcome {
+  connected?: boolean;
+  reply?: string;
+  error?: string;
+}
 
 /** A TCP relay on the node bridge's address to a loopback service. */
 async function relay(to: string): Promise<Server> {
@@ -84,24 +92,29 @@ const portOf = (s: Server): number => (s.address() as AddressInfo).port;
 
 describe('cluster mode: NetworkPolicies isolate worker pods (kube-network-policies)', () => {
   let lamina: ClusterLamina;
-  let redis: Server;
-  let kafka: Server;
   let targets: Record<string, Target>;
+  /** What afterAll undoes, whatever beforeAll got to. */
+  const undo: (() => Promise<void> | void)[] = [];
 
   beforeAll(async () => {
     const engine = await fetch(ENGINE_METRICS).catch(() => undefined);
     if (engine?.ok !== true) {
       throw new Error(`kube-network-policies is not running (${ENGINE_METRICS}): test/env/up node`);
     }
-    redis = await relay(testEnv.require('REDIS_URL').replace(/^redis:\/\//, ''));
-    kafka = await relay(testEnv.require('KAFKA_BROKERS').split(',')[0] ?? '');
+    const redis = await relay(testEnv.require('REDIS_URL').replace(/^redis:\/\//, ''));
+    undo.push(() => redis.close());
+    const kafka = await relay(testEnv.require('KAFKA_BROKERS').split(',')[0] ?? '');
+    undo.push(() => kafka.close());
     targets = {
       redis: { host: NODE_BRIDGE_IP, port: portOf(redis), send: 'PING\r\n' },
       kafka: { host: NODE_BRIDGE_IP, port: portOf(kafka) },
       apiserver: APISERVER_SERVICE,
     };
     lamina = await startClusterLamina({ name: 'netpol' });
-    const apiserverPort = Number(new URL(testEnv.require('KUBE_APISERVER_URL')).port);
+    undo.unshift(() => lamina.stop());
+    const apiserverPort = Number(
+      new URL(process.env['KUBE_APISERVER_URL'] ?? 'https://127.0.0.1:16443').port,
+    );
     const gatewayPort = Number(new URL(lamina.gateway.url).port);
     const host = (port: number) => ({
       to: [{ ipBlock: { cidr: `${NODE_BRIDGE_IP}/32` } }],
@@ -147,9 +160,7 @@ describe('cluster mode: NetworkPolicies isolate worker pods (kube-network-polici
   }, 900_000);
 
   afterAll(async () => {
-    await lamina?.stop();
-    redis?.close();
-    kafka?.close();
+    for (const step of undo) await step();
   }, 120_000);
 
   async function connections(fn: string): Promise<Record<string, Outcome>> {

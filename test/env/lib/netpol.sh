@@ -104,12 +104,13 @@ netpol_up() {
   : >"$LOGS/netpol.log"
   # --disable-nri: containerd 1.6 has no NRI (pod IPs come from the informer);
   # --netfilter-bug-1766-fix=false: kernel 6.12+ has the fix, and that hook also needs nft queue.
+  # LAMINA_NETPOL_VERBOSITY=2 logs every verdict.
   start_bg netpol "$LOGS/netpol.log" env KUBERNETES_SERVICE_HOST=127.0.0.1 \
     KUBERNETES_SERVICE_PORT="$APISERVER_PORT" unshare --mount --propagation private -- sh -c \
     'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$NETPOL_DIR/sa" "$NETPOL_SA_MOUNT" \
     "$NETPOL_BIN/kube-network-policies" --hostname-override "$NODE_NAME" --disable-nri \
     --nfqueue-id "$NETPOL_QUEUE" --netfilter-bug-1766-fix=false \
-    --metrics-bind-address "127.0.0.1:$NETPOL_METRICS_PORT" --v=2
+    --metrics-bind-address "127.0.0.1:$NETPOL_METRICS_PORT" --v="${LAMINA_NETPOL_VERBOSITY:-0}"
   wait_for "kube-network-policies metrics on 127.0.0.1:$NETPOL_METRICS_PORT" 60 netpol_ready || {
     tail -n 30 "$LOGS/netpol.log" >&2
     die "kube-network-policies did not start, see $LOGS/netpol.log"
