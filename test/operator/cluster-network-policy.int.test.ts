@@ -102,9 +102,9 @@ describe('cluster mode: NetworkPolicies isolate worker pods (kube-network-polici
       throw new Error(`kube-network-policies is not running (${ENGINE_METRICS}): test/env/up node`);
     }
     const redis = await relay(testEnv.require('REDIS_URL').replace(/^redis:\/\//, ''));
-    undo.push(() => redis.close());
+    undo.push(() => void redis.close());
     const kafka = await relay(testEnv.require('KAFKA_BROKERS').split(',')[0] ?? '');
-    undo.push(() => kafka.close());
+    undo.push(() => void kafka.close());
     targets = {
       redis: { host: NODE_BRIDGE_IP, port: portOf(redis), send: 'PING\r\n' },
       kafka: { host: NODE_BRIDGE_IP, port: portOf(kafka) },
