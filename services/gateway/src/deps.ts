@@ -65,6 +65,8 @@ export interface AppDeps {
   readonly random?: () => number;
   /** What the code stores really hold on disk (GetAccountSettings reports AWS's sum over records instead). */
   readonly codeUsage?: CodeUsage;
+  /** CodeStorageExceededException past this many bytes of code; default Lambda's 75 GB. */
+  readonly codeStorageLimitBytes?: number;
   /** Kafka event source mappings (shared with the pollers); absent: the API answers 404. */
   readonly mappings?: MappingStore;
   /** Provisioned concurrency configs; absent: kept in memory (gone on restart). */
