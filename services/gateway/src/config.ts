@@ -64,6 +64,8 @@ const schema = z.object({
   /** Both set: the gateway serves HTTPS with this PEM certificate (chain) and key. */
   LAMINA_TLS_CERT_FILE: optional(z.string().optional()),
   LAMINA_TLS_KEY_FILE: optional(z.string().optional()),
+  /** With TLS: a second, plain-HTTP port for the platform's in-cluster callers (chart). */
+  LAMINA_INTERNAL_PORT: optional(int(1, 65_535).optional()),
   /** An account's stored code (functions, versions, layers) may not exceed this; AWS: 75 GB. */
   LAMINA_CODE_STORAGE_LIMIT_BYTES: optional(int(1).default(LIMITS.codeStorageBytes)),
 });
@@ -100,7 +102,12 @@ export interface GatewayConfig {
   /** Absolute; absent: the audit log goes to stdout only. */
   readonly auditLogFile?: string;
   /** Absolute paths; absent: plain HTTP. */
-  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  readonly tls?: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    /** Also serve plain HTTP here (the chart's in-cluster port for dispatcher, poller, pods). */
+    readonly internalPort?: number;
+  };
   /** CodeStorageExceededException past this many stored bytes. */
   readonly codeStorageLimitBytes: number;
 }
@@ -152,6 +159,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
           tls: Object.freeze({
             certFile: resolve(e.LAMINA_TLS_CERT_FILE),
             keyFile: resolve(e.LAMINA_TLS_KEY_FILE),
+            ...(e.LAMINA_INTERNAL_PORT === undefined
+              ? {}
+              : { internalPort: e.LAMINA_INTERNAL_PORT }),
           }),
         }),
     codeStorageLimitBytes: e.LAMINA_CODE_STORAGE_LIMIT_BYTES,

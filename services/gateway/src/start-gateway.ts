@@ -7,7 +7,8 @@
  * Invariants: components stop in reverse start order, once (`stop()` is idempotent); a failed
  * start stops what was started and rethrows; readiness (GET /healthz) is true only between
  * listening and the start of `stop()`, which then waits `drainDelayMs` before closing the server.
- * With `config.tls` the one server speaks HTTPS only (no plain port beside it).
+ * With `config.tls` the port speaks HTTPS only; `tls.internalPort` adds a plain-HTTP listener
+ * of the same app for the platform's in-cluster callers (the chart's internal Service port).
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -124,7 +125,7 @@ function serverFor(app: ReturnType<typeof createApp>, config: GatewayConfig): Se
   );
 }
 
-/** Listens; on stop fails readiness, waits the drain delay, then closes the server. */
+/** Listens; on stop fails readiness, waits the drain delay, then closes the server(s). */
 async function serve(
   app: ReturnType<typeof createApp>,
   config: GatewayConfig,
@@ -133,20 +134,30 @@ async function serve(
   setReady: (ready: boolean) => void,
 ): Promise<number> {
   const server = serverFor(app, config);
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  applyRequestLimits(server, config.requestLimits, registry);
+  const servers = [server];
+  const internalPort = config.tls?.internalPort;
+  if (internalPort !== undefined) servers.push(createServer(app));
+  for (const s of servers) s.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  applyRequestLimits(servers, config.requestLimits, registry);
   const port = await listen(server, config.port, config.host);
+  if (internalPort !== undefined && servers[1] !== undefined)
+    await listen(servers[1], internalPort, config.host);
   lifecycle.add({
     name: 'http server',
     stop: async () => {
       setReady(false);
       if (config.drainDelayMs > 0) await new Promise((r) => setTimeout(r, config.drainDelayMs));
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => {
+                resolve();
+              });
+              s.closeIdleConnections();
+            }),
+        ),
+      );
     },
   });
   return port;

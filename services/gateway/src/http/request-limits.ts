@@ -76,13 +76,15 @@ function checkIntervalMs(limits: RequestLimits): number {
   return Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 10)));
 }
 
-/** Sets the bounds on `server`, answers and counts the requests that break them. */
+/** Sets the bounds on each server, answers and counts the requests that break them. */
 export function applyRequestLimits(
-  server: Server,
+  servers: Server | readonly Server[],
   limits: RequestLimits,
   registry: Registry,
 ): void {
-  if (server.listening) throw new Error('request limits must be applied before the server listens');
+  const all: readonly Server[] = Array.isArray(servers) ? servers : [servers as Server];
+  if (all.some((s) => s.listening))
+    throw new Error('request limits must be applied before the server listens');
   if (limits.headersTimeoutMs > limits.requestTimeoutMs)
     throw new RangeError('headersTimeoutMs must not exceed requestTimeoutMs');
   const timeouts = new Counter({
@@ -91,6 +93,11 @@ export function applyRequestLimits(
     labelNames: ['phase'] as const,
     registers: [registry],
   });
+  for (const server of all) limitServer(server, limits, timeouts);
+}
+
+/** One server's bounds and answers; `timeouts` counts for every server of the process. */
+function limitServer(server: Server, limits: RequestLimits, timeouts: Counter<'phase'>): void {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   // A plain property (not in @types/node) Node reads when the server starts listening.
