@@ -50,7 +50,9 @@ function uploadLoop(url: string, body: string): { stop: () => Promise<Uploads> }
       });
       const text = await res.text();
       totalMs += performance.now() - t;
-      answers.add(`${res.status} ${res.headers.get('x-amzn-errortype') ?? ''} ${text.slice(0, 200)}`);
+      answers.add(
+        `${res.status} ${res.headers.get('x-amzn-errortype') ?? ''} ${text.slice(0, 200)}`,
+      );
       if (res.status >= 400) refused++;
     }
   })();

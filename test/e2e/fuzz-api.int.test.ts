@@ -7,6 +7,7 @@
  * still be alive and ready afterwards.
  */
 import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -73,6 +74,8 @@ describe('fuzzing the Lambda API with schemathesis', () => {
     let failed = false;
     try {
       const r = await run(bin, args, {
+        // schemathesis keeps a cache folder in its working directory: not in the repository.
+        cwd: tmpdir(),
         timeout: BUDGET_MS,
         maxBuffer: 64 * 1024 * 1024,
         env: {

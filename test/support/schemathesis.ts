@@ -23,9 +23,13 @@ export async function schemathesisBin(): Promise<string> {
   const bin = join(venv, 'bin', 'schemathesis');
   if (existsSync(bin)) return bin;
   await run('python3', ['-m', 'venv', venv]);
-  await run(join(venv, 'bin', 'pip'), ['install', '--quiet', `schemathesis==${SCHEMATHESIS_VERSION}`], {
-    timeout: 600_000,
-  });
+  await run(
+    join(venv, 'bin', 'pip'),
+    ['install', '--quiet', `schemathesis==${SCHEMATHESIS_VERSION}`],
+    {
+      timeout: 600_000,
+    },
+  );
   if (!existsSync(bin)) throw new Error(`schemathesis was not installed in ${venv}`);
   return bin;
 }

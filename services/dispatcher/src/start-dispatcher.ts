@@ -56,7 +56,11 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     await redis.connect();
     lifecycle.add({ name: 'redis', stop: () => redis.quit().then(() => undefined) });
 
-    const agent = agentFor(config.gatewayUrl, { keepAlive: true, maxSockets: config.concurrency + 8 }, config.gatewayCaFile);
+    const agent = agentFor(
+      config.gatewayUrl,
+      { keepAlive: true, maxSockets: config.concurrency + 8 },
+      config.gatewayCaFile,
+    );
     lifecycle.add({
       name: 'http agent',
       stop: () => {

@@ -59,7 +59,11 @@ export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> 
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
     await redis.connect();
     lifecycle.add({ name: 'redis', stop: () => redis.quit().then(() => undefined) });
-    const agent = agentFor(config.gatewayUrl, { keepAlive: true, maxSockets: 256 }, config.gatewayCaFile);
+    const agent = agentFor(
+      config.gatewayUrl,
+      { keepAlive: true, maxSockets: 256 },
+      config.gatewayCaFile,
+    );
     lifecycle.add({
       name: 'http agent',
       stop: () => {

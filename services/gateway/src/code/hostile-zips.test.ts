@@ -36,7 +36,8 @@ const CASES: readonly Case[] = [
   },
   {
     archive: 'zip bomb: 11 × 24 MiB of zeros deflated (~270 KB zipped, 264 MiB unzipped)',
-    entries: () => Array.from({ length: 11 }, (_, i) => ({ name: `z${i}`, data: zeros, deflate: true })),
+    entries: () =>
+      Array.from({ length: 11 }, (_, i) => ({ name: `z${i}`, data: zeros, deflate: true })),
   },
   {
     archive: 'zip bomb with lying headers: 24 MiB of zeros declared as 10 bytes',
@@ -51,13 +52,18 @@ const CASES: readonly Case[] = [
   },
   {
     archive: 'a zip inside the zip (42.zip style nesting)',
-    entries: () => [{ name: 'inner.zip', data: buildZip([{ name: 'x', data: zeros, deflate: true }]) }],
+    entries: () => [
+      { name: 'inner.zip', data: buildZip([{ name: 'x', data: zeros, deflate: true }]) },
+    ],
     contained: async (d) =>
       `stored as one file of ${(await stat(join(d, 'inner.zip'))).size} bytes, never unpacked`,
   },
   { archive: 'entry `../evil.txt`', entries: () => [{ name: '../evil.txt', data: 'x' }] },
   { archive: 'entry `a/../../evil.txt`', entries: () => [{ name: 'a/../../evil.txt', data: 'x' }] },
-  { archive: 'absolute entry `/etc/cron.d/evil`', entries: () => [{ name: '/etc/cron.d/evil', data: 'x' }] },
+  {
+    archive: 'absolute entry `/etc/cron.d/evil`',
+    entries: () => [{ name: '/etc/cron.d/evil', data: 'x' }],
+  },
   { archive: 'Windows path `C:/evil.txt`', entries: () => [{ name: 'C:/evil.txt', data: 'x' }] },
   {
     archive: 'symlink to `../../etc/passwd`',
@@ -148,11 +154,9 @@ describe('hostile zips (docs/security.md)', () => {
   );
 
   it('the table in docs/security.md is this test table', async () => {
-    const table = [
-      '| Archive | Answer | Left on disk |',
-      '| --- | --- | --- |',
-      ...rows,
-    ].join('\n');
+    const table = ['| Archive | Answer | Left on disk |', '| --- | --- | --- |', ...rows].join(
+      '\n',
+    );
     const doc = await readFile(DOC, 'utf8');
     const start = doc.indexOf(BEGIN);
     const end = doc.indexOf(END);

@@ -91,7 +91,9 @@ export class ApiRecordDir {
   }
 
   async replace(record: FunctionRecord): Promise<string> {
-    return fingerprintOf(await writeFileAtomic(this.pathOf(record.spec.name), this.serialize(record)));
+    return fingerprintOf(
+      await writeFileAtomic(this.pathOf(record.spec.name), this.serialize(record)),
+    );
   }
 
   /** False when there was nothing to remove. */

@@ -107,7 +107,10 @@ export class FileVersionStore extends IndexedVersionReads implements VersionStor
         if (decision.kind === 'existing') return decision;
         const value: VersionFileValue = { kind: 'version', record: decision.record };
         const file = versionFileName(functionName, decision.record.version);
-        const stats = await createFileExclusive(this.pathOf(file), serializeVersionFile(value, this.options.sealer));
+        const stats = await createFileExclusive(
+          this.pathOf(file),
+          serializeVersionFile(value, this.options.sealer),
+        );
         if (stats !== undefined) {
           this.set(file, fingerprintOf(stats), value);
           return decision;
@@ -130,7 +133,10 @@ export class FileVersionStore extends IndexedVersionReads implements VersionStor
       if (using.length > 0) throw versionInUse(using);
       const value: VersionFileValue = { kind: 'deleted', functionName, version };
       const file = versionFileName(functionName, version);
-      const stats = await writeFileAtomic(this.pathOf(file), serializeVersionFile(value, this.options.sealer));
+      const stats = await writeFileAtomic(
+        this.pathOf(file),
+        serializeVersionFile(value, this.options.sealer),
+      );
       this.set(file, fingerprintOf(stats), value);
     });
   }
@@ -139,7 +145,10 @@ export class FileVersionStore extends IndexedVersionReads implements VersionStor
     return this.locks.run(alias.functionName, async () => {
       const value: VersionFileValue = { kind: 'alias', record: alias };
       const file = aliasFileName(alias.functionName, alias.name);
-      const stats = await createFileExclusive(this.pathOf(file), serializeVersionFile(value, this.options.sealer));
+      const stats = await createFileExclusive(
+        this.pathOf(file),
+        serializeVersionFile(value, this.options.sealer),
+      );
       if (stats === undefined) {
         throw aliasExists(this.options.arnContext, alias.functionName, alias.name);
       }
@@ -157,14 +166,19 @@ export class FileVersionStore extends IndexedVersionReads implements VersionStor
       // The file as it is now (another process may have changed it since the last scan).
       const read = await readFileVersion(this.pathOf(file));
       const current =
-        read === undefined ? undefined : parseVersionFile(versionFileNameOf(file), read.text, this.options.sealer);
+        read === undefined
+          ? undefined
+          : parseVersionFile(versionFileNameOf(file), read.text, this.options.sealer);
       if (current?.kind !== 'alias') {
         this.set(file, undefined, undefined);
         throw aliasNotFound(this.options.arnContext, functionName, name);
       }
       const next: AliasRecord = { ...change(current.record), functionName, name };
       const value: VersionFileValue = { kind: 'alias', record: next };
-      const stats = await writeFileAtomic(this.pathOf(file), serializeVersionFile(value, this.options.sealer));
+      const stats = await writeFileAtomic(
+        this.pathOf(file),
+        serializeVersionFile(value, this.options.sealer),
+      );
       this.set(file, fingerprintOf(stats), value);
       return next;
     });

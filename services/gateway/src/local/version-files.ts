@@ -62,7 +62,9 @@ export function parseVersionFile(
       return { kind: 'deleted', functionName: name.functionName, version: name.version };
     }
     const record =
-      sealer === undefined ? value['version'] : sealer.openRecord(value['version'], name.functionName);
+      sealer === undefined
+        ? value['version']
+        : sealer.openRecord(value['version'], name.functionName);
     if (
       !isObject(record) ||
       record['functionName'] !== name.functionName ||
