@@ -36,12 +36,12 @@ interface Uploads {
 
 /** Posts CreateFunction with the hostile zip in a loop until `stop()`; counts the answers. */
 function uploadLoop(url: string, body: string): { stop: () => Promise<Uploads> } {
-  let running = true;
+  const state = { running: true };
   const answers = new Set<string>();
   let refused = 0;
   let totalMs = 0;
   const loop = (async () => {
-    while (running) {
+    while (state.running) {
       const t = performance.now();
       const res = await fetch(`${url}/2015-03-31/functions`, {
         method: 'POST',
@@ -58,7 +58,7 @@ function uploadLoop(url: string, body: string): { stop: () => Promise<Uploads> }
   })();
   return {
     stop: async () => {
-      running = false;
+      state.running = false;
       await loop;
       return { refused, answers: [...answers], meanMs: round(totalMs / Math.max(1, refused)) };
     },

@@ -162,7 +162,6 @@ describe('hostile zips (docs/security.md)', () => {
     const end = doc.indexOf(END);
     expect(start).toBeGreaterThan(-1);
     const current = doc.slice(start + BEGIN.length, end).trim();
-    // eslint-disable-next-line n/no-process-env -- a test switch, not configuration
     if (process.env['LAMINA_WRITE_DOCS'] === '1' && current !== table) {
       await writeFile(DOC, `${doc.slice(0, start + BEGIN.length)}\n${table}\n${doc.slice(end)}`);
       return;

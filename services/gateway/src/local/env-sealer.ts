@@ -131,7 +131,7 @@ export class EnvSealer {
    * A record (function or version) as it is written: `spec.environment` replaced by
    * `spec.sealedEnvironment` when it holds any variable.
    */
-  sealRecord<T extends { readonly spec: object }>(record: T, binding: string): unknown {
+  sealRecord(record: { readonly spec: object }, binding: string): unknown {
     const { environment, ...spec } = record.spec as {
       readonly environment?: Readonly<Record<string, string>>;
     };
