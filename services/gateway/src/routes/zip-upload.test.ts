@@ -10,7 +10,7 @@ import { DiskCodeStore } from '../code/disk-code-store.js';
 import { tooManyEntriesMessage } from '../code/safe-unzip.js';
 import { buildZip, type ZipEntrySpec } from '../code/test-support/build-zip.js';
 import { type ErrorBody, fakeApp } from '../test-support/fakes.js';
-import { zipFromUpload } from './zip-upload.js';
+import { isBase64, zipFromUpload } from './zip-upload.js';
 
 let root: string;
 let server: Server;
@@ -101,5 +101,21 @@ describe('zipFromUpload', () => {
     expect(() => zipFromUpload({ ZipFile: b64 }, 'Code.')).toThrow(
       `Zipped size must be smaller than ${LIMITS.zipMaxBytes} bytes`,
     );
+  });
+});
+
+describe('isBase64', () => {
+  it.each([
+    ['', true],
+    ['QUJD', true],
+    ['QUI=', true],
+    ['QQ==', true],
+    ['Q===', false],
+    ['QU JD', false],
+    ['QU-_', false],
+    ['QUé=', false],
+    ['=QUJ', false],
+  ])('%j → %s', (s, ok) => {
+    expect(isBase64(s)).toBe(ok);
   });
 });

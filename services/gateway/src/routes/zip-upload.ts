@@ -1,6 +1,22 @@
 import { LaminaError, LIMITS } from '@lamina/core';
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const ALPHABET = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/')
+  ALPHABET[c.charCodeAt(0)] = 1;
+
+/**
+ * `/^[A-Za-z0-9+/]*={0,2}$/` as a loop: on a 12 MB ZipFile the regex held the event loop about
+ * three times as long (bench/hostile-zip), and every upload passes here.
+ */
+export function isBase64(s: string): boolean {
+  let end = s.length;
+  while (end > 0 && s.length - end < 2 && s.charCodeAt(end - 1) === 61) end--;
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127 || ALPHABET[c] !== 1) return false;
+  }
+  return true;
+}
 
 /** Bytes the base64 text decodes to, without decoding it. */
 const decodedLength = (b64: string): number =>
@@ -29,7 +45,7 @@ export function zipFromUpload(fields: Readonly<Record<string, unknown>>, prefix:
       `${prefix}ZipFile is required: the base64 of a .zip deployment package.`,
     );
   }
-  if (!BASE64.test(zip)) {
+  if (!isBase64(zip)) {
     throw new LaminaError(
       'InvalidParameterValueException',
       `${prefix}ZipFile must be base64-encoded.`,
