@@ -95,7 +95,7 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
 
   router.put(
     '/2015-03-31/functions/:name/code',
-    jsonBody('UpdateFunctionCode', LIMITS.createFunctionRequestMaxBytes),
+    jsonBody('UpdateFunctionCode', LIMITS.createFunctionRequestMaxBytes, ['ZipFile']),
     async (req, res) => {
       const latest = resolveUnqualified(req, functions, arn);
       const name = latest.spec.name;

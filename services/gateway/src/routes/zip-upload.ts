@@ -1,22 +1,7 @@
 import { LaminaError, LIMITS } from '@lamina/core';
+import { isBase64 } from '@lamina/service-kit/unpack-zip';
 
-const ALPHABET = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/')
-  ALPHABET[c.charCodeAt(0)] = 1;
-
-/**
- * `/^[A-Za-z0-9+/]*={0,2}$/` as a loop: on a 12 MB ZipFile the regex held the event loop about
- * three times as long (bench/hostile-zip), and every upload passes here.
- */
-export function isBase64(s: string): boolean {
-  let end = s.length;
-  while (end > 0 && s.length - end < 2 && s.charCodeAt(end - 1) === 61) end--;
-  for (let i = 0; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 127 || ALPHABET[c] !== 1) return false;
-  }
-  return true;
-}
+export { isBase64 };
 
 /** Bytes the base64 text decodes to, without decoding it. */
 const decodedLength = (b64: string): number =>
@@ -39,6 +24,16 @@ export function zipFromUpload(fields: Readonly<Record<string, unknown>>, prefix:
     );
   }
   const zip = fields['ZipFile'];
+  // A big body's zip, decoded already off the event loop (http/body.ts, upload-decode.ts).
+  if (Buffer.isBuffer(zip) && zip.length > 0) {
+    if (zip.length > LIMITS.zipMaxBytes) {
+      throw new LaminaError(
+        'RequestEntityTooLargeException',
+        `Zipped size must be smaller than ${LIMITS.zipMaxBytes} bytes`,
+      );
+    }
+    return zip;
+  }
   if (typeof zip !== 'string' || zip.length === 0) {
     throw new LaminaError(
       'InvalidParameterValueException',
