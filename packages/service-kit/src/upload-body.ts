@@ -60,9 +60,8 @@ export function decodeUploadBody(body: Uint8Array, zipPath: readonly string[]): 
   const zip = holder[last];
   if (typeof zip !== 'string' || !isBase64(zip)) return { kind: 'ok', value };
   const bytes = Buffer.from(zip, 'base64');
-  delete holder[last];
+  Reflect.deleteProperty(holder, last);
   // A small Buffer sits in Node's shared pool: copy it, so transferring it detaches nothing else.
   const own = bytes.byteLength === bytes.buffer.byteLength ? bytes : Buffer.from(bytes);
-  const buffer = own.buffer as ArrayBuffer;
-  return { kind: 'ok', value, zip: new Uint8Array(buffer, own.byteOffset, own.byteLength) };
+  return { kind: 'ok', value, zip: new Uint8Array(own.buffer, own.byteOffset, own.byteLength) };
 }

@@ -148,6 +148,6 @@ describe('big code uploads decoded off the event loop', () => {
       .post('/2015-03-31/functions')
       .send(big({ FunctionName: 'big2', Code: { ZipFile: `${'A'.repeat(1_200_000)}!` } }))
       .expect(400);
-    expect(badB64.body.message).toBe('Code.ZipFile must be base64-encoded.');
+    expect(badB64.body).toMatchObject({ message: 'Code.ZipFile must be base64-encoded.' });
   }, 60_000);
 });
