@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
-import { type LaminaProcess, startLamina } from '@lamina/testkit';
+import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { lambdaClient } from '../support/lambda-client.js';
@@ -31,7 +31,8 @@ describe('fuzzing the Lambda API with schemathesis', () => {
 
   beforeAll(async () => {
     bin = await schemathesisBin();
-    lamina = await startLamina();
+    // Its own Redis prefix: the fuzzer calls any name, on a Redis other suites may share.
+    lamina = await startLamina({ env: { LAMINA_REDIS_PREFIX: uniqueName('fuzz') } });
     // A function under a name the fuzzer may hit, so that not every call is a 404.
     const client = lambdaClient(lamina.url);
     await client.send(
