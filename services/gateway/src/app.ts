@@ -132,10 +132,22 @@ export function createApp(deps: AppDeps): GatewayApp {
     res.setHeader('x-amzn-RequestId', requestContext(res, deps.logger).requestId);
     next();
   });
-  app.use(versionRoutes({ ...deps, versions, codeFreezer, clock }));
+  app.use(versionRoutes({ ...deps, versions, codeFreezer, clock, codeStorage: quota }));
   app.use(aliasRoutes({ ...deps, versions }));
-  app.use(updateFunctionRoutes({ ...deps, code, versions, codeFreezer, clock, layers }));
-  app.use(functionRoutes({ ...deps, code, versions, codeFreezer, clock, layers }));
+  app.use(
+    updateFunctionRoutes({
+      ...deps,
+      code,
+      versions,
+      codeFreezer,
+      clock,
+      layers,
+      codeStorage: quota,
+    }),
+  );
+  app.use(
+    functionRoutes({ ...deps, code, versions, codeFreezer, clock, layers, codeStorage: quota }),
+  );
   app.use(layerRoutes({ config: deps.config, layers, code, clock }));
   app.use(concurrencyRoutes(deps));
   app.use(provisionedConcurrencyRoutes({ ...deps, provisioner, clock }));

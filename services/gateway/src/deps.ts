@@ -28,6 +28,7 @@ import type { ScheduleStore } from './schedules/schedule-store.js';
 import type { RequestGuard } from './http/request-guards.js';
 import type { KeyLookup } from './auth/access-keys.js';
 import type { AuditLog } from './auth/audit-log.js';
+import type { CodeStorageGuard } from './code/code-storage-quota.js';
 
 /** Epoch milliseconds; injectable so tests control timestamps. */
 export interface Clock {
@@ -94,4 +95,6 @@ export type FunctionRouteDeps = Pick<
   readonly codeFreezer: CodeFreezer;
   readonly clock: Clock;
   readonly layers: Pick<LayerStore, 'get'>;
+  /** PublishVersion counts a new version's code (code-storage-quota.ts). */
+  readonly codeStorage?: CodeStorageGuard;
 };

@@ -45,6 +45,14 @@ describe('code storage quota', () => {
     await request(app).post('/2015-03-31/functions').send(createBody('b', 600)).expect(201);
   });
 
+  it('counts a published version again, as AWS does', async () => {
+    const { app } = fakeApp({ codeStorageLimitBytes: 1000 });
+    await request(app).post('/2015-03-31/functions').send(createBody('a', 600)).expect(201);
+    const refused = await request(app).post('/2015-03-31/functions/a/versions').send({});
+    expect(refused.status).toBe(400);
+    expect(refused.headers['x-amzn-errortype']).toBe('CodeStorageExceededException');
+  });
+
   it('defaults to Lambda 75 GB', async () => {
     const { app } = fakeApp();
     const settings = await request(app).get('/2016-08-19/account-settings').expect(200);
