@@ -85,6 +85,8 @@ async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
   const env = {
     ...o.asyncEnv,
     REDIS_URL: redisUrl,
+    // An https gateway: the in-process services trust its own certificate (self-signed too).
+    ...(config.tls === undefined ? {} : { LAMINA_GATEWAY_CA_FILE: config.tls.certFile }),
     ...(serviceKey === undefined
       ? {}
       : {

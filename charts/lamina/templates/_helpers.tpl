@@ -135,16 +135,19 @@ spec:
             - name: http
               containerPort: {{ $v.port }}
               protocol: TCP
+            {{- with .ports }}
+            {{- . | trim | nindent 12 }}
+            {{- end }}
           env:
             - name: LAMINA_LOG_LEVEL
               value: {{ $v.logLevel | quote }}
             {{- .env | trim | nindent 12 }}
           readinessProbe:
-            httpGet: { path: {{ $v.readinessPath | default "/readyz" }}, port: http }
+            httpGet: { path: {{ $v.readinessPath | default "/readyz" }}, port: http{{ with .scheme }}, scheme: {{ . }}{{ end }} }
             periodSeconds: 5
             failureThreshold: 2
           livenessProbe:
-            httpGet: { path: /healthz, port: http }
+            httpGet: { path: /healthz, port: http{{ with .scheme }}, scheme: {{ . }}{{ end }} }
             initialDelaySeconds: 10
             periodSeconds: 10
             failureThreshold: 3
@@ -189,3 +192,12 @@ spec:
 {{- printf "\n- name: LAMINA_GATEWAY_ACCESS_KEY_ID\n  valueFrom: { secretKeyRef: { name: %s, key: accessKeyId } }\n- name: LAMINA_GATEWAY_SECRET_ACCESS_KEY\n  valueFrom: { secretKeyRef: { name: %s, key: secretAccessKey } }" $name $name -}}
 {{- end }}
 {{- end }}
+
+{{/*
+The gateway's URL for the platform's own callers (dispatcher, poller, worker code fetch): the
+Service port, or with gateway.tls its plain in-cluster port (issue #18).
+*/}}
+{{- define "lamina.gatewayInternalUrl" -}}
+{{- $port := ternary .Values.gateway.tls.internalPort .Values.gateway.service.port (ne .Values.gateway.tls.secretName "") -}}
+{{- printf "http://%s-gateway.%s.svc:%v" (include "lamina.fullname" .) .Release.Namespace $port -}}
+{{- end -}}

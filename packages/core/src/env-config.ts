@@ -55,6 +55,8 @@ export const serviceEnvShape = {
   /** The service's own access key for a signed gateway (issue #18); both or neither. */
   LAMINA_GATEWAY_ACCESS_KEY_ID: envOptional(z.string().min(1).optional()),
   LAMINA_GATEWAY_SECRET_ACCESS_KEY: envOptional(z.string().min(1).optional()),
+  /** An https gateway: a PEM CA (or self-signed certificate) trusted besides the system's roots. */
+  LAMINA_GATEWAY_CA_FILE: envOptional(z.string().min(1).optional()),
 };
 
 /** What the variables of serviceEnvShape configure; each service's config extends it. */
@@ -72,6 +74,8 @@ export interface ServiceConfig {
   readonly shutdownTimeoutMs: number;
   /** The key its calls to the gateway are signed with; absent: unsigned (an open gateway). */
   readonly gatewayCredentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** An https gateway's CA certificate file, trusted besides the system's roots. */
+  readonly gatewayCaFile?: string;
 }
 
 /** The parsed variables of serviceEnvShape as a ServiceConfig. */
@@ -86,6 +90,7 @@ export function serviceConfigOf(e: z.infer<z.ZodObject<typeof serviceEnvShape>>)
     invokeTimeoutMs: e.LAMINA_INVOKE_TIMEOUT_MS,
     logLevel: e.LAMINA_LOG_LEVEL,
     shutdownTimeoutMs: e.LAMINA_SHUTDOWN_TIMEOUT_MS,
+    ...(e.LAMINA_GATEWAY_CA_FILE === undefined ? {} : { gatewayCaFile: e.LAMINA_GATEWAY_CA_FILE }),
     ...(e.LAMINA_GATEWAY_ACCESS_KEY_ID === undefined ||
     e.LAMINA_GATEWAY_SECRET_ACCESS_KEY === undefined
       ? {}

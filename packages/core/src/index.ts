@@ -49,6 +49,7 @@ export * from './iam-policy.js';
 export * from './resource-policy.js';
 export * from './lambda-model-types.js';
 export { LAMBDA_MODEL_SOURCE, LAMBDA_OPERATIONS } from './lambda-model.generated.js';
+export { lambdaOpenApi } from './openapi.js';
 export * from './model-validation.js';
 export * from './model-operations.js';
 export * from './deprecated-runtimes.js';

@@ -33,4 +33,6 @@ export const LIMITS = {
   minimumUnreservedConcurrency: 100,
   initTimeoutSeconds: 10,
   listMaxItems: 50,
+  /** An account's stored code: every function's zip, each version's, each layer version's (75 GiB). */
+  codeStorageBytes: 80_530_636_800,
 } as const;

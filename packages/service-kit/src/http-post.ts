@@ -1,4 +1,19 @@
-import { Agent, type IncomingHttpHeaders, request } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { Agent, type AgentOptions, type IncomingHttpHeaders, request } from 'node:http';
+import { Agent as TlsAgent, request as tlsRequest } from 'node:https';
+import { rootCertificates } from 'node:tls';
+
+/**
+ * The keep-alive agent for calls to `url`: an https one for an https gateway (trusting the
+ * system's roots plus `caFile`, e.g. local mode's self-signed certificate), else plain http.
+ */
+export function agentFor(url: string, options: AgentOptions, caFile?: string): Agent {
+  if (!url.startsWith('https:')) return new Agent(options);
+  return new TlsAgent({
+    ...options,
+    ...(caFile === undefined ? {} : { ca: [...rootCertificates, readFileSync(caFile, 'utf8')] }),
+  });
+}
 
 export interface HttpAnswer {
   readonly status: number;
@@ -6,7 +21,7 @@ export interface HttpAnswer {
   readonly body: Buffer;
 }
 
-/** One POST over a keep-alive agent; rejects on network errors and on the timeout. */
+/** One POST over a keep-alive agent (agentFor's: https for an https URL); rejects on network errors and on the timeout. */
 export function httpPost(
   agent: Agent,
   url: URL,
@@ -15,7 +30,8 @@ export function httpPost(
   timeoutMs: number,
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(
+    const send = url.protocol === 'https:' ? tlsRequest : request;
+    const req = send(
       url,
       {
         method: 'POST',

@@ -269,3 +269,6 @@ function classify(err: unknown): UnzipOutcome {
   }
   return { kind: 'invalid', reason: `the archive could not be read: ${fsErr.message}` };
 }
+
+// The upload worker's other job, loaded through this subpath too (only built-ins).
+export { decodeUploadBody, type DecodedBody, isBase64 } from './upload-body.js';

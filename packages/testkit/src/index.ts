@@ -5,3 +5,4 @@ export * from './start-service.js';
 export * from './test-env.js';
 export * from './unique-name.js';
 export * from './watched-process.js';
+export * from './build-zip.js';

@@ -17,7 +17,7 @@ import { spawnWatched } from './watched-process.js';
 
 /** The CLI entry point, built by `npm run build` (same depth from src/ and dist/). */
 const CLI = fileURLToPath(new URL('../../../cli/dist/main.js', import.meta.url));
-const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
+const LISTENING = /listening on (https?):\/\/127\.0\.0\.1:(\d+)/;
 
 export interface StartLaminaOptions {
   /** `--functions <dir>`: a folder of manifests (and code) to load; default none. */
@@ -38,7 +38,7 @@ export interface StartLaminaOptions {
 }
 
 export interface LaminaProcess {
-  /** `http://127.0.0.1:<port>`: the Lambda API, the invoke API and /metrics. */
+  /** `http://127.0.0.1:<port>` (`https://` with LAMINA_TLS_CERT_FILE): the Lambda API, the invoke API and /metrics. */
   readonly url: string;
   readonly port: number;
   readonly pid: number;
@@ -75,9 +75,11 @@ export async function startLamina(options: StartLaminaOptions = {}): Promise<Lam
   };
 
   let port: number;
+  let scheme: string;
   try {
     const m = await lamina.ready(LISTENING, 'lamina dev', options.readyTimeoutMs ?? 30_000);
-    port = Number(m[1]);
+    scheme = m[1] ?? 'http';
+    port = Number(m[2]);
   } catch (err) {
     await lamina.kill('SIGKILL', 0);
     await stop();
@@ -85,7 +87,7 @@ export async function startLamina(options: StartLaminaOptions = {}): Promise<Lam
   }
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     port,
     pid: lamina.pid,
     stateDir,

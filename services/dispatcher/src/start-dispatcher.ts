@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Agent } from 'node:http';
 import { hostname } from 'node:os';
 
 import { asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
-import { ASYNC_INVOKE_RULES, GatewayClient, SqsQueues } from '@lamina/service-kit';
+import { ASYNC_INVOKE_RULES, GatewayClient, SqsQueues, agentFor } from '@lamina/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -57,7 +56,11 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     await redis.connect();
     lifecycle.add({ name: 'redis', stop: () => redis.quit().then(() => undefined) });
 
-    const agent = new Agent({ keepAlive: true, maxSockets: config.concurrency + 8 });
+    const agent = agentFor(
+      config.gatewayUrl,
+      { keepAlive: true, maxSockets: config.concurrency + 8 },
+      config.gatewayCaFile,
+    );
     lifecycle.add({
       name: 'http agent',
       stop: () => {

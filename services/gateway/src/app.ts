@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { LIMITS } from '@lamina/core';
 import express from 'express';
 
 import { type AppDeps, systemClock } from './deps.js';
@@ -26,6 +27,7 @@ import { versionRoutes } from './routes/versions.js';
 import { keepCode } from './code/code-snapshots.js';
 import { LayerVersionStore } from './layers/layer-version-store.js';
 import { layerRoutes } from './routes/layers.js';
+import { CodeStorageQuota, withCodeStorageQuota } from './code/code-storage-quota.js';
 import { MemoryVersionStore } from './local/memory-version-store.js';
 import { ProvisionedConfigStore } from './provisioned/provisioned-config-store.js';
 import { Provisioner } from './provisioned/provisioner.js';
@@ -62,6 +64,11 @@ export function createApp(deps: AppDeps): GatewayApp {
   const versions = deps.versions ?? new MemoryVersionStore(deps.config);
   const codeFreezer = deps.codeFreezer ?? keepCode;
   const layers = deps.layers ?? new LayerVersionStore();
+  const quota = new CodeStorageQuota(
+    { functions: deps.functions, versions, layers },
+    deps.codeStorageLimitBytes ?? LIMITS.codeStorageBytes,
+  );
+  const code = withCodeStorageQuota(deps.code, quota);
   const targets = new InvokeTargets({
     entries,
     versions,
@@ -125,11 +132,23 @@ export function createApp(deps: AppDeps): GatewayApp {
     res.setHeader('x-amzn-RequestId', requestContext(res, deps.logger).requestId);
     next();
   });
-  app.use(versionRoutes({ ...deps, versions, codeFreezer, clock }));
+  app.use(versionRoutes({ ...deps, versions, codeFreezer, clock, codeStorage: quota }));
   app.use(aliasRoutes({ ...deps, versions }));
-  app.use(updateFunctionRoutes({ ...deps, versions, codeFreezer, clock, layers }));
-  app.use(functionRoutes({ ...deps, versions, codeFreezer, clock, layers }));
-  app.use(layerRoutes({ config: deps.config, layers, code: deps.code, clock }));
+  app.use(
+    updateFunctionRoutes({
+      ...deps,
+      code,
+      versions,
+      codeFreezer,
+      clock,
+      layers,
+      codeStorage: quota,
+    }),
+  );
+  app.use(
+    functionRoutes({ ...deps, code, versions, codeFreezer, clock, layers, codeStorage: quota }),
+  );
+  app.use(layerRoutes({ config: deps.config, layers, code, clock }));
   app.use(concurrencyRoutes(deps));
   app.use(provisionedConcurrencyRoutes({ ...deps, provisioner, clock }));
   app.use(functionUrlRoutes(urlDeps));

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       codeGcGraceMs: 600_000,
       codeGcIntervalMs: 3_600_000,
       requestLimits: { headersTimeoutMs: 20_000, requestTimeoutMs: 120_000 },
+      codeStorageLimitBytes: 80_530_636_800,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -84,5 +85,22 @@ describe('loadConfig', () => {
     for (const name of ['LAMINA_PORT', 'LAMINA_ACCOUNT_ID', 'LAMINA_LOG_LEVEL', 'REDIS_URL']) {
       expect((error as ConfigError).message).toContain(`${name}: `);
     }
+  });
+});
+
+describe('loadConfig: TLS and the code storage quota', () => {
+  it('takes both TLS files or neither, and an internal plain port with them', () => {
+    expect(
+      loadConfig({
+        LAMINA_TLS_CERT_FILE: '/c.pem',
+        LAMINA_TLS_KEY_FILE: '/k.pem',
+        LAMINA_INTERNAL_PORT: '9080',
+      }).tls,
+    ).toEqual({ certFile: '/c.pem', keyFile: '/k.pem', internalPort: 9080 });
+    expect(() => loadConfig({ LAMINA_TLS_CERT_FILE: '/c.pem' })).toThrow(/set both/);
+    expect(loadConfig({}).tls).toBeUndefined();
+    expect(loadConfig({ LAMINA_CODE_STORAGE_LIMIT_BYTES: '1000' }).codeStorageLimitBytes).toBe(
+      1000,
+    );
   });
 });

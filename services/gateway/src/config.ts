@@ -61,6 +61,13 @@ const schema = z.object({
   LAMINA_AUTH_KEYS_FILE: optional(z.string().optional()),
   /** Set: the audit log is appended to this file as well as written to stdout. */
   LAMINA_AUDIT_LOG_FILE: optional(z.string().optional()),
+  /** Both set: the gateway serves HTTPS with this PEM certificate (chain) and key. */
+  LAMINA_TLS_CERT_FILE: optional(z.string().optional()),
+  LAMINA_TLS_KEY_FILE: optional(z.string().optional()),
+  /** With TLS: a second, plain-HTTP port for the platform's in-cluster callers (chart). */
+  LAMINA_INTERNAL_PORT: optional(int(1, 65_535).optional()),
+  /** An account's stored code (functions, versions, layers) may not exceed this; AWS: 75 GB. */
+  LAMINA_CODE_STORAGE_LIMIT_BYTES: optional(int(1).default(LIMITS.codeStorageBytes)),
 });
 
 export type { LogLevel };
@@ -94,6 +101,15 @@ export interface GatewayConfig {
   readonly authKeysFile?: string;
   /** Absolute; absent: the audit log goes to stdout only. */
   readonly auditLogFile?: string;
+  /** Absolute paths; absent: plain HTTP. */
+  readonly tls?: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    /** Also serve plain HTTP here (the chart's in-cluster port for dispatcher, poller, pods). */
+    readonly internalPort?: number;
+  };
+  /** CodeStorageExceededException past this many stored bytes. */
+  readonly codeStorageLimitBytes: number;
 }
 
 export { ConfigError };
@@ -101,6 +117,10 @@ export { ConfigError };
 /** Reads the gateway's configuration from an environment (a value, not process.env itself). */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): GatewayConfig {
   const e = parseEnv(schema, env);
+  if ((e.LAMINA_TLS_CERT_FILE === undefined) !== (e.LAMINA_TLS_KEY_FILE === undefined))
+    throw new ConfigError([
+      'LAMINA_TLS_CERT_FILE and LAMINA_TLS_KEY_FILE: set both (HTTPS) or neither (HTTP)',
+    ]);
   return Object.freeze({
     port: e.LAMINA_PORT,
     host: e.LAMINA_HOST,
@@ -133,5 +153,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     ...(e.LAMINA_AUDIT_LOG_FILE === undefined
       ? {}
       : { auditLogFile: resolve(e.LAMINA_AUDIT_LOG_FILE) }),
+    ...(e.LAMINA_TLS_CERT_FILE === undefined || e.LAMINA_TLS_KEY_FILE === undefined
+      ? {}
+      : {
+          tls: Object.freeze({
+            certFile: resolve(e.LAMINA_TLS_CERT_FILE),
+            keyFile: resolve(e.LAMINA_TLS_KEY_FILE),
+            ...(e.LAMINA_INTERNAL_PORT === undefined
+              ? {}
+              : { internalPort: e.LAMINA_INTERNAL_PORT }),
+          }),
+        }),
+    codeStorageLimitBytes: e.LAMINA_CODE_STORAGE_LIMIT_BYTES,
   });
 }

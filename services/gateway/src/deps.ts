@@ -28,6 +28,7 @@ import type { ScheduleStore } from './schedules/schedule-store.js';
 import type { RequestGuard } from './http/request-guards.js';
 import type { KeyLookup } from './auth/access-keys.js';
 import type { AuditLog } from './auth/audit-log.js';
+import type { CodeStorageGuard } from './code/code-storage-quota.js';
 
 /** Epoch milliseconds; injectable so tests control timestamps. */
 export interface Clock {
@@ -65,6 +66,8 @@ export interface AppDeps {
   readonly random?: () => number;
   /** What the code stores really hold on disk (GetAccountSettings reports AWS's sum over records instead). */
   readonly codeUsage?: CodeUsage;
+  /** CodeStorageExceededException past this many bytes of code; default Lambda's 75 GB. */
+  readonly codeStorageLimitBytes?: number;
   /** Kafka event source mappings (shared with the pollers); absent: the API answers 404. */
   readonly mappings?: MappingStore;
   /** Provisioned concurrency configs; absent: kept in memory (gone on restart). */
@@ -92,4 +95,6 @@ export type FunctionRouteDeps = Pick<
   readonly codeFreezer: CodeFreezer;
   readonly clock: Clock;
   readonly layers: Pick<LayerStore, 'get'>;
+  /** PublishVersion counts a new version's code (code-storage-quota.ts). */
+  readonly codeStorage?: CodeStorageGuard;
 };

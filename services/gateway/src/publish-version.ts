@@ -22,6 +22,7 @@ import type { Request } from 'express';
 import type { Clock } from './deps.js';
 import { pathParam, queryString } from './resolve-function.js';
 import type { CodeFreezer } from './code/code-snapshots.js';
+import type { CodeStorageGuard } from './code/code-storage-quota.js';
 import { descriptionOf } from './routes/request-fields.js';
 
 export interface PublishDeps {
@@ -29,6 +30,8 @@ export interface PublishDeps {
   readonly versions: Pick<VersionStore, 'publish'>;
   readonly codeFreezer: CodeFreezer;
   readonly clock: Clock;
+  /** A new version counts its code again, as AWS counts it (code-storage-quota.ts). */
+  readonly codeStorage?: CodeStorageGuard;
 }
 
 export interface PublishInput {
@@ -66,6 +69,7 @@ export async function publishVersion(
     ) {
       return { kind: 'existing', record: last };
     }
+    deps.codeStorage?.assertRoom(code.size);
     return {
       kind: 'create',
       record: newVersionRecord(latest, {

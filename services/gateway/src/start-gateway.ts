@@ -7,8 +7,12 @@
  * Invariants: components stop in reverse start order, once (`stop()` is idempotent); a failed
  * start stops what was started and rethrows; readiness (GET /healthz) is true only between
  * listening and the start of `stop()`, which then waits `drainDelayMs` before closing the server.
+ * With `config.tls` the port speaks HTTPS only; `tls.internalPort` adds a plain-HTTP listener
+ * of the same app for the platform's in-cluster callers (the chart's internal Service port).
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 
 import { asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
 import { Queue } from 'bullmq';
@@ -109,7 +113,19 @@ function collectorOf(
   return collector;
 }
 
-/** Listens; on stop fails readiness, waits the drain delay, then closes the server. */
+/**
+ * HTTPS when the configuration names a certificate and key (read once, at start), else HTTP.
+ * Both serve the same request listener, so the invoke fast path works over TLS as well.
+ */
+function serverFor(app: ReturnType<typeof createApp>, config: GatewayConfig): Server {
+  if (config.tls === undefined) return createServer(app);
+  return createTlsServer(
+    { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
+    app,
+  );
+}
+
+/** Listens; on stop fails readiness, waits the drain delay, then closes the server(s). */
 async function serve(
   app: ReturnType<typeof createApp>,
   config: GatewayConfig,
@@ -117,21 +133,31 @@ async function serve(
   registry: Registry,
   setReady: (ready: boolean) => void,
 ): Promise<number> {
-  const server = createServer(app);
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  applyRequestLimits(server, config.requestLimits, registry);
+  const server = serverFor(app, config);
+  const servers = [server];
+  const internalPort = config.tls?.internalPort;
+  if (internalPort !== undefined) servers.push(createServer(app));
+  for (const s of servers) s.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  applyRequestLimits(servers, config.requestLimits, registry);
   const port = await listen(server, config.port, config.host);
+  if (internalPort !== undefined && servers[1] !== undefined)
+    await listen(servers[1], internalPort, config.host);
   lifecycle.add({
     name: 'http server',
     stop: async () => {
       setReady(false);
       if (config.drainDelayMs > 0) await new Promise((r) => setTimeout(r, config.drainDelayMs));
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => {
+                resolve();
+              });
+              s.closeIdleConnections();
+            }),
+        ),
+      );
     },
   });
   return port;
@@ -191,6 +217,7 @@ async function compose(
     // Both modes: the scheduler runners read schedules from Redis (a Schedule resource is next).
     schedules: new RedisScheduleStore(redis, scheduleKeys(o.redisPrefix)),
     codeUsage: collector,
+    codeStorageLimitBytes: config.codeStorageLimitBytes,
     ...(auth.accessKeys === undefined ? {} : { accessKeys: auth.accessKeys }),
     audit: auth.audit,
   });
@@ -214,7 +241,8 @@ export async function startGateway(
   const registry = o.registry ?? new Registry();
   try {
     const { backend, port, host } = await compose(backendOf, o, lifecycle, registry);
-    const url = `http://${host}:${String(port)}`;
+    const scheme = o.config.tls === undefined ? 'http' : 'https';
+    const url = `${scheme}://${host}:${String(port)}`;
     o.logger.info({ url, mode: backend.mode }, 'gateway listening');
     return { url, registry, stop: () => lifecycle.stop() };
   } catch (err) {

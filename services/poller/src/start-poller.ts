@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { Agent } from 'node:http';
 import { join } from 'node:path';
 
 import {
@@ -11,7 +10,7 @@ import {
   type MappingStatus,
   parseFunctionRef,
 } from '@lamina/core';
-import { GatewayClient, KAFKA_INVOKE_RULES, SqsQueues } from '@lamina/service-kit';
+import { GatewayClient, KAFKA_INVOKE_RULES, SqsQueues, agentFor } from '@lamina/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -60,7 +59,11 @@ export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> 
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
     await redis.connect();
     lifecycle.add({ name: 'redis', stop: () => redis.quit().then(() => undefined) });
-    const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+    const agent = agentFor(
+      config.gatewayUrl,
+      { keepAlive: true, maxSockets: 256 },
+      config.gatewayCaFile,
+    );
     lifecycle.add({
       name: 'http agent',
       stop: () => {

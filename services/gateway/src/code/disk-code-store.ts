@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   type CodeArtifact,
   type CodeStore,
+  InvalidParameterValueException,
   LIMITS,
   RequestEntityTooLargeException,
 } from '@lamina/core';
@@ -14,7 +15,8 @@ import { writeFileAtomic } from './atomic-write.js';
 import type { CollectableStore, StoredContent } from './code-collector.js';
 import { reclaimContent, removeLeftovers, statOrUndefined } from './reclaim-content.js';
 import { ModuleBoundary } from './module-boundary.js';
-import { unzipSafely } from './safe-unzip.js';
+import { tooManyEntriesMessage, unzipSafely } from './safe-unzip.js';
+import { zipEntryCount } from './zip-entry-count.js';
 
 export interface DiskCodeStoreOptions {
   /**
@@ -69,6 +71,17 @@ export class DiskCodeStore implements CodeStore, CollectableStore {
     if (zip.length > this.maxZipBytes) {
       const err: Error = new RequestEntityTooLargeException(
         `Zipped size must be smaller than ${this.maxZipBytes} bytes`,
+      );
+      throw err;
+    }
+    // Refused from the declared count before hashing or starting a worker (the worker checks too).
+    const declared = zipEntryCount(zip);
+    if (declared !== undefined && declared > this.maxEntries) {
+      const err: Error = new InvalidParameterValueException(
+        tooManyEntriesMessage(this.maxEntries),
+        {
+          cause: new Error(`the zip declares ${String(declared)} entries`),
+        },
       );
       throw err;
     }

@@ -34,9 +34,11 @@ export interface UnzipOptions {
 }
 
 const OWN_EXTENSION = extname(fileURLToPath(import.meta.url));
-const WORKER_URL = new URL(`./unzip-worker${OWN_EXTENSION}`, import.meta.url);
+/** The upload worker's entry (also started by upload-decode.ts). */
+export const WORKER_URL = new URL(`./unzip-worker${OWN_EXTENSION}`, import.meta.url);
 /** From the sources (tests): Node.js 22 before 22.18 strips types only when asked. */
-const WORKER_EXEC_ARGV = OWN_EXTENSION === '.ts' ? ['--experimental-strip-types'] : undefined;
+export const WORKER_EXEC_ARGV =
+  OWN_EXTENSION === '.ts' ? ['--experimental-strip-types'] : undefined;
 const DEFAULT_TIMEOUT_MS = 300_000;
 
 export const tooManyEntriesMessage = (limit: number): string =>

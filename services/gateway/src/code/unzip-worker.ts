@@ -1,6 +1,7 @@
 /**
  * The worker-thread entry that unpacks an uploaded zip off the gateway's event loop
- * (safe-unzip.ts starts one per upload). Writing tens of thousands of files takes seconds of
+ * (safe-unzip.ts starts one per upload), and that decodes a big upload's JSON body and base64 zip
+ * (upload-decode.ts), so neither holds the event loop. Writing tens of thousands of files takes seconds of
  * CPU and I/O callbacks; in a worker the API keeps answering meanwhile. The unpacking itself,
  * with every refusal and limit, is service-kit's `unpack` (shared with the worker agent).
  *
@@ -14,9 +15,9 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 
-import { unpack, type UnzipLimits } from '@lamina/service-kit/unpack-zip';
+import { decodeUploadBody, unpack, type UnzipLimits } from '@lamina/service-kit/unpack-zip';
 
-export type { UnzipLimits, UnzipOutcome } from '@lamina/service-kit/unpack-zip';
+export type { DecodedBody, UnzipLimits, UnzipOutcome } from '@lamina/service-kit/unpack-zip';
 
 /** The workerData of an unzip worker. */
 export interface UnzipJob {
@@ -26,7 +27,22 @@ export interface UnzipJob {
   readonly limits: UnzipLimits;
 }
 
-const job = workerData as Partial<UnzipJob> | null;
+/** The workerData of a body-decoding worker (upload-body.ts in service-kit; code/upload-decode.ts). */
+export interface DecodeBodyJob {
+  readonly lamina: 'decode-body';
+  readonly body: Uint8Array;
+  readonly zipPath: readonly string[];
+}
+
+const job = workerData as Partial<UnzipJob> | Partial<DecodeBodyJob> | null;
+if (!isMainThread && job?.lamina === 'decode-body' && parentPort !== null) {
+  const { body, zipPath } = job as DecodeBodyJob;
+  const decoded = decodeUploadBody(body, zipPath);
+  parentPort.postMessage(
+    decoded,
+    decoded.kind === 'ok' && decoded.zip !== undefined ? [decoded.zip.buffer] : [],
+  );
+}
 if (!isMainThread && job?.lamina === 'unzip' && parentPort !== null) {
   const port = parentPort;
   const { zip, dest, limits } = job as UnzipJob;

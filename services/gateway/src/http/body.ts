@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 
 import { LaminaError } from '@lamina/core';
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 
+import { DECODE_OFF_LOOP_BYTES, decodeUploadOffLoop, withZip } from '../code/upload-decode.js';
 import { matchedOperation, validateMatched } from './model-validation.js';
 
 /** Lambda's wording; `limit` is the first size that is refused. */
@@ -126,7 +127,12 @@ function parsedPreread(
  * more refused with the operation's 413 message, bad JSON with InvalidRequestContentException,
  * then the whole request checked against the service model (model-validation.ts).
  */
-export function jsonBody(operation: string, limit: number): RequestHandler {
+export function jsonBody(
+  operation: string,
+  limit: number,
+  /** Where a code upload's base64 zip is: big bodies are then decoded off the event loop. */
+  zipPath?: readonly string[],
+): RequestHandler {
   const parse: RequestHandler = express.json({ limit: limit - 1, type: () => true, strict: true });
   return (req, res, next) => {
     // Refuse at once; body-parser would first read (and discard) the whole body.
@@ -136,6 +142,11 @@ export function jsonBody(operation: string, limit: number): RequestHandler {
       return;
     }
     const known = preread.get(req);
+    const size = known?.length ?? Number(declared ?? 0);
+    if (zipPath !== undefined && size >= DECODE_OFF_LOOP_BYTES) {
+      void decodedOffLoop(req, res, { operation, limit, zipPath }).then(next, next);
+      return;
+    }
     if (known !== undefined) {
       next(parsedPreread(req, known, limit, operation));
       return;
@@ -157,4 +168,20 @@ export function jsonBody(operation: string, limit: number): RequestHandler {
       else next(err);
     });
   };
+}
+
+/** A big code upload: read, then parsed and its zip decoded in a worker (upload-decode.ts). */
+async function decodedOffLoop(
+  req: Request,
+  res: Response,
+  o: { operation: string; limit: number; zipPath: readonly string[] },
+): Promise<undefined> {
+  const raw = await readRawBody(req, o.limit, o.operation);
+  const decoded = await decodeUploadOffLoop(raw, o.zipPath);
+  if (decoded.kind === 'bad-json') throw unparsable(new SyntaxError(decoded.message));
+  req.body =
+    decoded.zip === undefined ? decoded.value : withZip(decoded.value, o.zipPath, decoded.zip);
+  const match = matchedOperation(res);
+  if (match !== undefined) validateMatched(req, match, req.body);
+  return undefined;
 }

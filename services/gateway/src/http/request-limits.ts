@@ -27,26 +27,64 @@ export interface RequestLimits {
 
 type Phase = 'headers' | 'body';
 
-/** The answers Node gives to client errors, kept for every error but the timeouts we count. */
-const ANSWERS: Readonly<Record<string, string>> = {
-  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
-  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
+interface RawAnswer {
+  readonly status: string;
+  /** A Lambda error name, so every 4xx names one (X-Amzn-ErrorType), as routes' errors do. */
+  readonly type: string;
+  readonly message: string;
+}
+
+/** Node's statuses for client errors, in Lambda's error shape (the fuzzing suite checks it). */
+const ANSWERS: Readonly<Record<string, RawAnswer>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: '408 Request Timeout',
+    type: 'RequestTimeoutException',
+    message: 'The request was not received in time.',
+  },
+  HPE_HEADER_OVERFLOW: {
+    status: '431 Request Header Fields Too Large',
+    type: 'InvalidRequestContentException',
+    message: 'The request line and headers are too large.',
+  },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: {
+    status: '413 Payload Too Large',
+    type: 'RequestTooLargeException',
+    message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation',
+  },
 };
-const BAD_REQUEST = '400 Bad Request';
+const BAD_REQUEST: RawAnswer = {
+  status: '400 Bad Request',
+  type: 'InvalidRequestContentException',
+  message: 'The request could not be parsed as HTTP.',
+};
+
+function rawAnswer(a: RawAnswer): string {
+  const body = JSON.stringify({ Type: 'User', message: a.message });
+  return [
+    `HTTP/1.1 ${a.status}`,
+    'Connection: close',
+    'Content-Type: application/json',
+    `X-Amzn-ErrorType: ${a.type}`,
+    `Content-Length: ${String(Buffer.byteLength(body))}`,
+    '',
+    body,
+  ].join('\r\n');
+}
 
 /** Often enough that a bound is kept within a tenth of itself, never more than once per 50 ms. */
 function checkIntervalMs(limits: RequestLimits): number {
   return Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 10)));
 }
 
-/** Sets the bounds on `server`, answers and counts the requests that break them. */
+/** Sets the bounds on each server, answers and counts the requests that break them. */
 export function applyRequestLimits(
-  server: Server,
+  servers: Server | readonly Server[],
   limits: RequestLimits,
   registry: Registry,
 ): void {
-  if (server.listening) throw new Error('request limits must be applied before the server listens');
+  const all: readonly Server[] = Array.isArray(servers) ? servers : [servers as Server];
+  if (all.some((s) => s.listening))
+    throw new Error('request limits must be applied before the server listens');
   if (limits.headersTimeoutMs > limits.requestTimeoutMs)
     throw new RangeError('headersTimeoutMs must not exceed requestTimeoutMs');
   const timeouts = new Counter({
@@ -55,6 +93,11 @@ export function applyRequestLimits(
     labelNames: ['phase'] as const,
     registers: [registry],
   });
+  for (const server of all) limitServer(server, limits, timeouts);
+}
+
+/** One server's bounds and answers; `timeouts` counts for every server of the process. */
+function limitServer(server: Server, limits: RequestLimits, timeouts: Counter<'phase'>): void {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   // A plain property (not in @types/node) Node reads when the server starts listening.
@@ -82,7 +125,7 @@ export function applyRequestLimits(
       (!last.req.complete || !last.res.writableFinished);
     if (socket.writable && !answered) {
       const answer = (err.code === undefined ? undefined : ANSWERS[err.code]) ?? BAD_REQUEST;
-      socket.write(`HTTP/1.1 ${answer}\r\nConnection: close\r\n\r\n`);
+      socket.write(rawAnswer(answer));
     }
     socket.destroy(err);
   });

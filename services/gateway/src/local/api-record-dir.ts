@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FunctionRecord } from '@lamina/core';
 
 import { createFileExclusive, removeFile, writeFileAtomic } from '../code/atomic-write.js';
+import type { EnvSealer } from './env-sealer.js';
 import { fingerprintOf, readFileVersion } from './file-version.js';
 
 /** A record file as read from disk: the record, or why the file could not be used. */
@@ -44,7 +45,11 @@ function problemOf(value: unknown, name: string): string | undefined {
  * Files appear and change atomically (temp + rename), creation is exclusive across processes.
  */
 export class ApiRecordDir {
-  constructor(readonly dir: string) {}
+  /** With a sealer, environments are written sealed (env-sealer.ts) and opened on read. */
+  constructor(
+    readonly dir: string,
+    private readonly sealer?: EnvSealer,
+  ) {}
 
   pathOf(name: string): string {
     return join(this.dir, `${name}.json`);
@@ -69,6 +74,11 @@ export class ApiRecordDir {
     } catch (err) {
       return { fingerprint, problem: `invalid JSON: ${(err as Error).message}` };
     }
+    try {
+      if (this.sealer !== undefined) value = this.sealer.openRecord(value, name);
+    } catch (err) {
+      return { fingerprint, problem: (err as Error).message };
+    }
     const problem = problemOf(value, name);
     if (problem !== undefined) return { fingerprint, problem };
     return { fingerprint, record: { ...(value as FunctionRecord), source: 'api' } };
@@ -76,20 +86,24 @@ export class ApiRecordDir {
 
   /** Writes a new record; undefined when a file for that name exists already. */
   async create(record: FunctionRecord): Promise<string | undefined> {
-    const stats = await createFileExclusive(this.pathOf(record.spec.name), serialize(record));
+    const stats = await createFileExclusive(this.pathOf(record.spec.name), this.serialize(record));
     return stats === undefined ? undefined : fingerprintOf(stats);
   }
 
   async replace(record: FunctionRecord): Promise<string> {
-    return fingerprintOf(await writeFileAtomic(this.pathOf(record.spec.name), serialize(record)));
+    return fingerprintOf(
+      await writeFileAtomic(this.pathOf(record.spec.name), this.serialize(record)),
+    );
   }
 
   /** False when there was nothing to remove. */
   remove(name: string): Promise<boolean> {
     return removeFile(this.pathOf(name));
   }
-}
 
-function serialize(record: FunctionRecord): string {
-  return `${JSON.stringify(record, null, 2)}\n`;
+  private serialize(record: FunctionRecord): string {
+    const stored =
+      this.sealer === undefined ? record : this.sealer.sealRecord(record, record.spec.name);
+    return `${JSON.stringify(stored, null, 2)}\n`;
+  }
 }

@@ -18,6 +18,7 @@ import {
 import { ApiRecordDir } from './api-record-dir.js';
 import { type Definition, DefinitionCache } from './definition-cache.js';
 import { ChangeListeners } from './change-listeners.js';
+import type { EnvSealer } from './env-sealer.js';
 import type { StoreLogger } from './store-logger.js';
 import { WatchedFolder } from './watched-folder.js';
 
@@ -36,6 +37,8 @@ export interface FileFunctionStoreOptions {
   readonly rescanIntervalMs?: number;
   /** Quiet time after a watch event before rescanning. Default 50 ms. */
   readonly debounceMs?: number;
+  /** Environments written sealed (env-sealer.ts); absent: plaintext (tests). */
+  readonly sealer?: EnvSealer;
 }
 
 // Typed as Error: core's generated error classes do not show `extends Error` to lint.
@@ -60,7 +63,7 @@ export class FileFunctionStore implements FunctionStore {
 
   constructor(private readonly options: FileFunctionStoreOptions) {
     this.listeners = new ChangeListeners(options.logger, 'function');
-    this.api = new ApiRecordDir(join(options.stateDir, 'functions'));
+    this.api = new ApiRecordDir(join(options.stateDir, 'functions'), options.sealer);
     this.now = options.now ?? (() => new Date());
     this.cache = new DefinitionCache({
       api: this.api,

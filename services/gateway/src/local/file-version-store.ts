@@ -30,6 +30,7 @@ import {
   versionFileName,
   versionFileNameOf,
 } from './version-files.js';
+import type { EnvSealer } from './env-sealer.js';
 
 export interface FileVersionStoreOptions {
   /** Files live in `<stateDir>/versions/`. */
@@ -39,6 +40,8 @@ export interface FileVersionStoreOptions {
   /** Periodic rescan, the fallback for missed fs.watch events. Default 2000 ms. */
   readonly rescanIntervalMs?: number;
   readonly debounceMs?: number;
+  /** Environments written sealed (env-sealer.ts); absent: plaintext (tests). */
+  readonly sealer?: EnvSealer;
 }
 
 interface FileEntry {
@@ -104,7 +107,10 @@ export class FileVersionStore extends IndexedVersionReads implements VersionStor
         if (decision.kind === 'existing') return decision;
         const value: VersionFileValue = { kind: 'version', record: decision.record };
         const file = versionFileName(functionName, decision.record.version);
-        const stats = await createFileExclusive(this.pathOf(file), serializeVersionFile(value));
+        const stats = await createFileExclusive(
+          this.pathOf(file),
+          serializeVersionFile(value, this.options.sealer),
+        );
         if (stats !== undefined) {
           this.set(file, fingerprintOf(stats), value);
           return decision;
@@ -127,7 +133,10 @@ export class FileVersionStore extends IndexedVersionReads implements VersionStor
       if (using.length > 0) throw versionInUse(using);
       const value: VersionFileValue = { kind: 'deleted', functionName, version };
       const file = versionFileName(functionName, version);
-      const stats = await writeFileAtomic(this.pathOf(file), serializeVersionFile(value));
+      const stats = await writeFileAtomic(
+        this.pathOf(file),
+        serializeVersionFile(value, this.options.sealer),
+      );
       this.set(file, fingerprintOf(stats), value);
     });
   }
@@ -136,7 +145,10 @@ export class FileVersionStore extends IndexedVersionReads implements VersionStor
     return this.locks.run(alias.functionName, async () => {
       const value: VersionFileValue = { kind: 'alias', record: alias };
       const file = aliasFileName(alias.functionName, alias.name);
-      const stats = await createFileExclusive(this.pathOf(file), serializeVersionFile(value));
+      const stats = await createFileExclusive(
+        this.pathOf(file),
+        serializeVersionFile(value, this.options.sealer),
+      );
       if (stats === undefined) {
         throw aliasExists(this.options.arnContext, alias.functionName, alias.name);
       }
@@ -154,14 +166,19 @@ export class FileVersionStore extends IndexedVersionReads implements VersionStor
       // The file as it is now (another process may have changed it since the last scan).
       const read = await readFileVersion(this.pathOf(file));
       const current =
-        read === undefined ? undefined : parseVersionFile(versionFileNameOf(file), read.text);
+        read === undefined
+          ? undefined
+          : parseVersionFile(versionFileNameOf(file), read.text, this.options.sealer);
       if (current?.kind !== 'alias') {
         this.set(file, undefined, undefined);
         throw aliasNotFound(this.options.arnContext, functionName, name);
       }
       const next: AliasRecord = { ...change(current.record), functionName, name };
       const value: VersionFileValue = { kind: 'alias', record: next };
-      const stats = await writeFileAtomic(this.pathOf(file), serializeVersionFile(value));
+      const stats = await writeFileAtomic(
+        this.pathOf(file),
+        serializeVersionFile(value, this.options.sealer),
+      );
       this.set(file, fingerprintOf(stats), value);
       return next;
     });
@@ -238,7 +255,7 @@ export class FileVersionStore extends IndexedVersionReads implements VersionStor
     if ((this.files.get(file)?.gen ?? 0) > startGen) return false;
     let value: VersionFileValue | undefined;
     try {
-      value = parseVersionFile(versionFileNameOf(file), read.text);
+      value = parseVersionFile(versionFileNameOf(file), read.text, this.options.sealer);
     } catch (err) {
       this.options.logger.error(
         { file: path, err },

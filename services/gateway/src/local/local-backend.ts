@@ -25,6 +25,7 @@ import { CodeSnapshots } from '../code/code-snapshots.js';
 import { DiskCodeStore } from '../code/disk-code-store.js';
 import type { BackendContext, BackendFactory, GatewayBackend } from '../gateway-backend.js';
 import { FileFunctionStore } from './file-function-store.js';
+import { EnvSealer } from './env-sealer.js';
 import { FileVersionStore } from './file-version-store.js';
 import { LayerVersionStore } from '../layers/layer-version-store.js';
 import { ProvisionedConfigStore } from '../provisioned/provisioned-config-store.js';
@@ -89,7 +90,10 @@ export function localBackend(o: LocalBackendOptions): BackendFactory {
     const { lifecycle, logger } = ctx;
     lifecycle.add({ name: 'process pool', stop: () => o.pool.close() });
     const code = new DiskCodeStore({ root: join(o.stateDir, 'code') });
+    // Environment variables are sealed in the state files (ADR 0032).
+    const sealer = new EnvSealer(o.stateDir);
     const functions = new FileFunctionStore({
+      sealer,
       ...(o.functionsDir === undefined ? {} : { manifestsDir: o.functionsDir }),
       stateDir: o.stateDir,
       codeStore: code,
@@ -100,6 +104,7 @@ export function localBackend(o: LocalBackendOptions): BackendFactory {
     await functions.start();
     lifecycle.add({ name: 'function store', stop: () => functions.close() });
     const versions = new FileVersionStore({
+      sealer,
       stateDir: o.stateDir,
       arnContext: o.arnContext,
       logger,

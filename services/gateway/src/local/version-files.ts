@@ -1,5 +1,7 @@
 import type { AliasRecord, VersionRecord } from '@lamina/core';
 
+import type { EnvSealer } from './env-sealer.js';
+
 /**
  * The files of the local version store, all in one folder so one non-recursive watch sees
  * them: `<function>.v.<N>.json` (a version, or a tombstone that keeps its number used) and
@@ -47,14 +49,22 @@ export function versionFileNameOf(file: string): VersionFileName {
   return name;
 }
 
-export function parseVersionFile(name: VersionFileName, text: string): VersionFileValue {
+/** With a sealer, a version's environment is opened (env-sealer.ts); a plaintext one passes. */
+export function parseVersionFile(
+  name: VersionFileName,
+  text: string,
+  sealer?: EnvSealer,
+): VersionFileValue {
   const value: unknown = JSON.parse(text);
   if (!isObject(value)) throw new Error('not a JSON object');
   if (name.kind === 'version') {
     if (value['deleted'] === true) {
       return { kind: 'deleted', functionName: name.functionName, version: name.version };
     }
-    const record = value['version'];
+    const record =
+      sealer === undefined
+        ? value['version']
+        : sealer.openRecord(value['version'], name.functionName);
     if (
       !isObject(record) ||
       record['functionName'] !== name.functionName ||
@@ -79,10 +89,16 @@ export function parseVersionFile(name: VersionFileName, text: string): VersionFi
   return { kind: 'alias', record: value as unknown as AliasRecord };
 }
 
-export function serializeVersionFile(value: VersionFileValue): string {
+/** With a sealer, a version's environment is written sealed. */
+export function serializeVersionFile(value: VersionFileValue, sealer?: EnvSealer): string {
   const body =
     value.kind === 'version'
-      ? { version: value.record }
+      ? {
+          version:
+            sealer === undefined
+              ? value.record
+              : sealer.sealRecord(value.record, value.record.functionName),
+        }
       : value.kind === 'deleted'
         ? { deleted: true }
         : value.record;

@@ -1,12 +1,13 @@
 import { LIMITS, type LayerStore, type VersionStore } from '@lamina/core';
 import { Router } from 'express';
 
+import { accountCodeSize } from '../code/code-storage-quota.js';
 import type { AppDeps } from '../deps.js';
 
-/** Lambda's regional code storage quota (reference §2 example). */
-const TOTAL_CODE_SIZE = 80_530_636_800;
-
-export type AccountRouteDeps = Pick<AppDeps, 'config' | 'functions' | 'admission'> & {
+export type AccountRouteDeps = Pick<
+  AppDeps,
+  'config' | 'functions' | 'admission' | 'codeStorageLimitBytes'
+> & {
   readonly versions: Pick<VersionStore, 'listVersions'>;
   readonly layers: Pick<LayerStore, 'list'>;
 };
@@ -23,15 +24,10 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     const limit = deps.config.accountConcurrency;
     const reserved = await deps.admission.reservedTotal();
     const all = deps.functions.list();
-    let codeSize = 0;
-    for (const r of all) {
-      codeSize += r.code.size;
-      for (const v of deps.versions.listVersions(r.spec.name)) codeSize += v.code.size;
-    }
-    for (const l of deps.layers.list()) codeSize += l.size;
+    const codeSize = accountCodeSize(deps);
     res.json({
       AccountLimit: {
-        TotalCodeSize: TOTAL_CODE_SIZE,
+        TotalCodeSize: deps.codeStorageLimitBytes ?? LIMITS.codeStorageBytes,
         CodeSizeUnzipped: LIMITS.unzippedMaxBytes,
         CodeSizeZipped: LIMITS.zipMaxBytes,
         ConcurrentExecutions: limit,

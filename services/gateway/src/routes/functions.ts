@@ -18,7 +18,10 @@ type Operation = (deps: FunctionRouteDeps, req: Request, res: Response) => void 
 export function functionRoutes(deps: FunctionRouteDeps): Router {
   const router = Router();
   const bind = (op: Operation) => (req: Request, res: Response) => op(deps, req, res);
-  const createBody = jsonBody('CreateFunction', LIMITS.createFunctionRequestMaxBytes);
+  const createBody = jsonBody('CreateFunction', LIMITS.createFunctionRequestMaxBytes, [
+    'Code',
+    'ZipFile',
+  ]);
   router.post('/2015-03-31/functions', createBody, bind(createFunction));
   router.get('/2015-03-31/functions', bind(listFunctions));
   router.get('/2015-03-31/functions/:name', bind(getFunction));

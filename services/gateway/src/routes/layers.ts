@@ -127,7 +127,7 @@ export function layerRoutes(deps: LayerRouteDeps): Router {
   const router = Router();
   router.post(
     '/2018-10-31/layers/:layerName/versions',
-    jsonBody('PublishLayerVersion', PUBLISH_BODY_LIMIT),
+    jsonBody('PublishLayerVersion', PUBLISH_BODY_LIMIT, ['Content', 'ZipFile']),
     (req, res) => publishLayerVersion(deps, req, res),
   );
   router.get('/2018-10-31/layers', (req, res) => {

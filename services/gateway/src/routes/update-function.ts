@@ -27,6 +27,7 @@ import type { CodeFreezer } from '../code/code-snapshots.js';
 import { type Body, bodyOf, structureField } from './request-fields.js';
 import { assertNoImageUri, imageCodeOf } from './image-code.js';
 import { zipFromUpload } from './zip-upload.js';
+import type { CodeStorageGuard } from '../code/code-storage-quota.js';
 
 export type UpdateFunctionRouteDeps = Pick<
   AppDeps,
@@ -36,6 +37,8 @@ export type UpdateFunctionRouteDeps = Pick<
   readonly codeFreezer: CodeFreezer;
   readonly clock: Clock;
   readonly layers: Pick<LayerStore, 'get'>;
+  /** PublishVersion counts a new version's code (code-storage-quota.ts). */
+  readonly codeStorage?: CodeStorageGuard;
 };
 
 const CONFIG_BODY_LIMIT = 256 * 1024;
@@ -95,7 +98,7 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
 
   router.put(
     '/2015-03-31/functions/:name/code',
-    jsonBody('UpdateFunctionCode', LIMITS.createFunctionRequestMaxBytes),
+    jsonBody('UpdateFunctionCode', LIMITS.createFunctionRequestMaxBytes, ['ZipFile']),
     async (req, res) => {
       const latest = resolveUnqualified(req, functions, arn);
       const name = latest.spec.name;

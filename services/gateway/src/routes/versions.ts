@@ -18,11 +18,14 @@ import { jsonBody } from '../http/body.js';
 import { requestContext } from '../http/request-context.js';
 import { publishVersion, resolveUnqualified } from '../publish-version.js';
 import { bodyOf, encodeMarker, pageOf } from './request-fields.js';
+import type { CodeStorageGuard } from '../code/code-storage-quota.js';
 
 export type VersionRouteDeps = Pick<AppDeps, 'config' | 'functions' | 'logger'> & {
   readonly versions: VersionStore;
   readonly codeFreezer: CodeFreezer;
   readonly clock: Clock;
+  /** PublishVersion counts a new version's code (code-storage-quota.ts). */
+  readonly codeStorage?: CodeStorageGuard;
 };
 
 const BODY_LIMIT = 64 * 1024;

@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { LIMITS } from '@lamina/core';
+import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { DiskCodeStore } from '../code/disk-code-store.js';
 import { tooManyEntriesMessage } from '../code/safe-unzip.js';
 import { buildZip, type ZipEntrySpec } from '../code/test-support/build-zip.js';
 import { type ErrorBody, fakeApp } from '../test-support/fakes.js';
-import { zipFromUpload } from './zip-upload.js';
+import { isBase64, zipFromUpload } from './zip-upload.js';
 
 let root: string;
 let server: Server;
@@ -102,4 +103,51 @@ describe('zipFromUpload', () => {
       `Zipped size must be smaller than ${LIMITS.zipMaxBytes} bytes`,
     );
   });
+});
+
+describe('isBase64', () => {
+  it.each([
+    ['', true],
+    ['QUJD', true],
+    ['QUI=', true],
+    ['QQ==', true],
+    ['Q===', false],
+    ['QU JD', false],
+    ['QU-_', false],
+    ['QUé=', false],
+    ['=QUJ', false],
+  ])('%j → %s', (s, ok) => {
+    expect(isBase64(s)).toBe(ok);
+  });
+});
+
+describe('big code uploads decoded off the event loop', () => {
+  const big = (extra: Record<string, unknown>) => ({
+    FunctionName: 'big',
+    Runtime: 'nodejs22.x',
+    Role: 'arn:aws:iam::000000000000:role/r',
+    Handler: 'index.handler',
+    ...extra,
+  });
+
+  it('stores a zip from a body over 1 MB, and refuses bad JSON and bad base64 as before', async () => {
+    const { app, code } = fakeApp();
+    const zip = Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(1_200_000, 7)]);
+    await request(app)
+      .post('/2015-03-31/functions')
+      .send(big({ Code: { ZipFile: zip.toString('base64') } }))
+      .expect(201);
+    expect([...code.zips.values()].some((z) => z.equals(zip))).toBe(true);
+    const badJson = await request(app)
+      .post('/2015-03-31/functions')
+      .set('content-type', 'application/json')
+      .send(`{"FunctionName":"x","Code":{"ZipFile":"${'A'.repeat(1_200_000)}"`)
+      .expect(400);
+    expect(badJson.headers['x-amzn-errortype']).toBe('InvalidRequestContentException');
+    const badB64 = await request(app)
+      .post('/2015-03-31/functions')
+      .send(big({ FunctionName: 'big2', Code: { ZipFile: `${'A'.repeat(1_200_000)}!` } }))
+      .expect(400);
+    expect(badB64.body).toMatchObject({ message: 'Code.ZipFile must be base64-encoded.' });
+  }, 60_000);
 });

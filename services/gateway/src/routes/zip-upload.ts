@@ -1,6 +1,7 @@
 import { LaminaError, LIMITS } from '@lamina/core';
+import { isBase64 } from '@lamina/service-kit/unpack-zip';
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+export { isBase64 };
 
 /** Bytes the base64 text decodes to, without decoding it. */
 const decodedLength = (b64: string): number =>
@@ -23,13 +24,23 @@ export function zipFromUpload(fields: Readonly<Record<string, unknown>>, prefix:
     );
   }
   const zip = fields['ZipFile'];
+  // A big body's zip, decoded already off the event loop (http/body.ts, upload-decode.ts).
+  if (Buffer.isBuffer(zip) && zip.length > 0) {
+    if (zip.length > LIMITS.zipMaxBytes) {
+      throw new LaminaError(
+        'RequestEntityTooLargeException',
+        `Zipped size must be smaller than ${LIMITS.zipMaxBytes} bytes`,
+      );
+    }
+    return zip;
+  }
   if (typeof zip !== 'string' || zip.length === 0) {
     throw new LaminaError(
       'InvalidParameterValueException',
       `${prefix}ZipFile is required: the base64 of a .zip deployment package.`,
     );
   }
-  if (!BASE64.test(zip)) {
+  if (!isBase64(zip)) {
     throw new LaminaError(
       'InvalidParameterValueException',
       `${prefix}ZipFile must be base64-encoded.`,

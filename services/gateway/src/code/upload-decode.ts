@@ -1,0 +1,66 @@
+/**
+ * A big code upload's body decoded off the event loop: the raw bytes go to a worker thread
+ * (unzip-worker.ts, job `decode-body`), which parses the JSON and decodes the base64 ZipFile at
+ * `zipPath`; the parsed body comes back with the zip as a Buffer in its place. A 12 MB
+ * CreateFunction body otherwise holds the gateway's event loop for a third of a second
+ * (bench/hostile-zip), delaying every other call.
+ *
+ * Invariants: the answer is the same as parsing on the event loop — the same JSON errors (as
+ * InvalidRequestContentException, from http/body.ts), and a ZipFile that is not base64 left as
+ * the string it was for the route to refuse; the worker is ended when the call ends.
+ */
+import { Worker } from 'node:worker_threads';
+
+import type { DecodeBodyJob, DecodedBody } from './unzip-worker.js';
+import { WORKER_EXEC_ARGV, WORKER_URL } from './safe-unzip.js';
+
+/** Bodies at least this big are decoded in a worker (starting one costs more than small ones). */
+export const DECODE_OFF_LOOP_BYTES = 1024 * 1024;
+
+/** The decoded body: the parsed value, and the zip taken out of it as a Buffer. */
+export type DecodedUpload =
+  | { readonly kind: 'ok'; readonly value: unknown; readonly zip?: Buffer }
+  | Extract<DecodedBody, { kind: 'bad-json' }>;
+
+export async function decodeUploadOffLoop(
+  body: Buffer,
+  zipPath: readonly string[],
+): Promise<DecodedUpload> {
+  const bytes = new Uint8Array(body);
+  const job: DecodeBodyJob = { lamina: 'decode-body', body: bytes, zipPath };
+  const worker = new Worker(WORKER_URL, {
+    workerData: job,
+    transferList: [bytes.buffer],
+    ...(WORKER_EXEC_ARGV === undefined ? {} : { execArgv: WORKER_EXEC_ARGV }),
+  });
+  try {
+    const decoded = await new Promise<DecodedBody>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => {
+        reject(new Error(`the decode worker exited (${String(code)}) without an answer`));
+      });
+    });
+    if (decoded.kind !== 'ok') return decoded;
+    const { value, zip } = decoded;
+    return zip === undefined
+      ? { kind: 'ok', value }
+      : { kind: 'ok', value, zip: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength) };
+  } finally {
+    await worker.terminate();
+  }
+}
+
+/** Puts `zip` back into `value` at `zipPath` (the decoded body, ready for the route). */
+export function withZip(value: unknown, zipPath: readonly string[], zip: Buffer): unknown {
+  let holder: unknown = value;
+  for (const key of zipPath.slice(0, -1))
+    holder =
+      typeof holder === 'object' && holder !== null
+        ? (holder as Record<string, unknown>)[key]
+        : undefined;
+  const last = zipPath[zipPath.length - 1];
+  if (typeof holder === 'object' && holder !== null && last !== undefined)
+    (holder as Record<string, unknown>)[last] = zip;
+  return value;
+}

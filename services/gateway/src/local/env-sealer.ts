@@ -1,0 +1,149 @@
+/**
+ * Local mode's environment variables at rest: a function's (or a version's) `spec.environment`
+ * is written to the state files sealed, never in plaintext, as an AES-256-GCM envelope — the
+ * variables are encrypted with a fresh 256-bit data key, and the data key is encrypted with the
+ * state dir's key (`<stateDir>/env.key`, 32 random bytes, created 0600 on first use).
+ *
+ * Invariants:
+ * - A sealed record has `spec.sealedEnvironment` and no `spec.environment`; opening puts the
+ *   variables back, so every other part of the gateway only ever sees `spec.environment`.
+ * - The envelope is bound to its record (the function name is GCM's additional data): a sealed
+ *   value copied into another function's file does not open.
+ * - Files written before sealing existed (plaintext `spec.environment`) still load as they are;
+ *   the next write of that record seals it (the migration is "on next update").
+ * - A record whose envelope does not open (key file gone or changed, tampered bytes) is a
+ *   record problem, reported by the reader like any malformed file, never a crash.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export const ENV_KEY_FILE = 'env.key';
+
+/** The sealed form of an environment, as stored under `spec.sealedEnvironment`. */
+export interface SealedEnvironment {
+  readonly v: 1;
+  readonly alg: 'AES-256-GCM';
+  /** Which key wrapped the data key: `local` (the state dir's key file). */
+  readonly keyId: string;
+  /** The data key, encrypted: iv (12) ‖ tag (16) ‖ ciphertext (32), base64. */
+  readonly dataKey: string;
+  /** The variables' JSON, encrypted with the data key: iv ‖ tag ‖ ciphertext, base64. */
+  readonly data: string;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function encrypt(key: Buffer, plain: Buffer, aad: string): Buffer {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]);
+}
+
+function decrypt(key: Buffer, sealed: Buffer, aad: string): Buffer {
+  if (sealed.length < 28) throw new Error('sealed value too short');
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+  decipher.setAAD(Buffer.from(aad, 'utf8'));
+  decipher.setAuthTag(sealed.subarray(12, 28));
+  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
+}
+
+/** Reads the key file, creating it (0600, exclusively: one process wins) when absent. */
+function loadOrCreateKey(file: string): Buffer {
+  try {
+    const key = readFileSync(file);
+    if (key.length !== 32) throw new Error(`${file} must hold 32 bytes, not ${key.length}`);
+    return key;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  const key = randomBytes(32);
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx', 0o600);
+  } catch (err) {
+    // Another process created it first: use theirs.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateKey(file);
+    throw err;
+  }
+  try {
+    writeSync(fd, key);
+  } finally {
+    closeSync(fd);
+  }
+  return key;
+}
+
+/** Seals and opens the environment of records written to local state files. */
+export class EnvSealer {
+  private key: Buffer | undefined;
+  private readonly keyFile: string;
+
+  constructor(stateDir: string) {
+    this.keyFile = join(stateDir, ENV_KEY_FILE);
+  }
+
+  private masterKey(): Buffer {
+    this.key ??= loadOrCreateKey(this.keyFile);
+    return this.key;
+  }
+
+  seal(environment: Readonly<Record<string, string>>, binding: string): SealedEnvironment {
+    const dataKey = randomBytes(32);
+    const data = encrypt(dataKey, Buffer.from(JSON.stringify(environment), 'utf8'), binding);
+    const wrapped = encrypt(this.masterKey(), dataKey, binding);
+    return {
+      v: 1,
+      alg: 'AES-256-GCM',
+      keyId: 'local',
+      dataKey: wrapped.toString('base64'),
+      data: data.toString('base64'),
+    };
+  }
+
+  /** Throws when the envelope is not one of ours or does not open with this key. */
+  open(sealed: unknown, binding: string): Record<string, string> {
+    if (!isObject(sealed) || sealed['v'] !== 1 || sealed['keyId'] !== 'local')
+      throw new Error('unknown sealed environment format');
+    const { dataKey, data } = sealed;
+    if (typeof dataKey !== 'string' || typeof data !== 'string')
+      throw new Error('sealed environment lacks dataKey or data');
+    let plain: Buffer;
+    try {
+      const key = decrypt(this.masterKey(), Buffer.from(dataKey, 'base64'), binding);
+      plain = decrypt(key, Buffer.from(data, 'base64'), binding);
+    } catch (err) {
+      throw new Error(
+        `the sealed environment does not open with ${this.keyFile}: ${(err as Error).message}`,
+      );
+    }
+    const env: unknown = JSON.parse(plain.toString('utf8'));
+    if (!isObject(env) || !Object.values(env).every((v) => typeof v === 'string'))
+      throw new Error('sealed environment is not a map of strings');
+    return env as Record<string, string>;
+  }
+
+  /**
+   * A record (function or version) as it is written: `spec.environment` replaced by
+   * `spec.sealedEnvironment` when it holds any variable.
+   */
+  sealRecord(record: { readonly spec: object }, binding: string): unknown {
+    const { environment, ...spec } = record.spec as {
+      readonly environment?: Readonly<Record<string, string>>;
+    };
+    if (environment === undefined || Object.keys(environment).length === 0) return record;
+    return { ...record, spec: { ...spec, sealedEnvironment: this.seal(environment, binding) } };
+  }
+
+  /** A parsed record file with its environment opened (plaintext files pass as they are). */
+  openRecord(value: unknown, binding: string): unknown {
+    if (!isObject(value) || !isObject(value['spec'])) return value;
+    const { sealedEnvironment, ...spec } = value['spec'];
+    if (sealedEnvironment === undefined) return value;
+    return { ...value, spec: { ...spec, environment: this.open(sealedEnvironment, binding) } };
+  }
+}
