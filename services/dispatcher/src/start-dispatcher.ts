@@ -3,7 +3,7 @@ import { Agent } from 'node:http';
 import { hostname } from 'node:os';
 
 import { asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
-import { ASYNC_INVOKE_RULES, GatewayClient, SqsQueues } from '@lamina/service-kit';
+import { ASYNC_INVOKE_RULES, GatewayClient, SqsQueues, type Tracing } from '@lamina/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -33,6 +33,8 @@ export interface StartDispatcherOptions {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly now?: () => number;
+  /** Spans of attempts and deliveries (service-kit's createTracing); default off. */
+  readonly tracing?: Tracing;
 }
 
 export interface DispatcherHandle {
@@ -102,7 +104,8 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     const metrics = createMetrics(registry, () => depth.perFunction());
     const records = new RunRecords({ redis, keys, ttlMs: config.runRecordTtlMs });
     const processor = new EventProcessor({
-      invoke: (job, startedCount) => invokeAsyncEvent(gateway, job, { records, startedCount }),
+      invoke: (job, startedCount, trace) =>
+        invokeAsyncEvent(gateway, job, { records, startedCount }, trace),
       configs: new RedisAsyncConfigs(redis, keys),
       targets,
       metrics,
@@ -110,6 +113,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
       arnContext: { region: config.region, accountId: config.accountId },
       retry: config,
       now: o.now ?? Date.now,
+      ...(o.tracing === undefined ? {} : { tracing: o.tracing }),
     });
     const dispatcher = new AsyncDispatcher({
       connection: bull,

@@ -11,7 +11,7 @@ import {
   type MappingStatus,
   parseFunctionRef,
 } from '@lamina/core';
-import { GatewayClient, KAFKA_INVOKE_RULES, SqsQueues } from '@lamina/service-kit';
+import { GatewayClient, KAFKA_INVOKE_RULES, SqsQueues, type Tracing } from '@lamina/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -31,6 +31,8 @@ export interface StartPollerOptions {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly now?: () => number;
+  /** Spans of Kafka batches (service-kit's createTracing); default off. */
+  readonly tracing?: Tracing;
 }
 
 export interface PollerHandle {
@@ -147,6 +149,7 @@ export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> 
           mapping: m,
           kafka,
           invoker: gateway,
+          ...(o.tracing === undefined ? {} : { tracing: o.tracing }),
           failures,
           metrics,
           logger: log,

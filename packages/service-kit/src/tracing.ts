@@ -1,0 +1,102 @@
+/**
+ * The one tracing helper of every Lamina service (gateway, dispatcher, poller, `lamina dev`):
+ * OpenTelemetry spans exported over OTLP/HTTP, configured by the standard `OTEL_*` variables.
+ *
+ * Why a wrapper and not @opentelemetry/api at each call site: tracing is off by default and must
+ * cost nothing then — no SDK module loaded, no context manager, no allocation per call. So the
+ * services hold a `Tracing`; `TRACING_OFF` is a constant whose `startSpan` returns one shared,
+ * frozen no-op span, and hot paths test `tracing.enabled` before building anything. Only
+ * `createTracing` with tracing switched on imports the SDK (dynamic import).
+ *
+ * Invariants: parents are explicit (`TraceParent`, core's wire form), never an ambient context,
+ * so a span's parent is what crossed the wire (traceparent / X-Amzn-Trace-Id, job data, Kafka
+ * headers) and no async-hooks context manager runs; spans never throw into the caller; `shutdown`
+ * flushes what is buffered and is idempotent.
+ */
+import type { TraceParent } from '@lamina/core';
+
+export type SpanKindName = 'server' | 'client' | 'internal' | 'producer' | 'consumer';
+export type SpanAttributes = Readonly<Record<string, string | number | boolean>>;
+
+export interface SpanOptions {
+  /** The caller's span; absent: a new trace starts here. */
+  readonly parent?: TraceParent | undefined;
+  readonly kind?: SpanKindName;
+  readonly attributes?: SpanAttributes;
+  /** Epoch ms; default now (a span reconstructed from a measured phase passes its own). */
+  readonly startMs?: number;
+}
+
+export interface SpanHandle {
+  /** This span as a parent: for child spans and outgoing headers. Undefined when tracing is off. */
+  readonly position: TraceParent | undefined;
+  setAttribute(key: string, value: string | number | boolean): void;
+  /** Marks the span failed (status ERROR) with a message. */
+  fail(message: string): void;
+  /** Ends the span now or at `endMs` (epoch ms). */
+  end(endMs?: number): void;
+}
+
+export interface Tracing {
+  readonly enabled: boolean;
+  startSpan(name: string, options?: SpanOptions): SpanHandle;
+  /** Exports what is buffered and stops; idempotent. */
+  shutdown(): Promise<void>;
+}
+
+const NOOP_SPAN: SpanHandle = Object.freeze({
+  position: undefined,
+  setAttribute: () => undefined,
+  fail: () => undefined,
+  end: () => undefined,
+});
+
+/** Tracing switched off: every span is the same no-op object. */
+export const TRACING_OFF: Tracing = Object.freeze({
+  enabled: false,
+  startSpan: () => NOOP_SPAN,
+  shutdown: () => Promise.resolve(),
+});
+
+export interface TracingConfig {
+  readonly serviceName: string;
+  /** Full URL of the OTLP/HTTP traces endpoint (`…/v1/traces`). */
+  readonly tracesUrl: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Whether and where to export, from the standard variables. On only when asked:
+ * `OTEL_TRACES_EXPORTER=otlp`, or an OTLP endpoint set and no `OTEL_TRACES_EXPORTER`
+ * (`none` or any other exporter name, or `OTEL_SDK_DISABLED=true`, keep it off).
+ */
+export function tracingConfig(env: Env, defaultServiceName: string): TracingConfig | undefined {
+  if (env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return undefined;
+  const tracesEndpoint = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']?.trim() || undefined;
+  const endpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim() || undefined;
+  const exporters = (env['OTEL_TRACES_EXPORTER'] ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+  const on =
+    exporters.length === 0
+      ? tracesEndpoint !== undefined || endpoint !== undefined
+      : exporters.includes('otlp');
+  if (!on) return undefined;
+  const tracesUrl =
+    tracesEndpoint ?? `${(endpoint ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`;
+  const serviceName = env['OTEL_SERVICE_NAME']?.trim() || defaultServiceName;
+  return { serviceName, tracesUrl };
+}
+
+/**
+ * The service's tracing: `TRACING_OFF` unless `tracingConfig` says on, else an OpenTelemetry
+ * tracer provider (parent-based, always-on sampler; batched OTLP/HTTP JSON export).
+ */
+export async function createTracing(env: Env, defaultServiceName: string): Promise<Tracing> {
+  const config = tracingConfig(env, defaultServiceName);
+  if (config === undefined) return TRACING_OFF;
+  const { createOtelTracing } = await import('./otel-tracing.js');
+  return createOtelTracing(config);
+}
