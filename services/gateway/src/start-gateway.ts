@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:http';
 import { asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Tracing } from '@lamina/service-kit';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 
@@ -41,6 +42,8 @@ export interface StartGatewayOptions {
   readonly registry?: Registry;
   /** The platform's own access keys (the in-process dispatcher's and poller's), if signed. */
   readonly serviceKeys?: readonly AccessKey[];
+  /** OpenTelemetry spans (service-kit's createTracing; the caller shuts it down); default off. */
+  readonly tracing?: Tracing;
 }
 
 export interface GatewayHandle {
@@ -193,6 +196,7 @@ async function compose(
     codeUsage: collector,
     ...(auth.accessKeys === undefined ? {} : { accessKeys: auth.accessKeys }),
     audit: auth.audit,
+    ...(o.tracing === undefined ? {} : { tracing: o.tracing }),
   });
   const port = await serve(
     app,
