@@ -27,7 +27,7 @@ import type { GatewayConfig } from './config.js';
 import { followFunctionChanges } from './function-changes.js';
 import type { BackendFactory, GatewayBackend } from './gateway-backend.js';
 import { applyRequestLimits } from './http/request-limits.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, registerAdmissionMetrics } from './metrics.js';
 import type { AccessKey } from './auth/access-keys.js';
 import { startGatewayAuth } from './auth/gateway-auth.js';
 
@@ -160,6 +160,7 @@ async function compose(
   });
   // Releases are batched with the next acquire: flushed before Redis goes away.
   lifecycle.add({ name: 'admission', stop: () => admission.close() });
+  registerAdmissionMetrics(registry, admission);
   const { functions, pool } = backend;
   const unsubscribe = await followFunctionChanges({ functions, admission, pool, logger });
   lifecycle.add({ name: 'function changes', stop: unsubscribe });
