@@ -189,3 +189,11 @@ spec:
 {{- printf "\n- name: LAMINA_GATEWAY_ACCESS_KEY_ID\n  valueFrom: { secretKeyRef: { name: %s, key: accessKeyId } }\n- name: LAMINA_GATEWAY_SECRET_ACCESS_KEY\n  valueFrom: { secretKeyRef: { name: %s, key: secretAccessKey } }" $name $name -}}
 {{- end }}
 {{- end }}
+
+{{/* OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME when tracing.otlpEndpoint is set (leading
+newline); arg: (dict "root" $ "component" "gateway"). */}}
+{{- define "lamina.tracingEnv" -}}
+{{- with .root.Values.tracing.otlpEndpoint }}
+{{- printf "\n- name: OTEL_EXPORTER_OTLP_ENDPOINT\n  value: %q\n- name: OTEL_SERVICE_NAME\n  value: %q" . (printf "lamina-%s" $.component) -}}
+{{- end }}
+{{- end }}
