@@ -7,7 +7,6 @@
  * failure is the exporter's to log, not the caller's to see.
  */
 import {
-  type Attributes,
   type Context,
   ROOT_CONTEXT,
   type Span,
@@ -54,7 +53,7 @@ class OtelSpan implements SpanHandle {
     this.position = {
       traceId: c.traceId,
       spanId: c.spanId,
-      sampled: (c.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED,
+      sampled: (c.traceFlags & 1) === 1, // TraceFlags.SAMPLED
     };
   }
 
@@ -91,9 +90,7 @@ export function createOtelTracing(config: TracingConfig): Tracing {
         name,
         {
           kind: KINDS[options.kind ?? 'internal'],
-          ...(options.attributes === undefined
-            ? {}
-            : { attributes: options.attributes as Attributes }),
+          ...(options.attributes === undefined ? {} : { attributes: options.attributes }),
           ...(options.startMs === undefined ? {} : { startTime: options.startMs }),
         },
         parentContext(options.parent),

@@ -66,6 +66,12 @@ export interface TracingConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** A variable's trimmed value; undefined when unset or blank (as the OTEL_* spec reads them). */
+function nonEmpty(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  return v === undefined || v === '' ? undefined : v;
+}
+
 /**
  * Whether and where to export, from the standard variables. On only when asked:
  * `OTEL_TRACES_EXPORTER=otlp`, or an OTLP endpoint set and no `OTEL_TRACES_EXPORTER`
@@ -73,8 +79,8 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export function tracingConfig(env: Env, defaultServiceName: string): TracingConfig | undefined {
   if (env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return undefined;
-  const tracesEndpoint = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']?.trim() || undefined;
-  const endpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim() || undefined;
+  const tracesEndpoint = nonEmpty(env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']);
+  const endpoint = nonEmpty(env['OTEL_EXPORTER_OTLP_ENDPOINT']);
   const exporters = (env['OTEL_TRACES_EXPORTER'] ?? '')
     .split(',')
     .map((s) => s.trim().toLowerCase())
@@ -86,7 +92,7 @@ export function tracingConfig(env: Env, defaultServiceName: string): TracingConf
   if (!on) return undefined;
   const tracesUrl =
     tracesEndpoint ?? `${(endpoint ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`;
-  const serviceName = env['OTEL_SERVICE_NAME']?.trim() || defaultServiceName;
+  const serviceName = nonEmpty(env['OTEL_SERVICE_NAME']) ?? defaultServiceName;
   return { serviceName, tracesUrl };
 }
 

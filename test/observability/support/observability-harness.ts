@@ -23,7 +23,11 @@ export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+  });
   if (typeof address !== 'object' || address === null) throw new Error('no port');
   return address.port;
 }
@@ -42,7 +46,11 @@ function run(command: string, args: string[], dir: string): Running {
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
   let stopping: Promise<void> | undefined;
   return {
     dir,
@@ -77,12 +85,12 @@ export interface Collector {
   stop(): Promise<void>;
 }
 
-type AnyValue = {
+interface AnyValue {
   stringValue?: string;
   intValue?: string | number;
   boolValue?: boolean;
   doubleValue?: number;
-};
+}
 interface OtlpLine {
   resourceSpans?: {
     resource?: { attributes?: { key: string; value: AnyValue }[] };
@@ -136,8 +144,8 @@ export async function startCollector(): Promise<Collector> {
   );
   return {
     endpoint,
-    logs: proc.logs,
-    stop: proc.stop,
+    logs: () => proc.logs(),
+    stop: () => proc.stop(),
     spans: () => {
       if (!existsSync(file)) return [];
       const spans: Span[] = [];
@@ -217,8 +225,8 @@ export async function startPrometheus(
   );
   return {
     url,
-    logs: proc.logs,
-    stop: proc.stop,
+    logs: () => proc.logs(),
+    stop: () => proc.stop(),
     async query(expr) {
       const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
       const body = (await res.json()) as {
