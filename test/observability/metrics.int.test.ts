@@ -206,6 +206,16 @@ describe('metrics: the shipped dashboard and alert rules on a real Prometheus', 
       },
     );
 
+    // Failures go on: a counter's first sample is not an increase (Prometheus cannot tell a new
+    // series from a restart), so the alerts see the second round, once the series exist.
+    for (let i = 0; i < 2; i++) expect((await invoke(throttled, {})).status).toBe(429);
+    for (let i = 0; i < 2; i++) {
+      expect((await invoke(failing, { fail: true })).headers.get('x-amz-function-error')).toBe(
+        'Unhandled',
+      );
+    }
+    expect((await invoke(dropped, { fail: true }, 'Event')).status).toBe(202);
+
     // The alerts whose conditions the workload meets leave `inactive`.
     const expected = [
       'LaminaFunctionThrottled',
