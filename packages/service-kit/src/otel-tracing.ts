@@ -25,7 +25,13 @@ import {
 } from '@opentelemetry/sdk-trace';
 import type { TraceParent } from '@lamina/core';
 
-import type { SpanHandle, SpanKindName, SpanOptions, Tracing, TracingConfig } from './tracing.js';
+import type {
+  SpanHandle,
+  SpanKindName,
+  SpanOptions,
+  Tracing,
+  TracingConfig,
+} from './tracing-types.js';
 
 const KINDS: Record<SpanKindName, SpanKind> = {
   server: SpanKind.SERVER,

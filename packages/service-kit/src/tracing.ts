@@ -13,36 +13,9 @@
  * headers) and no async-hooks context manager runs; spans never throw into the caller; `shutdown`
  * flushes what is buffered and is idempotent.
  */
-import type { TraceParent } from '@lamina/core';
+import type { SpanHandle, Tracing, TracingConfig } from './tracing-types.js';
 
-export type SpanKindName = 'server' | 'client' | 'internal' | 'producer' | 'consumer';
-export type SpanAttributes = Readonly<Record<string, string | number | boolean>>;
-
-export interface SpanOptions {
-  /** The caller's span; absent: a new trace starts here. */
-  readonly parent?: TraceParent | undefined;
-  readonly kind?: SpanKindName;
-  readonly attributes?: SpanAttributes;
-  /** Epoch ms; default now (a span reconstructed from a measured phase passes its own). */
-  readonly startMs?: number;
-}
-
-export interface SpanHandle {
-  /** This span as a parent: for child spans and outgoing headers. Undefined when tracing is off. */
-  readonly position: TraceParent | undefined;
-  setAttribute(key: string, value: string | number | boolean): void;
-  /** Marks the span failed (status ERROR) with a message. */
-  fail(message: string): void;
-  /** Ends the span now or at `endMs` (epoch ms). */
-  end(endMs?: number): void;
-}
-
-export interface Tracing {
-  readonly enabled: boolean;
-  startSpan(name: string, options?: SpanOptions): SpanHandle;
-  /** Exports what is buffered and stops; idempotent. */
-  shutdown(): Promise<void>;
-}
+export type * from './tracing-types.js';
 
 const NOOP_SPAN: SpanHandle = Object.freeze({
   position: undefined,
@@ -57,12 +30,6 @@ export const TRACING_OFF: Tracing = Object.freeze({
   startSpan: () => NOOP_SPAN,
   shutdown: () => Promise.resolve(),
 });
-
-export interface TracingConfig {
-  readonly serviceName: string;
-  /** Full URL of the OTLP/HTTP traces endpoint (`…/v1/traces`). */
-  readonly tracesUrl: string;
-}
 
 type Env = Readonly<Record<string, string | undefined>>;
 

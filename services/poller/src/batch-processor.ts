@@ -17,15 +17,10 @@ import { batchChunks, type BatchRules, nextBatchStep } from './batch-policy.js';
 import type { Invoker, InvokeOutcome } from './kafka-invoker.js';
 import type { PollerMetrics } from './metrics.js';
 import type { ThrottleGate } from './throttle-gate.js';
+import type { PartitionSink } from './partition-sink.js';
 import { traceBatch } from './traced-batch.js';
 
-/** The consumer side of one partition's batch (kafkajs eachBatch). */
-export interface PartitionSink {
-  /** False once the consumer stops or the partition may have moved (rebalance). */
-  active(): boolean;
-  /** Marks everything below `nextOffset` done and commits it. */
-  commit(nextOffset: string): Promise<void>;
-}
+export type { PartitionSink } from './partition-sink.js';
 
 /** Hands a record given up on to the on-failure destination; throws when it did not take it. */
 export interface FailureSender {

@@ -11,7 +11,7 @@
 import { traceHeaders } from '@lamina/core';
 import type { SpanHandle, Tracing } from '@lamina/service-kit';
 
-import type { PartitionSink } from './batch-processor.js';
+import type { PartitionSink } from './partition-sink.js';
 import type { Invoker } from './kafka-invoker.js';
 
 export interface BatchTrace {
