@@ -15,6 +15,7 @@ import { ALLOW_ALL, Lifecycle } from '@lamina/core';
 import { loadConfig as loadDispatcherConfig, startDispatcher } from '@lamina/dispatcher';
 import { type GatewayConfig, localBackend, startGateway } from '@lamina/gateway';
 import { loadConfig as loadPollerConfig, loadMappingManifests, startPoller } from '@lamina/poller';
+import { createTracing } from '@lamina/service-kit';
 import { ProcessPool, Sandbox, type Placements } from '@lamina/worker';
 import type { Logger } from 'pino';
 
@@ -34,7 +35,7 @@ export interface DevOptions {
   readonly write: (text: string) => void;
   /**
    * The environment async settings come from (LAMINA_REDIS_PREFIX, LAMINA_ASYNC_*,
-   * LAMINA_DISPATCHER_*, KAFKA_BROKERS).
+   * LAMINA_DISPATCHER_*, KAFKA_BROKERS), and tracing's OTEL_* variables.
    */
   readonly asyncEnv: Readonly<Record<string, string | undefined>>;
   /** Run a dispatcher in this process (false: a separate one serves the queue). */
@@ -97,6 +98,9 @@ async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
   const shared = { LAMINA_REGION: config.region, LAMINA_ACCOUNT_ID: config.accountId };
   const dispatcherConfig = loadDispatcherConfig({ ...env, ...shared });
   const pollerConfig = loadPollerConfig({ ...env, ...shared });
+  // One tracer for the gateway, dispatcher and poller of this process (off unless OTEL_* ask).
+  const tracing = await createTracing(o.asyncEnv, 'lamina');
+  lifecycle.add({ name: 'tracing', stop: () => tracing.shutdown() });
 
   const logs = new FunctionLogs({
     dir: join(config.stateDir, 'logs'),
@@ -144,6 +148,7 @@ async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
     redisUrl,
     redisPrefix: dispatcherConfig.redisPrefix,
     logger,
+    tracing,
     ...(serviceKey === undefined
       ? {}
       : {
@@ -166,13 +171,17 @@ async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
     addService(
       lifecycle,
       'dispatcher',
-      await startDispatcher({ config, logger: dispatcherLogger, registry }),
+      await startDispatcher({ config, logger: dispatcherLogger, registry, tracing }),
     );
   }
   if (o.runPoller) {
     const pollerLogger = logger.child({ component: 'poller' });
     const config = { ...pollerConfig, gatewayUrl: url };
-    addService(lifecycle, 'poller', await startPoller({ config, logger: pollerLogger, registry }));
+    addService(
+      lifecycle,
+      'poller',
+      await startPoller({ config, logger: pollerLogger, registry, tracing }),
+    );
   }
   return url;
 }

@@ -8,6 +8,10 @@ ETCD_VERSION="${LAMINA_ETCD_VERSION:-3.6.16}" # go.etcd.io/etcd, newest 3.6.x on
 KAFKA_VERSION="${LAMINA_KAFKA_VERSION:-4.4.0}" # org.apache.kafka:kafka_2.13, see docs/adr/0003
 NETPOL_VERSION="${LAMINA_NETPOL_VERSION:-0.8.0}" # sigs.k8s.io/kube-network-policies (lib/netpol.sh)
 ELASTICMQ_VERSION="${LAMINA_ELASTICMQ_VERSION:-1.7.1}" # org.elasticmq:elasticmq-server_2.13
+OTELCOL_VERSION="${LAMINA_OTELCOL_VERSION:-0.165.0}"   # go.opentelemetry.io/collector (beta modules)
+OTELCOL_STABLE_VERSION="1.71.0"                         # the collector's v1 modules of that release
+OTELCOL_CONTRIB_VERSION="0.165.1"                       # contrib's fileexporter of that release
+PROMETHEUS_VERSION="${LAMINA_PROMETHEUS_VERSION:-0.316.0}" # github.com/prometheus/prometheus (3.16.0)
 DEBIAN_SUITE="bookworm"                       # base images' root filesystem
 PAUSE_IMAGE="lamina/pause:r1"                 # images/build-pause; bump the revision with the recipe
 
@@ -31,6 +35,9 @@ KUBELET_HEALTHZ_PORT=$((10248 + _o)) # kubelet's /healthz, 127.0.0.1
 KUBE_PROXY_HEALTHZ_PORT=$((10256 + _o)) # kube-proxy's /healthz, 127.0.0.1
 KUBE_PROXY_METRICS_PORT=$((10249 + _o)) # kube-proxy's /metrics, 127.0.0.1
 NETPOL_METRICS_PORT=$((19080 + _o)) # kube-network-policies' /metrics (its readiness), 127.0.0.1
+OTLP_GRPC_PORT=$((14317 + _o))       # the collector's OTLP/gRPC receiver
+OTLP_HTTP_PORT=$((14318 + _o))       # the collector's OTLP/HTTP receiver (services export here)
+PROMETHEUS_PORT=$((19090 + _o))      # Prometheus' HTTP API
 
 # The node's pod network (lib/node.sh). Not shifted by the offset: a Linux bridge and its subnet
 # are machine-wide, so one test node runs per machine (`up node` in a second clone refuses to

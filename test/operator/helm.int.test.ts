@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
 
 import {
   ROOT,
@@ -141,6 +142,45 @@ describe('Helm chart and deploy/', () => {
     ]);
     expect(without.code).not.toBe(0);
     expect(without.stderr).toContain('needs the monitoring.coreos.com/v1 ServiceMonitor CRD');
+  });
+
+  it('renders the alert rules, the Grafana dashboard and the tracing endpoint from their files', async () => {
+    const chart = join(ROOT, 'charts/lamina');
+    const r = await command(helm, [
+      'template',
+      'x',
+      chart,
+      '--set',
+      'prometheusRule.enabled=true',
+      '--set',
+      'grafanaDashboard.enabled=true',
+      '--set',
+      'tracing.otlpEndpoint=http://collector:4318',
+      '--api-versions',
+      'monitoring.coreos.com/v1/PrometheusRule',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as Record<string, unknown>);
+    const rule = docs.find((d) => d['kind'] === 'PrometheusRule') as { spec: unknown } | undefined;
+    const file = parse(readFileSync(join(chart, 'rules/lamina-alerts.yaml'), 'utf8')) as unknown;
+    expect(rule?.spec).toEqual(file);
+    const dashboard = docs.find(
+      (d) => d['kind'] === 'ConfigMap' && JSON.stringify(d).includes('grafana_dashboard'),
+    ) as { data: Record<string, string> } | undefined;
+    expect(JSON.parse(dashboard?.data['lamina-functions.json'] ?? '{}')).toEqual(
+      JSON.parse(readFileSync(join(chart, 'dashboards/lamina-functions.json'), 'utf8')),
+    );
+    expect(r.stdout).toContain('name: OTEL_EXPORTER_OTLP_ENDPOINT');
+    expect(r.stdout).toContain('value: "lamina-dispatcher"');
+    const without = await command(helm, [
+      'template',
+      'x',
+      chart,
+      '--set',
+      'prometheusRule.enabled=true',
+    ]);
+    expect(without.code).not.toBe(0);
+    expect(without.stderr).toContain('needs the monitoring.coreos.com/v1 PrometheusRule CRD');
   });
 
   it('keeps deploy/ equal to what the chart renders', async () => {

@@ -201,3 +201,11 @@ Service port, or with gateway.tls its plain in-cluster port (issue #18).
 {{- $port := ternary .Values.gateway.tls.internalPort .Values.gateway.service.port (ne .Values.gateway.tls.secretName "") -}}
 {{- printf "http://%s-gateway.%s.svc:%v" (include "lamina.fullname" .) .Release.Namespace $port -}}
 {{- end -}}
+
+{{/* OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME when tracing.otlpEndpoint is set (leading
+newline); arg: (dict "root" $ "component" "gateway"). */}}
+{{- define "lamina.tracingEnv" -}}
+{{- with .root.Values.tracing.otlpEndpoint }}
+{{- printf "\n- name: OTEL_EXPORTER_OTLP_ENDPOINT\n  value: %q\n- name: OTEL_SERVICE_NAME\n  value: %q" . (printf "lamina-%s" $.component) -}}
+{{- end }}
+{{- end }}

@@ -55,6 +55,8 @@ export interface AsyncJobData {
   readonly lastFailure?: AttemptFailure;
   /** The function's DeadLetterConfig.TargetArn when the event was accepted. */
   readonly deadLetterTarget?: string;
+  /** W3C traceparent of the span that accepted the event (tracing on): attempts join its trace. */
+  readonly traceparent?: string;
 }
 
 /** A failed attempt: HTTP status (200 for a function error) and what the function answered. */
@@ -79,7 +81,13 @@ export const functionOfJobId = (jobId: string): string =>
 export function newAsyncJob(
   e: Pick<
     AsyncJobData,
-    'functionName' | 'qualifier' | 'requestId' | 'payload' | 'acceptedAt' | 'deadLetterTarget'
+    | 'functionName'
+    | 'qualifier'
+    | 'requestId'
+    | 'payload'
+    | 'acceptedAt'
+    | 'deadLetterTarget'
+    | 'traceparent'
   >,
 ): AsyncJobData {
   return {
@@ -87,6 +95,7 @@ export function newAsyncJob(
     functionName: e.functionName,
     ...(e.qualifier === undefined ? {} : { qualifier: e.qualifier }),
     ...(e.deadLetterTarget === undefined ? {} : { deadLetterTarget: e.deadLetterTarget }),
+    ...(e.traceparent === undefined ? {} : { traceparent: e.traceparent }),
     requestId: e.requestId,
     payload: e.payload,
     acceptedAt: e.acceptedAt,

@@ -35,6 +35,7 @@ export * from './function-url.js';
 export * from './layers.js';
 export * from './scheduler-errors.js';
 export * from './time-zone.js';
+export * from './trace-context.js';
 export * from './cron-expression.js';
 export * from './schedule-expression.js';
 export * from './schedule-window.js';

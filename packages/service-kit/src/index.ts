@@ -3,3 +3,4 @@ export * from './http-post.js';
 export * from './invoke-kind.js';
 export * from './run-service.js';
 export * from './sqs-queues.js';
+export * from './tracing.js';

@@ -3,6 +3,8 @@ import { createServer } from 'node:http';
 import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
 
+import { createTracing, type Tracing } from './tracing.js';
+
 /** What a standalone service's start function returns. */
 export interface RunningService {
   /** Drains and stops; resolves with the errors met on the way. */
@@ -27,6 +29,8 @@ export interface RunServiceOptions<C extends ServiceConfigBase> {
     config: C;
     logger: Logger;
     registry: Registry;
+    /** OpenTelemetry spans when the OTEL_* variables ask for them (off by default). */
+    tracing: Tracing;
   }) => Promise<RunningService>;
 }
 
@@ -49,7 +53,8 @@ export async function runService<C extends ServiceConfigBase>(
   }
   const logger = pino({ level: config.logLevel, base: { component: `lamina-${o.name}` } });
   const registry = new Registry();
-  const service = await o.start({ config, logger, registry });
+  const tracing = await createTracing(o.env, `lamina-${o.name}`);
+  const service = await o.start({ config, logger, registry, tracing });
   let ready = true;
   const server = createServer((req, res) => {
     if (req.url === '/metrics') {
@@ -81,7 +86,10 @@ export async function runService<C extends ServiceConfigBase>(
   const onSignal = (): void => {
     if (++signals > 1) process.exit(130);
     ready = false;
-    void service.stop().then((errors) => {
+    void service.stop().then(async (errors) => {
+      await tracing.shutdown().catch((err: unknown) => {
+        logger.warn({ err }, 'exporting the last spans failed');
+      });
       for (const e of errors) logger.error({ err: e }, e.message);
       server.close();
       process.exit(errors.length === 0 ? 0 : 1);

@@ -7,7 +7,13 @@
  * dead letter's ErrorCode), with the reason as its message; the request id is the event's
  * own, so every retry of the event has the same one.
  */
-import type { AsyncJobData, AttemptFailure, RunRecord } from '@lamina/core';
+import {
+  type AsyncJobData,
+  type AttemptFailure,
+  type RunRecord,
+  type TraceParent,
+  traceHeaders,
+} from '@lamina/core';
 import { ASYNC_INVOKE_RULES, type Invoker, invokeKindOf } from '@lamina/service-kit';
 
 import type { AttemptKind } from './retry-policy.js';
@@ -56,6 +62,7 @@ export async function invokeAsyncEvent(
   client: AsyncInvoker,
   job: AsyncJobData,
   runs?: { readonly records: Pick<RunRecords, 'find' | 'headers'>; readonly startedCount: number },
+  trace?: TraceParent,
 ): Promise<Attempt> {
   const ref =
     job.qualifier === undefined ? job.functionName : `${job.functionName}:${job.qualifier}`;
@@ -65,7 +72,9 @@ export async function invokeAsyncEvent(
     ref,
     Buffer.from(job.payload, 'utf8'),
     job.requestId,
-    runs?.records.headers(job),
+    trace === undefined
+      ? runs?.records.headers(job)
+      : { ...runs?.records.headers(job), ...traceHeaders(trace) },
   );
   if (o.statusCode === 0) return { kind: o.kind, statusCode: 500, errorMessage: o.body };
   return {

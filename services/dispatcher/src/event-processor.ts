@@ -8,8 +8,11 @@ import {
   invocationRecord,
   LATEST,
   parseAsyncTarget,
+  parseTraceparent,
   type RecordCondition,
+  type TraceParent,
 } from '@lamina/core';
+import { type SpanHandle, type Tracing, TRACING_OFF } from '@lamina/service-kit';
 import type { Logger } from 'pino';
 
 import type { AsyncConfigSource } from './async-configs.js';
@@ -36,7 +39,11 @@ export class EventNotDeliveredError extends Error {
 
 export interface EventProcessorOptions {
   /** One attempt; `startedCount` tells a first pickup from one that may repeat an attempt. */
-  readonly invoke: (job: AsyncJobData, startedCount: number) => Promise<Attempt>;
+  readonly invoke: (
+    job: AsyncJobData,
+    startedCount: number,
+    trace: TraceParent | undefined,
+  ) => Promise<Attempt>;
   readonly configs: AsyncConfigSource;
   readonly targets: TargetSender;
   readonly metrics: DispatcherMetrics;
@@ -46,6 +53,8 @@ export interface EventProcessorOptions {
   readonly now: () => number;
   /** Jitter of throttle retries (Math.random unless a test injects one). */
   readonly random?: () => number;
+  /** Spans of each attempt and delivery, under the span that accepted the event; default off. */
+  readonly tracing?: Tracing;
 }
 
 const failureOf = (a: Attempt): AttemptFailure => ({
@@ -79,7 +88,11 @@ export class EventProcessor {
       return this.giveUp(job.startedCount - 1, data, config, 'EventAgeExceeded');
     }
 
-    const attempt = await this.o.invoke(data, job.startedCount);
+    const span = this.attemptSpan(data, job.startedCount);
+    const attempt = await this.o.invoke(data, job.startedCount, span.position);
+    span.setAttribute('lamina.async.outcome', attempt.kind);
+    if (attempt.kind !== 'success') span.fail(attempt.errorMessage);
+    span.end();
     // A recalled attempt ran on an earlier pickup (ADR 0026): this pickup ran nothing.
     const pickups = job.startedCount - (attempt.recalled === true ? 1 : 0);
     if (attempt.recalled === true) m.recalled.labels(fn).inc();
@@ -97,15 +110,31 @@ export class EventProcessor {
     const step = nextStep(attempt.kind, after, config, this.o.retry, now(), this.o.random);
     switch (step.kind) {
       case 'succeed':
-        await this.finish(pickups, data, config, 'Success', failureOf(attempt));
+        await this.finish(pickups, data, config, 'Success', failureOf(attempt), span.position);
         return 'done';
       case 'retry':
         m.retried.labels(fn, step.reason).inc();
         await job.retryAt(after, now() + step.delayMs);
         return 'retry';
       case 'give-up':
-        return this.giveUp(pickups, after, config, step.condition);
+        return this.giveUp(pickups, after, config, step.condition, span.position);
     }
+  }
+
+  /** One attempt's span, a child of the span that queued the event (tracing on). */
+  private attemptSpan(data: AsyncJobData, startedCount: number): SpanHandle {
+    const tracing = this.o.tracing ?? TRACING_OFF;
+    if (!tracing.enabled) return tracing.startSpan('');
+    return tracing.startSpan('async attempt', {
+      kind: 'consumer',
+      parent: parseTraceparent(data.traceparent),
+      attributes: {
+        'faas.invoked_name': data.functionName,
+        'faas.invocation_id': data.requestId,
+        'lamina.async.attempt': data.functionErrors + data.throttles + 1,
+        'lamina.async.pickup': startedCount,
+      },
+    });
   }
 
   /** `pickups`: times the event was picked up and sent to the invoke path. */
@@ -114,9 +143,10 @@ export class EventProcessor {
     data: AsyncJobData,
     config: AsyncFunctionConfig,
     condition: Exclude<RecordCondition, 'Success'>,
+    trace?: TraceParent,
   ): Promise<ProcessResult> {
     this.o.metrics.dropped.labels(data.functionName, condition).inc();
-    await this.finish(pickups, data, config, condition, undefined);
+    await this.finish(pickups, data, config, condition, undefined, trace);
     return 'done';
   }
 
@@ -126,6 +156,7 @@ export class EventProcessor {
     config: AsyncFunctionConfig,
     condition: RecordCondition,
     response: AttemptFailure | undefined,
+    trace?: TraceParent,
   ): Promise<void> {
     const fn = data.functionName;
     const { metrics: m, logger } = this.o;
@@ -143,7 +174,7 @@ export class EventProcessor {
         ...(response === undefined ? {} : { response }),
       });
       sends.push(
-        this.deliver(destination, 'record', data, JSON.stringify(record), () => {
+        this.deliver(destination, 'record', data, JSON.stringify(record), trace, () => {
           m.destinationFailures
             .labels(fn, condition === 'Success' ? 'OnSuccess' : 'OnFailure')
             .inc();
@@ -158,7 +189,7 @@ export class EventProcessor {
       };
       const message = deadLetterMessage(data, failure);
       sends.push(
-        this.deliverMessage(deadLetterTarget, 'dead-letter', data, message, () => {
+        this.deliverMessage(deadLetterTarget, 'dead-letter', data, message, trace, () => {
           m.deadLetterErrors.labels(fn).inc();
         }),
       );
@@ -184,9 +215,10 @@ export class EventProcessor {
     kind: Delivery['kind'],
     data: AsyncJobData,
     body: string,
+    trace: TraceParent | undefined,
     onFailure: () => void,
   ): Promise<boolean> {
-    return this.deliverMessage(target, kind, data, { body, attributes: {} }, onFailure);
+    return this.deliverMessage(target, kind, data, { body, attributes: {} }, trace, onFailure);
   }
 
   private async deliverMessage(
@@ -194,8 +226,17 @@ export class EventProcessor {
     kind: Delivery['kind'],
     data: AsyncJobData,
     message: Delivery['message'],
+    trace: TraceParent | undefined,
     onFailure: () => void,
   ): Promise<boolean> {
+    const tracing = this.o.tracing ?? TRACING_OFF;
+    const span = tracing.enabled
+      ? tracing.startSpan(kind === 'dead-letter' ? 'dead-letter' : 'destination', {
+          kind: 'producer',
+          parent: trace,
+          attributes: { 'lamina.async.target': target, 'faas.invocation_id': data.requestId },
+        })
+      : tracing.startSpan('');
     try {
       await this.o.targets.send({
         target: parseAsyncTarget(target),
@@ -203,8 +244,11 @@ export class EventProcessor {
         kind,
         requestId: data.requestId,
       });
+      span.end();
       return true;
     } catch (err) {
+      span.fail(err instanceof Error ? err.message : String(err));
+      span.end();
       onFailure();
       this.o.logger.warn(
         { err, requestId: data.requestId, function: data.functionName, target, kind },

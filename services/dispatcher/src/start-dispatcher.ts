@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
 import { asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
-import { ASYNC_INVOKE_RULES, GatewayClient, SqsQueues, agentFor } from '@lamina/service-kit';
+import { ASYNC_INVOKE_RULES, GatewayClient, SqsQueues, agentFor, type Tracing } from '@lamina/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -32,6 +32,8 @@ export interface StartDispatcherOptions {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly now?: () => number;
+  /** Spans of attempts and deliveries (service-kit's createTracing); default off. */
+  readonly tracing?: Tracing;
 }
 
 export interface DispatcherHandle {
@@ -105,7 +107,8 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     const metrics = createMetrics(registry, () => depth.perFunction());
     const records = new RunRecords({ redis, keys, ttlMs: config.runRecordTtlMs });
     const processor = new EventProcessor({
-      invoke: (job, startedCount) => invokeAsyncEvent(gateway, job, { records, startedCount }),
+      invoke: (job, startedCount, trace) =>
+        invokeAsyncEvent(gateway, job, { records, startedCount }, trace),
       configs: new RedisAsyncConfigs(redis, keys),
       targets,
       metrics,
@@ -113,6 +116,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
       arnContext: { region: config.region, accountId: config.accountId },
       retry: config,
       now: o.now ?? Date.now,
+      ...(o.tracing === undefined ? {} : { tracing: o.tracing }),
     });
     const dispatcher = new AsyncDispatcher({
       connection: bull,

@@ -7,6 +7,7 @@ import type {
   ProvisionedConcurrencyStore,
   VersionStore,
 } from '@lamina/core';
+import type { Tracing } from '@lamina/service-kit';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
@@ -84,6 +85,8 @@ export interface AppDeps {
   readonly accessKeys?: KeyLookup;
   /** The audit log of management and refused calls; absent: none. */
   readonly audit?: Pick<AuditLog, 'record' | 'refused'>;
+  /** OpenTelemetry spans of invokes and accepted events (service-kit); absent: off. */
+  readonly tracing?: Tracing;
 }
 
 /** What the function operations' handlers (routes/functions.ts) need. */

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 import { KubeConfig } from '@kubernetes/client-node';
+import { createTracing, type Tracing } from '@lamina/service-kit';
 import { pino, type Logger } from 'pino';
 
 import { clusterBackend } from './cluster/cluster-backend.js';
@@ -24,6 +25,7 @@ export function startClusterGateway(o: {
   readonly kubeConfig: KubeConfig;
   readonly namespace: string;
   readonly logger: Logger;
+  readonly tracing?: Tracing;
 }): Promise<GatewayHandle> {
   const { config } = o;
   const backend = clusterBackend({
@@ -41,6 +43,7 @@ export function startClusterGateway(o: {
     redisUrl: config.redisUrl,
     redisPrefix: config.redisPrefix,
     logger: o.logger.child({ namespace: o.namespace }),
+    ...(o.tracing === undefined ? {} : { tracing: o.tracing }),
   });
 }
 
@@ -59,11 +62,13 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { component: 'gateway' } });
   const kc = new KubeConfig();
   kc.loadFromDefault();
+  const tracing = await createTracing(process.env, 'lamina-gateway');
   const gateway = await startClusterGateway({
     config,
     kubeConfig: kc,
     namespace: namespaceOf(config),
     logger,
+    tracing,
   });
   let stopping = false;
   const stop = (signal: string): void => {
@@ -72,7 +77,10 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping');
     const deadline = setTimeout(() => process.exit(1), config.shutdownTimeoutMs);
     deadline.unref();
-    void gateway.stop().then((errors) => {
+    void gateway.stop().then(async (errors) => {
+      await tracing.shutdown().catch((err: unknown) => {
+        logger.warn({ err }, 'exporting the last spans failed');
+      });
       for (const err of errors) logger.error({ err }, 'shutdown error');
       process.exit(errors.length > 0 ? 1 : 0);
     });

@@ -68,3 +68,26 @@ export function createMetrics(registry: Registry): GatewayMetrics {
     }),
   };
 }
+
+/**
+ * Lambda's UnreservedConcurrentExecutions: live leases drawn from the account's unreserved pool,
+ * read from admission's Redis counts on each scrape (account-wide: every gateway replica reports
+ * the same number, so dashboards take max, not sum).
+ */
+export function registerAdmissionMetrics(
+  registry: Registry,
+  admission: { unreservedInFlight(): Promise<number> },
+): void {
+  new Gauge({
+    name: 'lamina_unreserved_concurrent_executions',
+    help: 'Invocations in progress, account-wide, of functions without reserved concurrency.',
+    registers: [registry],
+    async collect() {
+      try {
+        this.set(await admission.unreservedInFlight());
+      } catch {
+        // Redis away (stopping): the last value stands rather than failing the whole scrape.
+      }
+    },
+  });
+}

@@ -17,6 +17,7 @@ import { createServer as createTlsServer } from 'node:https';
 import { asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Tracing } from '@lamina/service-kit';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 
@@ -30,7 +31,7 @@ import type { GatewayConfig } from './config.js';
 import { followFunctionChanges } from './function-changes.js';
 import type { BackendFactory, GatewayBackend } from './gateway-backend.js';
 import { applyRequestLimits } from './http/request-limits.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, registerAdmissionMetrics } from './metrics.js';
 import type { AccessKey } from './auth/access-keys.js';
 import { startGatewayAuth } from './auth/gateway-auth.js';
 
@@ -45,6 +46,8 @@ export interface StartGatewayOptions {
   readonly registry?: Registry;
   /** The platform's own access keys (the in-process dispatcher's and poller's), if signed. */
   readonly serviceKeys?: readonly AccessKey[];
+  /** OpenTelemetry spans (service-kit's createTracing; the caller shuts it down); default off. */
+  readonly tracing?: Tracing;
 }
 
 export interface GatewayHandle {
@@ -183,6 +186,7 @@ async function compose(
   });
   // Releases are batched with the next acquire: flushed before Redis goes away.
   lifecycle.add({ name: 'admission', stop: () => admission.close() });
+  registerAdmissionMetrics(registry, admission);
   const { functions, pool } = backend;
   const unsubscribe = await followFunctionChanges({ functions, admission, pool, logger });
   lifecycle.add({ name: 'function changes', stop: unsubscribe });
@@ -220,6 +224,7 @@ async function compose(
     codeStorageLimitBytes: config.codeStorageLimitBytes,
     ...(auth.accessKeys === undefined ? {} : { accessKeys: auth.accessKeys }),
     audit: auth.audit,
+    ...(o.tracing === undefined ? {} : { tracing: o.tracing }),
   });
   const port = await serve(
     app,

@@ -10,7 +10,12 @@
  * record after a failed one; throttles and system errors never use a retry attempt, and
  * neither does splitting a batch (bisect); MaximumRetryAttempts -1 retries forever.
  */
-import { backoffDelay, type BackoffOptions, parseItemFailures } from '@lamina/core';
+import {
+  backoffDelay,
+  type BackoffOptions,
+  type KafkaRecordInput,
+  parseItemFailures,
+} from '@lamina/core';
 
 import type { InvokeOutcome } from './kafka-invoker.js';
 
@@ -99,4 +104,27 @@ export function nextBatchStep(outcome: InvokeOutcome, s: BatchState, rules: Batc
     attempts,
     delayMs: backoffDelay(attempts - 1, rules.backoff),
   };
+}
+
+/** Encoded event size a chunk stays under (the sync invoke limit is 6 MB). */
+const MAX_EVENT_BYTES = 5_500_000;
+
+/** Records in offset order, cut into events of at most `batchSize` records and ~5.5 MB. */
+export function* batchChunks(
+  records: readonly KafkaRecordInput[],
+  batchSize: number,
+): Generator<KafkaRecordInput[]> {
+  let chunk: KafkaRecordInput[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    const size = 200 + ((r.key?.length ?? 0) + (r.value?.length ?? 0)) * 1.4;
+    if (chunk.length > 0 && (chunk.length >= batchSize || bytes + size > MAX_EVENT_BYTES)) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(r);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
 }

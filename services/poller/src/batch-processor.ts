@@ -10,20 +10,17 @@ import {
   kafkaFailureRecord,
   kafkaRecordJson,
 } from '@lamina/core';
+import type { Tracing } from '@lamina/service-kit';
 import type { Logger } from 'pino';
 
-import { type BatchRules, nextBatchStep } from './batch-policy.js';
+import { batchChunks, type BatchRules, nextBatchStep } from './batch-policy.js';
 import type { Invoker, InvokeOutcome } from './kafka-invoker.js';
 import type { PollerMetrics } from './metrics.js';
 import type { ThrottleGate } from './throttle-gate.js';
+import type { PartitionSink } from './partition-sink.js';
+import { traceBatch } from './traced-batch.js';
 
-/** The consumer side of one partition's batch (kafkajs eachBatch). */
-export interface PartitionSink {
-  /** False once the consumer stops or the partition may have moved (rebalance). */
-  active(): boolean;
-  /** Marks everything below `nextOffset` done and commits it. */
-  commit(nextOffset: string): Promise<void>;
-}
+export type { PartitionSink } from './partition-sink.js';
 
 /** Hands a record given up on to the on-failure destination; throws when it did not take it. */
 export interface FailureSender {
@@ -48,10 +45,9 @@ export interface BatchProcessorOptions {
   /** The last processing result, for the mapping's status. */
   readonly onResult: (result: string) => void;
   readonly newId?: () => string;
+  /** Spans of each batch, its invokes and commits (traced-batch.ts); default off. */
+  readonly tracing?: Tracing;
 }
-
-/** Encoded event size a chunk stays under (the sync invoke limit is 6 MB). */
-const MAX_EVENT_BYTES = 5_500_000;
 
 type Done = 'done' | 'aborted';
 
@@ -88,29 +84,21 @@ export class BatchProcessor {
     records: readonly KafkaRecordInput[],
     sink: PartitionSink,
   ): Promise<Done> {
-    for (const chunk of this.chunks(records)) {
-      if ((await this.run(topic, partition, chunk, 0, sink)) === 'aborted') return 'aborted';
-    }
-    return 'done';
-  }
-
-  private *chunks(records: readonly KafkaRecordInput[]): Generator<KafkaRecordInput[]> {
-    let chunk: KafkaRecordInput[] = [];
-    let bytes = 0;
-    for (const r of records) {
-      const size = 200 + ((r.key?.length ?? 0) + (r.value?.length ?? 0)) * 1.4;
-      if (
-        chunk.length > 0 &&
-        (chunk.length >= this.o.mapping.batchSize || bytes + size > MAX_EVENT_BYTES)
-      ) {
-        yield chunk;
-        chunk = [];
-        bytes = 0;
+    const { tracing, mapping } = this.o;
+    const where = { mappingUuid: mapping.uuid, topic, partition };
+    const t =
+      tracing?.enabled === true
+        ? traceBatch(tracing, where, records.length, this.o.invoker, sink)
+        : undefined;
+    try {
+      for (const chunk of batchChunks(records, mapping.batchSize)) {
+        const done = await this.run(topic, partition, chunk, 0, t?.sink ?? sink, t?.invoker);
+        if (done === 'aborted') return 'aborted';
       }
-      chunk.push(r);
-      bytes += size;
+      return 'done';
+    } finally {
+      t?.end();
     }
-    if (chunk.length > 0) yield chunk;
   }
 
   /** Equal jitter: half of each delay is random, so partitions retry out of step. */
@@ -145,6 +133,7 @@ export class BatchProcessor {
     records: KafkaRecordInput[],
     attemptsSoFar: number,
     sink: PartitionSink,
+    via: Invoker = this.o.invoker,
   ): Promise<Done> {
     const { mapping, metrics, logger } = this.o;
     const label = { mapping: mapping.uuid };
@@ -168,7 +157,7 @@ export class BatchProcessor {
       if (!sink.active()) return 'aborted';
       const requestId = this.newId();
       const payload = this.encode(topic, partition, rest);
-      last = await this.o.invoker.invoke(mapping.functionName, payload, requestId);
+      last = await via.invoke(mapping.functionName, payload, requestId);
       invokes++;
       metrics.batches.inc({ ...label, outcome: last.kind });
       const offsets = rest.map((r) => r.offset);
@@ -207,9 +196,9 @@ export class BatchProcessor {
       if (step.kind === 'bisect') {
         // Splitting does not use a retry; each half starts from the attempts so far.
         const halves = [rest.slice(0, step.mid), rest.slice(step.mid)];
-        if ((await this.run(topic, partition, halves[0] ?? [], attempts, sink)) === 'aborted')
+        if ((await this.run(topic, partition, halves[0] ?? [], attempts, sink, via)) === 'aborted')
           return 'aborted';
-        return this.run(topic, partition, halves[1] ?? [], attempts, sink);
+        return this.run(topic, partition, halves[1] ?? [], attempts, sink, via);
       }
       attempts = step.attempts;
       if (step.kind === 'give-up') return giveUp(rest, 'RetryAttemptsExhausted');

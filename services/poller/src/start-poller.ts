@@ -10,7 +10,7 @@ import {
   type MappingStatus,
   parseFunctionRef,
 } from '@lamina/core';
-import { GatewayClient, KAFKA_INVOKE_RULES, SqsQueues, agentFor } from '@lamina/service-kit';
+import { GatewayClient, KAFKA_INVOKE_RULES, SqsQueues, agentFor, type Tracing } from '@lamina/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -30,6 +30,8 @@ export interface StartPollerOptions {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly now?: () => number;
+  /** Spans of Kafka batches (service-kit's createTracing); default off. */
+  readonly tracing?: Tracing;
 }
 
 export interface PollerHandle {
@@ -150,6 +152,7 @@ export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> 
           mapping: m,
           kafka,
           invoker: gateway,
+          ...(o.tracing === undefined ? {} : { tracing: o.tracing }),
           failures,
           metrics,
           logger: log,

@@ -5,10 +5,12 @@
 #   $CACHE/bin/kubernetes-v$K8S_VERSION/{kube-apiserver,kube-controller-manager,kube-scheduler,
 #                                        kubelet,kube-proxy,kubectl}
 #   $CACHE/bin/kube-network-policies-v$NETPOL_VERSION/kube-network-policies (lib/netpol.sh)
+#   $CACHE/bin/otelcol-v$OTELCOL_VERSION/otelcol         (otlp receiver + file exporter, ../otelcol)
+#   $CACHE/bin/prometheus-v$PROMETHEUS_VERSION/{prometheus,promtool}  (no UI assets, file/http SD only)
 # A directory is published (renamed into place) only after every binary in it built, so a
 # half-finished build is never mistaken for a cached one. A warm run only checks the directories.
 #
-# Usage: build-go.sh [etcd|kubernetes|netpol|all]   (default all). Standalone or from test/env/up.
+# Usage: build-go.sh [etcd|kubernetes|netpol|otelcol|prometheus|all]   (default all). Standalone or from test/env/up.
 set -euo pipefail
 # shellcheck source=test/env/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -114,6 +116,63 @@ build_netpol() {
   publish "$work/bin" "$dest"
 }
 
+# The collector: our own small main (test/env/otelcol/main.go, the shape the collector's builder
+# generates) with the OTLP receiver and contrib's file exporter only, in a wrapper module that pins
+# every collector module to one release (the proxy's go-get notes: core v0.165.0 goes with the
+# v1.71.0 stable modules and contrib v0.165.x).
+build_otelcol() {
+  local dest work src
+  dest="$CACHE/bin/otelcol-v$OTELCOL_VERSION"
+  if [ -x "$dest/otelcol" ]; then
+    log "otelcol v$OTELCOL_VERSION: cached in $dest"
+    return 0
+  fi
+  src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../otelcol" && pwd)"
+  work="$CACHE/src/otelcol-v$OTELCOL_VERSION"
+  rm -rf "$work" && mkdir -p "$work" && cd "$work"
+  go mod init local/otelcol-build >/dev/null 2>&1
+  cp "$src/main.go" .
+  go get "go.opentelemetry.io/collector/otelcol@v$OTELCOL_VERSION" \
+    "go.opentelemetry.io/collector/receiver/otlpreceiver@v$OTELCOL_VERSION" \
+    "go.opentelemetry.io/collector/service@v$OTELCOL_VERSION" \
+    "go.opentelemetry.io/collector/confmap@v$OTELCOL_STABLE_VERSION" \
+    "go.opentelemetry.io/collector/confmap/provider/envprovider@v$OTELCOL_STABLE_VERSION" \
+    "go.opentelemetry.io/collector/confmap/provider/fileprovider@v$OTELCOL_STABLE_VERSION" \
+    "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/fileexporter@v$OTELCOL_CONTRIB_VERSION"
+  # -e: tidy also resolves the test imports of dependencies, and one of fileexporter's
+  # (contrib's otlpencodingextension v0.165.1) is not served; the build does not need it.
+  go mod tidy -e
+  mkdir -p bin
+  go build -trimpath -ldflags "-s -w" -o bin/otelcol .
+  [ -x bin/otelcol ] || die "otelcol build did not produce the binary"
+  publish "$work/bin" "$dest"
+}
+
+# Prometheus and promtool from github.com/prometheus/prometheus (the module's v0.3xx.y is release
+# 3.x.y). Tags: netgo as the release builds; remove_all_sd keeps only the file and HTTP service
+# discovery (the suites write file_sd targets), which drops the cloud SDKs from the build; no
+# builtinassets, so the web UI's assets are not embedded (the HTTP API is all the suites use).
+build_prometheus() {
+  local dest work ldflags pkg
+  dest="$CACHE/bin/prometheus-v$PROMETHEUS_VERSION"
+  if all_present "$dest" prometheus promtool; then
+    log "prometheus v$PROMETHEUS_VERSION: cached in $dest"
+    return 0
+  fi
+  work="$CACHE/src/prometheus-v$PROMETHEUS_VERSION"
+  rm -rf "$work" && mkdir -p "$work" && cd "$work"
+  go mod init local/prometheus-build >/dev/null 2>&1
+  go get -tool "github.com/prometheus/prometheus/cmd/prometheus@v$PROMETHEUS_VERSION" \
+    "github.com/prometheus/prometheus/cmd/promtool@v$PROMETHEUS_VERSION"
+  pkg=github.com/prometheus/common/version
+  ldflags="-s -w -X $pkg.Version=$PROMETHEUS_VERSION -X $pkg.Branch=release -X $pkg.Revision=go-module"
+  mkdir -p bin
+  go build -trimpath -tags netgo,remove_all_sd -ldflags "$ldflags" -o bin/ \
+    github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
+  all_present bin prometheus promtool || die "prometheus build did not produce both binaries"
+  publish "$work/bin" "$dest"
+}
+
 # all_present DIR NAME...: true when every NAME is an executable file in DIR.
 all_present() {
   local dir="$1" n; shift
@@ -140,12 +199,16 @@ main() {
     etcd) step "build etcd v$ETCD_VERSION" build_etcd ;;
     kubernetes) step "build kubernetes v$K8S_VERSION" build_kubernetes ;;
     netpol) step "build kube-network-policies v$NETPOL_VERSION" build_netpol ;;
+    otelcol) step "build otelcol v$OTELCOL_VERSION" build_otelcol ;;
+    prometheus) step "build prometheus v$PROMETHEUS_VERSION" build_prometheus ;;
     all)
       step "build etcd v$ETCD_VERSION" build_etcd
       step "build kubernetes v$K8S_VERSION" build_kubernetes
       step "build kube-network-policies v$NETPOL_VERSION" build_netpol
+      step "build otelcol v$OTELCOL_VERSION" build_otelcol
+      step "build prometheus v$PROMETHEUS_VERSION" build_prometheus
       ;;
-    *) die "usage: $0 [etcd|kubernetes|netpol|all]" ;;
+    *) die "usage: $0 [etcd|kubernetes|netpol|otelcol|prometheus|all]" ;;
   esac
 }
 

@@ -1,4 +1,11 @@
-import { LaminaError, LIMITS, newAsyncJob } from '@lamina/core';
+import {
+  formatTraceparent,
+  incomingTraceParent,
+  LaminaError,
+  LIMITS,
+  newAsyncJob,
+} from '@lamina/core';
+import { type SpanHandle, type Tracing, TRACING_OFF } from '@lamina/service-kit';
 import type { Request, Response } from 'express';
 
 import type { AsyncStore } from '../async/async-store.js';
@@ -9,6 +16,27 @@ import type { RequestContext } from '../http/request-context.js';
 export interface EventInvokeDeps {
   readonly async: Pick<AsyncStore, 'enqueue'>;
   readonly clock: Clock;
+  /** Spans `Invoke (Event)` and `queue`; the event carries the latter as its traceparent. */
+  readonly tracing?: Tracing | undefined;
+}
+
+/** The accepting span and its `queue` child, under the caller's trace (tracing on). */
+function acceptSpans(
+  tracing: Tracing,
+  req: Request,
+  name: string,
+  requestId: string,
+): SpanHandle[] {
+  const accepted = tracing.startSpan('Invoke (Event)', {
+    kind: 'server',
+    parent: incomingTraceParent((h) => req.header(h)),
+    attributes: {
+      'faas.invoked_name': name,
+      'faas.invocation_id': requestId,
+      'faas.trigger': 'http',
+    },
+  });
+  return [accepted, tracing.startSpan('queue', { kind: 'producer', parent: accepted.position })];
 }
 
 /**
@@ -40,6 +68,9 @@ export async function invokeEvent(
   } catch (err) {
     throw unparsable(err);
   }
+  const tracing = deps.tracing ?? TRACING_OFF;
+  const spans = tracing.enabled ? acceptSpans(tracing, req, target.name, ctx.requestId) : [];
+  const queued = spans[1]?.position;
   try {
     await deps.async.enqueue(
       newAsyncJob({
@@ -51,11 +82,17 @@ export async function invokeEvent(
         requestId: ctx.requestId,
         payload,
         acceptedAt: deps.clock.now(),
+        ...(queued === undefined ? {} : { traceparent: formatTraceparent(queued) }),
       }),
     );
   } catch (err) {
+    for (const s of spans.reverse()) {
+      s.fail('The event could not be queued.');
+      s.end();
+    }
     throw new LaminaError('ServiceException', 'The event could not be queued.', { cause: err });
   }
+  for (const s of spans.reverse()) s.end();
   res.writeHead(202, { 'x-amzn-RequestId': ctx.requestId, 'Content-Length': 0 });
   res.end();
 }

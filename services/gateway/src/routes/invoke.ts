@@ -20,10 +20,11 @@ import type { InvokeTarget, InvokeTargets } from '../invoke-targets.js';
 import { type RequestContext, requestContext } from '../http/request-context.js';
 import { pathParam } from '../resolve-function.js';
 import { invokeEvent } from './invoke-event.js';
+import { type InvokeSpans, InvokeTrace } from './invoke-trace.js';
 
 export type InvokeDeps = Pick<
   AppDeps,
-  'config' | 'pool' | 'admission' | 'logger' | 'async' | 'functions'
+  'config' | 'pool' | 'admission' | 'logger' | 'async' | 'functions' | 'tracing'
 > & {
   readonly targets: Pick<InvokeTargets, 'resolve'>;
   readonly clock: Clock;
@@ -128,6 +129,7 @@ export async function runAdmitted(
   target: InvokeTarget,
   invocation: Invocation,
   log: RequestContext['log'],
+  spans?: InvokeSpans,
 ): Promise<InvocationResult> {
   const m = target.metrics;
   let lease;
@@ -139,7 +141,8 @@ export async function runAdmitted(
   }
   m.concurrentExecutions.inc();
   try {
-    return await deps.pool.invoke(target.config, invocation);
+    const traced = spans === undefined ? invocation : { ...invocation, traceId: spans.admitted() };
+    return await deps.pool.invoke(target.config, traced);
   } finally {
     m.concurrentExecutions.dec();
     // Sent without waiting for its reply: the answer does not depend on it.
@@ -198,7 +201,8 @@ async function queueEvent(
   if (deps.async === undefined) throw asyncDisabled();
   // The dead-letter target of $LATEST's configuration (Lambda's is per version).
   const deadLetterTarget = deps.functions.get(ref.name)?.spec.deadLetterTargetArn;
-  await invokeEvent({ async: deps.async, clock: deps.clock }, req, res, ctx, {
+  const tracing = deps.tracing;
+  await invokeEvent({ async: deps.async, clock: deps.clock, tracing }, req, res, ctx, {
     ...ref,
     deadLetterTarget,
   });
@@ -269,7 +273,19 @@ export async function invokeTarget(
     tailLog: tail,
     ...(context === undefined ? {} : { clientContext: context }),
   };
-  let result = await runAdmitted(deps, functionName, target, invocation, ctx.log);
+  const { requestId } = ctx;
+  const trace =
+    deps.tracing?.enabled === true
+      ? new InvokeTrace(deps.tracing, req, { functionName, requestId, arn: target.invokedArn })
+      : undefined;
+  let result;
+  try {
+    result = await runAdmitted(deps, functionName, target, invocation, ctx.log, trace);
+  } catch (err) {
+    trace?.failed(err);
+    throw err;
+  }
+  trace?.finished(result);
   if (result.payload.length > LIMITS.syncResponseMaxBytes) result = responseTooLarge(result);
   recordResult(target.metrics, result);
   deps.async?.recordRun?.(header(req, RUN_RECORD_HEADER), functionName, ctx.requestId, result);
