@@ -189,3 +189,27 @@ describe('worker agent on SIGTERM', () => {
     expect(await agent.exited).toBe(0);
   });
 });
+
+describe('worker agent on SIGTERM, linger', () => {
+  it('exits at once when no call came within the linger window (a scaled-down pod frees its node)', async () => {
+    // A linger far beyond the test's timeout: only an idle pod's exit without it can pass.
+    const [agent, url] = await start({ LAMINA_DRAIN_LINGER_MS: '60000' });
+    await eventually(async () => (await fetch(`${url}/readyz`)).status === 200, {
+      what: 'the agent ready',
+      timeoutMs: 15_000,
+    });
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
+  });
+
+  it('keeps answering draining after a recent call, so a gateway that has not seen it go moves on', async () => {
+    const [agent, url] = await start({ LAMINA_DRAIN_LINGER_MS: '60000' });
+    expect((await invokeAgent(url, { hello: 1 })).status).toBe(200);
+    agent.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const refused = await invokeAgent(url, {});
+    expect(refused.headers.get(AGENT_HEADERS.refusal)).toBe('draining');
+    expect(agent.child.exitCode).toBeNull();
+    agent.child.kill('SIGKILL');
+  });
+});

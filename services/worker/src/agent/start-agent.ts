@@ -1,8 +1,13 @@
 import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { FunctionVersionConfig } from '@lamina/core';
+import {
+  AGENT_INVOKE_PATH,
+  AGENT_SPECIALIZE_PATH,
+  type FunctionVersionConfig,
+} from '@lamina/core';
 import { ExecutionEnvironment } from '../execution-environment.js';
 import { PlainPlacements } from '../sandbox/runtime-placement.js';
 import { SANDBOX_LIMITS } from '../sandbox/sandbox.js';
@@ -35,8 +40,9 @@ export interface RunningAgent {
   readonly agent: WorkerAgent | GenericAgent;
   readonly port: number;
   /**
-   * SIGTERM's work: refuse new invocations, let the running one end (and answer `draining` for
-   * at least `lingerMs`), then stop the environment and the server. Idempotent.
+   * SIGTERM's work: refuse new invocations, let the running one end (and answer `draining`
+   * until `lingerMs` after the last invoke or specialise request; an idle pod does not wait),
+   * then stop the environment and the server. Idempotent.
    */
   stop(lingerMs: number): Promise<void>;
 }
@@ -217,6 +223,13 @@ export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
     metrics: createAgentMetrics(),
     ...(generic === undefined ? {} : { specialize: (body: Buffer) => generic.specialize(body) }),
   });
+  // The last call or specialisation a gateway sent: SIGTERM lingers only within lingerMs of it.
+  let lastRequestAt = Number.NEGATIVE_INFINITY;
+  server.on('request', (req: IncomingMessage) => {
+    if (req.url === AGENT_INVOKE_PATH || req.url === AGENT_SPECIALIZE_PATH) {
+      lastRequestAt = performance.now();
+    }
+  });
   server.listen(config.port, config.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -238,9 +251,13 @@ export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
     port,
     stop: (lingerMs) => {
       stopping ??= (async () => {
-        const linger = new Promise((resolve) => setTimeout(resolve, lingerMs));
+        // A gateway that sent something lately may not have seen the pod go yet: it gets
+        // `draining` (and tries another pod) until lingerMs after its last request. A pod idle
+        // that long exits at once, so a scaled-down or deleted pod frees its node (issue #15).
+        const lingerLeft = Math.max(0, lastRequestAt + lingerMs - performance.now());
+        const linger = new Promise((resolve) => setTimeout(resolve, lingerLeft));
         await agent.drain();
-        logger.info({}, 'no invocation running; stopping');
+        logger.info({ lingerMs: Math.round(lingerLeft) }, 'no invocation running; stopping');
         await linger;
         delivery?.stop();
         await agent.close();
