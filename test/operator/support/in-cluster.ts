@@ -173,7 +173,14 @@ export async function diagnose(ns: string): Promise<string> {
 interface PodStates {
   items: {
     metadata: { name: string };
-    status?: { containerStatuses?: { name: string; restartCount: number; state?: object; lastState?: object }[] };
+    status?: {
+      containerStatuses?: {
+        name: string;
+        restartCount: number;
+        state?: object;
+        lastState?: object;
+      }[];
+    };
   }[];
 }
 

@@ -3,11 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import {
-  AGENT_INVOKE_PATH,
-  AGENT_SPECIALIZE_PATH,
-  type FunctionVersionConfig,
-} from '@lamina/core';
+import { AGENT_INVOKE_PATH, AGENT_SPECIALIZE_PATH, type FunctionVersionConfig } from '@lamina/core';
 import { ExecutionEnvironment } from '../execution-environment.js';
 import { PlainPlacements } from '../sandbox/runtime-placement.js';
 import { SANDBOX_LIMITS } from '../sandbox/sandbox.js';
