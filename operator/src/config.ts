@@ -50,7 +50,7 @@ const schema = z.object({
   LAMINA_WORKER_MIN_REPLICAS: z.coerce.number().int().min(0).max(100).optional(),
   /** Memory the worker agent itself needs beside the function's MemorySize. */
   LAMINA_WORKER_MEMORY_OVERHEAD_MB: int(0, 4096, 64),
-  /** Worker pods' CPU request: millicores (`50m`, at most the limit) or `limit` (ADR 0017). */
+  /** Worker pods' CPU request: millicores (`50m`, at most the limit) or `limit` (ADR 0032). */
   LAMINA_WORKER_CPU_REQUEST: z
     .string()
     .regex(/^(limit|[1-9]\d{0,5}m)$/, 'millicores such as 50m, or limit')

@@ -19,7 +19,7 @@ export type CpuRequest = 'limit' | { readonly millicpu: number };
  * proportion to MemorySize, so a function never gets more than on Lambda. The CPU *request* is
  * small by default (Knative and Fission request little or nothing): an idle environment uses
  * almost no CPU, and a request of the whole share let a 2-core node schedule only six 512 MB
- * environments, so a pod from zero waited for terminating pods' CPU (ADR 0017, "CPU requests").
+ * environments, so a pod from zero waited for terminating pods' CPU (ADR 0032).
  */
 export function workerResources(
   memorySizeMb: number,
