@@ -1,3 +1,6 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_HEADERS } from '@lamina/core';
 import { eventually } from '@lamina/testkit';
@@ -211,5 +214,33 @@ describe('worker agent on SIGTERM, linger', () => {
     expect(refused.headers.get(AGENT_HEADERS.refusal)).toBe('draining');
     expect(agent.child.exitCode).toBeNull();
     agent.child.kill('SIGKILL');
+  });
+});
+
+describe('generic worker agent (process)', () => {
+  it('rehearses the specialise path and a first call before it is ready, leaving nothing behind', async () => {
+    const cacheDir = path.join(files.root, 'generic-cache');
+    const agent = await startAgentProcess({
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      LAMINA_WORKER_GENERIC: 'true',
+      LAMINA_RUNTIME: 'nodejs22.x',
+      LAMINA_CODE_URL: 'http://127.0.0.1:9',
+      LAMINA_CODE_CACHE_DIR: cacheDir,
+      LAMINA_BOOTSTRAP: files.bootstrap,
+      LAMINA_DRAIN_LINGER_MS: '0',
+    });
+    agents.push(agent);
+    const url = `http://127.0.0.1:${agent.port}`;
+    await eventually(async () => (await fetch(`${url}/readyz`)).status === 200, {
+      what: 'the generic agent ready',
+      timeoutMs: 30_000,
+    });
+    const line = agent.logs.find((l) => l['msg'] === 'specialisation rehearsed');
+    expect(line?.['fetchMs']).toEqual(expect.any(Number));
+    expect(line?.['invokeMs']).toEqual(expect.any(Number));
+    expect(agent.logs.filter((l) => Number(l['level']) >= 40)).toEqual([]);
+    // No START/REPORT of the rehearsal's function in the pod's log, no folder left.
+    expect(agent.logs.some((l) => l['stream'] === 'function')).toBe(false);
+    expect(readdirSync(cacheDir)).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import type { CodeDelivery } from './code-delivery.js';
 import { codeDeliveryOf } from './code-delivery-of.js';
 import { fetchCode } from './code-fetch.js';
 import { rehearseCodeFetch } from './code-fetch-rehearsal.js';
+import { rehearsalConfig, rehearseInvoke } from './invoke-rehearsal.js';
 import { type CodeLocation, locateCode } from './code-location.js';
 import type { AgentConfig } from './config.js';
 import { createAgentMetrics } from './agent-metrics.js';
@@ -143,12 +144,29 @@ function genericAgent(deps: StartAgentDeps): GenericAgent {
           logger,
         });
   parked?.start();
-  // Run the specialise path's code once before the pod is ready, so a cold call's runs warm.
+  // Run the specialise path's and the first call's code once before the pod is ready, so a cold
+  // call's run warm (code-fetch-rehearsal.ts, invoke-rehearsal.ts).
   const rehearsal = { settled: false };
-  void rehearseCodeFetch(config.codeCacheDir, logger).then((ms) => {
+  const silent = logger.child({}, { level: 'silent' });
+  void (async () => {
+    const fetchMs = await rehearseCodeFetch(config.codeCacheDir, logger);
+    const invokeMs = await rehearseInvoke({
+      cacheDir: config.codeCacheDir,
+      node: process.execPath,
+      logger,
+      agentFor: (dir) =>
+        versionAgent({
+          ...deps,
+          config: rehearsalConfig(config),
+          logger: silent,
+          variables: {},
+          lookup: () => Promise.resolve({ kind: 'found', dir }),
+        }),
+    });
     rehearsal.settled = true;
-    if (ms !== undefined) logger.info({ ms: Math.round(ms) }, 'specialisation rehearsed');
-  });
+    const ms = (n: number | undefined) => (n === undefined ? undefined : Math.round(n));
+    logger.info({ fetchMs: ms(fetchMs), invokeMs: ms(invokeMs) }, 'specialisation rehearsed');
+  })();
   return new GenericAgent({
     rehearsal,
     runtime: config.runtime,
