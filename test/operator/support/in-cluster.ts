@@ -174,6 +174,9 @@ interface PodStates {
   items: {
     metadata: { name: string };
     status?: {
+      phase?: string;
+      reason?: string;
+      message?: string;
       containerStatuses?: {
         name: string;
         restartCount: number;
@@ -189,11 +192,27 @@ async function containerStates(ns: string): Promise<string> {
   const r = await kubectl(['get', 'pods', '-n', ns, '-o', 'json']);
   if (r.stdout === '') return r.stderr;
   const { items } = JSON.parse(r.stdout) as PodStates;
-  return items
-    .flatMap((p) =>
-      (p.status?.containerStatuses ?? []).map(
-        (c) =>
-          `${p.metadata.name}/${c.name} restarts=${String(c.restartCount)} state=${JSON.stringify(c.state ?? {})} lastState=${JSON.stringify(c.lastState ?? {})}`,
+  // An evicted pod (the node short of memory or disk) is Failed with reason Evicted and keeps
+  // restartCount 0: its replacement is another pod. The node's pressure conditions say why.
+  const nodes = await kubectl([
+    'get',
+    'nodes',
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.name}{": "}{range .status.conditions[?(@.status=="True")]}{.type}{" "}{end}{"\\n"}{end}',
+  ]);
+  return [`nodes (conditions True): ${nodes.stdout.trim()}`]
+    .concat(
+      items.map(
+        (p) =>
+          `${p.metadata.name} phase=${p.status?.phase ?? '?'}${p.status?.reason === undefined ? '' : ` reason=${p.status.reason}: ${p.status.message ?? ''}`}`,
+      ),
+    )
+    .concat(
+      items.flatMap((p) =>
+        (p.status?.containerStatuses ?? []).map(
+          (c) =>
+            `${p.metadata.name}/${c.name} restarts=${String(c.restartCount)} state=${JSON.stringify(c.state ?? {})} lastState=${JSON.stringify(c.lastState ?? {})}`,
+        ),
       ),
     )
     .join('\n');
