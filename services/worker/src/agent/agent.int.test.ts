@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
@@ -6,6 +7,7 @@ import { AGENT_HEADERS } from '@lamina/core';
 import { eventually } from '@lamina/testkit';
 import { ensureRuntimeBuilt } from '../test-support/fixtures.js';
 import {
+  agentBundle,
   bundleAgent,
   invokeAgent,
   makePodFiles,
@@ -242,5 +244,43 @@ describe('generic worker agent (process)', () => {
     // No START/REPORT of the rehearsal's function in the pod's log, no folder left.
     expect(agent.logs.some((l) => l['stream'] === 'function')).toBe(false);
     expect(readdirSync(cacheDir)).toEqual([]);
+  });
+});
+
+describe('worker agent on SIGTERM while starting', () => {
+  it('handles it (exit 0, not killed by the signal): in a container it is PID 1, which ignores unhandled signals', async () => {
+    const child = spawn(process.execPath, [agentBundle], {
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        LAMINA_WORKER_PORT: '0',
+        LAMINA_WORKER_HOST: '127.0.0.1',
+        LAMINA_WORKER_GENERIC: 'true',
+        LAMINA_RUNTIME: 'nodejs22.x',
+        LAMINA_CODE_URL: 'http://127.0.0.1:9',
+        LAMINA_CODE_CACHE_DIR: path.join(files.root, 'starting-cache'),
+        LAMINA_BOOTSTRAP: files.bootstrap,
+        LAMINA_LOG_LEVEL: 'debug',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // Once main runs (its first line installed the handler; 'starting' is logged after it),
+    // before the agent listens.
+    await new Promise<void>((resolve) => {
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        if (d.includes('"msg":"starting"')) resolve();
+      });
+    });
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once('exit', (code, signal) => {
+        resolve([code, signal]);
+      }),
+    );
+    child.kill('SIGTERM');
+    const [code, signal] = await exited;
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/SIGTERM while starting: exiting|^$/);
   });
 });
