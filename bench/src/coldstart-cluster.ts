@@ -15,7 +15,13 @@ import {
 
 import type { BenchFunction } from './coldstart-functions.js';
 import { stats, type PoolBenchClient, type Stats } from './coldstart-pool.js';
-import { type Timeline, timelineOf, timelineStats } from './coldstart-timeline.js';
+import {
+  failedScheduling,
+  type Timeline,
+  timelineOf,
+  timelineStats,
+  trueZero,
+} from './coldstart-timeline.js';
 
 /**
  * bench/coldstart's cluster mode (issue #15, ADR 0017/0019): on the test environment's real
@@ -44,6 +50,10 @@ export interface ClusterBenchResult {
     initDuration: Stats;
     /** ms from the invoke to each step of the pod's start (coldstart-timeline.ts). */
     timeline: Record<string, Stats>;
+    /** ms from a sample's DeleteFunction until its pods were gone (terminated and removed). */
+    podsGoneAfterDelete: Stats;
+    /** FailedScheduling events of the from-zero samples' pods (0 = the node always had room). */
+    failedScheduling: number;
   };
   readonly fromWarmPool: { firstCall: Stats; initDuration: Stats };
   readonly warm: Stats;
@@ -117,10 +127,12 @@ async function firstCalls(
   tag: string,
   before: () => Promise<void>,
   timeline?: (name: string, t0: number, ms: number) => Promise<Timeline>,
-): Promise<{ firstCall: Stats; initDuration: Stats; timelines: Timeline[] }> {
+  after?: () => Promise<number>,
+): Promise<{ firstCall: Stats; initDuration: Stats; timelines: Timeline[]; gone: number[] }> {
   const first: number[] = [];
   const init: number[] = [];
   const timelines: Timeline[] = [];
+  const gone: number[] = [];
   for (let i = 0; i < o.samples; i += 1) {
     const name = `${tag}-${String(i)}`;
     await o.client.createFunction(url, name, o.fn);
@@ -137,8 +149,13 @@ async function firstCalls(
       o.log(`${tag} ${String(i)} timeline: ${JSON.stringify(t)}`);
     }
     await deleteFunction(url, name);
+    if (after !== undefined) {
+      const ms = await after();
+      gone.push(ms);
+      o.log(`${tag} ${String(i)}: its pods gone ${ms.toFixed(0)} ms after the delete`);
+    }
   }
-  return { firstCall: stats(first), initDuration: stats(init), timelines };
+  return { firstCall: stats(first), initDuration: stats(init), timelines, gone };
 }
 
 /** See the file comment. */
@@ -215,17 +232,25 @@ export async function clusterColdStarts(o: ClusterBenchOptions): Promise<Cluster
     // The pool exists once the namespace has a function: the first sample waits for it.
     const pool = await firstCalls(o, withPool, 'pool', poolReady);
     const fromWarmPool = { firstCall: pool.firstCall, initDuration: pool.initDuration };
+    // From a true zero: the pool samples' specialised pods expire and go first, and after each
+    // sample its pods must be gone (not terminating) before the next one is created.
+    const zeroWait = await trueZero(kubectl, ns);
+    o.log(`from zero: the pool samples' pods gone after ${zeroWait.toFixed(0)} ms`);
+    const refusedBefore = await failedScheduling(kubectl, ns);
     const zero = await firstCalls(
       o,
       baseline,
       'zero',
       () => Promise.resolve(),
       (name, t0, ms) => timelineOf(kubectl, ns, name, t0, ms),
+      () => trueZero(kubectl, ns),
     );
     const fromZero = {
       firstCall: zero.firstCall,
       initDuration: zero.initDuration,
       timeline: timelineStats(zero.timelines),
+      podsGoneAfterDelete: stats(zero.gone),
+      failedScheduling: (await failedScheduling(kubectl, ns)) - refusedBefore,
     };
     const warmName = 'warm';
     await o.client.createFunction(baseline, warmName, o.fn);

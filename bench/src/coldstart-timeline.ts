@@ -2,15 +2,18 @@
  * Where a cold call from zero spends its time in cluster mode (issue #15): after the call, the
  * version's pod is read back and each step is placed on the call's own clock, in ms from the
  * moment the caller sent the invoke — pod created (the autoscaler scaled the Deployment and the
- * ReplicaSet made the pod), scheduled, container started, agent listening (the agent logs it after
- * the code fetch and init at start), Ready (the readiness probe passed and the kubelet reported
- * it), and the answer.
+ * ReplicaSet made the pod), scheduled, container started, agent listening, its code in place
+ * (fetched, checked, unpacked), the runtime initialised at start (the agent is ready), Ready (the
+ * readiness probe passed and the kubelet reported it), and the answer. Also what makes a sample
+ * start from a true zero (`trueZero`) and the node's refusals (`failedScheduling`).
  *
  * Invariants: Kubernetes condition and status times have whole-second precision (so those steps
  * are ±1 s); the agent's line uses the container runtime's log timestamp (sub-millisecond). The
  * node's kubelet runs on this host, so both clocks are the same clock. A step that cannot be read
  * is left out, never guessed.
  */
+import { eventually } from '@lamina/testkit';
+
 import { stats, type Stats } from './coldstart-pool.js';
 
 export type Kubectl = (args: readonly string[]) => Promise<string>;
@@ -20,6 +23,10 @@ export interface Timeline {
   readonly scheduled?: number;
   readonly containerStarted?: number;
   readonly agentListening?: number;
+  /** The agent's code fetch (checked and unpacked) ended. */
+  readonly codeInPlace?: number;
+  /** Init at start ended: the agent turns ready (the gateway's /readyz poll sees it next). */
+  readonly initialised?: number;
   readonly ready?: number;
   readonly answered: number;
 }
@@ -58,15 +65,18 @@ export async function timelineOf(
   const cond = (type: string): string | undefined =>
     pod.status?.conditions?.find((c) => c.type === type && c.status === 'True')?.lastTransitionTime;
   const logs = await kubectl(['logs', '-n', ns, pod.metadata.name, '--timestamps']).catch(() => '');
-  const listening = logs
-    .split('\n')
-    .find((l) => l.includes('worker agent listening'))
-    ?.split(' ')[0];
+  const lineAt = (text: string): string | undefined =>
+    logs
+      .split('\n')
+      .find((l) => l.includes(text))
+      ?.split(' ')[0];
   const t: Record<string, number | undefined> = {
     podCreated: at(pod.metadata.creationTimestamp, t0),
     scheduled: at(cond('PodScheduled'), t0),
     containerStarted: at(pod.status?.containerStatuses?.[0]?.state?.running?.startedAt, t0),
-    agentListening: at(listening, t0),
+    agentListening: at(lineAt('worker agent listening'), t0),
+    codeInPlace: at(lineAt('code package in place'), t0),
+    initialised: at(lineAt('runtime initialised at start'), t0),
     ready: at(cond('Ready'), t0),
   };
   return {
@@ -82,10 +92,53 @@ export function timelineStats(samples: readonly Timeline[]): Record<string, Stat
     'scheduled',
     'containerStarted',
     'agentListening',
+    'codeInPlace',
+    'initialised',
     'ready',
     'answered',
   ] as const;
   return Object.fromEntries(
     steps.map((s) => [s, stats(samples.flatMap((x) => (x[s] === undefined ? [] : [x[s]])))]),
   );
+}
+
+interface PodItem {
+  metadata: { name: string; deletionTimestamp?: string; labels?: Record<string, string> };
+}
+
+/**
+ * A true zero for the next sample: no pod in the namespace but the warm pool's generic ones, and
+ * none terminating (a terminating pod still holds its CPU request on the node). Resolves with
+ * how long that took.
+ */
+export async function trueZero(kubectl: Kubectl, ns: string): Promise<number> {
+  const started = performance.now();
+  await eventually(
+    async () => {
+      const out = await kubectl(['get', 'pods', '-n', ns, '-o', 'json']);
+      const pods = (JSON.parse(out) as { items: PodItem[] }).items;
+      return pods.every(
+        (p) =>
+          p.metadata.deletionTimestamp === undefined &&
+          p.metadata.labels?.['lamina.dev/pool'] === 'generic',
+      );
+    },
+    { what: `no function pods left in ${ns}`, timeoutMs: 300_000, intervalMs: 100 },
+  );
+  return performance.now() - started;
+}
+
+/** FailedScheduling events in the namespace (each pod that waited for room on the node). */
+export async function failedScheduling(kubectl: Kubectl, ns: string): Promise<number> {
+  const out = await kubectl([
+    'get',
+    'events',
+    '-n',
+    ns,
+    '--field-selector',
+    'reason=FailedScheduling',
+    '-o',
+    'json',
+  ]).catch(() => '{"items":[]}');
+  return (JSON.parse(out) as { items: unknown[] }).items.length;
 }

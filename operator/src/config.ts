@@ -8,6 +8,7 @@ import {
   autoscalerEnvShape,
   autoscalerIssues,
 } from './autoscaler/autoscaler-config.js';
+import type { CpuRequest } from './builders/resources.js';
 
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -51,6 +52,11 @@ const schema = z.object({
   LAMINA_WORKER_MIN_REPLICAS: z.coerce.number().int().min(0).max(100).optional(),
   /** Memory the worker agent itself needs beside the function's MemorySize. */
   LAMINA_WORKER_MEMORY_OVERHEAD_MB: int(0, 4096, 64),
+  /** Worker pods' CPU request: millicores (`50m`, at most the limit) or `limit` (ADR 0032). */
+  LAMINA_WORKER_CPU_REQUEST: z
+    .string()
+    .regex(/^(limit|[1-9]\d{0,5}m)$/, 'millicores such as 50m, or limit')
+    .default('50m'),
   /** PersistentVolumeClaim of the code store, mounted read-only in workers (optional). */
   LAMINA_CODE_STORE_CLAIM: z.string().optional(),
   /** How worker pods get code: `http` from the gateway's code route, `pvc` the mounted store. */
@@ -144,6 +150,8 @@ export interface WorkerConfig {
    */
   readonly autoscaled: boolean;
   readonly memoryOverheadMb: number;
+  /** CPU request of a worker pod; the limit follows MemorySize (builders/resources.ts). */
+  readonly cpuRequest: CpuRequest;
   readonly codeStoreClaim: string | undefined;
   /** `http`: pods fetch their code into their own volume; `pvc`: they mount the store. */
   readonly codeDelivery: 'http' | 'pvc';
@@ -238,6 +246,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): O
       minReplicas: c.LAMINA_WORKER_MIN_REPLICAS ?? (autoscaler.enabled ? 0 : 1),
       autoscaled: autoscaler.enabled,
       memoryOverheadMb: c.LAMINA_WORKER_MEMORY_OVERHEAD_MB,
+      cpuRequest:
+        c.LAMINA_WORKER_CPU_REQUEST === 'limit'
+          ? 'limit'
+          : { millicpu: Number(c.LAMINA_WORKER_CPU_REQUEST.slice(0, -1)) },
       codeStoreClaim: c.LAMINA_CODE_STORE_CLAIM,
       codeDelivery: c.LAMINA_WORKER_CODE_DELIVERY,
       codeUrl: c.LAMINA_WORKER_CODE_URL,

@@ -9,5 +9,15 @@
 import { enableCompileCache } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+// The agent is PID 1 in its container, and the kernel ignores a signal PID 1 has no handler for:
+// a pod deleted while its agent loads would wait its whole grace period. Until the agent installs
+// its own handler (the first thing it does), a signal ends the process at once; nothing runs yet.
+const whileLoading = (signal) => {
+  if (process.listenerCount(signal) > 1) return;
+  process.stderr.write(`lamina-worker-agent: ${signal} while loading: exiting\n`);
+  process.exit(0);
+};
+process.on('SIGTERM', whileLoading);
+process.on('SIGINT', whileLoading);
 enableCompileCache(fileURLToPath(new URL('compile-cache/', import.meta.url)));
 await import('./agent.mjs');

@@ -80,7 +80,13 @@ export const handler = async (e) => {
     lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: fn, Qualifier: '1' }));
 
   beforeAll(async () => {
-    cluster = await startClusterLamina({ name: 'pc', autoscaler: { idleSeconds: IDLE_SECONDS } });
+    cluster = await startClusterLamina({
+      name: 'pc',
+      autoscaler: { idleSeconds: IDLE_SECONDS },
+      // Requests = limits (Guaranteed QoS, ADR 0032), so a 4096 MB pod asks for more CPU than
+      // the node has: the FAILED case below needs a pod the scheduler refuses.
+      operatorEnv: { LAMINA_WORKER_CPU_REQUEST: 'limit' },
+    });
     ({ lambda, ns } = cluster);
     await cluster.createFunction(fn, zip, { MemorySize: 256 });
     const published = await lambda.send(new PublishVersionCommand({ FunctionName: fn }));
@@ -205,7 +211,8 @@ export const handler = async (e) => {
   }, 300_000);
 
   it('a config whose pods cannot be scheduled turns FAILED and says why', async () => {
-    // 4096 MB asks for more than the node's 2 CPUs (CPU in proportion to memory, as Lambda).
+    // 4096 MB asks for more than the node's 2 CPUs (CPU in proportion to memory, as Lambda, and
+    // requested whole in this suite).
     const big = 'pcbig';
     await lambda.send(
       new CreateFunctionCommand({

@@ -68,9 +68,23 @@ describe('buildWorkerDeployment', () => {
     const pod = d.spec!.template.spec!;
     expect(pod.volumes!.find((v) => v.name === 'tmp')!.emptyDir).toEqual({ sizeLimit: '2048Mi' });
     expect(pod.containers[0]!.resources).toEqual({
-      requests: { cpu: '1000m', memory: '1833Mi' },
+      requests: { cpu: '50m', memory: '1833Mi' },
       limits: { cpu: '1000m', memory: '1833Mi' },
     });
+  });
+
+  it('requests little CPU by default, the limit when told, never more than the limit', () => {
+    expect(workerResources(512, 64, { millicpu: 50 })).toEqual({
+      requests: { cpu: '50m', memory: '576Mi' },
+      limits: { cpu: '290m', memory: '576Mi' },
+    });
+    expect(workerResources(512, 64, 'limit').requests).toEqual({ cpu: '290m', memory: '576Mi' });
+    expect(workerResources(64, 0, { millicpu: 500 }).requests!['cpu']).toBe('37m');
+    const guaranteed = loadConfig({ LAMINA_WORKER_CPU_REQUEST: 'limit' }).worker;
+    const pod = buildWorkerDeployment(input({ memorySize: 512 }, { worker: guaranteed })).spec!
+      .template.spec!;
+    expect(pod.containers[0]!.resources!.requests!['cpu']).toBe('290m');
+    expect(() => loadConfig({ LAMINA_WORKER_CPU_REQUEST: '0.5' })).toThrow(/millicores/);
   });
 
   it('gives CPU in proportion to memory', () => {

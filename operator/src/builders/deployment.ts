@@ -245,7 +245,7 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
     imagePullPolicy: worker.imagePullPolicy,
     ports: [{ name: WORKER_PORT_NAME, containerPort: WORKER_PORT, protocol: 'TCP' }],
     env: agentEnv(input),
-    resources: workerResources(spec.memorySize, worker.memoryOverheadMb),
+    resources: workerResources(spec.memorySize, worker.memoryOverheadMb, worker.cpuRequest),
     readinessProbe: WORKER_READINESS_PROBE,
     securityContext: WORKER_SECURITY_CONTEXT,
     volumeMounts: mounts,

@@ -105,7 +105,7 @@ export function buildPoolDeployment(input: PoolDeploymentInput): V1Deployment {
               imagePullPolicy: worker.imagePullPolicy,
               ports: [{ name: WORKER_PORT_NAME, containerPort: WORKER_PORT, protocol: 'TCP' }],
               env: env.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }])),
-              resources: workerResources(pool.memoryMb, worker.memoryOverheadMb),
+              resources: workerResources(pool.memoryMb, worker.memoryOverheadMb, worker.cpuRequest),
               readinessProbe: WORKER_READINESS_PROBE,
               securityContext: WORKER_SECURITY_CONTEXT,
               volumeMounts: [

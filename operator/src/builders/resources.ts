@@ -7,13 +7,30 @@ import type { V1ResourceRequirements } from '@kubernetes/client-node';
 export const MB_PER_VCPU = 1769;
 
 /**
- * Container resources of an execution environment: memory = MemorySize plus the worker
- * agent's overhead, CPU in proportion to MemorySize. Requests equal limits (Guaranteed QoS),
- * so a function gets the same share it would get on Lambda, no more.
+ * What a worker pod's CPU request is (`LAMINA_WORKER_CPU_REQUEST`, chart
+ * `operator.worker.cpuRequest`): `limit` = the limit (Guaranteed QoS, every environment holds
+ * its whole share while idle), else a fixed number of millicores, at most the limit.
  */
-export function workerResources(memorySizeMb: number, overheadMb: number): V1ResourceRequirements {
-  const millicpu = Math.max(1, Math.ceil((memorySizeMb * 1000) / MB_PER_VCPU));
-  const memory = `${memorySizeMb + overheadMb}Mi`;
-  const cpu = `${millicpu}m`;
-  return { requests: { cpu, memory }, limits: { cpu, memory } };
+export type CpuRequest = 'limit' | { readonly millicpu: number };
+
+/**
+ * Container resources of an execution environment: memory = MemorySize plus the worker
+ * agent's overhead (request = limit: memory is what an environment holds); the CPU *limit* in
+ * proportion to MemorySize, so a function never gets more than on Lambda. The CPU *request* is
+ * small by default (Knative and Fission request little or nothing): an idle environment uses
+ * almost no CPU, and a request of the whole share let a 2-core node schedule only six 512 MB
+ * environments, so a pod from zero waited for terminating pods' CPU (ADR 0032).
+ */
+export function workerResources(
+  memorySizeMb: number,
+  overheadMb: number,
+  cpuRequest: CpuRequest = 'limit',
+): V1ResourceRequirements {
+  const limit = Math.max(1, Math.ceil((memorySizeMb * 1000) / MB_PER_VCPU));
+  const request = cpuRequest === 'limit' ? limit : Math.min(limit, cpuRequest.millicpu);
+  const memory = `${String(memorySizeMb + overheadMb)}Mi`;
+  return {
+    requests: { cpu: `${String(request)}m`, memory },
+    limits: { cpu: `${String(limit)}m`, memory },
+  };
 }

@@ -157,7 +157,65 @@ export async function diagnose(ns: string): Promise<string> {
   }
   const events = await kubectl(['get', 'events', '-n', ns, '--sort-by=.lastTimestamp']);
   parts.push(`--- events\n${events.stdout}`);
+  // A container that stopped shows as restarted only after the kubelet's next look: read the
+  // states now and 5 s later, and the previous containers' logs (how a process ended: an OOM
+  // kill, a crash's stack, or nothing at all).
+  parts.push(`--- container states\n${await containerStates(ns)}`);
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  parts.push(`--- container states 5 s later\n${await containerStates(ns)}`);
+  for (const pod of pods.split('\n').filter((p) => p !== '')) {
+    const r = await kubectl(['logs', '-n', ns, pod, '--all-containers', '--previous', '--tail=80']);
+    if (r.stdout !== '') parts.push(`--- previous logs of ${pod}\n${r.stdout}`);
+  }
   return parts.join('\n');
+}
+
+interface PodStates {
+  items: {
+    metadata: { name: string };
+    status?: {
+      phase?: string;
+      reason?: string;
+      message?: string;
+      containerStatuses?: {
+        name: string;
+        restartCount: number;
+        state?: object;
+        lastState?: object;
+      }[];
+    };
+  }[];
+}
+
+/** Each container's restart count, state and lastState (reason, exit code, times). */
+async function containerStates(ns: string): Promise<string> {
+  const r = await kubectl(['get', 'pods', '-n', ns, '-o', 'json']);
+  if (r.stdout === '') return r.stderr;
+  const { items } = JSON.parse(r.stdout) as PodStates;
+  // An evicted pod (the node short of memory or disk) is Failed with reason Evicted and keeps
+  // restartCount 0: its replacement is another pod. The node's pressure conditions say why.
+  const nodes = await kubectl([
+    'get',
+    'nodes',
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.name}{": "}{range .status.conditions[?(@.status=="True")]}{.type}{" "}{end}{"\\n"}{end}',
+  ]);
+  return [`nodes (conditions True): ${nodes.stdout.trim()}`]
+    .concat(
+      items.map(
+        (p) =>
+          `${p.metadata.name} phase=${p.status?.phase ?? '?'}${p.status?.reason === undefined ? '' : ` reason=${p.status.reason}: ${p.status.message ?? ''}`}`,
+      ),
+    )
+    .concat(
+      items.flatMap((p) =>
+        (p.status?.containerStatuses ?? []).map(
+          (c) =>
+            `${p.metadata.name}/${c.name} restarts=${String(c.restartCount)} state=${JSON.stringify(c.state ?? {})} lastState=${JSON.stringify(c.lastState ?? {})}`,
+        ),
+      ),
+    )
+    .join('\n');
 }
 
 /** Runs `step`; when it throws, the error carries `diagnose(ns)`. */

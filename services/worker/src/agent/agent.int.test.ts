@@ -1,8 +1,13 @@
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_HEADERS } from '@lamina/core';
 import { eventually } from '@lamina/testkit';
 import { ensureRuntimeBuilt } from '../test-support/fixtures.js';
 import {
+  agentBundle,
   bundleAgent,
   invokeAgent,
   makePodFiles,
@@ -187,5 +192,95 @@ describe('worker agent on SIGTERM', () => {
     expect(done.status).toBe(200);
     expect(json(done.body)).toMatchObject({ event: { action: 'sleep', ms: 1000 } });
     expect(await agent.exited).toBe(0);
+  });
+});
+
+describe('worker agent on SIGTERM, linger', () => {
+  it('exits at once when no call came within the linger window (a scaled-down pod frees its node)', async () => {
+    // A linger far beyond the test's timeout: only an idle pod's exit without it can pass.
+    const [agent, url] = await start({ LAMINA_DRAIN_LINGER_MS: '60000' });
+    await eventually(async () => (await fetch(`${url}/readyz`)).status === 200, {
+      what: 'the agent ready',
+      timeoutMs: 15_000,
+    });
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
+  });
+
+  it('keeps answering draining after a recent call, so a gateway that has not seen it go moves on', async () => {
+    const [agent, url] = await start({ LAMINA_DRAIN_LINGER_MS: '60000' });
+    expect((await invokeAgent(url, { hello: 1 })).status).toBe(200);
+    agent.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const refused = await invokeAgent(url, {});
+    expect(refused.headers.get(AGENT_HEADERS.refusal)).toBe('draining');
+    expect(agent.child.exitCode).toBeNull();
+    agent.child.kill('SIGKILL');
+  });
+});
+
+describe('generic worker agent (process)', () => {
+  it('rehearses the specialise path and a first call before it is ready, leaving nothing behind', async () => {
+    const cacheDir = path.join(files.root, 'generic-cache');
+    const agent = await startAgentProcess({
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      LAMINA_WORKER_GENERIC: 'true',
+      LAMINA_RUNTIME: 'nodejs22.x',
+      LAMINA_CODE_URL: 'http://127.0.0.1:9',
+      LAMINA_CODE_CACHE_DIR: cacheDir,
+      LAMINA_BOOTSTRAP: files.bootstrap,
+      LAMINA_DRAIN_LINGER_MS: '0',
+    });
+    agents.push(agent);
+    const url = `http://127.0.0.1:${agent.port}`;
+    await eventually(async () => (await fetch(`${url}/readyz`)).status === 200, {
+      what: 'the generic agent ready',
+      timeoutMs: 30_000,
+    });
+    const line = agent.logs.find((l) => l['msg'] === 'specialisation rehearsed');
+    expect(line?.['fetchMs']).toEqual(expect.any(Number));
+    expect(line?.['invokeMs']).toEqual(expect.any(Number));
+    expect(agent.logs.filter((l) => Number(l['level']) >= 40)).toEqual([]);
+    // No START/REPORT of the rehearsal's function in the pod's log, no folder left.
+    expect(agent.logs.some((l) => l['stream'] === 'function')).toBe(false);
+    expect(readdirSync(cacheDir)).toEqual([]);
+  });
+});
+
+describe('worker agent on SIGTERM while starting', () => {
+  it('handles it (exit 0, not killed by the signal): in a container it is PID 1, which ignores unhandled signals', async () => {
+    const child = spawn(process.execPath, [agentBundle], {
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        LAMINA_WORKER_PORT: '0',
+        LAMINA_WORKER_HOST: '127.0.0.1',
+        LAMINA_WORKER_GENERIC: 'true',
+        LAMINA_RUNTIME: 'nodejs22.x',
+        LAMINA_CODE_URL: 'http://127.0.0.1:9',
+        LAMINA_CODE_CACHE_DIR: path.join(files.root, 'starting-cache'),
+        LAMINA_BOOTSTRAP: files.bootstrap,
+        LAMINA_LOG_LEVEL: 'debug',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // Once main runs (its first line installed the handler; 'starting' is logged after it),
+    // before the agent listens.
+    await new Promise<void>((resolve) => {
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        if (d.includes('"msg":"starting"')) resolve();
+      });
+    });
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once('exit', (code, signal) => {
+        resolve([code, signal]);
+      }),
+    );
+    child.kill('SIGTERM');
+    const [code, signal] = await exited;
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/SIGTERM while starting: exiting|^$/);
   });
 });

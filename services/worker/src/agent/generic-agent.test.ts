@@ -89,6 +89,26 @@ describe('GenericAgent', () => {
     expect('refusal' in claim && claim.refusal).toBe('wrong-target');
   });
 
+  it('turns ready once the specialisation was rehearsed', async () => {
+    const rehearsal = { settled: false };
+    const agent = new GenericAgent({
+      runtime: 'nodejs22.x',
+      idleMs: 1000,
+      logger: quietLogger,
+      fetchCode: () => Promise.resolve('/code'),
+      become: () => {
+        throw new Error('not specialised here');
+      },
+      rehearsal,
+    });
+    expect(await agent.readiness()).toEqual({
+      ready: false,
+      reason: 'rehearsing the specialisation',
+    });
+    rehearsal.settled = true;
+    expect((await agent.readiness()).ready).toBe(true);
+  });
+
   it('turns ready once its parked runtime settled, and stops it when closed untaken', async () => {
     const parked = {
       settled: false,

@@ -40,6 +40,8 @@ export interface GenericAgentOptions {
    * the pod turns ready once it is settled (parked or given up); closing stops it if untaken.
    */
   readonly parked?: { readonly settled: boolean; stop(): Promise<void> };
+  /** The rehearsal of the specialise path (code-fetch-rehearsal.ts): ready once it settled. */
+  readonly rehearsal?: { readonly settled: boolean };
 }
 
 type State =
@@ -143,6 +145,9 @@ export class GenericAgent implements ServedAgent {
       case 'generic':
         if (this.o.parked?.settled === false) {
           return { ready: false, reason: `starting the generic ${this.o.runtime} runtime` };
+        }
+        if (this.o.rehearsal?.settled === false) {
+          return { ready: false, reason: 'rehearsing the specialisation' };
         }
         return { ready: true, reason: `generic ${this.o.runtime} environment` };
       case 'specializing':

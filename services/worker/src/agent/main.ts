@@ -7,9 +7,24 @@ import { startAgent } from './start-agent.js';
  * The worker agent: the program of a cluster-mode worker pod (ADR 0014). Config from the pod's
  * environment (the operator's contract, ADR 0007), one execution environment, the agent
  * protocol on LAMINA_WORKER_PORT. SIGTERM: not ready, refuse new invocations, let the running
- * one finish, exit 0; a second signal exits at once.
+ * one finish, exit 0; a second signal exits at once; a signal before the agent listens exits at
+ * once (handled from the first line: PID 1 ignores signals it has no handler for).
  */
 async function main(): Promise<void> {
+  // First of all: the agent is PID 1 in its container, and the kernel ignores a signal PID 1 has
+  // no handler for. A pod deleted while its agent starts (a ReplicaSet's surplus, a scale-down
+  // right after a scale-up) would otherwise wait its whole grace period (910 s for a pool pod).
+  // Nothing runs before the agent listens, so such a stop exits at once.
+  let onSignal: (signal: NodeJS.Signals) => void = (signal) => {
+    process.stderr.write(`lamina-worker-agent: ${signal} while starting: exiting\n`);
+    process.exit(0);
+  };
+  process.on('SIGTERM', (signal) => {
+    onSignal(signal);
+  });
+  process.on('SIGINT', (signal) => {
+    onSignal(signal);
+  });
   let config;
   try {
     config = loadConfig(process.env);
@@ -27,9 +42,10 @@ async function main(): Promise<void> {
       version: config.version,
     },
   });
+  logger.debug({}, 'starting');
   const running = await startAgent({ config, logger, baseEnv: runtimeBaseEnv(process.env) });
   let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
+  onSignal = (signal: NodeJS.Signals): void => {
     if (++signals > 1) {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(130);
@@ -46,8 +62,6 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
 }
 
 main().catch((err: unknown) => {

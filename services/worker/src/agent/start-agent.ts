@@ -1,14 +1,17 @@
 import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { FunctionVersionConfig } from '@lamina/core';
+import { AGENT_INVOKE_PATH, AGENT_SPECIALIZE_PATH, type FunctionVersionConfig } from '@lamina/core';
 import { ExecutionEnvironment } from '../execution-environment.js';
 import { PlainPlacements } from '../sandbox/runtime-placement.js';
 import { SANDBOX_LIMITS } from '../sandbox/sandbox.js';
 import type { CodeDelivery } from './code-delivery.js';
 import { codeDeliveryOf } from './code-delivery-of.js';
 import { fetchCode } from './code-fetch.js';
+import { rehearseCodeFetch } from './code-fetch-rehearsal.js';
+import { rehearsalConfig, rehearseInvoke } from './invoke-rehearsal.js';
 import { type CodeLocation, locateCode } from './code-location.js';
 import type { AgentConfig } from './config.js';
 import { createAgentMetrics } from './agent-metrics.js';
@@ -35,8 +38,9 @@ export interface RunningAgent {
   readonly agent: WorkerAgent | GenericAgent;
   readonly port: number;
   /**
-   * SIGTERM's work: refuse new invocations, let the running one end (and answer `draining` for
-   * at least `lingerMs`), then stop the environment and the server. Idempotent.
+   * SIGTERM's work: refuse new invocations, let the running one end (and answer `draining`
+   * until `lingerMs` after the last invoke or specialise request; an idle pod does not wait),
+   * then stop the environment and the server. Idempotent.
    */
   stop(lingerMs: number): Promise<void>;
 }
@@ -140,7 +144,31 @@ function genericAgent(deps: StartAgentDeps): GenericAgent {
           logger,
         });
   parked?.start();
+  // Run the specialise path's and the first call's code once before the pod is ready, so a cold
+  // call's run warm (code-fetch-rehearsal.ts, invoke-rehearsal.ts).
+  const rehearsal = { settled: false };
+  const silent = logger.child({}, { level: 'silent' });
+  void (async () => {
+    const fetchMs = await rehearseCodeFetch(config.codeCacheDir, logger);
+    const invokeMs = await rehearseInvoke({
+      cacheDir: config.codeCacheDir,
+      node: process.execPath,
+      logger,
+      agentFor: (dir) =>
+        versionAgent({
+          ...deps,
+          config: rehearsalConfig(config),
+          logger: silent,
+          variables: {},
+          lookup: () => Promise.resolve({ kind: 'found', dir }),
+        }),
+    });
+    rehearsal.settled = true;
+    const ms = (n: number | undefined) => (n === undefined ? undefined : Math.round(n));
+    logger.info({ fetchMs: ms(fetchMs), invokeMs: ms(invokeMs) }, 'specialisation rehearsed');
+  })();
   return new GenericAgent({
+    rehearsal,
     runtime: config.runtime,
     idleMs: config.specializedIdleMs,
     logger,
@@ -217,6 +245,13 @@ export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
     metrics: createAgentMetrics(),
     ...(generic === undefined ? {} : { specialize: (body: Buffer) => generic.specialize(body) }),
   });
+  // The last call or specialisation a gateway sent: SIGTERM lingers only within lingerMs of it.
+  let lastRequestAt = Number.NEGATIVE_INFINITY;
+  server.on('request', (req: IncomingMessage) => {
+    if (req.url === AGENT_INVOKE_PATH || req.url === AGENT_SPECIALIZE_PATH) {
+      lastRequestAt = performance.now();
+    }
+  });
   server.listen(config.port, config.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -238,9 +273,13 @@ export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
     port,
     stop: (lingerMs) => {
       stopping ??= (async () => {
-        const linger = new Promise((resolve) => setTimeout(resolve, lingerMs));
+        // A gateway that sent something lately may not have seen the pod go yet: it gets
+        // `draining` (and tries another pod) until lingerMs after its last request. A pod idle
+        // that long exits at once, so a scaled-down or deleted pod frees its node (issue #15).
+        const lingerLeft = Math.max(0, lastRequestAt + lingerMs - performance.now());
+        const linger = new Promise((resolve) => setTimeout(resolve, lingerLeft));
         await agent.drain();
-        logger.info({}, 'no invocation running; stopping');
+        logger.info({ lingerMs: Math.round(lingerLeft) }, 'no invocation running; stopping');
         await linger;
         delivery?.stop();
         await agent.close();
