@@ -1,6 +1,7 @@
 import type {
   CodeStore,
   EnvironmentPool,
+  FunctionLogSource,
   FunctionStore,
   FunctionUrlStore,
   LayerStore,
@@ -47,8 +48,8 @@ export interface AppDeps {
   readonly pool: Pick<EnvironmentPool, 'invoke' | 'evict' | 'provision' | 'provisioned'>;
   readonly admission: Admission;
   readonly metrics: GatewayMetrics;
-  /** The process' registry, served on GET /metrics. */
-  readonly registry: Pick<Registry, 'metrics' | 'contentType'>;
+  /** The process' registry, served on GET /metrics and read for the console's charts. */
+  readonly registry: Pick<Registry, 'metrics' | 'contentType' | 'getSingleMetric'>;
   readonly logger: Logger;
   /** Runtime identifiers this installation can run (CreateFunction validation). */
   readonly runtimes: readonly string[];
@@ -79,6 +80,10 @@ export interface AppDeps {
   readonly requestGuards?: readonly RequestGuard[];
   /** Access keys every call must be signed with (issue #18); absent: the API is open. */
   readonly accessKeys?: KeyLookup;
+  /** Where the mode keeps function logs (the logs API); absent: that API answers no events. */
+  readonly logs?: FunctionLogSource;
+  /** The built web console's folder; default the one next to the gateway's code. */
+  readonly consoleDir?: string;
   /** The audit log of management and refused calls; absent: none. */
   readonly audit?: Pick<AuditLog, 'record' | 'refused'>;
 }

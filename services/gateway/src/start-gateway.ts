@@ -180,6 +180,7 @@ async function compose(
     ...(backend.provisioned === undefined ? {} : { provisioned: backend.provisioned }),
     ...(backend.functionUrls === undefined ? {} : { functionUrls: backend.functionUrls }),
     ...(backend.layers === undefined ? {} : { layers: backend.layers }),
+    ...(backend.logs === undefined ? {} : { logs: backend.logs }),
     pool,
     admission,
     metrics: createMetrics(registry),
