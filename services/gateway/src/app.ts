@@ -148,7 +148,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   if (deps.schedules !== undefined)
     app.use(scheduleRoutes({ ...deps, schedules: deps.schedules, clock }));
   // For people (issue #22): log events, chart series and the web console.
-  const series = new MetricsSeries({ registry: deps.registry });
+  const series = deps.series ?? new MetricsSeries({ registry: deps.registry });
   app.use(functionLogsRoutes({ ...deps, logs: deps.logs, series }));
   app.use(
     consoleRoutes({

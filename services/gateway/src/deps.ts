@@ -15,6 +15,7 @@ import type { Admission } from './admission/admission.js';
 import type { AsyncStore } from './async/async-store.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { MetricsSeries } from './console/metrics-series.js';
 import type { CodeUsage } from './code/code-collector.js';
 import type { CodeFreezer } from './code/code-snapshots.js';
 import type { MappingStore } from './async/mapping-store.js';
@@ -82,6 +83,8 @@ export interface AppDeps {
   readonly accessKeys?: KeyLookup;
   /** Where the mode keeps function logs (the logs API); absent: that API answers no events. */
   readonly logs?: FunctionLogSource;
+  /** The console's chart series, sampling since the gateway started; absent: from the first read. */
+  readonly series?: MetricsSeries;
   /** The built web console's folder; default the one next to the gateway's code. */
   readonly consoleDir?: string;
   /** The audit log of management and refused calls; absent: none. */

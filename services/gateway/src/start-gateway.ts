@@ -18,6 +18,7 @@ import { Registry } from 'prom-client';
 
 import { RedisAdmission } from './admission/admission.js';
 import { createApp } from './app.js';
+import { MetricsSeries } from './console/metrics-series.js';
 import { CodeCollector, storeReferences } from './code/code-collector.js';
 import { RedisAsyncStore } from './async/async-store.js';
 import { RunRecorder } from './async/run-recorder.js';
@@ -170,8 +171,13 @@ async function compose(
     lifecycle,
   });
 
+  // The console's charts: sampled from the start, so its first view shows the calls before it.
+  const series = new MetricsSeries({ registry });
+  await series.start();
+  lifecycle.add({ name: 'metrics series', stop: () => series.stop() });
   const app = createApp({
     config,
+    series,
     functions,
     versions: backend.versions,
     code: backend.code,

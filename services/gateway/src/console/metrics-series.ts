@@ -5,9 +5,9 @@
  * buckets; a series point is the difference of two samples (p50/p99 interpolated in the bucket
  * differences, as Prometheus' histogram_quantile does).
  *
- * Invariants: nothing runs until the first read (no cost for a gateway nobody watches); then a
- * sample every `intervalMs`, the last `keep` kept; every read adds a point ending now, so calls
- * just made show at once; a counter that went down (a restart) counts from zero. The numbers are
+ * Invariants: sampling runs from `start()` (the gateway's start: five metric reads every
+ * `intervalMs`), or from the first read when nobody started it; the last `keep` samples are
+ * kept; every read adds a point ending now, so calls just made show at once; a counter that went down (a restart) counts from zero. The numbers are
  * this gateway process's: with several replicas each answers for the calls it served.
  */
 import type { Registry } from 'prom-client';
@@ -104,11 +104,7 @@ export class MetricsSeries {
 
   /** The function's points, oldest first (one per sampling interval, the last ending now). */
   async series(functionName: string): Promise<SeriesPoint[]> {
-    if (this.timer === undefined) {
-      await this.sample();
-      this.timer = setInterval(() => void this.sample(), this.intervalMs);
-      this.timer.unref();
-    }
+    await this.start();
     const current = await this.take();
     const all = [...this.samples, current];
     const points: SeriesPoint[] = [];
@@ -118,6 +114,14 @@ export class MetricsSeries {
       points.push(pointOf(all[i]?.time ?? 0, a, b));
     }
     return points;
+  }
+
+  /** Takes the first sample and starts the timer; idempotent. */
+  async start(): Promise<void> {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => void this.sample(), this.intervalMs);
+    this.timer.unref();
+    await this.sample();
   }
 
   stop(): void {

@@ -31,8 +31,10 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Router {
     res.setHeader('cache-control', 'no-store');
     res.json({ region: deps.region, signed: deps.signed });
   });
-  router.get('/console', (_req, res) => {
-    res.redirect(302, '/console/');
+  // The page's files are relative to /console/ (express matches /console for both spellings).
+  router.get('/console', (req, res, next) => {
+    if (req.originalUrl.split('?')[0] === '/console') res.redirect(302, '/console/');
+    else next();
   });
   router.use('/console', (req, res, next) => {
     if (!built) {
