@@ -33,11 +33,12 @@ const HANDLER = `exports.handler = async (event, context) => {
 `;
 
 describe('the web console in headless Chromium (local mode, signed)', () => {
-  let lamina: LaminaProcess;
+  let lamina: LaminaProcess | undefined;
   let lambda: LambdaClient;
-  let browser: Browser;
+  let browser: Browser | undefined;
   let page: Page;
-  let dir: string;
+  let dir: string | undefined;
+  let url = '';
   let shots: string;
   const fn = uniqueName('console-hello');
   const other = uniqueName('console-other');
@@ -57,11 +58,14 @@ describe('the web console in headless Chromium (local mode, signed)', () => {
     writeFileSync(
       keys,
       JSON.stringify({
-        keys: [{ ...admin, policy: { Statement: { Effect: 'Allow', Action: '*', Resource: '*' } } }],
+        keys: [
+          { ...admin, policy: { Statement: { Effect: 'Allow', Action: '*', Resource: '*' } } },
+        ],
       }),
     );
     lamina = await startLamina({ env: { LAMINA_AUTH_KEYS_FILE: keys } });
-    lambda = lambdaClient(lamina.url, { credentials: admin });
+    url = lamina.url;
+    lambda = lambdaClient(url, { credentials: admin });
     for (const name of [fn, other]) {
       await lambda.send(
         new CreateFunctionCommand({
@@ -113,13 +117,13 @@ describe('the web console in headless Chromium (local mode, signed)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    lambda?.destroy();
+    lambda.destroy();
     await lamina?.stop();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   it('asks for a key, then lists the functions', async () => {
-    await page.goto(`${lamina.url}/console`);
+    await page.goto(`${url}/console`);
     await page.locator('form.login').waitFor();
     await shot('login');
     await page.fill('input[name=accessKeyId]', admin.accessKeyId);
@@ -163,7 +167,9 @@ describe('the web console in headless Chromium (local mode, signed)', () => {
     );
     const invocations = await page.locator('.invocations table tbody tr').count();
     expect(invocations).toBeGreaterThanOrEqual(4);
-    await expect(page.locator('body').innerText()).resolves.toMatch(/live[\s\S]*1 \(80 %\)[\s\S]*2 \(20 %\)/);
+    await expect(page.locator('body').innerText()).resolves.toMatch(
+      /live[\s\S]*1 \(80 %\)[\s\S]*2 \(20 %\)/,
+    );
     await shot('function');
   }, 60_000);
 
@@ -171,15 +177,17 @@ describe('the web console in headless Chromium (local mode, signed)', () => {
     await page.fill('#invoke-payload', '{"fail":true}');
     await page.click('#invoke-button');
     await page.locator('#invoke-result.failed').waitFor();
-    await expect(page.locator('#invoke-output').innerText()).resolves.toMatch(/Unhandled[\s\S]*asked to fail/);
-    await page.goto(`${lamina.url}/console/#/event-sources`);
+    await expect(page.locator('#invoke-output').innerText()).resolves.toMatch(
+      /Unhandled[\s\S]*asked to fail/,
+    );
+    await page.goto(`${url}/console/#/event-sources`);
     await page.locator('section h2:text-matches("Event source mappings")').waitFor();
-    await page.goto(`${lamina.url}/console/#/schedules`);
+    await page.goto(`${url}/console/#/schedules`);
     await page.locator('section h2:text-matches("Schedules")').waitFor();
   }, 60_000);
 
   it('serves its API only to signed calls', async () => {
-    const r = await fetch(`${lamina.url}/lamina/v1/functions/${fn}/logs`);
+    const r = await fetch(`${url}/lamina/v1/functions/${fn}/logs`);
     expect(r.status).toBe(403);
     expect(r.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
   });

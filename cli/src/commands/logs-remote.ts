@@ -60,16 +60,16 @@ export async function followRemote(
     });
     print(cursor.fresh(first));
     if (opts.follow !== true) return;
-    let stopped = false;
+    const state = { stopped: false };
     const stop = (): void => {
-      stopped = true;
+      state.stopped = true;
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      while (!stopped) {
+      while (!state.stopped) {
         await new Promise((r) => setTimeout(r, POLL_MS));
-        if (stopped) break;
+        if (state.stopped) break;
         const next = cursor.since(since);
         const batch = await fetchLogEvents(run, name, {
           ...query,

@@ -174,7 +174,12 @@ async function compose(
   // The console's charts: sampled from the start, so its first view shows the calls before it.
   const series = new MetricsSeries({ registry });
   await series.start();
-  lifecycle.add({ name: 'metrics series', stop: () => series.stop() });
+  lifecycle.add({
+    name: 'metrics series',
+    stop: () => {
+      series.stop();
+    },
+  });
   const app = createApp({
     config,
     series,

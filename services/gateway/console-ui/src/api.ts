@@ -91,7 +91,11 @@ export class Api {
       } catch {
         // plain text
       }
-      throw new ApiError(res.headers.get('x-amzn-errortype') ?? `HTTP ${res.status}`, message, res.status);
+      throw new ApiError(
+        res.headers.get('x-amzn-errortype') ?? `HTTP ${res.status}`,
+        message,
+        res.status,
+      );
     }
     return { status: res.status, headers: res.headers, text };
   }

@@ -33,7 +33,11 @@ export function s(tag: string, attrs: Attrs = {}, ...children: Child[]): SVGElem
 }
 
 /** A table with a header row; `rows` empty shows `empty` instead. */
-export function table(head: readonly string[], rows: readonly Child[][], empty: string): HTMLElement {
+export function table(
+  head: readonly string[],
+  rows: readonly Child[][],
+  empty: string,
+): HTMLElement {
   if (rows.length === 0) return h('p', { class: 'empty' }, empty);
   return h(
     'table',
@@ -58,4 +62,5 @@ export function facts(pairs: readonly [string, Child][]): HTMLElement {
   return dl;
 }
 
-export const time = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+export const time = (ms: number): string =>
+  new Date(ms).toISOString().replace('T', ' ').slice(0, 19);

@@ -18,9 +18,16 @@ const pretty = (text: string): string => {
 };
 
 export function invokePanel(api: Api, name: string, onInvoked: () => void): HTMLElement {
-  const payload = h('textarea', { id: 'invoke-payload', rows: 6, spellcheck: false }) as HTMLTextAreaElement;
+  const payload = h('textarea', {
+    id: 'invoke-payload',
+    rows: 6,
+    spellcheck: false,
+  }) as HTMLTextAreaElement;
   payload.value = '{}';
-  const qualifier = h('input', { id: 'invoke-qualifier', placeholder: '$LATEST' }) as HTMLInputElement;
+  const qualifier = h('input', {
+    id: 'invoke-qualifier',
+    placeholder: '$LATEST',
+  }) as HTMLInputElement;
   const type = h(
     'select',
     { id: 'invoke-type' },
@@ -29,7 +36,11 @@ export function invokePanel(api: Api, name: string, onInvoked: () => void): HTML
     h('option', { value: 'DryRun' }, 'DryRun'),
   ) as HTMLSelectElement;
   const out = h('div', { id: 'invoke-output' });
-  const button = h('button', { id: 'invoke-button', type: 'submit' }, 'Invoke') as HTMLButtonElement;
+  const button = h(
+    'button',
+    { id: 'invoke-button', type: 'submit' },
+    'Invoke',
+  ) as HTMLButtonElement;
   const run = async (): Promise<void> => {
     button.disabled = true;
     out.replaceChildren(h('p', { class: 'loading' }, 'Invoking…'));
@@ -39,7 +50,10 @@ export function invokePanel(api: Api, name: string, onInvoked: () => void): HTML
     try {
       const r = await api.raw('POST', url, {
         body: payload.value,
-        headers: { 'x-amz-invocation-type': type.value, ...(type.value === 'RequestResponse' ? { 'x-amz-log-type': 'Tail' } : {}) },
+        headers: {
+          'x-amz-invocation-type': type.value,
+          ...(type.value === 'RequestResponse' ? { 'x-amz-log-type': 'Tail' } : {}),
+        },
       });
       const ms = performance.now() - started;
       const error = r.headers.get('x-amz-function-error');
@@ -52,14 +66,27 @@ export function invokePanel(api: Api, name: string, onInvoked: () => void): HTML
           ['Round trip', `${ms.toFixed(0)} ms`],
         ]),
         h('h3', {}, error === null ? 'Result' : 'Error'),
-        h('pre', { id: 'invoke-result', class: error === null ? 'result' : 'result failed' }, r.text === '' ? '(empty)' : pretty(r.text)),
+        h(
+          'pre',
+          { id: 'invoke-result', class: error === null ? 'result' : 'result failed' },
+          r.text === '' ? '(empty)' : pretty(r.text),
+        ),
         ...(log === null
           ? []
-          : [h('h3', {}, 'Log (Tail)'), h('pre', { id: 'invoke-log', class: 'log' }, decodeBase64(log))]),
+          : [
+              h('h3', {}, 'Log (Tail)'),
+              h('pre', { id: 'invoke-log', class: 'log' }, decodeBase64(log)),
+            ]),
       );
       onInvoked();
     } catch (err) {
-      out.replaceChildren(h('p', { class: 'error', id: 'invoke-error' }, err instanceof ApiError ? `${err.type}: ${err.message}` : String(err)));
+      out.replaceChildren(
+        h(
+          'p',
+          { class: 'error', id: 'invoke-error' },
+          err instanceof ApiError ? `${err.type}: ${err.message}` : String(err),
+        ),
+      );
     } finally {
       button.disabled = false;
     }
@@ -70,12 +97,21 @@ export function invokePanel(api: Api, name: string, onInvoked: () => void): HTML
     h('h2', {}, 'Invoke'),
     h(
       'form',
-      { class: 'invoke', onsubmit: (e: Event) => {
-        e.preventDefault();
-        void run();
-      } },
+      {
+        class: 'invoke',
+        onsubmit: (e: Event) => {
+          e.preventDefault();
+          void run();
+        },
+      },
       h('label', {}, 'Payload (JSON)', payload),
-      h('div', { class: 'row' }, h('label', {}, 'Qualifier', qualifier), h('label', {}, 'Type', type), button),
+      h(
+        'div',
+        { class: 'row' },
+        h('label', {}, 'Qualifier', qualifier),
+        h('label', {}, 'Type', type),
+        button,
+      ),
     ),
     out,
   );

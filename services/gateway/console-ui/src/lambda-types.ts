@@ -17,7 +17,11 @@ export interface FunctionConfiguration {
   readonly PackageType?: string;
   readonly Architectures?: readonly string[];
   readonly Environment?: { readonly Variables?: Readonly<Record<string, string>> };
-  readonly LoggingConfig?: { readonly LogFormat?: string; readonly ApplicationLogLevel?: string; readonly SystemLogLevel?: string };
+  readonly LoggingConfig?: {
+    readonly LogFormat?: string;
+    readonly ApplicationLogLevel?: string;
+    readonly SystemLogLevel?: string;
+  };
   readonly Layers?: readonly { readonly Arn?: string }[];
   readonly EphemeralStorage?: { readonly Size?: number };
 }
@@ -33,7 +37,9 @@ export interface EventSourceMapping {
   readonly UUID: string;
   readonly FunctionArn?: string;
   readonly EventSourceArn?: string;
-  readonly SelfManagedEventSource?: { readonly Endpoints?: Readonly<Record<string, readonly string[]>> };
+  readonly SelfManagedEventSource?: {
+    readonly Endpoints?: Readonly<Record<string, readonly string[]>>;
+  };
   readonly Topics?: readonly string[];
   readonly State?: string;
   readonly StateTransitionReason?: string;

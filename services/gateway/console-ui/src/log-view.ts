@@ -20,7 +20,10 @@ export class LogView {
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly pre = h('pre', { class: 'log', id: 'log-lines' });
   private readonly status = h('span', { class: 'hint' });
-  private readonly filter = h('input', { id: 'log-filter', placeholder: 'filter (regular expression)' }) as HTMLInputElement;
+  private readonly filter = h('input', {
+    id: 'log-filter',
+    placeholder: 'filter (regular expression)',
+  }) as HTMLInputElement;
   private readonly paused = h('input', { type: 'checkbox', id: 'log-paused' }) as HTMLInputElement;
   private readonly only_ = h('span', { class: 'only' });
 
@@ -35,7 +38,14 @@ export class LogView {
     this.element = h(
       'div',
       {},
-      h('div', { class: 'row' }, this.filter, h('label', { class: 'inline' }, this.paused, ' pause'), this.only_, this.status),
+      h(
+        'div',
+        { class: 'row' },
+        this.filter,
+        h('label', { class: 'inline' }, this.paused, ' pause'),
+        this.only_,
+        this.status,
+      ),
       this.pre,
     );
   }
@@ -46,9 +56,21 @@ export class LogView {
     this.only_.replaceChildren(
       requestId === undefined
         ? ''
-        : h('span', {}, `request ${requestId} `, h('button', { class: 'link', onclick: () => {
-            this.only(undefined);
-          } }, 'show all')),
+        : h(
+            'span',
+            {},
+            `request ${requestId} `,
+            h(
+              'button',
+              {
+                class: 'link',
+                onclick: () => {
+                  this.only(undefined);
+                },
+              },
+              'show all',
+            ),
+          ),
     );
     this.render();
   }
@@ -79,7 +101,8 @@ export class LogView {
         this.onEvents(this.events);
       }
     } catch (err) {
-      this.status.textContent = err instanceof ApiError ? `${err.type}: ${err.message}` : String(err);
+      this.status.textContent =
+        err instanceof ApiError ? `${err.type}: ${err.message}` : String(err);
     }
   }
 
@@ -100,12 +123,18 @@ export class LogView {
       this.filter.classList.add('invalid');
     }
     const shown = this.events
-      .filter((e) => (this.requestId === undefined || e.requestId === this.requestId) && (re === undefined || re.test(e.message)))
+      .filter(
+        (e) =>
+          (this.requestId === undefined || e.requestId === this.requestId) &&
+          (re === undefined || re.test(e.message)),
+      )
       .slice(-SHOW);
     this.pre.replaceChildren(
       ...(shown.length === 0
         ? [h('span', { class: 'hint' }, 'No log lines yet.')]
-        : shown.map((e) => h('div', { class: 'line' }, h('span', { class: 'ts' }, time(e.time)), ' ', e.message))),
+        : shown.map((e) =>
+            h('div', { class: 'line' }, h('span', { class: 'ts' }, time(e.time)), ' ', e.message),
+          )),
     );
     this.pre.scrollTop = this.pre.scrollHeight;
   }

@@ -13,22 +13,33 @@ import type { Page, Render } from './page.js';
 import { functionPage } from './page-function.js';
 import { functionsPage, mappingsPage, schedulesPage } from './pages-list.js';
 
-
 function login(api: Api, main: HTMLElement, message?: string): void {
   const id = h('input', { name: 'accessKeyId', autocomplete: 'username', required: true });
-  const secret = h('input', { name: 'secretAccessKey', type: 'password', autocomplete: 'current-password', required: true });
+  const secret = h('input', {
+    name: 'secretAccessKey',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+  });
   const form = h(
     'form',
-    { class: 'card login', onsubmit: (e: Event) => {
-      e.preventDefault();
-      api.key = {
-        accessKeyId: (id as HTMLInputElement).value.trim(),
-        secretAccessKey: (secret as HTMLInputElement).value,
-      };
-      void route(api, main);
-    } },
+    {
+      class: 'card login',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        api.key = {
+          accessKeyId: (id as HTMLInputElement).value.trim(),
+          secretAccessKey: (secret as HTMLInputElement).value,
+        };
+        void route(api, main);
+      },
+    },
     h('h2', {}, 'Sign in'),
-    h('p', {}, `This gateway checks signatures: give an access key (region ${api.config.region}). It stays in this tab only.`),
+    h(
+      'p',
+      {},
+      `This gateway checks signatures: give an access key (region ${api.config.region}). It stays in this tab only.`,
+    ),
     message === undefined ? null : h('p', { class: 'error' }, message),
     h('label', {}, 'Access key ID', id),
     h('label', {}, 'Secret access key', secret),
@@ -68,7 +79,13 @@ async function route(api: Api, main: HTMLElement): Promise<void> {
       login(api, main, `${err.type}: ${err.message}`);
       return;
     }
-    main.replaceChildren(h('p', { class: 'error' }, err instanceof ApiError ? `${err.type}: ${err.message}` : String(err)));
+    main.replaceChildren(
+      h(
+        'p',
+        { class: 'error' },
+        err instanceof ApiError ? `${err.type}: ${err.message}` : String(err),
+      ),
+    );
   }
 }
 
@@ -82,12 +99,27 @@ async function boot(): Promise<void> {
     const key = api.key;
     who?.replaceChildren(
       key === undefined
-        ? config.signed ? 'not signed in' : 'open gateway'
-        : h('span', {}, key.accessKeyId, ' ', h('button', { class: 'link', onclick: () => {
-            api.key = undefined;
-            showWho();
-            void route(api, main);
-          } }, 'sign out')),
+        ? config.signed
+          ? 'not signed in'
+          : 'open gateway'
+        : h(
+            'span',
+            {},
+            key.accessKeyId,
+            ' ',
+            h(
+              'button',
+              {
+                class: 'link',
+                onclick: () => {
+                  api.key = undefined;
+                  showWho();
+                  void route(api, main);
+                },
+              },
+              'sign out',
+            ),
+          ),
     );
   };
   showWho();

@@ -8,7 +8,12 @@ import { type Api, ApiError, enc } from './api.js';
 import { chart, CHARTS, type Point } from './charts.js';
 import { facts, h, section, table, time } from './dom.js';
 import { invokePanel } from './invoke-panel.js';
-import type { AliasConfiguration, EventSourceMapping, FunctionConfiguration, LogEvent } from './lambda-types.js';
+import type {
+  AliasConfiguration,
+  EventSourceMapping,
+  FunctionConfiguration,
+  LogEvent,
+} from './lambda-types.js';
 import { LogView } from './log-view.js';
 import type { Page } from './page.js';
 import { allSchedules, listAll, mappingsTable, schedulesTable, stateBadge } from './pages-list.js';
@@ -32,20 +37,33 @@ function configuration(g: GetFunction): HTMLElement {
       ['Handler', c.Handler],
       ['Memory', c.MemorySize === undefined ? undefined : `${c.MemorySize} MB`],
       ['Timeout', c.Timeout === undefined ? undefined : `${c.Timeout} s`],
-      ['Ephemeral storage', c.EphemeralStorage?.Size === undefined ? undefined : `${c.EphemeralStorage.Size} MB`],
+      [
+        'Ephemeral storage',
+        c.EphemeralStorage?.Size === undefined ? undefined : `${c.EphemeralStorage.Size} MB`,
+      ],
       ['Architecture', c.Architectures?.join(', ')],
       ['Reserved concurrency', g.Concurrency?.ReservedConcurrentExecutions],
       ['Code size', c.CodeSize === undefined ? undefined : `${c.CodeSize} bytes`],
       ['Environment', vars.length === 0 ? undefined : vars.join(', ')],
       ['Layers', c.Layers?.map((l) => l.Arn ?? '').join(', ')],
-      ['Logging', log === undefined ? undefined : [log.LogFormat, log.ApplicationLogLevel, log.SystemLogLevel].filter((x) => x !== undefined).join(' · ')],
+      [
+        'Logging',
+        log === undefined
+          ? undefined
+          : [log.LogFormat, log.ApplicationLogLevel, log.SystemLogLevel]
+              .filter((x) => x !== undefined)
+              .join(' · '),
+      ],
       ['Last modified', c.LastModified],
       ['ARN', c.FunctionArn === undefined ? undefined : h('code', {}, c.FunctionArn)],
     ]),
   );
 }
 
-function versionsAndAliases(versions: readonly FunctionConfiguration[], aliases: readonly AliasConfiguration[]): HTMLElement {
+function versionsAndAliases(
+  versions: readonly FunctionConfiguration[],
+  aliases: readonly AliasConfiguration[],
+): HTMLElement {
   return section(
     'Versions and aliases',
     table(
@@ -70,10 +88,18 @@ function versionsAndAliases(versions: readonly FunctionConfiguration[], aliases:
 }
 
 /** Recent invocations from the log: one row per REPORT line, newest first. */
-export function invocationsOf(events: readonly LogEvent[]): { id: string; time: number; duration: number; init?: number; error: boolean }[] {
+export function invocationsOf(
+  events: readonly LogEvent[],
+): { id: string; time: number; duration: number; init?: number; error: boolean }[] {
   const failed = new Set<string>();
   for (const e of events) {
-    if (e.requestId !== undefined && /\tERROR\t|Invoke Error|Task timed out|Runtime\.\w+Error|Status: (error|timeout)/.test(e.message)) failed.add(e.requestId);
+    if (
+      e.requestId !== undefined &&
+      /\tERROR\t|Invoke Error|Task timed out|Runtime\.\w+Error|Status: (error|timeout)/.test(
+        e.message,
+      )
+    )
+      failed.add(e.requestId);
   }
   const rows = [];
   for (const e of events) {
@@ -81,7 +107,13 @@ export function invocationsOf(events: readonly LogEvent[]): { id: string; time: 
     if (m === null) continue;
     const init = /Init Duration: ([\d.]+) ms/.exec(e.message);
     const id = m[1] ?? '';
-    rows.push({ id, time: e.time, duration: Number(m[2]), ...(init === null ? {} : { init: Number(init[1]) }), error: failed.has(id) });
+    rows.push({
+      id,
+      time: e.time,
+      duration: Number(m[2]),
+      ...(init === null ? {} : { init: Number(init[1]) }),
+      error: failed.has(id),
+    });
   }
   return rows.reverse();
 }
@@ -92,10 +124,20 @@ export async function functionPage(api: Api, main: HTMLElement, name: string): P
     api.json<GetFunction>(base),
     listAll<FunctionConfiguration>(api, `${base}/versions`, 'Versions'),
     listAll<AliasConfiguration>(api, `${base}/aliases`, 'Aliases'),
-    listAll<EventSourceMapping>(api, `/2015-03-31/event-source-mappings/?FunctionName=${enc(name)}`, 'EventSourceMappings').catch(() => []),
+    listAll<EventSourceMapping>(
+      api,
+      `/2015-03-31/event-source-mappings/?FunctionName=${enc(name)}`,
+      'EventSourceMappings',
+    ).catch(() => []),
     allSchedules(api).catch(() => []),
   ]);
-  const mine = schedules.filter((s) => s.Target?.Arn !== undefined && new RegExp(`:function:${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(:|$)`).test(s.Target.Arn));
+  const mine = schedules.filter(
+    (s) =>
+      s.Target?.Arn !== undefined &&
+      new RegExp(`:function:${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(:|$)`).test(
+        s.Target.Arn,
+      ),
+  );
   const charts = h('div', { class: 'charts' });
   const invocations = h('div', { class: 'invocations' });
   const logs = new LogView(api, name, (events) => {
@@ -108,10 +150,23 @@ export async function functionPage(api: Api, main: HTMLElement, name: string): P
         ['Time', 'Request id', 'Duration', 'Init', 'Result'],
         rows.map((r) => [
           time(r.time),
-          h('button', { class: 'link', onclick: () => logs.only(r.id) }, r.id),
+          h(
+            'button',
+            {
+              class: 'link',
+              onclick: () => {
+                logs.only(r.id);
+              },
+            },
+            r.id,
+          ),
           `${r.duration.toFixed(2)} ms`,
           r.init === undefined ? '' : `${r.init.toFixed(2)} ms`,
-          h('span', { class: r.error ? 'badge state-failed' : 'badge state-active' }, r.error ? 'error' : 'ok'),
+          h(
+            'span',
+            { class: r.error ? 'badge state-failed' : 'badge state-active' },
+            r.error ? 'error' : 'ok',
+          ),
         ]),
         'No invocations in the log yet.',
       ),
@@ -119,19 +174,40 @@ export async function functionPage(api: Api, main: HTMLElement, name: string): P
   };
   const refreshCharts = async (): Promise<void> => {
     try {
-      const { points } = await api.json<{ points: Point[] }>(`/lamina/v1/functions/${enc(name)}/metrics`);
+      const { points } = await api.json<{ points: Point[] }>(
+        `/lamina/v1/functions/${enc(name)}/metrics`,
+      );
       charts.replaceChildren(...CHARTS.map((c) => chart(c, points)));
     } catch (err) {
-      charts.replaceChildren(h('p', { class: 'error' }, err instanceof ApiError ? `${err.type}: ${err.message}` : String(err)));
+      charts.replaceChildren(
+        h(
+          'p',
+          { class: 'error' },
+          err instanceof ApiError ? `${err.type}: ${err.message}` : String(err),
+        ),
+      );
     }
   };
   main.replaceChildren(
     h('h1', {}, name, ' ', stateBadge(g.Configuration.State)),
-    h('div', { class: 'grid' }, configuration(g), invokePanel(api, name, () => {
-      void refreshCharts();
-      void logs.poll();
-    })),
-    section('Metrics', h('p', { class: 'hint' }, "This gateway's own counts, per 10 s interval; the last interval ends now."), charts),
+    h(
+      'div',
+      { class: 'grid' },
+      configuration(g),
+      invokePanel(api, name, () => {
+        void refreshCharts();
+        void logs.poll();
+      }),
+    ),
+    section(
+      'Metrics',
+      h(
+        'p',
+        { class: 'hint' },
+        "This gateway's own counts, per 10 s interval; the last interval ends now.",
+      ),
+      charts,
+    ),
     section('Recent invocations', invocations),
     section('Log', logs.element),
     versionsAndAliases(versions, aliases),

@@ -62,11 +62,19 @@ export async function functionsPage(api: Api, main: HTMLElement): Promise<Page> 
 
 export const sourceOf = (m: EventSourceMapping): string =>
   m.EventSourceArn ??
-  [Object.values(m.SelfManagedEventSource?.Endpoints ?? {}).flat().join(','), ...(m.Topics ?? [])]
+  [
+    Object.values(m.SelfManagedEventSource?.Endpoints ?? {})
+      .flat()
+      .join(','),
+    ...(m.Topics ?? []),
+  ]
     .filter((x) => x !== '')
     .join(' / ');
 
-export function mappingsTable(mappings: readonly EventSourceMapping[], withFunction: boolean): HTMLElement {
+export function mappingsTable(
+  mappings: readonly EventSourceMapping[],
+  withFunction: boolean,
+): HTMLElement {
   return table(
     [...(withFunction ? ['Function'] : []), 'UUID', 'Source', 'State', 'Batch size', 'Last result'],
     mappings.map((m) => [
@@ -82,8 +90,14 @@ export function mappingsTable(mappings: readonly EventSourceMapping[], withFunct
 }
 
 export async function mappingsPage(api: Api, main: HTMLElement): Promise<Page> {
-  const mappings = await listAll<EventSourceMapping>(api, '/2015-03-31/event-source-mappings/', 'EventSourceMappings');
-  main.replaceChildren(section(`Event source mappings (${mappings.length})`, mappingsTable(mappings, true)));
+  const mappings = await listAll<EventSourceMapping>(
+    api,
+    '/2015-03-31/event-source-mappings/',
+    'EventSourceMappings',
+  );
+  main.replaceChildren(
+    section(`Event source mappings (${mappings.length})`, mappingsTable(mappings, true)),
+  );
   return still;
 }
 
@@ -91,11 +105,13 @@ export async function mappingsPage(api: Api, main: HTMLElement): Promise<Page> {
 export async function allSchedules(api: Api): Promise<Schedule[]> {
   const summaries = await listAll<ScheduleSummary>(api, '/schedules', 'Schedules');
   return Promise.all(
-    summaries.slice(0, 100).map((s) =>
-      api
-        .json<Schedule>(`/schedules/${enc(s.Name)}?groupName=${enc(s.GroupName ?? 'default')}`)
-        .catch(() => s),
-    ),
+    summaries
+      .slice(0, 100)
+      .map((s) =>
+        api
+          .json<Schedule>(`/schedules/${enc(s.Name)}?groupName=${enc(s.GroupName ?? 'default')}`)
+          .catch(() => s),
+      ),
   );
 }
 
@@ -107,7 +123,9 @@ export function schedulesTable(schedules: readonly Schedule[]): HTMLElement {
       s.GroupName ?? 'default',
       h('code', {}, s.ScheduleExpression ?? ''),
       stateBadge(s.State),
-      s.Target?.Arn?.includes(':function:') === true ? fnLink(functionNameOf(s.Target.Arn)) : (s.Target?.Arn ?? ''),
+      s.Target?.Arn?.includes(':function:') === true
+        ? fnLink(functionNameOf(s.Target.Arn))
+        : (s.Target?.Arn ?? ''),
     ]),
     'No schedules.',
   );

@@ -163,14 +163,15 @@ export class MetricsSeries {
   private async values(name: string): Promise<MetricValues> {
     const metric = this.o.registry.getSingleMetric(name);
     if (metric === undefined) return [];
-    return (await metric.get()).values as MetricValues;
+    return (await metric.get()).values;
   }
 }
 
 function pointOf(time: number, a: FnSample, b: FnSample): SeriesPoint {
   const delta = (x: number, y: number): number => (y >= x ? y - x : y);
   const buckets = new Map<number, number>();
-  for (const [bound, count] of b.buckets) buckets.set(bound, delta(a.buckets.get(bound) ?? 0, count));
+  for (const [bound, count] of b.buckets)
+    buckets.set(bound, delta(a.buckets.get(bound) ?? 0, count));
   const p50 = quantileOf(0.5, buckets);
   const p99 = quantileOf(0.99, buckets);
   return {
