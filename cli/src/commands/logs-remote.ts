@@ -67,7 +67,7 @@ export async function followRemote(
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      while (!state.stopped) {
+      for (;;) {
         await new Promise((r) => setTimeout(r, POLL_MS));
         if (state.stopped) break;
         const next = cursor.since(since);
