@@ -132,6 +132,9 @@ describe('the web console in headless Chromium (local mode, signed)', () => {
     await page.locator(`a.fn:text-is("${fn}")`).waitFor();
     await expect(page.locator(`a.fn:text-is("${other}")`).count()).resolves.toBe(1);
     await expect(page.locator('table').first().innerText()).resolves.toMatch(/nodejs22\.x/);
+    // ListFunctions has no State: the page fills each row's badge from its configuration.
+    await page.locator('td .state-active').nth(1).waitFor();
+    await expect(page.locator('#who').innerText()).resolves.toContain(admin.accessKeyId);
     await shot('functions');
   }, 60_000);
 

@@ -49,10 +49,13 @@ function login(api: Api, main: HTMLElement, message?: string): void {
 }
 
 let current: Page | undefined;
+/** Redraws the header's key line (set by boot). */
+let showWho: () => void = () => undefined;
 
 async function route(api: Api, main: HTMLElement): Promise<void> {
   current?.stop();
   current = undefined;
+  showWho();
   if (!api.ready) {
     login(api, main);
     return;
@@ -95,7 +98,7 @@ async function boot(): Promise<void> {
   const api = new Api(config);
   const main = document.getElementById('main') ?? document.body;
   const who = document.getElementById('who');
-  const showWho = (): void => {
+  showWho = (): void => {
     const key = api.key;
     who?.replaceChildren(
       key === undefined
@@ -113,7 +116,6 @@ async function boot(): Promise<void> {
                 class: 'link',
                 onclick: () => {
                   api.key = undefined;
-                  showWho();
                   void route(api, main);
                 },
               },
@@ -122,13 +124,10 @@ async function boot(): Promise<void> {
           ),
     );
   };
-  showWho();
   window.addEventListener('hashchange', () => {
-    showWho();
     void route(api, main);
   });
   await route(api, main);
-  showWho();
 }
 
 void boot();

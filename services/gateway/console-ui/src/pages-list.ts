@@ -39,6 +39,19 @@ export async function listAll<T>(api: Api, path: string, key: string): Promise<T
 export async function functionsPage(api: Api, main: HTMLElement): Promise<Page> {
   const fns = await listAll<FunctionConfiguration>(api, '/2015-03-31/functions/', 'Functions');
   fns.sort((a, b) => a.FunctionName.localeCompare(b.FunctionName));
+  // ListFunctions carries no State (as on AWS): each row's badge is filled from its configuration.
+  const states = new Map(fns.map((f) => [f.FunctionName, stateBadge(f.State)]));
+  for (const f of fns.slice(0, 100)) {
+    if (f.State !== undefined) continue;
+    api
+      .json<FunctionConfiguration>(`/2015-03-31/functions/${enc(f.FunctionName)}/configuration`)
+      .then(
+        (c) => {
+          states.get(f.FunctionName)?.replaceWith(stateBadge(c.State));
+        },
+        () => undefined,
+      );
+  }
   main.replaceChildren(
     section(
       `Functions (${fns.length})`,
@@ -46,7 +59,7 @@ export async function functionsPage(api: Api, main: HTMLElement): Promise<Page> 
         ['Name', 'State', 'Runtime', 'Memory', 'Timeout', 'Last modified', 'Description'],
         fns.map((f) => [
           fnLink(f.FunctionName),
-          stateBadge(f.State),
+          states.get(f.FunctionName) ?? stateBadge(f.State),
           f.PackageType === 'Image' ? 'image' : (f.Runtime ?? ''),
           f.MemorySize === undefined ? '' : `${f.MemorySize} MB`,
           f.Timeout === undefined ? '' : `${f.Timeout} s`,
