@@ -98,17 +98,22 @@ describe('lamina logs against the test cluster', () => {
   }, 120_000);
 
   it('follows new invocations until interrupted', async () => {
-    const child = spawn(process.execPath, [CLI, 'logs', fn, '--follow', '--since', '1s'], {
+    // --since reaches back over the CLI's own start-up, so the call below is inside the window
+    // however slowly the process starts; older lines may print too, each once.
+    const child = spawn(process.execPath, [CLI, 'logs', fn, '--follow', '--since', '5m'], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     try {
       const id = await invoke(3);
       await eventually(
         () => {
-          expect(out).toContain(`REPORT RequestId: ${id}`);
+          expect(out, err).toContain(`REPORT RequestId: ${id}`);
+          return true;
         },
         { timeoutMs: 60_000 },
       );
