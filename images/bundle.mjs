@@ -7,12 +7,15 @@
 //
 //   images/dist/<service>/dist/main.mjs   the bundle (the package's dist/main.js)  → /opt/lamina/dist/
 //   images/dist/gateway/scripts/*.lua     admission's Lua (read from ../scripts)    → /opt/lamina/scripts/
+//   images/dist/gateway/console-ui/       the web console (../console-ui, ADR 0032)  → /opt/lamina/console-ui/
 //   images/dist/<service>/dist/<worker>.mjs  worker-thread entries, found next to main.mjs
 //
 // images/build.sh copies images/dist/<service>/ to /opt/lamina/ in lamina/<service>. Usage:
 //   node images/bundle.mjs [gateway|operator|dispatcher|poller ...]   (default: all four)
 // Progress on stderr; each staging directory on stdout, one a line.
-import { cp, rm } from 'node:fs/promises';
+import { cp, readdir, rm } from 'node:fs/promises';
+
+import { build } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,6 +34,7 @@ const SERVICES = {
     entry: 'src/main.ts',
     assets: ['scripts'],
     workers: ['src/code/unzip-worker.ts'],
+    console: 'console-ui',
   },
   operator: { pkg: 'operator', entry: 'src/main.ts', assets: [] },
   dispatcher: { pkg: 'services/dispatcher', entry: 'src/main.ts', assets: [] },
@@ -77,10 +81,32 @@ async function bundle(name) {
       outfile: path.join(stage, 'dist', `${path.basename(worker, '.ts')}.mjs`),
     });
   }
+  if (service.console !== undefined) await stageConsole(path.join(pkg, service.console), stage);
   process.stderr.write(
     `bundled ${name}: ${path.relative(process.cwd(), outfile)} (${Math.round(bytes / 1024)} KiB, ${modules} modules)\n`,
   );
   return stage;
+}
+
+/**
+ * The web console as the gateway's build makes it (console-ui/tsconfig.json): each module
+ * transpiled as it is (the browser loads them as ES modules) plus the static files.
+ */
+async function stageConsole(src, stage) {
+  const out = path.join(stage, 'console-ui');
+  await rm(out, { recursive: true, force: true });
+  const modules = (await readdir(path.join(src, 'src'))).filter(
+    (f) => f.endsWith('.ts') && !f.endsWith('.test.ts'),
+  );
+  await build({
+    entryPoints: modules.map((f) => path.join(src, 'src', f)),
+    outdir: out,
+    format: 'esm',
+    target: 'es2022',
+    bundle: false,
+    logLevel: 'warning',
+  });
+  await cp(path.join(src, 'static'), out, { recursive: true });
 }
 
 const names = process.argv.slice(2);

@@ -8,18 +8,14 @@
 import { closeSync, existsSync, openSync, readSync, statSync, watch } from 'node:fs';
 import { dirname } from 'node:path';
 
-const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)\t/;
+import { parseStampedLine } from '@lamina/core';
 
 export interface LogLine {
   readonly time: number | undefined;
   readonly text: string;
 }
 
-export function parseLogLine(raw: string): LogLine {
-  const m = STAMP.exec(raw);
-  if (m === null) return { time: undefined, text: raw };
-  return { time: Date.parse(m[1] ?? ''), text: raw.slice(m[0].length) };
-}
+export const parseLogLine: (raw: string) => LogLine = parseStampedLine;
 
 /** `10s`, `5m`, `2h`, `1d` before now, or an ISO-8601 time. */
 export function parseSince(value: string, now: number): number {

@@ -195,7 +195,10 @@ describe('lamina CLI against local mode', () => {
     // `lamina logs` finds the state folder of `lamina dev` from its working folder, no LAMINA_STATE_DIR.
     await eventually(
       async () => {
-        const logs = await runCli(['logs', name, '--filter', 'saw'], { env, cwd: work });
+        const logs = await runCli(['logs', name, '--filter', 'saw'], {
+          env: { HOME: work },
+          cwd: work,
+        });
         expect(logs.code, logs.stderr).toBe(0);
         expect(logs.stdout, logs.stdout).toContain('saw 7');
         expect(logs.stdout).toContain('saw 8');
@@ -206,9 +209,19 @@ describe('lamina CLI against local mode', () => {
     );
     const since = await runCli(
       ['logs', name, '--since', '2000-01-01T00:00:00Z', '--filter', 'saw 8'],
-      { env, cwd: work },
+      { env: { HOME: work }, cwd: work },
     );
     expect(since.stdout.trim().split('\n')).toHaveLength(1);
+    // With a gateway named (LAMINA_ENDPOINT), the same lines come from its logs API (ADR 0032).
+    const remote = await runCli(['logs', name, '--filter', 'saw 8'], { env, cwd: work });
+    expect(remote.code, remote.stderr).toBe(0);
+    expect(remote.stdout.trim().split('\n')).toEqual([expect.stringMatching(/\tINFO\tsaw 8/)]);
+    const id = /^START RequestId: (\S+)/m.exec(
+      (await runCli(['logs', name, '--filter', '^START'], { env })).stdout,
+    )?.[1];
+    const one = await runCli(['logs', name, '--request-id', id ?? ''], { env });
+    expect(one.stdout).toMatch(/^START RequestId: .*\n(.*\n)*REPORT RequestId: /);
+    expect(one.stdout.match(/^START /gm)).toHaveLength(1);
 
     const versions = await runCli(['versions', name, '-o', 'json'], { env });
     expect(

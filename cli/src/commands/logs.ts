@@ -1,7 +1,9 @@
 /**
- * `lamina logs NAME`: a function's log in local mode, from the state folder `lamina dev` keeps
- * (`<state>/logs/NAME.log`). The folder is --state-dir, else LAMINA_STATE_DIR, else the nearest
- * `.lamina` folder in the working folder or one above it — where `lamina dev` started from.
+ * `lamina logs NAME`: a function's log. Read through a gateway's logs API (remote-logs.ts) when
+ * one is named (--endpoint, LAMINA_ENDPOINT, --profile, --remote) or no state folder is found —
+ * a cluster's gateway reads the worker pods (issue #22). Otherwise local mode's state folder that
+ * `lamina dev` keeps (`<state>/logs/NAME.log`): --state-dir, else LAMINA_STATE_DIR, else the
+ * nearest `.lamina` folder in the working folder or one above it — where `lamina dev` started.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -10,15 +12,21 @@ import type { Command } from 'commander';
 
 import { CliError, EXIT } from '../cli-error.js';
 import type { CliContext } from '../context.js';
+import type { GlobalFlags } from '../settings.js';
 import { FunctionLogs } from '../function-logs.js';
 import { follow, parseSince, printFrom, type ReadLogOptions } from '../log-reader.js';
+import { followRemote, type LogsFlags } from './logs-remote.js';
 
-interface LogsFlags {
-  follow?: boolean;
-  since?: string;
-  filter?: string;
-  stateDir?: string;
-  timestamps?: boolean;
+/** Whether a gateway was named for this run (then its logs API is read, not local files). */
+function gatewayNamed(flags: LogsFlags & GlobalFlags, env: Record<string, string | undefined>) {
+  const set = (v: string | undefined): boolean => v !== undefined && v !== '';
+  return (
+    flags.remote === true ||
+    set(flags.endpoint) ||
+    set(flags.profile) ||
+    set(env['LAMINA_ENDPOINT']) ||
+    set(env['LAMINA_PROFILE'])
+  );
 }
 
 /** The state folder: flag, LAMINA_STATE_DIR, or the nearest `.lamina` upwards from cwd. */
@@ -38,7 +46,9 @@ export function findStateDir(
 export function registerLogsCommand(program: Command, ctx: CliContext): void {
   program
     .command('logs')
-    .description("Print a function's log (local mode: the state folder of `lamina dev`).")
+    .description(
+      "Print a function's log: from the gateway (a cluster, or --endpoint), else the state folder of `lamina dev`.",
+    )
     .argument('<function>', 'function name')
     .option('-f, --follow', 'keep printing new lines until interrupted')
     .option(
@@ -47,18 +57,21 @@ export function registerLogsCommand(program: Command, ctx: CliContext): void {
     )
     .option('-g, --filter <regex>', 'only lines matching this regular expression')
     .option('--timestamps', 'prefix each line with the time it was written')
+    .option('-r, --request-id <id>', "only one invocation's lines (START to REPORT)")
+    .option('--remote', "read the gateway's logs API even where a state folder exists")
     .option(
       '--state-dir <dir>',
       'the state folder (default: LAMINA_STATE_DIR, else the nearest .lamina)',
     )
-    .action(async (name: string, opts: LogsFlags) => {
+    .action(async (name: string, opts: LogsFlags, command: Command) => {
       const { io } = ctx;
-      const stateDir = findStateDir(io.cwd, opts.stateDir, io.env['LAMINA_STATE_DIR']);
-      if (stateDir === undefined) {
-        throw new CliError(
-          `no .lamina state folder in ${io.cwd} or above; run this where \`lamina dev\` runs, or give --state-dir / LAMINA_STATE_DIR`,
-          EXIT.usage,
-        );
+      const flags = command.optsWithGlobals<LogsFlags & GlobalFlags>();
+      const stateDir = gatewayNamed(flags, io.env)
+        ? undefined
+        : findStateDir(io.cwd, opts.stateDir, io.env['LAMINA_STATE_DIR']);
+      if (stateDir === undefined || opts.requestId !== undefined) {
+        await followRemote(ctx, command, name, opts);
+        return;
       }
       const dir = join(stateDir, 'logs');
       const file = FunctionLogs.fileOf(dir, name);

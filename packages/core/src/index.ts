@@ -8,6 +8,7 @@ export * from './image-function.js';
 export * from './headers.js';
 export * from './limits.js';
 export * from './log-format.js';
+export * from './function-log-events.js';
 export * from './manifest.js';
 export * from './names.js';
 export * from './runtimes.js';

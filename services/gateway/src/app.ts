@@ -41,6 +41,9 @@ import { scheduleRoutes } from './routes/schedules.js';
 import { policyRoutes } from './routes/policy.js';
 import { authMiddleware } from './auth/auth-middleware.js';
 import { createRequestGuard } from './auth/request-guard.js';
+import { MetricsSeries } from './console/metrics-series.js';
+import { consoleRoutes } from './routes/console.js';
+import { functionLogsRoutes } from './routes/function-logs.js';
 
 /** The gateway's request listener: `main` passes it to an HTTP server, tests to supertest. */
 export type GatewayApp = ((req: IncomingMessage, res: ServerResponse) => void) & {
@@ -163,6 +166,16 @@ export function createApp(deps: AppDeps): GatewayApp {
     app.use(eventSourceMappingRoutes({ ...deps, mappings: deps.mappings, clock }));
   if (deps.schedules !== undefined)
     app.use(scheduleRoutes({ ...deps, schedules: deps.schedules, clock }));
+  // For people (issue #22): log events, chart series and the web console.
+  const series = deps.series ?? new MetricsSeries({ registry: deps.registry });
+  app.use(functionLogsRoutes({ ...deps, logs: deps.logs, series }));
+  app.use(
+    consoleRoutes({
+      region: deps.config.region,
+      signed: deps.accessKeys !== undefined,
+      ...(deps.consoleDir === undefined ? {} : { dir: deps.consoleDir }),
+    }),
+  );
   app.use(healthRoutes({ registry: deps.registry, ready }));
   app.use(unknownOperation(deps.logger));
   app.use(errorMiddleware(deps.logger));

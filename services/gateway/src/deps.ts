@@ -1,6 +1,7 @@
 import type {
   CodeStore,
   EnvironmentPool,
+  FunctionLogSource,
   FunctionStore,
   FunctionUrlStore,
   LayerStore,
@@ -15,6 +16,7 @@ import type { Admission } from './admission/admission.js';
 import type { AsyncStore } from './async/async-store.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { MetricsSeries } from './console/metrics-series.js';
 import type { CodeUsage } from './code/code-collector.js';
 import type { CodeFreezer } from './code/code-snapshots.js';
 import type { MappingStore } from './async/mapping-store.js';
@@ -49,8 +51,8 @@ export interface AppDeps {
   readonly pool: Pick<EnvironmentPool, 'invoke' | 'evict' | 'provision' | 'provisioned'>;
   readonly admission: Admission;
   readonly metrics: GatewayMetrics;
-  /** The process' registry, served on GET /metrics. */
-  readonly registry: Pick<Registry, 'metrics' | 'contentType'>;
+  /** The process' registry, served on GET /metrics and read for the console's charts. */
+  readonly registry: Pick<Registry, 'metrics' | 'contentType' | 'getSingleMetric'>;
   readonly logger: Logger;
   /** Runtime identifiers this installation can run (CreateFunction validation). */
   readonly runtimes: readonly string[];
@@ -83,6 +85,12 @@ export interface AppDeps {
   readonly requestGuards?: readonly RequestGuard[];
   /** Access keys every call must be signed with (issue #18); absent: the API is open. */
   readonly accessKeys?: KeyLookup;
+  /** Where the mode keeps function logs (the logs API); absent: that API answers no events. */
+  readonly logs?: FunctionLogSource;
+  /** The console's chart series, sampling since the gateway started; absent: from the first read. */
+  readonly series?: MetricsSeries;
+  /** The built web console's folder; default the one next to the gateway's code. */
+  readonly consoleDir?: string;
   /** The audit log of management and refused calls; absent: none. */
   readonly audit?: Pick<AuditLog, 'record' | 'refused'>;
   /** OpenTelemetry spans of invokes and accepted events (service-kit); absent: off. */

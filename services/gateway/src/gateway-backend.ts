@@ -12,6 +12,7 @@
 import type {
   CodeStore,
   EnvironmentPool,
+  FunctionLogSource,
   FunctionStore,
   LayerStore,
   Lifecycle,
@@ -45,6 +46,8 @@ export interface GatewayBackend {
   readonly functionUrls?: FunctionUrls;
   /** Layer versions; absent: kept in memory (gone on restart). */
   readonly layers?: LayerStore;
+  /** Where function logs can be read (issue #22); absent: the logs API answers no events. */
+  readonly logs?: FunctionLogSource;
   /** Where code lives that the collector may reclaim once nothing references it. */
   readonly collectable: readonly CollectableStore[];
   /** Runtime identifiers this installation can run (CreateFunction validation). */

@@ -23,6 +23,7 @@ import { Registry } from 'prom-client';
 
 import { RedisAdmission } from './admission/admission.js';
 import { createApp } from './app.js';
+import { MetricsSeries } from './console/metrics-series.js';
 import { CodeCollector, storeReferences } from './code/code-collector.js';
 import { RedisAsyncStore } from './async/async-store.js';
 import { RunRecorder } from './async/run-recorder.js';
@@ -200,8 +201,18 @@ async function compose(
     lifecycle,
   });
 
+  // The console's charts: sampled from the start, so its first view shows the calls before it.
+  const series = new MetricsSeries({ registry });
+  await series.start();
+  lifecycle.add({
+    name: 'metrics series',
+    stop: () => {
+      series.stop();
+    },
+  });
   const app = createApp({
     config,
+    series,
     functions,
     versions: backend.versions,
     code: backend.code,
@@ -210,6 +221,7 @@ async function compose(
     ...(backend.provisioned === undefined ? {} : { provisioned: backend.provisioned }),
     ...(backend.functionUrls === undefined ? {} : { functionUrls: backend.functionUrls }),
     ...(backend.layers === undefined ? {} : { layers: backend.layers }),
+    ...(backend.logs === undefined ? {} : { logs: backend.logs }),
     pool,
     admission,
     metrics: createMetrics(registry),

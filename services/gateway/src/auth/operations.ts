@@ -159,6 +159,8 @@ const ROWS: readonly Row[] = [
   ['DELETE', '/2015-03-31/event-source-mappings/:uuid', 'DeleteEventSourceMapping', mapping],
   ['GET', '/2016-08-19/account-settings', 'GetAccountSettings', all],
   ['GET', '/lamina/v1/queues/:name/messages', 'ReceiveQueueMessages', all],
+  ['GET', '/lamina/v1/functions/:name/logs', 'lamina:GetFunctionLogs', fnResource],
+  ['GET', '/lamina/v1/functions/:name/metrics', 'lamina:GetFunctionMetrics', fnResource],
   ['POST', '/schedules/:name', 'scheduler:CreateSchedule', schedule],
   ['GET', '/schedules/:name', 'scheduler:GetSchedule', schedule],
   ['PUT', '/schedules/:name', 'scheduler:UpdateSchedule', schedule],
@@ -170,10 +172,26 @@ const ROWS: readonly Row[] = [
   ['GET', '/schedule-groups', 'scheduler:ListScheduleGroups', all],
 ];
 
-/** Paths nobody signs: probes, metrics, and code downloads (they carry their own token). */
+/**
+ * Paths nobody signs: probes, metrics, code downloads (they carry their own token) and the web
+ * console's static files (its API calls are signed in the browser, ADR 0032).
+ */
 export function isUnsigned(path: string): boolean {
-  return path === '/healthz' || path === '/metrics' || path.startsWith('/lamina/v1/code/');
+  return (
+    path === '/healthz' ||
+    path === '/metrics' ||
+    path.startsWith('/lamina/v1/code/') ||
+    path === '/console' ||
+    path.startsWith('/console/')
+  );
 }
+
+/** Reads the console polls (logs, chart series): like Invoke, data events the audit leaves out. */
+const DATA_EVENTS: ReadonlySet<string> = new Set([
+  'Invoke',
+  'lamina:GetFunctionLogs',
+  'lamina:GetFunctionMetrics',
+]);
 
 /** IAM's action of an operation: Invoke is `lambda:InvokeFunction`; a prefixed name is its own. */
 function actionOf(name: string): string {
@@ -221,12 +239,12 @@ export function operationOf(
     if (!m) continue;
     const params: Record<string, string> = {};
     row.keys.forEach((k, i) => (params[k] = decode(m[i + 1] ?? '')));
-    const name = row.name.replace(/^scheduler:/, '');
+    const name = row.name.replace(/^(scheduler|lamina):/, '');
     return {
       name,
       action: actionOf(row.name),
       ...row.resource({ params, query, arn, body }),
-      management: row.name !== 'Invoke',
+      management: !DATA_EVENTS.has(row.name),
     };
   }
   return undefined;

@@ -47,6 +47,7 @@ import { KubeProvisionedStore } from './kube-provisioned-store.js';
 import { KubeProvisioning } from './kube-provisioning.js';
 import { KubeVersionStore } from './kube-version-store.js';
 import { followSecretKeys } from './secret-keys.js';
+import { kubePodLogApi, PodLogSource } from '../logs/pod-log-source.js';
 
 export interface ClusterBackendOptions {
   readonly kubeConfig: KubeConfig;
@@ -257,6 +258,8 @@ export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
       provisioned,
       layers,
       pool,
+      // Read from the worker pods through the API server (ADR 0032): nothing stored.
+      logs: new PodLogSource({ api: kubePodLogApi(o.kubeConfig, o.namespace) }),
       functionUrls: {
         store: new RedisUrlStore(ctx.redis, functionUrlKeys(ctx.redisPrefix)),
         endpoints: new HostEndpoints({ region: o.arnContext.region, ...o.functionUrls }),

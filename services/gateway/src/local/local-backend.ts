@@ -28,6 +28,7 @@ import { FileFunctionStore } from './file-function-store.js';
 import { EnvSealer } from './env-sealer.js';
 import { FileVersionStore } from './file-version-store.js';
 import { LayerVersionStore } from '../layers/layer-version-store.js';
+import { FileLogSource } from '../logs/file-log-source.js';
 import { ProvisionedConfigStore } from '../provisioned/provisioned-config-store.js';
 import { LoopbackEndpoints } from '../function-urls/loopback-endpoints.js';
 import { FileUrlStore } from '../function-urls/url-store.js';
@@ -146,6 +147,8 @@ export function localBackend(o: LocalBackendOptions): BackendFactory {
       provisioned,
       functionUrls,
       layers,
+      // The files `lamina dev` appends function lines to (the CLI's function-logs.ts).
+      logs: new FileLogSource(join(o.stateDir, 'logs')),
       runtimes: o.runtimes,
       // The process pool starts environments on demand and queues nothing.
       poolWaitMs: 0,
