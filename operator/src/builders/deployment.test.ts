@@ -63,14 +63,28 @@ describe('buildWorkerDeployment', () => {
     expect(d.metadata!.name).toBe('hello-latest');
   });
 
-  it('sizes /tmp from ephemeral storage and resources from memory', () => {
+  it('makes /tmp a tmpfs of ephemeral storage, counted in the memory limit only', () => {
     const d = buildWorkerDeployment(input({ memorySize: 1769, ephemeralStorage: { size: 2048 } }));
     const pod = d.spec!.template.spec!;
-    expect(pod.volumes!.find((v) => v.name === 'tmp')!.emptyDir).toEqual({ sizeLimit: '2048Mi' });
+    expect(pod.volumes!.find((v) => v.name === 'tmp')!.emptyDir).toEqual({
+      medium: 'Memory',
+      sizeLimit: '2048Mi',
+    });
     expect(pod.containers[0]!.resources).toEqual({
       requests: { cpu: '1000m', memory: '1833Mi' },
-      limits: { cpu: '1000m', memory: '1833Mi' },
+      limits: { cpu: '1000m', memory: '3881Mi' },
     });
+  });
+
+  it('gives the code a /var/task of its own and kills strays in one PID namespace', () => {
+    const d = buildWorkerDeployment(input({}));
+    const pod = d.spec!.template.spec!;
+    const c = pod.containers[0]!;
+    expect(pod.volumes).toContainEqual({ name: 'task', emptyDir: { sizeLimit: '250Mi' } });
+    expect(c.volumeMounts).toContainEqual({ name: 'task', mountPath: '/var/task' });
+    const env = Object.fromEntries(c.env!.map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ LAMINA_TASK_DIR: '/var/task', LAMINA_KILL_STRAYS: 'true' });
+    expect(pod.shareProcessNamespace).toBe(true);
   });
 
   it('gives CPU in proportion to memory', () => {
