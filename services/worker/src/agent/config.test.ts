@@ -36,6 +36,8 @@ describe('agent config', () => {
       layers: [],
       layerTokens: [],
       optDir: '/opt',
+      taskDir: undefined,
+      killStrays: false,
       environmentDir: '/var/run/lamina/env',
       region: 'eu-west-1',
       accountId: '000000000000',

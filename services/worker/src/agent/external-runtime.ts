@@ -52,3 +52,22 @@ export function killOtherProcesses(): void {
     // ESRCH: nothing else runs (the function container is already restarting).
   }
 }
+
+/**
+ * A zip function's pod after an environment ended (`LAMINA_KILL_STRAYS`): `kill(-1)` until
+ * nothing else is left (ESRCH), so what the function started — a fork bomb forking while it is
+ * killed included — is gone before the next environment starts. The pod's shared PID namespace
+ * makes the pause container their reaper; signalled zombies count until it has reaped them.
+ * Bounded: at most `rounds` tries `intervalMs` apart. Returns the tries that signalled something.
+ */
+export async function killStrays(rounds = 100, intervalMs = 20): Promise<number> {
+  for (let i = 0; i < rounds; i++) {
+    try {
+      process.kill(-1, 'SIGKILL');
+    } catch {
+      return i;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  return rounds;
+}
