@@ -92,7 +92,9 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
           ? {}
           : {
               runtimeApiPort: config.runtimeApiPort,
-              launch: () => new ExternalRuntime(deps.resetExternal ?? killOtherProcesses),
+              // A crash of the function's container mid-call is Runtime.ExitError, not a timeout.
+              launch: (o) =>
+                new ExternalRuntime(deps.resetExternal ?? killOtherProcesses, o.onGone),
             }),
         // Lambda's 1,024 open files (processes: the node's pod pids limit, ADR 0029).
         placements: new PlainPlacements(undefined, SANDBOX_LIMITS.openFiles),
