@@ -152,7 +152,6 @@ describe('container-image functions in a cluster', () => {
   }, 600_000);
 
   it('answers a crash mid-call with Runtime.ExitError, not a timeout, and serves the next call', async () => {
-    const started = Date.now();
     const r = await lambda.send(
       new InvokeCommand({
         FunctionName: fn,
@@ -161,8 +160,7 @@ describe('container-image functions in a cluster', () => {
     );
     expect(r.FunctionError).toBe('Unhandled');
     expect(decode(r.Payload)).toMatchObject({ errorType: 'Runtime.ExitError' });
-    // The function's timeout is 30 s: the agent saw the container end.
-    expect(Date.now() - started).toBeLessThan(25_000);
+    // Not Sandbox.Timedout (its timeout is 30 s): the agent saw the container end.
     // The kubelet restarts the container; the next call waits for its init.
     expect(await invoke(3)).toMatchObject({ marker: 'two', event: { n: 3 } });
   }, 180_000);
