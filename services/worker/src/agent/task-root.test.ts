@@ -11,7 +11,9 @@ describe('the pod task root', () => {
     base = await mkdtemp(path.join(tmpdir(), 'task-root-'));
   });
   afterEach(async () => {
-    await new TaskRoot(path.join(base, 'task')).place(path.join(base, 'empty')).catch(() => {});
+    await new TaskRoot(path.join(base, 'task'))
+      .place(path.join(base, 'empty'))
+      .catch(() => undefined);
     await rm(base, { recursive: true, force: true });
   });
 
