@@ -1,3 +1,6 @@
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_HEADERS } from '@lamina/core';
 import { eventually } from '@lamina/testkit';
@@ -149,6 +152,22 @@ describe('worker agent (process)', () => {
     const next = await invokeAgent(url, { n: 4 });
     expect(next.status).toBe(200);
     expect(next.headers.get(AGENT_HEADERS.coldStart)).toBe('1');
+  });
+});
+
+describe("worker agent with a task root (LAMINA_TASK_DIR, a pod's /var/task)", () => {
+  it('copies the code there without write bits and runs the runtime in it', async () => {
+    const taskDir = mkdtempSync(path.join(tmpdir(), 'lamina-task-'));
+    try {
+      const [, url] = await start({ LAMINA_TASK_DIR: taskDir });
+      const res = await invokeAgent(url, { action: 'where' });
+      expect(json(res.body)).toEqual({ cwd: taskDir, root: taskDir });
+      expect(readdirSync(taskDir)).toEqual(['index.mjs']);
+      expect(statSync(path.join(taskDir, 'index.mjs')).mode & 0o222).toBe(0);
+    } finally {
+      chmodSync(path.join(taskDir, 'index.mjs'), 0o644);
+      rmSync(taskDir, { recursive: true, force: true });
+    }
   });
 });
 
