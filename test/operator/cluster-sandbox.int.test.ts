@@ -106,7 +106,7 @@ describe('cluster mode: a worker pod gives the sandbox limits', () => {
       own: true,
       other: false,
       home: false,
-      taskWrite: 'EACCES',
+      taskWrite: 'EROFS',
     });
     const deployment = await lamina.deploymentOf(fn);
     expect(deployment).toBeDefined();

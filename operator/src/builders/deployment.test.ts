@@ -81,9 +81,14 @@ describe('buildWorkerDeployment', () => {
     const pod = d.spec!.template.spec!;
     const c = pod.containers[0]!;
     expect(pod.volumes).toContainEqual({ name: 'task', emptyDir: { sizeLimit: '250Mi' } });
-    expect(c.volumeMounts).toContainEqual({ name: 'task', mountPath: '/var/task' });
+    expect(c.volumeMounts).toContainEqual({ name: 'task', mountPath: '/var/task', readOnly: true });
+    expect(c.volumeMounts).toContainEqual({ name: 'task', mountPath: '/var/lamina/task' });
     const env = Object.fromEntries(c.env!.map((e) => [e.name, e.value]));
-    expect(env).toMatchObject({ LAMINA_TASK_DIR: '/var/task', LAMINA_KILL_STRAYS: 'true' });
+    expect(env).toMatchObject({
+      LAMINA_TASK_DIR: '/var/lamina/task',
+      LAMINA_TASK_VIEW: '/var/task',
+      LAMINA_KILL_STRAYS: 'true',
+    });
     expect(pod.shareProcessNamespace).toBe(true);
   });
 

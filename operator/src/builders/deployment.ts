@@ -21,7 +21,6 @@ import {
   WORKER_ENV,
   PROVISIONED_INITIALIZATION,
   WORKER_OPT_DIR,
-  WORKER_TASK_DIR,
   WORKER_PORT_NAME,
   type FunctionResourceSpec,
   type VersionLabel,
@@ -34,7 +33,8 @@ import { labelValue, stableHash, workerDeploymentName } from './names.js';
 import { workerResources } from './resources.js';
 import {
   CODE_SIZE,
-  TASK_MOUNT,
+  TASK_ENV,
+  TASK_MOUNTS,
   taskVolume,
   TMP_MOUNT,
   tmpVolume,
@@ -132,10 +132,7 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
     ...codeEnv(spec.code.sha256, input.worker),
     ...(spec.code.sha256 === undefined
       ? []
-      : ([
-          [WORKER_ENV.taskDir, WORKER_TASK_DIR],
-          [WORKER_ENV.killStrays, 'true'],
-        ] as [string, string][])),
+      : ([...TASK_ENV, [WORKER_ENV.killStrays, 'true']] as [string, string][])),
     ...layerEnv(spec, input.worker),
     [WORKER_ENV.environmentDir, WORKER_PATHS.environment],
     [WORKER_ENV.region, input.worker.region],
@@ -180,7 +177,7 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
   ];
   const volumes: V1Volume[] = [tmpVolume(tmpMb), environmentVolume(input)];
   if (spec.code.sha256 !== undefined) {
-    mounts.push(TASK_MOUNT);
+    mounts.push(...TASK_MOUNTS);
     volumes.push(taskVolume());
   }
   if (worker.codeDelivery === 'http' && spec.code.sha256 !== undefined) {

@@ -25,12 +25,17 @@ describe('the generic pool Deployment', () => {
       emptyDir: { medium: 'Memory', sizeLimit: '512Mi' },
     });
     expect(pod.volumes).toContainEqual({ name: 'task', emptyDir: { sizeLimit: '250Mi' } });
-    expect(c.volumeMounts).toContainEqual({ name: 'task', mountPath: '/var/task' });
+    expect(c.volumeMounts).toContainEqual({ name: 'task', mountPath: '/var/task', readOnly: true });
+    expect(c.volumeMounts).toContainEqual({ name: 'task', mountPath: '/var/lamina/task' });
     expect(c.resources?.limits?.['memory']).toBe(
       `${String(config.warmPool.memoryMb + config.worker.memoryOverheadMb + 512)}Mi`,
     );
     const env = Object.fromEntries(c.env!.map((e) => [e.name, e.value]));
-    expect(env).toMatchObject({ LAMINA_TASK_DIR: '/var/task', LAMINA_KILL_STRAYS: 'true' });
+    expect(env).toMatchObject({
+      LAMINA_TASK_DIR: '/var/lamina/task',
+      LAMINA_TASK_VIEW: '/var/task',
+      LAMINA_KILL_STRAYS: 'true',
+    });
     expect(pod.shareProcessNamespace).toBe(true);
   });
 });

@@ -29,7 +29,6 @@ import {
   WORKER_ENV,
   WORKER_GENERIC_ENV,
   WORKER_PORT_NAME,
-  WORKER_TASK_DIR,
 } from '@lamina/kube';
 
 import type { WarmPoolConfig, WorkerConfig } from '../config.js';
@@ -47,7 +46,8 @@ import { workerResources } from './resources.js';
 import {
   CODE_SIZE,
   POOL_TMP_MB,
-  TASK_MOUNT,
+  TASK_ENV,
+  TASK_MOUNTS,
   taskVolume,
   TMP_MOUNT,
   tmpVolume,
@@ -86,7 +86,7 @@ export function buildPoolDeployment(input: PoolDeploymentInput): V1Deployment {
     [WORKER_ENV.region, worker.region],
     [WORKER_ENV.port, String(WORKER_PORT)],
     ['LAMINA_SPECIALIZED_IDLE_SECONDS', String(pool.idleSeconds)],
-    [WORKER_ENV.taskDir, WORKER_TASK_DIR],
+    ...TASK_ENV,
     [WORKER_ENV.killStrays, 'true'],
   ];
   const metadata: V1ObjectMeta = {
@@ -130,7 +130,7 @@ export function buildPoolDeployment(input: PoolDeploymentInput): V1Deployment {
               volumeMounts: [
                 TMP_MOUNT,
                 { name: 'code', mountPath: WORKER_PATHS.codeCache },
-                TASK_MOUNT,
+                ...TASK_MOUNTS,
               ],
             },
           ],

@@ -12,12 +12,13 @@
  *   at the size, where a disk-backed emptyDir past its `sizeLimit` gets the pod evicted. Its pages
  *   count against the container's memory, so the memory *limit* of the container that writes
  *   `/tmp` grows by the size (`workerResources`' `tmpMb`); the request does not (see the ADR).
- * - `/var/task` is an emptyDir the agent fills with a copy of the code (`LAMINA_TASK_DIR`), for
- *   zip functions and generic pods alike; an image function's code is its image.
+ * - `/var/task` is an emptyDir mounted read-only there (EROFS for the handler, as on Lambda) and
+ *   writable at `/var/lamina/task`, where the agent copies the code (`LAMINA_TASK_DIR`), for zip
+ *   functions and generic pods alike; an image function's code is its image.
  */
 import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { LIMITS } from '@lamina/core';
-import { WORKER_TASK_DIR } from '@lamina/kube';
+import { WORKER_ENV, WORKER_TASK_DIR, WORKER_TASK_WRITE_DIR } from '@lamina/kube';
 
 /** Where worker pods find things; the worker agent's side of the contract (ADR 0007). */
 export const WORKER_PATHS = {
@@ -35,7 +36,16 @@ export const CODE_SIZE = '250Mi';
 export const POOL_TMP_MB = LIMITS.ephemeralStorageMinMb;
 
 export const TMP_MOUNT: V1VolumeMount = { name: 'tmp', mountPath: '/tmp' };
-export const TASK_MOUNT: V1VolumeMount = { name: 'task', mountPath: WORKER_TASK_DIR };
+/** The task emptyDir, twice: read-only at `/var/task`, writable for the agent. */
+export const TASK_MOUNTS: V1VolumeMount[] = [
+  { name: 'task', mountPath: WORKER_TASK_DIR, readOnly: true },
+  { name: 'task', mountPath: WORKER_TASK_WRITE_DIR },
+];
+/** The agent's variables for it. */
+export const TASK_ENV: [string, string][] = [
+  [WORKER_ENV.taskDir, WORKER_TASK_WRITE_DIR],
+  [WORKER_ENV.taskView, WORKER_TASK_DIR],
+];
 
 /** `/tmp`: a tmpfs of `mb` MiB (ENOSPC past it). */
 export function tmpVolume(mb: number): V1Volume {

@@ -37,6 +37,7 @@ describe('agent config', () => {
       layerTokens: [],
       optDir: '/opt',
       taskDir: undefined,
+      taskView: undefined,
       killStrays: false,
       environmentDir: '/var/run/lamina/env',
       region: 'eu-west-1',

@@ -48,6 +48,7 @@ const schema = z.object({
   LAMINA_LAYER_TOKENS: optional(z.string().optional()),
   LAMINA_OPT_DIR: optional(z.string().default(WORKER_OPT_DIR)),
   [W.taskDir]: optional(z.string().min(1).optional()),
+  [W.taskView]: optional(z.string().min(1).optional()),
   [W.killStrays]: optional(z.enum(['true', 'false']).default('false')),
   [W.environmentDir]: optional(z.string().optional()),
   [W.region]: optional(z.string().default('us-east-1')),
@@ -116,6 +117,8 @@ export interface AgentConfig {
   readonly optDir: string;
   /** The pod's `/var/task`: the code is copied there for the runtime; undefined: run in place. */
   readonly taskDir: string | undefined;
+  /** The same folder as the runtime sees it (read-only `/var/task`); default `taskDir`. */
+  readonly taskView: string | undefined;
   /**
    * When an environment ends, SIGKILL every other process this uid may signal (a zip function's
    * pod, whose shared PID namespace's pause container reaps them). Never set outside a pod.
@@ -189,6 +192,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     layerTokens: e.LAMINA_LAYER_TOKENS?.split(',') ?? [],
     optDir: e.LAMINA_OPT_DIR,
     taskDir: e[W.taskDir],
+    taskView: e[W.taskView],
     killStrays: e[W.killStrays] === 'true',
     environmentDir: e[W.environmentDir],
     region: e[W.region],

@@ -104,7 +104,8 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
     },
   });
   const layers = layerInstallOf(config);
-  const taskRoot = config.taskDir === undefined ? undefined : new TaskRoot(config.taskDir);
+  const taskRoot =
+    config.taskDir === undefined ? undefined : new TaskRoot(config.taskDir, config.taskView);
   const lookup = async (): Promise<FunctionLookup> => {
     // An image function's code is its image, already running in the pod (ADR 0028).
     if (config.runtimeApiPort !== undefined)

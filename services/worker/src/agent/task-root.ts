@@ -1,9 +1,10 @@
 /**
  * The pod's `/var/task` (issue #17, ADR 0029): the runtime's LAMBDA_TASK_ROOT and working folder,
  * as on Lambda and in the local sandbox, wherever the agent found the code (fetched into its
- * cache by hash, or the mounted store). The pod mounts an emptyDir there (`LAMINA_TASK_DIR`); the
- * agent copies the code into it (another mount: hard links cannot cross it) and takes the write
- * bits away, so a handler writing to `/var/task` fails as on Lambda (EACCES here, EROFS there).
+ * cache by hash, or the mounted store). The pod mounts one emptyDir twice: writable for the agent
+ * (`LAMINA_TASK_DIR`) and read-only at `/var/task` (`LAMINA_TASK_VIEW`), so a handler writing to
+ * its task root gets EROFS, as on Lambda. The agent copies the code in (another mount than its
+ * cache: hard links cannot cross it) and hands the runtime the read-only view.
  *
  * Invariants:
  * - `place(source)` empties the folder first (a restarted container finds the last copy), then
@@ -11,42 +12,23 @@
  *   partial tree. One copy per source: calls for the same source share it.
  * - A failed copy is not remembered: the next lookup tries again.
  */
-import { chmod, readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 import { fillSlot } from '../sandbox/task-slot.js';
-
-/** Applies `mode(old)` to `dir`'s tree: directories before (`first`) or after their entries. */
-async function chmodTree(
-  dir: string,
-  mode: (old: number) => number,
-  first: boolean,
-): Promise<void> {
-  const setMode = async (p: string): Promise<void> => {
-    await chmod(p, mode((await stat(p)).mode & 0o7777));
-  };
-  if (first) await setMode(dir);
-  const entries = await readdir(dir, { withFileTypes: true });
-  await Promise.all(
-    entries.map(async (e) => {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) await chmodTree(p, mode, first);
-      else if (e.isFile()) await setMode(p);
-    }),
-  );
-  if (!first) await setMode(dir);
-}
-
-const WRITE_BITS = 0o222;
 
 /** See the file comment. */
 export class TaskRoot {
   private source: string | undefined;
   private placed: Promise<string> | undefined;
 
-  constructor(private readonly dir: string) {}
+  /** `dir`: where the agent writes; `view`: the same folder as the runtime sees it. */
+  constructor(
+    private readonly dir: string,
+    private readonly view: string = dir,
+  ) {}
 
-  /** Copies `source` into the task root (once per source); resolves to the task root. */
+  /** Copies `source` into the task root (once per source); resolves to the runtime's view. */
   place(source: string): Promise<string> {
     if (this.placed !== undefined && this.source === source) return this.placed;
     this.source = source;
@@ -60,25 +42,11 @@ export class TaskRoot {
 
   private async copy(source: string): Promise<string> {
     const { dir } = this;
-    // The folder itself is the mount point (not ours to chmod); its entries are.
-    await this.eachEntry(async (p, isDir) => {
-      if (isDir) await chmodTree(p, (m) => m | 0o700, true);
-      await rm(p, { recursive: true, force: true });
-    });
-    await fillSlot(source, dir);
-    await this.eachEntry(async (p, isDir, isFile) => {
-      if (isDir) await chmodTree(p, (m) => m & ~WRITE_BITS, false);
-      else if (isFile) await chmod(p, (await stat(p)).mode & 0o7777 & ~WRITE_BITS);
-    });
-    return dir;
-  }
-
-  private async eachEntry(
-    f: (p: string, isDir: boolean, isFile: boolean) => Promise<void>,
-  ): Promise<void> {
-    const entries = await readdir(this.dir, { withFileTypes: true });
+    const old = await readdir(dir);
     await Promise.all(
-      entries.map((e) => f(path.join(this.dir, e.name), e.isDirectory(), e.isFile())),
+      old.map((name) => rm(path.join(dir, name), { recursive: true, force: true })),
     );
+    await fillSlot(source, dir);
+    return this.view;
   }
 }
