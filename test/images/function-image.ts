@@ -54,7 +54,7 @@ export async function buildFunctionImage(
 
 /** A handler that answers with `marker` and what it saw of its environment. */
 export const markerHandler = (marker: string): string =>
-  `export const handler = async (event, context) => ({
+  `export const handler = async (event, context) => event.crash ? process.exit(3) : ({
   marker: ${JSON.stringify(marker)},
   event,
   fn: process.env.AWS_LAMBDA_FUNCTION_NAME,

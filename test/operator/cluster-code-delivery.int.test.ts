@@ -37,9 +37,10 @@ describe('cluster mode with code over HTTP', () => {
   it('a pod fetches its own code into its own volume and serves its first call warm', async () => {
     await l().createFunction(fn, zip, { MemorySize: 512 });
     const r = await l().lambda.send(new InvokeCommand({ FunctionName: fn, LogType: 'Tail' }));
+    // Fetched into the pod's cache by hash, copied to /var/task for the runtime (ADR 0029).
     expect(JSON.parse(new TextDecoder().decode(r.Payload))).toEqual({
       code: 'fetched',
-      cwd: `/var/lamina/code-cache/${hex}`,
+      cwd: '/var/task',
     });
     const log = Buffer.from(r.LogResult ?? '', 'base64').toString('utf8');
     expect(log).toMatch(/^REPORT RequestId: /m);

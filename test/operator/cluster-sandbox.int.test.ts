@@ -1,37 +1,70 @@
 /**
- * The sandbox's checks in a worker pod on the test kubelet (ADR 0029, issue #17): the runtime has
- * Lambda's 1,024 open files (the agent lowers RLIMIT_NOFILE when it spawns it), `/tmp` is the
- * pod's own emptyDir sized by EphemeralStorage, and the pod's filesystem holds the function's own
- * code and no other function's. What a pod does not give (ENOSPC at the size: the kubelet evicts
- * instead; the fork bomb: bounded by the node's podPidsLimit) is written in the ADR, not tested.
+ * The local sandbox's checks (test/e2e/sandbox.int.test.ts) in a worker pod on the test kubelet
+ * (ADR 0029, issue #17): the code at `/var/task` and nothing of other functions; `/tmp` a tmpfs
+ * of EphemeralStorage where writing past it is ENOSPC and the next call still works (the pod is
+ * not evicted); the 1,025th open file is EMFILE; a fork bomb is bounded by the pod's pids limit
+ * and the environment is replaced with nothing of it left.
+ *
+ * The fork bomb case runs only on a node whose kubelet sets `podPidsLimit` (test/env's does), so
+ * it can never fork-bomb an unbounded node; it says why when it skips.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { uniqueName } from '@lamina/testkit';
+import { testEnv, uniqueName } from '@lamina/testkit';
 
 import { makeZip } from '../support/zip.js';
-import { getJson } from './support/cluster.js';
+import { getJson, kubectl } from './support/cluster.js';
 import { type ClusterLamina, startClusterLamina } from './support/cluster-lamina.js';
 
 const code = makeZip({
   'index.js': `
 const fs = require('node:fs');
-exports.handler = async (event) => {
-  const fds = [];
-  let code;
-  try { for (;;) fds.push(fs.openSync('/dev/null', 'r')); } catch (err) { code = err.code; }
-  fs.closeSync(fds.pop());
-  const open = fs.readdirSync('/proc/self/fd').length; // the directory being read takes the freed one
-  for (const fd of fds) fs.closeSync(fd);
-  fs.writeFileSync(process.env.TMPDIR + '/probe', 'x');
-  return {
-    code,
-    open,
-    tmpdir: process.env.TMPDIR,
-    own: fs.existsSync(process.env.LAMBDA_TASK_ROOT + '/index.js'),
-    other: fs.existsSync(event.other),
-  };
+const { spawn } = require('node:child_process');
+const id = Math.random().toString(36).slice(2);
+const processes = () => fs.readdirSync('/proc').filter((n) => /^\\d+$/.test(n)).length;
+const ops = {
+  view(event) {
+    const fds = [];
+    let code;
+    try { for (;;) fds.push(fs.openSync('/dev/null', 'r')); } catch (err) { code = err.code; }
+    fs.closeSync(fds.pop());
+    const open = fs.readdirSync('/proc/self/fd').length; // the directory being read takes the freed one
+    for (const fd of fds) fs.closeSync(fd);
+    let taskWrite;
+    try { fs.writeFileSync('/var/task/x', 'x'); taskWrite = 'written'; } catch (err) { taskWrite = err.code; }
+    return {
+      code, open, taskWrite,
+      root: process.env.LAMBDA_TASK_ROOT,
+      cwd: process.cwd(),
+      own: fs.existsSync('/var/task/index.js'),
+      other: fs.existsSync(event.other),
+      home: fs.existsSync('/root/.cache'),
+    };
+  },
+  fill() {
+    const chunk = Buffer.alloc(16 * 1024 * 1024, 1);
+    let written = 0;
+    let code;
+    try {
+      const fd = fs.openSync('/tmp/fill', 'w');
+      try { for (;;) { fs.writeSync(fd, chunk); written += chunk.length; } } finally { fs.closeSync(fd); }
+    } catch (err) { code = err.code; }
+    fs.rmSync('/tmp/fill', { force: true });
+    return { code, writtenMb: Math.round(written / 1048576), id };
+  },
+  small() {
+    fs.writeFileSync('/tmp/small', 'ok');
+    return { small: fs.readFileSync('/tmp/small', 'utf8'), id, processes: processes() };
+  },
+  async bomb() {
+    spawn('/bin/sh', ['-c', 'f() { f & f & wait; }; f'], { detached: true, stdio: 'ignore' }).unref();
+    await new Promise((r) => setTimeout(r, 4000));
+    fs.writeFileSync('/tmp/bomb-count', String(processes()));
+    await new Promise(() => {}); // the call times out; the environment is replaced
+  },
 };
+exports.handler = async (event) => ({ ...(await ops[event.op](event)), bombCount: readCount() });
+function readCount() { try { return Number(fs.readFileSync('/tmp/bomb-count', 'utf8')); } catch { return undefined; } }
 `,
 });
 
@@ -46,30 +79,86 @@ describe('cluster mode: a worker pod gives the sandbox limits', () => {
     await lamina.stop();
   }, 120_000);
 
-  it('1,024 open files, /tmp an emptyDir of EphemeralStorage, only its own code', async () => {
+  async function call(
+    fn: string,
+    event: object,
+  ): Promise<{ body: Record<string, unknown>; error: string | undefined }> {
+    const out = await lamina.lambda.send(
+      new InvokeCommand({ FunctionName: fn, Payload: JSON.stringify(event) }),
+    );
+    const text = Buffer.from(out.Payload ?? []).toString('utf8');
+    return {
+      body: JSON.parse(text === '' ? 'null' : text) as Record<string, unknown>,
+      error: out.FunctionError,
+    };
+  }
+
+  it('code at /var/task only, 1,024 open files, /tmp a tmpfs of EphemeralStorage', async () => {
     const fn = uniqueName('boxed');
     await lamina.createFunction(fn, code, { EphemeralStorage: { Size: 700 } });
-    const out = await lamina.lambda.send(
-      new InvokeCommand({
-        FunctionName: fn,
-        Payload: JSON.stringify({ other: '/var/lamina/code-cache/0000' }),
-      }),
-    );
-    const body = JSON.parse(Buffer.from(out.Payload ?? []).toString('utf8')) as Record<
-      string,
-      unknown
-    >;
-    expect(out.FunctionError, JSON.stringify(body)).toBeUndefined();
-    expect(body).toMatchObject({ code: 'EMFILE', open: 1024, own: true, other: false });
-    expect(String(body['tmpdir'])).toMatch(/^\/tmp\//);
+    const { body, error } = await call(fn, { op: 'view', other: '/var/lamina/code-cache/0000' });
+    expect(error, JSON.stringify(body)).toBeUndefined();
+    expect(body).toMatchObject({
+      code: 'EMFILE',
+      open: 1024,
+      root: '/var/task',
+      cwd: '/var/task',
+      own: true,
+      other: false,
+      home: false,
+      taskWrite: 'EROFS',
+    });
     const deployment = await lamina.deploymentOf(fn);
     expect(deployment).toBeDefined();
     const full = await getJson<{
       spec: {
-        template: { spec: { volumes: { name: string; emptyDir?: { sizeLimit?: string } }[] } };
+        template: {
+          spec: { volumes: { name: string; emptyDir?: { sizeLimit?: string; medium?: string } }[] };
+        };
       };
     }>(['get', 'deployment', deployment?.metadata.name ?? '', '-n', lamina.ns]);
     const tmp = full?.spec.template.spec.volumes.find((v) => v.name === 'tmp');
-    expect(tmp?.emptyDir?.sizeLimit).toBe('700Mi');
+    expect(tmp?.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '700Mi' });
+  });
+
+  it('writing past EphemeralStorage is ENOSPC, and the next call works in the same environment', async () => {
+    const fn = uniqueName('full');
+    await lamina.createFunction(fn, code, { MemorySize: 256 });
+    const full = await call(fn, { op: 'fill' });
+    expect(full.error, JSON.stringify(full.body)).toBeUndefined();
+    expect(full.body['code']).toBe('ENOSPC');
+    // 512 MB of /tmp, less what the runtime had there: never more, and most of it.
+    expect(full.body['writtenMb']).toBeLessThanOrEqual(512);
+    expect(full.body['writtenMb']).toBeGreaterThanOrEqual(400);
+    const next = await call(fn, { op: 'small' });
+    expect(next.error, JSON.stringify(next.body)).toBeUndefined();
+    expect(next.body).toMatchObject({ small: 'ok', id: full.body['id'] });
+    expect(await lamina.podsOf(fn)).toHaveLength(1);
+  });
+
+  it('a fork bomb stops at the pod pids limit and its environment is replaced', async (ctx) => {
+    const node = testEnv.require('LAMINA_TEST_NODE');
+    const configz = await kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/configz`]);
+    const limit = (
+      JSON.parse(configz.stdout || '{}') as { kubeletconfig?: { podPidsLimit?: number } }
+    ).kubeletconfig?.podPidsLimit;
+    if (limit === undefined || limit < 0 || limit > 4096) {
+      ctx.skip(`the node's kubelet sets no podPidsLimit (${String(limit)}): not bombing it`);
+      return;
+    }
+    const fn = uniqueName('bomb');
+    await lamina.createFunction(fn, code, { MemorySize: 512, Timeout: 8 });
+    const before = await call(fn, { op: 'small' });
+    const bombed = await call(fn, { op: 'bomb' });
+    expect(bombed.error).toBe('Unhandled');
+    expect(JSON.stringify(bombed.body)).toMatch(/Task timed out after 8\.\d+ seconds/);
+    const after = await call(fn, { op: 'small' });
+    expect(after.error, JSON.stringify(after.body)).toBeUndefined();
+    // A new environment (another id), nothing of the bomb left, and it was bounded while it ran.
+    expect(after.body['id']).not.toBe(before.body['id']);
+    expect(after.body['processes']).toBeLessThan(10);
+    expect(after.body['bombCount']).toBeGreaterThan(limit / 2);
+    expect(after.body['bombCount']).toBeLessThanOrEqual(limit);
+    expect(await lamina.podsOf(fn)).toHaveLength(1);
   });
 });

@@ -97,6 +97,24 @@ describe('Helm chart and deploy/', () => {
     expect(r.stdout).toMatch(/deployment\.apps\/lamina-operator created \(server dry run\)/);
   });
 
+  it('passes operator.worker.agentImage to the operator (the agent beside image functions)', async () => {
+    const r = await command(helm, [
+      'template',
+      'x',
+      join(ROOT, 'charts/lamina'),
+      '--set',
+      'global.imageRegistry=registry.example/',
+      '--set',
+      'operator.worker.agentImage=lamina/worker-nodejs22:9.9.9',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /- name: LAMINA_WORKER_AGENT_IMAGE\s+value: "registry\.example\/lamina\/worker-nodejs22:9\.9\.9"/,
+    );
+    const without = await command(helm, ['template', 'x', join(ROOT, 'charts/lamina')]);
+    expect(without.stdout).not.toContain('LAMINA_WORKER_AGENT_IMAGE');
+  });
+
   it('refuses an unpinned image', async () => {
     const r = await command(helm, [
       'template',

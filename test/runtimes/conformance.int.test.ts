@@ -26,14 +26,19 @@ import {
 const SETUP_TIMEOUT_MS = 900_000;
 
 // nodejs20.x and nodejs24.x run on the cache's Node.js of that major (setupRuntimes installs
-// them); python3.13 and java21 have no interpreter on a Debian 12 host: their local refusal is
-// checked below, their images in worker-images.int.test.ts.
+// them); python3.13 and java21 have no interpreter on a Debian 12 host: they run from their
+// image's exported root filesystem in the sandbox (ADR 0029; test/env/up exports them), else
+// their local refusal is checked below; their worker images in worker-images.int.test.ts.
+const rootfs = (runtime: string): boolean =>
+  existsSync(join(testEnv.cacheDir(), 'rootfs', runtime, 'var/runtime/bootstrap'));
 const CASES: readonly RuntimeCase[] = [
   nodejsCase('nodejs20.x'),
   nodejsCase('nodejs22.x'),
   nodejsCase('nodejs24.x'),
   pythonCase('python3.11'),
+  ...(rootfs('python3.13') ? [pythonCase('python3.13')] : []),
   javaCase('java17'),
+  ...(rootfs('java21') ? [javaCase('java21')] : []),
   ...(existsSync('/usr/lib/jvm/temurin-25-jdk-amd64/bin/java') ? [javaCase('java25')] : []),
   providedCase,
 ];
@@ -243,8 +248,7 @@ describe('runtimes without a local interpreter', () => {
   ] as const;
   // Missing means no interpreter on the host and no exported image root in the cache either.
   const runnable = (runtime: string, binary: string): boolean =>
-    existsSync(binary) ||
-    existsSync(join(testEnv.cacheDir(), 'rootfs', runtime, 'var/runtime/bootstrap'));
+    existsSync(binary) || rootfs(runtime);
   it.each(missing.filter(([runtime, binary]) => !runnable(runtime, binary)))(
     '%s: refused, naming what is missing',
     async (runtime, _binary, message) => {

@@ -5,17 +5,12 @@
  * loaded into the node's containerd ($LAMINA_TEST_LOAD_IMAGE). One cluster-mode Lamina (gateway,
  * operator, real node) serves every runtime; per runtime the same conformance function as the
  * local suite (test/runtimes/functions) answers hello, fails in its language's shape and returns
- * its log in the Tail log, through the unmodified AWS SDK, and reports an init error in the
- * official client's shape from its pod's agent.
- * The init error goes to the pod's agent directly (pod IP, the agent protocol the gateway
- * speaks): the Node.js and Python clients load the handler at start, and a worker pod whose init
- * fails at start stays unready (ADR 0014's init at start), so the Function stays Pending and the
- * gateway refuses its calls (ResourceConflictException) where Lambda would be Active and report
- * the init error on the call. Invariant: every worker image shares one tag (the operator's
- * imageTag), so building the others after the first needs no operator change.
+ * its log in the Tail log, and reports an init error in the official client's shape on the call,
+ * all through the unmodified AWS SDK: a pod whose init fails at start still turns ready (an
+ * on-demand pod, ADR 0029), so the Function turns Active and the call gets the init error, as on
+ * Lambda. Invariant: every worker image shares one tag (the operator's imageTag), so building the
+ * others after the first needs no operator change.
  */
-import { randomUUID } from 'node:crypto';
-
 import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
@@ -23,11 +18,9 @@ import {
   type InvokeCommandOutput,
   type Runtime,
 } from '@aws-sdk/client-lambda';
-import { AGENT_INVOKE_PATH, invocationHeaders, parseResult } from '@lamina/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 
-import { kubectlOk } from '../operator/support/cluster.js';
 import { type ClusterLamina, startClusterLamina } from '../operator/support/cluster-lamina.js';
 import { workerImage } from '../operator/support/worker-image.js';
 import { caseOf } from './support/runtime-cases.js';
@@ -88,7 +81,7 @@ describe.skipIf(!haveNode)('runtime worker images on the test kubelet', () => {
       const extra = { Runtime: runtime as Runtime, MemorySize: 256, Timeout: 30 };
       await Promise.all([
         l.createFunction(name, code, { ...extra, Handler: c.handler }),
-        // Not waited for: it may never turn Active (see the top of this file).
+        // Not waited for: its calls wait until it is Active.
         l.lambda.send(
           new CreateFunctionCommand({
             ...extra,
@@ -130,51 +123,20 @@ describe.skipIf(!haveNode)('runtime worker images on the test kubelet', () => {
       c.errorShape(r.body, /START RequestId: (\S+)/.exec(r.log)?.[1] ?? '');
     }, 180_000);
 
-    it("reports an init error in the official client's shape (from the pod's agent)", async () => {
-      const l = started();
-      const ip = await eventually(
-        async () => {
-          const [pod] = await l.podsOf(init);
-          if (pod === undefined) return undefined;
-          const podIp = await kubectlOk([
-            'get',
-            'pod',
-            pod,
-            '-n',
-            l.ns,
-            '-o',
-            'jsonpath={.status.podIP}',
-          ]);
-          // Up once /readyz answers at all (503 while init fails is expected).
-          const up = await fetch(`http://${podIp}:8080/readyz`).then(
-            () => true,
-            () => false,
-          );
-          return podIp !== '' && up ? podIp : undefined;
-        },
-        { what: `the agent of ${init}'s pod`, timeoutMs: 120_000, intervalMs: 500 },
-      );
-      const invocation = {
-        requestId: randomUUID(),
-        invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${init}`,
-        payload: Buffer.from(JSON.stringify({ action: 'echo' })),
-        tailLog: true,
-      };
-      const res = await fetch(`http://${ip}:8080${AGENT_INVOKE_PATH}`, {
-        method: 'POST',
-        headers: invocationHeaders({ functionName: init, version: '$LATEST' }, invocation),
-        body: invocation.payload,
-      });
-      expect(res.status).toBe(200);
-      const r = parseResult(
-        Object.fromEntries(res.headers.entries()),
-        Buffer.from(await res.arrayBuffer()),
-        '$LATEST',
+    it("reports an init error in the official client's shape, on the call", async () => {
+      // The pod's init fails at start; it still turns ready (an on-demand pod, ADR 0029), so the
+      // Function turns Active and the call gets the init error, as on Lambda.
+      const r = await eventually(
+        () =>
+          invoke(init, { action: 'echo' }).catch((err: unknown) => {
+            if ((err as Error).name === 'ResourceConflictException') return undefined;
+            throw err;
+          }),
+        { what: `a call to ${init} past Pending`, timeoutMs: 150_000, intervalMs: 1000 },
       );
       expect(r.functionError).toBe('Unhandled');
-      const body = JSON.parse(r.payload.toString('utf8')) as Record<string, unknown>;
-      expect(body).toMatchObject({ errorType: c.initErrorType });
-      expect(typeof body['errorMessage']).toBe('string');
+      expect(r.body).toMatchObject({ errorType: c.initErrorType });
+      expect(typeof r.body['errorMessage']).toBe('string');
     }, 180_000);
   });
 });

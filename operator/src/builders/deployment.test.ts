@@ -63,13 +63,16 @@ describe('buildWorkerDeployment', () => {
     expect(d.metadata!.name).toBe('hello-latest');
   });
 
-  it('sizes /tmp from ephemeral storage and resources from memory', () => {
+  it('makes /tmp a tmpfs of ephemeral storage, counted in the memory limit only', () => {
     const d = buildWorkerDeployment(input({ memorySize: 1769, ephemeralStorage: { size: 2048 } }));
     const pod = d.spec!.template.spec!;
-    expect(pod.volumes!.find((v) => v.name === 'tmp')!.emptyDir).toEqual({ sizeLimit: '2048Mi' });
+    expect(pod.volumes!.find((v) => v.name === 'tmp')!.emptyDir).toEqual({
+      medium: 'Memory',
+      sizeLimit: '2048Mi',
+    });
     expect(pod.containers[0]!.resources).toEqual({
       requests: { cpu: '50m', memory: '1833Mi' },
-      limits: { cpu: '1000m', memory: '1833Mi' },
+      limits: { cpu: '1000m', memory: '3881Mi' },
     });
   });
 
@@ -85,6 +88,22 @@ describe('buildWorkerDeployment', () => {
       .template.spec!;
     expect(pod.containers[0]!.resources!.requests!['cpu']).toBe('290m');
     expect(() => loadConfig({ LAMINA_WORKER_CPU_REQUEST: '0.5' })).toThrow(/millicores/);
+  });
+
+  it('gives the code a /var/task of its own and kills strays in one PID namespace', () => {
+    const d = buildWorkerDeployment(input({}));
+    const pod = d.spec!.template.spec!;
+    const c = pod.containers[0]!;
+    expect(pod.volumes).toContainEqual({ name: 'task', emptyDir: { sizeLimit: '250Mi' } });
+    expect(c.volumeMounts).toContainEqual({ name: 'task', mountPath: '/var/task', readOnly: true });
+    expect(c.volumeMounts).toContainEqual({ name: 'task', mountPath: '/var/lamina/task' });
+    const env = Object.fromEntries(c.env!.map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      LAMINA_TASK_DIR: '/var/lamina/task',
+      LAMINA_TASK_VIEW: '/var/task',
+      LAMINA_KILL_STRAYS: 'true',
+    });
+    expect(pod.shareProcessNamespace).toBe(true);
   });
 
   it('gives CPU in proportion to memory', () => {

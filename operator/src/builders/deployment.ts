@@ -10,7 +10,6 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { codeToken } from '@lamina/core';
 import {
   LABELS,
   MANAGED_BY,
@@ -29,21 +28,22 @@ import {
 
 import type { WorkerConfig } from '../config.js';
 import { egressLabels, WORKER_SECURITY_CONTEXT, workerPodIsolation } from './isolation.js';
+import { codeEnv, credentialsEnv, layerEnv } from './agent-env.js';
 import { imagePod } from './image-pod.js';
 import { labelValue, stableHash, workerDeploymentName } from './names.js';
 import { workerResources } from './resources.js';
+import {
+  CODE_SIZE,
+  TASK_ENV,
+  TASK_MOUNTS,
+  taskVolume,
+  TMP_MOUNT,
+  tmpVolume,
+  WORKER_PATHS,
+} from './worker-volumes.js';
 
-/** Where worker pods find things; the worker agent's side of the contract (ADR 0007). */
-export const WORKER_PATHS = {
-  environment: '/var/run/lamina/env',
-  /** The mounted code store (`pvc` delivery). */
-  code: '/var/lamina/code',
-  /** The pod's own emptyDir the agent unpacks fetched code into (`http` delivery). */
-  codeCache: '/var/lamina/code-cache',
-  tmp: '/tmp',
-} as const;
-/** Room for one unpacked package in the code emptyDir: Lambda's unzipped limit, 250 MB. */
-const CODE_CACHE_SIZE = '250Mi';
+export { WORKER_PATHS } from './worker-volumes.js';
+
 export const WORKER_PORT = WORKER_DEFAULT_PORT;
 
 /** Every worker container's readiness (the agent's /readyz); the lockdown: isolation.ts. */
@@ -113,60 +113,6 @@ function environmentVolume(input: WorkerDeploymentInput): V1Volume {
   };
 }
 
-/** Where the agent finds the code: the mounted store, or the code route plus its token. */
-function codeEnv(sha256: string | undefined, worker: WorkerConfig): [string, string | undefined][] {
-  if (sha256 === undefined) return [];
-  if (worker.codeDelivery === 'pvc') return [[WORKER_ENV.codeDir, WORKER_PATHS.code]];
-  return [
-    ['LAMINA_CODE_URL', worker.codeUrl],
-    ['LAMINA_CODE_CACHE_DIR', WORKER_PATHS.codeCache],
-    [
-      'LAMINA_CODE_TOKEN',
-      worker.codeTokenSecret === undefined ? undefined : codeToken(worker.codeTokenSecret, sha256),
-    ],
-  ];
-}
-
-/** The layers' hashes in merge order and, for code over HTTP, each one's token (ADR 0020). */
-function layerEnv(
-  spec: FunctionResourceSpec,
-  worker: WorkerConfig,
-): [string, string | undefined][] {
-  const hashes = (spec.layers ?? []).map((l) => l.sha256);
-  if (hashes.length === 0) return [];
-  const secret = worker.codeTokenSecret;
-  const tokens =
-    worker.codeDelivery === 'http' && secret !== undefined
-      ? hashes.map((h) => codeToken(secret, h)).join(',')
-      : undefined;
-  return [
-    [WORKER_ENV.layers, hashes.join(',')],
-    ['LAMINA_LAYER_TOKENS', tokens],
-  ];
-}
-
-/** Keys of a role's credentials Secret, as the runtime gets them (issue #17 item 3). */
-const CREDENTIAL_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
-
-/**
- * The execution role's credentials from the Secret mapped to it: the agent passes them on to the
- * runtime (without a mapping it gets clearly fake ones). A token is optional (static keys).
- */
-function credentialsEnv(spec: FunctionResourceSpec, worker: WorkerConfig): V1EnvVar[] {
-  const secret = spec.role === undefined ? undefined : worker.roleCredentials[spec.role];
-  if (secret === undefined) return [];
-  return CREDENTIAL_KEYS.map((key) => ({
-    name: key,
-    valueFrom: {
-      secretKeyRef: {
-        name: secret,
-        key,
-        ...(key === 'AWS_SESSION_TOKEN' ? { optional: true } : {}),
-      },
-    },
-  }));
-}
-
 function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
   const { spec } = input;
   const env: [string, string | undefined][] = [
@@ -179,6 +125,9 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
     [WORKER_ENV.timeoutSeconds, String(spec.timeout)],
     [WORKER_ENV.codeSha256, spec.code.sha256],
     ...codeEnv(spec.code.sha256, input.worker),
+    ...(spec.code.sha256 === undefined
+      ? []
+      : ([...TASK_ENV, [WORKER_ENV.killStrays, 'true']] as [string, string][])),
     ...layerEnv(spec, input.worker),
     [WORKER_ENV.environmentDir, WORKER_PATHS.environment],
     [WORKER_ENV.region, input.worker.region],
@@ -217,16 +166,17 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
   };
   const tmpMb = spec.ephemeralStorage?.size ?? 512;
   const mounts: V1VolumeMount[] = [
-    { name: 'tmp', mountPath: WORKER_PATHS.tmp },
+    TMP_MOUNT,
     { name: 'environment', mountPath: WORKER_PATHS.environment, readOnly: true },
   ];
-  const volumes: V1Volume[] = [
-    { name: 'tmp', emptyDir: { sizeLimit: `${tmpMb}Mi` } },
-    environmentVolume(input),
-  ];
+  const volumes: V1Volume[] = [tmpVolume(tmpMb), environmentVolume(input)];
+  if (spec.code.sha256 !== undefined) {
+    mounts.push(...TASK_MOUNTS);
+    volumes.push(taskVolume());
+  }
   if (worker.codeDelivery === 'http' && spec.code.sha256 !== undefined) {
     mounts.push({ name: 'code', mountPath: WORKER_PATHS.codeCache });
-    volumes.push({ name: 'code', emptyDir: { sizeLimit: CODE_CACHE_SIZE } });
+    volumes.push({ name: 'code', emptyDir: { sizeLimit: CODE_SIZE } });
   } else if (worker.codeStoreClaim !== undefined && spec.code.sha256 !== undefined) {
     mounts.push({ name: 'code', mountPath: WORKER_PATHS.code, readOnly: true });
     volumes.push({
@@ -237,7 +187,7 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
   if ((spec.layers ?? []).length > 0) {
     // Layers are merged into the pod's own /opt, as on Lambda (the root filesystem is read-only).
     mounts.push({ name: 'opt', mountPath: WORKER_OPT_DIR });
-    volumes.push({ name: 'opt', emptyDir: { sizeLimit: CODE_CACHE_SIZE } });
+    volumes.push({ name: 'opt', emptyDir: { sizeLimit: CODE_SIZE } });
   }
   const agent: V1Container = {
     name: WORKER_CONTAINER,
@@ -245,7 +195,7 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
     imagePullPolicy: worker.imagePullPolicy,
     ports: [{ name: WORKER_PORT_NAME, containerPort: WORKER_PORT, protocol: 'TCP' }],
     env: agentEnv(input),
-    resources: workerResources(spec.memorySize, worker.memoryOverheadMb, worker.cpuRequest),
+    resources: workerResources(spec.memorySize, worker.memoryOverheadMb, worker.cpuRequest, tmpMb),
     readinessProbe: WORKER_READINESS_PROBE,
     securityContext: WORKER_SECURITY_CONTEXT,
     volumeMounts: mounts,
@@ -277,8 +227,10 @@ export function buildWorkerDeployment(input: WorkerDeploymentInput): V1Deploymen
           ...workerPodIsolation(worker),
           terminationGracePeriodSeconds: spec.timeout + 10,
           // An image function's pod: the agent beside the function's own container (ADR 0028).
+          // A zip function's pod shares its PID namespace too: the pause container reaps what
+          // the agent kills when an environment ends (LAMINA_KILL_STRAYS).
           ...(spec.code.image === undefined
-            ? { containers: [agent] }
+            ? { containers: [agent], shareProcessNamespace: true }
             : imagePod(agent, { ...input, credentials: credentialsEnv(spec, worker) })),
           volumes,
         },

@@ -54,7 +54,9 @@ describe('the pod of a container-image function', () => {
       AWS_LAMBDA_LOG_STREAM_NAME: '[$LATEST]$(LAMINA_POD_NAME)',
     });
     expect(fn!.envFrom).toEqual([{ secretRef: { name: 'fn-env', optional: true } }]);
-    expect(fn!.resources?.limits?.['memory']).toBe('320Mi');
+    // MemorySize + overhead, plus its tmpfs /tmp (the function container writes it).
+    expect(fn!.resources?.limits?.['memory']).toBe('832Mi');
+    expect(fn!.resources?.requests?.['memory']).toBe('320Mi');
     expect(fn!.securityContext?.readOnlyRootFilesystem).toBe(true);
     expect(fn!.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
   });

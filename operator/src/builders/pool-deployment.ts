@@ -11,7 +11,8 @@
  * Invariants: pure (same input, same object); the same lock-down as a version's pods (non-root,
  * read-only root, no capabilities, no service-account token); the pod's memory is annotated so
  * a gateway specialises it only for functions that fit; the grace period covers Lambda's longest
- * timeout, as the function it will run is not known yet.
+ * timeout, as the function it will run is not known yet; `/tmp` is Lambda's default 512 MB
+ * (a tmpfs, worker-volumes.ts), so only functions of that EphemeralStorage claim a generic pod.
  */
 import type { V1Deployment, V1ObjectMeta } from '@kubernetes/client-node';
 import { LIMITS } from '@lamina/core';
@@ -41,9 +42,15 @@ import {
 import { WORKER_SECURITY_CONTEXT, workerPodIsolation } from './isolation.js';
 import { fitName, stableHash } from './names.js';
 import { workerResources } from './resources.js';
-
-/** Room for one unpacked package in the code emptyDir: Lambda's unzipped limit. */
-const CODE_CACHE_SIZE = '250Mi';
+import {
+  CODE_SIZE,
+  POOL_TMP_MB,
+  TASK_ENV,
+  TASK_MOUNTS,
+  taskVolume,
+  TMP_MOUNT,
+  tmpVolume,
+} from './worker-volumes.js';
 
 export interface PoolDeploymentInput {
   readonly namespace: string;
@@ -78,6 +85,8 @@ export function buildPoolDeployment(input: PoolDeploymentInput): V1Deployment {
     [WORKER_ENV.region, worker.region],
     [WORKER_ENV.port, String(WORKER_PORT)],
     ['LAMINA_SPECIALIZED_IDLE_SECONDS', String(pool.idleSeconds)],
+    ...TASK_ENV,
+    [WORKER_ENV.killStrays, 'true'],
   ];
   const metadata: V1ObjectMeta = {
     name: poolDeploymentName(runtime),
@@ -98,6 +107,7 @@ export function buildPoolDeployment(input: PoolDeploymentInput): V1Deployment {
         spec: {
           ...workerPodIsolation(worker),
           terminationGracePeriodSeconds: LIMITS.timeoutMaxSeconds + 10,
+          shareProcessNamespace: true,
           containers: [
             {
               name: WORKER_CONTAINER,
@@ -105,18 +115,25 @@ export function buildPoolDeployment(input: PoolDeploymentInput): V1Deployment {
               imagePullPolicy: worker.imagePullPolicy,
               ports: [{ name: WORKER_PORT_NAME, containerPort: WORKER_PORT, protocol: 'TCP' }],
               env: env.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }])),
-              resources: workerResources(pool.memoryMb, worker.memoryOverheadMb, worker.cpuRequest),
+              resources: workerResources(
+                pool.memoryMb,
+                worker.memoryOverheadMb,
+                worker.cpuRequest,
+                POOL_TMP_MB,
+              ),
               readinessProbe: WORKER_READINESS_PROBE,
               securityContext: WORKER_SECURITY_CONTEXT,
               volumeMounts: [
-                { name: 'tmp', mountPath: WORKER_PATHS.tmp },
+                TMP_MOUNT,
                 { name: 'code', mountPath: WORKER_PATHS.codeCache },
+                ...TASK_MOUNTS,
               ],
             },
           ],
           volumes: [
-            { name: 'tmp', emptyDir: { sizeLimit: `${LIMITS.ephemeralStorageMaxMb}Mi` } },
-            { name: 'code', emptyDir: { sizeLimit: CODE_CACHE_SIZE } },
+            tmpVolume(POOL_TMP_MB),
+            { name: 'code', emptyDir: { sizeLimit: CODE_SIZE } },
+            taskVolume(),
           ],
         },
       },

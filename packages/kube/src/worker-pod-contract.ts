@@ -54,7 +54,25 @@ export const WORKER_ENV = {
    * on 127.0.0.1:<this port> for the function's own container and starts no runtime.
    */
   runtimeApiPort: 'LAMINA_RUNTIME_API_PORT',
+  /**
+   * The pod's task root (ADR 0029): one emptyDir, writable here for the agent, which copies the
+   * code in, and read-only at `taskView` (`/var/task`), the runtime's LAMBDA_TASK_ROOT; absent:
+   * the runtime runs in the code's folder.
+   */
+  taskDir: 'LAMINA_TASK_DIR',
+  taskView: 'LAMINA_TASK_VIEW',
+  /**
+   * `true` on a zip function's pod (one PID namespace shared with the pause container, which
+   * reaps orphans): when an environment ends, the agent SIGKILLs every other process it may
+   * signal, so nothing a function started (a fork bomb) outlives its environment.
+   */
+  killStrays: 'LAMINA_KILL_STRAYS',
 } as const;
+
+/** Where a worker pod's code is for the runtime, as on Lambda (the task emptyDir, read-only). */
+export const WORKER_TASK_DIR = '/var/task';
+/** Where the agent writes the task emptyDir. */
+export const WORKER_TASK_WRITE_DIR = '/var/lamina/task';
 
 /** The Runtime API port of an image function's pod (AWS_LAMBDA_RUNTIME_API=127.0.0.1:<port>). */
 export const IMAGE_RUNTIME_API_PORT = 9001;

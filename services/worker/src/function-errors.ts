@@ -27,11 +27,12 @@ export function timeoutError(requestId: string, timeoutSeconds: number, now: Dat
 
 /**
  * The runtime exited (crash, process.exit, killed for memory) during the invocation. A clean exit
- * (status 0) is reported as Lambda does: `Runtime exited without providing a reason`.
+ * (status 0) is reported as Lambda does: `Runtime exited without providing a reason`; so is an
+ * end whose status is unknown (an image function's container, `external-runtime.ts`).
  */
 export function exitError(requestId: string, how: ExitHow): PlatformError {
   const message =
-    how.signal === undefined && how.code === 0
+    how.signal === undefined && (how.code === 0 || how.code === undefined)
       ? `RequestId: ${requestId} Error: Runtime exited without providing a reason`
       : exitMessage(requestId, {
           ...(how.signal !== undefined ? { signal: how.signal } : {}),

@@ -258,6 +258,9 @@ imageGCLowThresholdPercent: 99
 serializeImagePulls: false
 registerNode: true
 maxPods: 110
+# Lambda's 1,024 processes and threads per environment (ADR 0029): the pod's pids cgroup bounds
+# the runtime's 1,024 plus the agent's own threads and the pause process.
+podPidsLimit: 1100
 EOF
 }
 

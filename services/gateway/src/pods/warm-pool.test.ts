@@ -134,10 +134,12 @@ describe('WarmPool', () => {
     expect(outcomes).toEqual(['failed']);
   });
 
-  it('leaves out image functions, other runtimes and versions it cannot specialise', async () => {
+  it('leaves out image functions, other runtimes, larger /tmp and versions it cannot specialise', async () => {
     const { pool, client } = setup([generic('g1')], () => ({ kind: 'answer', status: 200 }));
     expect(await pool.claim(fnConfig({ codeSha256: '' }))).toBeUndefined();
     expect(await pool.claim(fnConfig({ runtime: 'java21' }))).toBeUndefined();
+    // A generic pod's /tmp is Lambda's default 512 MB: a larger EphemeralStorage waits.
+    expect(await pool.claim(fnConfig({ ephemeralStorage: 1024 }))).toBeUndefined();
     const small = setup([generic('g1', { memoryMb: 256 })], () => ({
       kind: 'answer',
       status: 200,

@@ -16,7 +16,7 @@
  * - The relabelling is the gateway's (it has the pod API; the pods have no API token): labels
  *   and annotations name the version, `pool=specialized`, and the container's restart count.
  */
-import { SPECIALIZATION_REFUSAL_STATUS, type FunctionVersionConfig } from '@lamina/core';
+import { LIMITS, SPECIALIZATION_REFUSAL_STATUS, type FunctionVersionConfig } from '@lamina/core';
 import type { KubeLogger } from '@lamina/kube';
 
 import type { GenericPod } from './generic-pods.js';
@@ -94,6 +94,8 @@ export class WarmPool {
 
   async claim(fn: FunctionVersionConfig): Promise<WorkerPod | undefined> {
     if (fn.codeSha256 === '' || !(this.o.specializable?.(fn) ?? true)) return undefined;
+    // A generic pod's /tmp is a tmpfs of the default size (the operator's pool-deployment.ts).
+    if (fn.ephemeralStorage > LIMITS.ephemeralStorageMinMb) return undefined;
     const hex = base64ToHex(fn.codeSha256);
     const pods = this.o.generics
       .ready(fn.runtime)

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_HEADERS } from '@lamina/core';
 import { eventually } from '@lamina/testkit';
@@ -154,6 +154,20 @@ describe('worker agent (process)', () => {
     const next = await invokeAgent(url, { n: 4 });
     expect(next.status).toBe(200);
     expect(next.headers.get(AGENT_HEADERS.coldStart)).toBe('1');
+  });
+});
+
+describe("worker agent with a task root (LAMINA_TASK_DIR, a pod's /var/task)", () => {
+  it('copies the code there and runs the runtime in it', async () => {
+    const taskDir = mkdtempSync(path.join(tmpdir(), 'lamina-task-'));
+    try {
+      const [, url] = await start({ LAMINA_TASK_DIR: taskDir });
+      const res = await invokeAgent(url, { action: 'where' });
+      expect(json(res.body)).toEqual({ cwd: taskDir, root: taskDir });
+      expect(readdirSync(taskDir)).toEqual(['index.mjs']);
+    } finally {
+      rmSync(taskDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -47,6 +47,9 @@ const schema = z.object({
   ),
   LAMINA_LAYER_TOKENS: optional(z.string().optional()),
   LAMINA_OPT_DIR: optional(z.string().default(WORKER_OPT_DIR)),
+  [W.taskDir]: optional(z.string().min(1).optional()),
+  [W.taskView]: optional(z.string().min(1).optional()),
+  [W.killStrays]: optional(z.enum(['true', 'false']).default('false')),
   [W.environmentDir]: optional(z.string().optional()),
   [W.region]: optional(z.string().default('us-east-1')),
   LAMINA_ACCOUNT_ID: optional(
@@ -112,6 +115,15 @@ export interface AgentConfig {
   readonly layerTokens: readonly string[];
   /** Where the layers are merged: the pod's `/opt`. */
   readonly optDir: string;
+  /** The pod's `/var/task`: the code is copied there for the runtime; undefined: run in place. */
+  readonly taskDir: string | undefined;
+  /** The same folder as the runtime sees it (read-only `/var/task`); default `taskDir`. */
+  readonly taskView: string | undefined;
+  /**
+   * When an environment ends, SIGKILL every other process this uid may signal (a zip function's
+   * pod, whose shared PID namespace's pause container reaps them). Never set outside a pod.
+   */
+  readonly killStrays: boolean;
   /** One file per function variable (a projected Secret); undefined = no variables. */
   readonly environmentDir: string | undefined;
   readonly region: string;
@@ -179,6 +191,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     layers: e[W.layers]?.split(',') ?? [],
     layerTokens: e.LAMINA_LAYER_TOKENS?.split(',') ?? [],
     optDir: e.LAMINA_OPT_DIR,
+    taskDir: e[W.taskDir],
+    taskView: e[W.taskView],
+    killStrays: e[W.killStrays] === 'true',
     environmentDir: e[W.environmentDir],
     region: e[W.region],
     accountId: e.LAMINA_ACCOUNT_ID,

@@ -64,9 +64,13 @@ class FakeEnv {
   }
 }
 
-function podWith(inits: (() => FakeEnv)[]): PodEnvironment {
+function podWith(
+  inits: (() => FakeEnv)[],
+  extra: Partial<ConstructorParameters<typeof PodEnvironment>[0]> = {},
+): PodEnvironment {
   FakeEnv.made = [];
   return new PodEnvironment({
+    ...extra,
     logger: quiet,
     specialized: (env) => (env as unknown as FakeEnv).specializationFails,
     executable: '/var/runtime/bootstrap',
@@ -99,7 +103,33 @@ describe('PodEnvironment', () => {
     expect(FakeEnv.made[0]?.stopped).toBe(true);
   });
 
-  it('stays unready with the reason when init fails; a call re-runs init and reports its error', async () => {
+  it('an on-demand pod whose init failed stays ready, so a call gets the init error', async () => {
+    let strays = 0;
+    const pod = podWith([() => new FakeEnv(exited), () => new FakeEnv(exited)], {
+      readyWhenFailed: true,
+      afterStop: () => {
+        strays++;
+        return Promise.resolve();
+      },
+    });
+    pod.warm(fn);
+    await tick();
+    expect(pod.readiness()).toMatchObject({
+      ready: true,
+      reason: expect.stringMatching(/^init failed: Runtime\.ExitError: .*exited/),
+    });
+    expect(strays).toBe(1);
+    const failed = await pod.invoke(fn, inv);
+    expect(failed).toMatchObject({ functionError: 'Unhandled', errorType: 'Runtime.ExitError' });
+    expect(pod.readiness()).toEqual({
+      ready: true,
+      reason: 'init failed: Runtime.ExitError: init boom',
+    });
+    expect(strays).toBe(2);
+    await pod.close();
+  });
+
+  it('a provisioned pod stays unready with the reason when init fails; a call re-runs init and reports its error', async () => {
     const pod = podWith([
       () => new FakeEnv(exited),
       () => new FakeEnv(exited),

@@ -4,8 +4,11 @@
  * and no `Init Duration`, as Lambda's provisioned environments do.
  *
  * States: `idle` (nothing started: no code yet, or init at start is off) → `warming` (runtime
- * started, init running; not ready) → `warm` (ready) | `failed` (init failed; not ready, the
- * reason on /readyz, tried again after a jittered, growing delay).
+ * started, init running; not ready) → `warm` (ready) | `failed` (init failed, the reason on
+ * /readyz, tried again after a jittered, growing delay). A failed pod is ready unless it is a
+ * provisioned one (`readyWhenFailed`): calls must reach it to get the init error, as Lambda
+ * answers every call to a function whose init fails; a provisioned pod's failure is its
+ * allocation's status (FAILED) instead.
  * A call never waits behind a second environment: it waits for a running init attempt, then
  * - `warm` and reusable: runs on it;
  * - otherwise (`idle`, `failed`, or the environment broke: timeout, crash, memory): a new
@@ -13,7 +16,9 @@
  *   `Init Duration`), so an init error reaches the caller as the function error of that call
  *   (200, `Unhandled`, its errorType), as Lambda reports a failed init on the next invoke. If
  *   the new one is reusable afterwards it is kept (`warm`); if not, `failed` again.
- * Invariants: at most one environment lives at a time; `close()` stops it and every retry.
+ * Invariants: at most one environment lives at a time; `close()` stops it and every retry; an
+ * environment is discarded (stopped, then `afterStop`: the pod's strays killed) before the next
+ * one starts.
  */
 import {
   backoffDelay,
@@ -47,6 +52,10 @@ export interface PodEnvironmentOptions {
    * invisibly, as local mode's cold starts do.
    */
   readonly specialized?: (env: ExecutionEnvironment) => boolean;
+  /** Ready while init has failed, so calls get the init error (on-demand pods); default false. */
+  readonly readyWhenFailed?: boolean;
+  /** Runs after every discarded environment stopped (kills what it left behind). */
+  readonly afterStop?: () => Promise<void>;
 }
 
 type State =
@@ -95,7 +104,7 @@ export class PodEnvironment {
       case 'warming':
         return { ready: false, reason: 'initialising the runtime' };
       case 'failed':
-        return { ready: false, reason: this.state.reason };
+        return { ready: this.opts.readyWhenFailed === true, reason: this.state.reason };
       case 'closed':
         return { ready: false, reason: 'closed' };
       case 'idle':
@@ -182,6 +191,7 @@ export class PodEnvironment {
     if (this.live === env) this.live = undefined;
     if (this.state.kind === 'warm' && this.state.env === env) this.state = { kind: 'idle' };
     await env.stop();
+    await this.opts.afterStop?.();
   }
 
   private async initialise(fn: FunctionVersionConfig, failures: number): Promise<void> {
@@ -207,6 +217,7 @@ export class PodEnvironment {
               initTimeoutMs: this.opts.initTimeoutMs,
               now: new Date(),
             });
+      await this.discard(env);
       this.fail(
         fn,
         failures + 1,
@@ -215,9 +226,9 @@ export class PodEnvironment {
           : reasonOf(error.errorType, error.payload),
       );
     } catch (err) {
+      await this.discard(env);
       this.fail(fn, failures + 1, `init failed: ${(err as Error).message}`);
     }
-    await this.discard(env);
   }
 
   private fail(fn: FunctionVersionConfig, failures: number, reason: string): void {

@@ -16,13 +16,14 @@ import { type CodeLocation, locateCode } from './code-location.js';
 import type { AgentConfig } from './config.js';
 import { createAgentMetrics } from './agent-metrics.js';
 import { createAgentServer } from './agent-server.js';
-import { ExternalRuntime, killOtherProcesses } from './external-runtime.js';
+import { ExternalRuntime, killOtherProcesses, killStrays } from './external-runtime.js';
 import { readEnvironmentDir } from './environment-dir.js';
 import { functionConfigOf, runtimeCommandOf } from './function-config.js';
 import { GenericAgent } from './generic-agent.js';
 import { layerInstallOf } from './layer-install.js';
 import { ParkedRuntime } from './parked-runtime.js';
 import { PodEnvironment } from './pod-environment.js';
+import { TaskRoot } from './task-root.js';
 import { WorkerAgent, type FunctionLookup } from './worker-agent.js';
 
 export interface StartAgentDeps {
@@ -65,6 +66,16 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
     executable: runtime.command[0] ?? '',
     initTimeoutMs: config.initTimeoutMs,
     specialized: (env) => specialized.has(env),
+    // A call gets the init error of an on-demand pod; a provisioned one's failure is its status.
+    readyWhenFailed: config.initializationType !== 'provisioned-concurrency',
+    ...(config.killStrays
+      ? {
+          afterStop: async () => {
+            const rounds = await killStrays();
+            if (rounds > 1) logger.info({ rounds }, 'killed what the environment left behind');
+          },
+        }
+      : {}),
     create: (fn) => {
       const generic = deps.parked?.take(fn);
       const env = new ExecutionEnvironment({
@@ -85,7 +96,9 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
           ? {}
           : {
               runtimeApiPort: config.runtimeApiPort,
-              launch: () => new ExternalRuntime(deps.resetExternal ?? killOtherProcesses),
+              // A crash of the function's container mid-call is Runtime.ExitError, not a timeout.
+              launch: (o) =>
+                new ExternalRuntime(deps.resetExternal ?? killOtherProcesses, o.onGone),
             }),
         // Lambda's 1,024 open files (processes: the node's pod pids limit, ADR 0029).
         placements: new PlainPlacements(undefined, SANDBOX_LIMITS.openFiles),
@@ -95,6 +108,8 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
     },
   });
   const layers = layerInstallOf(config);
+  const taskRoot =
+    config.taskDir === undefined ? undefined : new TaskRoot(config.taskDir, config.taskView);
   const lookup = async (): Promise<FunctionLookup> => {
     // An image function's code is its image, already running in the pod (ADR 0028).
     if (config.runtimeApiPort !== undefined)
@@ -107,7 +122,14 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
       (err: unknown) => `layers not in place: ${err instanceof Error ? err.message : String(err)}`,
     );
     if (missing !== undefined) return { kind: 'missing', reason: missing };
-    return { kind: 'ready', fn: functionConfigOf(config, code.dir, deps.variables) };
+    // The runtime sees the code at /var/task, as on Lambda (ADR 0029).
+    let dir = code.dir;
+    try {
+      if (taskRoot !== undefined) dir = await taskRoot.place(code.dir);
+    } catch (err) {
+      return { kind: 'missing', reason: `code not copied to the task root: ${String(err)}` };
+    }
+    return { kind: 'ready', fn: functionConfigOf(config, dir, deps.variables) };
   };
   return new WorkerAgent({
     target: { functionName: config.functionName, version: config.version },

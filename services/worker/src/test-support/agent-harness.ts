@@ -22,6 +22,7 @@ export const handler = async (event, context) => {
   if (event.action === 'throw') throw new TypeError('boom');
   if (event.action === 'sleep') await new Promise((r) => setTimeout(r, event.ms));
   if (event.action === 'log') console.log('a line for the tail');
+  if (event.action === 'where') return { cwd: process.cwd(), root: process.env.LAMBDA_TASK_ROOT };
   return { event, greeting: process.env.GREETING ?? null, version: context.functionVersion };
 };
 `;
