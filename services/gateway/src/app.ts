@@ -129,7 +129,15 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(aliasRoutes({ ...deps, versions }));
   app.use(updateFunctionRoutes({ ...deps, versions, codeFreezer, clock, layers }));
   app.use(functionRoutes({ ...deps, versions, codeFreezer, clock, layers }));
-  app.use(layerRoutes({ config: deps.config, layers, code: deps.code, clock }));
+  app.use(
+    layerRoutes({
+      config: deps.config,
+      layers,
+      code: deps.code,
+      clock,
+      ...(deps.s3Code === undefined ? {} : { s3Code: deps.s3Code }),
+    }),
+  );
   app.use(concurrencyRoutes(deps));
   app.use(provisionedConcurrencyRoutes({ ...deps, provisioner, clock }));
   app.use(functionUrlRoutes(urlDeps));

@@ -13,6 +13,7 @@ import {
 import { z } from 'zod';
 
 import type { RequestLimits } from './http/request-limits.js';
+import { type S3Config, s3ConfigOf } from './s3-config.js';
 
 const optional = envOptional;
 const int = envInt;
@@ -61,6 +62,21 @@ const schema = z.object({
   LAMINA_AUTH_KEYS_FILE: optional(z.string().optional()),
   /** Set: the audit log is appended to this file as well as written to stdout. */
   LAMINA_AUDIT_LOG_FILE: optional(z.string().optional()),
+  /** Set: Code.S3Bucket/S3Key zips are read from this S3-compatible endpoint (s3-config.ts). */
+  LAMINA_S3_ENDPOINT: optional(
+    z
+      .string()
+      .regex(/^https?:\/\/[^/?#\s]+\/?$/, 'must be http(s)://host[:port], no path')
+      .optional(),
+  ),
+  /** The region S3 requests are signed for; default LAMINA_REGION. */
+  LAMINA_S3_REGION: optional(z.string().min(1).optional()),
+  /** `endpoint/bucket/key` (true, default: what S3-compatible stores serve) or `bucket.endpoint/key`. */
+  LAMINA_S3_FORCE_PATH_STYLE: optional(z.enum(['true', 'false']).default('true')),
+  /** Both set: requests are signed (SigV4); neither: anonymous. */
+  LAMINA_S3_ACCESS_KEY_ID: optional(z.string().min(1).optional()),
+  LAMINA_S3_SECRET_ACCESS_KEY: optional(z.string().min(1).optional()),
+  LAMINA_S3_SESSION_TOKEN: optional(z.string().min(1).optional()),
 });
 
 export type { LogLevel };
@@ -94,6 +110,8 @@ export interface GatewayConfig {
   readonly authKeysFile?: string;
   /** Absolute; absent: the audit log goes to stdout only. */
   readonly auditLogFile?: string;
+  /** Absent: code from S3 is refused with a clear 400. */
+  readonly s3?: S3Config;
 }
 
 export { ConfigError };
@@ -133,5 +151,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     ...(e.LAMINA_AUDIT_LOG_FILE === undefined
       ? {}
       : { auditLogFile: resolve(e.LAMINA_AUDIT_LOG_FILE) }),
+    ...s3ConfigOf(e),
   });
 }

@@ -26,11 +26,11 @@ import { resolveFunctionLayers } from '../layers/function-layers.js';
 import type { CodeFreezer } from '../code/code-snapshots.js';
 import { type Body, bodyOf, structureField } from './request-fields.js';
 import { assertNoImageUri, imageCodeOf } from './image-code.js';
-import { zipFromUpload } from './zip-upload.js';
+import { zipOfCode } from './zip-upload.js';
 
 export type UpdateFunctionRouteDeps = Pick<
   AppDeps,
-  'config' | 'functions' | 'code' | 'logger' | 'runtimes'
+  'config' | 'functions' | 'code' | 'logger' | 'runtimes' | 's3Code'
 > & {
   readonly versions: VersionStore;
   readonly codeFreezer: CodeFreezer;
@@ -104,7 +104,7 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
       // An image function takes a new ImageUri (a rollout of the new image), a Zip one a zip.
       const image = latest.spec.packageType === 'Image' ? imageCodeOf(b) : undefined;
       if (image === undefined) assertNoImageUri(b, 'Zip');
-      const zip = image === undefined ? zipFromUpload(b, '') : undefined;
+      const zip = image === undefined ? await zipOfCode(b, '', deps.s3Code) : undefined;
       const architectures = b['Architectures'];
       if (architectures !== undefined && architectures !== null) {
         validateFunctionSpec({ ...specInput(latest), architectures }, runtimes);
