@@ -12,7 +12,10 @@ class Sha256 {
     this.h =
       secret === undefined
         ? createHash('sha256')
-        : createHmac('sha256', typeof secret === 'string' ? secret : new Uint8Array(secret as ArrayBuffer));
+        : createHmac(
+            'sha256',
+            typeof secret === 'string' ? secret : new Uint8Array(secret as ArrayBuffer),
+          );
   }
   update(data: string | ArrayBuffer | ArrayBufferView): void {
     this.h.update(typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer));

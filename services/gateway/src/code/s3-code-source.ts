@@ -160,8 +160,8 @@ export class S3Fetcher implements S3CodeSource {
     try {
       for await (const chunk of res.body ?? []) {
         const bytes = chunk as Uint8Array;
+        // Leaving the loop by a throw cancels the body (the iterator's return()).
         if (size + bytes.length > (known?.length ?? maxBytes)) {
-          await res.body?.cancel();
           if (known === undefined) throw tooBig(maxBytes);
           throw new LaminaError('ServiceException', 'The S3 object was longer than announced.');
         }
