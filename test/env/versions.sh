@@ -7,6 +7,9 @@ K8S_VERSION="${LAMINA_K8S_VERSION:-1.34.4}"  # k8s.io/kubernetes, newest 1.34.x 
 ETCD_VERSION="${LAMINA_ETCD_VERSION:-3.6.16}" # go.etcd.io/etcd, newest 3.6.x on the Go proxy
 KAFKA_VERSION="${LAMINA_KAFKA_VERSION:-4.4.0}" # org.apache.kafka:kafka_2.13, see docs/adr/0003
 ELASTICMQ_VERSION="${LAMINA_ELASTICMQ_VERSION:-1.7.1}" # org.elasticmq:elasticmq-server_2.13
+# github.com/seaweedfs/seaweedfs (Apache-2.0): the S3-compatible server (lib/s3.sh). Its module
+# has no tagged versions on the proxy, only this pseudo-version (its 2026-11-09 commit).
+SEAWEEDFS_VERSION="${LAMINA_SEAWEEDFS_VERSION:-v0.0.0-20261109003541-7506e5f91cd6}"
 DEBIAN_SUITE="bookworm"                       # base images' root filesystem
 PAUSE_IMAGE="lamina/pause:r1"                 # images/build-pause; bump the revision with the recipe
 
@@ -20,6 +23,10 @@ REDIS_DURABLE_PORT=$((16380 + _o))
 KAFKA_PORT=$((19092 + _o))
 KAFKA_CONTROLLER_PORT=$((19093 + _o))
 ELASTICMQ_PORT=$((19324 + _o))       # ElasticMQ's SQS API
+S3_PORT=$((18333 + _o))              # SeaweedFS's S3 API (LAMINA_TEST_S3_ENDPOINT)
+S3_MASTER_PORT=$((18433 + _o))       # its master, volume and filer; each also listens on
+S3_VOLUME_PORT=$((18533 + _o))       #   its port + 10000 (gRPC)
+S3_FILER_PORT=$((18633 + _o))
 ETCD_CLIENT_PORT=$((12379 + _o))
 ETCD_PEER_PORT=$((12380 + _o))
 APISERVER_PORT=$((16443 + _o))
