@@ -80,7 +80,7 @@ describe('S3Fetcher', () => {
       now: NOW,
       s3: true,
     });
-    expect(req?.headers['authorization']).toBe(expected['authorization']);
+    expect(req?.headers.authorization).toBe(expected['authorization']);
     expect(req?.headers['x-amz-content-sha256']).toBe(expected['x-amz-content-sha256']);
   });
 
@@ -91,18 +91,16 @@ describe('S3Fetcher', () => {
       10,
     );
     expect(seen[0]?.headers['x-amz-security-token']).toBe('tok');
-    expect(seen[0]?.headers['authorization']).toMatch(
+    expect(seen[0]?.headers.authorization).toMatch(
       /SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,/,
     );
-    const { credentials: _, ...anonymous } = { credentials, endpoint };
-    void _;
     await new S3Fetcher({
-      ...anonymous,
+      endpoint,
       region: 'us-east-1',
       forcePathStyle: true,
       clock: { now: () => NOW },
     }).getZip({ bucket: 'b', key: 'k' }, 10);
-    expect(seen[1]?.headers['authorization']).toBeUndefined();
+    expect(seen[1]?.headers.authorization).toBeUndefined();
   });
 
   it('names the bucket in the host in virtual-hosted style', () => {
