@@ -38,10 +38,10 @@ s3_config() {
 JSON
 }
 
-# Ready when the S3 port answers an unsigned ListBuckets with S3's AccessDenied XML.
+# Ready when the S3 port answers an unsigned ListBuckets as S3 does: 403 (signed calls only).
 s3_ready() {
   port_open "$S3_PORT" &&
-    curl -s --max-time 2 "http://127.0.0.1:$S3_PORT/" 2>/dev/null | grep -q '<Code>AccessDenied</Code>'
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$S3_PORT/")" = 403 ]
 }
 s3_current() { [ "$(cat "$S3_DIR/running-version" 2>/dev/null)" = "$SEAWEEDFS_VERSION" ]; }
 
@@ -58,11 +58,13 @@ s3_up() {
   mkdir -p "$LOGS" && : >"$S3_LOG"
   s3_build
   s3_config
-  # Small volumes (the default is 30 GB, preallocated lazily): zips of a few MB in tests.
+  # Small volumes (the default limit is 30 GB): test zips are a few MB. No telemetry (it would
+  # post to seaweedfs.com), no Iceberg or Lance listeners (ports 8181, 9101 by default).
   start_bg s3 "$S3_LOG" "$S3_BIN" server -ip=127.0.0.1 -ip.bind=127.0.0.1 \
     -dir="$S3_DIR/data" -master.port="$S3_MASTER_PORT" -master.volumeSizeLimitMB=64 \
-    -volume.port="$S3_VOLUME_PORT" -volume.max=0 -filer -filer.port="$S3_FILER_PORT" \
-    -s3 -s3.port="$S3_PORT" -s3.config="$S3_DIR/s3.json"
+    -master.telemetry=false -volume.port="$S3_VOLUME_PORT" -volume.max=16 \
+    -filer -filer.port="$S3_FILER_PORT" -s3 -s3.port="$S3_PORT" -s3.config="$S3_DIR/s3.json" \
+    -s3.port.iceberg=0 -s3.port.lance=0
   echo "$SEAWEEDFS_VERSION" >"$S3_DIR/running-version"
   wait_for "s3 (seaweedfs) on 127.0.0.1:$S3_PORT" 90 s3_ready || {
     tail -n 30 "$S3_LOG" >&2
