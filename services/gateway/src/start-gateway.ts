@@ -197,7 +197,13 @@ async function compose(
     audit: auth.audit,
     ...(config.s3 === undefined
       ? {}
-      : { s3Code: new S3Fetcher({ ...config.s3, clock: systemClock }) }),
+      : {
+          s3Code: new S3Fetcher({
+            ...config.s3,
+            clock: systemClock,
+            ...(backend.codeSpoolDir === undefined ? {} : { spoolDir: backend.codeSpoolDir }),
+          }),
+        }),
   });
   const port = await serve(
     app,

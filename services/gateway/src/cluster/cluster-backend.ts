@@ -253,6 +253,7 @@ export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
       functions,
       versions,
       code,
+      codeSpoolDir: code.spoolDir,
       collectable: [code],
       mappings,
       provisioned,

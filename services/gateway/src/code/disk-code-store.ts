@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, utimes } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
@@ -7,6 +7,7 @@ import {
   type CodeStore,
   LIMITS,
   RequestEntityTooLargeException,
+  type ZipSource,
 } from '@lamina/core';
 
 import { KeyedLock } from '@lamina/core';
@@ -65,18 +66,32 @@ export class DiskCodeStore implements CodeStore, CollectableStore {
     this.maxEntries = options.maxEntries ?? LIMITS.zipMaxEntries;
   }
 
-  async putZip(zip: Buffer): Promise<CodeArtifact> {
-    if (zip.length > this.maxZipBytes) {
+  /** A spooled zip (SpooledZip) is consumed: its file is removed, stored or refused. */
+  /** The store's folder: spooled zips go here (`.tmp-` names, swept as leftovers). */
+  get spoolDir(): string {
+    return this.root;
+  }
+
+  async putZip(zip: ZipSource): Promise<CodeArtifact> {
+    if (Buffer.isBuffer(zip)) return this.put(zip, createHash('sha256').update(zip).digest('hex'));
+    try {
+      return await this.put(zip.path, zip.sha256Hex, zip.size);
+    } finally {
+      await rm(zip.path, { force: true });
+    }
+  }
+
+  private async put(zip: Buffer | string, hex: string, size = zip.length): Promise<CodeArtifact> {
+    if (size > this.maxZipBytes) {
       const err: Error = new RequestEntityTooLargeException(
         `Zipped size must be smaller than ${this.maxZipBytes} bytes`,
       );
       throw err;
     }
-    const hex = createHash('sha256').update(zip).digest('hex');
     const running = this.inFlight.get(hex);
     if (running !== undefined) return running;
     const put = this.serial
-      .run(hex, () => this.store(zip, hex))
+      .run(hex, () => this.store(zip, hex, size))
       .finally(() => {
         this.inFlight.delete(hex);
       });
@@ -150,7 +165,7 @@ export class DiskCodeStore implements CodeStore, CollectableStore {
     }
   }
 
-  private async store(zip: Buffer, hex: string): Promise<CodeArtifact> {
+  private async store(zip: Buffer | string, hex: string, size: number): Promise<CodeArtifact> {
     if (await this.touch(hex)) {
       const existing = await this.get(hex);
       if (existing !== undefined) return existing;
@@ -165,7 +180,8 @@ export class DiskCodeStore implements CodeStore, CollectableStore {
         maxEntries: this.maxEntries,
       });
       // The zip goes in before the tree: a visible tree always has its zip (get, readZip).
-      await writeFileAtomic(this.zipPath(hex), zip);
+      if (typeof zip === 'string') await this.copyIn(zip, hex);
+      else await writeFileAtomic(this.zipPath(hex), zip);
       await rename(tmp, this.dirPath(hex));
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
@@ -173,7 +189,19 @@ export class DiskCodeStore implements CodeStore, CollectableStore {
       // Another process unpacked the same zip first: its tree is identical, keep it.
       if (code === undefined || !ALREADY_THERE.has(code)) throw err;
     }
-    return this.artifact(hex, zip.length);
+    return this.artifact(hex, size);
+  }
+
+  /** A spooled zip file into place: copied to a temp name here, then renamed (atomic). */
+  private async copyIn(path: string, hex: string): Promise<void> {
+    const tmp = join(this.root, `.tmp-${hex}-${randomUUID()}.zip`);
+    try {
+      await copyFile(path, tmp);
+      await rename(tmp, this.zipPath(hex));
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
   }
 
   private artifact(hex: string, size: number): CodeArtifact {

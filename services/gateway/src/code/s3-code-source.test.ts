@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { LaminaError, signRequest } from '@lamina/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,12 +14,14 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 let server: Server;
 let endpoint: string;
 let handler: Handler;
+let spoolDir: string;
 const seen: IncomingMessage[] = [];
 const NOW = Date.UTC(2026, 11, 7, 1, 0, 0);
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secretEXAMPLEKEY' };
 
 beforeEach(async () => {
   seen.length = 0;
+  spoolDir = await mkdtemp(join(tmpdir(), 'lamina-s3-spool-'));
   server = createServer((req, res) => {
     seen.push(req);
     handler(req, res);
@@ -27,6 +33,9 @@ beforeEach(async () => {
 afterEach(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
+  // Every refused or failed read removed its spool file; a test's kept ones were consumed.
+  expect(await readdir(spoolDir)).toEqual([]);
+  await rm(spoolDir, { recursive: true, force: true });
 });
 
 const fetcher = (o: Partial<ConstructorParameters<typeof S3Fetcher>[0]> = {}): S3Fetcher =>
@@ -36,8 +45,19 @@ const fetcher = (o: Partial<ConstructorParameters<typeof S3Fetcher>[0]> = {}): S
     forcePathStyle: true,
     credentials,
     clock: { now: () => NOW },
+    spoolDir,
     ...o,
   });
+
+/** The spooled object's bytes; the file is consumed, as the code store does. */
+async function bytesOf(p: Promise<{ path: string; sha256Hex: string; size: number }>) {
+  const spooled = await p;
+  const bytes = await readFile(spooled.path);
+  await rm(spooled.path);
+  expect(spooled.sha256Hex).toBe(createHash('sha256').update(bytes).digest('hex'));
+  expect(spooled.size).toBe(bytes.length);
+  return bytes;
+}
 
 const s3Error = (status: number, code: string, message: string): Handler => {
   return (_req, res) => {
@@ -61,9 +81,8 @@ describe('S3Fetcher', () => {
   it('GETs the object path-style with a SigV4 signature S3 accepts, and returns its bytes', async () => {
     const body = Buffer.from('PK\u0003\u0004 not really a zip');
     handler = (_req, res) => res.end(body);
-    const got = await fetcher().getZip(
-      { bucket: 'code', key: 'app/v 1+2.zip', version: 'a/b' },
-      1000,
+    const got = await bytesOf(
+      fetcher().getZip({ bucket: 'code', key: 'app/v 1+2.zip', version: 'a/b' }, 1000),
     );
     expect(got).toEqual(body);
     const req = seen[0];
@@ -86,20 +105,25 @@ describe('S3Fetcher', () => {
 
   it('sends the session token signed, and nothing signed without credentials', async () => {
     handler = (_req, res) => res.end('x');
-    await fetcher({ credentials: { ...credentials, sessionToken: 'tok' } }).getZip(
-      { bucket: 'b', key: 'k' },
-      10,
+    await bytesOf(
+      fetcher({ credentials: { ...credentials, sessionToken: 'tok' } }).getZip(
+        { bucket: 'b', key: 'k' },
+        10,
+      ),
     );
     expect(seen[0]?.headers['x-amz-security-token']).toBe('tok');
     expect(seen[0]?.headers.authorization).toMatch(
       /SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,/,
     );
-    await new S3Fetcher({
-      endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      clock: { now: () => NOW },
-    }).getZip({ bucket: 'b', key: 'k' }, 10);
+    await bytesOf(
+      new S3Fetcher({
+        endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        clock: { now: () => NOW },
+        spoolDir,
+      }).getZip({ bucket: 'b', key: 'k' }, 10),
+    );
     expect(seen[1]?.headers.authorization).toBeUndefined();
   });
 

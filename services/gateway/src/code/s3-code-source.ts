@@ -10,13 +10,24 @@
  * - S3's own error is relayed as Lambda relays it: InvalidParameterValueException
  *   "Error occurred while GetObject. S3 Error Code: <Code>. S3 Error Message: <Message>", with
  *   S3's code and message as the store sent them (AWS's texts when the store sent none).
- * - Memory is bounded by `maxBytes` (Lambda's unzipped limit: an S3 zip may be as big as its
+ * - The object never sits in memory whole: the body is spooled to a file in `spoolDir` while it
+ *   is hashed, and the code store unpacks from that file (SpooledZip, which the store consumes).
+ *   At most `maxBytes` are written (Lambda's unzipped limit: an S3 zip may be as big as its
  *   contents may be): a larger Content-Length is refused before the body is read, and a body
- *   that runs past it is cut off. The body fills one buffer of its announced length.
+ *   that runs past it is cut off. A refused or failed read leaves no file behind.
  * - An unreachable or failing store (network error, 5xx, timeout) is the installation's
  *   problem, not the caller's: ServiceException, naming the endpoint, never the credentials.
  */
-import { awsEscape, LaminaError, signRequest } from '@lamina/core';
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+
+import { awsEscape, LaminaError, signRequest, type SpooledZip } from '@lamina/core';
 
 import type { Clock } from '../deps.js';
 import { unzippedTooBigMessage } from './safe-unzip.js';
@@ -28,9 +39,9 @@ export interface S3Location {
   readonly version?: string;
 }
 
-/** What the code routes need: the bytes of one object, at most `maxBytes` of them. */
+/** What the code routes need: one object, at most `maxBytes` of it, as bytes or spooled. */
 export interface S3CodeSource {
-  getZip(location: S3Location, maxBytes: number): Promise<Buffer>;
+  getZip(location: S3Location, maxBytes: number): Promise<Buffer | SpooledZip>;
 }
 
 export interface S3Credentials {
@@ -52,6 +63,8 @@ export interface S3FetcherOptions {
   readonly timeoutMs?: number;
   /** Injectable for tests; default the global fetch. */
   readonly fetch?: typeof fetch;
+  /** Where objects are spooled while read; default the OS temp folder. */
+  readonly spoolDir?: string;
 }
 
 /** AWS's texts for the codes a GET of a missing object gives, for a store that sends none. */
@@ -114,7 +127,7 @@ export class S3Fetcher implements S3CodeSource {
     return new URL(`${base.protocol}//${host}${path}${query}`);
   }
 
-  async getZip(loc: S3Location, maxBytes: number): Promise<Buffer> {
+  async getZip(loc: S3Location, maxBytes: number): Promise<SpooledZip> {
     const url = this.urlOf(loc);
     const headers: Record<string, string> = { host: url.host };
     const creds = this.o.credentials;
@@ -148,36 +161,44 @@ export class S3Fetcher implements S3CodeSource {
     return this.readBody(res, maxBytes);
   }
 
-  private async readBody(res: Response, maxBytes: number): Promise<Buffer> {
+  private async readBody(res: Response, maxBytes: number): Promise<SpooledZip> {
     const announced = Number(res.headers.get('content-length') ?? NaN);
     if (Number.isFinite(announced) && announced > maxBytes) {
       await res.body?.cancel();
       throw tooBig(maxBytes);
     }
-    const known = Number.isFinite(announced) ? Buffer.allocUnsafe(announced) : undefined;
-    const chunks: Buffer[] = [];
+    const dir = this.o.spoolDir ?? tmpdir();
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, `.tmp-s3-${randomUUID()}.zip`);
+    const hash = createHash('sha256');
     let size = 0;
-    try {
-      for await (const chunk of res.body ?? []) {
-        const bytes = chunk as Uint8Array;
-        // Leaving the loop by a throw cancels the body (the iterator's return()).
-        if (size + bytes.length > (known?.length ?? maxBytes)) {
-          if (known === undefined) throw tooBig(maxBytes);
-          throw new LaminaError('ServiceException', 'The S3 object was longer than announced.');
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (size > maxBytes) {
+          done(tooBig(maxBytes));
+          return;
         }
-        if (known === undefined) chunks.push(Buffer.from(bytes));
-        else known.set(bytes, size);
-        size += bytes.length;
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      const body = res.body ?? new Blob([]).stream();
+      await pipeline(
+        Readable.fromWeb(body as WebReadableStream<Uint8Array>),
+        counter,
+        createWriteStream(path, { flags: 'wx', mode: 0o600 }),
+      );
+      if (Number.isFinite(announced) && size !== announced) {
+        throw new LaminaError('ServiceException', 'The S3 object was shorter than announced.');
       }
     } catch (err) {
+      await rm(path, { force: true });
       if (err instanceof LaminaError) throw err;
       throw this.unreachable(err);
     }
-    if (known === undefined) return Buffer.concat(chunks, size);
-    if (size !== known.length) {
-      throw new LaminaError('ServiceException', 'The S3 object was shorter than announced.');
-    }
-    return known;
+    return { path, sha256Hex: hash.digest('hex'), size };
   }
 
   /** A 4xx is the caller's (Lambda relays S3's code and message); anything else is ours. */

@@ -139,6 +139,7 @@ export function localBackend(o: LocalBackendOptions): BackendFactory {
       functions,
       versions,
       code,
+      codeSpoolDir: code.spoolDir,
       codeFreezer,
       collectable: [code, codeFreezer],
       mappings,

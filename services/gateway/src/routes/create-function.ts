@@ -20,6 +20,7 @@ import {
   toFunctionConfiguration,
   toVersionConfiguration,
   validateFunctionSpec,
+  type ZipSource,
 } from '@lamina/core';
 import type { Request, Response } from 'express';
 
@@ -61,7 +62,7 @@ async function codeOf(
   spec: FunctionSpec,
   b: Body,
   deps: FunctionRouteDeps,
-): Promise<FunctionCode | Buffer> {
+): Promise<FunctionCode | ZipSource> {
   const fields = codeFieldsOf(b);
   if (spec.packageType === 'Image') return imageCodeOf(fields);
   assertNoImageUri(fields, 'Zip');
@@ -71,9 +72,9 @@ async function codeOf(
 /** The zip put into the code store; an image function's code as it is. */
 async function storedCode(
   deps: FunctionRouteDeps,
-  code: FunctionCode | Buffer,
+  code: FunctionCode | ZipSource,
 ): Promise<FunctionCode> {
-  if (!Buffer.isBuffer(code)) return code;
+  if (!Buffer.isBuffer(code) && !('path' in code)) return code;
   const artifact = await deps.code.putZip(code);
   return { sha256: artifact.sha256, size: artifact.size, location: artifact.dir };
 }

@@ -15,6 +15,7 @@ import {
   type LayerStore,
   parseLayerName,
   toLayerVersionOutput,
+  type ZipSource,
 } from '@lamina/core';
 import type { Request, Response } from 'express';
 
@@ -64,7 +65,7 @@ function stringList(
 }
 
 /** Content.ZipFile's bytes, or the S3 object Content.S3Bucket/S3Key/S3ObjectVersion names. */
-async function contentOf(b: Body, s3: S3CodeSource | undefined): Promise<Buffer> {
+async function contentOf(b: Body, s3: S3CodeSource | undefined): Promise<ZipSource> {
   const content = structureField(b, 'Content');
   if (content === undefined) throw invalid('content', 'Member must not be null');
   return zipOfCode(content, 'Content.', s3);

@@ -7,7 +7,10 @@
  * unzipped limit of bytes (an S3 zip may be that big, an uploaded one not); a request naming both
  * sources, or half an S3 location, is refused before anything is read.
  */
-import { LaminaError, LIMITS } from '@lamina/core';
+import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+
+import { LaminaError, LIMITS, type ZipSource } from '@lamina/core';
 
 import type { S3CodeSource, S3Location } from '../code/s3-code-source.js';
 
@@ -48,13 +51,14 @@ export function s3LocationOf(fields: Fields, prefix: string): S3Location | undef
 
 /**
  * The zip the fields give: ZipFile's bytes, or the S3 object they name read through `s3`
- * (absent: no S3 endpoint is configured, a clear 400). `prefix` names the fields in messages.
+ * (absent: no S3 endpoint is configured, a clear 400), spooled to a file the code store's
+ * putZip consumes. `prefix` names the fields in messages.
  */
 export async function zipOfCode(
   fields: Fields,
   prefix: string,
   s3: S3CodeSource | undefined,
-): Promise<Buffer> {
+): Promise<ZipSource> {
   const location = s3LocationOf(fields, prefix);
   if (location === undefined) return zipFromUpload(fields, prefix);
   if (fields['ImageUri'] !== undefined) {
@@ -71,6 +75,19 @@ export async function zipOfCode(
     );
   }
   return s3.getZip(location, LIMITS.unzippedMaxBytes);
+}
+
+/** CodeSha256 (base64) and CodeSize of a zip, without storing it (DryRun). */
+export function zipDigest(zip: ZipSource): { sha256: string; size: number } {
+  if (Buffer.isBuffer(zip)) {
+    return { sha256: createHash('sha256').update(zip).digest('base64'), size: zip.length };
+  }
+  return { sha256: Buffer.from(zip.sha256Hex, 'hex').toString('base64'), size: zip.size };
+}
+
+/** Drops a zip that will not be stored (its spooled file, if any). */
+export async function discardZip(zip: ZipSource | undefined): Promise<void> {
+  if (zip !== undefined && !Buffer.isBuffer(zip)) await rm(zip.path, { force: true });
 }
 
 /**
