@@ -81,7 +81,7 @@ export async function unzipSafely(
 ): Promise<UnzipResult> {
   // A copy of just these bytes, moved (not cloned again) into the worker; a path is only a path.
   const bytes = typeof zip === 'string' ? undefined : new Uint8Array(zip);
-  const job: UnzipJob = { lamina: 'unzip', zip: bytes ?? (zip as string), dest, limits };
+  const job: UnzipJob = { lamina: 'unzip', zip: bytes ?? zip, dest, limits };
   const worker = new Worker(WORKER_URL, {
     workerData: job,
     transferList: bytes === undefined ? [] : [bytes.buffer],
