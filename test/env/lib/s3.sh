@@ -15,7 +15,7 @@ S3_SECRET_ACCESS_KEY="laminatest-secret-key"
 
 s3_build() {
   [ -x "$S3_BIN" ] && return 0
-  log "building seaweedfs $SEAWEEDFS_VERSION (cold: about 10 min on 2 cores; log: $LOGS/s3-build.log)"
+  log "building seaweedfs $SEAWEEDFS_VERSION (cold: 20–60 min on 2 cores, by load; log: $LOGS/s3-build.log)"
   "$ENV_DIR/lib/build-go.sh" seaweedfs >"$LOGS/s3-build.log" 2>&1 || {
     tail -n 30 "$LOGS/s3-build.log" >&2
     die "the seaweedfs build failed, see $LOGS/s3-build.log"
@@ -36,6 +36,16 @@ s3_config() {
   ]
 }
 JSON
+  # Each bucket is a collection, and the master grows 7 volumes per collection by default: one
+  # here, so unique bucket names per test do not use up the volume slots. `weed` reads
+  # master.toml from its working directory.
+  cat >"$S3_DIR/master.toml" <<TOML
+[master.volume_growth]
+copy_1 = 1
+copy_2 = 2
+copy_3 = 3
+copy_other = 1
+TOML
 }
 
 # Ready when the S3 port answers an unsigned ListBuckets as S3 does: 403 (signed calls only).
@@ -58,11 +68,12 @@ s3_up() {
   mkdir -p "$LOGS" && : >"$S3_LOG"
   s3_build
   s3_config
-  # Small volumes (the default limit is 30 GB): test zips are a few MB. No telemetry (it would
+  # Small volumes (the default limit is 30 GB): test zips are a few MB; as many as the disk
+  # holds (-volume.max=0), files grow as written. No telemetry (it would
   # post to seaweedfs.com), no Iceberg or Lance listeners (ports 8181, 9101 by default).
-  start_bg s3 "$S3_LOG" "$S3_BIN" server -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+  start_bg s3 "$S3_LOG" env --chdir="$S3_DIR" "$S3_BIN" server -ip=127.0.0.1 -ip.bind=127.0.0.1 \
     -dir="$S3_DIR/data" -master.port="$S3_MASTER_PORT" -master.volumeSizeLimitMB=64 \
-    -master.telemetry=false -volume.port="$S3_VOLUME_PORT" -volume.max=16 \
+    -master.telemetry=false -volume.port="$S3_VOLUME_PORT" -volume.max=0 \
     -filer -filer.port="$S3_FILER_PORT" -s3 -s3.port="$S3_PORT" -s3.config="$S3_DIR/s3.json" \
     -s3.port.iceberg=0 -s3.port.lance=0
   echo "$SEAWEEDFS_VERSION" >"$S3_DIR/running-version"
