@@ -29,7 +29,6 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 
 import { awsEscape, LaminaError, signRequest, type SpooledZip } from '@lamina/core';
 
-import type { Clock } from '../deps.js';
 import { unzippedTooBigMessage } from './safe-unzip.js';
 
 /** Where a zip lives in S3. */
@@ -58,7 +57,8 @@ export interface S3FetcherOptions {
   readonly forcePathStyle: boolean;
   /** Absent: anonymous (unsigned) requests, for public buckets. */
   readonly credentials?: S3Credentials;
-  readonly clock: Clock;
+  /** Epoch milliseconds, for the signature's date (deps.ts's Clock; not imported: no cycle). */
+  readonly clock: { now(): number };
   /** The whole GET, body included; default 5 minutes. */
   readonly timeoutMs?: number;
   /** Injectable for tests; default the global fetch. */
