@@ -72,6 +72,17 @@ describe('Helm chart and deploy/', () => {
       ],
     ],
     [
+      'code from S3: an endpoint and a credentials Secret',
+      (): string[] => [
+        '--set',
+        'gateway.s3.endpoint=http://s3.example:8333',
+        '--set',
+        'gateway.s3.region=eu-west-1',
+        '--set',
+        'gateway.s3.credentialsSecret=lamina-s3',
+      ],
+    ],
+    [
       'no NetworkPolicies or PDBs',
       (): string[] => [
         '--set',
@@ -95,6 +106,29 @@ describe('Helm chart and deploy/', () => {
     expect(errorsOf(r.stderr)).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/deployment\.apps\/lamina-operator created \(server dry run\)/);
+  });
+
+  it("gives the gateway the S3 endpoint and the Secret's keys for code from S3", async () => {
+    const r = await command(helm, [
+      'template',
+      'x',
+      join(ROOT, 'charts/lamina'),
+      '--set',
+      'gateway.s3.endpoint=https://s3.eu-west-1.amazonaws.com',
+      '--set',
+      'gateway.s3.forcePathStyle=false',
+      '--set',
+      'gateway.s3.credentialsSecret=lamina-s3',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /- name: LAMINA_S3_ENDPOINT\n\s+value: "https:\/\/s3\.eu-west-1\.amazonaws\.com"\n\s+- name: LAMINA_S3_FORCE_PATH_STYLE\n\s+value: "false"/,
+    );
+    expect(r.stdout).toMatch(
+      /- name: LAMINA_S3_SECRET_ACCESS_KEY\n\s+valueFrom:\n\s+secretKeyRef: \{ name: "lamina-s3", key: secretAccessKey \}/,
+    );
+    const none = await command(helm, ['template', 'x', join(ROOT, 'charts/lamina')]);
+    expect(none.stdout).not.toContain('LAMINA_S3_');
   });
 
   it('passes operator.worker.agentImage to the operator (the agent beside image functions)', async () => {

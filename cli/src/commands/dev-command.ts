@@ -17,6 +17,7 @@ LAMINA_WARM_POOL_SIZE (1 pre-warmed Node.js runtime per runtime; 0 off), LAMINA_
 LAMINA_DEV_DISPATCHER (true; false runs no dispatcher in-process), LAMINA_ASYNC_RETRY_DELAYS_MS,
 LAMINA_DEV_POLLER (true; false runs no Kafka poller in-process), LAMINA_POLLER_*,
 LAMINA_CREDENTIALS_FILE (<state>/credentials.json: credentials per execution role ARN),
+LAMINA_S3_ENDPOINT and LAMINA_S3_* (where Code.S3Bucket/S3Key zips are read from),
 LAMINA_SANDBOX (on; off runs environments as plain processes, without bubblewrap); see README.`;
 
 export function registerDevCommand(program: Command, ctx: CliContext): void {

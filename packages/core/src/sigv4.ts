@@ -8,7 +8,7 @@
  * percent-encoded once) and is encoded a second time segment by segment, as AWS does for every
  * service but S3; query keys and values are decoded and re-encoded with AWS's escaping, sorted by
  * key then value, without `X-Amz-Signature`; header values are trimmed and inner whitespace runs
- * folded to one space.
+ * folded to one space. S3 (`s3: true`) signs the path as sent instead, as AWS specifies for it.
  */
 import { createHash, createHmac } from 'node:crypto';
 
@@ -31,6 +31,11 @@ export interface CanonicalInput {
   readonly signedHeaders: readonly string[];
   /** Hex sha256 of the body, or UNSIGNED-PAYLOAD. */
   readonly payloadHash: string;
+  /**
+   * S3's rule: the path is signed as sent (each key segment encoded once, never normalised),
+   * where every other service encodes it a second time and resolves `.`/`..`.
+   */
+  readonly s3?: boolean;
 }
 
 export interface CredentialScope {
@@ -97,7 +102,7 @@ export function canonicalRequest(c: CanonicalInput): string {
   const names = [...c.signedHeaders].sort();
   return [
     c.method.toUpperCase(),
-    canonicalPath(c.path),
+    c.s3 === true ? c.path : canonicalPath(c.path),
     canonicalQuery(c.query),
     names.map((n) => `${n}:${headerValue(c.headers, n)}`).join('\n') + '\n',
     names.join(';'),
@@ -148,6 +153,8 @@ export interface SignOptions {
   readonly region: string;
   readonly service: string;
   readonly now: number;
+  /** Sign for S3: the path as sent (see CanonicalInput.s3). */
+  readonly s3?: boolean;
 }
 
 /**
@@ -168,6 +175,7 @@ export function signRequest(o: SignOptions): Record<string, string> {
     headers,
     signedHeaders,
     payloadHash,
+    ...(o.s3 === true ? { s3: true } : {}),
   });
   const signature = signatureOf(o.secretAccessKey, scope, amzDate, canonical);
   return {

@@ -13,11 +13,24 @@ export interface CodeArtifact {
 }
 
 /**
+ * A zip already written to a file (spooled) while it was read, e.g. from S3, so it never sits in
+ * memory whole. `putZip` consumes it: the file is removed once stored or refused.
+ */
+export interface SpooledZip {
+  readonly path: string;
+  readonly sha256Hex: string;
+  readonly size: number;
+}
+
+/** A zip given as bytes or spooled to a file. */
+export type ZipSource = Buffer | SpooledZip;
+
+/**
  * Content-addressed code storage (filesystem/PVC by default). `putZip` checks Lambda's package
  * limits, unpacks safely (no path escapes, unpacked size bounded) and is idempotent.
  */
 export interface CodeStore {
-  putZip(zip: Buffer): Promise<CodeArtifact>;
+  putZip(zip: ZipSource): Promise<CodeArtifact>;
   get(sha256Hex: string): Promise<CodeArtifact | undefined>;
   /** The stored zip, for GetFunction's Code.Location. */
   readZip(sha256Hex: string): Promise<Buffer | undefined>;

@@ -23,7 +23,7 @@ import { posix, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import { fromBufferPromise, type Entry, type ZipFile } from 'yauzl';
+import { fromBufferPromise, openPromise, type Entry, type ZipFile } from 'yauzl';
 
 export interface UnzipLimits {
   /** Bytes that may be written in total (files plus symlink targets). */
@@ -160,20 +160,26 @@ interface PendingLink {
   readonly target: string;
 }
 
-/** Unpacks `zip` into the existing, empty folder `dest`; the caller removes it on failure. */
+/**
+ * Unpacks `zip` (bytes, or the path of a zip file, read in pieces) into the existing, empty
+ * folder `dest`; the caller removes it on failure.
+ */
 export async function unpack(
-  zip: Buffer,
+  zip: Buffer | string,
   dest: string,
   limits: UnzipLimits,
 ): Promise<UnzipOutcome> {
   let zipfile: ZipFile;
+  const options = {
+    lazyEntries: true,
+    validateEntrySizes: true,
+    decodeStrings: true,
+    strictFileNames: false,
+  };
   try {
-    zipfile = await fromBufferPromise(zip, {
-      lazyEntries: true,
-      validateEntrySizes: true,
-      decodeStrings: true,
-      strictFileNames: false,
-    });
+    zipfile = await (typeof zip === 'string'
+      ? openPromise(zip, { ...options, autoClose: false })
+      : fromBufferPromise(zip, options));
   } catch (err) {
     return { kind: 'invalid', reason: `not a zip archive: ${(err as Error).message}` };
   }

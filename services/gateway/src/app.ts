@@ -151,7 +151,15 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(
     functionRoutes({ ...deps, code, versions, codeFreezer, clock, layers, codeStorage: quota }),
   );
-  app.use(layerRoutes({ config: deps.config, layers, code, clock }));
+  app.use(
+    layerRoutes({
+      config: deps.config,
+      layers,
+      code,
+      clock,
+      ...(deps.s3Code === undefined ? {} : { s3Code: deps.s3Code }),
+    }),
+  );
   app.use(concurrencyRoutes(deps));
   app.use(provisionedConcurrencyRoutes({ ...deps, provisioner, clock }));
   app.use(functionUrlRoutes(urlDeps));

@@ -86,6 +86,32 @@ describe('loadConfig', () => {
       expect((error as ConfigError).message).toContain(`${name}: `);
     }
   });
+
+  it('reads the S3 endpoint of code from S3, its region, style and credentials', () => {
+    expect(loadConfig({ LAMINA_S3_ENDPOINT: 'http://127.0.0.1:18333/' }).s3).toEqual({
+      endpoint: 'http://127.0.0.1:18333',
+      region: 'us-east-1',
+      forcePathStyle: true,
+    });
+    const c = loadConfig({
+      LAMINA_REGION: 'eu-west-1',
+      LAMINA_S3_ENDPOINT: 'https://s3.eu-west-1.amazonaws.com',
+      LAMINA_S3_FORCE_PATH_STYLE: 'false',
+      LAMINA_S3_ACCESS_KEY_ID: 'AKID',
+      LAMINA_S3_SECRET_ACCESS_KEY: 'secret',
+      LAMINA_S3_SESSION_TOKEN: 'tok',
+    });
+    expect(c.s3).toEqual({
+      endpoint: 'https://s3.eu-west-1.amazonaws.com',
+      region: 'eu-west-1',
+      forcePathStyle: false,
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken: 'tok' },
+    });
+    expect(() => loadConfig({ LAMINA_S3_ENDPOINT: 'http://host/bucket' })).toThrow(
+      /LAMINA_S3_ENDPOINT: must be http\(s\):\/\/host\[:port\], no path/,
+    );
+    expect(() => loadConfig({ LAMINA_S3_ACCESS_KEY_ID: 'AKID' })).toThrow(/set both or neither/);
+  });
 });
 
 describe('loadConfig: TLS and the code storage quota', () => {

@@ -13,6 +13,7 @@ import {
 import { z } from 'zod';
 
 import type { RequestLimits } from './http/request-limits.js';
+import { type S3Config, s3ConfigOf } from './s3-config.js';
 
 const optional = envOptional;
 const int = envInt;
@@ -68,6 +69,21 @@ const schema = z.object({
   LAMINA_INTERNAL_PORT: optional(int(1, 65_535).optional()),
   /** An account's stored code (functions, versions, layers) may not exceed this; AWS: 75 GB. */
   LAMINA_CODE_STORAGE_LIMIT_BYTES: optional(int(1).default(LIMITS.codeStorageBytes)),
+  /** Set: Code.S3Bucket/S3Key zips are read from this S3-compatible endpoint (s3-config.ts). */
+  LAMINA_S3_ENDPOINT: optional(
+    z
+      .string()
+      .regex(/^https?:\/\/[^/?#\s]+\/?$/, 'must be http(s)://host[:port], no path')
+      .optional(),
+  ),
+  /** The region S3 requests are signed for; default LAMINA_REGION. */
+  LAMINA_S3_REGION: optional(z.string().min(1).optional()),
+  /** `endpoint/bucket/key` (true, default: what S3-compatible stores serve) or `bucket.endpoint/key`. */
+  LAMINA_S3_FORCE_PATH_STYLE: optional(z.enum(['true', 'false']).default('true')),
+  /** Both set: requests are signed (SigV4); neither: anonymous. */
+  LAMINA_S3_ACCESS_KEY_ID: optional(z.string().min(1).optional()),
+  LAMINA_S3_SECRET_ACCESS_KEY: optional(z.string().min(1).optional()),
+  LAMINA_S3_SESSION_TOKEN: optional(z.string().min(1).optional()),
 });
 
 export type { LogLevel };
@@ -110,6 +126,8 @@ export interface GatewayConfig {
   };
   /** CodeStorageExceededException past this many stored bytes. */
   readonly codeStorageLimitBytes: number;
+  /** Absent: code from S3 is refused with a clear 400. */
+  readonly s3?: S3Config;
 }
 
 export { ConfigError };
@@ -165,5 +183,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
           }),
         }),
     codeStorageLimitBytes: e.LAMINA_CODE_STORAGE_LIMIT_BYTES,
+    ...s3ConfigOf(e),
   });
 }

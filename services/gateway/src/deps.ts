@@ -32,6 +32,7 @@ import type { RequestGuard } from './http/request-guards.js';
 import type { KeyLookup } from './auth/access-keys.js';
 import type { AuditLog } from './auth/audit-log.js';
 import type { CodeStorageGuard } from './code/code-storage-quota.js';
+import type { S3CodeSource } from './code/s3-code-source.js';
 
 /** Epoch milliseconds; injectable so tests control timestamps. */
 export interface Clock {
@@ -95,12 +96,14 @@ export interface AppDeps {
   readonly audit?: Pick<AuditLog, 'record' | 'refused'>;
   /** OpenTelemetry spans of invokes and accepted events (service-kit); absent: off. */
   readonly tracing?: Tracing;
+  /** Where Code.S3Bucket/S3Key zips are read from; absent: code from S3 is refused (400). */
+  readonly s3Code?: S3CodeSource;
 }
 
 /** What the function operations' handlers (routes/functions.ts) need. */
 export type FunctionRouteDeps = Pick<
   AppDeps,
-  'config' | 'functions' | 'code' | 'pool' | 'admission' | 'logger' | 'runtimes'
+  'config' | 'functions' | 'code' | 'pool' | 'admission' | 'logger' | 'runtimes' | 's3Code'
 > & {
   readonly versions: VersionStore;
   readonly codeFreezer: CodeFreezer;

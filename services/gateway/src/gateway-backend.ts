@@ -35,6 +35,11 @@ export interface GatewayBackend {
   readonly functions: FunctionStore;
   readonly versions: VersionStore;
   readonly code: CodeStore;
+  /**
+   * Where zips read from S3 are spooled: on the code store's filesystem (a pod's /tmp is small),
+   * named `.tmp-…` so the collector's leftover sweep removes what a crash left. Default: /tmp.
+   */
+  readonly codeSpoolDir?: string;
   /** Freezes `$LATEST`'s code on PublishVersion; absent: code stays where it is. */
   readonly codeFreezer?: CodeFreezer;
   /** Event source mappings; absent: that API answers 404. */

@@ -25,10 +25,12 @@ import { RedisAdmission } from './admission/admission.js';
 import { createApp } from './app.js';
 import { MetricsSeries } from './console/metrics-series.js';
 import { CodeCollector, storeReferences } from './code/code-collector.js';
+import { S3Fetcher } from './code/s3-code-source.js';
 import { RedisAsyncStore } from './async/async-store.js';
 import { RunRecorder } from './async/run-recorder.js';
 import { RedisScheduleStore } from './schedules/schedule-store.js';
 import type { GatewayConfig } from './config.js';
+import { systemClock } from './deps.js';
 import { followFunctionChanges } from './function-changes.js';
 import type { BackendFactory, GatewayBackend } from './gateway-backend.js';
 import { applyRequestLimits } from './http/request-limits.js';
@@ -237,6 +239,15 @@ async function compose(
     ...(auth.accessKeys === undefined ? {} : { accessKeys: auth.accessKeys }),
     audit: auth.audit,
     ...(o.tracing === undefined ? {} : { tracing: o.tracing }),
+    ...(config.s3 === undefined
+      ? {}
+      : {
+          s3Code: new S3Fetcher({
+            ...config.s3,
+            clock: systemClock,
+            ...(backend.codeSpoolDir === undefined ? {} : { spoolDir: backend.codeSpoolDir }),
+          }),
+        }),
   });
   const port = await serve(
     app,

@@ -7,10 +7,11 @@
 #   $CACHE/bin/kube-network-policies-v$NETPOL_VERSION/kube-network-policies (lib/netpol.sh)
 #   $CACHE/bin/otelcol-v$OTELCOL_VERSION/otelcol         (otlp receiver + file exporter, ../otelcol)
 #   $CACHE/bin/prometheus-v$PROMETHEUS_VERSION/{prometheus,promtool}  (no UI assets, file/http SD only)
+#   $CACHE/bin/seaweedfs-$SEAWEEDFS_VERSION/weed   (the S3-compatible server, lib/s3.sh; own lock)
 # A directory is published (renamed into place) only after every binary in it built, so a
 # half-finished build is never mistaken for a cached one. A warm run only checks the directories.
 #
-# Usage: build-go.sh [etcd|kubernetes|netpol|otelcol|prometheus|all]   (default all). Standalone or from test/env/up.
+# Usage: build-go.sh [etcd|kubernetes|netpol|otelcol|prometheus|seaweedfs|all]   (default all). Standalone or from test/env/up.
 set -euo pipefail
 # shellcheck source=test/env/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -173,6 +174,29 @@ build_prometheus() {
   publish "$work/bin" "$dest"
 }
 
+# SeaweedFS (Apache-2.0) from its Go module: one `weed` binary, of which the test environment
+# runs master + volume + filer + S3 gateway in one process (lib/s3.sh). Its go.mod has a replace
+# directive, which a wrapper module must repeat (a dependency's replaces are ignored).
+build_seaweedfs() {
+  local dest work gomod
+  dest="$CACHE/bin/seaweedfs-$SEAWEEDFS_VERSION"
+  if [ -x "$dest/weed" ]; then
+    log "seaweedfs $SEAWEEDFS_VERSION: cached in $dest"
+    return 0
+  fi
+  work="$CACHE/src/seaweedfs-$SEAWEEDFS_VERSION"
+  rm -rf "$work" && mkdir -p "$work" && cd "$work"
+  go mod init local/seaweedfs-build >/dev/null 2>&1
+  gomod="$(go mod download -json "github.com/seaweedfs/seaweedfs@$SEAWEEDFS_VERSION" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["GoMod"])')"
+  # One-line replaces only (`replace a => b v`), as seaweedfs writes them.
+  grep '^replace .* => [^ ]* v[^ ]*$' "$gomod" >>go.mod || true
+  go get -tool "github.com/seaweedfs/seaweedfs/weed@$SEAWEEDFS_VERSION"
+  mkdir -p bin
+  go build -trimpath -ldflags "-s -w" -o bin/weed github.com/seaweedfs/seaweedfs/weed
+  publish "$work/bin" "$dest"
+}
+
 # all_present DIR NAME...: true when every NAME is an executable file in DIR.
 all_present() {
   local dir="$1" n; shift
@@ -191,11 +215,13 @@ publish() {
 
 main() {
   command -v go >/dev/null || die "Go is not installed (expected the machine's Go 1.26)"
-  # One build at a time per cache (two clones on one machine share it).
+  # One build at a time per cache (two clones on one machine share it). SeaweedFS has its own
+  # lock, so `up s3` need not wait behind a cold Kubernetes build.
   mkdir -p "$CACHE/src"
-  exec 8>"$CACHE/src/.build.lock"
+  if [ "${1:-all}" = seaweedfs ]; then exec 8>"$CACHE/src/.build-seaweedfs.lock"; else exec 8>"$CACHE/src/.build.lock"; fi
   flock 8
   case "${1:-all}" in
+    seaweedfs) step "build seaweedfs $SEAWEEDFS_VERSION" build_seaweedfs ;;
     etcd) step "build etcd v$ETCD_VERSION" build_etcd ;;
     kubernetes) step "build kubernetes v$K8S_VERSION" build_kubernetes ;;
     netpol) step "build kube-network-policies v$NETPOL_VERSION" build_netpol ;;
@@ -208,7 +234,7 @@ main() {
       step "build otelcol v$OTELCOL_VERSION" build_otelcol
       step "build prometheus v$PROMETHEUS_VERSION" build_prometheus
       ;;
-    *) die "usage: $0 [etcd|kubernetes|netpol|otelcol|prometheus|all]" ;;
+    *) die "usage: $0 [etcd|kubernetes|netpol|otelcol|prometheus|seaweedfs|all]" ;;
   esac
 }
 

@@ -247,12 +247,14 @@ export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
       workerPods.start(),
     ]);
     floors.sweep(provisioned.all(), (fn, alias) => versions.getAlias(fn, alias)?.functionVersion);
-    const code = new DiskCodeStore({ root: o.codeDir });
+    // The routes hold uploads to Lambda's 50 MB; a zip from S3 may be as big as its contents.
+    const code = new DiskCodeStore({ root: o.codeDir, maxZipBytes: LIMITS.unzippedMaxBytes });
     return {
       mode: 'cluster',
       functions,
       versions,
       code,
+      codeSpoolDir: code.spoolDir,
       collectable: [code],
       mappings,
       provisioned,

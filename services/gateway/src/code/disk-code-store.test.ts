@@ -45,6 +45,27 @@ describe('DiskCodeStore', () => {
     expect((await readdir(root)).sort()).toEqual([hex, `${hex}.zip`, 'package.json'].sort());
   });
 
+  it('stores a spooled zip (code from S3) from its file, and consumes the file either way', async () => {
+    const store = new DiskCodeStore({ root: join(root, 'store') });
+    const spool = join(root, 'spooled.zip');
+    await writeFile(spool, zip);
+    const artifact = await store.putZip({ path: spool, sha256Hex: hex, size: zip.length });
+    expect(artifact.sha256Hex).toBe(hex);
+    expect(await readFile(join(artifact.dir, 'index.js'), 'utf8')).toContain('handler');
+    expect(await store.readZip(hex)).toEqual(zip);
+    await expect(stat(spool)).rejects.toThrow(/ENOENT/);
+    const junk = Buffer.from('PK not a zip');
+    await writeFile(spool, junk);
+    const junkHex = createHash('sha256').update(junk).digest('hex');
+    await expect(
+      store.putZip({ path: spool, sha256Hex: junkHex, size: junk.length }),
+    ).rejects.toThrow(/Could not unzip uploaded file/);
+    await expect(stat(spool)).rejects.toThrow(/ENOENT/);
+    expect((await readdir(join(root, 'store'))).sort()).toEqual(
+      [hex, `${hex}.zip`, 'package.json'].sort(),
+    );
+  });
+
   it('runs CommonJS code as CommonJS inside an ESM project (the module boundary)', async () => {
     // The quick start: the store inside a checkout whose package.json says "type": "module".
     await writeFile(join(root, 'package.json'), '{"type":"module"}');

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, utimes } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
@@ -8,6 +8,7 @@ import {
   InvalidParameterValueException,
   LIMITS,
   RequestEntityTooLargeException,
+  type ZipSource,
 } from '@lamina/core';
 
 import { KeyedLock } from '@lamina/core';
@@ -67,29 +68,46 @@ export class DiskCodeStore implements CodeStore, CollectableStore {
     this.maxEntries = options.maxEntries ?? LIMITS.zipMaxEntries;
   }
 
-  async putZip(zip: Buffer): Promise<CodeArtifact> {
-    if (zip.length > this.maxZipBytes) {
+  /** A spooled zip (SpooledZip) is consumed: its file is removed, stored or refused. */
+  /** The store's folder: spooled zips go here (`.tmp-` names, swept as leftovers). */
+  get spoolDir(): string {
+    return this.root;
+  }
+
+  async putZip(zip: ZipSource): Promise<CodeArtifact> {
+    if (Buffer.isBuffer(zip)) {
+      this.refuseDeclaredEntries(zip);
+      return this.put(zip, createHash('sha256').update(zip).digest('hex'));
+    }
+    try {
+      return await this.put(zip.path, zip.sha256Hex, zip.size);
+    } finally {
+      await rm(zip.path, { force: true });
+    }
+  }
+
+  /** Refused from the declared count before hashing or starting a worker (the worker checks too). */
+  private refuseDeclaredEntries(zip: Buffer): void {
+    const declared = zipEntryCount(zip);
+    if (declared !== undefined && declared > this.maxEntries) {
+      const err: Error = new InvalidParameterValueException(tooManyEntriesMessage(this.maxEntries), {
+        cause: new Error(`the zip declares ${String(declared)} entries`),
+      });
+      throw err;
+    }
+  }
+
+  private async put(zip: Buffer | string, hex: string, size = zip.length): Promise<CodeArtifact> {
+    if (size > this.maxZipBytes) {
       const err: Error = new RequestEntityTooLargeException(
         `Zipped size must be smaller than ${this.maxZipBytes} bytes`,
       );
       throw err;
     }
-    // Refused from the declared count before hashing or starting a worker (the worker checks too).
-    const declared = zipEntryCount(zip);
-    if (declared !== undefined && declared > this.maxEntries) {
-      const err: Error = new InvalidParameterValueException(
-        tooManyEntriesMessage(this.maxEntries),
-        {
-          cause: new Error(`the zip declares ${String(declared)} entries`),
-        },
-      );
-      throw err;
-    }
-    const hex = createHash('sha256').update(zip).digest('hex');
     const running = this.inFlight.get(hex);
     if (running !== undefined) return running;
     const put = this.serial
-      .run(hex, () => this.store(zip, hex))
+      .run(hex, () => this.store(zip, hex, size))
       .finally(() => {
         this.inFlight.delete(hex);
       });
@@ -163,7 +181,7 @@ export class DiskCodeStore implements CodeStore, CollectableStore {
     }
   }
 
-  private async store(zip: Buffer, hex: string): Promise<CodeArtifact> {
+  private async store(zip: Buffer | string, hex: string, size: number): Promise<CodeArtifact> {
     if (await this.touch(hex)) {
       const existing = await this.get(hex);
       if (existing !== undefined) return existing;
@@ -178,7 +196,8 @@ export class DiskCodeStore implements CodeStore, CollectableStore {
         maxEntries: this.maxEntries,
       });
       // The zip goes in before the tree: a visible tree always has its zip (get, readZip).
-      await writeFileAtomic(this.zipPath(hex), zip);
+      if (typeof zip === 'string') await this.copyIn(zip, hex);
+      else await writeFileAtomic(this.zipPath(hex), zip);
       await rename(tmp, this.dirPath(hex));
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
@@ -186,7 +205,19 @@ export class DiskCodeStore implements CodeStore, CollectableStore {
       // Another process unpacked the same zip first: its tree is identical, keep it.
       if (code === undefined || !ALREADY_THERE.has(code)) throw err;
     }
-    return this.artifact(hex, zip.length);
+    return this.artifact(hex, size);
+  }
+
+  /** A spooled zip file into place: copied to a temp name here, then renamed (atomic). */
+  private async copyIn(path: string, hex: string): Promise<void> {
+    const tmp = join(this.root, `.tmp-${hex}-${randomUUID()}.zip`);
+    try {
+      await copyFile(path, tmp);
+      await rename(tmp, this.zipPath(hex));
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
   }
 
   private artifact(hex: string, size: number): CodeArtifact {

@@ -70,22 +70,23 @@ function toError(outcome: Exclude<UnzipOutcome, { kind: 'ok' }>): Error {
 }
 
 /**
- * Unpacks `zip` into the existing, empty directory `dest` (see unzip-worker.ts for what is
- * refused). Throws InvalidParameterValueException for a bad archive or a limit passed; the
- * caller removes `dest` on failure.
+ * Unpacks `zip` (bytes, or the path of a zip file the worker reads in pieces) into the existing,
+ * empty directory `dest` (see unzip-worker.ts for what is refused). Throws
+ * InvalidParameterValueException for a bad archive or a limit passed; the caller removes `dest`
+ * on failure.
  */
 export async function unzipSafely(
-  zip: Buffer,
+  zip: Buffer | string,
   dest: string,
   limits: UnzipLimits,
   options: UnzipOptions = {},
 ): Promise<UnzipResult> {
-  // A copy of just these bytes, moved (not cloned again) into the worker.
-  const bytes = new Uint8Array(zip);
-  const job: UnzipJob = { lamina: 'unzip', zip: bytes, dest, limits };
+  // A copy of just these bytes, moved (not cloned again) into the worker; a path is only a path.
+  const bytes = typeof zip === 'string' ? undefined : new Uint8Array(zip);
+  const job: UnzipJob = { lamina: 'unzip', zip: bytes ?? zip, dest, limits };
   const worker = new Worker(WORKER_URL, {
     workerData: job,
-    transferList: [bytes.buffer],
+    transferList: bytes === undefined ? [] : [bytes.buffer],
     ...(WORKER_EXEC_ARGV === undefined ? {} : { execArgv: WORKER_EXEC_ARGV }),
   });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

@@ -22,7 +22,8 @@ export type { DecodedBody, UnzipLimits, UnzipOutcome } from '@lamina/service-kit
 /** The workerData of an unzip worker. */
 export interface UnzipJob {
   readonly lamina: 'unzip';
-  readonly zip: Uint8Array;
+  /** The bytes, or the path of a zip file. */
+  readonly zip: Uint8Array | string;
   readonly dest: string;
   readonly limits: UnzipLimits;
 }
@@ -46,9 +47,9 @@ if (!isMainThread && job?.lamina === 'decode-body' && parentPort !== null) {
 if (!isMainThread && job?.lamina === 'unzip' && parentPort !== null) {
   const port = parentPort;
   const { zip, dest, limits } = job as UnzipJob;
-  void unpack(Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength), dest, limits).then(
-    (outcome) => {
-      port.postMessage(outcome);
-    },
-  );
+  const source =
+    typeof zip === 'string' ? zip : Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength);
+  void unpack(source, dest, limits).then((outcome) => {
+    port.postMessage(outcome);
+  });
 }

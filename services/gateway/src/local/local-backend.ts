@@ -17,6 +17,7 @@ import {
   type EnvironmentPool,
   esmKeys,
   type EventSourceMapping,
+  LIMITS,
   scheduleKeys,
 } from '@lamina/core';
 
@@ -90,7 +91,11 @@ export function localBackend(o: LocalBackendOptions): BackendFactory {
   return async (ctx: BackendContext): Promise<GatewayBackend> => {
     const { lifecycle, logger } = ctx;
     lifecycle.add({ name: 'process pool', stop: () => o.pool.close() });
-    const code = new DiskCodeStore({ root: join(o.stateDir, 'code') });
+    // The routes hold uploads to Lambda's 50 MB; a zip from S3 may be as big as its contents.
+    const code = new DiskCodeStore({
+      root: join(o.stateDir, 'code'),
+      maxZipBytes: LIMITS.unzippedMaxBytes,
+    });
     // Environment variables are sealed in the state files (ADR 0032).
     const sealer = new EnvSealer(o.stateDir);
     const functions = new FileFunctionStore({
@@ -140,6 +145,7 @@ export function localBackend(o: LocalBackendOptions): BackendFactory {
       functions,
       versions,
       code,
+      codeSpoolDir: code.spoolDir,
       codeFreezer,
       collectable: [code, codeFreezer],
       mappings,

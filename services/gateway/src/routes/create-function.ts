@@ -20,6 +20,7 @@ import {
   toFunctionConfiguration,
   toVersionConfiguration,
   validateFunctionSpec,
+  type ZipSource,
 } from '@lamina/core';
 import type { Request, Response } from 'express';
 
@@ -29,7 +30,7 @@ import { publishVersion } from '../publish-version.js';
 import type { FunctionRouteDeps } from '../deps.js';
 import { assertNoImageUri, imageCodeOf } from './image-code.js';
 import { type Body, structureField } from './request-fields.js';
-import { zipFromUpload } from './zip-upload.js';
+import { zipOfCode } from './zip-upload.js';
 
 function tagsOf(body: Body): Record<string, string> {
   const tags = structureField(body, 'Tags') ?? {};
@@ -56,20 +57,24 @@ function codeFieldsOf(body: Body): Body {
   return code;
 }
 
-/** Code.ImageUri of an image function (its code, already), else the bytes of Code.ZipFile. */
-function codeOf(spec: FunctionSpec, b: Body): FunctionCode | Buffer {
+/** Code.ImageUri of an image function (its code, already), else the zip (ZipFile or S3). */
+async function codeOf(
+  spec: FunctionSpec,
+  b: Body,
+  deps: FunctionRouteDeps,
+): Promise<FunctionCode | ZipSource> {
   const fields = codeFieldsOf(b);
   if (spec.packageType === 'Image') return imageCodeOf(fields);
   assertNoImageUri(fields, 'Zip');
-  return zipFromUpload(fields, 'Code.');
+  return zipOfCode(fields, 'Code.', deps.s3Code);
 }
 
 /** The zip put into the code store; an image function's code as it is. */
 async function storedCode(
   deps: FunctionRouteDeps,
-  code: FunctionCode | Buffer,
+  code: FunctionCode | ZipSource,
 ): Promise<FunctionCode> {
-  if (!Buffer.isBuffer(code)) return code;
+  if (!Buffer.isBuffer(code) && !('path' in code)) return code;
   const artifact = await deps.code.putZip(code);
   return { sha256: artifact.sha256, size: artifact.size, location: artifact.dir };
 }
@@ -120,8 +125,8 @@ export async function createFunction(
   const spec = specOf(b, deps);
   requestContext(res, deps.logger).functionName = spec.name;
   const tags = tagsOf(b);
-  const given = codeOf(spec, b);
   if (functions.get(spec.name) !== undefined) throw functionExists(spec.name);
+  const given = await codeOf(spec, b, deps);
   const record: FunctionRecord = {
     spec,
     code: await storedCode(deps, given),

@@ -87,7 +87,7 @@ describe('CreateFunction', () => {
       .send(createBody({ Code: { S3Bucket: 'bucket', S3Key: 'k' } }))
       .expect(400);
     expect(s3.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
-    expect(json(s3).message).toMatch(/not supported in local mode/);
+    expect(json(s3).message).toMatch(/needs an S3 endpoint, and this gateway has none/);
     // An image function takes no Runtime or Handler (image-functions.test.ts has the rest).
     const image = await request(app)
       .post('/2015-03-31/functions')

@@ -92,7 +92,7 @@ describe('PublishLayerVersion / GetLayerVersion', () => {
     expect(json<LayerVersion>(byArn).Version).toBe(2);
   });
 
-  it("refuses S3 content, a bad name and a missing version with AWS's errors", async () => {
+  it("refuses S3 content without an endpoint, a bad name and a missing version with AWS's errors", async () => {
     const { app } = setUp();
     const s3 = await request(app)
       .post(`${LAYERS}/shared/versions`)
@@ -100,7 +100,7 @@ describe('PublishLayerVersion / GetLayerVersion', () => {
       .expect(400);
     expect(json(s3)).toMatchObject({ Type: 'User' });
     expect(s3.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
-    expect(json(s3).message ?? json(s3).Message).toMatch(/not supported yet/);
+    expect(json(s3).message ?? json(s3).Message).toMatch(/needs an S3 endpoint/);
     const bad = await publish(app, 'bad%20name').expect(400);
     expect(bad.headers['x-amzn-errortype']).toBe('ValidationException');
     const missing = await request(app).get(`${LAYERS}/shared/versions/9`).expect(404);

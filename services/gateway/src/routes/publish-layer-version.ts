@@ -4,7 +4,7 @@
  * version with the next number of that layer.
  *
  * Invariants: the zip is stored before the record, so a layer version never names missing
- * content; Content from S3 is refused until code from S3 exists; Content.CodeSha256 is the
+ * content; Content from S3 is read like a function's code from S3; Content.CodeSha256 is the
  * base64 SHA-256 of the zip as uploaded.
  */
 import {
@@ -15,6 +15,7 @@ import {
   type LayerStore,
   parseLayerName,
   toLayerVersionOutput,
+  type ZipSource,
 } from '@lamina/core';
 import type { Request, Response } from 'express';
 
@@ -22,13 +23,16 @@ import type { Clock } from '../deps.js';
 import { codeLocation } from './code.js';
 import { type Body, bodyOf, descriptionOf, structureField } from './request-fields.js';
 import { pathParam } from '../resolve-function.js';
-import { zipFromUpload } from './zip-upload.js';
+import type { S3CodeSource } from '../code/s3-code-source.js';
+import { zipOfCode } from './zip-upload.js';
 
 export interface LayerRouteDeps {
   readonly config: ArnContext;
   readonly layers: LayerStore;
   readonly code: Pick<CodeStore, 'putZip'>;
   readonly clock: Clock;
+  /** Absent: Content from S3 is refused (400). */
+  readonly s3Code?: S3CodeSource;
 }
 
 const ARCHITECTURES = new Set(['x86_64', 'arm64']);
@@ -60,17 +64,11 @@ function stringList(
   return [...new Set(v as string[])];
 }
 
-/** Content.ZipFile as bytes; Content.S3* is refused until code from S3 exists. */
-function contentOf(b: Body): Buffer {
+/** Content.ZipFile's bytes, or the S3 object Content.S3Bucket/S3Key/S3ObjectVersion names. */
+async function contentOf(b: Body, s3: S3CodeSource | undefined): Promise<ZipSource> {
   const content = structureField(b, 'Content');
   if (content === undefined) throw invalid('content', 'Member must not be null');
-  if (content['S3Bucket'] !== undefined || content['S3Key'] !== undefined) {
-    throw new LaminaError(
-      'InvalidParameterValueException',
-      'Layer content from S3 (Content.S3Bucket, Content.S3Key) is not supported yet; upload Content.ZipFile.',
-    );
-  }
-  return zipFromUpload(content, 'Content.');
+  return zipOfCode(content, 'Content.', s3);
 }
 
 export async function publishLayerVersion(
@@ -102,7 +100,7 @@ export async function publishLayerVersion(
     (a) => ARCHITECTURES.has(a),
     'Member must satisfy enum value set: [x86_64, arm64]',
   );
-  const zip = contentOf(b);
+  const zip = await contentOf(b, deps.s3Code);
   const artifact = await deps.code.putZip(zip);
   const createdDate = lambdaTimestamp(new Date(deps.clock.now()));
   const record = await deps.layers.publish(layerName, (version) => ({

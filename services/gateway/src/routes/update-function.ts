@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 import {
   type ArnContext,
@@ -26,12 +26,12 @@ import { resolveFunctionLayers } from '../layers/function-layers.js';
 import type { CodeFreezer } from '../code/code-snapshots.js';
 import { type Body, bodyOf, structureField } from './request-fields.js';
 import { assertNoImageUri, imageCodeOf } from './image-code.js';
-import { zipFromUpload } from './zip-upload.js';
+import { discardZip, zipDigest, zipOfCode } from './zip-upload.js';
 import type { CodeStorageGuard } from '../code/code-storage-quota.js';
 
 export type UpdateFunctionRouteDeps = Pick<
   AppDeps,
-  'config' | 'functions' | 'code' | 'logger' | 'runtimes'
+  'config' | 'functions' | 'code' | 'logger' | 'runtimes' | 's3Code'
 > & {
   readonly versions: VersionStore;
   readonly codeFreezer: CodeFreezer;
@@ -107,21 +107,22 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
       // An image function takes a new ImageUri (a rollout of the new image), a Zip one a zip.
       const image = latest.spec.packageType === 'Image' ? imageCodeOf(b) : undefined;
       if (image === undefined) assertNoImageUri(b, 'Zip');
-      const zip = image === undefined ? zipFromUpload(b, '') : undefined;
       const architectures = b['Architectures'];
       if (architectures !== undefined && architectures !== null) {
         validateFunctionSpec({ ...specInput(latest), architectures }, runtimes);
       }
-      if (flag(b, 'DryRun')) {
+      const dryRun = flag(b, 'DryRun');
+      // Read (from S3: spooled) only once the request is otherwise valid.
+      const zip = image === undefined ? await zipOfCode(b, '', deps.s3Code) : undefined;
+      if (dryRun) {
         // Validate only: nothing is stored.
+        await discardZip(zip);
         assertRevision(b['RevisionId'], latest.revisionId, 'function');
+        const digest = zip === undefined ? undefined : zipDigest(zip);
         res.json({
           ...toFunctionConfiguration(latest, arn),
-          CodeSha256:
-            zip === undefined
-              ? codeSha256Of(image ?? latest.code)
-              : createHash('sha256').update(zip).digest('base64'),
-          CodeSize: zip?.length ?? 0,
+          CodeSha256: digest?.sha256 ?? codeSha256Of(image ?? latest.code),
+          CodeSize: digest?.size ?? 0,
         });
         return;
       }

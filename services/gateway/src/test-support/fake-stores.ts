@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
 
 import {
   type CodeArtifact,
@@ -6,6 +7,7 @@ import {
   type FunctionRecord,
   type FunctionStore,
   LaminaError,
+  type ZipSource,
 } from '@lamina/core';
 
 /** In-memory FunctionStore with the contract's errors and change events. */
@@ -68,16 +70,18 @@ function notFound(name: string): LaminaError {
 export class FakeCodeStore implements CodeStore {
   readonly zips = new Map<string, Buffer>();
 
-  putZip(zip: Buffer): Promise<CodeArtifact> {
+  async putZip(source: ZipSource): Promise<CodeArtifact> {
+    const zip = Buffer.isBuffer(source) ? source : await readFile(source.path);
+    if (!Buffer.isBuffer(source)) await rm(source.path, { force: true });
     const digest = createHash('sha256').update(zip).digest();
     const hex = digest.toString('hex');
     this.zips.set(hex, zip);
-    return Promise.resolve({
+    return {
       sha256: digest.toString('base64'),
       sha256Hex: hex,
       size: zip.length,
       dir: `/fake/code/${hex}`,
-    });
+    };
   }
   get(sha256Hex: string): Promise<CodeArtifact | undefined> {
     const zip = this.zips.get(sha256Hex);
