@@ -3,6 +3,7 @@ export * from './code-token.js';
 export * from './concurrency-keys.js';
 export * from './errors.js';
 export * from './function-record.js';
+export * from './function-state.js';
 export * from './function-spec.js';
 export * from './image-function.js';
 export * from './headers.js';

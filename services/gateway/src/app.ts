@@ -39,6 +39,7 @@ import { scheduleRoutes } from './routes/schedules.js';
 import { policyRoutes } from './routes/policy.js';
 import { authMiddleware } from './auth/auth-middleware.js';
 import { createRequestGuard } from './auth/request-guard.js';
+import { LocalTransitions } from './state-transitions.js';
 
 /** The gateway's request listener: `main` passes it to an HTTP server, tests to supertest. */
 export type GatewayApp = ((req: IncomingMessage, res: ServerResponse) => void) & {
@@ -62,6 +63,14 @@ export function createApp(deps: AppDeps): GatewayApp {
   const versions = deps.versions ?? new MemoryVersionStore(deps.config);
   const codeFreezer = deps.codeFreezer ?? keepCode;
   const layers = deps.layers ?? new LayerVersionStore();
+  // Without one given (tests): immediate transitions; their fake code stores unpack nothing.
+  const transitions =
+    deps.transitions ??
+    new LocalTransitions({
+      functions: deps.functions,
+      logger: deps.logger,
+      codeAvailable: () => true,
+    });
   const targets = new InvokeTargets({
     entries,
     versions,
@@ -118,17 +127,17 @@ export function createApp(deps: AppDeps): GatewayApp {
   // Every Lambda operation is first checked against the published service model.
   app.use(modelValidation());
   // Invoke first: it is the hot path and the most frequent request.
-  const invokeDeps = { ...deps, targets, clock };
+  const invokeDeps = { ...deps, targets, clock, transitions };
   app.use(invokeRoutes(invokeDeps));
   // Every other answer carries the request id too (invoke writes its own, in one writeHead).
   app.use((_req, res, next) => {
     res.setHeader('x-amzn-RequestId', requestContext(res, deps.logger).requestId);
     next();
   });
-  app.use(versionRoutes({ ...deps, versions, codeFreezer, clock }));
+  app.use(versionRoutes({ ...deps, versions, codeFreezer, clock, transitions }));
   app.use(aliasRoutes({ ...deps, versions }));
-  app.use(updateFunctionRoutes({ ...deps, versions, codeFreezer, clock, layers }));
-  app.use(functionRoutes({ ...deps, versions, codeFreezer, clock, layers }));
+  app.use(updateFunctionRoutes({ ...deps, versions, codeFreezer, clock, layers, transitions }));
+  app.use(functionRoutes({ ...deps, versions, codeFreezer, clock, layers, transitions }));
   app.use(layerRoutes({ config: deps.config, layers, code: deps.code, clock }));
   app.use(concurrencyRoutes(deps));
   app.use(provisionedConcurrencyRoutes({ ...deps, provisioner, clock }));

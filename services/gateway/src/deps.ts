@@ -28,6 +28,7 @@ import type { ScheduleStore } from './schedules/schedule-store.js';
 import type { RequestGuard } from './http/request-guards.js';
 import type { KeyLookup } from './auth/access-keys.js';
 import type { AuditLog } from './auth/audit-log.js';
+import type { StateTransitions } from './state-transitions.js';
 
 /** Epoch milliseconds; injectable so tests control timestamps. */
 export interface Clock {
@@ -81,6 +82,8 @@ export interface AppDeps {
   readonly accessKeys?: KeyLookup;
   /** The audit log of management and refused calls; absent: none. */
   readonly audit?: Pick<AuditLog, 'record' | 'refused'>;
+  /** Who moves functions out of Pending/InProgress; absent: this process (local mode). */
+  readonly transitions?: StateTransitions;
 }
 
 /** What the function operations' handlers (routes/functions.ts) need. */
@@ -92,4 +95,5 @@ export type FunctionRouteDeps = Pick<
   readonly codeFreezer: CodeFreezer;
   readonly clock: Clock;
   readonly layers: Pick<LayerStore, 'get'>;
+  readonly transitions: StateTransitions;
 };

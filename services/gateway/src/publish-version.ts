@@ -25,7 +25,7 @@ import type { CodeFreezer } from './code/code-snapshots.js';
 import { descriptionOf } from './routes/request-fields.js';
 
 export interface PublishDeps {
-  readonly functions: Pick<FunctionStore, 'get'>;
+  readonly functions: Pick<FunctionStore, 'get' | 'update'>;
   readonly versions: Pick<VersionStore, 'publish'>;
   readonly codeFreezer: CodeFreezer;
   readonly clock: Clock;
@@ -39,7 +39,8 @@ export interface PublishInput {
 
 /**
  * PublishVersion: checks the RevisionId and CodeSha256 preconditions against `$LATEST`, freezes
- * its code, and stores version N, or returns the newest version when nothing changed since.
+ * its code, and stores version N, or returns the newest version when nothing changed since. A new
+ * version changes `$LATEST`'s RevisionId too, as on AWS.
  */
 export async function publishVersion(
   deps: PublishDeps,
@@ -77,6 +78,9 @@ export async function publishVersion(
       }),
     };
   });
+  if (decision.kind === 'create') {
+    await deps.functions.update(name, (current) => ({ ...current, revisionId: randomUUID() }));
+  }
   return decision.record;
 }
 

@@ -18,6 +18,7 @@ import { Registry } from 'prom-client';
 
 import { RedisAdmission } from './admission/admission.js';
 import { createApp } from './app.js';
+import { LocalTransitions, OPERATOR_REPORTED } from './state-transitions.js';
 import { CodeCollector, storeReferences } from './code/code-collector.js';
 import { RedisAsyncStore } from './async/async-store.js';
 import { RunRecorder } from './async/run-recorder.js';
@@ -193,6 +194,10 @@ async function compose(
     codeUsage: collector,
     ...(auth.accessKeys === undefined ? {} : { accessKeys: auth.accessKeys }),
     audit: auth.audit,
+    transitions:
+      backend.mode === 'local'
+        ? new LocalTransitions({ functions, logger, settleMs: config.stateSettleMs })
+        : OPERATOR_REPORTED,
   });
   const port = await serve(
     app,

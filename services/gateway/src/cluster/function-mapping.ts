@@ -3,6 +3,8 @@
 import { createHash } from 'node:crypto';
 
 import {
+  CREATING_REASON,
+  CREATING_REASON_CODE,
   type FunctionCode,
   type FunctionPolicy,
   type FunctionRecord,
@@ -10,6 +12,7 @@ import {
   type ImageConfig,
   imageIdentityHex,
   LIMITS,
+  type LastUpdateStatus,
 } from '@lamina/core';
 import {
   API_VERSION,
@@ -165,7 +168,10 @@ function parseTags(json: string | undefined): Record<string, string> {
 /**
  * The FunctionRecord of a Function resource. State and LastUpdateStatus come from the status the
  * operator writes: no status yet is Pending; a status older than the spec (observedGeneration
- * behind) is an update InProgress.
+ * behind) is an update InProgress. Reasons are AWS's (ADR 0032): "The function is being
+ * created." while Pending or InProgress, none once Active; a failure keeps the operator's.
+ * RevisionId changes with every transition, as on AWS: the gateway's annotation while the change
+ * is in progress, a digest of it and the reached state after.
  */
 export function toFunctionRecord(fn: FunctionResource, locate: CodeLocator): FunctionRecord {
   const meta = fn.metadata;
@@ -180,18 +186,60 @@ export function toFunctionRecord(fn: FunctionResource, locate: CodeLocator): Fun
     (meta.creationTimestamp === undefined
       ? '1970-01-01T00:00:00.000+0000'
       : new Date(meta.creationTimestamp).toISOString().replace('Z', '+0000'));
+  const state = status?.state ?? 'Pending';
+  const update: LastUpdateStatus = current
+    ? (status?.lastUpdateStatus ?? 'InProgress')
+    : 'InProgress';
+  const written = a[ANNOTATIONS.revisionId] ?? derivedRevisionId(meta.uid ?? '', generation);
+  const settled = state !== 'Pending' && update !== 'InProgress';
   return {
     spec: toCoreSpec(meta.name ?? '', fn.spec),
     code: toCoreCode(fn.spec, a[ANNOTATIONS.codeSize], locate),
     lastModified,
-    revisionId: a[ANNOTATIONS.revisionId] ?? derivedRevisionId(meta.uid ?? '', generation),
-    state: status?.state ?? 'Pending',
-    ...(status?.stateReason === undefined ? {} : { stateReason: status.stateReason }),
-    ...(status?.stateReasonCode === undefined ? {} : { stateReasonCode: status.stateReasonCode }),
-    lastUpdateStatus: current ? (status?.lastUpdateStatus ?? 'InProgress') : 'InProgress',
+    revisionId: settled ? derivedRevisionId(written, stateKey(state, update)) : written,
+    state,
+    ...stateReasons(state, status),
+    lastUpdateStatus: update,
+    ...updateReasons(update, status),
     tags: parseTags(a[ANNOTATIONS.tags]),
     source: 'api',
     ...policyOf(a[ANNOTATIONS.policy]),
+  };
+}
+
+/** A number per settled state, so each reached state gives its own RevisionId. */
+function stateKey(state: string, update: LastUpdateStatus): number {
+  return (state === 'Active' ? 0 : state === 'Failed' ? 2 : 4) + (update === 'Failed' ? 1 : 0);
+}
+
+function stateReasons(
+  state: FunctionRecord['state'],
+  status: FunctionResource['status'],
+): Pick<FunctionRecord, 'stateReason' | 'stateReasonCode'> {
+  if (state === 'Pending')
+    return { stateReason: CREATING_REASON, stateReasonCode: CREATING_REASON_CODE };
+  if (state === 'Active') return {};
+  return {
+    ...(status?.stateReason === undefined ? {} : { stateReason: status.stateReason }),
+    ...(status?.stateReasonCode === undefined ? {} : { stateReasonCode: status.stateReasonCode }),
+  };
+}
+
+function updateReasons(
+  update: LastUpdateStatus,
+  status: FunctionResource['status'],
+): Pick<FunctionRecord, 'lastUpdateStatusReason' | 'lastUpdateStatusReasonCode'> {
+  if (update === 'InProgress') {
+    return {
+      lastUpdateStatusReason: CREATING_REASON,
+      lastUpdateStatusReasonCode: CREATING_REASON_CODE,
+    };
+  }
+  if (update === 'Successful') return {};
+  const reason = status?.lastUpdateStatusReason;
+  return {
+    ...(reason === undefined ? {} : { lastUpdateStatusReason: reason }),
+    lastUpdateStatusReasonCode: 'InternalError',
   };
 }
 

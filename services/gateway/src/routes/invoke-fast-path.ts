@@ -65,7 +65,7 @@ function fail(res: ServerResponse, err: unknown, ctx: RequestContext): void {
 }
 
 /** Resolves and runs the call once the guards have passed. */
-function invokeNamed(
+async function invokeNamed(
   deps: InvokeFastPathDeps,
   req: IncomingMessage,
   res: ServerResponse,
@@ -82,7 +82,7 @@ function invokeNamed(
     },
   });
   const ref = functionRefIn(deps.config, url.name, url.qualifier);
-  const target = resolveTarget(deps, ctx, ref);
+  const target = await resolveTarget(deps, ctx, ref);
   return invokeTarget(deps, req, res, ctx, ref.name, target, false);
 }
 

@@ -16,6 +16,7 @@ import { type Request, type Response, Router } from 'express';
 
 import { readRawBody, unparsable } from '../http/body.js';
 import type { AppDeps, Clock } from '../deps.js';
+import type { StateTransitions } from '../state-transitions.js';
 import type { InvokeTarget, InvokeTargets } from '../invoke-targets.js';
 import { type RequestContext, requestContext } from '../http/request-context.js';
 import { pathParam } from '../resolve-function.js';
@@ -27,6 +28,8 @@ export type InvokeDeps = Pick<
 > & {
   readonly targets: Pick<InvokeTargets, 'resolve'>;
   readonly clock: Clock;
+  /** A function this process is still making Active is waited for (local mode, milliseconds). */
+  readonly transitions?: Pick<StateTransitions, 'settled'>;
 };
 
 const OPERATION = 'InvokeFunction';
@@ -223,7 +226,7 @@ async function payloadOf(req: IncomingMessage): Promise<Buffer> {
 async function invoke(deps: InvokeDeps, req: Request, res: Response): Promise<void> {
   const ctx = requestContext(res, deps.logger);
   const ref = functionRefIn(deps.config, pathParam(req, 'name'), qualifierParam(req));
-  const target = resolveTarget(deps, ctx, ref);
+  const target = await resolveTarget(deps, ctx, ref);
   const type = invocationType(header(req, INVOKE_HEADERS.invocationType));
   if (type === 'Event') {
     await queueEvent(deps, req, res, ctx, ref);
@@ -232,16 +235,26 @@ async function invoke(deps: InvokeDeps, req: Request, res: Response): Promise<vo
   await invokeTarget(deps, req, res, ctx, ref.name, target, type === 'DryRun');
 }
 
-/** $LATEST, a version or an alias (a weighted one picks its version here), from memory. */
+/**
+ * $LATEST, a version or an alias (a weighted one picks its version here), from memory. A function
+ * still Pending is ResourceConflictException, unless this process is making it Active right now
+ * (local mode): then the call waits for that and resolves again.
+ */
 export function resolveTarget(
-  deps: Pick<InvokeDeps, 'targets'>,
+  deps: Pick<InvokeDeps, 'targets' | 'transitions'>,
   ctx: RequestContext,
   ref: FunctionRef,
-): InvokeTarget {
+): InvokeTarget | Promise<InvokeTarget> {
   ctx.functionName = ref.name;
   const target = deps.targets.resolve(ref);
-  if (target.notInvocable !== undefined) throw target.notInvocable;
-  return target;
+  if (target.notInvocable === undefined) return target;
+  const settling = deps.transitions?.settled(ref.name);
+  if (settling === undefined) throw target.notInvocable;
+  return settling.then(() => {
+    const again = deps.targets.resolve(ref);
+    if (again.notInvocable !== undefined) throw again.notInvocable;
+    return again;
+  });
 }
 
 /** A RequestResponse (or DryRun) call to a resolved target: checks, body, admission, answer. */

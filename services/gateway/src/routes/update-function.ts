@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 
 import {
   type ArnContext,
+  assertNotTransitioning,
   assertRevision,
   codeSha256Of,
   type FunctionCode,
@@ -13,8 +14,10 @@ import {
   parseImageConfig,
   toFunctionConfiguration,
   toVersionConfiguration,
+  UPDATE_IN_PROGRESS,
   validateFunctionSpec,
   type VersionStore,
+  withState,
 } from '@lamina/core';
 import { Router } from 'express';
 
@@ -27,6 +30,7 @@ import type { CodeFreezer } from '../code/code-snapshots.js';
 import { type Body, bodyOf, structureField } from './request-fields.js';
 import { assertNoImageUri, imageCodeOf } from './image-code.js';
 import { zipFromUpload } from './zip-upload.js';
+import type { StateTransitions } from '../state-transitions.js';
 
 export type UpdateFunctionRouteDeps = Pick<
   AppDeps,
@@ -36,6 +40,7 @@ export type UpdateFunctionRouteDeps = Pick<
   readonly codeFreezer: CodeFreezer;
   readonly clock: Clock;
   readonly layers: Pick<LayerStore, 'get'>;
+  readonly transitions: StateTransitions;
 };
 
 const CONFIG_BODY_LIMIT = 256 * 1024;
@@ -55,7 +60,9 @@ function flag(body: Body, key: string): boolean {
 /**
  * UpdateFunctionCode and UpdateFunctionConfiguration: change `$LATEST` (never a version),
  * under the optional RevisionId precondition (412 when stale), checked against the record as
- * the store holds it while it writes. `Publish: true` then publishes a version.
+ * the store holds it while it writes; refused (409) while a create or another update is in
+ * progress. The change is stored `InProgress` and the mode's transition completes it (ADR 0032).
+ * `Publish: true` then publishes a version.
  */
 export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
   const { config, functions, code, logger, runtimes, clock } = deps;
@@ -66,17 +73,22 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
     name: string,
     revisionId: unknown,
     change: (current: FunctionRecord) => FunctionRecord,
-  ): Promise<FunctionRecord> =>
-    functions.update(name, (current) => {
+  ): Promise<FunctionRecord> => {
+    const stored = await functions.update(name, (current) => {
+      assertNotTransitioning(arn, current);
       assertRevision(revisionId, current.revisionId, 'function');
-      return {
-        ...change(current),
-        revisionId: randomUUID(),
-        lastModified: lambdaTimestamp(new Date(clock.now())),
-        state: 'Active',
-        lastUpdateStatus: 'Successful',
-      };
+      return withState(
+        {
+          ...change(current),
+          revisionId: randomUUID(),
+          lastModified: lambdaTimestamp(new Date(clock.now())),
+        },
+        UPDATE_IN_PROGRESS,
+      );
     });
+    deps.transitions.begin(name);
+    return stored;
+  };
 
   const answer = async (
     res: import('express').Response,
