@@ -53,3 +53,4 @@ export { LAMBDA_MODEL_SOURCE, LAMBDA_OPERATIONS } from './lambda-model.generated
 export * from './model-validation.js';
 export * from './model-operations.js';
 export * from './deprecated-runtimes.js';
+export * from './tags.js';

@@ -37,6 +37,7 @@ import { HostEndpoints } from './function-urls/url-endpoints.js';
 import { FileUrlStore } from './function-urls/url-store.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { policyRoutes } from './routes/policy.js';
+import { tagRoutes } from './routes/tags.js';
 import { authMiddleware } from './auth/auth-middleware.js';
 import { createRequestGuard } from './auth/request-guard.js';
 import { LocalTransitions } from './state-transitions.js';
@@ -143,6 +144,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(provisionedConcurrencyRoutes({ ...deps, provisioner, clock }));
   app.use(functionUrlRoutes(urlDeps));
   app.use(policyRoutes({ ...deps, versions }));
+  app.use(tagRoutes(deps));
   app.use(accountRoutes({ ...deps, versions, layers }));
   app.use(codeRoutes(deps));
   if (deps.async !== undefined) {

@@ -9,6 +9,7 @@
  * whose local transition is under way waits for it (`settled`) instead of failing, since the wait
  * is milliseconds. A transition of a function deleted meanwhile is dropped.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 
 import {
@@ -68,7 +69,12 @@ export class LocalTransitions implements StateTransitions {
     const available = this.o.codeAvailable ?? existsSync;
     const apply = (): Promise<unknown> =>
       this.o.functions.update(name, (now) =>
-        isTransitioning(now) ? withState(now, settledState(now, codeProblem(now, available))) : now,
+        isTransitioning(now)
+          ? withState(
+              { ...now, revisionId: randomUUID() },
+              settledState(now, codeProblem(now, available)),
+            )
+          : now,
       );
     // With no hold the update is queued on the store's lock now, before the route answers.
     const run = settleMs > 0 ? new Promise((r) => setTimeout(r, settleMs)).then(apply) : apply();

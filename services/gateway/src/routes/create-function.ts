@@ -15,8 +15,10 @@ import {
   type FunctionSpec,
   LaminaError,
   lambdaTimestamp,
+  mergeTags,
   parseImageConfig,
   PENDING_CREATE,
+  tagMap,
   parsePackageType,
   toFunctionConfiguration,
   toVersionConfiguration,
@@ -32,17 +34,9 @@ import { assertNoImageUri, imageCodeOf } from './image-code.js';
 import { type Body, structureField } from './request-fields.js';
 import { zipFromUpload } from './zip-upload.js';
 
+/** CreateFunction's Tags, under Lambda's tag rules (core's tags.ts). */
 function tagsOf(body: Body): Record<string, string> {
-  const tags = structureField(body, 'Tags') ?? {};
-  for (const v of Object.values(tags)) {
-    if (typeof v !== 'string') {
-      throw new LaminaError(
-        'ValidationException',
-        "'Tags' value failed to satisfy constraint: Member must have string values",
-      );
-    }
-  }
-  return tags as Record<string, string>;
+  return mergeTags({}, tagMap(body['Tags']));
 }
 
 /** The `Code` structure; required. */
