@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 
+import type { FunctionSettings } from './function-settings.js';
 import type { FunctionSpec } from './function-spec.js';
 import { imageConfigResponse } from './image-function.js';
 import type { FunctionPolicy } from './resource-policy.js';
@@ -50,6 +51,8 @@ export interface FunctionRecord {
   readonly source: 'api' | 'manifest';
   /** Resource-based policy statements per qualifier (AddPermission); absent: none. */
   readonly policy?: FunctionPolicy;
+  /** Runtime management and recursion settings; absent: Lambda's defaults (Auto, Terminate). */
+  readonly settings?: FunctionSettings;
 }
 
 /** `2020-04-10T19:06:32.563+0000` */

@@ -54,3 +54,4 @@ export * from './model-validation.js';
 export * from './model-operations.js';
 export * from './deprecated-runtimes.js';
 export * from './tags.js';
+export * from './function-settings.js';

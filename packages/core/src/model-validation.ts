@@ -212,8 +212,14 @@ export function modelValidationErrors(operation: string, req: ModelRequest): str
       : {};
   const collector = new Collector(req.exempt ?? (() => false));
   const members = input.members ?? {};
+  // The payload member is the raw body (Invoke's Payload, InvokeAsync's InvokeArgs), not read
+  // here: the operation checks it, so it is never "null".
+  const checked =
+    input.payload === undefined
+      ? input
+      : { ...input, required: (input.required ?? []).filter((r) => r !== input.payload) };
   collector.structure(
-    input,
+    checked,
     (name) => {
       const m = members[name];
       if (m === undefined || name === input.payload) return undefined;

@@ -38,6 +38,7 @@ import { FileUrlStore } from './function-urls/url-store.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { policyRoutes } from './routes/policy.js';
 import { tagRoutes } from './routes/tags.js';
+import { functionSettingsRoutes } from './routes/function-settings.js';
 import { authMiddleware } from './auth/auth-middleware.js';
 import { createRequestGuard } from './auth/request-guard.js';
 import { LocalTransitions } from './state-transitions.js';
@@ -145,6 +146,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(functionUrlRoutes(urlDeps));
   app.use(policyRoutes({ ...deps, versions }));
   app.use(tagRoutes(deps));
+  app.use(functionSettingsRoutes(deps));
   app.use(accountRoutes({ ...deps, versions, layers }));
   app.use(codeRoutes(deps));
   if (deps.async !== undefined) {

@@ -3,8 +3,6 @@
 import { createHash } from 'node:crypto';
 
 import {
-  CREATING_REASON,
-  CREATING_REASON_CODE,
   type FunctionCode,
   type FunctionPolicy,
   type FunctionRecord,
@@ -13,7 +11,9 @@ import {
   imageIdentityHex,
   LIMITS,
   type LastUpdateStatus,
+  parseFunctionSettings,
 } from '@lamina/core';
+import { stateKey, stateReasons, updateReasons } from './state-reasons.js';
 import {
   API_VERSION,
   type FunctionResource,
@@ -29,6 +29,8 @@ export const ANNOTATIONS = {
   tags: 'lamina.dev/tags',
   /** The resource-based policy (AddPermission), JSON: statements per qualifier. */
   policy: 'lamina.dev/policy',
+  /** Runtime management and recursion settings, JSON (core's function-settings.ts). */
+  settings: 'lamina.dev/settings',
   /** Highest version number ever published (never reused after a version is deleted). */
   versionCounter: 'lamina.dev/version-counter',
 } as const;
@@ -204,43 +206,13 @@ export function toFunctionRecord(fn: FunctionResource, locate: CodeLocator): Fun
     tags: parseTags(a[ANNOTATIONS.tags]),
     source: 'api',
     ...policyOf(a[ANNOTATIONS.policy]),
+    ...settingsOf(a[ANNOTATIONS.settings]),
   };
 }
 
-/** A number per settled state, so each reached state gives its own RevisionId. */
-function stateKey(state: string, update: LastUpdateStatus): number {
-  return (state === 'Active' ? 0 : state === 'Failed' ? 2 : 4) + (update === 'Failed' ? 1 : 0);
-}
-
-function stateReasons(
-  state: FunctionRecord['state'],
-  status: FunctionResource['status'],
-): Pick<FunctionRecord, 'stateReason' | 'stateReasonCode'> {
-  if (state === 'Pending')
-    return { stateReason: CREATING_REASON, stateReasonCode: CREATING_REASON_CODE };
-  if (state === 'Active') return {};
-  return {
-    ...(status?.stateReason === undefined ? {} : { stateReason: status.stateReason }),
-    ...(status?.stateReasonCode === undefined ? {} : { stateReasonCode: status.stateReasonCode }),
-  };
-}
-
-function updateReasons(
-  update: LastUpdateStatus,
-  status: FunctionResource['status'],
-): Pick<FunctionRecord, 'lastUpdateStatusReason' | 'lastUpdateStatusReasonCode'> {
-  if (update === 'InProgress') {
-    return {
-      lastUpdateStatusReason: CREATING_REASON,
-      lastUpdateStatusReasonCode: CREATING_REASON_CODE,
-    };
-  }
-  if (update === 'Successful') return {};
-  const reason = status?.lastUpdateStatusReason;
-  return {
-    ...(reason === undefined ? {} : { lastUpdateStatusReason: reason }),
-    lastUpdateStatusReasonCode: 'InternalError',
-  };
+function settingsOf(json: string | undefined): Pick<FunctionRecord, 'settings'> {
+  const settings = parseFunctionSettings(json);
+  return settings === undefined ? {} : { settings };
 }
 
 /** The policy annotation; unreadable or absent: no policy. */
@@ -264,10 +236,13 @@ export function toFunctionResource(
 ): FunctionResource {
   const meta = base?.metadata ?? {};
   const annotations = Object.entries(meta.annotations ?? {}).filter(
-    ([k]) => k !== ANNOTATIONS.policy,
+    ([k]) => k !== ANNOTATIONS.policy && k !== ANNOTATIONS.settings,
   );
   if (record.policy !== undefined) {
     annotations.push([ANNOTATIONS.policy, JSON.stringify(record.policy)]);
+  }
+  if (record.settings !== undefined) {
+    annotations.push([ANNOTATIONS.settings, JSON.stringify(record.settings)]);
   }
   return {
     apiVersion: API_VERSION,

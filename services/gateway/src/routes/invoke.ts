@@ -197,14 +197,19 @@ async function queueEvent(
   res: Response,
   ctx: RequestContext,
   ref: FunctionRef,
+  legacy = false,
 ): Promise<void> {
   if (deps.async === undefined) throw asyncDisabled();
   // The dead-letter target of $LATEST's configuration (Lambda's is per version).
   const deadLetterTarget = deps.functions.get(ref.name)?.spec.deadLetterTargetArn;
-  await invokeEvent({ async: deps.async, clock: deps.clock }, req, res, ctx, {
-    ...ref,
-    deadLetterTarget,
-  });
+  await invokeEvent(
+    { async: deps.async, clock: deps.clock },
+    req,
+    res,
+    ctx,
+    { ...ref, deadLetterTarget },
+    legacy,
+  );
 }
 
 /** The request payload: at most 6 MB of JSON; an empty body is `{}`. */
@@ -292,5 +297,15 @@ export async function invokeTarget(
 export function invokeRoutes(deps: InvokeDeps): Router {
   const router = Router();
   router.post('/2015-03-31/functions/:name/invocations', (req, res) => invoke(deps, req, res));
+  // The deprecated InvokeAsync: an Event invoke of $LATEST answered {"Status":202}.
+  router.post(
+    ['/2014-11-13/functions/:name/invoke-async', '/2014-11-13/functions/:name/invoke-async/'],
+    async (req, res) => {
+      const ctx = requestContext(res, deps.logger);
+      const ref = functionRefIn(deps.config, pathParam(req, 'name'));
+      await resolveTarget(deps, ctx, ref);
+      await queueEvent(deps, req, res, ctx, ref, true);
+    },
+  );
   return router;
 }
