@@ -150,7 +150,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(accountRoutes({ ...deps, versions, layers }));
   app.use(codeRoutes(deps));
   if (deps.async !== undefined) {
-    app.use(eventInvokeConfigRoutes({ ...deps, async: deps.async, clock }));
+    app.use(eventInvokeConfigRoutes({ ...deps, async: deps.async, clock, versions }));
     app.use(queueRoutes({ async: deps.async }));
   }
   if (deps.mappings !== undefined)

@@ -99,9 +99,8 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
       res.json(toFunctionConfiguration(record, arn));
       return;
     }
-    const version = await publishVersion(deps, arn, record.spec.name, {
-      revisionId: record.revisionId,
-    });
+    // The RevisionId was checked by the update; the transition may have renewed it since.
+    const version = await publishVersion(deps, arn, record.spec.name, {});
     res.json(toVersionConfiguration(version, arn));
   };
 
