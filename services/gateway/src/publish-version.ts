@@ -78,7 +78,8 @@ export async function publishVersion(
       }),
     };
   });
-  if (decision.kind === 'create') {
+  // A manifest's function is the file's (read-only through the API): its RevisionId stays.
+  if (decision.kind === 'create' && latest.source !== 'manifest') {
     await deps.functions.update(name, (current) => ({ ...current, revisionId: randomUUID() }));
   }
   return decision.record;
