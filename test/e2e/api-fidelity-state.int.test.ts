@@ -6,13 +6,44 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 
-import { CreateFunctionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  CreateFunctionCommand,
+  InvokeWithResponseStreamCommand,
+  type LambdaClient,
+  waitUntilFunctionActiveV2,
+} from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startLamina, type LaminaProcess, uniqueName } from '@lamina/testkit';
 import { createInput } from '../support/api-fidelity.js';
 import { checkStateMachine, checkTagsAndSettings } from '../support/api-fidelity-state.js';
 import { lambdaClient } from '../support/lambda-client.js';
+import { makeZip } from '../support/zip.js';
+
+const STREAMING = `
+exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  responseStream.setContentType('text/plain');
+  responseStream.write('first;');
+  await new Promise((r) => setTimeout(r, 300));
+  responseStream.write('second;');
+  responseStream.end('last');
+});
+`;
+const FAILING = 'exports.handler = async () => { throw new TypeError("nope"); };';
+
+/** The events of an InvokeWithResponseStream answer, chunks as text. */
+async function eventsOf(client: LambdaClient, name: string) {
+  const out = await client.send(
+    new InvokeWithResponseStreamCommand({ FunctionName: name, Payload: Buffer.from('{}') }),
+  );
+  const events: unknown[] = [];
+  for await (const e of out.EventStream ?? []) {
+    if (e.PayloadChunk !== undefined)
+      events.push({ chunk: Buffer.from(e.PayloadChunk.Payload ?? []).toString() });
+    if (e.InvokeComplete !== undefined) events.push({ complete: { ...e.InvokeComplete } });
+  }
+  return { status: out.StatusCode, version: out.ExecutedVersion, events };
+}
 
 const hasBoto3 = spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
 
@@ -56,6 +87,34 @@ describe('the state machine, tags and small operations (local mode)', () => {
   it('tags, code signing, runtime management, recursion, another account', async () => {
     await checkTagsAndSettings(client, uniqueName('fid-tag'));
   }, 60_000);
+
+  it('streams with InvokeWithResponseStream: chunks as written, then InvokeComplete', async () => {
+    const wait = { client, maxWaitTime: 60, minDelay: 1, maxDelay: 1 };
+    const streamer = uniqueName('fid-stream');
+    const failing = uniqueName('fid-stream-err');
+    for (const [name, source] of [
+      [streamer, STREAMING],
+      [failing, FAILING],
+    ] as const) {
+      await client.send(
+        new CreateFunctionCommand(
+          createInput(name, { Code: { ZipFile: makeZip({ 'index.js': source }) } }),
+        ),
+      );
+      await waitUntilFunctionActiveV2(wait, { FunctionName: name });
+    }
+    const streamed = await eventsOf(client, streamer);
+    expect(streamed.status).toBe(200);
+    expect(streamed.version).toBe('$LATEST');
+    expect(streamed.events.at(-1)).toEqual({ complete: {} });
+    const text = streamed.events
+      .flatMap((e) => ('chunk' in (e as object) ? [(e as { chunk: string }).chunk] : []))
+      .join('');
+    expect(text).toBe('first;second;last');
+    expect(streamed.events.length).toBeGreaterThan(2);
+    const failed = await eventsOf(client, failing);
+    expect(failed.events.at(-1)).toMatchObject({ complete: { ErrorCode: 'TypeError' } });
+  }, 120_000);
 
   it.skipIf(!hasBoto3)(
     "passes boto3's waiters and its invoke_async",

@@ -55,3 +55,4 @@ export * from './model-operations.js';
 export * from './deprecated-runtimes.js';
 export * from './tags.js';
 export * from './function-settings.js';
+export * from './event-stream.js';

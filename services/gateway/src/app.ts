@@ -20,6 +20,7 @@ import { functionRoutes } from './routes/functions.js';
 import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
 import { invokeFastPath } from './routes/invoke-fast-path.js';
+import { invokeStreamRoutes } from './routes/invoke-stream.js';
 import { queueRoutes } from './routes/queues.js';
 import { updateFunctionRoutes } from './routes/update-function.js';
 import { versionRoutes } from './routes/versions.js';
@@ -131,6 +132,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   // Invoke first: it is the hot path and the most frequent request.
   const invokeDeps = { ...deps, targets, clock, transitions };
   app.use(invokeRoutes(invokeDeps));
+  app.use(invokeStreamRoutes(invokeDeps));
   // Every other answer carries the request id too (invoke writes its own, in one writeHead).
   app.use((_req, res, next) => {
     res.setHeader('x-amzn-RequestId', requestContext(res, deps.logger).requestId);

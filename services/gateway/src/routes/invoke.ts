@@ -54,7 +54,7 @@ const asyncDisabled = (): LaminaError =>
     'Asynchronous invocation (X-Amz-Invocation-Type: Event) is not enabled in this Lamina installation.',
   );
 
-function tailLog(value: string | undefined): boolean {
+export function tailLog(value: string | undefined): boolean {
   if (value === undefined || value === '' || value === 'None') return false;
   if (value === 'Tail') return true;
   throw new LaminaError(
@@ -64,7 +64,7 @@ function tailLog(value: string | undefined): boolean {
 }
 
 /** X-Amz-Client-Context: base64 of a JSON object, at most 3583 bytes; returns the JSON text. */
-function clientContext(value: string | undefined): string | undefined {
+export function clientContext(value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (value.length > CLIENT_CONTEXT_MAX) {
     throw new LaminaError(
@@ -88,7 +88,7 @@ function clientContext(value: string | undefined): string | undefined {
   return text;
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
+export function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return typeof v === 'string' ? v : undefined;
 }
@@ -108,7 +108,7 @@ function checkJson(payload: Buffer): void {
   }
 }
 
-function responseTooLarge(result: InvocationResult): InvocationResult {
+export function responseTooLarge(result: InvocationResult): InvocationResult {
   const payload = Buffer.from(
     JSON.stringify({
       errorType: 'Function.ResponseSizeTooLarge',
@@ -191,7 +191,7 @@ function writeResult(
 }
 
 /** Event: queued durably, then 202 (the dispatcher runs it through this same API later). */
-async function queueEvent(
+export async function queueEvent(
   deps: InvokeDeps,
   req: Request,
   res: Response,
@@ -213,7 +213,7 @@ async function queueEvent(
 }
 
 /** The request payload: at most 6 MB of JSON; an empty body is `{}`. */
-async function payloadOf(req: IncomingMessage): Promise<Buffer> {
+export async function payloadOf(req: IncomingMessage): Promise<Buffer> {
   const body = await readRawBody(req, LIMITS.syncRequestMaxBytes, OPERATION);
   if (body.length === 0) return EMPTY_PAYLOAD;
   checkJson(body);
@@ -297,15 +297,5 @@ export async function invokeTarget(
 export function invokeRoutes(deps: InvokeDeps): Router {
   const router = Router();
   router.post('/2015-03-31/functions/:name/invocations', (req, res) => invoke(deps, req, res));
-  // The deprecated InvokeAsync: an Event invoke of $LATEST answered {"Status":202}.
-  router.post(
-    ['/2014-11-13/functions/:name/invoke-async', '/2014-11-13/functions/:name/invoke-async/'],
-    async (req, res) => {
-      const ctx = requestContext(res, deps.logger);
-      const ref = functionRefIn(deps.config, pathParam(req, 'name'));
-      await resolveTarget(deps, ctx, ref);
-      await queueEvent(deps, req, res, ctx, ref, true);
-    },
-  );
   return router;
 }
