@@ -70,9 +70,8 @@ export function withRuntimeManagement(
   settings: FunctionSettings | undefined,
   c: RuntimeManagementConfig,
 ): FunctionSettings {
-  const { updateRuntimeOn: _m, runtimeVersionArn: _a, ...rest } = settings ?? {};
   return {
-    ...rest,
+    ...(settings?.recursiveLoop === undefined ? {} : { recursiveLoop: settings.recursiveLoop }),
     updateRuntimeOn: c.updateRuntimeOn,
     ...(c.runtimeVersionArn === undefined ? {} : { runtimeVersionArn: c.runtimeVersionArn }),
   };

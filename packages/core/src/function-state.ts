@@ -54,15 +54,17 @@ export function isTransitioning(record: Pick<FunctionRecord, 'state' | 'lastUpda
 
 /** `record` with its state fields replaced (the optional reasons dropped unless given). */
 export function withState<T extends FunctionRecord>(record: T, fields: StateFields): T {
-  const {
-    stateReason: _a,
-    stateReasonCode: _b,
-    lastUpdateStatusReason: _c,
-    lastUpdateStatusReasonCode: _d,
-    ...rest
-  } = record;
-  return { ...rest, ...fields } as T;
+  const reasons: readonly string[] = REASONS;
+  const kept = Object.entries(record).filter(([k]) => !reasons.includes(k));
+  return { ...Object.fromEntries(kept), ...fields } as T;
 }
+
+const REASONS = [
+  'stateReason',
+  'stateReasonCode',
+  'lastUpdateStatusReason',
+  'lastUpdateStatusReasonCode',
+] as const;
 
 /**
  * The outcome of applying a create or an update: Active/Successful, or — when `failure` is

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
 import { FakeAsyncStore } from '../test-support/fake-async-store.js';
-import { type ErrorBody, fakeApp, json, record } from '../test-support/fakes.js';
+import { fakeApp, json, record } from '../test-support/fakes.js';
 
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function:hello';
 const RUNTIME_ARN =
@@ -39,13 +39,13 @@ describe('code signing, runtime management and recursion settings', () => {
     });
     expect((await request(app).get(path)).body).toEqual({ ...manual, FunctionArn: ARN });
     const refused = await request(app).put(path).send({ UpdateRuntimeOn: 'Manual' }).expect(400);
-    expect(json<ErrorBody>(refused).Type).toBe('User');
+    expect(json(refused).Type).toBe('User');
     await request(app)
       .put(path)
       .send({ UpdateRuntimeOn: 'Auto', RuntimeVersionArn: RUNTIME_ARN })
       .expect(400);
     const bad = await request(app).put(path).send({ UpdateRuntimeOn: 'Never' }).expect(400);
-    expect(json<ErrorBody>(bad).message).toMatch(/^1 validation error detected: Value 'Never'/);
+    expect(json(bad).message).toMatch(/^1 validation error detected: Value 'Never'/);
     await request(app).put(path).send({ UpdateRuntimeOn: 'FunctionUpdate' }).expect(200);
     expect((await request(app).get(path)).body).toEqual({
       UpdateRuntimeOn: 'FunctionUpdate',

@@ -95,7 +95,7 @@ class EventStreamWriter implements ResponseStreamSink {
 }
 
 async function invokeWithResponseStream(deps: InvokeDeps, req: Request, res: ServerResponse) {
-  const ctx = requestContext(res as import('express').Response, deps.logger);
+  const ctx = requestContext(res, deps.logger);
   const ref = functionRefIn(deps.config, pathParam(req, 'name'), queryString(req, 'Qualifier'));
   const target = await resolveTarget(deps, ctx, ref);
   const tail = tailLog(header(req, INVOKE_HEADERS.logType));
@@ -108,10 +108,10 @@ async function invokeWithResponseStream(deps: InvokeDeps, req: Request, res: Ser
   }
   const executed = target.config.version;
   const writer = new EventStreamWriter(res, ctx.requestId, executed);
-  let streamed = false;
+  const run = { streamed: false };
   const sink: ResponseStreamSink = {
     start: () => {
-      streamed = true;
+      run.streamed = true;
       writer.start();
     },
     write: (chunk) => {
@@ -127,11 +127,11 @@ async function invokeWithResponseStream(deps: InvokeDeps, req: Request, res: Ser
     responseStream: sink,
   };
   let result = await runAdmitted(deps, ref.name, target, invocation, ctx.log);
-  if (!streamed && result.payload.length > LIMITS.syncResponseMaxBytes) {
+  if (!run.streamed && result.payload.length > LIMITS.syncResponseMaxBytes) {
     result = responseTooLarge(result);
   }
   recordResult(target.metrics, result);
-  writer.finish(result, streamed, tail);
+  writer.finish(result, run.streamed, tail);
 }
 
 export function invokeStreamRoutes(deps: InvokeDeps): Router {

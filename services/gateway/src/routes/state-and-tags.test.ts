@@ -2,7 +2,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
 import { LocalTransitions } from '../state-transitions.js';
-import { type ErrorBody, fakeApp, json } from '../test-support/fakes.js';
+import { fakeApp, json } from '../test-support/fakes.js';
 
 const ZIP = Buffer.from('PK\x03\x04 pretend zip');
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function:hello';
@@ -29,7 +29,13 @@ function heldApp() {
   const pending: Promise<void>[] = [];
   const deferred = {
     begin: (name: string) => {
-      pending.push(gate.then(() => begin(name)).then(() => transitions.settled(name)));
+      pending.push(
+        gate
+          .then(() => {
+            begin(name);
+          })
+          .then(() => transitions.settled(name)),
+      );
     },
     settled: (name: string) => transitions.settled(name),
   };
@@ -58,7 +64,7 @@ describe('the state machine (ADR 0032)', () => {
       .put('/2015-03-31/functions/hello/configuration')
       .send({ Timeout: 9 })
       .expect(409);
-    expect(json<ErrorBody>(busy).message).toBe(
+    expect(json(busy).message).toBe(
       'The operation cannot be performed at this time. The function is currently in the following state: Pending',
     );
     await settle();
@@ -95,7 +101,7 @@ describe('the state machine (ADR 0032)', () => {
       .put('/2015-03-31/functions/hello/code')
       .send({ ZipFile: ZIP.toString('base64') })
       .expect(409);
-    expect(json<ErrorBody>(second)).toMatchObject({
+    expect(json(second)).toMatchObject({
       Type: 'User',
       message: `The operation cannot be performed at this time. An update is in progress for resource: ${ARN}`,
     });
@@ -156,7 +162,7 @@ describe('TagResource, UntagResource, ListTags', () => {
     await request(app).post('/2015-03-31/functions').send(body).expect(201);
     const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${String(i)}`, 'v']));
     const over = await request(app).post(tagsPath).send({ Tags: many }).expect(400);
-    expect(json<ErrorBody>(over)).toMatchObject({
+    expect(json(over)).toMatchObject({
       Type: 'User',
       message: 'Number of tags exceeds resource tag limit.',
     });
@@ -167,6 +173,6 @@ describe('TagResource, UntagResource, ListTags', () => {
     const missing = await request(app)
       .get(`/2017-03-31/tags/${encodeURIComponent(`${ARN}-none`)}`)
       .expect(404);
-    expect(json<ErrorBody>(missing).Message).toBe(`Function not found: ${ARN}-none`);
+    expect(json(missing).Message).toBe(`Function not found: ${ARN}-none`);
   });
 });
