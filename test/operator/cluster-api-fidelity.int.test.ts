@@ -13,7 +13,12 @@ describe('API fidelity through @aws-sdk/client-lambda (cluster mode)', () => {
   let lamina: ClusterLamina | undefined;
 
   beforeAll(async () => {
-    lamina = await startClusterLamina({ name: 'fidelity', runtime: null });
+    // No replica to run: a function is Active once its (empty) Deployment is observed.
+    lamina = await startClusterLamina({
+      name: 'fidelity',
+      runtime: null,
+      operatorEnv: { LAMINA_WORKER_MIN_REPLICAS: '0' },
+    });
   }, 600_000);
 
   afterAll(async () => {

@@ -12,6 +12,7 @@ import {
   DeleteFunctionCommand as DeleteVersionCommand,
   GetAliasCommand,
   GetFunctionCommand,
+  GetFunctionConfigurationCommand,
   InvokeCommand,
   LambdaClient,
   ListFunctionsCommand,
@@ -64,6 +65,48 @@ const names = async (ns: string, kind: string): Promise<string[]> => {
   const list = await getJson<{ items: Obj[] }>(['get', `${kind}.lamina.dev`, '-n', ns]);
   return (list?.items ?? []).map((i) => i.metadata.name).sort();
 };
+
+/**
+ * Plays the operator (none runs here): reports `name`'s current generation as settled (or another
+ * state), as the operator's status would, so the gateway's state machine (ADR 0032) lets the next
+ * change through. Waits until the gateway's cache shows it.
+ */
+async function reportStatus(
+  ns: string,
+  name: string,
+  client: { send: LambdaClient['send'] },
+  state: 'Active' | 'Pending' = 'Active',
+): Promise<void> {
+  const fn = await getJson<{ metadata: { generation?: number } }>([
+    'get',
+    'functions.lamina.dev',
+    name,
+    '-n',
+    ns,
+  ]);
+  const generation = fn?.metadata.generation ?? 1;
+  const status = { observedGeneration: generation, state, lastUpdateStatus: 'Successful' };
+  await kubectlOk([
+    'patch',
+    '-n',
+    ns,
+    'functions.lamina.dev',
+    name,
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ status }),
+  ]);
+  await eventually(
+    async () => {
+      const c = await client.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+      return c.State === state && (state === 'Pending' || c.LastUpdateStatus === 'Successful')
+        ? c
+        : undefined;
+    },
+    { what: `${name} ${state}` },
+  );
+}
 
 async function failure(
   p: Promise<unknown>,
@@ -185,22 +228,28 @@ spec:
   });
 
   it('UpdateFunctionCode/Configuration change the resource; a stale RevisionId is 412', async () => {
+    await reportStatus(ns, 'hello', lambda);
     const before = await lambda.send(new GetFunctionCommand({ FunctionName: 'hello' }));
     const code = await lambda.send(
       new UpdateFunctionCodeCommand({ FunctionName: 'hello', ZipFile: zip2 }),
     );
     expect(code.RevisionId).not.toBe(before.Configuration?.RevisionId);
     expect((await get(ns, 'functions', 'hello'))?.spec['code']).toEqual({ sha256: hex(zip2) });
+    // InProgress until the (played) operator reports it; the settled RevisionId is another one.
+    await reportStatus(ns, 'hello', lambda);
+    const settled = await lambda.send(new GetFunctionCommand({ FunctionName: 'hello' }));
+    expect(settled.Configuration?.RevisionId).not.toBe(code.RevisionId);
 
     const conf = await lambda.send(
       new UpdateFunctionConfigurationCommand({
         FunctionName: 'hello',
         MemorySize: 1024,
-        RevisionId: code.RevisionId,
+        RevisionId: settled.Configuration?.RevisionId,
       }),
     );
     expect(conf.MemorySize).toBe(1024);
     expect((await get(ns, 'functions', 'hello'))?.spec['memorySize']).toBe(1024);
+    await reportStatus(ns, 'hello', lambda);
 
     const stale = await failure(
       lambda.send(
@@ -229,6 +278,7 @@ spec:
     const v1 = await lambda.send(new PublishVersionCommand({ FunctionName: 'hello' }));
     expect(v1.Version).toBe('1');
     await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'hello', ZipFile: zip3 }));
+    await reportStatus(ns, 'hello', lambda);
     const v2 = await lambda.send(
       new PublishVersionCommand({ FunctionName: 'hello', Description: 'second' }),
     );
@@ -313,12 +363,14 @@ spec:
     await lambda.send(new DeleteVersionCommand({ FunctionName: 'hello', Qualifier: '2' }));
     expect(await names(ns, 'functionversions')).toEqual(['hello-v1']);
     await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'hello', ZipFile: zip1 }));
+    await reportStatus(ns, 'hello', lambda);
     const v3 = await lambda.send(new PublishVersionCommand({ FunctionName: 'hello' }));
     expect(v3.Version).toBe('3');
   });
 
   it('Invoke says plainly that no execution environment is ready (502)', async () => {
-    // $LATEST is Pending (no operator here): refused like Lambda does.
+    // $LATEST is Pending (the operator, played here, says so): refused like Lambda does.
+    await reportStatus(ns, 'hello', lambda, 'Pending');
     const pending = await failure(lambda.send(new InvokeCommand({ FunctionName: 'hello' })));
     expect(pending).toMatchObject({ name: 'ResourceConflictException', status: 409 });
     expect(pending.message).toMatch(/Pending/);
@@ -341,6 +393,7 @@ spec:
     expect(gone).toMatchObject({ name: 'ResourceNotFoundException', status: 404 });
     // The name is free again and numbering starts over.
     await create('hello');
+    await reportStatus(ns, 'hello', lambda);
     const v = await lambda.send(new PublishVersionCommand({ FunctionName: 'hello' }));
     expect(v.Version).toBe('1');
   });

@@ -238,11 +238,12 @@ export function toEventInvokeConfig(
   config: AsyncFunctionConfig,
   ctx: ArnContext,
   name: string,
+  qualifier: string = LATEST,
 ): Record<string, unknown> {
   const dest = (d: string | undefined): Record<string, string> =>
     d === undefined ? {} : { Destination: d };
   return {
-    FunctionArn: functionArn(ctx, name, LATEST),
+    FunctionArn: functionArn(ctx, name, qualifier),
     MaximumRetryAttempts: config.maximumRetryAttempts,
     MaximumEventAgeInSeconds: config.maximumEventAgeInSeconds,
     LastModified: config.lastModified,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 
+import type { FunctionSettings } from './function-settings.js';
 import type { FunctionSpec } from './function-spec.js';
 import { imageConfigResponse } from './image-function.js';
 import type { FunctionPolicy } from './resource-policy.js';
@@ -43,11 +44,15 @@ export interface FunctionRecord {
   readonly stateReason?: string;
   readonly stateReasonCode?: string;
   readonly lastUpdateStatus: LastUpdateStatus;
+  readonly lastUpdateStatusReason?: string;
+  readonly lastUpdateStatusReasonCode?: string;
   readonly tags: Readonly<Record<string, string>>;
   /** Where the definition came from: the management API or a manifest file. */
   readonly source: 'api' | 'manifest';
   /** Resource-based policy statements per qualifier (AddPermission); absent: none. */
   readonly policy?: FunctionPolicy;
+  /** Runtime management and recursion settings; absent: Lambda's defaults (Auto, Terminate). */
+  readonly settings?: FunctionSettings;
 }
 
 /** `2020-04-10T19:06:32.563+0000` */
@@ -104,11 +109,18 @@ export function toFunctionConfiguration(
   if (s.deadLetterTargetArn !== undefined)
     config['DeadLetterConfig'] = { TargetArn: s.deadLetterTargetArn };
   // ListFunctions leaves out the state fields (reference §2).
+  // A function being created shows no LastUpdateStatus yet, as on AWS.
   if (options.listing !== true) {
     config['State'] = record.state;
-    config['LastUpdateStatus'] = record.lastUpdateStatus;
     if (record.stateReason !== undefined) config['StateReason'] = record.stateReason;
     if (record.stateReasonCode !== undefined) config['StateReasonCode'] = record.stateReasonCode;
+    if (record.state !== 'Pending') {
+      config['LastUpdateStatus'] = record.lastUpdateStatus;
+      if (record.lastUpdateStatusReason !== undefined)
+        config['LastUpdateStatusReason'] = record.lastUpdateStatusReason;
+      if (record.lastUpdateStatusReasonCode !== undefined)
+        config['LastUpdateStatusReasonCode'] = record.lastUpdateStatusReasonCode;
+    }
   }
   return config;
 }

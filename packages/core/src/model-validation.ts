@@ -19,7 +19,8 @@ import { LAMBDA_OPERATIONS, LAMBDA_SHAPES } from './lambda-model.generated.js';
 export interface ModelRequest {
   /** URI parameters by their template name (already percent-decoded). */
   readonly uri: Readonly<Record<string, string>>;
-  readonly query: (name: string) => string | undefined;
+  /** A repeated parameter (a list member, e.g. UntagResource's tagKeys) may come as an array. */
+  readonly query: (name: string) => string | readonly string[] | undefined;
   readonly header: (name: string) => string | undefined;
   /** The parsed JSON body; undefined when the operation has none or it is not read yet. */
   readonly body?: unknown;
@@ -189,6 +190,17 @@ function fromText(shapeName: string, text: string | undefined): unknown {
   return text;
 }
 
+/** A query parameter: a list member takes every occurrence, any other member one string. */
+function fromQuery(shapeName: string, v: string | readonly string[] | undefined): unknown {
+  const s = shape(shapeName);
+  if (s.type === 'list') {
+    if (v === undefined) return undefined;
+    const member = s.member ?? '';
+    return (typeof v === 'string' ? [v] : v).map((t) => fromText(member, t));
+  }
+  return fromText(shapeName, typeof v === 'string' ? v : undefined);
+}
+
 /** The validation messages of one request of `operation` (empty when it passes). */
 export function modelValidationErrors(operation: string, req: ModelRequest): string[] {
   const op = LAMBDA_OPERATIONS[operation];
@@ -200,15 +212,21 @@ export function modelValidationErrors(operation: string, req: ModelRequest): str
       : {};
   const collector = new Collector(req.exempt ?? (() => false));
   const members = input.members ?? {};
+  // The payload member is the raw body (Invoke's Payload, InvokeAsync's InvokeArgs), not read
+  // here: the operation checks it, so it is never "null".
+  const checked =
+    input.payload === undefined
+      ? input
+      : { ...input, required: (input.required ?? []).filter((r) => r !== input.payload) };
   collector.structure(
-    input,
+    checked,
     (name) => {
       const m = members[name];
       if (m === undefined || name === input.payload) return undefined;
       const wire = m.locationName ?? name;
       if (m.location === undefined) return body[name];
       if (m.location === 'uri') return fromText(m.shape, req.uri[wire]);
-      if (m.location === 'querystring') return fromText(m.shape, req.query(wire));
+      if (m.location === 'querystring') return fromQuery(m.shape, req.query(wire));
       if (m.location === 'header') return fromText(m.shape, req.header(wire));
       return undefined;
     },

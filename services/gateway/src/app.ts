@@ -21,6 +21,7 @@ import { functionRoutes } from './routes/functions.js';
 import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
 import { invokeFastPath } from './routes/invoke-fast-path.js';
+import { invokeStreamRoutes } from './routes/invoke-stream.js';
 import { queueRoutes } from './routes/queues.js';
 import { updateFunctionRoutes } from './routes/update-function.js';
 import { versionRoutes } from './routes/versions.js';
@@ -39,11 +40,14 @@ import { HostEndpoints } from './function-urls/url-endpoints.js';
 import { FileUrlStore } from './function-urls/url-store.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { policyRoutes } from './routes/policy.js';
+import { tagRoutes } from './routes/tags.js';
+import { functionSettingsRoutes } from './routes/function-settings.js';
 import { authMiddleware } from './auth/auth-middleware.js';
 import { createRequestGuard } from './auth/request-guard.js';
 import { MetricsSeries } from './console/metrics-series.js';
 import { consoleRoutes } from './routes/console.js';
 import { functionLogsRoutes } from './routes/function-logs.js';
+import { LocalTransitions } from './state-transitions.js';
 
 /** The gateway's request listener: `main` passes it to an HTTP server, tests to supertest. */
 export type GatewayApp = ((req: IncomingMessage, res: ServerResponse) => void) & {
@@ -72,6 +76,14 @@ export function createApp(deps: AppDeps): GatewayApp {
     deps.codeStorageLimitBytes ?? LIMITS.codeStorageBytes,
   );
   const code = withCodeStorageQuota(deps.code, quota);
+  // Without one given (tests): immediate transitions; their fake code stores unpack nothing.
+  const transitions =
+    deps.transitions ??
+    new LocalTransitions({
+      functions: deps.functions,
+      logger: deps.logger,
+      codeAvailable: () => true,
+    });
   const targets = new InvokeTargets({
     entries,
     versions,
@@ -128,14 +140,15 @@ export function createApp(deps: AppDeps): GatewayApp {
   // Every Lambda operation is first checked against the published service model.
   app.use(modelValidation());
   // Invoke first: it is the hot path and the most frequent request.
-  const invokeDeps = { ...deps, targets, clock };
+  const invokeDeps = { ...deps, targets, clock, transitions };
   app.use(invokeRoutes(invokeDeps));
+  app.use(invokeStreamRoutes(invokeDeps));
   // Every other answer carries the request id too (invoke writes its own, in one writeHead).
   app.use((_req, res, next) => {
     res.setHeader('x-amzn-RequestId', requestContext(res, deps.logger).requestId);
     next();
   });
-  app.use(versionRoutes({ ...deps, versions, codeFreezer, clock, codeStorage: quota }));
+  app.use(versionRoutes({ ...deps, versions, codeFreezer, clock, codeStorage: quota, transitions }));
   app.use(aliasRoutes({ ...deps, versions }));
   app.use(
     updateFunctionRoutes({
@@ -146,10 +159,20 @@ export function createApp(deps: AppDeps): GatewayApp {
       clock,
       layers,
       codeStorage: quota,
+      transitions,
     }),
   );
   app.use(
-    functionRoutes({ ...deps, code, versions, codeFreezer, clock, layers, codeStorage: quota }),
+    functionRoutes({
+      ...deps,
+      code,
+      versions,
+      codeFreezer,
+      clock,
+      layers,
+      codeStorage: quota,
+      transitions,
+    }),
   );
   app.use(
     layerRoutes({
@@ -164,10 +187,12 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(provisionedConcurrencyRoutes({ ...deps, provisioner, clock }));
   app.use(functionUrlRoutes(urlDeps));
   app.use(policyRoutes({ ...deps, versions }));
+  app.use(tagRoutes(deps));
+  app.use(functionSettingsRoutes(deps));
   app.use(accountRoutes({ ...deps, versions, layers }));
   app.use(codeRoutes(deps));
   if (deps.async !== undefined) {
-    app.use(eventInvokeConfigRoutes({ ...deps, async: deps.async, clock }));
+    app.use(eventInvokeConfigRoutes({ ...deps, async: deps.async, clock, versions }));
     app.use(queueRoutes({ async: deps.async }));
   }
   if (deps.mappings !== undefined)

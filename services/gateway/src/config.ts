@@ -52,6 +52,8 @@ const schema = z.object({
   /** Unreferenced code is reclaimed once unreferenced and untouched this long. */
   LAMINA_CODE_GC_GRACE_MS: optional(int(0).default(600_000)),
   LAMINA_CODE_GC_INTERVAL_MS: optional(int(1000).default(3_600_000)),
+  /** Local mode: a create or update stays Pending/InProgress at least this long (tests; ADR 0032). */
+  LAMINA_STATE_SETTLE_MS: optional(int(0, 600_000).default(0)),
   /** How long a client may take to send a request's headers (request-limits.ts). */
   LAMINA_HEADERS_TIMEOUT_MS: optional(int(100, 600_000).default(20_000)),
   /** How long a client may take to send a whole request, body included (a 50 MB zip too). */
@@ -109,6 +111,8 @@ export interface GatewayConfig {
   /** Code no function or version references is removed after this long (CodeCollector). */
   readonly codeGcGraceMs: number;
   readonly codeGcIntervalMs: number;
+  /** Local mode: the least time a create or an update stays Pending/InProgress (default 0). */
+  readonly stateSettleMs: number;
   /** Bounds on receiving a request; headersTimeoutMs never above requestTimeoutMs. */
   readonly requestLimits: RequestLimits;
   /** Absent: the code route is open (local mode). */
@@ -158,6 +162,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     shutdownTimeoutMs: e.LAMINA_SHUTDOWN_TIMEOUT_MS,
     codeGcGraceMs: e.LAMINA_CODE_GC_GRACE_MS,
     codeGcIntervalMs: e.LAMINA_CODE_GC_INTERVAL_MS,
+    stateSettleMs: e.LAMINA_STATE_SETTLE_MS,
     requestLimits: Object.freeze({
       headersTimeoutMs: Math.min(e.LAMINA_HEADERS_TIMEOUT_MS, e.LAMINA_REQUEST_TIMEOUT_MS),
       requestTimeoutMs: e.LAMINA_REQUEST_TIMEOUT_MS,

@@ -33,6 +33,7 @@ import type { KeyLookup } from './auth/access-keys.js';
 import type { AuditLog } from './auth/audit-log.js';
 import type { CodeStorageGuard } from './code/code-storage-quota.js';
 import type { S3CodeSource } from './code/s3-code-source.js';
+import type { StateTransitions } from './state-transitions.js';
 
 /** Epoch milliseconds; injectable so tests control timestamps. */
 export interface Clock {
@@ -98,6 +99,8 @@ export interface AppDeps {
   readonly tracing?: Tracing;
   /** Where Code.S3Bucket/S3Key zips are read from; absent: code from S3 is refused (400). */
   readonly s3Code?: S3CodeSource;
+  /** Who moves functions out of Pending/InProgress; absent: this process (local mode). */
+  readonly transitions?: StateTransitions;
 }
 
 /** What the function operations' handlers (routes/functions.ts) need. */
@@ -111,4 +114,5 @@ export type FunctionRouteDeps = Pick<
   readonly layers: Pick<LayerStore, 'get'>;
   /** PublishVersion counts a new version's code (code-storage-quota.ts). */
   readonly codeStorage?: CodeStorageGuard;
+  readonly transitions: StateTransitions;
 };

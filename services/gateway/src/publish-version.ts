@@ -26,7 +26,7 @@ import type { CodeStorageGuard } from './code/code-storage-quota.js';
 import { descriptionOf } from './routes/request-fields.js';
 
 export interface PublishDeps {
-  readonly functions: Pick<FunctionStore, 'get'>;
+  readonly functions: Pick<FunctionStore, 'get' | 'update'>;
   readonly versions: Pick<VersionStore, 'publish'>;
   readonly codeFreezer: CodeFreezer;
   readonly clock: Clock;
@@ -42,7 +42,8 @@ export interface PublishInput {
 
 /**
  * PublishVersion: checks the RevisionId and CodeSha256 preconditions against `$LATEST`, freezes
- * its code, and stores version N, or returns the newest version when nothing changed since.
+ * its code, and stores version N, or returns the newest version when nothing changed since. A new
+ * version changes `$LATEST`'s RevisionId too, as on AWS.
  */
 export async function publishVersion(
   deps: PublishDeps,
@@ -81,6 +82,10 @@ export async function publishVersion(
       }),
     };
   });
+  // A manifest's function is the file's (read-only through the API): its RevisionId stays.
+  if (decision.kind === 'create' && latest.source !== 'manifest') {
+    await deps.functions.update(name, (current) => ({ ...current, revisionId: randomUUID() }));
+  }
   return decision.record;
 }
 

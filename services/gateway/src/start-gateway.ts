@@ -24,6 +24,7 @@ import { Registry } from 'prom-client';
 import { RedisAdmission } from './admission/admission.js';
 import { createApp } from './app.js';
 import { MetricsSeries } from './console/metrics-series.js';
+import { LocalTransitions, OPERATOR_REPORTED } from './state-transitions.js';
 import { CodeCollector, storeReferences } from './code/code-collector.js';
 import { S3Fetcher } from './code/s3-code-source.js';
 import { RedisAsyncStore } from './async/async-store.js';
@@ -248,6 +249,10 @@ async function compose(
             ...(backend.codeSpoolDir === undefined ? {} : { spoolDir: backend.codeSpoolDir }),
           }),
         }),
+    transitions:
+      backend.mode === 'local'
+        ? new LocalTransitions({ functions, logger, settleMs: config.stateSettleMs })
+        : OPERATOR_REPORTED,
   });
   const port = await serve(
     app,

@@ -25,10 +25,12 @@ export interface Operation {
   readonly resource: string;
   /** Function (and qualifier) whose resource policy may also admit the caller. */
   readonly fn?: { readonly name: string; readonly qualifier: string | undefined };
+  /** The ARN named another account's function: AWS refuses it (403) before anything else. */
+  readonly foreign?: boolean;
   readonly management: boolean;
 }
 
-type Resource = (c: OperationContext) => Pick<Operation, 'resource' | 'fn'>;
+type Resource = (c: OperationContext) => Pick<Operation, 'resource' | 'fn' | 'foreign'>;
 
 const lambdaArn = (a: ArnContext, rest: string): string =>
   `arn:aws:lambda:${a.region}:${a.accountId}:${rest}`;
@@ -39,9 +41,11 @@ const fnResource: Resource = (c) => {
   try {
     const ref = parseFunctionRef(raw, c.query.get('Qualifier') ?? undefined);
     const q = ref.qualifier === undefined ? '' : `:${ref.qualifier}`;
+    const account = ref.accountId ?? c.arn.accountId;
     return {
-      resource: lambdaArn(c.arn, `function:${ref.name}${q}`),
+      resource: lambdaArn({ ...c.arn, accountId: account }, `function:${ref.name}${q}`),
       fn: { name: ref.name, qualifier: ref.qualifier },
+      ...(account === c.arn.accountId ? {} : { foreign: true }),
     };
   } catch {
     // The route answers the validation error; authorise on what was given.
@@ -53,6 +57,8 @@ const createdFn: Resource = (c) => {
   return { resource: lambdaArn(c.arn, `function:${typeof name === 'string' ? name : '*'}`) };
 };
 const all: Resource = () => ({ resource: '*' });
+/** A taggable resource: its ARN is the path parameter. */
+const tagged: Resource = (c) => ({ resource: c.params['arn'] ?? '' });
 const layer: Resource = (c) => ({
   resource: lambdaArn(c.arn, `layer:${c.params['layer'] ?? ''}`),
 });
@@ -158,6 +164,32 @@ const ROWS: readonly Row[] = [
   ['PUT', '/2015-03-31/event-source-mappings/:uuid', 'UpdateEventSourceMapping', mapping],
   ['DELETE', '/2015-03-31/event-source-mappings/:uuid', 'DeleteEventSourceMapping', mapping],
   ['GET', '/2016-08-19/account-settings', 'GetAccountSettings', all],
+  ['POST', '/2014-11-13/functions/:name/invoke-async', 'InvokeAsync', fnResource],
+  ['POST', '/2021-11-15/functions/:name/response-streaming-invocations', 'Invoke', fnResource],
+  ['POST', '/2017-03-31/tags/:arn', 'TagResource', tagged],
+  ['DELETE', '/2017-03-31/tags/:arn', 'UntagResource', tagged],
+  ['GET', '/2017-03-31/tags/:arn', 'ListTags', tagged],
+  [
+    'GET',
+    '/2020-06-30/functions/:name/code-signing-config',
+    'GetFunctionCodeSigningConfig',
+    fnResource,
+  ],
+  ['GET', '/2020-04-22/code-signing-configs', 'ListCodeSigningConfigs', all],
+  [
+    'GET',
+    '/2021-07-20/functions/:name/runtime-management-config',
+    'GetRuntimeManagementConfig',
+    fnResource,
+  ],
+  [
+    'PUT',
+    '/2021-07-20/functions/:name/runtime-management-config',
+    'PutRuntimeManagementConfig',
+    fnResource,
+  ],
+  ['GET', '/2024-08-31/functions/:name/recursion-config', 'GetFunctionRecursionConfig', fnResource],
+  ['PUT', '/2024-08-31/functions/:name/recursion-config', 'PutFunctionRecursionConfig', fnResource],
   ['GET', '/lamina/v1/queues/:name/messages', 'ReceiveQueueMessages', all],
   ['GET', '/lamina/v1/functions/:name/logs', 'lamina:GetFunctionLogs', fnResource],
   ['GET', '/lamina/v1/functions/:name/metrics', 'lamina:GetFunctionMetrics', fnResource],

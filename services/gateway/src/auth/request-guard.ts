@@ -88,6 +88,13 @@ function denied(arn: string, op: Operation, explicit: boolean): LaminaError {
   );
 }
 
+/** Another account's function: no resource-based policy of it can be read here (AWS's 403). */
+function crossAccountDenied(arn: string, op: Operation): LaminaError {
+  return new AccessDeniedException(
+    `User: ${arn} is not authorized to perform: ${op.action} on resource: ${op.resource} because no resource-based policy allows the ${op.action} action`,
+  );
+}
+
 export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
   const authorise = (arn: string, policy: Parameters<typeof evaluatePolicy>[0], op: Operation) => {
     const decision = evaluatePolicy(policy, op.action, op.resource);
@@ -109,6 +116,10 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
     const path = q < 0 ? req.url : req.url.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1));
     const op = operationOf(req.method, path, query, o.arn, jsonObject(req.body));
+    if (op?.foreign === true && o.keys === undefined) {
+      // An open gateway's caller is the account itself; AWS refuses another account's function.
+      return Promise.reject(crossAccountDenied(`arn:aws:iam::${o.arn.accountId}:root`, op));
+    }
     if (o.keys === undefined || isUnsigned(path)) {
       return Promise.resolve(op === undefined ? {} : { operation: op });
     }
@@ -135,6 +146,7 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
       const key = keys.get(caller.accessKeyId);
       if (key === undefined) throw new Error('key vanished during the call');
       arn = key.arn;
+      if (op?.foreign === true) throw crossAccountDenied(key.arn, op);
       if (op !== undefined) authorise(key.arn, key.policy, op);
       return Promise.resolve({ accessKeyId, arn, ...(op === undefined ? {} : { operation: op }) });
     } catch (err) {

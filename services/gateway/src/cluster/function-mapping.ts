@@ -10,7 +10,10 @@ import {
   type ImageConfig,
   imageIdentityHex,
   LIMITS,
+  type LastUpdateStatus,
+  parseFunctionSettings,
 } from '@lamina/core';
+import { stateKey, stateReasons, updateReasons } from './state-reasons.js';
 import {
   API_VERSION,
   type FunctionResource,
@@ -26,6 +29,8 @@ export const ANNOTATIONS = {
   tags: 'lamina.dev/tags',
   /** The resource-based policy (AddPermission), JSON: statements per qualifier. */
   policy: 'lamina.dev/policy',
+  /** Runtime management and recursion settings, JSON (core's function-settings.ts). */
+  settings: 'lamina.dev/settings',
   /** Highest version number ever published (never reused after a version is deleted). */
   versionCounter: 'lamina.dev/version-counter',
 } as const;
@@ -165,7 +170,10 @@ function parseTags(json: string | undefined): Record<string, string> {
 /**
  * The FunctionRecord of a Function resource. State and LastUpdateStatus come from the status the
  * operator writes: no status yet is Pending; a status older than the spec (observedGeneration
- * behind) is an update InProgress.
+ * behind) is an update InProgress. Reasons are AWS's (ADR 0032): "The function is being
+ * created." while Pending or InProgress, none once Active; a failure keeps the operator's.
+ * RevisionId changes with every transition, as on AWS: the gateway's annotation while the change
+ * is in progress, a digest of it and the reached state after.
  */
 export function toFunctionRecord(fn: FunctionResource, locate: CodeLocator): FunctionRecord {
   const meta = fn.metadata;
@@ -180,19 +188,31 @@ export function toFunctionRecord(fn: FunctionResource, locate: CodeLocator): Fun
     (meta.creationTimestamp === undefined
       ? '1970-01-01T00:00:00.000+0000'
       : new Date(meta.creationTimestamp).toISOString().replace('Z', '+0000'));
+  const state = status?.state ?? 'Pending';
+  const update: LastUpdateStatus = current
+    ? (status?.lastUpdateStatus ?? 'InProgress')
+    : 'InProgress';
+  const written = a[ANNOTATIONS.revisionId] ?? derivedRevisionId(meta.uid ?? '', generation);
+  const settled = state !== 'Pending' && update !== 'InProgress';
   return {
     spec: toCoreSpec(meta.name ?? '', fn.spec),
     code: toCoreCode(fn.spec, a[ANNOTATIONS.codeSize], locate),
     lastModified,
-    revisionId: a[ANNOTATIONS.revisionId] ?? derivedRevisionId(meta.uid ?? '', generation),
-    state: status?.state ?? 'Pending',
-    ...(status?.stateReason === undefined ? {} : { stateReason: status.stateReason }),
-    ...(status?.stateReasonCode === undefined ? {} : { stateReasonCode: status.stateReasonCode }),
-    lastUpdateStatus: current ? (status?.lastUpdateStatus ?? 'InProgress') : 'InProgress',
+    revisionId: settled ? derivedRevisionId(written, stateKey(state, update)) : written,
+    state,
+    ...stateReasons(state, status),
+    lastUpdateStatus: update,
+    ...updateReasons(update, status),
     tags: parseTags(a[ANNOTATIONS.tags]),
     source: 'api',
     ...policyOf(a[ANNOTATIONS.policy]),
+    ...settingsOf(a[ANNOTATIONS.settings]),
   };
+}
+
+function settingsOf(json: string | undefined): Pick<FunctionRecord, 'settings'> {
+  const settings = parseFunctionSettings(json);
+  return settings === undefined ? {} : { settings };
 }
 
 /** The policy annotation; unreadable or absent: no policy. */
@@ -216,10 +236,13 @@ export function toFunctionResource(
 ): FunctionResource {
   const meta = base?.metadata ?? {};
   const annotations = Object.entries(meta.annotations ?? {}).filter(
-    ([k]) => k !== ANNOTATIONS.policy,
+    ([k]) => k !== ANNOTATIONS.policy && k !== ANNOTATIONS.settings,
   );
   if (record.policy !== undefined) {
     annotations.push([ANNOTATIONS.policy, JSON.stringify(record.policy)]);
+  }
+  if (record.settings !== undefined) {
+    annotations.push([ANNOTATIONS.settings, JSON.stringify(record.settings)]);
   }
   return {
     apiVersion: API_VERSION,

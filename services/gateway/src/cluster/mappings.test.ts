@@ -64,7 +64,11 @@ describe('Function resource ↔ FunctionRecord', () => {
       ...record,
       code: { ...record.code, location: `/code/${HEX}` },
       state: 'Pending',
+      stateReason: 'The function is being created.',
+      stateReasonCode: 'Creating',
       lastUpdateStatus: 'InProgress',
+      lastUpdateStatusReason: 'The function is being created.',
+      lastUpdateStatusReasonCode: 'Creating',
     });
     const active = toFunctionRecord(
       {
@@ -74,6 +78,12 @@ describe('Function resource ↔ FunctionRecord', () => {
       locate,
     );
     expect([active.state, active.lastUpdateStatus]).toEqual(['Active', 'Successful']);
+    expect(active.stateReason).toBeUndefined();
+    // Every transition is a change: the Active function has another RevisionId (as on AWS).
+    expect(active.revisionId).not.toBe('rev-1');
+    expect(active.revisionId).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
     const behind = toFunctionRecord(
       {
         ...stored,
@@ -83,6 +93,8 @@ describe('Function resource ↔ FunctionRecord', () => {
       locate,
     );
     expect([behind.state, behind.lastUpdateStatus]).toEqual(['Active', 'InProgress']);
+    expect(behind.lastUpdateStatusReasonCode).toBe('Creating');
+    expect(behind.revisionId).toBe('rev-1');
   });
 
   it('keeps spec fields the Lambda API does not own, and drops ones it cleared', () => {

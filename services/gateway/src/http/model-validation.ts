@@ -22,8 +22,9 @@ const laminaForm = (value: unknown): boolean =>
 
 const queryOf =
   (req: Request) =>
-  (name: string): string | undefined => {
+  (name: string): string | readonly string[] | undefined => {
     const v: unknown = req.query[name];
+    if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
     return typeof v === 'string' ? v : undefined;
   };
 
@@ -45,7 +46,11 @@ export function validateMatched(req: Request, match: OperationMatch, body?: unkn
 
 export function modelValidation(): RequestHandler {
   return (req, res, next) => {
-    const match = matchOperation(req.method, req.path, queryOf(req));
+    const query = queryOf(req);
+    const match = matchOperation(req.method, req.path, (name) => {
+      const v = query(name);
+      return typeof v === 'string' ? v : undefined;
+    });
     if (match === undefined) {
       next();
       return;

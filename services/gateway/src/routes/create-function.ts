@@ -1,8 +1,8 @@
 /**
  * CreateFunction: validates the body like Lambda, stores the zip in the code store (an image
  * function, PackageType Image, stores only its ImageUri: ADR 0028), writes the `$LATEST` record,
- * and publishes version 1 when `Publish` is true. The answer is the store's
- * view of the record (in cluster mode the state is the operator's: Pending at first).
+ * and publishes version 1 when `Publish` is true. The answer is the record as created: `Pending`
+ * with AWS's reason (ADR 0032) until the mode's transition makes it Active.
  *
  * Invariant: the code is stored before the record, so a record never names missing code.
  */
@@ -15,7 +15,10 @@ import {
   type FunctionSpec,
   LaminaError,
   lambdaTimestamp,
+  mergeTags,
   parseImageConfig,
+  PENDING_CREATE,
+  tagMap,
   parsePackageType,
   toFunctionConfiguration,
   toVersionConfiguration,
@@ -32,17 +35,9 @@ import { assertNoImageUri, imageCodeOf } from './image-code.js';
 import { type Body, structureField } from './request-fields.js';
 import { zipOfCode } from './zip-upload.js';
 
+/** CreateFunction's Tags, under Lambda's tag rules (core's tags.ts). */
 function tagsOf(body: Body): Record<string, string> {
-  const tags = structureField(body, 'Tags') ?? {};
-  for (const v of Object.values(tags)) {
-    if (typeof v !== 'string') {
-      throw new LaminaError(
-        'ValidationException',
-        "'Tags' value failed to satisfy constraint: Member must have string values",
-      );
-    }
-  }
-  return tags as Record<string, string>;
+  return mergeTags({}, tagMap(body['Tags']));
 }
 
 /** The `Code` structure; required. */
@@ -132,16 +127,18 @@ export async function createFunction(
     code: await storedCode(deps, given),
     lastModified: lambdaTimestamp(new Date(deps.clock.now())),
     revisionId: randomUUID(),
-    state: 'Active',
-    lastUpdateStatus: 'Successful',
+    ...PENDING_CREATE,
     tags,
     source: 'api',
   };
   await functions.create(record);
+  // Pending until the code is in place: this process (local mode) or the operator says when.
+  deps.transitions.begin(spec.name);
   if (b['Publish'] === true) {
     const version = await publishVersion(deps, arn, spec.name, {});
     res.status(201).json(toVersionConfiguration(version, arn));
     return;
   }
-  res.status(201).json(toFunctionConfiguration(functions.get(spec.name) ?? record, arn));
+  // The record as created (Pending): the transition may already have run in a fast store.
+  res.status(201).json(toFunctionConfiguration(record, arn));
 }

@@ -1,4 +1,5 @@
 import {
+  type VersionStore,
   DEFAULT_ASYNC_CONFIG,
   type EventInvokeConfigInput,
   functionArn,
@@ -12,29 +13,44 @@ import { type Request, Router } from 'express';
 import type { AsyncStore } from '../async/async-store.js';
 import { jsonBody } from '../http/body.js';
 import type { AppDeps, Clock } from '../deps.js';
-import { resolveFunction } from '../resolve-function.js';
+import { resolveQualified } from '../publish-version.js';
 
 export type EventInvokeConfigDeps = Pick<AppDeps, 'config' | 'functions'> & {
   readonly async: AsyncStore;
   readonly clock: Clock;
+  readonly versions: Pick<VersionStore, 'getVersion' | 'getAlias'>;
 };
+
+/** Which config a call names: `$LATEST`'s (stored under the function's name) or a qualifier's. */
+interface ConfigTarget {
+  readonly name: string;
+  readonly qualifier: string;
+  /** The async store's key: the name for `$LATEST`, `name:qualifier` otherwise. */
+  readonly key: string;
+}
 
 const PATH = '/2019-09-25/functions/:name/event-invoke-config';
 const BODY_LIMIT = 256 * 1024;
 
 /**
- * Put/Update/Get/Delete/ListFunctionEventInvokeConfig(s). Only `$LATEST` exists until
- * versions do. Lamina also takes `DeadLetterConfig.TargetArn` here (until the function spec
- * carries it).
+ * Put/Update/Get/Delete/ListFunctionEventInvokeConfig(s), per qualifier as on AWS: `$LATEST`, a
+ * published version or an alias (which must exist). The dispatcher applies `$LATEST`'s config to
+ * every qualifier for now; List shows `$LATEST`'s. Lamina also takes `DeadLetterConfig.TargetArn`
+ * here (until the function spec carries it).
  */
 export function eventInvokeConfigRoutes(deps: EventInvokeConfigDeps): Router {
   const { config, functions, async: store, clock } = deps;
   const router = Router();
-  const fn = (req: Request): string => resolveFunction(req, functions, config).record.spec.name;
-  const missing = (name: string): LaminaError =>
+  const fn = (req: Request): ConfigTarget => {
+    const q = resolveQualified(req, functions, deps.versions, config);
+    const name = q.latest.spec.name;
+    const qualifier = q.qualifier ?? LATEST;
+    return { name, qualifier, key: qualifier === LATEST ? name : `${name}:${qualifier}` };
+  };
+  const missing = (t: ConfigTarget): LaminaError =>
     new LaminaError(
       'ResourceNotFoundException',
-      `The function ${functionArn(config, name, LATEST)} doesn't have an EventInvokeConfig`,
+      `The function ${functionArn(config, t.name, t.qualifier)} doesn't have an EventInvokeConfig`,
     );
   const now = (): number => Math.floor(clock.now() / 1000);
 
@@ -42,38 +58,38 @@ export function eventInvokeConfigRoutes(deps: EventInvokeConfigDeps): Router {
     [
       jsonBody(op, BODY_LIMIT),
       async (req: Request, res: import('express').Response) => {
-        const name = fn(req);
-        const current = await store.getConfig(name);
-        if (merge && current === undefined) throw missing(name);
+        const t = fn(req);
+        const current = await store.getConfig(t.key);
+        if (merge && current === undefined) throw missing(t);
         const next = validateEventInvokeConfig(
           req.body as EventInvokeConfigInput,
           merge && current !== undefined ? current : DEFAULT_ASYNC_CONFIG,
           now(),
         );
-        await store.putConfig(name, next);
-        res.status(200).json(toEventInvokeConfig(next, config, name));
+        await store.putConfig(t.key, next);
+        res.status(200).json(toEventInvokeConfig(next, config, t.name, t.qualifier));
       },
     ] as const;
 
   router.put(PATH, ...write('PutFunctionEventInvokeConfig', false));
   router.post(PATH, ...write('UpdateFunctionEventInvokeConfig', true));
   router.get(PATH, async (req, res) => {
-    const name = fn(req);
-    const current = await store.getConfig(name);
-    if (current === undefined) throw missing(name);
-    res.status(200).json(toEventInvokeConfig(current, config, name));
+    const t = fn(req);
+    const current = await store.getConfig(t.key);
+    if (current === undefined) throw missing(t);
+    res.status(200).json(toEventInvokeConfig(current, config, t.name, t.qualifier));
   });
   router.delete(PATH, async (req, res) => {
-    const name = fn(req);
-    if (!(await store.deleteConfig(name))) throw missing(name);
+    const t = fn(req);
+    if (!(await store.deleteConfig(t.key))) throw missing(t);
     res.status(204).end();
   });
   router.get(`${PATH}/list`, async (req, res) => {
-    const name = fn(req);
-    const current = await store.getConfig(name);
+    const t = fn(req);
+    const current = await store.getConfig(t.name);
     res.status(200).json({
       FunctionEventInvokeConfigs:
-        current === undefined ? [] : [toEventInvokeConfig(current, config, name)],
+        current === undefined ? [] : [toEventInvokeConfig(current, config, t.name)],
     });
   });
   return router;

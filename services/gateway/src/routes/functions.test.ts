@@ -41,8 +41,9 @@ describe('CreateFunction', () => {
       Timeout: 3,
       CodeSize: ZIP.length,
       Version: '$LATEST',
-      State: 'Active',
-      LastUpdateStatus: 'Successful',
+      State: 'Pending',
+      StateReason: 'The function is being created.',
+      StateReasonCode: 'Creating',
       LastModified: '2026-01-02T03:04:05.678+0000',
       Environment: { Variables: { AB: 'c' } },
     });

@@ -42,7 +42,8 @@ function acceptSpans(
 /**
  * Invoke with `X-Amz-Invocation-Type: Event`: payload ≤ 1 MB and JSON, then the event is
  * written to the async queue and only then answered with 202. When Redis refuses it the
- * caller gets an error (ServiceException), never a 202.
+ * caller gets an error (ServiceException), never a 202. The deprecated InvokeAsync (`legacy`)
+ * is the same event answered 202 with `{"Status":202}`, as AWS does.
  */
 export async function invokeEvent(
   deps: EventInvokeDeps,
@@ -54,6 +55,7 @@ export async function invokeEvent(
     readonly qualifier: string | undefined;
     readonly deadLetterTarget: string | undefined;
   },
+  legacy = false,
 ): Promise<void> {
   const body = await readRawBody(req, LIMITS.syncRequestMaxBytes, 'InvokeFunction');
   if (body.length > LIMITS.asyncRequestMaxBytes) {
@@ -93,6 +95,16 @@ export async function invokeEvent(
     throw new LaminaError('ServiceException', 'The event could not be queued.', { cause: err });
   }
   for (const s of spans.reverse()) s.end();
+  if (legacy) {
+    const answer = '{"Status":202}';
+    res.writeHead(202, {
+      'x-amzn-RequestId': ctx.requestId,
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(answer),
+    });
+    res.end(answer);
+    return;
+  }
   res.writeHead(202, { 'x-amzn-RequestId': ctx.requestId, 'Content-Length': 0 });
   res.end();
 }

@@ -15,7 +15,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 
-import { assertModelValid, functionRefIn, INVOKE_HEADERS } from '@lamina/core';
+import {
+  AccessDeniedException,
+  type ArnContext,
+  assertModelValid,
+  functionArn,
+  type FunctionRef,
+  functionRefIn,
+  INVOKE_HEADERS,
+  parseFunctionRef,
+} from '@lamina/core';
 
 import { writeError } from '../http/errors.js';
 import { attachRequestContext, type RequestContext } from '../http/request-context.js';
@@ -64,8 +73,27 @@ function fail(res: ServerResponse, err: unknown, ctx: RequestContext): void {
   if (!writeError(res, err, ctx)) res.destroy();
 }
 
+/**
+ * Another account's function, as express's auth guard refuses it (the open gateway's caller is
+ * the account's root): AWS's 403, not a not-found.
+ */
+function assertSameAccount(ctx: ArnContext, name: string, qualifier: string | undefined): void {
+  let ref: FunctionRef;
+  try {
+    ref = parseFunctionRef(name, qualifier);
+  } catch {
+    return; // functionRefIn answers the malformed name.
+  }
+  const account = ref.accountId;
+  if (account === undefined || account === ctx.accountId) return;
+  const resource = functionArn({ region: ctx.region, accountId: account }, ref.name, ref.qualifier);
+  throw new AccessDeniedException(
+    `User: arn:aws:iam::${ctx.accountId}:root is not authorized to perform: lambda:InvokeFunction on resource: ${resource} because no resource-based policy allows the lambda:InvokeFunction action`,
+  );
+}
+
 /** Resolves and runs the call once the guards have passed. */
-function invokeNamed(
+async function invokeNamed(
   deps: InvokeFastPathDeps,
   req: IncomingMessage,
   res: ServerResponse,
@@ -81,8 +109,9 @@ function invokeNamed(
       return typeof v === 'string' ? v : undefined;
     },
   });
+  assertSameAccount(deps.config, url.name, url.qualifier);
   const ref = functionRefIn(deps.config, url.name, url.qualifier);
-  const target = resolveTarget(deps, ctx, ref);
+  const target = await resolveTarget(deps, ctx, ref);
   return invokeTarget(deps, req, res, ctx, ref.name, target, false);
 }
 

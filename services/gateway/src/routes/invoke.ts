@@ -16,6 +16,7 @@ import { type Request, type Response, Router } from 'express';
 
 import { readRawBody, unparsable } from '../http/body.js';
 import type { AppDeps, Clock } from '../deps.js';
+import type { StateTransitions } from '../state-transitions.js';
 import type { InvokeTarget, InvokeTargets } from '../invoke-targets.js';
 import { type RequestContext, requestContext } from '../http/request-context.js';
 import { pathParam } from '../resolve-function.js';
@@ -28,6 +29,8 @@ export type InvokeDeps = Pick<
 > & {
   readonly targets: Pick<InvokeTargets, 'resolve'>;
   readonly clock: Clock;
+  /** A function this process is still making Active is waited for (local mode, milliseconds). */
+  readonly transitions?: Pick<StateTransitions, 'settled'>;
 };
 
 const OPERATION = 'InvokeFunction';
@@ -52,7 +55,7 @@ const asyncDisabled = (): LaminaError =>
     'Asynchronous invocation (X-Amz-Invocation-Type: Event) is not enabled in this Lamina installation.',
   );
 
-function tailLog(value: string | undefined): boolean {
+export function tailLog(value: string | undefined): boolean {
   if (value === undefined || value === '' || value === 'None') return false;
   if (value === 'Tail') return true;
   throw new LaminaError(
@@ -62,7 +65,7 @@ function tailLog(value: string | undefined): boolean {
 }
 
 /** X-Amz-Client-Context: base64 of a JSON object, at most 3583 bytes; returns the JSON text. */
-function clientContext(value: string | undefined): string | undefined {
+export function clientContext(value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (value.length > CLIENT_CONTEXT_MAX) {
     throw new LaminaError(
@@ -86,7 +89,7 @@ function clientContext(value: string | undefined): string | undefined {
   return text;
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
+export function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return typeof v === 'string' ? v : undefined;
 }
@@ -106,7 +109,7 @@ function checkJson(payload: Buffer): void {
   }
 }
 
-function responseTooLarge(result: InvocationResult): InvocationResult {
+export function responseTooLarge(result: InvocationResult): InvocationResult {
   const payload = Buffer.from(
     JSON.stringify({
       errorType: 'Function.ResponseSizeTooLarge',
@@ -191,25 +194,30 @@ function writeResult(
 }
 
 /** Event: queued durably, then 202 (the dispatcher runs it through this same API later). */
-async function queueEvent(
+export async function queueEvent(
   deps: InvokeDeps,
   req: Request,
   res: Response,
   ctx: RequestContext,
   ref: FunctionRef,
+  legacy = false,
 ): Promise<void> {
   if (deps.async === undefined) throw asyncDisabled();
   // The dead-letter target of $LATEST's configuration (Lambda's is per version).
   const deadLetterTarget = deps.functions.get(ref.name)?.spec.deadLetterTargetArn;
   const tracing = deps.tracing;
-  await invokeEvent({ async: deps.async, clock: deps.clock, tracing }, req, res, ctx, {
-    ...ref,
-    deadLetterTarget,
-  });
+  await invokeEvent(
+    { async: deps.async, clock: deps.clock, tracing },
+    req,
+    res,
+    ctx,
+    { ...ref, deadLetterTarget },
+    legacy,
+  );
 }
 
 /** The request payload: at most 6 MB of JSON; an empty body is `{}`. */
-async function payloadOf(req: IncomingMessage): Promise<Buffer> {
+export async function payloadOf(req: IncomingMessage): Promise<Buffer> {
   const body = await readRawBody(req, LIMITS.syncRequestMaxBytes, OPERATION);
   if (body.length === 0) return EMPTY_PAYLOAD;
   checkJson(body);
@@ -227,7 +235,7 @@ async function payloadOf(req: IncomingMessage): Promise<Buffer> {
 async function invoke(deps: InvokeDeps, req: Request, res: Response): Promise<void> {
   const ctx = requestContext(res, deps.logger);
   const ref = functionRefIn(deps.config, pathParam(req, 'name'), qualifierParam(req));
-  const target = resolveTarget(deps, ctx, ref);
+  const target = await resolveTarget(deps, ctx, ref);
   const type = invocationType(header(req, INVOKE_HEADERS.invocationType));
   if (type === 'Event') {
     await queueEvent(deps, req, res, ctx, ref);
@@ -236,16 +244,26 @@ async function invoke(deps: InvokeDeps, req: Request, res: Response): Promise<vo
   await invokeTarget(deps, req, res, ctx, ref.name, target, type === 'DryRun');
 }
 
-/** $LATEST, a version or an alias (a weighted one picks its version here), from memory. */
+/**
+ * $LATEST, a version or an alias (a weighted one picks its version here), from memory. A function
+ * still Pending is ResourceConflictException, unless this process is making it Active right now
+ * (local mode): then the call waits for that and resolves again.
+ */
 export function resolveTarget(
-  deps: Pick<InvokeDeps, 'targets'>,
+  deps: Pick<InvokeDeps, 'targets' | 'transitions'>,
   ctx: RequestContext,
   ref: FunctionRef,
-): InvokeTarget {
+): InvokeTarget | Promise<InvokeTarget> {
   ctx.functionName = ref.name;
   const target = deps.targets.resolve(ref);
-  if (target.notInvocable !== undefined) throw target.notInvocable;
-  return target;
+  if (target.notInvocable === undefined) return target;
+  const settling = deps.transitions?.settled(ref.name);
+  if (settling === undefined) throw target.notInvocable;
+  return settling.then(() => {
+    const again = deps.targets.resolve(ref);
+    if (again.notInvocable !== undefined) throw again.notInvocable;
+    return again;
+  });
 }
 
 /** A RequestResponse (or DryRun) call to a resolved target: checks, body, admission, answer. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import {
   type ArnContext,
+  assertNotTransitioning,
   assertRevision,
   codeSha256Of,
   type FunctionCode,
@@ -13,8 +14,10 @@ import {
   parseImageConfig,
   toFunctionConfiguration,
   toVersionConfiguration,
+  UPDATE_IN_PROGRESS,
   validateFunctionSpec,
   type VersionStore,
+  withState,
 } from '@lamina/core';
 import { Router } from 'express';
 
@@ -28,6 +31,7 @@ import { type Body, bodyOf, structureField } from './request-fields.js';
 import { assertNoImageUri, imageCodeOf } from './image-code.js';
 import { discardZip, zipDigest, zipOfCode } from './zip-upload.js';
 import type { CodeStorageGuard } from '../code/code-storage-quota.js';
+import type { StateTransitions } from '../state-transitions.js';
 
 export type UpdateFunctionRouteDeps = Pick<
   AppDeps,
@@ -39,6 +43,7 @@ export type UpdateFunctionRouteDeps = Pick<
   readonly layers: Pick<LayerStore, 'get'>;
   /** PublishVersion counts a new version's code (code-storage-quota.ts). */
   readonly codeStorage?: CodeStorageGuard;
+  readonly transitions: StateTransitions;
 };
 
 const CONFIG_BODY_LIMIT = 256 * 1024;
@@ -58,7 +63,9 @@ function flag(body: Body, key: string): boolean {
 /**
  * UpdateFunctionCode and UpdateFunctionConfiguration: change `$LATEST` (never a version),
  * under the optional RevisionId precondition (412 when stale), checked against the record as
- * the store holds it while it writes. `Publish: true` then publishes a version.
+ * the store holds it while it writes; refused (409) while a create or another update is in
+ * progress. The change is stored `InProgress` and the mode's transition completes it (ADR 0032).
+ * `Publish: true` then publishes a version.
  */
 export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
   const { config, functions, code, logger, runtimes, clock } = deps;
@@ -69,17 +76,22 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
     name: string,
     revisionId: unknown,
     change: (current: FunctionRecord) => FunctionRecord,
-  ): Promise<FunctionRecord> =>
-    functions.update(name, (current) => {
+  ): Promise<FunctionRecord> => {
+    const stored = await functions.update(name, (current) => {
+      assertNotTransitioning(arn, current);
       assertRevision(revisionId, current.revisionId, 'function');
-      return {
-        ...change(current),
-        revisionId: randomUUID(),
-        lastModified: lambdaTimestamp(new Date(clock.now())),
-        state: 'Active',
-        lastUpdateStatus: 'Successful',
-      };
+      return withState(
+        {
+          ...change(current),
+          revisionId: randomUUID(),
+          lastModified: lambdaTimestamp(new Date(clock.now())),
+        },
+        UPDATE_IN_PROGRESS,
+      );
     });
+    deps.transitions.begin(name);
+    return stored;
+  };
 
   const answer = async (
     res: import('express').Response,
@@ -90,9 +102,8 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
       res.json(toFunctionConfiguration(record, arn));
       return;
     }
-    const version = await publishVersion(deps, arn, record.spec.name, {
-      revisionId: record.revisionId,
-    });
+    // The RevisionId was checked by the update; the transition may have renewed it since.
+    const version = await publishVersion(deps, arn, record.spec.name, {});
     res.json(toVersionConfiguration(version, arn));
   };
 

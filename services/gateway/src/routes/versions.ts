@@ -5,6 +5,7 @@
  */
 import {
   type ArnContext,
+  assertNotTransitioning,
   LATEST,
   toFunctionConfiguration,
   toVersionConfiguration,
@@ -17,6 +18,7 @@ import type { AppDeps, Clock } from '../deps.js';
 import { jsonBody } from '../http/body.js';
 import { requestContext } from '../http/request-context.js';
 import { publishVersion, resolveUnqualified } from '../publish-version.js';
+import type { StateTransitions } from '../state-transitions.js';
 import { bodyOf, encodeMarker, pageOf } from './request-fields.js';
 import type { CodeStorageGuard } from '../code/code-storage-quota.js';
 
@@ -26,6 +28,7 @@ export type VersionRouteDeps = Pick<AppDeps, 'config' | 'functions' | 'logger'> 
   readonly clock: Clock;
   /** PublishVersion counts a new version's code (code-storage-quota.ts). */
   readonly codeStorage?: CodeStorageGuard;
+  readonly transitions: StateTransitions;
 };
 
 const BODY_LIMIT = 64 * 1024;
@@ -36,8 +39,12 @@ export async function publishVersionOperation(
   res: Response,
 ): Promise<void> {
   const arn: ArnContext = deps.config;
-  const latest = resolveUnqualified(req, deps.functions, arn);
-  requestContext(res, deps.logger).functionName = latest.spec.name;
+  const found = resolveUnqualified(req, deps.functions, arn);
+  requestContext(res, deps.logger).functionName = found.spec.name;
+  // Local mode applies its own transitions in milliseconds: publish what they produce.
+  await deps.transitions.settled(found.spec.name);
+  const latest = deps.functions.get(found.spec.name) ?? found;
+  assertNotTransitioning(arn, latest);
   const b = bodyOf(req);
   const version = await publishVersion(deps, arn, latest.spec.name, {
     codeSha256: b['CodeSha256'],
