@@ -7,7 +7,7 @@
 //
 //   images/dist/<service>/dist/main.mjs   the bundle (the package's dist/main.js)  → /opt/lamina/dist/
 //   images/dist/gateway/scripts/*.lua     admission's Lua (read from ../scripts)    → /opt/lamina/scripts/
-//   images/dist/gateway/console-ui/       the web console (../console-ui, ADR 0032)  → /opt/lamina/console-ui/
+//   images/dist/gateway/console-ui/       the web console (../console-ui, ADR 0038)  → /opt/lamina/console-ui/
 //   images/dist/<service>/dist/<worker>.mjs  worker-thread entries, found next to main.mjs
 //
 // images/build.sh copies images/dist/<service>/ to /opt/lamina/ in lamina/<service>. Usage:

@@ -212,7 +212,7 @@ describe('lamina CLI against local mode', () => {
       { env: { HOME: work }, cwd: work },
     );
     expect(since.stdout.trim().split('\n')).toHaveLength(1);
-    // With a gateway named (LAMINA_ENDPOINT), the same lines come from its logs API (ADR 0032).
+    // With a gateway named (LAMINA_ENDPOINT), the same lines come from its logs API (ADR 0038).
     const remote = await runCli(['logs', name, '--filter', 'saw 8'], { env, cwd: work });
     expect(remote.code, remote.stderr).toBe(0);
     expect(remote.stdout.trim().split('\n')).toEqual([expect.stringMatching(/\tINFO\tsaw 8/)]);

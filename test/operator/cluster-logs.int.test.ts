@@ -12,7 +12,7 @@ import {
   type TestAccessKey,
 } from './support/cluster-lamina.js';
 
-// `lamina logs` against a cluster (issue #22, ADR 0032): the built CLI as a process, signed with
+// `lamina logs` against a cluster (issue #22, ADR 0038): the built CLI as a process, signed with
 // an access key, asks the cluster gateway's logs API, which reads the worker pod's log through
 // the API server — START/END/REPORT and the handler's own lines, per function and per request id,
 // --filter, --since and --follow.

@@ -1,5 +1,5 @@
 /**
- * Worker pods' network isolation, enforced for real (issue #18 item 6, ADR 0032-s6f): the test
+ * Worker pods' network isolation, enforced for real (issue #18 item 6, ADR 0036): the test
  * node runs SIG Network's kube-network-policies (test/env/lib/netpol.sh), and the chart's own
  * NetworkPolicies (helm template, applied in the suite's namespace) keep a function's pod away
  * from Redis, Kafka and the API server, while invoke still works through the gateway. A function

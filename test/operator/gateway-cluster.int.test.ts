@@ -68,7 +68,7 @@ const names = async (ns: string, kind: string): Promise<string[]> => {
 
 /**
  * Plays the operator (none runs here): reports `name`'s current generation as settled (or another
- * state), as the operator's status would, so the gateway's state machine (ADR 0032) lets the next
+ * state), as the operator's status would, so the gateway's state machine (ADR 0033) lets the next
  * change through. Waits until the gateway's cache shows it.
  */
 async function reportStatus(

@@ -1,5 +1,5 @@
 /**
- * How every worker pod is isolated (issue #18 item 6, ADR 0032-s6f), version, image or pool pod
+ * How every worker pod is isolated (issue #18 item 6, ADR 0036), version, image or pool pod
  * alike: non-root (uid 10001), no privilege escalation, read-only root filesystem, no
  * capabilities, seccomp RuntimeDefault, no service-account token (and, when configured, a
  * dedicated account with no RBAC instead of the namespace's `default`), no Service links.

@@ -19,7 +19,7 @@ export type CpuRequest = 'limit' | { readonly millicpu: number };
  * than on Lambda. The CPU *request* is small by default (Knative and Fission request little or
  * nothing): an idle environment uses almost no CPU, and a request of the whole share let a
  * 2-core node schedule only six 512 MB environments, so a pod from zero waited for terminating
- * pods' CPU (ADR 0032-s6a). With a memory-backed `/tmp` of `tmpMb` (worker-volumes.ts) the memory
+ * pods' CPU (ADR 0032). With a memory-backed `/tmp` of `tmpMb` (worker-volumes.ts) the memory
  * limit grows by it, as tmpfs pages count against the container's memory, while the request
  * stays (a full `/tmp` is memory the scheduler did not reserve, ADR 0029).
  */

@@ -1,5 +1,5 @@
 /**
- * The function state machine as Lambda runs it (issue #16, ADR 0032): CreateFunction leaves a
+ * The function state machine as Lambda runs it (issue #16, ADR 0033): CreateFunction leaves a
  * function `Pending` ("The function is being created.", `Creating`) until its code and
  * configuration are in place, then `Active` (or `Failed` with a reason); an update leaves
  * `LastUpdateStatus: InProgress` (Lambda gives the same reason text and code) until it is applied,

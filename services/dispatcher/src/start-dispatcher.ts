@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
 import { asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
-import { ASYNC_INVOKE_RULES, GatewayClient, SqsQueues, agentFor, type Tracing } from '@lamina/service-kit';
+import {
+  ASYNC_INVOKE_RULES,
+  GatewayClient,
+  SqsQueues,
+  agentFor,
+  type Tracing,
+} from '@lamina/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';

@@ -148,7 +148,9 @@ export function createApp(deps: AppDeps): GatewayApp {
     res.setHeader('x-amzn-RequestId', requestContext(res, deps.logger).requestId);
     next();
   });
-  app.use(versionRoutes({ ...deps, versions, codeFreezer, clock, codeStorage: quota, transitions }));
+  app.use(
+    versionRoutes({ ...deps, versions, codeFreezer, clock, codeStorage: quota, transitions }),
+  );
   app.use(aliasRoutes({ ...deps, versions }));
   app.use(
     updateFunctionRoutes({

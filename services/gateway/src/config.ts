@@ -52,7 +52,7 @@ const schema = z.object({
   /** Unreferenced code is reclaimed once unreferenced and untouched this long. */
   LAMINA_CODE_GC_GRACE_MS: optional(int(0).default(600_000)),
   LAMINA_CODE_GC_INTERVAL_MS: optional(int(1000).default(3_600_000)),
-  /** Local mode: a create or update stays Pending/InProgress at least this long (tests; ADR 0032). */
+  /** Local mode: a create or update stays Pending/InProgress at least this long (tests; ADR 0033). */
   LAMINA_STATE_SETTLE_MS: optional(int(0, 600_000).default(0)),
   /** How long a client may take to send a request's headers (request-limits.ts). */
   LAMINA_HEADERS_TIMEOUT_MS: optional(int(100, 600_000).default(20_000)),

@@ -1,5 +1,5 @@
 /**
- * Who moves a function out of Pending / InProgress (core's function-state.ts, ADR 0032). In local
+ * Who moves a function out of Pending / InProgress (core's function-state.ts, ADR 0033). In local
  * mode this process does, once the change is in place: the code the record names is on disk
  * (unpacked) → Active / Successful, else Failed with the reason. In cluster mode the operator's
  * status decides (the custom-resource store maps it), so nothing happens here.

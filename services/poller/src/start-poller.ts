@@ -10,7 +10,13 @@ import {
   type MappingStatus,
   parseFunctionRef,
 } from '@lamina/core';
-import { GatewayClient, KAFKA_INVOKE_RULES, SqsQueues, agentFor, type Tracing } from '@lamina/service-kit';
+import {
+  GatewayClient,
+  KAFKA_INVOKE_RULES,
+  SqsQueues,
+  agentFor,
+  type Tracing,
+} from '@lamina/service-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';

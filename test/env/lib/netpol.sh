@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # sourced: some variables are used by the files that source this
-# NetworkPolicy enforcement on the test node (issue #18 item 6, ADR 0032-s6f): SIG Network's
+# NetworkPolicy enforcement on the test node (issue #18 item 6, ADR 0036): SIG Network's
 # kube-network-policies (sigs.k8s.io/kube-network-policies, Apache-2.0, built by lib/build-go.sh)
 # as a host daemon. It watches Pods, Namespaces and NetworkPolicies and gives a verdict on the
 # first packet of each connection, which the kernel hands it through NFQUEUE.

@@ -1,6 +1,6 @@
 /**
  * The console's API client: every call goes to the gateway that served the page, signed with
- * the key kept in this tab's sessionStorage when the gateway checks signatures (ADR 0032).
+ * the key kept in this tab's sessionStorage when the gateway checks signatures (ADR 0038).
  * Errors come back as ApiError with Lambda's name (X-Amzn-ErrorType) and message.
  */
 import { signHeaders } from './sigv4.js';

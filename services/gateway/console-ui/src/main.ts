@@ -1,5 +1,5 @@
 /**
- * The web console (issue #22, ADR 0032): a read-mostly single page served by the gateway at
+ * The web console (issue #22, ADR 0038): a read-mostly single page served by the gateway at
  * /console. Hash routes: `#/` functions, `#/functions/NAME` one function, `#/event-sources`,
  * `#/schedules`. On a gateway that checks signatures it first asks for an access key, kept in
  * this tab's sessionStorage only, and signs every call with it (sigv4.ts).

@@ -1,5 +1,5 @@
 /**
- * SigV4 in the browser (ADR 0032): the console signs every API call with the access key the user
+ * SigV4 in the browser (ADR 0038): the console signs every API call with the access key the user
  * typed in, so the gateway checks it exactly as it checks the SDK's. SHA-256 and HMAC are written
  * out here rather than taken from WebCrypto, which browsers offer only on HTTPS or localhost —
  * a console on a cluster's plain-HTTP address must sign too.

@@ -5,7 +5,7 @@ import { isUnsigned, operationOf } from './operations.js';
 const arn = { region: 'us-east-1', accountId: '000000000000' };
 const op = (path: string) => operationOf('GET', path, new URLSearchParams(), arn, () => undefined);
 
-describe("the console's and `lamina logs`' operations (ADR 0032)", () => {
+describe("the console's and `lamina logs`' operations (ADR 0038)", () => {
   it('are actions of their own on the function, and data events like Invoke', () => {
     expect(op('/lamina/v1/functions/hello/logs')).toEqual({
       name: 'GetFunctionLogs',

@@ -206,7 +206,7 @@ const ROWS: readonly Row[] = [
 
 /**
  * Paths nobody signs: probes, metrics, code downloads (they carry their own token) and the web
- * console's static files (its API calls are signed in the browser, ADR 0032).
+ * console's static files (its API calls are signed in the browser, ADR 0038).
  */
 export function isUnsigned(path: string): boolean {
   return (

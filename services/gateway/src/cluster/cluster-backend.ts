@@ -260,7 +260,7 @@ export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
       provisioned,
       layers,
       pool,
-      // Read from the worker pods through the API server (ADR 0032): nothing stored.
+      // Read from the worker pods through the API server (ADR 0038): nothing stored.
       logs: new PodLogSource({ api: kubePodLogApi(o.kubeConfig, o.namespace) }),
       functionUrls: {
         store: new RedisUrlStore(ctx.redis, functionUrlKeys(ctx.redisPrefix)),

@@ -170,7 +170,7 @@ function parseTags(json: string | undefined): Record<string, string> {
 /**
  * The FunctionRecord of a Function resource. State and LastUpdateStatus come from the status the
  * operator writes: no status yet is Pending; a status older than the spec (observedGeneration
- * behind) is an update InProgress. Reasons are AWS's (ADR 0032): "The function is being
+ * behind) is an update InProgress. Reasons are AWS's (ADR 0033): "The function is being
  * created." while Pending or InProgress, none once Active; a failure keeps the operator's.
  * RevisionId changes with every transition, as on AWS: the gateway's annotation while the change
  * is in progress, a digest of it and the reached state after.

@@ -1,5 +1,5 @@
 /**
- * The state fields of a Function resource's record, as AWS words them (ADR 0032): "The function
+ * The state fields of a Function resource's record, as AWS words them (ADR 0033): "The function
  * is being created." (Creating) while Pending or while an update is InProgress, no reason once
  * Active, the operator's reason on a failure; and a key per settled state, so every transition
  * gives the function a new RevisionId.

@@ -90,9 +90,12 @@ export class DiskCodeStore implements CodeStore, CollectableStore {
   private refuseDeclaredEntries(zip: Buffer): void {
     const declared = zipEntryCount(zip);
     if (declared !== undefined && declared > this.maxEntries) {
-      const err: Error = new InvalidParameterValueException(tooManyEntriesMessage(this.maxEntries), {
-        cause: new Error(`the zip declares ${String(declared)} entries`),
-      });
+      const err: Error = new InvalidParameterValueException(
+        tooManyEntriesMessage(this.maxEntries),
+        {
+          cause: new Error(`the zip declares ${String(declared)} entries`),
+        },
+      );
       throw err;
     }
   }

@@ -96,7 +96,7 @@ export function localBackend(o: LocalBackendOptions): BackendFactory {
       root: join(o.stateDir, 'code'),
       maxZipBytes: LIMITS.unzippedMaxBytes,
     });
-    // Environment variables are sealed in the state files (ADR 0032).
+    // Environment variables are sealed in the state files (ADR 0035).
     const sealer = new EnvSealer(o.stateDir);
     const functions = new FileFunctionStore({
       sealer,

@@ -1,5 +1,5 @@
 /**
- * Cluster mode's function logs for the logs API (issue #22, ADR 0032): read from the worker pods
+ * Cluster mode's function logs for the logs API (issue #22, ADR 0038): read from the worker pods
  * through the API server (`pods/log`), where the agent writes every function line as a pino JSON
  * record `{"time":…,"stream":"function","logStream":…,"msg":<line>}` (start-agent.ts). Nothing is
  * copied or stored: any gateway replica answers the same, and a line lives as long as its pod's

@@ -1,5 +1,5 @@
 /**
- * The web console's files (issue #22, ADR 0032): GET /console serves the single-page app the
+ * The web console's files (issue #22, ADR 0038): GET /console serves the single-page app the
  * gateway's build compiles from `console-ui/` into `dist/console-ui/`, and /console/config.json
  * tells it the region to sign for and whether this gateway checks signatures. The files are
  * public; every API call the page makes is signed in the browser with the key the user types in.

@@ -2,7 +2,7 @@
  * CreateFunction: validates the body like Lambda, stores the zip in the code store (an image
  * function, PackageType Image, stores only its ImageUri: ADR 0028), writes the `$LATEST` record,
  * and publishes version 1 when `Publish` is true. The answer is the record as created: `Pending`
- * with AWS's reason (ADR 0032) until the mode's transition makes it Active.
+ * with AWS's reason (ADR 0033) until the mode's transition makes it Active.
  *
  * Invariant: the code is stored before the record, so a record never names missing code.
  */

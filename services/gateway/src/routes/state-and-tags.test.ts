@@ -48,7 +48,7 @@ function heldApp() {
   return { app, functions, settle };
 }
 
-describe('the state machine (ADR 0032)', () => {
+describe('the state machine (ADR 0033)', () => {
   it('creates Pending, becomes Active with another RevisionId, and refuses changes meanwhile', async () => {
     const { app, settle } = heldApp();
     const created = json<Config>(

@@ -64,7 +64,7 @@ function flag(body: Body, key: string): boolean {
  * UpdateFunctionCode and UpdateFunctionConfiguration: change `$LATEST` (never a version),
  * under the optional RevisionId precondition (412 when stale), checked against the record as
  * the store holds it while it writes; refused (409) while a create or another update is in
- * progress. The change is stored `InProgress` and the mode's transition completes it (ADR 0032).
+ * progress. The change is stored `InProgress` and the mode's transition completes it (ADR 0033).
  * `Publish: true` then publishes a version.
  */
 export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
