@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { LaminaError } from '@lamina/core';
+import { pino } from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
@@ -10,14 +11,23 @@ import { invokeFastPath, type InvokeFastPathDeps } from './invoke-fast-path.js';
 
 const INVOKE = '/2015-03-31/functions/hello/invocations';
 
-/** Whether the fast path takes a request; it never gets past the checks here. */
+/**
+ * Whether the fast path takes a request; a taken one fails on the absent deps and is answered
+ * with an error on the stub response.
+ */
 function takes(url: string, headers: Record<string, string> = {}, method = 'POST'): boolean {
   const fast = invokeFastPath({
     guards: [],
+    logger: pino({ level: 'silent' }),
     isApiRequest: (req: IncomingMessage) => req.headers.host !== 'url.example',
   } as unknown as InvokeFastPathDeps);
   const req = { method, url, headers } as unknown as IncomingMessage;
-  const res = { on: () => undefined } as unknown as ServerResponse;
+  const res = {
+    on: () => undefined,
+    writeHead: () => undefined,
+    end: () => undefined,
+    destroy: () => undefined,
+  } as unknown as ServerResponse;
   try {
     return fast(req, res);
   } catch {
