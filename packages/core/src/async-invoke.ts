@@ -23,7 +23,7 @@ export const ASYNC_LIMITS = {
 /**
  * Names in Redis. Every key carries the `{async}` hash tag (BullMQ's prefix), so a Redis
  * Cluster keeps the queue, its scripts' keys, the configs and the named queues in one slot.
- * `invokeConfigs`: hash function name → JSON of AsyncFunctionConfig. `namedQueue`: a list of
+ * `invokeConfigs`: hash `asyncConfigField(name, qualifier)` → JSON of AsyncFunctionConfig. `namedQueue`: a list of
  * TargetMessage JSON, oldest first. One BullMQ queue holds the events of every function.
  */
 export function asyncKeys(prefix = 'lamina') {
@@ -36,6 +36,17 @@ export function asyncKeys(prefix = 'lamina') {
   } as const;
 }
 export type AsyncKeys = ReturnType<typeof asyncKeys>;
+
+/**
+ * The `invokeConfigs` field of a qualifier's EventInvokeConfig: the function's name for
+ * `$LATEST` (an unqualified call), `name:qualifier` for a version or an alias. As on AWS, an
+ * event uses the config of the qualifier it was invoked with; none inherits `$LATEST`'s.
+ */
+export function asyncConfigField(functionName: string, qualifier: string | undefined): string {
+  return qualifier === undefined || qualifier === LATEST
+    ? functionName
+    : `${functionName}:${qualifier}`;
+}
 
 /**
  * One accepted event, as the gateway adds it and the dispatcher updates it. `requestId` is

@@ -1,9 +1,17 @@
-import { type AsyncFunctionConfig, type AsyncKeys, decodeAsyncConfig } from '@lamina/core';
+import {
+  type AsyncFunctionConfig,
+  type AsyncKeys,
+  asyncConfigField,
+  decodeAsyncConfig,
+} from '@lamina/core';
 import type { Redis } from 'ioredis';
 
-/** Where the dispatcher reads a function's event invoke config and dead-letter target. */
+/**
+ * Where the dispatcher reads the event invoke config of the qualifier an event was invoked
+ * with (absent: `$LATEST`'s) and its dead-letter target.
+ */
 export interface AsyncConfigSource {
-  get(functionName: string): Promise<AsyncFunctionConfig>;
+  get(functionName: string, qualifier?: string): Promise<AsyncFunctionConfig>;
 }
 
 /** Reads the hash the gateway writes (core layout); absent means Lambda's defaults. */
@@ -13,7 +21,8 @@ export class RedisAsyncConfigs implements AsyncConfigSource {
     private readonly keys: Pick<AsyncKeys, 'invokeConfigs'>,
   ) {}
 
-  async get(functionName: string): Promise<AsyncFunctionConfig> {
-    return decodeAsyncConfig(await this.redis.hget(this.keys.invokeConfigs, functionName));
+  async get(functionName: string, qualifier?: string): Promise<AsyncFunctionConfig> {
+    const field = asyncConfigField(functionName, qualifier);
+    return decodeAsyncConfig(await this.redis.hget(this.keys.invokeConfigs, field));
   }
 }

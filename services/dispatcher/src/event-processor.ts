@@ -77,7 +77,7 @@ export class EventProcessor {
     const { data } = job;
     const fn = data.functionName;
     const { metrics: m, now } = this.o;
-    const config = await this.o.configs.get(fn);
+    const config = await this.o.configs.get(fn, data.qualifier);
     const started = now();
     if (job.startedCount <= 1 && data.functionErrors === 0 && data.throttles === 0) {
       m.received.labels(fn).inc();

@@ -6,6 +6,7 @@ import {
   asyncJobId,
   type InvocationResult,
   decodeAsyncConfig,
+  LATEST,
   type TargetMessage,
 } from '@lamina/core';
 import type { Queue } from 'bullmq';
@@ -23,6 +24,8 @@ export interface AsyncStore {
   enqueue(job: AsyncJobData): Promise<void>;
   getConfig(functionName: string): Promise<AsyncFunctionConfig | undefined>;
   putConfig(functionName: string, config: AsyncFunctionConfig): Promise<void>;
+  /** Every qualifier's config of a function (fields `name` and `name:qualifier`). */
+  listConfigs(functionName: string): Promise<{ qualifier: string; config: AsyncFunctionConfig }[]>;
   /** True when there was one. */
   deleteConfig(functionName: string): Promise<boolean>;
   /** Takes (or with `peek`, only reads) up to `max` messages, oldest first. */
@@ -42,7 +45,7 @@ export interface AsyncStore {
 export interface RedisAsyncStoreOptions {
   /** A BullMQ queue on the core names (`asyncKeys().bullPrefix`, `.queueName`). */
   readonly queue: Pick<Queue, 'add'>;
-  readonly redis: Pick<Redis, 'hget' | 'hset' | 'hdel' | 'lpop' | 'lrange'>;
+  readonly redis: Pick<Redis, 'hget' | 'hset' | 'hdel' | 'hscan' | 'lpop' | 'lrange'>;
   readonly keys: Pick<AsyncKeys, 'invokeConfigs' | 'namedQueue'>;
   /** Writes the run records of async attempts; without one, none are kept. */
   readonly runs?: Pick<RunRecorder, 'record'>;
@@ -89,6 +92,35 @@ export class RedisAsyncStore implements AsyncStore {
 
   async putConfig(functionName: string, config: AsyncFunctionConfig): Promise<void> {
     await this.o.redis.hset(this.o.keys.invokeConfigs, functionName, JSON.stringify(config));
+  }
+
+  /** Every qualifier's config of a function, `$LATEST`'s first, then by qualifier. */
+  async listConfigs(
+    functionName: string,
+  ): Promise<{ qualifier: string; config: AsyncFunctionConfig }[]> {
+    const out: { qualifier: string; config: AsyncFunctionConfig }[] = [];
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.o.redis.hscan(
+        this.o.keys.invokeConfigs,
+        cursor,
+        'MATCH',
+        `${functionName}:*`,
+      );
+      cursor = next;
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const field = flat[i];
+        const text = flat[i + 1];
+        if (field === undefined || text === undefined) continue;
+        out.push({
+          qualifier: field.slice(functionName.length + 1),
+          config: decodeAsyncConfig(text),
+        });
+      }
+    } while (cursor !== '0');
+    out.sort((a, b) => a.qualifier.localeCompare(b.qualifier));
+    const latest = await this.getConfig(functionName);
+    return latest === undefined ? out : [{ qualifier: LATEST, config: latest }, ...out];
   }
 
   async deleteConfig(functionName: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import {
   type VersionStore,
+  asyncConfigField,
   DEFAULT_ASYNC_CONFIG,
   type EventInvokeConfigInput,
   functionArn,
@@ -25,7 +26,7 @@ export type EventInvokeConfigDeps = Pick<AppDeps, 'config' | 'functions'> & {
 interface ConfigTarget {
   readonly name: string;
   readonly qualifier: string;
-  /** The async store's key: the name for `$LATEST`, `name:qualifier` otherwise. */
+  /** The async store's field (core's asyncConfigField). */
   readonly key: string;
 }
 
@@ -34,9 +35,10 @@ const BODY_LIMIT = 256 * 1024;
 
 /**
  * Put/Update/Get/Delete/ListFunctionEventInvokeConfig(s), per qualifier as on AWS: `$LATEST`, a
- * published version or an alias (which must exist). The dispatcher applies `$LATEST`'s config to
- * every qualifier for now; List shows `$LATEST`'s. Lamina also takes `DeadLetterConfig.TargetArn`
- * here (until the function spec carries it).
+ * published version or an alias (which must exist); the dispatcher applies the config of the
+ * qualifier an event was invoked with (core's asyncConfigField), and List shows every
+ * qualifier's. Lamina also takes `DeadLetterConfig.TargetArn` here (until the function spec
+ * carries it).
  */
 export function eventInvokeConfigRoutes(deps: EventInvokeConfigDeps): Router {
   const { config, functions, async: store, clock } = deps;
@@ -45,7 +47,7 @@ export function eventInvokeConfigRoutes(deps: EventInvokeConfigDeps): Router {
     const q = resolveQualified(req, functions, deps.versions, config);
     const name = q.latest.spec.name;
     const qualifier = q.qualifier ?? LATEST;
-    return { name, qualifier, key: qualifier === LATEST ? name : `${name}:${qualifier}` };
+    return { name, qualifier, key: asyncConfigField(name, qualifier) };
   };
   const missing = (t: ConfigTarget): LaminaError =>
     new LaminaError(
@@ -86,10 +88,11 @@ export function eventInvokeConfigRoutes(deps: EventInvokeConfigDeps): Router {
   });
   router.get(`${PATH}/list`, async (req, res) => {
     const t = fn(req);
-    const current = await store.getConfig(t.name);
+    const configs = await store.listConfigs(t.name);
     res.status(200).json({
-      FunctionEventInvokeConfigs:
-        current === undefined ? [] : [toEventInvokeConfig(current, config, t.name)],
+      FunctionEventInvokeConfigs: configs.map(({ qualifier, config: c }) =>
+        toEventInvokeConfig(c, config, t.name, qualifier),
+      ),
     });
   });
   return router;

@@ -1,4 +1,9 @@
-import type { AsyncFunctionConfig, AsyncJobData, TargetMessage } from '@lamina/core';
+import {
+  type AsyncFunctionConfig,
+  type AsyncJobData,
+  LATEST,
+  type TargetMessage,
+} from '@lamina/core';
 
 import type { AsyncStore } from '../async/async-store.js';
 
@@ -20,6 +25,15 @@ export class FakeAsyncStore implements AsyncStore {
   putConfig(name: string, config: AsyncFunctionConfig): Promise<void> {
     this.configs.set(name, config);
     return Promise.resolve();
+  }
+  listConfigs(name: string): Promise<{ qualifier: string; config: AsyncFunctionConfig }[]> {
+    const out = [...this.configs]
+      .filter(([field]) => field === name || field.startsWith(`${name}:`))
+      .map(([field, config]) => ({
+        qualifier: field === name ? LATEST : field.slice(name.length + 1),
+        config,
+      }));
+    return Promise.resolve(out.sort((a, b) => a.qualifier.localeCompare(b.qualifier)));
   }
   deleteConfig(name: string): Promise<boolean> {
     return Promise.resolve(this.configs.delete(name));
