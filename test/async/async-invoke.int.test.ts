@@ -5,9 +5,12 @@ import {
   GetFunctionEventInvokeConfigCommand,
   InvokeCommand,
   type LambdaClient,
+  ListFunctionEventInvokeConfigsCommand,
+  PublishVersionCommand,
   PutFunctionConcurrencyCommand,
   PutFunctionEventInvokeConfigCommand,
   UpdateFunctionConfigurationCommand,
+  waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -181,6 +184,62 @@ describe('async invocation through @aws-sdk/client-lambda', () => {
     );
     expectFailureRecord(JSON.parse(m?.Body ?? ''), fn, id);
     expect(fn.runs().filter((r) => r.requestId === id)).toHaveLength(2);
+  });
+
+  it("applies a version's own EventInvokeConfig to the events invoked on it, as AWS does", async () => {
+    const fn = await createRecordingFunction(client, 'async-ver');
+    await waitUntilFunctionActiveV2({ client, maxWaitTime: 60 }, { FunctionName: fn.name });
+    await client.send(new PublishVersionCommand({ FunctionName: fn.name }));
+    const latestQueue = uniqueName('latest');
+    const versionQueue = uniqueName('v1');
+    await client.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: fn.name,
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: `lamina:queue:${latestQueue}` } },
+      }),
+    );
+    await client.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: fn.name,
+        Qualifier: '1',
+        MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination: `lamina:queue:${versionQueue}` } },
+      }),
+    );
+    const listed = await client.send(
+      new ListFunctionEventInvokeConfigsCommand({ FunctionName: fn.name }),
+    );
+    expect(listed.FunctionEventInvokeConfigs?.map((c) => c.FunctionArn)).toEqual([
+      `${fn.arn}:$LATEST`,
+      `${fn.arn}:1`,
+    ]);
+    const out = await client.send(
+      new InvokeCommand({
+        FunctionName: fn.name,
+        Qualifier: '1',
+        InvocationType: 'Event',
+        Payload: '{"fail":true}',
+      }),
+    );
+    const id = out.$metadata.requestId ?? '';
+    const [m] = await eventually(
+      async () => {
+        const got = await readQueue(lamina.url, versionQueue);
+        return got.length > 0 ? got : undefined;
+      },
+      { what: "the record in version 1's queue" },
+    );
+    expect(JSON.parse(m?.Body ?? '')).toMatchObject({
+      requestContext: {
+        requestId: id,
+        functionArn: `${fn.arn}:1`,
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: 1,
+      },
+    });
+    expect(fn.runs().filter((r) => r.requestId === id)).toHaveLength(1);
+    expect(await readQueue(lamina.url, latestQueue)).toHaveLength(0);
   });
 
   it('delivers the record to a webhook', async () => {
