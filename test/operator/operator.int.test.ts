@@ -78,7 +78,11 @@ describe('operator: Function → Deployment + Secret + status', () => {
       readOnlyRootFilesystem: true,
       capabilities: { drop: ['ALL'] },
     });
-    expect(pod.containers[0]!.resources).toMatchObject({ limits: { cpu: '1', memory: '1833Mi' } });
+    // The memory limit also holds the memory-backed /tmp (ADR 0029); the request does not.
+    expect(pod.containers[0]!.resources).toMatchObject({
+      requests: { memory: '1833Mi' },
+      limits: { cpu: '1', memory: '3881Mi' },
+    });
     expect(pod.containers[0]!.image).toBe('lamina/worker-nodejs22:0.1.0');
     expect(pod.volumes.find((v) => v.name === 'tmp')?.emptyDir?.sizeLimit).toBe('2Gi');
 
@@ -256,7 +260,8 @@ spec:
       name: 'hello-v1',
     });
     expect(d.spec.template.spec.containers[0]!.resources).toMatchObject({
-      limits: { memory: '576Mi' },
+      requests: { memory: '576Mi' },
+      limits: { memory: '1088Mi' },
     });
     const fv = await eventually(
       async () => {
