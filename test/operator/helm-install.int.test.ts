@@ -134,13 +134,19 @@ describe('helm install charts/lamina: the platform runs in the test cluster', ()
     // The chart is signed by default (auth.mode=secrets): the suite's own key, as a user makes one.
     await kubectlOk(['apply', '-f', '-'], accessKeySecret(ns, 'helm-suite-key', SUITE_KEY));
 
-    const values = testEnvValues({
-      tag: TAG,
-      redisUrl: redis.url,
-      redisPrefix: uniqueName('helm'),
-      namespace: ns,
-      worker,
-    });
+    const values = {
+      ...testEnvValues({
+        tag: TAG,
+        redisUrl: redis.url,
+        redisPrefix: uniqueName('helm'),
+        namespace: ns,
+        worker,
+      }),
+      // The chart's worker-egress policy allows only DNS and the gateway (ADR 0036); the suite's
+      // function calls back to the host, so this release opens that one address to every worker,
+      // as a platform team opens what its functions need.
+      networkPolicy: { workerEgress: [{ to: [{ ipBlock: { cidr: `${ip}/32` } }] }] },
+    };
     const valuesFile = join(codeDir, '..', `${release}-values.json`);
     writeFileSync(valuesFile, JSON.stringify(values));
     const t1 = Date.now();
