@@ -159,11 +159,12 @@ describe.skipIf(!haveDocker || !haveKube)(
               () => 'ran',
               (err: unknown) => (err as { name: string }).name,
             );
-        // $LATEST is Pending (no operator yet): refused as Lambda does.
+        // $LATEST is Pending (no operator yet): invoke and PublishVersion are refused as Lambda
+        // refuses them (ADR 0033).
         expect(await outcome()).toBe('ResourceConflictException');
-        await lambda.send(new PublishVersionCommand({ FunctionName: 'hello' }));
-        // Version 1: admitted (admit-n.lua), then no worker pod within the cold-start wait.
-        expect(await outcome('1')).toBe('ResourceNotReadyException');
+        await expect(
+          lambda.send(new PublishVersionCommand({ FunctionName: 'hello' })),
+        ).rejects.toMatchObject({ name: 'ResourceConflictException' });
       } finally {
         lambda.destroy();
       }
