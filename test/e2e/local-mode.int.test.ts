@@ -70,10 +70,13 @@ describe('local mode through @aws-sdk/client-lambda', () => {
       Timeout: 1,
       CodeSize: zip.length,
       CodeSha256: createHash('sha256').update(zip).digest('base64'),
-      State: 'Active',
-      LastUpdateStatus: 'Successful',
+      // As on AWS: Pending first, then Active (ADR 0033; "reads the function back").
+      State: 'Pending',
+      StateReason: 'The function is being created.',
+      StateReasonCode: 'Creating',
       Version: '$LATEST',
     });
+    expect(out['LastUpdateStatus']).toBeUndefined();
   });
 
   it('answers 409 on a duplicate create and ValidationException on memory 64', async () => {
@@ -91,6 +94,7 @@ describe('local mode through @aws-sdk/client-lambda', () => {
   it('reads the function back', async () => {
     const got = await client.send(new GetFunctionCommand({ FunctionName: name }));
     expect(got.Configuration?.FunctionName).toBe(name);
+    expect(got.Configuration).toMatchObject({ State: 'Active', LastUpdateStatus: 'Successful' });
     expect(got.Code?.RepositoryType).toBe('S3');
     const cfg = await client.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
     expect(cfg.Environment?.Variables).toEqual({ COLOR: 'blue' });
