@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       codeGcIntervalMs: 3_600_000,
       requestLimits: { headersTimeoutMs: 20_000, requestTimeoutMs: 120_000 },
       codeStorageLimitBytes: 80_530_636_800,
+      stateSettleMs: 0,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
