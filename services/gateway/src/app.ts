@@ -104,7 +104,7 @@ export function createApp(deps: AppDeps): GatewayApp {
     store: new FileUrlStore(),
     endpoints: new HostEndpoints({ region: deps.config.region, domain: 'localhost' }),
   };
-  const urlDeps = { ...deps, ...urls, versions, targets, clock };
+  const urlDeps = { ...deps, ...urls, versions, targets, clock, transitions };
   const serveUrl = functionUrlHandler(urlDeps);
   urls.endpoints.attach(serveUrl);
   followUrlTargets({ ...urlDeps, logger: deps.logger });

@@ -24,7 +24,9 @@ import {
 
 import type { AppDeps, Clock } from '../deps.js';
 import { readRawBody } from '../http/body.js';
-import type { InvokeTargets } from '../invoke-targets.js';
+import type { InvokeTarget, InvokeTargets } from '../invoke-targets.js';
+import { resolveTarget } from '../routes/invoke.js';
+import type { StateTransitions } from '../state-transitions.js';
 import { recordResult, runAdmitted } from '../routes/invoke.js';
 import { isPreflight, preflightHeaders, withCorsHeaders } from './url-cors.js';
 import type { UrlEndpoints } from './url-endpoints.js';
@@ -45,6 +47,8 @@ export type ServeUrlDeps = Pick<
   readonly endpoints: UrlEndpoints;
   readonly targets: Pick<InvokeTargets, 'resolve'>;
   readonly clock: Clock;
+  /** A call to a function still settling (local mode) waits for it, as Invoke does. */
+  readonly transitions?: Pick<StateTransitions, 'settled'>;
 };
 
 type Headers = UrlResponse['headers'];
@@ -122,8 +126,19 @@ async function answer(
     };
     if (!urlIamAllows(iam, req, body, record)) return message(requestId, 403, 'Forbidden');
   }
-  const target = deps.targets.resolve({ name: record.functionName, qualifier: record.qualifier });
-  if (target.notInvocable !== undefined) return internalError(requestId);
+  let target: InvokeTarget;
+  try {
+    target = await resolveTarget(
+      deps,
+      { functionName: undefined },
+      {
+        name: record.functionName,
+        qualifier: record.qualifier,
+      },
+    );
+  } catch {
+    return internalError(requestId); // not invocable (Pending, Failed): AWS's URL answers 502
+  }
   const nowMs = deps.clock.now();
   const event = toUrlEvent(
     {

@@ -251,7 +251,7 @@ async function invoke(deps: InvokeDeps, req: Request, res: Response): Promise<vo
  */
 export function resolveTarget(
   deps: Pick<InvokeDeps, 'targets' | 'transitions'>,
-  ctx: RequestContext,
+  ctx: Pick<RequestContext, 'functionName'>,
   ref: FunctionRef,
 ): InvokeTarget | Promise<InvokeTarget> {
   ctx.functionName = ref.name;
