@@ -10,7 +10,7 @@ describe('RedisAsyncConfigs', () => {
     ['fn:1', JSON.stringify({ ...DEFAULT_ASYNC_CONFIG, maximumRetryAttempts: 0 })],
   ]);
   const configs = new RedisAsyncConfigs(
-    { hget: (_key: string, field: string) => Promise.resolve(stored.get(field) ?? null) } as never,
+    { hget: (_key: string, field: string) => Promise.resolve(stored.get(field) ?? null) },
     keys,
   );
 
