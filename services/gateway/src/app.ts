@@ -152,30 +152,19 @@ export function createApp(deps: AppDeps): GatewayApp {
     versionRoutes({ ...deps, versions, codeFreezer, clock, codeStorage: quota, transitions }),
   );
   app.use(aliasRoutes({ ...deps, versions }));
-  app.use(
-    updateFunctionRoutes({
-      ...deps,
-      code,
-      versions,
-      codeFreezer,
-      clock,
-      layers,
-      codeStorage: quota,
-      transitions,
-    }),
-  );
-  app.use(
-    functionRoutes({
-      ...deps,
-      code,
-      versions,
-      codeFreezer,
-      clock,
-      layers,
-      codeStorage: quota,
-      transitions,
-    }),
-  );
+  // The routes that store code: the quota-guarded store, the snapshots, the state transitions.
+  const codeRouteDeps = {
+    ...deps,
+    code,
+    versions,
+    codeFreezer,
+    clock,
+    layers,
+    codeStorage: quota,
+    transitions,
+  };
+  app.use(updateFunctionRoutes(codeRouteDeps));
+  app.use(functionRoutes(codeRouteDeps));
   app.use(
     layerRoutes({
       config: deps.config,
