@@ -48,6 +48,12 @@ export function asyncConfigField(functionName: string, qualifier: string | undef
     : `${functionName}:${qualifier}`;
 }
 
+/** The qualifier an `invokeConfigs` field names for `functionName`, or undefined when it is another function's. */
+export function asyncConfigQualifier(functionName: string, field: string): string | undefined {
+  if (field === functionName) return LATEST;
+  return field.startsWith(`${functionName}:`) ? field.slice(functionName.length + 1) : undefined;
+}
+
 /**
  * One accepted event, as the gateway adds it and the dispatcher updates it. `requestId` is
  * stable across retries (the handler's awsRequestId); `payload` is the event's JSON text;

@@ -3,6 +3,7 @@ import {
   type AsyncFunctionConfig,
   type AsyncJobData,
   type AsyncKeys,
+  asyncConfigQualifier,
   asyncJobId,
   type InvocationResult,
   decodeAsyncConfig,
@@ -28,6 +29,8 @@ export interface AsyncStore {
   listConfigs(functionName: string): Promise<{ qualifier: string; config: AsyncFunctionConfig }[]>;
   /** True when there was one. */
   deleteConfig(functionName: string): Promise<boolean>;
+  /** Every qualifier's config of a deleted function. */
+  deleteConfigs(functionName: string): Promise<void>;
   /** Takes (or with `peek`, only reads) up to `max` messages, oldest first. */
   readQueue(name: string, max: number, peek: boolean): Promise<TargetMessage[]>;
   /**
@@ -99,6 +102,27 @@ export class RedisAsyncStore implements AsyncStore {
     functionName: string,
   ): Promise<{ qualifier: string; config: AsyncFunctionConfig }[]> {
     const out: { qualifier: string; config: AsyncFunctionConfig }[] = [];
+    for (const [field, text] of await this.scanConfigs(functionName)) {
+      const qualifier = asyncConfigQualifier(functionName, field);
+      if (qualifier !== undefined) out.push({ qualifier, config: decodeAsyncConfig(text) });
+    }
+    out.sort((a, b) => a.qualifier.localeCompare(b.qualifier));
+    const latest = await this.getConfig(functionName);
+    return latest === undefined ? out : [{ qualifier: LATEST, config: latest }, ...out];
+  }
+
+  async deleteConfig(functionName: string): Promise<boolean> {
+    return (await this.o.redis.hdel(this.o.keys.invokeConfigs, functionName)) > 0;
+  }
+
+  async deleteConfigs(functionName: string): Promise<void> {
+    const fields = (await this.scanConfigs(functionName)).map(([field]) => field);
+    await this.o.redis.hdel(this.o.keys.invokeConfigs, functionName, ...fields);
+  }
+
+  /** The `name:qualifier` fields of a function with their texts (`$LATEST`'s field is its bare name). */
+  private async scanConfigs(functionName: string): Promise<[string, string][]> {
+    const out: [string, string][] = [];
     let cursor = '0';
     do {
       const [next, flat] = await this.o.redis.hscan(
@@ -111,20 +135,10 @@ export class RedisAsyncStore implements AsyncStore {
       for (let i = 0; i + 1 < flat.length; i += 2) {
         const field = flat[i];
         const text = flat[i + 1];
-        if (field === undefined || text === undefined) continue;
-        out.push({
-          qualifier: field.slice(functionName.length + 1),
-          config: decodeAsyncConfig(text),
-        });
+        if (field !== undefined && text !== undefined) out.push([field, text]);
       }
     } while (cursor !== '0');
-    out.sort((a, b) => a.qualifier.localeCompare(b.qualifier));
-    const latest = await this.getConfig(functionName);
-    return latest === undefined ? out : [{ qualifier: LATEST, config: latest }, ...out];
-  }
-
-  async deleteConfig(functionName: string): Promise<boolean> {
-    return (await this.o.redis.hdel(this.o.keys.invokeConfigs, functionName)) > 0;
+    return out;
   }
 
   async readQueue(name: string, max: number, peek: boolean): Promise<TargetMessage[]> {

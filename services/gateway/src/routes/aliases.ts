@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import {
+  asyncConfigField,
   type AliasRecord,
   type ArnContext,
   assertAliasName,
@@ -21,7 +22,7 @@ import { pathParam, queryString } from '../resolve-function.js';
 import { requestContext } from '../http/request-context.js';
 import { bodyOf, descriptionOf, encodeMarker, pageOf } from './request-fields.js';
 
-export type AliasRouteDeps = Pick<AppDeps, 'config' | 'functions' | 'logger'> & {
+export type AliasRouteDeps = Pick<AppDeps, 'config' | 'functions' | 'logger' | 'async'> & {
   readonly versions: VersionStore;
 };
 
@@ -122,7 +123,9 @@ export function aliasRoutes(deps: AliasRouteDeps): Router {
 
   router.delete(`${PATH}/:alias`, async (req, res) => {
     const functionName = functionOf(req, res);
-    await versions.deleteAlias(functionName, aliasName(req));
+    const alias = aliasName(req);
+    await versions.deleteAlias(functionName, alias);
+    await deps.async?.deleteConfig(asyncConfigField(functionName, alias));
     res.status(204).end();
   });
 

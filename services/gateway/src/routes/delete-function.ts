@@ -4,9 +4,10 @@
  * `$LATEST` and aliases are refused, as Lambda does.
  *
  * Invariant: once the function's record is deleted, the cleanup that follows (reservation,
- * environments, versions) never resurrects it: failures there are logged, the answer stays 204.
+ * environments, versions, event invoke configs) never resurrects it: failures there are logged,
+ * the answer stays 204.
  */
-import { LaminaError, LATEST } from '@lamina/core';
+import { asyncConfigField, LaminaError, LATEST } from '@lamina/core';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 
@@ -24,6 +25,7 @@ async function deleteWholeFunction(
     deps.admission.setReserved(name, undefined),
     deps.pool.evict(name),
     deps.versions.deleteFunction(name),
+    deps.async?.deleteConfigs(name),
   ]);
   for (const r of cleanup) {
     if (r.status === 'rejected') {
@@ -55,8 +57,10 @@ export async function deleteFunction(
   const q = resolveQualified(req, deps.functions, deps.versions, deps.config);
   const name = q.latest.spec.name;
   ctx.functionName = name;
-  if (q.kind === 'version') await deps.versions.deleteVersion(name, q.qualifier);
-  else if (q.kind === 'latest' && q.qualifier === undefined) {
+  if (q.kind === 'version') {
+    await deps.versions.deleteVersion(name, q.qualifier);
+    await deps.async?.deleteConfig(asyncConfigField(name, q.qualifier));
+  } else if (q.kind === 'latest' && q.qualifier === undefined) {
     await deleteWholeFunction(deps, name, ctx.log);
   } else refuseQualifier(q);
   res.status(204).end();

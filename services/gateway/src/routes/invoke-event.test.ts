@@ -98,6 +98,17 @@ describe('event invoke config and named queues', () => {
     await request(app).get(CONFIG).expect(404);
   });
 
+  it("removes a deleted function's configs, every qualifier's, and no other function's", async () => {
+    const { app, store } = withAsync();
+    await request(app).put(CONFIG).send({ MaximumRetryAttempts: 1 }).expect(200);
+    const config = store.configs.get('hello');
+    if (config === undefined) throw new Error('PutFunctionEventInvokeConfig stored nothing');
+    store.configs.set('hello:live', config);
+    store.configs.set('hello-two', config);
+    await request(app).delete('/2015-03-31/functions/hello').expect(204);
+    expect([...store.configs.keys()]).toEqual(['hello-two']);
+  });
+
   it('validates like Lambda', async () => {
     const { app } = withAsync();
     const res = await request(app).put(CONFIG).send({ MaximumRetryAttempts: 5 }).expect(400);

@@ -1,7 +1,7 @@
 import {
   type AsyncFunctionConfig,
   type AsyncJobData,
-  LATEST,
+  asyncConfigQualifier,
   type TargetMessage,
 } from '@lamina/core';
 
@@ -27,16 +27,20 @@ export class FakeAsyncStore implements AsyncStore {
     return Promise.resolve();
   }
   listConfigs(name: string): Promise<{ qualifier: string; config: AsyncFunctionConfig }[]> {
-    const out = [...this.configs]
-      .filter(([field]) => field === name || field.startsWith(`${name}:`))
-      .map(([field, config]) => ({
-        qualifier: field === name ? LATEST : field.slice(name.length + 1),
-        config,
-      }));
+    const out = [...this.configs].flatMap(([field, config]) => {
+      const qualifier = asyncConfigQualifier(name, field);
+      return qualifier === undefined ? [] : [{ qualifier, config }];
+    });
     return Promise.resolve(out.sort((a, b) => a.qualifier.localeCompare(b.qualifier)));
   }
   deleteConfig(name: string): Promise<boolean> {
     return Promise.resolve(this.configs.delete(name));
+  }
+  deleteConfigs(name: string): Promise<void> {
+    for (const field of [...this.configs.keys()]) {
+      if (asyncConfigQualifier(name, field) !== undefined) this.configs.delete(field);
+    }
+    return Promise.resolve();
   }
   readQueue(name: string, max: number, peek: boolean): Promise<TargetMessage[]> {
     const q = this.queues.get(name) ?? [];
