@@ -11,7 +11,7 @@ ELASTICMQ_VERSION="${LAMINA_ELASTICMQ_VERSION:-1.7.1}" # org.elasticmq:elasticmq
 OTELCOL_VERSION="${LAMINA_OTELCOL_VERSION:-0.165.0}"   # go.opentelemetry.io/collector (beta modules)
 OTELCOL_STABLE_VERSION="1.71.0"                         # the collector's v1 modules of that release
 OTELCOL_CONTRIB_VERSION="0.165.1"                       # contrib's fileexporter of that release
-PROMETHEUS_VERSION="${LAMINA_PROMETHEUS_VERSION:-0.316.0}" # github.com/prometheus/prometheus (3.16.0)
+PROMETHEUS_DEBIAN_SUITE="${LAMINA_PROMETHEUS_DEBIAN_SUITE:-trixie}" # Prometheus + promtool: that suite's packages, unpacked (lib/observability.sh)
 # github.com/seaweedfs/seaweedfs (Apache-2.0): the S3-compatible server (lib/s3.sh). Its module
 # has no tagged versions on the proxy, only this pseudo-version (its 2026-11-09 commit).
 SEAWEEDFS_VERSION="${LAMINA_SEAWEEDFS_VERSION:-v0.0.0-20261109003541-7506e5f91cd6}"

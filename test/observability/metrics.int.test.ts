@@ -1,5 +1,5 @@
 /**
- * Issue #22 item 2 against a real Prometheus (built from its Go module by test/env): a scripted
+ * Issue #22 item 2 against a real Prometheus (Debian's build, unpacked by test/env): a scripted
  * workload on `lamina dev` (sync calls that succeed, fail and are throttled; async events that
  * retry, are dropped and whose dead-letter and destination deliveries fail; a Kafka mapping),
  * scraped every second, then every query of the shipped Grafana dashboard and every alert rule's

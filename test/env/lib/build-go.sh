@@ -6,12 +6,11 @@
 #                                        kubelet,kube-proxy,kubectl}
 #   $CACHE/bin/kube-network-policies-v$NETPOL_VERSION/kube-network-policies (lib/netpol.sh)
 #   $CACHE/bin/otelcol-v$OTELCOL_VERSION/otelcol         (otlp receiver + file exporter, ../otelcol)
-#   $CACHE/bin/prometheus-v$PROMETHEUS_VERSION/{prometheus,promtool}  (no UI assets, file/http SD only)
 #   $CACHE/bin/seaweedfs-$SEAWEEDFS_VERSION/weed   (the S3-compatible server, lib/s3.sh; own lock)
 # A directory is published (renamed into place) only after every binary in it built, so a
 # half-finished build is never mistaken for a cached one. A warm run only checks the directories.
 #
-# Usage: build-go.sh [etcd|kubernetes|netpol|otelcol|prometheus|seaweedfs|all]   (default all). Standalone or from test/env/up.
+# Usage: build-go.sh [etcd|kubernetes|netpol|otelcol|seaweedfs|all]   (default all). Standalone or from test/env/up.
 set -euo pipefail
 # shellcheck source=test/env/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -31,6 +30,8 @@ export GOFLAGS="-buildvcs=false -p=$GO_PARALLEL"
 
 etcd_dir() { echo "$CACHE/bin/etcd-v$ETCD_VERSION"; }
 k8s_dir() { echo "$CACHE/bin/kubernetes-v$K8S_VERSION"; }
+netpol_dir() { echo "$CACHE/bin/kube-network-policies-v$NETPOL_VERSION"; }
+NETPOL_PKG=sigs.k8s.io/kube-network-policies/cmd
 
 # A wrapper module is needed because `go install pkg@version` refuses modules with replace
 # directives, and both etcd and kubernetes have them.
@@ -52,15 +53,12 @@ build_etcd() {
   publish "$work/bin" "$dest"
 }
 
-build_kubernetes() {
-  local dest work gomod staging_ver ldflags pkg b pkgs
-  dest="$(k8s_dir)"
-  if all_present "$dest" "${K8S_BINS[@]}"; then
-    log "kubernetes v$K8S_VERSION: cached in $dest"
-    return 0
-  fi
-  work="$CACHE/src/kubernetes-v$K8S_VERSION"
-  rm -rf "$work" && mkdir -p "$work" && cd "$work"
+# The wrapper module of the Kubernetes build in DIR: kubernetes' staging modules pinned, its
+# binaries and kube-network-policies as tools, so both build from one module graph and share
+# every compiled package (client-go, apimachinery, grpc, ...).
+k8s_module() {
+  local dir="$1" gomod staging_ver b
+  rm -rf "$dir" && mkdir -p "$dir" && cd "$dir"
   go mod init local/kubernetes-build >/dev/null 2>&1
 
   # k8s.io/kubernetes points its staging modules (k8s.io/api, client-go, ...) at ./staging in its
@@ -79,7 +77,26 @@ build_kubernetes() {
   } >>go.mod
   grep -q "k8s.io/client-go => k8s.io/client-go $staging_ver" go.mod ||
     die "could not derive the staging module list from $gomod"
+  # kube-network-policies wants client-go v0.32; the pins above give it Kubernetes' own.
+  go get -tool "$NETPOL_PKG@v$NETPOL_VERSION"
   go mod tidy
+}
+
+# Kubernetes' binaries and kube-network-policies (SIG Network's NetworkPolicy engine,
+# lib/netpol.sh): whichever is missing, in one `go build`.
+build_kubernetes() {
+  local kdest ndest work ldflags pkg b pkgs=()
+  kdest="$(k8s_dir)" ndest="$(netpol_dir)"
+  if ! all_present "$kdest" "${K8S_BINS[@]}"; then
+    for b in "${K8S_BINS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
+  fi
+  [ -x "$ndest/kube-network-policies" ] || pkgs+=("$NETPOL_PKG")
+  if [ "${#pkgs[@]}" -eq 0 ]; then
+    log "kubernetes v$K8S_VERSION, kube-network-policies v$NETPOL_VERSION: cached in $kdest, $ndest"
+    return 0
+  fi
+  work="$CACHE/src/kubernetes-v$K8S_VERSION"
+  k8s_module "$work"
 
   # Same version stamps as kubernetes' hack/lib/version.sh, otherwise the binaries report
   # v0.0.0-master and clients warn about version skew.
@@ -91,30 +108,17 @@ build_kubernetes() {
   done
   mkdir -p bin
   # Build tags as kubernetes' hack/lib/golang.sh uses for release binaries.
-  pkgs=()
-  for b in "${K8S_BINS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
   go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o bin/ "${pkgs[@]}"
-  all_present bin "${K8S_BINS[@]}" || die "kubernetes build did not produce every binary"
-  publish "$work/bin" "$dest"
-}
-
-# SIG Network's NetworkPolicy engine; its module has no replace directives, but a wrapper module
-# keeps the build like the others (and its go.sum pinned in the build directory).
-build_netpol() {
-  local dest work
-  dest="$CACHE/bin/kube-network-policies-v$NETPOL_VERSION"
-  if [ -x "$dest/kube-network-policies" ]; then
-    log "kube-network-policies v$NETPOL_VERSION: cached in $dest"
-    return 0
+  if [ -e bin/cmd ]; then # kube-network-policies' main package is named by its folder, cmd
+    mkdir -p netpol/bin && mv bin/cmd netpol/bin/kube-network-policies
+    publish "$work/netpol/bin" "$ndest"
   fi
-  work="$CACHE/src/kube-network-policies-v$NETPOL_VERSION"
-  rm -rf "$work" && mkdir -p "$work" && cd "$work"
-  go mod init local/kube-network-policies-build >/dev/null 2>&1
-  go get -tool "sigs.k8s.io/kube-network-policies/cmd@v$NETPOL_VERSION"
-  mkdir -p bin
-  go build -trimpath -ldflags "-s -w" -o bin/kube-network-policies \
-    sigs.k8s.io/kube-network-policies/cmd
-  publish "$work/bin" "$dest"
+  if [ "${pkgs[0]}" != "$NETPOL_PKG" ]; then
+    all_present bin "${K8S_BINS[@]}" || die "kubernetes build did not produce every binary"
+    publish "$work/bin" "$kdest"
+  else
+    rm -rf "$work"
+  fi
 }
 
 # The collector: our own small main (test/env/otelcol/main.go, the shape the collector's builder
@@ -146,31 +150,6 @@ build_otelcol() {
   mkdir -p bin
   go build -trimpath -ldflags "-s -w" -o bin/otelcol .
   [ -x bin/otelcol ] || die "otelcol build did not produce the binary"
-  publish "$work/bin" "$dest"
-}
-
-# Prometheus and promtool from github.com/prometheus/prometheus (the module's v0.3xx.y is release
-# 3.x.y). Tags: netgo as the release builds; remove_all_sd keeps only the file and HTTP service
-# discovery (the suites write file_sd targets), which drops the cloud SDKs from the build; no
-# builtinassets, so the web UI's assets are not embedded (the HTTP API is all the suites use).
-build_prometheus() {
-  local dest work ldflags pkg
-  dest="$CACHE/bin/prometheus-v$PROMETHEUS_VERSION"
-  if all_present "$dest" prometheus promtool; then
-    log "prometheus v$PROMETHEUS_VERSION: cached in $dest"
-    return 0
-  fi
-  work="$CACHE/src/prometheus-v$PROMETHEUS_VERSION"
-  rm -rf "$work" && mkdir -p "$work" && cd "$work"
-  go mod init local/prometheus-build >/dev/null 2>&1
-  go get -tool "github.com/prometheus/prometheus/cmd/prometheus@v$PROMETHEUS_VERSION" \
-    "github.com/prometheus/prometheus/cmd/promtool@v$PROMETHEUS_VERSION"
-  pkg=github.com/prometheus/common/version
-  ldflags="-s -w -X $pkg.Version=$PROMETHEUS_VERSION -X $pkg.Branch=release -X $pkg.Revision=go-module"
-  mkdir -p bin
-  go build -trimpath -tags netgo,remove_all_sd -ldflags "$ldflags" -o bin/ \
-    github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
-  all_present bin prometheus promtool || die "prometheus build did not produce both binaries"
   publish "$work/bin" "$dest"
 }
 
@@ -224,17 +203,15 @@ main() {
     seaweedfs) step "build seaweedfs $SEAWEEDFS_VERSION" build_seaweedfs ;;
     etcd) step "build etcd v$ETCD_VERSION" build_etcd ;;
     kubernetes) step "build kubernetes v$K8S_VERSION" build_kubernetes ;;
-    netpol) step "build kube-network-policies v$NETPOL_VERSION" build_netpol ;;
+    netpol) step "build kube-network-policies v$NETPOL_VERSION (with kubernetes)" build_kubernetes ;;
     otelcol) step "build otelcol v$OTELCOL_VERSION" build_otelcol ;;
-    prometheus) step "build prometheus v$PROMETHEUS_VERSION" build_prometheus ;;
     all)
+      # The control plane first: test/env/up starts the cluster as soon as it is published.
       step "build etcd v$ETCD_VERSION" build_etcd
-      step "build kubernetes v$K8S_VERSION" build_kubernetes
-      step "build kube-network-policies v$NETPOL_VERSION" build_netpol
+      step "build kubernetes v$K8S_VERSION and kube-network-policies v$NETPOL_VERSION" build_kubernetes
       step "build otelcol v$OTELCOL_VERSION" build_otelcol
-      step "build prometheus v$PROMETHEUS_VERSION" build_prometheus
       ;;
-    *) die "usage: $0 [etcd|kubernetes|netpol|otelcol|prometheus|seaweedfs|all]" ;;
+    *) die "usage: $0 [etcd|kubernetes|netpol|otelcol|seaweedfs|all]" ;;
   esac
 }
 
