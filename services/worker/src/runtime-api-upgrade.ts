@@ -99,7 +99,10 @@ export class UpgradedConnection {
     return this.socket.destroyed;
   }
 
-  /** Switches protocols and serves `head`, the bytes that arrived after the upgrade request. */
+  /**
+   * Switches protocols and serves the upgrade request, then `head` (the bytes that arrived after
+   * it). The 101 is queued like any answer: behind a parked `/next` it leaves with the event.
+   */
   start(upgradeRequest: UpgradedRequest, head: Buffer): void {
     this.reading = true;
     this.outbox.push(SWITCHING);
