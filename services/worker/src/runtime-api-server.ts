@@ -236,7 +236,10 @@ export class RuntimeApiServer {
     for (const [name, value] of Object.entries(req.headers)) {
       headers[name] = Array.isArray(value) ? value[0] : value;
     }
-    conn.start({ method: req.method ?? '', url: req.url ?? '', headers, body: EMPTY, size: 0 }, head);
+    conn.start(
+      { method: req.method ?? '', url: req.url ?? '', headers, body: EMPTY, size: 0 },
+      head,
+    );
   }
 
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
