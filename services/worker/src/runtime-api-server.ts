@@ -14,35 +14,16 @@ import {
 import * as modes from './response-mode.js';
 import { routeOf } from './runtime-api-routes.js';
 import {
-  answerHead,
-  UPGRADE_TOKEN,
-  UpgradedConnection,
-  type UpgradedRequest,
-} from './runtime-api-upgrade.js';
+  InvocationState,
+  type OutcomeCallback,
+  type RuntimeApiEvents,
+} from './runtime-api-state.js';
+import { UPGRADE_TOKEN, UpgradedConnection, type UpgradedRequest } from './runtime-api-upgrade.js';
 import { SpecializationChannel, type SpecializationEvents } from './specialization-channel.js';
 
+export type { OutcomeCallback, RuntimeApiEvents, RuntimeOutcome } from './runtime-api-state.js';
+
 const MODE_HEADER = 'lambda-runtime-function-response-mode';
-
-/** How the runtime answered one invocation. */
-export type RuntimeOutcome =
-  | {
-      readonly kind: 'response';
-      readonly payload: Buffer;
-      readonly contentType: string | undefined;
-    }
-  | { readonly kind: 'error'; readonly payload: Buffer; readonly errorType: string | undefined }
-  /** The response exceeded the limit; `size` is its length in bytes. */
-  | { readonly kind: 'too-large'; readonly size: number };
-
-export type OutcomeCallback = (outcome: RuntimeOutcome) => void;
-
-/** What the server tells its environment outside of an invocation. */
-export interface RuntimeApiEvents {
-  /** The runtime called `/next` for the first time: init is over. */
-  onInitDone(): void;
-  /** The runtime POSTed `/init/error` (it exits next). */
-  onInitError(errorType: string | undefined, body: Buffer): void;
-}
 
 export interface RuntimeApiServerOptions {
   readonly events: RuntimeApiEvents;
@@ -50,46 +31,6 @@ export interface RuntimeApiServerOptions {
   readonly maxResponseBytes?: number;
   /** A generic environment's server: it serves Lamina's specialization request (ADR 0019). */
   readonly specialization?: SpecializationEvents;
-}
-
-interface Slot {
-  readonly invocation: Invocation;
-  readonly deadlineMs: number;
-  readonly traceId: string;
-  readonly onSent: () => void;
-  readonly done: OutcomeCallback;
-}
-
-/** Where an answer goes: a node:http response, or an upgraded connection (ADR 0044). */
-type Target = http.ServerResponse | UpgradedConnection;
-
-function answerTo(target: Target, status: number, body: Buffer): void {
-  if (target instanceof UpgradedConnection) target.reply(status, body);
-  else reply(target, status, body);
-}
-
-/** An invocation's headers for the runtime, as name, value pairs (Content-Length aside). */
-function invocationHeaders(slot: Slot): string[] {
-  const inv = slot.invocation;
-  const headers: string[] = [
-    'Content-Type',
-    'application/json',
-    'Lambda-Runtime-Aws-Request-Id',
-    inv.requestId,
-    'Lambda-Runtime-Deadline-Ms',
-    String(slot.deadlineMs),
-    'Lambda-Runtime-Invoked-Function-Arn',
-    inv.invokedFunctionArn,
-    'Lambda-Runtime-Trace-Id',
-    slot.traceId,
-  ];
-  if (inv.clientContext !== undefined && inv.clientContext !== '') {
-    headers.push('Lambda-Runtime-Client-Context', inv.clientContext);
-  }
-  if (inv.cognitoIdentity !== undefined && inv.cognitoIdentity !== '') {
-    headers.push('Lambda-Runtime-Cognito-Identity', inv.cognitoIdentity);
-  }
-  return headers;
 }
 
 /**
@@ -101,26 +42,17 @@ function invocationHeaders(slot: Slot): string[] {
  */
 export class RuntimeApiServer {
   private readonly server: http.Server;
-  private readonly events: RuntimeApiEvents;
+  private readonly state: InvocationState;
   /** Set for a generic environment; `/next` and `/init/error` wait until it is applied. */
   readonly specialization: SpecializationChannel | undefined;
   private readonly maxBytes: number;
   private readonly tooLarge: Buffer;
-  private initState: 'initializing' | 'initialized' | 'failed' = 'initializing';
-  /** The runtime's long-polling `/next`, waiting for work. */
-  private parked: Target | undefined;
-  /** Dispatched but not yet sent to the runtime. */
-  private pending: Slot | undefined;
-  /** Sent to the runtime, waiting for its answer. */
-  private current: Slot | undefined;
   private closing: Promise<void> | undefined;
-  /** Bumped by cancel(): answers whose body is still arriving then no longer count. */
-  private epoch = 0;
   /** Upgraded connections: node:http no longer tracks them, close() ends them. */
   private readonly upgraded = new Set<UpgradedConnection>();
 
   constructor(options: RuntimeApiServerOptions) {
-    this.events = options.events;
+    this.state = new InvocationState(options.events);
     const s = options.specialization;
     this.specialization = s === undefined ? undefined : new SpecializationChannel(s);
     this.maxBytes = options.maxResponseBytes ?? LIMITS.syncResponseMaxBytes;
@@ -161,29 +93,22 @@ export class RuntimeApiServer {
     onSent: () => void,
     done: OutcomeCallback,
   ): void {
-    if (this.pending !== undefined || this.current !== undefined) {
-      throw new Error('RuntimeApiServer: an invocation is already in flight');
-    }
-    this.pending = { invocation, deadlineMs, traceId, onSent, done };
-    if (this.parked !== undefined) this.send();
+    this.state.dispatch({ invocation, deadlineMs, traceId, onSent, done });
   }
 
   /** True while a dispatched invocation waits for the runtime to fetch it. */
   get waitingForRuntime(): boolean {
-    return this.pending !== undefined;
+    return this.state.waitingForRuntime;
   }
 
   /** Forgets the invocation in flight (timed out, runtime gone); a late answer gets 400. */
   cancel(): void {
-    this.pending = undefined;
-    this.current = undefined;
-    this.epoch++;
+    this.state.cancel();
   }
 
   close(): Promise<void> {
     this.closing ??= new Promise((resolve) => {
-      this.cancel();
-      this.parked = undefined;
+      this.state.clear();
       this.server.close(() => {
         resolve();
       });
@@ -191,27 +116,6 @@ export class RuntimeApiServer {
       for (const conn of this.upgraded) conn.destroy();
     });
     return this.closing;
-  }
-
-  private send(): void {
-    const res = this.parked;
-    const slot = this.pending;
-    if (res === undefined || slot === undefined) return;
-    this.parked = undefined;
-    // The runtime's connection broke while it waited: keep the invocation for its next /next.
-    if (res.destroyed) return;
-    this.pending = undefined;
-    this.current = slot;
-    const payload = slot.invocation.payload;
-    const headers = invocationHeaders(slot);
-    slot.onSent();
-    if (res instanceof UpgradedConnection) {
-      res.deliver(answerHead(200, payload.length, headers), payload);
-      return;
-    }
-    headers.push('Content-Length', String(payload.length));
-    res.writeHead(200, headers);
-    res.end(payload);
   }
 
   /** Lamina's runtime asked to switch protocols with its `/next` (runtime-api-upgrade.ts). */
@@ -249,7 +153,7 @@ export class RuntimeApiServer {
         this.specialization?.route(req, res);
         return;
       case 'next':
-        this.next(res);
+        this.state.next(res);
         return;
       case 'init-error':
         this.initError(req, res);
@@ -268,13 +172,18 @@ export class RuntimeApiServer {
     const errorType = req.headers['lambda-runtime-function-error-type'];
     switch (route.kind) {
       case 'next':
-        this.next(conn);
+        this.state.next(conn);
         return;
       case 'init-error':
-        if (this.startInitError(conn)) this.reportInitError(conn, errorType, req.body);
+        if (this.state.startInitError(conn)) this.state.reportInitError(conn, errorType, req.body);
         return;
       case 'answer': {
-        const slot = this.claim(conn, route.requestId, req.headers[MODE_HEADER], route.isError);
+        const slot = this.state.claim(
+          conn,
+          route.requestId,
+          req.headers[MODE_HEADER],
+          route.isError,
+        );
         if (slot === undefined) return;
         if (req.body === undefined) {
           conn.reply(413, this.tooLarge);
@@ -298,51 +207,6 @@ export class RuntimeApiServer {
     }
   }
 
-  private next(res: Target): void {
-    // A second concurrent /next, or /next while an invocation awaits its answer, breaks the
-    // one-invocation-at-a-time protocol; after /init/error the runtime must exit.
-    const parkedAlive = this.parked !== undefined && !this.parked.destroyed;
-    if (this.initState === 'failed' || this.current !== undefined || parkedAlive) {
-      answerTo(res, 403, INVALID_STATE);
-      return;
-    }
-    this.parked = res;
-    // An upgraded connection's queued answers (the 202 of the /response before this /next)
-    // leave with the invocation.
-    if (res instanceof UpgradedConnection) res.hold = true;
-    if (this.initState === 'initializing') {
-      this.initState = 'initialized';
-      this.events.onInitDone();
-    }
-    if (this.pending !== undefined) this.send();
-  }
-
-  /**
-   * The invocation a `/response` or `/error` answers, now answered: undefined (and the runtime
-   * told why) when the id is not the one in flight or the response mode is unknown.
-   */
-  private claim(
-    res: Target,
-    requestId: string,
-    mode: string | undefined,
-    isError: boolean,
-  ): Slot | undefined {
-    const slot = this.current;
-    if (slot?.invocation.requestId !== requestId) {
-      answerTo(res, 400, INVALID_ID);
-      return undefined;
-    }
-    // Answered from now on: a /next pipelined behind this request may be routed before its body
-    // has ended.
-    this.current = undefined;
-    if (!isError && mode !== undefined && mode !== 'streaming') {
-      answerTo(res, 400, modes.INVALID_MODE);
-      slot.done(modes.INVALID_MODE_OUTCOME);
-      return undefined;
-    }
-    return slot;
-  }
-
   private answer(
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -350,16 +214,17 @@ export class RuntimeApiServer {
     isError: boolean,
   ): void {
     const mode = isError ? undefined : header(req, MODE_HEADER);
-    const slot = this.claim(res, requestId, mode, isError);
+    const slot = this.state.claim(res, requestId, mode, isError);
     if (slot === undefined) return;
     // A cancel (timeout) while the body arrives makes it moot.
-    const epoch = this.epoch;
-    if (mode === 'streaming') modes.forwardStream(req, slot.invocation, () => epoch === this.epoch);
+    const epoch = this.state.epoch;
+    if (mode === 'streaming')
+      modes.forwardStream(req, slot.invocation, () => epoch === this.state.epoch);
     readBody(
       req,
       this.maxBytes,
       (body, size) => {
-        const live = epoch === this.epoch;
+        const live = epoch === this.state.epoch;
         if (body === undefined) {
           reply(res, 413, this.tooLarge);
           if (live) slot.done({ kind: 'too-large', size });
@@ -377,37 +242,22 @@ export class RuntimeApiServer {
         }
       },
       () => {
-        if (epoch === this.epoch) slot.done(TRUNCATED);
+        if (epoch === this.state.epoch) slot.done(TRUNCATED);
       },
     );
   }
 
-  /** False (and 403 answered) unless the runtime is still initializing. */
-  private startInitError(res: Target): boolean {
-    if (this.initState !== 'initializing') {
-      answerTo(res, 403, INVALID_STATE);
-      return false;
-    }
-    this.initState = 'failed';
-    return true;
-  }
-
-  private reportInitError(res: Target, errorType: string | undefined, body: Buffer | undefined) {
-    if (body !== undefined) answerTo(res, 202, ACCEPTED);
-    this.events.onInitError(errorType, body ?? EMPTY);
-  }
-
   private initError(req: http.IncomingMessage, res: http.ServerResponse): void {
-    if (!this.startInitError(res)) return;
+    if (!this.state.startInitError(res)) return;
     const errorType = header(req, 'lambda-runtime-function-error-type');
     readBody(
       req,
       this.maxBytes,
       (body) => {
-        this.reportInitError(res, errorType, body);
+        this.state.reportInitError(res, errorType, body);
       },
       () => {
-        this.reportInitError(res, errorType, undefined);
+        this.state.reportInitError(res, errorType, undefined);
       },
     );
   }
