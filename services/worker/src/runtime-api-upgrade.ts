@@ -96,8 +96,9 @@ export class UpgradedConnection {
     });
   }
 
+  /** Gone, or closing after a malformed request: nothing more can be delivered. */
   get destroyed(): boolean {
-    return this.socket.destroyed;
+    return this.socket.destroyed || !this.socket.writable;
   }
 
   /**
