@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseResponse, RuntimeClient } from './runtime-client.js';
 
@@ -80,5 +80,31 @@ describe('RuntimeClient', () => {
   it('rejects pending calls when the connection fails', async () => {
     const client = new RuntimeClient('127.0.0.1:1');
     await expect(client.next()).rejects.toThrow();
+  });
+});
+
+describe('RuntimeClient against an upgrading Runtime API', () => {
+  it('asks to upgrade on its first /next only and skips the 101', async () => {
+    const heads: string[] = [];
+    const server = net.createServer((socket) => {
+      socket.on('data', (chunk: Buffer) => {
+        heads.push(chunk.toString());
+        const answer =
+          'HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r\r\nContent-Length: 2\r\n\r\n{}';
+        const upgrade = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: lamina-runtime-api\r\n\r\n';
+        socket.write(
+          heads.length === 1
+            ? upgrade + answer
+            : `HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n${answer}`,
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new RuntimeClient(`127.0.0.1:${(server.address() as AddressInfo).port}`);
+    expect((await client.next()).status).toBe(200);
+    expect((await client.respondAndNext('r', '1')).body.toString()).toBe('{}');
+    expect(heads[0]).toContain('Connection: Upgrade\r\nUpgrade: lamina-runtime-api\r\n');
+    expect(heads[1]).not.toContain('Upgrade');
+    server.close();
   });
 });

@@ -18,6 +18,12 @@ const SPECIALIZATION = `${BASE}/lamina/specialization`;
 const EMPTY = Buffer.alloc(0);
 /** The answer to a POST pipelined before a /next: the platform has already recorded it. */
 const IGNORED: Waiter = { resolve: () => undefined, reject: () => undefined };
+/**
+ * Asked for on a connection's first `/next`: Lamina's Runtime API then writes the 202 of a
+ * pipelined answer together with the next event (one wake-up per invocation; ADR 0044). Any other
+ * Runtime API ignores it and answers as usual.
+ */
+const UPGRADE = 'Connection: Upgrade\r\nUpgrade: lamina-runtime-api\r\n';
 
 /**
  * A minimal HTTP/1.1 client of the Lambda Runtime API over one keep-alive TCP connection.
@@ -29,6 +35,8 @@ export class RuntimeClient {
   private readonly host: string;
   private readonly port: number;
   private socket: net.Socket | undefined;
+  /** The upgrade was asked for on this connection. */
+  private upgradeAsked = false;
   private readonly waiters: Waiter[] = [];
   private buf: Buffer = EMPTY;
 
@@ -41,7 +49,9 @@ export class RuntimeClient {
 
   /** Long-polls for the next invocation. */
   next(): Promise<ApiResponse> {
-    return this.send(this.get(), 1);
+    const upgrade = !this.upgradeAsked && this.waiters.length === 0;
+    this.upgradeAsked ||= upgrade;
+    return this.send(this.get(upgrade), 1);
   }
 
   /** Posts an invocation's result and asks for the next invocation in the same write. */
@@ -75,8 +85,12 @@ export class RuntimeClient {
     return this.send(this.post(`${BASE}/init/error`, body, errorType), 1);
   }
 
-  private get(): string {
-    return `GET ${BASE}/invocation/next HTTP/1.1\r\nHost: ${this.host}\r\n\r\n`;
+  /**
+   * @param upgrade ask to upgrade the connection (once per connection, and only with nothing
+   *   else in flight on it: a server that does not upgrade may hold what is pipelined behind).
+   */
+  private get(upgrade = false): string {
+    return `GET ${BASE}/invocation/next HTTP/1.1\r\nHost: ${this.host}\r\n${upgrade ? UPGRADE : ''}\r\n`;
   }
 
   private post(path: string, body: string, errorType: string | undefined): string {
@@ -107,7 +121,10 @@ export class RuntimeClient {
       this.receive(chunk);
     });
     const fail = (err?: Error): void => {
-      if (this.socket === socket) this.socket = undefined;
+      if (this.socket === socket) {
+        this.socket = undefined;
+        this.upgradeAsked = false;
+      }
       this.buf = EMPTY;
       const e = err ?? new Error('the Runtime API closed the connection');
       for (const w of this.waiters.splice(0)) w.reject(e);
@@ -126,6 +143,8 @@ export class RuntimeClient {
       const parsed = parseResponse(this.buf);
       if (parsed === undefined) return;
       this.buf = parsed.rest;
+      // 101 Switching Protocols: the answer to the request follows.
+      if (parsed.response.status === 101) continue;
       const waiter = this.waiters.shift();
       if (this.waiters.length === 0) this.socket?.unref();
       waiter?.resolve(parsed.response);

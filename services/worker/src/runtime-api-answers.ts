@@ -24,3 +24,7 @@ export const METHOD_NOT_ALLOWED = json({
   errorMessage: 'Method not allowed',
   errorType: 'MethodNotAllowed',
 });
+export const INVALID_UPGRADE = json({
+  errorMessage: 'Unsupported protocol upgrade',
+  errorType: 'BadRequest',
+});

@@ -237,4 +237,95 @@ describe('RuntimeApiServer', () => {
     expect((await request(api, 'GET', 'invocation/abc/response')).status).toBe(405);
     expect(initDone).toBe(0);
   });
+
+  describe('over an upgraded connection (lamina-runtime-api)', () => {
+    function connect(): { socket: net.Socket; text: () => string; chunks: Buffer[] } {
+      const [host, port] = api.split(':');
+      const socket = net.connect(Number(port), host);
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      return { socket, chunks, text: () => Buffer.concat(chunks).toString() };
+    }
+    const NEXT = 'GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n';
+    const UPGRADE = 'Connection: Upgrade\r\nUpgrade: lamina-runtime-api\r\n';
+    const post = (id: string, body: string, action = 'response', extra = ''): string =>
+      `POST /2018-06-01/runtime/invocation/${id}/${action} HTTP/1.1\r\nHost: x\r\n${extra}` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+    it('switches protocols on /next and writes the 202 of a pipelined answer with the next event', async () => {
+      const conn = connect();
+      conn.socket.write(`${NEXT}${UPGRADE}\r\n`);
+      await eventually(() => initDone === 1);
+      const first = dispatch({ clientContext: 'ctx' });
+      await eventually(() => conn.text().includes(first.id));
+      // The 101 waits with the parked /next: it leaves with the first event.
+      expect(conn.chunks).toHaveLength(1);
+      const event = conn.text();
+      expect(event).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n/);
+      expect(event).toContain('HTTP/1.1 200 OK\r\nContent-Length: 17\r\n');
+      expect(event).toContain('Lambda-Runtime-Deadline-Ms: 1700000000000\r\n');
+      expect(event).toContain('Lambda-Runtime-Trace-Id: Root=1-abc\r\n');
+      expect(event).toContain('Lambda-Runtime-Client-Context: ctx\r\n');
+      expect(event.endsWith('\r\n\r\n{"hello":"world"}')).toBe(true);
+
+      conn.chunks.length = 0;
+      conn.socket.write(
+        `${post(first.id, '{"a":1}', 'response', 'Content-Type: application/json\r\n')}${NEXT}\r\n`,
+      );
+      const outcome = await first.outcome;
+      expect(outcome).toMatchObject({ kind: 'response', contentType: 'application/json' });
+      if (outcome.kind === 'response') expect(outcome.payload.toString()).toBe('{"a":1}');
+      // The 202 waits for the event the parked /next gets: both leave in one write.
+      await new Promise((r) => setTimeout(r, 50));
+      expect(conn.chunks).toHaveLength(0);
+      const second = dispatch();
+      await eventually(() => conn.text().includes(second.id));
+      expect(conn.chunks).toHaveLength(1);
+      expect(conn.text()).toMatch(
+        /^HTTP\/1\.1 202 Accepted\r\n[^]*\{"status":"OK"\}HTTP\/1\.1 200 OK\r\n/,
+      );
+
+      // An error answer without a /next behind it is answered at once.
+      conn.chunks.length = 0;
+      conn.socket.write(
+        post(second.id, '{"errorType":"X"}', 'error', 'Lambda-Runtime-Function-Error-Type: X\r\n'),
+      );
+      expect(await second.outcome).toMatchObject({ kind: 'error', errorType: 'X' });
+      await eventually(() => conn.text().startsWith('HTTP/1.1 202 Accepted\r\n'));
+      conn.socket.destroy();
+    });
+
+    it('answers 413, 400 and 403 as node:http does, and closes on a malformed request', async () => {
+      const conn = connect();
+      conn.socket.write(`${NEXT}${UPGRADE}\r\n`);
+      const first = dispatch();
+      await eventually(() => conn.text().includes(first.id));
+      conn.chunks.length = 0;
+      conn.socket.write(post(first.id, 'x'.repeat(1500)));
+      expect(await first.outcome).toEqual({ kind: 'too-large', size: 1500 });
+      await eventually(() => conn.text().startsWith('HTTP/1.1 413 Payload Too Large\r\n'));
+      conn.chunks.length = 0;
+      conn.socket.write(post('nope', '{}'));
+      await eventually(() => conn.text().startsWith('HTTP/1.1 400 Bad Request\r\n'));
+      expect(conn.text()).toContain('InvalidRequestID');
+      conn.chunks.length = 0;
+      conn.socket.write(
+        'POST /2018-06-01/runtime/init/error HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}',
+      );
+      await eventually(() => conn.text().startsWith('HTTP/1.1 403 Forbidden\r\n'));
+      conn.chunks.length = 0;
+      conn.socket.write('POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
+      await eventually(() => conn.socket.readableEnded || conn.socket.destroyed);
+      expect(conn.text()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      conn.socket.destroy();
+    });
+
+    it('refuses another protocol', async () => {
+      const conn = connect();
+      conn.socket.write(`${NEXT}Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n`);
+      await eventually(() => conn.text().startsWith('HTTP/1.1 400 Bad Request\r\n'));
+      expect(initDone).toBe(0);
+      conn.socket.destroy();
+    });
+  });
 });
