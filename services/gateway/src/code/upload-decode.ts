@@ -22,11 +22,21 @@ export type DecodedUpload =
   | { readonly kind: 'ok'; readonly value: unknown; readonly zip?: Buffer }
   | Extract<DecodedBody, { kind: 'bad-json' }>;
 
+/**
+ * `body` is moved into the worker, not copied, when it owns its whole memory (a big body read by
+ * http/body.ts always does: copying 12 MB held the event loop ~8 ms per upload under load); it is
+ * then empty here afterwards, so the caller must not read it again. A view of a larger buffer is
+ * copied first.
+ */
 export async function decodeUploadOffLoop(
   body: Buffer,
   zipPath: readonly string[],
 ): Promise<DecodedUpload> {
-  const bytes = new Uint8Array(body);
+  const owns =
+    body.byteOffset === 0 &&
+    body.byteLength === body.buffer.byteLength &&
+    body.buffer instanceof ArrayBuffer;
+  const bytes = owns ? new Uint8Array(body.buffer) : new Uint8Array(body);
   const job: DecodeBodyJob = { lamina: 'decode-body', body: bytes, zipPath };
   const worker = new Worker(WORKER_URL, {
     workerData: job,
