@@ -25,7 +25,9 @@ while (running) {
   const text = await res.text();
   totalMs += performance.now() - t;
   uploads++;
-  answers.add(`${String(res.status)} ${res.headers.get('x-amzn-errortype') ?? ''} ${text.slice(0, 200)}`);
+  answers.add(
+    `${String(res.status)} ${res.headers.get('x-amzn-errortype') ?? ''} ${text.slice(0, 200)}`,
+  );
   if (res.status >= 400) refused++;
 }
 parentPort?.postMessage({

@@ -152,7 +152,9 @@ async function main(): Promise<void> {
     const baselineEnd = await gatewayWindow(lamina.pid, loopFile);
     const baseline = await runLoad({ ...o, durationMs: PHASE_MS });
     const baselineGateway = await baselineEnd();
-    log(`baseline p50 ${baseline.p50Ms.toFixed(1)} ms, p99 ${baseline.p99Ms.toFixed(1)} ms; gateway ${JSON.stringify(baselineGateway)}`);
+    log(
+      `baseline p50 ${baseline.p50Ms.toFixed(1)} ms, p99 ${baseline.p99Ms.toFixed(1)} ms; gateway ${JSON.stringify(baselineGateway)}`,
+    );
 
     log(`while refusing: invoke for ${PHASE_MS} ms, hostile uploads in a loop`);
     const duringEnd = await gatewayWindow(lamina.pid, loopFile);

@@ -59,6 +59,7 @@ export function authMiddleware(o: AuthMiddlewareOptions): RequestHandler {
         ...(body === undefined ? {} : { body }),
         remoteAddress: req.socket.remoteAddress ?? '',
         requestId: ctx.requestId,
+        secure: req.secure,
       });
       res.locals[IDENTITY] = identity;
       const op = identity.operation;

@@ -5,7 +5,9 @@
  * express API (auth-middleware.ts) and any raw node:http fast path run the same guard.
  *
  * Invariants: with no key ring the gateway is open — every request passes as anonymous, still
- * described for the audit log; an explicit Deny in the identity policy wins over every Allow,
+ * described for the audit log; statements' Conditions see the request's keys (core's
+ * conditionContextOf: source IP, time, TLS, principal); an explicit Deny in the identity policy
+ * wins over every Allow,
  * the resource policy's included; a resource policy admits only for the exact qualifier it was
  * added to; every refusal is audited and counted before it is thrown.
  */
@@ -14,6 +16,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import {
   AccessDeniedException,
   type ArnContext,
+  type ConditionContext,
+  conditionContextOf,
   EMPTY_SHA256,
   evaluatePolicy,
   LaminaError,
@@ -24,7 +28,7 @@ import {
 } from '@lamina/core';
 
 import type { Clock } from '../deps.js';
-import type { KeyLookup } from './access-keys.js';
+import { type KeyLookup, sessionOfKey } from './access-keys.js';
 import type { AuditLog } from './audit-log.js';
 import { isUnsigned, type Operation, operationOf } from './operations.js';
 
@@ -37,6 +41,8 @@ export interface GuardRequest {
   readonly body?: Buffer;
   readonly remoteAddress?: string;
   readonly requestId?: string;
+  /** It came over TLS (aws:SecureTransport). */
+  readonly secure?: boolean;
 }
 
 export interface Identity {
@@ -96,14 +102,19 @@ function crossAccountDenied(arn: string, op: Operation): LaminaError {
 }
 
 export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
-  const authorise = (arn: string, policy: Parameters<typeof evaluatePolicy>[0], op: Operation) => {
-    const decision = evaluatePolicy(policy, op.action, op.resource);
+  const authorise = (
+    arn: string,
+    policy: Parameters<typeof evaluatePolicy>[0],
+    op: Operation,
+    context: ConditionContext,
+  ) => {
+    const decision = evaluatePolicy(policy, op.action, op.resource, context);
     if (decision === 'allow') return;
     if (decision === 'implicit-deny' && op.fn !== undefined) {
       const statements = o.policyOf(op.fn.name, op.fn.qualifier ?? '');
       if (
         statements !== undefined &&
-        resourcePolicyAllows(statements, { arn, action: op.action })
+        resourcePolicyAllows(statements, { arn, action: op.action, context })
       ) {
         return;
       }
@@ -137,6 +148,7 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
         },
         {
           secretOf: (id) => keys.get(id)?.secretAccessKey,
+          sessionOf: (id) => sessionOfKey(keys.get(id)),
           region: o.arn.region,
           services: SIGNING_NAMES,
           now: o.clock.now(),
@@ -147,7 +159,17 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
       if (key === undefined) throw new Error('key vanished during the call');
       arn = key.arn;
       if (op?.foreign === true) throw crossAccountDenied(key.arn, op);
-      if (op !== undefined) authorise(key.arn, key.policy, op);
+      if (op !== undefined) {
+        const context = conditionContextOf({
+          principalArn: key.arn,
+          accountId: o.arn.accountId,
+          region: o.arn.region,
+          ...(req.remoteAddress === undefined ? {} : { sourceIp: req.remoteAddress }),
+          now: o.clock.now(),
+          secureTransport: req.secure === true,
+        });
+        authorise(key.arn, key.policy, op, context);
+      }
       return Promise.resolve({ accessKeyId, arn, ...(op === undefined ? {} : { operation: op }) });
     } catch (err) {
       const error = LaminaError.from(err);
