@@ -8,11 +8,18 @@
  * untouched; the audit line's result is the error name the caller got (X-Amzn-ErrorType), or
  * `Success`.
  */
+import { createHash } from 'node:crypto';
+
 import { LIMITS } from '@lamina/core';
 import type { RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 
-import { readRawBody, setPrereadBody } from '../http/body.js';
+import {
+  CREATE_FUNCTION_ZIP_PATH,
+  DECODE_OFF_LOOP_BYTES,
+  decodeUploadOffLoop,
+} from '../code/upload-decode.js';
+import { readRawBody, setPredecodedBody, setPrereadBody } from '../http/body.js';
 import { requestContext } from '../http/request-context.js';
 import type { Clock } from '../deps.js';
 import type { AuditLog } from './audit-log.js';
@@ -39,6 +46,9 @@ const hasBody = (headers: Record<string, unknown>): boolean =>
   headers['transfer-encoding'] !== undefined ||
   (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 
+const isCreateFunction = (method: string, path: string): boolean =>
+  method === 'POST' && /^\/2015-03-31\/functions\/?$/.test(path);
+
 export function authMiddleware(o: AuthMiddlewareOptions): RequestHandler {
   return (req, res, next) => {
     if (isUnsigned(req.path)) {
@@ -48,15 +58,32 @@ export function authMiddleware(o: AuthMiddlewareOptions): RequestHandler {
     const ctx = requestContext(res, o.logger);
     const run = async (): Promise<void> => {
       let body: Buffer | undefined;
+      let bodyHash: string | undefined;
+      let json: unknown;
       if (o.needsBody && hasBody(req.headers)) {
-        body = await readRawBody(req, LIMITS.createFunctionRequestMaxBytes, 'this');
+        // Hashed chunk by chunk as it arrives: never 12 MB in one go on the event loop.
+        const hash = createHash('sha256');
+        body = await readRawBody(req, LIMITS.createFunctionRequestMaxBytes, 'this', (c) =>
+          hash.update(c),
+        );
+        bodyHash = hash.digest('hex');
         setPrereadBody(req, body);
+        if (body.length >= DECODE_OFF_LOOP_BYTES && isCreateFunction(req.method, req.path)) {
+          // The guard needs CreateFunction's FunctionName: parse the big body off the loop once,
+          // for the guard and the route (the body's bytes move to the worker).
+          const decoded = await decodeUploadOffLoop(body, CREATE_FUNCTION_ZIP_PATH);
+          setPredecodedBody(req, decoded);
+          body = undefined;
+          if (decoded.kind === 'ok') json = decoded.value;
+        }
       }
       const identity = await o.guard({
         method: req.method,
         url: req.originalUrl,
         headers: req.headers,
         ...(body === undefined ? {} : { body }),
+        ...(bodyHash === undefined ? {} : { bodyHash }),
+        ...(json === undefined ? {} : { json }),
         remoteAddress: req.socket.remoteAddress ?? '',
         requestId: ctx.requestId,
         secure: req.secure,

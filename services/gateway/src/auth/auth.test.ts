@@ -363,3 +363,51 @@ describe('temporary keys and policy conditions through the guard', () => {
       .expect(200);
   });
 });
+
+describe('a signed big upload', () => {
+  it('is authorised on the FunctionName of its body, decoded off the event loop', async () => {
+    const creator = accessKeyOf(
+      {
+        accessKeyId: 'CREATOR',
+        secretAccessKey: 'creator-secret',
+        policy: {
+          Statement: {
+            Effect: 'Allow',
+            Action: 'lambda:CreateFunction',
+            Resource: 'arn:aws:lambda:*:*:function:team-a-*',
+          },
+        },
+      },
+      ACCOUNT,
+    );
+    const ring = new KeyRing();
+    ring.replace('test', [creator]);
+    const { app, functions } = fakeApp({ accessKeys: ring });
+    const zip = Buffer.alloc(1024 * 1024, 7).toString('base64');
+    const create = (name: string) => {
+      // FunctionName after the 1.4 MB zip: found by parsing, not by where it sits.
+      const body = JSON.stringify({
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: `arn:aws:iam::${ACCOUNT}:role/r`,
+        Code: { ZipFile: zip },
+        FunctionName: name,
+      });
+      const path = '/2015-03-31/functions';
+      return request(app)
+        .post(path)
+        .set(signed(creator, 'POST', path, body))
+        .set('host', HOST)
+        .set('content-type', 'application/json')
+        .send(body);
+    };
+    const ok = await create('team-a-big');
+    expect(ok.status).toBe(201);
+    expect(functions.get('team-a-big')).toBeDefined();
+    const refused = await create('team-b-big');
+    expect(refused.status).toBe(403);
+    expect((refused.body as { message: string }).message).toBe(
+      `User: arn:aws:iam::${ACCOUNT}:user/CREATOR is not authorized to perform: lambda:CreateFunction on resource: arn:aws:lambda:us-east-1:${ACCOUNT}:function:team-b-big because no identity-based policy allows the lambda:CreateFunction action`,
+    );
+  }, 30_000);
+});

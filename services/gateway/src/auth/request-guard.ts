@@ -39,6 +39,10 @@ export interface GuardRequest {
   readonly headers: IncomingHttpHeaders;
   /** The whole body, when the request has one. */
   readonly body?: Buffer;
+  /** Its SHA-256 (hex), when the reader computed it already (then `body` may be absent). */
+  readonly bodyHash?: string;
+  /** The body already parsed as JSON (a big upload decoded off the loop). */
+  readonly json?: unknown;
   readonly remoteAddress?: string;
   readonly requestId?: string;
   /** It came over TLS (aws:SecureTransport). */
@@ -67,11 +71,20 @@ export interface RequestGuardOptions {
 
 const SIGNING_NAMES = ['lambda', 'scheduler', 'execute-api'];
 
-function jsonObject(body: Buffer | undefined): () => Record<string, unknown> | undefined {
+function jsonObject(
+  body: Buffer | undefined,
+  json: unknown,
+): () => Record<string, unknown> | undefined {
   let parsed: Record<string, unknown> | undefined | null = null;
   return () => {
     if (parsed !== null) return parsed;
     parsed = undefined;
+    if (json !== undefined) {
+      if (typeof json === 'object' && json !== null && !Array.isArray(json)) {
+        parsed = json as Record<string, unknown>;
+      }
+      return parsed;
+    }
     if (body === undefined || body.length === 0) return parsed;
     try {
       const v = JSON.parse(body.toString('utf8')) as unknown;
@@ -126,7 +139,7 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
     const q = req.url.indexOf('?');
     const path = q < 0 ? req.url : req.url.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1));
-    const op = operationOf(req.method, path, query, o.arn, jsonObject(req.body));
+    const op = operationOf(req.method, path, query, o.arn, jsonObject(req.body, req.json));
     if (op?.foreign === true && o.keys === undefined) {
       // An open gateway's caller is the account itself; AWS refuses another account's function.
       return Promise.reject(crossAccountDenied(`arn:aws:iam::${o.arn.accountId}:root`, op));
@@ -144,7 +157,8 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
           url: req.url,
           headers: req.headers,
           bodyHash:
-            req.body === undefined || req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body),
+            req.bodyHash ??
+            (req.body === undefined || req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body)),
         },
         {
           secretOf: (id) => keys.get(id)?.secretAccessKey,

@@ -14,6 +14,9 @@ import { Worker } from 'node:worker_threads';
 import type { DecodeBodyJob, DecodedBody } from './unzip-worker.js';
 import { WORKER_EXEC_ARGV, WORKER_URL } from './safe-unzip.js';
 
+/** Where CreateFunction's base64 zip is (the route's body reader and a signed gateway's guard). */
+export const CREATE_FUNCTION_ZIP_PATH: readonly string[] = ['Code', 'ZipFile'];
+
 /** Bodies at least this big are decoded in a worker (starting one costs more than small ones). */
 export const DECODE_OFF_LOOP_BYTES = 1024 * 1024;
 

@@ -3,7 +3,12 @@ import type { IncomingMessage } from 'node:http';
 import { LaminaError } from '@lamina/core';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 
-import { DECODE_OFF_LOOP_BYTES, decodeUploadOffLoop, withZip } from '../code/upload-decode.js';
+import {
+  DECODE_OFF_LOOP_BYTES,
+  type DecodedUpload,
+  decodeUploadOffLoop,
+  withZip,
+} from '../code/upload-decode.js';
 import { matchedOperation, validateMatched } from './model-validation.js';
 
 /** Lambda's wording; `limit` is the first size that is refused. */
@@ -39,13 +44,26 @@ export function setPrereadBody(req: IncomingMessage, body: Buffer): void {
 }
 
 /**
+ * Big code uploads a guard already decoded off the event loop (a signed CreateFunction: the guard
+ * needs its FunctionName): the body reader serves the decoded value instead of decoding again.
+ */
+const predecoded = new WeakMap<IncomingMessage, DecodedUpload>();
+
+/** Records a body decoded by decodeUploadOffLoop (with the route's zip path), for the route. */
+export function setPredecodedBody(req: IncomingMessage, decoded: DecodedUpload): void {
+  predecoded.set(req, decoded);
+}
+
+/**
  * Reads a request body as bytes, refusing (with 413) a body of `limit` bytes or more: from
- * Content-Length before reading when it is given, else as the bytes arrive.
+ * Content-Length before reading when it is given, else as the bytes arrive. `onChunk` sees each
+ * chunk as it arrives (a guard hashes the body that way: no 12 MB hash in one go on the loop).
  */
 export function readRawBody(
   req: IncomingMessage,
   limit: number,
   operation: string,
+  onChunk?: (chunk: Buffer) => void,
 ): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) >= limit) {
@@ -75,7 +93,10 @@ export function readRawBody(
       size += chunk.length;
       if (size >= limit) {
         fail(tooLarge(limit, operation));
-      } else if (first === undefined) {
+        return;
+      }
+      onChunk?.(chunk);
+      if (first === undefined) {
         first = chunk;
       } else {
         (chunks ??= [first]).push(chunk);
@@ -141,6 +162,16 @@ export function jsonBody(
       next(tooLarge(limit, operation));
       return;
     }
+    const decoded = predecoded.get(req);
+    if (zipPath !== undefined && decoded !== undefined) {
+      try {
+        applyDecoded(req, res, decoded, zipPath);
+        next();
+      } catch (err) {
+        next(err);
+      }
+      return;
+    }
     const known = preread.get(req);
     const size = known?.length ?? Number(declared ?? 0);
     if (zipPath !== undefined && size >= DECODE_OFF_LOOP_BYTES) {
@@ -177,11 +208,20 @@ async function decodedOffLoop(
   o: { operation: string; limit: number; zipPath: readonly string[] },
 ): Promise<undefined> {
   const raw = await readRawBody(req, o.limit, o.operation);
-  const decoded = await decodeUploadOffLoop(raw, o.zipPath);
+  applyDecoded(req, res, await decodeUploadOffLoop(raw, o.zipPath), o.zipPath);
+  return undefined;
+}
+
+/** A decoded upload as the route's body (the zip back in its place), validated. */
+function applyDecoded(
+  req: Request,
+  res: Response,
+  decoded: DecodedUpload,
+  zipPath: readonly string[],
+): void {
   if (decoded.kind === 'bad-json') throw unparsable(new SyntaxError(decoded.message));
   req.body =
-    decoded.zip === undefined ? decoded.value : withZip(decoded.value, o.zipPath, decoded.zip);
+    decoded.zip === undefined ? decoded.value : withZip(decoded.value, zipPath, decoded.zip);
   const match = matchedOperation(res);
   if (match !== undefined) validateMatched(req, match, req.body);
-  return undefined;
 }
