@@ -1,12 +1,16 @@
 /**
  * bench/hostile-zip's upload client, run in a worker thread so that sending 12 MB bodies does not
  * delay the bench's own invoke client (which would be counted as gateway latency). workerData:
- * `{ url, body }` (body as bytes); posts CreateFunction in a loop until it gets a 'stop' message,
+ * `{ url, body, headers }` (body as bytes, headers: its signature on a signed gateway); posts CreateFunction in a loop until it gets a 'stop' message,
  * then answers the refusals it counted, the distinct answers and the mean time per upload.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { url, body } = workerData as { url: string; body: Uint8Array };
+const { url, body, headers } = workerData as {
+  url: string;
+  body: Uint8Array;
+  headers: Record<string, string>;
+};
 let running = true;
 parentPort?.once('message', () => {
   running = false;
@@ -19,7 +23,7 @@ while (running) {
   const t = performance.now();
   const res = await fetch(`${url}/2015-03-31/functions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body,
   });
   const text = await res.text();

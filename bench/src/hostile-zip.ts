@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 
+import { signRequest } from '@lamina/core';
 import { buildZip, startLamina } from '@lamina/testkit';
 
 import { cpuOfMainThread, cpuOfProcess } from './cpu-usage.js';
@@ -22,11 +23,35 @@ import { type LoadResult, runLoad } from './load.js';
  * the rest of a loaded machine. Writes bench/results/hostile-zip.json with the load average.
  * Target (issue #18): p99 < 100 ms while refusing.
  *
- *   npm run bench:hostile-zip [-- --quick] [-- --profile]   (--profile: gateway --cpu-prof into /tmp)
+ * With --signed the gateway checks SigV4 (a keys file, as a cluster install does by default):
+ * every call is signed, and the gateway hashes each body and reads CreateFunction's FunctionName
+ * for the policy — the hostile upload's 12 MB included. (One signature per phase is reused: a
+ * SigV4 signature stays valid for five minutes and the bodies repeat.)
+ *
+ *   npm run bench:hostile-zip [-- --quick] [-- --signed] [-- --profile]
+ *   (--profile: the gateway's --cpu-prof into /tmp/hostile-zip-prof)
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
+const signedMode = process.argv.includes('--signed');
+const KEY = { accessKeyId: 'BENCHKEY', secretAccessKey: 'bench-secret-key' };
+
+/** SigV4 headers for one request (none on an open gateway). */
+function sign(method: string, url: string, body: string | Buffer): Record<string, string> {
+  if (!signedMode) return {};
+  const u = new URL(url);
+  return signRequest({
+    method,
+    url: u.pathname + u.search,
+    headers: { host: u.host },
+    body,
+    ...KEY,
+    region: 'us-east-1',
+    service: 'lambda',
+    now: Date.now(),
+  });
+}
 const PHASE_MS = quick ? 5000 : 15_000;
 const CONCURRENCY = 4;
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
@@ -45,8 +70,9 @@ interface Uploads {
 /** Posts CreateFunction with the hostile zip in a loop (in a worker thread) until `stop()`. */
 function uploadLoop(url: string, body: Buffer): { stop: () => Promise<Uploads> } {
   const bytes = new Uint8Array(body);
+  const headers = sign('POST', `${url}/2015-03-31/functions`, body);
   const worker = new Worker(new URL('./hostile-uploader.js', import.meta.url), {
-    workerData: { url, body: bytes },
+    workerData: { url, body: bytes, headers },
   });
   const done = new Promise<Uploads>((resolve, reject) => {
     worker.once('message', resolve);
@@ -108,31 +134,48 @@ async function main(): Promise<void> {
   const loadAtStart = load();
   const loopFile = join(tmpdir(), `hostile-zip-loop-${String(process.pid)}.json`);
   const probe = pathToFileURL(join(root, 'bench/dist/loop-probe.js')).href;
+  const keysFile = join(tmpdir(), `hostile-zip-keys-${String(process.pid)}.json`);
+  writeFileSync(
+    keysFile,
+    JSON.stringify({
+      keys: [{ ...KEY, policy: { Statement: { Effect: 'Allow', Action: '*', Resource: '*' } } }],
+    }),
+  );
   const lamina = await startLamina({
     env: {
+      ...(signedMode ? { LAMINA_AUTH_KEYS_FILE: keysFile } : {}),
       LAMINA_BENCH_LOOP_FILE: loopFile,
       NODE_OPTIONS: `--import ${probe}${profile ? ' --cpu-prof --cpu-prof-dir=/tmp/hostile-zip-prof' : ''}`,
     },
   });
   try {
-    const create = (name: string, zip: Buffer) =>
-      fetch(`${lamina.url}/2015-03-31/functions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          FunctionName: name,
-          Runtime: 'nodejs22.x',
-          Handler: 'index.handler',
-          Role: 'arn:aws:iam::000000000000:role/r',
-          Code: { ZipFile: zip.toString('base64') },
-        }),
+    const create = (name: string, zip: Buffer) => {
+      const body = JSON.stringify({
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: 'arn:aws:iam::000000000000:role/r',
+        Code: { ZipFile: zip.toString('base64') },
       });
+      const url = `${lamina.url}/2015-03-31/functions`;
+      return fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...sign('POST', url, body) },
+        body,
+      });
+    };
     const ok = await create('echo', buildZip([{ name: 'index.js', data: HANDLER }]));
     if (ok.status !== 201) throw new Error(`CreateFunction answered ${ok.status}`);
     const invokeUrl = `${lamina.url}/2015-03-31/functions/echo/invocations`;
-    const o = { url: invokeUrl, body: '{"n":1}', concurrency: CONCURRENCY };
+    const invokeBody = '{"n":1}';
+    const o = () => ({
+      url: invokeUrl,
+      body: invokeBody,
+      concurrency: CONCURRENCY,
+      headers: sign('POST', invokeUrl, invokeBody),
+    });
     log('warm-up');
-    await runLoad({ ...o, durationMs: 2000 });
+    await runLoad({ ...o(), durationMs: 2000 });
 
     log('hostile zip: 100,000 entries');
     const hostile = buildZip(
@@ -150,7 +193,7 @@ async function main(): Promise<void> {
 
     log(`baseline: invoke for ${PHASE_MS} ms`);
     const baselineEnd = await gatewayWindow(lamina.pid, loopFile);
-    const baseline = await runLoad({ ...o, durationMs: PHASE_MS });
+    const baseline = await runLoad({ ...o(), durationMs: PHASE_MS });
     const baselineGateway = await baselineEnd();
     log(
       `baseline p50 ${baseline.p50Ms.toFixed(1)} ms, p99 ${baseline.p99Ms.toFixed(1)} ms; gateway ${JSON.stringify(baselineGateway)}`,
@@ -159,7 +202,7 @@ async function main(): Promise<void> {
     log(`while refusing: invoke for ${PHASE_MS} ms, hostile uploads in a loop`);
     const duringEnd = await gatewayWindow(lamina.pid, loopFile);
     const uploads = uploadLoop(lamina.url, body);
-    const during = await runLoad({ ...o, durationMs: PHASE_MS });
+    const during = await runLoad({ ...o(), durationMs: PHASE_MS });
     const refused = await uploads.stop();
     const duringGateway = await duringEnd();
     log(
@@ -174,6 +217,7 @@ async function main(): Promise<void> {
       loadAverage: { atStart: loadAtStart, atEnd: load() },
       hostileZip: { entries: 100_000, zipBytes: hostile.length, requestBytes: body.length },
       uploaderInWorkerThread: true,
+      signed: signedMode,
       concurrency: CONCURRENCY,
       phaseMs: PHASE_MS,
       baseline: { ...summary(baseline), gateway: baselineGateway },
@@ -183,12 +227,13 @@ async function main(): Promise<void> {
       targetMet: during.p99Ms < 100,
     };
     mkdirSync(join(root, 'bench/results'), { recursive: true });
-    const file = join(root, 'bench/results/hostile-zip.json');
+    const file = join(root, `bench/results/hostile-zip${signedMode ? '-signed' : ''}.json`);
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     log(`wrote ${file}`);
   } finally {
     await lamina.stop();
     rmSync(loopFile, { force: true });
+    rmSync(keysFile, { force: true });
   }
 }
 

@@ -14,12 +14,8 @@ import { LIMITS } from '@lamina/core';
 import type { RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 
-import {
-  CREATE_FUNCTION_ZIP_PATH,
-  DECODE_OFF_LOOP_BYTES,
-  decodeUploadOffLoop,
-} from '../code/upload-decode.js';
-import { readRawBody, setPredecodedBody, setPrereadBody } from '../http/body.js';
+import { DECODE_OFF_LOOP_BYTES, uploadZipPath } from '../code/upload-decode.js';
+import { readRawBody, setPredecodedBody, setPrereadBody, streamedUpload } from '../http/body.js';
 import { requestContext } from '../http/request-context.js';
 import type { Clock } from '../deps.js';
 import type { AuditLog } from './audit-log.js';
@@ -46,9 +42,6 @@ const hasBody = (headers: Record<string, unknown>): boolean =>
   headers['transfer-encoding'] !== undefined ||
   (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 
-const isCreateFunction = (method: string, path: string): boolean =>
-  method === 'POST' && /^\/2015-03-31\/functions\/?$/.test(path);
-
 export function authMiddleware(o: AuthMiddlewareOptions): RequestHandler {
   return (req, res, next) => {
     if (isUnsigned(req.path)) {
@@ -63,19 +56,24 @@ export function authMiddleware(o: AuthMiddlewareOptions): RequestHandler {
       if (o.needsBody && hasBody(req.headers)) {
         // Hashed chunk by chunk as it arrives: never 12 MB in one go on the event loop.
         const hash = createHash('sha256');
-        body = await readRawBody(req, LIMITS.createFunctionRequestMaxBytes, 'this', (c) =>
-          hash.update(c),
-        );
-        bodyHash = hash.digest('hex');
-        setPrereadBody(req, body);
-        if (body.length >= DECODE_OFF_LOOP_BYTES && isCreateFunction(req.method, req.path)) {
-          // The guard needs CreateFunction's FunctionName: parse the big body off the loop once,
-          // for the guard and the route (the body's bytes move to the worker).
-          const decoded = await decodeUploadOffLoop(body, CREATE_FUNCTION_ZIP_PATH);
-          setPredecodedBody(req, decoded);
-          body = undefined;
+        const zipPath = uploadZipPath(req.method, req.path);
+        const limit = LIMITS.createFunctionRequestMaxBytes;
+        if (
+          zipPath !== undefined &&
+          Number(req.headers['content-length']) >= DECODE_OFF_LOOP_BYTES
+        ) {
+          // A big upload goes straight into a decode worker, for the guard (CreateFunction's
+          // FunctionName names the resource) and the route alike: never gathered on the loop.
+          const { decoded, size } = await streamedUpload(req, limit, 'this', zipPath, (c) =>
+            hash.update(c),
+          );
+          setPredecodedBody(req, decoded, size);
           if (decoded.kind === 'ok') json = decoded.value;
+        } else {
+          body = await readRawBody(req, limit, 'this', (c) => hash.update(c));
+          setPrereadBody(req, body);
         }
+        bodyHash = hash.digest('hex');
       }
       const identity = await o.guard({
         method: req.method,

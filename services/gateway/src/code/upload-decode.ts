@@ -14,8 +14,24 @@ import { Worker } from 'node:worker_threads';
 import type { DecodeBodyJob, DecodedBody } from './unzip-worker.js';
 import { WORKER_EXEC_ARGV, WORKER_URL } from './safe-unzip.js';
 
-/** Where CreateFunction's base64 zip is (the route's body reader and a signed gateway's guard). */
+/** Where the upload operations' base64 zip is (their body readers, and a signed gateway's guard). */
 export const CREATE_FUNCTION_ZIP_PATH: readonly string[] = ['Code', 'ZipFile'];
+export const UPDATE_CODE_ZIP_PATH: readonly string[] = ['ZipFile'];
+export const LAYER_ZIP_PATH: readonly string[] = ['Content', 'ZipFile'];
+
+/** The zip path of the upload operation `method path` names, if it is one (routes/*.ts). */
+export function uploadZipPath(method: string, path: string): readonly string[] | undefined {
+  if (method === 'POST' && /^\/2015-03-31\/functions\/?$/.test(path)) {
+    return CREATE_FUNCTION_ZIP_PATH;
+  }
+  if (method === 'PUT' && /^\/2015-03-31\/functions\/[^/]+\/code\/?$/.test(path)) {
+    return UPDATE_CODE_ZIP_PATH;
+  }
+  if (method === 'POST' && /^\/2018-10-31\/layers\/[^/]+\/versions\/?$/.test(path)) {
+    return LAYER_ZIP_PATH;
+  }
+  return undefined;
+}
 
 /** Bodies at least this big are decoded in a worker (starting one costs more than small ones). */
 export const DECODE_OFF_LOOP_BYTES = 1024 * 1024;
@@ -54,14 +70,66 @@ export async function decodeUploadOffLoop(
         reject(new Error(`the decode worker exited (${String(code)}) without an answer`));
       });
     });
-    if (decoded.kind !== 'ok') return decoded;
-    const { value, zip } = decoded;
-    return zip === undefined
-      ? { kind: 'ok', value }
-      : { kind: 'ok', value, zip: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength) };
+    return asUpload(decoded);
   } finally {
     await worker.terminate();
   }
+}
+
+/** A decode worker the body is streamed into, chunk by chunk, as it arrives. */
+export interface DecodeSink {
+  /** Copies one chunk to the worker. */
+  write(chunk: Buffer): void;
+  /** The body is complete: its decoded value. */
+  end(): Promise<DecodedUpload>;
+  /** The call ended early (too large, cut off): the worker is ended. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Starts a decode worker for one streamed upload (bench/hostile-zip: gathering a 12 MB body on the
+ * event loop — the chunks, one 12 MB concatenation and the collections they cause — held it for
+ * tens of milliseconds per upload). Each chunk is copied to the worker (64 KB at a time) and
+ * dropped here at once.
+ */
+export function decodeSink(zipPath: readonly string[]): DecodeSink {
+  const job: DecodeBodyJob = { lamina: 'decode-body', zipPath };
+  const worker = new Worker(WORKER_URL, {
+    workerData: job,
+    ...(WORKER_EXEC_ARGV === undefined ? {} : { execArgv: WORKER_EXEC_ARGV }),
+  });
+  const answer = new Promise<DecodedBody>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      reject(new Error(`the decode worker exited (${String(code)}) without an answer`));
+    });
+  });
+  answer.catch(() => undefined); // observed by end(); abort() leaves it unobserved
+  return {
+    write: (chunk) => {
+      worker.postMessage(chunk);
+    },
+    end: async () => {
+      worker.postMessage(null);
+      try {
+        return asUpload(await answer);
+      } finally {
+        await worker.terminate();
+      }
+    },
+    abort: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+function asUpload(decoded: DecodedBody): DecodedUpload {
+  if (decoded.kind !== 'ok') return decoded;
+  const { value, zip } = decoded;
+  return zip === undefined
+    ? { kind: 'ok', value }
+    : { kind: 'ok', value, zip: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength) };
 }
 
 /** Puts `zip` back into `value` at `zipPath` (the decoded body, ready for the route). */

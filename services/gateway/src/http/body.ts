@@ -6,6 +6,7 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import {
   DECODE_OFF_LOOP_BYTES,
   type DecodedUpload,
+  decodeSink,
   decodeUploadOffLoop,
   withZip,
 } from '../code/upload-decode.js';
@@ -47,11 +48,15 @@ export function setPrereadBody(req: IncomingMessage, body: Buffer): void {
  * Big code uploads a guard already decoded off the event loop (a signed CreateFunction: the guard
  * needs its FunctionName): the body reader serves the decoded value instead of decoding again.
  */
-const predecoded = new WeakMap<IncomingMessage, DecodedUpload>();
+const predecoded = new WeakMap<IncomingMessage, { decoded: DecodedUpload; size: number }>();
 
-/** Records a body decoded by decodeUploadOffLoop (with the route's zip path), for the route. */
-export function setPredecodedBody(req: IncomingMessage, decoded: DecodedUpload): void {
-  predecoded.set(req, decoded);
+/** Records a body of `size` bytes decoded with the route's zip path (streamedUpload), for the route. */
+export function setPredecodedBody(
+  req: IncomingMessage,
+  decoded: DecodedUpload,
+  size: number,
+): void {
+  predecoded.set(req, { decoded, size });
 }
 
 /**
@@ -64,6 +69,8 @@ export function readRawBody(
   limit: number,
   operation: string,
   onChunk?: (chunk: Buffer) => void,
+  /** false: only count and pass the chunks on (onChunk), resolving with an empty buffer. */
+  keep = true,
 ): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) >= limit) {
@@ -96,6 +103,7 @@ export function readRawBody(
         return;
       }
       onChunk?.(chunk);
+      if (!keep) return;
       if (first === undefined) {
         first = chunk;
       } else {
@@ -162,10 +170,14 @@ export function jsonBody(
       next(tooLarge(limit, operation));
       return;
     }
-    const decoded = predecoded.get(req);
-    if (zipPath !== undefined && decoded !== undefined) {
+    const ready = predecoded.get(req);
+    if (zipPath !== undefined && ready !== undefined) {
+      if (ready.size >= limit) {
+        next(tooLarge(limit, operation));
+        return;
+      }
       try {
-        applyDecoded(req, res, decoded, zipPath);
+        applyDecoded(req, res, ready.decoded, zipPath);
         next();
       } catch (err) {
         next(err);
@@ -207,9 +219,43 @@ async function decodedOffLoop(
   res: Response,
   o: { operation: string; limit: number; zipPath: readonly string[] },
 ): Promise<undefined> {
-  const raw = await readRawBody(req, o.limit, o.operation);
-  applyDecoded(req, res, await decodeUploadOffLoop(raw, o.zipPath), o.zipPath);
+  const decoded = preread.has(req)
+    ? await decodeUploadOffLoop(await readRawBody(req, o.limit, o.operation), o.zipPath)
+    : (await streamedUpload(req, o.limit, o.operation, o.zipPath)).decoded;
+  applyDecoded(req, res, decoded, o.zipPath);
   return undefined;
+}
+
+/**
+ * Reads an upload's body straight into a decode worker (upload-decode.ts decodeSink): the event
+ * loop never gathers it. `onChunk` sees each chunk too (a signed gateway hashes them).
+ */
+export async function streamedUpload(
+  req: IncomingMessage,
+  limit: number,
+  operation: string,
+  zipPath: readonly string[],
+  onChunk?: (chunk: Buffer) => void,
+): Promise<{ decoded: DecodedUpload; size: number }> {
+  const sink = decodeSink(zipPath);
+  let size = 0;
+  try {
+    await readRawBody(
+      req,
+      limit,
+      operation,
+      (chunk) => {
+        size += chunk.length;
+        onChunk?.(chunk);
+        sink.write(chunk);
+      },
+      false,
+    );
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  }
+  return { decoded: await sink.end(), size };
 }
 
 /** A decoded upload as the route's body (the zip back in its place), validated. */
