@@ -89,6 +89,14 @@ describe('local mode over TLS, with sealed environment variables', () => {
   let client: LambdaClient;
   let cert: string;
   const fn = uniqueName('tls');
+  /** The function's invocation count from /metrics, trusting the certificate in force now. */
+  const invocations = async (): Promise<number> => {
+    const text = await httpsGet(`${lamina.url}/metrics`, readFileSync(cert));
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith(`lamina_invocations_total{function="${fn}"`));
+    return Number(line?.split(' ').pop() ?? '0');
+  };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lamina-tls-'));
@@ -144,13 +152,6 @@ describe('local mode over TLS, with sealed environment variables', () => {
   });
 
   it('async invokes run: the in-process dispatcher calls the gateway over TLS', async () => {
-    const invocations = async (): Promise<number> => {
-      const text = await httpsGet(`${lamina.url}/metrics`, readFileSync(cert));
-      const line = text
-        .split('\n')
-        .find((l) => l.startsWith(`lamina_invocations_total{function="${fn}"`));
-      return Number(line?.split(' ').pop() ?? '0');
-    };
     const before = await invocations();
     const res = await client.send(
       new InvokeCommand({ FunctionName: fn, InvocationType: 'Event', Payload: '{}' }),
@@ -211,13 +212,6 @@ describe('local mode over TLS, with sealed environment variables', () => {
       maxAttempts: 1,
       requestHandler: { httpsAgent: new Agent({ ca: readFileSync(cert) }) },
     });
-    const invocations = async (): Promise<number> => {
-      const text = await httpsGet(`${lamina.url}/metrics`, readFileSync(cert));
-      const line = text
-        .split('\n')
-        .find((l) => l.startsWith(`lamina_invocations_total{function="${fn}"`));
-      return Number(line?.split(' ').pop() ?? '0');
-    };
     try {
       const res = await fresh.send(new InvokeCommand({ FunctionName: fn, Payload: '{}' }));
       expect(JSON.parse(Buffer.from(res.Payload ?? []).toString())).toEqual({ secret: SECRET });
