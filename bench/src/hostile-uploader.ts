@@ -11,15 +11,15 @@ const { url, body, headers } = workerData as {
   body: Uint8Array;
   headers: Record<string, string>;
 };
-let running = true;
+const state = { running: true };
 parentPort?.once('message', () => {
-  running = false;
+  state.running = false;
 });
 const answers = new Set<string>();
 let uploads = 0;
 let refused = 0;
 let totalMs = 0;
-while (running) {
+while (state.running) {
   const t = performance.now();
   const res = await fetch(`${url}/2015-03-31/functions`, {
     method: 'POST',

@@ -197,7 +197,9 @@ function ordered(test: OperatorSpec['test'], a: number, b: number): boolean {
       return a > b;
     case 'gte':
       return a >= b;
-    default:
+    case 'equals':
+    case 'ignore-case':
+    case 'like':
       return a === b;
   }
 }
@@ -225,7 +227,7 @@ function matchesAny(c: ConditionClause, value: string): boolean {
   switch (family) {
     case 'ip': {
       const ip = ipOf(value);
-      return ip !== undefined && c.cidrs !== undefined && c.cidrs.check(ip[0], ip[1]);
+      return ip !== undefined && (c.cidrs?.check(ip[0], ip[1]) ?? false);
     }
     case 'numeric': {
       const n = Number(value);
@@ -247,7 +249,8 @@ function matchesAny(c: ConditionClause, value: string): boolean {
             ? v.toLowerCase() === value.toLowerCase()
             : v === value,
       );
-    default:
+    case 'binary':
+    case 'null':
       return c.values.includes(value);
   }
 }

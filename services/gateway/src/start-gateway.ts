@@ -134,7 +134,12 @@ function serverFor(
   if (config.tls === undefined) return createServer(app);
   const server = createTlsServer(loadCertificate(config.tls), app);
   const follower = followCertificate(server, { files: config.tls, logger });
-  lifecycle.add({ name: 'certificate follower', stop: () => void follower.stop() });
+  lifecycle.add({
+    name: 'certificate follower',
+    stop: () => {
+      follower.stop();
+    },
+  });
   return server;
 }
 

@@ -89,7 +89,11 @@ describe('following the HTTPS certificate on disk', () => {
     } finally {
       follower.stop();
       follower.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
     }
   }, 30_000);
 });
