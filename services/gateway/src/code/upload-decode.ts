@@ -76,6 +76,8 @@ export async function decodeUploadOffLoop(
   }
 }
 
+const SINK_BATCH_BYTES = 1024 * 1024;
+
 /** A decode worker the body is streamed into, chunk by chunk, as it arrives. */
 export interface DecodeSink {
   /** Copies one chunk to the worker. */
@@ -89,8 +91,8 @@ export interface DecodeSink {
 /**
  * Starts a decode worker for one streamed upload (bench/hostile-zip: gathering a 12 MB body on the
  * event loop — the chunks, one 12 MB concatenation and the collections they cause — held it for
- * tens of milliseconds per upload). Each chunk is copied to the worker (64 KB at a time) and
- * dropped here at once.
+ * tens of milliseconds per upload). Chunks are passed on in batches of about 1 MiB and dropped
+ * here at once.
  */
 export function decodeSink(zipPath: readonly string[]): DecodeSink {
   const job: DecodeBodyJob = { lamina: 'decode-body', zipPath };
@@ -106,11 +108,27 @@ export function decodeSink(zipPath: readonly string[]): DecodeSink {
     });
   });
   answer.catch(() => undefined); // observed by end(); abort() leaves it unobserved
+  // Chunks go in batches of about 1 MiB, each a fresh buffer moved (not cloned) to the worker:
+  // a dozen messages for 12 MB instead of ~180 copied ones.
+  let batch: Buffer[] = [];
+  let batched = 0;
+  const flush = (): void => {
+    if (batched === 0) return;
+    const bytes = Buffer.concat(batch, batched);
+    batch = [];
+    batched = 0;
+    const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const owns = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    worker.postMessage(view, owns ? [bytes.buffer] : []);
+  };
   return {
     write: (chunk) => {
-      worker.postMessage(chunk);
+      batch.push(chunk);
+      batched += chunk.length;
+      if (batched >= SINK_BATCH_BYTES) flush();
     },
     end: async () => {
+      flush();
       worker.postMessage(null);
       try {
         return asUpload(await answer);
