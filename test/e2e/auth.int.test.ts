@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -434,4 +435,30 @@ describe('signed requests, identity and resource policies, the audit log (local 
       'UnrecognizedClientException: The security token included in the request is invalid.',
     );
   });
+
+  it('a big signed upload (over 1 MiB, decoded off the event loop) is authorised on its FunctionName', async () => {
+    const big = makeZip({
+      'index.js': 'exports.handler = async () => ({ big: true });\n',
+      // Random bytes do not compress: the request body is well over 1 MiB.
+      'blob.bin': randomBytes(1_200_000).toString('base64'),
+    });
+    expect(big.length).toBeGreaterThan(1024 * 1024);
+    const create = (k: typeof admin, name: string) =>
+      as(k).send(
+        new CreateFunctionCommand({
+          FunctionName: name,
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: `arn:aws:iam::${ACCOUNT}:role/r`,
+          Code: { ZipFile: big },
+        }),
+      );
+    const name = `big-${suffix}`;
+    expect(await outcome(create(admin, name))).toBe('ok');
+    const res = await as(admin).send(new InvokeCommand({ FunctionName: name, Payload: '{}' }));
+    expect(JSON.parse(Buffer.from(res.Payload ?? []).toString())).toEqual({ big: true });
+    expect(await outcome(create(teamA, `team-a-big-${suffix}`))).toBe(
+      `AccessDeniedException: User: arn:aws:iam::${ACCOUNT}:user/team-a is not authorized to perform: lambda:CreateFunction on resource: arn:aws:lambda:us-east-1:${ACCOUNT}:function:team-a-big-${suffix} because no identity-based policy allows the lambda:CreateFunction action`,
+    );
+  }, 120_000);
 });
