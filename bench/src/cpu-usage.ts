@@ -8,9 +8,10 @@ interface ProcStat {
   readonly cpuSeconds: number;
 }
 
-function readStat(pid: number): ProcStat | undefined {
+function readStat(pid: number, tid?: number): ProcStat | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+    const text = readFileSync(path, 'utf8');
     // Fields after the parenthesised command: state ppid … utime(14) stime(15) cutime cstime.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     const ppid = Number(fields[1]);
@@ -49,6 +50,16 @@ export function cpuOfTree(rootPid: number): number {
   let total = 0;
   for (const stat of treeOf(rootPid).values()) total += stat.cpuSeconds;
   return total;
+}
+
+/** CPU seconds used so far by one process's main thread (its event loop), not its other threads. */
+export function cpuOfMainThread(pid: number): number {
+  return readStat(pid, pid)?.cpuSeconds ?? 0;
+}
+
+/** CPU seconds used so far by one process, all its threads. */
+export function cpuOfProcess(pid: number): number {
+  return readStat(pid)?.cpuSeconds ?? 0;
 }
 
 /** Resident memory of one process, in MB: all of it, and the private (anonymous) part. */

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,44 @@ const denier = key('DENYKEY', {
   ],
 });
 
+// Temporary credentials (issue #18): a current session and an expired one.
+const TOKEN = `IQoJb3JpZ2luX2VjTemporary${'x'.repeat(40)}`;
+const temporary = {
+  ...key('ASIATEMPKEY', { Statement: { Effect: 'Allow', Action: 'lambda:*', Resource: '*' } }),
+  sessionToken: TOKEN,
+  expiration: new Date(Date.now() + 3600_000).toISOString(),
+};
+const expired = {
+  ...key('ASIAOLDKEY', { Statement: { Effect: 'Allow', Action: 'lambda:*', Resource: '*' } }),
+  sessionToken: `${TOKEN}old`,
+  expiration: '2026-01-01T00:00:00Z',
+};
+// Conditions: invoke from loopback over plain HTTP only; delete only from 10.0.0.0/8.
+const fenced = key(
+  'FENCEDKEY',
+  {
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['lambda:InvokeFunction', 'lambda:DeleteFunction'],
+        Resource: '*',
+        Condition: {
+          IpAddress: { 'aws:SourceIp': ['127.0.0.0/8', '::1/128'] },
+          Bool: { 'aws:SecureTransport': 'false' },
+          StringEquals: { 'aws:username': 'fenced' },
+        },
+      },
+      {
+        Effect: 'Deny',
+        Action: 'lambda:DeleteFunction',
+        Resource: '*',
+        Condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+      },
+    ],
+  },
+  'fenced',
+);
+
 /** The error name and message an SDK call ended with, or 'ok'. */
 async function outcome(p: Promise<unknown>): Promise<string> {
   try {
@@ -69,6 +108,7 @@ const BOTO = `
 import sys, json, boto3, botocore
 c = boto3.client('lambda', endpoint_url=sys.argv[1], region_name='us-east-1',
     aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3],
+    aws_session_token=(sys.argv[5] if len(sys.argv) > 5 else None),
     config=botocore.config.Config(retries={'max_attempts': 1}))
 try:
     r = c.invoke(FunctionName=sys.argv[4], Payload=b'{"from":"boto3"}')
@@ -99,7 +139,10 @@ describe('signed requests, identity and resource policies, the audit log (local 
     dir = mkdtempSync(join(tmpdir(), 'lamina-auth-'));
     keysFile = join(dir, 'keys.json');
     auditFile = join(dir, 'audit.log');
-    writeFileSync(keysFile, JSON.stringify({ keys: [admin, teamA, bob, denier] }));
+    writeFileSync(
+      keysFile,
+      JSON.stringify({ keys: [admin, teamA, bob, denier, temporary, expired, fenced] }),
+    );
     lamina = await startLamina({
       env: { LAMINA_AUTH_KEYS_FILE: keysFile, LAMINA_AUDIT_LOG_FILE: auditFile },
     });
@@ -261,7 +304,10 @@ describe('signed requests, identity and resource policies, the audit log (local 
     const carol = key('CAROLKEY', {
       Statement: { Effect: 'Allow', Action: 'lambda:List*', Resource: '*' },
     });
-    writeFileSync(keysFile, JSON.stringify({ keys: [admin, teamA, bob, denier, carol] }));
+    writeFileSync(
+      keysFile,
+      JSON.stringify({ keys: [admin, teamA, bob, denier, temporary, expired, fenced, carol] }),
+    );
     const carolClient = as(carol);
     await eventually(
       async () => {
@@ -304,4 +350,115 @@ describe('signed requests, identity and resource policies, the audit log (local 
     }
     expect(lamina.logs()).toContain('"audit":true');
   });
+
+  it('temporary credentials: SDK v3 and boto3 pass with the session token; a wrong, missing or expired one is refused', async () => {
+    const withToken = (k: typeof temporary, sessionToken: string | undefined) => {
+      const c = lambdaClient(lamina.url, {
+        credentials: {
+          accessKeyId: k.accessKeyId,
+          secretAccessKey: k.secretAccessKey,
+          ...(sessionToken === undefined ? {} : { sessionToken }),
+        },
+      });
+      clients.push(c);
+      return c;
+    };
+    const invoke = new InvokeCommand({ FunctionName: fnA, Payload: Buffer.from('{}') });
+    expect(await outcome(withToken(temporary, TOKEN).send(invoke))).toBe('ok');
+    const invalid =
+      'UnrecognizedClientException: The security token included in the request is invalid.';
+    expect(await outcome(withToken(temporary, undefined).send(invoke))).toBe(invalid);
+    expect(await outcome(withToken(temporary, `${TOKEN}x`).send(invoke))).toBe(invalid);
+    expect(await outcome(as(admin).send(new ListFunctionsCommand({})))).toBe('ok');
+    const adminWithToken = lambdaClient(lamina.url, {
+      credentials: { ...admin, sessionToken: TOKEN },
+    });
+    clients.push(adminWithToken);
+    expect(await outcome(adminWithToken.send(new ListFunctionsCommand({})))).toBe(invalid);
+    expect(await outcome(withToken(expired, expired.sessionToken).send(invoke))).toBe(
+      'ExpiredTokenException: The security token included in the request is expired',
+    );
+    const boto = async (token: string) => {
+      const { stdout } = await run('python3', [
+        '-c',
+        BOTO,
+        lamina.url,
+        temporary.accessKeyId,
+        temporary.secretAccessKey,
+        fnA,
+        token,
+      ]);
+      return JSON.parse(stdout) as Record<string, unknown>;
+    };
+    expect(await boto(TOKEN)).toMatchObject({ status: 200 });
+    expect(await boto('not-the-token-at-all')).toEqual({
+      error: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+    });
+  });
+
+  it('policy conditions: source address, transport and user name hold from here; the conditioned Deny wins', async () => {
+    const f = as(fenced);
+    const res = await f.send(new InvokeCommand({ FunctionName: fnA, Payload: Buffer.from('{}') }));
+    expect(res.StatusCode).toBe(200);
+    expect(await outcome(f.send(new DeleteFunctionCommand({ FunctionName: fnA })))).toBe(
+      `AccessDeniedException: User: arn:aws:iam::${ACCOUNT}:user/fenced is not authorized to perform: lambda:DeleteFunction on resource: arn:aws:lambda:us-east-1:${ACCOUNT}:function:${fnA} with an explicit deny in an identity-based policy`,
+    );
+    expect(await outcome(f.send(new ListFunctionsCommand({})))).toMatch(
+      /^AccessDeniedException: .*because no identity-based policy allows the lambda:ListFunctions action$/,
+    );
+  });
+
+  it('a key whose policy has an unknown condition operator is left out, with the reason logged', async () => {
+    const broken = key('BROKENKEY', {
+      Statement: {
+        Effect: 'Allow',
+        Action: '*',
+        Resource: '*',
+        Condition: { StringSortOf: { 'aws:username': 'x' } },
+      },
+    });
+    writeFileSync(
+      keysFile,
+      JSON.stringify({ keys: [admin, teamA, bob, denier, temporary, expired, fenced, broken] }),
+    );
+    await eventually(
+      () => {
+        expect(lamina.logs()).toContain(
+          'BROKENKEY: The policy is not valid: the condition operator StringSortOf is not supported',
+        );
+        return Promise.resolve(true);
+      },
+      { timeoutMs: 10_000 },
+    );
+    expect(await outcome(as(broken).send(new ListFunctionsCommand({})))).toBe(
+      'UnrecognizedClientException: The security token included in the request is invalid.',
+    );
+  });
+
+  it('a big signed upload (over 1 MiB, decoded off the event loop) is authorised on its FunctionName', async () => {
+    const big = makeZip({
+      'index.js': 'exports.handler = async () => ({ big: true });\n',
+      // Random bytes do not compress: the request body is well over 1 MiB.
+      'blob.bin': randomBytes(1_200_000).toString('base64'),
+    });
+    expect(big.length).toBeGreaterThan(1024 * 1024);
+    const create = (k: typeof admin, name: string) =>
+      as(k).send(
+        new CreateFunctionCommand({
+          FunctionName: name,
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: `arn:aws:iam::${ACCOUNT}:role/r`,
+          Code: { ZipFile: big },
+        }),
+      );
+    const name = `big-${suffix}`;
+    expect(await outcome(create(admin, name))).toBe('ok');
+    const res = await as(admin).send(new InvokeCommand({ FunctionName: name, Payload: '{}' }));
+    expect(JSON.parse(Buffer.from(res.Payload ?? []).toString())).toEqual({ big: true });
+    expect(await outcome(create(teamA, `team-a-big-${suffix}`))).toBe(
+      `AccessDeniedException: User: arn:aws:iam::${ACCOUNT}:user/team-a is not authorized to perform: lambda:CreateFunction on resource: arn:aws:lambda:us-east-1:${ACCOUNT}:function:team-a-big-${suffix} because no identity-based policy allows the lambda:CreateFunction action`,
+    );
+  }, 120_000);
 });

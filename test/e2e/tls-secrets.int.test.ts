@@ -6,8 +6,9 @@
  * GetFunctionConfiguration, and no state file holds a variable's value in plaintext.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { Agent, get } from 'node:https';
+import { connect } from 'node:tls';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,22 @@ function httpsGet(url: string, ca: Buffer): Promise<string> {
   });
 }
 
+/** The subject CN of the certificate a new TLS connection to `url` is given. */
+function servedName(url: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(
+      { host: hostname, port: Number(port), rejectUnauthorized: false },
+      () => {
+        const cn = socket.getPeerCertificate().subject.CN;
+        socket.destroy();
+        resolve(Array.isArray(cn) ? cn.join(',') : (cn ?? ''));
+      },
+    );
+    socket.once('error', reject);
+  });
+}
+
 /** Every regular file under `dir`. */
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
@@ -72,6 +89,14 @@ describe('local mode over TLS, with sealed environment variables', () => {
   let client: LambdaClient;
   let cert: string;
   const fn = uniqueName('tls');
+  /** The function's invocation count from /metrics, trusting the certificate in force now. */
+  const invocations = async (): Promise<number> => {
+    const text = await httpsGet(`${lamina.url}/metrics`, readFileSync(cert));
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith(`lamina_invocations_total{function="${fn}"`));
+    return Number(line?.split(' ').pop() ?? '0');
+  };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lamina-tls-'));
@@ -127,13 +152,6 @@ describe('local mode over TLS, with sealed environment variables', () => {
   });
 
   it('async invokes run: the in-process dispatcher calls the gateway over TLS', async () => {
-    const invocations = async (): Promise<number> => {
-      const text = await httpsGet(`${lamina.url}/metrics`, readFileSync(cert));
-      const line = text
-        .split('\n')
-        .find((l) => l.startsWith(`lamina_invocations_total{function="${fn}"`));
-      return Number(line?.split(' ').pop() ?? '0');
-    };
     const before = await invocations();
     const res = await client.send(
       new InvokeCommand({ FunctionName: fn, InvocationType: 'Event', Payload: '{}' }),
@@ -167,4 +185,51 @@ describe('local mode over TLS, with sealed environment variables', () => {
     for (const f of files) expect(readFileSync(f).includes(SECRET), f).toBe(false);
     expect(statSync(join(lamina.stateDir, 'env.key')).mode & 0o777).toBe(0o600);
   });
+
+  it('takes a rotated certificate for new connections without a restart (ADR 0042)', async () => {
+    expect(await servedName(lamina.url)).toBe('localhost');
+    const next = join(dir, 'next');
+    await run('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+      '-subj', '/CN=rotated', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout', `${next}.key`, '-out', `${next}.pem`,
+    ]); // prettier-ignore
+    // As a mounted Secret changes: each file replaced whole (by rename).
+    renameSync(`${next}.key`, join(dir, 'key.pem'));
+    renameSync(`${next}.pem`, cert);
+    await eventually(
+      async () => {
+        expect(await servedName(lamina.url)).toBe('rotated');
+        return true;
+      },
+      { timeoutMs: 20_000 },
+    );
+    // A client trusting only the new certificate invokes; the gateway never restarted.
+    const fresh = new LambdaClient({
+      endpoint: lamina.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+      requestHandler: { httpsAgent: new Agent({ ca: readFileSync(cert) }) },
+    });
+    try {
+      const res = await fresh.send(new InvokeCommand({ FunctionName: fn, Payload: '{}' }));
+      expect(JSON.parse(Buffer.from(res.Payload ?? []).toString())).toEqual({ secret: SECRET });
+      // The in-process dispatcher follows the new certificate as well: an async invoke runs.
+      const before = await invocations();
+      const ev = await fresh.send(
+        new InvokeCommand({ FunctionName: fn, InvocationType: 'Event', Payload: '{}' }),
+      );
+      expect(ev.StatusCode).toBe(202);
+      await eventually(
+        async () => {
+          expect(await invocations()).toBe(before + 1);
+          return true;
+        },
+        { timeoutMs: 30_000 },
+      );
+    } finally {
+      fresh.destroy();
+    }
+  }, 60_000);
 });

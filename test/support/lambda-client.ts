@@ -11,7 +11,7 @@ export function lambdaClient(
   o: {
     maxSockets?: number;
     /** A key of a signed Lamina (LAMINA_AUTH_KEYS_FILE); default the open gateway's test key. */
-    credentials?: { accessKeyId: string; secretAccessKey: string };
+    credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
     /** Milliseconds added to the SDK's clock when it signs (a stale signature). */
     systemClockOffset?: number;
   } = {},

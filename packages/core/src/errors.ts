@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   MissingAuthenticationTokenException: 403,
   IncompleteSignatureException: 403,
   UnrecognizedClientException: 403,
+  ExpiredTokenException: 403,
   InvalidSignatureException: 403,
   AccessDeniedException: 403,
 } as const satisfies Record<string, number>;
@@ -118,6 +119,7 @@ export class MissingAuthenticationTokenException extends make(
 ) {}
 export class IncompleteSignatureException extends make('IncompleteSignatureException') {}
 export class UnrecognizedClientException extends make('UnrecognizedClientException') {}
+export class ExpiredTokenException extends make('ExpiredTokenException') {}
 export class InvalidSignatureException extends make('InvalidSignatureException') {}
 export class AccessDeniedException extends make('AccessDeniedException') {}
 export class ProvisionedConcurrencyConfigNotFoundException extends make(

@@ -50,8 +50,8 @@ describe('identity policies', () => {
 
   it('refuses what it does not enforce', () => {
     expect(() =>
-      parsePolicy({ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*', Condition: {} }] }),
-    ).toThrow(/Condition is not supported/);
+      parsePolicy({ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*', Principal: '*' }] }),
+    ).toThrow(/Principal is not supported/);
     expect(() =>
       parsePolicy({ Statement: [{ Effect: 'Maybe', Action: '*', Resource: '*' }] }),
     ).toThrow(/Effect/);

@@ -2,13 +2,24 @@
  * Identity policies (issue #18): the part of IAM's JSON grammar Lamina enforces, and its
  * evaluation. Supported: `Version`, `Statement` (one or a list), `Sid`, `Effect` Allow/Deny,
  * `Action`/`NotAction` and `Resource`/`NotResource` as a string or a list, with `*` and `?`
- * wildcards. Anything else in a statement (`Condition`, `Principal`) is refused when the policy
- * is read, so a key is never granted more than its author wrote.
+ * wildcards, and `Condition` (iam-condition.ts: IAM's operators, refused when unknown). Anything
+ * else in a statement (`Principal`) is refused when the policy is read, so a key is never granted
+ * more than its author wrote.
  *
  * Invariants: pure; an explicit Deny wins over any Allow, and no matching Allow is an implicit
  * deny; actions match case-insensitively (IAM's rule), resources case-sensitively.
  */
 import { ValidationException } from './errors.js';
+import {
+  type ConditionBlock,
+  type ConditionContext,
+  conditionHolds,
+  EMPTY_CONDITION_CONTEXT,
+  parseCondition,
+} from './iam-condition.js';
+import { wildcardMatch } from './iam-policy-match.js';
+
+export { wildcardMatch } from './iam-policy-match.js';
 
 export type Effect = 'Allow' | 'Deny';
 
@@ -21,6 +32,8 @@ export interface PolicyStatement {
   /** Exactly one of resource / notResource. */
   readonly resource?: readonly string[];
   readonly notResource?: readonly string[];
+  /** The statement applies only when this holds for the request (iam-condition.ts). */
+  readonly condition?: ConditionBlock;
 }
 
 export interface PolicyDocument {
@@ -30,7 +43,15 @@ export interface PolicyDocument {
 /** The outcome of evaluating policies for one action on one resource. */
 export type PolicyDecision = 'allow' | 'explicit-deny' | 'implicit-deny';
 
-const STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Action', 'NotAction', 'Resource', 'NotResource']);
+const STATEMENT_KEYS = new Set([
+  'Sid',
+  'Effect',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Condition',
+]);
 
 function invalid(detail: string): ValidationException {
   return new ValidationException(`The policy is not valid: ${detail}`);
@@ -75,6 +96,7 @@ function parseStatement(raw: unknown): PolicyStatement {
     effect: s['Effect'],
     ...(action.negated ? { notAction: action.list } : { action: action.list }),
     ...(resource.negated ? { notResource: resource.list } : { resource: resource.list }),
+    ...(s['Condition'] === undefined ? {} : { condition: parseCondition(s['Condition']) }),
   };
 }
 
@@ -104,24 +126,6 @@ export function parsePolicy(document: unknown): PolicyDocument {
   return { statements: raw.map(parseStatement) };
 }
 
-const patterns = new Map<string, RegExp>();
-
-/** IAM's wildcard match: `*` any run (within an ARN part too), `?` one character. */
-export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  const key = `${ignoreCase ? 'i' : 's'}${pattern}`;
-  let re = patterns.get(key);
-  if (re === undefined) {
-    const body = pattern
-      .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join('');
-    re = new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
-    if (patterns.size > 10_000) patterns.clear();
-    patterns.set(key, re);
-  }
-  return re.test(value);
-}
-
 function matches(
   list: readonly string[] | undefined,
   notList: readonly string[] | undefined,
@@ -132,23 +136,34 @@ function matches(
   return !(notList ?? []).some((p) => wildcardMatch(p, value, ignoreCase));
 }
 
-/** Whether one statement applies to `action` on `resource`. */
-export function statementApplies(s: PolicyStatement, action: string, resource: string): boolean {
+/** Whether one statement applies to `action` on `resource` for a request with `ctx`. */
+export function statementApplies(
+  s: PolicyStatement,
+  action: string,
+  resource: string,
+  ctx: ConditionContext = EMPTY_CONDITION_CONTEXT,
+): boolean {
   return (
     matches(s.action, s.notAction, action, true) &&
-    matches(s.resource, s.notResource, resource, false)
+    matches(s.resource, s.notResource, resource, false) &&
+    conditionHolds(s.condition, ctx)
   );
 }
 
-/** IAM's evaluation for one action on one resource: explicit Deny, then Allow, else implicit deny. */
+/**
+ * IAM's evaluation for one action on one resource: explicit Deny, then Allow, else implicit deny.
+ * `ctx` holds the request's condition keys (conditionContextOf); without it a statement with a
+ * Condition is judged as if the request carried no key.
+ */
 export function evaluatePolicy(
   policy: PolicyDocument,
   action: string,
   resource: string,
+  ctx: ConditionContext = EMPTY_CONDITION_CONTEXT,
 ): PolicyDecision {
   let allowed = false;
   for (const s of policy.statements) {
-    if (!statementApplies(s, action, resource)) continue;
+    if (!statementApplies(s, action, resource, ctx)) continue;
     if (s.effect === 'Deny') return 'explicit-deny';
     allowed = true;
   }

@@ -48,6 +48,7 @@ export * from './sqs-event.js';
 export * from './sqs-config.js';
 export * from './sigv4.js';
 export * from './sigv4-verify.js';
+export * from './iam-condition.js';
 export * from './iam-policy.js';
 export * from './resource-policy.js';
 export * from './lambda-model-types.js';

@@ -4,8 +4,9 @@
  * caller in. Kept on the function's record (`FunctionRecord.policy`), so it lives and dies with
  * the function in both modes, and every change gives the function a new RevisionId, as on AWS.
  *
- * Invariants: pure; a statement with a SourceArn/SourceAccount/PrincipalOrgID/EventSourceToken
- * condition never admits a direct caller (IAM: a condition on a key the request does not carry is
+ * Invariants: pure; a statement's conditions are evaluated with IAM's semantics
+ * (iam-condition.ts), so one with a SourceArn/SourceAccount/PrincipalOrgID/EventSourceToken
+ * condition never admits a direct caller (a condition on a key the request does not carry is
  * false); a principal naming an account (`123456789012`, `arn:aws:iam::123456789012:root`) only
  * delegates to that account's identity policies, so it admits nobody by itself; `*` and a
  * caller's own ARN admit that caller.
@@ -16,7 +17,14 @@ import {
   ResourceNotFoundException,
   ValidationException,
 } from './errors.js';
-import { wildcardMatch } from './iam-policy.js';
+import {
+  type ConditionBlock,
+  type ConditionContext,
+  conditionHolds,
+  EMPTY_CONDITION_CONTEXT,
+  parseCondition,
+} from './iam-condition.js';
+import { wildcardMatch } from './iam-policy-match.js';
 
 export interface PermissionStatement {
   readonly sid: string;
@@ -123,11 +131,8 @@ function principalJson(principal: string): unknown {
   return { Service: principal };
 }
 
-/** One statement as GetPolicy (and AddPermission's answer) shows it. */
-export function statementJson(
-  s: PermissionStatement,
-  resourceArn: string,
-): Record<string, unknown> {
+/** A statement's conditions as IAM writes them (GetPolicy's `Condition`). */
+function conditionJson(s: PermissionStatement): Record<string, Record<string, string>> {
   const condition: Record<string, Record<string, string>> = {};
   const add = (op: string, key: string, value: string | undefined): void => {
     if (value !== undefined) condition[op] = { ...condition[op], [key]: value };
@@ -137,6 +142,27 @@ export function statementJson(
   add('StringEquals', 'aws:PrincipalOrgID', s.principalOrgId);
   add('StringEquals', 'lambda:FunctionUrlAuthType', s.functionUrlAuthType);
   add('ArnLike', 'AWS:SourceArn', s.sourceArn);
+  return condition;
+}
+
+const parsedConditions = new WeakMap<PermissionStatement, ConditionBlock>();
+
+/** The same conditions, parsed once per statement for evaluation. */
+function conditionOf(s: PermissionStatement): ConditionBlock {
+  let block = parsedConditions.get(s);
+  if (block === undefined) {
+    block = parseCondition(conditionJson(s));
+    parsedConditions.set(s, block);
+  }
+  return block;
+}
+
+/** One statement as GetPolicy (and AddPermission's answer) shows it. */
+export function statementJson(
+  s: PermissionStatement,
+  resourceArn: string,
+): Record<string, unknown> {
+  const condition = conditionJson(s);
   return {
     Sid: s.sid,
     Effect: 'Allow',
@@ -180,31 +206,30 @@ export interface PolicyCaller {
   /** The caller's IAM ARN (`arn:aws:iam::<account>:user/<name>`). */
   readonly arn: string;
   readonly action: string;
-  /** Set for InvokeFunctionUrl: the URL's auth type. */
+  /** Set for InvokeFunctionUrl: the URL's auth type (lambda:FunctionUrlAuthType). */
   readonly functionUrlAuthType?: 'NONE' | 'AWS_IAM';
+  /** The request's condition keys (conditionContextOf); the auth type above is added to them. */
+  readonly context?: ConditionContext;
 }
 
-/** Whether one of `statements` lets `caller` perform its action. */
+/**
+ * Whether one of `statements` lets `caller` perform its action: the principal admits the caller
+ * and the statement's conditions hold for the request, with IAM's semantics (iam-condition.ts) —
+ * a direct caller carries no aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID or
+ * lambda:EventSourceToken, so a statement conditioned on one admits it not.
+ */
 export function resourcePolicyAllows(
   statements: readonly PermissionStatement[],
   caller: PolicyCaller,
 ): boolean {
-  return statements.some((s) => {
-    if (!wildcardMatch(s.action, caller.action, true)) return false;
-    if (
-      s.sourceArn !== undefined ||
-      s.sourceAccount !== undefined ||
-      s.principalOrgId !== undefined ||
-      s.eventSourceToken !== undefined
-    ) {
-      return false;
-    }
-    if (
-      s.functionUrlAuthType !== undefined &&
-      s.functionUrlAuthType !== caller.functionUrlAuthType
-    ) {
-      return false;
-    }
-    return s.principal === '*' || s.principal === caller.arn;
-  });
+  let ctx = caller.context ?? EMPTY_CONDITION_CONTEXT;
+  if (caller.functionUrlAuthType !== undefined) {
+    ctx = new Map([...ctx, ['lambda:functionurlauthtype', caller.functionUrlAuthType]]);
+  }
+  return statements.some(
+    (s) =>
+      wildcardMatch(s.action, caller.action, true) &&
+      (s.principal === '*' || s.principal === caller.arn) &&
+      conditionHolds(conditionOf(s), ctx),
+  );
 }

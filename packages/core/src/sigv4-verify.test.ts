@@ -184,4 +184,59 @@ describe('verifySigV4 against @smithy/signature-v4', () => {
     });
     expect(ours['authorization']).toBe(sent.headers['authorization']);
   });
+
+  it('temporary keys: the session token must be carried, be theirs, and be current', async () => {
+    const TOKEN = 'FwoGZXIvYXdzEXAMPLE-session-token';
+    const session = new SignatureV4({
+      credentials: { ...KEY, sessionToken: TOKEN },
+      region: 'us-east-1',
+      service: 'lambda',
+      sha256: Sha256,
+    });
+    const request = {
+      method: 'POST',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: 9000,
+      path: '/2015-03-31/functions/f/invocations',
+      query: {},
+      headers: { host: '127.0.0.1:9000' },
+      body: '{}',
+    };
+    const signed = await session.sign(request, { signingDate: new Date(NOW) });
+    const headers = Object.fromEntries(
+      Object.entries(signed.headers).map(([k, v]) => [k.toLowerCase(), v]),
+    );
+    expect(headers['x-amz-security-token']).toBe(TOKEN);
+    const sent = { method: 'POST', url: request.path, headers, bodyHash: sha256Hex('{}') };
+    const temporary = { ...ctx, sessionOf: () => ({ sessionToken: TOKEN, expiresAt: NOW + 1 }) };
+    expect(verifySigV4(sent, temporary).accessKeyId).toBe('AKIDEXAMPLE');
+    const invalid =
+      'UnrecognizedClientException: The security token included in the request is invalid.';
+    // A long-term key given a token, a temporary key given another token or none.
+    expect(errorOf(() => verifySigV4(sent, ctx))).toBe(invalid);
+    expect(
+      errorOf(() =>
+        verifySigV4(sent, { ...ctx, sessionOf: () => ({ sessionToken: `${TOKEN}x` }) }),
+      ),
+    ).toBe(invalid);
+    const plain = await sdkSigned('/2015-03-31/functions/f/invocations', {}, '{}');
+    expect(errorOf(() => verifySigV4(plain, temporary))).toBe(invalid);
+    expect(errorOf(() => verifySigV4(sent, { ...temporary, now: NOW + 1 }))).toBe(
+      'ExpiredTokenException: The security token included in the request is expired',
+    );
+    // Pre-signed: the token travels in the query.
+    const presigned = await session.presign(
+      { ...request, method: 'GET', body: undefined },
+      { signingDate: new Date(NOW), expiresIn: 300 },
+    );
+    const q = Object.entries(presigned.query ?? {})
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+      .join('&');
+    expect(q).toContain('X-Amz-Security-Token=');
+    const url = `${presigned.path}?${q}`;
+    const got = { method: 'GET', url, headers: { host: '127.0.0.1:9000' }, bodyHash: EMPTY_SHA256 };
+    expect(verifySigV4(got, temporary).presigned).toBe(true);
+    expect(errorOf(() => verifySigV4(got, ctx))).toBe(invalid);
+  });
 });

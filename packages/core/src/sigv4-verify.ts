@@ -3,17 +3,21 @@
  * (`X-Amz-Algorithm`, `X-Amz-Credential`, …), the payload hash, the credential scope and the
  * five-minute clock-skew rule, answering with AWS's errors and texts:
  * MissingAuthenticationTokenException (nothing signed), IncompleteSignatureException (a malformed
- * signature), UnrecognizedClientException (unknown access key), InvalidSignatureException (wrong
- * signature, wrong scope, expired or not yet current).
+ * signature), UnrecognizedClientException (unknown access key; a session token that is missing,
+ * wrong or not expected), ExpiredTokenException (a temporary key past its expiration),
+ * InvalidSignatureException (wrong signature, wrong scope, expired or not yet current).
  *
  * Invariants: pure — a function of the request, the body's hash, the secret lookup and the clock;
  * the signature comparison takes the same time wherever the first difference is; a declared
  * `x-amz-content-sha256` must be the body's hash unless it is UNSIGNED-PAYLOAD; a pre-signed
- * request may sign UNSIGNED-PAYLOAD instead of the body's hash.
+ * request may sign UNSIGNED-PAYLOAD instead of the body's hash; a temporary key (one with a
+ * session token) is accepted only with its own token (`X-Amz-Security-Token`, header or query),
+ * compared in constant time, and a long-term key only without one.
  */
 import { timingSafeEqual } from 'node:crypto';
 
 import {
+  ExpiredTokenException,
   IncompleteSignatureException,
   InvalidSignatureException,
   MissingAuthenticationTokenException,
@@ -51,6 +55,13 @@ export interface VerifyContext {
   readonly services: readonly string[];
   /** Epoch milliseconds. */
   readonly now: number;
+  /** A temporary key's session: its token and expiry (epoch ms); undefined for a long-term key. */
+  readonly sessionOf?: (accessKeyId: string) => KeySession | undefined;
+}
+
+export interface KeySession {
+  readonly sessionToken: string;
+  readonly expiresAt?: number;
 }
 
 export interface VerifiedCaller {
@@ -225,6 +236,8 @@ function checkScope(p: ParsedSignature, ctx: VerifyContext): void {
   }
 }
 
+const INVALID_TOKEN = 'The security token included in the request is invalid.';
+
 const SIGNATURE_MISMATCH =
   'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 
@@ -246,8 +259,21 @@ export function verifySigV4(req: VerifyRequest, ctx: VerifyContext): VerifiedCal
   }
   const p = header === undefined ? fromQuery(params) : fromHeader(header, req.headers);
   const secret = ctx.secretOf(p.accessKeyId);
-  if (secret === undefined) {
-    throw new UnrecognizedClientException('The security token included in the request is invalid.');
+  if (secret === undefined) throw new UnrecognizedClientException(INVALID_TOKEN);
+  const presented =
+    header === undefined
+      ? params.get('X-Amz-Security-Token')
+      : first(req.headers['x-amz-security-token']);
+  const session = ctx.sessionOf?.(p.accessKeyId);
+  if (
+    session === undefined
+      ? presented !== undefined
+      : presented === undefined || !sameHex(presented, session.sessionToken)
+  ) {
+    throw new UnrecognizedClientException(INVALID_TOKEN);
+  }
+  if (session?.expiresAt !== undefined && ctx.now >= session.expiresAt) {
+    throw new ExpiredTokenException('The security token included in the request is expired');
   }
   checkTime(p, ctx.now);
   checkScope(p, ctx);

@@ -155,6 +155,8 @@ export interface SignOptions {
   readonly now: number;
   /** Sign for S3: the path as sent (see CanonicalInput.s3). */
   readonly s3?: boolean;
+  /** Temporary credentials: sent and signed as `x-amz-security-token`, as the SDKs do. */
+  readonly sessionToken?: string;
 }
 
 /**
@@ -164,7 +166,13 @@ export interface SignOptions {
 export function signRequest(o: SignOptions): Record<string, string> {
   const amzDate = amzDateOf(o.now);
   const payloadHash = sha256Hex(o.body);
-  const headers = { ...o.headers, 'x-amz-date': amzDate, 'x-amz-content-sha256': payloadHash };
+  const token = o.sessionToken === undefined ? {} : { 'x-amz-security-token': o.sessionToken };
+  const headers = {
+    ...o.headers,
+    'x-amz-date': amzDate,
+    'x-amz-content-sha256': payloadHash,
+    ...token,
+  };
   const q = o.url.indexOf('?');
   const signedHeaders = Object.keys(headers).sort();
   const scope = { date: amzDate.slice(0, 8), region: o.region, service: o.service };
@@ -181,6 +189,7 @@ export function signRequest(o: SignOptions): Record<string, string> {
   return {
     'x-amz-date': amzDate,
     'x-amz-content-sha256': payloadHash,
+    ...token,
     authorization: `${SIGV4_ALGORITHM} Credential=${o.accessKeyId}/${scopeString(scope)}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`,
   };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, watchFile } from 'node:fs';
 import { Agent, type AgentOptions, type IncomingHttpHeaders, request } from 'node:http';
 import { Agent as TlsAgent, request as tlsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
@@ -6,13 +6,26 @@ import { rootCertificates } from 'node:tls';
 /**
  * The keep-alive agent for calls to `url`: an https one for an https gateway (trusting the
  * system's roots plus `caFile`, e.g. local mode's self-signed certificate), else plain http.
+ * `caFile` is followed: when it changes (the gateway's self-signed certificate rotated, ADR 0042)
+ * new connections trust its new content; one that cannot be read keeps the previous trust.
  */
 export function agentFor(url: string, options: AgentOptions, caFile?: string): Agent {
   if (!url.startsWith('https:')) return new Agent(options);
-  return new TlsAgent({
+  const trust = (file: string): string[] => [...rootCertificates, readFileSync(file, 'utf8')];
+  const agent = new TlsAgent({
     ...options,
-    ...(caFile === undefined ? {} : { ca: [...rootCertificates, readFileSync(caFile, 'utf8')] }),
+    ...(caFile === undefined ? {} : { ca: trust(caFile) }),
   });
+  if (caFile !== undefined) {
+    watchFile(caFile, { interval: 1000, persistent: false }, () => {
+      try {
+        agent.options.ca = trust(caFile);
+      } catch {
+        // Half-replaced or gone: keep trusting what was read last.
+      }
+    });
+  }
+  return agent;
 }
 
 export interface HttpAnswer {

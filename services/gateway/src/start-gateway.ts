@@ -10,7 +10,6 @@
  * With `config.tls` the port speaks HTTPS only; `tls.internalPort` adds a plain-HTTP listener
  * of the same app for the platform's in-cluster callers (the chart's internal Service port).
  */
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 
@@ -35,6 +34,7 @@ import { systemClock } from './deps.js';
 import { followFunctionChanges } from './function-changes.js';
 import type { BackendFactory, GatewayBackend } from './gateway-backend.js';
 import { applyRequestLimits } from './http/request-limits.js';
+import { followCertificate, loadCertificate } from './http/tls-certificate.js';
 import { createMetrics, registerAdmissionMetrics } from './metrics.js';
 import type { AccessKey } from './auth/access-keys.js';
 import { startGatewayAuth } from './auth/gateway-auth.js';
@@ -121,15 +121,26 @@ function collectorOf(
 }
 
 /**
- * HTTPS when the configuration names a certificate and key (read once, at start), else HTTP.
- * Both serve the same request listener, so the invoke fast path works over TLS as well.
+ * HTTPS when the configuration names a certificate and key, else HTTP. Both serve the same
+ * request listener, so the invoke fast path works over TLS as well. The certificate files are
+ * followed: a rotated pair is taken for new connections without a restart (tls-certificate.ts).
  */
-function serverFor(app: ReturnType<typeof createApp>, config: GatewayConfig): Server {
+function serverFor(
+  app: ReturnType<typeof createApp>,
+  config: GatewayConfig,
+  lifecycle: Lifecycle,
+  logger: Logger,
+): Server {
   if (config.tls === undefined) return createServer(app);
-  return createTlsServer(
-    { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
-    app,
-  );
+  const server = createTlsServer(loadCertificate(config.tls), app);
+  const follower = followCertificate(server, { files: config.tls, logger });
+  lifecycle.add({
+    name: 'certificate follower',
+    stop: () => {
+      follower.stop();
+    },
+  });
+  return server;
 }
 
 /** Listens; on stop fails readiness, waits the drain delay, then closes the server(s). */
@@ -139,8 +150,9 @@ async function serve(
   lifecycle: Lifecycle,
   registry: Registry,
   setReady: (ready: boolean) => void,
+  logger: Logger,
 ): Promise<number> {
-  const server = serverFor(app, config);
+  const server = serverFor(app, config, lifecycle, logger);
   const servers = [server];
   const internalPort = config.tls?.internalPort;
   if (internalPort !== undefined) servers.push(createServer(app));
@@ -260,6 +272,7 @@ async function compose(
     lifecycle,
     registry,
     (r) => (ready = r),
+    logger,
   );
   ready = true;
   return { backend, port, host: auth.host };

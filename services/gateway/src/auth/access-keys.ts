@@ -9,7 +9,7 @@
  * the platform's own in-process key) are merged, and an id present in two sources keeps the
  * first source's entry.
  */
-import { type PolicyDocument, parsePolicy } from '@lamina/core';
+import { type KeySession, type PolicyDocument, parsePolicy } from '@lamina/core';
 
 export interface AccessKey {
   readonly accessKeyId: string;
@@ -17,6 +17,10 @@ export interface AccessKey {
   /** `arn:aws:iam::<account>:user/<user>`: who the caller is in messages and resource policies. */
   readonly arn: string;
   readonly policy: PolicyDocument;
+  /** A temporary key's session token: requests must carry it (`X-Amz-Security-Token`). */
+  readonly sessionToken?: string;
+  /** When a temporary key stops working (epoch ms); absent: it does not expire. */
+  readonly expiresAt?: number;
 }
 
 /** A key as a keys document or a Secret gives it. */
@@ -27,6 +31,10 @@ export interface AccessKeyEntry {
   readonly user?: unknown;
   /** An IAM policy document (object or JSON text). */
   readonly policy?: unknown;
+  /** Temporary credentials: the session token requests must carry … */
+  readonly sessionToken?: unknown;
+  /** … and when they expire (ISO 8601, as STS writes `Expiration`). */
+  readonly expiration?: unknown;
 }
 
 const ID = /^[A-Za-z0-9_-]{4,128}$/;
@@ -52,7 +60,39 @@ export function accessKeyOf(entry: AccessKeyEntry, accountId: string): AccessKey
   } catch (err) {
     throw new Error(`${accessKeyId}: ${(err as Error).message}`);
   }
-  return { accessKeyId, secretAccessKey, arn: `arn:aws:iam::${accountId}:user/${name}`, policy };
+  return {
+    accessKeyId,
+    secretAccessKey,
+    arn: `arn:aws:iam::${accountId}:user/${name}`,
+    policy,
+    ...sessionOf(entry),
+  };
+}
+
+/** A temporary key's session token and expiry; throws when they are malformed. */
+function sessionOf(entry: AccessKeyEntry): Pick<AccessKey, 'sessionToken' | 'expiresAt'> {
+  const {
+    accessKeyId,
+    sessionToken: token,
+    expiration,
+  } = entry as { accessKeyId: string } & AccessKeyEntry;
+  if (token === undefined || token === null || token === '') {
+    if (expiration !== undefined && expiration !== null) {
+      throw new Error(`${accessKeyId}: expiration needs a sessionToken`);
+    }
+    return {};
+  }
+  if (typeof token !== 'string' || token.length < 16 || /[\s]/.test(token)) {
+    throw new Error(`${accessKeyId}: sessionToken must be at least 16 characters, without spaces`);
+  }
+  if (expiration === undefined || expiration === null || expiration === '') {
+    return { sessionToken: token };
+  }
+  const at = typeof expiration === 'string' ? Date.parse(expiration) : NaN;
+  if (Number.isNaN(at)) {
+    throw new Error(`${accessKeyId}: expiration must be an ISO 8601 time (2026-12-07T12:00:00Z)`);
+  }
+  return { sessionToken: token, expiresAt: at };
 }
 
 /** The keys of a keys document, and the problems of the entries left out. */
@@ -73,6 +113,14 @@ export function parseKeysDocument(
     }
   }
   return { keys, problems };
+}
+
+/** A key's session for SigV4 verification (core's verifySigV4 `sessionOf`). */
+export function sessionOfKey(key: AccessKey | undefined): KeySession | undefined {
+  if (key?.sessionToken === undefined) return undefined;
+  return key.expiresAt === undefined
+    ? { sessionToken: key.sessionToken }
+    : { sessionToken: key.sessionToken, expiresAt: key.expiresAt };
 }
 
 /** Where the guard looks keys up. */

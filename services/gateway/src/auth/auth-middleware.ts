@@ -8,11 +8,14 @@
  * untouched; the audit line's result is the error name the caller got (X-Amzn-ErrorType), or
  * `Success`.
  */
+import { createHash } from 'node:crypto';
+
 import { LIMITS } from '@lamina/core';
 import type { RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 
-import { readRawBody, setPrereadBody } from '../http/body.js';
+import { DECODE_OFF_LOOP_BYTES, uploadZipPath } from '../code/upload-decode.js';
+import { readRawBody, setPredecodedBody, setPrereadBody, streamedUpload } from '../http/body.js';
 import { requestContext } from '../http/request-context.js';
 import type { Clock } from '../deps.js';
 import type { AuditLog } from './audit-log.js';
@@ -48,17 +51,40 @@ export function authMiddleware(o: AuthMiddlewareOptions): RequestHandler {
     const ctx = requestContext(res, o.logger);
     const run = async (): Promise<void> => {
       let body: Buffer | undefined;
+      let bodyHash: string | undefined;
+      let json: unknown;
       if (o.needsBody && hasBody(req.headers)) {
-        body = await readRawBody(req, LIMITS.createFunctionRequestMaxBytes, 'this');
-        setPrereadBody(req, body);
+        // Hashed chunk by chunk as it arrives: never 12 MB in one go on the event loop.
+        const hash = createHash('sha256');
+        const zipPath = uploadZipPath(req.method, req.path);
+        const limit = LIMITS.createFunctionRequestMaxBytes;
+        if (
+          zipPath !== undefined &&
+          Number(req.headers['content-length']) >= DECODE_OFF_LOOP_BYTES
+        ) {
+          // A big upload goes straight into a decode worker, for the guard (CreateFunction's
+          // FunctionName names the resource) and the route alike: never gathered on the loop.
+          const { decoded, size } = await streamedUpload(req, limit, 'this', zipPath, (c) =>
+            hash.update(c),
+          );
+          setPredecodedBody(req, decoded, size);
+          if (decoded.kind === 'ok') json = decoded.value;
+        } else {
+          body = await readRawBody(req, limit, 'this', (c) => hash.update(c));
+          setPrereadBody(req, body);
+        }
+        bodyHash = hash.digest('hex');
       }
       const identity = await o.guard({
         method: req.method,
         url: req.originalUrl,
         headers: req.headers,
         ...(body === undefined ? {} : { body }),
+        ...(bodyHash === undefined ? {} : { bodyHash }),
+        ...(json === undefined ? {} : { json }),
         remoteAddress: req.socket.remoteAddress ?? '',
         requestId: ctx.requestId,
+        secure: req.secure,
       });
       res.locals[IDENTITY] = identity;
       const op = identity.operation;

@@ -55,6 +55,7 @@ function setup() {
 
 function signed(key: AccessKey, method: string, url: string, body = '', now = FIXED_NOW) {
   return signRequest({
+    ...(key.sessionToken === undefined ? {} : { sessionToken: key.sessionToken }),
     method,
     url,
     headers: { host: HOST },
@@ -216,4 +217,202 @@ describe('AddPermission, GetPolicy, RemovePermission', () => {
     expect(functions.get('f')?.policy).toBeUndefined();
     await request(app).get('/2015-03-31/functions/f/policy?Qualifier=prod').expect(404);
   });
+});
+
+describe('temporary keys and policy conditions through the guard', () => {
+  const TOKEN = 'IQoJb3JpZ2luX2VjEXAMPLEtoken';
+  const temp = accessKeyOf(
+    {
+      accessKeyId: 'ASIATEMP',
+      secretAccessKey: 'temp-secret',
+      sessionToken: TOKEN,
+      expiration: new Date(FIXED_NOW + 60_000).toISOString(),
+      policy: { Statement: { Effect: 'Allow', Action: 'lambda:*', Resource: '*' } },
+    },
+    ACCOUNT,
+  );
+  const fenced = accessKeyOf(
+    {
+      accessKeyId: 'FENCED',
+      secretAccessKey: 'fenced-secret',
+      policy: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'lambda:*',
+            Resource: '*',
+            Condition: { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } },
+          },
+          {
+            Effect: 'Allow',
+            Action: 'lambda:List*',
+            Resource: '*',
+            Condition: { DateLessThan: { 'aws:CurrentTime': '2026-01-02T00:00:00Z' } },
+          },
+          {
+            Effect: 'Allow',
+            Action: 'lambda:GetAccountSettings',
+            Resource: '*',
+            Condition: { IpAddressIfExists: { 'aws:SourceIp': ['127.0.0.0/8', '::1/128'] } },
+          },
+        ],
+      },
+    },
+    ACCOUNT,
+  );
+
+  function app() {
+    const ring = new KeyRing();
+    ring.replace('test', [temp, fenced]);
+    return fakeApp({ accessKeys: ring }).app;
+  }
+
+  it('a temporary key works with its token; without it, with another or expired it does not', async () => {
+    const list = '/2015-03-31/functions';
+    await request(app())
+      .get(list)
+      .set(signed(temp, 'GET', list))
+      .set('host', HOST)
+      .expect(200);
+    const withoutToken: AccessKey = {
+      accessKeyId: temp.accessKeyId,
+      secretAccessKey: temp.secretAccessKey,
+      arn: temp.arn,
+      policy: temp.policy,
+    };
+    const missing = await request(app())
+      .get(list)
+      .set(signed(withoutToken, 'GET', list))
+      .set('host', HOST)
+      .expect(403);
+    expect(missing.headers['x-amzn-errortype']).toBe('UnrecognizedClientException');
+    expect(missing.body).toEqual({
+      Type: 'User',
+      message: 'The security token included in the request is invalid.',
+    });
+    const other = await request(app())
+      .get(list)
+      .set(signed({ ...temp, sessionToken: `${TOKEN}0` }, 'GET', list))
+      .set('host', HOST)
+      .expect(403);
+    expect(other.headers['x-amzn-errortype']).toBe('UnrecognizedClientException');
+    const later = FIXED_NOW + 61_000;
+    const ring = new KeyRing();
+    ring.replace('test', [temp]);
+    const { app: lateApp } = fakeApp({ accessKeys: ring, clock: { now: () => later } });
+    const expired = await request(lateApp)
+      .get(list)
+      .set(signed(temp, 'GET', list, '', later))
+      .set('host', HOST)
+      .expect(403);
+    expect(expired.headers['x-amzn-errortype']).toBe('ExpiredTokenException');
+  });
+
+  it('refuses a malformed session in a key entry', () => {
+    expect(() =>
+      accessKeyOf(
+        {
+          accessKeyId: 'X1234',
+          secretAccessKey: '12345678',
+          sessionToken: 'short',
+          policy: { Statement: { Effect: 'Allow', Action: '*', Resource: '*' } },
+        },
+        ACCOUNT,
+      ),
+    ).toThrow(/sessionToken/);
+    expect(() =>
+      accessKeyOf(
+        {
+          accessKeyId: 'X1234',
+          secretAccessKey: '12345678',
+          sessionToken: TOKEN,
+          expiration: 'tomorrow',
+          policy: { Statement: { Effect: 'Allow', Action: '*', Resource: '*' } },
+        },
+        ACCOUNT,
+      ),
+    ).toThrow(/expiration must be an ISO 8601 time/);
+    expect(() =>
+      accessKeyOf(
+        {
+          accessKeyId: 'X1234',
+          secretAccessKey: '12345678',
+          policy: {
+            Statement: {
+              Effect: 'Allow',
+              Action: '*',
+              Resource: '*',
+              Condition: { Maybe: { a: 'b' } },
+            },
+          },
+        },
+        ACCOUNT,
+      ),
+    ).toThrow('X1234: The policy is not valid: the condition operator Maybe is not supported');
+  });
+
+  it('conditions see the source address and the time of the request', async () => {
+    const fns = '/2015-03-31/functions';
+    // From loopback: the 203.0.113.0/24 statement does not hold, the list one is past its date.
+    const listed = await request(app())
+      .get(fns)
+      .set(signed(fenced, 'GET', fns))
+      .set('host', HOST)
+      .expect(403);
+    expect(listed.headers['x-amzn-errortype']).toBe('AccessDeniedException');
+    const settings = '/2016-08-19/account-settings';
+    await request(app())
+      .get(settings)
+      .set(signed(fenced, 'GET', settings))
+      .set('host', HOST)
+      .expect(200);
+  });
+});
+
+describe('a signed big upload', () => {
+  it('is authorised on the FunctionName of its body, decoded off the event loop', async () => {
+    const creator = accessKeyOf(
+      {
+        accessKeyId: 'CREATOR',
+        secretAccessKey: 'creator-secret',
+        policy: {
+          Statement: {
+            Effect: 'Allow',
+            Action: 'lambda:CreateFunction',
+            Resource: 'arn:aws:lambda:*:*:function:team-a-*',
+          },
+        },
+      },
+      ACCOUNT,
+    );
+    const ring = new KeyRing();
+    ring.replace('test', [creator]);
+    const { app, functions } = fakeApp({ accessKeys: ring });
+    const zip = Buffer.alloc(1024 * 1024, 7).toString('base64');
+    const create = (name: string) => {
+      // FunctionName after the 1.4 MB zip: found by parsing, not by where it sits.
+      const body = JSON.stringify({
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: `arn:aws:iam::${ACCOUNT}:role/r`,
+        Code: { ZipFile: zip },
+        FunctionName: name,
+      });
+      const path = '/2015-03-31/functions';
+      return request(app)
+        .post(path)
+        .set(signed(creator, 'POST', path, body))
+        .set('host', HOST)
+        .set('content-type', 'application/json')
+        .send(body);
+    };
+    const ok = await create('team-a-big');
+    expect(ok.status).toBe(201);
+    expect(functions.get('team-a-big')).toBeDefined();
+    const refused = await create('team-b-big');
+    expect(refused.status).toBe(403);
+    expect((refused.body as { message: string }).message).toBe(
+      `User: arn:aws:iam::${ACCOUNT}:user/CREATOR is not authorized to perform: lambda:CreateFunction on resource: arn:aws:lambda:us-east-1:${ACCOUNT}:function:team-b-big because no identity-based policy allows the lambda:CreateFunction action`,
+    );
+  }, 30_000);
 });

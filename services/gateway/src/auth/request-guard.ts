@@ -5,7 +5,9 @@
  * express API (auth-middleware.ts) and any raw node:http fast path run the same guard.
  *
  * Invariants: with no key ring the gateway is open — every request passes as anonymous, still
- * described for the audit log; an explicit Deny in the identity policy wins over every Allow,
+ * described for the audit log; statements' Conditions see the request's keys (core's
+ * conditionContextOf: source IP, time, TLS, principal); an explicit Deny in the identity policy
+ * wins over every Allow,
  * the resource policy's included; a resource policy admits only for the exact qualifier it was
  * added to; every refusal is audited and counted before it is thrown.
  */
@@ -14,6 +16,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import {
   AccessDeniedException,
   type ArnContext,
+  type ConditionContext,
+  conditionContextOf,
   EMPTY_SHA256,
   evaluatePolicy,
   LaminaError,
@@ -24,7 +28,7 @@ import {
 } from '@lamina/core';
 
 import type { Clock } from '../deps.js';
-import type { KeyLookup } from './access-keys.js';
+import { type KeyLookup, sessionOfKey } from './access-keys.js';
 import type { AuditLog } from './audit-log.js';
 import { isUnsigned, type Operation, operationOf } from './operations.js';
 
@@ -35,8 +39,14 @@ export interface GuardRequest {
   readonly headers: IncomingHttpHeaders;
   /** The whole body, when the request has one. */
   readonly body?: Buffer;
+  /** Its SHA-256 (hex), when the reader computed it already (then `body` may be absent). */
+  readonly bodyHash?: string;
+  /** The body already parsed as JSON (a big upload decoded off the loop). */
+  readonly json?: unknown;
   readonly remoteAddress?: string;
   readonly requestId?: string;
+  /** It came over TLS (aws:SecureTransport). */
+  readonly secure?: boolean;
 }
 
 export interface Identity {
@@ -61,11 +71,20 @@ export interface RequestGuardOptions {
 
 const SIGNING_NAMES = ['lambda', 'scheduler', 'execute-api'];
 
-function jsonObject(body: Buffer | undefined): () => Record<string, unknown> | undefined {
+function jsonObject(
+  body: Buffer | undefined,
+  json: unknown,
+): () => Record<string, unknown> | undefined {
   let parsed: Record<string, unknown> | undefined | null = null;
   return () => {
     if (parsed !== null) return parsed;
     parsed = undefined;
+    if (json !== undefined) {
+      if (typeof json === 'object' && json !== null && !Array.isArray(json)) {
+        parsed = json as Record<string, unknown>;
+      }
+      return parsed;
+    }
     if (body === undefined || body.length === 0) return parsed;
     try {
       const v = JSON.parse(body.toString('utf8')) as unknown;
@@ -96,14 +115,19 @@ function crossAccountDenied(arn: string, op: Operation): LaminaError {
 }
 
 export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
-  const authorise = (arn: string, policy: Parameters<typeof evaluatePolicy>[0], op: Operation) => {
-    const decision = evaluatePolicy(policy, op.action, op.resource);
+  const authorise = (
+    arn: string,
+    policy: Parameters<typeof evaluatePolicy>[0],
+    op: Operation,
+    context: ConditionContext,
+  ) => {
+    const decision = evaluatePolicy(policy, op.action, op.resource, context);
     if (decision === 'allow') return;
     if (decision === 'implicit-deny' && op.fn !== undefined) {
       const statements = o.policyOf(op.fn.name, op.fn.qualifier ?? '');
       if (
         statements !== undefined &&
-        resourcePolicyAllows(statements, { arn, action: op.action })
+        resourcePolicyAllows(statements, { arn, action: op.action, context })
       ) {
         return;
       }
@@ -115,7 +139,7 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
     const q = req.url.indexOf('?');
     const path = q < 0 ? req.url : req.url.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1));
-    const op = operationOf(req.method, path, query, o.arn, jsonObject(req.body));
+    const op = operationOf(req.method, path, query, o.arn, jsonObject(req.body, req.json));
     if (op?.foreign === true && o.keys === undefined) {
       // An open gateway's caller is the account itself; AWS refuses another account's function.
       return Promise.reject(crossAccountDenied(`arn:aws:iam::${o.arn.accountId}:root`, op));
@@ -133,10 +157,12 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
           url: req.url,
           headers: req.headers,
           bodyHash:
-            req.body === undefined || req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body),
+            req.bodyHash ??
+            (req.body === undefined || req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body)),
         },
         {
           secretOf: (id) => keys.get(id)?.secretAccessKey,
+          sessionOf: (id) => sessionOfKey(keys.get(id)),
           region: o.arn.region,
           services: SIGNING_NAMES,
           now: o.clock.now(),
@@ -147,7 +173,17 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
       if (key === undefined) throw new Error('key vanished during the call');
       arn = key.arn;
       if (op?.foreign === true) throw crossAccountDenied(key.arn, op);
-      if (op !== undefined) authorise(key.arn, key.policy, op);
+      if (op !== undefined) {
+        const context = conditionContextOf({
+          principalArn: key.arn,
+          accountId: o.arn.accountId,
+          region: o.arn.region,
+          ...(req.remoteAddress === undefined ? {} : { sourceIp: req.remoteAddress }),
+          now: o.clock.now(),
+          secureTransport: req.secure === true,
+        });
+        authorise(key.arn, key.policy, op, context);
+      }
       return Promise.resolve({ accessKeyId, arn, ...(op === undefined ? {} : { operation: op }) });
     } catch (err) {
       const error = LaminaError.from(err);

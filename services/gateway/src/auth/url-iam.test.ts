@@ -42,6 +42,7 @@ function request(body: string, secret = user.secretAccessKey): IncomingMessage {
     method: 'POST',
     url: '/path?x=1',
     headers: { ...headers, ...signed },
+    socket: { remoteAddress: '127.0.0.1' },
   } as unknown as IncomingMessage;
 }
 

@@ -12,6 +12,7 @@ import type { IncomingMessage } from 'node:http';
 
 import {
   type ArnContext,
+  conditionContextOf,
   EMPTY_SHA256,
   evaluatePolicy,
   functionArn,
@@ -22,7 +23,7 @@ import {
 } from '@lamina/core';
 
 import type { Clock } from '../deps.js';
-import type { KeyLookup } from './access-keys.js';
+import { type KeyLookup, sessionOfKey } from './access-keys.js';
 
 export interface UrlIamOptions {
   readonly keys: KeyLookup;
@@ -50,6 +51,7 @@ export function urlIamAllows(
       },
       {
         secretOf: (id) => o.keys.get(id)?.secretAccessKey,
+        sessionOf: (id) => sessionOfKey(o.keys.get(id)),
         region: o.arn.region,
         services: ['lambda'],
         now: o.clock.now(),
@@ -61,12 +63,22 @@ export function urlIamAllows(
   const key = o.keys.get(accessKeyId);
   if (key === undefined) return false;
   const resource = functionArn(o.arn, target.functionName, target.qualifier);
-  const decision = evaluatePolicy(key.policy, ACTION, resource);
+  const context = conditionContextOf({
+    principalArn: key.arn,
+    accountId: o.arn.accountId,
+    region: o.arn.region,
+    sourceIp: req.socket.remoteAddress ?? '',
+    now: o.clock.now(),
+    secureTransport: 'encrypted' in req.socket && req.socket.encrypted === true,
+    functionUrlAuthType: 'AWS_IAM',
+  });
+  const decision = evaluatePolicy(key.policy, ACTION, resource, context);
   if (decision !== 'implicit-deny') return decision === 'allow';
   const statements = o.policyOf(target.functionName, target.qualifier ?? '') ?? [];
   return resourcePolicyAllows(statements, {
     arn: key.arn,
     action: ACTION,
     functionUrlAuthType: 'AWS_IAM',
+    context,
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Cluster mode's access keys (issue #18): Secrets labelled `lamina.dev/access-key=true` in the
  * gateway's namespace, each holding one key — `accessKeyId`, `secretAccessKey`, `policy` (an IAM
- * policy document, JSON) and optionally `user` — watched by a restarting informer, so creating,
+ * policy document, JSON) and optionally `user`, and for temporary credentials `sessionToken` and
+ * `expiration` — watched by a restarting informer, so creating,
  * rotating or deleting a Secret changes who may call within moments and without a restart.
  *
  * Invariants: the ring is replaced whole from the informer's cache on every event, so a deleted
@@ -31,6 +32,8 @@ export function keyOfSecret(secret: V1Secret, accountId: string): AccessKey {
       secretAccessKey: text(secret, 'secretAccessKey'),
       policy: text(secret, 'policy'),
       user: text(secret, 'user'),
+      sessionToken: text(secret, 'sessionToken'),
+      expiration: text(secret, 'expiration'),
     },
     accountId,
   );

@@ -1,7 +1,8 @@
 /**
  * The worker-thread entry that unpacks an uploaded zip off the gateway's event loop
  * (safe-unzip.ts starts one per upload), and that decodes a big upload's JSON body and base64 zip
- * (upload-decode.ts), so neither holds the event loop. Writing tens of thousands of files takes seconds of
+ * (upload-decode.ts) — given whole, or streamed to it chunk by chunk as the request arrives, so the
+ * gateway never gathers the body — so neither holds the event loop. Writing tens of thousands of files takes seconds of
  * CPU and I/O callbacks; in a worker the API keeps answering meanwhile. The unpacking itself,
  * with every refusal and limit, is service-kit's `unpack` (shared with the worker agent).
  *
@@ -31,18 +32,35 @@ export interface UnzipJob {
 /** The workerData of a body-decoding worker (upload-body.ts in service-kit; code/upload-decode.ts). */
 export interface DecodeBodyJob {
   readonly lamina: 'decode-body';
-  readonly body: Uint8Array;
+  /** The whole body; absent: it arrives as messages (Uint8Array chunks, then `null`). */
+  readonly body?: Uint8Array;
   readonly zipPath: readonly string[];
 }
 
 const job = workerData as Partial<UnzipJob> | Partial<DecodeBodyJob> | null;
 if (!isMainThread && job?.lamina === 'decode-body' && parentPort !== null) {
+  const port = parentPort;
   const { body, zipPath } = job as DecodeBodyJob;
-  const decoded = decodeUploadBody(body, zipPath);
-  parentPort.postMessage(
-    decoded,
-    decoded.kind === 'ok' && decoded.zip !== undefined ? [decoded.zip.buffer] : [],
-  );
+  const answer = (bytes: Uint8Array): void => {
+    const decoded = decodeUploadBody(bytes, zipPath);
+    port.postMessage(
+      decoded,
+      decoded.kind === 'ok' && decoded.zip !== undefined ? [decoded.zip.buffer] : [],
+    );
+  };
+  if (body !== undefined) {
+    answer(body);
+  } else {
+    const chunks: Uint8Array[] = [];
+    port.on('message', (chunk: Uint8Array | null) => {
+      if (chunk !== null) {
+        chunks.push(chunk);
+        return;
+      }
+      port.removeAllListeners('message');
+      answer(Buffer.concat(chunks));
+    });
+  }
 }
 if (!isMainThread && job?.lamina === 'unzip' && parentPort !== null) {
   const port = parentPort;

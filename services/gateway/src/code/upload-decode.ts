@@ -14,6 +14,25 @@ import { Worker } from 'node:worker_threads';
 import type { DecodeBodyJob, DecodedBody } from './unzip-worker.js';
 import { WORKER_EXEC_ARGV, WORKER_URL } from './safe-unzip.js';
 
+/** Where the upload operations' base64 zip is (their body readers, and a signed gateway's guard). */
+export const CREATE_FUNCTION_ZIP_PATH: readonly string[] = ['Code', 'ZipFile'];
+export const UPDATE_CODE_ZIP_PATH: readonly string[] = ['ZipFile'];
+export const LAYER_ZIP_PATH: readonly string[] = ['Content', 'ZipFile'];
+
+/** The zip path of the upload operation `method path` names, if it is one (routes/*.ts). */
+export function uploadZipPath(method: string, path: string): readonly string[] | undefined {
+  if (method === 'POST' && /^\/2015-03-31\/functions\/?$/.test(path)) {
+    return CREATE_FUNCTION_ZIP_PATH;
+  }
+  if (method === 'PUT' && /^\/2015-03-31\/functions\/[^/]+\/code\/?$/.test(path)) {
+    return UPDATE_CODE_ZIP_PATH;
+  }
+  if (method === 'POST' && /^\/2018-10-31\/layers\/[^/]+\/versions\/?$/.test(path)) {
+    return LAYER_ZIP_PATH;
+  }
+  return undefined;
+}
+
 /** Bodies at least this big are decoded in a worker (starting one costs more than small ones). */
 export const DECODE_OFF_LOOP_BYTES = 1024 * 1024;
 
@@ -22,11 +41,21 @@ export type DecodedUpload =
   | { readonly kind: 'ok'; readonly value: unknown; readonly zip?: Buffer }
   | Extract<DecodedBody, { kind: 'bad-json' }>;
 
+/**
+ * `body` is moved into the worker, not copied, when it owns its whole memory (a big body read by
+ * http/body.ts always does: copying 12 MB held the event loop ~8 ms per upload under load); it is
+ * then empty here afterwards, so the caller must not read it again. A view of a larger buffer is
+ * copied first.
+ */
 export async function decodeUploadOffLoop(
   body: Buffer,
   zipPath: readonly string[],
 ): Promise<DecodedUpload> {
-  const bytes = new Uint8Array(body);
+  const owns =
+    body.byteOffset === 0 &&
+    body.byteLength === body.buffer.byteLength &&
+    body.buffer instanceof ArrayBuffer;
+  const bytes = owns ? new Uint8Array(body.buffer) : new Uint8Array(body);
   const job: DecodeBodyJob = { lamina: 'decode-body', body: bytes, zipPath };
   const worker = new Worker(WORKER_URL, {
     workerData: job,
@@ -41,14 +70,84 @@ export async function decodeUploadOffLoop(
         reject(new Error(`the decode worker exited (${String(code)}) without an answer`));
       });
     });
-    if (decoded.kind !== 'ok') return decoded;
-    const { value, zip } = decoded;
-    return zip === undefined
-      ? { kind: 'ok', value }
-      : { kind: 'ok', value, zip: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength) };
+    return asUpload(decoded);
   } finally {
     await worker.terminate();
   }
+}
+
+const SINK_BATCH_BYTES = 1024 * 1024;
+
+/** A decode worker the body is streamed into, chunk by chunk, as it arrives. */
+export interface DecodeSink {
+  /** Copies one chunk to the worker. */
+  write(chunk: Buffer): void;
+  /** The body is complete: its decoded value. */
+  end(): Promise<DecodedUpload>;
+  /** The call ended early (too large, cut off): the worker is ended. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Starts a decode worker for one streamed upload (bench/hostile-zip: gathering a 12 MB body on the
+ * event loop — the chunks, one 12 MB concatenation and the collections they cause — held it for
+ * tens of milliseconds per upload). Chunks are passed on in batches of about 1 MiB and dropped
+ * here at once.
+ */
+export function decodeSink(zipPath: readonly string[]): DecodeSink {
+  const job: DecodeBodyJob = { lamina: 'decode-body', zipPath };
+  const worker = new Worker(WORKER_URL, {
+    workerData: job,
+    ...(WORKER_EXEC_ARGV === undefined ? {} : { execArgv: WORKER_EXEC_ARGV }),
+  });
+  const answer = new Promise<DecodedBody>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      reject(new Error(`the decode worker exited (${String(code)}) without an answer`));
+    });
+  });
+  answer.catch(() => undefined); // observed by end(); abort() leaves it unobserved
+  // Chunks go in batches of about 1 MiB, each a fresh buffer moved (not cloned) to the worker:
+  // a dozen messages for 12 MB instead of ~180 copied ones.
+  let batch: Buffer[] = [];
+  let batched = 0;
+  const flush = (): void => {
+    if (batched === 0) return;
+    const bytes = Buffer.concat(batch, batched);
+    batch = [];
+    batched = 0;
+    const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const owns = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    worker.postMessage(view, owns ? [bytes.buffer] : []);
+  };
+  return {
+    write: (chunk) => {
+      batch.push(chunk);
+      batched += chunk.length;
+      if (batched >= SINK_BATCH_BYTES) flush();
+    },
+    end: async () => {
+      flush();
+      worker.postMessage(null);
+      try {
+        return asUpload(await answer);
+      } finally {
+        await worker.terminate();
+      }
+    },
+    abort: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+function asUpload(decoded: DecodedBody): DecodedUpload {
+  if (decoded.kind !== 'ok') return decoded;
+  const { value, zip } = decoded;
+  return zip === undefined
+    ? { kind: 'ok', value }
+    : { kind: 'ok', value, zip: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength) };
 }
 
 /** Puts `zip` back into `value` at `zipPath` (the decoded body, ready for the route). */

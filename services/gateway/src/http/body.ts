@@ -3,7 +3,13 @@ import type { IncomingMessage } from 'node:http';
 import { LaminaError } from '@lamina/core';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 
-import { DECODE_OFF_LOOP_BYTES, decodeUploadOffLoop, withZip } from '../code/upload-decode.js';
+import {
+  DECODE_OFF_LOOP_BYTES,
+  type DecodedUpload,
+  decodeSink,
+  decodeUploadOffLoop,
+  withZip,
+} from '../code/upload-decode.js';
 import { matchedOperation, validateMatched } from './model-validation.js';
 
 /** Lambda's wording; `limit` is the first size that is refused. */
@@ -39,13 +45,32 @@ export function setPrereadBody(req: IncomingMessage, body: Buffer): void {
 }
 
 /**
+ * Big code uploads a guard already decoded off the event loop (a signed CreateFunction: the guard
+ * needs its FunctionName): the body reader serves the decoded value instead of decoding again.
+ */
+const predecoded = new WeakMap<IncomingMessage, { decoded: DecodedUpload; size: number }>();
+
+/** Records a body of `size` bytes decoded with the route's zip path (streamedUpload), for the route. */
+export function setPredecodedBody(
+  req: IncomingMessage,
+  decoded: DecodedUpload,
+  size: number,
+): void {
+  predecoded.set(req, { decoded, size });
+}
+
+/**
  * Reads a request body as bytes, refusing (with 413) a body of `limit` bytes or more: from
- * Content-Length before reading when it is given, else as the bytes arrive.
+ * Content-Length before reading when it is given, else as the bytes arrive. `onChunk` sees each
+ * chunk as it arrives (a guard hashes the body that way: no 12 MB hash in one go on the loop).
  */
 export function readRawBody(
   req: IncomingMessage,
   limit: number,
   operation: string,
+  onChunk?: (chunk: Buffer) => void,
+  /** false: only count and pass the chunks on (onChunk), resolving with an empty buffer. */
+  keep = true,
 ): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) >= limit) {
@@ -75,7 +100,11 @@ export function readRawBody(
       size += chunk.length;
       if (size >= limit) {
         fail(tooLarge(limit, operation));
-      } else if (first === undefined) {
+        return;
+      }
+      onChunk?.(chunk);
+      if (!keep) return;
+      if (first === undefined) {
         first = chunk;
       } else {
         (chunks ??= [first]).push(chunk);
@@ -141,6 +170,20 @@ export function jsonBody(
       next(tooLarge(limit, operation));
       return;
     }
+    const ready = predecoded.get(req);
+    if (zipPath !== undefined && ready !== undefined) {
+      if (ready.size >= limit) {
+        next(tooLarge(limit, operation));
+        return;
+      }
+      try {
+        applyDecoded(req, res, ready.decoded, zipPath);
+        next();
+      } catch (err) {
+        next(err);
+      }
+      return;
+    }
     const known = preread.get(req);
     const size = known?.length ?? Number(declared ?? 0);
     if (zipPath !== undefined && size >= DECODE_OFF_LOOP_BYTES) {
@@ -176,12 +219,55 @@ async function decodedOffLoop(
   res: Response,
   o: { operation: string; limit: number; zipPath: readonly string[] },
 ): Promise<undefined> {
-  const raw = await readRawBody(req, o.limit, o.operation);
-  const decoded = await decodeUploadOffLoop(raw, o.zipPath);
+  const decoded = preread.has(req)
+    ? await decodeUploadOffLoop(await readRawBody(req, o.limit, o.operation), o.zipPath)
+    : (await streamedUpload(req, o.limit, o.operation, o.zipPath)).decoded;
+  applyDecoded(req, res, decoded, o.zipPath);
+  return undefined;
+}
+
+/**
+ * Reads an upload's body straight into a decode worker (upload-decode.ts decodeSink): the event
+ * loop never gathers it. `onChunk` sees each chunk too (a signed gateway hashes them).
+ */
+export async function streamedUpload(
+  req: IncomingMessage,
+  limit: number,
+  operation: string,
+  zipPath: readonly string[],
+  onChunk?: (chunk: Buffer) => void,
+): Promise<{ decoded: DecodedUpload; size: number }> {
+  const sink = decodeSink(zipPath);
+  let size = 0;
+  try {
+    await readRawBody(
+      req,
+      limit,
+      operation,
+      (chunk) => {
+        size += chunk.length;
+        onChunk?.(chunk);
+        sink.write(chunk);
+      },
+      false,
+    );
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  }
+  return { decoded: await sink.end(), size };
+}
+
+/** A decoded upload as the route's body (the zip back in its place), validated. */
+function applyDecoded(
+  req: Request,
+  res: Response,
+  decoded: DecodedUpload,
+  zipPath: readonly string[],
+): void {
   if (decoded.kind === 'bad-json') throw unparsable(new SyntaxError(decoded.message));
   req.body =
-    decoded.zip === undefined ? decoded.value : withZip(decoded.value, o.zipPath, decoded.zip);
+    decoded.zip === undefined ? decoded.value : withZip(decoded.value, zipPath, decoded.zip);
   const match = matchedOperation(res);
   if (match !== undefined) validateMatched(req, match, req.body);
-  return undefined;
 }

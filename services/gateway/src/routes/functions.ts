@@ -3,6 +3,7 @@
  * CreateFunction, ListFunctions, GetFunction, GetFunctionConfiguration and DeleteFunction. No
  * handler hands off to another with `next()`, so the order of `app.use` decides nothing here.
  */
+import { CREATE_FUNCTION_ZIP_PATH } from '../code/upload-decode.js';
 import { LIMITS } from '@lamina/core';
 import { type Request, type Response, Router } from 'express';
 
@@ -18,10 +19,11 @@ type Operation = (deps: FunctionRouteDeps, req: Request, res: Response) => void 
 export function functionRoutes(deps: FunctionRouteDeps): Router {
   const router = Router();
   const bind = (op: Operation) => (req: Request, res: Response) => op(deps, req, res);
-  const createBody = jsonBody('CreateFunction', LIMITS.createFunctionRequestMaxBytes, [
-    'Code',
-    'ZipFile',
-  ]);
+  const createBody = jsonBody(
+    'CreateFunction',
+    LIMITS.createFunctionRequestMaxBytes,
+    CREATE_FUNCTION_ZIP_PATH,
+  );
   router.post('/2015-03-31/functions', createBody, bind(createFunction));
   router.get('/2015-03-31/functions', bind(listFunctions));
   router.get('/2015-03-31/functions/:name', bind(getFunction));

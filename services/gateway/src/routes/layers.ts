@@ -7,6 +7,7 @@
  * not the version existed) and leaves the content in the code store while a function or version
  * still uses it (the code collector decides); list pages are at most 50 long.
  */
+import { LAYER_ZIP_PATH } from '../code/upload-decode.js';
 import {
   assertLayerVersionArn,
   type LayerVersionRecord,
@@ -127,7 +128,7 @@ export function layerRoutes(deps: LayerRouteDeps): Router {
   const router = Router();
   router.post(
     '/2018-10-31/layers/:layerName/versions',
-    jsonBody('PublishLayerVersion', PUBLISH_BODY_LIMIT, ['Content', 'ZipFile']),
+    jsonBody('PublishLayerVersion', PUBLISH_BODY_LIMIT, LAYER_ZIP_PATH),
     (req, res) => publishLayerVersion(deps, req, res),
   );
   router.get('/2018-10-31/layers', (req, res) => {

@@ -1,3 +1,4 @@
+import { UPDATE_CODE_ZIP_PATH } from '../code/upload-decode.js';
 import { randomUUID } from 'node:crypto';
 
 import {
@@ -109,7 +110,7 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
 
   router.put(
     '/2015-03-31/functions/:name/code',
-    jsonBody('UpdateFunctionCode', LIMITS.createFunctionRequestMaxBytes, ['ZipFile']),
+    jsonBody('UpdateFunctionCode', LIMITS.createFunctionRequestMaxBytes, UPDATE_CODE_ZIP_PATH),
     async (req, res) => {
       const latest = resolveUnqualified(req, functions, arn);
       const name = latest.spec.name;
