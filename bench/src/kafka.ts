@@ -3,6 +3,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { encodeKafkaEvent, type KafkaBatchInput, kafkaEvent } from '@lamina/core';
 import { eventually, startLamina, testEnv, uniqueName } from '@lamina/testkit';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 
@@ -22,9 +23,11 @@ import { cpuOfPid, cpuOfTree } from './cpu-usage.js';
  * Beside the rates, the CPU each run cost per 1,000 records: the lamina process (poller,
  * gateway, Runtime API) and its runtimes, read from /proc (not inflated by a busy machine the
  * way wall-clock rates are). LAMINA_BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the lamina
- * process there (`node --cpu-prof`). Writes bench/results/kafka.json.
+ * process there (`node --cpu-prof`). First, in this process, the CPU of encoding one 1,000-record
+ * event (the poller's `encodeKafkaEvent` against `JSON.stringify(kafkaEvent(…))`, interleaved
+ * rounds; `--encode-only` stops after it). Writes bench/results/kafka.json.
  *
- *   KAFKA_BROKERS=… REDIS_URL=… node bench/dist/kafka.js [--quick]
+ *   KAFKA_BROKERS=… REDIS_URL=… node bench/dist/kafka.js [--quick] [--encode-only]
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -126,7 +129,52 @@ async function waitCommitted(
   );
 }
 
+/**
+ * CPU µs per encode of one BatchSize-1,000 event of this bench's records: the encoder against
+ * JSON.stringify of the event's objects, in interleaved rounds, median of each.
+ */
+function encodeCost(): { jsonStringifyUs: number; encodeKafkaEventUs: number; rounds: number } {
+  const batch: KafkaBatchInput = {
+    topic: 'bench-kafka-encode',
+    partition: 3,
+    bootstrapServers: ['127.0.0.1:9092'],
+    records: Array.from({ length: 1000 }, (_, i) => ({
+      offset: String(1_000_000 + i),
+      timestamp: String(Date.now()),
+      key: Buffer.from(`k${i}`),
+      value: Buffer.from(VALUE),
+      headers: {},
+    })),
+  };
+  if (encodeKafkaEvent(batch).toString() !== JSON.stringify(kafkaEvent(batch)))
+    throw new Error('encodeKafkaEvent differs from JSON.stringify(kafkaEvent)');
+  const cpuUs = (f: () => unknown, n: number): number => {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) f();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / n;
+  };
+  const base = () => Buffer.from(JSON.stringify(kafkaEvent(batch)));
+  const ours = () => encodeKafkaEvent(batch);
+  cpuUs(base, 50);
+  cpuUs(ours, 50);
+  const rounds = quick ? 3 : 7;
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    a.push(cpuUs(base, 200));
+    b.push(cpuUs(ours, 200));
+  }
+  return { jsonStringifyUs: median(a), encodeKafkaEventUs: median(b), rounds };
+}
+
 async function main(): Promise<void> {
+  const encode = { ...encodeCost(), loadAverage: loadavg() };
+  log(
+    `encode one 1,000-record event: JSON.stringify ${encode.jsonStringifyUs.toFixed(0)} µs, ` +
+      `encodeKafkaEvent ${encode.encodeKafkaEventUs.toFixed(0)} µs CPU`,
+  );
+  if (process.argv.includes('--encode-only')) return;
   const brokers = testEnv.kafkaBrokers();
   const redisUrl = testEnv.require('REDIS_URL');
   const kafka = new Kafka({ clientId: 'lamina-bench', brokers, logLevel: logLevel.NOTHING });
@@ -249,6 +297,7 @@ async function main(): Promise<void> {
       mode: 'lamina dev (poller in-process, sync invoke through the gateway, Node.js batch handler)',
       note: 'steady = records handed to user code after the first hand-off / (last − first hand-off), the same for kafkajs raw (eachBatch) and Lamina (the handler); end to end = CreateEventSourceMapping until every offset is committed (includes group join)',
     },
+    encode,
     produce: { seconds: produceSeconds, recordsPerSecond: RECORDS / produceSeconds },
     kafkajsRawConsume: {
       seconds: rawSeconds,
