@@ -93,7 +93,7 @@ function environmentOf(
   const all = processes();
   const ancestry = (pid: number): number[] => {
     const chain: number[] = [];
-    for (let p = all.get(pid)?.[0]; p !== undefined && p > 1 && chain.length < 64; ) {
+    for (let p = all.get(pid)?.[0]; p !== undefined && p > 1 && chain.length < 64;) {
       chain.push(p);
       if (p === rootPid) return chain;
       p = all.get(p)?.[0];

@@ -59,8 +59,7 @@ export function encodeKafkaEvent(b: KafkaBatchInput): Buffer {
   // that is not ASCII by construction).
   const headers: string[] = new Array<string>(records.length);
   let size = Buffer.byteLength(prefix) + 3 + records.length;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i] as KafkaRecordInput;
+  for (const [i, r] of records.entries()) {
     const h = (headers[i] = headersJson(r.headers));
     size += headBytes + FIXED_CHARS + 2 * MAX_NUM_CHARS + Buffer.byteLength(h);
     if (r.key !== null) size += base64Chars(r.key);
@@ -72,8 +71,7 @@ export function encodeKafkaEvent(b: KafkaBatchInput): Buffer {
   const ascii = (s: string): void => {
     o += out.write(s, o, 'latin1');
   };
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i] as KafkaRecordInput;
+  for (const [i, r] of records.entries()) {
     if (i > 0) out[o++] = 0x2c; // ,
     o += out.write(head, o, 'utf8');
     ascii(num(r.offset));
@@ -93,7 +91,7 @@ export function encodeKafkaEvent(b: KafkaBatchInput): Buffer {
       out[o++] = 0x22;
     }
     ascii(HEADERS);
-    o += out.write(headers[i] as string, o, 'utf8');
+    o += out.write(headers[i] ?? '[]', o, 'utf8');
     out[o++] = 0x7d; // }
   }
   ascii(']}}');

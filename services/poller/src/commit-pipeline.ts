@@ -16,7 +16,7 @@ import type { PartitionSink } from './partition-sink.js';
 export class CommitPipeline implements PartitionSink {
   private wanted: string | undefined;
   private inFlight: Promise<void> | undefined;
-  private failed: { readonly error: unknown } | undefined;
+  private failed: { readonly error: Error } | undefined;
 
   constructor(private readonly inner: PartitionSink) {}
 
@@ -25,7 +25,7 @@ export class CommitPipeline implements PartitionSink {
   }
 
   commit(nextOffset: string): Promise<void> {
-    if (this.failed !== undefined) return Promise.reject(this.failed.error as Error);
+    if (this.failed !== undefined) return Promise.reject(this.failed.error);
     this.wanted = nextOffset;
     this.inFlight ??= this.drain();
     return Promise.resolve();
@@ -44,7 +44,7 @@ export class CommitPipeline implements PartitionSink {
         await this.inner.commit(next);
       }
     } catch (error) {
-      this.failed = { error };
+      this.failed = { error: error instanceof Error ? error : new Error(String(error)) };
       this.wanted = undefined;
     } finally {
       this.inFlight = undefined;
