@@ -254,7 +254,10 @@ async function main(): Promise<void> {
         }),
       });
       const uuid = ((await res.json()) as { UUID: string }).UUID;
-      await waitCommitted(admin, uuid, topic, 600_000);
+      await waitCommitted(admin, uuid, topic, quick ? 120_000 : 600_000).catch((err: unknown) => {
+        log(`lamina's log (last lines):\n${lamina.logs().split('\n').slice(-30).join('\n')}`);
+        throw err;
+      });
       const seconds = (performance.now() - t0) / 1000;
       const own = cpuOfPid(lamina.pid) - cpu0.own;
       const runtimes = cpuOfTree(lamina.pid) - cpu0.tree - own;
