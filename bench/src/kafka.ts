@@ -222,6 +222,8 @@ async function main(): Promise<void> {
       REDIS_URL: redisUrl,
       LAMINA_REDIS_PREFIX: uniqueName('bench'),
       LAMINA_POLLER_SYNC_INTERVAL_MS: '100',
+      // The handler appends its hand-offs to a host file, which the sandbox hides (ADR 0029).
+      LAMINA_SANDBOX: 'off',
       ...(CPU_PROFILE_DIR === undefined
         ? {}
         : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${CPU_PROFILE_DIR}` }),
