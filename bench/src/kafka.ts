@@ -3,8 +3,11 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { encodeKafkaEvent, type KafkaBatchInput, kafkaEvent } from '@lamina/core';
 import { eventually, startLamina, testEnv, uniqueName } from '@lamina/testkit';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
+
+import { cpuOfPid, cpuOfTree } from './cpu-usage.js';
 
 /**
  * bench/kafka: records per second from a Kafka topic through the poller into a batch handler
@@ -17,9 +20,14 @@ import { type Admin, Kafka, logLevel } from 'kafkajs';
  * hand-off − first hand-off). The group join, the first fetch and the final commit are outside
  * it for both. The raw consumer runs three times (new group each) and the median counts. The
  * end-to-end time (CreateEventSourceMapping until every offset is committed) is kept beside.
- * Writes bench/results/kafka.json.
+ * Beside the rates, the CPU each run cost per 1,000 records: the lamina process (poller,
+ * gateway, Runtime API) and its runtimes, read from /proc (not inflated by a busy machine the
+ * way wall-clock rates are). LAMINA_BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the lamina
+ * process there (`node --cpu-prof`). First, in this process, the CPU of encoding one 1,000-record
+ * event (the poller's `encodeKafkaEvent` against `JSON.stringify(kafkaEvent(…))`, interleaved
+ * rounds; `--encode-only` stops after it). Writes bench/results/kafka.json.
  *
- *   KAFKA_BROKERS=… REDIS_URL=… node bench/dist/kafka.js [--quick]
+ *   KAFKA_BROKERS=… REDIS_URL=… node bench/dist/kafka.js [--quick] [--encode-only]
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -27,6 +35,7 @@ const RECORDS = quick ? 50_000 : 200_000;
 const PARTITIONS = 6;
 const VALUE = JSON.stringify({ id: 0, note: 'x'.repeat(64) });
 const BATCH_SIZES = [10_000, 1000, 100] as const;
+const CPU_PROFILE_DIR = process.env['LAMINA_BENCH_CPU_PROF'];
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
@@ -75,7 +84,7 @@ async function produce(kafka: Kafka, topic: string): Promise<void> {
 async function rawConsume(
   kafka: Kafka,
   topic: string,
-): Promise<{ seconds: number; handOffs: HandOff[] }> {
+): Promise<{ seconds: number; handOffs: HandOff[]; cpuSeconds: number }> {
   const consumer = kafka.consumer({
     groupId: uniqueName('bench-raw'),
     maxBytesPerPartition: 10_485_760,
@@ -84,6 +93,7 @@ async function rawConsume(
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let seen = 0;
   let t0 = 0;
+  const cpu0 = process.cpuUsage();
   const handOffs: HandOff[] = [];
   const seconds = await new Promise<number>((resolve) => {
     void consumer.run({
@@ -97,8 +107,9 @@ async function rawConsume(
       },
     });
   });
+  const cpu = process.cpuUsage(cpu0);
   await consumer.disconnect();
-  return { seconds, handOffs };
+  return { seconds, handOffs, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 async function waitCommitted(
@@ -118,7 +129,52 @@ async function waitCommitted(
   );
 }
 
+/**
+ * CPU µs per encode of one BatchSize-1,000 event of this bench's records: the encoder against
+ * JSON.stringify of the event's objects, in interleaved rounds, median of each.
+ */
+function encodeCost(): { jsonStringifyUs: number; encodeKafkaEventUs: number; rounds: number } {
+  const batch: KafkaBatchInput = {
+    topic: 'bench-kafka-encode',
+    partition: 3,
+    bootstrapServers: ['127.0.0.1:9092'],
+    records: Array.from({ length: 1000 }, (_, i) => ({
+      offset: String(1_000_000 + i),
+      timestamp: String(Date.now()),
+      key: Buffer.from(`k${i}`),
+      value: Buffer.from(VALUE),
+      headers: {},
+    })),
+  };
+  if (encodeKafkaEvent(batch).toString() !== JSON.stringify(kafkaEvent(batch)))
+    throw new Error('encodeKafkaEvent differs from JSON.stringify(kafkaEvent)');
+  const cpuUs = (f: () => unknown, n: number): number => {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) f();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / n;
+  };
+  const base = () => Buffer.from(JSON.stringify(kafkaEvent(batch)));
+  const ours = () => encodeKafkaEvent(batch);
+  cpuUs(base, 50);
+  cpuUs(ours, 50);
+  const rounds = quick ? 3 : 7;
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    a.push(cpuUs(base, 200));
+    b.push(cpuUs(ours, 200));
+  }
+  return { jsonStringifyUs: median(a), encodeKafkaEventUs: median(b), rounds };
+}
+
 async function main(): Promise<void> {
+  const encode = { ...encodeCost(), loadAverage: loadavg() };
+  log(
+    `encode one 1,000-record event: JSON.stringify ${encode.jsonStringifyUs.toFixed(0)} µs, ` +
+      `encodeKafkaEvent ${encode.encodeKafkaEventUs.toFixed(0)} µs CPU`,
+  );
+  if (process.argv.includes('--encode-only')) return;
   const brokers = testEnv.kafkaBrokers();
   const redisUrl = testEnv.require('REDIS_URL');
   const kafka = new Kafka({ clientId: 'lamina-bench', brokers, logLevel: logLevel.NOTHING });
@@ -133,13 +189,15 @@ async function main(): Promise<void> {
   const p0 = performance.now();
   await produce(kafka, topic);
   const produceSeconds = (performance.now() - p0) / 1000;
-  const raws: { seconds: number; steadyRecordsPerSecond: number }[] = [];
+  const raws: { seconds: number; steadyRecordsPerSecond: number; cpuMsPer1000Records: number }[] =
+    [];
   for (let i = 0; i < 3; i++) {
     log(`kafkajs raw consume ${i + 1}/3`);
     const raw = await rawConsume(kafka, topic);
     raws.push({
       seconds: raw.seconds,
       steadyRecordsPerSecond: steadyRate(raw.handOffs).recordsPerSecond,
+      cpuMsPer1000Records: (raw.cpuSeconds * 1e6) / RECORDS,
     });
   }
   const rawSteady = median(raws.map((r) => r.steadyRecordsPerSecond));
@@ -164,6 +222,11 @@ async function main(): Promise<void> {
       REDIS_URL: redisUrl,
       LAMINA_REDIS_PREFIX: uniqueName('bench'),
       LAMINA_POLLER_SYNC_INTERVAL_MS: '100',
+      // The handler appends its hand-offs to a host file, which the sandbox hides (ADR 0029).
+      LAMINA_SANDBOX: 'off',
+      ...(CPU_PROFILE_DIR === undefined
+        ? {}
+        : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${CPU_PROFILE_DIR}` }),
     },
   });
   const base = lamina.url;
@@ -173,10 +236,13 @@ async function main(): Promise<void> {
     recordsPerSecond: number;
     steadyRecordsPerSecond: number;
     percentOfRawSteady: number;
+    cpuMsPer1000Records: { laminaProcess: number; runtimes: number };
+    loadAverage: number[];
   }[] = [];
   try {
     for (const batchSize of BATCH_SIZES) {
       writeFileSync(handOffFile, '');
+      const cpu0 = { tree: cpuOfTree(lamina.pid), own: cpuOfPid(lamina.pid) };
       const t0 = performance.now();
       const res = await fetch(`${base}/2015-03-31/event-source-mappings`, {
         method: 'POST',
@@ -190,8 +256,14 @@ async function main(): Promise<void> {
         }),
       });
       const uuid = ((await res.json()) as { UUID: string }).UUID;
-      await waitCommitted(admin, uuid, topic, 600_000);
+      await waitCommitted(admin, uuid, topic, quick ? 120_000 : 600_000).catch((err: unknown) => {
+        log(`lamina's log (last lines):\n${lamina.logs().split('\n').slice(-30).join('\n')}`);
+        throw err;
+      });
       const seconds = (performance.now() - t0) / 1000;
+      const own = cpuOfPid(lamina.pid) - cpu0.own;
+      const runtimes = cpuOfTree(lamina.pid) - cpu0.tree - own;
+      const perThousand = (cpuSeconds: number): number => (cpuSeconds * 1e6) / RECORDS;
       const handOffs = readFileSync(handOffFile, 'utf8')
         .split('\n')
         .filter((l) => l !== '')
@@ -203,10 +275,13 @@ async function main(): Promise<void> {
         recordsPerSecond: RECORDS / seconds,
         steadyRecordsPerSecond: steady,
         percentOfRawSteady: (100 * steady) / rawSteady,
+        cpuMsPer1000Records: { laminaProcess: perThousand(own), runtimes: perThousand(runtimes) },
+        loadAverage: loadavg(),
       });
       log(
         `BatchSize ${batchSize}: ${steady.toFixed(0)} records/s steady (${((100 * steady) / rawSteady).toFixed(1)} % of raw), ` +
-          `${(RECORDS / seconds).toFixed(0)} records/s end to end`,
+          `${(RECORDS / seconds).toFixed(0)} records/s end to end; CPU per 1,000 records ` +
+          `${perThousand(own).toFixed(1)} ms lamina, ${perThousand(runtimes).toFixed(1)} ms runtimes`,
       );
       await fetch(`${base}/2015-03-31/event-source-mappings/${uuid}`, { method: 'DELETE' });
     }
@@ -227,11 +302,13 @@ async function main(): Promise<void> {
       mode: 'lamina dev (poller in-process, sync invoke through the gateway, Node.js batch handler)',
       note: 'steady = records handed to user code after the first hand-off / (last − first hand-off), the same for kafkajs raw (eachBatch) and Lamina (the handler); end to end = CreateEventSourceMapping until every offset is committed (includes group join)',
     },
+    encode,
     produce: { seconds: produceSeconds, recordsPerSecond: RECORDS / produceSeconds },
     kafkajsRawConsume: {
       seconds: rawSeconds,
       recordsPerSecond: RECORDS / rawSeconds,
       steadyRecordsPerSecond: rawSteady,
+      cpuMsPer1000Records: median(raws.map((r) => r.cpuMsPer1000Records)),
       rounds: raws,
     },
     endToEnd: runs,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { type KafkaBatchInput, kafkaEvent } from './event-source-mapping-kafka.js';
-import { encodeKafkaEvent, kafkaRecordJson } from './kafka-event-encoder.js';
+import { encodeKafkaEvent } from './kafka-event-encoder.js';
 
 const batch: KafkaBatchInput = {
   topic: 'orders"\\ü',
@@ -27,14 +27,17 @@ describe('encodeKafkaEvent', () => {
     expect(encodeKafkaEvent(empty).toString('utf8')).toBe(JSON.stringify(kafkaEvent(empty)));
   });
 
-  it('takes each record from the given fragment function', () => {
-    const seen: string[] = [];
-    const topicJson = JSON.stringify(batch.topic);
-    const body = encodeKafkaEvent(batch, (r) => {
-      seen.push(r.offset);
-      return kafkaRecordJson(topicJson, batch.partition, r);
-    });
-    expect(seen).toEqual(['17', '18', '9007199254740993']);
-    expect(body.toString('utf8')).toBe(JSON.stringify(kafkaEvent(batch)));
+  it('sizes the body right for every base64 remainder, empty parts and non-ASCII names', () => {
+    const records = Array.from({ length: 40 }, (_, i) => ({
+      offset: String(1000 + i),
+      timestamp: String(1_700_000_000_000 + i),
+      key: i % 7 === 0 ? null : Buffer.from('k'.repeat(i % 5)),
+      value: i % 11 === 0 ? null : Buffer.from('v€'.repeat(i % 4)),
+      headers: i % 3 === 0 ? { 'trace-ü': 'a', 'x\u2028y': [Buffer.from([1]), 'é'] } : {},
+    }));
+    const b: KafkaBatchInput = { topic: 'öt', partition: 0, bootstrapServers: ['h:1'], records };
+    const body = encodeKafkaEvent(b);
+    expect(body.toString('utf8')).toBe(JSON.stringify(kafkaEvent(b)));
+    expect(body.length).toBe(Buffer.byteLength(JSON.stringify(kafkaEvent(b))));
   });
 });

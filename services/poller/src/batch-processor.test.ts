@@ -8,6 +8,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 
 import { BatchProcessor, type FailureSender, type PartitionSink } from './batch-processor.js';
+import { CommitPipeline } from './commit-pipeline.js';
 import type { InvokeOutcome } from './kafka-invoker.js';
 import { createMetrics } from './metrics.js';
 import { ThrottleGate } from './throttle-gate.js';
@@ -188,5 +189,43 @@ describe('BatchProcessor', () => {
     const sink = { ...h.sink, active: () => active-- > 0 };
     expect(await h.p.process('t', 0, records(4), sink)).toBe('aborted');
     expect(h.commits).toEqual([]);
+  });
+
+  it('through a CommitPipeline: invokes the next chunk while a commit is on the wire, never commits ahead', async () => {
+    const h = harness(mapping({ BatchSize: 2 }), () => ok);
+    const acks: (() => void)[] = [];
+    const sink = new CommitPipeline({
+      active: () => true,
+      commit: (next) => {
+        h.commits.push(next);
+        return new Promise<void>((resolve) => acks.push(resolve));
+      },
+    });
+    const done = h.p.process('t', 0, records(6), sink);
+    await new Promise((r) => setImmediate(r));
+    // All three chunks ran while the first commit waited; the asks meanwhile collapsed.
+    expect(h.calls).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
+    expect(h.commits).toEqual(['2']);
+    expect(await done).toBe('done');
+    acks.shift()?.();
+    await new Promise((r) => setImmediate(r));
+    expect(h.commits).toEqual(['2', '6']);
+    acks.shift()?.();
+    await sink.flush();
+  });
+
+  it('through a CommitPipeline: stops invoking once a commit failed', async () => {
+    const h = harness(mapping({ BatchSize: 1 }), () => ok);
+    const sink = new CommitPipeline({
+      active: () => true,
+      commit: () => Promise.reject(new Error('rebalance')),
+    });
+    expect(await h.p.process('t', 0, records(5), sink)).toBe('aborted');
+    expect(h.calls.length).toBeLessThan(5);
+    await expect(sink.flush()).rejects.toThrow('rebalance');
   });
 });

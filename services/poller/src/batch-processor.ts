@@ -8,7 +8,6 @@ import {
   encodeKafkaEvent,
   type KafkaRecordInput,
   kafkaFailureRecord,
-  kafkaRecordJson,
 } from '@lamina/core';
 import type { Tracing } from '@lamina/service-kit';
 import type { Logger } from 'pino';
@@ -60,8 +59,6 @@ type Done = 'done' | 'aborted';
 export class BatchProcessor {
   private readonly rules: BatchRules;
   private readonly newId: () => string;
-  /** Each record's JSON, encoded once: a retried or bisected record is not encoded again. */
-  private readonly fragments = new WeakMap<KafkaRecordInput, string>();
 
   constructor(private readonly o: BatchProcessorOptions) {
     this.rules = {
@@ -110,17 +107,9 @@ export class BatchProcessor {
     return { topic, partition, bootstrapServers: this.o.mapping.bootstrapServers, records };
   }
 
-  /** The function event of `records` (ADR 0027: each record encoded once, one body). */
+  /** The function event of `records`, written straight into its body (ADR 0027, ADR 0046). */
   private encode(topic: string, partition: number, records: readonly KafkaRecordInput[]): Buffer {
-    const topicJson = JSON.stringify(topic);
-    return encodeKafkaEvent(this.event(topic, partition, records), (r) => {
-      let json = this.fragments.get(r);
-      if (json === undefined) {
-        json = kafkaRecordJson(topicJson, partition, r);
-        this.fragments.set(r, json);
-      }
-      return json;
-    });
+    return encodeKafkaEvent(this.event(topic, partition, records));
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 
 import { BatchProcessor, type BatchProcessorOptions } from './batch-processor.js';
+import { CommitPipeline } from './commit-pipeline.js';
 import type { PollerMetrics } from './metrics.js';
 import { ThrottleGate } from './throttle-gate.js';
 
@@ -138,22 +139,26 @@ export class MappingConsumer {
       Math.max(500, Math.floor(this.o.tuning.sessionTimeoutMs / 10)),
     );
     const partitionLabel = { mapping: mapping.uuid, partition: String(batch.partition) };
+    // Commits go out while the next chunk is invoked (ADR 0046); the batch goes back to kafkajs
+    // only once they are acknowledged.
+    const sink = new CommitPipeline({
+      active: () => !lost && !this.stopping && p.isRunning() && !p.isStale(),
+      commit: async (next) => {
+        p.resolveOffset((BigInt(next) - 1n).toString());
+        await p.commitOffsetsIfNecessary({
+          topics: [
+            { topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] },
+          ],
+        });
+        metrics.offsetLag.set(
+          partitionLabel,
+          Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next))),
+        );
+      },
+    });
     try {
-      await this.processor.process(batch.topic, batch.partition, batch.messages, {
-        active: () => !lost && !this.stopping && p.isRunning() && !p.isStale(),
-        commit: async (next) => {
-          p.resolveOffset((BigInt(next) - 1n).toString());
-          await p.commitOffsetsIfNecessary({
-            topics: [
-              { topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] },
-            ],
-          });
-          metrics.offsetLag.set(
-            partitionLabel,
-            Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next))),
-          );
-        },
-      });
+      await this.processor.process(batch.topic, batch.partition, batch.messages, sink);
+      await sink.flush();
     } finally {
       clearInterval(beat);
     }
