@@ -126,6 +126,11 @@ export function isDefaultLogging(l: FunctionLogging | undefined): boolean {
   return l === undefined || (l.format === 'Text' && l.logGroup === undefined);
 }
 
+/** The function's log group (AWS_LAMBDA_LOG_GROUP_NAME). */
+export function logGroupOf(functionName: string, l: FunctionLogging | undefined): string {
+  return l?.logGroup ?? defaultLogGroup(functionName);
+}
+
 /** The `LoggingConfig` of a FunctionConfiguration answer. */
 export function loggingConfigResponse(
   functionName: string,
@@ -135,7 +140,7 @@ export function loggingConfigResponse(
     LogFormat: l?.format ?? 'Text',
     ...(l?.applicationLogLevel === undefined ? {} : { ApplicationLogLevel: l.applicationLogLevel }),
     ...(l?.systemLogLevel === undefined ? {} : { SystemLogLevel: l.systemLogLevel }),
-    LogGroup: l?.logGroup ?? defaultLogGroup(functionName),
+    LogGroup: logGroupOf(functionName, l),
   };
 }
 
@@ -149,4 +154,25 @@ export function loggingRuntimeEnv(l: FunctionLogging | undefined): Record<string
     AWS_LAMBDA_LOG_FORMAT: 'JSON',
     AWS_LAMBDA_LOG_LEVEL: l.applicationLogLevel ?? 'INFO',
   };
+}
+
+/** The settings as the API's LoggingConfig members: what a worker pod's environment carries. */
+export function loggingMembers(l: FunctionLogging): Record<string, string> {
+  return {
+    LogFormat: l.format,
+    ...(l.applicationLogLevel === undefined ? {} : { ApplicationLogLevel: l.applicationLogLevel }),
+    ...(l.systemLogLevel === undefined ? {} : { SystemLogLevel: l.systemLogLevel }),
+    ...(l.logGroup === undefined ? {} : { LogGroup: l.logGroup }),
+  };
+}
+
+/** `loggingMembers` as JSON text, read back; throws a LaminaError for anything else. */
+export function loggingFromJson(text: string): FunctionLogging {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ValidationException('LoggingConfig is not JSON');
+  }
+  return parseLoggingConfig(value, undefined) ?? { format: 'Text' };
 }
