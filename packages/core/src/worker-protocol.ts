@@ -93,6 +93,8 @@ export interface InvocationResult {
   readonly initDurationMs?: number;
   readonly durationMs: number;
   readonly maxMemoryUsedMb?: number;
+  /** Served by an environment of provisioned concurrency (Lambda's ProvisionedConcurrency* metrics). */
+  readonly provisioned?: boolean;
 }
 
 /**

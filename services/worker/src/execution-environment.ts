@@ -330,6 +330,7 @@ export class ExecutionEnvironment {
       ...(errorType !== undefined ? { functionError: 'Unhandled' as const, errorType } : {}),
       ...(log !== undefined ? { log } : {}),
       ...(initDurationMs !== undefined ? { initDurationMs } : {}),
+      ...(this.opts.initializationType === 'provisioned-concurrency' ? { provisioned: true } : {}),
     };
   }
 
