@@ -40,6 +40,9 @@ export function defaultLogGroup(functionName: string): string {
   return `/aws/lambda/${functionName}`;
 }
 
+/** A value as AWS's validation message shows it. */
+const shown = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
 function member<T extends string>(
   field: string,
   value: unknown,
@@ -48,7 +51,7 @@ function member<T extends string>(
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw new ValidationException(
-      `1 validation error detected: Value '${String(value)}' at 'loggingConfig.${field}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`,
+      `1 validation error detected: Value '${shown(value)}' at 'loggingConfig.${field}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`,
     );
   }
   return value as T;
@@ -83,7 +86,7 @@ export function parseLoggingConfig(
     (typeof group !== 'string' || !LOG_GROUP.test(group))
   ) {
     throw new ValidationException(
-      `1 validation error detected: Value '${String(group)}' at 'loggingConfig.logGroup' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`,
+      `1 validation error detected: Value '${shown(group)}' at 'loggingConfig.logGroup' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`,
     );
   }
   const format = given ?? current?.format ?? 'Text';

@@ -68,7 +68,8 @@ export function formatJsonLogLine(
   if (args.length <= 1) {
     try {
       text = JSON.stringify({ ...head, message: args[0] }, (_k, v: unknown) =>
-        v instanceof Error ? { ...errorFields(v), ...v } : v,
+        // The error's own enumerable fields (code, …) after the three Lambda names, as the RIC does.
+        v instanceof Error ? Object.assign(errorFields(v), v) : v,
       );
     } catch {
       text = JSON.stringify({ ...head, message: format(args[0]) });

@@ -98,8 +98,8 @@ describe('InvokeTargets', () => {
     draws.push(0.05); // the alias's 10 % share: version 2
     resolve('hello:prod').metrics.invocations.inc();
     const values = (await metrics.invocations.get()).values.map((v) => [
-      v.labels['version'],
-      v.labels['resource'],
+      v.labels.version,
+      v.labels.resource,
       v.value,
     ]);
     expect(values).toEqual([

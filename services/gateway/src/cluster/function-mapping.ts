@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 
 import {
   type FunctionCode,
-  type FunctionPolicy,
   type FunctionRecord,
   type FunctionSpec,
   type ImageConfig,
