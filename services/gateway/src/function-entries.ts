@@ -63,7 +63,7 @@ export function bindMetrics(
     initDuration: metrics.initDuration.labels(...l),
     provisionedInvocations: metrics.provisionedInvocations.labels(...l),
     provisionedSpillover: metrics.provisionedSpillover.labels(...l),
-    allocated: () => metrics.allocations.get(name, version),
+    allocated: metrics.allocations.reader(name, version),
   };
 }
 

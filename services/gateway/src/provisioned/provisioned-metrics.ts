@@ -26,6 +26,12 @@ export class ProvisionedAllocations {
     return this.counts.get(key(fn, version))?.count ?? 0;
   }
 
+  /** A reader of one version's allocation, its key built once (the invoke path calls it). */
+  reader(fn: string, version: string): () => number {
+    const k = key(fn, version);
+    return () => this.counts.get(k)?.count ?? 0;
+  }
+
   all(): readonly { fn: string; version: string; count: number }[] {
     return [...this.counts.values()];
   }
