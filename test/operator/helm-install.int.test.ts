@@ -19,7 +19,14 @@ import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 import { lambdaClient } from '../support/lambda-client.js';
 import { accessKeySecret, type TestAccessKey } from './support/access-keys.js';
 import { makeZip } from '../support/zip.js';
-import { ROOT, createNamespace, deleteNamespace, kubectl, kubectlOk } from './support/cluster.js';
+import {
+  ROOT,
+  createNamespace,
+  deleteNamespace,
+  installCrds,
+  kubectl,
+  kubectlOk,
+} from './support/cluster.js';
 import {
   type BridgeRedis,
   type Callbacks,
@@ -138,6 +145,9 @@ describe('helm install charts/lamina: the platform runs in the test cluster', ()
       platformImages(TAG),
       workerImage('nodejs22.x'),
       nodeIp(),
+      // Helm leaves CRDs that exist alone: apply this tree's (spec.loggingConfig …), as the
+      // cluster suites do.
+      installCrds(),
     ]);
     helm = helmBin;
     log(`images built and loaded (${TAG}, ${worker.ref}) in ${String(Date.now() - t0)} ms`);
