@@ -11,10 +11,14 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 import {
+  CreateAliasCommand,
   CreateFunctionCommand,
+  GetProvisionedConcurrencyConfigCommand,
   type LambdaClient,
+  PublishVersionCommand,
   PutFunctionConcurrencyCommand,
   PutFunctionEventInvokeConfigCommand,
+  PutProvisionedConcurrencyConfigCommand,
 } from '@aws-sdk/client-lambda';
 import { eventually, type LaminaProcess, startLamina, testEnv, uniqueName } from '@lamina/testkit';
 import type { Admin, Kafka } from 'kafkajs';
@@ -148,6 +152,39 @@ describe('metrics: the shipped dashboard and alert rules on a real Prometheus', 
       }),
     );
     for (let i = 0; i < 2; i++) expect((await invoke(throttled, {})).status).toBe(429);
+
+    // Versions, an alias with provisioned concurrency: calls on it (Resource `name:live`), and
+    // more at once than is provisioned (the rest spill over to on-demand environments).
+    const provisioned = await createFunction();
+    const { Version } = await client.send(new PublishVersionCommand({ FunctionName: provisioned }));
+    await client.send(
+      new CreateAliasCommand({ FunctionName: provisioned, Name: 'live', FunctionVersion: Version }),
+    );
+    await client.send(
+      new PutProvisionedConcurrencyConfigCommand({
+        FunctionName: provisioned,
+        Qualifier: 'live',
+        ProvisionedConcurrentExecutions: 1,
+      }),
+    );
+    await eventually(
+      async () => {
+        const c = await client.send(
+          new GetProvisionedConcurrencyConfigCommand({
+            FunctionName: provisioned,
+            Qualifier: 'live',
+          }),
+        );
+        return c.Status === 'READY';
+      },
+      { what: 'provisioned concurrency READY' },
+    );
+    expect((await invoke(`${provisioned}:live`, {})).status).toBe(200);
+    const burst = await Promise.all(
+      [0, 1, 2].map(() => invoke(`${provisioned}:live`, { sleepMs: 500 })),
+    );
+    expect(burst.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect((await invoke(`${provisioned}:${Version ?? ''}`, {})).status).toBe(200);
 
     // Async: one retry, then dropped; the dead-letter target and the destination do not exist.
     const missing = `arn:aws:lambda:us-east-1:000000000000:function:${uniqueName('missing')}`;

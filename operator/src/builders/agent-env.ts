@@ -8,8 +8,8 @@
  * Pure functions of the spec and the operator's worker configuration.
  */
 import type { V1EnvVar } from '@kubernetes/client-node';
-import { codeToken } from '@lamina/core';
-import { type FunctionResourceSpec, WORKER_ENV } from '@lamina/kube';
+import { codeToken, loggingMembers } from '@lamina/core';
+import { type FunctionResourceSpec, loggingOfResource, WORKER_ENV } from '@lamina/kube';
 
 import type { WorkerConfig } from '../config.js';
 import { WORKER_PATHS } from './worker-volumes.js';
@@ -47,6 +47,15 @@ export function layerEnv(
     [WORKER_ENV.layers, hashes.join(',')],
     ['LAMINA_LAYER_TOKENS', tokens],
   ];
+}
+
+/**
+ * The function's LoggingConfig (ADR 0043) for the agent, which formats the platform lines and
+ * sets the runtime's AWS_LAMBDA_LOG_FORMAT/LEVEL from it; nothing for Lambda's defaults.
+ */
+export function loggingEnv(spec: FunctionResourceSpec): [string, string][] {
+  const l = loggingOfResource(spec.loggingConfig)?.logging;
+  return l === undefined ? [] : [[WORKER_ENV.logging, JSON.stringify(loggingMembers(l))]];
 }
 
 /** Keys of a role's credentials Secret, as the runtime gets them (issue #17 item 3). */

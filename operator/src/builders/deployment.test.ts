@@ -292,4 +292,22 @@ describe('buildWorkerDeployment', () => {
     expect(c.env!.some((e) => /^LAMINA_CODE_(URL|TOKEN|DIR|CACHE)/.test(e.name))).toBe(false);
     expect(c.volumeMounts!.some((m) => m.name === 'code')).toBe(false);
   });
+
+  it("gives the agent the function's LoggingConfig, and nothing for the defaults", () => {
+    const envOf = (spec: object): Record<string, string | undefined> =>
+      Object.fromEntries(
+        buildWorkerDeployment(input(spec)).spec!.template.spec!.containers[0]!.env!.map((e) => [
+          e.name,
+          e.value,
+        ]),
+      );
+    expect(envOf({ loggingConfig: { logFormat: 'JSON', systemLogLevel: 'WARN' } })).toMatchObject({
+      LAMINA_FUNCTION_LOGGING:
+        '{"LogFormat":"JSON","ApplicationLogLevel":"INFO","SystemLogLevel":"WARN"}',
+    });
+    expect(envOf({})['LAMINA_FUNCTION_LOGGING']).toBeUndefined();
+    expect(
+      envOf({ loggingConfig: { logFormat: 'Text' } })['LAMINA_FUNCTION_LOGGING'],
+    ).toBeUndefined();
+  });
 });

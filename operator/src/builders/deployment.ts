@@ -28,7 +28,7 @@ import {
 
 import type { WorkerConfig } from '../config.js';
 import { egressLabels, WORKER_SECURITY_CONTEXT, workerPodIsolation } from './isolation.js';
-import { codeEnv, credentialsEnv, layerEnv } from './agent-env.js';
+import { codeEnv, credentialsEnv, layerEnv, loggingEnv } from './agent-env.js';
 import { imagePod } from './image-pod.js';
 import { labelValue, stableHash, workerDeploymentName } from './names.js';
 import { workerResources } from './resources.js';
@@ -129,6 +129,7 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
       ? []
       : ([...TASK_ENV, [WORKER_ENV.killStrays, 'true']] as [string, string][])),
     ...layerEnv(spec, input.worker),
+    ...loggingEnv(spec),
     [WORKER_ENV.environmentDir, WORKER_PATHS.environment],
     [WORKER_ENV.region, input.worker.region],
     [WORKER_ENV.port, String(WORKER_PORT)],

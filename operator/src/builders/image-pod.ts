@@ -19,11 +19,12 @@
  * identity, so the gateway's pool tells the pods of a new image from the old ones.
  */
 import type { V1Container, V1EnvVar, V1ResourceRequirements } from '@kubernetes/client-node';
-import { imageIdentityHex } from '@lamina/core';
+import { imageIdentityHex, logGroupOf, loggingRuntimeEnv } from '@lamina/core';
 import {
   FUNCTION_CONTAINER,
   type FunctionResourceSpec,
   IMAGE_RUNTIME_API_PORT,
+  loggingOfResource,
   WORKER_ENV,
 } from '@lamina/kube';
 
@@ -87,6 +88,7 @@ function imageAgentContainer(agent: V1Container, input: ImagePodInput): V1Contai
 /** Lambda's reserved variables, the function's own and the role's credentials. */
 function functionEnv(input: ImagePodInput): V1EnvVar[] {
   const { spec, functionName, worker } = input;
+  const logging = loggingOfResource(spec.loggingConfig)?.logging;
   const refs = Object.entries(spec.environment?.valueFrom ?? {}).sort(([a], [b]) =>
     a.localeCompare(b),
   );
@@ -95,7 +97,9 @@ function functionEnv(input: ImagePodInput): V1EnvVar[] {
     ['AWS_LAMBDA_FUNCTION_NAME', functionName],
     ['AWS_LAMBDA_FUNCTION_VERSION', input.version],
     ['AWS_LAMBDA_FUNCTION_MEMORY_SIZE', String(spec.memorySize)],
-    ['AWS_LAMBDA_LOG_GROUP_NAME', `/aws/lambda/${functionName}`],
+    ['AWS_LAMBDA_LOG_GROUP_NAME', logGroupOf(functionName, logging)],
+    // LoggingConfig JSON: the image's own client writes JSON lines at that level (ADR 0043).
+    ...Object.entries(loggingRuntimeEnv(logging)),
     [
       'AWS_LAMBDA_INITIALIZATION_TYPE',
       input.provisioned === true ? 'provisioned-concurrency' : 'on-demand',

@@ -35,6 +35,8 @@ export const AGENT_HEADERS = {
   initDurationMs: 'x-lamina-init-duration-ms',
   durationMs: 'x-lamina-duration-ms',
   maxMemoryUsedMb: 'x-lamina-max-memory-used-mb',
+  /** `1` when a provisioned-concurrency environment ran it. */
+  provisioned: 'x-lamina-provisioned',
   /**
    * On a refusal: why the agent did not run the invocation at all, so the caller may try
    * another environment. `busy` (running one already), `draining` (shutting down),
@@ -162,6 +164,7 @@ export function resultHeaders(result: InvocationResult): HeaderMap {
   if (result.maxMemoryUsedMb !== undefined) {
     headers[AGENT_HEADERS.maxMemoryUsedMb] = String(result.maxMemoryUsedMb);
   }
+  if (result.provisioned === true) headers[AGENT_HEADERS.provisioned] = '1';
   return headers;
 }
 
@@ -192,6 +195,7 @@ export function parseResult(
     ...(log === undefined ? {} : { log: unb64(log) }),
     ...(initDurationMs === undefined ? {} : { initDurationMs }),
     ...(maxMemoryUsedMb === undefined ? {} : { maxMemoryUsedMb }),
+    ...(one(headers, AGENT_HEADERS.provisioned) === '1' ? { provisioned: true } : {}),
   };
 }
 

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 
 import { LIMITS } from './limits.js';
+import { parseLoggingConfig } from './logging-config.js';
 
 /** Path of the specialise call on the agent's port. */
 export const AGENT_SPECIALIZE_PATH = '/v1/specialize';
@@ -34,6 +35,8 @@ export interface SpecializationRequest {
   readonly codeSha256Hex: string;
   /** The code route's token for this code (HMAC of the hex); absent: no token required. */
   readonly codeToken?: string;
+  /** The version's LoggingConfig as the API's members (`loggingMembers`); absent: Text. */
+  readonly loggingConfig?: Readonly<Record<string, string>>;
 }
 
 /** Why a specialise request was not taken: the pod is no longer (or not) a candidate. */
@@ -68,6 +71,7 @@ const schema = z
     environment: z.record(z.string(), z.string()),
     codeSha256Hex: z.string().regex(/^[0-9a-f]{64}$/),
     codeToken: z.string().min(1).optional(),
+    loggingConfig: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 
@@ -90,6 +94,18 @@ export function parseSpecializationRequest(
       reason: r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
     };
   }
-  const { codeToken, ...rest } = r.data;
-  return { ok: true, request: { ...rest, ...(codeToken === undefined ? {} : { codeToken }) } };
+  const { codeToken, loggingConfig, ...rest } = r.data;
+  try {
+    parseLoggingConfig(loggingConfig, undefined);
+  } catch (err) {
+    return { ok: false, reason: `loggingConfig: ${err instanceof Error ? err.message : ''}` };
+  }
+  return {
+    ok: true,
+    request: {
+      ...rest,
+      ...(codeToken === undefined ? {} : { codeToken }),
+      ...(loggingConfig === undefined ? {} : { loggingConfig }),
+    },
+  };
 }

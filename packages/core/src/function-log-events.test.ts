@@ -89,4 +89,36 @@ describe('function log events', () => {
     });
     expect(parseReport({ time: 1, message: 'START RequestId: x' })).toBeUndefined();
   });
+
+  it('follows JSON platform records and JSON application lines (LogFormat JSON)', () => {
+    const rec = (type: string, id: string, extra = ''): string =>
+      `{"time":"2026-12-07T05:00:00.000Z","type":"${type}","record":{"requestId":"${id}"${extra}}}`;
+    const events: LogEvent[] = [
+      { time: 1, message: rec('platform.start', A), logStream: 's1' },
+      { time: 2, message: 'plain stdout', logStream: 's1' },
+      {
+        time: 3,
+        message: `{"timestamp":"2026-12-07T05:00:00.001Z","level":"INFO","requestId":"${B}","message":"m"}`,
+      },
+      {
+        time: 4,
+        message: rec(
+          'platform.report',
+          A,
+          ',"metrics":{"durationMs":1.5,"billedDurationMs":2,"memorySizeMB":128,"maxMemoryUsedMB":40},"status":"error"',
+        ),
+        logStream: 's1',
+      },
+      { time: 5, message: 'after', logStream: 's1' },
+    ];
+    const withIds = withRequestIds(events);
+    expect(withIds.map((e) => e.requestId)).toEqual([A, A, B, A, undefined]);
+    expect(parseReport(withIds[3] ?? { time: 0, message: '' })).toEqual({
+      requestId: A,
+      time: 4,
+      durationMs: 1.5,
+      maxMemoryUsedMb: 40,
+      status: 'error',
+    });
+  });
 });

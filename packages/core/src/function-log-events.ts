@@ -9,6 +9,7 @@
  * Invariants: pure (no I/O); `selectEvents` keeps the order of time, then of arrival, and returns
  * the newest `limit` events of those that match; a query never fails on an event's content.
  */
+import { parsePlatformRecord } from './platform-log.js';
 
 /** One line of a function's log. */
 export interface LogEvent {
@@ -45,23 +46,49 @@ export const LOG_EVENTS_MAX = 10_000;
 const PLATFORM = /^(START|END|REPORT) RequestId: ([^\s]+)/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The request id a runtime's own line format names (Node `time\tid\tLEVEL`, Python `[L]\ttime\tid`). */
+/**
+ * The request id a runtime's own line format names: Node `time\tid\tLEVEL`, Python
+ * `[L]\ttime\tid`, or a JSON application log line's `"requestId"` (LogFormat JSON).
+ */
 function namedRequestId(message: string): string | undefined {
+  if (message.startsWith('{')) {
+    const m = JSON_REQUEST_ID.exec(message);
+    return m?.[1] !== undefined && UUID.test(m[1]) ? m[1] : undefined;
+  }
   const fields = message.split('\t', 3);
   return fields.find((f, i) => i > 0 && UUID.test(f));
 }
+
+const JSON_REQUEST_ID = /"requestId":"([^"]+)"/;
+
+/** START/END/REPORT of a Text line or the matching JSON platform record, with its request id. */
+function platformMark(
+  message: string,
+): { kind: 'START' | 'END' | 'REPORT'; id: string } | undefined {
+  const m = PLATFORM.exec(message);
+  if (m !== null) return { kind: m[1] as 'START' | 'END' | 'REPORT', id: m[2] ?? '' };
+  const r = parsePlatformRecord(message);
+  if (r === undefined) return undefined;
+  const kind = JSON_KINDS[r.type];
+  return kind === undefined ? undefined : { kind, id: r.requestId };
+}
+
+const JSON_KINDS: Readonly<Record<string, 'START' | 'END' | 'REPORT' | undefined>> = {
+  'platform.start': 'START',
+  'platform.runtimeDone': 'END',
+  'platform.report': 'REPORT',
+};
 
 /** Attaches each event's invocation, following START and REPORT per log stream. */
 export function withRequestIds(events: readonly LogEvent[]): LogEvent[] {
   const current = new Map<string, string>();
   return events.map((e) => {
     const stream = e.logStream ?? '';
-    const m = PLATFORM.exec(e.message);
-    if (m !== null) {
-      const id = m[2] ?? '';
-      if (m[1] === 'START') current.set(stream, id);
-      else if (m[1] === 'REPORT') current.delete(stream);
-      return e.requestId === undefined ? { ...e, requestId: id } : e;
+    const m = platformMark(e.message);
+    if (m !== undefined) {
+      if (m.kind === 'START') current.set(stream, m.id);
+      else if (m.kind === 'REPORT') current.delete(stream);
+      return e.requestId === undefined ? { ...e, requestId: m.id } : e;
     }
     if (e.requestId !== undefined) return e;
     const id = namedRequestId(e.message) ?? current.get(stream);
@@ -107,8 +134,9 @@ export interface InvocationReport {
   readonly status?: string;
 }
 
-/** The REPORT line's fields, or undefined for any other line. */
+/** The REPORT line's (or JSON platform.report record's) fields, or undefined for any other line. */
 export function parseReport(e: LogEvent): InvocationReport | undefined {
+  if (e.message.startsWith('{')) return parseJsonReport(e);
   const m = /^REPORT RequestId: (\S+)\tDuration: ([\d.]+) ms/.exec(e.message);
   if (m === null) return undefined;
   const init = /Init Duration: ([\d.]+) ms/.exec(e.message);
@@ -121,5 +149,25 @@ export function parseReport(e: LogEvent): InvocationReport | undefined {
     ...(init === null ? {} : { initDurationMs: Number(init[1]) }),
     ...(mem === null ? {} : { maxMemoryUsedMb: Number(mem[1]) }),
     ...(status === null ? {} : { status: (status[1] ?? '').toLowerCase() }),
+  };
+}
+
+/** A JSON `platform.report` record (LogFormat JSON) as an InvocationReport. */
+function parseJsonReport(e: LogEvent): InvocationReport | undefined {
+  const r = parsePlatformRecord(e.message);
+  if (r?.type !== 'platform.report') return undefined;
+  const metrics = (r.record['metrics'] ?? {}) as Record<string, unknown>;
+  const num = (k: string): number | undefined =>
+    typeof metrics[k] === 'number' ? metrics[k] : undefined;
+  const init = num('initDurationMs');
+  const mem = num('maxMemoryUsedMB');
+  const status = r.record['status'];
+  return {
+    requestId: r.requestId,
+    time: e.time,
+    durationMs: num('durationMs') ?? 0,
+    ...(init === undefined ? {} : { initDurationMs: init }),
+    ...(mem === undefined ? {} : { maxMemoryUsedMb: mem }),
+    ...(typeof status === 'string' && status !== 'success' ? { status } : {}),
   };
 }

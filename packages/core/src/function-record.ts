@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { FunctionSettings } from './function-settings.js';
 import type { FunctionSpec } from './function-spec.js';
 import { imageConfigResponse } from './image-function.js';
+import { loggingConfigResponse } from './logging-config.js';
 import type { FunctionPolicy } from './resource-policy.js';
 import { type ArnContext, functionArn, LATEST } from './names.js';
 
@@ -95,7 +96,7 @@ export function toFunctionConfiguration(
     PackageType: s.packageType ?? 'Zip',
     Architectures: [...s.architectures],
     EphemeralStorage: { Size: s.ephemeralStorage },
-    LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${s.name}` },
+    LoggingConfig: loggingConfigResponse(s.name, s.logging),
     SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
     RuntimeVersionConfig: { RuntimeVersionArn: runtimeVersionArn(ctx, s.runtime) },
   };

@@ -8,6 +8,7 @@ import {
 } from './image-function.js';
 import type { FunctionLayer } from './layers.js';
 import { LIMITS } from './limits.js';
+import { type FunctionLogging, isDefaultLogging } from './logging-config.js';
 import { assertFunctionName } from './names.js';
 import { assertRuntimeNotDeprecated, isDeprecatedRuntime } from './deprecated-runtimes.js';
 import { RUNTIMES } from './runtimes.js';
@@ -38,6 +39,8 @@ export interface FunctionSpec {
   readonly packageType?: 'Image';
   /** An image function's overrides of its ENTRYPOINT/CMD/WORKDIR; absent when none. */
   readonly imageConfig?: ImageConfig;
+  /** LoggingConfig (format, levels, log group); absent: Text to `/aws/lambda/<name>`. */
+  readonly logging?: FunctionLogging;
 }
 
 /** The subset of CreateFunction / a Function manifest that configures a function. */
@@ -61,6 +64,8 @@ export interface FunctionSpecInput {
   packageType?: unknown;
   /** Already parsed (`parseImageConfig`, as routes do with the API's ImageConfig). */
   imageConfig?: ImageConfig | undefined;
+  /** Already parsed and merged (`parseLoggingConfig`); kept unless it is Lambda's default. */
+  logging?: FunctionLogging | undefined;
 }
 
 const ENV_KEY = /^[a-zA-Z][a-zA-Z0-9_]+$/;
@@ -267,6 +272,9 @@ export function validateFunctionSpec(
     ...(deadLetter === '' ? {} : { deadLetterTargetArn: deadLetter }),
     ...(input.layers === undefined || input.layers.length === 0 ? {} : { layers: input.layers }),
     ...image,
+    ...(input.logging === undefined || isDefaultLogging(input.logging)
+      ? {}
+      : { logging: input.logging }),
   };
 }
 

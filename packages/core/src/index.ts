@@ -8,6 +8,8 @@ export * from './function-spec.js';
 export * from './image-function.js';
 export * from './headers.js';
 export * from './limits.js';
+export * from './logging-config.js';
+export * from './platform-log.js';
 export * from './log-format.js';
 export * from './function-log-events.js';
 export * from './manifest.js';

@@ -277,6 +277,7 @@ export function versionEnvironmentConfig(
     ...(s.role === '' ? {} : { role: s.role }),
     functionArn: functionArn(ctx, v.functionName),
     region: ctx.region,
+    ...(s.logging === undefined ? {} : { logging: s.logging }),
   });
 }
 

@@ -3,6 +3,7 @@
  * execution environments. The gateway only knows `EnvironmentPool`; local mode wires in the
  * worker's process pool, cluster mode a pool of worker pods. Version 1.
  */
+import type { FunctionLogging } from './logging-config.js';
 
 export const WORKER_PROTOCOL_VERSION = 1;
 
@@ -34,6 +35,8 @@ export interface FunctionVersionConfig {
   /** Unqualified function ARN, e.g. arn:aws:lambda:us-east-1:000000000000:function:hello. */
   readonly functionArn: string;
   readonly region: string;
+  /** LoggingConfig: the platform lines' format and the runtime's; absent: Text. */
+  readonly logging?: FunctionLogging;
 }
 
 /** What an environment of a container-image function runs. */
@@ -90,6 +93,8 @@ export interface InvocationResult {
   readonly initDurationMs?: number;
   readonly durationMs: number;
   readonly maxMemoryUsedMb?: number;
+  /** Served by an environment of provisioned concurrency (Lambda's ProvisionedConcurrency* metrics). */
+  readonly provisioned?: boolean;
 }
 
 /**

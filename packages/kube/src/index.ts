@@ -11,6 +11,7 @@ export * from './schema/function.js';
 export * from './schema/layer-version.js';
 export * from './schema/schedule.js';
 export * from './schedule-from-resource.js';
+export * from './logging-config-mapping.js';
 export * from './schema/structural.js';
 export * from './timers.js';
 export * from './types.js';

@@ -67,6 +67,11 @@ export const WORKER_ENV = {
    * signal, so nothing a function started (a fork bomb) outlives its environment.
    */
   killStrays: 'LAMINA_KILL_STRAYS',
+  /**
+   * The function's LoggingConfig as JSON of the API's members (core's `loggingMembers`, ADR
+   * 0043); absent: Text to the default log group.
+   */
+  logging: 'LAMINA_FUNCTION_LOGGING',
 } as const;
 
 /** Where a worker pod's code is for the runtime, as on Lambda (the task emptyDir, read-only). */

@@ -9,7 +9,7 @@
  * with the answer, changes to the task root, confirms, and only then reads its configuration and
  * loads the handler: the handler sees what a freshly spawned runtime would have been given.
  */
-import { patchConsole, formatLogLine, type RequestIdSource } from './console-patch.js';
+import { logSettingsOf, logWriter, patchConsole, type RequestIdSource } from './console-patch.js';
 import type { FunctionInfo } from './context.js';
 import { formatErrorForLog, toErrorBody, wrapCause } from './errors.js';
 import { loadHandler, type Handler } from './handler-loader.js';
@@ -20,10 +20,13 @@ import { installAwslambdaGlobal, isStreamingHandler, ResponseStream } from './re
 const env = process.env;
 const logSource: RequestIdSource = { requestId: 'undefined' };
 const out = process.stdout;
+// The function's log format and level (LoggingConfig); read again when a generic runtime specialises.
+let logSettings = logSettingsOf(env);
+const writeLog = logWriter(out, logSource, () => logSettings);
 
 function logError(label: string, error: unknown): ReturnType<typeof toErrorBody> {
   const body = toErrorBody(error);
-  out.write(formatLogLine(logSource.requestId, 'ERROR', `${label} \t${formatErrorForLog(body)}`));
+  writeLog('ERROR', [`${label} \t${formatErrorForLog(body)}`]);
   return body;
 }
 
@@ -64,13 +67,14 @@ async function specialize(): Promise<void> {
   Object.assign(env, spec.environment);
   process.chdir(spec.taskRoot);
   info = functionInfo();
+  logSettings = logSettingsOf(env);
   await client.specialized();
 }
 /** The invocation in flight, if any; used to report errors that escape the handler. */
 let inFlight: string | undefined;
 let initialized = false;
 
-patchConsole(out, logSource);
+patchConsole(out, logSource, () => logSettings);
 
 // The platform that started us is gone (killed without stopping us): do not live on as an
 // orphan. Unref'd, so it never keeps the event loop (and callback handlers) waiting.

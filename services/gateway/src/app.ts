@@ -98,6 +98,7 @@ export function createApp(deps: AppDeps): GatewayApp {
     pool: deps.pool,
     arnContext: deps.config,
     logger: deps.logger,
+    allocations: deps.metrics.allocations,
   });
   provisioner.start();
   const urls = deps.functionUrls ?? {

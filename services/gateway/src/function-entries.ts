@@ -10,9 +10,7 @@ import {
 } from '@lamina/core';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 
-import type { GatewayMetrics } from './metrics.js';
-
-type Label = 'function' | 'version';
+import type { GatewayMetrics, Label } from './metrics.js';
 
 /** The metric children of one function version, bound once instead of per request. */
 export interface BoundMetrics {
@@ -23,6 +21,10 @@ export interface BoundMetrics {
   readonly concurrentExecutions: Gauge.Internal<Label>;
   readonly coldStarts: Counter.Internal;
   readonly initDuration: Histogram.Internal<Label>;
+  readonly provisionedInvocations: Counter.Internal;
+  readonly provisionedSpillover: Counter.Internal;
+  /** The provisioned concurrency allocated to the version now (0: none). */
+  readonly allocated: () => number;
 }
 
 /** What the invoke path needs of one function, derived once per record change. */
@@ -40,15 +42,28 @@ export interface FunctionEntry {
   readonly notInvocable: LaminaError | undefined;
 }
 
-export function bindMetrics(metrics: GatewayMetrics, name: string, version: string): BoundMetrics {
+/**
+ * The children of one version as invoked through `resource` (Lambda's Resource dimension: the
+ * function name when unqualified, else `name:qualifier` — a version, `$LATEST` or an alias).
+ */
+export function bindMetrics(
+  metrics: GatewayMetrics,
+  name: string,
+  version: string,
+  resource: string = name,
+): BoundMetrics {
+  const l = [name, version, resource] as const;
   return {
-    invocations: metrics.invocations.labels(name, version),
-    functionErrors: metrics.functionErrors.labels(name, version),
-    throttles: metrics.throttles.labels(name, version),
-    duration: metrics.duration.labels(name, version),
-    concurrentExecutions: metrics.concurrentExecutions.labels(name, version),
-    coldStarts: metrics.coldStarts.labels(name, version),
-    initDuration: metrics.initDuration.labels(name, version),
+    invocations: metrics.invocations.labels(...l),
+    functionErrors: metrics.functionErrors.labels(...l),
+    throttles: metrics.throttles.labels(...l),
+    duration: metrics.duration.labels(...l),
+    concurrentExecutions: metrics.concurrentExecutions.labels(...l),
+    coldStarts: metrics.coldStarts.labels(...l),
+    initDuration: metrics.initDuration.labels(...l),
+    provisionedInvocations: metrics.provisionedInvocations.labels(...l),
+    provisionedSpillover: metrics.provisionedSpillover.labels(...l),
+    allocated: metrics.allocations.reader(name, version),
   };
 }
 

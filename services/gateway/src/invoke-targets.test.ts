@@ -45,7 +45,7 @@ async function setUp() {
     random: () => draws.shift() ?? 0.5,
   });
   const resolve = (name: string) => targets.resolve(parseFunctionRef(name));
-  return { functions, versions, draws, resolve };
+  return { functions, versions, draws, resolve, metrics };
 }
 
 describe('InvokeTargets', () => {
@@ -88,5 +88,26 @@ describe('InvokeTargets', () => {
     const { resolve, functions } = await setUp();
     functions.records.delete('hello');
     expect(() => resolve('hello:1')).toThrow('Function not found');
+  });
+
+  it("labels each call with Lambda's Resource: what was invoked, and the version that ran", async () => {
+    const { resolve, metrics, draws } = await setUp();
+    for (const name of ['hello', 'hello:$LATEST', 'hello:2', 'hello:prod', 'hello:prod']) {
+      resolve(name).metrics.invocations.inc();
+    }
+    draws.push(0.05); // the alias's 10 % share: version 2
+    resolve('hello:prod').metrics.invocations.inc();
+    const values = (await metrics.invocations.get()).values.map((v) => [
+      v.labels.version,
+      v.labels.resource,
+      v.value,
+    ]);
+    expect(values).toEqual([
+      ['$LATEST', 'hello', 1],
+      ['$LATEST', 'hello:$LATEST', 1],
+      ['2', 'hello:2', 1],
+      ['1', 'hello:prod', 2],
+      ['2', 'hello:prod', 1],
+    ]);
   });
 });

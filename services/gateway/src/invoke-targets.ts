@@ -129,10 +129,12 @@ export class InvokeTargets {
     }
     let target = targets.get(invokedArn);
     if (target === undefined) {
+      const { name, version } = base.config;
       target = {
         config: base.config,
         timeoutMs: base.timeoutMs,
-        metrics: base.metrics,
+        // Lambda's Resource dimension: what the ARN names after `function:`.
+        metrics: bindMetrics(this.options.metrics, name, version, resourceOf(invokedArn)),
         notInvocable: base.notInvocable,
         invokedArn,
       };
@@ -140,4 +142,10 @@ export class InvokeTargets {
     }
     return target;
   }
+}
+
+/** `name` or `name:qualifier`: the invoked ARN after `:function:`. */
+function resourceOf(arn: string): string {
+  const at = arn.indexOf(':function:');
+  return at < 0 ? arn : arn.slice(at + ':function:'.length);
 }

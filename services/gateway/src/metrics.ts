@@ -1,9 +1,17 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-const LABELS = ['function', 'version'] as const;
-type Label = (typeof LABELS)[number];
+import { ProvisionedAllocations } from './provisioned/provisioned-metrics.js';
 
-/** Lambda's invocation metrics (reference §10), labelled by function and version. */
+/**
+ * `resource` is Lambda's Resource dimension: what the caller invoked — the function name
+ * (unqualified), or `name:$LATEST`, `name:<version>`, `name:<alias>`; `version` is the version
+ * that ran. Cardinality stays bounded: a qualifier that names no version or alias never gets
+ * this far (404 first), so only existing versions and aliases get series.
+ */
+const LABELS = ['function', 'version', 'resource'] as const;
+export type Label = (typeof LABELS)[number];
+
+/** Lambda's invocation metrics (reference §10), labelled by function, version and resource. */
 export interface GatewayMetrics {
   /** Handler runs, function errors included; throttled and rejected calls excluded. */
   readonly invocations: Counter<Label>;
@@ -16,6 +24,15 @@ export interface GatewayMetrics {
   readonly concurrentExecutions: Gauge<Label>;
   readonly coldStarts: Counter<Label>;
   readonly initDuration: Histogram<Label>;
+  /** ProvisionedConcurrencyInvocations: runs on a provisioned-concurrency environment. */
+  readonly provisionedInvocations: Counter<Label>;
+  /**
+   * ProvisionedConcurrencySpilloverInvocations: runs of a version with provisioned concurrency
+   * allocated that an on-demand environment served.
+   */
+  readonly provisionedSpillover: Counter<Label>;
+  /** Provisioned concurrency allocated per version (the provisioner keeps it current). */
+  readonly allocations: ProvisionedAllocations;
 }
 
 /** Creates the metrics in the given registry (one per process; never the global one). */
@@ -66,6 +83,19 @@ export function createMetrics(registry: Registry): GatewayMetrics {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
+    provisionedInvocations: new Counter({
+      name: 'lamina_provisioned_concurrency_invocations_total',
+      help: 'Invocations run on provisioned-concurrency environments.',
+      labelNames: LABELS,
+      registers,
+    }),
+    provisionedSpillover: new Counter({
+      name: 'lamina_provisioned_concurrency_spillover_invocations_total',
+      help: 'Invocations of a version with provisioned concurrency that ran on-demand environments.',
+      labelNames: LABELS,
+      registers,
+    }),
+    allocations: new ProvisionedAllocations(),
   };
 }
 

@@ -36,6 +36,7 @@ import type { BackendFactory, GatewayBackend } from './gateway-backend.js';
 import { applyRequestLimits } from './http/request-limits.js';
 import { followCertificate, loadCertificate } from './http/tls-certificate.js';
 import { createMetrics, registerAdmissionMetrics } from './metrics.js';
+import { registerProvisionedMetrics } from './provisioned/provisioned-metrics.js';
 import type { AccessKey } from './auth/access-keys.js';
 import { startGatewayAuth } from './auth/gateway-auth.js';
 
@@ -216,6 +217,8 @@ async function compose(
     lifecycle,
   });
 
+  const metrics = createMetrics(registry);
+  registerProvisionedMetrics(registry, metrics.allocations, metrics.concurrentExecutions);
   // The console's charts: sampled from the start, so its first view shows the calls before it.
   const series = new MetricsSeries({ registry });
   await series.start();
@@ -239,7 +242,7 @@ async function compose(
     ...(backend.logs === undefined ? {} : { logs: backend.logs }),
     pool,
     admission,
-    metrics: createMetrics(registry),
+    metrics,
     registry,
     logger,
     runtimes: backend.runtimes,

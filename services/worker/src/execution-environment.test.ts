@@ -130,6 +130,42 @@ describe('ExecutionEnvironment', { timeout: 20_000 }, () => {
     });
   });
 
+  it('writes JSON platform records and JSON application lines with LogFormat JSON', async () => {
+    const logging = {
+      format: 'JSON',
+      applicationLogLevel: 'WARN',
+      systemLogLevel: 'INFO',
+    } as const;
+    await withEnv({ handler: 'log.handler', logging }, async ({ invoke }) => {
+      const r = await invoke({}, true);
+      const lines = (r.log ?? '').split('\n').filter((l) => l !== '');
+      const records = lines
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const start = records.find((x) => x['type'] === 'platform.start');
+      const report = records.find((x) => x['type'] === 'platform.report');
+      const id = (start?.['record'] as { requestId?: string } | undefined)?.requestId;
+      expect(start?.['record']).toEqual({ requestId: id, version: '$LATEST' });
+      expect(report?.['record']).toMatchObject({ requestId: id, status: 'success' });
+      // INFO keeps no runtimeDone (END's place); the runtime drops its INFO lines at WARN.
+      expect(records.some((x) => x['type'] === 'platform.runtimeDone')).toBe(false);
+      expect(lines.some((l) => l.startsWith('END ') || l.startsWith('START '))).toBe(false);
+      const app = records.filter((x) => x['level'] !== undefined);
+      expect(app.map((x) => [x['level'], x['message']])).toEqual([
+        ['ERROR', 'to stderr?'],
+        ['WARN', 'careful'],
+      ]);
+      expect(app.every((x) => x['requestId'] === id)).toBe(true);
+    });
+    await withEnv(
+      { handler: 'log.handler', logging: { ...logging, systemLogLevel: 'WARN' } },
+      async ({ invoke }) => {
+        const r = await invoke({}, true);
+        expect(r.log).not.toContain('"type":"platform.');
+      },
+    );
+  });
+
   it('keeps /tmp (TMPDIR) between invocations and removes it on stop', async () => {
     let tmp = '';
     await withEnv({ handler: 'tmp.handler' }, async ({ invoke }) => {

@@ -2,11 +2,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  endLine,
   LIMITS,
-  reportLine,
+  type PlatformLog,
+  platformLog,
   ServiceException,
-  startLine,
   type FunctionVersionConfig,
   type Invocation,
   type InvocationResult,
@@ -15,7 +14,7 @@ import { EnvironmentLostError } from './environment-lost-error.js';
 import { errorTypeOf, type ExitHow } from './function-errors.js';
 import { FunctionLog } from './function-log.js';
 import { initFailureError, type InitState } from './init-state.js';
-import { describeEnding, type Ending } from './invocation-ending.js';
+import { describeEnding, type Ending, platformStatusOf } from './invocation-ending.js';
 import type { GenericRuntime } from './generic-runtime.js';
 import { RuntimeApiServer, type RuntimeApiEvents } from './runtime-api-server.js';
 import { logStreamName, newTraceId, runtimeEnv } from './runtime-env.js';
@@ -91,6 +90,8 @@ export class ExecutionEnvironment {
   private used = false;
   private onGone: ((how: ExitHow) => void) | undefined;
   private readonly log: FunctionLog;
+  /** START/END/REPORT in the function's log format and system level (core's platform-log.ts). */
+  private readonly lines: PlatformLog;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -101,6 +102,7 @@ export class ExecutionEnvironment {
     this.initTimeoutMs = options.initTimeoutMs ?? LIMITS.initTimeoutSeconds * 1000;
     this.logStreamName = logStreamName(this.fn.version, this.clock.now());
     this.log = new FunctionLog(this.fn.name, this.logStreamName, options.onLog);
+    this.lines = platformLog(this.fn.logging, () => new Date(this.clock.now()));
     this.initPromise = new Promise((resolve) => (this.resolveInit = resolve));
     this.events = {
       onInitDone: () => {
@@ -196,7 +198,7 @@ export class ExecutionEnvironment {
     const waitStart = performance.now();
     const init = this.init ?? (await this.initPromise);
     if (init.kind !== 'ok') {
-      this.log.platform(startLine(inv.requestId, this.fn.version));
+      this.log.platform(this.lines.start(inv.requestId, this.fn.version));
       const error = initFailureError(init, inv.requestId, {
         executable: this.opts.command[0] ?? '',
         initTimeoutMs: this.initTimeoutMs,
@@ -286,7 +288,7 @@ export class ExecutionEnvironment {
         settle(this.server.waitingForRuntime ? 'lost' : { kind: 'exit', how });
       };
       const onSent = (): void => {
-        this.log.platform(startLine(inv.requestId, this.fn.version));
+        this.log.platform(this.lines.start(inv.requestId, this.fn.version));
       };
       this.server.dispatch(inv, deadlineMs, inv.traceId ?? newTraceId(now), onSent, settle);
     });
@@ -302,13 +304,16 @@ export class ExecutionEnvironment {
     for (const l of summary.logLines) this.log.line(l);
     const maxMemoryUsedMb = (this.runtime?.memory()?.hwmKb ?? 0) / 1024;
     const initDurationMs = cold ? (this.initDurationMs ?? durationMs) : undefined;
-    this.log.platform(endLine(inv.requestId));
+    const status = platformStatusOf(ending, summary.errorType);
+    this.log.platform(this.lines.end(inv.requestId, status));
     this.log.platform(
-      reportLine({
+      this.lines.report({
         requestId: inv.requestId,
         durationMs,
         memorySizeMb: this.fn.memorySize,
         maxMemoryUsedMb,
+        status,
+        ...(summary.errorType === undefined ? {} : { errorType: summary.errorType }),
         ...(initDurationMs !== undefined ? { initDurationMs } : {}),
       }),
     );
@@ -325,6 +330,7 @@ export class ExecutionEnvironment {
       ...(errorType !== undefined ? { functionError: 'Unhandled' as const, errorType } : {}),
       ...(log !== undefined ? { log } : {}),
       ...(initDurationMs !== undefined ? { initDurationMs } : {}),
+      ...(this.opts.initializationType === 'provisioned-concurrency' ? { provisioned: true } : {}),
     };
   }
 

@@ -26,8 +26,9 @@ export class FunctionLog {
     if (into.length > MAX_COLLECTED_LINES) into.splice(0, into.length - MAX_COLLECTED_LINES / 2);
   }
 
-  /** A platform line from core's log-format helpers (which end with a newline). */
-  platform(text: string): void {
+  /** A platform line from core's platform-log (ends with a newline; undefined: filtered out). */
+  platform(text: string | undefined): void {
+    if (text === undefined) return;
     this.line(text.endsWith('\n') ? text.slice(0, -1) : text);
   }
 

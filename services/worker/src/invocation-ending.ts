@@ -1,4 +1,4 @@
-import type { FunctionVersionConfig } from '@lamina/core';
+import type { FunctionVersionConfig, PlatformStatus } from '@lamina/core';
 import {
   errorTypeOf,
   exitError,
@@ -64,4 +64,11 @@ export function describeEnding(
     case 'platform':
       return { ...ending.error, broken: true };
   }
+}
+
+/** Lambda's platform status of an ending: the handler's own error, a timeout, or a failure. */
+export function platformStatusOf(ending: Ending, errorType: string | undefined): PlatformStatus {
+  if (errorType === undefined) return 'success';
+  if (ending.kind === 'timeout') return 'timeout';
+  return ending.kind === 'error' ? 'error' : 'failure';
 }

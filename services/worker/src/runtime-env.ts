@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { FunctionVersionConfig } from '@lamina/core';
+import { type FunctionVersionConfig, logGroupOf, loggingRuntimeEnv } from '@lamina/core';
 
 import { optSearchPaths } from './opt-search-paths.js';
 import { credentialsEnv, type RoleCredentials } from './role-credentials.js';
@@ -57,7 +57,8 @@ export function runtimeEnv(input: RuntimeEnvInput): Record<string, string> {
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_VERSION: fn.version,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
-    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
+    AWS_LAMBDA_LOG_GROUP_NAME: logGroupOf(fn.name, fn.logging),
+    ...loggingRuntimeEnv(fn.logging),
     AWS_LAMBDA_LOG_STREAM_NAME: input.logStreamName,
     AWS_LAMBDA_RUNTIME_API: input.runtimeApi,
     AWS_LAMBDA_INITIALIZATION_TYPE: input.initializationType ?? 'on-demand',

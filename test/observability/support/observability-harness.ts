@@ -109,7 +109,8 @@ interface OtlpLine {
 const valueOf = (v: AnyValue): string | number | boolean =>
   v.stringValue ?? v.boolValue ?? v.doubleValue ?? Number(v.intValue ?? 0);
 
-export async function startCollector(): Promise<Collector> {
+/** A collector listening on `host` (default loopback; a cluster suite gives the node's bridge IP). */
+export async function startCollector(host = '127.0.0.1'): Promise<Collector> {
   const dir = mkdtempSync(join(tmpdir(), 'lamina-otelcol-'));
   const port = await freePort();
   const file = join(dir, 'spans.jsonl');
@@ -120,7 +121,7 @@ export async function startCollector(): Promise<Collector> {
       'receivers:',
       '  otlp:',
       '    protocols:',
-      `      http: { endpoint: "127.0.0.1:${String(port)}" }`,
+      `      http: { endpoint: "${host}:${String(port)}" }`,
       'exporters:',
       `  file: { path: "${file}", flush_interval: 100ms }`,
       'service:',
@@ -133,7 +134,7 @@ export async function startCollector(): Promise<Collector> {
     ].join('\n'),
   );
   const proc = run(binary('otelcol'), ['--config', config], dir);
-  const endpoint = `http://127.0.0.1:${String(port)}`;
+  const endpoint = `http://${host}:${String(port)}`;
   await eventually(
     async () => {
       // Any HTTP answer means the receiver listens (GET on the traces path is 405).

@@ -1,4 +1,10 @@
-import { KNOWN_RUNTIMES, LIMITS } from '@lamina/core';
+import {
+  APPLICATION_LOG_LEVELS,
+  KNOWN_RUNTIMES,
+  LIMITS,
+  LOG_FORMATS,
+  SYSTEM_LOG_LEVELS,
+} from '@lamina/core';
 import { z } from 'zod';
 
 import { conditionsSchema } from './conditions.js';
@@ -187,6 +193,27 @@ export const functionSpecSchema = withCel(
       })
       .optional()
       .describe('Container-image functions only (code.image): Lambda ImageConfig.'),
+    loggingConfig: z
+      .object({
+        logFormat: z.enum(LOG_FORMATS).optional().describe('Text (default) or JSON.'),
+        applicationLogLevel: z
+          .enum(APPLICATION_LOG_LEVELS)
+          .optional()
+          .describe("The runtime's log level (AWS_LAMBDA_LOG_LEVEL); JSON only, default INFO."),
+        systemLogLevel: z
+          .enum(SYSTEM_LOG_LEVELS)
+          .optional()
+          .describe('Which platform records are written (WARN: none); JSON only, default INFO.'),
+        logGroup: z
+          .string()
+          .min(1)
+          .max(512)
+          .regex(/^[.\-_/#A-Za-z0-9]+$/)
+          .optional()
+          .describe('AWS_LAMBDA_LOG_GROUP_NAME; default /aws/lambda/<name>.'),
+      })
+      .optional()
+      .describe("Lambda's LoggingConfig: log format, log levels and log group."),
     asyncInvokeConfig: asyncInvokeConfigSchema.optional(),
     deadLetterConfig: z
       .object({ targetArn: z.string().min(1).max(350) })
@@ -227,6 +254,11 @@ export const functionSpecSchema = withCel(
   {
     rule: '!has(self.code.image) || (!has(self.runtime) && !has(self.handler) && !has(self.layers))',
     message: 'a container-image function (code.image) takes no runtime, handler or layers',
+  },
+  {
+    rule: "!has(self.loggingConfig) || (has(self.loggingConfig.logFormat) && self.loggingConfig.logFormat == 'JSON') || (!has(self.loggingConfig.applicationLogLevel) && !has(self.loggingConfig.systemLogLevel))",
+    message: 'log levels (loggingConfig.applicationLogLevel, systemLogLevel) need logFormat JSON',
+    fieldPath: '.loggingConfig',
   },
   {
     rule: '!has(self.reservedConcurrency) || !has(self.provisionedConcurrency) || self.provisionedConcurrency <= self.reservedConcurrency',

@@ -87,7 +87,42 @@ function versionsAndAliases(
   );
 }
 
-/** Recent invocations from the log: one row per REPORT line, newest first. */
+/** A REPORT line, or a JSON `platform.report` record (LoggingConfig JSON), as its numbers. */
+function reportOf(
+  message: string,
+): { id: string; duration: number; init?: number; status?: string } | undefined {
+  const m = /^REPORT RequestId: (\S+)\tDuration: ([\d.]+) ms/.exec(message);
+  if (m !== null) {
+    const init = /Init Duration: ([\d.]+) ms/.exec(message);
+    return {
+      id: m[1] ?? '',
+      duration: Number(m[2]),
+      ...(init === null ? {} : { init: Number(init[1]) }),
+    };
+  }
+  if (!message.startsWith('{"time":') || !message.includes('"type":"platform.report"')) return;
+  try {
+    const r = (JSON.parse(message) as { record?: PlatformReport }).record;
+    if (r === undefined || typeof r.requestId !== 'string') return undefined;
+    const init = r.metrics?.initDurationMs;
+    return {
+      id: r.requestId,
+      duration: r.metrics?.durationMs ?? 0,
+      ...(init === undefined ? {} : { init }),
+      ...(r.status === undefined ? {} : { status: r.status }),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+interface PlatformReport {
+  readonly requestId?: unknown;
+  readonly status?: string;
+  readonly metrics?: { readonly durationMs?: number; readonly initDurationMs?: number };
+}
+
+/** Recent invocations from the log: one row per REPORT line (or record), newest first. */
 export function invocationsOf(
   events: readonly LogEvent[],
 ): { id: string; time: number; duration: number; init?: number; error: boolean }[] {
@@ -95,7 +130,7 @@ export function invocationsOf(
   for (const e of events) {
     if (
       e.requestId !== undefined &&
-      /\tERROR\t|Invoke Error|Task timed out|Runtime\.\w+Error|Status: (error|timeout)/.test(
+      /\tERROR\t|"level":"(ERROR|FATAL)"|Invoke Error|Task timed out|Runtime\.\w+Error|Status: (error|timeout)/.test(
         e.message,
       )
     )
@@ -103,16 +138,14 @@ export function invocationsOf(
   }
   const rows = [];
   for (const e of events) {
-    const m = /^REPORT RequestId: (\S+)\tDuration: ([\d.]+) ms/.exec(e.message);
-    if (m === null) continue;
-    const init = /Init Duration: ([\d.]+) ms/.exec(e.message);
-    const id = m[1] ?? '';
+    const r = reportOf(e.message);
+    if (r === undefined) continue;
     rows.push({
-      id,
+      id: r.id,
       time: e.time,
-      duration: Number(m[2]),
-      ...(init === null ? {} : { init: Number(init[1]) }),
-      error: failed.has(id),
+      duration: r.duration,
+      ...(r.init === undefined ? {} : { init: r.init }),
+      error: failed.has(r.id) || (r.status !== undefined && r.status !== 'success'),
     });
   }
   return rows.reverse();

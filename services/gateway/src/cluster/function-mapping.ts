@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 
 import {
   type FunctionCode,
-  type FunctionPolicy,
   type FunctionRecord,
   type FunctionSpec,
   type ImageConfig,
@@ -13,12 +12,15 @@ import {
   type LastUpdateStatus,
   parseFunctionSettings,
 } from '@lamina/core';
+import { parseTags, policyOf } from './annotation-values.js';
 import { stateKey, stateReasons, updateReasons } from './state-reasons.js';
 import {
   API_VERSION,
   type FunctionResource,
   type FunctionResourceSpec,
   LABELS,
+  loggingOfResource,
+  resourceLoggingConfig,
 } from '@lamina/kube';
 
 /** Annotations the gateway keeps on a Function for what Lambda has and the spec does not. */
@@ -71,6 +73,7 @@ export function toResourceSpec(spec: FunctionSpec, code: FunctionCode): Function
             codeSize: l.codeSize,
           })),
         }),
+    ...(spec.logging === undefined ? {} : { loggingConfig: resourceLoggingConfig(spec.logging) }),
   };
 }
 
@@ -119,6 +122,7 @@ export function toCoreSpec(name: string, s: FunctionResourceSpec): FunctionSpec 
             codeSize: l.codeSize,
           })),
         }),
+    ...(loggingOfResource(s.loggingConfig) ?? {}),
   };
 }
 
@@ -150,21 +154,6 @@ export function toCoreCode(
 export function derivedRevisionId(uid: string, generation: number): string {
   const h = createHash('sha256').update(`${uid}/${generation}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-
-function parseTags(json: string | undefined): Record<string, string> {
-  if (json === undefined) return {};
-  try {
-    const v = JSON.parse(json) as unknown;
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return {};
-    return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>).filter(
-        (e): e is [string, string] => typeof e[1] === 'string',
-      ),
-    );
-  } catch {
-    return {};
-  }
 }
 
 /**
@@ -213,19 +202,6 @@ export function toFunctionRecord(fn: FunctionResource, locate: CodeLocator): Fun
 function settingsOf(json: string | undefined): Pick<FunctionRecord, 'settings'> {
   const settings = parseFunctionSettings(json);
   return settings === undefined ? {} : { settings };
-}
-
-/** The policy annotation; unreadable or absent: no policy. */
-function policyOf(json: string | undefined): { policy?: FunctionPolicy } {
-  if (json === undefined) return {};
-  try {
-    const v = JSON.parse(json) as unknown;
-    return typeof v === 'object' && v !== null && !Array.isArray(v)
-      ? { policy: v as FunctionPolicy }
-      : {};
-  } catch {
-    return {};
-  }
 }
 
 /** The Function resource (metadata + spec) that stores `record`; `base` keeps other fields. */
@@ -279,6 +255,7 @@ const MANAGED_KEYS = new Set([
   'reservedConcurrency',
   'layers',
   'imageConfig',
+  'loggingConfig',
 ]);
 
 function mergeSpec(

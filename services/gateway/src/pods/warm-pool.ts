@@ -16,7 +16,12 @@
  * - The relabelling is the gateway's (it has the pod API; the pods have no API token): labels
  *   and annotations name the version, `pool=specialized`, and the container's restart count.
  */
-import { LIMITS, SPECIALIZATION_REFUSAL_STATUS, type FunctionVersionConfig } from '@lamina/core';
+import {
+  LIMITS,
+  loggingMembers,
+  SPECIALIZATION_REFUSAL_STATUS,
+  type FunctionVersionConfig,
+} from '@lamina/core';
 import type { KubeLogger } from '@lamina/kube';
 
 import type { GenericPod } from './generic-pods.js';
@@ -144,6 +149,7 @@ export class WarmPool {
         environment: fn.environment,
         codeSha256Hex: hex,
         ...(token === undefined ? {} : { codeToken: token }),
+        ...(fn.logging === undefined ? {} : { loggingConfig: loggingMembers(fn.logging) }),
       },
     });
     if (answer.kind === 'unreachable') {

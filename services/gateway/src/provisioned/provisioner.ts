@@ -22,6 +22,8 @@ import {
 } from '@lamina/core';
 import type { Logger } from 'pino';
 
+import type { ProvisionedAllocations } from './provisioned-metrics.js';
+
 export interface ProvisionerOptions {
   readonly store: ProvisionedConcurrencyStore;
   readonly functions: Pick<FunctionStore, 'get' | 'onChange'>;
@@ -29,6 +31,8 @@ export interface ProvisionerOptions {
   readonly pool: Pick<EnvironmentPool, 'provision' | 'provisioned'>;
   readonly arnContext: ArnContext;
   readonly logger: Pick<Logger, 'warn'>;
+  /** Where the metrics read each version's allocation (ProvisionedConcurrency* metrics). */
+  readonly allocations?: Pick<ProvisionedAllocations, 'set'>;
 }
 
 export class Provisioner {
@@ -100,6 +104,7 @@ export class Provisioner {
   }
 
   private provision(functionName: string, version: string, count: number): void {
+    this.o.allocations?.set(functionName, version, count);
     const record = this.o.versions.getVersion(functionName, version);
     if (record === undefined || this.o.pool.provision === undefined) return;
     this.o.pool.provision(versionEnvironmentConfig(record, this.o.arnContext), count);

@@ -89,7 +89,7 @@ describe('health and metrics', () => {
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toContain('lamina_invocation_duration_seconds_bucket');
     expect(res.text).toContain(
-      'lamina_concurrent_executions{function="hello",version="$LATEST"} 0',
+      'lamina_concurrent_executions{function="hello",version="$LATEST",resource="hello"} 0',
     );
   });
 });

@@ -17,6 +17,7 @@ import {
   lambdaTimestamp,
   mergeTags,
   parseImageConfig,
+  parseLoggingConfig,
   PENDING_CREATE,
   tagMap,
   parsePackageType,
@@ -105,6 +106,7 @@ function specOf(b: Body, deps: FunctionRouteDeps): FunctionSpec {
       layers: resolveFunctionLayers(b['Layers'], deps.layers, deps.config),
       packageType: parsePackageType(b['PackageType']),
       imageConfig: parseImageConfig(b['ImageConfig']),
+      logging: parseLoggingConfig(b['LoggingConfig'], undefined),
     },
     deps.runtimes,
   );

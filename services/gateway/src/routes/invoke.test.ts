@@ -201,9 +201,15 @@ describe('Invoke', () => {
     expect(res.headers['x-amz-function-error']).toBe('Unhandled');
     expect(res.text).toBe(payload);
     const metrics = await registry.metrics();
-    expect(metrics).toContain('lamina_invocations_total{function="hello",version="$LATEST"} 1');
-    expect(metrics).toContain('lamina_function_errors_total{function="hello",version="$LATEST"} 1');
-    expect(metrics).toContain('lamina_cold_starts_total{function="hello",version="$LATEST"} 1');
+    expect(metrics).toContain(
+      'lamina_invocations_total{function="hello",version="$LATEST",resource="hello"} 1',
+    );
+    expect(metrics).toContain(
+      'lamina_function_errors_total{function="hello",version="$LATEST",resource="hello"} 1',
+    );
+    expect(metrics).toContain(
+      'lamina_cold_starts_total{function="hello",version="$LATEST",resource="hello"} 1',
+    );
   });
 
   it('passes the decoded client context on and refuses an invalid one', async () => {
@@ -232,7 +238,7 @@ describe('Invoke', () => {
       message: 'Rate Exceeded.',
     });
     expect(await registry.metrics()).toContain(
-      'lamina_throttles_total{function="hello",version="$LATEST"} 1',
+      'lamina_throttles_total{function="hello",version="$LATEST",resource="hello"} 1',
     );
   });
 

@@ -164,6 +164,8 @@ export function recordResult(m: InvokeTarget['metrics'], result: InvocationResul
     m.coldStarts.inc();
     if (result.initDurationMs !== undefined) m.initDuration.observe(result.initDurationMs / 1000);
   }
+  if (result.provisioned === true) m.provisionedInvocations.inc();
+  else if (m.allocated() > 0) m.provisionedSpillover.inc();
 }
 
 /** 200 with the payload; the function error and the log tail ride in headers; one write. */

@@ -16,6 +16,7 @@ import {
   toFunctionConfiguration,
   toVersionConfiguration,
   UPDATE_IN_PROGRESS,
+  parseLoggingConfig,
   validateFunctionSpec,
   type VersionStore,
   withState,
@@ -177,6 +178,8 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
       const imageConfig = parseImageConfig(b['ImageConfig']);
       const record = await store(name, b['RevisionId'], (current) => {
         const base = specInput(current);
+        // LoggingConfig members left out keep their values (core's logging-config.ts).
+        const logging = parseLoggingConfig(b['LoggingConfig'], base.logging);
         const spec = validateFunctionSpec(
           {
             ...base,
@@ -195,6 +198,7 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
               deadLetter === undefined ? base.deadLetterTargetArn : (deadLetter['TargetArn'] ?? ''),
             layers: layers ?? base.layers,
             imageConfig: imageConfig ?? base.imageConfig,
+            logging: logging ?? base.logging,
           },
           runtimes,
         );
@@ -225,5 +229,6 @@ function specInput(record: FunctionRecord) {
     layers: s.layers,
     packageType: s.packageType,
     imageConfig: s.imageConfig,
+    logging: s.logging,
   };
 }

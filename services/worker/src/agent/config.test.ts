@@ -68,6 +68,17 @@ describe('agent config', () => {
       initializationType: 'provisioned-concurrency',
     });
     expect(() => loadConfig({ ...POD, LAMINA_INITIALIZATION_TYPE: 'eager' })).toThrow(ConfigError);
+    // LoggingConfig as the operator writes it; a level with Text is refused like the API does.
+    expect(
+      loadConfig({
+        ...POD,
+        LAMINA_FUNCTION_LOGGING: '{"LogFormat":"JSON","SystemLogLevel":"WARN"}',
+      }).logging,
+    ).toEqual({ format: 'JSON', applicationLogLevel: 'INFO', systemLogLevel: 'WARN' });
+    expect(() =>
+      loadConfig({ ...POD, LAMINA_FUNCTION_LOGGING: '{"ApplicationLogLevel":"DEBUG"}' }),
+    ).toThrow(ConfigError);
+    expect(() => loadConfig({ ...POD, LAMINA_FUNCTION_LOGGING: 'json' })).toThrow(ConfigError);
   });
 
   it('reads the layers in order, their tokens, and refuses more than five', () => {

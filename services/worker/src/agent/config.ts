@@ -1,4 +1,13 @@
-import { envInt, envOptional, LIMITS, LOG_LEVELS, type LogLevel, parseEnv } from '@lamina/core';
+import {
+  envInt,
+  envOptional,
+  type FunctionLogging,
+  LIMITS,
+  LOG_LEVELS,
+  loggingFromJson,
+  type LogLevel,
+  parseEnv,
+} from '@lamina/core';
 // The subpath, not the package: the agent bundle must not carry client-node.
 import {
   WORKER_DEFAULT_PORT,
@@ -72,6 +81,22 @@ const schema = z.object({
   LAMINA_INIT_TIMEOUT_MS: optional(int(1).default(LIMITS.initTimeoutSeconds * 1000)),
   LAMINA_INIT_AT_START: optional(z.enum(['true', 'false']).default('true')),
   LAMINA_LOG_LEVEL: optional(z.enum(LOG_LEVELS).default('info')),
+  [W.logging]: optional(
+    z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return loggingFromJson(text);
+        } catch (err) {
+          ctx.addIssue({
+            code: 'custom',
+            message: err instanceof Error ? err.message : String(err),
+          });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+  ),
   // A specialised generic pod with no call for this long turns unready for good (ADR 0019).
   LAMINA_SPECIALIZED_IDLE_SECONDS: optional(int(1, 86_400).default(120)),
 });
@@ -128,6 +153,8 @@ export interface AgentConfig {
   readonly environmentDir: string | undefined;
   readonly region: string;
   readonly accountId: string;
+  /** The function's LoggingConfig (WORKER_ENV.logging); undefined: Text. */
+  readonly logging: FunctionLogging | undefined;
   readonly redisUrl: string | undefined;
   readonly port: number;
   readonly host: string;
@@ -197,6 +224,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     environmentDir: e[W.environmentDir],
     region: e[W.region],
     accountId: e.LAMINA_ACCOUNT_ID,
+    logging: e[W.logging],
     redisUrl: e[W.redisUrl],
     port: e[W.port],
     host: e.LAMINA_WORKER_HOST,

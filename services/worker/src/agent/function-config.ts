@@ -24,6 +24,7 @@ export function functionConfigOf(
     ...(config.layers.length === 0 ? {} : { layers: config.layers }),
     functionArn: `arn:aws:lambda:${config.region}:${config.accountId}:function:${config.functionName}`,
     region: config.region,
+    ...(config.logging === undefined ? {} : { logging: config.logging }),
   };
 }
 

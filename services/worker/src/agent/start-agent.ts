@@ -3,7 +3,12 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { AGENT_INVOKE_PATH, AGENT_SPECIALIZE_PATH, type FunctionVersionConfig } from '@lamina/core';
+import {
+  AGENT_INVOKE_PATH,
+  AGENT_SPECIALIZE_PATH,
+  type FunctionVersionConfig,
+  parseLoggingConfig,
+} from '@lamina/core';
 import { ExecutionEnvironment } from '../execution-environment.js';
 import { PlainPlacements } from '../sandbox/runtime-placement.js';
 import { SANDBOX_LIMITS } from '../sandbox/sandbox.js';
@@ -219,6 +224,8 @@ function genericAgent(deps: StartAgentDeps): GenericAgent {
         ephemeralStorageMb: r.ephemeralStorageMb,
         codeSha256Hex: r.codeSha256Hex,
         codeToken: r.codeToken,
+        // Checked by parseSpecializationRequest.
+        logging: parseLoggingConfig(r.loggingConfig, undefined),
         initAtStart: false,
         generic: false,
       };
