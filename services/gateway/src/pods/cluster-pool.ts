@@ -51,6 +51,12 @@ export interface ClusterPoolOptions {
     /** Ends the specialised pods of a changed or deleted function (its Deployment is the operator's). */
     evict(functionName: string, version?: string): Promise<void>;
   };
+  /**
+   * A container-image function's Tail (ADR 0028): its own lines are in its container's log, not
+   * the agent's; given the pod, the call's start (`now()`'s clock) and the agent's Tail, answers
+   * the Tail with them (image-log.ts). Absent: the agent's Tail as it is.
+   */
+  readonly imageTail?: (o: { pod: string; sinceMs: number; log: string }) => Promise<string>;
   readonly now?: () => number;
 }
 
@@ -283,6 +289,14 @@ export class ClusterPool implements EnvironmentPool {
       });
       switch (answer.kind) {
         case 'result':
+          if (invocation.tailLog && fn.image !== undefined && this.o.imageTail !== undefined) {
+            const log = await this.o.imageTail({
+              pod: pod.name,
+              sinceMs: now,
+              log: answer.result.log ?? '',
+            });
+            return { ...answer.result, log };
+          }
           return answer.result;
         case 'error':
           throw answer.error;
