@@ -37,8 +37,6 @@ export function stampedLines(log: string): StampedLine[] {
   return lines;
 }
 
-const END_LINE = /^END RequestId: /;
-
 /**
  * The Tail of an image function's call: the agent's log (`START`, then its `END`/`REPORT` and
  * any error line) with the function's own lines placed after `START`, before `END`. Without an
@@ -48,7 +46,7 @@ export function mergeTail(agentLog: string, functionLines: readonly string[]): s
   if (functionLines.length === 0) return agentLog;
   const lines = agentLog.split('\n');
   if (lines.at(-1) === '') lines.pop();
-  let at = lines.findIndex((l) => END_LINE.test(l));
+  let at = lines.findIndex((l) => l.startsWith('END RequestId: '));
   if (at < 0) at = lines.length;
   lines.splice(at, 0, ...functionLines);
   return `${lines.join('\n')}\n`;
@@ -107,10 +105,11 @@ export function podEventsWithImageLines(
   agent: readonly LogEvent[],
   lines: readonly StampedLine[],
 ): LogEvent[] {
-  const all = [
+  const all: { e: LogEvent; fromAgent: boolean }[] = [
     ...agent.map((e) => ({ e, fromAgent: true })),
-    ...lines.map((l) => ({ e: { time: l.time, message: l.text } as LogEvent, fromAgent: false })),
-  ].sort((a, b) => a.e.time - b.e.time || Number(b.fromAgent) - Number(a.fromAgent));
+    ...lines.map((l) => ({ e: { time: l.time, message: l.text }, fromAgent: false })),
+  ];
+  all.sort((a, b) => a.e.time - b.e.time || Number(b.fromAgent) - Number(a.fromAgent));
   let stream: string | undefined;
   return all.map(({ e, fromAgent }) => {
     if (fromAgent) {
