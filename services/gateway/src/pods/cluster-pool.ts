@@ -149,9 +149,19 @@ export class ClusterPool implements EnvironmentPool {
           endWait?.();
           endWait = undefined;
           const endRun = this.o.demand?.run(fn);
+          const startedAt = this.now();
           const result = await this.call(pick.pod, fn, invocation).finally(endRun);
-          if (result !== RETRY) return result;
-          continue;
+          if (result === RETRY) continue;
+          // An image function's own lines, read once its pod is free for the next call.
+          if (invocation.tailLog && fn.image !== undefined && this.o.imageTail !== undefined) {
+            const log = await this.o.imageTail({
+              pod: pick.pod.name,
+              sinceMs: startedAt,
+              log: result.log ?? '',
+            });
+            return { ...result, log };
+          }
+          return result;
         }
         let bound: number;
         if (pick.kind === 'none') {
@@ -289,14 +299,6 @@ export class ClusterPool implements EnvironmentPool {
       });
       switch (answer.kind) {
         case 'result':
-          if (invocation.tailLog && fn.image !== undefined && this.o.imageTail !== undefined) {
-            const log = await this.o.imageTail({
-              pod: pod.name,
-              sinceMs: now,
-              log: answer.result.log ?? '',
-            });
-            return { ...answer.result, log };
-          }
           return answer.result;
         case 'error':
           throw answer.error;
