@@ -151,20 +151,6 @@ describe('container-image functions in a cluster', () => {
     );
   }, 600_000);
 
-  it('answers a crash mid-call with Runtime.ExitError, not a timeout, and serves the next call', async () => {
-    const r = await lambda.send(
-      new InvokeCommand({
-        FunctionName: fn,
-        Payload: Buffer.from(JSON.stringify({ crash: true })),
-      }),
-    );
-    expect(r.FunctionError).toBe('Unhandled');
-    expect(decode(r.Payload)).toMatchObject({ errorType: 'Runtime.ExitError' });
-    // Not Sandbox.Timedout (its timeout is 30 s): the agent saw the container end.
-    // The kubelet restarts the container; the next call waits for its init.
-    expect(await invoke(3)).toMatchObject({ marker: 'two', event: { n: 3 } });
-  }, 180_000);
-
   it("shows the image's own lines in the Tail and in the logs API, between START and END", async () => {
     const r = await lambda.send(
       new InvokeCommand({ FunctionName: fn, Payload: Buffer.from('{"n":4}'), LogType: 'Tail' }),
@@ -197,4 +183,18 @@ describe('container-image functions in a cluster', () => {
     );
     expect(messages[0]).toMatch(new RegExp(`^START RequestId: ${id} `));
   }, 120_000);
+
+  it('answers a crash mid-call with Runtime.ExitError, not a timeout, and serves the next call', async () => {
+    const r = await lambda.send(
+      new InvokeCommand({
+        FunctionName: fn,
+        Payload: Buffer.from(JSON.stringify({ crash: true })),
+      }),
+    );
+    expect(r.FunctionError).toBe('Unhandled');
+    expect(decode(r.Payload)).toMatchObject({ errorType: 'Runtime.ExitError' });
+    // Not Sandbox.Timedout (its timeout is 30 s): the agent saw the container end.
+    // The kubelet restarts the container; the next call waits for its init.
+    expect(await invoke(3)).toMatchObject({ marker: 'two', event: { n: 3 } });
+  }, 180_000);
 });
