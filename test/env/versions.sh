@@ -16,7 +16,7 @@ PROMETHEUS_DEBIAN_SUITE="${LAMINA_PROMETHEUS_DEBIAN_SUITE:-trixie}" # Prometheus
 # has no tagged versions on the proxy, only this pseudo-version (its 2026-11-09 commit).
 SEAWEEDFS_VERSION="${LAMINA_SEAWEEDFS_VERSION:-v0.0.0-20261109003541-7506e5f91cd6}"
 DEBIAN_SUITE="bookworm"                       # base images' root filesystem
-PAUSE_IMAGE="lamina/pause:r1"                 # images/build-pause; bump the revision with the recipe
+PAUSE_IMAGE="lamina/pause:r2"                 # images/build-pause; bump the revision with the recipe
 
 # Ports, all on 127.0.0.1. Chosen away from the services' defaults so that a developer's own
 # Redis/Kafka/etcd/apiserver can keep running beside the test environment.

@@ -54,13 +54,17 @@ export async function buildFunctionImage(
 
 /** A handler that answers with `marker` and what it saw of its environment. */
 export const markerHandler = (marker: string): string =>
-  `export const handler = async (event, context) => event.crash ? process.exit(3) : ({
-  marker: ${JSON.stringify(marker)},
-  event,
-  fn: process.env.AWS_LAMBDA_FUNCTION_NAME,
-  memory: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-  greeting: process.env.GREETING,
-  requestId: context.awsRequestId,
-  cwd: process.cwd(),
-});
+  `export const handler = async (event, context) => {
+  if (event.crash) process.exit(3);
+  console.log('marker ' + ${JSON.stringify(marker)} + ' ' + context.awsRequestId);
+  return {
+    marker: ${JSON.stringify(marker)},
+    event,
+    fn: process.env.AWS_LAMBDA_FUNCTION_NAME,
+    memory: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    greeting: process.env.GREETING,
+    requestId: context.awsRequestId,
+    cwd: process.cwd(),
+  };
+};
 `;

@@ -151,6 +151,39 @@ describe('container-image functions in a cluster', () => {
     );
   }, 600_000);
 
+  it("shows the image's own lines in the Tail and in the logs API, between START and END", async () => {
+    const r = await lambda.send(
+      new InvokeCommand({ FunctionName: fn, Payload: Buffer.from('{"n":4}'), LogType: 'Tail' }),
+    );
+    expect(r.FunctionError).toBeUndefined();
+    const id = String(decode(r.Payload)['requestId']);
+    const tail = Buffer.from(r.LogResult ?? '', 'base64').toString('utf8');
+    // The official client's line: <time>\t<request id>\tINFO\t<text>.
+    const own = new RegExp(`^\\S+\\t${id}\\tINFO\\tmarker two ${id}$`, 'm');
+    expect(tail).toMatch(own);
+    const at = (re: RegExp): number => tail.split('\n').findIndex((l) => re.test(l));
+    expect(at(new RegExp(`^START RequestId: ${id} `))).toBeGreaterThanOrEqual(0);
+    expect(at(new RegExp(`^START RequestId: ${id} `))).toBeLessThan(at(own));
+    expect(at(own)).toBeLessThan(at(new RegExp(`^END RequestId: ${id}$`)));
+    expect(tail).toMatch(new RegExp(`^REPORT RequestId: ${id}\\tDuration: `, 'm'));
+
+    // The logs API (what `lamina logs` reads): the same lines, under the call's request id.
+    const url = `${lamina?.gateway.url ?? ''}/lamina/v1/functions/${fn}/logs?requestId=${id}`;
+    const messages = await eventually(
+      async () => {
+        const res = await fetch(url);
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { events: { message: string }[] };
+        const lines = body.events.map((e) => e.message);
+        expect(lines.some((l) => own.test(l))).toBe(true);
+        expect(lines.some((l) => l.startsWith(`REPORT RequestId: ${id}`))).toBe(true);
+        return lines;
+      },
+      { timeoutMs: 30_000, intervalMs: 1000 },
+    );
+    expect(messages[0]).toMatch(new RegExp(`^START RequestId: ${id} `));
+  }, 120_000);
+
   it('answers a crash mid-call with Runtime.ExitError, not a timeout, and serves the next call', async () => {
     const r = await lambda.send(
       new InvokeCommand({

@@ -3,7 +3,8 @@
  * (ADR 0029, issue #17): the code at `/var/task` and nothing of other functions; `/tmp` a tmpfs
  * of EphemeralStorage where writing past it is ENOSPC and the next call still works (the pod is
  * not evicted); the 1,025th open file is EMFILE; a fork bomb is bounded by the pod's pids limit
- * and the environment is replaced with nothing of it left.
+ * and the environment is replaced with nothing of it left (the agent, beside the runtime in the
+ * same container, keeps answering: the runtime runs at the lowest CPU priority).
  *
  * The fork bomb case runs only on a node whose kubelet sets `podPidsLimit` (test/env's does), so
  * it can never fork-bomb an unbounded node; it says why when it skips.
@@ -57,14 +58,19 @@ const ops = {
     return { small: fs.readFileSync('/tmp/small', 'utf8'), id, processes: processes() };
   },
   async bomb() {
-    spawn('/bin/sh', ['-c', 'f() { f & f & wait; }; f'], { detached: true, stdio: 'ignore' }).unref();
-    await new Promise((r) => setTimeout(r, 4000));
-    fs.writeFileSync('/tmp/bomb-count', String(processes()));
+    // Each bomb process appends how many processes it sees, with shell builtins only (no fork):
+    // the handler itself, one task among the bomb's, may not run again before the timeout.
+    const count = 'set -- /proc/[0-9]*; echo $# >> /tmp/bomb-count';
+    spawn('/bin/sh', ['-c', \`f() { \${count}; f & f & wait; }; f\`], { detached: true, stdio: 'ignore' }).unref();
     await new Promise(() => {}); // the call times out; the environment is replaced
   },
 };
 exports.handler = async (event) => ({ ...(await ops[event.op](event)), bombCount: readCount() });
-function readCount() { try { return Number(fs.readFileSync('/tmp/bomb-count', 'utf8')); } catch { return undefined; } }
+function readCount() {
+  let text;
+  try { text = fs.readFileSync('/tmp/bomb-count', 'utf8'); } catch { return undefined; }
+  return Math.max(...text.split('\\n').filter((l) => /^\\d+$/.test(l)).map(Number));
+}
 `,
 });
 
@@ -136,10 +142,10 @@ describe('cluster mode: a worker pod gives the sandbox limits', () => {
     expect(await lamina.podsOf(fn)).toHaveLength(1);
   });
 
-  // Known failing on the test kubelet (podPidsLimit 1100): once the bomb fills the pod's pids the
-  // agent stops answering within 13 s, so the environment is not replaced in time. Issue #17 stays
-  // open for it; the case is kept, skipped, until the agent survives its own pod's limit.
-  it.skip('a fork bomb stops at the pod pids limit and its environment is replaced', async (ctx) => {
+  // The bomb fills the pod's pids and, all runnable, its CPU quota, which the agent shares: the
+  // runtime runs at nice 19 (ADR 0029), so the agent still times the call out, kills what the bomb
+  // left and starts the next environment in the same pod.
+  it('a fork bomb stops at the pod pids limit and its environment is replaced', async (ctx) => {
     const node = testEnv.require('LAMINA_TEST_NODE');
     const configz = await kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/configz`]);
     const limit = (
@@ -156,12 +162,20 @@ describe('cluster mode: a worker pod gives the sandbox limits', () => {
     expect(bombed.error).toBe('Unhandled');
     expect(JSON.stringify(bombed.body)).toMatch(/Task timed out after 8\.\d+ seconds/);
     const after = await call(fn, { op: 'small' });
-    expect(after.error, JSON.stringify(after.body)).toBeUndefined();
+    if (after.error !== undefined) {
+      // What the agent saw, to tell a slow kill from a kill that missed something.
+      const said = await kubectl(['logs', '-n', lamina.ns, '-l', `lamina.dev/function=${fn}`]);
+      expect.fail(
+        `${JSON.stringify(after.body)}\n${said.stdout.split('\n').slice(-30).join('\n')}`,
+      );
+    }
     // A new environment (another id), nothing of the bomb left, and it was bounded while it ran.
     expect(after.body['id']).not.toBe(before.body['id']);
     expect(after.body['processes']).toBeLessThan(10);
+    // The bomb's own counts of /proc: a shell's glob reads a churning /proc, which over-counts
+    // by the processes that start during the read (seen: 1,125 under a limit of 1,100).
     expect(after.body['bombCount']).toBeGreaterThan(limit / 2);
-    expect(after.body['bombCount']).toBeLessThanOrEqual(limit);
+    expect(after.body['bombCount']).toBeLessThanOrEqual(limit * 1.1);
     expect(await lamina.podsOf(fn)).toHaveLength(1);
   });
 });

@@ -154,11 +154,19 @@ export class ExecutionEnvironment {
       ...(placement.optDir !== undefined ? { optDir: placement.optDir } : {}),
       ...(this.opts.credentials !== undefined ? { credentials: this.opts.credentials } : {}),
     });
-    const { sandboxed, cwd } = placement;
+    const { sandboxed, cwd, niceness } = placement;
     const launch = this.opts.launch ?? ((o) => new RuntimeProcess(o));
     this.runtime =
       generic?.process ??
-      launch({ command: placement.command, cwd, env, onLine, onGone, sandboxed });
+      launch({
+        command: placement.command,
+        cwd,
+        env,
+        onLine,
+        onGone,
+        sandboxed,
+        ...(niceness === undefined ? {} : { niceness }),
+      });
     this.initStart = generic === undefined ? this.runtime.spawnedAt : performance.now();
     this.initTimer = setTimeout(() => {
       this.opts.logger.warn({ fn: fn.name, pid: this.pid }, 'init timed out; killing the runtime');

@@ -122,6 +122,7 @@ export class GenericRuntime {
       command: placement.command,
       cwd: placement.cwd,
       sandboxed: placement.sandboxed,
+      ...(placement.niceness === undefined ? {} : { niceness: placement.niceness }),
       env: this.environment,
       onLine: (line) => {
         if (this.sinks !== undefined) this.sinks.onLine(line);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { constants } from 'node:os';
+import { constants, setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { ExitHow } from './function-errors.js';
@@ -22,6 +22,11 @@ export interface RuntimeProcessOptions {
    * runtime's death by signal 128 − status, as bwrap passes it on.
    */
   readonly sandboxed?: boolean;
+  /**
+   * The nice value to run at (a worker pod's runtime, runtime-placement.ts), set as soon as the
+   * process exists: before the runtime's code runs, so whatever it starts inherits it.
+   */
+  readonly niceness?: number;
 }
 
 /**
@@ -59,6 +64,13 @@ export class RuntimeProcess {
           : ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    if (options.niceness !== undefined && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, options.niceness);
+      } catch {
+        // Gone already (its exit is reported below); lowering one's own child is never refused.
+      }
+    }
     let resolveExited: () => void = () => undefined;
     this.exitedPromise = new Promise((resolve) => (resolveExited = resolve));
     const gone = (how: ExitHow, spawnFailure?: string): void => {

@@ -47,7 +47,7 @@ import { KubeProvisionedStore } from './kube-provisioned-store.js';
 import { KubeProvisioning } from './kube-provisioning.js';
 import { KubeVersionStore } from './kube-version-store.js';
 import { followSecretKeys } from './secret-keys.js';
-import { kubePodLogApi, PodLogSource } from '../logs/pod-log-source.js';
+import { imageTailOf, kubePodLogApi, PodLogSource } from '../logs/pod-log-source.js';
 
 export interface ClusterBackendOptions {
   readonly kubeConfig: KubeConfig;
@@ -216,6 +216,8 @@ function podPool(
     demand,
     provisioning: provisioned,
     ...(warmPool === undefined ? {} : { warmPool }),
+    // An image function's own lines for its Tail: its container's log (ADR 0028).
+    imageTail: imageTailOf(kubePodLogApi(o.kubeConfig, o.namespace)),
     logger: ctx.logger,
   });
   ctx.lifecycle.add({ name: 'worker pool', stop: () => pool.close() });

@@ -1,7 +1,12 @@
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
    the API server's pods arrive as plain JSON objects too; the tests build them the same way. */
 import type { V1Pod } from '@kubernetes/client-node';
-import { SPECIALIZED_ANNOTATIONS, WORKER_CONTAINER, WORKER_ENV } from '@lamina/kube';
+import {
+  FUNCTION_CONTAINER,
+  SPECIALIZED_ANNOTATIONS,
+  WORKER_CONTAINER,
+  WORKER_ENV,
+} from '@lamina/kube';
 import { describe, expect, it } from 'vitest';
 
 import { functionEventsOf, type PodLogApi, PodLogSource } from './pod-log-source.js';
@@ -83,5 +88,38 @@ describe('pod log source', () => {
       [30, 'in r1', 'r1'],
     ]);
     expect(await source.read('a', { limit: 10, requestId: 'r1' })).toHaveLength(2);
+  });
+
+  it("adds an image function's own container lines, by time, in the agent's log stream", async () => {
+    const imagePod = pod('img-1', 'img');
+    imagePod.spec?.containers.push({ name: FUNCTION_CONTAINER });
+    const reads: string[] = [];
+    const api: PodLogApi = {
+      listPods: () => Promise.resolve([imagePod]),
+      readLog: (name, o) => {
+        reads.push(`${name}/${o.container ?? WORKER_CONTAINER}/${String(o.timestamps ?? false)}`);
+        if (o.container === FUNCTION_CONTAINER) {
+          return Promise.resolve(
+            `${new Date(15).toISOString()} hello from the image\n${new Date(40).toISOString()} after`,
+          );
+        }
+        return Promise.resolve(
+          [
+            line(10, 'START RequestId: r1 Version: $LATEST'),
+            line(20, 'END RequestId: r1'),
+            line(20, 'REPORT RequestId: r1\tDuration: 1.00 ms'),
+          ].join('\n'),
+        );
+      },
+    };
+    const events = await new PodLogSource({ api }).read('img', { limit: 10 });
+    expect(reads.sort()).toEqual(['img-1/function/true', 'img-1/worker/false']);
+    expect(events.map((e) => [e.time, e.message, e.requestId])).toEqual([
+      [10, 'START RequestId: r1 Version: $LATEST', 'r1'],
+      [15, 'hello from the image', 'r1'],
+      [20, 'END RequestId: r1', 'r1'],
+      [20, 'REPORT RequestId: r1\tDuration: 1.00 ms', 'r1'],
+      [40, 'after', undefined],
+    ]);
   });
 });

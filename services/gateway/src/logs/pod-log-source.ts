@@ -8,7 +8,8 @@
  * Invariants: only the function's own pods are read (its version pods and the generic pods
  * specialised for it, all versions); only `stream: function` records become events, anything
  * else the agent logs is skipped, as is a line that is not JSON; a pod that cannot be read (gone
- * between list and read, not started) adds nothing rather than failing the whole read.
+ * between list and read, not started) adds nothing rather than failing the whole read. An
+ * image function's pod adds its `function` container's lines, placed by time (image-log.ts).
  */
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import {
@@ -18,14 +19,30 @@ import {
   selectEvents,
   withRequestIds,
 } from '@lamina/core';
-import { SPECIALIZED_ANNOTATIONS, WORKER_CONTAINER, WORKER_POD_SELECTOR } from '@lamina/kube';
+import {
+  FUNCTION_CONTAINER,
+  SPECIALIZED_ANNOTATIONS,
+  WORKER_CONTAINER,
+  WORKER_POD_SELECTOR,
+} from '@lamina/kube';
 
 import { podTarget } from '../pods/worker-pods.js';
+import { mergeTail, podEventsWithImageLines, readImageLines, stampedLines } from './image-log.js';
+
+/** How much of one container's log to read. */
+export interface LogRead {
+  readonly sinceSeconds?: number;
+  readonly tailLines?: number;
+  /** Default the agent's (`worker`); an image function's own is `function` (ADR 0028). */
+  readonly container?: string;
+  /** Each line prefixed with the container runtime's RFC 3339 time and a space. */
+  readonly timestamps?: boolean;
+}
 
 /** What the source needs of the API server: list the worker pods, read one's log. */
 export interface PodLogApi {
   listPods(): Promise<readonly V1Pod[]>;
-  readLog(pod: string, o: { sinceSeconds?: number; tailLines: number }): Promise<string>;
+  readLog(pod: string, o: LogRead): Promise<string>;
 }
 
 export function kubePodLogApi(kc: KubeConfig, namespace: string): PodLogApi {
@@ -34,7 +51,39 @@ export function kubePodLogApi(kc: KubeConfig, namespace: string): PodLogApi {
     listPods: async () =>
       (await core.listNamespacedPod({ namespace, labelSelector: WORKER_POD_SELECTOR })).items,
     readLog: (name, o) =>
-      core.readNamespacedPodLog({ name, namespace, container: WORKER_CONTAINER, ...o }),
+      core.readNamespacedPodLog({
+        name,
+        namespace,
+        ...o,
+        container: o.container ?? WORKER_CONTAINER,
+      }),
+  };
+}
+
+/** A container-image function's pod: its image runs as a container of its own (ADR 0028). */
+export function isImagePod(pod: V1Pod): boolean {
+  return (pod.spec?.containers ?? []).some((c) => c.name === FUNCTION_CONTAINER);
+}
+
+/**
+ * ClusterPool's `imageTail`: an image function's call's Tail with the lines its container logged
+ * from the call's start (image-log.ts).
+ */
+export function imageTailOf(
+  api: PodLogApi,
+): (o: { pod: string; sinceMs: number; log: string }) => Promise<string> {
+  return async ({ pod, sinceMs, log }) => {
+    const lines = await readImageLines({
+      pod,
+      sinceMs,
+      read: (r) =>
+        api.readLog(r.pod, {
+          container: FUNCTION_CONTAINER,
+          timestamps: true,
+          sinceSeconds: r.sinceSeconds,
+        }),
+    });
+    return mergeTail(log, lines);
   };
 }
 
@@ -91,18 +140,25 @@ export class PodLogSource implements FunctionLogSource {
       query.since === undefined
         ? undefined
         : Math.max(1, Math.ceil((this.now() - query.since) / 1000) + 1);
-    const logs = await Promise.all(
-      pods.map((p) =>
-        this.o.api
-          .readLog(p.metadata?.name ?? '', {
-            tailLines: this.tailLines,
-            ...(sinceSeconds === undefined ? {} : { sinceSeconds }),
-          })
-          .catch(() => ''),
-      ),
+    const read = (p: V1Pod, o: { container?: string; timestamps?: boolean } = {}) =>
+      this.o.api
+        .readLog(p.metadata?.name ?? '', {
+          tailLines: this.tailLines,
+          ...(sinceSeconds === undefined ? {} : { sinceSeconds }),
+          ...o,
+        })
+        .catch(() => '');
+    const perPod = await Promise.all(
+      pods.map(async (p) => {
+        const agent = functionEventsOf(await read(p));
+        if (!isImagePod(p)) return agent;
+        // An image function's own lines are in its container's log (image-log.ts).
+        const own = await read(p, { container: FUNCTION_CONTAINER, timestamps: true });
+        return podEventsWithImageLines(agent, stampedLines(own));
+      }),
     );
     // Per pod first: START…REPORT pairs are per log stream, and a stream lives in one pod.
-    const events = logs.flatMap((log) => withRequestIds(functionEventsOf(log)));
+    const events = perPod.flatMap((podEvents) => withRequestIds(podEvents));
     return selectEvents(events, query);
   }
 }

@@ -111,6 +111,29 @@ describe('ClusterPool', () => {
     expect(other[0]!.runs).toBe(0);
   });
 
+  it("an image function's Tail comes from imageTail, given the pod and the call's start", async () => {
+    const [a] = await start('a');
+    const asked: { pod: string; sinceMs: number; log: string }[] = [];
+    const pool = poolOn(indexOf(a!.pod()), {
+      imageTail: (o) => {
+        asked.push(o);
+        return Promise.resolve(`${o.log}function line\n`);
+      },
+    });
+    const image = fnConfig({ runtime: '', handler: '', image: { uri: 'fn:1' } });
+    const before = Date.now();
+    const tailed = await pool.invoke(image, { ...invocation(), tailLog: true });
+    expect(tailed.log).toMatch(/function line\n$/);
+    expect(asked).toEqual([
+      { pod: a!.pod().name, sinceMs: expect.any(Number), log: expect.any(String) },
+    ]);
+    expect(asked[0]!.sinceMs).toBeGreaterThanOrEqual(before);
+    // Not asked without Tail, nor for a zip function.
+    await pool.invoke(image, invocation());
+    await pool.invoke(fnConfig(), { ...invocation(), tailLog: true });
+    expect(asked).toHaveLength(1);
+  });
+
   it('prefers pods on the current code; older code serves while none runs it', async () => {
     const [oldPod, newPod] = await start('old', 'new');
     const index = indexOf(oldPod!.pod({ codeSha256Hex: OLDER }));

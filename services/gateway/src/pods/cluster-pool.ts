@@ -51,6 +51,12 @@ export interface ClusterPoolOptions {
     /** Ends the specialised pods of a changed or deleted function (its Deployment is the operator's). */
     evict(functionName: string, version?: string): Promise<void>;
   };
+  /**
+   * A container-image function's Tail (ADR 0028): its own lines are in its container's log, not
+   * the agent's; given the pod, the call's start (`now()`'s clock) and the agent's Tail, answers
+   * the Tail with them (image-log.ts). Absent: the agent's Tail as it is.
+   */
+  readonly imageTail?: (o: { pod: string; sinceMs: number; log: string }) => Promise<string>;
   readonly now?: () => number;
 }
 
@@ -143,9 +149,19 @@ export class ClusterPool implements EnvironmentPool {
           endWait?.();
           endWait = undefined;
           const endRun = this.o.demand?.run(fn);
+          const startedAt = this.now();
           const result = await this.call(pick.pod, fn, invocation).finally(endRun);
-          if (result !== RETRY) return result;
-          continue;
+          if (result === RETRY) continue;
+          // An image function's own lines, read once its pod is free for the next call.
+          if (invocation.tailLog && fn.image !== undefined && this.o.imageTail !== undefined) {
+            const log = await this.o.imageTail({
+              pod: pick.pod.name,
+              sinceMs: startedAt,
+              log: result.log ?? '',
+            });
+            return { ...result, log };
+          }
+          return result;
         }
         let bound: number;
         if (pick.kind === 'none') {

@@ -14,7 +14,7 @@
 import type { FunctionVersionConfig } from '@lamina/core';
 
 import { GenericRuntime } from '../generic-runtime.js';
-import { PlainPlacements } from '../sandbox/runtime-placement.js';
+import { PlainPlacements, POD_RUNTIME_NICENESS } from '../sandbox/runtime-placement.js';
 import { SANDBOX_LIMITS } from '../sandbox/sandbox.js';
 import { startTimeConflict } from '../start-time-variables.js';
 import type { WorkerLogger } from '../types.js';
@@ -49,8 +49,13 @@ export class ParkedRuntime {
       runtimeDir: options.runtimeDir,
       baseEnv: options.baseEnv,
       logger: options.logger,
-      // A pod's runtime gets Lambda's 1,024 open files, parked or spawned (ADR 0029).
-      placements: new PlainPlacements(options.tmpRoot, SANDBOX_LIMITS.openFiles),
+      // A pod's runtime gets Lambda's 1,024 open files, parked or spawned, at the
+      // lowest priority so the agent outruns a fork bomb (ADR 0029).
+      placements: new PlainPlacements(
+        options.tmpRoot,
+        SANDBOX_LIMITS.openFiles,
+        POD_RUNTIME_NICENESS,
+      ),
       runtimePaths: [],
       onReady: () => {
         if (this.state !== 'booting') return;

@@ -10,7 +10,7 @@ import {
   parseLoggingConfig,
 } from '@lamina/core';
 import { ExecutionEnvironment } from '../execution-environment.js';
-import { PlainPlacements } from '../sandbox/runtime-placement.js';
+import { PlainPlacements, POD_RUNTIME_NICENESS } from '../sandbox/runtime-placement.js';
 import { SANDBOX_LIMITS } from '../sandbox/sandbox.js';
 import type { CodeDelivery } from './code-delivery.js';
 import { codeDeliveryOf } from './code-delivery-of.js';
@@ -105,8 +105,9 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
               launch: (o) =>
                 new ExternalRuntime(deps.resetExternal ?? killOtherProcesses, o.onGone),
             }),
-        // Lambda's 1,024 open files (processes: the node's pod pids limit, ADR 0029).
-        placements: new PlainPlacements(undefined, SANDBOX_LIMITS.openFiles),
+        // Lambda's 1,024 open files (processes: the node's pod pids limit),
+        // at the lowest priority so the agent outruns a fork bomb (ADR 0029).
+        placements: new PlainPlacements(undefined, SANDBOX_LIMITS.openFiles, POD_RUNTIME_NICENESS),
       });
       if (generic !== undefined) specialized.add(env);
       return env;

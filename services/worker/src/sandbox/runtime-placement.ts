@@ -25,6 +25,8 @@ export interface RuntimePlacement {
   readonly tmpDir: string;
   /** The `/opt` folder as the runtime sees it; undefined when the function has no layers. */
   readonly optDir: string | undefined;
+  /** The nice value the runtime (and all it starts) runs at; undefined: the spawner's own. */
+  readonly niceness?: number;
   /** LAMBDA_TASK_ROOT as the runtime sees it, for code unpacked at `codeDir` on the host. */
   taskRootFor(codeDir: string): string;
   /** A generic runtime's code arrives: make `codeDir` its task root (a no-op outside a sandbox). */
@@ -55,14 +57,23 @@ export interface Placements {
 }
 
 /**
+ * The nice value of a worker pod's runtime (ADR 0029): the lowest priority, so the agent beside
+ * it — same container, same CPU quota — still runs when the runtime's processes fill the pod's
+ * pids limit and all want the CPU (a fork bomb), and can answer, kill them and start the next
+ * environment. A process may always lower its children's priority; raising it back is refused.
+ */
+export const POD_RUNTIME_NICENESS = 19;
+
+/**
  * Plain child processes: a private TMPDIR under `tmpRoot`, the host's paths as they are; with
- * `maxOpenFiles`, the command starts through `/bin/sh`, which lowers RLIMIT_NOFILE first (a
- * worker pod's runtime, ADR 0029).
+ * `maxOpenFiles`, the command starts through `/bin/sh`, which lowers RLIMIT_NOFILE first; with
+ * `niceness`, the runtime runs at that nice value (a worker pod's runtime, ADR 0029).
  */
 export class PlainPlacements implements Placements {
   constructor(
     private readonly tmpRoot: string = tmpdir(),
     private readonly maxOpenFiles?: number,
+    private readonly niceness?: number,
   ) {}
 
   async place(request: PlacementRequest): Promise<RuntimePlacement> {
@@ -82,6 +93,7 @@ export class PlainPlacements implements Placements {
       cwd: request.codeDir ?? tmpDir,
       tmpDir,
       optDir: request.optDir,
+      ...(this.niceness === undefined ? {} : { niceness: this.niceness }),
       taskRootFor: (codeDir) => codeDir,
       provideTask: () => Promise.resolve(),
       release: () => rm(tmpDir, { recursive: true, force: true }),
