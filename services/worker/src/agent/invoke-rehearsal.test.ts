@@ -90,6 +90,7 @@ describe('rehearseInvoke', () => {
       LAMINA_WORKER_GENERIC: 'true',
       LAMINA_RUNTIME: 'nodejs22.x',
       LAMINA_CODE_URL: 'http://gateway',
+      LAMINA_KILL_STRAYS: 'true',
     });
     const c = rehearsalConfig(generic);
     expect(c).toMatchObject({
@@ -100,7 +101,10 @@ describe('rehearseInvoke', () => {
       layers: [],
       initAtStart: false,
       generic: false,
+      // The pod's sweep after the rehearsal would kill the parked runtime booting beside it.
+      killStrays: false,
     });
+    expect(generic.killStrays).toBe(true);
   });
 });
 

@@ -10,7 +10,8 @@
  *
  * Invariants: nothing of any function is involved (its code is written here, into a private
  * folder under the pod's code cache, removed afterwards); the parked runtime is never touched (the
- * rehearsal's environment spawns its own process and stops it); its logs go to a silent logger,
+ * rehearsal's environment spawns its own process and stops it, and never sweeps the pod's other
+ * processes, which would include the parked runtime); its logs go to a silent logger,
  * so no START/REPORT of a function that does not exist reaches the pod's log; a failure is logged
  * once and ignored (the real call works or fails on its own).
  */
@@ -61,6 +62,9 @@ export function rehearsalConfig(config: AgentConfig): AgentConfig {
     initializationType: 'on-demand',
     generic: false,
     runtimeApiPort: undefined,
+    // Its own runtime leaves nothing behind, and the pod's sweep (`kill(-1)`) would kill the
+    // parked runtime booting beside it: every cold call would then spawn its runtime fresh.
+    killStrays: false,
   };
 }
 
