@@ -17,7 +17,8 @@ import type { BenchFunction } from './coldstart-functions.js';
 import { stats, type PoolBenchClient, type Stats } from './coldstart-pool.js';
 import {
   failedScheduling,
-  type Timeline,
+  type PoolTimeline,
+  poolTimelineOf,
   timelineOf,
   timelineStats,
   trueZero,
@@ -55,7 +56,14 @@ export interface ClusterBenchResult {
     /** FailedScheduling events of the from-zero samples' pods (0 = the node always had room). */
     failedScheduling: number;
   };
-  readonly fromWarmPool: { firstCall: Stats; initDuration: Stats };
+  readonly fromWarmPool: {
+    firstCall: Stats;
+    initDuration: Stats;
+    /** ms from the invoke to the specialised pod's steps (coldstart-timeline.ts). */
+    timeline: Record<string, Stats>;
+    /** Samples whose call took the pod's parked runtime (the rest spawned Node.js fresh). */
+    parkedRuntimeTaken: number;
+  };
   readonly warm: Stats;
   /** The specialise call as the pool's gateway logged it (code fetched, checked, unpacked). */
   readonly specializeCall: Stats;
@@ -121,17 +129,17 @@ async function waitActive(url: string, name: string): Promise<void> {
 const deleteFunction = (url: string, name: string): Promise<Response> =>
   fetch(`${url}/2015-03-31/functions/${name}`, { method: 'DELETE' });
 
-async function firstCalls(
+async function firstCalls<T>(
   o: ClusterBenchOptions,
   url: string,
   tag: string,
   before: () => Promise<void>,
-  timeline?: (name: string, t0: number, ms: number) => Promise<Timeline>,
+  timeline?: (name: string, t0: number, ms: number) => Promise<T>,
   after?: () => Promise<number>,
-): Promise<{ firstCall: Stats; initDuration: Stats; timelines: Timeline[]; gone: number[] }> {
+): Promise<{ firstCall: Stats; initDuration: Stats; timelines: T[]; gone: number[] }> {
   const first: number[] = [];
   const init: number[] = [];
-  const timelines: Timeline[] = [];
+  const timelines: T[] = [];
   const gone: number[] = [];
   for (let i = 0; i < o.samples; i += 1) {
     const name = `${tag}-${String(i)}`;
@@ -230,8 +238,15 @@ export async function clusterColdStarts(o: ClusterBenchOptions): Promise<Cluster
       });
     };
     // The pool exists once the namespace has a function: the first sample waits for it.
-    const pool = await firstCalls(o, withPool, 'pool', poolReady);
-    const fromWarmPool = { firstCall: pool.firstCall, initDuration: pool.initDuration };
+    const pool = await firstCalls<PoolTimeline>(o, withPool, 'pool', poolReady, (name, t0, ms) =>
+      poolTimelineOf(kubectl, ns, name, t0, ms),
+    );
+    const fromWarmPool = {
+      firstCall: pool.firstCall,
+      initDuration: pool.initDuration,
+      timeline: timelineStats(pool.timelines, ['specialised', 'runtimeTaken', 'answered']),
+      parkedRuntimeTaken: pool.timelines.filter((t) => t.parked).length,
+    };
     // From a true zero: the pool samples' specialised pods expire and go first, and after each
     // sample its pods must be gone (not terminating) before the next one is created.
     const zeroWait = await trueZero(kubectl, ns);

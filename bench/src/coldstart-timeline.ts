@@ -42,14 +42,12 @@ interface PodJson {
 const at = (iso: string | undefined, t0: number): number | undefined =>
   iso === undefined ? undefined : Date.parse(iso) - t0;
 
-/** Reads the one pod of `<fn>` in `ns` and places its steps relative to `t0` (epoch ms). */
-export async function timelineOf(
+/** The one pod of `<fn>` in `ns`, and the log timestamp of its first line holding a text. */
+async function podOf(
   kubectl: Kubectl,
   ns: string,
   fn: string,
-  t0: number,
-  answeredMs: number,
-): Promise<Timeline> {
+): Promise<{ pod: PodJson; lineAt: (text: string) => string | undefined } | undefined> {
   const out = await kubectl([
     'get',
     'pods',
@@ -61,15 +59,25 @@ export async function timelineOf(
     'json',
   ]);
   const pod = (JSON.parse(out) as { items: PodJson[] }).items[0];
-  if (pod === undefined) return { answered: answeredMs };
+  if (pod === undefined) return undefined;
+  const logs = await kubectl(['logs', '-n', ns, pod.metadata.name, '--timestamps']).catch(() => '');
+  const lines = logs.split('\n');
+  return { pod, lineAt: (text) => lines.find((l) => l.includes(text))?.split(' ')[0] };
+}
+
+/** Reads the one pod of `<fn>` in `ns` and places its steps relative to `t0` (epoch ms). */
+export async function timelineOf(
+  kubectl: Kubectl,
+  ns: string,
+  fn: string,
+  t0: number,
+  answeredMs: number,
+): Promise<Timeline> {
+  const found = await podOf(kubectl, ns, fn);
+  if (found === undefined) return { answered: answeredMs };
+  const { pod, lineAt } = found;
   const cond = (type: string): string | undefined =>
     pod.status?.conditions?.find((c) => c.type === type && c.status === 'True')?.lastTransitionTime;
-  const logs = await kubectl(['logs', '-n', ns, pod.metadata.name, '--timestamps']).catch(() => '');
-  const lineAt = (text: string): string | undefined =>
-    logs
-      .split('\n')
-      .find((l) => l.includes(text))
-      ?.split(' ')[0];
   const t: Record<string, number | undefined> = {
     podCreated: at(pod.metadata.creationTimestamp, t0),
     scheduled: at(cond('PodScheduled'), t0),
@@ -85,21 +93,60 @@ export async function timelineOf(
   };
 }
 
-/** p50/p95/... of each step over the samples. */
-export function timelineStats(samples: readonly Timeline[]): Record<string, Stats> {
-  const steps = [
-    'podCreated',
-    'scheduled',
-    'containerStarted',
-    'agentListening',
-    'codeInPlace',
-    'initialised',
-    'ready',
-    'answered',
-  ] as const;
-  return Object.fromEntries(
-    steps.map((s) => [s, stats(samples.flatMap((x) => (x[s] === undefined ? [] : [x[s]])))]),
-  );
+/**
+ * Where a cold call from the warm pool spends its time (issue #15): the specialised pod's agent
+ * lines placed on the call's clock (ms from the invoke) — the specialisation done (code fetched,
+ * checked, unpacked), the call's environment taking the pod's parked runtime — and whether the
+ * parked runtime was there to take (`parked`: false when the pod had given it up and spawned its
+ * runtime fresh, which costs Node.js's start inside the call).
+ */
+export interface PoolTimeline {
+  readonly specialised?: number;
+  readonly runtimeTaken?: number;
+  readonly answered: number;
+  readonly parked: boolean;
+}
+
+export async function poolTimelineOf(
+  kubectl: Kubectl,
+  ns: string,
+  fn: string,
+  t0: number,
+  answeredMs: number,
+): Promise<PoolTimeline> {
+  const found = await podOf(kubectl, ns, fn);
+  if (found === undefined) return { answered: answeredMs, parked: false };
+  const lineAt = (text: string): number | undefined => at(found.lineAt(text), t0);
+  const t: Record<string, number | undefined> = {
+    specialised: lineAt('specialised: serving this version'),
+    runtimeTaken: lineAt('parked runtime taken'),
+  };
+  return {
+    ...Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)),
+    answered: answeredMs,
+    parked: t['runtimeTaken'] !== undefined,
+  };
+}
+
+const TIMELINE_STEPS: readonly (keyof Timeline)[] = [
+  'podCreated',
+  'scheduled',
+  'containerStarted',
+  'agentListening',
+  'codeInPlace',
+  'initialised',
+  'ready',
+  'answered',
+];
+
+/** p50/p95/... of each step (default: a from-zero Timeline's) over the samples. */
+export function timelineStats<T extends object>(
+  samples: readonly T[],
+  steps: readonly (keyof T & string)[] = TIMELINE_STEPS as readonly (keyof T & string)[],
+): Record<string, Stats> {
+  const valuesOf = (s: keyof T): number[] =>
+    samples.flatMap((x) => (typeof x[s] === 'number' ? [x[s]] : []));
+  return Object.fromEntries(steps.map((s) => [s, stats(valuesOf(s))]));
 }
 
 interface PodItem {

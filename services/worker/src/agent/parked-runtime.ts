@@ -104,6 +104,8 @@ export class ParkedRuntime {
       return undefined;
     }
     this.state = 'taken';
+    // bench/coldstart's warm-pool timeline reads this line (the call reached the runtime).
+    this.o.logger.info({}, 'parked runtime taken by the function');
     return this.runtime;
   }
 
