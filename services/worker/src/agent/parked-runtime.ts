@@ -94,7 +94,7 @@ export class ParkedRuntime {
    */
   take(fn: FunctionVersionConfig): GenericRuntime | undefined {
     if (!this.parked) return undefined;
-    const conflict = startTimeConflict(this.runtime.environment, fn.environment);
+    const conflict = startTimeConflict(this.runtime.environment, fn.environment, fn.runtime);
     if (conflict !== undefined || (fn.layers?.length ?? 0) > 0) {
       this.o.logger.info(
         { conflict, layers: fn.layers?.length ?? 0 },
