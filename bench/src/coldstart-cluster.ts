@@ -17,6 +17,9 @@ import type { BenchFunction } from './coldstart-functions.js';
 import { stats, type PoolBenchClient, type Stats } from './coldstart-pool.js';
 import {
   failedScheduling,
+  genericPodNames,
+  type PodCpu,
+  podCpu,
   type PoolTimeline,
   poolTimelineOf,
   timelineOf,
@@ -63,6 +66,8 @@ export interface ClusterBenchResult {
     timeline: Record<string, Stats>;
     /** Samples whose call took the pod's parked runtime (the rest spawned Node.js fresh). */
     parkedRuntimeTaken: number;
+    /** The specialised pod's CPU per sample (all its processes), and its CFS throttling. */
+    podCpu: Record<string, Stats>;
   };
   readonly warm: Stats;
   /** The specialise call as the pool's gateway logged it (code fetched, checked, unpacked). */
@@ -238,14 +243,43 @@ export async function clusterColdStarts(o: ClusterBenchOptions): Promise<Cluster
       });
     };
     // The pool exists once the namespace has a function: the first sample waits for it.
-    const pool = await firstCalls<PoolTimeline>(o, withPool, 'pool', poolReady, (name, t0, ms) =>
-      poolTimelineOf(kubectl, ns, name, t0, ms),
-    );
+    // The generic pods' CPU counters before each pool sample, then a pause, so the kubectl
+    // processes of the reading are done before the call.
+    let cpuBefore = new Map<string, PodCpu>();
+    const poolBefore = async (): Promise<void> => {
+      await poolReady();
+      cpuBefore = new Map();
+      for (const name of await genericPodNames(kubectl, ns)) {
+        const cpu = await podCpu(kubectl, ns, name);
+        if (cpu !== undefined) cpuBefore.set(name, cpu);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    };
+    const poolTimeline = async (name: string, t0: number, ms: number): Promise<PoolTimeline> => {
+      const t = await poolTimelineOf(kubectl, ns, name, t0, ms, poolGateway.p.logs());
+      const before = t.pod === undefined ? undefined : cpuBefore.get(t.pod);
+      const after = t.pod === undefined ? undefined : await podCpu(kubectl, ns, t.pod);
+      if (before === undefined || after === undefined) return t;
+      return {
+        ...t,
+        cpuMs: after.usageMs - before.usageMs,
+        throttledMs: after.throttledMs - before.throttledMs,
+        throttledPeriods: after.throttledPeriods - before.throttledPeriods,
+      };
+    };
+    const pool = await firstCalls<PoolTimeline>(o, withPool, 'pool', poolBefore, poolTimeline);
     const fromWarmPool = {
       firstCall: pool.firstCall,
       initDuration: pool.initDuration,
-      timeline: timelineStats(pool.timelines, ['specialised', 'runtimeTaken', 'answered']),
+      timeline: timelineStats(pool.timelines, [
+        'specialiseSent',
+        'specialiseAnswered',
+        'specialised',
+        'runtimeTaken',
+        'answered',
+      ]),
       parkedRuntimeTaken: pool.timelines.filter((t) => t.parked).length,
+      podCpu: timelineStats(pool.timelines, ['cpuMs', 'throttledMs', 'throttledPeriods']),
     };
     // From a true zero: the pool samples' specialised pods expire and go first, and after each
     // sample its pods must be gone (not terminating) before the next one is created.

@@ -94,17 +94,28 @@ export async function timelineOf(
 }
 
 /**
- * Where a cold call from the warm pool spends its time (issue #15): the specialised pod's agent
- * lines placed on the call's clock (ms from the invoke) — the specialisation done (code fetched,
- * checked, unpacked), the call's environment taking the pod's parked runtime — and whether the
+ * Where a cold call from the warm pool spends its time (issue #15): the pool gateway's specialise
+ * request (sent, answered: its log line) and the specialised pod's agent lines placed on the
+ * call's clock (ms from the invoke) — the specialisation done (code fetched, checked, unpacked),
+ * the call's environment taking the pod's parked runtime — and whether the
  * parked runtime was there to take (`parked`: false when the pod had given it up and spawned its
  * runtime fresh, which costs Node.js's start inside the call).
  */
 export interface PoolTimeline {
+  /** The pool's gateway sent the specialise request (its log line's time less specializeMs). */
+  readonly specialiseSent?: number;
+  /** The pool's gateway had the agent's answer. */
+  readonly specialiseAnswered?: number;
   readonly specialised?: number;
   readonly runtimeTaken?: number;
   readonly answered: number;
   readonly parked: boolean;
+  /** The specialised pod's name. */
+  readonly pod?: string;
+  /** The pod's CPU during the sample (cpu.stat read before and after the call): used, throttled. */
+  readonly cpuMs?: number;
+  readonly throttledMs?: number;
+  readonly throttledPeriods?: number;
 }
 
 export async function poolTimelineOf(
@@ -113,11 +124,22 @@ export async function poolTimelineOf(
   fn: string,
   t0: number,
   answeredMs: number,
+  gatewayLogs: string,
 ): Promise<PoolTimeline> {
   const found = await podOf(kubectl, ns, fn);
   if (found === undefined) return { answered: answeredMs, parked: false };
   const lineAt = (text: string): number | undefined => at(found.lineAt(text), t0);
+  const served = gatewayLogs
+    .split('\n')
+    .filter((l) => l.includes('"specializeMs"') && l.includes(`"function":"${fn}"`))
+    .map((l) => JSON.parse(l) as { time?: number; specializeMs?: number })[0];
+  const answeredAt = served?.time === undefined ? undefined : served.time - t0;
   const t: Record<string, number | undefined> = {
+    specialiseSent:
+      answeredAt === undefined || served?.specializeMs === undefined
+        ? undefined
+        : answeredAt - served.specializeMs,
+    specialiseAnswered: answeredAt,
     specialised: lineAt('specialised: serving this version'),
     runtimeTaken: lineAt('parked runtime taken'),
   };
@@ -125,6 +147,7 @@ export async function poolTimelineOf(
     ...Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)),
     answered: answeredMs,
     parked: t['runtimeTaken'] !== undefined,
+    pod: found.pod.metadata.name,
   };
 }
 
@@ -147,6 +170,50 @@ export function timelineStats<T extends object>(
   const valuesOf = (s: keyof T): number[] =>
     samples.flatMap((x) => (typeof x[s] === 'number' ? [x[s]] : []));
   return Object.fromEntries(steps.map((s) => [s, stats(valuesOf(s))]));
+}
+
+/** A pod's CPU counters (its cgroup's cpu.stat, cgroup v2), in ms. */
+export interface PodCpu {
+  readonly usageMs: number;
+  readonly throttledMs: number;
+  readonly throttledPeriods: number;
+}
+
+/** Reads a pod's cpu.stat through `kubectl exec` (undefined when it cannot). */
+export async function podCpu(
+  kubectl: Kubectl,
+  ns: string,
+  pod: string,
+): Promise<PodCpu | undefined> {
+  const out = await kubectl(['exec', '-n', ns, pod, '--', 'cat', '/sys/fs/cgroup/cpu.stat']).catch(
+    () => '',
+  );
+  const field = (name: string): number | undefined => {
+    const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(out);
+    return m === null ? undefined : Number(m[1]);
+  };
+  const usage = field('usage_usec');
+  const throttled = field('throttled_usec');
+  const periods = field('nr_throttled');
+  if (usage === undefined || throttled === undefined || periods === undefined) return undefined;
+  return { usageMs: usage / 1000, throttledMs: throttled / 1000, throttledPeriods: periods };
+}
+
+/** The ready generic pods of a namespace, by name. */
+export async function genericPodNames(kubectl: Kubectl, ns: string): Promise<string[]> {
+  const out = await kubectl([
+    'get',
+    'pods',
+    '-n',
+    ns,
+    '-l',
+    'lamina.dev/pool=generic',
+    '-o',
+    'json',
+  ]);
+  return (JSON.parse(out) as { items: PodItem[] }).items
+    .filter((p) => p.metadata.deletionTimestamp === undefined)
+    .map((p) => p.metadata.name);
 }
 
 interface PodItem {
