@@ -172,31 +172,45 @@ export function timelineStats<T extends object>(
   return Object.fromEntries(steps.map((s) => [s, stats(valuesOf(s))]));
 }
 
-/** A pod's CPU counters (its cgroup's cpu.stat, cgroup v2), in ms. */
+/** A pod's CPU counters (its container's cgroup, v1 or v2), in ms. */
 export interface PodCpu {
   readonly usageMs: number;
   readonly throttledMs: number;
   readonly throttledPeriods: number;
 }
 
-/** Reads a pod's cpu.stat through `kubectl exec` (undefined when it cannot). */
+/** The container's CPU files: cgroup v2's cpu.stat, or v1's cpu.stat and cpuacct.usage. */
+const CPU_FILES = [
+  '/sys/fs/cgroup/cpu.stat',
+  '/sys/fs/cgroup/cpu/cpu.stat',
+  '/sys/fs/cgroup/cpuacct/cpuacct.usage',
+];
+
+/** Reads a pod's CPU counters through `kubectl exec` (undefined when it cannot). */
 export async function podCpu(
   kubectl: Kubectl,
   ns: string,
   pod: string,
 ): Promise<PodCpu | undefined> {
-  const out = await kubectl(['exec', '-n', ns, pod, '--', 'cat', '/sys/fs/cgroup/cpu.stat']).catch(
-    () => '',
-  );
+  const script = `for f in ${CPU_FILES.join(' ')}; do [ -r $f ] && echo "$f $(tr '\\n' ' ' < $f)"; done; true`;
+  const out = await kubectl(['exec', '-n', ns, pod, '--', 'sh', '-c', script]).catch(() => '');
   const field = (name: string): number | undefined => {
-    const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(out);
+    const m = new RegExp(`\\b${name} (\\d+)`).exec(out);
     return m === null ? undefined : Number(m[1]);
   };
-  const usage = field('usage_usec');
-  const throttled = field('throttled_usec');
+  const v2 = [field('usage_usec'), field('throttled_usec')];
+  const v1Usage = /cpuacct\.usage (\d+)/.exec(out)?.[1];
+  const [usageUs, throttledUs] =
+    v2[0] !== undefined
+      ? v2
+      : [
+          v1Usage === undefined ? undefined : Number(v1Usage) / 1000,
+          (field('throttled_time') ?? Number.NaN) / 1000,
+        ];
   const periods = field('nr_throttled');
-  if (usage === undefined || throttled === undefined || periods === undefined) return undefined;
-  return { usageMs: usage / 1000, throttledMs: throttled / 1000, throttledPeriods: periods };
+  if (usageUs === undefined || throttledUs === undefined || periods === undefined) return undefined;
+  if (Number.isNaN(throttledUs)) return undefined;
+  return { usageMs: usageUs / 1000, throttledMs: throttledUs / 1000, throttledPeriods: periods };
 }
 
 /** The ready generic pods of a namespace, by name. */
