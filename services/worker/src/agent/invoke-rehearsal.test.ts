@@ -101,7 +101,7 @@ describe('rehearseInvoke', () => {
       layers: [],
       initAtStart: false,
       generic: false,
-      // The pod's sweep after the rehearsal would kill the parked runtime booting beside it.
+      // A sweep of the pod would also kill the parked runtime booting beside it.
       killStrays: false,
     });
     expect(generic.killStrays).toBe(true);

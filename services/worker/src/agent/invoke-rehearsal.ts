@@ -62,8 +62,9 @@ export function rehearsalConfig(config: AgentConfig): AgentConfig {
     initializationType: 'on-demand',
     generic: false,
     runtimeApiPort: undefined,
-    // Its own runtime leaves nothing behind, and the pod's sweep (`kill(-1)`) would kill the
-    // parked runtime booting beside it: every cold call would then spawn its runtime fresh.
+    // Its own runtime leaves nothing behind, and a sweep of the pod (`kill(-1)`) would also kill
+    // the parked runtime booting beside it. (Closing a pod's environment does not sweep today;
+    // this keeps the rehearsal clear of it should a broken rehearsal runtime ever be discarded.)
     killStrays: false,
   };
 }
