@@ -101,16 +101,24 @@ function kubectlPath(): string {
 const kubectl = async (args: readonly string[]): Promise<string> =>
   (await run(kubectlPath(), args, { env: testEnv.forChild({}) })).stdout;
 
-/** Builds the Node.js worker image (kept when its tag exists) and loads it into the node. */
-async function workerImage(root: string): Promise<{ prefix: string; tag: string; ref: string }> {
-  const out = (
-    await run(join(root, 'runtimes/images/build-worker.sh'), ['nodejs22.x'], { cwd: root })
-  ).stdout;
+/** Builds a runtime's worker image (kept when its tag exists). */
+export async function buildWorkerImage(
+  root: string,
+  runtime: string,
+): Promise<{ prefix: string; tag: string; ref: string }> {
+  const out = (await run(join(root, 'runtimes/images/build-worker.sh'), [runtime], { cwd: root }))
+    .stdout;
   const ref = out.trim().split('\n').at(-1)?.trim() ?? '';
   const m = /^(.+)-[a-z0-9.]+:([^:/]+)$/.exec(ref);
   if (m === null) throw new Error(`build-worker.sh printed no image: ${out}`);
-  await run(testEnv.require('LAMINA_TEST_LOAD_IMAGE'), [ref]);
   return { prefix: m[1] ?? '', tag: m[2] ?? '', ref };
+}
+
+/** Builds the Node.js worker image and loads it into the node. */
+async function workerImage(root: string): Promise<{ prefix: string; tag: string; ref: string }> {
+  const image = await buildWorkerImage(root, 'nodejs22.x');
+  await run(testEnv.require('LAMINA_TEST_LOAD_IMAGE'), [image.ref]);
+  return image;
 }
 
 async function genericPods(url: string): Promise<number> {
