@@ -214,7 +214,7 @@ export const handler = async () => ({ fn: '${tag}', pod: hostname(), greeting: p
     // On the runtime the pod parked before the call (not one spawned in it).
     expect(await podLog(first.body.pod)).toContain('parked runtime taken by the function');
 
-    // The gateway relabels the pod beside the call (the call does not wait for the API server).
+    // The gateway relabels the pod once the call has its answer (the call never waits for it).
     const pod = await eventually(
       async () => {
         const p = await getJson<PodJson>(['get', 'pod', first.body.pod, '-n', ns]);
