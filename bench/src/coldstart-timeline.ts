@@ -42,23 +42,19 @@ interface PodJson {
 const at = (iso: string | undefined, t0: number): number | undefined =>
   iso === undefined ? undefined : Date.parse(iso) - t0;
 
+/** The pods of `ns` with the label selector `selector`. */
+async function podsWith<T>(kubectl: Kubectl, ns: string, selector: string): Promise<T[]> {
+  const out = await kubectl(['get', 'pods', '-n', ns, '-l', selector, '-o', 'json']);
+  return (JSON.parse(out) as { items: T[] }).items;
+}
+
 /** The one pod of `<fn>` in `ns`, and the log timestamp of its first line holding a text. */
 async function podOf(
   kubectl: Kubectl,
   ns: string,
   fn: string,
 ): Promise<{ pod: PodJson; lineAt: (text: string) => string | undefined } | undefined> {
-  const out = await kubectl([
-    'get',
-    'pods',
-    '-n',
-    ns,
-    '-l',
-    `lamina.dev/function=${fn}`,
-    '-o',
-    'json',
-  ]);
-  const pod = (JSON.parse(out) as { items: PodJson[] }).items[0];
+  const [pod] = await podsWith<PodJson>(kubectl, ns, `lamina.dev/function=${fn}`);
   if (pod === undefined) return undefined;
   const logs = await kubectl(['logs', '-n', ns, pod.metadata.name, '--timestamps']).catch(() => '');
   const lines = logs.split('\n');
@@ -215,17 +211,7 @@ export async function podCpu(
 
 /** The ready generic pods of a namespace, by name. */
 export async function genericPodNames(kubectl: Kubectl, ns: string): Promise<string[]> {
-  const out = await kubectl([
-    'get',
-    'pods',
-    '-n',
-    ns,
-    '-l',
-    'lamina.dev/pool=generic',
-    '-o',
-    'json',
-  ]);
-  return (JSON.parse(out) as { items: PodItem[] }).items
+  return (await podsWith<PodItem>(kubectl, ns, 'lamina.dev/pool=generic'))
     .filter((p) => p.metadata.deletionTimestamp === undefined)
     .map((p) => p.metadata.name);
 }
