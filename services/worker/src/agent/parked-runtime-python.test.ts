@@ -5,16 +5,15 @@
  * working folder, sys.path and argv, the call reports Init Duration, init errors are the RIC's
  * own, and a function with a changed PYTHON* variable never gets the parked runtime.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eventually, testEnv } from '@lamina/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { testEnv } from '@lamina/testkit';
+import { describe, expect, it } from 'vitest';
 
 import { ExecutionEnvironment } from '../execution-environment.js';
 import { makeFn, makeInvocation, parse, quietLogger } from '../test-support/fixtures.js';
-import { ParkedRuntime } from './parked-runtime.js';
+import { parkedHarness } from '../test-support/parked-harness.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const shim = path.join(repo, 'runtimes/images/python-parked.py');
@@ -36,49 +35,14 @@ def handler(event, context):
 `;
 
 describe.skipIf(!existsSync(python))('ParkedRuntime with the official Python RIC', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
+  const { cleanups, codeDir, parkedRuntime, environment } = parkedHarness({
+    command: [python, shim],
+    runtimeDir: path.dirname(python),
+    fileName: 'app.py',
   });
-
-  function codeDir(source: string): string {
-    const dir = mkdtempSync(path.join(tmpdir(), 'lamina-parked-py-'));
-    writeFileSync(path.join(dir, 'app.py'), source);
-    cleanups.push(() => {
-      rmSync(dir, { recursive: true, force: true });
-    });
-    return dir;
-  }
-
-  async function parkedRuntime(): Promise<ParkedRuntime> {
-    const parked = new ParkedRuntime({
-      command: [python, shim],
-      runtimeDir: path.dirname(python),
-      baseEnv: {},
-      logger: quietLogger,
-    });
-    cleanups.push(() => parked.stop());
-    parked.start();
-    await eventually(() => parked.parked, { timeoutMs: 15_000 });
-    return parked;
-  }
 
   const fnOf = (dir: string, environment: Record<string, string> = {}) =>
     makeFn({ runtime: 'python3.11', handler: 'app.handler', codeDir: dir, environment });
-
-  function environment(parked: ParkedRuntime, fn: ReturnType<typeof makeFn>): ExecutionEnvironment {
-    const generic = parked.take(fn);
-    expect(generic).toBeDefined();
-    const env = new ExecutionEnvironment({
-      fn,
-      command: ['/nonexistent/bootstrap'],
-      runtimeDir: path.dirname(python),
-      logger: quietLogger,
-      ...(generic === undefined ? {} : { generic }),
-    });
-    cleanups.push(() => env.stop());
-    return env;
-  }
 
   async function fresh(fn: ReturnType<typeof makeFn>) {
     const env = new ExecutionEnvironment({
