@@ -17,7 +17,11 @@ import type { BenchFunction } from './coldstart-functions.js';
 import { stats, type PoolBenchClient, type Stats } from './coldstart-pool.js';
 import {
   failedScheduling,
-  type Timeline,
+  genericPodNames,
+  type PodCpu,
+  podCpu,
+  type PoolTimeline,
+  poolTimelineOf,
   timelineOf,
   timelineStats,
   trueZero,
@@ -55,7 +59,16 @@ export interface ClusterBenchResult {
     /** FailedScheduling events of the from-zero samples' pods (0 = the node always had room). */
     failedScheduling: number;
   };
-  readonly fromWarmPool: { firstCall: Stats; initDuration: Stats };
+  readonly fromWarmPool: {
+    firstCall: Stats;
+    initDuration: Stats;
+    /** ms from the invoke to the specialised pod's steps (coldstart-timeline.ts). */
+    timeline: Record<string, Stats>;
+    /** Samples whose call took the pod's parked runtime (the rest spawned Node.js fresh). */
+    parkedRuntimeTaken: number;
+    /** The specialised pod's CPU per sample (all its processes), and its CFS throttling. */
+    podCpu: Record<string, Stats>;
+  };
   readonly warm: Stats;
   /** The specialise call as the pool's gateway logged it (code fetched, checked, unpacked). */
   readonly specializeCall: Stats;
@@ -88,16 +101,24 @@ function kubectlPath(): string {
 const kubectl = async (args: readonly string[]): Promise<string> =>
   (await run(kubectlPath(), args, { env: testEnv.forChild({}) })).stdout;
 
-/** Builds the Node.js worker image (kept when its tag exists) and loads it into the node. */
-async function workerImage(root: string): Promise<{ prefix: string; tag: string; ref: string }> {
-  const out = (
-    await run(join(root, 'runtimes/images/build-worker.sh'), ['nodejs22.x'], { cwd: root })
-  ).stdout;
+/** Builds a runtime's worker image (kept when its tag exists). */
+export async function buildWorkerImage(
+  root: string,
+  runtime: string,
+): Promise<{ prefix: string; tag: string; ref: string }> {
+  const out = (await run(join(root, 'runtimes/images/build-worker.sh'), [runtime], { cwd: root }))
+    .stdout;
   const ref = out.trim().split('\n').at(-1)?.trim() ?? '';
   const m = /^(.+)-[a-z0-9.]+:([^:/]+)$/.exec(ref);
   if (m === null) throw new Error(`build-worker.sh printed no image: ${out}`);
-  await run(testEnv.require('LAMINA_TEST_LOAD_IMAGE'), [ref]);
   return { prefix: m[1] ?? '', tag: m[2] ?? '', ref };
+}
+
+/** Builds the Node.js worker image and loads it into the node. */
+async function workerImage(root: string): Promise<{ prefix: string; tag: string; ref: string }> {
+  const image = await buildWorkerImage(root, 'nodejs22.x');
+  await run(testEnv.require('LAMINA_TEST_LOAD_IMAGE'), [image.ref]);
+  return image;
 }
 
 async function genericPods(url: string): Promise<number> {
@@ -121,17 +142,17 @@ async function waitActive(url: string, name: string): Promise<void> {
 const deleteFunction = (url: string, name: string): Promise<Response> =>
   fetch(`${url}/2015-03-31/functions/${name}`, { method: 'DELETE' });
 
-async function firstCalls(
+async function firstCalls<T>(
   o: ClusterBenchOptions,
   url: string,
   tag: string,
   before: () => Promise<void>,
-  timeline?: (name: string, t0: number, ms: number) => Promise<Timeline>,
+  timeline?: (name: string, t0: number, ms: number) => Promise<T>,
   after?: () => Promise<number>,
-): Promise<{ firstCall: Stats; initDuration: Stats; timelines: Timeline[]; gone: number[] }> {
+): Promise<{ firstCall: Stats; initDuration: Stats; timelines: T[]; gone: number[] }> {
   const first: number[] = [];
   const init: number[] = [];
-  const timelines: Timeline[] = [];
+  const timelines: T[] = [];
   const gone: number[] = [];
   for (let i = 0; i < o.samples; i += 1) {
     const name = `${tag}-${String(i)}`;
@@ -230,8 +251,44 @@ export async function clusterColdStarts(o: ClusterBenchOptions): Promise<Cluster
       });
     };
     // The pool exists once the namespace has a function: the first sample waits for it.
-    const pool = await firstCalls(o, withPool, 'pool', poolReady);
-    const fromWarmPool = { firstCall: pool.firstCall, initDuration: pool.initDuration };
+    // The generic pods' CPU counters before each pool sample, then a pause, so the kubectl
+    // processes of the reading are done before the call.
+    let cpuBefore = new Map<string, PodCpu>();
+    const poolBefore = async (): Promise<void> => {
+      await poolReady();
+      cpuBefore = new Map();
+      for (const name of await genericPodNames(kubectl, ns)) {
+        const cpu = await podCpu(kubectl, ns, name);
+        if (cpu !== undefined) cpuBefore.set(name, cpu);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    };
+    const poolTimeline = async (name: string, t0: number, ms: number): Promise<PoolTimeline> => {
+      const t = await poolTimelineOf(kubectl, ns, name, t0, ms, poolGateway.p.logs());
+      const before = t.pod === undefined ? undefined : cpuBefore.get(t.pod);
+      const after = t.pod === undefined ? undefined : await podCpu(kubectl, ns, t.pod);
+      if (before === undefined || after === undefined) return t;
+      return {
+        ...t,
+        cpuMs: after.usageMs - before.usageMs,
+        throttledMs: after.throttledMs - before.throttledMs,
+        throttledPeriods: after.throttledPeriods - before.throttledPeriods,
+      };
+    };
+    const pool = await firstCalls<PoolTimeline>(o, withPool, 'pool', poolBefore, poolTimeline);
+    const fromWarmPool = {
+      firstCall: pool.firstCall,
+      initDuration: pool.initDuration,
+      timeline: timelineStats(pool.timelines, [
+        'specialiseSent',
+        'specialiseAnswered',
+        'specialised',
+        'runtimeTaken',
+        'answered',
+      ]),
+      parkedRuntimeTaken: pool.timelines.filter((t) => t.parked).length,
+      podCpu: timelineStats(pool.timelines, ['cpuMs', 'throttledMs', 'throttledPeriods']),
+    };
     // From a true zero: the pool samples' specialised pods expire and go first, and after each
     // sample its pods must be gone (not terminating) before the next one is created.
     const zeroWait = await trueZero(kubectl, ns);

@@ -9,6 +9,7 @@ import { startLamina, testEnv } from '@lamina/testkit';
 
 import { benchFunctions, type BenchFunction } from './coldstart-functions.js';
 import { clusterColdStarts } from './coldstart-cluster.js';
+import { containerColdStarts } from './coldstart-container.js';
 import { comparePool } from './coldstart-pool.js';
 
 /**
@@ -20,14 +21,17 @@ import { comparePool } from './coldstart-pool.js';
  * run, the first call of new Node.js functions without and from a warm pool of generic runtimes
  * (ADR 0019), written to bench/results/coldstart-pool.json; `--pool-only` runs just that part.
  * `--cluster` runs cluster mode instead (coldstart-cluster.ts): from zero, from the warm pool and
- * warm, on the test node, written to bench/results/coldstart-cluster.json.
+ * warm, on the test node, written to bench/results/coldstart-cluster.json. `--container` runs a
+ * warm-pool pod's specialisation in Docker, parked against fresh, per runtime
+ * (coldstart-container.ts), written to bench/results/coldstart-container.json.
  *
- *   node bench/dist/coldstart.js [--quick] [--pool-only | --cluster]
+ *   node bench/dist/coldstart.js [--quick] [--pool-only | --cluster | --container]
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
 const poolOnly = process.argv.includes('--pool-only');
 const cluster = process.argv.includes('--cluster');
+const container = process.argv.includes('--container');
 /**
  * Cold starts per mode in a cluster: each is a pod (or a specialisation) on a shared node;
  * LAMINA_BENCH_CLUSTER_SAMPLES bounds it on a busy machine.
@@ -211,12 +215,36 @@ async function clusterMode(): Promise<void> {
       runtime: fn.runtime,
       memorySize: fn.memorySize,
     },
-    note: "Cluster mode on the test environment's real kubelet (one 2-core node shared with other jobs). firstCall = caller-side latency of the first invoke of a new function through a cluster gateway (one function per sample, deleted after it). fromZero: the version has no pod; the gateway holds the call and wakes the autoscaler, which scales the Deployment from 0; a pod starts, fetches its code and inits before it turns ready (init at start: that call reports no Init Duration); each sample starts from a true zero (no function pod in the namespace, none terminating); fromZero.timeline = ms from the invoke to each step of the pod's start (Kubernetes' own times whole seconds, the agent's log lines exact); podsGoneAfterDelete = ms from DeleteFunction until the sample's pods were removed; failedScheduling = the node's refusals during the from-zero samples. fromWarmPool: the gateway specialises a ready generic pod (code fetched by SHA-256, relabelled) and the call runs init in it. warm = caller-side latency at concurrency 1 on a pod of a warm function. initDuration = REPORT Init Duration. specializeCall = the gateway's specialise request (code fetched by hash, checked, unpacked in the pod), part of fromWarmPool. loadAverage = the host's at the end (other jobs share it).",
+    note: "Cluster mode on the test environment's real kubelet (one 2-core node shared with other jobs). firstCall = caller-side latency of the first invoke of a new function through a cluster gateway (one function per sample, deleted after it). fromZero: the version has no pod; the gateway holds the call and wakes the autoscaler, which scales the Deployment from 0; a pod starts, fetches its code and inits before it turns ready (init at start: that call reports no Init Duration); each sample starts from a true zero (no function pod in the namespace, none terminating); fromZero.timeline = ms from the invoke to each step of the pod's start (Kubernetes' own times whole seconds, the agent's log lines exact); podsGoneAfterDelete = ms from DeleteFunction until the sample's pods were removed; failedScheduling = the node's refusals during the from-zero samples. fromWarmPool: the gateway specialises a ready generic pod (code fetched by SHA-256, relabelled) and the call runs init in it; fromWarmPool.timeline = ms from the invoke to the specialised pod's agent lines (specialised: code in place; runtimeTaken: the call's environment took the pod's parked runtime); parkedRuntimeTaken = samples that took it (the others spawned Node.js fresh); fromWarmPool.podCpu = the specialised pod's CPU during the sample from its cgroup's cpu.stat (cpuMs used by all its processes, throttledMs/throttledPeriods = CFS quota throttling: the pod's CPU limit follows MemorySize). warm = caller-side latency at concurrency 1 on a pod of a warm function. initDuration = REPORT Init Duration. specializeCall = the gateway's specialise request (code fetched by hash, checked, unpacked in the pod), part of fromWarmPool. loadAverage = the host's at the end (other jobs share it).",
+    ...r,
+  });
+}
+
+async function containerMode(): Promise<void> {
+  const fns = benchFunctions(root, testEnv.cacheDir())
+    .filter((f) => f.runtime === 'nodejs22.x' || f.runtime === 'python3.11')
+    .map((f) => ({ ...f, memorySize: CLUSTER_MEMORY_MB }));
+  const started = Date.now();
+  const loadAtStart = loadavg();
+  const samples = Number(process.env['LAMINA_BENCH_CONTAINER_SAMPLES'] ?? (quick ? '3' : '8'));
+  const r = await containerColdStarts({ root, fns, samples, event: EVENT, log });
+  write('coldstart-container.json', {
+    date: new Date().toISOString(),
+    machine: machine(),
+    loadAverageAtStart: loadAtStart,
+    loadAverage: loadavg(),
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    settings: { samples, event: EVENT, memorySize: CLUSTER_MEMORY_MB },
+    note: "A warm-pool pod's specialisation and first call without a cluster: the runtime's worker image run by Docker as a generic pod (read-only root, tmpfs /tmp, read-only /var/task view, uid 10001, CPU limit MemorySize/1769 vCPU, stray sweep on, host network so agent and code server talk over loopback); one new container per sample, parked and fresh alternating. parked = the image's parked runtime (as pods have it); fresh = LAMINA_PARKED_BOOTSTRAP empty (the runtime spawned in the call: the baseline). total = specialize (code fetched by SHA-256, checked, unpacked) + firstInvoke (init included; Tail log); initDuration = the agent's Init Duration; warm = the next invoke; containerCpu = the container's CPU (cgroup cpuacct) over those three requests, throttled = its CFS throttled time; parkedTaken = samples whose call took the parked runtime. No gateway, pod network or relabelling: bench/coldstart --cluster has those. loadAverage = the host's (other jobs share it).",
     ...r,
   });
 }
 
 async function main(): Promise<void> {
+  if (container) {
+    await containerMode();
+    return;
+  }
   if (cluster) {
     await clusterMode();
     return;

@@ -73,7 +73,7 @@ HASH="$(
   {
     printf '%s\n' "$NODE_VERSION"
     cd "$HERE" && sha256sum build.sh build-worker.sh worker.Dockerfile lambda-entrypoint.sh \
-      ./*.bootstrap nodejs-parked.mjs agent-start.mjs nodejs.Dockerfile python.Dockerfile java.Dockerfile
+      ./*.bootstrap nodejs-parked.mjs python-parked.py agent-start.mjs nodejs.Dockerfile python.Dockerfile java.Dockerfile
     sha256sum <"$BUNDLE"
   } | sha256sum | cut -c1-12
 )"
@@ -103,6 +103,13 @@ for runtime in "${runtimes[@]}"; do
   else
     install -m 0755 "$NODE" "$ctx/opt/node"
   fi
+  case "$runtime" in
+    python*)
+      # The official awslambdaric's parked start (ADR 0019); its shebang is the image's python3.
+      install -m 0755 "$HERE/python-parked.py" "$ctx/opt/python-parked.py"
+      parked=/var/lamina/agent/python-parked.py
+      ;;
+  esac
   cp "$HERE/worker.Dockerfile" "$ctx/Dockerfile"
   log "docker build $image (FROM $base)"
   docker build -q --force-rm --build-arg "RUNTIME_IMAGE=$base" --build-arg "PARKED_BOOTSTRAP=$parked" \

@@ -5,8 +5,9 @@
 # LAMINA_WORKER_PORT and starts the bootstrap as its one execution environment.
 # Runs as uid 10001 with a read-only root filesystem: the agent writes only below $TMPDIR (/tmp).
 # Built by runtimes/images/build-worker.sh; RUNTIME_IMAGE is a runtimes/images/build.sh image.
-# PARKED_BOOTSTRAP (the Node.js image: /var/lamina/agent/nodejs-parked.mjs) is the runtime's start
-# that a generic pod boots before its function is known (ADR 0019); empty: none.
+# PARKED_BOOTSTRAP (the Node.js image: /var/lamina/agent/nodejs-parked.mjs, Python's:
+# python-parked.py) is the runtime's start that a generic pod boots before its function is known
+# (ADR 0019); empty: none.
 ARG RUNTIME_IMAGE
 FROM ${RUNTIME_IMAGE}
 ARG PARKED_BOOTSTRAP=""

@@ -7,6 +7,7 @@ import {
   CreateFunctionCommand,
   InvokeCommand,
   LambdaClient,
+  type Runtime,
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -63,25 +64,30 @@ export const handler = async () => ({ fn: '${tag}', pod: hostname(), greeting: p
 `,
     });
 
-  const readyGenerics = async (): Promise<PodIp[]> => {
+  const readyGenerics = async (runtime = 'nodejs22.x'): Promise<PodIp[]> => {
     const list = await getJson<{ items: (PodJson & { status?: { podIP?: string } })[] }>([
       'get',
       'pods',
       '-n',
       ns,
       '-l',
-      'lamina.dev/pool=generic',
+      `lamina.dev/pool=generic,lamina.dev/runtime=${runtime}`,
     ]);
     return (list?.items ?? [])
       .filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
       .map((p) => ({ name: p.metadata.name, ip: p.status?.podIP ?? '' }));
   };
-  const create = async (fn: string, zip: Uint8Array): Promise<void> => {
+  const create = async (
+    fn: string,
+    zip: Uint8Array,
+    runtime: Runtime = 'nodejs22.x',
+    handler = 'index.handler',
+  ): Promise<void> => {
     await lambda.send(
       new CreateFunctionCommand({
         FunctionName: fn,
-        Runtime: 'nodejs22.x',
-        Handler: 'index.handler',
+        Runtime: runtime,
+        Handler: handler,
         Role: 'arn:aws:iam::000000000000:role/lambda',
         MemorySize: 256,
         Timeout: 30,
@@ -106,22 +112,27 @@ export const handler = async () => ({ fn: '${tag}', pod: hostname(), greeting: p
       log: Buffer.from(r.LogResult ?? '', 'base64').toString('utf8'),
     };
   };
-  const waitForGeneric = (what: string, except: readonly string[] = []) =>
+  const waitForGeneric = (what: string, except: readonly string[] = [], runtime?: string) =>
     eventually(
       async () => {
-        const ready = (await readyGenerics()).filter((p) => !except.includes(p.name));
+        const ready = (await readyGenerics(runtime)).filter((p) => !except.includes(p.name));
         expect(ready.length).toBeGreaterThan(0);
         return ready;
       },
       { what, timeoutMs: 180_000, intervalMs: 1000 },
     );
 
+  const podLog = (pod: string): Promise<string> =>
+    kubectl(['logs', '-n', ns, pod]).then((r) => r.stdout);
+
   beforeAll(async () => {
     testEnv.require('LAMINA_TEST_NODE');
     const redisUrl = testEnv.require('REDIS_URL');
     // The node bridge's own address (test/env/versions.sh NODE_IP): the pods' way to this host.
     const host = '10.213.0.1';
-    const [image] = await Promise.all([workerImage('nodejs22.x'), buildOperator()]);
+    // Built one after the other (one docker build at a time on a 2-core node); one tag for both.
+    const image = await workerImage('nodejs22.x');
+    await Promise.all([workerImage('python3.11'), buildOperator()]);
     await kubectlOk([
       'apply',
       '--server-side',
@@ -165,7 +176,7 @@ export const handler = async () => ({ fn: '${tag}', pod: hostname(), greeting: p
         LAMINA_AUTOSCALER: 'true',
         LAMINA_AUTOSCALER_TICK_MS: '500',
         LAMINA_WARM_POOL_SIZE: '1',
-        LAMINA_WARM_POOL_RUNTIMES: 'nodejs22.x',
+        LAMINA_WARM_POOL_RUNTIMES: 'nodejs22.x,python3.11',
         LAMINA_WARM_POOL_IDLE_SECONDS: '600',
         LAMINA_LOG_LEVEL: 'info',
       },
@@ -200,8 +211,10 @@ export const handler = async () => ({ fn: '${tag}', pod: hostname(), greeting: p
     expect(first.body.pod).toMatch(/^lamina-pool-nodejs22-x-/);
     // A cold start in the call: the specialised environment ran init for it.
     expect(first.log).toMatch(/REPORT RequestId: .*Init Duration/);
+    // On the runtime the pod parked before the call (not one spawned in it).
+    expect(await podLog(first.body.pod)).toContain('parked runtime taken by the function');
 
-    // The gateway relabels the pod beside the call (the call does not wait for the API server).
+    // The gateway relabels the pod once the call has its answer (the call never waits for it).
     const pod = await eventually(
       async () => {
         const p = await getJson<PodJson>(['get', 'pod', first.body.pod, '-n', ns]);
@@ -261,4 +274,24 @@ export const handler = async () => ({ fn: '${tag}', pod: hostname(), greeting: p
     const ready = await fetch(`http://${pod?.ip ?? ''}:8080/readyz`);
     expect(await ready.text()).toBe('generic nodejs22.x environment');
   }, 300_000);
+
+  it('a Python cold call is served by a generic pod whose parked awslambdaric becomes the function', async () => {
+    const zip = makeZip({
+      'app.py': `import os, socket
+
+def handler(event, context):
+    return {"pod": socket.gethostname(), "greeting": os.environ.get("GREETING"), "cwd": os.getcwd()}
+`,
+    });
+    await create('py', zip, 'python3.11', 'app.handler');
+    await waitForGeneric('a ready generic python3.11 pod', [], 'python3.11');
+    const r = await lambda.send(new InvokeCommand({ FunctionName: 'py', LogType: 'Tail' }));
+    expect(r.FunctionError).toBeUndefined();
+    const body = JSON.parse(new TextDecoder().decode(r.Payload)) as Record<string, string>;
+    expect(body).toEqual({ pod: body['pod'], greeting: 'hello from py', cwd: '/var/task' });
+    expect(body['pod']).toMatch(/^lamina-pool-python3-11-/);
+    const log = Buffer.from(r.LogResult ?? '', 'base64').toString('utf8');
+    expect(log).toMatch(/REPORT RequestId: .*Init Duration/);
+    expect(await podLog(body['pod'] ?? '')).toContain('parked runtime taken by the function');
+  }, 420_000);
 });

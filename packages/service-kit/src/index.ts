@@ -4,3 +4,4 @@ export * from './invoke-kind.js';
 export * from './run-service.js';
 export * from './sqs-queues.js';
 export * from './tracing.js';
+export * from './signals.js';

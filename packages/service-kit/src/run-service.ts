@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
 
+import { handleSignalsEarly } from './signals.js';
 import { createTracing, type Tracing } from './tracing.js';
 
 /** What a standalone service's start function returns. */
@@ -38,11 +39,13 @@ export interface RunServiceOptions<C extends ServiceConfigBase> {
  * The composition root of a standalone service (a Deployment in a cluster, its own process in
  * tests): config from the environment (invalid → every issue printed, exit 1), one pino logger
  * and one prom-client Registry, `/metrics` and `/healthz` on the configured port, and SIGTERM /
- * SIGINT: fail health, drain, exit; a second signal forces exit.
+ * SIGINT: fail health, drain, exit; a second signal forces exit. The signals are handled from the
+ * first line (signals.ts): one that comes while the service starts exits at once.
  */
 export async function runService<C extends ServiceConfigBase>(
   o: RunServiceOptions<C>,
 ): Promise<void> {
+  const signals = handleSignalsEarly({ name: `lamina-${o.name}` });
   let config: C;
   try {
     config = o.loadConfig(o.env);
@@ -82,9 +85,7 @@ export async function runService<C extends ServiceConfigBase>(
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
   process.stdout.write(`lamina ${o.name} running (metrics on http://${config.host}:${port})\n`);
 
-  let signals = 0;
-  const onSignal = (): void => {
-    if (++signals > 1) process.exit(130);
+  signals.started(() => {
     ready = false;
     void service.stop().then(async (errors) => {
       await tracing.shutdown().catch((err: unknown) => {
@@ -94,9 +95,7 @@ export async function runService<C extends ServiceConfigBase>(
       server.close();
       process.exit(errors.length === 0 ? 0 : 1);
     });
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  });
 }
 
 /** Runs a service's main, turning a failure into one line on stderr and exit 1. */

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 import { KubeConfig } from '@kubernetes/client-node';
-import { createTracing, type Tracing } from '@lamina/service-kit';
+import { createTracing, handleSignalsEarly, type Tracing } from '@lamina/service-kit';
 import { pino, type Logger } from 'pino';
 
 import { clusterBackend } from './cluster/cluster-backend.js';
@@ -58,6 +58,8 @@ function namespaceOf(config: ClusterConfig): string {
 }
 
 async function main(): Promise<void> {
+  // Before anything connects: as PID 1 the gateway would ignore a SIGTERM it has no handler for.
+  const signals = handleSignalsEarly({ name: 'lamina gateway' });
   const config = loadClusterConfig(process.env);
   const logger = pino({ level: config.logLevel, base: { component: 'gateway' } });
   const kc = new KubeConfig();
@@ -70,10 +72,7 @@ async function main(): Promise<void> {
     logger,
     tracing,
   });
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
+  signals.started((signal) => {
     logger.info({ signal }, 'stopping');
     const deadline = setTimeout(() => process.exit(1), config.shutdownTimeoutMs);
     deadline.unref();
@@ -84,12 +83,6 @@ async function main(): Promise<void> {
       for (const err of errors) logger.error({ err }, 'shutdown error');
       process.exit(errors.length > 0 ? 1 : 0);
     });
-  };
-  process.on('SIGTERM', () => {
-    stop('SIGTERM');
-  });
-  process.on('SIGINT', () => {
-    stop('SIGINT');
   });
 }
 

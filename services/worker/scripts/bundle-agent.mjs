@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles the worker agent (src/agent/main.ts) and everything it imports — the worker package,
-// @lamina/core, @lamina/kube's worker-pod contract and @lamina/service-kit's unpack-zip (from
+// @lamina/core, @lamina/kube's worker-pod contract and @lamina/service-kit's unpack-zip and signals (from
 // their sources), pino, zod, prom-client, yauzl — into one ESM file, dist/agent.mjs (next to tsc's output, so ignored and cached
 // alike), so a worker image needs only a Node.js binary and this file (ADR 0014). Run by
 // `npm run build`.
@@ -70,6 +70,7 @@ const { bytes } = await bundleNode({
       pkg,
       '../../packages/service-kit/src/unpack-zip.ts',
     ),
+    '@lamina/service-kit/signals': path.resolve(pkg, '../../packages/service-kit/src/signals.ts'),
   },
 });
 process.stderr.write(

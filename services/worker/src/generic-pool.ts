@@ -74,7 +74,7 @@ export class GenericPool {
     if (!this.slots.has(fn.runtime)) return undefined;
     const g = this.take(fn.runtime);
     if (g === undefined) return undefined;
-    const conflict = startTimeConflict(g.environment, fn.environment);
+    const conflict = startTimeConflict(g.environment, fn.environment, fn.runtime);
     // A sandbox's /tmp has the size it started with.
     const tmpFits = g.placement?.sandboxed !== true || fn.ephemeralStorage === GENERIC_TMP_MB;
     if (conflict === undefined && tmpFits && existsSync(fn.codeDir)) return g;

@@ -48,6 +48,8 @@ export interface ClusterPoolOptions {
   /** Pre-warmed generic pods (ADR 0019): a call with no free pod claims one once; absent: none. */
   readonly warmPool?: {
     claim(fn: FunctionVersionConfig): Promise<WorkerPod | undefined>;
+    /** The call that claimed `podName` has its answer: the pool may relabel the pod now. */
+    firstCallEnded(podName: string): void;
     /** Ends the specialised pods of a changed or deleted function (its Deployment is the operator's). */
     evict(functionName: string, version?: string): Promise<void>;
   };
@@ -126,6 +128,8 @@ export class ClusterPool implements EnvironmentPool {
     /** Releases the wait counted as demand; set while the call waits for an environment. */
     let endWait: (() => void) | undefined;
     let warmTried = this.o.warmPool === undefined;
+    /** The generic pod this call claimed, until its call on it ended. */
+    let claimed: string | undefined;
     try {
       for (;;) {
         if (this.closing !== undefined) {
@@ -139,7 +143,10 @@ export class ClusterPool implements EnvironmentPool {
           waitingSince ??= now;
           endWait ??= this.o.demand?.wait(fn);
           const pod = await this.o.warmPool?.claim(fn);
-          if (pod !== undefined) pick = { kind: 'pod', pod };
+          if (pod !== undefined) {
+            pick = { kind: 'pod', pod };
+            claimed = pod.name;
+          }
         }
         if (pick.kind === 'pod') {
           if (waitingSince !== undefined) {
@@ -150,7 +157,11 @@ export class ClusterPool implements EnvironmentPool {
           endWait = undefined;
           const endRun = this.o.demand?.run(fn);
           const startedAt = this.now();
-          const result = await this.call(pick.pod, fn, invocation).finally(endRun);
+          const result = await this.call(pick.pod, fn, invocation).finally(() => {
+            endRun?.();
+            if (claimed !== undefined) this.o.warmPool?.firstCallEnded(claimed);
+            claimed = undefined;
+          });
           if (result === RETRY) continue;
           // An image function's own lines, read once its pod is free for the next call.
           if (invocation.tailLog && fn.image !== undefined && this.o.imageTail !== undefined) {

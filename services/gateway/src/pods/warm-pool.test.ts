@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { FunctionVersionConfig, SpecializationRequest } from '@lamina/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { FakeAgent } from '../test-support/fake-agents.js';
 import { HttpAgentClient } from './agent-client.js';
@@ -107,8 +107,27 @@ describe('WarmPool', () => {
       codeSha256Hex: HEX,
       codeToken: 'token-of-aaaa',
     });
+    // Relabelled once the claiming call has its answer, not before.
+    expect(relabelled).toEqual([]);
+    pool.firstCallEnded('g1');
+    pool.firstCallEnded('g1');
     expect(relabelled.map((r) => r.pod.name)).toEqual(['g1']);
     expect(outcomes).toEqual(['hit']);
+  });
+
+  it('relabels a claimed pod after relabelAfterMs even if its call has not ended', async () => {
+    vi.useFakeTimers();
+    try {
+      const { pool, relabelled } = setup([generic('g1')], () => ({ kind: 'answer', status: 200 }));
+      await pool.claim(fnConfig());
+      expect(relabelled).toEqual([]);
+      vi.advanceTimersByTime(1000);
+      expect(relabelled.map((r) => r.pod.name)).toEqual(['g1']);
+      pool.firstCallEnded('g1');
+      expect(relabelled).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('moves on when another gateway claimed the pod, and never asks the same pod twice', async () => {
@@ -183,6 +202,7 @@ describe('ClusterPool with a warm pool', () => {
     const agent = await FakeAgent.start('g1');
     agents.push(agent);
     const claimed: string[] = [];
+    const ended: string[] = [];
     const waits: string[] = [];
     const pool = new ClusterPool({
       pods: new WorkerPodIndex(),
@@ -204,6 +224,7 @@ describe('ClusterPool with a warm pool', () => {
           claimed.push(fn.name);
           return Promise.resolve(agent.pod({ specialized: true }));
         },
+        firstCallEnded: (name) => ended.push(name),
       },
     });
     pools.push(pool);
@@ -216,6 +237,8 @@ describe('ClusterPool with a warm pool', () => {
     expect(JSON.parse(result.payload.toString())).toMatchObject({ pod: 'g1' });
     expect(claimed).toEqual(['hello']);
     expect(waits).toEqual(['hello']);
+    // The pool hears when the claiming call has its answer (it relabels the pod then).
+    expect(ended).toEqual([agent.pod({ specialized: true }).name]);
   });
 
   it('without a generic pod the call waits for its own as before (claimed once per call)', async () => {
@@ -233,6 +256,7 @@ describe('ClusterPool with a warm pool', () => {
           claims++;
           return Promise.resolve(undefined);
         },
+        firstCallEnded: () => undefined,
       },
     });
     pools.push(pool);

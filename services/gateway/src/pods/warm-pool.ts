@@ -15,6 +15,11 @@
  *   Secrets (`valueFrom`) are not in the gateway's view, so such versions wait for their own pods.
  * - The relabelling is the gateway's (it has the pod API; the pods have no API token): labels
  *   and annotations name the version, `pool=specialized`, and the container's restart count.
+ *   It waits until the claiming call has its answer (`firstCallEnded`), at most `relabelAfterMs`:
+ *   relabelling takes the pod out of the generic Deployment, whose replacement pod (API server,
+ *   controller, scheduler, kubelet, a container start) and the patch itself would otherwise take
+ *   CPU from the cold call on a small node. Until then the pod is still labelled generic; it
+ *   cannot be taken twice (its agent answers `claimed`, and this gateway does not ask it again).
  */
 import {
   LIMITS,
@@ -64,6 +69,8 @@ export interface WarmPoolOptions {
   readonly now?: () => number;
   /** Counts each claim's outcome; absent: not counted. */
   readonly onClaim?: (outcome: ClaimOutcome, runtime: string) => void;
+  /** The relabelling waits for the claiming call's answer at most this long; default 1,000 ms. */
+  readonly relabelAfterMs?: number;
 }
 
 const base64ToHex = (b64: string): string => Buffer.from(b64, 'base64').toString('hex');
@@ -76,6 +83,8 @@ export class WarmPool {
   private readonly o: WarmPoolOptions;
   /** Pod name → until when it is not tried again. */
   private readonly tried = new Map<string, number>();
+  /** Specialised pods whose relabelling waits for their first call's answer, by name. */
+  private readonly pending = new Map<string, { s: Specialized; timer: NodeJS.Timeout }>();
   private readonly now: () => number;
 
   constructor(o: WarmPoolOptions) {
@@ -172,11 +181,12 @@ export class WarmPool {
       return 'failed';
     }
     const specialized = { pod, functionName: fn.name, version: fn.version, codeSha256Hex: hex };
-    // Not awaited: the call need not wait for the API server (the agent serves only this
-    // version already). A failure leaves the pod in the generic Deployment until it expires.
-    this.o.labeler.relabel(specialized).catch((err: unknown) => {
-      this.o.logger.error({ ...log, err }, 'relabelling a specialised pod failed');
-    });
+    // After the call's answer (see the file comment); the call never waits for the API server.
+    const timer = setTimeout(() => {
+      this.firstCallEnded(pod.name);
+    }, this.o.relabelAfterMs ?? 1000);
+    timer.unref();
+    this.pending.set(pod.name, { s: specialized, timer });
     this.o.logger.info(
       { ...log, specializeMs: Math.round(performance.now() - started) },
       'cold call served by a specialised generic pod',
@@ -190,6 +200,25 @@ export class WarmPool {
       codeSha256Hex: hex,
       specialized: true,
     };
+  }
+
+  /**
+   * The claiming call on `podName` has its answer (or gave up): relabel the pod now, if its
+   * relabelling still waits. Not awaited by anyone; a failure leaves the pod in the generic
+   * Deployment until it expires.
+   */
+  firstCallEnded(podName: string): void {
+    const waiting = this.pending.get(podName);
+    if (waiting === undefined) return;
+    this.pending.delete(podName);
+    clearTimeout(waiting.timer);
+    const { s } = waiting;
+    this.o.labeler.relabel(s).catch((err: unknown) => {
+      this.o.logger.error(
+        { pod: s.pod.name, function: s.functionName, version: s.version, err },
+        'relabelling a specialised pod failed',
+      );
+    });
   }
 
   private forgetExpired(now: number): void {

@@ -90,6 +90,7 @@ describe('rehearseInvoke', () => {
       LAMINA_WORKER_GENERIC: 'true',
       LAMINA_RUNTIME: 'nodejs22.x',
       LAMINA_CODE_URL: 'http://gateway',
+      LAMINA_KILL_STRAYS: 'true',
     });
     const c = rehearsalConfig(generic);
     expect(c).toMatchObject({
@@ -100,7 +101,10 @@ describe('rehearseInvoke', () => {
       layers: [],
       initAtStart: false,
       generic: false,
+      // A sweep of the pod would also kill the parked runtime booting beside it.
+      killStrays: false,
     });
+    expect(generic.killStrays).toBe(true);
   });
 });
 

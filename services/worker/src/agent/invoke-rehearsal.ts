@@ -10,7 +10,8 @@
  *
  * Invariants: nothing of any function is involved (its code is written here, into a private
  * folder under the pod's code cache, removed afterwards); the parked runtime is never touched (the
- * rehearsal's environment spawns its own process and stops it); its logs go to a silent logger,
+ * rehearsal's environment spawns its own process and stops it, and never sweeps the pod's other
+ * processes, which would include the parked runtime); its logs go to a silent logger,
  * so no START/REPORT of a function that does not exist reaches the pod's log; a failure is logged
  * once and ignored (the real call works or fails on its own).
  */
@@ -61,6 +62,10 @@ export function rehearsalConfig(config: AgentConfig): AgentConfig {
     initializationType: 'on-demand',
     generic: false,
     runtimeApiPort: undefined,
+    // Its own runtime leaves nothing behind, and a sweep of the pod (`kill(-1)`) would also kill
+    // the parked runtime booting beside it. (Closing a pod's environment does not sweep today;
+    // this keeps the rehearsal clear of it should a broken rehearsal runtime ever be discarded.)
+    killStrays: false,
   };
 }
 

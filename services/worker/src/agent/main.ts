@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
+import { handleSignalsEarly } from '@lamina/service-kit/signals';
 import { ConfigError, loadConfig, runtimeBaseEnv } from './config.js';
 import { startAgent } from './start-agent.js';
 
@@ -15,16 +16,7 @@ async function main(): Promise<void> {
   // no handler for. A pod deleted while its agent starts (a ReplicaSet's surplus, a scale-down
   // right after a scale-up) would otherwise wait its whole grace period (910 s for a pool pod).
   // Nothing runs before the agent listens, so such a stop exits at once.
-  let onSignal: (signal: NodeJS.Signals) => void = (signal) => {
-    process.stderr.write(`lamina-worker-agent: ${signal} while starting: exiting\n`);
-    process.exit(0);
-  };
-  process.on('SIGTERM', (signal) => {
-    onSignal(signal);
-  });
-  process.on('SIGINT', (signal) => {
-    onSignal(signal);
-  });
+  const signals = handleSignalsEarly({ name: 'lamina-worker-agent' });
   let config;
   try {
     config = loadConfig(process.env);
@@ -44,12 +36,7 @@ async function main(): Promise<void> {
   });
   logger.debug({}, 'starting');
   const running = await startAgent({ config, logger, baseEnv: runtimeBaseEnv(process.env) });
-  let signals = 0;
-  onSignal = (signal: NodeJS.Signals): void => {
-    if (++signals > 1) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(130);
-    }
+  signals.started((signal) => {
     logger.info({ signal }, 'draining');
     running.stop(config.drainLingerMs).then(
       () => {
@@ -61,7 +48,7 @@ async function main(): Promise<void> {
         process.exit(1);
       },
     );
-  };
+  });
 }
 
 main().catch((err: unknown) => {

@@ -5,15 +5,15 @@
  * runtime's environment and task root, the call reports Init Duration, init errors are the
  * RIC's, and a function with a start-time variable never gets the parked runtime.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventually, testEnv } from '@lamina/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ExecutionEnvironment } from '../execution-environment.js';
 import { isAlive, makeFn, makeInvocation, parse, quietLogger } from '../test-support/fixtures.js';
+import { parkedHarness } from '../test-support/parked-harness.js';
 import { ParkedRuntime } from './parked-runtime.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -30,47 +30,11 @@ const HANDLER = `exports.handler = async () => ({
 `;
 
 describe.skipIf(!existsSync(ric))('ParkedRuntime with the official Node.js RIC', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
+  const { cleanups, codeDir, parkedRuntime, environment } = parkedHarness({
+    command: [process.execPath, shim, ric],
+    runtimeDir: path.dirname(ric),
+    fileName: 'index.js',
   });
-
-  function codeDir(source: string): string {
-    const dir = mkdtempSync(path.join(tmpdir(), 'lamina-parked-'));
-    writeFileSync(path.join(dir, 'index.js'), source);
-    cleanups.push(() => {
-      rmSync(dir, { recursive: true, force: true });
-    });
-    return dir;
-  }
-
-  async function parkedRuntime(): Promise<ParkedRuntime> {
-    const parked = new ParkedRuntime({
-      command: [process.execPath, shim, ric],
-      runtimeDir: path.dirname(ric),
-      baseEnv: {},
-      logger: quietLogger,
-    });
-    cleanups.push(() => parked.stop());
-    expect(parked.settled).toBe(false);
-    parked.start();
-    await eventually(() => parked.parked, { timeoutMs: 15_000 });
-    return parked;
-  }
-
-  function environment(parked: ParkedRuntime, fn: ReturnType<typeof makeFn>): ExecutionEnvironment {
-    const generic = parked.take(fn);
-    expect(generic).toBeDefined();
-    const env = new ExecutionEnvironment({
-      fn,
-      command: ['/nonexistent/bootstrap'],
-      runtimeDir: path.dirname(ric),
-      logger: quietLogger,
-      ...(generic === undefined ? {} : { generic }),
-    });
-    cleanups.push(() => env.stop());
-    return env;
-  }
 
   it('becomes the function: its environment, task root and handler; Init Duration reported', async () => {
     const parked = await parkedRuntime();

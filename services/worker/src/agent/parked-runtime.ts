@@ -99,7 +99,7 @@ export class ParkedRuntime {
    */
   take(fn: FunctionVersionConfig): GenericRuntime | undefined {
     if (!this.parked) return undefined;
-    const conflict = startTimeConflict(this.runtime.environment, fn.environment);
+    const conflict = startTimeConflict(this.runtime.environment, fn.environment, fn.runtime);
     if (conflict !== undefined || (fn.layers?.length ?? 0) > 0) {
       this.o.logger.info(
         { conflict, layers: fn.layers?.length ?? 0 },
@@ -109,6 +109,8 @@ export class ParkedRuntime {
       return undefined;
     }
     this.state = 'taken';
+    // bench/coldstart's warm-pool timeline reads this line (the call reached the runtime).
+    this.o.logger.info({}, 'parked runtime taken by the function');
     return this.runtime;
   }
 
