@@ -106,7 +106,15 @@ export interface AppDeps {
 /** What the function operations' handlers (routes/functions.ts) need. */
 export type FunctionRouteDeps = Pick<
   AppDeps,
-  'config' | 'functions' | 'code' | 'pool' | 'admission' | 'logger' | 'runtimes' | 's3Code' | 'async'
+  | 'config'
+  | 'functions'
+  | 'code'
+  | 'pool'
+  | 'admission'
+  | 'logger'
+  | 'runtimes'
+  | 's3Code'
+  | 'async'
 > & {
   readonly versions: VersionStore;
   readonly codeFreezer: CodeFreezer;
