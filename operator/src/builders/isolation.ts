@@ -16,6 +16,8 @@
  * name is returned in `invalid` and gets no label (the reconciler warns, the pods stay closed).
  */
 
+import { EGRESS_GROUP_NAME } from '@lamina/core';
+
 import type { WorkerConfig } from '../config.js';
 
 export const WORKER_UID = 10001;
@@ -45,14 +47,14 @@ export function workerPodIsolation(worker: WorkerConfig) {
   };
 }
 
-/** On a Function: the egress groups its pods join. */
-export const EGRESS_ANNOTATION = 'lamina.dev/egress';
+/** On a Function: the egress groups its pods join (written by hand or from VpcConfig). */
+export { EGRESS_ANNOTATION } from '@lamina/kube';
 /** On a worker pod, one label per group: `egress.lamina.dev/<group>: allow`. */
 export const EGRESS_LABEL_PREFIX = 'egress.lamina.dev/';
 export const EGRESS_LABEL_VALUE = 'allow';
 
-/** A label name's part after the prefix: Kubernetes' qualified-name rule, at most 63. */
-const GROUP_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/** A label name's part after the prefix: the rule the gateway checks VpcConfig's groups with. */
+const GROUP_NAME = EGRESS_GROUP_NAME;
 
 export interface EgressGroups {
   readonly groups: readonly string[];

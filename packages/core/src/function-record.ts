@@ -5,6 +5,7 @@ import type { FunctionSpec } from './function-spec.js';
 import { imageConfigResponse } from './image-function.js';
 import type { FunctionPolicy } from './resource-policy.js';
 import { type ArnContext, functionArn, LATEST } from './names.js';
+import { vpcConfigJson } from './vpc-kms-config.js';
 
 export type FunctionState = 'Pending' | 'Active' | 'Inactive' | 'Failed';
 export type LastUpdateStatus = 'Successful' | 'Failed' | 'InProgress';
@@ -108,6 +109,8 @@ export function toFunctionConfiguration(
     config['ImageConfigResponse'] = imageConfigResponse(s.imageConfig);
   if (s.deadLetterTargetArn !== undefined)
     config['DeadLetterConfig'] = { TargetArn: s.deadLetterTargetArn };
+  if (s.kmsKeyArn !== undefined) config['KMSKeyArn'] = s.kmsKeyArn;
+  if (s.vpcConfig !== undefined) config['VpcConfig'] = vpcConfigJson(s.vpcConfig);
   // ListFunctions leaves out the state fields (reference §2).
   // A function being created shows no LastUpdateStatus yet, as on AWS.
   if (options.listing !== true) {

@@ -20,6 +20,7 @@ import {
   PENDING_CREATE,
   tagMap,
   parsePackageType,
+  parseVpcConfig,
   toFunctionConfiguration,
   toVersionConfiguration,
   validateFunctionSpec,
@@ -105,6 +106,8 @@ function specOf(b: Body, deps: FunctionRouteDeps): FunctionSpec {
       layers: resolveFunctionLayers(b['Layers'], deps.layers, deps.config),
       packageType: parsePackageType(b['PackageType']),
       imageConfig: parseImageConfig(b['ImageConfig']),
+      kmsKeyArn: b['KMSKeyArn'],
+      vpcConfig: parseVpcConfig(b['VpcConfig']),
     },
     deps.runtimes,
   );

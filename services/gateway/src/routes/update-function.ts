@@ -12,6 +12,7 @@ import {
   type LayerStore,
   LIMITS,
   parseImageConfig,
+  parseVpcConfig,
   toFunctionConfiguration,
   toVersionConfiguration,
   UPDATE_IN_PROGRESS,
@@ -174,6 +175,8 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
       const layers = resolveFunctionLayers(b['Layers'], deps.layers, arn);
       // ImageConfig replaces the overrides as a whole; `{}` removes them.
       const imageConfig = parseImageConfig(b['ImageConfig']);
+      // VpcConfig replaces the groups as a whole; empty lists remove them.
+      const vpcConfig = parseVpcConfig(b['VpcConfig']);
       const record = await store(name, b['RevisionId'], (current) => {
         const base = specInput(current);
         const spec = validateFunctionSpec(
@@ -194,6 +197,9 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
               deadLetter === undefined ? base.deadLetterTargetArn : (deadLetter['TargetArn'] ?? ''),
             layers: layers ?? base.layers,
             imageConfig: imageConfig ?? base.imageConfig,
+            // KMSKeyArn '' goes back to the mode's own key.
+            kmsKeyArn: b['KMSKeyArn'] ?? base.kmsKeyArn,
+            vpcConfig: vpcConfig ?? base.vpcConfig,
           },
           runtimes,
         );
@@ -224,5 +230,7 @@ function specInput(record: FunctionRecord) {
     layers: s.layers,
     packageType: s.packageType,
     imageConfig: s.imageConfig,
+    kmsKeyArn: s.kmsKeyArn,
+    vpcConfig: s.vpcConfig,
   };
 }
