@@ -187,6 +187,11 @@ describe('cluster mode: environment variables live in a Secret, not in the Funct
         { timeout: 30_000 },
       )
       .toEqual({ DB_PASSWORD: SECRET });
+    // The operator takes the change first (an update in progress refuses another).
+    await waitUntilFunctionUpdatedV2(
+      { client: lamina.lambda, maxWaitTime: 180, minDelay: 1, maxDelay: 2 },
+      { FunctionName: old },
+    );
     await lamina.lambda.send(
       new UpdateFunctionConfigurationCommand({ FunctionName: old, Description: 'migrated' }),
     );
