@@ -7,8 +7,9 @@
  * A function's egress groups: Lamina's answer to VpcConfig.
  * Worker pods are isolated by NetworkPolicies (the chart's `worker-egress`: DNS and the gateway
  * only); a platform team opens more per group with NetworkPolicies that select the group's pod
- * label. A Function names its groups in the annotation `lamina.dev/egress` (comma- or
- * space-separated); the operator puts `egress.lamina.dev/<group>: allow` on the pods of every
+ * label. A Function names its groups in the annotation `lamina.dev/egress` (EGRESS_ANNOTATION
+ * of @lamina/kube; comma- or space-separated, written by hand or by the gateway from
+ * VpcConfig); the operator puts `egress.lamina.dev/<group>: allow` on the pods of every
  * version of that function, so the engine's label selectors find them.
  *
  * Invariants: pure; the groups come back deduplicated and sorted (the same annotation always
@@ -47,8 +48,6 @@ export function workerPodIsolation(worker: WorkerConfig) {
   };
 }
 
-/** On a Function: the egress groups its pods join (written by hand or from VpcConfig). */
-export { EGRESS_ANNOTATION } from '@lamina/kube';
 /** On a worker pod, one label per group: `egress.lamina.dev/<group>: allow`. */
 export const EGRESS_LABEL_PREFIX = 'egress.lamina.dev/';
 export const EGRESS_LABEL_VALUE = 'allow';
