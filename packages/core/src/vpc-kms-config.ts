@@ -94,7 +94,7 @@ const KEY_ARN = /^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]*:[0-9]*:key\/([A-Za-z0-9][A-Za
 export function kmsKeyIdOf(arn: string): string {
   const id = KEY_ARN.exec(arn)?.[1];
   if (id !== undefined) return id;
-  const reason = /:alias\//.test(arn)
+  const reason = arn.includes(':alias/')
     ? 'InvalidArnException KMS Message: Key Aliases are not supported for this operation.'
     : `InvalidArnException KMS Message: ${arn} is not a valid key ARN.`;
   throw new InvalidParameterValueException(

@@ -116,12 +116,13 @@ export function withAnnotations(
   base: Readonly<Record<string, string>>,
   changes: Readonly<Record<string, string | undefined>>,
 ): Record<string, string> {
-  const out: Record<string, string> = { ...base };
-  for (const [k, v] of Object.entries(changes)) {
-    if (v === undefined) delete out[k];
-    else out[k] = v;
-  }
-  return out;
+  const removed = new Set(
+    Object.entries(changes)
+      .filter(([, v]) => v === undefined)
+      .map(([k]) => k),
+  );
+  const set = Object.entries(changes).filter((e): e is [string, string] => e[1] !== undefined);
+  return Object.fromEntries([...Object.entries(base).filter(([k]) => !removed.has(k)), ...set]);
 }
 
 /**

@@ -232,11 +232,7 @@ describe('variables in a Secret, KMSKeyArn and VpcConfig (ADR 0041)', () => {
       [ANNOTATIONS.kmsKeyArn]: 'arn:aws:kms:us-east-1:000000000000:key/k1',
       'lamina.dev/egress': 'redis,kafka',
     });
-    const back = toFunctionRecord(
-      { ...r, status: { state: 'Active' } } as FunctionResource,
-      locate,
-      lookup,
-    );
+    const back = toFunctionRecord({ ...r, status: { state: 'Active' } }, locate, lookup);
     expect(back.spec.environment).toEqual({ A: '1' });
     expect(back.spec.kmsKeyArn).toBe(secured.spec.kmsKeyArn);
     expect(back.spec.vpcConfig).toEqual(vpc);
