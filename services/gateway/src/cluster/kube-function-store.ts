@@ -82,6 +82,7 @@ export class KubeFunctionStore implements FunctionStore {
     const name = record.spec.name;
     const secrets = this.o.envSecrets;
     let envSecret: string | undefined;
+    let created = false;
     try {
       if (record.spec.kmsKeyArn !== undefined) await secrets?.assertKmsKey(record.spec.kmsKeyArn);
       if (secrets !== undefined && hasVariables(record))
@@ -90,12 +91,13 @@ export class KubeFunctionStore implements FunctionStore {
         PLURALS.Function,
         toFunctionResource(record, this.o.namespace, undefined, envSecret),
       );
+      created = true;
       if (envSecret !== undefined)
         await secrets?.adopt(envSecret, functionOwner(name, stored.metadata.uid ?? ''));
       await this.seen(name, stored.metadata.resourceVersion);
     } catch (err) {
-      // The Function was not created (or cannot own it): its Secret would be nobody's.
-      if (envSecret !== undefined && this.resource(name) === undefined)
+      // The Function was not created: its Secret would be nobody's.
+      if (!created && envSecret !== undefined)
         await secrets?.remove(envSecret).catch(() => undefined);
       throw toLambdaError(err, this.errorContext(name));
     }
