@@ -66,7 +66,7 @@ describe('local mode: KMSKeyArn seals with the named key; VpcConfig stored, not 
         Code: { ZipFile: code },
         Environment: { Variables: { DB_PASSWORD: SECRET } },
         KMSKeyArn: kms,
-        VpcConfig: { SubnetIds: ['subnet-s7c'], SecurityGroupIds: ['platform'] },
+        VpcConfig: { SubnetIds: ['subnet-s7c'], SecurityGroupIds: ['sg-platform'] },
       }),
     );
 
@@ -86,7 +86,7 @@ describe('local mode: KMSKeyArn seals with the named key; VpcConfig stored, not 
     expect(conf.Environment?.Variables).toEqual({ DB_PASSWORD: SECRET });
     expect(conf.VpcConfig).toEqual({
       SubnetIds: ['subnet-s7c'],
-      SecurityGroupIds: ['platform'],
+      SecurityGroupIds: ['sg-platform'],
       VpcId: 'vpc-lamina',
       Ipv6AllowedForDualStack: false,
     });

@@ -225,14 +225,14 @@ describe('cluster mode: NetworkPolicies isolate worker pods (kube-network-polici
   it("VpcConfig's security groups name the egress groups (ADR 0041): set through the API, then removed", async () => {
     const fn = uniqueName('s7c-vpc');
     await lamina.createFunction(fn, probe, {
-      VpcConfig: { SubnetIds: ['subnet-s7c'], SecurityGroupIds: ['platform'] },
+      VpcConfig: { SubnetIds: ['subnet-s7c'], SecurityGroupIds: ['sg-platform'] },
     });
     const conf = await lamina.lambda.send(
       new GetFunctionConfigurationCommand({ FunctionName: fn }),
     );
     expect(conf.VpcConfig).toEqual({
       SubnetIds: ['subnet-s7c'],
-      SecurityGroupIds: ['platform'],
+      SecurityGroupIds: ['sg-platform'],
       VpcId: 'vpc-lamina',
       Ipv6AllowedForDualStack: false,
     });

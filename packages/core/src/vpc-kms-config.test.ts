@@ -9,15 +9,18 @@ const ctx = { region: 'us-east-1', accountId: '000000000000' };
 
 describe('VpcConfig (egress groups)', () => {
   it('parses the API shape, deduplicating, and answers as AWS shapes it', () => {
-    const c = parseVpcConfig({ SubnetIds: ['subnet-1'], SecurityGroupIds: ['redis', 'redis'] });
+    const c = parseVpcConfig({
+      SubnetIds: ['subnet-1'],
+      SecurityGroupIds: ['sg-redis', 'sg-redis'],
+    });
     expect(c).toEqual({
       subnetIds: ['subnet-1'],
-      securityGroupIds: ['redis'],
+      securityGroupIds: ['sg-redis'],
       ipv6AllowedForDualStack: false,
     });
     expect(vpcConfigJson(c!)).toEqual({
       SubnetIds: ['subnet-1'],
-      SecurityGroupIds: ['redis'],
+      SecurityGroupIds: ['sg-redis'],
       VpcId: 'vpc-lamina',
       Ipv6AllowedForDualStack: false,
     });
@@ -27,17 +30,17 @@ describe('VpcConfig (egress groups)', () => {
   });
 
   it('refuses a group that cannot be a label name', () => {
-    expect(() => parseVpcConfig({ SecurityGroupIds: ['ok', 'a/b'] })).toThrow(
-      /Invalid security group ID\(s\): a\/b/,
+    expect(() => parseVpcConfig({ SecurityGroupIds: ['sg-ok', 'sg-a/b'] })).toThrow(
+      /Invalid security group ID\(s\): sg-a\/b/,
     );
     expect(() => parseVpcConfig({ SecurityGroupIds: 'x' })).toThrow(LaminaError);
   });
 
   it('is kept on the spec, removed by empty lists, and returned', () => {
     const base = { name: 'f', runtime: 'nodejs22.x', handler: 'i.h' };
-    const vpcConfig = parseVpcConfig({ SecurityGroupIds: ['redis'] });
+    const vpcConfig = parseVpcConfig({ SecurityGroupIds: ['sg-redis'] });
     const spec = validateFunctionSpec({ ...base, vpcConfig }, ['nodejs22.x']);
-    expect(spec.vpcConfig?.securityGroupIds).toEqual(['redis']);
+    expect(spec.vpcConfig?.securityGroupIds).toEqual(['sg-redis']);
     const cleared = validateFunctionSpec(
       { ...base, vpcConfig: parseVpcConfig({ SubnetIds: [], SecurityGroupIds: [] }) },
       ['nodejs22.x'],

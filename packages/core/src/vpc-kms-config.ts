@@ -2,8 +2,9 @@
  * Two security settings of a function's configuration (issue #18 items 5 and 6, ADR 0041):
  *
  * - `VpcConfig`: Lamina has no VPCs; its answer is egress groups (ADR 0036). The security group
- *   ids name the egress groups the function's pods join (in a cluster the gateway writes them to
- *   the Function's `lamina.dev/egress` annotation, which the operator turns into pod labels the
+ *   id `sg-<name>` (the service model's pattern, `sg-[0-9a-zA-Z]*`) names the egress group
+ *   `<name>` the function's pods join (in a cluster the gateway writes the groups to the
+ *   Function's `lamina.dev/egress` annotation, which the operator turns into pod labels the
  *   NetworkPolicies select). Subnet ids are kept and returned, not used. Local mode stores and
  *   returns the configuration and does not enforce it.
  * - `KMSKeyArn`: names the key that wraps the per-function data key of the environment's
@@ -44,10 +45,10 @@ export function parseVpcConfig(value: unknown): VpcConfig | undefined {
     throw new InvalidParameterValueException('VpcConfig must be a structure.');
   const v = value as Record<string, unknown>;
   const securityGroupIds = strings('VpcConfig.SecurityGroupIds', v['SecurityGroupIds']);
-  const bad = securityGroupIds.filter((g) => !EGRESS_GROUP_NAME.test(g));
+  const bad = securityGroupIds.filter((g) => !EGRESS_GROUP_NAME.test(g.replace(/^sg-/, '')));
   if (bad.length > 0) {
     throw new InvalidParameterValueException(
-      `Invalid security group ID(s): ${bad.join(', ')}. In Lamina a security group names an egress group: 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.`,
+      `Invalid security group ID(s): ${bad.join(', ')}. In Lamina the security group sg-<name> names the egress group <name>: 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.`,
     );
   }
   const ipv6 = v['Ipv6AllowedForDualStack'];
@@ -61,6 +62,10 @@ export function parseVpcConfig(value: unknown): VpcConfig | undefined {
     ipv6AllowedForDualStack: ipv6 === true,
   };
 }
+
+/** The egress groups a VpcConfig names: its security groups without `sg-`. */
+export const egressGroupsOfVpc = (c: VpcConfig): string[] =>
+  c.securityGroupIds.map((g) => g.replace(/^sg-/, ''));
 
 export const isEmptyVpcConfig = (c: VpcConfig | undefined): boolean =>
   c === undefined || (c.subnetIds.length === 0 && c.securityGroupIds.length === 0);

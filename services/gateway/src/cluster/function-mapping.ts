@@ -12,6 +12,7 @@ import {
   LIMITS,
   type LastUpdateStatus,
   parseFunctionSettings,
+  egressGroupsOfVpc,
   isEmptyVpcConfig,
   vpcConfigJson,
   vpcConfigOfJson,
@@ -135,7 +136,7 @@ export function egressAnnotation(
   base: Readonly<Record<string, string>>,
 ): Record<string, string | undefined> {
   if (spec.vpcConfig !== undefined)
-    return { [EGRESS_ANNOTATION]: spec.vpcConfig.securityGroupIds.join(',') || undefined };
+    return { [EGRESS_ANNOTATION]: egressGroupsOfVpc(spec.vpcConfig).join(',') || undefined };
   return base[ANNOTATIONS.vpcConfig] === undefined ? {} : { [EGRESS_ANNOTATION]: undefined };
 }
 

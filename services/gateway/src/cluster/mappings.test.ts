@@ -209,7 +209,7 @@ describe('variables in a Secret, KMSKeyArn and VpcConfig (ADR 0041)', () => {
   const lookup = (name: string) => secrets[name];
   const vpc = {
     subnetIds: ['subnet-a'],
-    securityGroupIds: ['redis', 'kafka'],
+    securityGroupIds: ['sg-redis', 'sg-kafka'],
     ipv6AllowedForDualStack: false,
   };
   const secured: FunctionRecord = {
