@@ -41,7 +41,7 @@ describe('local mode: KMSKeyArn seals with the named key; VpcConfig stored, not 
     const stateDir = join(dir, 'state');
     mkdirSync(join(stateDir, 'kms-keys'), { recursive: true });
     writeFileSync(join(stateDir, 'kms-keys', 's7c-local-key'), randomBytes(32).toString('hex'));
-    lamina = await startLamina({ stateDir });
+    lamina = await startLamina({ stateDir, readyTimeoutMs: 120_000 });
     client = new LambdaClient({
       endpoint: lamina.url,
       region: 'us-east-1',
