@@ -27,7 +27,7 @@ describe('the variables Secret (ADR 0041)', () => {
     expect(Object.keys(s.data ?? {})).toEqual(['DB_PASSWORD', 'MODE']);
     expect(JSON.stringify(s)).not.toContain('hunter2');
     expect(variablesOfSecret(s)).toEqual(env);
-    // A function being created has no uid yet: no owner until it is adopted.
+    // Without an owner given, none is set.
     expect(variablesSecret('x', 'ns', 'hello', env).metadata?.ownerReferences).toBeUndefined();
   });
 });

@@ -13,8 +13,9 @@
  * - A Secret never changes: new values are a new Secret, so the references (and the pods' hash)
  *   change and the pods roll; equal values reuse the function's Secret that holds them, which is
  *   how a published version shares `$LATEST`'s Secret.
- * - A Secret is deleted once neither the Function nor any of its versions names it (`prune`);
- *   one left by a crash between writes is owned by its Function or is pruned with it.
+ * - A Secret is deleted once neither the Function nor any of its versions names it (`prune`).
+ *   It is written right after its Function (whose uid owns it from the start; the API server
+ *   checks the function's name first), so no Secret is ever without an owner.
  * - Values are resolved from the informer's memory; a write returns once the informer holds it.
  */
 import { randomBytes } from 'node:crypto';
@@ -23,8 +24,6 @@ import {
   CoreV1Api,
   type KubeConfig,
   makeInformer,
-  PatchStrategy,
-  setHeaderOptions,
   type V1OwnerReference,
   type V1Secret,
 } from '@kubernetes/client-node';
@@ -149,29 +148,28 @@ export class EnvironmentSecrets {
       .filter((s) => s.metadata?.annotations?.[FUNCTION_ANNOTATION] === functionName);
   }
 
+  /** A new Secret's name for the function (random: a name never reveals a value). */
+  static newName(functionName: string): string {
+    return `${functionName}-vars-${randomBytes(5).toString('hex')}`;
+  }
+
   /**
-   * The name of a Secret holding exactly `env` for the function: `prefer` (the one its resource
-   * names now) or another of its Secrets when they hold these values, else a new one (owned by
-   * `owner` when given: a Function being created has no uid yet, `adopt` follows).
+   * The name of a Secret the function owns holding exactly `env`: `prefer` (the one its resource
+   * names now) or another of its Secrets when they hold these values, else a new one (`name`
+   * when given: a Function just created names its Secret before it exists).
    */
   async ensure(
     functionName: string,
     env: Readonly<Record<string, string>>,
-    owner: V1OwnerReference | undefined,
+    owner: V1OwnerReference,
     prefer?: string,
+    name = EnvironmentSecrets.newName(functionName),
   ): Promise<string> {
-    // A function being created never reuses: a same-named function's Secrets may linger.
-    const candidates =
-      owner === undefined
-        ? []
-        : this.ofFunction(functionName)
-            .filter((s) => s.metadata?.ownerReferences?.some((r) => r.uid === owner.uid) === true)
-            .sort((a, b) =>
-              a.metadata?.name === prefer ? -1 : b.metadata?.name === prefer ? 1 : 0,
-            );
-    const same = candidates.find((s) => sameVariables(variablesOfSecret(s), env));
+    const same = this.ofFunction(functionName)
+      .filter((s) => s.metadata?.ownerReferences?.some((r) => r.uid === owner.uid) === true)
+      .sort((a, b) => (a.metadata?.name === prefer ? -1 : b.metadata?.name === prefer ? 1 : 0))
+      .find((s) => sameVariables(variablesOfSecret(s), env));
     if (same?.metadata?.name !== undefined) return same.metadata.name;
-    const name = `${functionName}-vars-${randomBytes(5).toString('hex')}`;
     const body = variablesSecret(name, this.o.namespace, functionName, env, owner);
     await this.api.createNamespacedSecret({
       namespace: this.o.namespace,
@@ -181,19 +179,6 @@ export class EnvironmentSecrets {
     const seen = await waitForCache(() => this.informer.get(name, this.o.namespace) !== undefined);
     if (!seen) this.o.logger.warn({ secret: name }, 'the informer has not seen our Secret yet');
     return name;
-  }
-
-  /** Makes the Function own a Secret written before it existed. */
-  async adopt(name: string, owner: V1OwnerReference): Promise<void> {
-    await this.api.patchNamespacedSecret(
-      {
-        namespace: this.o.namespace,
-        name,
-        body: [{ op: 'add', path: '/metadata/ownerReferences', value: [owner] }],
-        fieldManager: GATEWAY_MANAGER,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-    );
   }
 
   /** Deletes one Secret; gone already is fine. */

@@ -4,7 +4,7 @@ import { type FunctionResource, PLURALS, type RestartingInformer } from '@lamina
 
 import { waitForCache } from './cache-wait.js';
 import type { ResourceStoreOptions } from './custom-objects.js';
-import { type EnvironmentSecrets, functionOwner } from './environment-secrets.js';
+import { EnvironmentSecrets, functionOwner } from './environment-secrets.js';
 import { ANNOTATIONS, toFunctionRecord, toFunctionResource } from './function-mapping.js';
 import { isStaleWrite, toLambdaError } from './kube-errors.js';
 
@@ -21,8 +21,8 @@ const hasVariables = (r: FunctionRecord): boolean => Object.keys(r.spec.environm
  * FunctionStore on `Function` custom resources: reads come from the informer's memory (the
  * invoke path never waits on the API server), writes go to the API server and return once the
  * watch has brought them back, so a read right after a write sees it. The variables live in a
- * Secret the resource references (environment-secrets.ts): written before the resource, owned
- * by it once it exists, pruned when no longer named; a resource with inline variables (written
+ * Secret the resource references (environment-secrets.ts): written right after a new resource
+ * (owned by it), before an updated one, pruned when no longer named; a resource with inline variables (written
  * before ADR 0041) moves them to a Secret on its next update.
  */
 export class KubeFunctionStore implements FunctionStore {
@@ -81,24 +81,26 @@ export class KubeFunctionStore implements FunctionStore {
   async create(record: FunctionRecord): Promise<void> {
     const name = record.spec.name;
     const secrets = this.o.envSecrets;
-    let envSecret: string | undefined;
+    // The Function first (the API server judges its name), then its Secret, owned from the start.
+    const envSecret =
+      secrets !== undefined && hasVariables(record) ? EnvironmentSecrets.newName(name) : undefined;
     let created = false;
     try {
       if (record.spec.kmsKeyArn !== undefined) await secrets?.assertKmsKey(record.spec.kmsKeyArn);
-      if (secrets !== undefined && hasVariables(record))
-        envSecret = await secrets.ensure(name, record.spec.environment, undefined);
       const stored = await this.o.objects.create(
         PLURALS.Function,
         toFunctionResource(record, this.o.namespace, undefined, envSecret),
       );
       created = true;
-      if (envSecret !== undefined)
-        await secrets?.adopt(envSecret, functionOwner(name, stored.metadata.uid ?? ''));
+      if (envSecret !== undefined) {
+        const owner = functionOwner(name, stored.metadata.uid ?? '');
+        await secrets?.ensure(name, record.spec.environment, owner, undefined, envSecret);
+      }
       await this.seen(name, stored.metadata.resourceVersion);
     } catch (err) {
-      // The Function was not created: its Secret would be nobody's.
-      if (!created && envSecret !== undefined)
-        await secrets?.remove(envSecret).catch(() => undefined);
+      // A Function whose variables could not be written is not left behind.
+      if (created && envSecret !== undefined)
+        await this.o.objects.delete(PLURALS.Function, name).catch(() => undefined);
       throw toLambdaError(err, this.errorContext(name));
     }
   }
