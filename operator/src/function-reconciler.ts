@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 
 import type { ObjectCache, V1Deployment, V1Secret } from '@kubernetes/client-node';
 import {
+  EGRESS_ANNOTATION,
   PLURALS,
   type FunctionResource,
   type FunctionVersionResource,
@@ -9,7 +10,6 @@ import {
 } from '@lamina/kube';
 
 import type { WorkerConfig } from './config.js';
-import { EGRESS_ANNOTATION } from './builders/isolation.js';
 import { environmentSecretName, workerDeploymentName } from './builders/names.js';
 import { computeFunctionStatus, type Problem } from './builders/status.js';
 import { FUNCTION_FINALIZER, type FinalizerHook } from './finalizer.js';

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 
 import type { ObjectCache, V1Deployment, V1Secret } from '@kubernetes/client-node';
 import {
+  EGRESS_ANNOTATION,
   PLURALS,
   type FunctionResource,
   type FunctionVersionResource,
@@ -11,7 +12,6 @@ import {
 } from '@lamina/kube';
 
 import type { WorkerConfig } from './config.js';
-import { EGRESS_ANNOTATION } from './builders/isolation.js';
 import { fitName, workerDeploymentName } from './builders/names.js';
 import { provisionedFloor } from './builders/provisioned.js';
 import { controllerReference } from './builders/owner.js';

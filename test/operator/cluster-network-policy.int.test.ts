@@ -18,7 +18,12 @@ import { type AddressInfo, createConnection, createServer, type Server } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { InvokeCommand } from '@aws-sdk/client-lambda';
+import {
+  GetFunctionConfigurationCommand,
+  InvokeCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionUpdatedV2,
+} from '@aws-sdk/client-lambda';
 import { eventually, testEnv, uniqueName } from '@lamina/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -216,4 +221,56 @@ describe('cluster mode: NetworkPolicies isolate worker pods (kube-network-polici
     ]);
     expect(pods.trim()).not.toBe('');
   }, 300_000);
+
+  it("VpcConfig's security groups name the egress groups (ADR 0041): set through the API, then removed", async () => {
+    const fn = uniqueName('s7c-vpc');
+    await lamina.createFunction(fn, probe, {
+      VpcConfig: { SubnetIds: ['subnet-s7c'], SecurityGroupIds: ['sg-platform'] },
+    });
+    const conf = await lamina.lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: fn }),
+    );
+    expect(conf.VpcConfig).toEqual({
+      SubnetIds: ['subnet-s7c'],
+      SecurityGroupIds: ['sg-platform'],
+      VpcId: 'vpc-lamina',
+      Ipv6AllowedForDualStack: false,
+    });
+    const annotation = await kubectlOk([
+      'get', '-n', lamina.ns, 'functions.lamina.dev', fn,
+      '-o', "jsonpath={.metadata.annotations['lamina\\.dev/egress']}",
+    ]); // prettier-ignore
+    expect(annotation.trim()).toBe('platform');
+    const open = await eventually(
+      async () => {
+        const r = await connections(fn);
+        return r['redis']?.connected === true ? r : undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 2000 },
+    );
+    expect(open['redis']).toEqual({ connected: true, reply: '+PONG' });
+
+    await lamina.lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: fn,
+        VpcConfig: { SubnetIds: [], SecurityGroupIds: [] },
+      }),
+    );
+    await waitUntilFunctionUpdatedV2(
+      { client: lamina.lambda, maxWaitTime: 180, minDelay: 1, maxDelay: 2 },
+      { FunctionName: fn },
+    );
+    const after = await lamina.lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: fn }),
+    );
+    expect(after.VpcConfig).toBeUndefined();
+    const closed = await eventually(
+      async () => {
+        const r = await connections(fn);
+        return r['redis']?.error === 'TIMEOUT' ? r : undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 2000 },
+    );
+    expect(closed['kafka']).toEqual({ error: 'TIMEOUT' });
+  }, 420_000);
 });

@@ -185,8 +185,13 @@ describe('gateway in cluster mode: the Lambda API on custom resources', () => {
       handler: 'index.handler',
       memorySize: 512,
       timeout: 30,
-      environment: { variables: { GREETING: 'hi' } },
       code: { sha256: hex(zip1) },
+    });
+    // The values live in a Secret the resource references (ADR 0041), never in the resource.
+    const envSecret = fn?.metadata.annotations?.['lamina.dev/environment-secret'];
+    expect(envSecret).toMatch(/^hello-vars-[0-9a-f]{10}$/);
+    expect(fn?.spec['environment']).toEqual({
+      valueFrom: { GREETING: { secretKeyRef: { name: envSecret, key: 'GREETING' } } },
     });
     expect(fn?.metadata.annotations?.['lamina.dev/revision-id']).toBe(out.RevisionId);
 

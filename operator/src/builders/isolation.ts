@@ -7,14 +7,17 @@
  * A function's egress groups: Lamina's answer to VpcConfig.
  * Worker pods are isolated by NetworkPolicies (the chart's `worker-egress`: DNS and the gateway
  * only); a platform team opens more per group with NetworkPolicies that select the group's pod
- * label. A Function names its groups in the annotation `lamina.dev/egress` (comma- or
- * space-separated); the operator puts `egress.lamina.dev/<group>: allow` on the pods of every
+ * label. A Function names its groups in the annotation `lamina.dev/egress` (EGRESS_ANNOTATION
+ * of @lamina/kube; comma- or space-separated, written by hand or by the gateway from
+ * VpcConfig); the operator puts `egress.lamina.dev/<group>: allow` on the pods of every
  * version of that function, so the engine's label selectors find them.
  *
  * Invariants: pure; the groups come back deduplicated and sorted (the same annotation always
  * gives the same pod template, so only a real change rolls pods); a name that cannot be a label
  * name is returned in `invalid` and gets no label (the reconciler warns, the pods stay closed).
  */
+
+import { EGRESS_GROUP_NAME } from '@lamina/core';
 
 import type { WorkerConfig } from '../config.js';
 
@@ -45,14 +48,12 @@ export function workerPodIsolation(worker: WorkerConfig) {
   };
 }
 
-/** On a Function: the egress groups its pods join. */
-export const EGRESS_ANNOTATION = 'lamina.dev/egress';
 /** On a worker pod, one label per group: `egress.lamina.dev/<group>: allow`. */
 export const EGRESS_LABEL_PREFIX = 'egress.lamina.dev/';
 export const EGRESS_LABEL_VALUE = 'allow';
 
-/** A label name's part after the prefix: Kubernetes' qualified-name rule, at most 63. */
-const GROUP_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/** A label name's part after the prefix: the rule the gateway checks VpcConfig's groups with. */
+const GROUP_NAME = EGRESS_GROUP_NAME;
 
 export interface EgressGroups {
   readonly groups: readonly string[];

@@ -6,6 +6,7 @@ import { imageConfigResponse } from './image-function.js';
 import { loggingConfigResponse } from './logging-config.js';
 import type { FunctionPolicy } from './resource-policy.js';
 import { type ArnContext, functionArn, LATEST } from './names.js';
+import { vpcConfigJson } from './vpc-kms-config.js';
 
 export type FunctionState = 'Pending' | 'Active' | 'Inactive' | 'Failed';
 export type LastUpdateStatus = 'Successful' | 'Failed' | 'InProgress';
@@ -109,6 +110,8 @@ export function toFunctionConfiguration(
     config['ImageConfigResponse'] = imageConfigResponse(s.imageConfig);
   if (s.deadLetterTargetArn !== undefined)
     config['DeadLetterConfig'] = { TargetArn: s.deadLetterTargetArn };
+  if (s.kmsKeyArn !== undefined) config['KMSKeyArn'] = s.kmsKeyArn;
+  if (s.vpcConfig !== undefined) config['VpcConfig'] = vpcConfigJson(s.vpcConfig);
   // ListFunctions leaves out the state fields (reference §2).
   // A function being created shows no LastUpdateStatus yet, as on AWS.
   if (options.listing !== true) {

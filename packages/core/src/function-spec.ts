@@ -12,6 +12,7 @@ import { type FunctionLogging, isDefaultLogging } from './logging-config.js';
 import { assertFunctionName } from './names.js';
 import { assertRuntimeNotDeprecated, isDeprecatedRuntime } from './deprecated-runtimes.js';
 import { RUNTIMES } from './runtimes.js';
+import { isEmptyVpcConfig, kmsKeyIdOf, type VpcConfig } from './vpc-kms-config.js';
 
 /** Runtime identifiers Lamina knows (runtimes.json); which ones a deployment runs is configuration. */
 export const KNOWN_RUNTIMES: readonly string[] = Object.freeze(RUNTIMES.map((r) => r.id));
@@ -41,6 +42,10 @@ export interface FunctionSpec {
   readonly imageConfig?: ImageConfig;
   /** LoggingConfig (format, levels, log group); absent: Text to `/aws/lambda/<name>`. */
   readonly logging?: FunctionLogging;
+  /** KMSKeyArn: the key that wraps the environment's data key; absent: the mode's own key. */
+  readonly kmsKeyArn?: string;
+  /** VpcConfig: security group ids name egress groups (vpc-kms-config.ts); absent when none. */
+  readonly vpcConfig?: VpcConfig;
 }
 
 /** The subset of CreateFunction / a Function manifest that configures a function. */
@@ -66,6 +71,10 @@ export interface FunctionSpecInput {
   imageConfig?: ImageConfig | undefined;
   /** Already parsed and merged (`parseLoggingConfig`); kept unless it is Lambda's default. */
   logging?: FunctionLogging | undefined;
+  /** KMSKeyArn; `''` removes it. The key's existence is the route's check (KmsKeys). */
+  kmsKeyArn?: unknown;
+  /** Already parsed (`parseVpcConfig`); empty lists remove it. */
+  vpcConfig?: VpcConfig | undefined;
 }
 
 const ENV_KEY = /^[a-zA-Z][a-zA-Z0-9_]+$/;
@@ -222,7 +231,9 @@ export function validateFunctionSpec(
   }
   const environment = environmentOf(v, input.environment);
   const deadLetter = v.str('DeadLetterConfig.TargetArn', input.deadLetterTargetArn, 1024, '');
+  const kmsKeyArn = v.str('KMSKeyArn', input.kmsKeyArn, 10000, '');
   v.throwIfAny();
+  if (kmsKeyArn !== '') kmsKeyIdOf(kmsKeyArn);
   // Throws InvalidParameterValueException for a target Lamina cannot deliver to.
   if (deadLetter !== '') parseAsyncTarget(deadLetter);
 
@@ -270,6 +281,10 @@ export function validateFunctionSpec(
     architectures,
     ...(reserved === undefined ? {} : { reservedConcurrency: reserved }),
     ...(deadLetter === '' ? {} : { deadLetterTargetArn: deadLetter }),
+    ...(kmsKeyArn === '' ? {} : { kmsKeyArn }),
+    ...(input.vpcConfig === undefined || isEmptyVpcConfig(input.vpcConfig)
+      ? {}
+      : { vpcConfig: input.vpcConfig }),
     ...(input.layers === undefined || input.layers.length === 0 ? {} : { layers: input.layers }),
     ...image,
     ...(input.logging === undefined || isDefaultLogging(input.logging)

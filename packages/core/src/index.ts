@@ -62,3 +62,4 @@ export * from './deprecated-runtimes.js';
 export * from './tags.js';
 export * from './function-settings.js';
 export * from './event-stream.js';
+export * from './vpc-kms-config.js';

@@ -25,3 +25,9 @@ export const LABELS = {
 } as const;
 
 export const MANAGED_BY = 'lamina-operator';
+
+/**
+ * On a Function: the egress groups its pods join (ADR 0036), comma- or space-separated. The
+ * gateway writes it from VpcConfig's security groups (ADR 0041); the operator labels the pods.
+ */
+export const EGRESS_ANNOTATION = 'lamina.dev/egress';

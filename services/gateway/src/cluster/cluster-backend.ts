@@ -40,6 +40,8 @@ import { AgentReadiness } from '../pods/agent-readiness.js';
 import { WorkerPodWatch, workerPodInformer } from '../pods/worker-pods.js';
 import type { ClusterConfig } from '../cluster-config.js';
 import { customInformer, KubeCustomObjects } from './custom-objects.js';
+import { EnvironmentSecrets } from './environment-secrets.js';
+import { ANNOTATIONS, foreignRefs } from './function-mapping.js';
 import { KubeFunctionStore } from './kube-function-store.js';
 import { KubeLayerStore } from './kube-layer-store.js';
 import { KubeMappingStore } from './kube-mapping-store.js';
@@ -84,9 +86,25 @@ function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
     PLURALS.Function,
     logger,
   );
+  // The variables' Secrets (ADR 0041): named by the Function and its versions.
+  const envSecrets = new EnvironmentSecrets({
+    kubeConfig: kc,
+    namespace,
+    logger,
+    referenced: (name) => {
+      const named = [functionInformer.get(name, namespace)?.metadata.annotations];
+      for (const v of versionInformer.list(namespace))
+        if (v.spec.functionName === name) named.push(v.metadata.annotations);
+      return new Set(
+        named.map((a) => a?.[ANNOTATIONS.environmentSecret]).filter((n) => n !== undefined),
+      );
+    },
+  });
+  ctx.lifecycle.add({ name: 'variables Secrets', stop: () => envSecrets.stop() });
   const functions = new KubeFunctionStore({
     namespace,
     informer: functionInformer,
+    envSecrets,
     objects,
     locateCode,
     arnContext,
@@ -95,6 +113,7 @@ function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
   ctx.lifecycle.add({ name: 'function store', stop: () => functions.close() });
   const versions = new KubeVersionStore({
     namespace,
+    envSecrets,
     versions: versionInformer,
     aliases: aliasInformer,
     objects,
@@ -133,9 +152,15 @@ function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
       allPods: () => pods.all(),
       logger,
     });
-  // Variables from Secrets are not in the gateway's view: such functions are not specialised.
-  const usesSecretVariables = (name: string): boolean =>
-    functionInformer.get(name, namespace)?.spec.environment?.valueFrom !== undefined;
+  // Variables from Secrets of one's own (kubectl) are not in the gateway's view: such functions
+  // are not specialised. Those the API set are (environment-secrets.ts).
+  const usesSecretVariables = (name: string): boolean => {
+    const fn = functionInformer.get(name, namespace);
+    return (
+      fn !== undefined &&
+      foreignRefs(fn.spec, fn.metadata.annotations?.[ANNOTATIONS.environmentSecret]) !== undefined
+    );
+  };
   const layers = new KubeLayerStore({
     namespace,
     informer: customInformer<LayerVersionResource>(kc, namespace, PLURALS.LayerVersion, logger),
@@ -143,7 +168,16 @@ function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
     logger,
   });
   ctx.lifecycle.add({ name: 'layer store', stop: () => layers.close() });
-  return { functions, versions, mappings, layers, provisioned, provisioning, usesSecretVariables };
+  return {
+    functions,
+    versions,
+    envSecrets,
+    mappings,
+    layers,
+    provisioned,
+    provisioning,
+    usesSecretVariables,
+  };
 }
 
 /**
@@ -230,6 +264,7 @@ export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
     const {
       functions,
       versions,
+      envSecrets,
       mappings,
       layers,
       provisioned,
@@ -242,6 +277,7 @@ export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
       provisioned: floors,
     } = podPool(o, ctx, provisioning, usesSecretVariables);
     await Promise.all([
+      envSecrets.start(),
       functions.start(),
       versions.start(),
       mappings.start(),

@@ -11,11 +11,16 @@ import {
   LIMITS,
   type LastUpdateStatus,
   parseFunctionSettings,
+  egressGroupsOfVpc,
+  isEmptyVpcConfig,
+  vpcConfigJson,
+  vpcConfigOfJson,
 } from '@lamina/core';
 import { parseTags, policyOf } from './annotation-values.js';
 import { stateKey, stateReasons, updateReasons } from './state-reasons.js';
 import {
   API_VERSION,
+  EGRESS_ANNOTATION,
   type FunctionResource,
   type FunctionResourceSpec,
   LABELS,
@@ -35,7 +40,107 @@ export const ANNOTATIONS = {
   settings: 'lamina.dev/settings',
   /** Highest version number ever published (never reused after a version is deleted). */
   versionCounter: 'lamina.dev/version-counter',
+  /** The Secret holding the variables the API set (environment-secrets.ts, ADR 0041). */
+  environmentSecret: 'lamina.dev/environment-secret',
+  /** KMSKeyArn, as given. */
+  kmsKeyArn: 'lamina.dev/kms-key-arn',
+  /** VpcConfig, JSON of the API shape; its security groups are the egress groups. */
+  vpcConfig: 'lamina.dev/vpc-config',
 } as const;
+
+/** The variables a gateway-written Secret holds (environment-secrets.ts); undefined: unknown. */
+export type VariablesOf = (secretName: string) => Readonly<Record<string, string>> | undefined;
+
+type EnvironmentRefs = NonNullable<NonNullable<FunctionResourceSpec['environment']>['valueFrom']>;
+
+/** References to every variable of `env` in the Secret `secret` (one key per variable). */
+function refsTo(secret: string, env: Readonly<Record<string, string>>): EnvironmentRefs {
+  return Object.fromEntries(
+    Object.keys(env)
+      .sort()
+      .map((k) => [k, { secretKeyRef: { name: secret, key: k } }]),
+  );
+}
+
+/** The references that are not to the gateway's own Secret (set with kubectl: kept as they are). */
+export function foreignRefs(
+  s: FunctionResourceSpec,
+  envSecret: string | undefined,
+): EnvironmentRefs | undefined {
+  const refs = Object.entries(s.environment?.valueFrom ?? {}).filter(
+    ([, r]) => envSecret === undefined || r.secretKeyRef.name !== envSecret,
+  );
+  return refs.length === 0 ? undefined : Object.fromEntries(refs);
+}
+
+/** The variables of a resource: inline ones (written before ADR 0041) and the gateway Secret's. */
+function variablesOf(
+  s: FunctionResourceSpec,
+  envSecret: string | undefined,
+  lookup: VariablesOf | undefined,
+): Record<string, string> {
+  const inline = { ...(s.environment?.variables ?? {}) };
+  if (envSecret === undefined || lookup === undefined) return inline;
+  const held = lookup(envSecret) ?? {};
+  for (const [k, r] of Object.entries(s.environment?.valueFrom ?? {})) {
+    const v = held[r.secretKeyRef.key];
+    if (r.secretKeyRef.name === envSecret && v !== undefined) inline[k] = v;
+  }
+  return inline;
+}
+
+/** The spec fields Lamina keeps in annotations (the CRD has no field for them). */
+function annotatedSpec(
+  a: Readonly<Record<string, string>>,
+): Pick<FunctionSpec, 'kmsKeyArn' | 'vpcConfig'> {
+  const kmsKeyArn = a[ANNOTATIONS.kmsKeyArn];
+  const vpcConfig = vpcConfigOfJson(a[ANNOTATIONS.vpcConfig]);
+  return {
+    ...(kmsKeyArn === undefined || kmsKeyArn === '' ? {} : { kmsKeyArn }),
+    ...(vpcConfig === undefined || isEmptyVpcConfig(vpcConfig) ? {} : { vpcConfig }),
+  };
+}
+
+/** Those annotations of a spec, and the environment Secret's (absent ones are removed). */
+export function specAnnotations(
+  spec: FunctionSpec,
+  envSecret: string | undefined,
+): Record<string, string | undefined> {
+  return {
+    [ANNOTATIONS.kmsKeyArn]: spec.kmsKeyArn,
+    [ANNOTATIONS.vpcConfig]:
+      spec.vpcConfig === undefined ? undefined : JSON.stringify(vpcConfigJson(spec.vpcConfig)),
+    [ANNOTATIONS.environmentSecret]: envSecret,
+  };
+}
+
+/** `base` with `changes` applied: a value sets, undefined removes. */
+export function withAnnotations(
+  base: Readonly<Record<string, string>>,
+  changes: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const removed = new Set(
+    Object.entries(changes)
+      .filter(([, v]) => v === undefined)
+      .map(([k]) => k),
+  );
+  const set = Object.entries(changes).filter((e): e is [string, string] => e[1] !== undefined);
+  return Object.fromEntries([...Object.entries(base).filter(([k]) => !removed.has(k)), ...set]);
+}
+
+/**
+ * The egress annotation a Function gets from its VpcConfig (ADR 0041): the security groups, when
+ * the API set a VpcConfig; none once the API removed it; kubectl's own value when the API never
+ * set one (no VpcConfig annotation before or now).
+ */
+export function egressAnnotation(
+  spec: FunctionSpec,
+  base: Readonly<Record<string, string>>,
+): Record<string, string | undefined> {
+  if (spec.vpcConfig !== undefined)
+    return { [EGRESS_ANNOTATION]: egressGroupsOfVpc(spec.vpcConfig).join(',') || undefined };
+  return base[ANNOTATIONS.vpcConfig] === undefined ? {} : { [EGRESS_ANNOTATION]: undefined };
+}
 
 export const GATEWAY_MANAGER = 'lamina-gateway';
 
@@ -45,8 +150,15 @@ export type CodeLocator = (sha256Hex: string) => string;
 export const hexToBase64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
 export const base64ToHex = (b64: string): string => Buffer.from(b64, 'base64').toString('hex');
 
-/** The resource spec of a core FunctionSpec with its code. */
-export function toResourceSpec(spec: FunctionSpec, code: FunctionCode): FunctionResourceSpec {
+/**
+ * The resource spec of a core FunctionSpec with its code. With `envSecret` the variables are
+ * references to that Secret (ADR 0041); without, inline (tests, and what came before).
+ */
+export function toResourceSpec(
+  spec: FunctionSpec,
+  code: FunctionCode,
+  envSecret?: string,
+): FunctionResourceSpec {
   const env = Object.keys(spec.environment).length > 0;
   const image = code.imageUri;
   return {
@@ -57,7 +169,11 @@ export function toResourceSpec(spec: FunctionSpec, code: FunctionCode): Function
     memorySize: spec.memorySize,
     timeout: spec.timeout,
     ephemeralStorage: { size: spec.ephemeralStorage },
-    ...(env ? { environment: { variables: { ...spec.environment } } } : {}),
+    ...(!env
+      ? {}
+      : envSecret === undefined
+        ? { environment: { variables: { ...spec.environment } } }
+        : { environment: { valueFrom: refsTo(envSecret, spec.environment) } }),
     code: image === undefined ? { sha256: base64ToHex(code.sha256) } : { image },
     ...(spec.imageConfig === undefined ? {} : { imageConfig: imageConfigOf(spec) }),
     architectures: [...spec.architectures] as FunctionResourceSpec['architectures'],
@@ -95,8 +211,16 @@ function coreImageConfig(c: NonNullable<FunctionResourceSpec['imageConfig']>): I
   };
 }
 
-/** The core FunctionSpec of a resource spec (as the API server stored it, defaults applied). */
-export function toCoreSpec(name: string, s: FunctionResourceSpec): FunctionSpec {
+/**
+ * The core FunctionSpec of a resource spec (as the API server stored it, defaults applied), with
+ * the fields its annotations keep and the variables of its environment Secret.
+ */
+export function toCoreSpec(
+  name: string,
+  s: FunctionResourceSpec,
+  a: Readonly<Record<string, string>> = {},
+  lookup?: VariablesOf,
+): FunctionSpec {
   return {
     name,
     runtime: s.runtime ?? '',
@@ -106,7 +230,7 @@ export function toCoreSpec(name: string, s: FunctionResourceSpec): FunctionSpec 
     memorySize: s.memorySize,
     timeout: s.timeout,
     ephemeralStorage: s.ephemeralStorage?.size ?? LIMITS.ephemeralStorageMinMb,
-    environment: { ...(s.environment?.variables ?? {}) },
+    environment: variablesOf(s, a[ANNOTATIONS.environmentSecret], lookup),
     ...(s.reservedConcurrency === undefined ? {} : { reservedConcurrency: s.reservedConcurrency }),
     architectures: [...(s.architectures ?? ['x86_64'])],
     ...(s.code.image === undefined ? {} : { packageType: 'Image' as const }),
@@ -123,6 +247,7 @@ export function toCoreSpec(name: string, s: FunctionResourceSpec): FunctionSpec 
           })),
         }),
     ...(loggingOfResource(s.loggingConfig) ?? {}),
+    ...annotatedSpec(a),
   };
 }
 
@@ -164,7 +289,11 @@ export function derivedRevisionId(uid: string, generation: number): string {
  * RevisionId changes with every transition, as on AWS: the gateway's annotation while the change
  * is in progress, a digest of it and the reached state after.
  */
-export function toFunctionRecord(fn: FunctionResource, locate: CodeLocator): FunctionRecord {
+export function toFunctionRecord(
+  fn: FunctionResource,
+  locate: CodeLocator,
+  lookup?: VariablesOf,
+): FunctionRecord {
   const meta = fn.metadata;
   const a = meta.annotations ?? {};
   const generation = meta.generation ?? 1;
@@ -184,7 +313,7 @@ export function toFunctionRecord(fn: FunctionResource, locate: CodeLocator): Fun
   const written = a[ANNOTATIONS.revisionId] ?? derivedRevisionId(meta.uid ?? '', generation);
   const settled = state !== 'Pending' && update !== 'InProgress';
   return {
-    spec: toCoreSpec(meta.name ?? '', fn.spec),
+    spec: toCoreSpec(meta.name ?? '', fn.spec, a, lookup),
     code: toCoreCode(fn.spec, a[ANNOTATIONS.codeSize], locate),
     lastModified,
     revisionId: settled ? derivedRevisionId(written, stateKey(state, update)) : written,
@@ -204,13 +333,18 @@ function settingsOf(json: string | undefined): Pick<FunctionRecord, 'settings'> 
   return settings === undefined ? {} : { settings };
 }
 
-/** The Function resource (metadata + spec) that stores `record`; `base` keeps other fields. */
+/**
+ * The Function resource (metadata + spec) that stores `record`; `base` keeps other fields.
+ * `envSecret` holds the variables (ADR 0041); without it they are written inline.
+ */
 export function toFunctionResource(
   record: FunctionRecord,
   namespace: string,
   base?: FunctionResource,
+  envSecret?: string,
 ): FunctionResource {
   const meta = base?.metadata ?? {};
+  const baseAnnotations = meta.annotations ?? {};
   const annotations = Object.entries(meta.annotations ?? {}).filter(
     ([k]) => k !== ANNOTATIONS.policy && k !== ANNOTATIONS.settings,
   );
@@ -229,14 +363,21 @@ export function toFunctionResource(
       namespace,
       labels: { ...meta.labels, [LABELS.partOf]: 'lamina' },
       annotations: {
-        ...Object.fromEntries(annotations),
+        ...withAnnotations(Object.fromEntries(annotations), {
+          ...specAnnotations(record.spec, envSecret),
+          ...egressAnnotation(record.spec, baseAnnotations),
+        }),
         [ANNOTATIONS.revisionId]: record.revisionId,
         [ANNOTATIONS.lastModified]: record.lastModified,
         [ANNOTATIONS.codeSize]: String(record.code.size),
         [ANNOTATIONS.tags]: JSON.stringify(record.tags),
       },
     },
-    spec: mergeSpec(base?.spec, toResourceSpec(record.spec, record.code)),
+    spec: mergeSpec(
+      base?.spec,
+      toResourceSpec(record.spec, record.code, envSecret),
+      baseAnnotations[ANNOTATIONS.environmentSecret],
+    ),
   };
 }
 
@@ -258,15 +399,19 @@ const MANAGED_KEYS = new Set([
   'loggingConfig',
 ]);
 
+/** `next` with what `base` has beyond the API's fields; references to `baseEnvSecret` are replaced. */
 function mergeSpec(
   base: FunctionResourceSpec | undefined,
   next: FunctionResourceSpec,
+  baseEnvSecret: string | undefined,
 ): FunctionResourceSpec {
   if (base === undefined) return next;
   const kept = Object.fromEntries(Object.entries(base).filter(([k]) => !MANAGED_KEYS.has(k)));
-  const valueFrom = base.environment?.valueFrom;
+  const foreign = foreignRefs(base, baseEnvSecret);
   const environment =
-    valueFrom === undefined ? next.environment : { ...next.environment, valueFrom };
+    foreign === undefined
+      ? next.environment
+      : { ...next.environment, valueFrom: { ...foreign, ...next.environment?.valueFrom } };
   return {
     ...kept,
     ...next,

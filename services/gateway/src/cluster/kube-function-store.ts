@@ -4,18 +4,26 @@ import { type FunctionResource, PLURALS, type RestartingInformer } from '@lamina
 
 import { waitForCache } from './cache-wait.js';
 import type { ResourceStoreOptions } from './custom-objects.js';
-import { toFunctionRecord, toFunctionResource } from './function-mapping.js';
+import { EnvironmentSecrets, functionOwner } from './environment-secrets.js';
+import { ANNOTATIONS, toFunctionRecord, toFunctionResource } from './function-mapping.js';
 import { isStaleWrite, toLambdaError } from './kube-errors.js';
 
 export interface KubeFunctionStoreOptions extends ResourceStoreOptions {
   /** Informer on `functions` in the namespace; the store starts and stops it. */
   readonly informer: RestartingInformer<FunctionResource>;
+  /** Where the variables live (ADR 0041); absent: inline in the resource (unit tests). */
+  readonly envSecrets?: EnvironmentSecrets;
 }
+
+const hasVariables = (r: FunctionRecord): boolean => Object.keys(r.spec.environment).length > 0;
 
 /**
  * FunctionStore on `Function` custom resources: reads come from the informer's memory (the
  * invoke path never waits on the API server), writes go to the API server and return once the
- * watch has brought them back, so a read right after a write sees it.
+ * watch has brought them back, so a read right after a write sees it. The variables live in a
+ * Secret the resource references (environment-secrets.ts): written right after a new resource
+ * (owned by it), before an updated one, pruned when no longer named; a resource with inline variables (written
+ * before ADR 0041) moves them to a Secret on its next update.
  */
 export class KubeFunctionStore implements FunctionStore {
   private readonly listeners = new Set<(name: string) => void>();
@@ -45,16 +53,22 @@ export class KubeFunctionStore implements FunctionStore {
     return fn?.metadata.deletionTimestamp === undefined ? fn : undefined;
   }
 
+  private readonly variables = (secret: string) => this.o.envSecrets?.variables(secret);
+
+  private record(fn: FunctionResource): FunctionRecord {
+    return toFunctionRecord(fn, this.o.locateCode, this.variables);
+  }
+
   get(name: string): FunctionRecord | undefined {
     const fn = this.resource(name);
-    return fn === undefined ? undefined : toFunctionRecord(fn, this.o.locateCode);
+    return fn === undefined ? undefined : this.record(fn);
   }
 
   list(): readonly FunctionRecord[] {
     return this.o.informer
       .list(this.o.namespace)
       .filter((fn) => fn.metadata.deletionTimestamp === undefined)
-      .map((fn) => toFunctionRecord(fn, this.o.locateCode));
+      .map((fn) => this.record(fn));
   }
 
   private errorContext(name: string): { notFound: string; alreadyExists: string } {
@@ -66,13 +80,27 @@ export class KubeFunctionStore implements FunctionStore {
 
   async create(record: FunctionRecord): Promise<void> {
     const name = record.spec.name;
+    const secrets = this.o.envSecrets;
+    // The Function first (the API server judges its name), then its Secret, owned from the start.
+    const envSecret =
+      secrets !== undefined && hasVariables(record) ? EnvironmentSecrets.newName(name) : undefined;
+    let created = false;
     try {
+      if (record.spec.kmsKeyArn !== undefined) await secrets?.assertKmsKey(record.spec.kmsKeyArn);
       const stored = await this.o.objects.create(
         PLURALS.Function,
-        toFunctionResource(record, this.o.namespace),
+        toFunctionResource(record, this.o.namespace, undefined, envSecret),
       );
+      created = true;
+      if (envSecret !== undefined) {
+        const owner = functionOwner(name, stored.metadata.uid ?? '');
+        await secrets?.ensure(name, record.spec.environment, owner, undefined, envSecret);
+      }
       await this.seen(name, stored.metadata.resourceVersion);
     } catch (err) {
+      // A Function whose variables could not be written is not left behind.
+      if (created && envSecret !== undefined)
+        await this.o.objects.delete(PLURALS.Function, name).catch(() => undefined);
       throw toLambdaError(err, this.errorContext(name));
     }
   }
@@ -88,11 +116,15 @@ export class KubeFunctionStore implements FunctionStore {
       for (let attempt = 1; ; attempt++) {
         try {
           base ??= await this.o.objects.get<FunctionResource>(PLURALS.Function, name);
-          const next = change(toFunctionRecord(base, this.o.locateCode));
-          const body = toFunctionResource(next, this.o.namespace, base);
+          const next = change(this.record(base));
+          const envSecret = await this.secretFor(next, base);
+          const body = toFunctionResource(next, this.o.namespace, base, envSecret);
           const stored = await this.o.objects.replace(PLURALS.Function, name, body);
           await this.seen(name, stored.metadata.resourceVersion);
-          return toFunctionRecord(stored, this.o.locateCode);
+          await this.o.envSecrets?.prune(name).catch((err: unknown) => {
+            this.o.logger.warn({ function: name, err }, 'could not prune variables Secrets');
+          });
+          return this.record(stored);
         } catch (err) {
           if (isStaleWrite(err) && attempt < attempts) {
             base = undefined;
@@ -104,15 +136,29 @@ export class KubeFunctionStore implements FunctionStore {
     });
   }
 
+  /** The Secret that holds `next`'s variables (checking its KMS key first), if any. */
+  private async secretFor(
+    next: FunctionRecord,
+    base: FunctionResource,
+  ): Promise<string | undefined> {
+    const secrets = this.o.envSecrets;
+    if (secrets === undefined) return undefined;
+    // As on AWS, every write checks the key, variables or not.
+    if (next.spec.kmsKeyArn !== undefined) await secrets.assertKmsKey(next.spec.kmsKeyArn);
+    if (!hasVariables(next)) return undefined;
+    return secrets.ensure(
+      next.spec.name,
+      next.spec.environment,
+      functionOwner(next.spec.name, base.metadata.uid ?? ''),
+      base.metadata.annotations?.[ANNOTATIONS.environmentSecret],
+    );
+  }
+
   async delete(name: string): Promise<FunctionRecord> {
     const current = this.get(name);
     try {
       const fresh =
-        current ??
-        toFunctionRecord(
-          await this.o.objects.get<FunctionResource>(PLURALS.Function, name),
-          this.o.locateCode,
-        );
+        current ?? this.record(await this.o.objects.get<FunctionResource>(PLURALS.Function, name));
       await this.o.objects.delete(PLURALS.Function, name);
       await waitForCache(() => this.resource(name) === undefined);
       return fresh;

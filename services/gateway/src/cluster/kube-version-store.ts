@@ -19,6 +19,7 @@ import {
 
 import { waitForCache } from './cache-wait.js';
 import type { ResourceStoreOptions } from './custom-objects.js';
+import { type EnvironmentSecrets, functionOwner } from './environment-secrets.js';
 import { ANNOTATIONS } from './function-mapping.js';
 import { isAlreadyExists, isNotFound, isStaleWrite, toLambdaError } from './kube-errors.js';
 import {
@@ -34,6 +35,8 @@ import {
 export interface KubeVersionStoreOptions extends ResourceStoreOptions {
   readonly versions: RestartingInformer<FunctionVersionResource>;
   readonly aliases: RestartingInformer<AliasResource>;
+  /** Where the variables live (ADR 0041): a version names `$LATEST`'s Secret when equal. */
+  readonly envSecrets?: EnvironmentSecrets;
 }
 
 const live = <T extends { metadata: { deletionTimestamp?: unknown } }>(r: T | undefined) =>
@@ -60,6 +63,8 @@ export class KubeVersionStore implements VersionStore {
     }
   }
 
+  private readonly variables = (secret: string) => this.o.envSecrets?.variables(secret);
+
   async start(): Promise<void> {
     const timeout = this.o.syncTimeoutMs ?? 60_000;
     await Promise.all(
@@ -75,7 +80,7 @@ export class KubeVersionStore implements VersionStore {
       this.o.versions.get(versionResourceName(functionName, version), this.o.namespace),
     );
     return r?.spec.functionName === functionName && r.spec.version === version
-      ? toVersionRecord(r, this.o.locateCode)
+      ? toVersionRecord(r, this.o.locateCode, this.variables)
       : undefined;
   }
 
@@ -83,7 +88,7 @@ export class KubeVersionStore implements VersionStore {
     return this.o.versions
       .list(this.o.namespace)
       .filter((r) => live(r) !== undefined && r.spec.functionName === functionName)
-      .map((r) => toVersionRecord(r, this.o.locateCode))
+      .map((r) => toVersionRecord(r, this.o.locateCode, this.variables))
       .sort((a, b) => Number(a.version) - Number(b.version));
   }
 
@@ -145,9 +150,19 @@ export class KubeVersionStore implements VersionStore {
               annotations: { [ANNOTATIONS.versionCounter]: decision.record.version },
             },
           });
+          const env = decision.record.spec.environment;
+          const envSecret =
+            this.o.envSecrets === undefined || Object.keys(env).length === 0
+              ? undefined
+              : await this.o.envSecrets.ensure(
+                  functionName,
+                  env,
+                  functionOwner(functionName, fn.metadata.uid ?? ''),
+                  fn.metadata.annotations?.[ANNOTATIONS.environmentSecret],
+                );
           const stored = await this.o.objects.create(
             PLURALS.FunctionVersion,
-            toVersionResource(decision.record, this.o.namespace, ownerOf(fn)),
+            toVersionResource(decision.record, this.o.namespace, ownerOf(fn), envSecret),
           );
           await this.seenVersion(stored);
           return decision;
@@ -177,6 +192,9 @@ export class KubeVersionStore implements VersionStore {
       throw toLambdaError(err, this.ctx(functionName, version));
     }
     await waitForCache(() => this.getVersion(functionName, version) === undefined);
+    await this.o.envSecrets?.prune(functionName).catch((err: unknown) => {
+      this.o.logger.warn({ function: functionName, err }, 'could not prune variables Secrets');
+    });
   }
 
   async createAlias(alias: AliasRecord): Promise<void> {

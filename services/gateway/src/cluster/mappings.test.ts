@@ -203,3 +203,91 @@ describe('FunctionVersion and Alias resources', () => {
     expect(() => aliasResourceName('hello', 'Prod_1')).toThrow(/lowercase letters, digits and '-'/);
   });
 });
+
+describe('variables in a Secret, KMSKeyArn and VpcConfig (ADR 0041)', () => {
+  const secrets: Record<string, Record<string, string>> = { 'hello-vars-1': { A: '1' } };
+  const lookup = (name: string) => secrets[name];
+  const vpc = {
+    subnetIds: ['subnet-a'],
+    securityGroupIds: ['sg-redis', 'sg-kafka'],
+    ipv6AllowedForDualStack: false,
+  };
+  const secured: FunctionRecord = {
+    ...record,
+    spec: {
+      ...record.spec,
+      kmsKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/k1',
+      vpcConfig: vpc,
+    },
+  };
+
+  it('keeps no value in the resource, only references, and reads the values back', () => {
+    const r = toFunctionResource(secured, 'ns', undefined, 'hello-vars-1');
+    expect(JSON.stringify(r)).not.toContain('"1"');
+    expect(r.spec.environment).toEqual({
+      valueFrom: { A: { secretKeyRef: { name: 'hello-vars-1', key: 'A' } } },
+    });
+    expect(r.metadata.annotations).toMatchObject({
+      [ANNOTATIONS.environmentSecret]: 'hello-vars-1',
+      [ANNOTATIONS.kmsKeyArn]: 'arn:aws:kms:us-east-1:000000000000:key/k1',
+      'lamina.dev/egress': 'redis,kafka',
+    });
+    const back = toFunctionRecord({ ...r, status: { state: 'Active' } }, locate, lookup);
+    expect(back.spec.environment).toEqual({ A: '1' });
+    expect(back.spec.kmsKeyArn).toBe(secured.spec.kmsKeyArn);
+    expect(back.spec.vpcConfig).toEqual(vpc);
+  });
+
+  it('moves inline variables to the Secret and keeps references set with kubectl', () => {
+    const legacy = toFunctionResource(record, 'ns');
+    legacy.spec.environment = {
+      variables: { A: '1' },
+      valueFrom: { OWN: { secretKeyRef: { name: 'mine', key: 'k' } } },
+    };
+    const next = toFunctionResource(record, 'ns', legacy, 'hello-vars-1');
+    expect(next.spec.environment).toEqual({
+      valueFrom: {
+        OWN: { secretKeyRef: { name: 'mine', key: 'k' } },
+        A: { secretKeyRef: { name: 'hello-vars-1', key: 'A' } },
+      },
+    });
+    // A later change replaces the gateway's references, not kubectl's.
+    const later = toFunctionResource(
+      { ...record, spec: { ...record.spec, environment: { B: '2' } } },
+      'ns',
+      next,
+      'hello-vars-2',
+    );
+    expect(later.spec.environment?.valueFrom).toEqual({
+      OWN: { secretKeyRef: { name: 'mine', key: 'k' } },
+      B: { secretKeyRef: { name: 'hello-vars-2', key: 'B' } },
+    });
+  });
+
+  it("writes the egress groups from VpcConfig, removes them with it, and leaves kubectl's alone", () => {
+    const withVpc = toFunctionResource(secured, 'ns');
+    const cleared = toFunctionResource(record, 'ns', withVpc);
+    expect(cleared.metadata.annotations?.['lamina.dev/egress']).toBeUndefined();
+    expect(cleared.metadata.annotations?.[ANNOTATIONS.vpcConfig]).toBeUndefined();
+    const byHand = toFunctionResource(record, 'ns');
+    byHand.metadata.annotations = { ...byHand.metadata.annotations, 'lamina.dev/egress': 'redis' };
+    expect(
+      toFunctionResource(record, 'ns', byHand).metadata.annotations?.['lamina.dev/egress'],
+    ).toBe('redis');
+  });
+
+  it('snapshots a version with its own annotations and the shared Secret', () => {
+    const version: VersionRecord = {
+      functionName: 'hello',
+      version: '3',
+      spec: secured.spec,
+      code: { ...record.code, location: `/code/${HEX}` },
+      description: '',
+      lastModified: record.lastModified,
+      revisionId: 'v3',
+    };
+    const r = toVersionResource(version, 'ns', { name: 'hello', uid: 'u' }, 'hello-vars-1');
+    expect(JSON.stringify(r.spec)).not.toContain('"1"');
+    expect(toVersionRecord(r, locate, lookup)).toEqual(version);
+  });
+});

@@ -14,9 +14,12 @@ import {
   ANNOTATIONS,
   type CodeLocator,
   derivedRevisionId,
+  specAnnotations,
   toCoreCode,
   toCoreSpec,
   toResourceSpec,
+  type VariablesOf,
+  withAnnotations,
 } from './function-mapping.js';
 
 /** The Function that owns versions and aliases (garbage-collected with it). */
@@ -63,10 +66,12 @@ function timestampOf(meta: { creationTimestamp?: Date | string | undefined }): s
     : new Date(t).toISOString().replace('Z', '+0000');
 }
 
+/** `envSecret`: the Secret holding the version's variables (ADR 0041); without, inline. */
 export function toVersionResource(
   v: VersionRecord,
   namespace: string,
   owner: Owner,
+  envSecret?: string,
 ): FunctionVersionResource {
   return {
     apiVersion: API_VERSION,
@@ -79,11 +84,14 @@ export function toVersionResource(
         [LABELS.function]: v.functionName,
         [LABELS.version]: v.version,
       },
-      annotations: {
-        [ANNOTATIONS.revisionId]: v.revisionId,
-        [ANNOTATIONS.lastModified]: v.lastModified,
-        [ANNOTATIONS.codeSize]: String(v.code.size),
-      },
+      annotations: withAnnotations(
+        {
+          [ANNOTATIONS.revisionId]: v.revisionId,
+          [ANNOTATIONS.lastModified]: v.lastModified,
+          [ANNOTATIONS.codeSize]: String(v.code.size),
+        },
+        specAnnotations(v.spec, envSecret),
+      ),
       ownerReferences: [ownerReference(owner)],
     },
     spec: {
@@ -91,14 +99,18 @@ export function toVersionResource(
       version: v.version,
       ...(v.description === '' ? {} : { description: v.description }),
       codeSha256: v.code.sha256,
-      function: toResourceSpec({ ...v.spec, name: v.functionName }, v.code),
+      function: toResourceSpec({ ...v.spec, name: v.functionName }, v.code, envSecret),
     },
   };
 }
 
-export function toVersionRecord(r: FunctionVersionResource, locate: CodeLocator): VersionRecord {
+export function toVersionRecord(
+  r: FunctionVersionResource,
+  locate: CodeLocator,
+  lookup?: VariablesOf,
+): VersionRecord {
   const a = r.metadata.annotations ?? {};
-  const spec = toCoreSpec(r.spec.functionName, r.spec.function);
+  const spec = toCoreSpec(r.spec.functionName, r.spec.function, a, lookup);
   delete (spec as { reservedConcurrency?: number }).reservedConcurrency;
   return {
     functionName: r.spec.functionName,

@@ -1,11 +1,12 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { VersionRecord } from '@lamina/core';
+import { keyBytesOf, LaminaError, type VersionRecord } from '@lamina/core';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { ENV_KEY_FILE, EnvSealer } from './env-sealer.js';
+import { ENV_KEY_FILE, EnvSealer, KMS_KEYS_DIR } from './env-sealer.js';
 import { FileVersionStore } from './file-version-store.js';
 import { record, StoreFixture } from './test-support/store-fixture.js';
 
@@ -115,5 +116,45 @@ describe('FileVersionStore with a sealer', () => {
     const b = await open();
     expect(b.getVersion('fn', '1')?.spec.environment).toEqual(env);
     await b.close();
+  });
+});
+
+describe('EnvSealer with a KMSKeyArn (ADR 0041)', () => {
+  const ARN = 'arn:aws:kms:us-east-1:000000000000:key/s7c-team-key';
+
+  it('wraps the data key with the named key file, and opens only while that file holds it', async () => {
+    const sealer = new EnvSealer(f.stateDir);
+    const keyDir = join(f.stateDir, KMS_KEYS_DIR);
+    await mkdir(keyDir, { recursive: true });
+    await writeFile(join(keyDir, 's7c-team-key'), `${randomBytes(32).toString('hex')}\n`);
+    const r = withEnv('fn');
+    const sealed = sealer.sealRecord({ ...r, spec: { ...r.spec, kmsKeyArn: ARN } }, 'fn') as {
+      spec: { sealedEnvironment: { keyId: string }; kmsKeyArn: string };
+    };
+    expect(sealed.spec.sealedEnvironment.keyId).toBe('kms:s7c-team-key');
+    expect(JSON.stringify(sealed)).not.toContain(SECRET);
+    const opened = sealer.openRecord(sealed, 'fn') as { spec: { environment: unknown } };
+    expect(opened.spec.environment).toEqual(env);
+    // The state dir's own key does not open it; a replaced key file does not either.
+    await writeFile(join(keyDir, 's7c-team-key'), randomBytes(32));
+    expect(() => sealer.openRecord(sealed, 'fn')).toThrow(/does not open/);
+    await rm(join(keyDir, 's7c-team-key'));
+    expect(() => sealer.openRecord(sealed, 'fn')).toThrow(/no key kms:s7c-team-key/);
+  });
+
+  it("refuses a record naming a key with no file, with Lambda's InvalidParameterValue", () => {
+    const sealer = new EnvSealer(f.stateDir);
+    const r = record('fn');
+    const write = () => sealer.sealRecord({ ...r, spec: { ...r.spec, kmsKeyArn: ARN } }, 'fn');
+    expect(write).toThrow(LaminaError);
+    expect(write).toThrow(/NotFoundException KMS Message: Key 'arn:aws:kms:.*' does not exist/);
+  });
+
+  it('reads a key file as 32 raw bytes, 64 hex digits or base64', () => {
+    const key = randomBytes(32);
+    expect(keyBytesOf(key)).toEqual(key);
+    expect(keyBytesOf(Buffer.from(key.toString('hex')))).toEqual(key);
+    expect(keyBytesOf(Buffer.from(`${key.toString('base64')}\n`))).toEqual(key);
+    expect(keyBytesOf(Buffer.from('short'))).toBeUndefined();
   });
 });

@@ -2,7 +2,9 @@
  * Local mode's environment variables at rest: a function's (or a version's) `spec.environment`
  * is written to the state files sealed, never in plaintext, as an AES-256-GCM envelope — the
  * variables are encrypted with a fresh 256-bit data key, and the data key is encrypted with the
- * state dir's key (`<stateDir>/env.key`, 32 random bytes, created 0600 on first use).
+ * state dir's key (`<stateDir>/env.key`, 32 random bytes, created 0600 on first use) or, for a
+ * function with a `KMSKeyArn`, by the key that ARN names: the file `<stateDir>/kms-keys/<key id>`
+ * (32 bytes raw, or as 64 hex digits or base64; a symlink may keep it elsewhere; ADR 0041).
  *
  * Invariants:
  * - A sealed record has `spec.sealedEnvironment` and no `spec.environment`; opening puts the
@@ -13,18 +15,23 @@
  *   the next write of that record seals it (the migration is "on next update").
  * - A record whose envelope does not open (key file gone or changed, tampered bytes) is a
  *   record problem, reported by the reader like any malformed file, never a crash.
+ * - A record naming a KMS key that has no file is not written: Lambda's InvalidParameterValue
+ *   answer (`kmsKeyNotFound`), with or without variables, as AWS checks the key on every write.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { keyBytesOf, type KmsKeys, kmsKeyIdOf, kmsKeyNotFound } from '@lamina/core';
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export const ENV_KEY_FILE = 'env.key';
+/** Local mode's KMS keys: one file per key id under the state dir. */
+export const KMS_KEYS_DIR = 'kms-keys';
 
 /** The sealed form of an environment, as stored under `spec.sealedEnvironment`. */
 export interface SealedEnvironment {
   readonly v: 1;
   readonly alg: 'AES-256-GCM';
-  /** Which key wrapped the data key: `local` (the state dir's key file). */
+  /** Which key wrapped the data key: `local` (the state dir's key file) or `kms:<key id>`. */
   readonly keyId: string;
   /** The data key, encrypted: iv (12) ‖ tag (16) ‖ ciphertext (32), base64. */
   readonly dataKey: string;
@@ -78,13 +85,35 @@ function loadOrCreateKey(file: string): Buffer {
   return key;
 }
 
+/** Local mode's KMS keys: `<dir>/<key id>`, read on every use (a removed key stops at once). */
+export class LocalKmsKeys implements KmsKeys {
+  constructor(readonly dir: string) {}
+
+  /** The key of an id; undefined when there is no such file or it holds no 32-byte key. */
+  byId(id: string): Buffer | undefined {
+    try {
+      return keyBytesOf(readFileSync(join(this.dir, id)));
+    } catch {
+      return undefined;
+    }
+  }
+
+  key(arn: string): Buffer {
+    const key = this.byId(kmsKeyIdOf(arn));
+    if (key === undefined) throw kmsKeyNotFound(arn);
+    return key;
+  }
+}
+
 /** Seals and opens the environment of records written to local state files. */
 export class EnvSealer {
   private key: Buffer | undefined;
   private readonly keyFile: string;
+  readonly kms: LocalKmsKeys;
 
   constructor(stateDir: string) {
     this.keyFile = join(stateDir, ENV_KEY_FILE);
+    this.kms = new LocalKmsKeys(join(stateDir, KMS_KEYS_DIR));
   }
 
   private masterKey(): Buffer {
@@ -92,33 +121,48 @@ export class EnvSealer {
     return this.key;
   }
 
-  seal(environment: Readonly<Record<string, string>>, binding: string): SealedEnvironment {
+  /** The key an envelope's `keyId` names, and where it is (for messages). */
+  private keyOf(keyId: string): { key: Buffer; where: string } {
+    if (keyId === 'local') return { key: this.masterKey(), where: this.keyFile };
+    const id = keyId.startsWith('kms:') ? keyId.slice(4) : '';
+    const key = id === '' ? undefined : this.kms.byId(id);
+    if (key === undefined) throw new Error(`no key ${keyId} (${join(this.kms.dir, id)})`);
+    return { key, where: join(this.kms.dir, id) };
+  }
+
+  seal(
+    environment: Readonly<Record<string, string>>,
+    binding: string,
+    kmsKeyArn?: string,
+  ): SealedEnvironment {
+    const master = kmsKeyArn === undefined ? this.masterKey() : this.kms.key(kmsKeyArn);
     const dataKey = randomBytes(32);
     const data = encrypt(dataKey, Buffer.from(JSON.stringify(environment), 'utf8'), binding);
-    const wrapped = encrypt(this.masterKey(), dataKey, binding);
+    const wrapped = encrypt(master, dataKey, binding);
     return {
       v: 1,
       alg: 'AES-256-GCM',
-      keyId: 'local',
+      keyId: kmsKeyArn === undefined ? 'local' : `kms:${kmsKeyIdOf(kmsKeyArn)}`,
       dataKey: wrapped.toString('base64'),
       data: data.toString('base64'),
     };
   }
 
-  /** Throws when the envelope is not one of ours or does not open with this key. */
+  /** Throws when the envelope is not one of ours or does not open with its key. */
   open(sealed: unknown, binding: string): Record<string, string> {
-    if (!isObject(sealed) || sealed['v'] !== 1 || sealed['keyId'] !== 'local')
+    if (!isObject(sealed) || sealed['v'] !== 1 || typeof sealed['keyId'] !== 'string')
       throw new Error('unknown sealed environment format');
     const { dataKey, data } = sealed;
     if (typeof dataKey !== 'string' || typeof data !== 'string')
       throw new Error('sealed environment lacks dataKey or data');
+    const { key: master, where } = this.keyOf(sealed['keyId']);
     let plain: Buffer;
     try {
-      const key = decrypt(this.masterKey(), Buffer.from(dataKey, 'base64'), binding);
+      const key = decrypt(master, Buffer.from(dataKey, 'base64'), binding);
       plain = decrypt(key, Buffer.from(data, 'base64'), binding);
     } catch (err) {
       throw new Error(
-        `the sealed environment does not open with ${this.keyFile}: ${(err as Error).message}`,
+        `the sealed environment does not open with ${where}: ${(err as Error).message}`,
       );
     }
     const env: unknown = JSON.parse(plain.toString('utf8'));
@@ -134,9 +178,15 @@ export class EnvSealer {
   sealRecord(record: { readonly spec: object }, binding: string): unknown {
     const { environment, ...spec } = record.spec as {
       readonly environment?: Readonly<Record<string, string>>;
+      readonly kmsKeyArn?: string;
     };
+    // The key is checked on every write, variables or not (AWS answers the same).
+    if (spec.kmsKeyArn !== undefined) this.kms.key(spec.kmsKeyArn);
     if (environment === undefined || Object.keys(environment).length === 0) return record;
-    return { ...record, spec: { ...spec, sealedEnvironment: this.seal(environment, binding) } };
+    return {
+      ...record,
+      spec: { ...spec, sealedEnvironment: this.seal(environment, binding, spec.kmsKeyArn) },
+    };
   }
 
   /** A parsed record file with its environment opened (plaintext files pass as they are). */

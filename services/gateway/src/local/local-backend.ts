@@ -86,6 +86,28 @@ async function importMappings(
   }
 }
 
+/**
+ * VpcConfig is stored and returned in local mode, not enforced (ADR 0041): a local function
+ * reaches what the host reaches. Said once per function that has one.
+ */
+function warnVpcConfigNotEnforced(
+  functions: FileFunctionStore,
+  logger: BackendContext['logger'],
+): void {
+  const warned = new Set<string>();
+  const check = (name: string): void => {
+    const vpc = functions.get(name)?.spec.vpcConfig;
+    if (vpc === undefined || warned.has(name)) return;
+    warned.add(name);
+    logger.warn(
+      { function: name, securityGroupIds: vpc.securityGroupIds },
+      'VpcConfig is stored but not enforced in local mode: the function reaches what this host reaches',
+    );
+  };
+  for (const r of functions.list()) check(r.spec.name);
+  functions.onChange(check);
+}
+
 /** The local backend's factory, for `startGateway`. */
 export function localBackend(o: LocalBackendOptions): BackendFactory {
   return async (ctx: BackendContext): Promise<GatewayBackend> => {
@@ -109,6 +131,7 @@ export function localBackend(o: LocalBackendOptions): BackendFactory {
     });
     await functions.start();
     lifecycle.add({ name: 'function store', stop: () => functions.close() });
+    warnVpcConfigNotEnforced(functions, logger);
     const versions = new FileVersionStore({
       sealer,
       stateDir: o.stateDir,

@@ -21,6 +21,7 @@ import {
   PENDING_CREATE,
   tagMap,
   parsePackageType,
+  parseVpcConfig,
   toFunctionConfiguration,
   toVersionConfiguration,
   validateFunctionSpec,
@@ -107,6 +108,8 @@ function specOf(b: Body, deps: FunctionRouteDeps): FunctionSpec {
       packageType: parsePackageType(b['PackageType']),
       imageConfig: parseImageConfig(b['ImageConfig']),
       logging: parseLoggingConfig(b['LoggingConfig'], undefined),
+      kmsKeyArn: b['KMSKeyArn'],
+      vpcConfig: parseVpcConfig(b['VpcConfig']),
     },
     deps.runtimes,
   );

@@ -235,3 +235,43 @@ describe('unknown routes', () => {
     expect(res.headers['x-amzn-errortype']).toBe('UnknownOperationException');
   });
 });
+
+describe('VpcConfig and KMSKeyArn (ADR 0041)', () => {
+  const KEY = 'arn:aws:kms:us-east-1:000000000000:key/k1';
+
+  it('stores and returns them as AWS shapes them; UpdateFunctionConfiguration clears them', async () => {
+    const { app } = fakeApp();
+    const created = await request(app)
+      .post('/2015-03-31/functions')
+      .send(createBody({ KMSKeyArn: KEY, VpcConfig: { SecurityGroupIds: ['sg-redis'] } }))
+      .expect(201);
+    expect(created.body).toMatchObject({
+      KMSKeyArn: KEY,
+      VpcConfig: {
+        SubnetIds: [],
+        SecurityGroupIds: ['sg-redis'],
+        VpcId: 'vpc-lamina',
+        Ipv6AllowedForDualStack: false,
+      },
+    });
+    const got = await request(app).get('/2015-03-31/functions/hello/configuration').expect(200);
+    expect(got.body).toMatchObject({
+      KMSKeyArn: KEY,
+      VpcConfig: { SecurityGroupIds: ['sg-redis'] },
+    });
+  });
+
+  it('refuses a group that cannot name an egress group, and an alias ARN', async () => {
+    const { app } = fakeApp();
+    const bad = await request(app)
+      .post('/2015-03-31/functions')
+      .send(createBody({ VpcConfig: { SecurityGroupIds: ['sg-'] } }))
+      .expect(400);
+    expect(bad.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
+    const alias = await request(app)
+      .post('/2015-03-31/functions')
+      .send(createBody({ KMSKeyArn: 'arn:aws:kms:us-east-1:000000000000:alias/x' }))
+      .expect(400);
+    expect(json(alias).message).toContain('Key Aliases are not supported');
+  });
+});

@@ -13,6 +13,7 @@ import {
   type LayerStore,
   LIMITS,
   parseImageConfig,
+  parseVpcConfig,
   toFunctionConfiguration,
   toVersionConfiguration,
   UPDATE_IN_PROGRESS,
@@ -176,6 +177,8 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
       const layers = resolveFunctionLayers(b['Layers'], deps.layers, arn);
       // ImageConfig replaces the overrides as a whole; `{}` removes them.
       const imageConfig = parseImageConfig(b['ImageConfig']);
+      // VpcConfig replaces the groups as a whole; empty lists remove them.
+      const vpcConfig = parseVpcConfig(b['VpcConfig']);
       const record = await store(name, b['RevisionId'], (current) => {
         const base = specInput(current);
         // LoggingConfig members left out keep their values (core's logging-config.ts).
@@ -199,6 +202,9 @@ export function updateFunctionRoutes(deps: UpdateFunctionRouteDeps): Router {
             layers: layers ?? base.layers,
             imageConfig: imageConfig ?? base.imageConfig,
             logging: logging ?? base.logging,
+            // KMSKeyArn '' goes back to the mode's own key.
+            kmsKeyArn: b['KMSKeyArn'] ?? base.kmsKeyArn,
+            vpcConfig: vpcConfig ?? base.vpcConfig,
           },
           runtimes,
         );
@@ -230,5 +236,7 @@ function specInput(record: FunctionRecord) {
     packageType: s.packageType,
     imageConfig: s.imageConfig,
     logging: s.logging,
+    kmsKeyArn: s.kmsKeyArn,
+    vpcConfig: s.vpcConfig,
   };
 }
