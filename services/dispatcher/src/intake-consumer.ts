@@ -54,12 +54,15 @@ export interface IntakeConsumerOptions {
 /** One entry of XREADGROUP/XCLAIM's answer. */
 type Entry = [id: string, fields: string[] | null];
 
-/** Entries of `XREADGROUP … STREAMS key >`: `[[key, entries]]` or null. */
+/**
+ * Entries of `XREADGROUP … STREAMS key >` for one stream: `[[key, entries]]` (RESP2), a flat
+ * `[key, entries]` (a RESP3 map as ioredis hands it over), or null (nothing new).
+ */
 export function entriesOfRead(reply: unknown): Entry[] {
   if (!Array.isArray(reply)) return [];
-  const first: unknown = reply[0];
-  if (!Array.isArray(first) || !Array.isArray(first[1])) return [];
-  return first[1] as Entry[];
+  const pair: unknown = typeof reply[0] === 'string' ? reply : reply[0];
+  if (!Array.isArray(pair) || !Array.isArray(pair[1])) return [];
+  return pair[1] as Entry[];
 }
 
 /** XPENDING's extended answer: `[id, consumer, idle ms, deliveries]` per entry. */
