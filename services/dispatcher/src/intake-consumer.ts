@@ -157,6 +157,11 @@ export class IntakeConsumer {
     return peak;
   }
 
+  /** Read through a call: `close` may set it while a read or claim awaits. */
+  private stopping(): boolean {
+    return this.closing;
+  }
+
   private free(): number {
     return this.o.concurrency - this.running.size - (this.o.busy?.() ?? 0);
   }
@@ -185,7 +190,7 @@ export class IntakeConsumer {
           '>',
         );
       } catch (err) {
-        if (this.closing) return;
+        if (this.stopping()) return;
         this.o.logger.error({ err }, 'could not read the async intake');
         await this.slotFreed(1000);
         continue;
@@ -316,7 +321,7 @@ export class IntakeConsumer {
         ],
       ]);
       for (const [id, fields] of claimed) {
-        if (this.closing) break;
+        if (this.stopping()) break;
         const startedCount = (deliveries.get(id) ?? 1) + 1;
         if (startedCount > this.o.maxStalledCount + 1 && fields !== null) {
           this.running.add(id);

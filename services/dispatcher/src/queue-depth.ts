@@ -19,9 +19,9 @@ export function lastDeliveredOf(reply: unknown, group: string): string {
   if (!Array.isArray(reply)) return '0';
   for (const g of reply as unknown[]) {
     if (!Array.isArray(g)) continue;
-    const info = new Map<string, unknown>();
-    for (let i = 0; i + 1 < g.length; i += 2) info.set(String(g[i]), g[i + 1]);
-    if (info.get('name') === group) return String(info.get('last-delivered-id') ?? '0');
+    const info = new Map<string, string>();
+    for (let i = 0; i + 1 < g.length; i += 2) info.set(String(g[i]), String(g[i + 1]));
+    if (info.get('name') === group) return info.get('last-delivered-id') ?? '0';
   }
   return '0';
 }
@@ -79,7 +79,12 @@ export class QueueDepth {
       return job === undefined ? [] : [readyOf(job)];
     });
     if (fresh.length >= limit) return fresh;
-    const jobs = await this.queue.getJobs(['prioritized', 'wait'], 0, limit - fresh.length - 1, true);
+    const jobs = await this.queue.getJobs(
+      ['prioritized', 'wait'],
+      0,
+      limit - fresh.length - 1,
+      true,
+    );
     return [
       ...fresh,
       ...jobs.flatMap((j) => {

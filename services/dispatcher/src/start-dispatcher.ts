@@ -1,13 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
-import {
-  ASYNC_JOB_OPTIONS,
-  asyncJobId,
-  asyncKeys,
-  Lifecycle,
-  scheduleKeys,
-} from '@lamina/core';
+import { ASYNC_JOB_OPTIONS, asyncJobId, asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
 import {
   ASYNC_INVOKE_RULES,
   GatewayClient,
@@ -190,8 +184,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
       let lastErrorLog = 0;
       const demand = new AsyncDemand({
         ready: (limit) => depth.ready(limit),
-        free: () =>
-          config.concurrency - dispatcher.takePeakRunning() - intake.takePeakRunning(),
+        free: () => config.concurrency - dispatcher.takePeakRunning() - intake.takePeakRunning(),
         namespace: config.demandNamespace,
         redisPrefix: config.redisPrefix,
         redis,

@@ -29,7 +29,13 @@ describe('RedisAsyncStore', () => {
         return p;
       },
     };
-    return { intake: intake as never, batches, release: () => release() };
+    return {
+      intake: intake as never,
+      batches,
+      release: () => {
+        release();
+      },
+    };
   }
 
   it('appends an event to the intake stream and resolves once Redis answered', async () => {
@@ -59,7 +65,12 @@ describe('RedisAsyncStore', () => {
       maxInFlight: 1,
     });
     const first = s.enqueue(job);
-    const later = [0, 1, 2].map(() => s.enqueue(job).then(() => 'ok', (e: unknown) => e));
+    const later = [0, 1, 2].map(() =>
+      s.enqueue(job).then(
+        () => 'ok',
+        (e: unknown) => e,
+      ),
+    );
     await new Promise((r) => setImmediate(r));
     expect(f.batches.map((b) => b.length)).toEqual([1]);
     f.release();
