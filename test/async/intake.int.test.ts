@@ -219,4 +219,22 @@ describe('async intake stream', () => {
     });
     await Promise.all([a.close(2000), b.close(2000)]);
   });
+
+  it('starts its group again when the stream was deleted under it', async () => {
+    const { keys, append, consumer } = setup();
+    const seen: string[] = [];
+    const c = consumer((job) => {
+      seen.push(job.data.requestId);
+      return Promise.resolve('done');
+    });
+    await c.start();
+    await redis.del(keys.intake);
+    await append([event(11)]);
+    await eventually(() => (seen.length > 0 ? true : undefined), {
+      what: 'the event after the stream came back',
+      timeoutMs: 15_000,
+    });
+    expect(seen).toEqual(['r-11']);
+    await c.close(2000);
+  });
 });

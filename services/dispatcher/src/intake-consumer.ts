@@ -125,12 +125,7 @@ export class IntakeConsumer {
 
   /** Creates the group when missing (from the stream's start) and starts reading. */
   async start(): Promise<void> {
-    const { intake, intakeGroup } = this.o.keys;
-    try {
-      await this.o.redis.call('XGROUP', 'CREATE', intake, intakeGroup, '0', 'MKSTREAM');
-    } catch (err) {
-      if (!(err instanceof Error && err.message.includes('BUSYGROUP'))) throw err;
-    }
+    await this.ensureGroup();
     this.loop = this.read();
     this.renewTimer = setInterval(
       () => {
@@ -143,6 +138,16 @@ export class IntakeConsumer {
       void this.claimStalled();
     }, this.o.stalledIntervalMs);
     this.stalledTimer.unref();
+  }
+
+  /** The consumer group, from the stream's first entry; there already is fine. */
+  private async ensureGroup(): Promise<void> {
+    const { intake, intakeGroup } = this.o.keys;
+    try {
+      await this.o.redis.call('XGROUP', 'CREATE', intake, intakeGroup, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!(err instanceof Error && err.message.includes('BUSYGROUP'))) throw err;
+    }
   }
 
   /** Intake events this process runs now. */
@@ -193,6 +198,10 @@ export class IntakeConsumer {
         if (this.stopping()) return;
         this.o.logger.error({ err }, 'could not read the async intake');
         await this.slotFreed(1000);
+        // The stream was deleted under us (its group with it): start it again.
+        if (err instanceof Error && err.message.includes('NOGROUP')) {
+          await this.ensureGroup().catch(() => undefined);
+        }
         continue;
       }
       for (const [id, fields] of entriesOfRead(reply)) this.begin(id, fields, 1);
