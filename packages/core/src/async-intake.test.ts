@@ -22,8 +22,12 @@ describe('async intake entries', () => {
     const fields = intakeFields(job);
     expect(intakeField(fields, 'f')).toBe('fn');
     expect(decodeIntakeEntry(fields)).toEqual(job);
+    expect(intakeField(fields, 'p')).toBe('{"a":1}');
+    expect(intakeField(fields, 'j')).not.toContain('"a"');
     // Redis may hand the fields back in another order.
-    expect(decodeIntakeEntry([fields[2], fields[3], fields[0], fields[1]])).toEqual(job);
+    expect(decodeIntakeEntry([...fields.slice(4), ...fields.slice(0, 4)])).toEqual(job);
+    // An entry with the payload inside its JSON reads the same.
+    expect(decodeIntakeEntry(['j', JSON.stringify(job)])).toEqual(job);
   });
   it('reads anything else as no event, without throwing', () => {
     expect(decodeIntakeEntry([])).toBeUndefined();

@@ -2,7 +2,8 @@
  * The async intake stream's entries (ADR 0045): the gateway appends one entry per accepted
  * event to `asyncKeys().intake` (XADD), the dispatchers read them through their consumer group.
  * An entry carries the function name on its own (`f`, so depth and demand samples need not
- * parse the event) and the event as JSON (`j`). Encode and decode live side by side.
+ * parse the event), the payload as it came (`p`, never escaped into another JSON text) and the
+ * rest of the event as JSON (`j`). Encode and decode live side by side.
  *
  * Invariants: `intakeFields` and `decodeIntakeEntry` round-trip every AsyncJobData; an entry
  * that is not one (a field missing, JSON broken, wrong job version) decodes to undefined, never
@@ -11,12 +12,10 @@
 import { ASYNC_JOB_VERSION, type AsyncJobData } from './async-invoke.js';
 
 /** XADD's field/value list of one event. */
-export const intakeFields = (job: AsyncJobData): [string, string, string, string] => [
-  'f',
-  job.functionName,
-  'j',
-  JSON.stringify(job),
-];
+export function intakeFields(job: AsyncJobData): string[] {
+  const { payload, ...rest } = job;
+  return ['f', job.functionName, 'p', payload, 'j', JSON.stringify(rest)];
+}
 
 /** The value of `name` in a flat field/value list as Redis returns it. */
 export function intakeField(fields: readonly string[], name: string): string | undefined {
@@ -29,7 +28,12 @@ export function decodeIntakeEntry(fields: readonly string[]): AsyncJobData | und
   const text = intakeField(fields, 'j');
   if (text === undefined) return undefined;
   try {
-    const job = JSON.parse(text) as Partial<AsyncJobData> | null;
+    const parsed = JSON.parse(text) as Partial<AsyncJobData> | null;
+    const payload = intakeField(fields, 'p');
+    const job =
+      payload === undefined || parsed === null || typeof parsed !== 'object'
+        ? parsed
+        : { ...parsed, payload };
     if (
       job === null ||
       typeof job !== 'object' ||

@@ -47,7 +47,8 @@ describe('RedisAsyncStore', () => {
     expect(done).toBe(false);
     const add = f.batches[0]?.[0];
     expect(add?.slice(0, 4)).toEqual(['t:v1:{async}:intake', '*', 'f', 'fn']);
-    expect(JSON.parse(String(add?.[5]))).toEqual(job);
+    expect(add?.slice(4, 6)).toEqual(['p', '{}']);
+    expect(JSON.parse(String(add?.[7]))).toMatchObject({ requestId: 'a:1' });
     f.release();
     await p;
     expect(done).toBe(true);
