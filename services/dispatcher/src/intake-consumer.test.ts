@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { entriesOfRead, pendingOf } from './intake-consumer.js';
+import { consumersOf, entriesOfRead, pendingOf } from './intake-consumer.js';
 import { lastDeliveredOf } from './queue-depth.js';
 
 describe('intake stream replies', () => {
@@ -25,5 +25,18 @@ describe('intake stream replies', () => {
     expect(lastDeliveredOf(groups, 'dispatchers')).toBe('5-1');
     expect(lastDeliveredOf([], 'dispatchers')).toBe('0');
     expect(lastDeliveredOf(null, 'dispatchers')).toBe('0');
+  });
+  it('reads XINFO CONSUMERS', () => {
+    expect(
+      consumersOf([
+        ['name', 'a', 'pending', 0, 'idle', 70_000, 'inactive', 70_000],
+        ['name', 'b', 'pending', 2, 'idle', 5],
+        ['pending', 1],
+      ]),
+    ).toEqual([
+      { name: 'a', pending: 0, idleMs: 70_000 },
+      { name: 'b', pending: 2, idleMs: 5 },
+    ]);
+    expect(consumersOf(null)).toEqual([]);
   });
 });

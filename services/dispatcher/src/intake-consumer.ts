@@ -89,6 +89,22 @@ export function pendingOf(reply: unknown): PendingEntry[] {
   );
 }
 
+/** XINFO CONSUMERS' answer: name, pending entries and idle ms per consumer. */
+export function consumersOf(
+  reply: unknown,
+): { readonly name: string; readonly pending: number; readonly idleMs: number }[] {
+  if (!Array.isArray(reply)) return [];
+  return reply.flatMap((c: unknown) => {
+    if (!Array.isArray(c)) return [];
+    const info = new Map<string, string>();
+    for (let i = 0; i + 1 < c.length; i += 2) info.set(String(c[i]), String(c[i + 1]));
+    const name = info.get('name');
+    return name === undefined
+      ? []
+      : [{ name, pending: Number(info.get('pending')), idleMs: Number(info.get('idle')) }];
+  });
+}
+
 /**
  * Resets the idle time of the entries this consumer still owns (KEYS[1] the stream, ARGV group,
  * consumer, ids…); returns the ids it renewed. One call per renewal tick, however many run.
@@ -118,6 +134,7 @@ export class IntakeConsumer {
   private stalledTimer: NodeJS.Timeout | undefined;
   private readonly acks: CallBatcher<string, undefined>;
   private readonly settled = new Set<Promise<void>>();
+  private stalledChecks = 0;
 
   constructor(private readonly o: IntakeConsumerOptions) {
     this.acks = new CallBatcher({ send: (ids) => this.ackBatch(ids), maxInFlight: 2 });
@@ -303,9 +320,32 @@ export class IntakeConsumer {
     }
   }
 
+  /**
+   * Forgets the consumers of dead dispatchers (every restart joins under a new name): those
+   * holding no entry and silent for ten locks, at least a minute. A live one that is forgotten
+   * joins again with its next read.
+   */
+  private async forgetDeadConsumers(): Promise<void> {
+    const { intake, intakeGroup } = this.o.keys;
+    const silentMs = Math.max(60_000, 10 * this.o.lockDurationMs);
+    const reply = await this.o.redis.call('XINFO', 'CONSUMERS', intake, intakeGroup);
+    const dead = consumersOf(reply).filter(
+      (c) => c.pending === 0 && c.idleMs > silentMs && c.name !== this.o.consumer,
+    );
+    if (dead.length === 0) return;
+    const p = this.o.redis.pipeline();
+    for (const c of dead) p.call('XGROUP', 'DELCONSUMER', intake, intakeGroup, c.name);
+    await p.exec();
+  }
+
   /** Takes entries whose consumer held them longer than the lock without renewing. */
   private async claimStalled(): Promise<void> {
     if (this.closing) return;
+    if (++this.stalledChecks % 20 === 0) {
+      await this.forgetDeadConsumers().catch((err: unknown) => {
+        this.o.logger.warn({ err }, 'could not forget the consumers of dead dispatchers');
+      });
+    }
     const free = this.free();
     if (free <= 0) return;
     const { intake, intakeGroup } = this.o.keys;
