@@ -74,6 +74,12 @@ export interface AsyncJobData {
   readonly deadLetterTarget?: string;
   /** W3C traceparent of the span that accepted the event (tracing on): attempts join its trace. */
   readonly traceparent?: string;
+  /**
+   * Pickups of the event before the queue that holds it now: a retry leaves the intake stream
+   * for a BullMQ delayed job (ADR 0045) and carries the stream's deliveries here, so the
+   * invocation record's approximateInvokeCount counts them.
+   */
+  readonly earlierPickups?: number;
 }
 
 /** A failed attempt: HTTP status (200 for a function error) and what the function answered. */

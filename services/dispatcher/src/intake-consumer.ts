@@ -265,7 +265,16 @@ export class IntakeConsumer {
       return;
     }
     try {
-      await this.o.processor.process({ data, startedCount, retryAt: this.o.retryAt });
+      await this.o.processor.process({
+        data,
+        startedCount,
+        // The retry's job counts its own pickups; this stream's go along with the event.
+        retryAt: (next, at) =>
+          this.o.retryAt(
+            { ...next, earlierPickups: (next.earlierPickups ?? 0) + startedCount },
+            at,
+          ),
+      });
     } catch (err) {
       if (!(err instanceof EventNotDeliveredError)) {
         // Left pending: its lock lapses and a stalled check runs it again.
