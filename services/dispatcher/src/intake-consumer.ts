@@ -10,8 +10,9 @@
  *   whose processing threw stays pending and is picked up again.
  * - The lock is the pending entry's idle time: this consumer renews its running entries every
  *   half lock (XCLAIM JUSTID, only of entries it still owns); an entry idle for longer than the
- *   lock (its dispatcher died or stalled) is claimed by the next stalled check of any consumer,
- *   and runs with `startedCount` = its deliveries, so run records (ADR 0026) take over from there.
+ *   lock and one stalled interval (its dispatcher died or stalled) is claimed by the next
+ *   stalled check of any consumer, and runs with `startedCount` = its deliveries, so run
+ *   records (ADR 0026) take over from there.
  * - An entry delivered more than `maxStalledCount` + 1 times is not run again: it goes to the
  *   `undelivered` list, as does an event given up that no failure target took.
  * - At most `concurrency` events run at once in this process, counting `busy()` (the retry
@@ -358,7 +359,9 @@ export class IntakeConsumer {
     const free = this.free();
     if (free <= 0) return;
     const { intake, intakeGroup } = this.o.keys;
-    const lock = this.o.lockDurationMs;
+    // As BullMQ's stalled check (mark, then move on the next pass): a lock and one interval,
+    // so an attempt still finishing in the gateway has more time to leave its run record.
+    const lock = this.o.lockDurationMs + this.o.stalledIntervalMs;
     try {
       const pending = pendingOf(
         await this.o.redis.call('XPENDING', intake, intakeGroup, 'IDLE', lock, '-', '+', free),
