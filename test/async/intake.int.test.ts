@@ -126,7 +126,13 @@ describe('async intake stream', () => {
       });
       expect(retried).toEqual([
         {
-          data: { ...event(1), acceptedAt: expect.any(Number) as number, functionErrors: 1 },
+          // The stream's pickup goes along for the record's approximateInvokeCount.
+          data: {
+            ...event(1),
+            acceptedAt: expect.any(Number) as number,
+            functionErrors: 1,
+            earlierPickups: 1,
+          },
           at: 42,
         },
       ]);
