@@ -155,7 +155,13 @@ async function main(): Promise<void> {
   const lamina = await startLamina({
     functionsDir: functions,
     stateDir: join(state, 'state'),
-    env: { REDIS_URL: redisUrl, LAMINA_REDIS_PREFIX: prefix, LAMINA_DEV_DISPATCHER: 'false' },
+    env: {
+      REDIS_URL: redisUrl,
+      LAMINA_REDIS_PREFIX: prefix,
+      LAMINA_DEV_DISPATCHER: 'false',
+      // The recording handler appends to a host file, which the sandbox hides (ADR 0029).
+      LAMINA_SANDBOX: 'off',
+    },
   });
   const rounds: Round[] = [];
   const load: number[][] = [];

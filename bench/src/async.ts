@@ -3,7 +3,16 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { eventually, spawnWatched, startLamina, testEnv, uniqueName } from '@lamina/testkit';
+import { asyncKeys } from '@lamina/core';
+import {
+  eventually,
+  spawnWatched,
+  startLamina,
+  startService,
+  testEnv,
+  uniqueName,
+} from '@lamina/testkit';
+import { Redis } from 'ioredis';
 
 import { type LoadResult, runLoad } from './load.js';
 
@@ -14,7 +23,13 @@ import { type LoadResult, runLoad } from './load.js';
  * lamina_async_events_completed_total metric). The same-run baseline is the HTTP floor: the
  * plain Node.js server of bench/invoke (echo-server.ts) under the same load generator, so the
  * accepted rate reads against what one process on this machine answers at all. The load
- * average is recorded at the start of each phase. Writes bench/results/async.json.
+ * average is recorded at the start of each phase.
+ *
+ * A second, split run (ADR 0045) separates the two halves as a cluster runs them: `lamina dev`
+ * with its dispatcher off takes the events (the gateway's intake alone: HTTP and the intake
+ * stream), then a standalone dispatcher (concurrency 32) drains the backlog through the same
+ * gateway; its completions per second are timed from its start to an empty intake stream.
+ * Writes bench/results/async.json.
  *
  *   REDIS_URL=redis://… npm run bench:async [-- --quick]
  */
@@ -62,6 +77,76 @@ async function baseline(): Promise<LoadResult> {
   }
 }
 
+/** Waits until the intake stream of `prefix` is empty; resolves with performance.now(). */
+async function streamEmpty(redis: Redis, key: string, timeoutMs: number): Promise<number> {
+  await eventually(
+    async () => {
+      const n = await redis.xlen(key);
+      if (n > 0) throw new Error(`${n} events left in the intake stream`);
+      return true;
+    },
+    { what: 'an empty intake stream', timeoutMs, intervalMs: 20 },
+  );
+  return performance.now();
+}
+
+/** The split run: intake alone at the gateway, then a standalone dispatcher's drain. */
+async function split(): Promise<{
+  accepted: LoadResult;
+  drain: { seconds: number; completionsPerSecond: number };
+  loadAverage: number[];
+}> {
+  const loadAverage = loadavg();
+  const redisUrl = testEnv.require('REDIS_URL');
+  const prefix = uniqueName('bench-split');
+  const redis = new Redis(redisUrl);
+  const lamina = await startLamina({
+    functionsDir: join(root, 'bench/functions'),
+    env: { REDIS_URL: redisUrl, LAMINA_REDIS_PREFIX: prefix, LAMINA_DEV_DISPATCHER: 'false' },
+  });
+  const key = asyncKeys(prefix).intake;
+  try {
+    const url = `${lamina.url}/2015-03-31/functions/noop/invocations`;
+    const headers = { 'x-amz-invocation-type': 'Event' };
+    log('split: warm-up, 300 events into the gateway alone');
+    await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, requests: 300, headers });
+    log(`split: ${EVENTS} events into the gateway alone (no dispatcher)`);
+    const accepted = await runLoad({
+      url,
+      body: PAYLOAD,
+      concurrency: CONCURRENCY,
+      requests: EVENTS,
+      headers,
+    });
+    log(
+      `  accepted ${accepted.rps.toFixed(0)} events/s (p50 ${accepted.p50Ms.toFixed(2)} ms, p99 ${accepted.p99Ms.toFixed(2)} ms)`,
+    );
+    const dispatcher = await startService('dispatcher', {
+      REDIS_URL: redisUrl,
+      LAMINA_REDIS_PREFIX: prefix,
+      LAMINA_GATEWAY_URL: lamina.url,
+      LAMINA_DISPATCHER_CONCURRENCY: String(CONCURRENCY),
+      LAMINA_SCHEDULER_ENABLED: 'false',
+    });
+    try {
+      const t0 = performance.now();
+      const seconds = ((await streamEmpty(redis, key, 600_000)) - t0) / 1000;
+      const drained = EVENTS + 300;
+      log(`  a standalone dispatcher drained ${drained} in ${seconds.toFixed(1)} s`);
+      return {
+        accepted,
+        drain: { seconds, completionsPerSecond: drained / seconds },
+        loadAverage,
+      };
+    } finally {
+      await dispatcher.kill('SIGTERM');
+    }
+  } finally {
+    await lamina.stop();
+    redis.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   const load: number[][] = [loadavg()];
   log('baseline: plain Node.js server');
@@ -95,10 +180,12 @@ async function main(): Promise<void> {
   } finally {
     await lamina.stop();
   }
+  load.push(loadavg());
+  const splitRun = await split();
   const result = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
-    loadAverage: { atStart: load[0], beforeLamina: load[1] },
+    loadAverage: { atStart: load[0], beforeLamina: load[1], beforeSplit: load[2] },
     baseline: { what: 'plain Node.js HTTP server (echo-server.ts)', ...floor },
     settings: { events: EVENTS, concurrency: CONCURRENCY, payload: PAYLOAD, mode: 'lamina dev' },
     // load.ts counts every non-200 as an error; here each request was a 202, proven by the
@@ -110,6 +197,17 @@ async function main(): Promise<void> {
       percentOfBaseline: (100 * accepted.rps) / floor.rps,
     },
     endToEnd: { events: EVENTS, seconds: e2eSeconds, completionsPerSecond: EVENTS / e2eSeconds },
+    split: {
+      what: 'lamina dev with its dispatcher off takes the events; then a standalone dispatcher drains them',
+      accepted: {
+        ...splitRun.accepted,
+        errors: 0,
+        eventsPerSecond: splitRun.accepted.rps,
+        percentOfBaseline: (100 * splitRun.accepted.rps) / floor.rps,
+      },
+      drain: { events: EVENTS + 300, ...splitRun.drain },
+      loadAverageAtStart: splitRun.loadAverage,
+    },
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   const file = join(root, 'bench/results/async.json');

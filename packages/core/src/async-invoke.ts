@@ -24,7 +24,10 @@ export const ASYNC_LIMITS = {
  * Names in Redis. Every key carries the `{async}` hash tag (BullMQ's prefix), so a Redis
  * Cluster keeps the queue, its scripts' keys, the configs and the named queues in one slot.
  * `invokeConfigs`: hash `asyncConfigField(name, qualifier)` → JSON of AsyncFunctionConfig. `namedQueue`: a list of
- * TargetMessage JSON, oldest first. One BullMQ queue holds the events of every function.
+ * TargetMessage JSON, oldest first. `intake`: the stream every accepted event is appended to
+ * (ADR 0045), read by the dispatchers' consumer group `intakeGroup`; `undelivered`: a list of
+ * given-up intake events no failure target took (newest first, for an operator). One BullMQ
+ * queue holds the delayed retries of every function.
  */
 export function asyncKeys(prefix = 'lamina') {
   const base = `${prefix}:v${ASYNC_LAYOUT_VERSION}:{async}`;
@@ -32,6 +35,9 @@ export function asyncKeys(prefix = 'lamina') {
     bullPrefix: base,
     queueName: 'events',
     invokeConfigs: `${base}:invoke-config`,
+    intake: `${base}:intake`,
+    intakeGroup: 'dispatchers',
+    undelivered: `${base}:undelivered`,
     namedQueue: (name: string): string => `${base}:queue:${name}`,
   } as const;
 }
@@ -74,6 +80,12 @@ export interface AsyncJobData {
   readonly deadLetterTarget?: string;
   /** W3C traceparent of the span that accepted the event (tracing on): attempts join its trace. */
   readonly traceparent?: string;
+  /**
+   * Pickups of the event before the queue that holds it now: a retry leaves the intake stream
+   * for a BullMQ delayed job (ADR 0045) and carries the stream's deliveries here, so the
+   * invocation record's approximateInvokeCount counts them.
+   */
+  readonly earlierPickups?: number;
 }
 
 /** A failed attempt: HTTP status (200 for a function error) and what the function answered. */

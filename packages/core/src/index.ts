@@ -18,6 +18,7 @@ export * from './runtimes.js';
 export * from './worker-protocol.js';
 export * from './stores.js';
 export * from './lifecycle.js';
+export * from './async-intake.js';
 export * from './async-invoke.js';
 export * from './async-run-record.js';
 export * from './versions.js';

@@ -108,6 +108,17 @@ describe('EventProcessor', () => {
     );
   });
 
+  it('counts the pickups the event had in an earlier queue (the intake stream)', async () => {
+    const s = setup([FAIL], { maximumRetryAttempts: 1, onFailure: 'lamina:queue:fail' });
+    // The first attempt ran from the intake stream; its retry is the BullMQ job's first pickup.
+    const first = s.job();
+    const retried = { ...first, data: { ...first.data, functionErrors: 1, earlierPickups: 1 } };
+    expect(await s.processor.process(retried)).toBe('done');
+    expect(JSON.parse(s.sent[0]?.message.body ?? '')).toMatchObject({
+      requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 2 },
+    });
+  });
+
   it('sends the success record to OnSuccess', async () => {
     const s = setup([OK], { onSuccess: 'lamina:queue:ok' });
     expect(await s.processor.process(s.job())).toBe('done');

@@ -24,7 +24,10 @@ import type { Delivery, TargetSender } from './targets/delivery.js';
 /** What the processor needs of a queued event (BullMQ's Job, narrowed). */
 export interface EventJob {
   readonly data: AsyncJobData;
-  /** Times the event has been picked up, this time included (stalled restarts count). */
+  /**
+   * Times the event has been picked up from the queue that holds it now, this time included
+   * (stalled restarts count); `data.earlierPickups` counts those from before.
+   */
   readonly startedCount: number;
   /** Saves the new counters and puts the event back until `at` (epoch ms). */
   retryAt(data: AsyncJobData, at: number): Promise<void>;
@@ -79,13 +82,14 @@ export class EventProcessor {
     const { metrics: m, now } = this.o;
     const config = await this.o.configs.get(fn, data.qualifier);
     const started = now();
+    const earlier = data.earlierPickups ?? 0;
     if (job.startedCount <= 1 && data.functionErrors === 0 && data.throttles === 0) {
       m.received.labels(fn).inc();
     }
     m.eventAge.labels(fn).observe(Math.max(0, started - data.acceptedAt) / 1000);
     if (started > expiresAt(data, config)) {
       // This pickup ran nothing.
-      return this.giveUp(job.startedCount - 1, data, config, 'EventAgeExceeded');
+      return this.giveUp(earlier + job.startedCount - 1, data, config, 'EventAgeExceeded');
     }
 
     const span = this.attemptSpan(data, job.startedCount);
@@ -94,7 +98,7 @@ export class EventProcessor {
     if (attempt.kind !== 'success') span.fail(attempt.errorMessage);
     span.end();
     // A recalled attempt ran on an earlier pickup (ADR 0026): this pickup ran nothing.
-    const pickups = job.startedCount - (attempt.recalled === true ? 1 : 0);
+    const pickups = earlier + job.startedCount - (attempt.recalled === true ? 1 : 0);
     if (attempt.recalled === true) m.recalled.labels(fn).inc();
     const after: AsyncJobData =
       attempt.kind === 'success'

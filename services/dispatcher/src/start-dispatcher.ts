@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
-import { asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
+import { ASYNC_JOB_OPTIONS, asyncJobId, asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
 import {
   ASYNC_INVOKE_RULES,
   GatewayClient,
@@ -9,6 +9,7 @@ import {
   agentFor,
   type Tracing,
 } from '@lamina/service-kit';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -20,6 +21,7 @@ import { AsyncDispatcher } from './async-dispatcher.js';
 import { RedisAsyncConfigs } from './async-configs.js';
 import type { DispatcherConfig } from './config.js';
 import { EventProcessor } from './event-processor.js';
+import { IntakeConsumer } from './intake-consumer.js';
 import { createMetrics } from './metrics.js';
 import { QueueDepth } from './queue-depth.js';
 import { RunRecords } from './run-records.js';
@@ -63,6 +65,19 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
     await redis.connect();
     lifecycle.add({ name: 'redis', stop: () => redis.quit().then(() => undefined) });
+    // The intake stream's blocking reads wait on a connection of their own (ADR 0045).
+    const intakeReads = new Redis(config.redisUrl, {
+      maxRetriesPerRequest: null,
+      lazyConnect: true,
+    });
+    await intakeReads.connect();
+    lifecycle.add({
+      name: 'intake redis',
+      stop: () => {
+        // A read may be blocked: no QUIT behind it.
+        intakeReads.disconnect();
+      },
+    });
 
     const agent = agentFor(
       config.gatewayUrl,
@@ -139,11 +154,37 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
       name: 'async worker',
       stop: () => dispatcher.close(config.shutdownTimeoutMs),
     });
+    // First attempts come from the intake stream; a retry becomes a delayed BullMQ job (the
+    // same job id per event, so a hand-off repeated after a crash adds nothing).
+    const retries = new Queue(keys.queueName, { connection: redis, prefix: keys.bullPrefix });
+    lifecycle.add({ name: 'retry queue', stop: () => retries.close() });
+    const intake = new IntakeConsumer({
+      blocking: intakeReads,
+      redis,
+      keys,
+      consumer: `${hostname()}-${String(process.pid)}-${randomBytes(3).toString('hex')}`,
+      processor,
+      retryAt: async (data, at) => {
+        await retries.add(data.functionName, data, {
+          jobId: asyncJobId(data.functionName, data.requestId),
+          delay: Math.max(0, at - Date.now()),
+          ...ASYNC_JOB_OPTIONS,
+        });
+      },
+      logger,
+      concurrency: config.concurrency,
+      busy: () => dispatcher.running,
+      lockDurationMs: config.lockDurationMs,
+      stalledIntervalMs: config.stalledIntervalMs,
+      maxStalledCount: config.maxStalledCount,
+    });
+    await intake.start();
+    lifecycle.add({ name: 'async intake', stop: () => intake.close(config.shutdownTimeoutMs) });
     if (config.demandNamespace !== undefined) {
       let lastErrorLog = 0;
       const demand = new AsyncDemand({
         ready: (limit) => depth.ready(limit),
-        free: () => config.concurrency - dispatcher.takePeakRunning(),
+        free: () => config.concurrency - dispatcher.takePeakRunning() - intake.takePeakRunning(),
         namespace: config.demandNamespace,
         redisPrefix: config.redisPrefix,
         redis,

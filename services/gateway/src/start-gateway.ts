@@ -14,7 +14,6 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 
 import { asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Tracing } from '@lamina/service-kit';
 import type { Logger } from 'pino';
@@ -86,15 +85,16 @@ async function connectRedis(url: string, lifecycle: Lifecycle): Promise<Redis> {
   return redis;
 }
 
-/** The BullMQ queue async invocations go to, on its own connection (BullMQ blocks on it). */
+/**
+ * The async store: accepted events go to the intake stream on a connection of their own, so
+ * their pipelines never queue behind admission's (ADR 0045).
+ */
 function asyncStoreOf(o: StartGatewayOptions, redis: Redis, lifecycle: Lifecycle) {
   const keys = asyncKeys(o.redisPrefix);
-  const queueRedis = new Redis(o.redisUrl, { maxRetriesPerRequest: 2 });
-  lifecycle.add({ name: 'async queue redis', stop: () => queueRedis.quit().then(() => undefined) });
-  const queue = new Queue(keys.queueName, { connection: queueRedis, prefix: keys.bullPrefix });
-  lifecycle.add({ name: 'async queue', stop: () => queue.close() });
+  const intake = new Redis(o.redisUrl, { maxRetriesPerRequest: 2 });
+  lifecycle.add({ name: 'async intake redis', stop: () => intake.quit().then(() => undefined) });
   const runs = new RunRecorder({ redis, keys, logger: o.logger });
-  return new RedisAsyncStore({ queue, redis, keys, runs });
+  return new RedisAsyncStore({ intake, redis, keys, runs });
 }
 
 /**

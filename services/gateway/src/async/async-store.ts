@@ -1,16 +1,15 @@
 import {
-  ASYNC_JOB_OPTIONS,
   type AsyncFunctionConfig,
   type AsyncJobData,
   type AsyncKeys,
   asyncConfigQualifier,
-  asyncJobId,
+  CallBatcher,
   type InvocationResult,
   decodeAsyncConfig,
+  intakeFields,
   LATEST,
   type TargetMessage,
 } from '@lamina/core';
-import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 import type { RunRecorder } from './run-recorder.js';
@@ -46,10 +45,13 @@ export interface AsyncStore {
 }
 
 export interface RedisAsyncStoreOptions {
-  /** A BullMQ queue on the core names (`asyncKeys().bullPrefix`, `.queueName`). */
-  readonly queue: Pick<Queue, 'add'>;
+  /** The connection accepted events are appended on (one pipeline per batch). */
+  readonly intake: Pick<Redis, 'pipeline'>;
   readonly redis: Pick<Redis, 'hget' | 'hset' | 'hdel' | 'hscan' | 'lpop' | 'lrange'>;
-  readonly keys: Pick<AsyncKeys, 'invokeConfigs' | 'namedQueue'>;
+  readonly keys: Pick<AsyncKeys, 'intake' | 'invokeConfigs' | 'namedQueue'>;
+  /** Batches on the wire at once (default 2) and events in one batch (default 256). */
+  readonly maxInFlight?: number;
+  readonly maxBatch?: number;
   /** Writes the run records of async attempts; without one, none are kept. */
   readonly runs?: Pick<RunRecorder, 'record'>;
 }
@@ -63,19 +65,37 @@ const parse = (text: string): TargetMessage => {
 };
 
 /**
- * One BullMQ add per event, on the wire as soon as it is asked for (concurrent adds follow each
- * other on the connection without waiting): measured against bulk adds of up to 64 or 256
- * events, per-event adds took more events per second at a lower p99 (ADR 0025), so nothing is
- * batched here. The caller's promise resolves once Redis answered. One job id per function and
- * request id dedupes a resend.
+ * Accepted events are appended to the intake stream (ADR 0045): one `XADD` per event, the
+ * events that arrive while a batch is on the wire share one pipeline (core's `CallBatcher`, as
+ * admission), and each caller's promise settles once Redis answered its own `XADD` — a 202 only
+ * after the event is in Redis. The request id is the gateway's own per call, so a resend is a
+ * new event, as on Lambda.
  */
 export class RedisAsyncStore implements AsyncStore {
-  constructor(private readonly o: RedisAsyncStoreOptions) {}
+  private readonly adds: CallBatcher<AsyncJobData, Error | undefined>;
+
+  constructor(private readonly o: RedisAsyncStoreOptions) {
+    this.adds = new CallBatcher({
+      send: (jobs) => this.append(jobs),
+      maxInFlight: o.maxInFlight ?? 2,
+      maxBatch: o.maxBatch ?? 256,
+    });
+  }
 
   async enqueue(job: AsyncJobData): Promise<void> {
-    await this.o.queue.add(job.functionName, job, {
-      jobId: asyncJobId(job.functionName, job.requestId),
-      ...ASYNC_JOB_OPTIONS,
+    const err = await this.adds.call(job);
+    if (err !== undefined) throw err;
+  }
+
+  /** One pipeline of XADDs; one outcome per event (Redis may refuse one and take the next). */
+  private async append(jobs: readonly AsyncJobData[]): Promise<(Error | undefined)[]> {
+    const p = this.o.intake.pipeline();
+    for (const job of jobs) p.xadd(this.o.keys.intake, '*', ...intakeFields(job));
+    const results = (await p.exec()) ?? [];
+    return jobs.map((_, i) => {
+      const r = results[i];
+      if (r === undefined) return new Error('Redis answered no XADD for the event');
+      return r[0] ?? undefined;
     });
   }
 
