@@ -20,9 +20,9 @@ import { pino } from 'pino';
 
 /**
  * bench/async-intake: the async queue's own cost per event, without HTTP or functions (ADR
- * 0045). Same run, interleaved rounds on the shared Redis (own key prefix):
+ * 0043). Same run, interleaved rounds on the shared Redis (own key prefix):
  * - intake: 32 concurrent callers each adding its next event once the last one was answered,
- *   through BullMQ's per-event `Queue.add` (the path before ADR 0045, the baseline) and through
+ *   through BullMQ's per-event `Queue.add` (the path before ADR 0043, the baseline) and through
  *   the intake stream (XADDs, one pipeline per batch, core's CallBatcher as the gateway's store);
  * - drain: the events just added, taken and finished at concurrency 32 with a no-op processor,
  *   by a BullMQ Worker (baseline) and by the dispatcher's IntakeConsumer.
@@ -267,7 +267,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
     settings: { events: EVENTS, rounds: ROUNDS, concurrency: CONCURRENCY },
-    baseline: 'bullmq: per-event Queue.add and a BullMQ Worker (the path before ADR 0045)',
+    baseline: 'bullmq: per-event Queue.add and a BullMQ Worker (the path before ADR 0043)',
     medians: summary,
     phases,
   };

@@ -25,7 +25,7 @@ import { type LoadResult, runLoad } from './load.js';
  * accepted rate reads against what one process on this machine answers at all. The load
  * average is recorded at the start of each phase.
  *
- * A second, split run (ADR 0045) separates the two halves as a cluster runs them: `lamina dev`
+ * A second, split run (ADR 0043) separates the two halves as a cluster runs them: `lamina dev`
  * with its dispatcher off takes the events (the gateway's intake alone: HTTP and the intake
  * stream), then a standalone dispatcher (concurrency 32) drains the backlog through the same
  * gateway; its completions per second are timed from its start to an empty intake stream.

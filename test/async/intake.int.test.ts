@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 
-// The async intake stream (ADR 0045) against the real Redis: the dispatchers' consumer group
+// The async intake stream (ADR 0043) against the real Redis: the dispatchers' consumer group
 // runs every appended event once, acks and deletes it, hands retries and given-up events on,
 // and takes over an entry whose consumer died holding it.
 describe('async intake stream', () => {

@@ -1,5 +1,5 @@
 /**
- * KMSKeyArn and VpcConfig in local mode through the unmodified SDK (issue #18, ADR 0041): a
+ * KMSKeyArn and VpcConfig in local mode through the unmodified SDK (issue #18, ADR 0039): a
  * function naming a key of `<stateDir>/kms-keys/` has its variables sealed under that key (its
  * state file names the key, holds no value); a key with no file is Lambda's
  * InvalidParameterValueException; VpcConfig is stored and returned as AWS shapes it, and the

@@ -186,7 +186,7 @@ describe('local mode over TLS, with sealed environment variables', () => {
     expect(statSync(join(lamina.stateDir, 'env.key')).mode & 0o777).toBe(0o600);
   });
 
-  it('takes a rotated certificate for new connections without a restart (ADR 0042)', async () => {
+  it('takes a rotated certificate for new connections without a restart (ADR 0040)', async () => {
     expect(await servedName(lamina.url)).toBe('localhost');
     const next = join(dir, 'next');
     await run('openssl', [

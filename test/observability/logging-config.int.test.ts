@@ -1,5 +1,5 @@
 /**
- * Issue #22 item 3's LoggingConfig on `lamina dev` through @aws-sdk/client-lambda (ADR 0043):
+ * Issue #22 item 3's LoggingConfig on `lamina dev` through @aws-sdk/client-lambda (ADR 0041):
  * stored and answered as AWS does (defaults, JSON's INFO levels, the Text-with-level refusal in
  * AWS's words), published with versions, and in effect — JSON platform records in the Tail log
  * and the logs API, filtered by SystemLogLevel; the runtimes' own JSON lines filtered by

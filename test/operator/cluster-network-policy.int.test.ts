@@ -222,7 +222,7 @@ describe('cluster mode: NetworkPolicies isolate worker pods (kube-network-polici
     expect(pods.trim()).not.toBe('');
   }, 300_000);
 
-  it("VpcConfig's security groups name the egress groups (ADR 0041): set through the API, then removed", async () => {
+  it("VpcConfig's security groups name the egress groups (ADR 0039): set through the API, then removed", async () => {
     const fn = uniqueName('s7c-vpc');
     await lamina.createFunction(fn, probe, {
       VpcConfig: { SubnetIds: ['subnet-s7c'], SecurityGroupIds: ['sg-platform'] },

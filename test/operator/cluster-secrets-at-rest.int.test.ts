@@ -1,5 +1,5 @@
 /**
- * Environment variables at rest in a cluster (issue #18 item 5, ADR 0041), through the unmodified
+ * Environment variables at rest in a cluster (issue #18 item 5, ADR 0039), through the unmodified
  * SDK v3 on the real node: the Function and FunctionVersion resources hold no value, only
  * references to a Secret the gateway wrote and the Function owns; the worker pod gets the values;
  * GetFunctionConfiguration returns them as AWS does; a published version keeps its own; an old
@@ -172,7 +172,7 @@ describe('cluster mode: environment variables live in a Secret, not in the Funct
     expect(await invoke('1')).toEqual({ secret: SECRET });
   }, 420_000);
 
-  it('a Function with inline variables (before ADR 0041) moves them on its next update', async () => {
+  it('a Function with inline variables (before ADR 0039) moves them on its next update', async () => {
     const old = uniqueName('s7c-legacy');
     await lamina.createFunction(old, code);
     await kubectlOk([

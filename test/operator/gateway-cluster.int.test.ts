@@ -187,7 +187,7 @@ describe('gateway in cluster mode: the Lambda API on custom resources', () => {
       timeout: 30,
       code: { sha256: hex(zip1) },
     });
-    // The values live in a Secret the resource references (ADR 0041), never in the resource.
+    // The values live in a Secret the resource references (ADR 0039), never in the resource.
     const envSecret = fn?.metadata.annotations?.['lamina.dev/environment-secret'];
     expect(envSecret).toMatch(/^hello-vars-[0-9a-f]{10}$/);
     expect(fn?.spec['environment']).toEqual({

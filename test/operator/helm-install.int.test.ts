@@ -57,7 +57,7 @@ import {
 // delete → the worker Deployment goes → helm uninstall. The release traces (tracing.otlpEndpoint:
 // a real OpenTelemetry Collector on the bridge): a sync call through the gateway pod is one
 // connected trace there, and the worker pod's function sees its id (issue #22 item 1, ADR 0037).
-// LoggingConfig JSON reaches the worker pods (ADR 0043): their Tail log is JSON records.
+// LoggingConfig JSON reaches the worker pods (ADR 0041): their Tail log is JSON records.
 
 // Not the chart's default 0.1.0: other suites apply the chart's Deployments with that tag
 // (rbac.int, helm.int's deploy/) and rely on them never running, as nothing loads 0.1.0 into

@@ -50,7 +50,7 @@ export function layerEnv(
 }
 
 /**
- * The function's LoggingConfig (ADR 0043) for the agent, which formats the platform lines and
+ * The function's LoggingConfig (ADR 0041) for the agent, which formats the platform lines and
  * sets the runtime's AWS_LAMBDA_LOG_FORMAT/LEVEL from it; nothing for Lambda's defaults.
  */
 export function loggingEnv(spec: FunctionResourceSpec): [string, string][] {

@@ -98,7 +98,7 @@ function functionEnv(input: ImagePodInput): V1EnvVar[] {
     ['AWS_LAMBDA_FUNCTION_VERSION', input.version],
     ['AWS_LAMBDA_FUNCTION_MEMORY_SIZE', String(spec.memorySize)],
     ['AWS_LAMBDA_LOG_GROUP_NAME', logGroupOf(functionName, logging)],
-    // LoggingConfig JSON: the image's own client writes JSON lines at that level (ADR 0043).
+    // LoggingConfig JSON: the image's own client writes JSON lines at that level (ADR 0041).
     ...Object.entries(loggingRuntimeEnv(logging)),
     [
       'AWS_LAMBDA_INITIALIZATION_TYPE',

@@ -1,5 +1,5 @@
 /**
- * The async intake stream's entries (ADR 0045): the gateway appends one entry per accepted
+ * The async intake stream's entries (ADR 0043): the gateway appends one entry per accepted
  * event to `asyncKeys().intake` (XADD), the dispatchers read them through their consumer group.
  * An entry carries the function name on its own (`f`, so depth and demand samples need not
  * parse the event), the payload as it came (`p`, never escaped into another JSON text) and the

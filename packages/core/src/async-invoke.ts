@@ -25,7 +25,7 @@ export const ASYNC_LIMITS = {
  * Cluster keeps the queue, its scripts' keys, the configs and the named queues in one slot.
  * `invokeConfigs`: hash `asyncConfigField(name, qualifier)` → JSON of AsyncFunctionConfig. `namedQueue`: a list of
  * TargetMessage JSON, oldest first. `intake`: the stream every accepted event is appended to
- * (ADR 0045), read by the dispatchers' consumer group `intakeGroup`; `undelivered`: a list of
+ * (ADR 0043), read by the dispatchers' consumer group `intakeGroup`; `undelivered`: a list of
  * given-up intake events no failure target took (newest first, for an operator). One BullMQ
  * queue holds the delayed retries of every function.
  */
@@ -82,7 +82,7 @@ export interface AsyncJobData {
   readonly traceparent?: string;
   /**
    * Pickups of the event before the queue that holds it now: a retry leaves the intake stream
-   * for a BullMQ delayed job (ADR 0045) and carries the stream's deliveries here, so the
+   * for a BullMQ delayed job (ADR 0043) and carries the stream's deliveries here, so the
    * invocation record's approximateInvokeCount counts them.
    */
   readonly earlierPickups?: number;

@@ -1,5 +1,5 @@
 /**
- * Lambda's self-managed Kafka event written straight into its body Buffer (ADR 0027, ADR 0046):
+ * Lambda's self-managed Kafka event written straight into its body Buffer (ADR 0027, ADR 0044):
  * no object per record, no JSON.stringify, no fragment strings joined and copied again. One pass
  * sizes the body from the records' byte lengths, a second writes each piece at its place: the
  * fixed text and the numbers and base64 (ASCII) as latin1, the topic and header names (any

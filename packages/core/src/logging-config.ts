@@ -1,5 +1,5 @@
 /**
- * Lambda's `LoggingConfig` (issue #22 item 3, ADR 0043): the log format of a function (`Text` or
+ * Lambda's `LoggingConfig` (issue #22 item 3, ADR 0041): the log format of a function (`Text` or
  * `JSON`), the application and system log levels (JSON only, as on AWS), and its log group.
  * Parsed here once for both API calls (Create/UpdateFunctionConfiguration) and answered here
  * once (GetFunctionConfiguration, versions); the runtime learns the format and level from

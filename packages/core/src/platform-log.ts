@@ -1,5 +1,5 @@
 /**
- * The platform's own lines of an invocation in the function's log format (ADR 0043): Lambda's
+ * The platform's own lines of an invocation in the function's log format (ADR 0041): Lambda's
  * `START`/`END`/`REPORT` text lines (log-format.ts) with the Text format, or its JSON system log
  * records with the JSON format —
  * `{"time":"…","type":"platform.start","record":{"requestId":"…","version":"$LATEST"}}`,

@@ -1,5 +1,5 @@
 /**
- * Two security settings of a function's configuration (issue #18 items 5 and 6, ADR 0041):
+ * Two security settings of a function's configuration (issue #18 items 5 and 6, ADR 0039):
  *
  * - `VpcConfig`: Lamina has no VPCs; its answer is egress groups (ADR 0036). The security group
  *   id `sg-<name>` (the service model's pattern, `sg-[0-9a-zA-Z]*`) names the egress group

@@ -1,5 +1,5 @@
 /**
- * A Function resource's `loggingConfig` ⇄ core's FunctionLogging (ADR 0043): the gateway writes
+ * A Function resource's `loggingConfig` ⇄ core's FunctionLogging (ADR 0041): the gateway writes
  * and reads it, the operator turns it into the worker pods' environment. One mapping for both.
  *
  * Invariants: pure; `loggingOfResource` fills in the JSON format's default levels (INFO) as the

@@ -28,6 +28,6 @@ export const MANAGED_BY = 'lamina-operator';
 
 /**
  * On a Function: the egress groups its pods join (ADR 0036), comma- or space-separated. The
- * gateway writes it from VpcConfig's security groups (ADR 0041); the operator labels the pods.
+ * gateway writes it from VpcConfig's security groups (ADR 0039); the operator labels the pods.
  */
 export const EGRESS_ANNOTATION = 'lamina.dev/egress';

@@ -69,7 +69,7 @@ export const WORKER_ENV = {
   killStrays: 'LAMINA_KILL_STRAYS',
   /**
    * The function's LoggingConfig as JSON of the API's members (core's `loggingMembers`, ADR
-   * 0043); absent: Text to the default log group.
+   * 0041); absent: Text to the default log group.
    */
   logging: 'LAMINA_FUNCTION_LOGGING',
 } as const;

@@ -6,7 +6,7 @@ import { rootCertificates } from 'node:tls';
 /**
  * The keep-alive agent for calls to `url`: an https one for an https gateway (trusting the
  * system's roots plus `caFile`, e.g. local mode's self-signed certificate), else plain http.
- * `caFile` is followed: when it changes (the gateway's self-signed certificate rotated, ADR 0042)
+ * `caFile` is followed: when it changes (the gateway's self-signed certificate rotated, ADR 0040)
  * new connections trust its new content; one that cannot be read keeps the previous trust.
  */
 export function agentFor(url: string, options: AgentOptions, caFile?: string): Agent {

@@ -22,7 +22,7 @@ const PRIORITY: Readonly<Record<Level, number>> = {
 };
 
 /**
- * The function's LoggingConfig as the runtime sees it (ADR 0043): `AWS_LAMBDA_LOG_FORMAT=JSON`
+ * The function's LoggingConfig as the runtime sees it (ADR 0041): `AWS_LAMBDA_LOG_FORMAT=JSON`
  * and `AWS_LAMBDA_LOG_LEVEL`, read as the official client (aws-lambda-ric) reads them: any other
  * format is text, an unknown or absent level is TRACE (everything).
  */

@@ -20,7 +20,7 @@ const EMPTY = Buffer.alloc(0);
 const IGNORED: Waiter = { resolve: () => undefined, reject: () => undefined };
 /**
  * Asked for on a connection's first `/next`: Lamina's Runtime API then writes the 202 of a
- * pipelined answer together with the next event (one wake-up per invocation; ADR 0044). Any other
+ * pipelined answer together with the next event (one wake-up per invocation; ADR 0042). Any other
  * Runtime API ignores it and answers as usual.
  */
 const UPGRADE = 'Connection: Upgrade\r\nUpgrade: lamina-runtime-api\r\n';

@@ -1,5 +1,5 @@
 /**
- * The dispatcher's reader of the async intake stream (ADR 0045): the gateway appends every
+ * The dispatcher's reader of the async intake stream (ADR 0043): the gateway appends every
  * accepted event to one Redis stream; the dispatchers share it through one consumer group and
  * run each entry's first attempt. Retries leave the stream: a retry is a delayed BullMQ job
  * (`retryAt`), run by the AsyncDispatcher worker as before.

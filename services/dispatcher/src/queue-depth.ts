@@ -28,7 +28,7 @@ export function lastDeliveredOf(reply: unknown, group: string): string {
 
 /**
  * Queue depth per function for the metrics and the events ready to start for the autoscaler
- * (ADR 0045): the intake stream's entries (not yet read, or running: the stream keeps an entry
+ * (ADR 0043): the intake stream's entries (not yet read, or running: the stream keeps an entry
  * until it was processed) and the BullMQ retries (waiting, delayed, active), read without
  * loading events where the function name is enough (the stream's `f` field, BullMQ's job id).
  * Sampled: at most `sample` entries of the stream and ids per BullMQ state.

@@ -65,7 +65,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
     await redis.connect();
     lifecycle.add({ name: 'redis', stop: () => redis.quit().then(() => undefined) });
-    // The intake stream's blocking reads wait on a connection of their own (ADR 0045).
+    // The intake stream's blocking reads wait on a connection of their own (ADR 0043).
     const intakeReads = new Redis(config.redisUrl, {
       maxRetriesPerRequest: null,
       lazyConnect: true,

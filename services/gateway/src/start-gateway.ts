@@ -87,7 +87,7 @@ async function connectRedis(url: string, lifecycle: Lifecycle): Promise<Redis> {
 
 /**
  * The async store: accepted events go to the intake stream on a connection of their own, so
- * their pipelines never queue behind admission's (ADR 0045).
+ * their pipelines never queue behind admission's (ADR 0043).
  */
 function asyncStoreOf(o: StartGatewayOptions, redis: Redis, lifecycle: Lifecycle) {
   const keys = asyncKeys(o.redisPrefix);

@@ -107,7 +107,7 @@ export class BatchProcessor {
     return { topic, partition, bootstrapServers: this.o.mapping.bootstrapServers, records };
   }
 
-  /** The function event of `records`, written straight into its body (ADR 0027, ADR 0046). */
+  /** The function event of `records`, written straight into its body (ADR 0027, ADR 0044). */
   private encode(topic: string, partition: number, records: readonly KafkaRecordInput[]): Buffer {
     return encodeKafkaEvent(this.event(topic, partition, records));
   }

@@ -1,7 +1,7 @@
 import type { PartitionSink } from './partition-sink.js';
 
 /**
- * A partition's offset commits taken off the path of its next invoke (ADR 0046): `commit` asks
+ * A partition's offset commits taken off the path of its next invoke (ADR 0044): `commit` asks
  * for a commit and returns at once; one commit is on the wire at a time, and the asks that
  * arrive meanwhile collapse into the highest one, sent when the previous one is acknowledged.
  * `flush` waits until the last ask is acknowledged; the consumer calls it before it hands the

@@ -139,7 +139,7 @@ export class MappingConsumer {
       Math.max(500, Math.floor(this.o.tuning.sessionTimeoutMs / 10)),
     );
     const partitionLabel = { mapping: mapping.uuid, partition: String(batch.partition) };
-    // Commits go out while the next chunk is invoked (ADR 0046); the batch goes back to kafkajs
+    // Commits go out while the next chunk is invoked (ADR 0044); the batch goes back to kafkajs
     // only once they are acknowledged.
     const sink = new CommitPipeline({
       active: () => !lost && !this.stopping && p.isRunning() && !p.isStale(),

@@ -35,7 +35,7 @@ export interface Slot {
   readonly done: OutcomeCallback;
 }
 
-/** Where an answer goes: a node:http response, or an upgraded connection (ADR 0044). */
+/** Where an answer goes: a node:http response, or an upgraded connection (ADR 0042). */
 export type Target = http.ServerResponse | UpgradedConnection;
 
 function answerTo(target: Target, status: number, body: Buffer): void {

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 
 /**
- * The Runtime API over an upgraded connection (ADR 0044): Lamina's own runtime clients ask, on
+ * The Runtime API over an upgraded connection (ADR 0042): Lamina's own runtime clients ask, on
  * their first `/next` of a connection, to switch to `lamina-runtime-api` — the same HTTP/1.1
  * requests and answers, but parsed and written here instead of by node:http. That lets the
  * server write each answer in one syscall together with whatever it still owes the runtime: the

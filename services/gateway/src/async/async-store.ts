@@ -65,7 +65,7 @@ const parse = (text: string): TargetMessage => {
 };
 
 /**
- * Accepted events are appended to the intake stream (ADR 0045): one `XADD` per event, the
+ * Accepted events are appended to the intake stream (ADR 0043): one `XADD` per event, the
  * events that arrive while a batch is on the wire share one pipeline (core's `CallBatcher`, as
  * admission), and each caller's promise settles once Redis answered its own `XADD` — a 202 only
  * after the event is in Redis. The request id is the gateway's own per call, so a resend is a

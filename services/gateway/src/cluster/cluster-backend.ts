@@ -86,7 +86,7 @@ function definitionStores(o: ClusterBackendOptions, ctx: BackendContext) {
     PLURALS.Function,
     logger,
   );
-  // The variables' Secrets (ADR 0041): named by the Function and its versions.
+  // The variables' Secrets (ADR 0039): named by the Function and its versions.
   const envSecrets = new EnvironmentSecrets({
     kubeConfig: kc,
     namespace,

@@ -8,7 +8,7 @@ import {
   variablesSecret,
 } from './environment-secrets.js';
 
-describe('the variables Secret (ADR 0041)', () => {
+describe('the variables Secret (ADR 0039)', () => {
   it('is immutable, labelled for the informer, owned, one key per variable; reads back', () => {
     const env = { DB_PASSWORD: 'hunter2 ✓', MODE: 'prod' };
     const s = variablesSecret(

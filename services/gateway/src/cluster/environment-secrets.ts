@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
    client-node models are plain JSON on the wire; object literals are what the API server gets. */
 /**
- * Cluster mode's environment variables at rest (issue #18 item 5, ADR 0041): never in a Function
+ * Cluster mode's environment variables at rest (issue #18 item 5, ADR 0039): never in a Function
  * or FunctionVersion resource. The gateway writes them to a Secret of their own — one key per
  * variable, `immutable`, named `<function>-vars-<random>`, labelled `lamina.dev/variables=api`,
  * owned by the Function (deleted with it) — and the resource carries only

@@ -40,7 +40,7 @@ export const ANNOTATIONS = {
   settings: 'lamina.dev/settings',
   /** Highest version number ever published (never reused after a version is deleted). */
   versionCounter: 'lamina.dev/version-counter',
-  /** The Secret holding the variables the API set (environment-secrets.ts, ADR 0041). */
+  /** The Secret holding the variables the API set (environment-secrets.ts, ADR 0039). */
   environmentSecret: 'lamina.dev/environment-secret',
   /** KMSKeyArn, as given. */
   kmsKeyArn: 'lamina.dev/kms-key-arn',
@@ -73,7 +73,7 @@ export function foreignRefs(
   return refs.length === 0 ? undefined : Object.fromEntries(refs);
 }
 
-/** The variables of a resource: inline ones (written before ADR 0041) and the gateway Secret's. */
+/** The variables of a resource: inline ones (written before ADR 0039) and the gateway Secret's. */
 function variablesOf(
   s: FunctionResourceSpec,
   envSecret: string | undefined,
@@ -129,7 +129,7 @@ export function withAnnotations(
 }
 
 /**
- * The egress annotation a Function gets from its VpcConfig (ADR 0041): the security groups, when
+ * The egress annotation a Function gets from its VpcConfig (ADR 0039): the security groups, when
  * the API set a VpcConfig; none once the API removed it; kubectl's own value when the API never
  * set one (no VpcConfig annotation before or now).
  */
@@ -152,7 +152,7 @@ export const base64ToHex = (b64: string): string => Buffer.from(b64, 'base64').t
 
 /**
  * The resource spec of a core FunctionSpec with its code. With `envSecret` the variables are
- * references to that Secret (ADR 0041); without, inline (tests, and what came before).
+ * references to that Secret (ADR 0039); without, inline (tests, and what came before).
  */
 export function toResourceSpec(
   spec: FunctionSpec,
@@ -335,7 +335,7 @@ function settingsOf(json: string | undefined): Pick<FunctionRecord, 'settings'> 
 
 /**
  * The Function resource (metadata + spec) that stores `record`; `base` keeps other fields.
- * `envSecret` holds the variables (ADR 0041); without it they are written inline.
+ * `envSecret` holds the variables (ADR 0039); without it they are written inline.
  */
 export function toFunctionResource(
   record: FunctionRecord,

@@ -11,7 +11,7 @@ import { isStaleWrite, toLambdaError } from './kube-errors.js';
 export interface KubeFunctionStoreOptions extends ResourceStoreOptions {
   /** Informer on `functions` in the namespace; the store starts and stops it. */
   readonly informer: RestartingInformer<FunctionResource>;
-  /** Where the variables live (ADR 0041); absent: inline in the resource (unit tests). */
+  /** Where the variables live (ADR 0039); absent: inline in the resource (unit tests). */
   readonly envSecrets?: EnvironmentSecrets;
 }
 
@@ -23,7 +23,7 @@ const hasVariables = (r: FunctionRecord): boolean => Object.keys(r.spec.environm
  * watch has brought them back, so a read right after a write sees it. The variables live in a
  * Secret the resource references (environment-secrets.ts): written right after a new resource
  * (owned by it), before an updated one, pruned when no longer named; a resource with inline variables (written
- * before ADR 0041) moves them to a Secret on its next update.
+ * before ADR 0039) moves them to a Secret on its next update.
  */
 export class KubeFunctionStore implements FunctionStore {
   private readonly listeners = new Set<(name: string) => void>();

@@ -35,7 +35,7 @@ import {
 export interface KubeVersionStoreOptions extends ResourceStoreOptions {
   readonly versions: RestartingInformer<FunctionVersionResource>;
   readonly aliases: RestartingInformer<AliasResource>;
-  /** Where the variables live (ADR 0041): a version names `$LATEST`'s Secret when equal. */
+  /** Where the variables live (ADR 0039): a version names `$LATEST`'s Secret when equal. */
   readonly envSecrets?: EnvironmentSecrets;
 }
 

@@ -204,7 +204,7 @@ describe('FunctionVersion and Alias resources', () => {
   });
 });
 
-describe('variables in a Secret, KMSKeyArn and VpcConfig (ADR 0041)', () => {
+describe('variables in a Secret, KMSKeyArn and VpcConfig (ADR 0039)', () => {
   const secrets: Record<string, Record<string, string>> = { 'hello-vars-1': { A: '1' } };
   const lookup = (name: string) => secrets[name];
   const vpc = {

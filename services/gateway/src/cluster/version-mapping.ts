@@ -66,7 +66,7 @@ function timestampOf(meta: { creationTimestamp?: Date | string | undefined }): s
     : new Date(t).toISOString().replace('Z', '+0000');
 }
 
-/** `envSecret`: the Secret holding the version's variables (ADR 0041); without, inline. */
+/** `envSecret`: the Secret holding the version's variables (ADR 0039); without, inline. */
 export function toVersionResource(
   v: VersionRecord,
   namespace: string,

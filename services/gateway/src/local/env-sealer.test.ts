@@ -119,7 +119,7 @@ describe('FileVersionStore with a sealer', () => {
   });
 });
 
-describe('EnvSealer with a KMSKeyArn (ADR 0041)', () => {
+describe('EnvSealer with a KMSKeyArn (ADR 0039)', () => {
   const ARN = 'arn:aws:kms:us-east-1:000000000000:key/s7c-team-key';
 
   it('wraps the data key with the named key file, and opens only while that file holds it', async () => {

@@ -4,7 +4,7 @@
  * variables are encrypted with a fresh 256-bit data key, and the data key is encrypted with the
  * state dir's key (`<stateDir>/env.key`, 32 random bytes, created 0600 on first use) or, for a
  * function with a `KMSKeyArn`, by the key that ARN names: the file `<stateDir>/kms-keys/<key id>`
- * (32 bytes raw, or as 64 hex digits or base64; a symlink may keep it elsewhere; ADR 0041).
+ * (32 bytes raw, or as 64 hex digits or base64; a symlink may keep it elsewhere; ADR 0039).
  *
  * Invariants:
  * - A sealed record has `spec.sealedEnvironment` and no `spec.environment`; opening puts the

@@ -87,7 +87,7 @@ async function importMappings(
 }
 
 /**
- * VpcConfig is stored and returned in local mode, not enforced (ADR 0041): a local function
+ * VpcConfig is stored and returned in local mode, not enforced (ADR 0039): a local function
  * reaches what the host reaches. Said once per function that has one.
  */
 function warnVpcConfigNotEnforced(

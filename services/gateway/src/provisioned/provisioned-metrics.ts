@@ -1,6 +1,6 @@
 /**
  * Lambda's ProvisionedConcurrentExecutions and ProvisionedConcurrencyUtilization (issue #22 item
- * 2, ADR 0043), read on each scrape from what the gateway knows: the provisioned concurrency
+ * 2, ADR 0041), read on each scrape from what the gateway knows: the provisioned concurrency
  * allocated per version (the provisioner's targets) and the invocations of that version in
  * progress through this gateway (`lamina_concurrent_executions`).
  *

@@ -236,7 +236,7 @@ describe('unknown routes', () => {
   });
 });
 
-describe('VpcConfig and KMSKeyArn (ADR 0041)', () => {
+describe('VpcConfig and KMSKeyArn (ADR 0039)', () => {
   const KEY = 'arn:aws:kms:us-east-1:000000000000:key/k1';
 
   it('stores and returns them as AWS shapes them; UpdateFunctionConfiguration clears them', async () => {
