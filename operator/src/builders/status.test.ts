@@ -59,6 +59,46 @@ describe('computeFunctionStatus', () => {
     });
   });
 
+  it('keeps an update Successful while the autoscaler adds environments (scaling is not an update)', () => {
+    const active = computeFunctionStatus(
+      undefined,
+      obs({ deployment: deployment(1), autoscaled: true, desiredReplicas: 1 }),
+    );
+    expect(active).toMatchObject({ state: 'Active', lastUpdateStatus: 'Successful' });
+    // Demand asked for 3; 2 new pods of the same template are still starting.
+    const starting: V1Deployment = {
+      metadata: { generation: 2 },
+      status: {
+        observedGeneration: 2,
+        readyReplicas: 1,
+        availableReplicas: 1,
+        updatedReplicas: 3,
+        replicas: 3,
+      },
+    };
+    const burst = computeFunctionStatus(
+      active,
+      obs({ deployment: starting, autoscaled: true, desiredReplicas: 3 }),
+    );
+    expect(burst).toMatchObject({ state: 'Active', lastUpdateStatus: 'Successful' });
+    // A new template still beside the old one's replicas is an update in progress.
+    const rolling: V1Deployment = {
+      metadata: { generation: 3 },
+      status: {
+        observedGeneration: 3,
+        readyReplicas: 1,
+        availableReplicas: 1,
+        updatedReplicas: 1,
+        replicas: 3,
+      },
+    };
+    const update = computeFunctionStatus(
+      burst,
+      obs({ deployment: rolling, autoscaled: true, desiredReplicas: 3, generation: 2 }),
+    );
+    expect(update).toMatchObject({ state: 'Active', lastUpdateStatus: 'InProgress' });
+  });
+
   it('is Active with zero replicas once rolled out (scale from zero)', () => {
     const s = computeFunctionStatus(
       undefined,

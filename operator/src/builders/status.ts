@@ -43,8 +43,13 @@ interface Rollout {
   readonly failure?: string;
 }
 
-/** Whether the Deployment controller has rolled out the current template to every replica. */
-export function rolloutOf(d: V1Deployment | undefined, desired: number): Rollout {
+/**
+ * Whether the Deployment controller has rolled out the current template to every replica. With
+ * the autoscaler (`scaling`), replicas come and go with demand: an update is done once no replica
+ * runs an older template, however many are still starting, so a burst never shows as an update
+ * in progress (which would refuse UpdateFunctionConfiguration with 409, as AWS never does).
+ */
+export function rolloutOf(d: V1Deployment | undefined, desired: number, scaling = false): Rollout {
   if (d === undefined) return { ready: 0, done: false };
   const st = d.status ?? {};
   const stuck = st.conditions?.find(
@@ -58,7 +63,9 @@ export function rolloutOf(d: V1Deployment | undefined, desired: number): Rollout
   const updated = st.updatedReplicas ?? 0;
   const available = st.availableReplicas ?? 0;
   const total = st.replicas ?? 0;
-  const done = observed && updated >= desired && available >= desired && total <= desired;
+  const done = scaling
+    ? observed && updated >= total
+    : observed && updated >= desired && available >= desired && total <= desired;
   return {
     ready: st.readyReplicas ?? 0,
     done,
@@ -91,7 +98,7 @@ export function computeFunctionStatus(
   previous: FunctionResourceStatus | undefined,
   obs: FunctionObservation,
 ): FunctionResourceStatus {
-  const rollout = rolloutOf(obs.deployment, obs.desiredReplicas);
+  const rollout = rolloutOf(obs.deployment, obs.desiredReplicas, obs.autoscaled === true);
   let state: FunctionState;
   let update: LastUpdateStatus;
   let stateReason: string;
