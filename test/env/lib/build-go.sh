@@ -77,21 +77,18 @@ k8s_module() {
   } >>go.mod
   grep -q "k8s.io/client-go => k8s.io/client-go $staging_ver" go.mod ||
     die "could not derive the staging module list from $gomod"
-  # kube-network-policies wants client-go v0.32; the pins above give it Kubernetes' own.
-  go get -tool "$NETPOL_PKG@v$NETPOL_VERSION"
   go mod tidy
 }
 
-# Kubernetes' binaries and kube-network-policies (SIG Network's NetworkPolicy engine,
-# lib/netpol.sh): whichever is missing, in one `go build`.
+# Kubernetes' binaries, then kube-network-policies (SIG Network's NetworkPolicy engine,
+# lib/netpol.sh) in the same module graph: whichever is missing.
 build_kubernetes() {
   local kdest ndest work ldflags pkg b pkgs=()
   kdest="$(k8s_dir)" ndest="$(netpol_dir)"
   if ! all_present "$kdest" "${K8S_BINS[@]}"; then
     for b in "${K8S_BINS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
   fi
-  [ -x "$ndest/kube-network-policies" ] || pkgs+=("$NETPOL_PKG")
-  if [ "${#pkgs[@]}" -eq 0 ]; then
+  if [ "${#pkgs[@]}" -eq 0 ] && [ -x "$ndest/kube-network-policies" ]; then
     log "kubernetes v$K8S_VERSION, kube-network-policies v$NETPOL_VERSION: cached in $kdest, $ndest"
     return 0
   fi
@@ -106,19 +103,22 @@ build_kubernetes() {
     ldflags+=" -X $pkg.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2)"
     ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   done
-  mkdir -p bin
-  # Build tags as kubernetes' hack/lib/golang.sh uses for release binaries.
-  go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o bin/ "${pkgs[@]}"
-  if [ -e bin/cmd ]; then # kube-network-policies' main package is named by its folder, cmd
-    mkdir -p netpol/bin && mv bin/cmd netpol/bin/kube-network-policies
+  mkdir -p k8s/bin netpol/bin
+  # Build tags as kubernetes' hack/lib/golang.sh uses for release binaries. Published at once:
+  # test/env/up starts the cluster while kube-network-policies builds.
+  if [ "${#pkgs[@]}" -gt 0 ]; then
+    go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o k8s/bin/ "${pkgs[@]}"
+    all_present k8s/bin "${K8S_BINS[@]}" || die "kubernetes build did not produce every binary"
+    publish "$work/k8s/bin" "$kdest"
+  fi
+  if [ ! -x "$ndest/kube-network-policies" ]; then
+    # It wants client-go v0.32; the pins give it Kubernetes' own, and the packages already built.
+    go get -tool "$NETPOL_PKG@v$NETPOL_VERSION"
+    go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" \
+      -o netpol/bin/kube-network-policies "$NETPOL_PKG"
     publish "$work/netpol/bin" "$ndest"
   fi
-  if [ "${pkgs[0]}" != "$NETPOL_PKG" ]; then
-    all_present bin "${K8S_BINS[@]}" || die "kubernetes build did not produce every binary"
-    publish "$work/bin" "$kdest"
-  else
-    rm -rf "$work"
-  fi
+  rm -rf "$work"
 }
 
 # The collector: our own small main (test/env/otelcol/main.go, the shape the collector's builder
