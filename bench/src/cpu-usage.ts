@@ -69,15 +69,24 @@ export interface ProcessMemory {
   readonly rssMb: number;
   /** RssAnon: memory this process alone holds (file pages, e.g. the binary's code, are shared). */
   readonly anonMb: number;
+  /** Pss (smaps_rollup): its resident memory with each shared page divided among its sharers. */
+  readonly pssMb: number;
 }
 
 function memoryOf(pid: number): ProcessMemory | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (name: string): number =>
-      Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (text: string, name: string): number =>
+      Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
     const command = /^Name:\s+(.*)$/m.exec(status)?.[1] ?? '';
-    return { pid, command, rssMb: kb('VmRSS') / 1024, anonMb: kb('RssAnon') / 1024 };
+    return {
+      pid,
+      command,
+      rssMb: kb(status, 'VmRSS') / 1024,
+      anonMb: kb(status, 'RssAnon') / 1024,
+      pssMb: kb(rollup, 'Pss') / 1024,
+    };
   } catch {
     return undefined; // exited meanwhile
   }

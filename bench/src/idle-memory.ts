@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 import { startLamina } from '@lamina/testkit';
 
-import { cpuOfPid } from './cpu-usage.js';
+import { cpuOfPid, memoryOfPid } from './cpu-usage.js';
 
 /**
  * bench/idle-memory: what an idle execution environment holds, per runtime, as local mode runs
@@ -37,9 +37,7 @@ const SETTLE_MS = 1500;
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const mb = (kb: number): number => Math.round(kb / 102.4) / 10;
-
-/** One process's memory in MB. */
+/** One process's memory in MB, to 0.1 MB. */
 interface Memory {
   readonly pid: number;
   readonly residentMb: number;
@@ -47,21 +45,18 @@ interface Memory {
   readonly proportionalMb: number;
 }
 
+const tenth = (mb: number): number => Math.round(mb * 10) / 10;
+
 function memoryOf(pid: number): Memory | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const kb = (text: string, name: string): number =>
-      Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
-    return {
-      pid,
-      residentMb: mb(kb(status, 'VmRSS')),
-      privateMb: mb(kb(status, 'RssAnon')),
-      proportionalMb: mb(kb(rollup, 'Pss')),
-    };
-  } catch {
-    return undefined; // gone meanwhile
-  }
+  const m = memoryOfPid(pid); // undefined: gone meanwhile
+  return m === undefined
+    ? undefined
+    : {
+        pid,
+        residentMb: tenth(m.rssMb),
+        privateMb: tenth(m.anonMb),
+        proportionalMb: tenth(m.pssMb),
+      };
 }
 
 /** Live processes: pid → [parent pid, command line]. */
