@@ -25,7 +25,7 @@ describe('async intake stream', () => {
   });
 
   const setup = () => {
-    const keys = asyncKeys(uniqueName('s7g-intake'));
+    const keys = asyncKeys(uniqueName('intake'));
     const append = async (jobs: AsyncJobData[]) => {
       const p = redis.pipeline();
       for (const j of jobs) p.xadd(keys.intake, '*', ...intakeFields(j));
@@ -60,7 +60,7 @@ describe('async intake stream', () => {
     };
     return { keys, append, consumer };
   };
-  const event = (i: number, fn = 's7g-fn'): AsyncJobData =>
+  const event = (i: number, fn = 'fn'): AsyncJobData =>
     newAsyncJob({
       functionName: fn,
       requestId: `r-${i}`,
@@ -96,18 +96,14 @@ describe('async intake stream', () => {
 
   it('hands a retry on, keeps what no target took, and counts what is ready', async () => {
     const { keys, append, consumer } = setup();
-    await append([event(1), event(2), event(3, 's7g-other')]);
+    await append([event(1), event(2), event(3, 'other')]);
     const depth = new QueueDepth(redis, keys);
     try {
-      expect((await depth.ready(10)).map((e) => e.functionName)).toEqual([
-        's7g-fn',
-        's7g-fn',
-        's7g-other',
-      ]);
+      expect((await depth.ready(10)).map((e) => e.functionName)).toEqual(['fn', 'fn', 'other']);
       expect(await depth.perFunction()).toEqual(
         new Map([
-          ['s7g-fn', 2],
-          ['s7g-other', 1],
+          ['fn', 2],
+          ['other', 1],
         ]),
       );
       const retried: { data: AsyncJobData; at: number }[] = [];

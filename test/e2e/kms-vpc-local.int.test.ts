@@ -23,9 +23,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeZip } from '../support/zip.js';
 
-const SECRET = `s7c-${randomBytes(6).toString('hex')}`;
-const KEY_ARN = 'arn:aws:kms:us-east-1:000000000000:key/s7c-local-key';
-const MISSING_ARN = 'arn:aws:kms:us-east-1:000000000000:key/s7c-no-such-key';
+const SECRET = `value-${randomBytes(6).toString('hex')}`;
+const KEY_ARN = 'arn:aws:kms:us-east-1:000000000000:key/local-key';
+const MISSING_ARN = 'arn:aws:kms:us-east-1:000000000000:key/no-such-key';
 const code = makeZip({
   'index.js': 'exports.handler = async () => ({ secret: process.env.DB_PASSWORD ?? null });',
 });
@@ -39,13 +39,13 @@ describe('local mode: KMSKeyArn seals with the named key; VpcConfig stored, not 
   let dir: string;
   let lamina: LaminaProcess;
   let client: LambdaClient;
-  const fn = uniqueName('s7c-kms');
+  const fn = uniqueName('kms');
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lamina-s7c-kms-'));
+    dir = mkdtempSync(join(tmpdir(), 'lamina-kms-'));
     const stateDir = join(dir, 'state');
     mkdirSync(join(stateDir, 'kms-keys'), { recursive: true });
-    writeFileSync(join(stateDir, 'kms-keys', 's7c-local-key'), randomBytes(32).toString('hex'));
+    writeFileSync(join(stateDir, 'kms-keys', 'local-key'), randomBytes(32).toString('hex'));
     lamina = await startLamina({ stateDir, readyTimeoutMs: 120_000 });
     client = new LambdaClient({
       endpoint: lamina.url,
@@ -71,12 +71,12 @@ describe('local mode: KMSKeyArn seals with the named key; VpcConfig stored, not 
         Code: { ZipFile: code },
         Environment: { Variables: { DB_PASSWORD: SECRET } },
         KMSKeyArn: kms,
-        VpcConfig: { SubnetIds: ['subnet-s7c'], SecurityGroupIds: ['sg-platform'] },
+        VpcConfig: { SubnetIds: ['subnet-a'], SecurityGroupIds: ['sg-platform'] },
       }),
     );
 
   it('refuses a key that does not exist, as Lambda does', async () => {
-    const err = await create(uniqueName('s7c-nokey'), MISSING_ARN).catch((e: unknown) => e);
+    const err = await create(uniqueName('nokey'), MISSING_ARN).catch((e: unknown) => e);
     expect(err).toMatchObject({
       name: 'InvalidParameterValueException',
       $metadata: { httpStatusCode: 400 },
@@ -90,14 +90,14 @@ describe('local mode: KMSKeyArn seals with the named key; VpcConfig stored, not 
     expect(conf.KMSKeyArn).toBe(KEY_ARN);
     expect(conf.Environment?.Variables).toEqual({ DB_PASSWORD: SECRET });
     expect(conf.VpcConfig).toEqual({
-      SubnetIds: ['subnet-s7c'],
+      SubnetIds: ['subnet-a'],
       SecurityGroupIds: ['sg-platform'],
       VpcId: 'vpc-lamina',
       Ipv6AllowedForDualStack: false,
     });
     const file = readFileSync(join(lamina.stateDir, 'functions', `${fn}.json`), 'utf8');
     expect(file).not.toContain(SECRET);
-    expect(keyIdOf(file)).toBe('kms:s7c-local-key');
+    expect(keyIdOf(file)).toBe('kms:local-key');
     const res = await client.send(new InvokeCommand({ FunctionName: fn, Payload: '{}' }));
     expect(JSON.parse(Buffer.from(res.Payload ?? []).toString())).toEqual({ secret: SECRET });
     expect(lamina.logs()).toContain('VpcConfig is stored but not enforced in local mode');

@@ -96,7 +96,7 @@ describe('LoggingConfig (local mode)', () => {
   });
 
   it('answers the defaults, JSON with INFO levels, and refuses a level with Text', async () => {
-    const name = uniqueName('s7e-logcfg');
+    const name = uniqueName('logcfg');
     const created = await client.send(
       new CreateFunctionCommand({
         FunctionName: name,
@@ -154,7 +154,7 @@ describe('LoggingConfig (local mode)', () => {
   });
 
   it('writes JSON platform records and filters by both levels; versions keep theirs', async () => {
-    const name = uniqueName('s7e-logjson');
+    const name = uniqueName('logjson');
     await client.send(
       new CreateFunctionCommand({
         FunctionName: name,
@@ -230,7 +230,7 @@ describe('LoggingConfig (local mode)', () => {
   });
 
   it("the official Python client's JSON lines honour ApplicationLogLevel", async () => {
-    const name = uniqueName('s7e-logpy');
+    const name = uniqueName('logpy');
     await client.send(
       new CreateFunctionCommand({
         FunctionName: name,

@@ -223,15 +223,15 @@ describe('cluster mode: NetworkPolicies isolate worker pods (kube-network-polici
   }, 300_000);
 
   it("VpcConfig's security groups name the egress groups (ADR 0039): set through the API, then removed", async () => {
-    const fn = uniqueName('s7c-vpc');
+    const fn = uniqueName('vpc');
     await lamina.createFunction(fn, probe, {
-      VpcConfig: { SubnetIds: ['subnet-s7c'], SecurityGroupIds: ['sg-platform'] },
+      VpcConfig: { SubnetIds: ['subnet-a'], SecurityGroupIds: ['sg-platform'] },
     });
     const conf = await lamina.lambda.send(
       new GetFunctionConfigurationCommand({ FunctionName: fn }),
     );
     expect(conf.VpcConfig).toEqual({
-      SubnetIds: ['subnet-s7c'],
+      SubnetIds: ['subnet-a'],
       SecurityGroupIds: ['sg-platform'],
       VpcId: 'vpc-lamina',
       Ipv6AllowedForDualStack: false,

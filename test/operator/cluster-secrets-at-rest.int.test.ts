@@ -22,8 +22,8 @@ import { makeZip } from '../support/zip.js';
 import { kubectl, kubectlOk } from './support/cluster.js';
 import { type ClusterLamina, startClusterLamina } from './support/cluster-lamina.js';
 
-const SECRET = `s7c-${randomBytes(6).toString('hex')}`;
-const NEXT = `s7c-next-${randomBytes(6).toString('hex')}`;
+const SECRET = `value-${randomBytes(6).toString('hex')}`;
+const NEXT = `next-${randomBytes(6).toString('hex')}`;
 const code = makeZip({
   'index.js': 'exports.handler = async () => ({ secret: process.env.DB_PASSWORD ?? null });',
 });
@@ -40,18 +40,18 @@ interface SecretJson {
 
 describe('cluster mode: environment variables live in a Secret, not in the Function', () => {
   let lamina: ClusterLamina;
-  const fn = uniqueName('s7c-env');
-  const keyArn = 'arn:aws:kms:us-east-1:000000000000:key/s7c-key';
+  const fn = uniqueName('env');
+  const keyArn = 'arn:aws:kms:us-east-1:000000000000:key/team-key';
 
   beforeAll(async () => {
-    lamina = await startClusterLamina({ name: 's7c-secrets' });
+    lamina = await startClusterLamina({ name: 'secrets-at-rest' });
     await kubectlOk(
       ['apply', '-f', '-'],
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Secret',
         metadata: {
-          name: 's7c-key',
+          name: 'team-key',
           namespace: lamina.ns,
           labels: { 'lamina.dev/kms-key': 'true' },
         },
@@ -96,8 +96,8 @@ describe('cluster mode: environment variables live in a Secret, not in the Funct
 
   it('an unknown KMS key is refused as Lambda refuses it', async () => {
     const err = await lamina
-      .createFunction(uniqueName('s7c-nokey'), code, {
-        KMSKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/s7c-missing',
+      .createFunction(uniqueName('nokey'), code, {
+        KMSKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/missing-key',
       })
       .catch((e: unknown) => e);
     expect(err).toMatchObject({
@@ -173,7 +173,7 @@ describe('cluster mode: environment variables live in a Secret, not in the Funct
   }, 420_000);
 
   it('a Function with inline variables (before ADR 0039) moves them on its next update', async () => {
-    const old = uniqueName('s7c-legacy');
+    const old = uniqueName('legacy');
     await lamina.createFunction(old, code);
     await kubectlOk([
       'patch', '-n', lamina.ns, 'functions.lamina.dev', old, '--type=merge',

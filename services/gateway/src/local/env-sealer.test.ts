@@ -120,26 +120,26 @@ describe('FileVersionStore with a sealer', () => {
 });
 
 describe('EnvSealer with a KMSKeyArn (ADR 0039)', () => {
-  const ARN = 'arn:aws:kms:us-east-1:000000000000:key/s7c-team-key';
+  const ARN = 'arn:aws:kms:us-east-1:000000000000:key/team-key';
 
   it('wraps the data key with the named key file, and opens only while that file holds it', async () => {
     const sealer = new EnvSealer(f.stateDir);
     const keyDir = join(f.stateDir, KMS_KEYS_DIR);
     await mkdir(keyDir, { recursive: true });
-    await writeFile(join(keyDir, 's7c-team-key'), `${randomBytes(32).toString('hex')}\n`);
+    await writeFile(join(keyDir, 'team-key'), `${randomBytes(32).toString('hex')}\n`);
     const r = withEnv('fn');
     const sealed = sealer.sealRecord({ ...r, spec: { ...r.spec, kmsKeyArn: ARN } }, 'fn') as {
       spec: { sealedEnvironment: { keyId: string }; kmsKeyArn: string };
     };
-    expect(sealed.spec.sealedEnvironment.keyId).toBe('kms:s7c-team-key');
+    expect(sealed.spec.sealedEnvironment.keyId).toBe('kms:team-key');
     expect(JSON.stringify(sealed)).not.toContain(SECRET);
     const opened = sealer.openRecord(sealed, 'fn') as { spec: { environment: unknown } };
     expect(opened.spec.environment).toEqual(env);
     // The state dir's own key does not open it; a replaced key file does not either.
-    await writeFile(join(keyDir, 's7c-team-key'), randomBytes(32));
+    await writeFile(join(keyDir, 'team-key'), randomBytes(32));
     expect(() => sealer.openRecord(sealed, 'fn')).toThrow(/does not open/);
-    await rm(join(keyDir, 's7c-team-key'));
-    expect(() => sealer.openRecord(sealed, 'fn')).toThrow(/no key kms:s7c-team-key/);
+    await rm(join(keyDir, 'team-key'));
+    expect(() => sealer.openRecord(sealed, 'fn')).toThrow(/no key kms:team-key/);
   });
 
   it("refuses a record naming a key with no file, with Lambda's InvalidParameterValue", () => {
