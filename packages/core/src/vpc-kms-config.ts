@@ -102,16 +102,19 @@ export function kmsKeyIdOf(arn: string): string {
   const reason = arn.includes(':alias/')
     ? 'InvalidArnException KMS Message: Key Aliases are not supported for this operation.'
     : `InvalidArnException KMS Message: ${arn} is not a valid key ARN.`;
-  throw new InvalidParameterValueException(
+  throw kmsKeyInvalid(reason);
+}
+
+/** Lambda's answer when a KMS key cannot be used; `reason` is KMS's exception and message. */
+export function kmsKeyInvalid(reason: string): InvalidParameterValueException {
+  return new InvalidParameterValueException(
     `Lambda was unable to configure access to your environment variables because the KMS key is invalid for CreateGrant. Please check your KMS key settings. KMS Exception: ${reason}`,
   );
 }
 
 /** Lambda's answer when the key an ARN names does not exist. */
 export function kmsKeyNotFound(arn: string): InvalidParameterValueException {
-  return new InvalidParameterValueException(
-    `Lambda was unable to configure access to your environment variables because the KMS key is invalid for CreateGrant. Please check your KMS key settings. KMS Exception: NotFoundException KMS Message: Key '${arn}' does not exist`,
-  );
+  return kmsKeyInvalid(`NotFoundException KMS Message: Key '${arn}' does not exist`);
 }
 
 /** Where a mode keeps the keys `KMSKeyArn` names. */

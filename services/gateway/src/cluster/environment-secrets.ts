@@ -27,12 +27,7 @@ import {
   type V1OwnerReference,
   type V1Secret,
 } from '@kubernetes/client-node';
-import {
-  InvalidParameterValueException,
-  keyBytesOf,
-  kmsKeyIdOf,
-  kmsKeyNotFound,
-} from '@lamina/core';
+import { keyBytesOf, kmsKeyIdOf, kmsKeyInvalid, kmsKeyNotFound } from '@lamina/core';
 import { API_VERSION, type KubeLogger, LABELS, RestartingInformer } from '@lamina/kube';
 
 import { waitForCache } from './cache-wait.js';
@@ -218,9 +213,7 @@ export class EnvironmentSecrets {
     if (secret.metadata?.labels?.[KMS_KEY_LABEL] !== 'true') throw kmsKeyNotFound(arn);
     const b64 = secret.data?.['key'];
     if (b64 === undefined || keyBytesOf(Buffer.from(b64, 'base64')) === undefined) {
-      throw new InvalidParameterValueException(
-        `Lambda was unable to configure access to your environment variables because the KMS key is invalid for CreateGrant. Please check your KMS key settings. KMS Exception: KMSInvalidStateException KMS Message: ${arn} holds no 256-bit key.`,
-      );
+      throw kmsKeyInvalid(`KMSInvalidStateException KMS Message: ${arn} holds no 256-bit key.`);
     }
   }
 }
