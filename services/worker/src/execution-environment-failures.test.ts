@@ -69,7 +69,7 @@ describe('ExecutionEnvironment failures', { timeout: 20_000 }, () => {
         /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+ Task timed out after 1\.00 seconds$/,
       );
       expect(r.durationMs).toBeGreaterThanOrEqual(995);
-      expect(r.durationMs).toBeLessThan(2500);
+      expect(r.durationMs).toBeLessThan(5000); // cut before the handler's 5 s sleep ended
       expect(lines).toContain(body.errorMessage);
       expect(r.log).toContain(`${body.errorMessage}\nEND RequestId:`);
       expect(env.reusable).toBe(false);
