@@ -2,8 +2,8 @@
  * Issue #16, code from S3: a function created, updated (by object version) and a layer
  * published from zips on the test environment's S3-compatible server (lamina-s3 on gofakes3,
  * signed requests, a wrong key refused), through the AWS CLI as a user types it and through the
- * AWS SDK v3; S3's errors as Lambda words them. The gateway reads S3 with its own credentials (LAMINA_S3_*), never the
- * caller's, as Lambda does.
+ * AWS SDK v3; S3's errors as Lambda words them. The gateway reads S3 with its own credentials
+ * (LAMINA_S3_*), never the caller's, as Lambda does.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
