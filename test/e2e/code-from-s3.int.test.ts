@@ -1,9 +1,9 @@
 /**
  * Issue #16, code from S3: a function created, updated (by object version) and a layer
- * published from zips on the test environment's S3-compatible server (SeaweedFS, signed
- * requests), through the AWS CLI as a user types it and through the AWS SDK v3; S3's errors as
- * Lambda words them. The gateway reads S3 with its own credentials (LAMINA_S3_*), never the
- * caller's, as Lambda does.
+ * published from zips on the test environment's S3-compatible server (lamina-s3 on gofakes3,
+ * signed requests, a wrong key refused), through the AWS CLI as a user types it and through the
+ * AWS SDK v3; S3's errors as Lambda words them. The gateway reads S3 with its own credentials
+ * (LAMINA_S3_*), never the caller's, as Lambda does.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -94,6 +94,20 @@ describe('code from S3 on the test S3 server', () => {
     client.destroy();
     await lamina.stop();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs against a server that checks signatures: a wrong secret or an unknown key is refused', async () => {
+    const put = (keys: { accessKeyId?: string; secretAccessKey?: string }) =>
+      testS3(keys).putObject(bucket, 'app/forged.zip', v1);
+    await expect(put({ secretAccessKey: `${s3.secretAccessKey}-wrong` })).rejects.toThrow(
+      /^S3 PUT \S+: 403 .*<Code>SignatureDoesNotMatch<\/Code>/s,
+    );
+    await expect(put({ accessKeyId: `${s3.accessKeyId}-unknown` })).rejects.toThrow(
+      /^S3 PUT \S+: 403 .*<Code>InvalidAccessKeyId<\/Code>/s,
+    );
+    const unsigned = await fetch(`${s3.endpoint}/${bucket}/app/function.zip`);
+    expect(unsigned.status).toBe(403);
+    await unsigned.body?.cancel();
   });
 
   it.skipIf(!hasAwsCli)(

@@ -12,9 +12,9 @@ OTELCOL_VERSION="${LAMINA_OTELCOL_VERSION:-0.165.0}"   # go.opentelemetry.io/col
 OTELCOL_STABLE_VERSION="1.71.0"                         # the collector's v1 modules of that release
 OTELCOL_CONTRIB_VERSION="0.165.1"                       # contrib's fileexporter of that release
 PROMETHEUS_DEBIAN_SUITE="${LAMINA_PROMETHEUS_DEBIAN_SUITE:-trixie}" # Prometheus + promtool: that suite's packages, unpacked (lib/observability.sh)
-# github.com/seaweedfs/seaweedfs (Apache-2.0): the S3-compatible server (lib/s3.sh). Its module
-# has no tagged versions on the proxy, only this pseudo-version (its 2026-11-09 commit).
-SEAWEEDFS_VERSION="${LAMINA_SEAWEEDFS_VERSION:-v0.0.0-20261109003541-7506e5f91cd6}"
+# github.com/rclone/gofakes3 (MIT): the S3-compatible server (lib/s3.sh, s3/main.go, docs/adr/0045).
+GOFAKES3_VERSION="${LAMINA_GOFAKES3_VERSION:-v0.0.12}"
+S3_MAIN_REVISION="r1"                         # s3/main.go's; bump it with the file (a new cached build)
 DEBIAN_SUITE="bookworm"                       # base images' root filesystem
 PAUSE_IMAGE="lamina/pause:r2"                 # images/build-pause; bump the revision with the recipe
 
@@ -28,10 +28,7 @@ REDIS_DURABLE_PORT=$((16380 + _o))
 KAFKA_PORT=$((19092 + _o))
 KAFKA_CONTROLLER_PORT=$((19093 + _o))
 ELASTICMQ_PORT=$((19324 + _o))       # ElasticMQ's SQS API
-S3_PORT=$((18333 + _o))              # SeaweedFS's S3 API (LAMINA_TEST_S3_ENDPOINT)
-S3_MASTER_PORT=$((18433 + _o))       # its master, volume and filer; each also listens on
-S3_VOLUME_PORT=$((18533 + _o))       #   its port + 10000 (gRPC)
-S3_FILER_PORT=$((18633 + _o))
+S3_PORT=$((18333 + _o))              # the S3 API (lib/s3.sh; LAMINA_TEST_S3_ENDPOINT)
 ETCD_CLIENT_PORT=$((12379 + _o))
 ETCD_PEER_PORT=$((12380 + _o))
 APISERVER_PORT=$((16443 + _o))

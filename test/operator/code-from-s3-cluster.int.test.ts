@@ -1,6 +1,6 @@
 /**
  * Issue #16, code from S3 in cluster mode: the cluster gateway (same composition as local mode)
- * reads `Code.S3Bucket/S3Key` from the test environment's S3 server (SeaweedFS) with its
+ * reads `Code.S3Bucket/S3Key` from the test environment's S3 server (lamina-s3) with its
  * LAMINA_S3_* settings, and the Function resource names that zip; S3's error comes back as
  * Lambda words it. No operator runs: the function stays Pending, which is all this needs.
  */

@@ -3,9 +3,9 @@ import { awsEscape, signRequest } from '@lamina/core';
 import { testEnv } from '@lamina/testkit';
 
 /**
- * The test environment's S3-compatible server (SeaweedFS, test/env/lib/s3.sh), driven with a few
- * SigV4-signed REST calls: create a bucket, turn versioning on, put an object. Enough to set up
- * the objects the code-from-S3 suites read; the gateway's own reading is what they test.
+ * The test environment's S3-compatible server (lamina-s3 on gofakes3, test/env/lib/s3.sh), driven
+ * with a few SigV4-signed REST calls: create a bucket, turn versioning on, put an object. Enough to
+ * set up the objects the code-from-S3 suites read; the gateway's own reading is what they test.
  */
 export interface TestS3 {
   readonly endpoint: string;
@@ -17,10 +17,12 @@ export interface TestS3 {
   putObject(bucket: string, key: string, body: Buffer): Promise<string | undefined>;
 }
 
-export function testS3(): TestS3 {
+/** `keys` replaces the environment's credentials (a suite showing that wrong ones are refused). */
+export function testS3(keys?: { accessKeyId?: string; secretAccessKey?: string }): TestS3 {
   const endpoint = testEnv.require('LAMINA_TEST_S3_ENDPOINT');
-  const accessKeyId = testEnv.require('LAMINA_TEST_S3_ACCESS_KEY_ID');
-  const secretAccessKey = testEnv.require('LAMINA_TEST_S3_SECRET_ACCESS_KEY');
+  const accessKeyId = keys?.accessKeyId ?? testEnv.require('LAMINA_TEST_S3_ACCESS_KEY_ID');
+  const secretAccessKey =
+    keys?.secretAccessKey ?? testEnv.require('LAMINA_TEST_S3_SECRET_ACCESS_KEY');
   const host = new URL(endpoint).host;
 
   const send = async (path: string, body: Buffer | string): Promise<Response> => {

@@ -6,11 +6,12 @@
 #                                        kubelet,kube-proxy,kubectl}
 #   $CACHE/bin/kube-network-policies-v$NETPOL_VERSION/kube-network-policies (lib/netpol.sh)
 #   $CACHE/bin/otelcol-v$OTELCOL_VERSION/otelcol         (otlp receiver + file exporter, ../otelcol)
-#   $CACHE/bin/seaweedfs-$SEAWEEDFS_VERSION/weed   (the S3-compatible server, lib/s3.sh; own lock)
+#   $CACHE/bin/gofakes3-$GOFAKES3_VERSION-$S3_MAIN_REVISION/lamina-s3  (the S3-compatible server,
+#                                        ../s3/main.go, lib/s3.sh; own lock)
 # A directory is published (renamed into place) only after every binary in it built, so a
 # half-finished build is never mistaken for a cached one. A warm run only checks the directories.
 #
-# Usage: build-go.sh [etcd|kubernetes|netpol|otelcol|seaweedfs|all]   (default all). Standalone or from test/env/up.
+# Usage: build-go.sh [etcd|kubernetes|netpol|otelcol|s3|all]   (default all). Standalone or from test/env/up.
 set -euo pipefail
 # shellcheck source=test/env/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -31,6 +32,7 @@ export GOFLAGS="-buildvcs=false -p=$GO_PARALLEL"
 etcd_dir() { echo "$CACHE/bin/etcd-v$ETCD_VERSION"; }
 k8s_dir() { echo "$CACHE/bin/kubernetes-v$K8S_VERSION"; }
 netpol_dir() { echo "$CACHE/bin/kube-network-policies-v$NETPOL_VERSION"; }
+s3_build_dir() { echo "$CACHE/bin/gofakes3-$GOFAKES3_VERSION-$S3_MAIN_REVISION"; }
 NETPOL_PKG=sigs.k8s.io/kube-network-policies/cmd
 
 # A wrapper module is needed because `go install pkg@version` refuses modules with replace
@@ -153,26 +155,27 @@ build_otelcol() {
   publish "$work/bin" "$dest"
 }
 
-# SeaweedFS (Apache-2.0) from its Go module: one `weed` binary, of which the test environment
-# runs master + volume + filer + S3 gateway in one process (lib/s3.sh). Its go.mod has a replace
-# directive, which a wrapper module must repeat (a dependency's replaces are ignored).
-build_seaweedfs() {
-  local dest work gomod
-  dest="$CACHE/bin/seaweedfs-$SEAWEEDFS_VERSION"
-  if [ -x "$dest/weed" ]; then
-    log "seaweedfs $SEAWEEDFS_VERSION: cached in $dest"
+# The S3-compatible server: our own small main (test/env/s3/main.go) over rclone's gofakes3 (MIT),
+# in a wrapper module that pins gofakes3 (docs/adr/0045). One binary, a few dozen packages of its
+# own beside the standard library's.
+build_s3() {
+  local dest work src
+  dest="$(s3_build_dir)"
+  if [ -x "$dest/lamina-s3" ]; then
+    log "lamina-s3 (gofakes3 $GOFAKES3_VERSION, $S3_MAIN_REVISION): cached in $dest"
     return 0
   fi
-  work="$CACHE/src/seaweedfs-$SEAWEEDFS_VERSION"
+  src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../s3" && pwd)"
+  work="$CACHE/src/gofakes3-$GOFAKES3_VERSION-$S3_MAIN_REVISION"
   rm -rf "$work" && mkdir -p "$work" && cd "$work"
-  go mod init local/seaweedfs-build >/dev/null 2>&1
-  gomod="$(go mod download -json "github.com/seaweedfs/seaweedfs@$SEAWEEDFS_VERSION" |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["GoMod"])')"
-  # One-line replaces only (`replace a => b v`), as seaweedfs writes them.
-  grep '^replace .* => [^ ]* v[^ ]*$' "$gomod" >>go.mod || true
-  go get -tool "github.com/seaweedfs/seaweedfs/weed@$SEAWEEDFS_VERSION"
+  go mod init local/lamina-s3 >/dev/null 2>&1
+  cp "$src/main.go" .
+  # The two packages main.go imports, with what they import: no `go mod tidy`, which would also
+  # fetch gofakes3's test dependencies (the AWS SDK for Go among them), and the build needs none.
+  go get "github.com/rclone/gofakes3@$GOFAKES3_VERSION" "github.com/rclone/gofakes3/s3mem@$GOFAKES3_VERSION"
   mkdir -p bin
-  go build -trimpath -ldflags "-s -w" -o bin/weed github.com/seaweedfs/seaweedfs/weed
+  go build -trimpath -ldflags "-s -w" -o bin/lamina-s3 .
+  [ -x bin/lamina-s3 ] || die "the lamina-s3 build did not produce the binary"
   publish "$work/bin" "$dest"
 }
 
@@ -194,13 +197,13 @@ publish() {
 
 main() {
   command -v go >/dev/null || die "Go is not installed (expected the machine's Go 1.26)"
-  # One build at a time per cache (two clones on one machine share it). SeaweedFS has its own
+  # One build at a time per cache (two clones on one machine share it). The S3 server has its own
   # lock, so `up s3` need not wait behind a cold Kubernetes build.
   mkdir -p "$CACHE/src"
-  if [ "${1:-all}" = seaweedfs ]; then exec 8>"$CACHE/src/.build-seaweedfs.lock"; else exec 8>"$CACHE/src/.build.lock"; fi
+  if [ "${1:-all}" = s3 ]; then exec 8>"$CACHE/src/.build-s3.lock"; else exec 8>"$CACHE/src/.build.lock"; fi
   flock 8
   case "${1:-all}" in
-    seaweedfs) step "build seaweedfs $SEAWEEDFS_VERSION" build_seaweedfs ;;
+    s3) step "build lamina-s3 (gofakes3 $GOFAKES3_VERSION)" build_s3 ;;
     etcd) step "build etcd v$ETCD_VERSION" build_etcd ;;
     kubernetes) step "build kubernetes v$K8S_VERSION" build_kubernetes ;;
     netpol) step "build kube-network-policies v$NETPOL_VERSION (with kubernetes)" build_kubernetes ;;
@@ -211,7 +214,7 @@ main() {
       step "build kubernetes v$K8S_VERSION and kube-network-policies v$NETPOL_VERSION" build_kubernetes
       step "build otelcol v$OTELCOL_VERSION" build_otelcol
       ;;
-    *) die "usage: $0 [etcd|kubernetes|netpol|otelcol|seaweedfs|all]" ;;
+    *) die "usage: $0 [etcd|kubernetes|netpol|otelcol|s3|all]" ;;
   esac
 }
 
