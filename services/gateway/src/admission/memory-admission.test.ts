@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 
 import { MemoryAdmission } from './memory-admission.js';
 
-const admission = () => new MemoryAdmission({ accountConcurrency: 10, minUnreservedConcurrency: 4 });
+const admission = () =>
+  new MemoryAdmission({ accountConcurrency: 10, minUnreservedConcurrency: 4 });
 
 describe('MemoryAdmission (the rules of admit-n.lua, in one process)', () => {
   it('admits up to the reservation, then throttles with the reserved Reason', async () => {

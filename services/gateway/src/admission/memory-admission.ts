@@ -74,21 +74,11 @@ export class MemoryAdmission implements Admission {
   }
 
   setReserved(functionName: string, reserved: number | undefined): Promise<void> {
-    try {
-      assertReservation(reserved);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-    if (reserved === undefined) {
-      this.reserved.delete(functionName);
-      return Promise.resolve();
-    }
-    const others = this.sum() - (this.reserved.get(functionName) ?? 0);
-    if (this.accountConcurrency - others - reserved < this.minUnreserved) {
-      return Promise.reject(belowMinimumUnreserved(this.minUnreserved));
-    }
-    this.reserved.set(functionName, reserved);
-    return Promise.resolve();
+    // What the executor throws rejects the promise, as the script's refusal does.
+    return new Promise((resolve) => {
+      this.applyReservation(functionName, reserved);
+      resolve();
+    });
   }
 
   reservedTotal(): Promise<number> {
@@ -101,6 +91,19 @@ export class MemoryAdmission implements Admission {
 
   unreservedInFlight(): Promise<number> {
     return Promise.resolve(this.pooled);
+  }
+
+  private applyReservation(functionName: string, reserved: number | undefined): void {
+    assertReservation(reserved);
+    if (reserved === undefined) {
+      this.reserved.delete(functionName);
+      return;
+    }
+    const others = this.sum() - (this.reserved.get(functionName) ?? 0);
+    if (this.accountConcurrency - others - reserved < this.minUnreserved) {
+      throw belowMinimumUnreserved(this.minUnreserved);
+    }
+    this.reserved.set(functionName, reserved);
   }
 
   /** Account limit − Σ reservations; a handful of reserved functions, summed per pooled acquire. */

@@ -47,7 +47,10 @@ export function fakeApp(overrides: Partial<AppDeps> = {}) {
   const functions = new FakeFunctionStore();
   const code = new FakeCodeStore();
   const pool = new FakePool();
-  const admission = new MemoryAdmission({ accountConcurrency: 1000, minUnreservedConcurrency: 100 });
+  const admission = new MemoryAdmission({
+    accountConcurrency: 1000,
+    minUnreservedConcurrency: 100,
+  });
   const registry = new Registry();
   const state = { ready: true };
   const deps: AppDeps = {
