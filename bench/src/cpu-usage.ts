@@ -52,6 +52,43 @@ export function cpuOfTree(rootPid: number): number {
   return total;
 }
 
+/** One live process of a tree: its command (`comm`), CPU seconds and wake-ups so far. */
+export interface ProcessUsage {
+  readonly pid: number;
+  readonly command: string;
+  readonly cpuSeconds: number;
+  /** Voluntary context switches of all its threads: how often it slept and was woken. */
+  readonly wakeups: number;
+}
+
+function wakeupsOf(pid: number): number {
+  let total = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      total += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    }
+  } catch {
+    // exited meanwhile
+  }
+  return total;
+}
+
+/** CPU and wake-ups of `rootPid` and each live descendant. */
+export function usageOfTree(rootPid: number): ProcessUsage[] {
+  const out: ProcessUsage[] = [];
+  for (const [pid, stat] of treeOf(rootPid)) {
+    let command = '';
+    try {
+      command = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue; // exited meanwhile
+    }
+    out.push({ pid, command, cpuSeconds: stat.cpuSeconds, wakeups: wakeupsOf(pid) });
+  }
+  return out;
+}
+
 /** CPU seconds used so far by one process's main thread (its event loop), not its other threads. */
 export function cpuOfMainThread(pid: number): number {
   return readStat(pid, pid)?.cpuSeconds ?? 0;

@@ -1,24 +1,36 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { spawnWatched, startLamina } from '@lamina/testkit';
+import { type LaminaProcess, spawnWatched, type StartLaminaOptions } from '@lamina/testkit';
 
-import { cpuOfPid, cpuOfTree, memoryOfDescendants, memoryOfPid, selfCpu } from './cpu-usage.js';
+import {
+  memoryOfDescendants,
+  memoryOfPid,
+  type ProcessUsage,
+  selfCpu,
+  usageOfTree,
+} from './cpu-usage.js';
 import { type LoadOptions, type LoadResult, runLoad } from './load.js';
 
 /**
  * bench/invoke: warm sync invoke latency (concurrency 1) and throughput (concurrency 32) of a
- * no-op function through Lamina's local mode, against a baseline measured in the same run: a
- * plain Node.js HTTP server doing the same JSON echo. Writes bench/results/invoke.json: latency,
- * throughput, CPU per request (server process, its children, the load generator) and memory (the
- * server process; per execution environment, once idle after the throughput phase).
+ * no-op function through Lamina's local mode, against baselines measured in the same run: a
+ * plain Node.js HTTP server doing the same JSON echo (issue #20's 100 %), and the same server
+ * handing each request to one of 32 child processes, one at a time each (`fanout-server.ts`: the
+ * floor of a process per concurrent call). With `--before <checkout>` Lamina is measured a second
+ * time from another built checkout (e.g. the main branch), in the same run, before this one.
+ * Writes bench/results/invoke.json: latency, throughput, CPU and wake-ups per request by process
+ * (server, execution environments, Redis, sandbox, load generator), and memory (the server; per
+ * idle execution environment: resident, private, proportional).
  *
- *   npm run bench:invoke [-- --quick]
+ *   npm run bench:invoke [-- --quick] [--before /work/main]
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
+const beforeAt = process.argv.indexOf('--before');
+const before = beforeAt > 0 ? process.argv[beforeAt + 1] : undefined;
 const LAT_REQUESTS = quick ? 500 : 5000;
 const TPUT_MS = quick ? 3000 : 10_000;
 const CONCURRENCY = 32;
@@ -30,7 +42,14 @@ const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`)
 interface CpuPerRequest {
   readonly serverProcessUs: number;
   readonly childrenUs: number;
+  /** The children by kind: runtimes (or the floor's echo children), redis-server, bubblewrap. */
+  readonly environmentsUs: number;
+  readonly redisUs: number;
+  readonly sandboxUs: number;
   readonly loadGeneratorUs: number;
+  /** Voluntary context switches per request (sleeps ended by a wake-up), a count load barely moves. */
+  readonly serverWakeups: number;
+  readonly environmentWakeups: number;
   /** Cores kept busy on average: the server process alone (1 = one core saturated), all of it. */
   readonly serverCores: number;
   readonly serverAndChildrenCores: number;
@@ -43,12 +62,14 @@ interface Phase extends LoadResult {
 /** Resident memory after the throughput phase, in MB. */
 interface Memory {
   readonly serverRssMb: number;
-  /** Idle execution environments (runtime processes below the server; not Redis). */
+  /** Idle execution environments (runtime processes below the server; not Redis, not bubblewrap). */
   readonly environments: number;
   /** Mean resident set of one environment (its file pages, e.g. the node binary, are shared). */
   readonly rssMbPerEnvironment: number;
   /** Mean private (anonymous) resident memory of one environment: what each one adds. */
   readonly privateMbPerEnvironment: number;
+  /** Mean proportional set (Pss): shared pages divided among the processes that map them. */
+  readonly pssMbPerEnvironment: number;
 }
 
 interface Measured {
@@ -59,8 +80,18 @@ interface Measured {
 
 const mb = (n: number): number => Math.round(n * 10) / 10;
 
+type Kind = 'server' | 'environment' | 'redis' | 'sandbox';
+
+/** What a process of the server's tree is: Redis, a sandbox's bubblewrap, or an environment. */
+function kindOf(p: { readonly pid: number; readonly command: string }, serverPid: number): Kind {
+  if (p.pid === serverPid) return 'server';
+  if (p.command.startsWith('redis')) return 'redis';
+  if (p.command === 'bwrap') return 'sandbox';
+  return 'environment';
+}
+
 function memory(pid: number): Memory {
-  const envs = memoryOfDescendants(pid).filter((p) => !p.command.startsWith('redis'));
+  const envs = memoryOfDescendants(pid).filter((p) => kindOf(p, pid) === 'environment');
   const mean = (f: (p: (typeof envs)[number]) => number): number =>
     envs.length === 0 ? 0 : mb(envs.reduce((sum, p) => sum + f(p), 0) / envs.length);
   return {
@@ -68,23 +99,44 @@ function memory(pid: number): Memory {
     environments: envs.length,
     rssMbPerEnvironment: mean((p) => p.rssMb),
     privateMbPerEnvironment: mean((p) => p.anonMb),
+    pssMbPerEnvironment: mean((p) => p.pssMb),
   };
 }
 
+/** CPU seconds and wake-ups of a tree by kind; processes gone meanwhile drop out of both ends. */
+function usageByKind(pid: number): Map<number, ProcessUsage & { kind: Kind }> {
+  return new Map(usageOfTree(pid).map((p) => [p.pid, { ...p, kind: kindOf(p, pid) }]));
+}
+
 async function phase(pid: number, o: LoadOptions): Promise<Phase> {
-  const before = { tree: cpuOfTree(pid), root: cpuOfPid(pid), self: selfCpu() };
+  const before = usageByKind(pid);
+  const self = selfCpu();
   const r = await runLoad(o);
-  const tree = cpuOfTree(pid) - before.tree;
-  const root = cpuOfPid(pid) - before.root;
-  const us = (seconds: number): number => Math.round((seconds / Math.max(1, r.requests)) * 1e6);
+  const selfSeconds = selfCpu() - self;
+  const cpu: Record<Kind, number> = { server: 0, environment: 0, redis: 0, sandbox: 0 };
+  const wakeups: Record<Kind, number> = { server: 0, environment: 0, redis: 0, sandbox: 0 };
+  for (const [p, now] of usageByKind(pid)) {
+    const was = before.get(p);
+    cpu[now.kind] += now.cpuSeconds - (was?.cpuSeconds ?? 0);
+    wakeups[now.kind] += now.wakeups - (was?.wakeups ?? 0);
+  }
+  const n = Math.max(1, r.requests);
+  const us = (seconds: number): number => Math.round((seconds / n) * 1e6);
+  const each = (count: number): number => Math.round((count / n) * 100) / 100;
+  const children = cpu.environment + cpu.redis + cpu.sandbox;
   return {
     ...r,
     cpu: {
-      serverProcessUs: us(root),
-      childrenUs: us(tree - root),
-      loadGeneratorUs: us(selfCpu() - before.self),
-      serverCores: Math.round((root / r.seconds) * 100) / 100,
-      serverAndChildrenCores: Math.round((tree / r.seconds) * 100) / 100,
+      serverProcessUs: us(cpu.server),
+      childrenUs: us(children),
+      environmentsUs: us(cpu.environment),
+      redisUs: us(cpu.redis),
+      sandboxUs: us(cpu.sandbox),
+      loadGeneratorUs: us(selfSeconds),
+      serverWakeups: each(wakeups.server),
+      environmentWakeups: each(wakeups.environment),
+      serverCores: Math.round((cpu.server / r.seconds) * 100) / 100,
+      serverAndChildrenCores: Math.round(((cpu.server + children) / r.seconds) * 100) / 100,
     },
   };
 }
@@ -115,25 +167,31 @@ async function measure(name: string, url: string, pid: number): Promise<Measured
     [`c=${CONCURRENCY}`, c32],
   ] as const) {
     log(
-      `${name}: CPU per request at ${label}: server ${p.cpu.serverProcessUs} us, children ${p.cpu.childrenUs} us, load generator ${p.cpu.loadGeneratorUs} us`,
+      `${name}: CPU per request at ${label}: server ${p.cpu.serverProcessUs} us, environments ${p.cpu.environmentsUs} us, redis ${p.cpu.redisUs} us, sandbox ${p.cpu.sandboxUs} us, load generator ${p.cpu.loadGeneratorUs} us; wake-ups server ${p.cpu.serverWakeups}, environments ${p.cpu.environmentWakeups}`,
     );
   }
   return { c1, c32, memory: mem };
 }
 
-async function main(): Promise<void> {
-  const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
-  log('baseline: plain Node.js JSON echo server');
-  const base = spawnWatched([join(root, 'bench/dist/echo-server.js'), '0'], {});
-  let baseline: Measured;
+/** A server started from a bench script (the baselines), measured, then stopped. */
+async function measureServer(name: string, args: string[]): Promise<Measured> {
+  log(`${name}: ${args.join(' ')}`);
+  const server = spawnWatched([join(root, 'bench/dist', args[0] ?? ''), ...args.slice(1)], {});
   try {
-    const listening = await base.ready(/listening (\d+)/, 'echo server', 60_000);
-    baseline = await measure('baseline', `http://127.0.0.1:${listening[1] ?? ''}/`, base.pid);
+    const listening = await server.ready(/listening (\d+)/, name, 60_000);
+    return await measure(name, `http://127.0.0.1:${listening[1] ?? ''}/`, server.pid);
   } finally {
-    await base.kill('SIGTERM', 10_000);
+    await server.kill('SIGTERM', 10_000);
   }
+}
 
-  log('lamina: local mode (lamina dev) with the no-op function');
+/** Local mode (`lamina dev`) of a built checkout, with the no-op function. */
+async function measureLamina(name: string, checkout: string): Promise<Measured> {
+  log(`${name}: local mode (lamina dev) of ${checkout} with the no-op function`);
+  const testkit = pathToFileURL(join(checkout, 'packages/testkit/dist/index.js')).href;
+  const { startLamina } = (await import(testkit)) as {
+    startLamina: (o: StartLaminaOptions) => Promise<LaminaProcess>;
+  };
   // No REDIS_URL: lamina dev starts its own private Redis.
   const lamina = await startLamina({
     functionsDir: join(root, 'bench/functions'),
@@ -141,16 +199,21 @@ async function main(): Promise<void> {
     readyTimeoutMs: 60_000,
     stopTimeoutMs: 10_000,
   });
-  let platform: Measured;
   try {
-    platform = await measure(
-      'lamina',
-      `${lamina.url}/2015-03-31/functions/noop/invocations`,
-      lamina.pid,
-    );
+    return await measure(name, `${lamina.url}/2015-03-31/functions/noop/invocations`, lamina.pid);
   } finally {
     await lamina.stop();
   }
+}
+
+async function main(): Promise<void> {
+  const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
+  const baseline = await measureServer('baseline', ['echo-server.js', '0']);
+  const floor = await measureServer('floor', ['fanout-server.js', '0', String(CONCURRENCY)]);
+  const previous =
+    before === undefined ? undefined : await measureLamina('before', resolve(before));
+  const platform = await measureLamina('lamina', root);
+  const loadAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
 
   const addedP50 = platform.c1.p50Ms - baseline.c1.p50Ms;
   const addedP99 = platform.c1.p99Ms - baseline.c1.p99Ms;
@@ -165,6 +228,7 @@ async function main(): Promise<void> {
       node: process.version,
       // Other work on the machine skews wall-clock numbers; the CPU-per-request figures less so.
       loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: loadAtEnd,
     },
     settings: {
       latencyRequests: LAT_REQUESTS,
@@ -173,9 +237,16 @@ async function main(): Promise<void> {
       payload: PAYLOAD,
     },
     baseline,
+    // A process per concurrent call and nothing else: 32 echo children behind node:http.
+    floor,
+    ...(previous === undefined ? {} : { before: { checkout: resolve(before ?? ''), ...previous } }),
     lamina: platform,
     addedLatencyMs: { p50: addedP50, p99: addedP99 },
     throughputRatio: ratio,
+    floorThroughputRatio: floor.c32.rps / baseline.c32.rps,
+    ...(previous === undefined
+      ? {}
+      : { beforeThroughputRatio: previous.c32.rps / baseline.c32.rps }),
     platformCpuUsPerCallAtC32: platformCpuUs,
     // Issue #20's acceptance.
     targets: {

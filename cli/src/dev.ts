@@ -67,6 +67,8 @@ function addService(lifecycle: Lifecycle, name: string, s: { stop(): Promise<Err
 async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
   const { config, logger } = o;
   let redisUrl = config.redisUrl;
+  // A private Redis has one gateway: this one, which then admits in memory (ADR 0049).
+  const soleAdmitter = redisUrl === undefined;
   if (redisUrl === undefined) {
     const redis = await startPrivateRedis(join(config.stateDir, 'redis'));
     lifecycle.add({ name: 'private redis-server', stop: () => redis.stop() });
@@ -149,6 +151,7 @@ async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
     redisPrefix: dispatcherConfig.redisPrefix,
     logger,
     tracing,
+    soleAdmitter,
     ...(serviceKey === undefined
       ? {}
       : {

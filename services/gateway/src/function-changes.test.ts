@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 
 import { followFunctionChanges } from './function-changes.js';
-import { FakeAdmission, FakeFunctionStore, record } from './test-support/fakes.js';
+import { MemoryAdmission } from './admission/memory-admission.js';
+import { FakeFunctionStore, record } from './test-support/fakes.js';
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
 function setup() {
   const functions = new FakeFunctionStore();
-  const admission = new FakeAdmission(10, 2);
+  const admission = new MemoryAdmission({ accountConcurrency: 10, minUnreservedConcurrency: 2 });
   const evicted: [string, string | undefined][] = [];
   const pool = {
     evict: (name: string, version?: string) => {

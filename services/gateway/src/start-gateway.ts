@@ -19,7 +19,8 @@ import type { Tracing } from '@lamina/service-kit';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 
-import { RedisAdmission } from './admission/admission.js';
+import { type Admission, RedisAdmission } from './admission/admission.js';
+import { MemoryAdmission } from './admission/memory-admission.js';
 import { createApp } from './app.js';
 import { MetricsSeries } from './console/metrics-series.js';
 import { LocalTransitions, OPERATOR_REPORTED } from './state-transitions.js';
@@ -52,6 +53,11 @@ export interface StartGatewayOptions {
   readonly serviceKeys?: readonly AccessKey[];
   /** OpenTelemetry spans (service-kit's createTracing; the caller shuts it down); default off. */
   readonly tracing?: Tracing;
+  /**
+   * This process is the only gateway on its Redis (`lamina dev`'s private one): admission is kept
+   * in memory, exact without a Redis round trip per call (ADR 0049). Default false: leases in Redis.
+   */
+  readonly soleAdmitter?: boolean;
 }
 
 export interface GatewayHandle {
@@ -183,6 +189,29 @@ async function serve(
   return port;
 }
 
+/** Leases in Redis, shared by every gateway of the account; in memory for a sole admitter. */
+function admissionFor(
+  o: StartGatewayOptions,
+  redis: Redis,
+  poolWaitMs: number,
+  lifecycle: Lifecycle,
+): Admission {
+  const { accountConcurrency, minUnreservedConcurrency } = o.config;
+  if (o.soleAdmitter === true) {
+    return new MemoryAdmission({ accountConcurrency, minUnreservedConcurrency });
+  }
+  const admission = new RedisAdmission({
+    redis,
+    accountConcurrency,
+    minUnreservedConcurrency,
+    // A lease must outlive the pool's longest wait for an environment, or the count drops early.
+    leaseGraceMs: o.config.leaseGraceMs + poolWaitMs,
+  });
+  // Releases are batched with the next acquire: flushed before Redis goes away.
+  lifecycle.add({ name: 'admission', stop: () => admission.close() });
+  return admission;
+}
+
 async function compose(
   backendOf: BackendFactory,
   o: StartGatewayOptions,
@@ -194,15 +223,7 @@ async function compose(
   const redis = await connectRedis(o.redisUrl, lifecycle);
   const ctx = { redis, redisPrefix: o.redisPrefix, lifecycle, registry, logger };
   const backend = await backendOf(ctx);
-  const admission = new RedisAdmission({
-    redis,
-    accountConcurrency: config.accountConcurrency,
-    minUnreservedConcurrency: config.minUnreservedConcurrency,
-    // A lease must outlive the pool's longest wait for an environment, or the count drops early.
-    leaseGraceMs: config.leaseGraceMs + backend.poolWaitMs,
-  });
-  // Releases are batched with the next acquire: flushed before Redis goes away.
-  lifecycle.add({ name: 'admission', stop: () => admission.close() });
+  const admission = admissionFor(o, redis, backend.poolWaitMs, lifecycle);
   registerAdmissionMetrics(registry, admission);
   const { functions, pool } = backend;
   const unsubscribe = await followFunctionChanges({ functions, admission, pool, logger });

@@ -50,6 +50,31 @@ export interface RedisAdmissionOptions {
   readonly releaseDelayMs?: number;
 }
 
+/** Lambda's throttle of an acquire refused by a reservation (`reserved`) or by the unreserved pool. */
+export function throttled(reserved: boolean, retryAfterSeconds: number): TooManyRequestsException {
+  return new TooManyRequestsException(
+    reserved
+      ? 'ReservedFunctionConcurrentInvocationLimitExceeded'
+      : 'ConcurrentInvocationLimitExceeded',
+    retryAfterSeconds,
+  );
+}
+
+/** A reservation is a whole number ≥ 0 (the API validated it; this guards the store's value). */
+export function assertReservation(reserved: number | undefined): void {
+  if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 0)) {
+    throw new LaminaError('ServiceException', `Invalid reserved concurrency ${String(reserved)}.`);
+  }
+}
+
+/** Lambda's answer to a reservation that would leave too little unreserved concurrency. */
+export function belowMinimumUnreserved(minUnreserved: number): LaminaError {
+  return new LaminaError(
+    'InvalidParameterValueException',
+    `Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${minUnreserved}].`,
+  );
+}
+
 /** The scripts, as ioredis `defineCommand` adds them to the client. */
 interface AdmissionCommands {
   laminaAdmit: AdmitCommand;
@@ -129,18 +154,7 @@ export class RedisAdmission implements Admission {
       id,
       timeoutMs + this.graceMs,
     );
-    if (code === -1) {
-      throw new TooManyRequestsException(
-        'ReservedFunctionConcurrentInvocationLimitExceeded',
-        this.retryAfterSeconds,
-      );
-    }
-    if (code === -2) {
-      throw new TooManyRequestsException(
-        'ConcurrentInvocationLimitExceeded',
-        this.retryAfterSeconds,
-      );
-    }
+    if (code < 0) throw throttled(code === -1, this.retryAfterSeconds);
     return { functionName, id, pooled: code === 2, expiresAt };
   }
 
@@ -149,12 +163,7 @@ export class RedisAdmission implements Admission {
   }
 
   async setReserved(functionName: string, reserved: number | undefined): Promise<void> {
-    if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 0)) {
-      throw new LaminaError(
-        'ServiceException',
-        `Invalid reserved concurrency ${String(reserved)}.`,
-      );
-    }
+    assertReservation(reserved);
     const total = await this.commands.laminaSetReserved(
       this.keys.reserved,
       this.sumKey,
@@ -163,12 +172,7 @@ export class RedisAdmission implements Admission {
       this.accountConcurrency,
       this.minUnreserved,
     );
-    if (total === -1) {
-      throw new LaminaError(
-        'InvalidParameterValueException',
-        `Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${this.minUnreserved}].`,
-      );
-    }
+    if (total === -1) throw belowMinimumUnreserved(this.minUnreserved);
   }
 
   async reservedTotal(): Promise<number> {

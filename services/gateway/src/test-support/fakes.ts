@@ -5,11 +5,11 @@ import { Registry } from 'prom-client';
 import { createApp } from '../app.js';
 import type { AppDeps } from '../deps.js';
 import { createMetrics } from '../metrics.js';
-import { FakeAdmission } from './fake-admission.js';
+import { MemoryAdmission } from '../admission/memory-admission.js';
 import { FakePool } from './fake-pool.js';
 import { FakeCodeStore, FakeFunctionStore } from './fake-stores.js';
 
-export { FakeAdmission, FakeCodeStore, FakeFunctionStore, FakePool };
+export { FakeCodeStore, FakeFunctionStore, FakePool };
 
 export const FIXED_NOW = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
 
@@ -47,7 +47,10 @@ export function fakeApp(overrides: Partial<AppDeps> = {}) {
   const functions = new FakeFunctionStore();
   const code = new FakeCodeStore();
   const pool = new FakePool();
-  const admission = new FakeAdmission();
+  const admission = new MemoryAdmission({
+    accountConcurrency: 1000,
+    minUnreservedConcurrency: 100,
+  });
   const registry = new Registry();
   const state = { ready: true };
   const deps: AppDeps = {
