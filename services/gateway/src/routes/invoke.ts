@@ -198,8 +198,8 @@ function writeResult(
 /** Event: queued durably, then 202 (the dispatcher runs it through this same API later). */
 export async function queueEvent(
   deps: InvokeDeps,
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
   ctx: RequestContext,
   ref: FunctionRef,
   legacy = false,
