@@ -126,7 +126,14 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     const depth = new QueueDepth(redis, keys);
     lifecycle.add({ name: 'queue depth', stop: () => depth.close() });
     const metrics = createMetrics(registry, () => depth.perFunction());
-    const records = new RunRecords({ redis, keys, ttlMs: config.runRecordTtlMs });
+    const records = new RunRecords({
+      redis,
+      keys,
+      ttlMs: config.runRecordTtlMs,
+      onWait: (job) => {
+        metrics.awaited.labels(job.functionName).inc();
+      },
+    });
     const processor = new EventProcessor({
       invoke: (job, startedCount, trace) =>
         invokeAsyncEvent(gateway, job, { records, startedCount }, trace),
