@@ -34,6 +34,8 @@ export interface RunRecordsOptions {
   readonly keys: Pick<AsyncKeys, 'bullPrefix'>;
   /** How long the gateway keeps a record; 0 turns records off. */
   readonly ttlMs: number;
+  /** False: a running attempt counts as no record and the event runs again (default true). */
+  readonly awaitRunning?: boolean;
   /** Called once per pickup that found its attempt still running and waits for it. */
   readonly onWait?: (job: AsyncJobData) => void;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -69,7 +71,9 @@ export class RunRecords {
       } catch {
         return undefined;
       }
-      if (text !== RUN_RECORD_RUNNING) return decodeRunRecord(text);
+      if (text !== RUN_RECORD_RUNNING || this.o.awaitRunning === false) {
+        return decodeRunRecord(text);
+      }
       if (wait === FIRST_PAUSE_MS) this.o.onWait?.(job);
       if (now() >= giveUpAt) return undefined;
       await (this.o.sleep ?? pause)(wait);

@@ -62,7 +62,13 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     const bull = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     await bull.connect();
     lifecycle.add({ name: 'bullmq redis', stop: () => bull.quit().then(() => undefined) });
-    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+    // Per-event reads and writes (configs, run records, acks) issued in one event-loop turn
+    // leave in one write (ioredis' auto-pipelining; ADR 0048).
+    const redis = new Redis(config.redisUrl, {
+      maxRetriesPerRequest: 2,
+      lazyConnect: true,
+      enableAutoPipelining: true,
+    });
     await redis.connect();
     lifecycle.add({ name: 'redis', stop: () => redis.quit().then(() => undefined) });
     // The intake stream's blocking reads wait on a connection of their own (ADR 0043).
@@ -130,6 +136,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
       redis,
       keys,
       ttlMs: config.runRecordTtlMs,
+      awaitRunning: config.awaitRunning,
       onWait: (job) => {
         metrics.awaited.labels(job.functionName).inc();
       },
