@@ -98,7 +98,10 @@ function assertSameAccount(ctx: ArnContext, name: string, qualifier: string | un
   );
 }
 
-type InvokeUrl = { name: string; qualifier: string | undefined };
+interface InvokeUrl {
+  readonly name: string;
+  readonly qualifier: string | undefined;
+}
 
 /** The checks express runs before its invoke handler, then the target (both types alike). */
 function checkedTarget(
