@@ -38,7 +38,9 @@ import { redisUsec, usecOf } from './redis-usage.js';
  * CPU per event (user + system from /proc; counts, not wall time, so less inflated by a loaded
  * machine): the gateway process (`lamina dev`), its environments, the dispatcher, the load
  * generator (this process) and Redis (INFO commandstats, every command: the shared test Redis
- * also serves other clients, so it is an upper bound). Writes bench/results/async.json.
+ * also serves other clients, so it is an upper bound). LAMINA_BENCH_CPU_PROF=<dir> writes V8
+ * CPU profiles of the split run's gateway and dispatcher there (`node --cpu-prof`, on exit).
+ * Writes bench/results/async.json.
  *
  *   REDIS_URL=redis://… npm run bench:async [-- --quick]
  */
@@ -49,6 +51,11 @@ const CONCURRENCY = 32;
 const PAYLOAD = JSON.stringify({ hello: 'world', n: 42 });
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
+const CPU_PROFILE_DIR = process.env['LAMINA_BENCH_CPU_PROF'];
+const profiled =
+  CPU_PROFILE_DIR === undefined
+    ? {}
+    : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${CPU_PROFILE_DIR}` };
 
 /** Σ lamina_async_events_completed_total over every label set. */
 async function completed(base: string): Promise<number> {
@@ -156,7 +163,12 @@ async function split(): Promise<{
   const redis = new Redis(redisUrl);
   const lamina = await startLamina({
     functionsDir: join(root, 'bench/functions'),
-    env: { REDIS_URL: redisUrl, LAMINA_REDIS_PREFIX: prefix, LAMINA_DEV_DISPATCHER: 'false' },
+    env: {
+      REDIS_URL: redisUrl,
+      LAMINA_REDIS_PREFIX: prefix,
+      LAMINA_DEV_DISPATCHER: 'false',
+      ...profiled,
+    },
   });
   const key = asyncKeys(prefix).intake;
   try {
@@ -189,6 +201,7 @@ async function split(): Promise<{
       LAMINA_GATEWAY_URL: lamina.url,
       LAMINA_DISPATCHER_CONCURRENCY: String(CONCURRENCY),
       LAMINA_SCHEDULER_ENABLED: 'false',
+      ...profiled,
     });
     try {
       const t0 = performance.now();

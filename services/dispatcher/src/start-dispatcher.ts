@@ -62,15 +62,15 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     const bull = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     await bull.connect();
     lifecycle.add({ name: 'bullmq redis', stop: () => bull.quit().then(() => undefined) });
-    // Per-event reads and writes (configs, run records, acks) issued in one event-loop turn
-    // leave in one write (ioredis' auto-pipelining; ADR 0048).
-    const redis = new Redis(config.redisUrl, {
-      maxRetriesPerRequest: 2,
-      lazyConnect: true,
-      enableAutoPipelining: true,
-    });
+    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
     await redis.connect();
     lifecycle.add({ name: 'redis', stop: () => redis.quit().then(() => undefined) });
+    // Each event's reads and writes (its config, run record, the batched acks) on a connection
+    // BullMQ never defines its scripts on: an ioredis pipeline copies every script of its
+    // connection when it is built (~60 of BullMQ's), which a profile showed per ack (ADR 0048).
+    const events = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+    await events.connect();
+    lifecycle.add({ name: 'events redis', stop: () => events.quit().then(() => undefined) });
     // The intake stream's blocking reads wait on a connection of their own (ADR 0043).
     const intakeReads = new Redis(config.redisUrl, {
       maxRetriesPerRequest: null,
@@ -133,7 +133,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     lifecycle.add({ name: 'queue depth', stop: () => depth.close() });
     const metrics = createMetrics(registry, () => depth.perFunction());
     const records = new RunRecords({
-      redis,
+      redis: events,
       keys,
       ttlMs: config.runRecordTtlMs,
       awaitRunning: config.awaitRunning,
@@ -144,7 +144,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     const processor = new EventProcessor({
       invoke: (job, startedCount, trace) =>
         invokeAsyncEvent(gateway, job, { records, startedCount }, trace),
-      configs: new RedisAsyncConfigs(redis, keys),
+      configs: new RedisAsyncConfigs(events, keys),
       targets,
       metrics,
       logger,
@@ -174,7 +174,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     lifecycle.add({ name: 'retry queue', stop: () => retries.close() });
     const intake = new IntakeConsumer({
       blocking: intakeReads,
-      redis,
+      redis: events,
       keys,
       consumer: `${hostname()}-${String(process.pid)}-${randomBytes(3).toString('hex')}`,
       processor,
