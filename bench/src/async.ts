@@ -178,11 +178,15 @@ async function split(): Promise<{
     await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, requests: 300, headers });
     const intake = async (entry: string, to: string): Promise<Measured> => {
       log(`split: ${EVENTS} events into the gateway alone (no dispatcher), through ${entry}`);
+      const queuedBefore = await redis.xlen(key);
       const r = await measured(
         lamina.pid,
         { url: to, body: PAYLOAD, concurrency: CONCURRENCY, requests: EVENTS, headers },
         redis,
       );
+      // Every request was an event taken (load.ts counts a 202 as a non-200).
+      const queued = (await redis.xlen(key)) - queuedBefore;
+      if (queued !== EVENTS) throw new Error(`${entry}: ${queued} of ${EVENTS} events queued`);
       log(
         `  accepted ${r.rps.toFixed(0)} events/s (p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms); ` +
           `CPU per event: gateway ${r.cpuUsPerEvent.server} µs, Redis ${r.cpuUsPerEvent.redis ?? 0} µs, load generator ${r.cpuUsPerEvent.loadGenerator ?? 0} µs`,
