@@ -12,7 +12,11 @@ import {
   uniqueName,
 } from '@lamina/testkit';
 
+import { Redis } from 'ioredis';
+
+import { cpuOfPid } from './cpu-usage.js';
 import { runLoad } from './load.js';
+import { redisUsec, usecOf } from './redis-usage.js';
 
 /**
  * bench/async-chaos: duplicates of async events when a standalone dispatcher is SIGKILLed every
@@ -20,8 +24,13 @@ import { runLoad } from './load.js';
  * dispatcher off) while a standalone dispatcher (concurrency 32, lock 3 s, stalled check 1 s,
  * as test/async/chaos.int.test.ts) works through them and is killed and restarted every 3 s.
  * A recording function appends its request id per run; a request id seen twice ran twice.
- * Same run, two rounds: run records off (LAMINA_DISPATCHER_RUN_RECORD_MS=0, the baseline) and
- * on (the default). Writes bench/results/async-chaos.json.
+ * Same run, three rounds: run records off (LAMINA_DISPATCHER_RUN_RECORD_MS=0, the baseline),
+ * records without waiting for a running attempt (LAMINA_DISPATCHER_AWAIT_RUNNING=false: ADR
+ * 0043's behaviour) and the default (records, and a pickup waits for an attempt still running,
+ * ADR 0048). Each round records CPU per event: the gateway (`lamina dev`'s process, the
+ * environments not counted), the dispatchers (every incarnation, summed up to its kill) and
+ * Redis (INFO commandstats; the shared Redis also serves other clients).
+ * Writes bench/results/async-chaos.json.
  *
  *   REDIS_DURABLE_URL=… (or REDIS_URL) node bench/dist/async-chaos.js [--quick | --events N]
  */
@@ -49,8 +58,10 @@ function runCounts(file: string): Map<string, number> {
   return counts;
 }
 
+type Mode = 'off' | 'records' | 'await';
+
 interface Round {
-  readonly runRecords: boolean;
+  readonly mode: Mode;
   readonly events: number;
   readonly kills: number;
   readonly seconds: number;
@@ -59,6 +70,8 @@ interface Round {
   readonly extraRuns: number;
   readonly duplicatePercent: number;
   readonly duplicatesPerKill: number;
+  readonly cpuUsPerEvent: { gateway: number; dispatchers: number; redis: number };
+  readonly loadAverageAtEnd: number[];
 }
 
 async function round(
@@ -68,7 +81,8 @@ async function round(
   prefix: string,
   fn: string,
   file: string,
-  runRecords: boolean,
+  mode: Mode,
+  gatewayPid: number,
 ): Promise<Round> {
   const env = {
     REDIS_URL: redisUrl,
@@ -78,8 +92,13 @@ async function round(
     LAMINA_DISPATCHER_LOCK_MS: '3000',
     LAMINA_DISPATCHER_STALLED_INTERVAL_MS: '1000',
     LAMINA_SCHEDULER_ENABLED: 'false',
-    ...(runRecords ? {} : { LAMINA_DISPATCHER_RUN_RECORD_MS: '0' }),
+    ...(mode === 'off' ? { LAMINA_DISPATCHER_RUN_RECORD_MS: '0' } : {}),
+    ...(mode === 'records' ? { LAMINA_DISPATCHER_AWAIT_RUNNING: 'false' } : {}),
   };
+  const redis = new Redis(redisUrl);
+  const redisBefore = await redisUsec(redis);
+  const gatewayBefore = cpuOfPid(gatewayPid);
+  let dispatcherCpu = 0;
   // A loaded machine can take longer than startService's 20 s to start one: try again.
   const start = async (): Promise<ServiceProcess> => {
     for (let i = 1; ; i++) {
@@ -105,6 +124,7 @@ async function round(
     while (runCounts(file).size < EVENTS && performance.now() - t0 < 600_000) {
       await sleep(KILL_EVERY_MS);
       if (runCounts(file).size >= EVENTS) break;
+      dispatcherCpu += cpuOfPid(dispatcher.pid);
       await dispatcher.kill('SIGKILL');
       kills++;
       dispatcher = await start();
@@ -116,14 +136,19 @@ async function round(
       intervalMs: 200,
     });
   } finally {
+    dispatcherCpu += cpuOfPid(dispatcher.pid);
     await dispatcher.kill('SIGTERM');
   }
+  const gatewayCpu = cpuOfPid(gatewayPid) - gatewayBefore;
+  const redisUs = usecOf(redisBefore, await redisUsec(redis));
+  redis.disconnect();
+  const perEvent = (seconds: number): number => Math.round((seconds * 1e6) / EVENTS);
   const seconds = (performance.now() - t0) / 1000;
   const counts = runCounts(file);
   const duplicates = [...counts.values()].filter((n) => n > 1).length;
   const extraRuns = [...counts.values()].reduce((a, n) => a + n - 1, 0);
   return {
-    runRecords,
+    mode,
     events: EVENTS,
     kills,
     seconds,
@@ -132,6 +157,12 @@ async function round(
     extraRuns,
     duplicatePercent: (100 * duplicates) / EVENTS,
     duplicatesPerKill: kills === 0 ? 0 : duplicates / kills,
+    cpuUsPerEvent: {
+      gateway: perEvent(gatewayCpu),
+      dispatchers: perEvent(dispatcherCpu),
+      redis: Math.round(redisUs / EVENTS),
+    },
+    loadAverageAtEnd: loadavg(),
   };
 }
 
@@ -140,7 +171,8 @@ async function main(): Promise<void> {
   const state = mkdtempSync(join(tmpdir(), 'lamina-bench-chaos-'));
   const functions = join(state, 'functions');
   const files: Record<string, string> = {};
-  for (const fn of ['chaos-off', 'chaos-on']) {
+  const modes: Mode[] = ['off', 'records', 'await'];
+  for (const fn of modes.map((m) => `chaos-${m}`)) {
     files[fn] = join(state, `${fn}.log`);
     writeFileSync(files[fn], '');
     mkdirSync(join(functions, fn), { recursive: true });
@@ -166,17 +198,25 @@ async function main(): Promise<void> {
   const rounds: Round[] = [];
   const load: number[][] = [];
   try {
-    for (const [fn, on] of [
-      ['chaos-off', false],
-      ['chaos-on', true],
-    ] as const) {
+    for (const mode of modes) {
+      const fn = `chaos-${mode}`;
       load.push(loadavg());
-      log(`${EVENTS} events, a dispatcher SIGKILLed every 3 s, run records ${on ? 'on' : 'off'}`);
-      const r = await round(lamina.url, lamina.url, redisUrl, prefix, fn, files[fn] ?? '', on);
+      log(`${EVENTS} events, a dispatcher SIGKILLed every 3 s, run records: ${mode}`);
+      const r = await round(
+        lamina.url,
+        lamina.url,
+        redisUrl,
+        prefix,
+        fn,
+        files[fn] ?? '',
+        mode,
+        lamina.pid,
+      );
       rounds.push(r);
       log(
         `  ${r.kills} kills in ${r.seconds.toFixed(1)} s: ${r.duplicates} ran twice ` +
-          `(${r.duplicatePercent.toFixed(2)} %, ${r.duplicatesPerKill.toFixed(1)} per kill), ${r.ran} ran`,
+          `(${r.duplicatePercent.toFixed(2)} %, ${r.duplicatesPerKill.toFixed(1)} per kill), ${r.ran} ran; ` +
+          `CPU per event: gateway ${r.cpuUsPerEvent.gateway} µs, dispatchers ${r.cpuUsPerEvent.dispatchers} µs, Redis ${r.cpuUsPerEvent.redis} µs`,
       );
     }
   } finally {
@@ -194,7 +234,8 @@ async function main(): Promise<void> {
       redis: testEnv.optional('REDIS_DURABLE_URL') === undefined ? 'REDIS_URL' : 'durable',
     },
     baseline: rounds[0],
-    runRecords: rounds[1],
+    runRecordsOnly: rounds[1],
+    awaitRunning: rounds[2],
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   const out = join(root, 'bench/results/async-chaos.json');

@@ -18,6 +18,8 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 
+import { redisUsec, usecOf } from './redis-usage.js';
+
 /**
  * bench/async-intake: the async queue's own cost per event, without HTTP or functions (ADR
  * 0043). Same run, interleaved rounds on the shared Redis (own key prefix):
@@ -41,22 +43,8 @@ const CONCURRENCY = 32;
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
-/** usec per command family from INFO commandstats. */
-async function redisUsec(redis: Redis): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  const text = await redis.info('commandstats');
-  for (const m of text.matchAll(/^cmdstat_([a-z|]+):calls=\d+,usec=(\d+)/gm)) {
-    out.set(m[1] ?? '', Number(m[2]));
-  }
-  return out;
-}
-
 const LUA = ['evalsha', 'eval', 'evalsha_ro', 'fcall'];
 const STREAM = ['xadd', 'xreadgroup', 'xack', 'xdel', 'xclaim', 'xpending', 'xgroup|create'];
-
-function usecOf(before: Map<string, number>, after: Map<string, number>, names: string[]) {
-  return names.reduce((sum, n) => sum + (after.get(n) ?? 0) - (before.get(n) ?? 0), 0);
-}
 
 interface Phase {
   readonly path: 'bullmq' | 'stream';

@@ -14,7 +14,9 @@ import {
 } from '@lamina/testkit';
 import { Redis } from 'ioredis';
 
-import { type LoadResult, runLoad } from './load.js';
+import { cpuOfPid, cpuOfTree, selfCpu } from './cpu-usage.js';
+import { type LoadOptions, type LoadResult, runLoad } from './load.js';
+import { redisUsec, usecOf } from './redis-usage.js';
 
 /**
  * bench/async: asynchronous invocation in local mode (lamina dev, dispatcher in-process) with
@@ -29,6 +31,15 @@ import { type LoadResult, runLoad } from './load.js';
  * with its dispatcher off takes the events (the gateway's intake alone: HTTP and the intake
  * stream), then a standalone dispatcher (concurrency 32) drains the backlog through the same
  * gateway; its completions per second are timed from its start to an empty intake stream.
+ * The split intake runs twice in the same gateway: through express (the URL with a trailing
+ * slash, which the invoke fast path leaves to express: the path before ADR 0048, the same-run
+ * baseline) and through the fast path (the canonical URL).
+ *
+ * CPU per event (user + system from /proc; counts, not wall time, so less inflated by a loaded
+ * machine): the gateway process (`lamina dev`), its environments, the dispatcher, the load
+ * generator (this process) and Redis (INFO commandstats, every command: the shared test Redis
+ * also serves other clients, so it is an upper bound). LAMINA_BENCH_CPU_PROF=<dir> writes V8
+ * CPU profiles of the split run's gateway and dispatcher there (`node --cpu-prof`, on exit).
  * Writes bench/results/async.json.
  *
  *   REDIS_URL=redis://… npm run bench:async [-- --quick]
@@ -40,6 +51,11 @@ const CONCURRENCY = 32;
 const PAYLOAD = JSON.stringify({ hello: 'world', n: 42 });
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
+const CPU_PROFILE_DIR = process.env['LAMINA_BENCH_CPU_PROF'];
+const profiled =
+  CPU_PROFILE_DIR === undefined
+    ? {}
+    : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${CPU_PROFILE_DIR}` };
 
 /** Σ lamina_async_events_completed_total over every label set. */
 async function completed(base: string): Promise<number> {
@@ -64,14 +80,52 @@ async function waitCompleted(base: string, target: number, timeoutMs: number): P
   return performance.now();
 }
 
+/** CPU µs per event of one phase, by whom (see the header). */
+interface CpuPerEvent {
+  readonly server: number;
+  readonly children?: number;
+  readonly loadGenerator?: number;
+  readonly redis?: number;
+}
+
+const perEvent = (seconds: number, events: number): number =>
+  Math.round((seconds * 1e6) / Math.max(1, events));
+
+/** A load phase against the process `pid`, with the CPU it cost per request. */
+async function measured(
+  pid: number,
+  o: LoadOptions,
+  redis?: Redis,
+): Promise<LoadResult & { cpuUsPerEvent: CpuPerEvent }> {
+  const before = { root: cpuOfPid(pid), tree: cpuOfTree(pid), self: selfCpu() };
+  const redisBefore = redis === undefined ? undefined : await redisUsec(redis);
+  const r = await runLoad(o);
+  const root = cpuOfPid(pid) - before.root;
+  const children = cpuOfTree(pid) - before.tree - root;
+  const cpu: CpuPerEvent = {
+    server: perEvent(root, r.requests),
+    children: perEvent(children, r.requests),
+    loadGenerator: perEvent(selfCpu() - before.self, r.requests),
+    ...(redis === undefined || redisBefore === undefined
+      ? {}
+      : { redis: Math.round(usecOf(redisBefore, await redisUsec(redis)) / r.requests) }),
+  };
+  return { ...r, cpuUsPerEvent: cpu };
+}
+
 /** The plain Node.js server at the same concurrency and request count. */
-async function baseline(): Promise<LoadResult> {
+async function baseline(): Promise<LoadResult & { cpuUsPerEvent: CpuPerEvent }> {
   const base = spawnWatched([join(root, 'bench/dist/echo-server.js'), '0'], {});
   try {
     const listening = await base.ready(/listening (\d+)/, 'echo server', 60_000);
     const url = `http://127.0.0.1:${listening[1] ?? ''}/`;
     await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, requests: 1000 });
-    return await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, requests: EVENTS });
+    return await measured(base.pid, {
+      url,
+      body: PAYLOAD,
+      concurrency: CONCURRENCY,
+      requests: EVENTS,
+    });
   } finally {
     await base.kill('SIGTERM', 10_000);
   }
@@ -90,10 +144,17 @@ async function streamEmpty(redis: Redis, key: string, timeoutMs: number): Promis
   return performance.now();
 }
 
+type Measured = LoadResult & { cpuUsPerEvent: CpuPerEvent };
+
 /** The split run: intake alone at the gateway, then a standalone dispatcher's drain. */
 async function split(): Promise<{
-  accepted: LoadResult;
-  drain: { seconds: number; completionsPerSecond: number };
+  accepted: Measured;
+  acceptedExpress: Measured;
+  drain: {
+    seconds: number;
+    completionsPerSecond: number;
+    cpuUsPerEvent: { dispatcher: number; gateway: number; environments: number; redis: number };
+  };
   loadAverage: number[];
 }> {
   const loadAverage = loadavg();
@@ -102,7 +163,12 @@ async function split(): Promise<{
   const redis = new Redis(redisUrl);
   const lamina = await startLamina({
     functionsDir: join(root, 'bench/functions'),
-    env: { REDIS_URL: redisUrl, LAMINA_REDIS_PREFIX: prefix, LAMINA_DEV_DISPATCHER: 'false' },
+    env: {
+      REDIS_URL: redisUrl,
+      LAMINA_REDIS_PREFIX: prefix,
+      LAMINA_DEV_DISPATCHER: 'false',
+      ...profiled,
+    },
   });
   const key = asyncKeys(prefix).intake;
   try {
@@ -110,32 +176,56 @@ async function split(): Promise<{
     const headers = { 'x-amz-invocation-type': 'Event' };
     log('split: warm-up, 300 events into the gateway alone');
     await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, requests: 300, headers });
-    log(`split: ${EVENTS} events into the gateway alone (no dispatcher)`);
-    const accepted = await runLoad({
-      url,
-      body: PAYLOAD,
-      concurrency: CONCURRENCY,
-      requests: EVENTS,
-      headers,
-    });
-    log(
-      `  accepted ${accepted.rps.toFixed(0)} events/s (p50 ${accepted.p50Ms.toFixed(2)} ms, p99 ${accepted.p99Ms.toFixed(2)} ms)`,
-    );
+    const intake = async (entry: string, to: string): Promise<Measured> => {
+      log(`split: ${EVENTS} events into the gateway alone (no dispatcher), through ${entry}`);
+      const queuedBefore = await redis.xlen(key);
+      const r = await measured(
+        lamina.pid,
+        { url: to, body: PAYLOAD, concurrency: CONCURRENCY, requests: EVENTS, headers },
+        redis,
+      );
+      // Every request was an event taken (load.ts counts a 202 as a non-200).
+      const queued = (await redis.xlen(key)) - queuedBefore;
+      if (queued !== EVENTS) throw new Error(`${entry}: ${queued} of ${EVENTS} events queued`);
+      log(
+        `  accepted ${r.rps.toFixed(0)} events/s (p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms); ` +
+          `CPU per event: gateway ${r.cpuUsPerEvent.server} µs, Redis ${r.cpuUsPerEvent.redis ?? 0} µs, load generator ${r.cpuUsPerEvent.loadGenerator ?? 0} µs`,
+      );
+      return r;
+    };
+    // express' entry: the fast path leaves a trailing slash to express (same route).
+    const acceptedExpress = await intake('express', `${url}/`);
+    const accepted = await intake('the invoke fast path', url);
+    const drained = 2 * EVENTS + 300;
+    const gatewayBefore = { root: cpuOfPid(lamina.pid), tree: cpuOfTree(lamina.pid) };
+    const redisBefore = await redisUsec(redis);
     const dispatcher = await startService('dispatcher', {
       REDIS_URL: redisUrl,
       LAMINA_REDIS_PREFIX: prefix,
       LAMINA_GATEWAY_URL: lamina.url,
       LAMINA_DISPATCHER_CONCURRENCY: String(CONCURRENCY),
       LAMINA_SCHEDULER_ENABLED: 'false',
+      ...profiled,
     });
     try {
       const t0 = performance.now();
       const seconds = ((await streamEmpty(redis, key, 600_000)) - t0) / 1000;
-      const drained = EVENTS + 300;
-      log(`  a standalone dispatcher drained ${drained} in ${seconds.toFixed(1)} s`);
+      const gatewayRoot = cpuOfPid(lamina.pid) - gatewayBefore.root;
+      const cpuUsPerEvent = {
+        dispatcher: perEvent(cpuOfTree(dispatcher.pid), drained),
+        gateway: perEvent(gatewayRoot, drained),
+        environments: perEvent(cpuOfTree(lamina.pid) - gatewayBefore.tree - gatewayRoot, drained),
+        redis: Math.round(usecOf(redisBefore, await redisUsec(redis)) / drained),
+      };
+      log(
+        `  a standalone dispatcher drained ${drained} in ${seconds.toFixed(1)} s; CPU per event: ` +
+          `dispatcher ${cpuUsPerEvent.dispatcher} µs (its start included), gateway ${cpuUsPerEvent.gateway} µs, ` +
+          `environments ${cpuUsPerEvent.environments} µs, Redis ${cpuUsPerEvent.redis} µs`,
+      );
       return {
         accepted,
-        drain: { seconds, completionsPerSecond: drained / seconds },
+        acceptedExpress,
+        drain: { seconds, completionsPerSecond: drained / seconds, cpuUsPerEvent },
         loadAverage,
       };
     } finally {
@@ -160,15 +250,17 @@ async function main(): Promise<void> {
   const base = lamina.url;
   const url = `${base}/2015-03-31/functions/noop/invocations`;
   const headers = { 'x-amz-invocation-type': 'Event' };
-  let accepted: LoadResult;
+  let accepted: Measured;
   let e2eSeconds: number;
+  let e2eCpu: { gateway: number; environments: number };
   try {
     log('warm-up: 300 events');
     await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, requests: 300, headers });
     await waitCompleted(base, 300, 60_000);
     log(`${EVENTS} events at concurrency ${CONCURRENCY}`);
     const t0 = performance.now();
-    accepted = await runLoad({
+    const before = { root: cpuOfPid(lamina.pid), tree: cpuOfTree(lamina.pid) };
+    accepted = await measured(lamina.pid, {
       url,
       body: PAYLOAD,
       concurrency: CONCURRENCY,
@@ -177,6 +269,11 @@ async function main(): Promise<void> {
     });
     const done = await waitCompleted(base, 300 + EVENTS, 300_000);
     e2eSeconds = (done - t0) / 1000;
+    const root = cpuOfPid(lamina.pid) - before.root;
+    e2eCpu = {
+      gateway: perEvent(root, EVENTS),
+      environments: perEvent(cpuOfTree(lamina.pid) - before.tree - root, EVENTS),
+    };
   } finally {
     await lamina.stop();
   }
@@ -196,16 +293,28 @@ async function main(): Promise<void> {
       eventsPerSecond: accepted.rps,
       percentOfBaseline: (100 * accepted.rps) / floor.rps,
     },
-    endToEnd: { events: EVENTS, seconds: e2eSeconds, completionsPerSecond: EVENTS / e2eSeconds },
+    endToEnd: {
+      events: EVENTS,
+      seconds: e2eSeconds,
+      completionsPerSecond: EVENTS / e2eSeconds,
+      // gateway: intake, the dispatcher in the same process and the sync invokes it makes.
+      cpuUsPerEvent: e2eCpu,
+    },
     split: {
-      what: 'lamina dev with its dispatcher off takes the events; then a standalone dispatcher drains them',
+      what: 'lamina dev with its dispatcher off takes the events (through express, then the fast path); then a standalone dispatcher drains them',
       accepted: {
         ...splitRun.accepted,
         errors: 0,
         eventsPerSecond: splitRun.accepted.rps,
         percentOfBaseline: (100 * splitRun.accepted.rps) / floor.rps,
       },
-      drain: { events: EVENTS + 300, ...splitRun.drain },
+      acceptedThroughExpress: {
+        ...splitRun.acceptedExpress,
+        errors: 0,
+        eventsPerSecond: splitRun.acceptedExpress.rps,
+        percentOfBaseline: (100 * splitRun.acceptedExpress.rps) / floor.rps,
+      },
+      drain: { events: 2 * EVENTS + 300, ...splitRun.drain },
       loadAverageAtStart: splitRun.loadAverage,
     },
   };

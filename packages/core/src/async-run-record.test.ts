@@ -7,7 +7,10 @@ import {
   encodeRunRecord,
   parseRunRecordRequest,
   RUN_RECORD_MAX_PAYLOAD_BYTES,
+  RUN_MARKER_MARGIN_MS,
   RUN_RECORD_MAX_TTL_MS,
+  RUN_RECORD_RUNNING,
+  runMarkerTtlMs,
   runRecordKey,
   runRecordRequest,
 } from './async-run-record.js';
@@ -43,5 +46,14 @@ describe('async run records', () => {
     expect(decodeRunRecord(null)).toBeUndefined();
     expect(decodeRunRecord('nope')).toBeUndefined();
     expect(decodeRunRecord('[1]')).toBeUndefined();
+  });
+});
+
+describe('the running marker', () => {
+  it('is no record to a reader that predates it, and lives for the timeout and a margin', () => {
+    expect(decodeRunRecord(RUN_RECORD_RUNNING)).toBeUndefined();
+    expect(runMarkerTtlMs(3000)).toBe(3000 + RUN_MARKER_MARGIN_MS);
+    expect(runMarkerTtlMs(-1)).toBe(RUN_MARKER_MARGIN_MS);
+    expect(runMarkerTtlMs(10 * RUN_RECORD_MAX_TTL_MS)).toBe(RUN_RECORD_MAX_TTL_MS);
   });
 });

@@ -10,7 +10,10 @@
  * writes it only for a run that ended (HTTP 200, with or without a function error); the
  * attempt number is the event's counters at pickup (`attemptOf`), the same for every pickup of
  * one attempt and new for each retry; a record's TTL is capped at `RUN_RECORD_MAX_TTL_MS`; a
- * payload above `RUN_RECORD_MAX_PAYLOAD_BYTES` is not kept (the record says so).
+ * payload above `RUN_RECORD_MAX_PAYLOAD_BYTES` is not kept (the record says so). While the
+ * attempt runs, the same key holds `RUN_RECORD_RUNNING` (written only where no record is, for
+ * the function's timeout and `RUN_MARKER_MARGIN_MS`, ADR 0048): a later pickup that finds it
+ * waits for the outcome instead of running the event a second time.
  */
 import { type AsyncJobData, type AsyncKeys, asyncJobId } from './async-invoke.js';
 
@@ -26,6 +29,18 @@ export interface RunRecord {
   /** The function's response (UTF-8); absent when it was larger than the record keeps. */
   readonly payload?: string;
 }
+
+/**
+ * The key's value while its attempt runs. Not JSON on purpose: a dispatcher that predates it
+ * reads no record and runs the event, as it did before.
+ */
+export const RUN_RECORD_RUNNING = 'running';
+/** How long a running marker outlives its attempt's timeout: init, pool and admission waits. */
+export const RUN_MARKER_MARGIN_MS = 30_000;
+
+/** The running marker's TTL for a function with `timeoutMs`. */
+export const runMarkerTtlMs = (timeoutMs: number): number =>
+  Math.min(Math.max(0, timeoutMs) + RUN_MARKER_MARGIN_MS, RUN_RECORD_MAX_TTL_MS);
 
 /** The attempt an event is on: its used retries and throttles at pickup. */
 export const attemptOf = (job: Pick<AsyncJobData, 'functionErrors' | 'throttles'>): string =>

@@ -33,6 +33,7 @@ const schema = z.object({
   LAMINA_DISPATCHER_STALLED_INTERVAL_MS: optional(int(500).default(15_000)),
   LAMINA_DISPATCHER_MAX_STALLED: optional(int(1).default(100)),
   LAMINA_DISPATCHER_RUN_RECORD_MS: optional(int(0).optional()),
+  LAMINA_DISPATCHER_AWAIT_RUNNING: optional(z.enum(['true', 'false']).default('true')),
   LAMINA_WEBHOOK_ATTEMPTS: optional(int(1).default(5)),
   LAMINA_WEBHOOK_TIMEOUT_MS: optional(int(100).default(10_000)),
   KAFKA_BROKERS: optional(z.string().optional()),
@@ -70,6 +71,11 @@ export interface DispatcherConfig extends ServiceConfig {
    * at least 60 s (a lone dispatcher's restart).
    */
   readonly runRecordTtlMs: number;
+  /**
+   * A pickup whose attempt is still running in the gateway waits for its outcome (ADR 0048);
+   * false runs it again at once, as before (a bench's baseline).
+   */
+  readonly awaitRunning: boolean;
   readonly webhookAttempts: number;
   readonly webhookTimeoutMs: number;
   readonly kafkaBrokers: readonly string[];
@@ -108,6 +114,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
     runRecordTtlMs:
       e.LAMINA_DISPATCHER_RUN_RECORD_MS ??
       Math.max(60_000, 2 * (e.LAMINA_DISPATCHER_LOCK_MS + e.LAMINA_DISPATCHER_STALLED_INTERVAL_MS)),
+    awaitRunning: e.LAMINA_DISPATCHER_AWAIT_RUNNING === 'true',
     webhookAttempts: e.LAMINA_WEBHOOK_ATTEMPTS,
     webhookTimeoutMs: e.LAMINA_WEBHOOK_TIMEOUT_MS,
     kafkaBrokers: (e.KAFKA_BROKERS ?? '')

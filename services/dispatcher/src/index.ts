@@ -8,3 +8,4 @@ export { NAMED_QUEUE_MAX_LENGTH } from './targets/named-queue.js';
 export { EventNotDeliveredError, type EventJob, type ProcessResult } from './event-processor.js';
 export { IntakeConsumer, type IntakeConsumerOptions } from './intake-consumer.js';
 export { QueueDepth } from './queue-depth.js';
+export { RunRecords, type RunRecordsOptions } from './run-records.js';

@@ -11,6 +11,7 @@ export interface DispatcherMetrics {
   readonly destinationFailures: Counter<'function' | 'destination'>;
   readonly queueDepth: Gauge<'function'>;
   readonly recalled: Counter<'function'>;
+  readonly awaited: Counter<'function'>;
 }
 
 /** `depth` is read on each scrape (events waiting, delayed or running, per function). */
@@ -66,6 +67,12 @@ export function createMetrics(
     recalled: new Counter({
       name: 'lamina_async_runs_recalled_total',
       help: 'Attempts not run again: a dead dispatcher had run them to the end (run records).',
+      labelNames: ['function'],
+      registers,
+    }),
+    awaited: new Counter({
+      name: 'lamina_async_runs_awaited_total',
+      help: 'Pickups that found their attempt still running in the gateway and waited for its outcome.',
       labelNames: ['function'],
       registers,
     }),

@@ -1,4 +1,10 @@
-import { asyncKeys, encodeRunRecord, newAsyncJob, RUN_RECORD_HEADER } from '@lamina/core';
+import {
+  asyncKeys,
+  encodeRunRecord,
+  newAsyncJob,
+  RUN_RECORD_HEADER,
+  RUN_RECORD_RUNNING,
+} from '@lamina/core';
 import type { ASYNC_INVOKE_RULES, InvokeOutcome } from '@lamina/service-kit';
 import { describe, expect, it } from 'vitest';
 
@@ -78,5 +84,73 @@ describe('run records in the dispatcher', () => {
     await invokeAsyncEvent(s.client, job, { records: s.records, startedCount: 3 });
     expect(s.reads).toEqual([]);
     expect(s.calls[0]?.[3]).toEqual({});
+  });
+
+  it('waits while the attempt is still running, then takes its outcome', async () => {
+    const stored: Record<string, string> = { [key]: RUN_RECORD_RUNNING };
+    const waited: string[] = [];
+    const pauses: number[] = [];
+    let reads = 0;
+    const records = new RunRecords({
+      redis: {
+        get: (k: string) => {
+          // The gateway finishes the attempt while the pickup waits (on the fifth read).
+          if (++reads === 5) stored[k] = encodeRunRecord(undefined, '$LATEST', Buffer.from('1'));
+          return Promise.resolve(stored[k] ?? null);
+        },
+      },
+      keys,
+      ttlMs: 8000,
+      onWait: (j) => void waited.push(j.requestId),
+      sleep: (ms) => {
+        pauses.push(ms);
+        return Promise.resolve();
+      },
+    });
+    const calls: unknown[] = [];
+    const client: AsyncInvoker = {
+      invoke: (...args) => {
+        calls.push(args);
+        return Promise.resolve(OK);
+      },
+    };
+    const a = await invokeAsyncEvent(client, job, { records, startedCount: 2 });
+    expect(a).toMatchObject({ kind: 'success', responsePayload: '1', recalled: true });
+    expect(calls).toEqual([]);
+    expect(waited).toEqual(['a:b']);
+    expect(pauses).toEqual([50, 100, 200, 400]);
+  });
+
+  it('runs the event once the marker is gone without a record (refused, or its gateway died)', async () => {
+    const stored: Record<string, string> = { [key]: RUN_RECORD_RUNNING };
+    let reads = 0;
+    const records = new RunRecords({
+      redis: {
+        get: (k: string) => {
+          if (++reads === 3) stored[k] = '';
+          return Promise.resolve(stored[k] === '' ? null : (stored[k] ?? null));
+        },
+      },
+      keys,
+      ttlMs: 8000,
+      sleep: () => Promise.resolve(),
+    });
+    expect(await records.find(job, 2)).toBeUndefined();
+    expect(reads).toBe(3);
+  });
+
+  it('gives up waiting after the longest record TTL', async () => {
+    let t = 0;
+    const records = new RunRecords({
+      redis: { get: () => Promise.resolve(RUN_RECORD_RUNNING) },
+      keys,
+      ttlMs: 8000,
+      now: () => t,
+      sleep: (ms) => {
+        t += ms * 1000;
+        return Promise.resolve();
+      },
+    });
+    expect(await records.find(job, 2)).toBeUndefined();
   });
 });

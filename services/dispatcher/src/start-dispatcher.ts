@@ -65,6 +65,12 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
     await redis.connect();
     lifecycle.add({ name: 'redis', stop: () => redis.quit().then(() => undefined) });
+    // Each event's reads and writes (its config, run record, the batched acks) on a connection
+    // BullMQ never defines its scripts on: an ioredis pipeline copies every script of its
+    // connection when it is built (~60 of BullMQ's), which a profile showed per ack (ADR 0048).
+    const events = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+    await events.connect();
+    lifecycle.add({ name: 'events redis', stop: () => events.quit().then(() => undefined) });
     // The intake stream's blocking reads wait on a connection of their own (ADR 0043).
     const intakeReads = new Redis(config.redisUrl, {
       maxRetriesPerRequest: null,
@@ -126,11 +132,19 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     const depth = new QueueDepth(redis, keys);
     lifecycle.add({ name: 'queue depth', stop: () => depth.close() });
     const metrics = createMetrics(registry, () => depth.perFunction());
-    const records = new RunRecords({ redis, keys, ttlMs: config.runRecordTtlMs });
+    const records = new RunRecords({
+      redis: events,
+      keys,
+      ttlMs: config.runRecordTtlMs,
+      awaitRunning: config.awaitRunning,
+      onWait: (job) => {
+        metrics.awaited.labels(job.functionName).inc();
+      },
+    });
     const processor = new EventProcessor({
       invoke: (job, startedCount, trace) =>
         invokeAsyncEvent(gateway, job, { records, startedCount }, trace),
-      configs: new RedisAsyncConfigs(redis, keys),
+      configs: new RedisAsyncConfigs(events, keys),
       targets,
       metrics,
       logger,
@@ -160,7 +174,7 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
     lifecycle.add({ name: 'retry queue', stop: () => retries.close() });
     const intake = new IntakeConsumer({
       blocking: intakeReads,
-      redis,
+      redis: events,
       keys,
       consumer: `${hostname()}-${String(process.pid)}-${randomBytes(3).toString('hex')}`,
       processor,

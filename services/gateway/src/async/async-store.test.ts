@@ -88,11 +88,23 @@ describe('RedisAsyncStore', () => {
       intake: {} as never,
       redis: {} as never,
       keys: asyncKeys('t'),
-      runs: { record: (...args) => void recorded.push(args) },
+      runs: {
+        record: (...args) => void recorded.push(['record', ...args]),
+        started: (...args) => void recorded.push(['started', ...args]),
+        abandoned: (...args) => void recorded.push(['abandoned', ...args]),
+      },
     });
     const result = { executedVersion: '$LATEST', payload: Buffer.from('1') };
+    s.runStarted(undefined, 'fn', 'r1', 1000);
     s.recordRun(undefined, 'fn', 'r1', result);
+    s.runAbandoned(undefined, 'fn', 'r1');
+    s.runStarted('0.0;1000', 'fn', 'r2', 1000);
     s.recordRun('0.0;1000', 'fn', 'r2', result);
-    expect(recorded.map((r) => r[2])).toEqual(['r2']);
+    s.runAbandoned('0.0;1000', 'fn', 'r3');
+    expect(recorded.map((r) => [r[0], r[3]])).toEqual([
+      ['started', 'r2'],
+      ['record', 'r2'],
+      ['abandoned', 'r3'],
+    ]);
   });
 });

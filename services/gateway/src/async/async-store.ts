@@ -42,6 +42,18 @@ export interface AsyncStore {
     requestId: string,
     result: Pick<InvocationResult, 'functionError' | 'executedVersion' | 'payload'>,
   ): void;
+  /**
+   * Before a sync run that asked for a record: marks its attempt running (ADR 0048), so a
+   * later pickup waits for the outcome. Never throws, never waits.
+   */
+  runStarted?(
+    header: string | undefined,
+    functionName: string,
+    requestId: string,
+    timeoutMs: number,
+  ): void;
+  /** A run that asked for a record ended without one (refused, failed): its marker goes. */
+  runAbandoned?(header: string | undefined, functionName: string, requestId: string): void;
 }
 
 export interface RedisAsyncStoreOptions {
@@ -53,7 +65,7 @@ export interface RedisAsyncStoreOptions {
   readonly maxInFlight?: number;
   readonly maxBatch?: number;
   /** Writes the run records of async attempts; without one, none are kept. */
-  readonly runs?: Pick<RunRecorder, 'record'>;
+  readonly runs?: Pick<RunRecorder, 'record' | 'started' | 'abandoned'>;
 }
 
 const parse = (text: string): TargetMessage => {
@@ -106,6 +118,19 @@ export class RedisAsyncStore implements AsyncStore {
     result: Pick<InvocationResult, 'functionError' | 'executedVersion' | 'payload'>,
   ): void {
     if (header !== undefined) this.o.runs?.record(header, functionName, requestId, result);
+  }
+
+  runStarted(
+    header: string | undefined,
+    functionName: string,
+    requestId: string,
+    timeoutMs: number,
+  ): void {
+    if (header !== undefined) this.o.runs?.started(header, functionName, requestId, timeoutMs);
+  }
+
+  runAbandoned(header: string | undefined, functionName: string, requestId: string): void {
+    if (header !== undefined) this.o.runs?.abandoned(header, functionName, requestId);
   }
 
   async getConfig(functionName: string): Promise<AsyncFunctionConfig | undefined> {

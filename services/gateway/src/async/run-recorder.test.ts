@@ -1,4 +1,9 @@
-import { asyncKeys, RUN_RECORD_HEADER } from '@lamina/core';
+import {
+  asyncKeys,
+  RUN_MARKER_MARGIN_MS,
+  RUN_RECORD_HEADER,
+  RUN_RECORD_RUNNING,
+} from '@lamina/core';
 import { describe, expect, it } from 'vitest';
 
 import { RunRecorder } from './run-recorder.js';
@@ -11,6 +16,10 @@ function fakeRedis(fail = false) {
       const p = {
         set: (...args: unknown[]) => {
           cmds.push(args);
+          return p;
+        },
+        del: (...args: unknown[]) => {
+          cmds.push(['DEL', ...args]);
           return p;
         },
         exec: () => {
@@ -69,5 +78,28 @@ describe('RunRecorder', () => {
     r.record('0.0;5000', 'fn', 'r1', result);
     await settle();
     expect(warnings).toHaveLength(1);
+  });
+
+  it('marks an attempt running only where no record is, then records or removes it, in order', async () => {
+    const { redis, pipelines } = fakeRedis();
+    const r = new RunRecorder({
+      redis,
+      keys: asyncKeys('t'),
+      logger: { warn: () => undefined } as never,
+    });
+    r.started('0.0;5000', 'fn', 'r1', 3000);
+    r.started('0.0;5000', 'fn', 'r2', 3000);
+    r.started(undefined, 'fn', 'r3', 3000);
+    r.record('0.0;5000', 'fn', 'r1', result);
+    r.abandoned('0.0;5000', 'fn', 'r2');
+    r.abandoned(undefined, 'fn', 'r3');
+    await settle();
+    expect(pipelines.flat().map((c) => c.filter((_, i) => i !== 1 || c[0] === 'DEL'))).toEqual([
+      ['t:v1:{async}:run:fn~r1:0.0', 'PX', RUN_MARKER_MARGIN_MS + 3000, 'NX'],
+      ['t:v1:{async}:run:fn~r2:0.0', 'PX', RUN_MARKER_MARGIN_MS + 3000, 'NX'],
+      ['t:v1:{async}:run:fn~r1:0.0', 'PX', 5000],
+      ['DEL', 't:v1:{async}:run:fn~r2:0.0'],
+    ]);
+    expect(pipelines[0]?.[0]?.[1]).toBe(RUN_RECORD_RUNNING);
   });
 });

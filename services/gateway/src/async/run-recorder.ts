@@ -4,8 +4,14 @@
  * that the run ended and how, for the header's TTL, so a dispatcher that picks the event up
  * again after its predecessor died takes this outcome instead of running the event again.
  *
- * Invariants: `record` never throws and never delays the answer — records are written behind
- * it, many in one Redis pipeline; a failed write is logged and only costs the protection for
+ * While the attempt runs (ADR 0048), its key holds the running marker (`started`, only where
+ * no record is, for the function's timeout and a margin), so a dispatcher that picks the event
+ * up again meanwhile waits for this outcome; an attempt that ends without one (throttled, the
+ * pool failed) removes its marker (`abandoned`) and the event runs again.
+ *
+ * Invariants: no method throws or delays the answer — writes go behind it, many in one Redis
+ * pipeline, in the order they were asked for (one batch on the wire at a time), so a marker
+ * never lands after its record; a failed write is logged and only costs the protection for
  * that attempt (the event may then run twice, as before); the key comes from the function name
  * and the call's own request id, never from the header.
  */
@@ -15,15 +21,19 @@ import {
   encodeRunRecord,
   type InvocationResult,
   parseRunRecordRequest,
+  RUN_RECORD_RUNNING,
+  runMarkerTtlMs,
   runRecordKey,
 } from '@lamina/core';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
+/** A record (SET), a running marker (SET … NX) or a marker's removal (DEL: `value` undefined). */
 interface Write {
   readonly key: string;
-  readonly value: string;
+  readonly value: string | undefined;
   readonly ttlMs: number;
+  readonly onlyNew?: boolean;
 }
 
 export interface RunRecorderOptions {
@@ -48,15 +58,45 @@ export class RunRecorder {
   ): void {
     const request = parseRunRecordRequest(header);
     if (request === undefined) return;
-    this.writes
-      .call({
-        key: runRecordKey(this.o.keys, functionName, requestId, request.attempt),
-        value: encodeRunRecord(result.functionError, result.executedVersion, result.payload),
-        ttlMs: request.ttlMs,
-      })
-      .catch((err: unknown) => {
-        this.o.logger.warn({ err, requestId }, 'could not write the run record of an async event');
-      });
+    this.send(requestId, {
+      key: runRecordKey(this.o.keys, functionName, requestId, request.attempt),
+      value: encodeRunRecord(result.functionError, result.executedVersion, result.payload),
+      ttlMs: request.ttlMs,
+    });
+  }
+
+  /** The attempt starts: marks it running for `timeoutMs` and the margin, unless recorded. */
+  started(
+    header: string | undefined,
+    functionName: string,
+    requestId: string,
+    timeoutMs: number,
+  ): void {
+    const request = parseRunRecordRequest(header);
+    if (request === undefined) return;
+    this.send(requestId, {
+      key: runRecordKey(this.o.keys, functionName, requestId, request.attempt),
+      value: RUN_RECORD_RUNNING,
+      ttlMs: runMarkerTtlMs(timeoutMs),
+      onlyNew: true,
+    });
+  }
+
+  /** The attempt ended without an outcome to record: its marker goes. */
+  abandoned(header: string | undefined, functionName: string, requestId: string): void {
+    const request = parseRunRecordRequest(header);
+    if (request === undefined) return;
+    this.send(requestId, {
+      key: runRecordKey(this.o.keys, functionName, requestId, request.attempt),
+      value: undefined,
+      ttlMs: 0,
+    });
+  }
+
+  private send(requestId: string, w: Write): void {
+    this.writes.call(w).catch((err: unknown) => {
+      this.o.logger.warn({ err, requestId }, 'could not write the run record of an async event');
+    });
   }
 
   /** Writes still waiting or on the wire. */
@@ -66,7 +106,11 @@ export class RunRecorder {
 
   private async write(writes: readonly Write[]): Promise<undefined[]> {
     const p = this.o.redis.pipeline();
-    for (const w of writes) p.set(w.key, w.value, 'PX', w.ttlMs);
+    for (const w of writes) {
+      if (w.value === undefined) p.del(w.key);
+      else if (w.onlyNew === true) p.set(w.key, w.value, 'PX', w.ttlMs, 'NX');
+      else p.set(w.key, w.value, 'PX', w.ttlMs);
+    }
     const results = (await p.exec()) ?? [];
     const err = results.find(([e]) => e !== null)?.[0];
     if (err !== undefined && err !== null) throw err;

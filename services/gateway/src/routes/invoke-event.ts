@@ -5,8 +5,9 @@ import {
   LIMITS,
   newAsyncJob,
 } from '@lamina/core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import { type SpanHandle, type Tracing, TRACING_OFF } from '@lamina/service-kit';
-import type { Request, Response } from 'express';
 
 import type { AsyncStore } from '../async/async-store.js';
 import { readRawBody, unparsable } from '../http/body.js';
@@ -20,16 +21,22 @@ export interface EventInvokeDeps {
   readonly tracing?: Tracing | undefined;
 }
 
+/** One header's value (a repeated one: its first), as express' `req.header` reads it. */
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
 /** The accepting span and its `queue` child, under the caller's trace (tracing on). */
 function acceptSpans(
   tracing: Tracing,
-  req: Request,
+  req: IncomingMessage,
   name: string,
   requestId: string,
 ): SpanHandle[] {
   const accepted = tracing.startSpan('Invoke (Event)', {
     kind: 'server',
-    parent: incomingTraceParent((h) => req.header(h)),
+    parent: incomingTraceParent((h) => headerOf(req, h)),
     attributes: {
       'faas.invoked_name': name,
       'faas.invocation_id': requestId,
@@ -43,12 +50,13 @@ function acceptSpans(
  * Invoke with `X-Amz-Invocation-Type: Event`: payload ≤ 1 MB and JSON, then the event is
  * written to the async queue and only then answered with 202. When Redis refuses it the
  * caller gets an error (ServiceException), never a 202. The deprecated InvokeAsync (`legacy`)
- * is the same event answered 202 with `{"Status":202}`, as AWS does.
+ * is the same event answered 202 with `{"Status":202}`, as AWS does. Served by express and by
+ * the invoke fast path alike (node:http's request and response are all it needs).
  */
 export async function invokeEvent(
   deps: EventInvokeDeps,
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
   ctx: RequestContext,
   target: {
     readonly name: string;

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
 import type { RequestGuard } from '../http/request-guards.js';
+import { FakeAsyncStore } from '../test-support/fake-async-store.js';
 import { fakeApp, record } from '../test-support/fakes.js';
 import { invokeFastPath, type InvokeFastPathDeps } from './invoke-fast-path.js';
 
@@ -41,7 +42,7 @@ describe('the invoke fast path', () => {
     expect(takes(`${INVOKE}?Qualifier=1`)).toBe(true);
     expect(takes('/2015-03-31/functions/a%3A1/invocations')).toBe(true);
     expect(takes(INVOKE, { 'x-amz-invocation-type': 'RequestResponse' })).toBe(true);
-    expect(takes(INVOKE, { 'x-amz-invocation-type': 'Event' })).toBe(false);
+    expect(takes(INVOKE, { 'x-amz-invocation-type': 'Event' })).toBe(true);
     expect(takes(INVOKE, { 'x-amz-invocation-type': 'DryRun' })).toBe(false);
     expect(takes(INVOKE, { 'x-amz-invocation-type': 'Bogus' })).toBe(false);
     expect(takes(INVOKE, {}, 'GET')).toBe(false);
@@ -98,5 +99,64 @@ describe('request guards', () => {
     await request(app).post(INVOKE).set('x-amz-invocation-type', 'DryRun').expect(204);
     await request(app).get('/2015-03-31/functions').expect(200);
     expect(pool.calls).toHaveLength(1);
+  });
+});
+
+describe('Event through both entries', () => {
+  // A trailing slash is express' (the fast path leaves it): the same request, the other entry.
+  const entries = { fast: INVOKE, express: `${INVOKE}/` };
+
+  function withAsync() {
+    const store = new FakeAsyncStore();
+    const t = fakeApp({ async: store });
+    t.functions.records.set('hello', record('hello'));
+    return { ...t, store };
+  }
+
+  it('queue the event and answer the same 202', async () => {
+    const { app, store, pool } = withAsync();
+    for (const [entry, url] of Object.entries(entries)) {
+      const res = await request(app)
+        .post(url)
+        .set('x-amz-invocation-type', 'Event')
+        .set('x-amzn-RequestId', `r-${entry}`)
+        .send('{"a":1}');
+      expect(res.status).toBe(202);
+      expect(res.headers['x-amzn-requestid']).toBe(`r-${entry}`);
+      expect(res.text).toBe('');
+    }
+    expect(store.jobs.map((j) => [j.functionName, j.requestId, j.payload])).toEqual([
+      ['hello', 'r-fast', '{"a":1}'],
+      ['hello', 'r-express', '{"a":1}'],
+    ]);
+    expect(pool.calls).toHaveLength(0);
+  });
+
+  it('answer the same errors, and queue nothing', async () => {
+    const { app, store } = withAsync();
+    const cases: { url: (base: string) => string; body: string; status: number }[] = [
+      { url: (b) => b.replace('hello', 'nope'), body: '{}', status: 404 },
+      { url: (b) => b, body: '{not json', status: 400 },
+      { url: (b) => b, body: JSON.stringify({ x: 'y'.repeat(1024 * 1024) }), status: 413 },
+    ];
+    for (const c of cases) {
+      const answers = [];
+      for (const url of Object.values(entries)) {
+        const res = await request(app)
+          .post(c.url(url))
+          .set('x-amz-invocation-type', 'Event')
+          .send(c.body);
+        answers.push([res.status, res.headers['x-amzn-errortype'], res.text]);
+      }
+      expect(answers[0]?.[0]).toBe(c.status);
+      expect(answers[1]).toEqual(answers[0]);
+    }
+    store.failEnqueue = true;
+    for (const url of Object.values(entries)) {
+      const res = await request(app).post(url).set('x-amz-invocation-type', 'Event').send('{}');
+      expect(res.status).toBe(500);
+      expect(res.headers['x-amzn-errortype']).toBe('ServiceException');
+    }
+    expect(store.jobs).toHaveLength(0);
   });
 });

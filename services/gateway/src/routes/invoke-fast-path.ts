@@ -5,12 +5,13 @@
  * the request context, the request guards (`http/request-guards.ts`), Invoke's service-model
  * check (`http/model-validation.ts`), then `invokeTarget` of `routes/invoke.ts` — and answers errors through the one error writer (`writeError`).
  *
- * Invariants: it takes a request only when it is sure express would route it to the sync invoke
+ * Invariants: it takes a request only when it is sure express would route it to the invoke
  * handler — method POST, the canonical path with one name segment that decodes, at most a
- * `Qualifier` query, no invocation type other than RequestResponse, not a function URL's Host —
- * and then it owns the whole answer. Anything else (Event, DryRun, a malformed or unusual path,
- * another operation) returns false before anything is read, and express serves it: one
- * behaviour, two entries.
+ * `Qualifier` query, invocation type RequestResponse (or none) or Event, not a function URL's
+ * Host — and then it owns the whole answer. An Event runs the same checks, then express'
+ * `queueEvent` (202 only once Redis took the event; ADR 0048). Anything else (DryRun, an
+ * unknown type, a malformed or unusual path, another operation) returns false before anything
+ * is read, and express serves it: one behaviour, two entries.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
@@ -29,7 +30,8 @@ import {
 import { writeError } from '../http/errors.js';
 import { attachRequestContext, type RequestContext } from '../http/request-context.js';
 import { type RequestGuard, runGuards } from '../http/request-guards.js';
-import { type InvokeDeps, invokeTarget, resolveTarget } from './invoke.js';
+import type { InvokeTarget } from '../invoke-targets.js';
+import { type InvokeDeps, invokeTarget, queueEvent, resolveTarget } from './invoke.js';
 
 export interface InvokeFastPathDeps extends InvokeDeps {
   readonly guards: readonly RequestGuard[];
@@ -68,6 +70,10 @@ function isRequestResponse(req: IncomingMessage): boolean {
   return type === undefined || type === '' || type === 'RequestResponse';
 }
 
+function isEvent(req: IncomingMessage): boolean {
+  return req.headers[INVOKE_HEADERS.invocationType] === 'Event';
+}
+
 /** Answers an error of the fast path; a response already begun can only be cut. */
 function fail(res: ServerResponse, err: unknown, ctx: RequestContext): void {
   if (!writeError(res, err, ctx)) res.destroy();
@@ -92,14 +98,18 @@ function assertSameAccount(ctx: ArnContext, name: string, qualifier: string | un
   );
 }
 
-/** Resolves and runs the call once the guards have passed. */
-async function invokeNamed(
+interface InvokeUrl {
+  readonly name: string;
+  readonly qualifier: string | undefined;
+}
+
+/** The checks express runs before its invoke handler, then the target (both types alike). */
+function checkedTarget(
   deps: InvokeFastPathDeps,
   req: IncomingMessage,
-  res: ServerResponse,
   ctx: RequestContext,
-  url: { name: string; qualifier: string | undefined },
-): Promise<void> {
+  url: InvokeUrl,
+): { ref: FunctionRef; target: InvokeTarget | Promise<InvokeTarget> } {
   // The checks express runs first (http/model-validation.ts): Invoke's URI, query and headers.
   assertModelValid('Invoke', {
     uri: { FunctionName: url.name },
@@ -111,8 +121,32 @@ async function invokeNamed(
   });
   assertSameAccount(deps.config, url.name, url.qualifier);
   const ref = functionRefIn(deps.config, url.name, url.qualifier);
-  const target = await resolveTarget(deps, ctx, ref);
-  return invokeTarget(deps, req, res, ctx, ref.name, target, false);
+  return { ref, target: resolveTarget(deps, ctx, ref) };
+}
+
+/** Resolves and runs the call once the guards have passed. */
+async function invokeNamed(
+  deps: InvokeFastPathDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+  url: InvokeUrl,
+): Promise<void> {
+  const { ref, target } = checkedTarget(deps, req, ctx, url);
+  return invokeTarget(deps, req, res, ctx, ref.name, await target, false);
+}
+
+/** An Event once the guards have passed: express' checks and order, then the durable 202. */
+async function queueNamed(
+  deps: InvokeFastPathDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+  url: InvokeUrl,
+): Promise<void> {
+  const { ref, target } = checkedTarget(deps, req, ctx, url);
+  await target; // a function that cannot be invoked is refused before the body is read
+  return queueEvent(deps, req, res, ctx, ref);
 }
 
 /**
@@ -123,7 +157,9 @@ export function invokeFastPath(
   deps: InvokeFastPathDeps,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
-    if (req.method !== 'POST' || !isRequestResponse(req)) return false;
+    if (req.method !== 'POST') return false;
+    const serve = isRequestResponse(req) ? invokeNamed : isEvent(req) ? queueNamed : undefined;
+    if (serve === undefined) return false;
     const parsed = parseInvokeUrl(req.url ?? '');
     if (parsed === undefined || !deps.isApiRequest(req)) return false;
     const ctx = attachRequestContext(req, res, deps.logger);
@@ -131,8 +167,8 @@ export function invokeFastPath(
       const guarded = runGuards(deps.guards, req);
       const run =
         guarded === undefined
-          ? invokeNamed(deps, req, res, ctx, parsed)
-          : guarded.then(() => invokeNamed(deps, req, res, ctx, parsed));
+          ? serve(deps, req, res, ctx, parsed)
+          : guarded.then(() => serve(deps, req, res, ctx, parsed));
       run.catch((err: unknown) => {
         fail(res, err, ctx);
       });

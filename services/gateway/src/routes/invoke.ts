@@ -198,8 +198,8 @@ function writeResult(
 /** Event: queued durably, then 202 (the dispatcher runs it through this same API later). */
 export async function queueEvent(
   deps: InvokeDeps,
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
   ctx: RequestContext,
   ref: FunctionRef,
   legacy = false,
@@ -298,17 +298,21 @@ export async function invokeTarget(
     deps.tracing?.enabled === true
       ? new InvokeTrace(deps.tracing, req, { functionName, requestId, arn: target.invokedArn })
       : undefined;
+  // A dispatcher's attempt (ADR 0026/0048): running while it runs, then its outcome.
+  const runRecord = header(req, RUN_RECORD_HEADER);
+  deps.async?.runStarted?.(runRecord, functionName, requestId, target.timeoutMs);
   let result;
   try {
     result = await runAdmitted(deps, functionName, target, invocation, ctx.log, trace);
   } catch (err) {
     trace?.failed(err);
+    deps.async?.runAbandoned?.(runRecord, functionName, requestId);
     throw err;
   }
   trace?.finished(result);
   if (result.payload.length > LIMITS.syncResponseMaxBytes) result = responseTooLarge(result);
   recordResult(target.metrics, result);
-  deps.async?.recordRun?.(header(req, RUN_RECORD_HEADER), functionName, ctx.requestId, result);
+  deps.async?.recordRun?.(runRecord, functionName, requestId, result);
   writeResult(res, ctx.requestId, result, tail);
 }
 
