@@ -174,7 +174,7 @@ describe('isJsonText', () => {
     for (let n = 0; n < 20_000; n++) {
       const len = 1 + Math.floor(random() * 12);
       let t = '';
-      for (let k = 0; k < len; k++) t += PIECES[Math.floor(random() * PIECES.length)];
+      for (let k = 0; k < len; k++) t += PIECES[Math.floor(random() * PIECES.length)] ?? '';
       agrees(t);
     }
   });

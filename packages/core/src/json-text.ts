@@ -46,15 +46,15 @@ function skipString(s: Uint8Array, i: number): number {
   const n = s.length;
   let j = i + 1;
   for (;;) {
-    while (j < n && STRING_STOP[s[j] as number] === 0) j++;
+    while (j < n && STRING_STOP[s[j] ?? 0x22] === 0) j++;
     if (j >= n) return -1;
-    const b = s[j] as number;
+    const b = s[j] ?? -1;
     if (b === QUOTE) return j + 1;
     if (b === BACKSLASH) {
-      const e = j + 1 < n ? (s[j + 1] as number) : -1;
+      const e = s[j + 1] ?? -1;
       if (e === 0x75) {
         if (j + 5 >= n) return -1;
-        for (let k = j + 2; k < j + 6; k++) if (!isHex(s[k] as number)) return -1;
+        for (let k = j + 2; k < j + 6; k++) if (!isHex(s[k] ?? -1)) return -1;
         j += 6;
         continue;
       }
@@ -74,21 +74,21 @@ function skipNumber(s: Uint8Array, i: number): number {
   if (j >= n) return -1;
   if (s[j] === ZERO) {
     j++;
-  } else if (isDigit(s[j] as number)) {
-    while (j < n && isDigit(s[j] as number)) j++;
+  } else if (isDigit(s[j] ?? -1)) {
+    while (j < n && isDigit(s[j] ?? -1)) j++;
   } else {
     return -1;
   }
   if (j < n && s[j] === DOT) {
     j++;
-    if (j >= n || !isDigit(s[j] as number)) return -1;
-    while (j < n && isDigit(s[j] as number)) j++;
+    if (j >= n || !isDigit(s[j] ?? -1)) return -1;
+    while (j < n && isDigit(s[j] ?? -1)) j++;
   }
   if (j < n && (s[j] === 0x65 || s[j] === 0x45)) {
     j++;
     if (j < n && (s[j] === PLUS || s[j] === MINUS)) j++;
-    if (j >= n || !isDigit(s[j] as number)) return -1;
-    while (j < n && isDigit(s[j] as number)) j++;
+    if (j >= n || !isDigit(s[j] ?? -1)) return -1;
+    while (j < n && isDigit(s[j] ?? -1)) j++;
   }
   return j;
 }
@@ -102,7 +102,7 @@ function skipWord(s: Uint8Array, i: number, word: string): number {
 
 /** The index after the scalar (string, number, literal) that starts at `i`, or -1. */
 function skipScalar(s: Uint8Array, i: number): number {
-  const b = s[i] as number;
+  const b = s[i] ?? -1;
   if (b === QUOTE) return skipString(s, i);
   if (b === 0x74) return skipWord(s, i, 'true');
   if (b === 0x66) return skipWord(s, i, 'false');
@@ -112,7 +112,7 @@ function skipScalar(s: Uint8Array, i: number): number {
 
 const skipSpace = (s: Uint8Array, i: number): number => {
   let j = i;
-  while (j < s.length && isSpace(s[j] as number)) j++;
+  while (j < s.length && isSpace(s[j] ?? -1)) j++;
   return j;
 };
 
@@ -127,7 +127,7 @@ export function isJsonText(bytes: Uint8Array): boolean {
   // A value is expected at i (the start, after `[`, `,` or `:`).
   for (;;) {
     if (i >= n) return false;
-    const b = s[i] as number;
+    const b = s[i] ?? -1;
     if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
       if (depth === stack.length) {
         const deeper = new Uint8Array(depth * 2);
@@ -137,7 +137,7 @@ export function isJsonText(bytes: Uint8Array): boolean {
       stack[depth++] = b === OPEN_OBJECT ? 1 : 2;
       i = skipSpace(s, i + 1);
       if (i >= n) return false;
-      const c = s[i] as number;
+      const c = s[i] ?? -1;
       if (b === OPEN_OBJECT) {
         if (c === CLOSE_OBJECT) {
           depth--;
@@ -167,7 +167,7 @@ export function isJsonText(bytes: Uint8Array): boolean {
       i = skipSpace(s, i);
       if (depth === 0) return i === n;
       if (i >= n) return false;
-      const c = s[i] as number;
+      const c = s[i] ?? -1;
       const inObject = stack[depth - 1] === 1;
       if (c === COMMA) {
         i = skipSpace(s, i + 1);
