@@ -167,6 +167,8 @@ describe('isJsonText', () => {
     expect(isJsonText(Buffer.from(deep))).toBe(true);
     expect(isJsonText(Buffer.from(`${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`))).toBe(true);
     expect(isJsonText(Buffer.from('['.repeat(10_000) + ']'.repeat(9_999)))).toBe(false);
+    // JSON.parse is not recursive either: a million levels parse, so they must scan.
+    agrees('['.repeat(1_000_000) + ']'.repeat(1_000_000));
   });
 
   it('agrees with JSON.parse on 20,000 random texts built from JSON pieces', () => {
