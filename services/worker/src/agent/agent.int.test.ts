@@ -140,7 +140,8 @@ describe('worker agent (process)', () => {
     const lines = await eventually(
       () => {
         const got = fnLines().filter((m) => m.includes('crash line '));
-        const seen = new Set(got);
+        // A line is `<time>\t<request id>\tINFO\t<message>`.
+        const seen = new Set(got.map((m) => m.slice(m.lastIndexOf('\t') + 1)));
         const missing = Array.from({ length: 3000 }, (_, i) => i).filter(
           (i) => !seen.has(`crash line ${i}`),
         );
@@ -150,7 +151,7 @@ describe('worker agent (process)', () => {
       { what: "the crashed function's 3,000 lines", timeoutMs: 30_000 },
     );
     lines.forEach((m, i) => {
-      expect(m).toBe(`crash line ${i}`);
+      expect(m).toMatch(new RegExp(`\\tINFO\\tcrash line ${i}$`));
     });
     const all = fnLines();
     const startAt = all.findIndex((m) => m.startsWith(`START RequestId: ${requestId}`));

@@ -18,15 +18,13 @@ export function bundleAgent(): void {
 
 /**
  * One handler for every case: `{action: 'echo' | 'throw' | 'sleep' | 'log' | 'crash', ms?,
- * lines?}`; `crash` writes `lines` lines to its stdout, waits until they are all in the pipe,
- * and SIGKILLs its own process.
+ * lines?}`; `crash` logs `lines` lines and SIGKILLs its own process at once.
  */
 export const HANDLER_SOURCE = `
 export const handler = async (event, context) => {
   if (event.action === 'throw') throw new TypeError('boom');
   if (event.action === 'crash') {
-    for (let i = 0; i < event.lines; i++) process.stdout.write('crash line ' + i + '\\n');
-    await new Promise((resolve) => process.stdout.write('', resolve));
+    for (let i = 0; i < event.lines; i++) console.log('crash line ' + i);
     process.kill(process.pid, 'SIGKILL');
   }
   if (event.action === 'sleep') await new Promise((r) => setTimeout(r, event.ms));
