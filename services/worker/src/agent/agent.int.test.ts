@@ -128,7 +128,8 @@ describe('worker agent (process)', () => {
   });
 
   it("writes every line of a function killed mid-output, after the call's START", async () => {
-    const [agent, crashUrl] = await start();
+    // A generous timeout: on a loaded machine 3,000 lines take the agent a while to read.
+    const [agent, crashUrl] = await start({ LAMINA_TIMEOUT_SECONDS: '60' });
     const requestId = randomUUID();
     const res = await invokeAgent(crashUrl, { action: 'crash', lines: 3000 }, { requestId });
     expect(res.status).toBe(200);
