@@ -155,3 +155,12 @@ export function selfCpu(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 }
+
+/** The write-type system calls (write, writev, …) a process has made so far (/proc/<pid>/io). */
+export function writeSyscallsOfPid(pid: number): number {
+  try {
+    return Number(/^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0; // exited meanwhile
+  }
+}

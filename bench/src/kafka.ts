@@ -3,7 +3,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { encodeKafkaEvent, type KafkaBatchInput, kafkaEvent } from '@lamina/core';
+import { encodeKafkaEvent, isJsonText, type KafkaBatchInput, kafkaEvent } from '@lamina/core';
 import { eventually, startLamina, testEnv, uniqueName } from '@lamina/testkit';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 
@@ -24,8 +24,9 @@ import { cpuOfPid, cpuOfTree } from './cpu-usage.js';
  * gateway, Runtime API) and its runtimes, read from /proc (not inflated by a busy machine the
  * way wall-clock rates are). LAMINA_BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the lamina
  * process there (`node --cpu-prof`). First, in this process, the CPU of encoding one 1,000-record
- * event (the poller's `encodeKafkaEvent` against `JSON.stringify(kafkaEvent(…))`, interleaved
- * rounds; `--encode-only` stops after it). Writes bench/results/kafka.json.
+ * event (the poller's `encodeKafkaEvent` against `JSON.stringify(kafkaEvent(…))`) and of the
+ * gateway's JSON check of that body (`JSON.parse` as before ADR 0050 against core's `isJsonText`),
+ * interleaved rounds; `--encode-only` stops after it. Writes bench/results/kafka.json.
  *
  *   KAFKA_BROKERS=… REDIS_URL=… node bench/dist/kafka.js [--quick] [--encode-only]
  */
@@ -133,7 +134,13 @@ async function waitCommitted(
  * CPU µs per encode of one BatchSize-1,000 event of this bench's records: the encoder against
  * JSON.stringify of the event's objects, in interleaved rounds, median of each.
  */
-function encodeCost(): { jsonStringifyUs: number; encodeKafkaEventUs: number; rounds: number } {
+function encodeCost(): {
+  jsonStringifyUs: number;
+  encodeKafkaEventUs: number;
+  checkJsonParseUs: number;
+  checkIsJsonTextUs: number;
+  rounds: number;
+} {
   const batch: KafkaBatchInput = {
     topic: 'bench-kafka-encode',
     partition: 3,
@@ -156,23 +163,39 @@ function encodeCost(): { jsonStringifyUs: number; encodeKafkaEventUs: number; ro
   };
   const base = () => Buffer.from(JSON.stringify(kafkaEvent(batch)));
   const ours = () => encodeKafkaEvent(batch);
-  cpuUs(base, 50);
-  cpuUs(ours, 50);
+  // The gateway's check of the same body (ADR 0050): the parse it did before, the scanner now.
+  const body = encodeKafkaEvent(batch);
+  const parse = () => JSON.parse(body.toString('utf8')) as unknown;
+  const scan = () => {
+    if (!isJsonText(body)) throw new Error('isJsonText refused the encoded event');
+  };
+  for (const f of [base, ours, parse, scan]) cpuUs(f, 50);
   const rounds = quick ? 3 : 7;
   const a: number[] = [];
   const b: number[] = [];
+  const c: number[] = [];
+  const d: number[] = [];
   for (let r = 0; r < rounds; r++) {
     a.push(cpuUs(base, 200));
     b.push(cpuUs(ours, 200));
+    c.push(cpuUs(parse, 200));
+    d.push(cpuUs(scan, 200));
   }
-  return { jsonStringifyUs: median(a), encodeKafkaEventUs: median(b), rounds };
+  return {
+    jsonStringifyUs: median(a),
+    encodeKafkaEventUs: median(b),
+    checkJsonParseUs: median(c),
+    checkIsJsonTextUs: median(d),
+    rounds,
+  };
 }
 
 async function main(): Promise<void> {
   const encode = { ...encodeCost(), loadAverage: loadavg() };
   log(
     `encode one 1,000-record event: JSON.stringify ${encode.jsonStringifyUs.toFixed(0)} µs, ` +
-      `encodeKafkaEvent ${encode.encodeKafkaEventUs.toFixed(0)} µs CPU`,
+      `encodeKafkaEvent ${encode.encodeKafkaEventUs.toFixed(0)} µs CPU; the gateway's check of it: ` +
+      `JSON.parse ${encode.checkJsonParseUs.toFixed(0)} µs, isJsonText ${encode.checkIsJsonTextUs.toFixed(0)} µs`,
   );
   if (process.argv.includes('--encode-only')) return;
   const brokers = testEnv.kafkaBrokers();

@@ -64,3 +64,4 @@ export * from './tags.js';
 export * from './function-settings.js';
 export * from './event-stream.js';
 export * from './vpc-kms-config.js';
+export * from './json-text.js';

@@ -9,7 +9,13 @@
  * with the answer, changes to the task root, confirms, and only then reads its configuration and
  * loads the handler: the handler sees what a freshly spawned runtime would have been given.
  */
-import { logSettingsOf, logWriter, patchConsole, type RequestIdSource } from './console-patch.js';
+import {
+  blockingWrites,
+  logSettingsOf,
+  logWriter,
+  patchConsole,
+  type RequestIdSource,
+} from './console-patch.js';
 import type { FunctionInfo } from './context.js';
 import { formatErrorForLog, toErrorBody, wrapCause } from './errors.js';
 import { loadHandler, type Handler } from './handler-loader.js';
@@ -74,6 +80,9 @@ async function specialize(): Promise<void> {
 let inFlight: string | undefined;
 let initialized = false;
 
+// Nothing logged is lost when the process is killed right after (ADR 0050).
+blockingWrites(process.stdout);
+blockingWrites(process.stderr);
 patchConsole(out, logSource, () => logSettings);
 
 // The platform that started us is gone (killed without stopping us): do not live on as an

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatLogLine, logSettingsOf, logWriter } from './console-patch.js';
+import { blockingWrites, formatLogLine, logSettingsOf, logWriter } from './console-patch.js';
 
 describe('formatLogLine', () => {
   it("writes Lambda's Node.js text format, one line per event", () => {
@@ -52,5 +52,17 @@ describe('JSON log format (LoggingConfig)', () => {
     const { lines, log } = collect({});
     log('INFO', ['x', 1]);
     expect(lines[0]).toMatch(/\treq-2\tINFO\tx 1\n$/);
+  });
+});
+
+describe('blockingWrites', () => {
+  it('makes a pipe block on writes, and leaves a terminal alone', () => {
+    const calls: boolean[] = [];
+    const handle = { setBlocking: (on: boolean) => calls.push(on) };
+    blockingWrites({ isTTY: false, _handle: handle } as unknown as NodeJS.WriteStream);
+    expect(calls).toEqual([true]);
+    blockingWrites({ isTTY: true, _handle: handle } as unknown as NodeJS.WriteStream);
+    blockingWrites({} as unknown as NodeJS.WriteStream);
+    expect(calls).toEqual([true]);
   });
 });

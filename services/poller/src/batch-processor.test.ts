@@ -46,6 +46,7 @@ function harness(
   now = 0,
 ) {
   const calls: number[][] = [];
+  const payloads: Buffer[] = [];
   const commits: string[] = [];
   const sent: Record<string, unknown>[] = [];
   const paused: string[] = [];
@@ -63,6 +64,7 @@ function harness(
       invoke: (_fn, payload) => {
         const o = offsetsOf(payload);
         calls.push(o);
+        payloads.push(payload);
         return Promise.resolve(answer(o));
       },
     },
@@ -91,7 +93,7 @@ function harness(
       return Promise.resolve();
     },
   };
-  return { p, sink, calls, commits, sent, paused };
+  return { p, sink, calls, payloads, commits, sent, paused };
 }
 
 const ok: InvokeOutcome = { kind: 'success', statusCode: 200, body: '{}' };
@@ -112,6 +114,19 @@ describe('BatchProcessor', () => {
       [8, 9],
     ]);
     expect(h.commits).toEqual(['4', '8', '10']);
+  });
+
+  it('encodes a batch once: its retries send the same body', async () => {
+    let n = 0;
+    const h = harness(mapping({ BatchSize: 4, MaximumRetryAttempts: 2 }), () =>
+      ++n <= 2 ? fail : ok,
+    );
+    await h.p.process('t', 0, records(4), h.sink);
+    expect(h.payloads).toHaveLength(3);
+    expect(h.payloads[1]).toBe(h.payloads[0]);
+    expect(h.payloads[2]).toBe(h.payloads[0]);
+    expect(h.calls[2]).toEqual([0, 1, 2, 3]);
+    expect(h.commits).toEqual(['4']);
   });
 
   it('bisects down to the poison record, retries it, then hands it alone to the destination', async () => {

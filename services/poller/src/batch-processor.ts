@@ -131,6 +131,8 @@ export class BatchProcessor {
     let waits = 0;
     let invokes = 0;
     let last: InvokeOutcome | undefined;
+    // The body of `rest`, encoded once: a throttled, waited or retried call sends it again.
+    let body: { readonly of: KafkaRecordInput[]; readonly payload: Buffer } | undefined;
     const giveUp = (gone: KafkaRecordInput[], condition: KafkaFailureCondition) =>
       this.giveUp(topic, partition, gone, condition, last, invokes, sink);
     while (rest.length > 0) {
@@ -145,7 +147,8 @@ export class BatchProcessor {
       await this.o.gate.wait(() => sink.active());
       if (!sink.active()) return 'aborted';
       const requestId = this.newId();
-      const payload = this.encode(topic, partition, rest);
+      if (body?.of !== rest) body = { of: rest, payload: this.encode(topic, partition, rest) };
+      const { payload } = body;
       last = await via.invoke(mapping.functionName, payload, requestId);
       invokes++;
       metrics.batches.inc({ ...label, outcome: last.kind });

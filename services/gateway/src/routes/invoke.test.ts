@@ -67,6 +67,23 @@ describe('Invoke', () => {
     expect(pool.calls).toHaveLength(0);
   });
 
+  it('refuses a big body with one flaw deep inside, and a body of bytes after the JSON', async () => {
+    const { app, pool } = withHello();
+    const records = Array.from({ length: 2000 }, (_, i) => ({ offset: i, value: 'eyJpZCI6MH0=' }));
+    const good = JSON.stringify({ records: { 't-0': records } });
+    await request(app).post(INVOKE).send(good).expect(200);
+    for (const bad of [
+      good.replace('"offset":1500,', '"offset":1500,,'),
+      good.replace('eyJpZCI6MH0=', 'eyJp\u0001ZCI6MH0='),
+      `${good} {}`,
+      good.slice(0, -1),
+    ]) {
+      const res = await request(app).post(INVOKE).send(bad).expect(400);
+      expect(json(res).message).toMatch(/^Could not parse request body into json: /);
+    }
+    expect(pool.calls).toHaveLength(1);
+  });
+
   it('refuses a request of 6291456 bytes or more with 413', async () => {
     const { app } = withHello();
     const big = `"${'x'.repeat(6_291_456 - 2)}"`;

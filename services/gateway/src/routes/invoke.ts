@@ -5,6 +5,7 @@ import {
   type Invocation,
   type InvocationResult,
   INVOKE_HEADERS,
+  isJsonText,
   LIMITS,
   logTail,
   functionRefIn,
@@ -101,7 +102,13 @@ function qualifierParam(req: Request): string | undefined {
   return typeof q === 'string' ? q : undefined;
 }
 
+/**
+ * Refuses a payload that is not JSON. The scanner (core's isJsonText) decides without building
+ * the value (ADR 0050); only a refused payload is parsed, for the parser's detail in Lambda's
+ * message.
+ */
 function checkJson(payload: Buffer): void {
+  if (isJsonText(payload)) return;
   try {
     JSON.parse(payload.toString('utf8'));
   } catch (err) {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -126,6 +127,39 @@ describe('worker agent (process)', () => {
     expect(log).toMatch(/\nEND RequestId: .*\nREPORT RequestId: .*Max Memory Used: \d+ MB/);
   });
 
+  it("writes every line of a function killed mid-output, after the call's START", async () => {
+    // A generous timeout: on a loaded machine 3,000 lines take the agent a while to read.
+    const [agent, crashUrl] = await start({ LAMINA_TIMEOUT_SECONDS: '60' });
+    const requestId = randomUUID();
+    const res = await invokeAgent(crashUrl, { action: 'crash', lines: 3000 }, { requestId });
+    expect(res.status).toBe(200);
+    expect(res.headers.get(AGENT_HEADERS.functionError)).toBe('Unhandled');
+    expect(res.headers.get(AGENT_HEADERS.errorType)).toBe('Runtime.ExitError');
+    const fnLines = () =>
+      agent.logs.filter((l) => l['stream'] === 'function').map((l) => String(l['msg']));
+    // Batched records reach stdout within the flush window; the test waits generously.
+    const lines = await eventually(
+      () => {
+        const got = fnLines().filter((m) => m.includes('crash line '));
+        // A line is `<time>\t<request id>\tINFO\t<message>`.
+        const seen = new Set(got.map((m) => m.slice(m.lastIndexOf('\t') + 1)));
+        const missing = Array.from({ length: 3000 }, (_, i) => i).filter(
+          (i) => !seen.has(`crash line ${i}`),
+        );
+        expect(missing).toEqual([]);
+        return got;
+      },
+      { what: "the crashed function's 3,000 lines", timeoutMs: 30_000 },
+    );
+    lines.forEach((m, i) => {
+      expect(m).toMatch(new RegExp(`\\tINFO\\tcrash line ${i}$`));
+    });
+    const all = fnLines();
+    const startAt = all.findIndex((m) => m.startsWith(`START RequestId: ${requestId}`));
+    expect(startAt).toBeGreaterThanOrEqual(0);
+    expect(startAt).toBeLessThan(all.indexOf(lines[0] ?? ''));
+  });
+
   it('refuses a concurrent second invocation as busy', async () => {
     const slow = invokeAgent(url, { action: 'sleep', ms: 600 });
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -193,7 +227,8 @@ describe('worker agent without its code', () => {
 describe('worker agent on SIGTERM', () => {
   it('stops being ready, refuses new work, finishes the running invocation, exits 0', async () => {
     const [agent, url] = await start();
-    const running = invokeAgent(url, { action: 'sleep', ms: 1000 });
+    const requestId = randomUUID();
+    const running = invokeAgent(url, { action: 'sleep', ms: 1000 }, { requestId });
     await new Promise((resolve) => setTimeout(resolve, 300));
     agent.child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -206,6 +241,18 @@ describe('worker agent on SIGTERM', () => {
     expect(done.status).toBe(200);
     expect(json(done.body)).toMatchObject({ event: { action: 'sleep', ms: 1000 } });
     expect(await agent.exited).toBe(0);
+    // The running call's START/END/REPORT were written before the exit (batched records flush).
+    await eventually(() => {
+      const msgs = agent.logs.filter((l) => l['stream'] === 'function').map((l) => l['msg']);
+      expect(msgs).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(`^START RequestId: ${requestId}`),
+          expect.stringMatching(`^END RequestId: ${requestId}`),
+          expect.stringMatching(`^REPORT RequestId: ${requestId}`),
+        ]),
+      );
+      return true;
+    });
   });
 });
 

@@ -25,6 +25,7 @@ import { ExternalRuntime, killOtherProcesses, killStrays } from './external-runt
 import { readEnvironmentDir } from './environment-dir.js';
 import { functionConfigOf, runtimeCommandOf } from './function-config.js';
 import { GenericAgent } from './generic-agent.js';
+import { functionLogger, type LineBatch, stdoutLineBatch } from './function-log-writer.js';
 import { layerInstallOf } from './layer-install.js';
 import { ParkedRuntime } from './parked-runtime.js';
 import { PodEnvironment } from './pod-environment.js';
@@ -51,8 +52,13 @@ export interface RunningAgent {
   stop(lingerMs: number): Promise<void>;
 }
 
+/** What the agent's parts share: the batch its function records are written through. */
+interface AgentParts extends StartAgentDeps {
+  readonly functionOut: LineBatch;
+}
+
 /** What serves one version: its environment and the agent in front of it. */
-interface VersionAgentDeps extends StartAgentDeps {
+interface VersionAgentDeps extends AgentParts {
   readonly variables: Readonly<Record<string, string>>;
   readonly lookup: (config: AgentConfig) => Promise<CodeLocation>;
   /** A generic pod's runtime booted ahead of the function: its first environment, if it fits. */
@@ -62,7 +68,8 @@ interface VersionAgentDeps extends StartAgentDeps {
 /** The one-environment pool and the agent of the version `config` names. */
 function versionAgent(deps: VersionAgentDeps): WorkerAgent {
   const { config, logger } = deps;
-  const functionLog = logger.child({ stream: 'function' });
+  // Function records are batched: one write per batch, not per line (ADR 0050).
+  const functionLog = functionLogger(logger, deps.functionOut);
   const runtime = runtimeCommandOf(config);
   const specialized = new WeakSet<ExecutionEnvironment>();
   // The pod is the environment: one, living as long as the pod (no idle TTL), initialised at start.
@@ -139,7 +146,7 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
   };
   return new WorkerAgent({
     target: { functionName: config.functionName, version: config.version },
-    pool: environment,
+    pool: flushedAfterEachCall(environment, deps.functionOut),
     lookup,
     logger,
     // An image function's container waits for the Runtime API: init always runs at start.
@@ -154,12 +161,29 @@ function versionAgent(deps: VersionAgentDeps): WorkerAgent {
   });
 }
 
+/** The pool, with the function's records written as each invocation ends (ADR 0050). */
+function flushedAfterEachCall(
+  pool: PodEnvironment,
+  out: LineBatch,
+): Pick<PodEnvironment, 'invoke' | 'close'> {
+  return {
+    invoke: async (fn, invocation) => {
+      try {
+        return await pool.invoke(fn, invocation);
+      } finally {
+        out.flush();
+      }
+    },
+    close: () => pool.close(),
+  };
+}
+
 /**
  * A generic pod's agent (ADR 0019): the version's configuration comes with the specialise
  * request, its code is fetched by hash with the request's token, and its first call is the
  * cold start (no init at start: the call reports `Init Duration`).
  */
-function genericAgent(deps: StartAgentDeps): GenericAgent {
+function genericAgent(deps: AgentParts): GenericAgent {
   const { config, logger } = deps;
   const { codeUrl } = config;
   const parked =
@@ -243,8 +267,10 @@ function genericAgent(deps: StartAgentDeps): GenericAgent {
 }
 
 /** Composition of the worker agent: function variables, one-environment pool, HTTP server. */
-export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
-  const { config, logger } = deps;
+export async function startAgent(startDeps: StartAgentDeps): Promise<RunningAgent> {
+  const { config, logger } = startDeps;
+  const functionOut = stdoutLineBatch();
+  const deps: AgentParts = { ...startDeps, functionOut: functionOut.batch };
   let agent: WorkerAgent | GenericAgent;
   let delivery: CodeDelivery | undefined;
   if (config.generic) {
@@ -313,6 +339,7 @@ export async function startAgent(deps: StartAgentDeps): Promise<RunningAgent> {
         await linger;
         delivery?.stop();
         await agent.close();
+        functionOut.close();
         server.closeIdleConnections();
         await new Promise<void>((resolve) => {
           server.close(() => {

@@ -16,10 +16,17 @@ export function bundleAgent(): void {
   });
 }
 
-/** One handler for every case: `{action: 'echo' | 'throw' | 'sleep' | 'log', ms?}`. */
+/**
+ * One handler for every case: `{action: 'echo' | 'throw' | 'sleep' | 'log' | 'crash', ms?,
+ * lines?}`; `crash` logs `lines` lines and SIGKILLs its own process at once.
+ */
 export const HANDLER_SOURCE = `
 export const handler = async (event, context) => {
   if (event.action === 'throw') throw new TypeError('boom');
+  if (event.action === 'crash') {
+    for (let i = 0; i < event.lines; i++) console.log('crash line ' + i);
+    process.kill(process.pid, 'SIGKILL');
+  }
   if (event.action === 'sleep') await new Promise((r) => setTimeout(r, event.ms));
   if (event.action === 'log') console.log('a line for the tail');
   if (event.action === 'where') return { cwd: process.cwd(), root: process.env.LAMBDA_TASK_ROOT };
@@ -113,6 +120,8 @@ export interface InvokeOptions {
   readonly functionName?: string;
   readonly version?: string;
   readonly tail?: boolean;
+  /** Default a new UUID. */
+  readonly requestId?: string;
 }
 
 export interface AgentAnswer {
@@ -132,7 +141,7 @@ export async function invokeAgent(
     headers: {
       [AGENT_HEADERS.function]: o.functionName ?? 'hello',
       [AGENT_HEADERS.version]: o.version ?? '3',
-      [AGENT_HEADERS.requestId]: randomUUID(),
+      [AGENT_HEADERS.requestId]: o.requestId ?? randomUUID(),
       [AGENT_HEADERS.invokedArn]: 'arn:aws:lambda:us-east-1:000000000000:function:hello:3',
       ...(o.tail === true ? { [AGENT_HEADERS.logType]: 'Tail' } : {}),
     },
