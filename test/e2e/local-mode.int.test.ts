@@ -11,6 +11,7 @@ import {
   ListFunctionsCommand,
   PutFunctionConcurrencyCommand,
   type CreateFunctionCommandInput,
+  waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
@@ -92,6 +93,11 @@ describe('local mode through @aws-sdk/client-lambda', () => {
   });
 
   it('reads the function back', async () => {
+    // Pending lasts milliseconds here, longer on a loaded machine: wait as an SDK user does.
+    await waitUntilFunctionActiveV2(
+      { client, maxWaitTime: 60, minDelay: 1, maxDelay: 1 },
+      { FunctionName: name },
+    );
     const got = await client.send(new GetFunctionCommand({ FunctionName: name }));
     expect(got.Configuration?.FunctionName).toBe(name);
     expect(got.Configuration).toMatchObject({ State: 'Active', LastUpdateStatus: 'Successful' });
