@@ -63,7 +63,7 @@ export class KubeVersionStore implements VersionStore {
     }
   }
 
-  private readonly variables = (secret: string) => this.o.envSecrets?.variables(secret);
+  private readonly variables = (secret: string) => this.o.envSecrets?.resolve(secret);
 
   async start(): Promise<void> {
     const timeout = this.o.syncTimeoutMs ?? 60_000;
@@ -159,6 +159,8 @@ export class KubeVersionStore implements VersionStore {
                   env,
                   functionOwner(functionName, fn.metadata.uid ?? ''),
                   fn.metadata.annotations?.[ANNOTATIONS.environmentSecret],
+                  undefined,
+                  decision.record.spec.kmsKeyArn,
                 );
           const stored = await this.o.objects.create(
             PLURALS.FunctionVersion,
