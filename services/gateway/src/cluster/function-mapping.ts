@@ -108,9 +108,16 @@ function variablesOf(
   return { environment: inline };
 }
 
-/** True when `spec`'s variables are written sealed under its KMS key (ADR 0046). */
+/**
+ * The KMS key `spec`'s variables are sealed under (ADR 0046): its KMSKeyArn, except for an image
+ * function, whose variables are its own container's environment (projected from a plain Secret).
+ */
+export const sealingKey = (spec: FunctionSpec): string | undefined =>
+  spec.packageType === 'Image' ? undefined : spec.kmsKeyArn;
+
+/** True when `spec`'s variables are written sealed in `envSecret`. */
 export const isSealed = (spec: FunctionSpec, envSecret: string | undefined): boolean =>
-  envSecret !== undefined && spec.kmsKeyArn !== undefined;
+  envSecret !== undefined && sealingKey(spec) !== undefined;
 
 /** The spec fields Lamina keeps in annotations (the CRD has no field for them). */
 function annotatedSpec(

@@ -5,7 +5,12 @@ import { type FunctionResource, PLURALS, type RestartingInformer } from '@lamina
 import { waitForCache } from './cache-wait.js';
 import type { ResourceStoreOptions } from './custom-objects.js';
 import { EnvironmentSecrets, functionOwner } from './environment-secrets.js';
-import { ANNOTATIONS, toFunctionRecord, toFunctionResource } from './function-mapping.js';
+import {
+  ANNOTATIONS,
+  sealingKey,
+  toFunctionRecord,
+  toFunctionResource,
+} from './function-mapping.js';
 import { isStaleWrite, toLambdaError } from './kube-errors.js';
 
 export interface KubeFunctionStoreOptions extends ResourceStoreOptions {
@@ -100,7 +105,7 @@ export class KubeFunctionStore implements FunctionStore {
           owner,
           undefined,
           envSecret,
-          record.spec.kmsKeyArn,
+          sealingKey(record.spec),
         );
       }
       await this.seen(name, stored.metadata.resourceVersion);
@@ -163,7 +168,7 @@ export class KubeFunctionStore implements FunctionStore {
       functionOwner(next.spec.name, base.metadata.uid ?? ''),
       base.metadata.annotations?.[ANNOTATIONS.environmentSecret],
       undefined,
-      next.spec.kmsKeyArn,
+      sealingKey(next.spec),
     );
   }
 

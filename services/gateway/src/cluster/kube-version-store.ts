@@ -20,7 +20,7 @@ import {
 import { waitForCache } from './cache-wait.js';
 import type { ResourceStoreOptions } from './custom-objects.js';
 import { type EnvironmentSecrets, functionOwner } from './environment-secrets.js';
-import { ANNOTATIONS } from './function-mapping.js';
+import { ANNOTATIONS, sealingKey } from './function-mapping.js';
 import { isAlreadyExists, isNotFound, isStaleWrite, toLambdaError } from './kube-errors.js';
 import {
   aliasResourceName,
@@ -160,7 +160,7 @@ export class KubeVersionStore implements VersionStore {
                   functionOwner(functionName, fn.metadata.uid ?? ''),
                   fn.metadata.annotations?.[ANNOTATIONS.environmentSecret],
                   undefined,
-                  decision.record.spec.kmsKeyArn,
+                  sealingKey(decision.record.spec),
                 );
           const stored = await this.o.objects.create(
             PLURALS.FunctionVersion,
