@@ -113,6 +113,7 @@ describe('cluster mode: with a KMSKeyArn the variables Secret holds only an enve
     const conf = await configuration();
     expect(conf.Environment?.Variables).toEqual({ DB_PASSWORD: SECRET });
     expect(conf.Environment?.Error).toBeUndefined();
+    expect(conf.KMSKeyArn).toBe(keyArn);
     expect(await invoke()).toEqual({ secret: SECRET });
     const [pod] = await lamina.podsOf(fn, 'latest');
     const podJson = await kubectlOk(['get', '-n', lamina.ns, 'pod', pod ?? '', '-o', 'json']);

@@ -151,7 +151,7 @@ const parsedConditions = new WeakMap<PermissionStatement, ConditionBlock>();
 function conditionOf(s: PermissionStatement): ConditionBlock {
   let block = parsedConditions.get(s);
   if (block === undefined) {
-    block = parseCondition(conditionJson(s));
+    block = parseCondition(conditionJson(s), true);
     parsedConditions.set(s, block);
   }
   return block;
