@@ -56,6 +56,18 @@ const denier = key('DENYKEY', {
   ],
 });
 
+// Policy variables (ADR 0046): each user may invoke the functions named after them.
+const ownFunctions = {
+  Version: '2012-10-17',
+  Statement: {
+    Effect: 'Allow',
+    Action: 'lambda:InvokeFunction',
+    Resource: 'arn:aws:lambda:*:*:function:${aws:username}-*',
+  },
+};
+const erin = key('ERINKEY', ownFunctions, 'erin');
+const frank = key('FRANKKEY', ownFunctions, 'frank');
+
 // Temporary credentials (issue #18): a current session and an expired one.
 const TOKEN = `IQoJb3JpZ2luX2VjTemporary${'x'.repeat(40)}`;
 const temporary = {
@@ -141,7 +153,9 @@ describe('signed requests, identity and resource policies, the audit log (local 
     auditFile = join(dir, 'audit.log');
     writeFileSync(
       keysFile,
-      JSON.stringify({ keys: [admin, teamA, bob, denier, temporary, expired, fenced] }),
+      JSON.stringify({
+        keys: [admin, teamA, bob, denier, temporary, expired, fenced, erin, frank],
+      }),
     );
     lamina = await startLamina({
       env: { LAMINA_AUTH_KEYS_FILE: keysFile, LAMINA_AUDIT_LOG_FILE: auditFile },
@@ -459,6 +473,38 @@ describe('signed requests, identity and resource policies, the audit log (local 
     expect(JSON.parse(Buffer.from(res.Payload ?? []).toString())).toEqual({ big: true });
     expect(await outcome(create(teamA, `team-a-big-${suffix}`))).toBe(
       `AccessDeniedException: User: arn:aws:iam::${ACCOUNT}:user/team-a is not authorized to perform: lambda:CreateFunction on resource: arn:aws:lambda:us-east-1:${ACCOUNT}:function:team-a-big-${suffix} because no identity-based policy allows the lambda:CreateFunction action`,
+    );
+  }, 120_000);
+
+  it("policy variables: one policy, each key invokes only the functions named after its user", async () => {
+    // Earlier tests rewrote the keys file: put these two keys back and wait for them.
+    writeFileSync(keysFile, JSON.stringify({ keys: [admin, erin, frank] }));
+    await eventually(
+      async () => {
+        expect(await outcome(as(frank).send(new ListFunctionsCommand({})))).toMatch(
+          /^AccessDeniedException/,
+        );
+        return true;
+      },
+      { timeoutMs: 10_000 },
+    );
+    const own = `erin-f-${suffix}`;
+    await as(admin).send(
+      new CreateFunctionCommand({
+        FunctionName: own,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: `arn:aws:iam::${ACCOUNT}:role/r`,
+        Code: { ZipFile: code },
+      }),
+    );
+    const res = await as(erin).send(new InvokeCommand({ FunctionName: own, Payload: '{}' }));
+    expect(res.StatusCode).toBe(200);
+    expect(await outcome(as(frank).send(new InvokeCommand({ FunctionName: own })))).toBe(
+      `AccessDeniedException: User: arn:aws:iam::${ACCOUNT}:user/frank is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:${ACCOUNT}:function:${own} because no identity-based policy allows the lambda:InvokeFunction action`,
+    );
+    expect(await outcome(as(erin).send(new InvokeCommand({ FunctionName: fnA })))).toMatch(
+      /^AccessDeniedException: User: .*user\/erin is not authorized/,
     );
   }, 120_000);
 });
