@@ -8,6 +8,7 @@ import {
   encodeKafkaEvent,
   type KafkaRecordInput,
   kafkaFailureRecord,
+  SOURCE_ARN_HEADER,
 } from '@lamina/core';
 import type { Tracing } from '@lamina/service-kit';
 import type { Logger } from 'pino';
@@ -146,7 +147,9 @@ export class BatchProcessor {
       if (!sink.active()) return 'aborted';
       const requestId = this.newId();
       const payload = this.encode(topic, partition, rest);
-      last = await via.invoke(mapping.functionName, payload, requestId);
+      last = await via.invoke(mapping.functionName, payload, requestId, {
+        [SOURCE_ARN_HEADER]: this.o.mappingArn,
+      });
       invokes++;
       metrics.batches.inc({ ...label, outcome: last.kind });
       const offsets = rest.map((r) => r.offset);
