@@ -476,7 +476,7 @@ describe('signed requests, identity and resource policies, the audit log (local 
     );
   }, 120_000);
 
-  it("policy variables: one policy, each key invokes only the functions named after its user", async () => {
+  it('policy variables: one policy, each key invokes only the functions named after its user', async () => {
     // Earlier tests rewrote the keys file: put these two keys back and wait for them.
     writeFileSync(keysFile, JSON.stringify({ keys: [admin, erin, frank] }));
     await eventually(

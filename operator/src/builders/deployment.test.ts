@@ -145,15 +145,13 @@ describe('buildWorkerDeployment', () => {
     );
   });
 
-  it('tells the agent where to fetch sealed variables, with that Secret\'s token (ADR 0046)', () => {
+  it("tells the agent where to fetch sealed variables, with that Secret's token (ADR 0046)", () => {
     const w = { ...worker, codeTokenSecret: 's3cret', codeUrl: 'http://gw:8080' };
     const plain = buildWorkerDeployment(input({}, { worker: w }));
     const a = buildWorkerDeployment(input({}, { worker: w, sealedEnvironment: 'hello-vars-1' }));
     const b = buildWorkerDeployment(input({}, { worker: w, sealedEnvironment: 'hello-vars-2' }));
     const env = (d: typeof a) =>
-      Object.fromEntries(
-        d.spec!.template.spec!.containers[0]!.env!.map((e) => [e.name, e.value]),
-      );
+      Object.fromEntries(d.spec!.template.spec!.containers[0]!.env!.map((e) => [e.name, e.value]));
     expect(env(plain)['LAMINA_SEALED_ENVIRONMENT']).toBeUndefined();
     expect(env(a)).toMatchObject({
       LAMINA_SEALED_ENVIRONMENT: 'hello-vars-1',

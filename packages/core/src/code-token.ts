@@ -44,7 +44,11 @@ export function environmentToken(secret: string, secretName: string): string {
 }
 
 /** True when `token` is the token of `secretName` under `secret`. */
-export function isValidEnvironmentToken(secret: string, secretName: string, token: string): boolean {
+export function isValidEnvironmentToken(
+  secret: string,
+  secretName: string,
+  token: string,
+): boolean {
   const expected = Buffer.from(environmentToken(secret, secretName), 'utf8');
   const given = Buffer.from(token, 'utf8');
   return given.length === expected.length && timingSafeEqual(given, expected);

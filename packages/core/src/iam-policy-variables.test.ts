@@ -14,12 +14,17 @@ const ctxOf = (user?: string) =>
     ...(user === undefined ? {} : { principalArn: `arn:aws:iam::000000000000:user/${user}` }),
   });
 const allow = (statement: object, version = '2012-10-17') =>
-  parsePolicy({ Version: version, Statement: { Effect: 'Allow', Action: 'lambda:*', ...statement } });
+  parsePolicy({
+    Version: version,
+    Statement: { Effect: 'Allow', Action: 'lambda:*', ...statement },
+  });
 
 describe('policy variables (IAM, Version 2012-10-17)', () => {
   it('resolves ${aws:username} in a resource for the caller, and only for the caller', () => {
     const p = allow({ Resource: `${FN}\${aws:username}-*` });
-    expect(evaluatePolicy(p, 'lambda:InvokeFunction', `${FN}alice-x`, ctxOf('alice'))).toBe('allow');
+    expect(evaluatePolicy(p, 'lambda:InvokeFunction', `${FN}alice-x`, ctxOf('alice'))).toBe(
+      'allow',
+    );
     expect(evaluatePolicy(p, 'lambda:InvokeFunction', `${FN}bob-x`, ctxOf('alice'))).toBe(
       'implicit-deny',
     );
@@ -48,9 +53,7 @@ describe('policy variables (IAM, Version 2012-10-17)', () => {
     const star = allow({ Resource: `${FN}a\${*}b` });
     expect(evaluatePolicy(star, 'lambda:GetFunction', `${FN}a*b`, ctxOf())).toBe('allow');
     expect(evaluatePolicy(star, 'lambda:GetFunction', `${FN}axxb`, ctxOf())).toBe('implicit-deny');
-    expect(resolveTemplate(compileTemplate('x${?}${$}', true), new Map())).toBe(
-      'x\uE001$',
-    );
+    expect(resolveTemplate(compileTemplate('x${?}${$}', true), new Map())).toBe('x\uE001$');
     // A user named `*` does not become a wildcard.
     const mine = allow({ Resource: `${FN}\${aws:username}` });
     expect(evaluatePolicy(mine, 'lambda:GetFunction', `${FN}*`, ctxOf('*'))).toBe('allow');
@@ -68,7 +71,11 @@ describe('policy variables (IAM, Version 2012-10-17)', () => {
           Effect: 'Deny',
           Action: 'lambda:DeleteFunction',
           Resource: '*',
-          Condition: { StringNotEquals: { 'aws:PrincipalArn': 'arn:aws:iam::${aws:PrincipalAccount}:user/admin' } },
+          Condition: {
+            StringNotEquals: {
+              'aws:PrincipalArn': 'arn:aws:iam::${aws:PrincipalAccount}:user/admin',
+            },
+          },
         },
       ],
     });

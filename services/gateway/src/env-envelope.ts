@@ -80,7 +80,7 @@ export function openEnvelope(
   where: string,
 ): Record<string, string> {
   envelopeKeyId(sealed);
-  const { dataKey, data } = sealed as unknown as SealedEnvironment;
+  const { dataKey, data } = sealed as SealedEnvironment;
   let plain: Buffer;
   try {
     const opened = decrypt(key, Buffer.from(dataKey, 'base64'), binding);

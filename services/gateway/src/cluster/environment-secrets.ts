@@ -43,12 +43,7 @@ import {
 } from '@lamina/core';
 import { API_VERSION, type KubeLogger, LABELS, RestartingInformer } from '@lamina/kube';
 
-import {
-  EnvelopeKeyError,
-  envelopeKeyId,
-  openEnvelope,
-  sealEnvelope,
-} from '../env-envelope.js';
+import { EnvelopeKeyError, envelopeKeyId, openEnvelope, sealEnvelope } from '../env-envelope.js';
 import { waitForCache } from './cache-wait.js';
 import { GATEWAY_MANAGER } from './function-mapping.js';
 import { isNotFound } from './kube-errors.js';
@@ -231,7 +226,8 @@ export class EnvironmentSecrets {
       keyId,
       error,
     });
-    if (key === undefined) return fail(kmsDecryptError('KMSNotFoundException', `Key '${id}' does not exist`));
+    if (key === undefined)
+      return fail(kmsDecryptError('KMSNotFoundException', `Key '${id}' does not exist`));
     const b64 = key.data?.['key'];
     const bytes = b64 === undefined ? undefined : keyBytesOf(Buffer.from(b64, 'base64'));
     if (bytes === undefined)
@@ -239,7 +235,8 @@ export class EnvironmentSecrets {
     try {
       return { variables: openEnvelope(sealed, functionName, bytes, id), sealed: true, keyId };
     } catch (err) {
-      const reason = err instanceof EnvelopeKeyError ? 'KMSAccessDeniedException' : 'KMSInvalidStateException';
+      const reason =
+        err instanceof EnvelopeKeyError ? 'KMSAccessDeniedException' : 'KMSInvalidStateException';
       return fail(kmsDecryptError(reason, (err as Error).message));
     }
   }

@@ -23,7 +23,12 @@ import { keyBytesOf, type KmsKeys, kmsKeyIdOf, kmsKeyNotFound } from '@lamina/co
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import { envelopeKeyId, openEnvelope, sealEnvelope, type SealedEnvironment } from '../env-envelope.js';
+import {
+  envelopeKeyId,
+  openEnvelope,
+  sealEnvelope,
+  type SealedEnvironment,
+} from '../env-envelope.js';
 
 export const ENV_KEY_FILE = 'env.key';
 /** Local mode's KMS keys: one file per key id under the state dir. */

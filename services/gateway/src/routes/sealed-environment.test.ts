@@ -6,13 +6,13 @@ import { fakeApp } from '../test-support/fakes.js';
 import type { SealedEnvironments } from './sealed-environment.js';
 
 const SECRET = 'a-code-token-secret-of-32-chars!';
-const config = {
+const open = {
   region: 'us-east-1',
   accountId: '000000000000',
   accountConcurrency: 1000,
   minUnreservedConcurrency: 100,
-  codeTokenSecret: SECRET,
 };
+const config = { ...open, codeTokenSecret: SECRET };
 const held: Record<string, ReturnType<SealedEnvironments['resolve']>> = {
   'f-vars-1': { variables: { A: '1' }, sealed: true },
   'f-vars-2': { variables: {}, sealed: true, error: kmsDecryptError('KMSNotFoundException') },
@@ -38,11 +38,13 @@ describe('the sealed variables route (ADR 0046)', () => {
     const { app } = fakeApp({ config, sealedEnvironments });
     const res = await request(app).get(path('f-vars-2')).set(token('f-vars-2')).expect(502);
     expect(res.headers['x-amzn-errortype']).toBe('KMSNotFoundException');
-    expect(res.body).toMatchObject({ Type: 'Service', Message: expect.stringMatching(/not found/) });
+    expect(res.body).toMatchObject({
+      Type: 'Service',
+      Message: expect.stringMatching(/not found/),
+    });
   });
 
   it('serves nothing without a token secret', async () => {
-    const { codeTokenSecret: _, ...open } = config;
     const { app } = fakeApp({ config: open, sealedEnvironments });
     await request(app).get(path('f-vars-1')).set(token('f-vars-1')).expect(404);
   });
@@ -75,7 +77,7 @@ describe('a function whose sealed variables do not open', () => {
     const conf = await request(fake.app)
       .get('/2015-03-31/functions/hello/configuration')
       .expect(200);
-    expect(conf.body.Environment).toEqual({
+    expect((conf.body as { Environment?: unknown }).Environment).toEqual({
       Variables: {},
       Error: { ErrorCode: 'KMSNotFoundException', Message: error.message },
     });

@@ -156,8 +156,7 @@ export interface AgentConfig {
   readonly environmentDir: string | undefined;
   /** Sealed variables (ADR 0046): the Secret, its token, the gateway; absent: none sealed. */
   readonly sealedEnvironment:
-    | { readonly secretName: string; readonly token?: string; readonly baseUrl?: string }
-    | undefined;
+    { readonly secretName: string; readonly token?: string; readonly baseUrl?: string } | undefined;
   readonly region: string;
   readonly accountId: string;
   /** The function's LoggingConfig (WORKER_ENV.logging); undefined: Text. */
@@ -201,7 +200,7 @@ export interface AgentConfig {
 /** The sealed-variables settings (ADR 0046) of the parsed environment; absent: none sealed. */
 function sealedOf(
   secretName: string | undefined,
-  e: { readonly [k: string]: unknown },
+  e: Readonly<Record<string, unknown>>,
 ): AgentConfig['sealedEnvironment'] {
   if (secretName === undefined) return undefined;
   const token = e[W.sealedEnvironmentToken];

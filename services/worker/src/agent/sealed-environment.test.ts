@@ -9,7 +9,10 @@ import { fetchSealedEnvironment, SealedEnvironmentError } from './sealed-environ
 let server: Server | undefined;
 
 afterEach(async () => {
-  await new Promise((r) => server?.close(r) ?? r(undefined));
+  await new Promise((r) => {
+    if (server === undefined) r(undefined);
+    else server.close(r);
+  });
   server = undefined;
 });
 

@@ -34,7 +34,10 @@ const isStringMap = (v: unknown): v is Record<string, string> =>
   !Array.isArray(v) &&
   Object.values(v).every((x) => typeof x === 'string');
 
-async function fetchOnce(o: SealedEnvironmentOptions, url: string): Promise<Record<string, string>> {
+async function fetchOnce(
+  o: SealedEnvironmentOptions,
+  url: string,
+): Promise<Record<string, string>> {
   const res = await fetch(url, {
     headers: o.token === undefined ? {} : { [ENVIRONMENT_TOKEN_HEADER]: o.token },
     signal: AbortSignal.timeout(o.timeoutMs ?? 15_000),
