@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 
 import {
   GetFunctionConfigurationCommand,
-  InvokeCommand,
   PublishVersionCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
@@ -22,17 +21,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeZip } from '../support/zip.js';
 import { kubectlOk } from './support/cluster.js';
 import { type ClusterLamina, startClusterLamina } from './support/cluster-lamina.js';
+import { invokeJson, variablesSecretsOf } from './support/variables-secrets.js';
 
 const SECRET = `value-${randomBytes(6).toString('hex')}`;
 const code = makeZip({
   'index.js': 'exports.handler = async () => ({ secret: process.env.DB_PASSWORD ?? null });',
 });
 const KEY = randomBytes(32).toString('base64');
-
-interface SecretJson {
-  metadata: { name: string; annotations?: Record<string, string> };
-  data?: Record<string, string>;
-}
 
 describe('cluster mode: with a KMSKeyArn the variables Secret holds only an envelope', () => {
   let lamina: ClusterLamina;
@@ -63,26 +58,8 @@ describe('cluster mode: with a KMSKeyArn the variables Secret holds only an enve
     await lamina.stop();
   }, 120_000);
 
-  const variablesSecrets = async (): Promise<SecretJson[]> => {
-    const out = await kubectlOk([
-      'get', 'secrets', '-n', lamina.ns, '-l', 'lamina.dev/variables=api', '-o', 'json',
-    ]); // prettier-ignore
-    return (JSON.parse(out) as { items: SecretJson[] }).items.filter(
-      (s) => s.metadata.annotations?.['lamina.dev/function'] === fn,
-    );
-  };
-
-  const invoke = async (qualifier?: string): Promise<unknown> => {
-    const r = await lamina.lambda.send(
-      new InvokeCommand({
-        FunctionName: fn,
-        ...(qualifier === undefined ? {} : { Qualifier: qualifier }),
-      }),
-    );
-    const text = Buffer.from(r.Payload ?? []).toString('utf8');
-    expect(r.FunctionError, text).toBeUndefined();
-    return JSON.parse(text);
-  };
+  const variablesSecrets = () => variablesSecretsOf(lamina.ns, fn);
+  const invoke = (qualifier?: string) => invokeJson(lamina.lambda, fn, qualifier);
 
   const configuration = () =>
     lamina.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn }));

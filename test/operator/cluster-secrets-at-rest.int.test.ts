@@ -10,7 +10,6 @@ import { randomBytes } from 'node:crypto';
 
 import {
   GetFunctionConfigurationCommand,
-  InvokeCommand,
   PublishVersionCommand,
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
@@ -21,22 +20,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeZip } from '../support/zip.js';
 import { kubectl, kubectlOk } from './support/cluster.js';
 import { type ClusterLamina, startClusterLamina } from './support/cluster-lamina.js';
+import { invokeJson, variablesSecretsOf } from './support/variables-secrets.js';
 
 const SECRET = `value-${randomBytes(6).toString('hex')}`;
 const NEXT = `next-${randomBytes(6).toString('hex')}`;
 const code = makeZip({
   'index.js': 'exports.handler = async () => ({ secret: process.env.DB_PASSWORD ?? null });',
 });
-
-interface SecretJson {
-  metadata: {
-    name: string;
-    ownerReferences?: { kind: string; name: string }[];
-    annotations?: Record<string, string>;
-  };
-  immutable?: boolean;
-  data?: Record<string, string>;
-}
 
 describe('cluster mode: environment variables live in a Secret, not in the Function', () => {
   let lamina: ClusterLamina;
@@ -53,26 +43,8 @@ describe('cluster mode: environment variables live in a Secret, not in the Funct
   const resource = async (kind: string, name: string): Promise<string> =>
     kubectlOk(['get', '-n', lamina.ns, kind, name, '-o', 'json']);
 
-  const variablesSecrets = async (): Promise<SecretJson[]> => {
-    const out = await kubectlOk([
-      'get', 'secrets', '-n', lamina.ns, '-l', 'lamina.dev/variables=api', '-o', 'json',
-    ]); // prettier-ignore
-    return (JSON.parse(out) as { items: SecretJson[] }).items.filter(
-      (s) => s.metadata.annotations?.['lamina.dev/function'] === fn,
-    );
-  };
-
-  const invoke = async (qualifier?: string): Promise<unknown> => {
-    const r = await lamina.lambda.send(
-      new InvokeCommand({
-        FunctionName: fn,
-        ...(qualifier === undefined ? {} : { Qualifier: qualifier }),
-      }),
-    );
-    const text = Buffer.from(r.Payload ?? []).toString('utf8');
-    expect(r.FunctionError, text).toBeUndefined();
-    return JSON.parse(text);
-  };
+  const variablesSecrets = () => variablesSecretsOf(lamina.ns, fn);
+  const invoke = (qualifier?: string) => invokeJson(lamina.lambda, fn, qualifier);
 
   const updated = () =>
     waitUntilFunctionUpdatedV2(

@@ -147,26 +147,22 @@ export class EnvironmentSecrets {
 
   constructor(private readonly o: EnvironmentSecretsOptions) {
     this.api = o.kubeConfig.makeApiClient(CoreV1Api);
-    const { namespace } = o;
-    this.informer = new RestartingInformer<V1Secret>({
-      name: 'gateway-variables',
+    this.informer = this.watch('gateway-variables', SELECTOR);
+    this.keys = this.watch('gateway-kms-keys', KMS_SELECTOR);
+  }
+
+  /** A restarting informer on the namespace's Secrets that `selector` picks. */
+  private watch(name: string, selector: string): RestartingInformer<V1Secret> {
+    const { namespace } = this.o;
+    return new RestartingInformer<V1Secret>({
+      name,
       informer: makeInformer<V1Secret>(
-        o.kubeConfig,
+        this.o.kubeConfig,
         `/api/v1/namespaces/${namespace}/secrets`,
-        () => this.api.listNamespacedSecret({ namespace, labelSelector: SELECTOR }),
-        SELECTOR,
+        () => this.api.listNamespacedSecret({ namespace, labelSelector: selector }),
+        selector,
       ),
-      logger: o.logger,
-    });
-    this.keys = new RestartingInformer<V1Secret>({
-      name: 'gateway-kms-keys',
-      informer: makeInformer<V1Secret>(
-        o.kubeConfig,
-        `/api/v1/namespaces/${namespace}/secrets`,
-        () => this.api.listNamespacedSecret({ namespace, labelSelector: KMS_SELECTOR }),
-        KMS_SELECTOR,
-      ),
-      logger: o.logger,
+      logger: this.o.logger,
     });
   }
 
