@@ -13,6 +13,7 @@ import {
   GetFunctionConfigurationCommand,
   PublishVersionCommand,
   UpdateFunctionConfigurationCommand,
+  waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { environmentToken } from '@lamina/core';
 import { uniqueName } from '@lamina/testkit';
@@ -34,14 +35,14 @@ describe('cluster mode: with a KMSKeyArn the variables Secret holds only an enve
   const fn = uniqueName('kms');
   const keyArn = 'arn:aws:kms:us-east-1:000000000000:key/envelope-key';
 
-  const applyKey = (key: string) =>
+  const applyKey = (key: string, name = 'envelope-key') =>
     kubectlOk(
       ['apply', '-f', '-'],
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Secret',
         metadata: {
-          name: 'envelope-key',
+          name,
           namespace: lamina.ns,
           labels: { 'lamina.dev/kms-key': 'true' },
         },
@@ -151,4 +152,40 @@ describe('cluster mode: with a KMSKeyArn the variables Secret holds only an enve
       .toEqual({ Variables: { DB_PASSWORD: SECRET } });
     expect(await invoke()).toEqual({ secret: SECRET });
   }, 300_000);
+
+  it('rotates by naming a new key: $LATEST is sealed anew, version 1 stays under the old key', async () => {
+    const nextArn = 'arn:aws:kms:us-east-1:000000000000:key/envelope-key-2';
+    await applyKey(randomBytes(32).toString('base64'), 'envelope-key-2');
+    await lamina.lambda.send(
+      new UpdateFunctionConfigurationCommand({ FunctionName: fn, KMSKeyArn: nextArn }),
+    );
+    await waitUntilFunctionUpdatedV2(
+      { client: lamina.lambda, maxWaitTime: 180, minDelay: 1, maxDelay: 2 },
+      { FunctionName: fn },
+    );
+    const conf = await configuration();
+    expect(conf.KMSKeyArn).toBe(nextArn);
+    expect(conf.Environment).toEqual({ Variables: { DB_PASSWORD: SECRET } });
+    const keyIds = (await variablesSecrets()).map(
+      (s) =>
+        (
+          JSON.parse(Buffer.from(s.data?.['envelope'] ?? '', 'base64').toString('utf8')) as {
+            keyId: string;
+          }
+        ).keyId,
+    );
+    expect(keyIds.sort()).toEqual(['kms:envelope-key', 'kms:envelope-key-2']);
+    await expect
+      .poll(async () => invoke(), { timeout: 180_000, interval: 2000 })
+      .toEqual({ secret: SECRET });
+    // The old key still opens version 1; without it, only version 1 fails.
+    expect(await invoke('1')).toEqual({ secret: SECRET });
+    await kubectlOk(['delete', 'secret', '-n', lamina.ns, 'envelope-key']);
+    await expect
+      .poll(async () => (await invoke('1').catch((e: unknown) => e)) as object, {
+        timeout: 30_000,
+      })
+      .toMatchObject({ name: 'KMSNotFoundException' });
+    expect(await invoke()).toEqual({ secret: SECRET });
+  }, 420_000);
 });

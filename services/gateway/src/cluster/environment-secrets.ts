@@ -178,11 +178,6 @@ export class EnvironmentSecrets {
     await Promise.all([this.informer.stop(), this.keys.stop()]);
   }
 
-  /** The variables of a Secret the gateway wrote; undefined when it is not (yet) known. */
-  variables(name: string): Readonly<Record<string, string>> | undefined {
-    return this.resolve(name)?.variables;
-  }
-
   /** What a Secret the gateway wrote holds (an envelope opened); undefined: not (yet) known. */
   resolve(name: string): ResolvedVariables | undefined {
     const secret = this.informer.get(name, this.o.namespace);
