@@ -181,7 +181,10 @@ export class EnvironmentSecrets {
   /** What a Secret the gateway wrote holds (an envelope opened); undefined: not (yet) known. */
   resolve(name: string): ResolvedVariables | undefined {
     const secret = this.informer.get(name, this.o.namespace);
-    if (secret === undefined) return undefined;
+    if (secret === undefined) {
+      this.opened.delete(name); // gone: its opened variables go too
+      return undefined;
+    }
     const envelope = secret.data?.[ENVELOPE_KEY];
     if (envelope === undefined) return { variables: variablesOfSecret(secret), sealed: false };
     const functionName = secret.metadata?.annotations?.[FUNCTION_ANNOTATION] ?? '';
@@ -299,6 +302,7 @@ export class EnvironmentSecrets {
 
   /** Deletes one Secret; gone already is fine. */
   async remove(name: string): Promise<void> {
+    this.opened.delete(name);
     try {
       await this.api.deleteNamespacedSecret({ namespace: this.o.namespace, name });
     } catch (err) {
