@@ -160,6 +160,7 @@ async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
               ...serviceKey,
               arn: `arn:aws:iam::${config.accountId}:user/lamina-services`,
               policy: ALLOW_ALL,
+              platform: true,
             },
           ],
         }),

@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ObjectCache, V1Deployment, V1Secret } from '@kubernetes/client-node';
 import {
   EGRESS_ANNOTATION,
+  SEALED_ENVIRONMENT_ANNOTATION,
   PLURALS,
   type FunctionResource,
   type FunctionVersionResource,
@@ -99,6 +100,7 @@ export class FunctionReconciler {
         replicas: desiredReplicas,
         provisioned: (fn.spec.provisionedConcurrency ?? 0) > 0,
         egress: fn.metadata.annotations?.[EGRESS_ANNOTATION],
+        sealedEnvironment: fn.metadata.annotations?.[SEALED_ENVIRONMENT_ANNOTATION],
       }));
     }
     const { autoscaled } = this.o.worker;

@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ObjectCache, V1Deployment, V1Secret } from '@kubernetes/client-node';
 import {
   EGRESS_ANNOTATION,
+  SEALED_ENVIRONMENT_ANNOTATION,
   PLURALS,
   type FunctionResource,
   type FunctionVersionResource,
@@ -80,6 +81,8 @@ export class VersionReconciler {
         egress: this.o.functions.get(functionName, namespace)?.metadata.annotations?.[
           EGRESS_ANNOTATION
         ],
+        // Variables are the version's own: its snapshot names its Secret.
+        sealedEnvironment: fv.metadata.annotations?.[SEALED_ENVIRONMENT_ANNOTATION],
       }));
     }
     const { autoscaled } = this.o.worker;

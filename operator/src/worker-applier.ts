@@ -50,6 +50,8 @@ export interface WorkerTarget {
   readonly provisioned?: boolean;
   /** The Function's `lamina.dev/egress` annotation (builders/isolation.ts). */
   readonly egress?: string | undefined;
+  /** The owner's `lamina.dev/sealed-environment` annotation (ADR 0046). */
+  readonly sealedEnvironment?: string | undefined;
 }
 
 export interface ApplyOutcome {
@@ -111,6 +113,7 @@ export class WorkerApplier {
       worker: this.o.worker,
       ...(t.provisioned === true ? { provisioned: true } : {}),
       egressGroups: egress.groups,
+      sealedEnvironment: t.sealedEnvironment,
     });
     const cached = this.o.deployments.get(t.deploymentName, t.namespace);
     const want = desired.metadata?.annotations?.[ANNOTATIONS.specHash];

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import {
   ListFunctionsCommand,
 } from '@aws-sdk/client-lambda';
 import { signRequest } from '@lamina/core';
+import { ASYNC_INVOKE_RULES, EventInvokeRefused, GatewayClient } from '@lamina/service-kit';
 import { eventually, type LaminaProcess, startLamina, uniqueName } from '@lamina/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -55,6 +57,25 @@ const denier = key('DENYKEY', {
     { Effect: 'Deny', Action: 'lambda:DeleteFunction', Resource: '*' },
   ],
 });
+
+// Policy variables (ADR 0046): each user may invoke the functions named after them.
+const ownFunctions = {
+  Version: '2012-10-17',
+  Statement: {
+    Effect: 'Allow',
+    Action: 'lambda:InvokeFunction',
+    Resource: 'arn:aws:lambda:*:*:function:${aws:username}-*',
+  },
+};
+const erin = key('ERINKEY', ownFunctions, 'erin');
+const frank = key('FRANKKEY', ownFunctions, 'frank');
+
+// A platform key (ADR 0046): its own policy lists only; it may name the source it calls for.
+const platformKey = {
+  ...key('PLATFORMKEY', { Statement: { Effect: 'Allow', Action: 'lambda:List*', Resource: '*' } }),
+  user: 'lamina-services',
+  platform: true,
+};
 
 // Temporary credentials (issue #18): a current session and an expired one.
 const TOKEN = `IQoJb3JpZ2luX2VjTemporary${'x'.repeat(40)}`;
@@ -141,7 +162,9 @@ describe('signed requests, identity and resource policies, the audit log (local 
     auditFile = join(dir, 'audit.log');
     writeFileSync(
       keysFile,
-      JSON.stringify({ keys: [admin, teamA, bob, denier, temporary, expired, fenced] }),
+      JSON.stringify({
+        keys: [admin, teamA, bob, denier, temporary, expired, fenced, erin, frank],
+      }),
     );
     lamina = await startLamina({
       env: { LAMINA_AUTH_KEYS_FILE: keysFile, LAMINA_AUDIT_LOG_FILE: auditFile },
@@ -460,5 +483,93 @@ describe('signed requests, identity and resource policies, the audit log (local 
     expect(await outcome(create(teamA, `team-a-big-${suffix}`))).toBe(
       `AccessDeniedException: User: arn:aws:iam::${ACCOUNT}:user/team-a is not authorized to perform: lambda:CreateFunction on resource: arn:aws:lambda:us-east-1:${ACCOUNT}:function:team-a-big-${suffix} because no identity-based policy allows the lambda:CreateFunction action`,
     );
+  }, 120_000);
+
+  it('policy variables: one policy, each key invokes only the functions named after its user', async () => {
+    // Earlier tests rewrote the keys file: put these two keys back and wait for them.
+    writeFileSync(keysFile, JSON.stringify({ keys: [admin, erin, frank] }));
+    await eventually(
+      async () => {
+        expect(await outcome(as(frank).send(new ListFunctionsCommand({})))).toMatch(
+          /^AccessDeniedException/,
+        );
+        return true;
+      },
+      { timeoutMs: 10_000 },
+    );
+    const own = `erin-f-${suffix}`;
+    await as(admin).send(
+      new CreateFunctionCommand({
+        FunctionName: own,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: `arn:aws:iam::${ACCOUNT}:role/r`,
+        Code: { ZipFile: code },
+      }),
+    );
+    const res = await as(erin).send(new InvokeCommand({ FunctionName: own, Payload: '{}' }));
+    expect(res.StatusCode).toBe(200);
+    expect(await outcome(as(frank).send(new InvokeCommand({ FunctionName: own })))).toBe(
+      `AccessDeniedException: User: arn:aws:iam::${ACCOUNT}:user/frank is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:${ACCOUNT}:function:${own} because no identity-based policy allows the lambda:InvokeFunction action`,
+    );
+    expect(await outcome(as(erin).send(new InvokeCommand({ FunctionName: fnA })))).toMatch(
+      /^AccessDeniedException: User: .*user\/erin is not authorized/,
+    );
+  }, 120_000);
+
+  it('aws:SourceArn from a platform key: a service principal with that SourceArn admits it, nobody else', async () => {
+    const SCHEDULE = `arn:aws:scheduler:us-east-1:${ACCOUNT}:schedule/default/nightly`;
+    writeFileSync(keysFile, JSON.stringify({ keys: [admin, erin, platformKey] }));
+    await eventually(
+      async () => {
+        expect(await outcome(as(platformKey).send(new ListFunctionsCommand({})))).toBe('ok');
+        return true;
+      },
+      { timeoutMs: 10_000 },
+    );
+    await as(admin).send(
+      new AddPermissionCommand({
+        FunctionName: fnB,
+        StatementId: 'nightly',
+        Action: 'lambda:InvokeFunction',
+        Principal: 'scheduler.amazonaws.com',
+        SourceArn: SCHEDULE,
+      }),
+    );
+    const agent = new Agent();
+    // The platform's own client (service-kit), as the dispatcher signs its Event invokes.
+    const client = (k: { accessKeyId: string; secretAccessKey: string }) =>
+      new GatewayClient({
+        gatewayUrl: lamina.url,
+        agent,
+        invokeTimeoutMs: 30_000,
+        rules: ASYNC_INVOKE_RULES,
+        credentials: { ...k, region: 'us-east-1' },
+      });
+    const refused = (p: Promise<void>) =>
+      p.then(
+        () => 'ok',
+        (e: unknown) =>
+          e instanceof EventInvokeRefused
+            ? `${String(e.statusCode)} ${e.errorType ?? ''}`
+            : String(e),
+      );
+    try {
+      expect(await refused(client(platformKey).invokeEvent(fnB, '{}', undefined, SCHEDULE))).toBe(
+        'ok',
+      );
+      expect(
+        await refused(client(platformKey).invokeEvent(fnB, '{}', undefined, `${SCHEDULE}x`)),
+      ).toBe('403 AccessDeniedException');
+      expect(await refused(client(platformKey).invokeEvent(fnB, '{}'))).toBe(
+        '403 AccessDeniedException',
+      );
+      // A user key naming the same source is not believed.
+      expect(await refused(client(erin).invokeEvent(fnB, '{}', undefined, SCHEDULE))).toBe(
+        '403 AccessDeniedException',
+      );
+    } finally {
+      agent.destroy();
+    }
   }, 120_000);
 });

@@ -10,7 +10,6 @@ import { randomBytes } from 'node:crypto';
 
 import {
   GetFunctionConfigurationCommand,
-  InvokeCommand,
   PublishVersionCommand,
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
@@ -21,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeZip } from '../support/zip.js';
 import { kubectl, kubectlOk } from './support/cluster.js';
 import { type ClusterLamina, startClusterLamina } from './support/cluster-lamina.js';
+import { invokeJson, variablesSecretsOf } from './support/variables-secrets.js';
 
 const SECRET = `value-${randomBytes(6).toString('hex')}`;
 const NEXT = `next-${randomBytes(6).toString('hex')}`;
@@ -28,36 +28,12 @@ const code = makeZip({
   'index.js': 'exports.handler = async () => ({ secret: process.env.DB_PASSWORD ?? null });',
 });
 
-interface SecretJson {
-  metadata: {
-    name: string;
-    ownerReferences?: { kind: string; name: string }[];
-    annotations?: Record<string, string>;
-  };
-  immutable?: boolean;
-  data?: Record<string, string>;
-}
-
 describe('cluster mode: environment variables live in a Secret, not in the Function', () => {
   let lamina: ClusterLamina;
   const fn = uniqueName('env');
-  const keyArn = 'arn:aws:kms:us-east-1:000000000000:key/team-key';
 
   beforeAll(async () => {
     lamina = await startClusterLamina({ name: 'secrets-at-rest' });
-    await kubectlOk(
-      ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: {
-          name: 'team-key',
-          namespace: lamina.ns,
-          labels: { 'lamina.dev/kms-key': 'true' },
-        },
-        data: { key: randomBytes(32).toString('base64') },
-      }),
-    );
   }, 900_000);
 
   afterAll(async () => {
@@ -67,26 +43,8 @@ describe('cluster mode: environment variables live in a Secret, not in the Funct
   const resource = async (kind: string, name: string): Promise<string> =>
     kubectlOk(['get', '-n', lamina.ns, kind, name, '-o', 'json']);
 
-  const variablesSecrets = async (): Promise<SecretJson[]> => {
-    const out = await kubectlOk([
-      'get', 'secrets', '-n', lamina.ns, '-l', 'lamina.dev/variables=api', '-o', 'json',
-    ]); // prettier-ignore
-    return (JSON.parse(out) as { items: SecretJson[] }).items.filter(
-      (s) => s.metadata.annotations?.['lamina.dev/function'] === fn,
-    );
-  };
-
-  const invoke = async (qualifier?: string): Promise<unknown> => {
-    const r = await lamina.lambda.send(
-      new InvokeCommand({
-        FunctionName: fn,
-        ...(qualifier === undefined ? {} : { Qualifier: qualifier }),
-      }),
-    );
-    const text = Buffer.from(r.Payload ?? []).toString('utf8');
-    expect(r.FunctionError, text).toBeUndefined();
-    return JSON.parse(text);
-  };
+  const variablesSecrets = () => variablesSecretsOf(lamina.ns, fn);
+  const invoke = (qualifier?: string) => invokeJson(lamina.lambda, fn, qualifier);
 
   const updated = () =>
     waitUntilFunctionUpdatedV2(
@@ -107,9 +65,9 @@ describe('cluster mode: environment variables live in a Secret, not in the Funct
   });
 
   it('keeps the values in an owned Secret, gives them to the pod and returns them', async () => {
+    // Without a KMSKeyArn: one key per variable (with one, an envelope: ...-kms.int.test.ts).
     await lamina.createFunction(fn, code, {
       Environment: { Variables: { DB_PASSWORD: SECRET } },
-      KMSKeyArn: keyArn,
     });
     const cr = await resource('functions.lamina.dev', fn);
     expect(cr).not.toContain(SECRET);
@@ -135,7 +93,6 @@ describe('cluster mode: environment variables live in a Secret, not in the Funct
       new GetFunctionConfigurationCommand({ FunctionName: fn }),
     );
     expect(conf.Environment?.Variables).toEqual({ DB_PASSWORD: SECRET });
-    expect(conf.KMSKeyArn).toBe(keyArn);
     expect(await invoke()).toEqual({ secret: SECRET });
     // Nor does the pod's spec hold it.
     const [pod] = await lamina.podsOf(fn, 'latest');

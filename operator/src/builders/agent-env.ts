@@ -8,7 +8,7 @@
  * Pure functions of the spec and the operator's worker configuration.
  */
 import type { V1EnvVar } from '@kubernetes/client-node';
-import { codeToken, loggingMembers } from '@lamina/core';
+import { codeToken, environmentToken, loggingMembers } from '@lamina/core';
 import { type FunctionResourceSpec, loggingOfResource, WORKER_ENV } from '@lamina/kube';
 
 import type { WorkerConfig } from '../config.js';
@@ -46,6 +46,26 @@ export function layerEnv(
   return [
     [WORKER_ENV.layers, hashes.join(',')],
     ['LAMINA_LAYER_TOKENS', tokens],
+  ];
+}
+
+/**
+ * Sealed variables (ADR 0046): the Secret whose envelope the gateway opens for this pod, the
+ * token of that Secret, and where the gateway is (the code route's base URL).
+ */
+export function sealedEnvironmentEnv(
+  secretName: string | undefined,
+  worker: WorkerConfig,
+): [string, string | undefined][] {
+  if (secretName === undefined) return [];
+  const secret = worker.codeTokenSecret;
+  return [
+    [WORKER_ENV.sealedEnvironment, secretName],
+    [
+      WORKER_ENV.sealedEnvironmentToken,
+      secret === undefined ? undefined : environmentToken(secret, secretName),
+    ],
+    [WORKER_ENV.sealedEnvironmentUrl, worker.codeUrl],
   ];
 }
 

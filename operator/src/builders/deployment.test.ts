@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
    client-node's models (V1Deployment, ...) are classes with public data fields only; its API takes
    plain object literals, as its own examples do. */
-import { codeToken } from '@lamina/core';
+import { codeToken, environmentToken } from '@lamina/core';
 import { functionSpecSchema } from '@lamina/kube';
 import { describe, expect, it } from 'vitest';
 
@@ -140,6 +140,25 @@ describe('buildWorkerDeployment', () => {
     const b = buildWorkerDeployment(input({}, { environmentHash: 'h2' }));
     const ann = (d: typeof a) => d.spec!.template.metadata!.annotations![ANNOTATIONS.configHash];
     expect(ann(b)).not.toBe(ann(a));
+    expect(b.metadata!.annotations![ANNOTATIONS.specHash]).not.toBe(
+      a.metadata!.annotations![ANNOTATIONS.specHash],
+    );
+  });
+
+  it("tells the agent where to fetch sealed variables, with that Secret's token (ADR 0046)", () => {
+    const w = { ...worker, codeTokenSecret: 's3cret', codeUrl: 'http://gw:8080' };
+    const plain = buildWorkerDeployment(input({}, { worker: w }));
+    const a = buildWorkerDeployment(input({}, { worker: w, sealedEnvironment: 'hello-vars-1' }));
+    const b = buildWorkerDeployment(input({}, { worker: w, sealedEnvironment: 'hello-vars-2' }));
+    const env = (d: typeof a) =>
+      Object.fromEntries(d.spec!.template.spec!.containers[0]!.env!.map((e) => [e.name, e.value]));
+    expect(env(plain)['LAMINA_SEALED_ENVIRONMENT']).toBeUndefined();
+    expect(env(a)).toMatchObject({
+      LAMINA_SEALED_ENVIRONMENT: 'hello-vars-1',
+      LAMINA_SEALED_ENVIRONMENT_TOKEN: environmentToken('s3cret', 'hello-vars-1'),
+      LAMINA_SEALED_ENVIRONMENT_URL: 'http://gw:8080',
+    });
+    // New values are a new Secret: the pods roll.
     expect(b.metadata!.annotations![ANNOTATIONS.specHash]).not.toBe(
       a.metadata!.annotations![ANNOTATIONS.specHash],
     );

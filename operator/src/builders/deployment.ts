@@ -28,7 +28,13 @@ import {
 
 import type { WorkerConfig } from '../config.js';
 import { egressLabels, WORKER_SECURITY_CONTEXT, workerPodIsolation } from './isolation.js';
-import { codeEnv, credentialsEnv, layerEnv, loggingEnv } from './agent-env.js';
+import {
+  codeEnv,
+  credentialsEnv,
+  layerEnv,
+  loggingEnv,
+  sealedEnvironmentEnv,
+} from './agent-env.js';
 import { imagePod } from './image-pod.js';
 import { labelValue, stableHash, workerDeploymentName } from './names.js';
 import { workerResources } from './resources.js';
@@ -76,6 +82,8 @@ export interface WorkerDeploymentInput {
   readonly provisioned?: boolean;
   /** The function's egress groups (egress.ts): one pod label each, for NetworkPolicies. */
   readonly egressGroups?: readonly string[];
+  /** The Secret of sealed variables the agent fetches through the gateway (ADR 0046). */
+  readonly sealedEnvironment?: string | undefined;
 }
 
 /** The worker image of a zip function's runtime (an image function's pod: image-pod.ts). */
@@ -131,6 +139,7 @@ function agentEnv(input: WorkerDeploymentInput): V1EnvVar[] {
     ...layerEnv(spec, input.worker),
     ...loggingEnv(spec),
     [WORKER_ENV.environmentDir, WORKER_PATHS.environment],
+    ...sealedEnvironmentEnv(input.sealedEnvironment, input.worker),
     [WORKER_ENV.region, input.worker.region],
     [WORKER_ENV.port, String(WORKER_PORT)],
     [

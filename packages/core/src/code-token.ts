@@ -28,3 +28,28 @@ export function isValidCodeToken(secret: string, sha256Hex: string, token: strin
   const given = Buffer.from(token, 'utf8');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
+
+/**
+ * Sealed variables (ADR 0046): a worker pod whose function's variables are sealed under a KMS key
+ * fetches them from the gateway, `GET <base>/lamina/v1/environment/<Secret name>`, with the token
+ * of exactly that Secret in `x-lamina-environment-token` (same secret as the code tokens, another
+ * domain, so a code token is never an environment token).
+ */
+export const ENVIRONMENT_PATH = '/lamina/v1/environment';
+export const ENVIRONMENT_TOKEN_HEADER = 'x-lamina-environment-token';
+
+/** The token that allows fetching the sealed variables held by the Secret `secretName`. */
+export function environmentToken(secret: string, secretName: string): string {
+  return createHmac('sha256', secret).update(`lamina-environment:${secretName}`).digest('hex');
+}
+
+/** True when `token` is the token of `secretName` under `secret`. */
+export function isValidEnvironmentToken(
+  secret: string,
+  secretName: string,
+  token: string,
+): boolean {
+  const expected = Buffer.from(environmentToken(secret, secretName), 'utf8');
+  const given = Buffer.from(token, 'utf8');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}

@@ -21,6 +21,11 @@ export const ERROR_STATUS = {
   ResourceNotReadyException: 502,
   InvalidRuntimeException: 502,
   InvalidZipFileException: 502,
+  // The environment's variables could not be decrypted at invoke (ADR 0046).
+  KMSAccessDeniedException: 502,
+  KMSDisabledException: 502,
+  KMSInvalidStateException: 502,
+  KMSNotFoundException: 502,
   // Authentication and authorisation (issue #18): what AWS answers before any Lambda operation.
   MissingAuthenticationTokenException: 403,
   IncompleteSignatureException: 403,
@@ -72,12 +77,14 @@ export class LaminaError extends Error {
   }
 
   /**
-   * The JSON body. AWS spells the message key `Message` for ResourceNotFound and Service
-   * exceptions and `message` for the others; SDKs read both.
+   * The JSON body. AWS spells the message key `Message` for ResourceNotFound, Service and KMS*
+   * exceptions (the service model's shapes) and `message` for the others; SDKs read both.
    */
   toBody(): Record<string, string> {
     const key =
-      this.name === 'ResourceNotFoundException' || this.name === 'ServiceException'
+      this.name === 'ResourceNotFoundException' ||
+      this.name === 'ServiceException' ||
+      this.name.startsWith('KMS')
         ? 'Message'
         : 'message';
     return { ...this.fields, Type: this.type, [key]: this.message };

@@ -102,8 +102,15 @@ export function toFunctionConfiguration(
     RuntimeVersionConfig: { RuntimeVersionArn: runtimeVersionArn(ctx, s.runtime) },
   };
   // AWS leaves Environment out when no variable was set.
-  if (Object.keys(s.environment).length > 0)
-    config['Environment'] = { Variables: { ...s.environment } };
+  if (Object.keys(s.environment).length > 0 || s.environmentError !== undefined)
+    config['Environment'] = {
+      Variables: { ...s.environment },
+      ...(s.environmentError === undefined
+        ? {}
+        : {
+            Error: { ErrorCode: s.environmentError.errorCode, Message: s.environmentError.message },
+          }),
+    };
   if (s.layers !== undefined && s.layers.length > 0)
     config['Layers'] = s.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize }));
   if (s.imageConfig !== undefined)

@@ -12,7 +12,12 @@ import { type FunctionLogging, isDefaultLogging } from './logging-config.js';
 import { assertFunctionName } from './names.js';
 import { assertRuntimeNotDeprecated, isDeprecatedRuntime } from './deprecated-runtimes.js';
 import { RUNTIMES } from './runtimes.js';
-import { isEmptyVpcConfig, kmsKeyIdOf, type VpcConfig } from './vpc-kms-config.js';
+import {
+  type EnvironmentError,
+  isEmptyVpcConfig,
+  kmsKeyIdOf,
+  type VpcConfig,
+} from './vpc-kms-config.js';
 
 /** Runtime identifiers Lamina knows (runtimes.json); which ones a deployment runs is configuration. */
 export const KNOWN_RUNTIMES: readonly string[] = Object.freeze(RUNTIMES.map((r) => r.id));
@@ -44,6 +49,11 @@ export interface FunctionSpec {
   readonly logging?: FunctionLogging;
   /** KMSKeyArn: the key that wraps the environment's data key; absent: the mode's own key. */
   readonly kmsKeyArn?: string;
+  /**
+   * Set when the variables are sealed under `kmsKeyArn` and that key cannot open them now (read
+   * side only, never written): GetFunctionConfiguration's `Environment.Error`, Invoke's 502.
+   */
+  readonly environmentError?: EnvironmentError;
   /** VpcConfig: security group ids name egress groups (vpc-kms-config.ts); absent when none. */
   readonly vpcConfig?: VpcConfig;
 }

@@ -16,12 +16,20 @@
  * Invariants: pure; an unknown operator, a value its operator cannot read (a date, a number, a
  * CIDR, true/false) or a malformed block is refused when the policy is read (ValidationException
  * "The policy is not valid: …"), never ignored, so a statement never grants more than its author
- * wrote. Policy variables (`${aws:username}`) are not expanded: they match literally.
+ * wrote. Policy variables (`${aws:username}`, a 2012-10-17 document's) are resolved in the
+ * values of String and Arn operators (iam-policy-match.ts); one that does not resolve matches
+ * nothing.
  */
 import { BlockList, isIP } from 'node:net';
 
 import { ValidationException } from './errors.js';
-import { wildcardMatch } from './iam-policy-match.js';
+import {
+  plainText,
+  type PolicyTemplate,
+  resolveTemplate,
+  templateOf,
+  wildcardMatch,
+} from './iam-policy-match.js';
 
 type Family = 'string' | 'numeric' | 'date' | 'bool' | 'binary' | 'ip' | 'arn' | 'null';
 
@@ -81,6 +89,8 @@ export interface ConditionClause {
   readonly set: 'any' | 'all' | undefined;
   /** IpAddress: the CIDRs as a BlockList. */
   readonly cidrs?: BlockList;
+  /** String and Arn operators of a 2012-10-17 document: the values with their variables. */
+  readonly templates?: readonly PolicyTemplate[];
 }
 
 /** A statement's `Condition`: every clause must hold. */
@@ -147,8 +157,11 @@ function valueList(raw: unknown, operator: string, key: string): readonly string
   });
 }
 
-/** Reads a statement's `Condition` object; throws ValidationException when it is malformed. */
-export function parseCondition(raw: unknown): ConditionBlock {
+/**
+ * Reads a statement's `Condition` object; throws ValidationException when it is malformed.
+ * `variables`: the document is 2012-10-17, so `${…}` in String and Arn values are variables.
+ */
+export function parseCondition(raw: unknown, variables = false): ConditionBlock {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw invalid('Condition must be an object of operators');
   }
@@ -180,6 +193,11 @@ export function parseCondition(raw: unknown): ConditionBlock {
         ifExists,
         set: m[1] === 'ForAnyValue' ? 'any' : m[1] === 'ForAllValues' ? 'all' : undefined,
         ...(spec.family === 'ip' ? { cidrs: cidrList(values, operator) } : {}),
+        ...(variables &&
+        (spec.family === 'string' || spec.family === 'arn') &&
+        values.some((v) => v.includes('${'))
+          ? { templates: values.map((v) => templateOf(v, true)) }
+          : {}),
       });
     }
   }
@@ -221,8 +239,17 @@ function ipOf(value: string): [string, 'ipv4' | 'ipv6'] | undefined {
   return family === 0 ? undefined : [plain, family === 6 ? 'ipv6' : 'ipv4'];
 }
 
+/** The clause's values for this request: variables resolved, unresolved ones left out. */
+function valuesFor(c: ConditionClause, ctx: ConditionContext): readonly string[] {
+  if (c.templates === undefined) return c.values;
+  return c.templates.flatMap((t) => {
+    const v = resolveTemplate(t, ctx);
+    return v === undefined ? [] : [v];
+  });
+}
+
 /** Whether one request value matches one of the clause's values (before negation). */
-function matchesAny(c: ConditionClause, value: string): boolean {
+function matchesAny(c: ConditionClause, value: string, ctx: ConditionContext): boolean {
   const { family, test } = c.spec;
   switch (family) {
     case 'ip': {
@@ -240,14 +267,14 @@ function matchesAny(c: ConditionClause, value: string): boolean {
     case 'bool':
       return c.values.some((v) => v.toLowerCase() === value.toLowerCase());
     case 'arn':
-      return c.values.some((v) => arnLike(v, value));
+      return valuesFor(c, ctx).some((v) => arnLike(v, value));
     case 'string':
-      return c.values.some((v) =>
+      return valuesFor(c, ctx).some((v) =>
         test === 'like'
           ? wildcardMatch(v, value)
           : test === 'ignore-case'
-            ? v.toLowerCase() === value.toLowerCase()
-            : v === value,
+            ? plainText(v).toLowerCase() === value.toLowerCase()
+            : plainText(v) === value,
       );
     case 'binary':
     case 'null':
@@ -263,7 +290,7 @@ export function clauseHolds(c: ConditionClause, ctx: ConditionContext): boolean 
   if (c.spec.family === 'null') {
     return c.values.some((v) => (v.toLowerCase() === 'true') !== present);
   }
-  const one = (v: string): boolean => matchesAny(c, v) !== c.spec.negated;
+  const one = (v: string): boolean => matchesAny(c, v, ctx) !== c.spec.negated;
   if (c.set === 'all') return values.every(one);
   if (!present) return c.ifExists || (c.set === undefined && c.spec.negated);
   if (c.set === 'any') return values.some(one);

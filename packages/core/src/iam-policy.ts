@@ -2,9 +2,10 @@
  * Identity policies (issue #18): the part of IAM's JSON grammar Lamina enforces, and its
  * evaluation. Supported: `Version`, `Statement` (one or a list), `Sid`, `Effect` Allow/Deny,
  * `Action`/`NotAction` and `Resource`/`NotResource` as a string or a list, with `*` and `?`
- * wildcards, and `Condition` (iam-condition.ts: IAM's operators, refused when unknown). Anything
- * else in a statement (`Principal`) is refused when the policy is read, so a key is never granted
- * more than its author wrote.
+ * wildcards, and `Condition` (iam-condition.ts: IAM's operators, refused when unknown); in a
+ * 2012-10-17 document, policy variables in resources and condition values (iam-policy-match.ts).
+ * Anything else in a statement (`Principal`) is refused when the policy is read, so a key is
+ * never granted more than its author wrote.
  *
  * Invariants: pure; an explicit Deny wins over any Allow, and no matching Allow is an implicit
  * deny; actions match case-insensitively (IAM's rule), resources case-sensitively.
@@ -17,7 +18,7 @@ import {
   EMPTY_CONDITION_CONTEXT,
   parseCondition,
 } from './iam-condition.js';
-import { wildcardMatch } from './iam-policy-match.js';
+import { templateMatch, templateOf, wildcardMatch } from './iam-policy-match.js';
 
 export { wildcardMatch } from './iam-policy-match.js';
 
@@ -34,6 +35,8 @@ export interface PolicyStatement {
   readonly notResource?: readonly string[];
   /** The statement applies only when this holds for the request (iam-condition.ts). */
   readonly condition?: ConditionBlock;
+  /** Version 2012-10-17: `${…}` in resources and condition values are policy variables. */
+  readonly variables?: boolean;
 }
 
 export interface PolicyDocument {
@@ -79,7 +82,7 @@ function pair(
     : { list: stringList(s[negative], negative), negated: true };
 }
 
-function parseStatement(raw: unknown): PolicyStatement {
+function parseStatement(raw: unknown, variables: boolean): PolicyStatement {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw invalid('each statement must be an object');
   }
@@ -96,7 +99,10 @@ function parseStatement(raw: unknown): PolicyStatement {
     effect: s['Effect'],
     ...(action.negated ? { notAction: action.list } : { action: action.list }),
     ...(resource.negated ? { notResource: resource.list } : { resource: resource.list }),
-    ...(s['Condition'] === undefined ? {} : { condition: parseCondition(s['Condition']) }),
+    ...(s['Condition'] === undefined
+      ? {}
+      : { condition: parseCondition(s['Condition'], variables) }),
+    ...(variables ? { variables } : {}),
   };
 }
 
@@ -123,7 +129,9 @@ export function parsePolicy(document: unknown): PolicyDocument {
   }
   const raw = Array.isArray(d['Statement']) ? (d['Statement'] as unknown[]) : [d['Statement']];
   if (d['Statement'] === undefined) throw invalid('Statement is missing');
-  return { statements: raw.map(parseStatement) };
+  // Policy variables came with 2012-10-17; before it (or without a Version) `${…}` is literal.
+  const variables = d['Version'] === '2012-10-17';
+  return { statements: raw.map((r) => parseStatement(r, variables)) };
 }
 
 function matches(
@@ -136,6 +144,14 @@ function matches(
   return !(notList ?? []).some((p) => wildcardMatch(p, value, ignoreCase));
 }
 
+/** Resource / NotResource, with the statement's policy variables resolved for the request. */
+function resourceMatches(s: PolicyStatement, resource: string, ctx: ConditionContext): boolean {
+  const one = (p: string): boolean =>
+    templateMatch(templateOf(p, s.variables === true), resource, ctx);
+  if (s.resource !== undefined) return s.resource.some(one);
+  return !(s.notResource ?? []).some(one);
+}
+
 /** Whether one statement applies to `action` on `resource` for a request with `ctx`. */
 export function statementApplies(
   s: PolicyStatement,
@@ -145,7 +161,7 @@ export function statementApplies(
 ): boolean {
   return (
     matches(s.action, s.notAction, action, true) &&
-    matches(s.resource, s.notResource, resource, false) &&
+    resourceMatches(s, resource, ctx) &&
     conditionHolds(s.condition, ctx)
   );
 }

@@ -45,6 +45,8 @@ export type FunctionPolicy = Readonly<Record<string, readonly PermissionStatemen
 const SID = /^([a-zA-Z0-9-_.]+)$/;
 const ACTION = /^(lambda:[*]|lambda:[a-zA-Z]+|[*])$/;
 const PRINCIPAL = /^[^\s]+$/;
+/** A service principal of a statement (`events.amazonaws.com`). */
+const SERVICE_PRINCIPAL = /^[a-z0-9.-]+\.amazonaws\.com$/;
 
 function required(body: Record<string, unknown>, key: string, field: string): string {
   const v = body[key];
@@ -151,7 +153,7 @@ const parsedConditions = new WeakMap<PermissionStatement, ConditionBlock>();
 function conditionOf(s: PermissionStatement): ConditionBlock {
   let block = parsedConditions.get(s);
   if (block === undefined) {
-    block = parseCondition(conditionJson(s));
+    block = parseCondition(conditionJson(s), true);
     parsedConditions.set(s, block);
   }
   return block;
@@ -210,6 +212,11 @@ export interface PolicyCaller {
   readonly functionUrlAuthType?: 'NONE' | 'AWS_IAM';
   /** The request's condition keys (conditionContextOf); the auth type above is added to them. */
   readonly context?: ConditionContext;
+  /**
+   * A platform service calling for an event source (its aws:SourceArn is in `context`): a
+   * service principal (`events.amazonaws.com`, `sqs.amazonaws.com`, …) admits it, as on AWS.
+   */
+  readonly service?: boolean;
 }
 
 /**
@@ -229,7 +236,9 @@ export function resourcePolicyAllows(
   return statements.some(
     (s) =>
       wildcardMatch(s.action, caller.action, true) &&
-      (s.principal === '*' || s.principal === caller.arn) &&
+      (s.principal === '*' ||
+        s.principal === caller.arn ||
+        (caller.service === true && SERVICE_PRINCIPAL.test(s.principal))) &&
       conditionHolds(conditionOf(s), ctx),
   );
 }

@@ -67,6 +67,8 @@ export interface KeySession {
 export interface VerifiedCaller {
   readonly accessKeyId: string;
   readonly presigned: boolean;
+  /** The headers the signature covers (lower-case): only these are the caller's word. */
+  readonly signedHeaders: readonly string[];
 }
 
 interface ParsedSignature {
@@ -307,5 +309,9 @@ export function verifySigV4(req: VerifyRequest, ctx: VerifyContext): VerifiedCal
       "The provided 'x-amz-content-sha256' header does not match what was computed.",
     );
   }
-  return { accessKeyId: p.accessKeyId, presigned: p.expires !== undefined };
+  return {
+    accessKeyId: p.accessKeyId,
+    presigned: p.expires !== undefined,
+    signedHeaders: p.signedHeaders,
+  };
 }

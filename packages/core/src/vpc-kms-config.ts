@@ -14,7 +14,7 @@
  * Invariants: pure; the shapes' list lengths and ARN pattern are the service model's, checked
  * before this; a group name is a Kubernetes label-name suffix (the operator labels pods with it).
  */
-import { InvalidParameterValueException } from './errors.js';
+import { InvalidParameterValueException, LaminaError } from './errors.js';
 
 export interface VpcConfig {
   readonly subnetIds: readonly string[];
@@ -131,3 +131,41 @@ export function keyBytesOf(bytes: Buffer): Buffer | undefined {
   const b64 = Buffer.from(text, 'base64');
   return /^[A-Za-z0-9+/]{43}=?$/.test(text) && b64.length === 32 ? b64 : undefined;
 }
+
+/**
+ * Why a function's sealed variables cannot be opened now (ADR 0046): Lambda's `EnvironmentError`
+ * (`ErrorCode`, `Message`), shown by GetFunctionConfiguration and answered by Invoke (502).
+ */
+export interface EnvironmentError {
+  readonly errorCode:
+    | 'KMSNotFoundException'
+    | 'KMSInvalidStateException'
+    | 'KMSAccessDeniedException'
+    | 'KMSDisabledException';
+  readonly message: string;
+}
+
+/** Lambda's texts for each reason the variables cannot be decrypted (its API reference). */
+const KMS_DECRYPT_MESSAGES: Readonly<Record<EnvironmentError['errorCode'], string>> = {
+  KMSNotFoundException:
+    "Lambda couldn't decrypt the environment variables because the KMS key was not found. Check the function's KMS key settings.",
+  KMSInvalidStateException:
+    "Lambda couldn't decrypt the environment variables because the state of the KMS key used is not valid for Decrypt. Check the function's KMS key settings.",
+  KMSAccessDeniedException:
+    "Lambda couldn't decrypt the environment variables because KMS access was denied. Check the Lambda function's KMS permissions.",
+  KMSDisabledException:
+    "Lambda couldn't decrypt the environment variables because the KMS key used is disabled. Check the Lambda function's KMS key settings.",
+};
+
+/** The EnvironmentError of a reason, with Lambda's text (and KMS's detail after it). */
+export function kmsDecryptError(
+  errorCode: EnvironmentError['errorCode'],
+  detail?: string,
+): EnvironmentError {
+  const base = KMS_DECRYPT_MESSAGES[errorCode];
+  return { errorCode, message: detail === undefined ? base : `${base} KMS Message: ${detail}` };
+}
+
+/** What Invoke answers for it (502, Lambda's exception name). */
+export const environmentErrorException = (e: EnvironmentError): LaminaError =>
+  new LaminaError(e.errorCode, e.message);

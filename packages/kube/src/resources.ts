@@ -31,3 +31,9 @@ export const MANAGED_BY = 'lamina-operator';
  * gateway writes it from VpcConfig's security groups (ADR 0039); the operator labels the pods.
  */
 export const EGRESS_ANNOTATION = 'lamina.dev/egress';
+/**
+ * On a Function or FunctionVersion whose variables are sealed under its KMS key (ADR 0046): the
+ * Secret holding the envelope. The gateway writes it; the operator tells the pods to fetch the
+ * variables from the gateway instead of projecting them.
+ */
+export const SEALED_ENVIRONMENT_ANNOTATION = 'lamina.dev/sealed-environment';

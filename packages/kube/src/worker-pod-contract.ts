@@ -72,6 +72,13 @@ export const WORKER_ENV = {
    * 0041); absent: Text to the default log group.
    */
   logging: 'LAMINA_FUNCTION_LOGGING',
+  /**
+   * Sealed variables (ADR 0046): the Secret holding the function's envelope, and that Secret's
+   * token, and the gateway's base URL the agent fetches the opened variables from with it.
+   */
+  sealedEnvironment: 'LAMINA_SEALED_ENVIRONMENT',
+  sealedEnvironmentToken: 'LAMINA_SEALED_ENVIRONMENT_TOKEN',
+  sealedEnvironmentUrl: 'LAMINA_SEALED_ENVIRONMENT_URL',
 } as const;
 
 /** Where a worker pod's code is for the runtime, as on Lambda (the task emptyDir, read-only). */

@@ -11,7 +11,7 @@
  */
 import type { Agent } from 'node:http';
 
-import { INVOKE_HEADERS, signRequest } from '@lamina/core';
+import { INVOKE_HEADERS, signRequest, SOURCE_ARN_HEADER } from '@lamina/core';
 
 import { httpPost } from './http-post.js';
 import { invokeKindOf, type InvokeKindUnder, type InvokeStatusRules } from './invoke-kind.js';
@@ -133,9 +133,16 @@ export class GatewayClient<R extends InvokeStatusRules> implements Invoker<R> {
 
   /**
    * An Event invoke (a function destination, a schedule's tick); throws unless the gateway
-   * answers 202. A `requestId` names the event (the async queue keeps one job per id).
+   * answers 202. A `requestId` names the event (the async queue keeps one job per id);
+   * `sourceArn` the event source it is made for (SOURCE_ARN_HEADER: the schedule, the function
+   * whose destination it is).
    */
-  async invokeEvent(functionRef: string, body: string, requestId?: string): Promise<void> {
+  async invokeEvent(
+    functionRef: string,
+    body: string,
+    requestId?: string,
+    sourceArn?: string,
+  ): Promise<void> {
     const url = this.url(functionRef);
     const bytes = Buffer.from(body, 'utf8');
     const headers = this.signed(
@@ -144,6 +151,7 @@ export class GatewayClient<R extends InvokeStatusRules> implements Invoker<R> {
         'content-type': 'application/json',
         [INVOKE_HEADERS.invocationType]: 'Event',
         ...(requestId === undefined ? {} : { [INVOKE_HEADERS.requestId]: requestId }),
+        ...(sourceArn === undefined ? {} : { [SOURCE_ARN_HEADER]: sourceArn }),
       },
       bytes,
     );

@@ -247,6 +247,7 @@ export class EventProcessor {
         message,
         kind,
         requestId: data.requestId,
+        sourceArn: functionArn(this.o.arnContext, data.functionName),
       });
       span.end();
       return true;

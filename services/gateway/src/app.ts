@@ -13,6 +13,7 @@ import { requestGuardsMiddleware } from './http/request-guards.js';
 import { accountRoutes } from './routes/account.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { codeRoutes } from './routes/code.js';
+import { sealedEnvironmentRoutes } from './routes/sealed-environment.js';
 import { useCodeTokenSecret } from './routes/code-access.js';
 import { concurrencyRoutes } from './routes/concurrency.js';
 import { eventInvokeConfigRoutes } from './routes/event-invoke-config.js';
@@ -183,6 +184,13 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(functionSettingsRoutes(deps));
   app.use(accountRoutes({ ...deps, versions, layers }));
   app.use(codeRoutes(deps));
+  if (deps.sealedEnvironments !== undefined)
+    app.use(
+      sealedEnvironmentRoutes({
+        sealed: deps.sealedEnvironments,
+        tokenSecret: deps.config.codeTokenSecret,
+      }),
+    );
   if (deps.async !== undefined) {
     app.use(eventInvokeConfigRoutes({ ...deps, async: deps.async, clock, versions }));
     app.use(queueRoutes({ async: deps.async }));

@@ -1,3 +1,4 @@
+import type { SealedEnvironments } from './routes/sealed-environment.js';
 import type {
   CodeStore,
   EnvironmentPool,
@@ -89,6 +90,8 @@ export interface AppDeps {
   readonly accessKeys?: KeyLookup;
   /** Where the mode keeps function logs (the logs API); absent: that API answers no events. */
   readonly logs?: FunctionLogSource;
+  /** Cluster mode: sealed variables the worker pods fetch (ADR 0046); absent: no such route. */
+  readonly sealedEnvironments?: SealedEnvironments;
   /** The console's chart series, sampling since the gateway started; absent: from the first read. */
   readonly series?: MetricsSeries;
   /** The built web console's folder; default the one next to the gateway's code. */

@@ -1,5 +1,6 @@
 import {
   type ArnContext,
+  environmentErrorException,
   functionArn,
   type FunctionRecord,
   type FunctionStore,
@@ -123,7 +124,12 @@ export class FunctionEntries {
       latestArn: functionArn(arnContext, s.name, LATEST),
       timeoutMs: s.timeout * 1000,
       metrics: bindMetrics(metrics, s.name, LATEST),
-      notInvocable: record.state === 'Active' ? undefined : notInvocable(record),
+      notInvocable:
+        record.state !== 'Active'
+          ? notInvocable(record)
+          : s.environmentError === undefined
+            ? undefined
+            : environmentErrorException(s.environmentError),
     };
   }
 }

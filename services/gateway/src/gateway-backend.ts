@@ -28,6 +28,7 @@ import type { CollectableStore } from './code/code-collector.js';
 import type { CodeFreezer } from './code/code-snapshots.js';
 import type { FunctionUrls } from './deps.js';
 import type { KeyRing } from './auth/access-keys.js';
+import type { SealedEnvironments } from './routes/sealed-environment.js';
 
 export interface GatewayBackend {
   /** For the startup log line. */
@@ -53,6 +54,8 @@ export interface GatewayBackend {
   readonly layers?: LayerStore;
   /** Where function logs can be read (issue #22); absent: the logs API answers no events. */
   readonly logs?: FunctionLogSource;
+  /** Sealed variables the worker pods fetch (cluster mode, ADR 0046). */
+  readonly sealedEnvironments?: SealedEnvironments;
   /** Where code lives that the collector may reclaim once nothing references it. */
   readonly collectable: readonly CollectableStore[];
   /** Runtime identifiers this installation can run (CreateFunction validation). */

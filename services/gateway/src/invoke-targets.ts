@@ -11,6 +11,7 @@ import {
   type VersionRecord,
   type VersionStore,
   versionEnvironmentConfig,
+  environmentErrorException,
   functionNotFound,
 } from '@lamina/core';
 
@@ -106,7 +107,11 @@ export class InvokeTargets {
       config: versionEnvironmentConfig(record, this.options.arnContext),
       timeoutMs: record.spec.timeout * 1000,
       metrics: bindMetrics(this.options.metrics, name, version),
-      notInvocable: undefined,
+      // Sealed variables its KMS key cannot open: Lambda's KMS* 502 (ADR 0046).
+      notInvocable:
+        record.spec.environmentError === undefined
+          ? undefined
+          : environmentErrorException(record.spec.environmentError),
     };
     this.versionEntries.set(key, { record, base });
     return base;

@@ -261,6 +261,9 @@ async function compose(
     ...(backend.functionUrls === undefined ? {} : { functionUrls: backend.functionUrls }),
     ...(backend.layers === undefined ? {} : { layers: backend.layers }),
     ...(backend.logs === undefined ? {} : { logs: backend.logs }),
+    ...(backend.sealedEnvironments === undefined
+      ? {}
+      : { sealedEnvironments: backend.sealedEnvironments }),
     pool,
     admission,
     metrics,

@@ -8,6 +8,7 @@ import {
   encodeKafkaEvent,
   type KafkaRecordInput,
   kafkaFailureRecord,
+  SOURCE_ARN_HEADER,
 } from '@lamina/core';
 import type { Tracing } from '@lamina/service-kit';
 import type { Logger } from 'pino';
@@ -149,7 +150,9 @@ export class BatchProcessor {
       const requestId = this.newId();
       if (body?.of !== rest) body = { of: rest, payload: this.encode(topic, partition, rest) };
       const { payload } = body;
-      last = await via.invoke(mapping.functionName, payload, requestId);
+      last = await via.invoke(mapping.functionName, payload, requestId, {
+        [SOURCE_ARN_HEADER]: this.o.mappingArn,
+      });
       invokes++;
       metrics.batches.inc({ ...label, outcome: last.kind });
       const offsets = rest.map((r) => r.offset);

@@ -13,6 +13,7 @@ import {
   type SqsEventSourceMapping,
   type SqsQueueRef,
   sqsEvent,
+  SOURCE_ARN_HEADER,
 } from '@lamina/core';
 import type { Logger } from 'pino';
 
@@ -136,7 +137,9 @@ export class SqsConsumer {
     const { mapping, metrics, region } = { ...this.o, region: this.queue.region };
     const label = { mapping: mapping.uuid };
     const payload = Buffer.from(JSON.stringify(sqsEvent(batch, this.queue.arn, region)));
-    const out = await this.o.invoker.invoke(mapping.functionName, payload, randomUUID());
+    const out = await this.o.invoker.invoke(mapping.functionName, payload, randomUUID(), {
+      [SOURCE_ARN_HEADER]: mapping.eventSourceArn,
+    });
     if (out.kind !== 'success') {
       metrics.batches.inc({ ...label, outcome: out.kind });
       metrics.errors.inc({ ...label, kind: out.kind });

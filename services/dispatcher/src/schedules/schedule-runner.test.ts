@@ -60,10 +60,10 @@ const schedule = (name: string, extra: Partial<Schedule> = {}): Schedule => ({
 function setup(sender?: TickSender, deadLetters?: ScheduleDeadLetters) {
   const clock = { now: T0 };
   const redis = new FakeRedis(clock);
-  const sent: { fn: string; body: string; id: string }[] = [];
+  const sent: { fn: string; body: string; id: string; source?: string | undefined }[] = [];
   const send: TickSender = sender ?? {
-    invokeEvent: (fn, body, id) => {
-      sent.push({ fn, body, id });
+    invokeEvent: (fn, body, id, source) => {
+      sent.push({ fn, body, id, source });
       return Promise.resolve();
     },
   };
@@ -114,6 +114,10 @@ describe('ScheduleRunner', () => {
       time: '2026-01-01T10:00:00Z',
       resources: ['arn:aws:scheduler:us-east-1:000000000000:schedule/default/every-minute'],
     });
+    // The schedule is the tick's event source (aws:SourceArn, ADR 0046).
+    expect(sent[0]?.source).toBe(
+      'arn:aws:scheduler:us-east-1:000000000000:schedule/default/every-minute',
+    );
     expect(JSON.parse(redis.hashes.get(keys.status)?.get('default/every-minute') ?? '{}')).toEqual({
       lastRun: T0 + 120_000,
       nextRun: T0 + 180_000,

@@ -41,7 +41,12 @@ import type {
 import type { ScheduleMetrics } from './schedule-metrics.js';
 
 export interface TickSender {
-  invokeEvent(functionRef: string, body: string, requestId: string): Promise<void>;
+  invokeEvent(
+    functionRef: string,
+    body: string,
+    requestId: string,
+    sourceArn?: string,
+  ): Promise<void>;
 }
 
 export interface ScheduleRunnerOptions {
@@ -145,7 +150,8 @@ export class ScheduleRunner {
     let exhausted: ExhaustedRetryCondition | undefined;
     for (let attempt = 0; !this.stopped; attempt += 1) {
       try {
-        await this.o.sender.invokeEvent(s.target.arn, body, requestId);
+        // The schedule is the event source (aws:SourceArn of the function's resource policy).
+        await this.o.sender.invokeEvent(s.target.arn, body, requestId, arn);
         delivered = true;
         break;
       } catch (err) {

@@ -6,6 +6,8 @@ export interface Delivery {
   readonly message: TargetMessage;
   readonly kind: 'record' | 'dead-letter';
   readonly requestId: string;
+  /** The function whose record or dead letter this is (a function target's aws:SourceArn). */
+  readonly sourceArn?: string;
 }
 
 /** Sends deliveries of one target kind; throws when the target did not take the message. */

@@ -3,7 +3,12 @@ import type { AsyncTarget } from '@lamina/core';
 import type { Delivery, TargetSender } from './delivery.js';
 
 export interface FunctionInvoker {
-  invokeEvent(functionRef: string, body: string): Promise<void>;
+  invokeEvent(
+    functionRef: string,
+    body: string,
+    requestId?: string,
+    sourceArn?: string,
+  ): Promise<void>;
 }
 
 export interface TargetRouterOptions {
@@ -38,7 +43,7 @@ export class TargetRouter implements TargetSender {
       case 'function': {
         const arn = d.target.kind === 'function' ? d.target.arn : '';
         const body = d.kind === 'record' ? d.message.body : JSON.stringify(d.message);
-        return this.o.functions.invokeEvent(arn, body);
+        return this.o.functions.invokeEvent(arn, body, undefined, d.sourceArn);
       }
     }
   }

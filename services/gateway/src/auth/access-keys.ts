@@ -21,6 +21,11 @@ export interface AccessKey {
   readonly sessionToken?: string;
   /** When a temporary key stops working (epoch ms); absent: it does not expire. */
   readonly expiresAt?: number;
+  /**
+   * The platform's own key (dispatcher, poller, schedule runner): only its calls may name the
+   * event source they are made for (SOURCE_ARN_HEADER, ADR 0046).
+   */
+  readonly platform?: boolean;
 }
 
 /** A key as a keys document or a Secret gives it. */
@@ -35,6 +40,8 @@ export interface AccessKeyEntry {
   readonly sessionToken?: unknown;
   /** … and when they expire (ISO 8601, as STS writes `Expiration`). */
   readonly expiration?: unknown;
+  /** `true` (or `"true"` in a Secret) for the platform's own key. */
+  readonly platform?: unknown;
 }
 
 const ID = /^[A-Za-z0-9_-]{4,128}$/;
@@ -66,6 +73,7 @@ export function accessKeyOf(entry: AccessKeyEntry, accountId: string): AccessKey
     arn: `arn:aws:iam::${accountId}:user/${name}`,
     policy,
     ...sessionOf(entry),
+    ...(entry.platform === true || entry.platform === 'true' ? { platform: true } : {}),
   };
 }
 

@@ -416,3 +416,88 @@ describe('a signed big upload', () => {
     );
   }, 30_000);
 });
+
+describe('aws:SourceArn from platform callers (ADR 0046)', () => {
+  const SCHEDULE = `arn:aws:scheduler:us-east-1:${ACCOUNT}:schedule/default/nightly`;
+  // A platform key whose own policy does not allow invoking: the resource policy decides.
+  const platform = accessKeyOf(
+    {
+      accessKeyId: 'PLATFORM',
+      secretAccessKey: 'platform-secret',
+      user: 'lamina-services',
+      platform: 'true',
+      policy: { Statement: { Effect: 'Allow', Action: 'lambda:List*', Resource: '*' } },
+    },
+    ACCOUNT,
+  );
+  const intruder = accessKeyOf(
+    {
+      accessKeyId: 'INTRUDER',
+      secretAccessKey: 'intruder-secret',
+      policy: { Statement: { Effect: 'Allow', Action: 'lambda:List*', Resource: '*' } },
+    },
+    ACCOUNT,
+  );
+
+  async function withPermission() {
+    const ring = new KeyRing();
+    ring.replace('test', [admin, platform, intruder]);
+    const fake = fakeApp({ accessKeys: ring });
+    fake.functions.records.set('team-b-y', record('team-b-y'));
+    const path = '/2015-03-31/functions/team-b-y/policy';
+    const add = JSON.stringify({
+      StatementId: 'nightly',
+      Action: 'lambda:InvokeFunction',
+      Principal: 'scheduler.amazonaws.com',
+      SourceArn: SCHEDULE,
+    });
+    await request(fake.app)
+      .post(path)
+      .set(signed(admin, 'POST', path, add))
+      .set('host', HOST)
+      .send(add)
+      .expect(201);
+    return fake.app;
+  }
+
+  /** An invoke signed by `key`, naming `source` (inside the signature unless `unsigned`). */
+  const invoke = (
+    app: Awaited<ReturnType<typeof withPermission>>,
+    key: AccessKey,
+    source: string,
+    unsigned = false,
+  ) => {
+    const headers = { host: HOST, ...(unsigned ? {} : { 'x-lamina-source-arn': source }) };
+    const sig = signRequest({
+      method: 'POST',
+      url: INVOKE('team-b-y'),
+      headers,
+      body: '{}',
+      accessKeyId: key.accessKeyId,
+      secretAccessKey: key.secretAccessKey,
+      region: 'us-east-1',
+      service: 'lambda',
+      now: FIXED_NOW,
+    });
+    return request(app)
+      .post(INVOKE('team-b-y'))
+      .set(sig)
+      .set('host', HOST)
+      .set('x-lamina-source-arn', source)
+      .send('{}');
+  };
+
+  it('a platform key calling for the permitted source is admitted by the service principal', async () => {
+    const app = await withPermission();
+    expect((await invoke(app, platform, SCHEDULE)).status).toBe(200);
+    const other = await invoke(app, platform, `${SCHEDULE}-other`);
+    expect(other.status).toBe(403);
+    expect(other.headers['x-amzn-errortype']).toBe('AccessDeniedException');
+  });
+
+  it('the header is not believed from a user key, nor outside the signature', async () => {
+    const app = await withPermission();
+    expect((await invoke(app, intruder, SCHEDULE)).status).toBe(403);
+    expect((await invoke(app, platform, SCHEDULE, true)).status).toBe(403);
+  });
+});

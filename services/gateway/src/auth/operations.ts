@@ -205,14 +205,15 @@ const ROWS: readonly Row[] = [
 ];
 
 /**
- * Paths nobody signs: probes, metrics, code downloads (they carry their own token) and the web
- * console's static files (its API calls are signed in the browser, ADR 0038).
+ * Paths nobody signs: probes, metrics, code and sealed-variable downloads (they carry their own
+ * tokens) and the web console's static files (its API calls are signed in the browser, ADR 0038).
  */
 export function isUnsigned(path: string): boolean {
   return (
     path === '/healthz' ||
     path === '/metrics' ||
     path.startsWith('/lamina/v1/code/') ||
+    path.startsWith('/lamina/v1/environment/') ||
     path === '/console' ||
     path.startsWith('/console/')
   );

@@ -6,10 +6,10 @@
  *
  * Invariants: with no key ring the gateway is open — every request passes as anonymous, still
  * described for the audit log; statements' Conditions see the request's keys (core's
- * conditionContextOf: source IP, time, TLS, principal); an explicit Deny in the identity policy
- * wins over every Allow,
- * the resource policy's included; a resource policy admits only for the exact qualifier it was
- * added to; every refusal is audited and counted before it is thrown.
+ * conditionContextOf: source IP, time, TLS, principal, and aws:SourceArn/SourceAccount only for
+ * a platform key naming its event source, ADR 0046); an explicit Deny in the identity policy
+ * wins over every Allow, the resource policy's included; a resource policy admits only for the
+ * exact qualifier it was added to; every refusal is audited and counted before it is thrown.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -24,6 +24,8 @@ import {
   type PermissionStatement,
   resourcePolicyAllows,
   sha256Hex,
+  SOURCE_ARN_HEADER,
+  sourceAccountOf,
   verifySigV4,
 } from '@lamina/core';
 
@@ -98,6 +100,13 @@ function jsonObject(
   };
 }
 
+/** One header's value (the first, when repeated); absent or empty: undefined. */
+function headerOf(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  const one = Array.isArray(v) ? v[0] : v;
+  return one === undefined || one === '' ? undefined : one;
+}
+
 function denied(arn: string, op: Operation, explicit: boolean): LaminaError {
   const why = explicit
     ? 'with an explicit deny in an identity-based policy'
@@ -120,6 +129,7 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
     policy: Parameters<typeof evaluatePolicy>[0],
     op: Operation,
     context: ConditionContext,
+    service: boolean,
   ) => {
     const decision = evaluatePolicy(policy, op.action, op.resource, context);
     if (decision === 'allow') return;
@@ -127,7 +137,7 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
       const statements = o.policyOf(op.fn.name, op.fn.qualifier ?? '');
       if (
         statements !== undefined &&
-        resourcePolicyAllows(statements, { arn, action: op.action, context })
+        resourcePolicyAllows(statements, { arn, action: op.action, context, service })
       ) {
         return;
       }
@@ -174,6 +184,12 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
       arn = key.arn;
       if (op?.foreign === true) throw crossAccountDenied(key.arn, op);
       if (op !== undefined) {
+        // The event source a platform service calls for (signed); from any other key, or
+        // outside the signature, it is not believed.
+        const source =
+          key.platform === true && caller.signedHeaders.includes(SOURCE_ARN_HEADER)
+            ? headerOf(req.headers, SOURCE_ARN_HEADER)
+            : undefined;
         const context = conditionContextOf({
           principalArn: key.arn,
           accountId: o.arn.accountId,
@@ -181,8 +197,11 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
           ...(req.remoteAddress === undefined ? {} : { sourceIp: req.remoteAddress }),
           now: o.clock.now(),
           secureTransport: req.secure === true,
+          ...(source === undefined
+            ? {}
+            : { sourceArn: source, sourceAccount: sourceAccountOf(source, o.arn.accountId) }),
         });
-        authorise(key.arn, key.policy, op, context);
+        authorise(key.arn, key.policy, op, context, source !== undefined);
       }
       return Promise.resolve({ accessKeyId, arn, ...(op === undefined ? {} : { operation: op }) });
     } catch (err) {

@@ -298,6 +298,7 @@ export function clusterBackend(o: ClusterBackendOptions): BackendFactory {
       provisioned,
       layers,
       pool,
+      sealedEnvironments: envSecrets,
       // Read from the worker pods through the API server (ADR 0038): nothing stored.
       logs: new PodLogSource({ api: kubePodLogApi(o.kubeConfig, o.namespace) }),
       functionUrls: {

@@ -17,6 +17,12 @@
  *   It is written right after its Function (whose uid owns it from the start; the API server
  *   checks the function's name first), so no Secret is ever without an owner.
  * - Values are resolved from the informer's memory; a write returns once the informer holds it.
+ * - With a `KMSKeyArn` (ADR 0046) the Secret holds one key, `envelope`: the variables sealed
+ *   (env-envelope.ts) under the key Secret the ARN names, read through a second informer on the
+ *   labelled key Secrets. The Function then carries no references (nothing to project) but the
+ *   annotation `lamina.dev/sealed-environment`, and its pods fetch the variables from the gateway.
+ *   An envelope the key cannot open (key gone, not 256 bits, replaced) resolves to Lambda's
+ *   KMS error, never to no variables.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -27,9 +33,17 @@ import {
   type V1OwnerReference,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { keyBytesOf, kmsKeyIdOf, kmsKeyInvalid, kmsKeyNotFound } from '@lamina/core';
+import {
+  type EnvironmentError,
+  keyBytesOf,
+  kmsDecryptError,
+  kmsKeyIdOf,
+  kmsKeyInvalid,
+  kmsKeyNotFound,
+} from '@lamina/core';
 import { API_VERSION, type KubeLogger, LABELS, RestartingInformer } from '@lamina/kube';
 
+import { EnvelopeKeyError, envelopeKeyId, openEnvelope, sealEnvelope } from '../env-envelope.js';
 import { waitForCache } from './cache-wait.js';
 import { GATEWAY_MANAGER } from './function-mapping.js';
 import { isNotFound } from './kube-errors.js';
@@ -40,6 +54,20 @@ const SELECTOR = `${VARIABLES_LABEL}=api`;
 export const FUNCTION_ANNOTATION = 'lamina.dev/function';
 /** On a Secret in the functions' namespace: a key `KMSKeyArn` names by its id (the Secret's name). */
 export const KMS_KEY_LABEL = 'lamina.dev/kms-key';
+const KMS_SELECTOR = `${KMS_KEY_LABEL}=true`;
+/** The one key of a sealed variables Secret. */
+export const ENVELOPE_KEY = 'envelope';
+
+/** What a variables Secret holds, as the gateway reads it. */
+export interface ResolvedVariables {
+  readonly variables: Readonly<Record<string, string>>;
+  /** True for an envelope under a KMS key (ADR 0046). */
+  readonly sealed: boolean;
+  /** The key id an envelope names (`kms:<id>`). */
+  readonly keyId?: string;
+  /** Set when an envelope cannot be opened now; `variables` is then empty. */
+  readonly error?: EnvironmentError;
+}
 
 /** The Secret's data: each variable's value, base64 (as the API server stores it). */
 const dataOf = (env: Readonly<Record<string, string>>): Record<string, string> =>
@@ -62,13 +90,17 @@ export function variablesOfSecret(secret: V1Secret): Record<string, string> {
 const sameVariables = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>) =>
   JSON.stringify(dataOf(a)) === JSON.stringify(dataOf(b));
 
-/** The Secret holding `env` for `functionName`, under `name`. Pure. */
+/**
+ * The Secret holding `env` for `functionName`, under `name`; with `sealed` (the envelope, ADR
+ * 0046) its only key is `envelope`. Pure.
+ */
 export function variablesSecret(
   name: string,
   namespace: string,
   functionName: string,
   env: Readonly<Record<string, string>>,
   owner?: V1OwnerReference,
+  sealed?: object,
 ): V1Secret {
   return {
     apiVersion: 'v1',
@@ -82,7 +114,10 @@ export function variablesSecret(
       annotations: { [FUNCTION_ANNOTATION]: functionName },
       ...(owner === undefined ? {} : { ownerReferences: [owner] }),
     },
-    data: dataOf(env),
+    data:
+      sealed === undefined
+        ? dataOf(env)
+        : { [ENVELOPE_KEY]: Buffer.from(JSON.stringify(sealed), 'utf8').toString('base64') },
   };
 }
 
@@ -106,35 +141,104 @@ export interface EnvironmentSecretsOptions {
 export class EnvironmentSecrets {
   private readonly api: CoreV1Api;
   private readonly informer: RestartingInformer<V1Secret>;
+  private readonly keys: RestartingInformer<V1Secret>;
+  /** Opened envelopes by Secret name, valid while both resource versions are the same. */
+  private readonly opened = new Map<string, { at: string; value: ResolvedVariables }>();
 
   constructor(private readonly o: EnvironmentSecretsOptions) {
     this.api = o.kubeConfig.makeApiClient(CoreV1Api);
-    const { namespace } = o;
-    this.informer = new RestartingInformer<V1Secret>({
-      name: 'gateway-variables',
+    this.informer = this.watch('gateway-variables', SELECTOR);
+    this.keys = this.watch('gateway-kms-keys', KMS_SELECTOR);
+  }
+
+  /** A restarting informer on the namespace's Secrets that `selector` picks. */
+  private watch(name: string, selector: string): RestartingInformer<V1Secret> {
+    const { namespace } = this.o;
+    return new RestartingInformer<V1Secret>({
+      name,
       informer: makeInformer<V1Secret>(
-        o.kubeConfig,
+        this.o.kubeConfig,
         `/api/v1/namespaces/${namespace}/secrets`,
-        () => this.api.listNamespacedSecret({ namespace, labelSelector: SELECTOR }),
-        SELECTOR,
+        () => this.api.listNamespacedSecret({ namespace, labelSelector: selector }),
+        selector,
       ),
-      logger: o.logger,
+      logger: this.o.logger,
     });
   }
 
   async start(timeoutMs = 60_000): Promise<void> {
-    await this.informer.start().catch(() => undefined);
-    await this.informer.waitForSync(timeoutMs);
+    await Promise.all([
+      this.informer.start().catch(() => undefined),
+      this.keys.start().catch(() => undefined),
+    ]);
+    await Promise.all([this.informer.waitForSync(timeoutMs), this.keys.waitForSync(timeoutMs)]);
   }
 
-  stop(): Promise<void> {
-    return this.informer.stop();
+  async stop(): Promise<void> {
+    await Promise.all([this.informer.stop(), this.keys.stop()]);
   }
 
-  /** The variables of a Secret the gateway wrote; undefined when it is not (yet) known. */
-  variables(name: string): Record<string, string> | undefined {
+  /** What a Secret the gateway wrote holds (an envelope opened); undefined: not (yet) known. */
+  resolve(name: string): ResolvedVariables | undefined {
     const secret = this.informer.get(name, this.o.namespace);
-    return secret === undefined ? undefined : variablesOfSecret(secret);
+    if (secret === undefined) {
+      this.opened.delete(name); // gone: its opened variables go too
+      return undefined;
+    }
+    const envelope = secret.data?.[ENVELOPE_KEY];
+    if (envelope === undefined) return { variables: variablesOfSecret(secret), sealed: false };
+    const functionName = secret.metadata?.annotations?.[FUNCTION_ANNOTATION] ?? '';
+    let sealed: unknown;
+    let keyId: string;
+    try {
+      sealed = JSON.parse(Buffer.from(envelope, 'base64').toString('utf8'));
+      keyId = envelopeKeyId(sealed);
+    } catch {
+      const error = kmsDecryptError('KMSInvalidStateException', `${name} holds no envelope.`);
+      return { variables: {}, sealed: true, error };
+    }
+    const id = keyId.startsWith('kms:') ? keyId.slice(4) : '';
+    const key = this.keys.get(id, this.o.namespace);
+    const at = `${secret.metadata?.resourceVersion ?? ''}/${key?.metadata?.resourceVersion ?? '-'}`;
+    const cached = this.opened.get(name);
+    if (cached?.at === at) return cached.value;
+    const value = this.open(sealed, functionName, keyId, id, key);
+    this.opened.set(name, { at, value });
+    return value;
+  }
+
+  private open(
+    sealed: unknown,
+    functionName: string,
+    keyId: string,
+    id: string,
+    key: V1Secret | undefined,
+  ): ResolvedVariables {
+    const fail = (error: EnvironmentError): ResolvedVariables => ({
+      variables: {},
+      sealed: true,
+      keyId,
+      error,
+    });
+    if (key === undefined)
+      return fail(kmsDecryptError('KMSNotFoundException', `Key '${id}' does not exist`));
+    const b64 = key.data?.['key'];
+    const bytes = b64 === undefined ? undefined : keyBytesOf(Buffer.from(b64, 'base64'));
+    if (bytes === undefined)
+      return fail(kmsDecryptError('KMSInvalidStateException', `${id} holds no 256-bit key.`));
+    try {
+      return { variables: openEnvelope(sealed, functionName, bytes, id), sealed: true, keyId };
+    } catch (err) {
+      const reason =
+        err instanceof EnvelopeKeyError ? 'KMSAccessDeniedException' : 'KMSInvalidStateException';
+      return fail(kmsDecryptError(reason, (err as Error).message));
+    }
+  }
+
+  /** The 32 bytes of the key a `KMSKeyArn` names, from the informer; undefined when none. */
+  private keyBytes(arn: string): Buffer | undefined {
+    const b64 = this.keys.get(kmsKeyIdOf(arn), this.o.namespace)?.data?.['key'];
+    return b64 === undefined ? undefined : keyBytesOf(Buffer.from(b64, 'base64'));
   }
 
   private ofFunction(functionName: string): V1Secret[] {
@@ -159,13 +263,33 @@ export class EnvironmentSecrets {
     owner: V1OwnerReference,
     prefer?: string,
     name = EnvironmentSecrets.newName(functionName),
+    kmsKeyArn?: string,
   ): Promise<string> {
+    // Reused only when it holds the same values the same way (plain, or sealed by the same key).
+    const keyId = kmsKeyArn === undefined ? undefined : `kms:${kmsKeyIdOf(kmsKeyArn)}`;
     const same = this.ofFunction(functionName)
       .filter((s) => s.metadata?.ownerReferences?.some((r) => r.uid === owner.uid) === true)
       .sort((a, b) => (a.metadata?.name === prefer ? -1 : b.metadata?.name === prefer ? 1 : 0))
-      .find((s) => sameVariables(variablesOfSecret(s), env));
+      .find((s) => {
+        const held = this.resolve(s.metadata?.name ?? '');
+        return (
+          held !== undefined &&
+          held.error === undefined &&
+          held.keyId === keyId &&
+          sameVariables(held.variables, env)
+        );
+      });
     if (same?.metadata?.name !== undefined) return same.metadata.name;
-    const body = variablesSecret(name, this.o.namespace, functionName, env, owner);
+    let sealed: object | undefined;
+    if (kmsKeyArn !== undefined && keyId !== undefined) {
+      // The key was just checked against the API server; the informer may be a moment behind.
+      if (this.keyBytes(kmsKeyArn) === undefined)
+        await waitForCache(() => this.keyBytes(kmsKeyArn) !== undefined);
+      const key = this.keyBytes(kmsKeyArn);
+      if (key === undefined) throw kmsKeyNotFound(kmsKeyArn);
+      sealed = sealEnvelope(env, functionName, key, keyId);
+    }
+    const body = variablesSecret(name, this.o.namespace, functionName, env, owner, sealed);
     await this.api.createNamespacedSecret({
       namespace: this.o.namespace,
       body,
@@ -178,6 +302,7 @@ export class EnvironmentSecrets {
 
   /** Deletes one Secret; gone already is fine. */
   async remove(name: string): Promise<void> {
+    this.opened.delete(name);
     try {
       await this.api.deleteNamespacedSecret({ namespace: this.o.namespace, name });
     } catch (err) {

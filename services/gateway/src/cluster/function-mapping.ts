@@ -6,6 +6,7 @@ import {
   type FunctionCode,
   type FunctionRecord,
   type FunctionSpec,
+  type EnvironmentError,
   type ImageConfig,
   imageIdentityHex,
   LIMITS,
@@ -26,6 +27,7 @@ import {
   LABELS,
   loggingOfResource,
   resourceLoggingConfig,
+  SEALED_ENVIRONMENT_ANNOTATION,
 } from '@lamina/kube';
 
 /** Annotations the gateway keeps on a Function for what Lambda has and the spec does not. */
@@ -48,8 +50,15 @@ export const ANNOTATIONS = {
   vpcConfig: 'lamina.dev/vpc-config',
 } as const;
 
-/** The variables a gateway-written Secret holds (environment-secrets.ts); undefined: unknown. */
-export type VariablesOf = (secretName: string) => Readonly<Record<string, string>> | undefined;
+/**
+ * What a gateway-written Secret holds (environment-secrets.ts): its variables, or why a sealed
+ * one cannot be opened now; undefined: unknown.
+ */
+export type VariablesOf = (
+  secretName: string,
+) =>
+  | { readonly variables: Readonly<Record<string, string>>; readonly error?: EnvironmentError }
+  | undefined;
 
 type EnvironmentRefs = NonNullable<NonNullable<FunctionResourceSpec['environment']>['valueFrom']>;
 
@@ -73,21 +82,42 @@ export function foreignRefs(
   return refs.length === 0 ? undefined : Object.fromEntries(refs);
 }
 
-/** The variables of a resource: inline ones (written before ADR 0039) and the gateway Secret's. */
+/**
+ * The variables of a resource: inline ones (written before ADR 0039) and the gateway Secret's —
+ * the referenced keys, or all of a sealed one (ADR 0046) with the error when it does not open.
+ */
 function variablesOf(
   s: FunctionResourceSpec,
-  envSecret: string | undefined,
+  a: Readonly<Record<string, string>>,
   lookup: VariablesOf | undefined,
-): Record<string, string> {
+): Pick<FunctionSpec, 'environment' | 'environmentError'> {
   const inline = { ...(s.environment?.variables ?? {}) };
-  if (envSecret === undefined || lookup === undefined) return inline;
-  const held = lookup(envSecret) ?? {};
+  const envSecret = a[ANNOTATIONS.environmentSecret];
+  if (envSecret === undefined || lookup === undefined) return { environment: inline };
+  const held = lookup(envSecret);
+  if (a[SEALED_ENVIRONMENT_ANNOTATION] === envSecret) {
+    return {
+      environment: { ...inline, ...held?.variables },
+      ...(held?.error === undefined ? {} : { environmentError: held.error }),
+    };
+  }
   for (const [k, r] of Object.entries(s.environment?.valueFrom ?? {})) {
-    const v = held[r.secretKeyRef.key];
+    const v = held?.variables[r.secretKeyRef.key];
     if (r.secretKeyRef.name === envSecret && v !== undefined) inline[k] = v;
   }
-  return inline;
+  return { environment: inline };
 }
+
+/**
+ * The KMS key `spec`'s variables are sealed under (ADR 0046): its KMSKeyArn, except for an image
+ * function, whose variables are its own container's environment (projected from a plain Secret).
+ */
+export const sealingKey = (spec: FunctionSpec): string | undefined =>
+  spec.packageType === 'Image' ? undefined : spec.kmsKeyArn;
+
+/** True when `spec`'s variables are written sealed in `envSecret`. */
+export const isSealed = (spec: FunctionSpec, envSecret: string | undefined): boolean =>
+  envSecret !== undefined && sealingKey(spec) !== undefined;
 
 /** The spec fields Lamina keeps in annotations (the CRD has no field for them). */
 function annotatedSpec(
@@ -111,6 +141,7 @@ export function specAnnotations(
     [ANNOTATIONS.vpcConfig]:
       spec.vpcConfig === undefined ? undefined : JSON.stringify(vpcConfigJson(spec.vpcConfig)),
     [ANNOTATIONS.environmentSecret]: envSecret,
+    [SEALED_ENVIRONMENT_ANNOTATION]: isSealed(spec, envSecret) ? envSecret : undefined,
   };
 }
 
@@ -169,7 +200,7 @@ export function toResourceSpec(
     memorySize: spec.memorySize,
     timeout: spec.timeout,
     ephemeralStorage: { size: spec.ephemeralStorage },
-    ...(!env
+    ...(!env || isSealed(spec, envSecret)
       ? {}
       : envSecret === undefined
         ? { environment: { variables: { ...spec.environment } } }
@@ -230,7 +261,7 @@ export function toCoreSpec(
     memorySize: s.memorySize,
     timeout: s.timeout,
     ephemeralStorage: s.ephemeralStorage?.size ?? LIMITS.ephemeralStorageMinMb,
-    environment: variablesOf(s, a[ANNOTATIONS.environmentSecret], lookup),
+    ...variablesOf(s, a, lookup),
     ...(s.reservedConcurrency === undefined ? {} : { reservedConcurrency: s.reservedConcurrency }),
     architectures: [...(s.architectures ?? ['x86_64'])],
     ...(s.code.image === undefined ? {} : { packageType: 'Image' as const }),

@@ -1,11 +1,16 @@
 import type { FunctionRecord, FunctionStore } from '@lamina/core';
-import { functionArn, KeyedLock } from '@lamina/core';
+import { environmentErrorException, functionArn, KeyedLock } from '@lamina/core';
 import { type FunctionResource, PLURALS, type RestartingInformer } from '@lamina/kube';
 
 import { waitForCache } from './cache-wait.js';
 import type { ResourceStoreOptions } from './custom-objects.js';
 import { EnvironmentSecrets, functionOwner } from './environment-secrets.js';
-import { ANNOTATIONS, toFunctionRecord, toFunctionResource } from './function-mapping.js';
+import {
+  ANNOTATIONS,
+  sealingKey,
+  toFunctionRecord,
+  toFunctionResource,
+} from './function-mapping.js';
 import { isStaleWrite, toLambdaError } from './kube-errors.js';
 
 export interface KubeFunctionStoreOptions extends ResourceStoreOptions {
@@ -53,7 +58,7 @@ export class KubeFunctionStore implements FunctionStore {
     return fn?.metadata.deletionTimestamp === undefined ? fn : undefined;
   }
 
-  private readonly variables = (secret: string) => this.o.envSecrets?.variables(secret);
+  private readonly variables = (secret: string) => this.o.envSecrets?.resolve(secret);
 
   private record(fn: FunctionResource): FunctionRecord {
     return toFunctionRecord(fn, this.o.locateCode, this.variables);
@@ -94,7 +99,14 @@ export class KubeFunctionStore implements FunctionStore {
       created = true;
       if (envSecret !== undefined) {
         const owner = functionOwner(name, stored.metadata.uid ?? '');
-        await secrets?.ensure(name, record.spec.environment, owner, undefined, envSecret);
+        await secrets?.ensure(
+          name,
+          record.spec.environment,
+          owner,
+          undefined,
+          envSecret,
+          sealingKey(record.spec),
+        );
       }
       await this.seen(name, stored.metadata.resourceVersion);
     } catch (err) {
@@ -116,7 +128,11 @@ export class KubeFunctionStore implements FunctionStore {
       for (let attempt = 1; ; attempt++) {
         try {
           base ??= await this.o.objects.get<FunctionResource>(PLURALS.Function, name);
-          const next = change(this.record(base));
+          const current = this.record(base);
+          // Sealed variables the key cannot open now would be lost by rewriting them (ADR 0046).
+          if (current.spec.environmentError !== undefined)
+            throw environmentErrorException(current.spec.environmentError);
+          const next = change(current);
           const envSecret = await this.secretFor(next, base);
           const body = toFunctionResource(next, this.o.namespace, base, envSecret);
           const stored = await this.o.objects.replace(PLURALS.Function, name, body);
@@ -151,6 +167,8 @@ export class KubeFunctionStore implements FunctionStore {
       next.spec.environment,
       functionOwner(next.spec.name, base.metadata.uid ?? ''),
       base.metadata.annotations?.[ANNOTATIONS.environmentSecret],
+      undefined,
+      sealingKey(next.spec),
     );
   }
 

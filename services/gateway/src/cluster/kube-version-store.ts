@@ -20,7 +20,7 @@ import {
 import { waitForCache } from './cache-wait.js';
 import type { ResourceStoreOptions } from './custom-objects.js';
 import { type EnvironmentSecrets, functionOwner } from './environment-secrets.js';
-import { ANNOTATIONS } from './function-mapping.js';
+import { ANNOTATIONS, sealingKey } from './function-mapping.js';
 import { isAlreadyExists, isNotFound, isStaleWrite, toLambdaError } from './kube-errors.js';
 import {
   aliasResourceName,
@@ -63,7 +63,7 @@ export class KubeVersionStore implements VersionStore {
     }
   }
 
-  private readonly variables = (secret: string) => this.o.envSecrets?.variables(secret);
+  private readonly variables = (secret: string) => this.o.envSecrets?.resolve(secret);
 
   async start(): Promise<void> {
     const timeout = this.o.syncTimeoutMs ?? 60_000;
@@ -159,6 +159,8 @@ export class KubeVersionStore implements VersionStore {
                   env,
                   functionOwner(functionName, fn.metadata.uid ?? ''),
                   fn.metadata.annotations?.[ANNOTATIONS.environmentSecret],
+                  undefined,
+                  sealingKey(decision.record.spec),
                 );
           const stored = await this.o.objects.create(
             PLURALS.FunctionVersion,

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment, @typescript-eslint/no-misused-spread --
    client-node models are plain JSON on the wire; the fixtures are object literals. */
-import type { FunctionRecord, VersionRecord } from '@lamina/core';
-import type { FunctionResource } from '@lamina/kube';
+import { type FunctionRecord, kmsDecryptError, type VersionRecord } from '@lamina/core';
+import { type FunctionResource, SEALED_ENVIRONMENT_ANNOTATION } from '@lamina/kube';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -206,7 +206,10 @@ describe('FunctionVersion and Alias resources', () => {
 
 describe('variables in a Secret, KMSKeyArn and VpcConfig (ADR 0039)', () => {
   const secrets: Record<string, Record<string, string>> = { 'hello-vars-1': { A: '1' } };
-  const lookup = (name: string) => secrets[name];
+  const lookup = (name: string) => {
+    const variables = secrets[name];
+    return variables === undefined ? undefined : { variables };
+  };
   const vpc = {
     subnetIds: ['subnet-a'],
     securityGroupIds: ['sg-redis', 'sg-kafka'],
@@ -222,12 +225,18 @@ describe('variables in a Secret, KMSKeyArn and VpcConfig (ADR 0039)', () => {
   };
 
   it('keeps no value in the resource, only references, and reads the values back', () => {
-    const r = toFunctionResource(secured, 'ns', undefined, 'hello-vars-1');
-    expect(JSON.stringify(r)).not.toContain('"1"');
-    expect(r.spec.environment).toEqual({
+    const plain = toFunctionResource(record, 'ns', undefined, 'hello-vars-1');
+    expect(plain.spec.environment).toEqual({
       valueFrom: { A: { secretKeyRef: { name: 'hello-vars-1', key: 'A' } } },
     });
+    expect(plain.metadata.annotations?.[SEALED_ENVIRONMENT_ANNOTATION]).toBeUndefined();
+    expect(toFunctionRecord(plain, locate, lookup).spec.environment).toEqual({ A: '1' });
+    // With a KMS key the Secret holds an envelope (ADR 0046): no references, the annotation says so.
+    const r = toFunctionResource(secured, 'ns', undefined, 'hello-vars-1');
+    expect(JSON.stringify(r)).not.toContain('"1"');
+    expect(r.spec.environment).toBeUndefined();
     expect(r.metadata.annotations).toMatchObject({
+      [SEALED_ENVIRONMENT_ANNOTATION]: 'hello-vars-1',
       [ANNOTATIONS.environmentSecret]: 'hello-vars-1',
       [ANNOTATIONS.kmsKeyArn]: 'arn:aws:kms:us-east-1:000000000000:key/k1',
       'lamina.dev/egress': 'redis,kafka',
@@ -236,6 +245,17 @@ describe('variables in a Secret, KMSKeyArn and VpcConfig (ADR 0039)', () => {
     expect(back.spec.environment).toEqual({ A: '1' });
     expect(back.spec.kmsKeyArn).toBe(secured.spec.kmsKeyArn);
     expect(back.spec.vpcConfig).toEqual(vpc);
+  });
+
+  it('reads a sealed Secret its key cannot open as the KMS error, with no variables', () => {
+    const r = toFunctionResource(secured, 'ns', undefined, 'hello-vars-1');
+    const error = kmsDecryptError('KMSNotFoundException');
+    const back = toFunctionRecord({ ...r, status: { state: 'Active' } }, locate, () => ({
+      variables: {},
+      error,
+    }));
+    expect(back.spec.environment).toEqual({});
+    expect(back.spec.environmentError).toEqual(error);
   });
 
   it('moves inline variables to the Secret and keeps references set with kubectl', () => {

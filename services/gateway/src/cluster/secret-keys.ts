@@ -34,6 +34,7 @@ export function keyOfSecret(secret: V1Secret, accountId: string): AccessKey {
       user: text(secret, 'user'),
       sessionToken: text(secret, 'sessionToken'),
       expiration: text(secret, 'expiration'),
+      platform: text(secret, 'platform'),
     },
     accountId,
   );

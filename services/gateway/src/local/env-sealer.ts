@@ -18,45 +18,26 @@
  * - A record naming a KMS key that has no file is not written: Lambda's InvalidParameterValue
  *   answer (`kmsKeyNotFound`), with or without variables, as AWS checks the key on every write.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { keyBytesOf, type KmsKeys, kmsKeyIdOf, kmsKeyNotFound } from '@lamina/core';
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+
+import {
+  envelopeKeyId,
+  openEnvelope,
+  sealEnvelope,
+  type SealedEnvironment,
+} from '../env-envelope.js';
 
 export const ENV_KEY_FILE = 'env.key';
 /** Local mode's KMS keys: one file per key id under the state dir. */
 export const KMS_KEYS_DIR = 'kms-keys';
 
-/** The sealed form of an environment, as stored under `spec.sealedEnvironment`. */
-export interface SealedEnvironment {
-  readonly v: 1;
-  readonly alg: 'AES-256-GCM';
-  /** Which key wrapped the data key: `local` (the state dir's key file) or `kms:<key id>`. */
-  readonly keyId: string;
-  /** The data key, encrypted: iv (12) ‖ tag (16) ‖ ciphertext (32), base64. */
-  readonly dataKey: string;
-  /** The variables' JSON, encrypted with the data key: iv ‖ tag ‖ ciphertext, base64. */
-  readonly data: string;
-}
+export type { SealedEnvironment };
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function encrypt(key: Buffer, plain: Buffer, aad: string): Buffer {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(aad, 'utf8'));
-  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]);
-}
-
-function decrypt(key: Buffer, sealed: Buffer, aad: string): Buffer {
-  if (sealed.length < 28) throw new Error('sealed value too short');
-  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-  decipher.setAAD(Buffer.from(aad, 'utf8'));
-  decipher.setAuthTag(sealed.subarray(12, 28));
-  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
-}
 
 /** Reads the key file, creating it (0600, exclusively: one process wins) when absent. */
 function loadOrCreateKey(file: string): Buffer {
@@ -136,39 +117,14 @@ export class EnvSealer {
     kmsKeyArn?: string,
   ): SealedEnvironment {
     const master = kmsKeyArn === undefined ? this.masterKey() : this.kms.key(kmsKeyArn);
-    const dataKey = randomBytes(32);
-    const data = encrypt(dataKey, Buffer.from(JSON.stringify(environment), 'utf8'), binding);
-    const wrapped = encrypt(master, dataKey, binding);
-    return {
-      v: 1,
-      alg: 'AES-256-GCM',
-      keyId: kmsKeyArn === undefined ? 'local' : `kms:${kmsKeyIdOf(kmsKeyArn)}`,
-      dataKey: wrapped.toString('base64'),
-      data: data.toString('base64'),
-    };
+    const keyId = kmsKeyArn === undefined ? 'local' : `kms:${kmsKeyIdOf(kmsKeyArn)}`;
+    return sealEnvelope(environment, binding, master, keyId);
   }
 
   /** Throws when the envelope is not one of ours or does not open with its key. */
   open(sealed: unknown, binding: string): Record<string, string> {
-    if (!isObject(sealed) || sealed['v'] !== 1 || typeof sealed['keyId'] !== 'string')
-      throw new Error('unknown sealed environment format');
-    const { dataKey, data } = sealed;
-    if (typeof dataKey !== 'string' || typeof data !== 'string')
-      throw new Error('sealed environment lacks dataKey or data');
-    const { key: master, where } = this.keyOf(sealed['keyId']);
-    let plain: Buffer;
-    try {
-      const key = decrypt(master, Buffer.from(dataKey, 'base64'), binding);
-      plain = decrypt(key, Buffer.from(data, 'base64'), binding);
-    } catch (err) {
-      throw new Error(
-        `the sealed environment does not open with ${where}: ${(err as Error).message}`,
-      );
-    }
-    const env: unknown = JSON.parse(plain.toString('utf8'));
-    if (!isObject(env) || !Object.values(env).every((v) => typeof v === 'string'))
-      throw new Error('sealed environment is not a map of strings');
-    return env as Record<string, string>;
+    const { key, where } = this.keyOf(envelopeKeyId(sealed));
+    return openEnvelope(sealed, binding, key, where);
   }
 
   /**

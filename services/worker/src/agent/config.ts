@@ -60,6 +60,9 @@ const schema = z.object({
   [W.taskView]: optional(z.string().min(1).optional()),
   [W.killStrays]: optional(z.enum(['true', 'false']).default('false')),
   [W.environmentDir]: optional(z.string().optional()),
+  [W.sealedEnvironment]: optional(z.string().min(1).optional()),
+  [W.sealedEnvironmentToken]: optional(z.string().optional()),
+  [W.sealedEnvironmentUrl]: optional(z.url({ protocol: /^https?$/ }).optional()),
   [W.region]: optional(z.string().default('us-east-1')),
   LAMINA_ACCOUNT_ID: optional(
     z
@@ -151,6 +154,9 @@ export interface AgentConfig {
   readonly killStrays: boolean;
   /** One file per function variable (a projected Secret); undefined = no variables. */
   readonly environmentDir: string | undefined;
+  /** Sealed variables (ADR 0046): the Secret, its token, the gateway; absent: none sealed. */
+  readonly sealedEnvironment:
+    { readonly secretName: string; readonly token?: string; readonly baseUrl?: string } | undefined;
   readonly region: string;
   readonly accountId: string;
   /** The function's LoggingConfig (WORKER_ENV.logging); undefined: Text. */
@@ -191,6 +197,21 @@ export interface AgentConfig {
 }
 
 /** Reads the agent's configuration from an environment (a value, not process.env). */
+/** The sealed-variables settings (ADR 0046) of the parsed environment; absent: none sealed. */
+function sealedOf(
+  secretName: string | undefined,
+  e: Readonly<Record<string, unknown>>,
+): AgentConfig['sealedEnvironment'] {
+  if (secretName === undefined) return undefined;
+  const token = e[W.sealedEnvironmentToken];
+  const baseUrl = e[W.sealedEnvironmentUrl];
+  return {
+    secretName,
+    ...(typeof token === 'string' ? { token } : {}),
+    ...(typeof baseUrl === 'string' ? { baseUrl } : {}),
+  };
+}
+
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): AgentConfig {
   const generic = env[WORKER_GENERIC_ENV] === 'true';
   const image = !generic && env[W.runtimeApiPort] !== undefined;
@@ -222,6 +243,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     taskView: e[W.taskView],
     killStrays: e[W.killStrays] === 'true',
     environmentDir: e[W.environmentDir],
+    sealedEnvironment: sealedOf(e[W.sealedEnvironment], e),
     region: e[W.region],
     accountId: e.LAMINA_ACCOUNT_ID,
     logging: e[W.logging],

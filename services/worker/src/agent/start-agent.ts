@@ -23,6 +23,7 @@ import { createAgentMetrics } from './agent-metrics.js';
 import { createAgentServer } from './agent-server.js';
 import { ExternalRuntime, killOtherProcesses, killStrays } from './external-runtime.js';
 import { readEnvironmentDir } from './environment-dir.js';
+import { fetchSealedEnvironment } from './sealed-environment.js';
 import { functionConfigOf, runtimeCommandOf } from './function-config.js';
 import { GenericAgent } from './generic-agent.js';
 import { functionLogger, type LineBatch, stdoutLineBatch } from './function-log-writer.js';
@@ -276,10 +277,26 @@ export async function startAgent(startDeps: StartAgentDeps): Promise<RunningAgen
   if (config.generic) {
     agent = genericAgent(deps);
   } else {
-    const { variables, skipped } = await readEnvironmentDir(config.environmentDir);
-    for (const s of skipped) {
+    const dir = await readEnvironmentDir(config.environmentDir);
+    for (const s of dir.skipped) {
       logger.warn({ entry: s.name, reason: s.reason }, 'environment entry skipped');
     }
+    // Sealed ones come from the gateway (ADR 0046); a failure here ends the agent, with the reason.
+    const sealed = config.sealedEnvironment;
+    const variables =
+      sealed === undefined
+        ? dir.variables
+        : {
+            ...dir.variables,
+            ...(await fetchSealedEnvironment({
+              baseUrl: sealed.baseUrl,
+              secretName: sealed.secretName,
+              token: sealed.token,
+              onRetry: (attempt, reason) => {
+                logger.warn({ attempt, reason }, 'could not fetch the sealed variables; retrying');
+              },
+            })),
+          };
     const fetched = codeDeliveryOf(config, logger);
     delivery = fetched;
     const versioned = versionAgent({
