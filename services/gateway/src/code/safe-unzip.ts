@@ -5,7 +5,9 @@
  * "Could not unzip uploaded file" for an archive that is broken or unsafe.
  *
  * Invariants: the gateway's event loop never does the unpacking; one worker per call, ended
- * when the call ends (also on timeout), so a hostile archive costs one thread for a bounded time.
+ * when the call ends (also on timeout), so a hostile archive costs one thread for a bounded time;
+ * the worker runs in a slot of the process's decode pool (decode-pool.ts): a bounded number at
+ * once, a bounded queue, TooManyRequestsException beyond.
  * The worker's entry file sits next to this module with this module's own extension: `.ts` in
  * the sources, `.js` in dist/, `.mjs` in the image, where images/bundle.mjs bundles it as
  * dist/unzip-worker.mjs beside dist/main.mjs.
@@ -16,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 
 import { InvalidParameterValueException } from '@lamina/core';
 
+import { decodePool } from './decode-pool.js';
 import type { UnzipJob, UnzipLimits, UnzipOutcome } from './unzip-worker.js';
 
 export type { UnzipLimits } from './unzip-worker.js';
@@ -75,11 +78,20 @@ function toError(outcome: Exclude<UnzipOutcome, { kind: 'ok' }>): Error {
  * InvalidParameterValueException for a bad archive or a limit passed; the caller removes `dest`
  * on failure.
  */
-export async function unzipSafely(
+export function unzipSafely(
   zip: Buffer | string,
   dest: string,
   limits: UnzipLimits,
   options: UnzipOptions = {},
+): Promise<UnzipResult> {
+  return decodePool.run(() => unzipInWorker(zip, dest, limits, options));
+}
+
+async function unzipInWorker(
+  zip: Buffer | string,
+  dest: string,
+  limits: UnzipLimits,
+  options: UnzipOptions,
 ): Promise<UnzipResult> {
   // A copy of just these bytes, moved (not cloned again) into the worker; a path is only a path.
   const bytes = typeof zip === 'string' ? undefined : new Uint8Array(zip);

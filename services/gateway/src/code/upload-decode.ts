@@ -7,10 +7,14 @@
  *
  * Invariants: the answer is the same as parsing on the event loop — the same JSON errors (as
  * InvalidRequestContentException, from http/body.ts), and a ZipFile that is not base64 left as
- * the string it was for the route to refuse; the worker is ended when the call ends.
+ * the string it was for the route to refuse; the worker is ended when the call ends, or after
+ * DECODE_TIMEOUT_MS of decoding; every worker runs in a slot of the process's decode pool
+ * (decode-pool.ts), so only a bounded number run at once; a streamed body is only collected
+ * until `end`, and decoded only then (a signed gateway first checks the body's hash).
  */
 import { Worker } from 'node:worker_threads';
 
+import { decodePool, type Release } from './decode-pool.js';
 import type { DecodeBodyJob, DecodedBody } from './unzip-worker.js';
 import { WORKER_EXEC_ARGV, WORKER_URL } from './safe-unzip.js';
 
@@ -51,63 +55,101 @@ export async function decodeUploadOffLoop(
   body: Buffer,
   zipPath: readonly string[],
 ): Promise<DecodedUpload> {
-  const owns =
-    body.byteOffset === 0 &&
-    body.byteLength === body.buffer.byteLength &&
-    body.buffer instanceof ArrayBuffer;
-  const bytes = owns ? new Uint8Array(body.buffer) : new Uint8Array(body);
-  const job: DecodeBodyJob = { lamina: 'decode-body', body: bytes, zipPath };
-  const worker = new Worker(WORKER_URL, {
-    workerData: job,
-    transferList: [bytes.buffer],
-    ...(WORKER_EXEC_ARGV === undefined ? {} : { execArgv: WORKER_EXEC_ARGV }),
-  });
+  const release = await decodePool.acquire();
   try {
-    const decoded = await new Promise<DecodedBody>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.once('exit', (code) => {
-        reject(new Error(`the decode worker exited (${String(code)}) without an answer`));
-      });
+    const owns =
+      body.byteOffset === 0 &&
+      body.byteLength === body.buffer.byteLength &&
+      body.buffer instanceof ArrayBuffer;
+    const bytes = owns ? new Uint8Array(body.buffer) : new Uint8Array(body);
+    const job: DecodeBodyJob = { lamina: 'decode-body', body: bytes, zipPath };
+    const worker = new Worker(WORKER_URL, {
+      workerData: job,
+      transferList: [bytes.buffer],
+      ...(WORKER_EXEC_ARGV === undefined ? {} : { execArgv: WORKER_EXEC_ARGV }),
     });
-    return asUpload(decoded);
+    try {
+      return asUpload(await withinDecodeTime(answerOf(worker)));
+    } finally {
+      await worker.terminate();
+    }
   } finally {
-    await worker.terminate();
+    release();
   }
 }
 
-const SINK_BATCH_BYTES = 1024 * 1024;
+/** A decode that has not answered after this long is ended (its worker terminated). */
+export const DECODE_TIMEOUT_MS = 60_000;
 
-/** A decode worker the body is streamed into, chunk by chunk, as it arrives. */
-export interface DecodeSink {
-  /** Copies one chunk to the worker. */
-  write(chunk: Buffer): void;
-  /** The body is complete: its decoded value. */
-  end(): Promise<DecodedUpload>;
-  /** The call ended early (too large, cut off): the worker is ended. */
-  abort(): Promise<void>;
-}
-
-/**
- * Starts a decode worker for one streamed upload (bench/hostile-zip: gathering a 12 MB body on the
- * event loop — the chunks, one 12 MB concatenation and the collections they cause — held it for
- * tens of milliseconds per upload). Chunks are passed on in batches of about 1 MiB and dropped
- * here at once.
- */
-export function decodeSink(zipPath: readonly string[]): DecodeSink {
-  const job: DecodeBodyJob = { lamina: 'decode-body', zipPath };
-  const worker = new Worker(WORKER_URL, {
-    workerData: job,
-    ...(WORKER_EXEC_ARGV === undefined ? {} : { execArgv: WORKER_EXEC_ARGV }),
-  });
-  const answer = new Promise<DecodedBody>((resolve, reject) => {
+function answerOf(worker: Worker): Promise<DecodedBody> {
+  return new Promise<DecodedBody>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
     worker.once('exit', (code) => {
       reject(new Error(`the decode worker exited (${String(code)}) without an answer`));
     });
   });
+}
+
+function withinDecodeTime<T>(answer: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`decoding the upload did not finish within ${String(DECODE_TIMEOUT_MS)} ms`));
+    }, DECODE_TIMEOUT_MS);
+  });
+  return Promise.race([answer, late]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
+const SINK_BATCH_BYTES = 1024 * 1024;
+
+/** A decode worker the body is streamed into, chunk by chunk, as it arrives. */
+export interface DecodeSink {
+  /** Copies one chunk to the worker (collected there, not decoded yet). */
+  write(chunk: Buffer): void;
+  /** The body is complete (and checked): its decoded value. */
+  end(): Promise<DecodedUpload>;
+  /** The call ended early (too large, cut off, refused): the worker is ended, nothing decoded. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Starts a decode worker for one streamed upload, once the decode pool has a slot for it (until
+ * then nothing is read: the body waits in the client's socket; TooManyRequestsException when the
+ * pool's queue is full). bench/hostile-zip: gathering a 12 MB body on the event loop — the
+ * chunks, one 12 MB concatenation and the collections they cause — held it for tens of
+ * milliseconds per upload. Chunks are passed on in batches of about 1 MiB and dropped here at once.
+ */
+export async function decodeSink(
+  zipPath: readonly string[],
+  signal?: AbortSignal,
+): Promise<DecodeSink> {
+  const release = await decodePool.acquire(signal);
+  try {
+    return startSink(zipPath, release);
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+function startSink(zipPath: readonly string[], release: Release): DecodeSink {
+  const job: DecodeBodyJob = { lamina: 'decode-body', zipPath };
+  const worker = new Worker(WORKER_URL, {
+    workerData: job,
+    ...(WORKER_EXEC_ARGV === undefined ? {} : { execArgv: WORKER_EXEC_ARGV }),
+  });
+  const answer = answerOf(worker);
   answer.catch(() => undefined); // observed by end(); abort() leaves it unobserved
+  const stop = async (): Promise<void> => {
+    try {
+      await worker.terminate();
+    } finally {
+      release();
+    }
+  };
   // Chunks go in batches of about 1 MiB, each a fresh buffer moved (not cloned) to the worker:
   // a dozen messages for 12 MB instead of ~180 copied ones.
   let batch: Buffer[] = [];
@@ -131,14 +173,12 @@ export function decodeSink(zipPath: readonly string[]): DecodeSink {
       flush();
       worker.postMessage(null);
       try {
-        return asUpload(await answer);
+        return asUpload(await withinDecodeTime(answer));
       } finally {
-        await worker.terminate();
+        await stop();
       }
     },
-    abort: async () => {
-      await worker.terminate();
-    },
+    abort: stop,
   };
 }
 

@@ -6,6 +6,7 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import {
   DECODE_OFF_LOOP_BYTES,
   type DecodedUpload,
+  type DecodeSink,
   decodeSink,
   decodeUploadOffLoop,
   withZip,
@@ -226,18 +227,38 @@ async function decodedOffLoop(
   return undefined;
 }
 
+/** What a guard does along a streamed upload (auth-middleware.ts). */
+export interface UploadChecks {
+  /** Sees each chunk as it arrives (a signed gateway hashes them). */
+  readonly onChunk?: (chunk: Buffer) => void;
+  /** The whole body arrived; throwing refuses it before anything is decoded (a hash mismatch). */
+  readonly beforeDecode?: () => void;
+}
+
 /**
  * Reads an upload's body straight into a decode worker (upload-decode.ts decodeSink): the event
- * loop never gathers it. `onChunk` sees each chunk too (a signed gateway hashes them).
+ * loop never gathers it. The worker is taken from the decode pool before a byte is read (the
+ * body waits in the client's socket meanwhile; TooManyRequestsException when the pool's queue is
+ * full, the body unread), and decodes only after `beforeDecode` passed.
  */
 export async function streamedUpload(
   req: IncomingMessage,
   limit: number,
   operation: string,
   zipPath: readonly string[],
-  onChunk?: (chunk: Buffer) => void,
+  checks: UploadChecks = {},
 ): Promise<{ decoded: DecodedUpload; size: number }> {
-  const sink = decodeSink(zipPath);
+  const gone = new AbortController();
+  const onClose = (): void => {
+    gone.abort(new LaminaError('InvalidRequestContentException', 'The request body was cut off.'));
+  };
+  req.once('close', onClose);
+  let sink: DecodeSink;
+  try {
+    sink = await decodeSink(zipPath, gone.signal);
+  } finally {
+    req.removeListener('close', onClose);
+  }
   let size = 0;
   try {
     await readRawBody(
@@ -246,11 +267,12 @@ export async function streamedUpload(
       operation,
       (chunk) => {
         size += chunk.length;
-        onChunk?.(chunk);
+        checks.onChunk?.(chunk);
         sink.write(chunk);
       },
       false,
     );
+    checks.beforeDecode?.();
   } catch (err) {
     await sink.abort();
     throw err;
@@ -270,4 +292,42 @@ function applyDecoded(
     decoded.zip === undefined ? decoded.value : withZip(decoded.value, zipPath, decoded.zip);
   const match = matchedOperation(res);
   if (match !== undefined) validateMatched(req, match, req.body);
+}
+
+/** A refused request's body is read and discarded up to this many bytes, then the connection is closed. */
+export const DISCARD_LIMIT_BYTES = 1024 * 1024;
+/** …or for this long after the refusal. */
+export const DISCARD_MS = 10_000;
+
+/**
+ * A request refused before (or while) its body was read: the rest of the body is discarded, but
+ * only up to DISCARD_LIMIT_BYTES or DISCARD_MS — then, once the answer is written, the connection
+ * is closed. node:http alone would read a refused body to its end (up to the body limit, 70 MB)
+ * to keep the connection; a small body (most calls) still drains whole and the connection is
+ * kept. Discarding a little first lets the client read the answer before the close.
+ */
+export function discardBounded(req: IncomingMessage, res: Response): void {
+  if (req.complete) return;
+  let read = 0;
+  let over = false;
+  const close = (): void => {
+    over = true;
+    req.pause();
+    if (res.writableFinished) req.socket.destroy();
+    else res.once('finish', () => req.socket.destroy());
+  };
+  const timer = setTimeout(close, DISCARD_MS);
+  timer.unref();
+  const onData = (chunk: Buffer): void => {
+    read += chunk.length;
+    if (read > DISCARD_LIMIT_BYTES && !over) close();
+  };
+  req.on('data', onData);
+  req.once('end', () => {
+    clearTimeout(timer);
+  });
+  req.once('close', () => {
+    clearTimeout(timer);
+  });
+  req.resume();
 }
