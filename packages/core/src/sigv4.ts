@@ -172,8 +172,7 @@ export function signRequest(o: SignOptions): Record<string, string> {
   const amzDate = amzDateOf(o.now);
   const payloadHash = sha256Hex(o.body);
   const token = o.sessionToken === undefined ? {} : { 'x-amz-security-token': o.sessionToken };
-  const declared =
-    o.declarePayloadHash === false ? {} : { 'x-amz-content-sha256': payloadHash };
+  const declared = o.declarePayloadHash === false ? {} : { 'x-amz-content-sha256': payloadHash };
   const headers = {
     ...o.headers,
     'x-amz-date': amzDate,

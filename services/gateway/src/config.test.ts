@@ -34,9 +34,9 @@ describe('loadConfig', () => {
 
   it('reads the code-worker pool bounds; the queue defaults to 8 per worker', () => {
     expect(loadConfig({ LAMINA_DECODE_WORKERS: '3' }).decodePool).toEqual({ size: 3, queue: 24 });
-    expect(
-      loadConfig({ LAMINA_DECODE_WORKERS: '2', LAMINA_DECODE_QUEUE: '0' }).decodePool,
-    ).toEqual({ size: 2, queue: 0 });
+    expect(loadConfig({ LAMINA_DECODE_WORKERS: '2', LAMINA_DECODE_QUEUE: '0' }).decodePool).toEqual(
+      { size: 2, queue: 0 },
+    );
     expect(() => loadConfig({ LAMINA_DECODE_WORKERS: '0' })).toThrow(/LAMINA_DECODE_WORKERS/);
   });
 

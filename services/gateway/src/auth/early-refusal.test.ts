@@ -146,88 +146,108 @@ const signedBy = (
 const SLOW = 60_000;
 
 describe('a signed gateway refuses a caller without a key before reading the body', () => {
-  it('unsigned, unknown key, wrong secret: 403 with AWS errors, only a bounded part of 12 MB read', async () => {
-    const cases: [string, (port: number) => Record<string, string>, string][] = [
-      ['unsigned', () => ({}), 'MissingAuthenticationTokenException'],
-      [
-        'unknown key',
-        (port) => signedBy({ accessKeyId: 'GHOST', secretAccessKey: 'x' }, port, BIG),
-        'UnrecognizedClientException',
-      ],
-      [
-        'wrong secret (SDK v3: hash declared)',
-        (port) => signedBy({ accessKeyId: 'ADMIN', secretAccessKey: 'wrong' }, port, BIG),
-        'InvalidSignatureException',
-      ],
-    ];
-    for (const [what, headers, type] of cases) {
+  it(
+    'unsigned, unknown key, wrong secret: 403 with AWS errors, only a bounded part of 12 MB read',
+    async () => {
+      const cases: [string, (port: number) => Record<string, string>, string][] = [
+        ['unsigned', () => ({}), 'MissingAuthenticationTokenException'],
+        [
+          'unknown key',
+          (port) => signedBy({ accessKeyId: 'GHOST', secretAccessKey: 'x' }, port, BIG),
+          'UnrecognizedClientException',
+        ],
+        [
+          'wrong secret (SDK v3: hash declared)',
+          (port) => signedBy({ accessKeyId: 'ADMIN', secretAccessKey: 'wrong' }, port, BIG),
+          'InvalidSignatureException',
+        ],
+      ];
+      for (const [what, headers, type] of cases) {
+        const gw = await gateway();
+        const a = await send(gw, headers(gw.port), BIG);
+        expect({ what, status: a.status, type: a.type }).toEqual({ what, status: 403, type });
+        // The headers, what the sockets had buffered, and the bounded discard: far below 12 MB.
+        expect(a.gatewayRead, what).toBeLessThan(DISCARD_LIMIT_BYTES + 2 * 1024 * 1024);
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'a small refused body drains whole and the answer arrives',
+    async () => {
       const gw = await gateway();
-      const a = await send(gw, headers(gw.port), BIG);
-      expect({ what, status: a.status, type: a.type }).toEqual({ what, status: 403, type });
-      // The headers, what the sockets had buffered, and the bounded discard: far below 12 MB.
-      expect(a.gatewayRead, what).toBeLessThan(DISCARD_LIMIT_BYTES + 2 * 1024 * 1024);
-    }
-  }, SLOW);
-
-  it('a small refused body drains whole and the answer arrives', async () => {
-    const gw = await gateway();
-    const small = Buffer.from('{"FunctionName":"x"}');
-    const a = await send(gw, {}, small);
-    expect(a.status).toBe(403);
-    expect(JSON.parse(a.body)).toEqual({
-      Type: 'User',
-      message: 'Missing Authentication Token',
-    });
-  }, SLOW);
-
-  it('a tampered big body (hash declared) is refused after reading, never decoded', async () => {
-    const gw = await gateway();
-    const headers = signedBy(admin, gw.port, BIG);
-    const tampered = Buffer.from(BIG);
-    tampered[tampered.length - 3] = 0x32;
-    const a = await send(gw, headers, tampered);
-    expect(a.status).toBe(403);
-    expect(a.type).toBe('InvalidSignatureException');
-    expect(JSON.parse(a.body)).toMatchObject({
-      message: "The provided 'x-amz-content-sha256' header does not match what was computed.",
-    });
-    expect(decodePool.stats().running).toBe(0);
-  }, SLOW);
-
-  it('botocore-style (no declared hash): a wrong secret is refused once the body is hashed; the right key passes', async () => {
-    const gw = await gateway();
-    const wrong = await send(
-      gw,
-      signedBy({ accessKeyId: 'ADMIN', secretAccessKey: 'wrong' }, gw.port, BIG, false),
-      BIG,
-    );
-    expect(wrong.status).toBe(403);
-    expect(wrong.type).toBe('InvalidSignatureException');
-    expect(JSON.parse(wrong.body)).toMatchObject({
-      message: expect.stringMatching(/^The request signature we calculated does not match/),
-    });
-    const ok = await send(gw, signedBy(admin, gw.port, BIG, false), BIG);
-    // Past the guard: the route answers (the fake store takes any zip).
-    expect(ok.status).toBe(201);
-  }, SLOW);
-
-  it('a signed big upload beyond the decode pool and its queue: 429 TooManyRequestsException, body unread', async () => {
-    decodePool.configure({ size: 1, queue: 0 });
-    const held = await decodePool.acquire();
-    try {
-      const gw = await gateway();
-      const a = await send(gw, signedBy(admin, gw.port, BIG), BIG);
-      expect(a.status).toBe(429);
-      expect(a.type).toBe('TooManyRequestsException');
-      expect(a.retryAfter).toBe('1');
+      const small = Buffer.from('{"FunctionName":"x"}');
+      const a = await send(gw, {}, small);
+      expect(a.status).toBe(403);
       expect(JSON.parse(a.body)).toEqual({
-        Reason: 'CallerRateLimitExceeded',
         Type: 'User',
-        message: 'Rate exceeded',
+        message: 'Missing Authentication Token',
       });
-      expect(a.gatewayRead).toBeLessThan(DISCARD_LIMIT_BYTES + 2 * 1024 * 1024);
-    } finally {
-      held();
-    }
-  }, SLOW);
+    },
+    SLOW,
+  );
+
+  it(
+    'a tampered big body (hash declared) is refused after reading, never decoded',
+    async () => {
+      const gw = await gateway();
+      const headers = signedBy(admin, gw.port, BIG);
+      const tampered = Buffer.from(BIG);
+      tampered[tampered.length - 3] = 0x32;
+      const a = await send(gw, headers, tampered);
+      expect(a.status).toBe(403);
+      expect(a.type).toBe('InvalidSignatureException');
+      expect(JSON.parse(a.body)).toMatchObject({
+        message: "The provided 'x-amz-content-sha256' header does not match what was computed.",
+      });
+      expect(decodePool.stats().running).toBe(0);
+    },
+    SLOW,
+  );
+
+  it(
+    'botocore-style (no declared hash): a wrong secret is refused once the body is hashed; the right key passes',
+    async () => {
+      const gw = await gateway();
+      const wrong = await send(
+        gw,
+        signedBy({ accessKeyId: 'ADMIN', secretAccessKey: 'wrong' }, gw.port, BIG, false),
+        BIG,
+      );
+      expect(wrong.status).toBe(403);
+      expect(wrong.type).toBe('InvalidSignatureException');
+      expect(JSON.parse(wrong.body)).toMatchObject({
+        message: expect.stringMatching(/^The request signature we calculated does not match/),
+      });
+      const ok = await send(gw, signedBy(admin, gw.port, BIG, false), BIG);
+      // Past the guard: the route answers (the fake store takes any zip).
+      expect(ok.status).toBe(201);
+    },
+    SLOW,
+  );
+
+  it(
+    'a signed big upload beyond the decode pool and its queue: 429 TooManyRequestsException, body unread',
+    async () => {
+      decodePool.configure({ size: 1, queue: 0 });
+      const held = await decodePool.acquire();
+      try {
+        const gw = await gateway();
+        const a = await send(gw, signedBy(admin, gw.port, BIG), BIG);
+        expect(a.status).toBe(429);
+        expect(a.type).toBe('TooManyRequestsException');
+        expect(a.retryAfter).toBe('1');
+        expect(JSON.parse(a.body)).toEqual({
+          Reason: 'CallerRateLimitExceeded',
+          Type: 'User',
+          message: 'Rate exceeded',
+        });
+        expect(a.gatewayRead).toBeLessThan(DISCARD_LIMIT_BYTES + 2 * 1024 * 1024);
+      } finally {
+        held();
+      }
+    },
+    SLOW,
+  );
 });

@@ -211,9 +211,7 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
             const op = opOf(b);
             if (op?.foreign === true && keys === undefined) {
               // An open gateway's caller is the account itself; AWS refuses another account's function.
-              return Promise.reject(
-                crossAccountDenied(`arn:aws:iam::${o.arn.accountId}:root`, op),
-              );
+              return Promise.reject(crossAccountDenied(`arn:aws:iam::${o.arn.accountId}:root`, op));
             }
             return Promise.resolve(op === undefined ? {} : { operation: op });
           },
@@ -283,7 +281,9 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
               ...(op === undefined ? {} : { operation: op }),
             });
           } catch (err) {
-            return Promise.reject(refusal(err, head, path, op, { accessKeyId, ...(arn === undefined ? {} : { arn }) }));
+            return Promise.reject(
+              refusal(err, head, path, op, { accessKeyId, ...(arn === undefined ? {} : { arn }) }),
+            );
           }
         },
       };

@@ -67,7 +67,9 @@ export class DecodePool {
     }
     if (this.waiting.length >= this.options.queue) {
       this.refused++;
-      return Promise.reject(new TooManyRequestsException('CallerRateLimitExceeded', 1, 'Rate exceeded'));
+      return Promise.reject(
+        new TooManyRequestsException('CallerRateLimitExceeded', 1, 'Rate exceeded'),
+      );
     }
     return new Promise<Release>((resolve, reject) => {
       const waiter: Waiter = {
@@ -79,7 +81,7 @@ export class DecodePool {
       const onAbort = (): void => {
         const at = this.waiting.indexOf(waiter);
         if (at >= 0) this.waiting.splice(at, 1);
-          reject(signal?.reason instanceof Error ? signal.reason : new Error('the wait was aborted'));
+        reject(signal?.reason instanceof Error ? signal.reason : new Error('the wait was aborted'));
       };
       if (signal?.aborted === true) {
         onAbort();

@@ -95,7 +95,9 @@ function withinDecodeTime<T>(answer: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
-      reject(new Error(`decoding the upload did not finish within ${String(DECODE_TIMEOUT_MS)} ms`));
+      reject(
+        new Error(`decoding the upload did not finish within ${String(DECODE_TIMEOUT_MS)} ms`),
+      );
     }, DECODE_TIMEOUT_MS);
   });
   return Promise.race([answer, late]).finally(() => {
