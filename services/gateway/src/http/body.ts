@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 
-import { LaminaError } from '@lamina/core';
+import { LaminaError, LIMITS } from '@lamina/core';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 
 import {
@@ -294,40 +294,29 @@ function applyDecoded(
   if (match !== undefined) validateMatched(req, match, req.body);
 }
 
-/** A refused request's body is read and discarded up to this many bytes, then the connection is closed. */
-export const DISCARD_LIMIT_BYTES = 1024 * 1024;
-/** …or for this long after the refusal. */
-export const DISCARD_MS = 10_000;
-
 /**
- * A request refused before (or while) its body was read: the rest of the body is discarded, but
- * only up to DISCARD_LIMIT_BYTES or DISCARD_MS — then, once the answer is written, the connection
- * is closed. node:http alone would read a refused body to its end (up to the body limit, 70 MB)
- * to keep the connection; a small body (most calls) still drains whole and the connection is
- * kept. Discarding a little first lets the client read the answer before the close.
+ * A request refused before (or while) its body was read: the rest of the body is read and
+ * dropped — never kept, hashed or decoded — up to the biggest body any operation takes
+ * (CreateFunction's limit); past that the connection is closed, once the answer is written.
+ * Closing earlier would cut clients off while they still send: the SDK v3 (Node.js) then raises
+ * an unhandled `write ECONNRESET` after it got its 403, and the client sends the whole body
+ * anyway. A slow sender is ended by the server's request timeout (request-limits.ts).
  */
-export function discardBounded(req: IncomingMessage, res: Response): void {
+export function discardBounded(
+  req: IncomingMessage,
+  res: Response,
+  limit: number = LIMITS.createFunctionRequestMaxBytes,
+): void {
   if (req.complete) return;
   let read = 0;
-  let over = false;
-  const close = (): void => {
-    over = true;
+  const onData = (chunk: Buffer): void => {
+    read += chunk.length;
+    if (read < limit) return;
+    req.removeListener('data', onData);
     req.pause();
     if (res.writableFinished) req.socket.destroy();
     else res.once('finish', () => req.socket.destroy());
   };
-  const timer = setTimeout(close, DISCARD_MS);
-  timer.unref();
-  const onData = (chunk: Buffer): void => {
-    read += chunk.length;
-    if (read > DISCARD_LIMIT_BYTES && !over) close();
-  };
   req.on('data', onData);
-  req.once('end', () => {
-    clearTimeout(timer);
-  });
-  req.once('close', () => {
-    clearTimeout(timer);
-  });
   req.resume();
 }
