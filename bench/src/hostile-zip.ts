@@ -242,14 +242,19 @@ async function main(): Promise<void> {
       `during p50 ${during.p50Ms.toFixed(1)} ms, p99 ${during.p99Ms.toFixed(1)} ms; ${String(refused.refused)} uploads refused`,
     );
 
-    /** What one refused upload cost the gateway, beyond the invoke load of the baseline. */
-    const perRefusal = (g: GatewaySide, refusedCount: number) => {
+    /**
+     * What one refused upload cost the gateway: the phase's CPU and bytes read less what its
+     * invoke requests cost at the baseline's rate per request, over the refused uploads.
+     */
+    const perRefusal = (g: GatewaySide, invokes: number, refusedCount: number) => {
       const n = Math.max(1, refusedCount);
-      const base = baselineGateway;
+      const b = baselineGateway;
+      const per = (v: number, base: number): number =>
+        (v - (base / Math.max(1, baseline.requests)) * invokes) / n;
       return {
-        bytesRead: Math.round((g.bytesRead - base.bytesRead) / n),
-        mainThreadCpuMs: round(((g.cpuSeconds.mainThread - base.cpuSeconds.mainThread) * 1000) / n),
-        processCpuMs: round(((g.cpuSeconds.process - base.cpuSeconds.process) * 1000) / n),
+        bytesRead: Math.round(per(g.bytesRead, b.bytesRead)),
+        mainThreadCpuMs: round(per(g.cpuSeconds.mainThread, b.cpuSeconds.mainThread) * 1000),
+        processCpuMs: round(per(g.cpuSeconds.process, b.cpuSeconds.process) * 1000),
       };
     };
     const attackers: Record<string, object> = {};
@@ -284,10 +289,10 @@ async function main(): Promise<void> {
           invoke: summary(r),
           uploads: u,
           gateway: g,
-          perRefusal: perRefusal(g, u.refused),
+          perRefusal: perRefusal(g, r.requests, u.refused),
         };
         log(
-          `${name}: p99 ${r.p99Ms.toFixed(1)} ms; ${String(u.refused)} refused; per refusal ${JSON.stringify(perRefusal(g, u.refused))}`,
+          `${name}: p99 ${r.p99Ms.toFixed(1)} ms; ${String(u.refused)} refused; per refusal ${JSON.stringify(perRefusal(g, r.requests, u.refused))}`,
         );
       }
     }
@@ -307,13 +312,13 @@ async function main(): Promise<void> {
       whileRefusing: {
         ...summary(during),
         gateway: duringGateway,
-        perRefusal: perRefusal(duringGateway, refused.refused),
+        perRefusal: perRefusal(duringGateway, during.requests, refused.refused),
       },
       uploads: refused,
       ...(signedMode
         ? {
             attackersWithoutKey: attackers,
-            note: 'perRefusal = (phase - baseline) / refused uploads, same phase length; whileRefusing is a signed caller whose hostile zip is read, hashed, decoded and refused by entry count: what any unauthenticated upload cost before signatures were checked from the headers (the body was read, hashed and decoded first)',
+            note: 'perRefusal = (phase - its invoke requests at the baseline cost per request) / refused uploads; whileRefusing is a signed caller whose hostile zip is read, hashed, decoded and refused by entry count: what any unauthenticated upload cost before signatures were checked from the headers (the body was read, hashed and decoded first)',
           }
         : {}),
       targetP99Ms: 100,
