@@ -8,15 +8,12 @@
  * Invariants: the answer is the same as parsing on the event loop — the same JSON errors (as
  * InvalidRequestContentException, from http/body.ts), and a ZipFile that is not base64 left as
  * the string it was for the route to refuse; the worker is ended when the call ends, or after
- * DECODE_TIMEOUT_MS of decoding; every worker runs in a slot of the process's decode pool
- * (decode-pool.ts), so only a bounded number run at once; a streamed body is only collected
+ * DECODE_TIMEOUT_MS of decoding; every decode runs in a code worker leased inside a slot of the
+ * process's decode pool (code-workers.ts, decode-pool.ts), so only a bounded number run at once; a streamed body is only collected
  * until `end`, and decoded only then (a signed gateway first checks the body's hash).
  */
-import { Worker } from 'node:worker_threads';
-
-import { decodePool, type Release } from './decode-pool.js';
+import { type CodeWorkerLease, leaseCodeWorker } from './code-workers.js';
 import type { DecodeBodyJob, DecodedBody } from './unzip-worker.js';
-import { WORKER_EXEC_ARGV, WORKER_URL } from './safe-unzip.js';
 
 /** Where the upload operations' base64 zip is (their body readers, and a signed gateway's guard). */
 export const CREATE_FUNCTION_ZIP_PATH: readonly string[] = ['Code', 'ZipFile'];
@@ -55,7 +52,7 @@ export async function decodeUploadOffLoop(
   body: Buffer,
   zipPath: readonly string[],
 ): Promise<DecodedUpload> {
-  const release = await decodePool.acquire();
+  const lease = await leaseCodeWorker();
   try {
     const owns =
       body.byteOffset === 0 &&
@@ -63,47 +60,18 @@ export async function decodeUploadOffLoop(
       body.buffer instanceof ArrayBuffer;
     const bytes = owns ? new Uint8Array(body.buffer) : new Uint8Array(body);
     const job: DecodeBodyJob = { lamina: 'decode-body', body: bytes, zipPath };
-    const worker = new Worker(WORKER_URL, {
-      workerData: job,
-      transferList: [bytes.buffer],
-      ...(WORKER_EXEC_ARGV === undefined ? {} : { execArgv: WORKER_EXEC_ARGV }),
-    });
-    try {
-      return asUpload(await withinDecodeTime(answerOf(worker)));
-    } finally {
-      await worker.terminate();
-    }
-  } finally {
-    release();
+    lease.post(job, [bytes.buffer]);
+    const decoded = await lease.answer<DecodedBody>(DECODE_TIMEOUT_MS, 'decoding the upload');
+    lease.done();
+    return asUpload(decoded);
+  } catch (err) {
+    await lease.kill();
+    throw err;
   }
 }
 
 /** A decode that has not answered after this long is ended (its worker terminated). */
 export const DECODE_TIMEOUT_MS = 60_000;
-
-function answerOf(worker: Worker): Promise<DecodedBody> {
-  return new Promise<DecodedBody>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      reject(new Error(`the decode worker exited (${String(code)}) without an answer`));
-    });
-  });
-}
-
-function withinDecodeTime<T>(answer: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      reject(
-        new Error(`decoding the upload did not finish within ${String(DECODE_TIMEOUT_MS)} ms`),
-      );
-    }, DECODE_TIMEOUT_MS);
-  });
-  return Promise.race([answer, late]).finally(() => {
-    clearTimeout(timer);
-  });
-}
 
 const SINK_BATCH_BYTES = 1024 * 1024;
 
@@ -128,30 +96,18 @@ export async function decodeSink(
   zipPath: readonly string[],
   signal?: AbortSignal,
 ): Promise<DecodeSink> {
-  const release = await decodePool.acquire(signal);
+  const lease = await leaseCodeWorker(signal);
   try {
-    return startSink(zipPath, release);
+    return startSink(zipPath, lease);
   } catch (err) {
-    release();
+    await lease.kill();
     throw err;
   }
 }
 
-function startSink(zipPath: readonly string[], release: Release): DecodeSink {
+function startSink(zipPath: readonly string[], lease: CodeWorkerLease): DecodeSink {
   const job: DecodeBodyJob = { lamina: 'decode-body', zipPath };
-  const worker = new Worker(WORKER_URL, {
-    workerData: job,
-    ...(WORKER_EXEC_ARGV === undefined ? {} : { execArgv: WORKER_EXEC_ARGV }),
-  });
-  const answer = answerOf(worker);
-  answer.catch(() => undefined); // observed by end(); abort() leaves it unobserved
-  const stop = async (): Promise<void> => {
-    try {
-      await worker.terminate();
-    } finally {
-      release();
-    }
-  };
+  lease.post(job);
   // Chunks go in batches of about 1 MiB, each a fresh buffer moved (not cloned) to the worker:
   // a dozen messages for 12 MB instead of ~180 copied ones.
   let batch: Buffer[] = [];
@@ -163,7 +119,7 @@ function startSink(zipPath: readonly string[], release: Release): DecodeSink {
     batched = 0;
     const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const owns = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    worker.postMessage(view, owns ? [bytes.buffer] : []);
+    lease.post(view, owns ? [bytes.buffer as ArrayBuffer] : []);
   };
   return {
     write: (chunk) => {
@@ -172,15 +128,18 @@ function startSink(zipPath: readonly string[], release: Release): DecodeSink {
       if (batched >= SINK_BATCH_BYTES) flush();
     },
     end: async () => {
-      flush();
-      worker.postMessage(null);
       try {
-        return asUpload(await withinDecodeTime(answer));
-      } finally {
-        await stop();
+        flush();
+        lease.post(null);
+        const decoded = await lease.answer<DecodedBody>(DECODE_TIMEOUT_MS, 'decoding the upload');
+        lease.done();
+        return asUpload(decoded);
+      } catch (err) {
+        await lease.kill();
+        throw err;
       }
     },
-    abort: stop,
+    abort: () => lease.kill(),
   };
 }
 
