@@ -61,10 +61,10 @@ async function gateway(): Promise<Gateway> {
   let readAtAnswer = -1;
   const server = createServer((req, res) => {
     const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => typeof res;
-    res.writeHead = ((...args: unknown[]) => {
+    res.writeHead = (...args: unknown[]) => {
       readAtAnswer = req.socket.bytesRead;
       return writeHead(...args);
-    }) as typeof res.writeHead;
+    };
     app(req, res);
   });
   servers.push(server);

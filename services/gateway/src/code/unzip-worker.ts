@@ -53,9 +53,8 @@ function decodeAnswer(post: Post, bytes: Uint8Array, zipPath: readonly string[])
   const decoded = decodeUploadBody(bytes, zipPath);
   const zip = decoded.kind === 'ok' ? decoded.zip : undefined;
   // Moved when it owns its memory; a small zip sits in Buffer's shared pool, which cannot move.
-  const owns =
-    zip !== undefined && zip.byteOffset === 0 && zip.byteLength === zip.buffer.byteLength;
-  post(decoded, owns ? [zip.buffer as ArrayBuffer] : []);
+  const owns = zip?.byteOffset === 0 && zip.byteLength === zip.buffer.byteLength;
+  post(decoded, owns ? [zip.buffer] : []);
 }
 
 function unzipAnswer(post: Post, { zip, dest, limits }: UnzipJob): Promise<void> {

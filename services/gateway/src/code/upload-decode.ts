@@ -119,7 +119,7 @@ function startSink(zipPath: readonly string[], lease: CodeWorkerLease): DecodeSi
     batched = 0;
     const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const owns = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    lease.post(view, owns ? [bytes.buffer as ArrayBuffer] : []);
+    lease.post(view, owns ? [bytes.buffer] : []);
   };
   return {
     write: (chunk) => {
