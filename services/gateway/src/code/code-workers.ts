@@ -27,10 +27,12 @@ export const WORKER_EXEC_ARGV =
 export interface CodeWorkerLease {
   /** The worker's thread id (a reused worker keeps its id). */
   readonly threadId: number;
-  /** Posts a job message (or a streamed body's chunk, or its closing `null`). */
+  /** Posts a job message (or a streamed body's chunk, or its closing `null`); throws (and kills). */
   post(message: unknown, transfer?: readonly ArrayBuffer[]): void;
   /** The worker's next message; rejects when it fails or exits first, or after `timeoutMs`. */
   answer<T>(timeoutMs: number, what: string): Promise<T>;
+  /** `answer`, then `done` — or `kill` when it failed: for a job whose every answer is clean. */
+  result<T>(timeoutMs: number, what: string): Promise<T>;
   /** The job answered cleanly: the worker is kept for the next job; the slot is given back. */
   done(): void;
   /** Anything else: the worker is ended; the slot is given back. */
@@ -69,10 +71,26 @@ export async function leaseCodeWorker(signal?: AbortSignal): Promise<CodeWorkerL
   }
   worker.ref();
   let ended = false;
-  return {
+  const lease: CodeWorkerLease = {
     threadId: worker.threadId,
     post: (message, transfer = []) => {
-      worker.postMessage(message, [...transfer]);
+      try {
+        worker.postMessage(message, [...transfer]);
+      } catch (err) {
+        void lease.kill(); // a message that cannot be sent ends the job
+        throw err;
+      }
+    },
+    result: async <T>(timeoutMs: number, what: string) => {
+      let answered: T;
+      try {
+        answered = await lease.answer<T>(timeoutMs, what);
+      } catch (err) {
+        await lease.kill();
+        throw err;
+      }
+      lease.done();
+      return answered;
     },
     answer: <T>(timeoutMs: number, what: string) =>
       new Promise<T>((resolve, reject) => {
@@ -123,4 +141,5 @@ export async function leaseCodeWorker(signal?: AbortSignal): Promise<CodeWorkerL
       }
     },
   };
+  return lease;
 }

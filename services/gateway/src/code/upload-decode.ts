@@ -52,22 +52,15 @@ export async function decodeUploadOffLoop(
   body: Buffer,
   zipPath: readonly string[],
 ): Promise<DecodedUpload> {
+  const owns =
+    body.byteOffset === 0 &&
+    body.byteLength === body.buffer.byteLength &&
+    body.buffer instanceof ArrayBuffer;
+  const bytes = owns ? new Uint8Array(body.buffer) : new Uint8Array(body);
   const lease = await leaseCodeWorker();
-  try {
-    const owns =
-      body.byteOffset === 0 &&
-      body.byteLength === body.buffer.byteLength &&
-      body.buffer instanceof ArrayBuffer;
-    const bytes = owns ? new Uint8Array(body.buffer) : new Uint8Array(body);
-    const job: DecodeBodyJob = { lamina: 'decode-body', body: bytes, zipPath };
-    lease.post(job, [bytes.buffer]);
-    const decoded = await lease.answer<DecodedBody>(DECODE_TIMEOUT_MS, 'decoding the upload');
-    lease.done();
-    return asUpload(decoded);
-  } catch (err) {
-    await lease.kill();
-    throw err;
-  }
+  const job: DecodeBodyJob = { lamina: 'decode-body', body: bytes, zipPath };
+  lease.post(job, [bytes.buffer]);
+  return asUpload(await lease.result<DecodedBody>(DECODE_TIMEOUT_MS, 'decoding the upload'));
 }
 
 /** A decode that has not answered after this long is ended (its worker terminated). */
@@ -128,16 +121,9 @@ function startSink(zipPath: readonly string[], lease: CodeWorkerLease): DecodeSi
       if (batched >= SINK_BATCH_BYTES) flush();
     },
     end: async () => {
-      try {
-        flush();
-        lease.post(null);
-        const decoded = await lease.answer<DecodedBody>(DECODE_TIMEOUT_MS, 'decoding the upload');
-        lease.done();
-        return asUpload(decoded);
-      } catch (err) {
-        await lease.kill();
-        throw err;
-      }
+      flush();
+      lease.post(null);
+      return asUpload(await lease.result<DecodedBody>(DECODE_TIMEOUT_MS, 'decoding the upload'));
     },
     abort: () => lease.kill(),
   };
