@@ -99,6 +99,19 @@ export function cpuOfProcess(pid: number): number {
   return readStat(pid)?.cpuSeconds ?? 0;
 }
 
+/**
+ * Bytes a process has read so far through read-like system calls, sockets included (`rchar` of
+ * /proc/<pid>/io): what a server took off its connections (and files) in a window.
+ */
+export function bytesReadOf(pid: number): number {
+  try {
+    const m = /^rchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident memory of one process, in MB: all of it, and the private (anonymous) part. */
 export interface ProcessMemory {
   readonly pid: number;

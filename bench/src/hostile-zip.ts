@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { signRequest } from '@lamina/core';
 import { buildZip, startLamina } from '@lamina/testkit';
 
-import { cpuOfMainThread, cpuOfProcess } from './cpu-usage.js';
+import { bytesReadOf, cpuOfMainThread, cpuOfProcess } from './cpu-usage.js';
 import { type LoadResult, runLoad } from './load.js';
 
 /**
@@ -26,7 +26,13 @@ import { type LoadResult, runLoad } from './load.js';
  * With --signed the gateway checks SigV4 (a keys file, as a cluster install does by default):
  * every call is signed, and the gateway hashes each body and reads CreateFunction's FunctionName
  * for the policy — the hostile upload's 12 MB included. (One signature per phase is reused: a
- * SigV4 signature stays valid for five minutes and the bodies repeat.)
+ * SigV4 signature stays valid for five minutes and the bodies repeat.) It then adds one phase per
+ * attacker without a key, each uploading the same 12 MB in a loop while invoke runs: unsigned,
+ * an unknown access key, a known key id with a wrong secret as the SDK v3 signs (payload hash
+ * declared) and as botocore signs (none declared). Per phase: the gateway's bytes read (rchar)
+ * and CPU per refused upload, beside the signed caller's own hostile upload (read, hashed and
+ * decoded before it is refused — what every unauthenticated upload cost before the gateway
+ * checked signatures from the headers), and invoke p99.
  *
  *   npm run bench:hostile-zip [-- --quick] [-- --signed] [-- --profile]
  *   (--profile: the gateway's --cpu-prof into /tmp/hostile-zip-prof)
@@ -38,7 +44,13 @@ const signedMode = process.argv.includes('--signed');
 const KEY = { accessKeyId: 'BENCHKEY', secretAccessKey: 'bench-secret-key' };
 
 /** SigV4 headers for one request (none on an open gateway). */
-function sign(method: string, url: string, body: string | Buffer): Record<string, string> {
+function sign(
+  method: string,
+  url: string,
+  body: string | Buffer,
+  key: { accessKeyId: string; secretAccessKey: string } = KEY,
+  declarePayloadHash = true,
+): Record<string, string> {
   if (!signedMode) return {};
   const u = new URL(url);
   return signRequest({
@@ -46,10 +58,11 @@ function sign(method: string, url: string, body: string | Buffer): Record<string
     url: u.pathname + u.search,
     headers: { host: u.host },
     body,
-    ...KEY,
+    ...key,
     region: 'us-east-1',
     service: 'lambda',
     now: Date.now(),
+    declarePayloadHash,
   });
 }
 const PHASE_MS = quick ? 5000 : 15_000;
@@ -68,9 +81,12 @@ interface Uploads {
 }
 
 /** Posts CreateFunction with the hostile zip in a loop (in a worker thread) until `stop()`. */
-function uploadLoop(url: string, body: Buffer): { stop: () => Promise<Uploads> } {
+function uploadLoop(
+  url: string,
+  body: Buffer,
+  headers: Record<string, string>,
+): { stop: () => Promise<Uploads> } {
   const bytes = new Uint8Array(body);
-  const headers = sign('POST', `${url}/2015-03-31/functions`, body);
   const worker = new Worker(new URL('./hostile-uploader.js', import.meta.url), {
     workerData: { url, body: bytes, headers },
   });
@@ -107,14 +123,23 @@ interface LoopDelay {
 }
 
 /** The gateway's side of one phase: its event-loop delays and CPU seconds. */
-async function gatewayWindow(pid: number, loopFile: string): Promise<() => Promise<object>> {
+interface GatewaySide {
+  readonly eventLoopDelay: LoopDelay | null;
+  readonly cpuSeconds: { readonly mainThread: number; readonly process: number };
+  /** rchar: bytes read through system calls (its connections included) in the window. */
+  readonly bytesRead: number;
+}
+
+async function gatewayWindow(pid: number, loopFile: string): Promise<() => Promise<GatewaySide>> {
   process.kill(pid, 'SIGUSR2'); // starts a new window in loop-probe.ts
   await sleep(50);
   const main0 = cpuOfMainThread(pid);
   const all0 = cpuOfProcess(pid);
+  const read0 = bytesReadOf(pid);
   return async () => {
     const main = round(cpuOfMainThread(pid) - main0);
     const all = round(cpuOfProcess(pid) - all0);
+    const bytesRead = bytesReadOf(pid) - read0;
     rmSync(loopFile, { force: true });
     process.kill(pid, 'SIGUSR2');
     let loop: LoopDelay | undefined;
@@ -126,7 +151,11 @@ async function gatewayWindow(pid: number, loopFile: string): Promise<() => Promi
         // not written yet
       }
     }
-    return { eventLoopDelay: loop ?? null, cpuSeconds: { mainThread: main, process: all } };
+    return {
+      eventLoopDelay: loop ?? null,
+      cpuSeconds: { mainThread: main, process: all },
+      bytesRead,
+    };
   };
 }
 
@@ -201,13 +230,72 @@ async function main(): Promise<void> {
 
     log(`while refusing: invoke for ${PHASE_MS} ms, hostile uploads in a loop`);
     const duringEnd = await gatewayWindow(lamina.pid, loopFile);
-    const uploads = uploadLoop(lamina.url, body);
+    const uploads = uploadLoop(
+      lamina.url,
+      body,
+      sign('POST', `${lamina.url}/2015-03-31/functions`, body),
+    );
     const during = await runLoad({ ...o(), durationMs: PHASE_MS });
     const refused = await uploads.stop();
     const duringGateway = await duringEnd();
     log(
       `during p50 ${during.p50Ms.toFixed(1)} ms, p99 ${during.p99Ms.toFixed(1)} ms; ${String(refused.refused)} uploads refused`,
     );
+
+    /**
+     * What one refused upload cost the gateway: the phase's CPU and bytes read less what its
+     * invoke requests cost at the baseline's rate per request, over the refused uploads.
+     */
+    const perRefusal = (g: GatewaySide, invokes: number, refusedCount: number) => {
+      const n = Math.max(1, refusedCount);
+      const b = baselineGateway;
+      const per = (v: number, base: number): number =>
+        (v - (base / Math.max(1, baseline.requests)) * invokes) / n;
+      return {
+        bytesRead: Math.round(per(g.bytesRead, b.bytesRead)),
+        mainThreadCpuMs: round(per(g.cpuSeconds.mainThread, b.cpuSeconds.mainThread) * 1000),
+        processCpuMs: round(per(g.cpuSeconds.process, b.cpuSeconds.process) * 1000),
+      };
+    };
+    const attackers: Record<string, object> = {};
+    if (signedMode) {
+      const url = `${lamina.url}/2015-03-31/functions`;
+      const cases: [string, Record<string, string>][] = [
+        ['unsigned', {}],
+        ['unknownKey', sign('POST', url, body, { accessKeyId: 'GHOSTKEY', secretAccessKey: 'x' })],
+        [
+          'wrongSecretSdkV3',
+          sign('POST', url, body, { accessKeyId: KEY.accessKeyId, secretAccessKey: 'wrong' }),
+        ],
+        [
+          'wrongSecretBotocore',
+          sign(
+            'POST',
+            url,
+            body,
+            { accessKeyId: KEY.accessKeyId, secretAccessKey: 'wrong' },
+            false,
+          ),
+        ],
+      ];
+      for (const [name, headers] of cases) {
+        log(`attacker without a key (${name}): invoke for ${PHASE_MS} ms, uploads in a loop`);
+        const end = await gatewayWindow(lamina.pid, loopFile);
+        const loop = uploadLoop(lamina.url, body, headers);
+        const r = await runLoad({ ...o(), durationMs: PHASE_MS });
+        const u = await loop.stop();
+        const g = await end();
+        attackers[name] = {
+          invoke: summary(r),
+          uploads: u,
+          gateway: g,
+          perRefusal: perRefusal(g, r.requests, u.refused),
+        };
+        log(
+          `${name}: p99 ${r.p99Ms.toFixed(1)} ms; ${String(u.refused)} refused; per refusal ${JSON.stringify(perRefusal(g, r.requests, u.refused))}`,
+        );
+      }
+    }
 
     const result = {
       bench: 'hostile-zip',
@@ -221,8 +309,18 @@ async function main(): Promise<void> {
       concurrency: CONCURRENCY,
       phaseMs: PHASE_MS,
       baseline: { ...summary(baseline), gateway: baselineGateway },
-      whileRefusing: { ...summary(during), gateway: duringGateway },
+      whileRefusing: {
+        ...summary(during),
+        gateway: duringGateway,
+        perRefusal: perRefusal(duringGateway, during.requests, refused.refused),
+      },
       uploads: refused,
+      ...(signedMode
+        ? {
+            attackersWithoutKey: attackers,
+            note: 'perRefusal = (phase - its invoke requests at the baseline cost per request) / refused uploads; whileRefusing is a signed caller whose hostile zip is read, hashed, decoded and refused by entry count: what any unauthenticated upload cost before signatures were checked from the headers (the body was read, hashed and decoded first)',
+          }
+        : {}),
       targetP99Ms: 100,
       targetMet: during.p99Ms < 100,
     };

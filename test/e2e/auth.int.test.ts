@@ -138,6 +138,19 @@ except botocore.exceptions.ClientError as e:
     print(json.dumps({'error': e.response['Error']['Code'], 'message': e.response['Error']['Message']}))
 `;
 
+const BOTO_CREATE = `
+import sys, json, boto3, botocore
+c = boto3.client('lambda', endpoint_url=sys.argv[1], region_name='us-east-1',
+    aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3],
+    config=botocore.config.Config(retries={'max_attempts': 1}))
+try:
+    c.create_function(FunctionName=sys.argv[4], Runtime='nodejs22.x', Handler='index.handler',
+        Role='arn:aws:iam::000000000000:role/r', Code={'ZipFile': open(sys.argv[5], 'rb').read()})
+    print(json.dumps({'created': True}))
+except botocore.exceptions.ClientError as e:
+    print(json.dumps({'error': e.response['Error']['Code'], 'message': e.response['Error']['Message']}))
+`;
+
 describe('signed requests, identity and resource policies, the audit log (local mode)', () => {
   let lamina: LaminaProcess;
   let dir: string;
@@ -571,5 +584,59 @@ describe('signed requests, identity and resource policies, the audit log (local 
     } finally {
       agent.destroy();
     }
+  }, 120_000);
+
+  it('a big upload from a caller without a key is refused before its body is read: SDK v3 and boto3 get AWS errors', async () => {
+    // ~8 MB of random bytes: an 11 MB CreateFunction body.
+    const big = makeZip({
+      'index.js': 'exports.handler = async () => 1;\n',
+      'blob.bin': randomBytes(8_000_000),
+    });
+    const create = (k: typeof admin) =>
+      as(k).send(
+        new CreateFunctionCommand({
+          FunctionName: `refused-${suffix}`,
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: `arn:aws:iam::${ACCOUNT}:role/r`,
+          Code: { ZipFile: big },
+        }),
+      );
+    // SDK v3 declares the payload hash: both are refused from the headers alone.
+    expect(await outcome(create({ ...admin, accessKeyId: 'NOSUCHKEY' }))).toBe(
+      'UnrecognizedClientException: The security token included in the request is invalid.',
+    );
+    expect(await outcome(create({ ...admin, secretAccessKey: 'wrong' }))).toMatch(
+      /^InvalidSignatureException: The request signature we calculated does not match/,
+    );
+    // boto3 declares none: an unknown key is refused at once, a wrong secret once the body is hashed.
+    const zipFile = join(dir, 'big.zip');
+    writeFileSync(zipFile, big);
+    const boto = async (k: typeof admin) => {
+      const { stdout } = await run('python3', [
+        '-c',
+        BOTO_CREATE,
+        lamina.url,
+        k.accessKeyId,
+        k.secretAccessKey,
+        `refused-${suffix}`,
+        zipFile,
+      ]);
+      return JSON.parse(stdout) as Record<string, unknown>;
+    };
+    expect(await boto({ ...admin, accessKeyId: 'NOSUCHKEY' })).toEqual({
+      error: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+    });
+    expect(await boto({ ...admin, secretAccessKey: 'wrong' })).toMatchObject({
+      error: 'InvalidSignatureException',
+    });
+    // Nothing was created, and the gateway still answers.
+    expect(await outcome(as(admin).send(new ListFunctionsCommand({})))).toBe('ok');
+    expect(
+      await outcome(
+        as(admin).send(new DeleteFunctionCommand({ FunctionName: `refused-${suffix}` })),
+      ),
+    ).toMatch(/^ResourceNotFoundException/);
   }, 120_000);
 });

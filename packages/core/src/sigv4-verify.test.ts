@@ -4,7 +4,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 
 import { EMPTY_SHA256, sha256Hex, signRequest } from './sigv4.js';
-import { verifySigV4 } from './sigv4-verify.js';
+import { beginSigV4, verifySigV4 } from './sigv4-verify.js';
 
 const bytes = (d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array =>
   typeof d === 'string'
@@ -242,5 +242,68 @@ describe('verifySigV4 against @smithy/signature-v4', () => {
     const got = { method: 'GET', url, headers: { host: '127.0.0.1:9000' }, bodyHash: EMPTY_SHA256 };
     expect(verifySigV4(got, temporary).presigned).toBe(true);
     expect(errorOf(() => verifySigV4(got, ctx))).toBe(invalid);
+  });
+
+  it('beginSigV4 refuses from the headers alone, and checks the body hash only after', async () => {
+    const sent = await sdkSigned('/2015-03-31/functions', {}, '{"FunctionName":"f"}');
+    const { bodyHash, ...head } = sent;
+    // No key, a wrong secret, no signature, a stale one: refused before any body is read.
+    expect(errorOf(() => beginSigV4(head, { ...ctx, secretOf: () => undefined }))).toMatch(
+      /^UnrecognizedClientException/,
+    );
+    expect(errorOf(() => beginSigV4(head, { ...ctx, secretOf: () => 'other' }))).toMatch(
+      /^InvalidSignatureException: The request signature we calculated does not match/,
+    );
+    expect(errorOf(() => beginSigV4({ ...head, headers: { host: 'h' } }, ctx))).toMatch(
+      /^MissingAuthenticationTokenException/,
+    );
+    expect(errorOf(() => beginSigV4(head, { ...ctx, now: NOW + 6 * 60_000 }))).toMatch(
+      /^InvalidSignatureException: Signature expired/,
+    );
+    const pending = beginSigV4(head, ctx);
+    expect(pending.needsBody).toBe(false);
+    expect(errorOf(() => pending.complete(sha256Hex('{"FunctionName":"g"}')))).toBe(
+      "InvalidSignatureException: The provided 'x-amz-content-sha256' header does not match what was computed.",
+    );
+    expect(pending.complete(bodyHash)).toEqual({ accessKeyId: 'AKIDEXAMPLE', presigned: false });
+  });
+
+  it('beginSigV4 without a declared payload hash (botocore): the signature waits for the body', async () => {
+    const bare = new SignatureV4({
+      credentials: KEY,
+      region: 'us-east-1',
+      service: 'lambda',
+      sha256: Sha256,
+      applyChecksum: false,
+    });
+    const body = '{"FunctionName":"f"}';
+    const signed = await bare.sign(
+      {
+        method: 'POST',
+        protocol: 'http:',
+        hostname: '127.0.0.1',
+        port: 9000,
+        path: '/2015-03-31/functions',
+        query: {},
+        headers: { host: '127.0.0.1:9000' },
+        body,
+      },
+      { signingDate: new Date(NOW) },
+    );
+    const headers = Object.fromEntries(
+      Object.entries(signed.headers).map(([k, v]) => [k.toLowerCase(), v]),
+    );
+    expect(headers['x-amz-content-sha256']).toBeUndefined();
+    const head = { method: 'POST', url: '/2015-03-31/functions', headers };
+    // An unknown key is still refused at once; a known one with a wrong secret only with the body.
+    expect(errorOf(() => beginSigV4(head, { ...ctx, secretOf: () => undefined }))).toMatch(
+      /^UnrecognizedClientException/,
+    );
+    const wrong = beginSigV4(head, { ...ctx, secretOf: () => 'other' });
+    expect(wrong.needsBody).toBe(true);
+    expect(errorOf(() => wrong.complete(sha256Hex(body)))).toMatch(/does not match the signature/);
+    const right = beginSigV4(head, ctx);
+    expect(errorOf(() => right.complete(sha256Hex('{}')))).toMatch(/does not match the signature/);
+    expect(right.complete(sha256Hex(body)).accessKeyId).toBe('AKIDEXAMPLE');
   });
 });

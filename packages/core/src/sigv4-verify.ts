@@ -12,7 +12,9 @@
  * `x-amz-content-sha256` must be the body's hash unless it is UNSIGNED-PAYLOAD; a pre-signed
  * request may sign UNSIGNED-PAYLOAD instead of the body's hash; a temporary key (one with a
  * session token) is accepted only with its own token (`X-Amz-Security-Token`, header or query),
- * compared in constant time, and a long-term key only without one.
+ * compared in constant time, and a long-term key only without one; everything but the body's hash
+ * is decided from the headers alone (`beginSigV4`), so a gateway refuses a caller without a key
+ * before it reads a byte of the body.
  */
 import { timingSafeEqual } from 'node:crypto';
 
@@ -249,8 +251,30 @@ function sameHex(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Who signed `req`; throws AWS's error when it is unsigned, unknown, wrong or out of time. */
-export function verifySigV4(req: VerifyRequest, ctx: VerifyContext): VerifiedCaller {
+export interface PendingSignature {
+  /** The access key that signed (known: the lookup passed). */
+  readonly accessKeyId: string;
+  readonly presigned: boolean;
+  /**
+   * Whether the signature itself is still unchecked: it covers the body's hash and no
+   * `x-amz-content-sha256` declared it (botocore and the AWS CLI send none to Lambda).
+   */
+  readonly needsBody: boolean;
+  /** Checks the rest with the body's hash (hex); throws AWS's error. */
+  complete(bodyHash: string): VerifiedCaller;
+}
+
+/**
+ * Everything the headers (or the pre-signed query) decide, before the body is read: unsigned,
+ * malformed, unknown key, session token, time, scope — and the signature itself when the request
+ * declares its payload hash (`x-amz-content-sha256`, which the SDK v3 sends). `complete` then
+ * checks the body's hash against the declared one (or, with none declared, the signature). A
+ * caller reads the body only after this passed, and uses it only after `complete` passed.
+ */
+export function beginSigV4(
+  req: Omit<VerifyRequest, 'bodyHash'>,
+  ctx: VerifyContext,
+): PendingSignature {
   const q = req.url.indexOf('?');
   const path = q < 0 ? req.url : req.url.slice(0, q);
   const query = q < 0 ? '' : req.url.slice(q + 1);
@@ -279,13 +303,6 @@ export function verifySigV4(req: VerifyRequest, ctx: VerifyContext): VerifiedCal
   }
   checkTime(p, ctx.now);
   checkScope(p, ctx);
-  const declared = first(req.headers['x-amz-content-sha256']);
-  const candidates =
-    declared !== undefined
-      ? [declared]
-      : p.expires === undefined
-        ? [req.bodyHash]
-        : [req.bodyHash, UNSIGNED_PAYLOAD];
   const signs = (payloadHash: string): boolean =>
     sameHex(
       signatureOf(
@@ -303,15 +320,39 @@ export function verifySigV4(req: VerifyRequest, ctx: VerifyContext): VerifiedCal
       ),
       p.signature,
     );
-  if (!candidates.some(signs)) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
-  if (declared !== undefined && declared !== UNSIGNED_PAYLOAD && declared !== req.bodyHash) {
-    throw new InvalidSignatureException(
-      "The provided 'x-amz-content-sha256' header does not match what was computed.",
-    );
-  }
-  return {
+  const caller: VerifiedCaller = {
     accessKeyId: p.accessKeyId,
     presigned: p.expires !== undefined,
     signedHeaders: p.signedHeaders,
   };
+  const declared = first(req.headers['x-amz-content-sha256']);
+  if (declared !== undefined) {
+    if (!signs(declared)) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
+    return {
+      ...caller,
+      needsBody: false,
+      complete: (bodyHash) => {
+        if (declared !== UNSIGNED_PAYLOAD && declared !== bodyHash) {
+          throw new InvalidSignatureException(
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+          );
+        }
+        return caller;
+      },
+    };
+  }
+  return {
+    ...caller,
+    needsBody: true,
+    complete: (bodyHash) => {
+      const candidates = p.expires === undefined ? [bodyHash] : [bodyHash, UNSIGNED_PAYLOAD];
+      if (!candidates.some(signs)) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
+      return caller;
+    },
+  };
+}
+
+/** Who signed `req`; throws AWS's error when it is unsigned, unknown, wrong or out of time. */
+export function verifySigV4(req: VerifyRequest, ctx: VerifyContext): VerifiedCaller {
+  return beginSigV4(req, ctx).complete(req.bodyHash);
 }

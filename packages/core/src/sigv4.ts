@@ -157,6 +157,11 @@ export interface SignOptions {
   readonly s3?: boolean;
   /** Temporary credentials: sent and signed as `x-amz-security-token`, as the SDKs do. */
   readonly sessionToken?: string;
+  /**
+   * false: no `x-amz-content-sha256` header, as botocore and the AWS CLI sign Lambda calls (the
+   * body's hash is still signed). Default true, as the SDK v3 does.
+   */
+  readonly declarePayloadHash?: boolean;
 }
 
 /**
@@ -167,10 +172,11 @@ export function signRequest(o: SignOptions): Record<string, string> {
   const amzDate = amzDateOf(o.now);
   const payloadHash = sha256Hex(o.body);
   const token = o.sessionToken === undefined ? {} : { 'x-amz-security-token': o.sessionToken };
+  const declared = o.declarePayloadHash === false ? {} : { 'x-amz-content-sha256': payloadHash };
   const headers = {
     ...o.headers,
     'x-amz-date': amzDate,
-    'x-amz-content-sha256': payloadHash,
+    ...declared,
     ...token,
   };
   const q = o.url.indexOf('?');
@@ -188,7 +194,7 @@ export function signRequest(o: SignOptions): Record<string, string> {
   const signature = signatureOf(o.secretAccessKey, scope, amzDate, canonical);
   return {
     'x-amz-date': amzDate,
-    'x-amz-content-sha256': payloadHash,
+    ...declared,
     ...token,
     authorization: `${SIGV4_ALGORITHM} Credential=${o.accessKeyId}/${scopeString(scope)}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`,
   };

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { defaultDecodeWorkers } from './code/decode-pool.js';
 import { ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
@@ -25,9 +26,18 @@ describe('loadConfig', () => {
       codeGcIntervalMs: 3_600_000,
       requestLimits: { headersTimeoutMs: 20_000, requestTimeoutMs: 120_000 },
       codeStorageLimitBytes: 80_530_636_800,
+      decodePool: { size: defaultDecodeWorkers(), queue: defaultDecodeWorkers() * 8 },
       stateSettleMs: 0,
     });
     expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads the code-worker pool bounds; the queue defaults to 8 per worker', () => {
+    expect(loadConfig({ LAMINA_DECODE_WORKERS: '3' }).decodePool).toEqual({ size: 3, queue: 24 });
+    expect(loadConfig({ LAMINA_DECODE_WORKERS: '2', LAMINA_DECODE_QUEUE: '0' }).decodePool).toEqual(
+      { size: 2, queue: 0 },
+    );
+    expect(() => loadConfig({ LAMINA_DECODE_WORKERS: '0' })).toThrow(/LAMINA_DECODE_WORKERS/);
   });
 
   it('reads the request limits and keeps the headers bound within the request bound', () => {

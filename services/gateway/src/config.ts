@@ -12,6 +12,11 @@ import {
 
 import { z } from 'zod';
 
+import {
+  DECODE_QUEUE_PER_WORKER,
+  type DecodePoolOptions,
+  defaultDecodeWorkers,
+} from './code/decode-pool.js';
 import type { RequestLimits } from './http/request-limits.js';
 import { type S3Config, s3ConfigOf } from './s3-config.js';
 
@@ -69,6 +74,10 @@ const schema = z.object({
   LAMINA_TLS_KEY_FILE: optional(z.string().optional()),
   /** With TLS: a second, plain-HTTP port for the platform's in-cluster callers (chart). */
   LAMINA_INTERNAL_PORT: optional(int(1, 65_535).optional()),
+  /** Code workers (big upload decodes, unzips) running at once; default: cores − 1, at least 1. */
+  LAMINA_DECODE_WORKERS: optional(int(1, 256).optional()),
+  /** Code jobs waiting for a worker; beyond: 429 TooManyRequestsException. Default 8 per worker. */
+  LAMINA_DECODE_QUEUE: optional(int(0, 10_000).optional()),
   /** An account's stored code (functions, versions, layers) may not exceed this; AWS: 75 GB. */
   LAMINA_CODE_STORAGE_LIMIT_BYTES: optional(int(1).default(LIMITS.codeStorageBytes)),
   /** Set: Code.S3Bucket/S3Key zips are read from this S3-compatible endpoint (s3-config.ts). */
@@ -130,6 +139,8 @@ export interface GatewayConfig {
   };
   /** CodeStorageExceededException past this many stored bytes. */
   readonly codeStorageLimitBytes: number;
+  /** Code workers at once and jobs waiting for one (code/decode-pool.ts). */
+  readonly decodePool: DecodePoolOptions;
   /** Absent: code from S3 is refused with a clear 400. */
   readonly s3?: S3Config;
 }
@@ -188,6 +199,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
           }),
         }),
     codeStorageLimitBytes: e.LAMINA_CODE_STORAGE_LIMIT_BYTES,
+    decodePool: decodePoolOf(e.LAMINA_DECODE_WORKERS, e.LAMINA_DECODE_QUEUE),
     ...s3ConfigOf(e),
   });
+}
+
+function decodePoolOf(workers: number | undefined, queue: number | undefined): DecodePoolOptions {
+  const size = workers ?? defaultDecodeWorkers();
+  return Object.freeze({ size, queue: queue ?? size * DECODE_QUEUE_PER_WORKER });
 }

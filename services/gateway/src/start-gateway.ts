@@ -35,6 +35,7 @@ import { followFunctionChanges } from './function-changes.js';
 import type { BackendFactory, GatewayBackend } from './gateway-backend.js';
 import { applyRequestLimits } from './http/request-limits.js';
 import { followCertificate, loadCertificate } from './http/tls-certificate.js';
+import { decodePool, registerDecodePoolMetrics } from './code/decode-pool.js';
 import { createMetrics, registerAdmissionMetrics } from './metrics.js';
 import { registerProvisionedMetrics } from './provisioned/provisioned-metrics.js';
 import type { AccessKey } from './auth/access-keys.js';
@@ -225,6 +226,9 @@ async function compose(
   const backend = await backendOf(ctx);
   const admission = admissionFor(o, redis, backend.poolWaitMs, lifecycle);
   registerAdmissionMetrics(registry, admission);
+  // Code workers (upload decodes, unzips): bounded per process, queued, then refused with 429.
+  decodePool.configure(config.decodePool);
+  registerDecodePoolMetrics(registry);
   const { functions, pool } = backend;
   const unsubscribe = await followFunctionChanges({ functions, admission, pool, logger });
   lifecycle.add({ name: 'function changes', stop: unsubscribe });

@@ -1,8 +1,10 @@
 /**
- * The request guard (issue #18): who is calling (SigV4, core's verifySigV4, against the key
+ * The request guard (issue #18): who is calling (SigV4, core's beginSigV4, against the key
  * ring) and whether they may (the key's identity policy, then the function's resource policy),
- * as one function `(request) => Promise<Identity>` that throws Lambda's typed errors. Both the
- * express API (auth-middleware.ts) and any raw node:http fast path run the same guard.
+ * in two steps that throw Lambda's typed errors: `begin` from the headers alone (unsigned,
+ * unknown key, expired, a wrong signature when the payload hash is declared), then `finish` with
+ * the body (its hash, CreateFunction's FunctionName, the policies). The express API
+ * (auth-middleware.ts) reads a body only after `begin` passed.
  *
  * Invariants: with no key ring the gateway is open — every request passes as anonymous, still
  * described for the audit log; statements' Conditions see the request's keys (core's
@@ -16,17 +18,19 @@ import type { IncomingHttpHeaders } from 'node:http';
 import {
   AccessDeniedException,
   type ArnContext,
+  beginSigV4,
   type ConditionContext,
   conditionContextOf,
   EMPTY_SHA256,
   evaluatePolicy,
   LaminaError,
+  type PendingSignature,
   type PermissionStatement,
   resourcePolicyAllows,
   sha256Hex,
   SOURCE_ARN_HEADER,
   sourceAccountOf,
-  verifySigV4,
+  type VerifiedCaller,
 } from '@lamina/core';
 
 import type { Clock } from '../deps.js';
@@ -34,21 +38,55 @@ import { type KeyLookup, sessionOfKey } from './access-keys.js';
 import type { AuditLog } from './audit-log.js';
 import { isUnsigned, type Operation, operationOf } from './operations.js';
 
-export interface GuardRequest {
+/** What the guard sees before the body is read. */
+export interface GuardHead {
   readonly method: string;
   /** Raw path and query as received. */
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
+  readonly remoteAddress?: string;
+  readonly requestId?: string;
+  /** It came over TLS (aws:SecureTransport). */
+  readonly secure?: boolean;
+}
+
+/** The body, as far as the reader has it. */
+export interface GuardBody {
   /** The whole body, when the request has one. */
   readonly body?: Buffer;
   /** Its SHA-256 (hex), when the reader computed it already (then `body` may be absent). */
   readonly bodyHash?: string;
   /** The body already parsed as JSON (a big upload decoded off the loop). */
   readonly json?: unknown;
-  readonly remoteAddress?: string;
-  readonly requestId?: string;
-  /** It came over TLS (aws:SecureTransport). */
-  readonly secure?: boolean;
+}
+
+export type GuardRequest = GuardHead & GuardBody;
+
+/** A request whose headers passed: what is left to decide needs the body. */
+export interface GuardStep {
+  /**
+   * The signature itself is unchecked until the body's hash is known (no `x-amz-content-sha256`:
+   * botocore, the AWS CLI). The body may be read and hashed, but nothing else done with it first.
+   */
+  readonly needsBody: boolean;
+  /** The body's hash only (hex): refuses a body that is not the one signed, before it is used. */
+  checkBodyHash(bodyHash: string): void;
+  /** The rest, with the body: its hash (if not checked yet), then the policies. */
+  finish(body: GuardBody): Promise<Identity>;
+}
+
+export interface RequestGuard {
+  /** From the headers alone; throws Lambda's error (audited) before any body is read. */
+  begin(head: GuardHead): GuardStep;
+}
+
+/** Both steps at once (a body already read). */
+export function guardRequest(guard: RequestGuard, req: GuardRequest): Promise<Identity> {
+  try {
+    return guard.begin(req).finish(req);
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
 }
 
 export interface Identity {
@@ -58,8 +96,6 @@ export interface Identity {
   /** The operation called; absent for a path the API does not have. */
   readonly operation?: Operation;
 }
-
-export type RequestGuard = (request: GuardRequest) => Promise<Identity>;
 
 export interface RequestGuardOptions {
   /** Absent: open (local mode without a keys file). */
@@ -145,80 +181,132 @@ export function createRequestGuard(o: RequestGuardOptions): RequestGuard {
     throw denied(arn, op, decision === 'explicit-deny');
   };
 
-  return (req) => {
-    const q = req.url.indexOf('?');
-    const path = q < 0 ? req.url : req.url.slice(0, q);
-    const query = new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1));
-    const op = operationOf(req.method, path, query, o.arn, jsonObject(req.body, req.json));
-    if (op?.foreign === true && o.keys === undefined) {
-      // An open gateway's caller is the account itself; AWS refuses another account's function.
-      return Promise.reject(crossAccountDenied(`arn:aws:iam::${o.arn.accountId}:root`, op));
-    }
-    if (o.keys === undefined || isUnsigned(path)) {
-      return Promise.resolve(op === undefined ? {} : { operation: op });
-    }
-    let accessKeyId: string | undefined;
-    let arn: string | undefined;
-    try {
+  /** Audits and counts a refusal; the error to throw. */
+  const refusal = (
+    err: unknown,
+    head: GuardHead,
+    path: string,
+    op: Operation | undefined,
+    who: { accessKeyId?: string; arn?: string },
+  ): LaminaError => {
+    const error = LaminaError.from(err);
+    o.audit?.refused(error.name);
+    o.audit?.record({
+      time: new Date(o.clock.now()).toISOString(),
+      ...(who.accessKeyId === undefined ? {} : { accessKeyId: who.accessKeyId }),
+      ...(who.arn === undefined ? {} : { principal: who.arn }),
+      operation: op?.name ?? `${head.method} ${path}`,
+      ...(op === undefined ? {} : { resource: op.resource }),
+      result: error.name,
+      status: error.status,
+      requestId: head.requestId ?? '',
+      sourceAddress: head.remoteAddress ?? '',
+    });
+    return error;
+  };
+
+  const NO_BODY: GuardBody = {};
+  return {
+    begin: (head) => {
+      const q = head.url.indexOf('?');
+      const path = q < 0 ? head.url : head.url.slice(0, q);
+      const query = new URLSearchParams(q < 0 ? '' : head.url.slice(q + 1));
+      const opOf = (b: GuardBody) =>
+        operationOf(head.method, path, query, o.arn, jsonObject(b.body, b.json));
       const keys = o.keys;
-      const caller = verifySigV4(
-        {
-          method: req.method,
-          url: req.url,
-          headers: req.headers,
-          bodyHash:
-            req.bodyHash ??
-            (req.body === undefined || req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body)),
-        },
-        {
-          secretOf: (id) => keys.get(id)?.secretAccessKey,
-          sessionOf: (id) => sessionOfKey(keys.get(id)),
-          region: o.arn.region,
-          services: SIGNING_NAMES,
-          now: o.clock.now(),
-        },
-      );
-      accessKeyId = caller.accessKeyId;
-      const key = keys.get(caller.accessKeyId);
-      if (key === undefined) throw new Error('key vanished during the call');
-      arn = key.arn;
-      if (op?.foreign === true) throw crossAccountDenied(key.arn, op);
-      if (op !== undefined) {
-        // The event source a platform service calls for (signed); from any other key, or
-        // outside the signature, it is not believed.
-        const source =
-          key.platform === true && caller.signedHeaders.includes(SOURCE_ARN_HEADER)
-            ? headerOf(req.headers, SOURCE_ARN_HEADER)
-            : undefined;
-        const context = conditionContextOf({
-          principalArn: key.arn,
-          accountId: o.arn.accountId,
-          region: o.arn.region,
-          ...(req.remoteAddress === undefined ? {} : { sourceIp: req.remoteAddress }),
-          now: o.clock.now(),
-          secureTransport: req.secure === true,
-          ...(source === undefined
-            ? {}
-            : { sourceArn: source, sourceAccount: sourceAccountOf(source, o.arn.accountId) }),
-        });
-        authorise(key.arn, key.policy, op, context, source !== undefined);
+      if (keys === undefined || isUnsigned(path)) {
+        return {
+          needsBody: false,
+          checkBodyHash: () => undefined,
+          finish: (b) => {
+            const op = opOf(b);
+            if (op?.foreign === true && keys === undefined) {
+              // An open gateway's caller is the account itself; AWS refuses another account's function.
+              return Promise.reject(crossAccountDenied(`arn:aws:iam::${o.arn.accountId}:root`, op));
+            }
+            return Promise.resolve(op === undefined ? {} : { operation: op });
+          },
+        };
       }
-      return Promise.resolve({ accessKeyId, arn, ...(op === undefined ? {} : { operation: op }) });
-    } catch (err) {
-      const error = LaminaError.from(err);
-      o.audit?.refused(error.name);
-      o.audit?.record({
-        time: new Date(o.clock.now()).toISOString(),
-        ...(accessKeyId === undefined ? {} : { accessKeyId }),
-        ...(arn === undefined ? {} : { principal: arn }),
-        operation: op?.name ?? `${req.method} ${path}`,
-        ...(op === undefined ? {} : { resource: op.resource }),
-        result: error.name,
-        status: error.status,
-        requestId: req.requestId ?? '',
-        sourceAddress: req.remoteAddress ?? '',
-      });
-      return Promise.reject(error);
-    }
+      let pending: PendingSignature;
+      try {
+        pending = beginSigV4(
+          { method: head.method, url: head.url, headers: head.headers },
+          {
+            secretOf: (id) => keys.get(id)?.secretAccessKey,
+            sessionOf: (id) => sessionOfKey(keys.get(id)),
+            region: o.arn.region,
+            services: SIGNING_NAMES,
+            now: o.clock.now(),
+          },
+        );
+      } catch (err) {
+        throw refusal(err, head, path, opOf(NO_BODY), {});
+      }
+      const accessKeyId = pending.accessKeyId;
+      let verified: VerifiedCaller | undefined;
+      const checkBodyHash = (bodyHash: string): void => {
+        try {
+          verified = pending.complete(bodyHash);
+        } catch (err) {
+          throw refusal(err, head, path, opOf(NO_BODY), { accessKeyId });
+        }
+      };
+      return {
+        needsBody: pending.needsBody,
+        checkBodyHash,
+        finish: (b) => {
+          if (verified === undefined) {
+            try {
+              checkBodyHash(
+                b.bodyHash ??
+                  (b.body === undefined || b.body.length === 0 ? EMPTY_SHA256 : sha256Hex(b.body)),
+              );
+            } catch (err) {
+              return Promise.reject(LaminaError.from(err)); // audited by checkBodyHash
+            }
+          }
+          let arn: string | undefined;
+          let op: Operation | undefined;
+          try {
+            op = opOf(b);
+            const key = keys.get(accessKeyId);
+            if (key === undefined) throw new Error('key vanished during the call');
+            arn = key.arn;
+            if (op?.foreign === true) throw crossAccountDenied(key.arn, op);
+            if (op !== undefined) {
+              // The event source a platform service calls for (signed); from any other key, or
+              // outside the signature, it is not believed.
+              const source =
+                key.platform === true &&
+                verified?.signedHeaders.includes(SOURCE_ARN_HEADER) === true
+                  ? headerOf(head.headers, SOURCE_ARN_HEADER)
+                  : undefined;
+              const context = conditionContextOf({
+                principalArn: key.arn,
+                accountId: o.arn.accountId,
+                region: o.arn.region,
+                ...(head.remoteAddress === undefined ? {} : { sourceIp: head.remoteAddress }),
+                now: o.clock.now(),
+                secureTransport: head.secure === true,
+                ...(source === undefined
+                  ? {}
+                  : { sourceArn: source, sourceAccount: sourceAccountOf(source, o.arn.accountId) }),
+              });
+              authorise(key.arn, key.policy, op, context, source !== undefined);
+            }
+            return Promise.resolve({
+              accessKeyId,
+              arn,
+              ...(op === undefined ? {} : { operation: op }),
+            });
+          } catch (err) {
+            return Promise.reject(
+              refusal(err, head, path, op, { accessKeyId, ...(arn === undefined ? {} : { arn }) }),
+            );
+          }
+        },
+      };
+    },
   };
 }

@@ -4,18 +4,17 @@
  * limit in the message, as Lambda's "Unzipped size must be smaller than 262144000 bytes"), or
  * "Could not unzip uploaded file" for an archive that is broken or unsafe.
  *
- * Invariants: the gateway's event loop never does the unpacking; one worker per call, ended
- * when the call ends (also on timeout), so a hostile archive costs one thread for a bounded time.
- * The worker's entry file sits next to this module with this module's own extension: `.ts` in
- * the sources, `.js` in dist/, `.mjs` in the image, where images/bundle.mjs bundles it as
+ * Invariants: the gateway's event loop never does the unpacking; it runs in a code worker leased
+ * for the call (code-workers.ts) inside a slot of the decode pool (a bounded number at once, a
+ * bounded queue, TooManyRequestsException beyond); the worker is ended on timeout, on failure and
+ * after a refused archive, and kept for the next job only after a clean unpack.
+ * The worker's entry file sits next to code-workers.ts with its own extension: `.ts` in the
+ * sources, `.js` in dist/, `.mjs` in the image, where images/bundle.mjs bundles it as
  * dist/unzip-worker.mjs beside dist/main.mjs.
  */
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-
 import { InvalidParameterValueException } from '@lamina/core';
 
+import { leaseCodeWorker } from './code-workers.js';
 import type { UnzipJob, UnzipLimits, UnzipOutcome } from './unzip-worker.js';
 
 export type { UnzipLimits } from './unzip-worker.js';
@@ -33,12 +32,6 @@ export interface UnzipOptions {
   readonly timeoutMs?: number;
 }
 
-const OWN_EXTENSION = extname(fileURLToPath(import.meta.url));
-/** The upload worker's entry (also started by upload-decode.ts). */
-export const WORKER_URL = new URL(`./unzip-worker${OWN_EXTENSION}`, import.meta.url);
-/** From the sources (tests): Node.js 22 before 22.18 strips types only when asked. */
-export const WORKER_EXEC_ARGV =
-  OWN_EXTENSION === '.ts' ? ['--experimental-strip-types'] : undefined;
 const DEFAULT_TIMEOUT_MS = 300_000;
 
 export const tooManyEntriesMessage = (limit: number): string =>
@@ -81,39 +74,26 @@ export async function unzipSafely(
   limits: UnzipLimits,
   options: UnzipOptions = {},
 ): Promise<UnzipResult> {
-  // A copy of just these bytes, moved (not cloned again) into the worker; a path is only a path.
-  const bytes = typeof zip === 'string' ? undefined : new Uint8Array(zip);
-  const job: UnzipJob = { lamina: 'unzip', zip: bytes ?? zip, dest, limits };
-  const worker = new Worker(WORKER_URL, {
-    workerData: job,
-    transferList: bytes === undefined ? [] : [bytes.buffer],
-    ...(WORKER_EXEC_ARGV === undefined ? {} : { execArgv: WORKER_EXEC_ARGV }),
-  });
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const lease = await leaseCodeWorker();
+  let outcome: UnzipOutcome;
   try {
-    const outcome = await new Promise<UnzipOutcome>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new Error(`unpacking did not finish within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const settle = (): void => {
-        clearTimeout(timer);
-      };
-      worker.once('message', (m: UnzipOutcome) => {
-        settle();
-        resolve(m);
-      });
-      worker.once('error', (err) => {
-        settle();
-        reject(err);
-      });
-      worker.once('exit', (code) => {
-        settle();
-        reject(new Error(`the unzip worker exited (${code}) without an answer`));
-      });
-    });
-    if (outcome.kind === 'ok') return { bytes: outcome.bytes, entries: outcome.entries };
-    throw toError(outcome);
-  } finally {
-    await worker.terminate();
+    // A copy of just these bytes, moved (not cloned again) into the worker; a path is only a path.
+    const bytes = typeof zip === 'string' ? undefined : new Uint8Array(zip);
+    const job: UnzipJob = { lamina: 'unzip', zip: bytes ?? zip, dest, limits };
+    lease.post(job, bytes === undefined ? [] : [bytes.buffer]);
+    outcome = await lease.answer<UnzipOutcome>(
+      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      'unpacking',
+    );
+  } catch (err) {
+    await lease.kill();
+    throw err;
   }
+  // A refused archive may have left a write behind in the worker: only a clean one is reused.
+  if (outcome.kind === 'ok') {
+    lease.done();
+    return { bytes: outcome.bytes, entries: outcome.entries };
+  }
+  await lease.kill();
+  throw toError(outcome);
 }

@@ -7,12 +7,13 @@
  *
  * Invariants: the answer is the same as parsing on the event loop — the same JSON errors (as
  * InvalidRequestContentException, from http/body.ts), and a ZipFile that is not base64 left as
- * the string it was for the route to refuse; the worker is ended when the call ends.
+ * the string it was for the route to refuse; the worker is ended when the call ends, or after
+ * DECODE_TIMEOUT_MS of decoding; every decode runs in a code worker leased inside a slot of the
+ * process's decode pool (code-workers.ts, decode-pool.ts), so only a bounded number run at once; a streamed body is only collected
+ * until `end`, and decoded only then (a signed gateway first checks the body's hash).
  */
-import { Worker } from 'node:worker_threads';
-
+import { type CodeWorkerLease, leaseCodeWorker } from './code-workers.js';
 import type { DecodeBodyJob, DecodedBody } from './unzip-worker.js';
-import { WORKER_EXEC_ARGV, WORKER_URL } from './safe-unzip.js';
 
 /** Where the upload operations' base64 zip is (their body readers, and a signed gateway's guard). */
 export const CREATE_FUNCTION_ZIP_PATH: readonly string[] = ['Code', 'ZipFile'];
@@ -56,58 +57,50 @@ export async function decodeUploadOffLoop(
     body.byteLength === body.buffer.byteLength &&
     body.buffer instanceof ArrayBuffer;
   const bytes = owns ? new Uint8Array(body.buffer) : new Uint8Array(body);
+  const lease = await leaseCodeWorker();
   const job: DecodeBodyJob = { lamina: 'decode-body', body: bytes, zipPath };
-  const worker = new Worker(WORKER_URL, {
-    workerData: job,
-    transferList: [bytes.buffer],
-    ...(WORKER_EXEC_ARGV === undefined ? {} : { execArgv: WORKER_EXEC_ARGV }),
-  });
-  try {
-    const decoded = await new Promise<DecodedBody>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.once('exit', (code) => {
-        reject(new Error(`the decode worker exited (${String(code)}) without an answer`));
-      });
-    });
-    return asUpload(decoded);
-  } finally {
-    await worker.terminate();
-  }
+  lease.post(job, [bytes.buffer]);
+  return asUpload(await lease.result<DecodedBody>(DECODE_TIMEOUT_MS, 'decoding the upload'));
 }
+
+/** A decode that has not answered after this long is ended (its worker terminated). */
+export const DECODE_TIMEOUT_MS = 60_000;
 
 const SINK_BATCH_BYTES = 1024 * 1024;
 
 /** A decode worker the body is streamed into, chunk by chunk, as it arrives. */
 export interface DecodeSink {
-  /** Copies one chunk to the worker. */
+  /** Copies one chunk to the worker (collected there, not decoded yet). */
   write(chunk: Buffer): void;
-  /** The body is complete: its decoded value. */
+  /** The body is complete (and checked): its decoded value. */
   end(): Promise<DecodedUpload>;
-  /** The call ended early (too large, cut off): the worker is ended. */
+  /** The call ended early (too large, cut off, refused): the worker is ended, nothing decoded. */
   abort(): Promise<void>;
 }
 
 /**
- * Starts a decode worker for one streamed upload (bench/hostile-zip: gathering a 12 MB body on the
- * event loop — the chunks, one 12 MB concatenation and the collections they cause — held it for
- * tens of milliseconds per upload). Chunks are passed on in batches of about 1 MiB and dropped
- * here at once.
+ * Starts a decode worker for one streamed upload, once the decode pool has a slot for it (until
+ * then nothing is read: the body waits in the client's socket; TooManyRequestsException when the
+ * pool's queue is full). bench/hostile-zip: gathering a 12 MB body on the event loop — the
+ * chunks, one 12 MB concatenation and the collections they cause — held it for tens of
+ * milliseconds per upload. Chunks are passed on in batches of about 1 MiB and dropped here at once.
  */
-export function decodeSink(zipPath: readonly string[]): DecodeSink {
+export async function decodeSink(
+  zipPath: readonly string[],
+  signal?: AbortSignal,
+): Promise<DecodeSink> {
+  const lease = await leaseCodeWorker(signal);
+  try {
+    return startSink(zipPath, lease);
+  } catch (err) {
+    await lease.kill();
+    throw err;
+  }
+}
+
+function startSink(zipPath: readonly string[], lease: CodeWorkerLease): DecodeSink {
   const job: DecodeBodyJob = { lamina: 'decode-body', zipPath };
-  const worker = new Worker(WORKER_URL, {
-    workerData: job,
-    ...(WORKER_EXEC_ARGV === undefined ? {} : { execArgv: WORKER_EXEC_ARGV }),
-  });
-  const answer = new Promise<DecodedBody>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      reject(new Error(`the decode worker exited (${String(code)}) without an answer`));
-    });
-  });
-  answer.catch(() => undefined); // observed by end(); abort() leaves it unobserved
+  lease.post(job);
   // Chunks go in batches of about 1 MiB, each a fresh buffer moved (not cloned) to the worker:
   // a dozen messages for 12 MB instead of ~180 copied ones.
   let batch: Buffer[] = [];
@@ -119,7 +112,7 @@ export function decodeSink(zipPath: readonly string[]): DecodeSink {
     batched = 0;
     const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const owns = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    worker.postMessage(view, owns ? [bytes.buffer] : []);
+    lease.post(view, owns ? [bytes.buffer] : []);
   };
   return {
     write: (chunk) => {
@@ -129,16 +122,10 @@ export function decodeSink(zipPath: readonly string[]): DecodeSink {
     },
     end: async () => {
       flush();
-      worker.postMessage(null);
-      try {
-        return asUpload(await answer);
-      } finally {
-        await worker.terminate();
-      }
+      lease.post(null);
+      return asUpload(await lease.result<DecodedBody>(DECODE_TIMEOUT_MS, 'decoding the upload'));
     },
-    abort: async () => {
-      await worker.terminate();
-    },
+    abort: () => lease.kill(),
   };
 }
 

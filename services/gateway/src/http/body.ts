@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 
-import { LaminaError } from '@lamina/core';
+import { LaminaError, LIMITS } from '@lamina/core';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 
 import {
   DECODE_OFF_LOOP_BYTES,
   type DecodedUpload,
+  type DecodeSink,
   decodeSink,
   decodeUploadOffLoop,
   withZip,
@@ -226,18 +227,38 @@ async function decodedOffLoop(
   return undefined;
 }
 
+/** What a guard does along a streamed upload (auth-middleware.ts). */
+export interface UploadChecks {
+  /** Sees each chunk as it arrives (a signed gateway hashes them). */
+  readonly onChunk?: (chunk: Buffer) => void;
+  /** The whole body arrived; throwing refuses it before anything is decoded (a hash mismatch). */
+  readonly beforeDecode?: () => void;
+}
+
 /**
  * Reads an upload's body straight into a decode worker (upload-decode.ts decodeSink): the event
- * loop never gathers it. `onChunk` sees each chunk too (a signed gateway hashes them).
+ * loop never gathers it. The worker is taken from the decode pool before a byte is read (the
+ * body waits in the client's socket meanwhile; TooManyRequestsException when the pool's queue is
+ * full, the body unread), and decodes only after `beforeDecode` passed.
  */
 export async function streamedUpload(
   req: IncomingMessage,
   limit: number,
   operation: string,
   zipPath: readonly string[],
-  onChunk?: (chunk: Buffer) => void,
+  checks: UploadChecks = {},
 ): Promise<{ decoded: DecodedUpload; size: number }> {
-  const sink = decodeSink(zipPath);
+  const gone = new AbortController();
+  const onClose = (): void => {
+    gone.abort(new LaminaError('InvalidRequestContentException', 'The request body was cut off.'));
+  };
+  req.once('close', onClose);
+  let sink: DecodeSink;
+  try {
+    sink = await decodeSink(zipPath, gone.signal);
+  } finally {
+    req.removeListener('close', onClose);
+  }
   let size = 0;
   try {
     await readRawBody(
@@ -246,11 +267,12 @@ export async function streamedUpload(
       operation,
       (chunk) => {
         size += chunk.length;
-        onChunk?.(chunk);
+        checks.onChunk?.(chunk);
         sink.write(chunk);
       },
       false,
     );
+    checks.beforeDecode?.();
   } catch (err) {
     await sink.abort();
     throw err;
@@ -270,4 +292,31 @@ function applyDecoded(
     decoded.zip === undefined ? decoded.value : withZip(decoded.value, zipPath, decoded.zip);
   const match = matchedOperation(res);
   if (match !== undefined) validateMatched(req, match, req.body);
+}
+
+/**
+ * A request refused before (or while) its body was read: the rest of the body is read and
+ * dropped — never kept, hashed or decoded — up to the biggest body any operation takes
+ * (CreateFunction's limit); past that the connection is closed, once the answer is written.
+ * Closing earlier would cut clients off while they still send: the SDK v3 (Node.js) then raises
+ * an unhandled `write ECONNRESET` after it got its 403, and the client sends the whole body
+ * anyway. A slow sender is ended by the server's request timeout (request-limits.ts).
+ */
+export function discardBounded(
+  req: IncomingMessage,
+  res: Response,
+  limit: number = LIMITS.createFunctionRequestMaxBytes,
+): void {
+  if (req.complete) return;
+  let read = 0;
+  const onData = (chunk: Buffer): void => {
+    read += chunk.length;
+    if (read < limit) return;
+    req.removeListener('data', onData);
+    req.pause();
+    if (res.writableFinished) req.socket.destroy();
+    else res.once('finish', () => req.socket.destroy());
+  };
+  req.on('data', onData);
+  req.resume();
 }
