@@ -8,6 +8,8 @@ import { applyRequestLimits } from './request-limits.js';
 import { fakeApp, record } from '../test-support/fakes.js';
 
 const LIMITS = { headersTimeoutMs: 200, requestTimeoutMs: 400 };
+/** How late a bound may fire on a loaded CI machine and still be that bound, not a hang. */
+const SLACK_MS = 5_000;
 const servers: Server[] = [];
 
 afterEach(async () => {
@@ -94,7 +96,7 @@ describe('applyRequestLimits', () => {
     const r = await exchange(port, POST(100), '{"a":');
     expect(r.answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\nConnection: close\r\n/);
     expect(r.ms).toBeGreaterThanOrEqual(LIMITS.requestTimeoutMs - 20);
-    expect(r.ms).toBeLessThan(LIMITS.requestTimeoutMs + 500);
+    expect(r.ms).toBeLessThan(LIMITS.requestTimeoutMs + SLACK_MS);
     expect(await timeouts(registry, 'body')).toBe(1);
     expect(await timeouts(registry, 'headers')).toBe(0);
   });
@@ -106,7 +108,7 @@ describe('applyRequestLimits', () => {
     const r = await exchange(port, POST(body.length), body, 20);
     expect(r.answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(r.sent).toBeLessThan(body.length);
-    expect(r.ms).toBeLessThan(LIMITS.requestTimeoutMs + 500);
+    expect(r.ms).toBeLessThan(LIMITS.requestTimeoutMs + SLACK_MS);
     expect(await timeouts(registry, 'body')).toBe(1);
   });
 
@@ -114,7 +116,7 @@ describe('applyRequestLimits', () => {
     const { port, registry } = await listening(() => undefined);
     const r = await exchange(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n');
     expect(r.answer).toMatch(/^HTTP\/1\.1 408 /);
-    expect(r.ms).toBeLessThan(LIMITS.headersTimeoutMs + 400);
+    expect(r.ms).toBeLessThan(LIMITS.headersTimeoutMs + SLACK_MS);
     expect(await timeouts(registry, 'headers')).toBe(1);
     expect(await timeouts(registry, 'body')).toBe(0);
   });
@@ -135,7 +137,7 @@ describe('applyRequestLimits', () => {
     const r = await exchange(port, POST(100), '{"a":');
     expect(r.answer).toMatch(/^HTTP\/1\.1 404 /);
     expect(r.answer).not.toMatch(/408/);
-    expect(r.ms).toBeLessThan(LIMITS.requestTimeoutMs + 500);
+    expect(r.ms).toBeLessThan(LIMITS.requestTimeoutMs + SLACK_MS);
     expect(await timeouts(registry, 'body')).toBe(1);
   });
 
