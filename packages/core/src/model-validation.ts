@@ -12,7 +12,7 @@
  * words that), and so are blobs.
  */
 import { ValidationException } from './errors.js';
-import type { ModelShape } from './lambda-model-types.js';
+import type { ModelMember, ModelShape } from './lambda-model-types.js';
 import { LAMBDA_OPERATIONS, LAMBDA_SHAPES } from './lambda-model.generated.js';
 
 /** What a request carries, by the model's locations. */
@@ -21,6 +21,7 @@ export interface ModelRequest {
   readonly uri: Readonly<Record<string, string>>;
   /** A repeated parameter (a list member, e.g. UntagResource's tagKeys) may come as an array. */
   readonly query: (name: string) => string | readonly string[] | undefined;
+  /** A header by its name in lower case, as node:http keys them (`x-amz-log-type`). */
   readonly header: (name: string) => string | undefined;
   /** The parsed JSON body; undefined when the operation has none or it is not read yet. */
   readonly body?: unknown;
@@ -58,8 +59,24 @@ function render(value: unknown): string {
   return String(value);
 }
 
+/** Whether a scalar value keeps every constraint (scalarFailures would be empty), building nothing. */
+function scalarPasses(s: ModelShape, value: unknown): boolean {
+  if (typeof value === 'string' && (s.type === 'string' || s.type === 'timestamp')) {
+    if (s.pattern !== undefined && !patternOf(s.pattern).test(value)) return false;
+    if (s.min !== undefined && value.length < s.min) return false;
+    if (s.max !== undefined && value.length > s.max) return false;
+    return s.enum === undefined || s.enum.includes(value);
+  }
+  if (typeof value === 'number' && isNumeric(s))
+    return !(s.min !== undefined && value < s.min) && !(s.max !== undefined && value > s.max);
+  return true;
+}
+
+const NO_FAILURES: readonly string[] = Object.freeze([]);
+
 /** The constraints a scalar value breaks, in AWS's order and words. */
-function scalarFailures(s: ModelShape, value: unknown): string[] {
+function scalarFailures(s: ModelShape, value: unknown): readonly string[] {
+  if (scalarPasses(s, value)) return NO_FAILURES;
   const out: string[] = [];
   if (typeof value === 'string' && (s.type === 'string' || s.type === 'timestamp')) {
     if (s.pattern !== undefined && !patternOf(s.pattern).test(value))
@@ -76,12 +93,12 @@ function scalarFailures(s: ModelShape, value: unknown): string[] {
   return out;
 }
 
-function lengthFailures(s: ModelShape, length: number): string[] {
+function lengthFailures(s: ModelShape, length: number): readonly string[] {
   if (s.min !== undefined && length < s.min)
     return [`Member must have length greater than or equal to ${String(s.min)}`];
   if (s.max !== undefined && length > s.max)
     return [`Member must have length less than or equal to ${String(s.max)}`];
-  return [];
+  return NO_FAILURES;
 }
 
 const isNumeric = (s: ModelShape): boolean =>
@@ -179,9 +196,8 @@ class Collector {
 }
 
 /** A string from the URI, the query or a header, typed as the member's shape reads it. */
-function fromText(shapeName: string, text: string | undefined): unknown {
+function fromText(s: ModelShape, text: string | undefined): unknown {
   if (text === undefined) return undefined;
-  const s = shape(shapeName);
   if (isNumeric(s)) {
     const n = Number(text);
     return text.trim() === '' || Number.isNaN(n) ? text : n;
@@ -191,48 +207,100 @@ function fromText(shapeName: string, text: string | undefined): unknown {
 }
 
 /** A query parameter: a list member takes every occurrence, any other member one string. */
-function fromQuery(shapeName: string, v: string | readonly string[] | undefined): unknown {
-  const s = shape(shapeName);
+function fromQuery(s: ModelShape, v: string | readonly string[] | undefined): unknown {
   if (s.type === 'list') {
     if (v === undefined) return undefined;
-    const member = s.member ?? '';
+    const member = shape(s.member ?? '');
     return (typeof v === 'string' ? [v] : v).map((t) => fromText(member, t));
   }
-  return fromText(shapeName, typeof v === 'string' ? v : undefined);
+  return fromText(s, typeof v === 'string' ? v : undefined);
 }
 
-/** The validation messages of one request of `operation` (empty when it passes). */
+/**
+ * A member of an operation's input, resolved once per operation: where it travels, its shape,
+ * the path AWS prints, whether it is required. The payload member (Invoke's Payload,
+ * InvokeAsync's InvokeArgs) is the raw body, checked by the operation, so it is left out.
+ */
+interface PlannedMember {
+  readonly name: string;
+  readonly shapeName: string;
+  readonly shape: ModelShape;
+  readonly path: string;
+  readonly location: ModelMember['location'];
+  /** The wire name: as the model spells it for the URI and query, lower case for a header. */
+  readonly wire: string;
+  readonly required: boolean;
+  readonly scalar: boolean;
+}
+
+const plans = new Map<string, readonly PlannedMember[] | null>();
+
+/** The checked members of an operation's input in the model's order; null without input. */
+function planOf(operation: string): readonly PlannedMember[] | null {
+  let plan = plans.get(operation);
+  if (plan !== undefined) return plan;
+  const inputName = LAMBDA_OPERATIONS[operation]?.input;
+  if (inputName === undefined) {
+    plan = null;
+  } else {
+    const input = shape(inputName);
+    const required = new Set(input.required ?? []);
+    plan = Object.entries(input.members ?? {})
+      .filter(([name]) => name !== input.payload)
+      .map(([name, member]) => {
+        const s = shape(member.shape);
+        const wire = member.locationName ?? name;
+        return {
+          name,
+          shapeName: member.shape,
+          shape: s,
+          path: lowerCamel(name),
+          location: member.location,
+          wire: member.location === 'header' ? wire.toLowerCase() : wire,
+          required: required.has(name),
+          scalar: isScalar(s),
+        };
+      });
+  }
+  plans.set(operation, plan);
+  return plan;
+}
+
+function memberValue(m: PlannedMember, req: ModelRequest, body: Record<string, unknown>): unknown {
+  if (m.location === undefined) return body[m.name];
+  if (m.location === 'uri') return fromText(m.shape, req.uri[m.wire]);
+  if (m.location === 'querystring') return fromQuery(m.shape, req.query(m.wire));
+  if (m.location === 'header') return fromText(m.shape, req.header(m.wire));
+  return undefined;
+}
+
+const EXEMPT_NONE = (): boolean => false;
+
+/**
+ * The validation messages of one request of `operation` (empty when it passes). A request that
+ * passes builds nothing per member: the plan is the operation's, a scalar is checked in place,
+ * and messages are written only for a value that breaks a constraint.
+ */
 export function modelValidationErrors(operation: string, req: ModelRequest): string[] {
-  const op = LAMBDA_OPERATIONS[operation];
-  if (op?.input === undefined) return [];
-  const input = shape(op.input);
+  const plan = planOf(operation);
+  if (plan === null) return [];
   const body: Record<string, unknown> =
     typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body)
       ? (req.body as Record<string, unknown>)
       : {};
-  const collector = new Collector(req.exempt ?? (() => false));
-  const members = input.members ?? {};
-  // The payload member is the raw body (Invoke's Payload, InvokeAsync's InvokeArgs), not read
-  // here: the operation checks it, so it is never "null".
-  const checked =
-    input.payload === undefined
-      ? input
-      : { ...input, required: (input.required ?? []).filter((r) => r !== input.payload) };
-  collector.structure(
-    checked,
-    (name) => {
-      const m = members[name];
-      if (m === undefined || name === input.payload) return undefined;
-      const wire = m.locationName ?? name;
-      if (m.location === undefined) return body[name];
-      if (m.location === 'uri') return fromText(m.shape, req.uri[wire]);
-      if (m.location === 'querystring') return fromQuery(m.shape, req.query(wire));
-      if (m.location === 'header') return fromText(m.shape, req.header(wire));
-      return undefined;
-    },
-    '',
-  );
-  return collector.errors;
+  const exempt = req.exempt ?? EXEMPT_NONE;
+  let collector: Collector | undefined;
+  for (const m of plan) {
+    const value = memberValue(m, req, body);
+    if (value === undefined || value === null) {
+      if (m.required)
+        (collector ??= new Collector(exempt)).add(m.path, null, false, 'Member must not be null');
+      continue;
+    }
+    if (m.scalar && (exempt(value) || scalarPasses(m.shape, value))) continue;
+    (collector ??= new Collector(exempt)).value(m.shapeName, value, m.path);
+  }
+  return collector === undefined ? [] : collector.errors;
 }
 
 /** AWS's one message for a list of validation failures. */

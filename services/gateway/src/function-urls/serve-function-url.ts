@@ -171,7 +171,9 @@ async function answer(
     tailLog: false,
     ...(writer === undefined ? {} : { responseStream: writer }),
   };
-  const result = await runAdmitted(deps, record.functionName, target, invocation, deps.logger);
+  const result = await runAdmitted(deps, record.functionName, target, invocation, {
+    log: deps.logger,
+  });
   recordResult(target.metrics, result);
   if (writer?.started === true) {
     writer.finish(result.functionError !== undefined);

@@ -96,6 +96,12 @@ export function applyRequestLimits(
   for (const server of all) limitServer(server, limits, timeouts);
 }
 
+const CURRENT = Symbol('lamina.currentResponse');
+
+interface WithCurrent {
+  [CURRENT]?: ServerResponse;
+}
+
 /** One server's bounds and answers; `timeouts` counts for every server of the process. */
 function limitServer(server: Server, limits: RequestLimits, timeouts: Counter<'phase'>): void {
   server.headersTimeout = limits.headersTimeoutMs;
@@ -105,14 +111,15 @@ function limitServer(server: Server, limits: RequestLimits, timeouts: Counter<'p
     checkIntervalMs(limits);
 
   // The request being received or answered on each connection: was the timeout in its body,
-  // and has its response begun (then no 408 may be written into it)?
-  const current = new WeakMap<Socket, { req: IncomingMessage; res: ServerResponse }>();
+  // and has its response begun (then no 408 may be written into it)? Kept on the socket itself,
+  // one property store per request (the response knows its request).
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    current.set(req.socket, { req, res });
+    (req.socket as WithCurrent)[CURRENT] = res;
   });
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    const last = current.get(socket);
+    const res = (socket as WithCurrent)[CURRENT];
+    const last = res === undefined ? undefined : { req: res.req, res };
     if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       const phase: Phase = last !== undefined && !last.req.complete ? 'body' : 'headers';
       timeouts.inc({ phase });

@@ -115,7 +115,7 @@ function checkedTarget(
     uri: { FunctionName: url.name },
     query: (name) => (name === 'Qualifier' ? url.qualifier : undefined),
     header: (name) => {
-      const v = req.headers[name.toLowerCase()];
+      const v = req.headers[name];
       return typeof v === 'string' ? v : undefined;
     },
   });

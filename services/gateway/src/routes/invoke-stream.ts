@@ -126,7 +126,7 @@ async function invokeWithResponseStream(deps: InvokeDeps, req: Request, res: Ser
     ...(context === undefined ? {} : { clientContext: context }),
     responseStream: sink,
   };
-  let result = await runAdmitted(deps, ref.name, target, invocation, ctx.log);
+  let result = await runAdmitted(deps, ref.name, target, invocation, ctx);
   if (!run.streamed && result.payload.length > LIMITS.syncResponseMaxBytes) {
     result = responseTooLarge(result);
   }

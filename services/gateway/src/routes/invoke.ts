@@ -138,7 +138,7 @@ export async function runAdmitted(
   functionName: string,
   target: InvokeTarget,
   invocation: Invocation,
-  log: RequestContext['log'],
+  logs: Pick<RequestContext, 'log'>,
   spans?: InvokeSpans,
 ): Promise<InvocationResult> {
   const m = target.metrics;
@@ -156,8 +156,9 @@ export async function runAdmitted(
   } finally {
     m.concurrentExecutions.dec();
     // Sent without waiting for its reply: the answer does not depend on it.
+    // The request's logger is made only if this fails (RequestContext makes it on first use).
     deps.admission.release(lease).catch((err: unknown) => {
-      log.warn({ err }, 'releasing the admission lease failed; it expires on its own');
+      logs.log.warn({ err }, 'releasing the admission lease failed; it expires on its own');
     });
   }
 }
@@ -310,7 +311,7 @@ export async function invokeTarget(
   deps.async?.runStarted?.(runRecord, functionName, requestId, target.timeoutMs);
   let result;
   try {
-    result = await runAdmitted(deps, functionName, target, invocation, ctx.log, trace);
+    result = await runAdmitted(deps, functionName, target, invocation, ctx, trace);
   } catch (err) {
     trace?.failed(err);
     deps.async?.runAbandoned?.(runRecord, functionName, requestId);
