@@ -20,6 +20,16 @@ describe('LaminaError', () => {
     });
   });
 
+  it("says a throttled control-plane caller's text, not an invocation throttle's", () => {
+    const e = new TooManyRequestsException('CallerRateLimitExceeded');
+    expect(e.headers).toEqual({ 'Retry-After': '1' });
+    expect(e.toBody()).toEqual({
+      Reason: 'CallerRateLimitExceeded',
+      Type: 'User',
+      message: 'Rate exceeded',
+    });
+  });
+
   it('turns unknown throws into ServiceException', () => {
     const e = LaminaError.from(new TypeError('x'));
     expect(e).toMatchObject({ name: 'ServiceException', status: 500, type: 'Service' });

@@ -133,9 +133,23 @@ export class ProvisionedConcurrencyConfigNotFoundException extends make(
   'ProvisionedConcurrencyConfigNotFoundException',
 ) {}
 
+/**
+ * Lambda's texts of a 429, one place: a concurrency or invocation-rate throttle says
+ * `Rate Exceeded.`, a throttled control-plane caller (`CallerRateLimitExceeded`) `Rate exceeded`.
+ */
+export const THROTTLE_TEXT = {
+  invocation: 'Rate Exceeded.',
+  caller: 'Rate exceeded',
+} as const;
+
+/** The text Lambda gives a throttle of this reason. */
+export function throttleText(reason: ThrottleReason): string {
+  return reason === 'CallerRateLimitExceeded' ? THROTTLE_TEXT.caller : THROTTLE_TEXT.invocation;
+}
+
 export class TooManyRequestsException extends LaminaError {
   readonly reason: ThrottleReason;
-  constructor(reason: ThrottleReason, retryAfterSeconds = 1, message = 'Rate Exceeded.') {
+  constructor(reason: ThrottleReason, retryAfterSeconds = 1, message = throttleText(reason)) {
     super('TooManyRequestsException', message, {
       retriable: true,
       fields: { Reason: reason },

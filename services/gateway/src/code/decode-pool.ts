@@ -2,7 +2,7 @@
  * How many code workers (upload-decode.ts's body decodes, safe-unzip.ts's unpacking) run at once
  * in one gateway process (issue #18): at most `size`, then up to `queue` jobs wait in order, and
  * a job beyond that is refused with Lambda's control-plane throttle — 429
- * `TooManyRequestsException`, Reason `CallerRateLimitExceeded`, "Rate exceeded", `Retry-After`.
+ * `TooManyRequestsException`, Reason `CallerRateLimitExceeded`, "Rate exceeded" (core's `throttleText`), `Retry-After`.
  * Before, every big upload started its own worker, so many hostile uploads at once meant as many
  * threads, each holding its body.
  *
@@ -67,9 +67,8 @@ export class DecodePool {
     }
     if (this.waiting.length >= this.options.queue) {
       this.refused++;
-      return Promise.reject(
-        new TooManyRequestsException('CallerRateLimitExceeded', 1, 'Rate exceeded'),
-      );
+      // Lambda's control-plane throttle; its text comes with the reason (core's throttleText).
+      return Promise.reject(new TooManyRequestsException('CallerRateLimitExceeded', 1));
     }
     return new Promise<Release>((resolve, reject) => {
       const waiter: Waiter = {
