@@ -9,17 +9,18 @@ import {
   LATEST,
   versionEnvironmentConfig,
 } from '@lamina/core';
-import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 
-import type { GatewayMetrics, Label } from './metrics.js';
+import type { GatewayMetrics, Label, SeriesCell } from './metrics.js';
 
 /** The metric children of one function version, bound once instead of per request. */
 export interface BoundMetrics {
-  readonly invocations: Counter.Internal;
+  /** Counted on every call: a plain number prom-client reads on scrape (metrics.ts SeriesCell). */
+  readonly invocations: Pick<SeriesCell, 'inc'>;
   readonly functionErrors: Counter.Internal;
   readonly throttles: Counter.Internal;
   readonly duration: Histogram.Internal<Label>;
-  readonly concurrentExecutions: Gauge.Internal<Label>;
+  readonly concurrentExecutions: Pick<SeriesCell, 'inc' | 'dec'>;
   readonly coldStarts: Counter.Internal;
   readonly initDuration: Histogram.Internal<Label>;
   readonly provisionedInvocations: Counter.Internal;
@@ -55,11 +56,11 @@ export function bindMetrics(
 ): BoundMetrics {
   const l = [name, version, resource] as const;
   return {
-    invocations: metrics.invocations.labels(...l),
+    invocations: metrics.cells.invocations.of(name, version, resource),
     functionErrors: metrics.functionErrors.labels(...l),
     throttles: metrics.throttles.labels(...l),
     duration: metrics.duration.labels(...l),
-    concurrentExecutions: metrics.concurrentExecutions.labels(...l),
+    concurrentExecutions: metrics.cells.concurrentExecutions.of(name, version, resource),
     coldStarts: metrics.coldStarts.labels(...l),
     initDuration: metrics.initDuration.labels(...l),
     provisionedInvocations: metrics.provisionedInvocations.labels(...l),

@@ -11,8 +11,77 @@ import { ProvisionedAllocations } from './provisioned/provisioned-metrics.js';
 const LABELS = ['function', 'version', 'resource'] as const;
 export type Label = (typeof LABELS)[number];
 
+/**
+ * One counter or gauge series the invoke path updates as a plain number — no label hashing,
+ * validation or result object per call, as prom-client's `inc` makes — and that its metric
+ * reads when scraped (`collect`). A counter's cell holds what prom-client has not been given
+ * yet; a gauge's holds the level itself.
+ */
+export class SeriesCell {
+  value = 0;
+  /** A gauge series exists once its cell was moved (as prom-client's did on its first inc). */
+  used = false;
+
+  constructor(readonly labels: Readonly<Record<Label, string>>) {}
+
+  inc(): void {
+    this.value++;
+    this.used = true;
+  }
+
+  dec(): void {
+    this.value--;
+    this.used = true;
+  }
+}
+
+/** The cells of one metric by label set; a label set keeps its cell for the process. */
+export class SeriesCells {
+  private readonly cells = new Map<string, SeriesCell>();
+
+  of(fn: string, version: string, resource: string): SeriesCell {
+    const key = `${fn}\0${version}\0${resource}`;
+    let cell = this.cells.get(key);
+    if (cell === undefined) {
+      cell = new SeriesCell({ function: fn, version, resource });
+      this.cells.set(key, cell);
+    }
+    return cell;
+  }
+
+  values(): IterableIterator<SeriesCell> {
+    return this.cells.values();
+  }
+}
+
+/** A counter fed from cells: each scrape hands it what they counted since the last one. */
+function cellCounter(
+  cells: SeriesCells,
+  config: { name: string; help: string; registers: Registry[] },
+): Counter<Label> {
+  return new Counter({
+    ...config,
+    labelNames: LABELS,
+    collect() {
+      for (const cell of cells.values()) {
+        if (cell.value === 0) continue;
+        this.inc(cell.labels, cell.value);
+        cell.value = 0;
+      }
+    },
+  });
+}
+
+/** The cells of the counters and gauge the invoke path moves on every call. */
+export interface InvokeCells {
+  readonly invocations: SeriesCells;
+  readonly concurrentExecutions: SeriesCells;
+}
+
 /** Lambda's invocation metrics (reference §10), labelled by function, version and resource. */
 export interface GatewayMetrics {
+  /** What the invoke path counts per call in plain numbers (read by the two metrics on scrape). */
+  readonly cells: InvokeCells;
   /** Handler runs, function errors included; throttled and rejected calls excluded. */
   readonly invocations: Counter<Label>;
   /** Function errors: handler errors, timeouts, crashes. */
@@ -38,11 +107,15 @@ export interface GatewayMetrics {
 /** Creates the metrics in the given registry (one per process; never the global one). */
 export function createMetrics(registry: Registry): GatewayMetrics {
   const registers = [registry];
+  const cells: InvokeCells = {
+    invocations: new SeriesCells(),
+    concurrentExecutions: new SeriesCells(),
+  };
   return {
-    invocations: new Counter({
+    cells,
+    invocations: cellCounter(cells.invocations, {
       name: 'lamina_invocations_total',
       help: 'Function invocations, including those that ended in a function error.',
-      labelNames: LABELS,
       registers,
     }),
     functionErrors: new Counter({
@@ -69,6 +142,10 @@ export function createMetrics(registry: Registry): GatewayMetrics {
       help: 'Invocations in progress through this gateway.',
       labelNames: LABELS,
       registers,
+      collect() {
+        for (const cell of cells.concurrentExecutions.values())
+          if (cell.used) this.set(cell.labels, cell.value);
+      },
     }),
     coldStarts: new Counter({
       name: 'lamina_cold_starts_total',

@@ -67,7 +67,7 @@ describe('errorMiddleware', () => {
     expect(res.body).toEqual({
       Type: 'User',
       Reason: 'CallerRateLimitExceeded',
-      message: 'Rate Exceeded.',
+      message: 'Rate exceeded',
     });
   });
 

@@ -84,6 +84,7 @@ function fail(res: ServerResponse, err: unknown, ctx: RequestContext): void {
  * the account's root): AWS's 403, not a not-found.
  */
 function assertSameAccount(ctx: ArnContext, name: string, qualifier: string | undefined): void {
+  if (!name.includes(':')) return; // a bare name (the common call) names no account
   let ref: FunctionRef;
   try {
     ref = parseFunctionRef(name, qualifier);

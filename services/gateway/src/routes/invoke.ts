@@ -319,9 +319,13 @@ export async function invokeTarget(
   }
   trace?.finished(result);
   if (result.payload.length > LIMITS.syncResponseMaxBytes) result = responseTooLarge(result);
-  recordResult(target.metrics, result);
   deps.async?.recordRun?.(runRecord, functionName, requestId, result);
-  writeResult(res, ctx.requestId, result, tail);
+  // The caller's answer first; the run is counted in the same turn, before any other request.
+  try {
+    writeResult(res, ctx.requestId, result, tail);
+  } finally {
+    recordResult(target.metrics, result);
+  }
 }
 
 export function invokeRoutes(deps: InvokeDeps): Router {
