@@ -64,6 +64,6 @@ describe('MemoryAdmission (the rules of admit-n.lua, in one process)', () => {
     expect([await a.inFlight('r'), await a.inFlight('u'), await a.unreservedInFlight()]).toEqual([
       0, 0, 0,
     ]);
-    expect(a.leases.size).toBe(0);
+    expect(a.live).toBe(0);
   });
 });

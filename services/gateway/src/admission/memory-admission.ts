@@ -23,14 +23,32 @@ export interface MemoryAdmissionOptions {
  * Leases need no expiry here: the only holder that could lose a release is this process, and its
  * leases go with it. Releases are idempotent like the script's.
  */
+/** A lease of this process: it knows whether it came back (no map of live leases per call). */
+class MemoryLease implements Lease {
+  readonly expiresAt = Number.MAX_SAFE_INTEGER;
+  released = false;
+
+  constructor(
+    readonly functionName: string,
+    private readonly seq: number,
+    readonly pooled: boolean,
+  ) {}
+
+  get id(): string {
+    return this.seq.toString(36);
+  }
+}
+
 export class MemoryAdmission implements Admission {
   /** Function name → reserved concurrency (read and seeded by route tests). */
   readonly reserved = new Map<string, number>();
-  /** Live leases by id. */
-  readonly leases = new Map<string, Lease>();
-  /** Live leases per function; the pooled ones are counted in `pooled` too. */
+  /**
+   * Live leases per function, pooled ones counted in `pooled` too. A function's entry stays at 0
+   * once it has been invoked (one per function): no map entry made and dropped per call.
+   */
   private readonly perFunction = new Map<string, number>();
   private pooled = 0;
+  private held = 0;
   private seq = 0;
   private readonly accountConcurrency: number;
   private readonly minUnreserved: number;
@@ -42,6 +60,11 @@ export class MemoryAdmission implements Admission {
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
   }
 
+  /** Leases given and not yet released (read by tests). */
+  get live(): number {
+    return this.held;
+  }
+
   acquire(functionName: string): Promise<Lease> {
     const reserved = this.reserved.get(functionName);
     const live = this.perFunction.get(functionName) ?? 0;
@@ -49,26 +72,20 @@ export class MemoryAdmission implements Admission {
       return Promise.reject(throttled(reserved !== undefined, this.retryAfterSeconds));
     }
     const pooled = reserved === undefined;
-    const lease: Lease = {
-      functionName,
-      id: (++this.seq).toString(36),
-      pooled,
-      expiresAt: Number.MAX_SAFE_INTEGER,
-    };
-    this.leases.set(lease.id, lease);
+    const lease = new MemoryLease(functionName, ++this.seq, pooled);
     this.perFunction.set(functionName, live + 1);
     if (pooled) this.pooled++;
+    this.held++;
     return Promise.resolve(lease);
   }
 
   release(lease: Lease): Promise<void> {
-    const held = this.leases.get(lease.id);
-    if (held !== undefined) {
-      this.leases.delete(lease.id);
-      const left = (this.perFunction.get(held.functionName) ?? 1) - 1;
-      if (left > 0) this.perFunction.set(held.functionName, left);
-      else this.perFunction.delete(held.functionName);
-      if (held.pooled) this.pooled--;
+    // Idempotent: a lease counts back once; one this process did not give is not its to count.
+    if (lease instanceof MemoryLease && !lease.released) {
+      lease.released = true;
+      this.perFunction.set(lease.functionName, (this.perFunction.get(lease.functionName) ?? 1) - 1);
+      if (lease.pooled) this.pooled--;
+      this.held--;
     }
     return Promise.resolve();
   }

@@ -169,7 +169,7 @@ describe('Invoke', () => {
       .expect(204);
     expect(res.headers['x-amzn-requestid']).toBeDefined();
     expect(pool.calls).toHaveLength(0);
-    expect(admission.leases.size).toBe(0);
+    expect(admission.live).toBe(0);
     await request(app).post(INVOKE).set('X-Amz-Invocation-Type', 'DryRun').send('{x').expect(400);
   });
 
@@ -267,13 +267,13 @@ describe('Invoke', () => {
     const res = await request(app).post(INVOKE).send('{}').expect(500);
     expect(res.headers['x-amzn-errortype']).toBe('ServiceException');
     expect(res.body).toEqual({ Type: 'Service', Message: 'An internal error occurred.' });
-    expect(admission.leases.size).toBe(0);
+    expect(admission.live).toBe(0);
   });
 
   it('releases the lease after a successful invoke', async () => {
     const { app, admission } = withHello();
     await request(app).post(INVOKE).send('{}').expect(200);
-    expect(admission.leases.size).toBe(0);
+    expect(admission.live).toBe(0);
   });
 
   it('turns a response over 6 MB into Function.ResponseSizeTooLarge', async () => {
