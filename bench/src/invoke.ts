@@ -23,14 +23,21 @@ import { type LoadOptions, type LoadResult, runLoad } from './load.js';
  * time from another built checkout (e.g. the main branch), in the same run, before this one.
  * Writes bench/results/invoke.json: latency, throughput, CPU and wake-ups per request by process
  * (server, execution environments, Redis, sandbox, load generator), and memory (the server; per
- * idle execution environment: resident, private, proportional).
+ * idle execution environment: resident, private, proportional). With `--before`, both local modes
+ * then stay up for `--rounds` interleaved rounds (default 3; the order alternates), each a
+ * concurrency-1 and a concurrency-32 phase of each: on a shared, loaded machine the two are
+ * compared round by round, not minutes apart.
  *
- *   npm run bench:invoke [-- --quick] [--before /work/main]
+ *   npm run bench:invoke [-- --quick] [--before /work/main [--rounds 3]]
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
 const beforeAt = process.argv.indexOf('--before');
 const before = beforeAt > 0 ? process.argv[beforeAt + 1] : undefined;
+const roundsAt = process.argv.indexOf('--rounds');
+const ROUNDS = before === undefined ? 0 : roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : 3;
+const ROUND_LAT_REQUESTS = quick ? 300 : 2000;
+const ROUND_TPUT_MS = quick ? 1500 : 4000;
 const LAT_REQUESTS = quick ? 500 : 5000;
 const TPUT_MS = quick ? 3000 : 10_000;
 const CONCURRENCY = 32;
@@ -186,33 +193,120 @@ async function measureServer(name: string, args: string[]): Promise<Measured> {
 }
 
 /** Local mode (`lamina dev`) of a built checkout, with the no-op function. */
-async function measureLamina(name: string, checkout: string): Promise<Measured> {
+async function startCheckout(name: string, checkout: string): Promise<LaminaProcess> {
   log(`${name}: local mode (lamina dev) of ${checkout} with the no-op function`);
   const testkit = pathToFileURL(join(checkout, 'packages/testkit/dist/index.js')).href;
   const { startLamina } = (await import(testkit)) as {
     startLamina: (o: StartLaminaOptions) => Promise<LaminaProcess>;
   };
   // No REDIS_URL: lamina dev starts its own private Redis.
-  const lamina = await startLamina({
+  return startLamina({
     functionsDir: join(root, 'bench/functions'),
     env: { REDIS_URL: undefined },
     readyTimeoutMs: 60_000,
     stopTimeoutMs: 10_000,
   });
-  try {
-    return await measure(name, `${lamina.url}/2015-03-31/functions/noop/invocations`, lamina.pid);
-  } finally {
-    await lamina.stop();
+}
+
+const invokeUrl = (lamina: LaminaProcess): string =>
+  `${lamina.url}/2015-03-31/functions/noop/invocations`;
+
+/** One interleaved round of a local mode: a concurrency-1 and a concurrency-32 phase. */
+interface Round {
+  readonly round: number;
+  readonly name: string;
+  readonly loadAverage: number;
+  readonly c1: Phase;
+  readonly c32: Phase;
+}
+
+/** The two local modes, both up, measured in alternating order round after round. */
+async function interleaved(
+  sides: readonly { name: string; lamina: LaminaProcess }[],
+  rounds: number,
+): Promise<Round[]> {
+  const out: Round[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? sides : [...sides].reverse();
+    for (const { name, lamina } of order) {
+      const url = invokeUrl(lamina);
+      const loadAverage = Number((loadavg()[0] ?? 0).toFixed(2));
+      const c1 = await phase(lamina.pid, {
+        url,
+        body: PAYLOAD,
+        concurrency: 1,
+        requests: ROUND_LAT_REQUESTS,
+      });
+      const c32 = await phase(lamina.pid, {
+        url,
+        body: PAYLOAD,
+        concurrency: CONCURRENCY,
+        durationMs: ROUND_TPUT_MS,
+      });
+      log(
+        `round ${r + 1} ${name} (load ${loadAverage}): c=1 p50 ${c1.p50Ms.toFixed(3)} ms, server ${c1.cpu.serverProcessUs} us, wake-ups ${c1.cpu.serverWakeups}; c=${CONCURRENCY} ${c32.rps.toFixed(0)} req/s, server ${c32.cpu.serverProcessUs} us, environments ${c32.cpu.environmentsUs} us per call`,
+      );
+      out.push({ round: r + 1, name, loadAverage, c1, c32 });
+    }
   }
+  return out;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  if (s.length === 0) return Number.NaN;
+  return s.length % 2 === 1 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+}
+
+/** Medians over the rounds of one side: what the ADRs compare. */
+function roundMedians(rounds: readonly Round[], name: string): Record<string, number> {
+  const mine = rounds.filter((r) => r.name === name);
+  const of = (f: (r: Round) => number): number => Math.round(median(mine.map(f)) * 1000) / 1000;
+  return {
+    c1P50Ms: of((r) => r.c1.p50Ms),
+    c1P99Ms: of((r) => r.c1.p99Ms),
+    c1ServerUs: of((r) => r.c1.cpu.serverProcessUs),
+    c1EnvironmentsUs: of((r) => r.c1.cpu.environmentsUs),
+    c1ServerWakeups: of((r) => r.c1.cpu.serverWakeups),
+    c32Rps: of((r) => r.c32.rps),
+    c32ServerUs: of((r) => r.c32.cpu.serverProcessUs),
+    c32EnvironmentsUs: of((r) => r.c32.cpu.environmentsUs),
+  };
 }
 
 async function main(): Promise<void> {
   const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
   const baseline = await measureServer('baseline', ['echo-server.js', '0']);
   const floor = await measureServer('floor', ['fanout-server.js', '0', String(CONCURRENCY)]);
-  const previous =
-    before === undefined ? undefined : await measureLamina('before', resolve(before));
-  const platform = await measureLamina('lamina', root);
+  const previousLamina =
+    before === undefined ? undefined : await startCheckout('before', resolve(before));
+  let previous: Measured | undefined;
+  let platform: Measured;
+  let rounds: Round[] = [];
+  try {
+    if (previousLamina !== undefined) {
+      previous = await measure('before', invokeUrl(previousLamina), previousLamina.pid);
+    }
+    const lamina = await startCheckout('lamina', root);
+    try {
+      platform = await measure('lamina', invokeUrl(lamina), lamina.pid);
+      if (previousLamina !== undefined && ROUNDS > 0) {
+        log(`${String(ROUNDS)} interleaved rounds, both local modes up`);
+        rounds = await interleaved(
+          [
+            { name: 'lamina', lamina },
+            { name: 'before', lamina: previousLamina },
+          ],
+          ROUNDS,
+        );
+      }
+    } finally {
+      await lamina.stop();
+    }
+  } finally {
+    await previousLamina?.stop();
+  }
   const loadAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
 
   const addedP50 = platform.c1.p50Ms - baseline.c1.p50Ms;
@@ -248,6 +342,19 @@ async function main(): Promise<void> {
       ? {}
       : { beforeThroughputRatio: previous.c32.rps / baseline.c32.rps }),
     platformCpuUsPerCallAtC32: platformCpuUs,
+    ...(rounds.length === 0
+      ? {}
+      : {
+          interleaved: {
+            roundLatencyRequests: ROUND_LAT_REQUESTS,
+            roundThroughputMs: ROUND_TPUT_MS,
+            medians: {
+              lamina: roundMedians(rounds, 'lamina'),
+              before: roundMedians(rounds, 'before'),
+            },
+            rounds,
+          },
+        }),
     // Issue #20's acceptance.
     targets: {
       addedP50AtMost0_3ms: addedP50 <= 0.3,
