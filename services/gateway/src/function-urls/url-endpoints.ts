@@ -44,7 +44,8 @@ const URL_ID = /^[a-z0-9]{1,63}$/;
 
 /** The url id of `<id>.lambda-url.<region>.<domain>[:port]`, else undefined. */
 export function urlIdOfHost(host: string | undefined, suffix: string): string | undefined {
-  if (host === undefined) return undefined;
+  // A Host no longer than the suffix (an API call's `127.0.0.1:9000`) names no URL: nothing built.
+  if (host === undefined || host.length <= suffix.length) return undefined;
   const name = host.replace(/:\d+$/, '').toLowerCase();
   if (!name.endsWith(suffix)) return undefined;
   const id = name.slice(0, -suffix.length);
