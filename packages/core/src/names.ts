@@ -90,12 +90,11 @@ function splitFunctionRef(value: string): FunctionRef {
   }
   if (name === undefined)
     throw new ValidationException(oneFailure(value, 'functionName', ARN_PATTERN));
-  return {
-    name,
-    qualifier,
-    ...(region === undefined ? {} : { region }),
-    ...(accountId === undefined ? {} : { accountId }),
-  };
+  // Built per form, without spreading empty objects: this runs on every invoke.
+  if (accountId === undefined) return { name, qualifier };
+  return region === undefined
+    ? { name, qualifier, accountId }
+    : { name, qualifier, region, accountId };
 }
 
 function withQualifier(ref: FunctionRef, qualifierParam: string | undefined): FunctionRef {
