@@ -30,7 +30,10 @@ export interface AsyncConfigSource {
  */
 export class RedisAsyncConfigs implements AsyncConfigSource {
   private readonly reads: CallBatcher<string, string | null>;
-  private readonly decoded = new Map<string, { text: string | null; config: AsyncFunctionConfig }>();
+  private readonly decoded = new Map<
+    string,
+    { text: string | null; config: AsyncFunctionConfig }
+  >();
 
   constructor(
     private readonly redis: ConfigRedis,
