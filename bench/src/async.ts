@@ -18,7 +18,7 @@ import { Redis } from 'ioredis';
 
 import { cpuOfPid, cpuOfTree, selfCpu } from './cpu-usage.js';
 import { type LoadOptions, type LoadResult, runLoad } from './load.js';
-import { redisUsec, usecOf } from './redis-usage.js';
+import { redisCalls, redisUsec, usecOf } from './redis-usage.js';
 
 /**
  * bench/async: asynchronous invocation in local mode (lamina dev, dispatcher in-process) with
@@ -56,7 +56,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
 const EVENTS = quick ? 3000 : 10_000;
 const INTAKE_EVENTS = 20_000;
-const DRAIN_EVENTS = quick ? 6000 : 10_000;
+const DRAIN_EVENTS = 20_000;
 const beforeAt = process.argv.indexOf('--before');
 const before = beforeAt > 0 ? process.argv[beforeAt + 1] : undefined;
 const CONCURRENCY = 32;
@@ -169,6 +169,7 @@ interface Drain {
     environments: number;
     redis: number;
   };
+  readonly redisCallsPerEvent: Record<string, number>;
   /** The dispatcher's CPU until it was running (not in `cpuUsPerEvent`). */
   readonly dispatcherStartCpuMs: number;
   readonly loadAverage: number[];
@@ -197,6 +198,7 @@ async function drain(
   const key = asyncKeys(prefix).intake;
   const gatewayBefore = { root: cpuOfPid(lamina.pid), tree: cpuOfTree(lamina.pid) };
   const redisBefore = await redisUsec(redis);
+  const callsBefore = await redisCalls(redis);
   const dispatcher = await start('dispatcher', {
     REDIS_URL: testEnv.require('REDIS_URL'),
     LAMINA_REDIS_PREFIX: prefix,
@@ -217,17 +219,26 @@ async function drain(
       environments: perEvent(cpuOfTree(lamina.pid) - gatewayBefore.tree - gatewayRoot, events),
       redis: Math.round(usecOf(redisBefore, await redisUsec(redis)) / events),
     };
+    // Redis commands per completion, of every client (the shared Redis: an upper bound).
+    const callsAfter = await redisCalls(redis);
+    const redisCallsPerEvent: Record<string, number> = {};
+    for (const [name, n] of callsAfter) {
+      const per = (n - (callsBefore.get(name) ?? 0)) / events;
+      if (per >= 0.01) redisCallsPerEvent[name] = Math.round(per * 100) / 100;
+    }
     log(
       `  a standalone dispatcher drained ${events} in ${seconds.toFixed(1)} s ` +
         `(${(events / seconds).toFixed(0)}/s, load ${loadAverage[0]?.toFixed(1) ?? '?'}); CPU per event: ` +
         `dispatcher ${cpuUsPerEvent.dispatcher} µs (its start apart: ${Math.round(startCpu * 1000)} ms), gateway ${cpuUsPerEvent.gateway} µs, ` +
-        `environments ${cpuUsPerEvent.environments} µs, Redis ${cpuUsPerEvent.redis} µs`,
+        `environments ${cpuUsPerEvent.environments} µs, Redis ${cpuUsPerEvent.redis} µs; ` +
+        `Redis calls per event ${JSON.stringify(redisCallsPerEvent)}`,
     );
     return {
       events,
       seconds,
       completionsPerSecond: events / seconds,
       cpuUsPerEvent,
+      redisCallsPerEvent,
       dispatcherStartCpuMs: Math.round(startCpu * 1000),
       loadAverage,
     };
