@@ -46,7 +46,7 @@ export class RedisAsyncConfigs implements AsyncConfigSource {
     const field = asyncConfigField(functionName, qualifier);
     const text = await this.reads.call(field);
     const last = this.decoded.get(field);
-    if (last !== undefined && last.text === text) return last.config;
+    if (last?.text === text) return last.config;
     const config = decodeAsyncConfig(text);
     // Bounded by the functions (and qualifiers) this dispatcher saw events of.
     this.decoded.set(field, { text, config });
