@@ -16,7 +16,7 @@ import {
 } from '@lamina/testkit';
 import { Redis } from 'ioredis';
 
-import { cpuOfPid, cpuOfTree, selfCpu } from './cpu-usage.js';
+import { cpuOfPid, cpuOfTree, selfCpu, usageOfTree, writeSyscallsOfPid } from './cpu-usage.js';
 import { type LoadOptions, type LoadResult, runLoad } from './load.js';
 import { redisCalls, redisUsec, usecOf } from './redis-usage.js';
 
@@ -100,6 +100,8 @@ interface CpuPerEvent {
   readonly redis?: number;
 }
 
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
 const perEvent = (seconds: number, events: number): number =>
   Math.round((seconds * 1e6) / Math.max(1, events));
 
@@ -170,6 +172,8 @@ interface Drain {
     redis: number;
   };
   readonly redisCallsPerEvent: Record<string, number>;
+  /** The dispatcher's write-type syscalls and voluntary context switches per completion. */
+  readonly dispatcherPerEvent: { writeSyscalls: number; wakeups: number };
   /** The dispatcher's CPU until it was running (not in `cpuUsPerEvent`). */
   readonly dispatcherStartCpuMs: number;
   readonly loadAverage: number[];
@@ -211,8 +215,16 @@ async function drain(
     const t0 = performance.now();
     // Its start (loading its modules, connecting) is not a completion's cost: counted apart.
     const startCpu = cpuOfTree(dispatcher.pid);
+    // Counts, less bent by a loaded machine than CPU time: its write syscalls and wake-ups.
+    const wakeups = () => usageOfTree(dispatcher.pid).reduce((n, u) => n + u.wakeups, 0);
+    const startWrites = writeSyscallsOfPid(dispatcher.pid);
+    const startWakeups = wakeups();
     const seconds = ((await streamEmpty(redis, key, 600_000)) - t0) / 1000;
     const gatewayRoot = cpuOfPid(lamina.pid) - gatewayBefore.root;
+    const dispatcherPerEvent = {
+      writeSyscalls: round2((writeSyscallsOfPid(dispatcher.pid) - startWrites) / events),
+      wakeups: round2((wakeups() - startWakeups) / events),
+    };
     const cpuUsPerEvent = {
       dispatcher: perEvent(cpuOfTree(dispatcher.pid) - startCpu, events),
       gateway: perEvent(gatewayRoot, events),
@@ -224,13 +236,14 @@ async function drain(
     const redisCallsPerEvent: Record<string, number> = {};
     for (const [name, n] of callsAfter) {
       const per = (n - (callsBefore.get(name) ?? 0)) / events;
-      if (per >= 0.01) redisCallsPerEvent[name] = Math.round(per * 100) / 100;
+      if (per >= 0.01) redisCallsPerEvent[name] = round2(per);
     }
     log(
       `  a standalone dispatcher drained ${events} in ${seconds.toFixed(1)} s ` +
         `(${(events / seconds).toFixed(0)}/s, load ${loadAverage[0]?.toFixed(1) ?? '?'}); CPU per event: ` +
         `dispatcher ${cpuUsPerEvent.dispatcher} µs (its start apart: ${Math.round(startCpu * 1000)} ms), gateway ${cpuUsPerEvent.gateway} µs, ` +
         `environments ${cpuUsPerEvent.environments} µs, Redis ${cpuUsPerEvent.redis} µs; ` +
+        `dispatcher write syscalls ${dispatcherPerEvent.writeSyscalls} and wake-ups ${dispatcherPerEvent.wakeups} per event; ` +
         `Redis calls per event ${JSON.stringify(redisCallsPerEvent)}`,
     );
     return {
@@ -239,6 +252,7 @@ async function drain(
       completionsPerSecond: events / seconds,
       cpuUsPerEvent,
       redisCallsPerEvent,
+      dispatcherPerEvent,
       dispatcherStartCpuMs: Math.round(startCpu * 1000),
       loadAverage,
     };
