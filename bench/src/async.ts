@@ -39,9 +39,9 @@ import { redisCalls, redisUsec, usecOf } from './redis-usage.js';
  *
  * The fast-path intake takes INTAKE_EVENTS (20,000, also with --quick), long enough to be a rate
  * and not a burst. With `--before <checkout>` (a built checkout, e.g. the main branch) the split
- * run then drains interleaved rounds (before, this tree, before, this tree) of DRAIN_EVENTS each
- * through the same gateway: the other checkout's standalone dispatcher against this one's, each
- * on a backlog of the same size, CPU per completion by process (ADR 0053).
+ * run then drains interleaved rounds (before, this tree, before, this tree) of DRAIN_EVENTS (20,000)
+ * each through the same gateway: the other checkout's standalone dispatcher against this one's,
+ * each on a backlog of the same size, CPU per completion by process (ADR 0053).
  *
  * CPU per event (user + system from /proc; counts, not wall time, so less inflated by a loaded
  * machine): the gateway process (`lamina dev`), its environments, the dispatcher, the load
