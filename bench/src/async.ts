@@ -1,11 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { asyncKeys } from '@lamina/core';
 import {
   eventually,
+  type ServiceName,
+  type ServiceProcess,
   spawnWatched,
   startLamina,
   startService,
@@ -14,9 +16,9 @@ import {
 } from '@lamina/testkit';
 import { Redis } from 'ioredis';
 
-import { cpuOfPid, cpuOfTree, selfCpu } from './cpu-usage.js';
+import { cpuOfPid, cpuOfTree, selfCpu, usageOfTree, writeSyscallsOfPid } from './cpu-usage.js';
 import { type LoadOptions, type LoadResult, runLoad } from './load.js';
-import { redisUsec, usecOf } from './redis-usage.js';
+import { redisCalls, redisUsec, usecOf } from './redis-usage.js';
 
 /**
  * bench/async: asynchronous invocation in local mode (lamina dev, dispatcher in-process) with
@@ -35,6 +37,12 @@ import { redisUsec, usecOf } from './redis-usage.js';
  * slash, which the invoke fast path leaves to express: the path before ADR 0048, the same-run
  * baseline) and through the fast path (the canonical URL).
  *
+ * The fast-path intake takes INTAKE_EVENTS (20,000, also with --quick), long enough to be a rate
+ * and not a burst. With `--before <checkout>` (a built checkout, e.g. the main branch) the split
+ * run then drains interleaved rounds (before, this tree, before, this tree) of DRAIN_EVENTS (20,000)
+ * each through the same gateway: the other checkout's standalone dispatcher against this one's,
+ * each on a backlog of the same size, CPU per completion by process (ADR 0053).
+ *
  * CPU per event (user + system from /proc; counts, not wall time, so less inflated by a loaded
  * machine): the gateway process (`lamina dev`), its environments, the dispatcher, the load
  * generator (this process) and Redis (INFO commandstats, every command: the shared test Redis
@@ -42,11 +50,15 @@ import { redisUsec, usecOf } from './redis-usage.js';
  * CPU profiles of the split run's gateway and dispatcher there (`node --cpu-prof`, on exit).
  * Writes bench/results/async.json.
  *
- *   REDIS_URL=redis://… npm run bench:async [-- --quick]
+ *   REDIS_URL=redis://… npm run bench:async [-- --quick] [--before /work/main]
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
 const EVENTS = quick ? 3000 : 10_000;
+const INTAKE_EVENTS = 20_000;
+const DRAIN_EVENTS = 20_000;
+const beforeAt = process.argv.indexOf('--before');
+const before = beforeAt > 0 ? process.argv[beforeAt + 1] : undefined;
 const CONCURRENCY = 32;
 const PAYLOAD = JSON.stringify({ hello: 'world', n: 42 });
 
@@ -87,6 +99,8 @@ interface CpuPerEvent {
   readonly loadGenerator?: number;
   readonly redis?: number;
 }
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 const perEvent = (seconds: number, events: number): number =>
   Math.round((seconds * 1e6) / Math.max(1, events));
@@ -146,15 +160,113 @@ async function streamEmpty(redis: Redis, key: string, timeoutMs: number): Promis
 
 type Measured = LoadResult & { cpuUsPerEvent: CpuPerEvent };
 
-/** The split run: intake alone at the gateway, then a standalone dispatcher's drain. */
+/** One drain of a backlog by a standalone dispatcher: completions/s and CPU per completion. */
+interface Drain {
+  readonly events: number;
+  readonly seconds: number;
+  readonly completionsPerSecond: number;
+  readonly cpuUsPerEvent: {
+    dispatcher: number;
+    gateway: number;
+    environments: number;
+    redis: number;
+  };
+  readonly redisCallsPerEvent: Record<string, number>;
+  /** The dispatcher's write-type syscalls and voluntary context switches per completion. */
+  readonly dispatcherPerEvent: { writeSyscalls: number; wakeups: number };
+  /** The dispatcher's CPU until it was running (not in `cpuUsPerEvent`). */
+  readonly dispatcherStartCpuMs: number;
+  readonly loadAverage: number[];
+}
+
+type StartService = (name: ServiceName, env: Record<string, string>) => Promise<ServiceProcess>;
+
+/** `startService` of a built checkout (its own services/dispatcher/dist). */
+async function serviceStarter(checkout: string): Promise<StartService> {
+  const testkit = pathToFileURL(join(checkout, 'packages/testkit/dist/index.js')).href;
+  return ((await import(testkit)) as { startService: StartService }).startService;
+}
+
+/**
+ * A standalone dispatcher (concurrency 32) started by `start` drains the intake stream of
+ * `prefix` through the gateway `lamina`: timed from its start to an empty stream.
+ */
+async function drain(
+  start: StartService,
+  lamina: { url: string; pid: number },
+  redis: Redis,
+  prefix: string,
+  events: number,
+): Promise<Drain> {
+  const loadAverage = loadavg();
+  const key = asyncKeys(prefix).intake;
+  const gatewayBefore = { root: cpuOfPid(lamina.pid), tree: cpuOfTree(lamina.pid) };
+  const redisBefore = await redisUsec(redis);
+  const callsBefore = await redisCalls(redis);
+  const dispatcher = await start('dispatcher', {
+    REDIS_URL: testEnv.require('REDIS_URL'),
+    LAMINA_REDIS_PREFIX: prefix,
+    LAMINA_GATEWAY_URL: lamina.url,
+    LAMINA_DISPATCHER_CONCURRENCY: String(CONCURRENCY),
+    LAMINA_SCHEDULER_ENABLED: 'false',
+    ...profiled,
+  });
+  try {
+    const t0 = performance.now();
+    // Its start (loading its modules, connecting) is not a completion's cost: counted apart.
+    const startCpu = cpuOfTree(dispatcher.pid);
+    // Counts, less bent by a loaded machine than CPU time: its write syscalls and wake-ups.
+    const wakeups = () => usageOfTree(dispatcher.pid).reduce((n, u) => n + u.wakeups, 0);
+    const startWrites = writeSyscallsOfPid(dispatcher.pid);
+    const startWakeups = wakeups();
+    const seconds = ((await streamEmpty(redis, key, 600_000)) - t0) / 1000;
+    const gatewayRoot = cpuOfPid(lamina.pid) - gatewayBefore.root;
+    const dispatcherPerEvent = {
+      writeSyscalls: round2((writeSyscallsOfPid(dispatcher.pid) - startWrites) / events),
+      wakeups: round2((wakeups() - startWakeups) / events),
+    };
+    const cpuUsPerEvent = {
+      dispatcher: perEvent(cpuOfTree(dispatcher.pid) - startCpu, events),
+      gateway: perEvent(gatewayRoot, events),
+      environments: perEvent(cpuOfTree(lamina.pid) - gatewayBefore.tree - gatewayRoot, events),
+      redis: Math.round(usecOf(redisBefore, await redisUsec(redis)) / events),
+    };
+    // Redis commands per completion, of every client (the shared Redis: an upper bound).
+    const callsAfter = await redisCalls(redis);
+    const redisCallsPerEvent: Record<string, number> = {};
+    for (const [name, n] of callsAfter) {
+      const per = (n - (callsBefore.get(name) ?? 0)) / events;
+      if (per >= 0.01) redisCallsPerEvent[name] = round2(per);
+    }
+    log(
+      `  a standalone dispatcher drained ${events} in ${seconds.toFixed(1)} s ` +
+        `(${(events / seconds).toFixed(0)}/s, load ${loadAverage[0]?.toFixed(1) ?? '?'}); CPU per event: ` +
+        `dispatcher ${cpuUsPerEvent.dispatcher} µs (its start apart: ${Math.round(startCpu * 1000)} ms), gateway ${cpuUsPerEvent.gateway} µs, ` +
+        `environments ${cpuUsPerEvent.environments} µs, Redis ${cpuUsPerEvent.redis} µs; ` +
+        `dispatcher write syscalls ${dispatcherPerEvent.writeSyscalls} and wake-ups ${dispatcherPerEvent.wakeups} per event; ` +
+        `Redis calls per event ${JSON.stringify(redisCallsPerEvent)}`,
+    );
+    return {
+      events,
+      seconds,
+      completionsPerSecond: events / seconds,
+      cpuUsPerEvent,
+      redisCallsPerEvent,
+      dispatcherPerEvent,
+      dispatcherStartCpuMs: Math.round(startCpu * 1000),
+      loadAverage,
+    };
+  } finally {
+    await dispatcher.kill('SIGTERM');
+  }
+}
+
+/** The split run: intake alone at the gateway, then standalone dispatchers' drains. */
 async function split(): Promise<{
   accepted: Measured;
   acceptedExpress: Measured;
-  drain: {
-    seconds: number;
-    completionsPerSecond: number;
-    cpuUsPerEvent: { dispatcher: number; gateway: number; environments: number; redis: number };
-  };
+  drain: Drain;
+  rounds?: { checkout: string; drains: Drain[] }[];
   loadAverage: number[];
 }> {
   const loadAverage = loadavg();
@@ -176,17 +288,17 @@ async function split(): Promise<{
     const headers = { 'x-amz-invocation-type': 'Event' };
     log('split: warm-up, 300 events into the gateway alone');
     await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, requests: 300, headers });
-    const intake = async (entry: string, to: string): Promise<Measured> => {
-      log(`split: ${EVENTS} events into the gateway alone (no dispatcher), through ${entry}`);
+    const intake = async (entry: string, to: string, events: number): Promise<Measured> => {
+      log(`split: ${events} events into the gateway alone (no dispatcher), through ${entry}`);
       const queuedBefore = await redis.xlen(key);
       const r = await measured(
         lamina.pid,
-        { url: to, body: PAYLOAD, concurrency: CONCURRENCY, requests: EVENTS, headers },
+        { url: to, body: PAYLOAD, concurrency: CONCURRENCY, requests: events, headers },
         redis,
       );
       // Every request was an event taken (load.ts counts a 202 as a non-200).
       const queued = (await redis.xlen(key)) - queuedBefore;
-      if (queued !== EVENTS) throw new Error(`${entry}: ${queued} of ${EVENTS} events queued`);
+      if (queued !== events) throw new Error(`${entry}: ${queued} of ${events} events queued`);
       log(
         `  accepted ${r.rps.toFixed(0)} events/s (p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms); ` +
           `CPU per event: gateway ${r.cpuUsPerEvent.server} µs, Redis ${r.cpuUsPerEvent.redis ?? 0} µs, load generator ${r.cpuUsPerEvent.loadGenerator ?? 0} µs`,
@@ -194,43 +306,38 @@ async function split(): Promise<{
       return r;
     };
     // express' entry: the fast path leaves a trailing slash to express (same route).
-    const acceptedExpress = await intake('express', `${url}/`);
-    const accepted = await intake('the invoke fast path', url);
-    const drained = 2 * EVENTS + 300;
-    const gatewayBefore = { root: cpuOfPid(lamina.pid), tree: cpuOfTree(lamina.pid) };
-    const redisBefore = await redisUsec(redis);
-    const dispatcher = await startService('dispatcher', {
-      REDIS_URL: redisUrl,
-      LAMINA_REDIS_PREFIX: prefix,
-      LAMINA_GATEWAY_URL: lamina.url,
-      LAMINA_DISPATCHER_CONCURRENCY: String(CONCURRENCY),
-      LAMINA_SCHEDULER_ENABLED: 'false',
-      ...profiled,
-    });
-    try {
-      const t0 = performance.now();
-      const seconds = ((await streamEmpty(redis, key, 600_000)) - t0) / 1000;
-      const gatewayRoot = cpuOfPid(lamina.pid) - gatewayBefore.root;
-      const cpuUsPerEvent = {
-        dispatcher: perEvent(cpuOfTree(dispatcher.pid), drained),
-        gateway: perEvent(gatewayRoot, drained),
-        environments: perEvent(cpuOfTree(lamina.pid) - gatewayBefore.tree - gatewayRoot, drained),
-        redis: Math.round(usecOf(redisBefore, await redisUsec(redis)) / drained),
-      };
-      log(
-        `  a standalone dispatcher drained ${drained} in ${seconds.toFixed(1)} s; CPU per event: ` +
-          `dispatcher ${cpuUsPerEvent.dispatcher} µs (its start included), gateway ${cpuUsPerEvent.gateway} µs, ` +
-          `environments ${cpuUsPerEvent.environments} µs, Redis ${cpuUsPerEvent.redis} µs`,
-      );
-      return {
-        accepted,
-        acceptedExpress,
-        drain: { seconds, completionsPerSecond: drained / seconds, cpuUsPerEvent },
-        loadAverage,
-      };
-    } finally {
-      await dispatcher.kill('SIGTERM');
+    const acceptedExpress = await intake('express', `${url}/`, EVENTS);
+    const accepted = await intake('the invoke fast path', url, INTAKE_EVENTS);
+    const here: StartService = startService;
+    const first = await drain(here, lamina, redis, prefix, EVENTS + INTAKE_EVENTS + 300);
+    if (before === undefined) return { accepted, acceptedExpress, drain: first, loadAverage };
+    // Interleaved: the other checkout's dispatcher, then this one's, twice, on equal backlogs.
+    const checkouts = [resolve(before), root];
+    const starters = [await serviceStarter(checkouts[0] ?? ''), here];
+    const drains: Drain[][] = [[], []];
+    for (let round = 0; round < 2; round++) {
+      for (const i of [0, 1]) {
+        log(`split round ${round + 1}: ${DRAIN_EVENTS} events, drained by ${checkouts[i] ?? ''}`);
+        await runLoad({
+          url,
+          body: PAYLOAD,
+          concurrency: CONCURRENCY,
+          requests: DRAIN_EVENTS,
+          headers,
+        });
+        const start = starters[i];
+        if (start !== undefined) {
+          drains[i]?.push(await drain(start, lamina, redis, prefix, DRAIN_EVENTS));
+        }
+      }
     }
+    return {
+      accepted,
+      acceptedExpress,
+      drain: first,
+      rounds: checkouts.map((checkout, i) => ({ checkout, drains: drains[i] ?? [] })),
+      loadAverage,
+    };
   } finally {
     await lamina.stop();
     redis.disconnect();
@@ -243,10 +350,12 @@ async function main(): Promise<void> {
   const floor = await baseline();
   log(`  ${floor.rps.toFixed(0)} requests/s (p99 ${floor.p99Ms.toFixed(2)} ms)`);
   load.push(loadavg());
+  const prefix = uniqueName('bench');
   const lamina = await startLamina({
     functionsDir: join(root, 'bench/functions'),
-    env: { REDIS_URL: testEnv.require('REDIS_URL'), LAMINA_REDIS_PREFIX: uniqueName('bench') },
+    env: { REDIS_URL: testEnv.require('REDIS_URL'), LAMINA_REDIS_PREFIX: prefix },
   });
+  const redis = new Redis(testEnv.require('REDIS_URL'));
   const base = lamina.url;
   const url = `${base}/2015-03-31/functions/noop/invocations`;
   const headers = { 'x-amz-invocation-type': 'Event' };
@@ -267,7 +376,11 @@ async function main(): Promise<void> {
       requests: EVENTS,
       headers,
     });
-    const done = await waitCompleted(base, 300 + EVENTS, 300_000);
+    // The end: the intake stream empty (every event run and acked), read from Redis. Polling
+    // the gateway's /metrics every 20 ms, as before, cost it ~1.75 ms of CPU per scrape
+    // (~9 % of a core) and inflated its CPU per event (ADR 0053); one scrape then checks.
+    const done = await streamEmpty(redis, asyncKeys(prefix).intake, 300_000);
+    await waitCompleted(base, 300 + EVENTS, 60_000);
     e2eSeconds = (done - t0) / 1000;
     const root = cpuOfPid(lamina.pid) - before.root;
     e2eCpu = {
@@ -276,6 +389,7 @@ async function main(): Promise<void> {
     };
   } finally {
     await lamina.stop();
+    redis.disconnect();
   }
   load.push(loadavg());
   const splitRun = await split();
@@ -284,7 +398,14 @@ async function main(): Promise<void> {
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
     loadAverage: { atStart: load[0], beforeLamina: load[1], beforeSplit: load[2] },
     baseline: { what: 'plain Node.js HTTP server (echo-server.ts)', ...floor },
-    settings: { events: EVENTS, concurrency: CONCURRENCY, payload: PAYLOAD, mode: 'lamina dev' },
+    settings: {
+      events: EVENTS,
+      intakeEvents: INTAKE_EVENTS,
+      drainEvents: DRAIN_EVENTS,
+      concurrency: CONCURRENCY,
+      payload: PAYLOAD,
+      mode: 'lamina dev',
+    },
     // load.ts counts every non-200 as an error; here each request was a 202, proven by the
     // completions reaching warm-up + EVENTS.
     accepted: {
@@ -301,7 +422,7 @@ async function main(): Promise<void> {
       cpuUsPerEvent: e2eCpu,
     },
     split: {
-      what: 'lamina dev with its dispatcher off takes the events (through express, then the fast path); then a standalone dispatcher drains them',
+      what: 'lamina dev with its dispatcher off takes the events (through express, then the fast path); then a standalone dispatcher drains them (with --before: interleaved drain rounds, before against this tree)',
       accepted: {
         ...splitRun.accepted,
         errors: 0,
@@ -314,7 +435,16 @@ async function main(): Promise<void> {
         eventsPerSecond: splitRun.acceptedExpress.rps,
         percentOfBaseline: (100 * splitRun.acceptedExpress.rps) / floor.rps,
       },
-      drain: { events: 2 * EVENTS + 300, ...splitRun.drain },
+      drain: splitRun.drain,
+      ...(splitRun.rounds === undefined
+        ? {}
+        : {
+            drainRounds: {
+              what: "interleaved drains of equal backlogs through the same gateway: the other checkout's standalone dispatcher (before) and this tree's",
+              before: splitRun.rounds[0],
+              after: splitRun.rounds[1],
+            },
+          }),
       loadAverageAtStart: splitRun.loadAverage,
     },
   };

@@ -23,3 +23,13 @@ export function usecOf(
   const counted = names ?? [...after.keys()];
   return counted.reduce((sum, n) => sum + (after.get(n) ?? 0) - (before.get(n) ?? 0), 0);
 }
+
+/** Calls per command family since the server started (INFO commandstats), as `redisUsec`. */
+export async function redisCalls(redis: Pick<Redis, 'info'>): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const text = await redis.info('commandstats');
+  for (const m of text.matchAll(/^cmdstat_([a-z|_-]+):calls=(\d+)/gm)) {
+    out.set(m[1] ?? '', Number(m[2]));
+  }
+  return out;
+}

@@ -83,6 +83,8 @@ export async function invokeAsyncEvent(
     ...(o.functionError === undefined ? {} : { functionError: o.functionError }),
     ...(o.executedVersion === undefined ? {} : { executedVersion: o.executedVersion }),
     responsePayload: o.body,
-    errorMessage: errorMessageOf(o.body, `HTTP ${o.statusCode}`),
+    // Only a failure's text is ever used (the dead letter, lastFailure): a success's body is
+    // not parsed for one (ADR 0053).
+    errorMessage: o.kind === 'success' ? '' : errorMessageOf(o.body, `HTTP ${o.statusCode}`),
   };
 }

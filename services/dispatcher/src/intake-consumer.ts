@@ -126,6 +126,8 @@ return owned`;
 
 export class IntakeConsumer {
   private readonly running = new Set<string>();
+  /** Entries whose event is done and whose ack is on its way: still pending, no slot held. */
+  private readonly acking = new Set<string>();
   private peakRunning = 0;
   private closing = false;
   private closed: Promise<void> | undefined;
@@ -138,7 +140,9 @@ export class IntakeConsumer {
   private stalledChecks = 0;
 
   constructor(private readonly o: IntakeConsumerOptions) {
-    this.acks = new CallBatcher({ send: (ids) => this.ackBatch(ids), maxInFlight: 2 });
+    // One ack batch on the wire at a time: the acks of the events that end meanwhile share the
+    // next one (one write for many); a slot is free once its event is done (ADR 0053).
+    this.acks = new CallBatcher({ send: (ids) => this.ackBatch(ids), maxInFlight: 1 });
   }
 
   /** Creates the group when missing (from the stream's start) and starts reading. */
@@ -239,7 +243,7 @@ export class IntakeConsumer {
   }
 
   private begin(id: string, fields: string[] | null, startedCount: number): void {
-    if (this.running.has(id)) return;
+    if (this.running.has(id) || this.acking.has(id)) return;
     this.running.add(id);
     this.peakRunning = Math.max(this.peakRunning, this.running.size);
     const p = this.runEntry(id, fields, startedCount)
@@ -248,13 +252,26 @@ export class IntakeConsumer {
         this.o.logger.warn({ err, id }, 'could not settle an async intake entry');
       })
       .finally(() => {
-        this.running.delete(id);
+        this.release(id);
+        this.acking.delete(id);
         this.settled.delete(p);
-        const wake = this.wake;
-        this.wake = undefined;
-        wake?.();
       });
     this.settled.add(p);
+  }
+
+  /** The event is done (its ack may still be on the wire): its slot is free for the next read. */
+  private release(id: string): void {
+    if (!this.running.delete(id)) return;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /** Acks the entry once its event is done; the slot is freed first, the lock kept until then. */
+  private async ack(id: string): Promise<void> {
+    this.acking.add(id);
+    this.release(id);
+    await this.acks.call(id);
   }
 
   private async runEntry(id: string, fields: string[] | null, startedCount: number) {
@@ -262,7 +279,7 @@ export class IntakeConsumer {
     if (data === undefined) {
       // Deleted meanwhile, or not an event: nothing to run; an unreadable one is kept.
       if (fields !== null) await this.undeliverable(id, fields, 'not an async event');
-      else await this.acks.call(id);
+      else await this.ack(id);
       return;
     }
     try {
@@ -288,7 +305,7 @@ export class IntakeConsumer {
       await this.undeliverable(id, fields ?? [], err.message);
       return;
     }
-    await this.acks.call(id);
+    await this.ack(id);
   }
 
   /** Keeps the entry for an operator (newest first, the last 10,000), then acks it. */
@@ -305,7 +322,7 @@ export class IntakeConsumer {
     const err = ((await p.exec()) ?? []).find(([e]) => e !== null)?.[0];
     if (err !== undefined && err !== null) throw err;
     this.o.logger.error({ id, reason }, 'async event left in the undelivered list');
-    await this.acks.call(id);
+    await this.ack(id);
   }
 
   private async ackBatch(ids: readonly string[]): Promise<undefined[]> {
@@ -321,10 +338,11 @@ export class IntakeConsumer {
 
   /** Keeps the running entries' locks: resets their idle time while this consumer owns them. */
   private async renew(): Promise<void> {
-    if (this.running.size === 0) return;
+    if (this.running.size === 0 && this.acking.size === 0) return;
     const { intake, intakeGroup } = this.o.keys;
     try {
-      await this.o.redis.eval(RENEW, 1, intake, intakeGroup, this.o.consumer, ...this.running);
+      const held = [...this.running, ...this.acking];
+      await this.o.redis.eval(RENEW, 1, intake, intakeGroup, this.o.consumer, ...held);
     } catch (err) {
       this.o.logger.warn({ err }, 'could not renew the locks of running async events');
     }
@@ -365,7 +383,7 @@ export class IntakeConsumer {
     try {
       const pending = pendingOf(
         await this.o.redis.call('XPENDING', intake, intakeGroup, 'IDLE', lock, '-', '+', free),
-      ).filter((p) => !this.running.has(p.id));
+      ).filter((p) => !this.running.has(p.id) && !this.acking.has(p.id));
       if (pending.length === 0) return;
       const deliveries = new Map(pending.map((p) => [p.id, p.deliveries]));
       const claimed = entriesOfRead([
@@ -392,6 +410,7 @@ export class IntakeConsumer {
             })
             .finally(() => {
               this.running.delete(id);
+              this.acking.delete(id);
             });
           continue;
         }
