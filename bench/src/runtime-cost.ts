@@ -21,7 +21,8 @@ import { usageOfTree } from './cpu-usage.js';
  * `--before <checkout>` the runtime of another built checkout (e.g. the main branch) is measured
  * in the same rounds.
  *
- *   npm run bench:runtime-cost [-- --quick] [--before /work/main] [--flags "<node flags>"]…
+ *   npm run bench:runtime-cost [-- --quick] [--before /work/main] [--parallel <n>] [--warm <calls>]
+ *     [--flags "<node flags>"]…
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -36,7 +37,8 @@ const flagSets = process.argv.flatMap((a, i) =>
 const beforeAt = process.argv.indexOf('--before');
 const before = beforeAt > 0 ? process.argv[beforeAt + 1] : undefined;
 /** 1: a runtime alone; 32: as many at once as bench/invoke's concurrency (cold caches, scheduler). */
-const PARALLEL = [1, 32];
+const parallelAt = process.argv.indexOf('--parallel');
+const PARALLEL = parallelAt > 0 ? [Number(process.argv[parallelAt + 1])] : [1, 32];
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 

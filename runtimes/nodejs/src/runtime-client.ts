@@ -42,7 +42,9 @@ export class RuntimeClient {
   private socket: net.Socket | undefined;
   /** The upgrade was asked for on this connection. */
   private upgradeAsked = false;
+  /** Requests in flight, oldest first, from `head` on (no shifting: the array is reused). */
   private readonly waiters: Waiter[] = [];
+  private head = 0;
   private buf: Buffer = EMPTY;
 
   /** @param endpoint `host:port`, the value of AWS_LAMBDA_RUNTIME_API. */
@@ -58,7 +60,7 @@ export class RuntimeClient {
 
   /** Long-polls for the next invocation. */
   next(): Promise<ApiResponse> {
-    const upgrade = !this.upgradeAsked && this.waiters.length === 0;
+    const upgrade = !this.upgradeAsked && this.inFlight() === 0;
     this.upgradeAsked ||= upgrade;
     return this.send(this.get(upgrade), 1);
   }
@@ -111,13 +113,17 @@ export class RuntimeClient {
   /** Writes `count` pipelined requests; resolves with the last one's response. */
   private send(text: string, count: number): Promise<ApiResponse> {
     const socket = this.connection();
-    if (this.waiters.length === 0) socket.ref();
+    if (this.inFlight() === 0) socket.ref();
     for (let i = 1; i < count; i++) this.waiters.push(IGNORED);
     const answer = new Promise<ApiResponse>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
     });
     socket.write(text);
     return answer;
+  }
+
+  private inFlight(): number {
+    return this.waiters.length - this.head;
   }
 
   private connection(): net.Socket {
@@ -133,7 +139,10 @@ export class RuntimeClient {
       }
       this.buf = EMPTY;
       const e = err ?? new Error('the Runtime API closed the connection');
-      for (const w of this.waiters.splice(0)) w.reject(e);
+      const waiting = this.waiters.splice(this.head);
+      this.waiters.length = 0;
+      this.head = 0;
+      for (const w of waiting) w.reject(e);
     };
     socket.on('error', fail);
     socket.on('close', () => {
@@ -153,9 +162,15 @@ export class RuntimeClient {
       at = parsed.end;
       // 101 Switching Protocols: the answer to the request follows.
       if (parsed.response.status === 101) continue;
-      const waiter = this.waiters.shift();
-      if (this.waiters.length === 0) this.socket?.unref();
-      waiter?.resolve(parsed.response);
+      const waiter = this.waiters[this.head];
+      if (waiter === undefined) continue; // an answer nobody asked for
+      this.waiters[this.head++] = IGNORED;
+      if (this.inFlight() === 0) {
+        this.waiters.length = 0;
+        this.head = 0;
+        this.socket?.unref();
+      }
+      waiter.resolve(parsed.response);
     }
     this.buf = at === buf.length ? EMPTY : buf.subarray(at);
   }
@@ -169,6 +184,19 @@ export function parseResponse(buf: Buffer): { response: ApiResponse; rest: Buffe
     : { response: parsed.response, rest: buf.subarray(parsed.end) };
 }
 
+/** The names Lamina's Runtime API writes, lower-cased once (most lines of every answer). */
+const KNOWN_NAMES = new Map(
+  [
+    'Content-Length',
+    'Content-Type',
+    'Lambda-Runtime-Aws-Request-Id',
+    'Lambda-Runtime-Deadline-Ms',
+    'Lambda-Runtime-Invoked-Function-Arn',
+    'Lambda-Runtime-Trace-Id',
+    'Lambda-Runtime-Client-Context',
+    'Lambda-Runtime-Cognito-Identity',
+  ].map((name) => [name, name.toLowerCase()]),
+);
 const SPACE = 0x20;
 const TAB = 0x09;
 
@@ -189,8 +217,8 @@ function headersOf(head: string): Record<string, string> {
     while (from < stop && isBlank(head.charCodeAt(from))) from++;
     let to = stop;
     while (to > from && isBlank(head.charCodeAt(to - 1))) to--;
-    // Already lower-case names (most) come back as they are, without a copy.
-    headers[head.slice(start, colon).toLowerCase()] = head.slice(from, to);
+    const name = head.slice(start, colon);
+    headers[KNOWN_NAMES.get(name) ?? name.toLowerCase()] = head.slice(from, to);
   }
   return headers;
 }

@@ -56,6 +56,18 @@ export function answerHead(status: number, bodyLength: number, pairs: readonly s
   return `${head}\r\n`;
 }
 
+/** The names Lamina's runtime client writes, lower-cased once. */
+const KNOWN_NAMES = new Map(
+  [
+    'Host',
+    'Content-Type',
+    'Content-Length',
+    'Lambda-Runtime-Function-Error-Type',
+    'Connection',
+    'Upgrade',
+  ].map((name) => [name, name.toLowerCase()]),
+);
+
 const isBlank = (c: number): boolean => c === 0x20 || c === 0x09;
 
 /**
@@ -78,7 +90,8 @@ function parseHeaders(head: string, end: number): Record<string, string> {
     while (nameStart < colon && isBlank(head.charCodeAt(nameStart))) nameStart++;
     let nameEnd = colon;
     while (nameEnd > nameStart && isBlank(head.charCodeAt(nameEnd - 1))) nameEnd--;
-    headers[head.slice(nameStart, nameEnd).toLowerCase()] = head.slice(from, to);
+    const name = head.slice(nameStart, nameEnd);
+    headers[KNOWN_NAMES.get(name) ?? name.toLowerCase()] = head.slice(from, to);
   }
   return headers;
 }
