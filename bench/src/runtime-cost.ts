@@ -53,7 +53,8 @@ function event(n: number): string {
     `HTTP/1.1 200 OK\r\nContent-Length: ${PAYLOAD.length}\r\nContent-Type: application/json\r\n` +
     `Lambda-Runtime-Aws-Request-Id: req-${n}\r\nLambda-Runtime-Deadline-Ms: ${Date.now() + 60_000}\r\n` +
     'Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:000000000000:function:noop\r\n' +
-    `Lambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000;Sampled=0\r\n\r\n${PAYLOAD}`
+    // A trace id of its own per call, as the gateway sends (the runtime puts it in its environment).
+    `Lambda-Runtime-Trace-Id: Root=1-00000000-${String(n).padStart(24, '0')};Sampled=0\r\n\r\n${PAYLOAD}`
   );
 }
 
