@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** USER_HZ: /proc reports CPU time in clock ticks of 1/100 s on Linux. */
 const TICKS_PER_SECOND = 100;
@@ -140,6 +140,56 @@ function memoryOf(pid: number): ProcessMemory | undefined {
   } catch {
     return undefined; // exited meanwhile
   }
+}
+
+/** A process's resident memory by what it maps, in MB (from /proc/<pid>/smaps). */
+export interface ResidentByMapping {
+  /** File pages of the executable (for Node.js: V8's builtins, the snapshot, ICU). */
+  readonly executable: number;
+  /** File pages of shared libraries (libc, libstdc++ …). */
+  readonly libraries: number;
+  /** Other files mapped (none, or little, in an idle interpreter). */
+  readonly otherFiles: number;
+  /** Anonymous memory: the malloc heap, V8's heap and code spaces, thread stacks. */
+  readonly anonymous: number;
+}
+
+/** Groups a process's resident pages by mapping; undefined when it is gone. */
+export function residentByMapping(pid: number): ResidentByMapping | undefined {
+  let text: string;
+  let exe: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+    exe = readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return undefined; // exited meanwhile
+  }
+  const kb = { executable: 0, libraries: 0, otherFiles: 0, anonymous: 0 };
+  let group: keyof typeof kb = 'anonymous';
+  for (const line of text.split('\n')) {
+    // A mapping's first line: `start-end perms offset dev inode [path]`.
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head !== null) {
+      const path = head[1] ?? '';
+      group = !path.startsWith('/')
+        ? 'anonymous'
+        : path === exe
+          ? 'executable'
+          : /\.so(\.|$)/.test(path)
+            ? 'libraries'
+            : 'otherFiles';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+)/.exec(line);
+    if (rss !== null) kb[group] += Number(rss[1]);
+  }
+  const mb = (n: number): number => Math.round((n / 1024) * 10) / 10;
+  return {
+    executable: mb(kb.executable),
+    libraries: mb(kb.libraries),
+    otherFiles: mb(kb.otherFiles),
+    anonymous: mb(kb.anonymous),
+  };
 }
 
 /** The memory of each live descendant of `rootPid` (not the root itself). */

@@ -8,13 +8,14 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startLamina } from '@lamina/testkit';
 
-import { cpuOfPid, memoryOfPid } from './cpu-usage.js';
+import { cpuOfPid, memoryOfPid, type ResidentByMapping, residentByMapping } from './cpu-usage.js';
 
 /**
  * bench/idle-memory: what an idle execution environment holds, per runtime, as local mode runs
@@ -43,6 +44,8 @@ interface Memory {
   readonly residentMb: number;
   readonly privateMb: number;
   readonly proportionalMb: number;
+  /** Resident MB by mapping: the executable's file pages, libraries, other files, anonymous. */
+  readonly residentByMapping: ResidentByMapping | undefined;
 }
 
 const tenth = (mb: number): number => Math.round(mb * 10) / 10;
@@ -56,6 +59,7 @@ function memoryOf(pid: number): Memory | undefined {
         residentMb: tenth(m.rssMb),
         privateMb: tenth(m.anonMb),
         proportionalMb: tenth(m.pssMb),
+        residentByMapping: residentByMapping(pid),
       };
 }
 
@@ -163,6 +167,19 @@ async function invoke(base: string, name: string, n: number): Promise<void> {
 async function main(): Promise<void> {
   const loadAtStart = loadavg();
   const node = await bare(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)']);
+  // What a runtime needs before any code of ours: an ES module entry (the ESM loader), and a
+  // TCP connection open to a Runtime API (node:net, libuv's stream).
+  const idle = 'setInterval(() => {}, 1 << 30);';
+  const nodeModule = await bare(process.execPath, ['--input-type=module', '-e', idle]);
+  const listener = createServer(() => undefined);
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const { port } = listener.address() as AddressInfo;
+  const nodeModuleSocket = await bare(process.execPath, [
+    '--input-type=module',
+    '-e',
+    `import net from 'node:net'; net.connect(${port}, '127.0.0.1'); ${idle}`,
+  ]);
+  listener.close();
   const python = await bare('/usr/bin/python3.11', ['-c', 'import time; time.sleep(1 << 20)']);
   log(`bare node ${JSON.stringify(node)}; bare python3.11 ${JSON.stringify(python)}`);
 
@@ -218,9 +235,9 @@ async function main(): Promise<void> {
     settings: {
       mode: 'lamina dev, bubblewrap sandbox, LAMINA_WARM_POOL_SIZE=0, MemorySize 128',
       warmCalls: WARM_CALLS,
-      note: 'MB per process from /proc: resident = VmRSS, private = RssAnon, proportional = Pss; sandbox = bubblewrap and its namespace init; bare = the interpreter alone, idle, no sandbox',
+      note: 'MB per process from /proc: resident = VmRSS, private = RssAnon, proportional = Pss, residentByMapping = Rss of /proc/<pid>/smaps grouped; sandbox = bubblewrap and its namespace init; bare = the interpreter alone, idle, no sandbox (nodeModule: an ES module entry; nodeModuleSocket: the same holding a TCP connection)',
     },
-    bare: { node, python3_11: python },
+    bare: { node, nodeModule, nodeModuleSocket, python3_11: python },
     environments,
     targets: { nodeResidentMb: 35, pythonResidentMb: 30 },
   };

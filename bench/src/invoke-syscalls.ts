@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { LaminaProcess, StartLaminaOptions } from '@lamina/testkit';
 
 import { runLoad } from './load.js';
+import { usageOfTree } from './cpu-usage.js';
 
 /**
  * bench/invoke-syscalls: the syscalls of one warm sync invoke of the no-op function through
@@ -57,12 +58,15 @@ function strace(pids: readonly number[], out: string): ChildProcess {
 }
 
 /** The runtimes of a checkout: every process running its Node.js runtime's bootstrap. */
-function runtimePids(checkout: string): number[] {
+/** The runtimes under `rootPid` (its own `lamina dev`), not other checkouts' or other runs'. */
+function runtimePids(checkout: string, rootPid: number): number[] {
   const marker = join(checkout, 'runtimes/nodejs');
+  const tree = new Set(usageOfTree(rootPid).map((u) => u.pid));
   return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
     .split('\n')
     .filter((l) => l.includes(marker))
-    .map((l) => Number(l.trim().split(/\s+/)[0]));
+    .map((l) => Number(l.trim().split(/\s+/)[0]))
+    .filter((pid) => tree.has(pid));
 }
 
 async function measure(
@@ -83,7 +87,7 @@ async function measure(
   try {
     const url = `${lamina.url}/2015-03-31/functions/noop/invocations`;
     await runLoad({ url, body: PAYLOAD, concurrency, requests: 1000 });
-    const runtimes = runtimePids(checkout);
+    const runtimes = runtimePids(checkout, lamina.pid);
     const tracers = [
       strace([lamina.pid], join(dir, 'gateway')),
       strace(runtimes, join(dir, 'runtimes')),

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { usageOfTree } from './cpu-usage.js';
@@ -16,16 +16,29 @@ import { usageOfTree } from './cpu-usage.js';
  * compared in the same run: `--flags "--single-threaded"` (repeatable).
  * Writes bench/results/runtime-cost.json.
  *
- *   node bench/dist/runtime-cost.js [--quick] [--flags "<node flags>"]…
+ * Each is measured alone and 32 at once (each on its own connection, one call at a time: what
+ * bench/invoke's concurrency 32 asks of the environments, without the gateway). With
+ * `--before <checkout>` the runtime of another built checkout (e.g. the main branch) is measured
+ * in the same rounds.
+ *
+ *   npm run bench:runtime-cost [-- --quick] [--before /work/main] [--parallel <n>] [--warm <calls>]
+ *     [--flags "<node flags>"]…
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
 const CALLS = quick ? 5000 : 20_000;
-const WARM = 2000;
+const warmAt = process.argv.indexOf('--warm');
+/** Calls per child before the measurement starts (its hot path compiled by then). */
+const WARM = warmAt > 0 ? Number(process.argv[warmAt + 1]) : 500;
 const PAYLOAD = JSON.stringify({ hello: 'world', n: 42 });
 const flagSets = process.argv.flatMap((a, i) =>
   process.argv[i - 1] === '--flags' ? [a.split(' ').filter((f) => f !== '')] : [],
 );
+const beforeAt = process.argv.indexOf('--before');
+const before = beforeAt > 0 ? process.argv[beforeAt + 1] : undefined;
+/** 1: a runtime alone; 32: as many at once as bench/invoke's concurrency (cold caches, scheduler). */
+const parallelAt = process.argv.indexOf('--parallel');
+const PARALLEL = parallelAt > 0 ? [Number(process.argv[parallelAt + 1])] : [1, 32];
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
@@ -40,45 +53,66 @@ function event(n: number): string {
     `HTTP/1.1 200 OK\r\nContent-Length: ${PAYLOAD.length}\r\nContent-Type: application/json\r\n` +
     `Lambda-Runtime-Aws-Request-Id: req-${n}\r\nLambda-Runtime-Deadline-Ms: ${Date.now() + 60_000}\r\n` +
     'Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:000000000000:function:noop\r\n' +
-    `Lambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000;Sampled=0\r\n\r\n${PAYLOAD}`
+    // A trace id of its own per call, as the gateway sends (the runtime puts it in its environment).
+    `Lambda-Runtime-Trace-Id: Root=1-00000000-${String(n).padStart(24, '0')};Sampled=0\r\n\r\n${PAYLOAD}`
   );
 }
 
 interface Cost {
   readonly child: string;
+  /** Children served at once, each one call at a time (1, or `--parallel`). */
+  readonly parallel: number;
   readonly cpuUsPerCall: number;
   readonly wakeupsPerCall: number;
   readonly wallUsPerCall: number;
 }
 
-/** Serves `CALLS` invocations to the child `start` spawns; its CPU and wake-ups per call. */
-function measure(label: string, runtime: boolean, start: (port: number) => ChildProcess) {
+/**
+ * Serves `calls` invocations to `parallel` children that `start` spawns, each on its own
+ * connection and one call at a time; their CPU and wake-ups per call (all children together).
+ */
+function measure(
+  label: string,
+  runtime: boolean,
+  start: (port: number) => ChildProcess,
+  parallel: number,
+) {
+  const calls = CALLS;
+  const warm = WARM * parallel;
   return new Promise<Cost>((resolve, reject) => {
     let served = 0;
-    let child: ChildProcess | undefined;
+    const children: ChildProcess[] = [];
     let mark = { cpu: 0, wakeups: 0, at: 0 };
     const usage = (): { cpu: number; wakeups: number } => {
-      const p = usageOfTree(child?.pid ?? 0).find((u) => u.pid === child?.pid);
-      return { cpu: p?.cpuSeconds ?? 0, wakeups: p?.wakeups ?? 0 };
+      let cpu = 0;
+      let wakeups = 0;
+      for (const child of children) {
+        const p = usageOfTree(child.pid ?? 0).find((u) => u.pid === child.pid);
+        cpu += p?.cpuSeconds ?? 0;
+        wakeups += p?.wakeups ?? 0;
+      }
+      return { cpu, wakeups };
     };
     const server = createServer((socket: Socket) => {
       socket.setNoDelay(true);
       let first = true;
       socket.on('data', () => {
-        if (served === WARM) mark = { ...usage(), at: performance.now() };
-        if (served === WARM + CALLS) {
+        if (served === warm) mark = { ...usage(), at: performance.now() };
+        if (served === warm + calls) {
           const now = usage();
-          const per = (n: number): number => Math.round((n / CALLS) * 100) / 100;
+          const per = (n: number): number => Math.round((n / calls) * 100) / 100;
           resolve({
             child: label,
+            parallel,
             cpuUsPerCall: per((now.cpu - mark.cpu) * 1e6),
             wakeupsPerCall: per(now.wakeups - mark.wakeups),
             wallUsPerCall: per((performance.now() - mark.at) * 1000),
           });
-          child?.kill();
+          for (const child of children) child.kill();
           server.close();
           return;
         }
+        if (served > warm + calls) return;
         // The runtime's first request asks to upgrade; later ones carry a /response and a /next.
         const head = !runtime ? '' : first ? SWITCHING : ACCEPTED;
         first = false;
@@ -87,8 +121,11 @@ function measure(label: string, runtime: boolean, start: (port: number) => Child
     });
     server.listen(0, '127.0.0.1', () => {
       const addr = server.address();
-      child = start(typeof addr === 'object' && addr ? addr.port : 0);
-      child.once('error', reject);
+      for (let i = 0; i < parallel; i++) {
+        const child = start(typeof addr === 'object' && addr ? addr.port : 0);
+        child.once('error', reject);
+        children.push(child);
+      }
     });
   });
 }
@@ -97,19 +134,20 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
   const task = mkdtempSync(join(tmpdir(), 'lamina-runtime-cost-'));
   writeFileSync(join(task, 'index.mjs'), 'export const handler = async (event) => event;\n');
-  const bootstrap = join(root, 'runtimes/nodejs/dist/bootstrap.js');
-  const runtime = (flags: readonly string[]) => (port: number) =>
-    spawn(process.execPath, [...flags, bootstrap], {
-      cwd: task,
-      stdio: 'inherit',
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}`,
-        _HANDLER: 'index.handler',
-        LAMBDA_TASK_ROOT: task,
-        AWS_LAMBDA_FUNCTION_NAME: 'noop',
-      },
-    });
+  const runtime =
+    (flags: readonly string[], checkout = root) =>
+    (port: number) =>
+      spawn(process.execPath, [...flags, join(checkout, 'runtimes/nodejs/dist/bootstrap.js')], {
+        cwd: task,
+        stdio: 'inherit',
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}`,
+          _HANDLER: 'index.handler',
+          LAMBDA_TASK_ROOT: task,
+          AWS_LAMBDA_FUNCTION_NAME: 'noop',
+        },
+      });
   // Echoes as many bytes as a runtime's answer, once per event it reads.
   const echo = (port: number) =>
     spawn(
@@ -124,11 +162,20 @@ async function main(): Promise<void> {
   const results: Cost[] = [];
   try {
     // Interleaved rounds: the machine's load moves between them.
-    for (let round = 0; round < 2; round++) {
-      results.push(await measure('echo child (floor)', false, echo));
-      results.push(await measure('lamina runtime', true, runtime([])));
-      for (const flags of flagSets) {
-        results.push(await measure(`lamina runtime ${flags.join(' ')}`, true, runtime(flags)));
+    for (const parallel of PARALLEL) {
+      for (let round = 0; round < 2; round++) {
+        results.push(await measure('echo child (floor)', false, echo, parallel));
+        if (before !== undefined) {
+          const checkout = resolve(before);
+          results.push(
+            await measure(`lamina runtime of ${checkout}`, true, runtime([], checkout), parallel),
+          );
+        }
+        results.push(await measure('lamina runtime', true, runtime([]), parallel));
+        for (const flags of flagSets) {
+          const label = `lamina runtime ${flags.join(' ')}`;
+          results.push(await measure(label, true, runtime(flags), parallel));
+        }
       }
     }
   } finally {
@@ -136,7 +183,7 @@ async function main(): Promise<void> {
   }
   for (const r of results) {
     log(
-      `${r.child}: ${r.cpuUsPerCall} us CPU, ${r.wakeupsPerCall} wake-ups, ${r.wallUsPerCall} us wall per call`,
+      `${r.child} x${r.parallel}: ${r.cpuUsPerCall} us CPU, ${r.wakeupsPerCall} wake-ups, ${r.wallUsPerCall} us wall per call`,
     );
   }
   const out = {
@@ -144,6 +191,7 @@ async function main(): Promise<void> {
     loadAverageAtStart: loadAtStart,
     loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))),
     calls: CALLS,
+    ...(before === undefined ? {} : { before: resolve(before) }),
     results,
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });

@@ -131,7 +131,11 @@ async function init(): Promise<Handler> {
 }
 
 /** Runs one invocation; answers it and asks for the next one in the same write. */
-async function invoke(handler: Handler, next: ApiResponse): Promise<ApiResponse> {
+async function invoke(
+  handler: Handler,
+  streaming: boolean,
+  next: ApiResponse,
+): Promise<ApiResponse> {
   if (next.status !== 200) {
     throw new Error(`Runtime API /next answered ${next.status}: ${next.body.toString()}`);
   }
@@ -143,9 +147,7 @@ async function invoke(handler: Handler, next: ApiResponse): Promise<ApiResponse>
   else delete env['_X_AMZN_TRACE_ID'];
 
   let outcome: HandlerOutcome;
-  const stream = isStreamingHandler(handler)
-    ? new ResponseStream(endpoint ?? '', requestId)
-    : undefined;
+  const stream = streaming ? new ResponseStream(endpoint ?? '', requestId) : undefined;
   try {
     const event: unknown = next.body.length === 0 ? {} : JSON.parse(next.body.toString());
     const run: Handler = stream === undefined ? handler : (ev, ctx) => handler(ev, stream, ctx);
@@ -183,8 +185,9 @@ async function main(): Promise<void> {
   if (env['LAMINA_GENERIC_ENVIRONMENT'] === '1') await specialize();
   const handler = await init();
   initialized = true;
+  const streaming = isStreamingHandler(handler);
   let next = await client.next();
-  for (;;) next = await invoke(handler, next);
+  for (;;) next = await invoke(handler, streaming, next);
 }
 
 main().catch((err: unknown) => {

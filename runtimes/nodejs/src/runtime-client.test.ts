@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseResponse, RuntimeClient } from './runtime-client.js';
+import { parseResponse, parseResponseAt, RuntimeClient } from './runtime-client.js';
 
 describe('parseResponse', () => {
   it('parses a Content-Length response and leaves the rest', () => {
@@ -13,6 +13,24 @@ describe('parseResponse', () => {
     expect(parsed?.response.headers['lambda-runtime-aws-request-id']).toBe('abc');
     expect(parsed?.response.body.toString()).toBe('{}');
     expect(parsed?.rest.toString()).toBe('HTTP/1.1');
+  });
+
+  it('reads answers at offsets, lower-cases any header name and trims values', () => {
+    const raw = Buffer.from(
+      'HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n' +
+        'Content-Length: 2\r\nLambda-Runtime-Trace-Id:\tRoot=1-a \r\nX-Odd-Name:  v  \r\n\r\n{}',
+    );
+    const first = parseResponseAt(raw, 0);
+    expect(first?.response.status).toBe(202);
+    const second = parseResponseAt(raw, first?.end ?? 0);
+    expect(second?.response.status).toBe(200);
+    expect(second?.response.headers).toEqual({
+      'content-length': '2',
+      'lambda-runtime-trace-id': 'Root=1-a',
+      'x-odd-name': 'v',
+    });
+    expect(second?.response.body.toString()).toBe('{}');
+    expect(second?.end).toBe(raw.length);
   });
 
   it('waits for the whole body', () => {
@@ -105,6 +123,28 @@ describe('RuntimeClient against an upgrading Runtime API', () => {
     expect((await client.respondAndNext('r', '1')).body.toString()).toBe('{}');
     expect(heads[0]).toContain('Connection: Upgrade\r\nUpgrade: lamina-runtime-api\r\n');
     expect(heads[1]).not.toContain('Upgrade');
+    server.close();
+  });
+
+  it('reads the 202 and the next event arriving in pieces', async () => {
+    const server = net.createServer((socket) => {
+      socket.on('data', () => {
+        const answer =
+          'HTTP/1.1 202 Accepted\r\nContent-Length: 15\r\n\r\n{"status":"OK"}HTTP/1.1 200 OK\r\n' +
+          'Lambda-Runtime-Aws-Request-Id: r2\r\nContent-Length: 7\r\n\r\n{"n":2}';
+        void (async () => {
+          for (let at = 0; at < answer.length; at += 5) {
+            socket.write(answer.slice(at, at + 5));
+            await new Promise((r) => setTimeout(r, 1));
+          }
+        })();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new RuntimeClient(`127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const next = await client.respondAndNext('r1', '1');
+    expect(next.headers['lambda-runtime-aws-request-id']).toBe('r2');
+    expect(next.body.toString()).toBe('{"n":2}');
     server.close();
   });
 });

@@ -34,10 +34,17 @@ const UPGRADE = 'Connection: Upgrade\r\nUpgrade: lamina-runtime-api\r\n';
 export class RuntimeClient {
   private readonly host: string;
   private readonly port: number;
+  /** A `/next` request, written once per invocation: built once. */
+  private readonly nextRequest: string;
+  private readonly nextUpgradeRequest: string;
+  /** `Host: …` and the body's type: the same in every POST. */
+  private readonly postHeaders: string;
   private socket: net.Socket | undefined;
   /** The upgrade was asked for on this connection. */
   private upgradeAsked = false;
+  /** Requests in flight, oldest first, from `head` on (no shifting: the array is reused). */
   private readonly waiters: Waiter[] = [];
+  private head = 0;
   private buf: Buffer = EMPTY;
 
   /** @param endpoint `host:port`, the value of AWS_LAMBDA_RUNTIME_API. */
@@ -45,11 +52,15 @@ export class RuntimeClient {
     const colon = endpoint.lastIndexOf(':');
     this.host = colon > 0 ? endpoint.slice(0, colon) : endpoint;
     this.port = colon > 0 ? Number(endpoint.slice(colon + 1)) : 80;
+    const get = `GET ${BASE}/invocation/next HTTP/1.1\r\nHost: ${this.host}\r\n`;
+    this.nextRequest = `${get}\r\n`;
+    this.nextUpgradeRequest = `${get}${UPGRADE}\r\n`;
+    this.postHeaders = ` HTTP/1.1\r\nHost: ${this.host}\r\nContent-Type: application/json\r\n`;
   }
 
   /** Long-polls for the next invocation. */
   next(): Promise<ApiResponse> {
-    const upgrade = !this.upgradeAsked && this.waiters.length === 0;
+    const upgrade = !this.upgradeAsked && this.inFlight() === 0;
     this.upgradeAsked ||= upgrade;
     return this.send(this.get(upgrade), 1);
   }
@@ -90,28 +101,29 @@ export class RuntimeClient {
    *   else in flight on it: a server that does not upgrade may hold what is pipelined behind).
    */
   private get(upgrade = false): string {
-    return `GET ${BASE}/invocation/next HTTP/1.1\r\nHost: ${this.host}\r\n${upgrade ? UPGRADE : ''}\r\n`;
+    return upgrade ? this.nextUpgradeRequest : this.nextRequest;
   }
 
   private post(path: string, body: string, errorType: string | undefined): string {
     const type =
       errorType === undefined ? '' : `Lambda-Runtime-Function-Error-Type: ${errorType}\r\n`;
-    return (
-      `POST ${path} HTTP/1.1\r\nHost: ${this.host}\r\nContent-Type: application/json\r\n` +
-      `${type}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
-    );
+    return `POST ${path}${this.postHeaders}${type}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
   }
 
   /** Writes `count` pipelined requests; resolves with the last one's response. */
   private send(text: string, count: number): Promise<ApiResponse> {
     const socket = this.connection();
-    if (this.waiters.length === 0) socket.ref();
+    if (this.inFlight() === 0) socket.ref();
     for (let i = 1; i < count; i++) this.waiters.push(IGNORED);
     const answer = new Promise<ApiResponse>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
     });
     socket.write(text);
     return answer;
+  }
+
+  private inFlight(): number {
+    return this.waiters.length - this.head;
   }
 
   private connection(): net.Socket {
@@ -127,7 +139,10 @@ export class RuntimeClient {
       }
       this.buf = EMPTY;
       const e = err ?? new Error('the Runtime API closed the connection');
-      for (const w of this.waiters.splice(0)) w.reject(e);
+      const waiting = this.waiters.splice(this.head);
+      this.waiters.length = 0;
+      this.head = 0;
+      for (const w of waiting) w.reject(e);
     };
     socket.on('error', fail);
     socket.on('close', () => {
@@ -138,41 +153,98 @@ export class RuntimeClient {
   }
 
   private receive(chunk: Buffer): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    for (;;) {
-      const parsed = parseResponse(this.buf);
-      if (parsed === undefined) return;
-      this.buf = parsed.rest;
+    const buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    // The answers in `buf` are read at offsets: only a body someone waits for gets its own view.
+    let at = 0;
+    while (at < buf.length) {
+      const parsed = parseResponseAt(buf, at);
+      if (parsed === undefined) break;
+      at = parsed.end;
       // 101 Switching Protocols: the answer to the request follows.
       if (parsed.response.status === 101) continue;
-      const waiter = this.waiters.shift();
-      if (this.waiters.length === 0) this.socket?.unref();
-      waiter?.resolve(parsed.response);
+      const waiter = this.waiters[this.head];
+      if (waiter === undefined) continue; // an answer nobody asked for
+      this.waiters[this.head++] = IGNORED;
+      if (this.inFlight() === 0) {
+        this.waiters.length = 0;
+        this.head = 0;
+        this.socket?.unref();
+      }
+      waiter.resolve(parsed.response);
     }
+    this.buf = at === buf.length ? EMPTY : buf.subarray(at);
   }
 }
 
 /** Parses one complete response off the front of `buf` (Content-Length or chunked body). */
 export function parseResponse(buf: Buffer): { response: ApiResponse; rest: Buffer } | undefined {
-  const headEnd = buf.indexOf('\r\n\r\n');
-  if (headEnd < 0) return undefined;
-  const lines = buf.toString('latin1', 0, headEnd).split('\r\n');
-  const status = Number((lines[0] ?? '').slice(9, 12));
+  const parsed = parseResponseAt(buf, 0);
+  return parsed === undefined
+    ? undefined
+    : { response: parsed.response, rest: buf.subarray(parsed.end) };
+}
+
+/** The names Lamina's Runtime API writes, lower-cased once (most lines of every answer). */
+const KNOWN_NAMES = new Map(
+  [
+    'Content-Length',
+    'Content-Type',
+    'Lambda-Runtime-Aws-Request-Id',
+    'Lambda-Runtime-Deadline-Ms',
+    'Lambda-Runtime-Invoked-Function-Arn',
+    'Lambda-Runtime-Trace-Id',
+    'Lambda-Runtime-Client-Context',
+    'Lambda-Runtime-Cognito-Identity',
+  ].map((name) => [name, name.toLowerCase()]),
+);
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/**
+ * The header lines of a response head (its status line excluded), in one pass over the text:
+ * lower-case name → value without surrounding blanks.
+ */
+function headersOf(head: string): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] ?? '';
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  let end = head.indexOf('\r\n');
+  while (end >= 0) {
+    const start = end + 2;
+    end = head.indexOf('\r\n', start);
+    const stop = end < 0 ? head.length : end;
+    const colon = head.indexOf(':', start);
+    if (colon <= start || colon >= stop) continue;
+    let from = colon + 1;
+    while (from < stop && isBlank(head.charCodeAt(from))) from++;
+    let to = stop;
+    while (to > from && isBlank(head.charCodeAt(to - 1))) to--;
+    const name = head.slice(start, colon);
+    headers[KNOWN_NAMES.get(name) ?? name.toLowerCase()] = head.slice(from, to);
   }
+  return headers;
+}
+
+const isBlank = (c: number): boolean => c === SPACE || c === TAB;
+
+/**
+ * Parses one complete response of `buf` starting at `from`; `end` is where what follows it
+ * begins. Undefined while it is incomplete.
+ */
+export function parseResponseAt(
+  buf: Buffer,
+  from: number,
+): { response: ApiResponse; end: number } | undefined {
+  const headEnd = buf.indexOf('\r\n\r\n', from);
+  if (headEnd < 0) return undefined;
+  const head = buf.toString('latin1', from, headEnd);
+  // `HTTP/1.1 200 …`: three digits at a fixed place.
+  const status = Number(head.slice(9, 12));
+  const headers = headersOf(head);
   const start = headEnd + 4;
   const length = headers['content-length'];
   if (length !== undefined) {
     const end = start + Number(length);
     if (buf.length < end) return undefined;
-    return {
-      response: { status, headers, body: buf.subarray(start, end) },
-      rest: buf.subarray(end),
-    };
+    return { response: { status, headers, body: buf.subarray(start, end) }, end };
   }
   if (headers['transfer-encoding']?.toLowerCase().includes('chunked') === true) {
     const chunks: Buffer[] = [];
@@ -185,12 +257,12 @@ export function parseResponse(buf: Buffer): { response: ApiResponse; rest: Buffe
         const end = buf.indexOf('\r\n\r\n', lineEnd);
         if (end < 0) return undefined;
         const body = Buffer.concat(chunks);
-        return { response: { status, headers, body }, rest: buf.subarray(end + 4) };
+        return { response: { status, headers, body }, end: end + 4 };
       }
       if (buf.length < lineEnd + 2 + size + 2) return undefined;
       chunks.push(buf.subarray(lineEnd + 2, lineEnd + 2 + size));
       at = lineEnd + 2 + size + 2;
     }
   }
-  return { response: { status, headers, body: EMPTY }, rest: buf.subarray(start) };
+  return { response: { status, headers, body: EMPTY }, end: start };
 }

@@ -183,9 +183,14 @@ export class ProcessPool implements EnvironmentPool {
       fn?.name === functionName && (version === undefined || fn.version === version);
     this.pinned.forget(functionName, version);
     const stops: Promise<void>[] = [];
+    // Only a parked environment is stopped now. One that is reusable but not parked has just
+    // been started (or taken) for a call that has not reached it yet: it is retired like a busy
+    // one, and stopped when that call ends, so the call still runs.
+    const parked = new Set<ExecutionEnvironment>();
+    for (const list of this.idle.values()) for (const entry of list) parked.add(entry.env);
     for (const env of this.all) {
       if (!matches(env.fn)) continue;
-      if (env.reusable) stops.push(this.discard(env));
+      if (env.reusable && parked.has(env)) stops.push(this.discard(env));
       else this.retired.add(env);
     }
     for (const [key, list] of this.idle) {

@@ -320,6 +320,30 @@ describe('RuntimeApiServer', () => {
       conn.socket.destroy();
     });
 
+    it('reads requests split anywhere, header names in any case and values with blanks', async () => {
+      const conn = connect();
+      conn.socket.write(`${NEXT}${UPGRADE}\r\n`);
+      const first = dispatch();
+      await eventually(() => conn.text().includes(first.id));
+      conn.chunks.length = 0;
+      const body = '{"split":true}';
+      const raw =
+        `POST /2018-06-01/runtime/invocation/${first.id}/response HTTP/1.1\r\nhost: x\r\n` +
+        `CONTENT-TYPE :  application/json \r\ncontent-length: ${body.length}\r\n\r\n${body}` +
+        `${NEXT}\r\n`;
+      for (let at = 0; at < raw.length; at += 7) {
+        conn.socket.write(raw.slice(at, at + 7));
+        await new Promise((r) => setImmediate(r));
+      }
+      const outcome = await first.outcome;
+      expect(outcome).toMatchObject({ kind: 'response', contentType: 'application/json' });
+      if (outcome.kind === 'response') expect(outcome.payload.toString()).toBe(body);
+      const second = dispatch();
+      await eventually(() => conn.text().includes(second.id));
+      expect(conn.text()).toMatch(/^HTTP\/1\.1 202 Accepted\r\n[^]*HTTP\/1\.1 200 OK\r\n/);
+      conn.socket.destroy();
+    });
+
     it('refuses another protocol', async () => {
       const conn = connect();
       conn.socket.write(`${NEXT}Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n`);

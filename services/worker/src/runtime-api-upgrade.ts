@@ -56,14 +56,42 @@ export function answerHead(status: number, bodyLength: number, pairs: readonly s
   return `${head}\r\n`;
 }
 
-/** Parses `Name: value` lines of a request head (after its request line). */
-function parseHeaders(lines: readonly string[]): Record<string, string> {
+/** The names Lamina's runtime client writes, lower-cased once. */
+const KNOWN_NAMES = new Map(
+  [
+    'Host',
+    'Content-Type',
+    'Content-Length',
+    'Lambda-Runtime-Function-Error-Type',
+    'Connection',
+    'Upgrade',
+  ].map((name) => [name, name.toLowerCase()]),
+);
+
+const isBlank = (c: number): boolean => c === 0x20 || c === 0x09;
+
+/**
+ * The header lines of a request head (after its request line, which ends at `end`), in one pass
+ * over the text: lower-case name → value without surrounding blanks.
+ */
+function parseHeaders(head: string, end: number): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] ?? '';
-    const colon = line.indexOf(':');
-    if (colon > 0)
-      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  while (end >= 0) {
+    const start = end + 2;
+    end = head.indexOf('\r\n', start);
+    const stop = end < 0 ? head.length : end;
+    const colon = head.indexOf(':', start);
+    if (colon <= start || colon >= stop) continue;
+    let from = colon + 1;
+    while (from < stop && isBlank(head.charCodeAt(from))) from++;
+    let to = stop;
+    while (to > from && isBlank(head.charCodeAt(to - 1))) to--;
+    let nameStart = start;
+    while (nameStart < colon && isBlank(head.charCodeAt(nameStart))) nameStart++;
+    let nameEnd = colon;
+    while (nameEnd > nameStart && isBlank(head.charCodeAt(nameEnd - 1))) nameEnd--;
+    const name = head.slice(nameStart, nameEnd);
+    headers[KNOWN_NAMES.get(name) ?? name.toLowerCase()] = head.slice(from, to);
   }
   return headers;
 }
@@ -77,6 +105,8 @@ export class UpgradedConnection {
   /** Set by the server while this connection's `/next` waits for an invocation. */
   hold = false;
   private buf: Buffer = EMPTY;
+  /** Where the next request in `buf` begins: requests are read at offsets, not re-sliced. */
+  private at = 0;
   private outbox: (string | Buffer)[] = [];
   private reading = false;
   /** Bytes of a too-large body still to skip. */
@@ -150,10 +180,12 @@ export class UpgradedConnection {
       this.skip -= n;
       chunk = chunk.subarray(n);
     }
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.buf =
+      this.at === this.buf.length ? chunk : Buffer.concat([this.buf.subarray(this.at), chunk]);
+    this.at = 0;
     this.reading = true;
     try {
-      while (this.buf.length > 0 && !this.socket.destroyed) {
+      while (this.at < this.buf.length && !this.socket.destroyed) {
         const req = this.parse();
         if (req === undefined) break;
         this.route(this, req);
@@ -161,26 +193,34 @@ export class UpgradedConnection {
     } finally {
       this.reading = false;
     }
+    if (this.at === this.buf.length) {
+      this.buf = EMPTY;
+      this.at = 0;
+    }
     this.flush();
   }
 
-  /** One complete request off the front of the buffer; undefined while it is incomplete. */
+  /** One complete request at `at`; undefined while it is incomplete. */
   private parse(): UpgradedRequest | undefined {
-    const headEnd = this.buf.indexOf('\r\n\r\n');
+    const buf = this.buf;
+    const headEnd = buf.indexOf('\r\n\r\n', this.at);
     if (headEnd < 0) {
-      if (this.buf.length > MAX_HEAD_BYTES) this.malformed();
+      if (buf.length - this.at > MAX_HEAD_BYTES) this.malformed();
       return undefined;
     }
-    const lines = this.buf.toString('latin1', 0, headEnd).split('\r\n');
-    const [method, url, version] = (lines[0] ?? '').split(' ');
-    const headers = parseHeaders(lines);
+    const head = buf.toString('latin1', this.at, headEnd);
+    // The request line: `METHOD /path HTTP/1.1`.
+    const lineEnd = head.indexOf('\r\n');
+    const line = lineEnd < 0 ? head : head.slice(0, lineEnd);
+    const sp1 = line.indexOf(' ');
+    const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+    const headers = parseHeaders(head, lineEnd);
     const declared = headers['content-length'];
     const size = declared === undefined ? 0 : Number(declared);
     const chunked = headers['transfer-encoding'] !== undefined || headers['expect'] !== undefined;
     if (
-      method === undefined ||
-      url === undefined ||
-      version !== 'HTTP/1.1' ||
+      sp2 < 0 ||
+      line.slice(sp2 + 1) !== 'HTTP/1.1' ||
       chunked ||
       !Number.isSafeInteger(size) ||
       size < 0
@@ -188,22 +228,24 @@ export class UpgradedConnection {
       this.malformed();
       return undefined;
     }
+    const method = line.slice(0, sp1);
+    const url = line.slice(sp1 + 1, sp2);
     const start = headEnd + 4;
     if (size > this.maxBodyBytes) {
       // Answered now; the body is skipped as it arrives, never held.
-      const here = Math.min(size, this.buf.length - start);
+      const here = Math.min(size, buf.length - start);
       this.skip = size - here;
-      this.buf = this.buf.subarray(start + here);
+      this.at = start + here;
       return { method, url, headers, body: undefined, size };
     }
-    if (this.buf.length < start + size) return undefined;
-    const body = this.buf.subarray(start, start + size);
-    this.buf = this.buf.subarray(start + size);
-    return { method, url, headers, body, size };
+    if (buf.length < start + size) return undefined;
+    this.at = start + size;
+    return { method, url, headers, body: buf.subarray(start, start + size), size };
   }
 
   private malformed(): void {
     this.buf = EMPTY;
+    this.at = 0;
     this.hold = false;
     this.outbox.push(answerHead(400, MALFORMED.length, ['Connection', 'close']), MALFORMED);
     this.flush();
