@@ -1,4 +1,5 @@
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { KafkaEventSourceMapping } from '@lamina/core';
+import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 
 import { BatchProcessor, type BatchProcessorOptions } from './batch-processor.js';
@@ -25,6 +26,33 @@ export interface MappingConsumerOptions extends Omit<
 }
 
 /**
+ * The kafkajs consumer settings of a mapping: its own group, fetches of up to
+ * `maxBytesPerPartition` per partition, a batching window as MaximumBatchingWindowInSeconds asks.
+ * `bench/kafka` consumes its raw baseline with the same settings.
+ */
+export function consumerConfig(
+  m: Pick<
+    KafkaEventSourceMapping,
+    'consumerGroupId' | 'batchSize' | 'maximumBatchingWindowInSeconds'
+  >,
+  tuning: ConsumerTuning,
+): ConsumerConfig {
+  return {
+    groupId: m.consumerGroupId,
+    sessionTimeout: tuning.sessionTimeoutMs,
+    heartbeatInterval: Math.max(500, Math.floor(tuning.sessionTimeoutMs / 10)),
+    rebalanceTimeout: Math.max(tuning.sessionTimeoutMs, 30_000),
+    maxBytesPerPartition: tuning.maxBytesPerPartition,
+    maxBytes: tuning.maxBytesPerPartition * 8,
+    maxWaitTimeInMs: Math.max(100, m.maximumBatchingWindowInSeconds * 1000 || 500),
+    ...(m.maximumBatchingWindowInSeconds > 0
+      ? { minBytes: Math.min(m.batchSize * 100, tuning.maxBytesPerPartition) }
+      : {}),
+    allowAutoTopicCreation: false,
+  };
+}
+
+/**
  * One mapping's kafkajs consumer: its own group (the mapping's ConsumerGroupId), autoCommit off,
  * eachBatch per partition handed to the BatchProcessor, heartbeats while a batch runs. A batch
  * whose partition may have moved (rebalance, stop) is dropped uncommitted and fetched again by
@@ -39,20 +67,7 @@ export class MappingConsumer {
 
   constructor(private readonly o: MappingConsumerOptions) {
     const m = o.mapping;
-    const { tuning } = o;
-    this.consumer = o.kafka.consumer({
-      groupId: m.consumerGroupId,
-      sessionTimeout: tuning.sessionTimeoutMs,
-      heartbeatInterval: Math.max(500, Math.floor(tuning.sessionTimeoutMs / 10)),
-      rebalanceTimeout: Math.max(tuning.sessionTimeoutMs, 30_000),
-      maxBytesPerPartition: tuning.maxBytesPerPartition,
-      maxBytes: tuning.maxBytesPerPartition * 8,
-      maxWaitTimeInMs: Math.max(100, m.maximumBatchingWindowInSeconds * 1000 || 500),
-      ...(m.maximumBatchingWindowInSeconds > 0
-        ? { minBytes: Math.min(m.batchSize * 100, tuning.maxBytesPerPartition) }
-        : {}),
-      allowAutoTopicCreation: false,
-    });
+    this.consumer = o.kafka.consumer(consumerConfig(m, o.tuning));
     const topic = m.topics[0];
     const gate = new ThrottleGate({
       fetch: {
