@@ -35,7 +35,8 @@ import { cpuOfMainThread, cpuOfPid, cpuOfTree, selfCpu } from './cpu-usage.js';
  * `fromFirstHandOff`.)
  *
  * The target batch size (the first of --batch-sizes, 1,000) is measured in interleaved rounds —
- * raw, [the --before checkout,] this tree — and each side's median counts; the ratio is also
+ * raw, then the --before checkout and this tree taking turns to go first — and each side's
+ * median counts; the ratio is also
  * taken per round (Lamina over the raw run just before it) and its median reported, which a
  * load that drifts during the bench moves least. The other batch sizes run once per tree.
  * Beside the rates, CPU per 1,000 records from /proc (not inflated by a busy machine the way
@@ -49,6 +50,7 @@ import { cpuOfMainThread, cpuOfPid, cpuOfTree, selfCpu } from './cpu-usage.js';
  *
  *   KAFKA_BROKERS=… REDIS_URL=… npm run bench:kafka -- [--quick] [--encode-only]
  *     [--before /work/main] [--rounds 3] [--records 600000] [--batch-sizes 1000,10000,100]
+ *     [--lamina-env K=V,…]
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -61,6 +63,13 @@ const RECORDS = Number(option('--records') ?? (quick ? 100_000 : 600_000));
 const ROUNDS = Number(option('--rounds') ?? (quick ? 2 : 3));
 const BATCH_SIZES = (option('--batch-sizes') ?? '1000,10000,100').split(',').map(Number);
 const BEFORE = option('--before');
+/** `--lamina-env K=V,K=V`: variables for this tree's lamina only (an experiment's switch). */
+const LAMINA_ENV = Object.fromEntries(
+  (option('--lamina-env') ?? '')
+    .split(',')
+    .filter((kv) => kv.includes('='))
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 const PARTITIONS = 6;
 const VALUE = JSON.stringify({ id: 0, note: 'x'.repeat(64) });
 const CPU_PROFILE_DIR = process.env['LAMINA_BENCH_CPU_PROF'];
@@ -95,6 +104,24 @@ function rateFromJoin(joinedAt: number, handOffs: readonly HandOff[]): Rate {
   const records = handOffs.reduce((a, h) => a + h.n, 0);
   const seconds = (last - joinedAt) / 1000;
   return { recordsPerSecond: seconds > 0 ? records / seconds : Number.NaN, seconds };
+}
+
+/**
+ * Where the window went: the first hand-off after the join (the first fetch, its decoding and,
+ * for Lamina, the first invoke), and the gaps of over 100 ms in which no batch reached user code
+ * (fetches nothing overlapped).
+ */
+function timeline(joinedAt: number, handOffs: readonly HandOff[]) {
+  const at = handOffs.map((h) => h.at).sort((a, b) => a - b);
+  const gaps: number[] = [];
+  for (let i = 1; i < at.length; i++) {
+    const gap = (at[i] ?? 0) - (at[i - 1] ?? 0);
+    if (gap > 100) gaps.push(gap);
+  }
+  return {
+    firstHandOffMs: (at[0] ?? joinedAt) - joinedAt,
+    gapsOver100Ms: gaps,
+  };
 }
 
 /** Records after the first hand-off over the first to the last hand-off (before ADR 0054). */
@@ -142,6 +169,7 @@ function pollerConsumer(groupId: string, batchSize: number) {
 
 interface Measured {
   readonly fromJoin: Rate;
+  readonly timeline: ReturnType<typeof timeline>;
   readonly fromFirstHandOff: Rate;
   readonly handOffs: number;
   readonly cpuMsPer1000Records: Readonly<Record<string, number>>;
@@ -179,6 +207,7 @@ async function rawConsume(kafka: Kafka, topic: string): Promise<Measured> {
   await consumer.disconnect();
   return {
     fromJoin: rateFromJoin(joinedAt, handOffs),
+    timeline: timeline(joinedAt, handOffs),
     fromFirstHandOff: rateFromFirstHandOff(handOffs),
     handOffs: handOffs.length,
     cpuMsPer1000Records: { benchProcess: (cpu * 1e6) / RECORDS },
@@ -243,6 +272,7 @@ async function startTree(name: Tree['name'], checkout: string): Promise<Tree> {
       ...(CPU_PROFILE_DIR === undefined
         ? {}
         : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(CPU_PROFILE_DIR, name)}` }),
+      ...(name === 'lamina' ? LAMINA_ENV : {}),
     },
   });
   // Six warm environments, one per partition, before anything is measured.
@@ -305,8 +335,10 @@ async function laminaConsume(
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => ({ at: Number(l.split(' ')[0]), n: Number(l.split(' ')[1]) }));
+  const joined = joinedAt(lamina, uuid);
   return {
-    fromJoin: rateFromJoin(joinedAt(lamina, uuid), handOffs),
+    fromJoin: rateFromJoin(joined, handOffs),
+    timeline: timeline(joined, handOffs),
     fromFirstHandOff: rateFromFirstHandOff(handOffs),
     handOffs: handOffs.length,
     endToEndSeconds,
@@ -409,14 +441,16 @@ async function main(): Promise<void> {
     const say = (who: string, m: Measured): void =>
       log(
         `${who}: ${m.fromJoin.recordsPerSecond.toFixed(0)} records/s from the join ` +
-          `(${m.fromFirstHandOff.recordsPerSecond.toFixed(0)} from the first hand-off), ` +
+          `(${m.fromFirstHandOff.recordsPerSecond.toFixed(0)} from the first hand-off, ` +
+          `${m.timeline.firstHandOffMs} ms to it, gaps ${m.timeline.gapsOver100Ms.join(' ')}), ` +
           `CPU ms per 1,000 records ${JSON.stringify(m.cpuMsPer1000Records)}, load ${m.loadAverage.join(' ')}`,
       );
     for (let r = 0; r < ROUNDS; r++) {
       const m = await rawConsume(kafka, topic);
       say(`round ${r + 1} kafkajs raw`, m);
       raw.push(m);
-      for (const tree of trees) {
+      // The trees take turns going first: a run can warm or load the machine for the next.
+      for (const tree of r % 2 === 0 ? trees : [...trees].reverse()) {
         const run = await laminaConsume(tree, admin, topic, target);
         say(`round ${r + 1} ${tree.name} BatchSize ${target}`, run);
         runs.set(`${tree.name} ${target}`, [...(runs.get(`${tree.name} ${target}`) ?? []), run]);
