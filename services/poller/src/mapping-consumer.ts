@@ -64,6 +64,10 @@ export class MappingConsumer {
   private stopping = false;
   private stopped: Promise<void> | undefined;
   private readonly wake = new Set<() => void>();
+  /** Per partition, the batch running after kafkajs moved on (eachBatch). */
+  private readonly lanes = new Map<number, Promise<void>>();
+  /** Bumped when the group rebalances or is joined: older batches stop before their next invoke. */
+  private generation = 0;
 
   constructor(private readonly o: MappingConsumerOptions) {
     const m = o.mapping;
@@ -82,7 +86,11 @@ export class MappingConsumer {
       sleep: (ms) => this.sleep(ms),
     });
     this.processor = new BatchProcessor({ ...o, gate, sleep: (ms) => this.sleep(ms) });
+    this.consumer.on(this.consumer.events.REBALANCING, () => {
+      this.generation++;
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.generation++;
       o.logger.info({ assigned: e.payload.memberAssignment }, 'joined the consumer group');
       o.onState('joined');
     });
@@ -139,27 +147,55 @@ export class MappingConsumer {
     }
   }
 
+  /**
+   * kafkajs hands over a partition's batch. It waits for that partition's batch before (one runs
+   * at a time per partition, in offset order), starts this one and returns at once, telling
+   * kafkajs to fetch on from after it: the next fetch and its decoding overlap this batch's
+   * invokes (ADR 0054). Telling kafkajs so commits nothing (autoCommit is off); an offset is
+   * committed only once its records succeeded or were given up on, as before.
+   */
   private async eachBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
-    const { metrics, mapping } = this.o;
+    await this.lanes.get(batch.partition);
+    // Stopping, or a rewind (seek) since this batch was fetched: kafkajs fetches it again.
+    if (this.stopping || !p.isRunning() || p.isStale() || batch.messages.length === 0) return;
+    const lane = this.runBatch(p, this.generation);
+    this.lanes.set(batch.partition, lane);
+    void lane.then(() => {
+      if (this.lanes.get(batch.partition) === lane) this.lanes.delete(batch.partition);
+    });
+    p.resolveOffset(batch.lastOffset());
+  }
+
+  /**
+   * One batch through the processor, after kafkajs moved on. A batch that ends with records
+   * neither done nor given up on (its sink went inactive, a commit failed) rewinds its partition
+   * to the first of them, so kafkajs fetches them again — unless the group rebalanced or the
+   * consumer stops, after which kafkajs starts from the committed offsets anyway.
+   */
+  private async runBatch(p: EachBatchPayload, generation: number): Promise<void> {
+    const { batch } = p;
+    const { metrics, mapping, logger } = this.o;
     let lost = false;
+    /** The next offset of the last commit asked for: everything below it is handled. */
+    let handled: string | undefined;
     const beat = setInterval(
       () => {
         p.heartbeat().catch((err: unknown) => {
           // A rebalance (or a lost coordinator): the partition may go to another poller.
           lost = true;
-          this.o.logger.info({ err, partition: batch.partition }, 'dropping the batch in flight');
+          logger.info({ err, partition: batch.partition }, 'dropping the batch in flight');
         });
       },
       Math.max(500, Math.floor(this.o.tuning.sessionTimeoutMs / 10)),
     );
     const partitionLabel = { mapping: mapping.uuid, partition: String(batch.partition) };
-    // Commits go out while the next chunk is invoked (ADR 0044); the batch goes back to kafkajs
-    // only once they are acknowledged.
+    const current = (): boolean =>
+      !this.stopping && generation === this.generation && p.isRunning();
+    // Commits go out while the next chunk is invoked (ADR 0044).
     const sink = new CommitPipeline({
-      active: () => !lost && !this.stopping && p.isRunning() && !p.isStale(),
+      active: () => !lost && current() && !p.isStale(),
       commit: async (next) => {
-        p.resolveOffset((BigInt(next) - 1n).toString());
         await p.commitOffsetsIfNecessary({
           topics: [
             { topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] },
@@ -171,11 +207,33 @@ export class MappingConsumer {
         );
       },
     });
+    let done = false;
     try {
-      await this.processor.process(batch.topic, batch.partition, batch.messages, sink);
+      const tracked = {
+        active: () => sink.active(),
+        commit: (next: string) => {
+          handled = next;
+          return sink.commit(next);
+        },
+      };
+      done =
+        (await this.processor.process(batch.topic, batch.partition, batch.messages, tracked)) ===
+        'done';
       await sink.flush();
+    } catch (err) {
+      done = false;
+      metrics.errors.inc({ mapping: mapping.uuid, kind: 'consumer' });
+      logger.warn({ err, partition: batch.partition }, 'a batch failed; fetching it again');
     } finally {
       clearInterval(beat);
+    }
+    if (done || !current()) return;
+    const offset = handled ?? batch.firstOffset() ?? undefined;
+    if (offset === undefined) return;
+    try {
+      this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset });
+    } catch (err) {
+      logger.warn({ err, partition: batch.partition, offset }, 'could not rewind the partition');
     }
   }
 
@@ -184,6 +242,8 @@ export class MappingConsumer {
     this.stopped ??= (async () => {
       this.stopping = true;
       for (const w of [...this.wake]) w();
+      // The batches in flight end after their current invoke (and its commit).
+      await Promise.all(this.lanes.values());
       await this.consumer.disconnect();
     })();
     return this.stopped;
