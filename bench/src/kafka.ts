@@ -22,8 +22,8 @@ import { cpuOfMainThread, cpuOfPid, cpuOfTree, selfCpu } from './cpu-usage.js';
  * against kafkajs' own raw consume rate (eachBatch, no work) on the same topic in the same run.
  *
  * Both sides consume the topic from the beginning with a new consumer group and the poller's
- * own kafkajs settings (`consumerConfig` of @lamina/poller: 10 MiB per partition, 80 MiB per
- * fetch), and both are timed the same way: from the moment the consumer joined its group (the
+ * own kafkajs settings (`consumerConfig` of @lamina/poller; kafkajs at their largest fetch, 10 MiB
+ * per partition and 80 MiB per fetch, its best), and both are timed the same way: from the moment the consumer joined its group (the
  * kafkajs GROUP_JOIN event; the poller's "joined the consumer group" log line, which that event
  * writes) to the last hand-off of records to user code (kafkajs: eachBatch is called; Lamina:
  * the handler runs, its clock appended to a file). The window holds every fetch, kafkajs'
@@ -155,12 +155,17 @@ async function produce(kafka: Kafka, topic: string): Promise<void> {
   await producer.disconnect();
 }
 
-/** The poller's kafkajs settings for a mapping without a batching window (its defaults). */
-function pollerConsumer(groupId: string, batchSize: number) {
+/**
+ * The poller's kafkajs settings (its defaults, no batching window) at their largest fetch
+ * (LAMINA_POLLER_MAX_BYTES_PER_PARTITION per partition): kafkajs alone, which fetches only
+ * after handing over the last fetch, does best with the fewest fetches.
+ */
+function pollerConsumer(groupId: string) {
   const poller = loadPollerConfig({ REDIS_URL: 'redis://127.0.0.1:6379' });
+  const largest = Math.ceil(poller.maxBytesPerPartition / 1024);
   return {
     config: consumerConfig(
-      { consumerGroupId: groupId, batchSize, maximumBatchingWindowInSeconds: 0 },
+      { consumerGroupId: groupId, batchSize: largest, maximumBatchingWindowInSeconds: 0 },
       poller,
     ),
     partitionsConsumedConcurrently: poller.partitionsConsumedConcurrently,
@@ -178,10 +183,7 @@ interface Measured {
 
 /** kafkajs alone: a new consumer group reading the topic from the beginning, doing nothing. */
 async function rawConsume(kafka: Kafka, topic: string): Promise<Measured> {
-  const { config, partitionsConsumedConcurrently } = pollerConsumer(
-    uniqueName(`${PREFIX}-raw`),
-    1000,
-  );
+  const { config, partitionsConsumedConcurrently } = pollerConsumer(uniqueName(`${PREFIX}-raw`));
   const consumer = kafka.consumer(config);
   let joinedAt = 0;
   consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -480,8 +482,7 @@ async function main(): Promise<void> {
         ...(batchSize === target ? { percentOfRawPerRoundMedian: median(perRound) } : {}),
         fromFirstHandOff: {
           recordsPerSecond: median(rs.map((m) => m.fromFirstHandOff.recordsPerSecond)),
-          percentOfRaw:
-            (100 * median(rs.map((m) => m.fromFirstHandOff.recordsPerSecond))) / rawOld,
+          percentOfRaw: (100 * median(rs.map((m) => m.fromFirstHandOff.recordsPerSecond))) / rawOld,
         },
         cpuMsPer1000Records: {
           laminaProcess: cpu('laminaProcess'),

@@ -39,6 +39,7 @@ export interface PollerConfig extends ServiceConfig {
   readonly syncIntervalMs: number;
   readonly sessionTimeoutMs: number;
   readonly partitionsConsumedConcurrently: number;
+  /** The most a fetch asks for per partition (fetchBytesPerPartition sizes it by BatchSize). */
   readonly maxBytesPerPartition: number;
   /** Backoff between retries: doubles from min up to max, jittered. */
   readonly retryMinMs: number;
