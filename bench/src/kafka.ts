@@ -440,13 +440,14 @@ async function main(): Promise<void> {
     const [target = 1000, ...others] = BATCH_SIZES;
     const raw: Measured[] = [];
     const runs = new Map<string, (Measured & { endToEndSeconds: number })[]>();
-    const say = (who: string, m: Measured): void =>
+    const say = (who: string, m: Measured): void => {
       log(
         `${who}: ${m.fromJoin.recordsPerSecond.toFixed(0)} records/s from the join ` +
           `(${m.fromFirstHandOff.recordsPerSecond.toFixed(0)} from the first hand-off, ` +
           `${m.timeline.firstHandOffMs} ms to it, gaps ${m.timeline.gapsOver100Ms.join(' ')}), ` +
           `CPU ms per 1,000 records ${JSON.stringify(m.cpuMsPer1000Records)}, load ${m.loadAverage.join(' ')}`,
       );
+    };
     for (let r = 0; r < ROUNDS; r++) {
       const m = await rawConsume(kafka, topic);
       say(`round ${r + 1} kafkajs raw`, m);

@@ -56,7 +56,7 @@ const FIXED_CHARS =
 /** Copies `src` into `out` at `o`; returns the offset after it. Short pieces: a loop beats `set`. */
 function copyInto(src: Uint8Array, out: Buffer, o: number): number {
   const n = src.length;
-  for (let i = 0; i < n; i++) out[o + i] = src[i] as number;
+  for (let i = 0; i < n; i++) out[o + i] = src[i] ?? 0;
   return o + n;
 }
 
@@ -73,19 +73,19 @@ function base64Into(src: Buffer, out: Buffer, o: number): number {
   if (n > IN_PLACE_BASE64_MAX) return o + out.write(src.toString('base64'), o, 'latin1');
   let i = 0;
   for (; i + 2 < n; i += 3) {
-    const v = ((src[i] as number) << 16) | ((src[i + 1] as number) << 8) | (src[i + 2] as number);
-    out[o] = ALPHABET[v >>> 18] as number;
-    out[o + 1] = ALPHABET[(v >>> 12) & 63] as number;
-    out[o + 2] = ALPHABET[(v >>> 6) & 63] as number;
-    out[o + 3] = ALPHABET[v & 63] as number;
+    const v = ((src[i] ?? 0) << 16) | ((src[i + 1] ?? 0) << 8) | (src[i + 2] ?? 0);
+    out[o] = ALPHABET[v >>> 18] ?? 0;
+    out[o + 1] = ALPHABET[(v >>> 12) & 63] ?? 0;
+    out[o + 2] = ALPHABET[(v >>> 6) & 63] ?? 0;
+    out[o + 3] = ALPHABET[v & 63] ?? 0;
     o += 4;
   }
   if (i < n) {
     const two = i + 1 < n;
-    const v = ((src[i] as number) << 16) | (two ? (src[i + 1] as number) << 8 : 0);
-    out[o] = ALPHABET[v >>> 18] as number;
-    out[o + 1] = ALPHABET[(v >>> 12) & 63] as number;
-    out[o + 2] = two ? (ALPHABET[(v >>> 6) & 63] as number) : 0x3d; // =
+    const v = ((src[i] ?? 0) << 16) | (two ? (src[i + 1] ?? 0) << 8 : 0);
+    out[o] = ALPHABET[v >>> 18] ?? 0;
+    out[o + 1] = ALPHABET[(v >>> 12) & 63] ?? 0;
+    out[o + 2] = two ? (ALPHABET[(v >>> 6) & 63] ?? 0) : 0x3d; // =
     out[o + 3] = 0x3d;
     o += 4;
   }
@@ -135,8 +135,8 @@ export function encodeKafkaEvent(b: KafkaBatchInput): Buffer {
   // per-record text that is not ASCII by construction).
   const headers: (string | undefined)[] = new Array<string | undefined>(records.length);
   let size = Buffer.byteLength(prefix) + 3 + records.length;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i] as KafkaRecordInput;
+  let i = 0;
+  for (const r of records) {
     size += head.length + FIXED_CHARS + 2 * MAX_NUM_CHARS;
     if (r.headers !== undefined && hasHeaders(r.headers)) {
       const h = (headers[i] = headersJson(r.headers));
@@ -144,12 +144,13 @@ export function encodeKafkaEvent(b: KafkaBatchInput): Buffer {
     }
     if (r.key !== null) size += base64Chars(r.key);
     if (r.value !== null) size += base64Chars(r.value);
+    i++;
   }
   // Pass 2: every piece written where it goes.
   const out = Buffer.allocUnsafe(size);
   let o = out.write(prefix, 0, 'utf8');
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i] as KafkaRecordInput;
+  i = 0;
+  for (const r of records) {
     if (i > 0) out[o++] = 0x2c; // ,
     o = copyInto(head, out, o);
     o = numberInto(r.offset, out, o);
@@ -173,6 +174,7 @@ export function encodeKafkaEvent(b: KafkaBatchInput): Buffer {
       o += out.write(h, o, 'utf8');
       out[o++] = 0x7d; // }
     }
+    i++;
   }
   out.write(']}}', o, 'latin1');
   return out.subarray(0, o + 3);

@@ -75,8 +75,13 @@ class FakeConsumer {
     this.seeks.push(s);
     this.stale.add(s.partition);
   }
-  pause(): void {}
-  resume(): void {}
+  readonly paused: string[] = [];
+  pause(): void {
+    this.paused.push('pause');
+  }
+  resume(): void {
+    this.paused.push('resume');
+  }
   disconnect(): Promise<void> {
     this.disconnected = true;
     return Promise.resolve();
@@ -89,7 +94,7 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-const ok: InvokeOutcome = { kind: 'success', statusCode: 200, body: 'null' } as InvokeOutcome;
+const ok: InvokeOutcome = { kind: 'success', statusCode: 200, body: 'null' };
 const tick = () => new Promise((r) => setImmediate(r));
 
 function setup(
@@ -109,23 +114,23 @@ function setup(
     'u',
     0,
   ) as KafkaEventSourceMapping;
+  const invoker: Pick<Invoker, 'invoke'> = {
+    invoke: (_fn: string, payload: Buffer) => {
+      const e = JSON.parse(payload.toString()) as {
+        records: Record<string, { offset: number }[]>;
+      };
+      const d = deferred<InvokeOutcome>();
+      invokes.push({
+        offsets: Object.values(e.records).flatMap((rs) => rs.map((r) => r.offset)),
+        answer: d.resolve,
+      });
+      return d.promise;
+    },
+  };
   const consumer = new MappingConsumer({
     mapping: m,
     kafka: { consumer: () => fake } as unknown as Kafka,
-    invoker: {
-      invoke: (_fn, payload) => {
-        const e = JSON.parse(payload.toString()) as {
-          records: Record<string, { offset: number }[]>;
-        };
-        const d = deferred<InvokeOutcome>();
-        invokes.push({
-          offsets: Object.values(e.records).flatMap((rs) => rs.map((r) => r.offset)),
-          answer: d.resolve,
-        });
-        return d.promise;
-      },
-      invokeEvent: () => Promise.resolve(),
-    } as unknown as Invoker,
+    invoker: invoker,
     failures: { send: () => Promise.resolve() },
     metrics: createMetrics(new Registry()),
     logger: pino({ level: 'silent' }),
