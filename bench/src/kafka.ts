@@ -162,11 +162,10 @@ async function produce(kafka: Kafka, topic: string): Promise<void> {
  */
 function pollerConsumer(groupId: string) {
   const poller = loadPollerConfig({ REDIS_URL: 'redis://127.0.0.1:6379' });
-  const largest = Math.ceil(poller.maxBytesPerPartition / 1024);
   return {
     config: consumerConfig(
-      { consumerGroupId: groupId, batchSize: largest, maximumBatchingWindowInSeconds: 0 },
-      poller,
+      { consumerGroupId: groupId, batchSize: 1000, maximumBatchingWindowInSeconds: 0 },
+      { ...poller, fetchBytesPerPartition: poller.maxBytesPerPartition },
     ),
     partitionsConsumedConcurrently: poller.partitionsConsumedConcurrently,
   };

@@ -12,16 +12,18 @@ const tuning = {
   sessionTimeoutMs: 30_000,
   partitionsConsumedConcurrently: 16,
   maxBytesPerPartition: 10_485_760,
+  fetchBytesPerPartition: 1_048_576,
 };
 
 describe('fetchBytesPerPartition', () => {
   it('asks for about one batch of 1 KiB records, at least 1 MiB, at most the cap', () => {
-    expect(fetchBytesPerPartition(1, 10_485_760)).toBe(1_048_576);
-    expect(fetchBytesPerPartition(1000, 10_485_760)).toBe(1_048_576);
-    expect(fetchBytesPerPartition(5000, 10_485_760)).toBe(5_120_000);
-    expect(fetchBytesPerPartition(10_000, 10_485_760)).toBe(10_240_000);
-    expect(fetchBytesPerPartition(100_000, 10_485_760)).toBe(10_485_760);
-    expect(fetchBytesPerPartition(1000, 65_536)).toBe(65_536);
+    expect(fetchBytesPerPartition(1, 1_048_576, 10_485_760)).toBe(1_048_576);
+    expect(fetchBytesPerPartition(1000, 1_048_576, 10_485_760)).toBe(1_048_576);
+    expect(fetchBytesPerPartition(5000, 1_048_576, 10_485_760)).toBe(5_120_000);
+    expect(fetchBytesPerPartition(10_000, 1_048_576, 10_485_760)).toBe(10_240_000);
+    expect(fetchBytesPerPartition(100_000, 1_048_576, 10_485_760)).toBe(10_485_760);
+    expect(fetchBytesPerPartition(1000, 1_048_576, 65_536)).toBe(65_536);
+    expect(fetchBytesPerPartition(1000, 10_485_760, 10_485_760)).toBe(10_485_760);
   });
 });
 

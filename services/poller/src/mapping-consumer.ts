@@ -11,6 +11,8 @@ export interface ConsumerTuning {
   readonly sessionTimeoutMs: number;
   readonly partitionsConsumedConcurrently: number;
   readonly maxBytesPerPartition: number;
+  /** The least a fetch asks for per partition (LAMINA_POLLER_FETCH_BYTES_PER_PARTITION). */
+  readonly fetchBytesPerPartition: number;
 }
 
 export interface MappingConsumerOptions extends Omit<
@@ -25,17 +27,15 @@ export interface MappingConsumerOptions extends Omit<
   readonly onState: (event: 'joined' | 'crashed', detail?: string) => void;
 }
 
-/** A fetch asks per partition for at least this much (before the batch-size rule). */
-const MIN_FETCH_BYTES_PER_PARTITION = 1_048_576;
-
 /**
- * Bytes a fetch asks for per partition: about one batch of 1 KiB records, at least 1 MiB, at
- * most `cap` (LAMINA_POLLER_MAX_BYTES_PER_PARTITION). With fetches fetched ahead (ADR 0054) a
+ * Bytes a fetch asks for per partition: about one batch of 1 KiB records, at least `floor`
+ * (LAMINA_POLLER_FETCH_BYTES_PER_PARTITION, 1 MiB), at most `cap`
+ * (LAMINA_POLLER_MAX_BYTES_PER_PARTITION, 10 MiB). With fetches fetched ahead (ADR 0054) a
  * smaller fetch lets the first invoke start sooner and its records die young (less GC) without
  * leaving the function idle between fetches; a large BatchSize still gets whole batches.
  */
-export function fetchBytesPerPartition(batchSize: number, cap: number): number {
-  return Math.min(cap, Math.max(MIN_FETCH_BYTES_PER_PARTITION, batchSize * 1024));
+export function fetchBytesPerPartition(batchSize: number, floor: number, cap: number): number {
+  return Math.min(cap, Math.max(floor, batchSize * 1024));
 }
 
 /**
@@ -51,7 +51,11 @@ export function consumerConfig(
   >,
   tuning: ConsumerTuning,
 ): ConsumerConfig {
-  const perPartition = fetchBytesPerPartition(m.batchSize, tuning.maxBytesPerPartition);
+  const perPartition = fetchBytesPerPartition(
+    m.batchSize,
+    tuning.fetchBytesPerPartition,
+    tuning.maxBytesPerPartition,
+  );
   return {
     groupId: m.consumerGroupId,
     sessionTimeout: tuning.sessionTimeoutMs,
