@@ -85,6 +85,11 @@ export class MappingConsumer {
   private readonly wake = new Set<() => void>();
   /** Per partition, the batch running after kafkajs moved on (eachBatch). */
   private readonly lanes = new Map<number, Promise<void>>();
+  /** Per partition, its commits (commitsFor). */
+  private readonly commits = new Map<
+    number,
+    { readonly generation: number; highWatermark: string; readonly pipeline: CommitPipeline }
+  >();
   /** Bumped when the group rebalances or is joined: older batches stop before their next invoke. */
   private generation = 0;
 
@@ -187,6 +192,43 @@ export class MappingConsumer {
   }
 
   /**
+   * A partition's commits (ADR 0044's pipeline), shared by its batches of one generation: a batch
+   * ends when its records are handled, without waiting for the acknowledgement of its last
+   * commit — which can queue behind a fetch's long poll on the broker's connection. A failed
+   * pipeline (its batch rewinds) is replaced for the next batch.
+   */
+  private commitsFor(p: EachBatchPayload, generation: number): CommitPipeline {
+    const { batch } = p;
+    const { metrics, mapping } = this.o;
+    const had = this.commits.get(batch.partition);
+    if (had?.generation === generation && had.pipeline.active()) {
+      had.highWatermark = batch.highWatermark;
+      return had.pipeline;
+    }
+    const label = { mapping: mapping.uuid, partition: String(batch.partition) };
+    const entry = {
+      generation,
+      highWatermark: batch.highWatermark,
+      pipeline: new CommitPipeline({
+        active: () => !this.stopping && generation === this.generation,
+        commit: async (next) => {
+          await p.commitOffsetsIfNecessary({
+            topics: [
+              { topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] },
+            ],
+          });
+          metrics.offsetLag.set(
+            label,
+            Math.max(0, Number(BigInt(entry.highWatermark) - BigInt(next))),
+          );
+        },
+      }),
+    };
+    this.commits.set(batch.partition, entry);
+    return entry.pipeline;
+  }
+
+  /**
    * One batch through the processor, after kafkajs moved on. A batch that ends with records
    * neither done nor given up on (its sink went inactive, a commit failed) rewinds its partition
    * to the first of them, so kafkajs fetches them again — unless the group rebalanced or the
@@ -208,37 +250,21 @@ export class MappingConsumer {
       },
       Math.max(500, Math.floor(this.o.tuning.sessionTimeoutMs / 10)),
     );
-    const partitionLabel = { mapping: mapping.uuid, partition: String(batch.partition) };
     const current = (): boolean =>
       !this.stopping && generation === this.generation && p.isRunning();
-    // Commits go out while the next chunk is invoked (ADR 0044).
-    const sink = new CommitPipeline({
-      active: () => !lost && current() && !p.isStale(),
-      commit: async (next) => {
-        await p.commitOffsetsIfNecessary({
-          topics: [
-            { topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] },
-          ],
-        });
-        metrics.offsetLag.set(
-          partitionLabel,
-          Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next))),
-        );
-      },
-    });
+    const commits = this.commitsFor(p, generation);
     let done = false;
     try {
-      const tracked = {
-        active: () => sink.active(),
+      const sink = {
+        active: () => !lost && current() && !p.isStale() && commits.active(),
         commit: (next: string) => {
           handled = next;
-          return sink.commit(next);
+          return commits.commit(next);
         },
       };
       done =
-        (await this.processor.process(batch.topic, batch.partition, batch.messages, tracked)) ===
+        (await this.processor.process(batch.topic, batch.partition, batch.messages, sink)) ===
         'done';
-      await sink.flush();
     } catch (err) {
       done = false;
       metrics.errors.inc({ mapping: mapping.uuid, kind: 'consumer' });
@@ -261,8 +287,11 @@ export class MappingConsumer {
     this.stopped ??= (async () => {
       this.stopping = true;
       for (const w of [...this.wake]) w();
-      // The batches in flight end after their current invoke (and its commit).
+      // The batches in flight end after their current invoke; their commits are acknowledged.
       await Promise.all(this.lanes.values());
+      await Promise.all(
+        [...this.commits.values()].map((c) => c.pipeline.flush().catch(() => undefined)),
+      );
       await this.consumer.disconnect();
     })();
     return this.stopped;
