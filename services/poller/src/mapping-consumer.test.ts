@@ -13,6 +13,7 @@ const tuning = {
   partitionsConsumedConcurrently: 16,
   maxBytesPerPartition: 10_485_760,
   fetchBytesPerPartition: 1_048_576,
+  fetchAhead: true,
 };
 
 describe('fetchBytesPerPartition', () => {
@@ -102,6 +103,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 function setup(
   batchSize: number,
   commit: (offset: string) => Promise<void> = () => Promise.resolve(),
+  fetchAhead = true,
 ) {
   const fake = new FakeConsumer();
   const invokes: { offsets: number[]; answer: (o: InvokeOutcome) => void }[] = [];
@@ -142,7 +144,7 @@ function setup(
     mappingArn: 'arn:esm',
     onResult: () => undefined,
     onState: () => undefined,
-    tuning,
+    tuning: { ...tuning, fetchAhead },
   });
   const batch = (partition: number, offsets: number[]) => {
     const resolved: string[] = [];
@@ -252,5 +254,19 @@ describe('MappingConsumer: batches run after kafkajs moved on (ADR 0054)', () =>
     invokes[0]?.answer(ok);
     await stopping;
     expect(fake.disconnected).toBe(true);
+  });
+
+  it('with LAMINA_POLLER_FETCH_AHEAD off, eachBatch returns once the batch and its commits are done', async () => {
+    const { fake, consumer, invokes, batch } = setup(10, () => Promise.resolve(), false);
+    await consumer.start();
+    const b = batch(0, [0, 1]);
+    let handed = false;
+    const each = fake.eachBatch?.(b.p).then(() => (handed = true));
+    await tick();
+    expect(handed).toBe(false);
+    invokes[0]?.answer(ok);
+    await each;
+    expect(b.commits).toEqual(['2']);
+    await consumer.stop();
   });
 });

@@ -13,6 +13,11 @@ export interface ConsumerTuning {
   readonly maxBytesPerPartition: number;
   /** The least a fetch asks for per partition (LAMINA_POLLER_FETCH_BYTES_PER_PARTITION). */
   readonly fetchBytesPerPartition: number;
+  /**
+   * Return from eachBatch while the batch runs (LAMINA_POLLER_FETCH_AHEAD, default on); off,
+   * kafkajs waits for the batch and its commits before it fetches again, as before ADR 0054.
+   */
+  readonly fetchAhead: boolean;
 }
 
 export interface MappingConsumerOptions extends Omit<
@@ -189,6 +194,9 @@ export class MappingConsumer {
       if (this.lanes.get(batch.partition) === lane) this.lanes.delete(batch.partition);
     });
     p.resolveOffset(batch.lastOffset());
+    if (this.o.tuning.fetchAhead) return;
+    await lane;
+    await this.commits.get(batch.partition)?.pipeline.flush();
   }
 
   /**

@@ -177,6 +177,7 @@ export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> 
             partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
             maxBytesPerPartition: config.maxBytesPerPartition,
             fetchBytesPerPartition: config.fetchBytesPerPartition,
+            fetchAhead: config.fetchAhead,
           },
         });
         try {
