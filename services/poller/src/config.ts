@@ -24,6 +24,8 @@ const schema = z.object({
   LAMINA_POLLER_SESSION_TIMEOUT_MS: optional(int(6000).default(30_000)),
   LAMINA_POLLER_PARTITIONS_CONCURRENTLY: optional(int(1).default(16)),
   LAMINA_POLLER_MAX_BYTES_PER_PARTITION: optional(int(1024).default(10_485_760)),
+  LAMINA_POLLER_FETCH_BYTES_PER_PARTITION: optional(int(1024).default(1_048_576)),
+  LAMINA_POLLER_FETCH_AHEAD: optional(z.enum(['true', 'false']).default('true')),
   LAMINA_POLLER_RETRY_MIN_MS: optional(int(1).default(500)),
   LAMINA_POLLER_RETRY_MAX_MS: optional(int(1).default(60_000)),
   LAMINA_POLLER_SECRETS_DIR: optional(z.string().optional()),
@@ -39,7 +41,12 @@ export interface PollerConfig extends ServiceConfig {
   readonly syncIntervalMs: number;
   readonly sessionTimeoutMs: number;
   readonly partitionsConsumedConcurrently: number;
+  /** The most a fetch asks for per partition (fetchBytesPerPartition sizes it by BatchSize). */
   readonly maxBytesPerPartition: number;
+  /** The least a fetch asks for per partition (ADR 0054). */
+  readonly fetchBytesPerPartition: number;
+  /** Fetch a partition's next records while its batch runs (ADR 0054). */
+  readonly fetchAhead: boolean;
   /** Backoff between retries: doubles from min up to max, jittered. */
   readonly retryMinMs: number;
   readonly retryMaxMs: number;
@@ -63,6 +70,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     sessionTimeoutMs: e.LAMINA_POLLER_SESSION_TIMEOUT_MS,
     partitionsConsumedConcurrently: e.LAMINA_POLLER_PARTITIONS_CONCURRENTLY,
     maxBytesPerPartition: e.LAMINA_POLLER_MAX_BYTES_PER_PARTITION,
+    fetchAhead: e.LAMINA_POLLER_FETCH_AHEAD === 'true',
+    fetchBytesPerPartition: Math.min(
+      e.LAMINA_POLLER_FETCH_BYTES_PER_PARTITION,
+      e.LAMINA_POLLER_MAX_BYTES_PER_PARTITION,
+    ),
     retryMinMs: e.LAMINA_POLLER_RETRY_MIN_MS,
     retryMaxMs: Math.max(e.LAMINA_POLLER_RETRY_MAX_MS, e.LAMINA_POLLER_RETRY_MIN_MS),
     secretsDir: e.LAMINA_POLLER_SECRETS_DIR,

@@ -176,6 +176,8 @@ export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> 
             sessionTimeoutMs: config.sessionTimeoutMs,
             partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
             maxBytesPerPartition: config.maxBytesPerPartition,
+            fetchBytesPerPartition: config.fetchBytesPerPartition,
+            fetchAhead: config.fetchAhead,
           },
         });
         try {
