@@ -25,6 +25,22 @@ export type InitErrorType =
   | 'Runtime.MalformedHandlerName'
   | 'Runtime.UnhandledPromiseRejection';
 
+/**
+ * An async handler's promise still pending when the event loop ran empty: nothing is left that
+ * could settle it. Lambda's Node.js runtime fails the invocation with this type and text, and the
+ * environment goes on to the next one.
+ */
+export class NodeJsExitError extends Error {
+  constructor() {
+    super(
+      'The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly ' +
+        'caused by a Promise that was never settled. For more information, see ' +
+        'https://nodejs.org/docs/latest/api/process.html#exit-codes',
+    );
+    this.name = 'Runtime.NodeJsExit';
+  }
+}
+
 /** Wraps a cause as `<Type>: <cause name>: <cause message>`, the way Lambda reports load errors. */
 export function wrapCause(errorType: InitErrorType, cause: unknown): RuntimeInitError {
   const text = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);

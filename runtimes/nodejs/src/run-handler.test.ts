@@ -75,6 +75,20 @@ describe('runHandler', () => {
     expect(await outcome).toEqual({ ok: true, result: null });
   });
 
+  it('fails as Runtime.NodeJsExit when the loop empties with the returned promise pending', async () => {
+    const hook = new EmptyLoopHook();
+    const outcome = run(() => new Promise(() => undefined), hook);
+    hook.fire();
+    const settled = await outcome;
+    expect(settled.ok).toBe(false);
+    expect(settled.ok ? undefined : settled.error).toMatchObject({
+      name: 'Runtime.NodeJsExit',
+      message: expect.stringMatching(
+        /^The Lambda runtime client detected an unexpected Node\.js exit code\. This is most commonly caused by a Promise that was never settled\./,
+      ),
+    });
+  });
+
   it('supports the legacy done, succeed and fail', async () => {
     expect(
       await run((_e, ctx) => {

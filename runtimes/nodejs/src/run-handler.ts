@@ -1,5 +1,6 @@
 import { createContext, type FunctionInfo, type InvocationHeaders } from './context.js';
 import type { Handler } from './handler-loader.js';
+import { NodeJsExitError } from './errors.js';
 
 export type HandlerOutcome =
   { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: unknown };
@@ -41,7 +42,8 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  * - `callback(err)` settles at once, `callback(null, result)` when the event loop is empty,
  *   or at once when `context.callbackWaitsForEmptyEventLoop` is false;
  * - `context.done/succeed/fail` settle at once;
- * - a handler that does none of these answers `null` once the event loop is empty.
+ * - a handler that does none of these answers `null` once the event loop is empty; a returned
+ *   promise still pending then fails the call as `Runtime.NodeJsExit`, as Lambda's runtime does.
  */
 export function runHandler(
   handler: Handler,
@@ -89,7 +91,15 @@ export function runHandler(
     });
     try {
       const returned = handler(event, context, callback);
-      if (isThenable(returned)) returned.then(succeed, fail);
+      if (isThenable(returned)) {
+        returned.then(succeed, fail);
+        // The loop ran empty with the promise pending: nothing can settle it any more.
+        emptyLoop.set(() => {
+          setImmediate(() => {
+            fail(new NodeJsExitError());
+          });
+        });
+      }
     } catch (err) {
       settle({ ok: false, error: err });
     }

@@ -100,6 +100,20 @@ describe('ExecutionEnvironment', { timeout: 20_000 }, () => {
     });
   });
 
+  it('fails an async handler whose promise is pending when the loop empties, and stays reusable', async () => {
+    await withEnv({ handler: 'callback.neverSettles' }, async ({ invoke, env }) => {
+      for (let i = 0; i < 2; i++) {
+        const r = await invoke();
+        expect(r.functionError).toBe('Unhandled');
+        expect(parse(r.payload)).toMatchObject({
+          errorType: 'Runtime.NodeJsExit',
+          errorMessage: expect.stringContaining('a Promise that was never settled'),
+        });
+        expect(env.reusable).toBe(true);
+      }
+    });
+  });
+
   it("shapes handler errors as Lambda's Node.js runtime does, and logs them", async () => {
     await withEnv({ handler: 'throw.handler' }, async ({ invoke, env }) => {
       const r = await invoke({}, true);

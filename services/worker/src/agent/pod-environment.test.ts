@@ -174,6 +174,36 @@ describe('PodEnvironment', () => {
     await pod.close();
   });
 
+  it('answers a broken call before its cleanup ends; the next call starts after the cleanup', async () => {
+    let endCleanup: () => void = () => undefined;
+    const cleanups: string[] = [];
+    const pod = podWith([() => new FakeEnv(ok, true), () => new FakeEnv(ok)], {
+      afterStop: () => {
+        cleanups.push('started');
+        return new Promise<void>((resolve) => {
+          endCleanup = () => {
+            cleanups.push('ended');
+            resolve();
+          };
+        });
+      },
+    });
+    pod.warm(fn);
+    await tick();
+    // The call that broke its environment (a timeout, a fork bomb) is answered at once.
+    const broken = await pod.invoke(fn, inv);
+    expect(broken.payload.toString()).toBe('"ok"');
+    expect(cleanups).toEqual(['started']);
+    const next = pod.invoke(fn, inv);
+    await tick();
+    expect(FakeEnv.made).toHaveLength(1);
+    endCleanup();
+    expect((await next).coldStart).toBe(true);
+    expect(cleanups).toEqual(['started', 'ended']);
+    expect(FakeEnv.made.filter((e) => !e.stopped)).toHaveLength(1);
+    await pod.close();
+  });
+
   it('a call during init waits for it and runs on that environment', async () => {
     const pod = podWith([() => new FakeEnv(ok)]);
     pod.warm(fn);

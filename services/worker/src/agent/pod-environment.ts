@@ -18,7 +18,8 @@
  *   the new one is reusable afterwards it is kept (`warm`); if not, `failed` again.
  * Invariants: at most one environment lives at a time; `close()` stops it and every retry; an
  * environment is discarded (stopped, then `afterStop`: the pod's strays killed) before the next
- * one starts.
+ * one starts. The call that broke a warm environment is answered before that discard, which the
+ * next call waits for: a timeout is answered when it happens, however long the cleanup takes.
  */
 import {
   backoffDelay,
@@ -176,14 +177,22 @@ export class PodEnvironment {
     }
     // Settled by now (the call waited for it); a broken environment's init state is final.
     const init = await env.awaitInit();
-    await this.discard(env);
     if (init.kind === 'ok') {
-      // A warm environment broke (timeout, crash, memory): the next call starts a new one.
+      // A warm environment broke (timeout, crash, memory): the call is answered now, as Lambda
+      // answers a timeout when it happens; the environment goes after. The next call and
+      // `close()` wait for that (`attempt`), so a fork bomb's cleanup never delays the answer
+      // and the next environment still starts only once nothing of this one is left.
       this.state = { kind: 'idle' };
-    } else {
-      const failures = this.state.kind === 'failed' ? this.state.failures : 0;
-      this.fail(fn, failures + 1, reasonOf(result.errorType ?? 'Runtime.Unknown', result.payload));
+      this.attempt = this.discard(env)
+        .catch((err: unknown) => {
+          this.opts.logger.warn({ err }, 'stopping a broken environment failed');
+        })
+        .finally(() => (this.attempt = undefined));
+      return result;
     }
+    await this.discard(env);
+    const failures = this.state.kind === 'failed' ? this.state.failures : 0;
+    this.fail(fn, failures + 1, reasonOf(result.errorType ?? 'Runtime.Unknown', result.payload));
     return result;
   }
 
