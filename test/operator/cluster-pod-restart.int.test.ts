@@ -12,12 +12,21 @@ import { type FunctionStatusWatch, watchFunctionStatus } from './support/status-
 
 // Lambda's state machine on the real kubelet (ADR 0033): a function that became Active stays
 // Active when its execution environment dies. Here a fixed-replica function (no autoscaler,
-// one warm pod) loses its only pod twice — its worker container restarts in place, then the pod
-// is deleted and replaced — and each time the operator keeps it Active and Successful while no
+// one warm pod) loses its only pod twice — its worker agent crashes and the kubelet restarts its
+// container in place, then the pod is deleted and replaced — and each time the operator keeps it Active and Successful while no
 // pod is ready, and the next Invoke, sent once, waits for the new environment as a cold start
 // does instead of answering ResourceConflictException.
 
 const decoder = new TextDecoder();
+
+/** Run in the worker container: SIGKILLs the agent (the process running its start.mjs). */
+const KILL_AGENT = `const fs = require('fs');
+for (const p of fs.readdirSync('/proc')) {
+  if (!/^[0-9]+$/.test(p) || Number(p) === process.pid) continue;
+  let cmd = '';
+  try { cmd = fs.readFileSync('/proc/' + p + '/cmdline', 'utf8'); } catch {}
+  if (cmd.includes('/var/lamina/agent/start.mjs')) process.kill(Number(p), 'SIGKILL');
+}`;
 
 interface PodJson {
   metadata: { name: string; deletionTimestamp?: string };
@@ -81,12 +90,13 @@ describe('a fixed-replica function whose environment restarts (cluster mode)', (
     expect(c).toMatchObject({ State: 'Active', LastUpdateStatus: 'Successful' });
   };
 
-  it('stays Active while its worker container restarts, and the next call is served', async () => {
+  it('stays Active while its crashed worker container restarts, and the next call is served', async () => {
     const ns = lamina?.ns ?? '';
     expect(await invoke(1)).toMatchObject({ n: 1 });
     const pod = await onlyPod();
     watch = await watchFunctionStatus(ns, fn);
-    // The agent drains and exits on SIGTERM; the kubelet starts the container again.
+    // The agent crashes (SIGKILL; the pod shares one PID namespace, so it is not pid 1 there),
+    // and the kubelet starts its container again.
     await kubectlOk([
       'exec',
       '-n',
@@ -97,7 +107,7 @@ describe('a fixed-replica function whose environment restarts (cluster mode)', (
       '--',
       '/var/lamina/agent/node',
       '-e',
-      "process.kill(1, 'SIGTERM')",
+      KILL_AGENT,
     ]);
     await expectActive();
     // Sent once: the gateway holds it until the restarted container is ready.
