@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
    client-node's models (V1Deployment, ...) are classes with public data fields only; its API takes
    plain object literals, as its own examples do. */
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment, V1DeploymentCondition } from '@kubernetes/client-node';
 import { functionSpecSchema } from '@lamina/kube';
 import { describe, expect, it } from 'vitest';
 
@@ -21,6 +21,24 @@ const deployment = (ready: number, updated = ready): V1Deployment => ({
     availableReplicas: ready,
     updatedReplicas: updated,
     replicas: updated,
+  },
+});
+/** Observed at `generation`: `ready` of `replicas` pods, `updated` of them on the current template. */
+const observed = (
+  generation: number,
+  ready: number,
+  updated: number,
+  replicas: number,
+  conditions?: V1DeploymentCondition[],
+): V1Deployment => ({
+  metadata: { generation },
+  status: {
+    observedGeneration: generation,
+    readyReplicas: ready,
+    availableReplicas: ready,
+    updatedReplicas: updated,
+    replicas,
+    ...(conditions === undefined ? {} : { conditions }),
   },
 });
 const obs = (more: Partial<FunctionObservation>): FunctionObservation => ({
@@ -133,17 +151,10 @@ describe('computeFunctionStatus', () => {
   it('keeps an updated function Active while the new template rolls out, InProgress until it serves', () => {
     const active = computeFunctionStatus(undefined, obs({ deployment: deployment(1) }));
     // Generation 2: the new template's pod is starting, no pod of it is ready yet.
-    const rolling: V1Deployment = {
-      metadata: { generation: 3 },
-      status: {
-        observedGeneration: 3,
-        readyReplicas: 0,
-        availableReplicas: 0,
-        updatedReplicas: 1,
-        replicas: 1,
-      },
-    };
-    const update = computeFunctionStatus(active, obs({ deployment: rolling, generation: 2 }));
+    const update = computeFunctionStatus(
+      active,
+      obs({ deployment: observed(3, 0, 1, 1), generation: 2 }),
+    );
     expect(update).toMatchObject({
       state: 'Active',
       lastUpdateStatus: 'InProgress',
@@ -152,24 +163,14 @@ describe('computeFunctionStatus', () => {
     const done = computeFunctionStatus(update, obs({ deployment: deployment(1), generation: 2 }));
     expect(done).toMatchObject({ state: 'Active', lastUpdateStatus: 'Successful' });
     // A rollout the Deployment controller gave up on fails the update; the function stays Active.
-    const stuck: V1Deployment = {
-      metadata: { generation: 4 },
-      status: {
-        observedGeneration: 4,
-        readyReplicas: 1,
-        availableReplicas: 1,
-        updatedReplicas: 1,
-        replicas: 2,
-        conditions: [
-          {
-            type: 'Progressing',
-            status: 'False',
-            reason: 'ProgressDeadlineExceeded',
-            message: 'ReplicaSet "f-latest-3" has timed out progressing.',
-          },
-        ],
+    const stuck = observed(4, 1, 1, 2, [
+      {
+        type: 'Progressing',
+        status: 'False',
+        reason: 'ProgressDeadlineExceeded',
+        message: 'ReplicaSet "f-latest-3" has timed out progressing.',
       },
-    };
+    ]);
     expect(computeFunctionStatus(done, obs({ deployment: stuck, generation: 3 }))).toMatchObject({
       state: 'Active',
       lastUpdateStatus: 'Failed',
@@ -180,16 +181,7 @@ describe('computeFunctionStatus', () => {
   it('shows an older template still running beside a rolled-out generation as InProgress', () => {
     const active = computeFunctionStatus(undefined, obs({ deployment: deployment(1) }));
     // The same generation, but a pod of another template is still there (not yet rolled).
-    const mixed: V1Deployment = {
-      metadata: { generation: 3 },
-      status: {
-        observedGeneration: 3,
-        readyReplicas: 1,
-        availableReplicas: 1,
-        updatedReplicas: 0,
-        replicas: 1,
-      },
-    };
+    const mixed = observed(3, 1, 0, 1);
     expect(computeFunctionStatus(active, obs({ deployment: mixed }))).toMatchObject({
       state: 'Active',
       lastUpdateStatus: 'InProgress',
