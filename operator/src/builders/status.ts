@@ -24,8 +24,8 @@ export interface FunctionObservation {
   readonly deployment: V1Deployment | undefined;
   readonly desiredReplicas: number;
   /**
-   * The autoscaler sets the replicas (ADR 0017): a version at zero or scaling up stays Active,
-   * since a call scales it from zero; only a first rollout that never served is Pending.
+   * The autoscaler sets the replicas (ADR 0017): replicas that demand adds or removes are not an
+   * update in progress (`rolloutOf`).
    */
   readonly autoscaled?: boolean;
   /** The spec cannot work (a person must change it): state Failed, no retry. */
@@ -45,8 +45,9 @@ interface Rollout {
 
 /**
  * Whether the Deployment controller has rolled out the current template to every replica. With
- * the autoscaler (`scaling`), replicas come and go with demand: an update is done once no replica
- * runs an older template, however many are still starting, so a burst never shows as an update
+ * the autoscaler, or once the function's current generation has rolled out (`scaling`), replicas
+ * come and go with demand or with restarts: an update is done once no replica runs an older
+ * template, however many are still starting, so a burst or a crashed pod never shows as an update
  * in progress (which would refuse UpdateFunctionConfiguration with 409, as AWS never does).
  */
 export function rolloutOf(d: V1Deployment | undefined, desired: number, scaling = false): Rollout {
@@ -93,12 +94,26 @@ function condition(
 /**
  * The status of a Function from what the reconciler observed. Pure; keeps condition transition
  * times when a condition's status did not change, so an unchanged world writes nothing.
+ *
+ * As Lambda's state machine (ADR 0033, 0057): Pending until the first environment serves, then
+ * Active for good — an environment that crashes or is replaced (its pod not ready while the
+ * kubelet restarts it) leaves the function Active, and the gateway holds a call for the new one
+ * as for a cold start. An update is only LastUpdateStatus InProgress (then Successful or Failed);
+ * only a spec that cannot work makes the function Failed. Once an update of this generation
+ * rolled out, pods coming and going do not make it InProgress again: only an older template
+ * still running does.
  */
 export function computeFunctionStatus(
   previous: FunctionResourceStatus | undefined,
   obs: FunctionObservation,
 ): FunctionResourceStatus {
-  const rollout = rolloutOf(obs.deployment, obs.desiredReplicas, obs.autoscaled === true);
+  const rolledOut =
+    previous?.observedGeneration === obs.generation && previous.lastUpdateStatus === 'Successful';
+  const rollout = rolloutOf(
+    obs.deployment,
+    obs.desiredReplicas,
+    obs.autoscaled === true || rolledOut,
+  );
   let state: FunctionState;
   let update: LastUpdateStatus;
   let stateReason: string;
@@ -113,9 +128,7 @@ export function computeFunctionStatus(
     updateReason = obs.invalid.message;
   } else {
     const serving = obs.desiredReplicas === 0 ? rollout.done : rollout.ready > 0;
-    const wasActive = previous?.state === 'Active';
-    const keeps = obs.autoscaled === true || rollout.ready > 0;
-    state = serving || (wasActive && keeps) ? 'Active' : 'Pending';
+    state = serving || previous?.state === 'Active' ? 'Active' : 'Pending';
     stateReason =
       state === 'Active'
         ? 'The function is ready to be invoked.'
