@@ -23,8 +23,9 @@ import { httpPost } from './http-post.js';
 import { invokeKindOf, type InvokeKindUnder, type InvokeStatusRules } from './invoke-kind.js';
 
 /** A sync invoke's answer (core's InvokeApiAnswer), classified under the caller's rules `R`. */
-export interface InvokeOutcome<R extends InvokeStatusRules = InvokeStatusRules>
-  extends InvokeApiAnswer {
+export interface InvokeOutcome<
+  R extends InvokeStatusRules = InvokeStatusRules,
+> extends InvokeApiAnswer {
   readonly kind: InvokeKindUnder<R>;
 }
 

@@ -155,7 +155,8 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
         metrics.awaited.labels(job.functionName).inc();
       },
     });
-    const attempts = o.invokeApi === undefined ? gateway : invokerOver(o.invokeApi, ASYNC_INVOKE_RULES);
+    const attempts =
+      o.invokeApi === undefined ? gateway : invokerOver(o.invokeApi, ASYNC_INVOKE_RULES);
     const processor = new EventProcessor({
       invoke: (job, startedCount, trace) =>
         invokeAsyncEvent(attempts, job, { records, startedCount }, trace),

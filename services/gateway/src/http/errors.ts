@@ -67,7 +67,10 @@ export function toLambdaError(err: unknown): LaminaError {
  * A failed request's error and body (`{Type, message}`), logged once: a 5xx with the cause, a
  * refusal at debug. writeError answers it over HTTP; the in-process invoke (ADR 0055) as a value.
  */
-export function errorAnswer(err: unknown, ctx: RequestContext): { error: LaminaError; body: string } {
+export function errorAnswer(
+  err: unknown,
+  ctx: RequestContext,
+): { error: LaminaError; body: string } {
   const error = toLambdaError(err);
   if (error.status >= 500) ctx.log.error({ err }, 'request failed');
   // Not the message: a JSON parse error quotes the payload.

@@ -233,7 +233,8 @@ export async function payloadOf(req: IncomingMessage): Promise<Buffer> {
 
 /** A body already in hand (the in-process entry, ADR 0055) as payloadOf takes a read one. */
 export function invokePayload(body: Buffer): Buffer {
-  if (body.length >= LIMITS.syncRequestMaxBytes) throw tooLarge(LIMITS.syncRequestMaxBytes, OPERATION);
+  if (body.length >= LIMITS.syncRequestMaxBytes)
+    throw tooLarge(LIMITS.syncRequestMaxBytes, OPERATION);
   if (body.length === 0) return EMPTY_PAYLOAD;
   checkJson(body);
   return body;
