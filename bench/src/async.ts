@@ -166,6 +166,20 @@ async function streamEmpty(redis: Redis, key: string, timeoutMs: number): Promis
 
 type Measured = LoadResult & { cpuUsPerEvent: CpuPerEvent };
 
+/** Redis commands per event between two INFO commandstats, of every client (an upper bound). */
+function callsPerEvent(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  events: number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, n] of after) {
+    const per = (n - (before.get(name) ?? 0)) / events;
+    if (per >= 0.01) out[name] = round2(per);
+  }
+  return out;
+}
+
 /** One drain of a backlog by a standalone dispatcher: completions/s and CPU per completion. */
 interface Drain {
   readonly events: number;
@@ -237,13 +251,7 @@ async function drain(
       environments: perEvent(cpuOfTree(lamina.pid) - gatewayBefore.tree - gatewayRoot, events),
       redis: Math.round(usecOf(redisBefore, await redisUsec(redis)) / events),
     };
-    // Redis commands per completion, of every client (the shared Redis: an upper bound).
-    const callsAfter = await redisCalls(redis);
-    const redisCallsPerEvent: Record<string, number> = {};
-    for (const [name, n] of callsAfter) {
-      const per = (n - (callsBefore.get(name) ?? 0)) / events;
-      if (per >= 0.01) redisCallsPerEvent[name] = round2(per);
-    }
+    const redisCallsPerEvent = callsPerEvent(callsBefore, await redisCalls(redis), events);
     log(
       `  a standalone dispatcher drained ${events} in ${seconds.toFixed(1)} s ` +
         `(${(events / seconds).toFixed(0)}/s, load ${loadAverage[0]?.toFixed(1) ?? '?'}); CPU per event: ` +
@@ -359,6 +367,8 @@ interface AllInOne {
   readonly completionsPerSecond: number;
   /** gateway: intake, the dispatcher in the same process and its invokes; environments apart. */
   readonly cpuUsPerEvent: { gateway: number; environments: number };
+  /** Redis commands per event (intake, dispatch and invoke; the shared Redis: an upper bound). */
+  readonly redisCallsPerEvent: Record<string, number>;
   readonly loadAverage: number[];
 }
 
@@ -389,6 +399,7 @@ async function allInOne(start: StartLamina, dispatcher: 'true' | 'http'): Promis
     await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, requests: 300, headers });
     await waitCompleted(base, 300, 60_000);
     log(`${EVENTS} events at concurrency ${CONCURRENCY} (LAMINA_DEV_DISPATCHER=${dispatcher})`);
+    const callsBefore = await redisCalls(redis);
     const t0 = performance.now();
     const before = { root: cpuOfPid(lamina.pid), tree: cpuOfTree(lamina.pid) };
     const accepted = await measured(lamina.pid, {
@@ -409,15 +420,18 @@ async function allInOne(start: StartLamina, dispatcher: 'true' | 'http'): Promis
       gateway: perEvent(rootCpu, EVENTS),
       environments: perEvent(cpuOfTree(lamina.pid) - before.tree - rootCpu, EVENTS),
     };
+    const redisCallsPerEvent = callsPerEvent(callsBefore, await redisCalls(redis), EVENTS);
     log(
       `  end to end ${(EVENTS / seconds).toFixed(0)} completions/s (load ${loadAverage[0]?.toFixed(1) ?? '?'}); ` +
-        `CPU per event: lamina dev ${cpuUsPerEvent.gateway} µs, environments ${cpuUsPerEvent.environments} µs`,
+        `CPU per event: lamina dev ${cpuUsPerEvent.gateway} µs, environments ${cpuUsPerEvent.environments} µs; ` +
+        `Redis calls per event ${JSON.stringify(redisCallsPerEvent)}`,
     );
     return {
       accepted,
       seconds,
       completionsPerSecond: EVENTS / seconds,
       cpuUsPerEvent,
+      redisCallsPerEvent,
       loadAverage,
     };
   } finally {

@@ -82,8 +82,8 @@ async function overHttp(c: Case, requestId: string): Promise<InvokeApiAnswer & {
       'x-amz-invocation-type': 'RequestResponse',
     })
     .send(c.payload);
-  const functionError = res.headers['x-amz-function-error'] as string | undefined;
-  const executedVersion = res.headers['x-amz-executed-version'] as string | undefined;
+  const functionError = res.headers['x-amz-function-error'];
+  const executedVersion = res.headers['x-amz-executed-version'];
   return {
     app: t,
     statusCode: res.status,
