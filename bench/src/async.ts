@@ -47,10 +47,15 @@ import { redisCalls, redisUsec, usecOf } from './redis-usage.js';
  * machine): the gateway process (`lamina dev`), its environments, the dispatcher, the load
  * generator (this process) and Redis (INFO commandstats, every command: the shared test Redis
  * also serves other clients, so it is an upper bound). LAMINA_BENCH_CPU_PROF=<dir> writes V8
- * CPU profiles of the split run's gateway and dispatcher there (`node --cpu-prof`, on exit).
+ * CPU profiles of the all-in-one runs' `lamina dev` and the split run's gateway and dispatcher there (`node --cpu-prof`, on exit).
  * Writes bench/results/async.json.
  *
- *   REDIS_URL=redis://… npm run bench:async [-- --quick] [--before /work/main]
+ * The all-in-one phase then runs interleaved rounds (ADR 0055): this tree's `lamina dev` with its
+ * dispatcher's attempts over HTTP (LAMINA_DEV_DISPATCHER=http, the path before) and in process
+ * (the default), and with `--before` the other checkout's `lamina dev`; `--all-in-one` runs only
+ * those rounds and writes bench/results/async-all-in-one.json.
+ *
+ *   REDIS_URL=redis://… npm run bench:async [-- --quick] [--before /work/main] [--all-in-one]
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -60,6 +65,7 @@ const DRAIN_EVENTS = 20_000;
 const beforeAt = process.argv.indexOf('--before');
 const before = beforeAt > 0 ? process.argv[beforeAt + 1] : undefined;
 const CONCURRENCY = 32;
+const ALL_IN_ONE_ROUNDS = 2;
 const PAYLOAD = JSON.stringify({ hello: 'world', n: 42 });
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
@@ -160,6 +166,20 @@ async function streamEmpty(redis: Redis, key: string, timeoutMs: number): Promis
 
 type Measured = LoadResult & { cpuUsPerEvent: CpuPerEvent };
 
+/** Redis commands per event between two INFO commandstats, of every client (an upper bound). */
+function callsPerEvent(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  events: number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, n] of after) {
+    const per = (n - (before.get(name) ?? 0)) / events;
+    if (per >= 0.01) out[name] = round2(per);
+  }
+  return out;
+}
+
 /** One drain of a backlog by a standalone dispatcher: completions/s and CPU per completion. */
 interface Drain {
   readonly events: number;
@@ -231,13 +251,7 @@ async function drain(
       environments: perEvent(cpuOfTree(lamina.pid) - gatewayBefore.tree - gatewayRoot, events),
       redis: Math.round(usecOf(redisBefore, await redisUsec(redis)) / events),
     };
-    // Redis commands per completion, of every client (the shared Redis: an upper bound).
-    const callsAfter = await redisCalls(redis);
-    const redisCallsPerEvent: Record<string, number> = {};
-    for (const [name, n] of callsAfter) {
-      const per = (n - (callsBefore.get(name) ?? 0)) / events;
-      if (per >= 0.01) redisCallsPerEvent[name] = round2(per);
-    }
+    const redisCallsPerEvent = callsPerEvent(callsBefore, await redisCalls(redis), events);
     log(
       `  a standalone dispatcher drained ${events} in ${seconds.toFixed(1)} s ` +
         `(${(events / seconds).toFixed(0)}/s, load ${loadAverage[0]?.toFixed(1) ?? '?'}); CPU per event: ` +
@@ -344,32 +358,51 @@ async function split(): Promise<{
   }
 }
 
-async function main(): Promise<void> {
-  const load: number[][] = [loadavg()];
-  log('baseline: plain Node.js server');
-  const floor = await baseline();
-  log(`  ${floor.rps.toFixed(0)} requests/s (p99 ${floor.p99Ms.toFixed(2)} ms)`);
-  load.push(loadavg());
+type StartLamina = typeof startLamina;
+
+/** One all-in-one run: what `lamina dev` (dispatcher in process) accepts and completes. */
+interface AllInOne {
+  readonly accepted: Measured;
+  readonly seconds: number;
+  readonly completionsPerSecond: number;
+  /** gateway: intake, the dispatcher in the same process and its invokes; environments apart. */
+  readonly cpuUsPerEvent: { gateway: number; environments: number };
+  /** Redis commands per event (intake, dispatch and invoke; the shared Redis: an upper bound). */
+  readonly redisCallsPerEvent: Record<string, number>;
+  readonly loadAverage: number[];
+}
+
+/**
+ * `lamina dev` started by `start` (this tree's or another checkout's testkit), its dispatcher
+ * as LAMINA_DEV_DISPATCHER says (`true`: attempts in process, ADR 0055; `http`: over HTTP to its
+ * own port), takes EVENTS events at concurrency 32 while it runs them: timed from the first
+ * request to an empty intake stream.
+ */
+async function allInOne(start: StartLamina, dispatcher: 'true' | 'http'): Promise<AllInOne> {
+  const loadAverage = loadavg();
   const prefix = uniqueName('bench');
-  const lamina = await startLamina({
+  const lamina = await start({
     functionsDir: join(root, 'bench/functions'),
-    env: { REDIS_URL: testEnv.require('REDIS_URL'), LAMINA_REDIS_PREFIX: prefix },
+    env: {
+      REDIS_URL: testEnv.require('REDIS_URL'),
+      LAMINA_REDIS_PREFIX: prefix,
+      LAMINA_DEV_DISPATCHER: dispatcher,
+      ...profiled,
+    },
   });
   const redis = new Redis(testEnv.require('REDIS_URL'));
   const base = lamina.url;
   const url = `${base}/2015-03-31/functions/noop/invocations`;
   const headers = { 'x-amz-invocation-type': 'Event' };
-  let accepted: Measured;
-  let e2eSeconds: number;
-  let e2eCpu: { gateway: number; environments: number };
   try {
     log('warm-up: 300 events');
     await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, requests: 300, headers });
     await waitCompleted(base, 300, 60_000);
-    log(`${EVENTS} events at concurrency ${CONCURRENCY}`);
+    log(`${EVENTS} events at concurrency ${CONCURRENCY} (LAMINA_DEV_DISPATCHER=${dispatcher})`);
+    const callsBefore = await redisCalls(redis);
     const t0 = performance.now();
     const before = { root: cpuOfPid(lamina.pid), tree: cpuOfTree(lamina.pid) };
-    accepted = await measured(lamina.pid, {
+    const accepted = await measured(lamina.pid, {
       url,
       body: PAYLOAD,
       concurrency: CONCURRENCY,
@@ -381,22 +414,114 @@ async function main(): Promise<void> {
     // (~9 % of a core) and inflated its CPU per event (ADR 0053); one scrape then checks.
     const done = await streamEmpty(redis, asyncKeys(prefix).intake, 300_000);
     await waitCompleted(base, 300 + EVENTS, 60_000);
-    e2eSeconds = (done - t0) / 1000;
-    const root = cpuOfPid(lamina.pid) - before.root;
-    e2eCpu = {
-      gateway: perEvent(root, EVENTS),
-      environments: perEvent(cpuOfTree(lamina.pid) - before.tree - root, EVENTS),
+    const seconds = (done - t0) / 1000;
+    const rootCpu = cpuOfPid(lamina.pid) - before.root;
+    const cpuUsPerEvent = {
+      gateway: perEvent(rootCpu, EVENTS),
+      environments: perEvent(cpuOfTree(lamina.pid) - before.tree - rootCpu, EVENTS),
+    };
+    const redisCallsPerEvent = callsPerEvent(callsBefore, await redisCalls(redis), EVENTS);
+    log(
+      `  end to end ${(EVENTS / seconds).toFixed(0)} completions/s (load ${loadAverage[0]?.toFixed(1) ?? '?'}); ` +
+        `CPU per event: lamina dev ${cpuUsPerEvent.gateway} µs, environments ${cpuUsPerEvent.environments} µs; ` +
+        `Redis calls per event ${JSON.stringify(redisCallsPerEvent)}`,
+    );
+    return {
+      accepted,
+      seconds,
+      completionsPerSecond: EVENTS / seconds,
+      cpuUsPerEvent,
+      redisCallsPerEvent,
+      loadAverage,
     };
   } finally {
     await lamina.stop();
     redis.disconnect();
   }
+}
+
+/** `startLamina` of a built checkout (its own cli/dist). */
+async function laminaStarter(checkout: string): Promise<StartLamina> {
+  const testkit = pathToFileURL(join(checkout, 'packages/testkit/dist/index.js')).href;
+  return ((await import(testkit)) as { startLamina: StartLamina }).startLamina;
+}
+
+/**
+ * Interleaved all-in-one rounds (ADR 0055): this tree's `lamina dev` with the dispatcher's
+ * attempts over HTTP (the path before) and in process, and with `--before` the other checkout's
+ * `lamina dev` as it is; ALL_IN_ONE_ROUNDS rounds, each entry once per round.
+ */
+async function allInOneRounds(): Promise<{ entry: string; runs: AllInOne[] }[]> {
+  const entries: { entry: string; start: StartLamina; dispatcher: 'true' | 'http' }[] = [
+    ...(before === undefined
+      ? []
+      : [
+          {
+            entry: `${resolve(before)} (as it is)`,
+            start: await laminaStarter(before),
+            dispatcher: 'true' as const,
+          },
+        ]),
+    { entry: 'this tree, attempts over HTTP', start: startLamina, dispatcher: 'http' },
+    { entry: 'this tree, attempts in process', start: startLamina, dispatcher: 'true' },
+  ];
+  const runs: AllInOne[][] = entries.map(() => []);
+  for (let round = 0; round < ALL_IN_ONE_ROUNDS; round++) {
+    for (const [i, e] of entries.entries()) {
+      log(`all-in-one round ${round + 1}: ${e.entry}`);
+      runs[i]?.push(await allInOne(e.start, e.dispatcher));
+    }
+  }
+  return entries.map((e, i) => ({ entry: e.entry, runs: runs[i] ?? [] }));
+}
+
+/** `--all-in-one`: only the interleaved all-in-one rounds, to bench/results/async-all-in-one.json. */
+async function allInOneOnly(): Promise<void> {
+  const atStart = loadavg();
+  const rounds = await allInOneRounds();
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    loadAverage: { atStart, atEnd: loadavg() },
+    what: "interleaved all-in-one runs (ADR 0055): this tree's lamina dev with its dispatcher's attempts over HTTP and in process, and with --before the other checkout's; each takes the events at concurrency 32 while it runs them, timed to an empty intake stream",
+    settings: {
+      events: EVENTS,
+      concurrency: CONCURRENCY,
+      payload: PAYLOAD,
+      rounds: ALL_IN_ONE_ROUNDS,
+    },
+    entries: rounds,
+  };
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  const file = join(root, 'bench/results/async-all-in-one.json');
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  log(`wrote ${file}`);
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--all-in-one')) return allInOneOnly();
+  const load: number[][] = [loadavg()];
+  log('baseline: plain Node.js server');
+  const floor = await baseline();
+  log(`  ${floor.rps.toFixed(0)} requests/s (p99 ${floor.p99Ms.toFixed(2)} ms)`);
+  load.push(loadavg());
+  const first = await allInOne(startLamina, 'true');
+  const { accepted } = first;
+  const e2eSeconds = first.seconds;
+  const e2eCpu = first.cpuUsPerEvent;
+  load.push(loadavg());
+  const rounds = await allInOneRounds();
   load.push(loadavg());
   const splitRun = await split();
   const result = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
-    loadAverage: { atStart: load[0], beforeLamina: load[1], beforeSplit: load[2] },
+    loadAverage: {
+      atStart: load[0],
+      beforeLamina: load[1],
+      beforeRounds: load[2],
+      beforeSplit: load[3],
+    },
     baseline: { what: 'plain Node.js HTTP server (echo-server.ts)', ...floor },
     settings: {
       events: EVENTS,
@@ -420,6 +545,11 @@ async function main(): Promise<void> {
       completionsPerSecond: EVENTS / e2eSeconds,
       // gateway: intake, the dispatcher in the same process and the sync invokes it makes.
       cpuUsPerEvent: e2eCpu,
+    },
+    allInOneRounds: {
+      what: "interleaved all-in-one runs (ADR 0055): this tree's lamina dev with its dispatcher's attempts over HTTP and in process, and with --before the other checkout's",
+      events: EVENTS,
+      entries: rounds,
     },
     split: {
       what: 'lamina dev with its dispatcher off takes the events (through express, then the fast path); then a standalone dispatcher drains them (with --before: interleaved drain rounds, before against this tree)',

@@ -1,7 +1,8 @@
 /**
  * `lamina dev`: local mode in one process — a private redis-server unless REDIS_URL is set, the
  * gateway on the local backend (file stores + the process pool of execution environments), and
- * the dispatcher and Kafka poller serving it through its own Invoke API. The gateway itself is
+ * the dispatcher and Kafka poller serving it through its own Invoke API (the dispatcher's attempts
+ * in process, ADR 0055; the poller over HTTP). The gateway itself is
  * composed by `startGateway`, the same composition as cluster mode's (ADR 0016).
  *
  * Invariants: components stop in reverse start order — poller and dispatcher first (in-flight
@@ -40,6 +41,11 @@ export interface DevOptions {
   readonly asyncEnv: Readonly<Record<string, string | undefined>>;
   /** Run a dispatcher in this process (false: a separate one serves the queue). */
   readonly runDispatcher: boolean;
+  /**
+   * The in-process dispatcher's attempts over HTTP to this gateway's port, as before ADR 0055
+   * (a comparison, a test of both entries); default false: in process.
+   */
+  readonly dispatcherOverHttp?: boolean;
   /** Run a Kafka poller in this process (false: a separate one serves the mappings). */
   readonly runPoller: boolean;
   /** Credentials per execution role (credentials-file.ts); default `<stateDir>/credentials.json`. */
@@ -169,13 +175,15 @@ async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
 
   const { url, registry } = gateway;
   if (o.runDispatcher) {
-    // Events run through this gateway's own Invoke API, like every other invoke.
+    // Events run through this gateway's own Invoke, in process (ADR 0055): the same behaviour
+    // as its HTTP API without the hop; destinations and schedules still call the URL.
     const dispatcherLogger = logger.child({ component: 'dispatcher' });
     const config = { ...dispatcherConfig, gatewayUrl: url };
+    const invokeApi = o.dispatcherOverHttp === true ? {} : { invokeApi: gateway.invokeApi };
     addService(
       lifecycle,
       'dispatcher',
-      await startDispatcher({ config, logger: dispatcherLogger, registry, tracing }),
+      await startDispatcher({ config, logger: dispatcherLogger, registry, tracing, ...invokeApi }),
     );
   }
   if (o.runPoller) {

@@ -14,7 +14,8 @@ export const DEV_ENVIRONMENT_HELP = `
 Environment: LAMINA_PORT (9000), LAMINA_HOST (127.0.0.1), REDIS_URL (else a private
 redis-server), LAMINA_STATE_DIR (.lamina), LAMINA_FUNCTIONS_DIR, LAMINA_NODEJS{20,22,24}_BIN,
 LAMINA_WARM_POOL_SIZE (1 pre-warmed Node.js runtime per runtime; 0 off), LAMINA_LOG_LEVEL,
-LAMINA_DEV_DISPATCHER (true; false runs no dispatcher in-process), LAMINA_ASYNC_RETRY_DELAYS_MS,
+LAMINA_DEV_DISPATCHER (true; false runs no dispatcher in-process; http: its attempts over
+HTTP, not in process), LAMINA_ASYNC_RETRY_DELAYS_MS,
 LAMINA_DEV_POLLER (true; false runs no Kafka poller in-process), LAMINA_POLLER_*,
 LAMINA_CREDENTIALS_FILE (<state>/credentials.json: credentials per execution role ARN),
 LAMINA_S3_ENDPOINT and LAMINA_S3_* (where Code.S3Bucket/S3Key zips are read from),
@@ -50,6 +51,7 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
         write: (text) => ctx.io.stdout.write(text),
         asyncEnv: env,
         runDispatcher: env['LAMINA_DEV_DISPATCHER'] !== 'false',
+        dispatcherOverHttp: env['LAMINA_DEV_DISPATCHER'] === 'http',
         runPoller: env['LAMINA_DEV_POLLER'] !== 'false',
         sandbox: env['LAMINA_SANDBOX'] !== 'off',
         ...(env['LAMINA_CREDENTIALS_FILE'] === undefined

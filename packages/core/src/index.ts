@@ -21,6 +21,7 @@ export * from './lifecycle.js';
 export * from './async-intake.js';
 export * from './async-invoke.js';
 export * from './async-run-record.js';
+export * from './invoke-api.js';
 export * from './versions.js';
 export * from './version-store.js';
 export * from './event-source-mapping.js';

@@ -11,20 +11,30 @@
  */
 import type { Agent } from 'node:http';
 
-import { INVOKE_HEADERS, signRequest, SOURCE_ARN_HEADER } from '@lamina/core';
+import {
+  type InvokeApi,
+  type InvokeApiAnswer,
+  INVOKE_HEADERS,
+  signRequest,
+  SOURCE_ARN_HEADER,
+} from '@lamina/core';
 
 import { httpPost } from './http-post.js';
 import { invokeKindOf, type InvokeKindUnder, type InvokeStatusRules } from './invoke-kind.js';
 
-/** A sync invoke's answer, classified under the caller's rules `R`. */
-export interface InvokeOutcome<R extends InvokeStatusRules = InvokeStatusRules> {
+/** A sync invoke's answer (core's InvokeApiAnswer), classified under the caller's rules `R`. */
+export interface InvokeOutcome<
+  R extends InvokeStatusRules = InvokeStatusRules,
+> extends InvokeApiAnswer {
   readonly kind: InvokeKindUnder<R>;
-  /** The HTTP status; 0 when the invoke path did not answer. */
-  readonly statusCode: number;
-  readonly functionError?: string;
-  readonly executedVersion?: string;
-  /** The response body as text (the function's result or the error body). */
-  readonly body: string;
+}
+
+/** An answer of the Invoke API, classified under `rules`. */
+export function classified<R extends InvokeStatusRules>(
+  answer: InvokeApiAnswer,
+  rules: R,
+): InvokeOutcome<R> {
+  return { ...answer, kind: invokeKindOf(answer.statusCode, answer.functionError, rules) };
 }
 
 export interface GatewayClientOptions<R extends InvokeStatusRules> {
@@ -57,6 +67,17 @@ export interface Invoker<R extends InvokeStatusRules = InvokeStatusRules> {
     requestId: string,
     headers?: Readonly<Record<string, string>>,
   ): Promise<InvokeOutcome<R>>;
+}
+
+/**
+ * The Invoke API reached without HTTP (the gateway of this process, ADR 0055) as an Invoker under
+ * the caller's rules: the same answers, classified by the same table as GatewayClient's.
+ */
+export function invokerOver<R extends InvokeStatusRules>(api: InvokeApi, rules: R): Invoker<R> {
+  return {
+    invoke: async (functionRef, payload, requestId, headers) =>
+      classified(await api.invoke(functionRef, payload, requestId, headers), rules),
+  };
 }
 
 const header = (v: string | string[] | undefined): string | undefined =>
@@ -115,13 +136,13 @@ export class GatewayClient<R extends InvokeStatusRules> implements Invoker<R> {
       const res = await httpPost(this.o.agent, url, sent, payload, this.o.invokeTimeoutMs);
       const functionError = header(res.headers[INVOKE_HEADERS.functionError]);
       const executedVersion = header(res.headers[INVOKE_HEADERS.executedVersion]);
-      return {
-        kind: invokeKindOf(res.status, functionError, this.o.rules),
+      const answer: InvokeApiAnswer = {
         statusCode: res.status,
         ...(functionError === undefined ? {} : { functionError }),
         ...(executedVersion === undefined ? {} : { executedVersion }),
         body: res.body.toString('utf8'),
       };
+      return classified(answer, this.o.rules);
     } catch (err) {
       return {
         kind: 'system-error',

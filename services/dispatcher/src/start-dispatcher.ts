@@ -1,12 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
-import { ASYNC_JOB_OPTIONS, asyncJobId, asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
+import {
+  ASYNC_JOB_OPTIONS,
+  asyncJobId,
+  asyncKeys,
+  type InvokeApi,
+  Lifecycle,
+  scheduleKeys,
+} from '@lamina/core';
 import {
   ASYNC_INVOKE_RULES,
   GatewayClient,
   SqsQueues,
   agentFor,
+  invokerOver,
   type Tracing,
 } from '@lamina/service-kit';
 import { Queue } from 'bullmq';
@@ -42,6 +50,12 @@ export interface StartDispatcherOptions {
   readonly now?: () => number;
   /** Spans of attempts and deliveries (service-kit's createTracing); default off. */
   readonly tracing?: Tracing;
+  /**
+   * The gateway's Invoke API in this process (`lamina dev`, ADR 0055): events' attempts run
+   * through it instead of HTTP to `config.gatewayUrl`. Destinations' Event invokes and schedules
+   * still go over HTTP. Default: every call over HTTP.
+   */
+  readonly invokeApi?: InvokeApi;
 }
 
 export interface DispatcherHandle {
@@ -141,9 +155,11 @@ export async function startDispatcher(o: StartDispatcherOptions): Promise<Dispat
         metrics.awaited.labels(job.functionName).inc();
       },
     });
+    const attempts =
+      o.invokeApi === undefined ? gateway : invokerOver(o.invokeApi, ASYNC_INVOKE_RULES);
     const processor = new EventProcessor({
       invoke: (job, startedCount, trace) =>
-        invokeAsyncEvent(gateway, job, { records, startedCount }, trace),
+        invokeAsyncEvent(attempts, job, { records, startedCount }, trace),
       configs: new RedisAsyncConfigs(events, keys),
       targets,
       metrics,

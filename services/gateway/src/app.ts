@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { LIMITS } from '@lamina/core';
+import { type InvokeApi, LIMITS } from '@lamina/core';
 import express from 'express';
 
+import { inProcessInvoke } from './async/in-process-invoke.js';
 import { type AppDeps, systemClock } from './deps.js';
 import { errorMiddleware, unknownOperation } from './http/errors.js';
 import { FunctionEntries } from './function-entries.js';
@@ -54,6 +55,8 @@ import { LocalTransitions } from './state-transitions.js';
 export type GatewayApp = ((req: IncomingMessage, res: ServerResponse) => void) & {
   /** The express router behind it, for introspection (the compatibility table's test). */
   readonly router: unknown;
+  /** Invoke in this process, for services composed beside the gateway (ADR 0055). */
+  readonly invokeApi: InvokeApi;
 };
 
 /**
@@ -226,5 +229,8 @@ export function createApp(deps: AppDeps): GatewayApp {
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     if (!fast(req, res)) app(req, res);
   };
-  return Object.assign(listener, { router: app.router as unknown });
+  return Object.assign(listener, {
+    router: app.router as unknown,
+    invokeApi: inProcessInvoke(invokeDeps),
+  });
 }

@@ -13,7 +13,7 @@
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 
-import { asyncKeys, Lifecycle, scheduleKeys } from '@lamina/core';
+import { asyncKeys, type InvokeApi, Lifecycle, scheduleKeys } from '@lamina/core';
 import { Redis } from 'ioredis';
 import type { Tracing } from '@lamina/service-kit';
 import type { Logger } from 'pino';
@@ -65,6 +65,11 @@ export interface GatewayHandle {
   readonly url: string;
   /** The process' registry, for services started next to the gateway. */
   readonly registry: Registry;
+  /**
+   * The sync Invoke API in this process (ADR 0055): what the HTTP Invoke runs, without the hop.
+   * Unsigned: the composition root hands it only to the platform's own services.
+   */
+  readonly invokeApi: InvokeApi;
   stop(): Promise<Error[]>;
 }
 
@@ -218,7 +223,7 @@ async function compose(
   o: StartGatewayOptions,
   lifecycle: Lifecycle,
   registry: Registry,
-): Promise<{ backend: GatewayBackend; port: number; host: string }> {
+): Promise<{ backend: GatewayBackend; port: number; host: string; invokeApi: InvokeApi }> {
   const { config, logger } = o;
   let ready = false;
   const redis = await connectRedis(o.redisUrl, lifecycle);
@@ -306,7 +311,7 @@ async function compose(
     logger,
   );
   ready = true;
-  return { backend, port, host: auth.host };
+  return { backend, port, host: auth.host, invokeApi: app.invokeApi };
 }
 
 /** Starts the gateway on the backend `backendOf` builds; resolves once it listens. */
@@ -317,11 +322,11 @@ export async function startGateway(
   const lifecycle = new Lifecycle();
   const registry = o.registry ?? new Registry();
   try {
-    const { backend, port, host } = await compose(backendOf, o, lifecycle, registry);
+    const { backend, port, host, invokeApi } = await compose(backendOf, o, lifecycle, registry);
     const scheme = o.config.tls === undefined ? 'http' : 'https';
     const url = `${scheme}://${host}:${String(port)}`;
     o.logger.info({ url, mode: backend.mode }, 'gateway listening');
-    return { url, registry, stop: () => lifecycle.stop() };
+    return { url, registry, invokeApi, stop: () => lifecycle.stop() };
   } catch (err) {
     await lifecycle.stop();
     throw err;

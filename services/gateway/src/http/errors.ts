@@ -64,18 +64,29 @@ export function toLambdaError(err: unknown): LaminaError {
 }
 
 /**
+ * A failed request's error and body (`{Type, message}`), logged once: a 5xx with the cause, a
+ * refusal at debug. writeError answers it over HTTP; the in-process invoke (ADR 0055) as a value.
+ */
+export function errorAnswer(
+  err: unknown,
+  ctx: RequestContext,
+): { error: LaminaError; body: string } {
+  const error = toLambdaError(err);
+  if (error.status >= 500) ctx.log.error({ err }, 'request failed');
+  // Not the message: a JSON parse error quotes the payload.
+  else ctx.log.debug({ error: error.name, status: error.status }, 'request refused');
+  return { error, body: JSON.stringify(error.toBody()) };
+}
+
+/**
  * Answers a failed request in Lambda's error shape (X-Amzn-ErrorType, x-amzn-RequestId, the
  * error's extra headers such as Retry-After, body `{Type, message}`). Unknown throws become
  * ServiceException and are logged; the client never sees their message. Returns false when the
  * response had already begun (too late for an error answer: the caller closes the connection).
  */
 export function writeError(res: ServerResponse, err: unknown, ctx: RequestContext): boolean {
-  const error = toLambdaError(err);
-  if (error.status >= 500) ctx.log.error({ err }, 'request failed');
-  // Not the message: a JSON parse error quotes the payload.
-  else ctx.log.debug({ error: error.name, status: error.status }, 'request refused');
+  const { error, body } = errorAnswer(err, ctx);
   if (res.headersSent) return false;
-  const body = JSON.stringify(error.toBody());
   res.writeHead(error.status, {
     ...error.headers,
     'Content-Type': 'application/json',

@@ -36,7 +36,7 @@ export class InvokeTrace implements InvokeSpans {
 
   constructor(
     private readonly tracing: Tracing,
-    req: IncomingMessage,
+    req: Pick<IncomingMessage, 'headers'>,
     attributes: { readonly functionName: string; readonly requestId: string; readonly arn: string },
   ) {
     const parent = incomingTraceParent((name) => {

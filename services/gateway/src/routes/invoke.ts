@@ -15,7 +15,7 @@ import {
 } from '@lamina/core';
 import { type Request, type Response, Router } from 'express';
 
-import { readRawBody, unparsable } from '../http/body.js';
+import { readRawBody, tooLarge, unparsable } from '../http/body.js';
 import type { AppDeps, Clock } from '../deps.js';
 import type { StateTransitions } from '../state-transitions.js';
 import type { InvokeTarget, InvokeTargets } from '../invoke-targets.js';
@@ -90,7 +90,7 @@ export function clientContext(value: string | undefined): string | undefined {
   return text;
 }
 
-export function header(req: IncomingMessage, name: string): string | undefined {
+export function header(req: Pick<IncomingMessage, 'headers'>, name: string): string | undefined {
   const v = req.headers[name];
   return typeof v === 'string' ? v : undefined;
 }
@@ -228,7 +228,13 @@ export async function queueEvent(
 
 /** The request payload: at most 6 MB of JSON; an empty body is `{}`. */
 export async function payloadOf(req: IncomingMessage): Promise<Buffer> {
-  const body = await readRawBody(req, LIMITS.syncRequestMaxBytes, OPERATION);
+  return invokePayload(await readRawBody(req, LIMITS.syncRequestMaxBytes, OPERATION));
+}
+
+/** A body already in hand (the in-process entry, ADR 0055) as payloadOf takes a read one. */
+export function invokePayload(body: Buffer): Buffer {
+  if (body.length >= LIMITS.syncRequestMaxBytes)
+    throw tooLarge(LIMITS.syncRequestMaxBytes, OPERATION);
   if (body.length === 0) return EMPTY_PAYLOAD;
   checkJson(body);
   return body;
@@ -276,6 +282,41 @@ export function resolveTarget(
   });
 }
 
+/**
+ * What both entries of a sync invoke (HTTP, and in process for a dispatcher beside the gateway:
+ * ADR 0055) run between the request and the answer: the trace, a dispatcher's run record
+ * (ADR 0026/0048: running while it runs, then its outcome), admission and the environment, the
+ * response size limit. The caller answers and then counts the run (`recordResult`).
+ */
+export async function runRecorded(
+  deps: Pick<InvokeDeps, 'admission' | 'pool' | 'async' | 'tracing'>,
+  req: Pick<IncomingMessage, 'headers'>,
+  ctx: RequestContext,
+  functionName: string,
+  target: InvokeTarget,
+  invocation: Invocation,
+): Promise<InvocationResult> {
+  const { requestId } = ctx;
+  const trace =
+    deps.tracing?.enabled === true
+      ? new InvokeTrace(deps.tracing, req, { functionName, requestId, arn: target.invokedArn })
+      : undefined;
+  const runRecord = header(req, RUN_RECORD_HEADER);
+  deps.async?.runStarted?.(runRecord, functionName, requestId, target.timeoutMs);
+  let result;
+  try {
+    result = await runAdmitted(deps, functionName, target, invocation, ctx, trace);
+  } catch (err) {
+    trace?.failed(err);
+    deps.async?.runAbandoned?.(runRecord, functionName, requestId);
+    throw err;
+  }
+  trace?.finished(result);
+  if (result.payload.length > LIMITS.syncResponseMaxBytes) result = responseTooLarge(result);
+  deps.async?.recordRun?.(runRecord, functionName, requestId, result);
+  return result;
+}
+
 /** A RequestResponse (or DryRun) call to a resolved target: checks, body, admission, answer. */
 export async function invokeTarget(
   deps: InvokeDeps,
@@ -301,25 +342,7 @@ export async function invokeTarget(
     tailLog: tail,
     ...(context === undefined ? {} : { clientContext: context }),
   };
-  const { requestId } = ctx;
-  const trace =
-    deps.tracing?.enabled === true
-      ? new InvokeTrace(deps.tracing, req, { functionName, requestId, arn: target.invokedArn })
-      : undefined;
-  // A dispatcher's attempt (ADR 0026/0048): running while it runs, then its outcome.
-  const runRecord = header(req, RUN_RECORD_HEADER);
-  deps.async?.runStarted?.(runRecord, functionName, requestId, target.timeoutMs);
-  let result;
-  try {
-    result = await runAdmitted(deps, functionName, target, invocation, ctx, trace);
-  } catch (err) {
-    trace?.failed(err);
-    deps.async?.runAbandoned?.(runRecord, functionName, requestId);
-    throw err;
-  }
-  trace?.finished(result);
-  if (result.payload.length > LIMITS.syncResponseMaxBytes) result = responseTooLarge(result);
-  deps.async?.recordRun?.(runRecord, functionName, requestId, result);
+  const result = await runRecorded(deps, req, ctx, functionName, target, invocation);
   // The caller's answer first; the run is counted in the same turn, before any other request.
   try {
     writeResult(res, ctx.requestId, result, tail);
