@@ -38,7 +38,9 @@ import { cpuOfMainThread, cpuOfPid, cpuOfTree, selfCpu } from './cpu-usage.js';
  * raw, then the --before checkout and this tree taking turns to go first — and each side's
  * median counts; the ratio is also
  * taken per round (Lamina over the raw run just before it) and its median reported, which a
- * load that drifts during the bench moves least. The other batch sizes run once per tree.
+ * load that drifts during the bench moves least; every round's rates, ratios and load average
+ * are written too (`roundsAtTargetBatchSize`, and a line per round at the end), so a reader sees
+ * the spread the medians summarise. The other batch sizes run once per tree.
  * Beside the rates, CPU per 1,000 records from /proc (not inflated by a busy machine the way
  * wall-clock rates are): the lamina process (poller, gateway, Runtime API), its main thread,
  * its runtimes; for raw, this process while it consumed. First, in this process, the CPU of
@@ -142,6 +144,7 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
 };
 const round2 = (xs: readonly number[]): number[] => xs.map((x) => Number(x.toFixed(2)));
+const round1 = (xs: readonly number[]): number[] => xs.map((x) => Number(x.toFixed(1)));
 
 async function produce(kafka: Kafka, topic: string): Promise<void> {
   const producer = kafka.producer();
@@ -479,7 +482,14 @@ async function main(): Promise<void> {
         batchSize,
         recordsPerSecond: rate,
         percentOfRaw: (100 * rate) / rawRate,
-        ...(batchSize === target ? { percentOfRawPerRoundMedian: median(perRound) } : {}),
+        ...(batchSize === target
+          ? {
+              percentOfRawPerRoundMedian: median(perRound),
+              // The spread a reader judges the medians by: every round's ratio, lowest, highest.
+              percentOfRawPerRound: round1(perRound),
+              percentOfRawRange: round1([Math.min(...perRound), Math.max(...perRound)]),
+            }
+          : {}),
         fromFirstHandOff: {
           recordsPerSecond: median(rs.map((m) => m.fromFirstHandOff.recordsPerSecond)),
           percentOfRaw: (100 * median(rs.map((m) => m.fromFirstHandOff.recordsPerSecond))) / rawOld,
@@ -492,6 +502,39 @@ async function main(): Promise<void> {
         runs: rs,
       };
     };
+    // Round by round: each side's rate, its ratio to the raw run of its round, the load average
+    // (1, 5, 15 min) when the round ended — the spread and the load the medians hide.
+    const perRound = raw.map((m, i) => {
+      const side = (name: string) => {
+        const run = runs.get(`${name} ${target}`)?.[i];
+        if (run === undefined) return undefined;
+        const rps = run.fromJoin.recordsPerSecond;
+        return {
+          recordsPerSecond: Math.round(rps),
+          percentOfRaw: Number(((100 * rps) / m.fromJoin.recordsPerSecond).toFixed(1)),
+        };
+      };
+      const before = side('before');
+      const lamina = side('lamina');
+      return {
+        round: i + 1,
+        rawRecordsPerSecond: Math.round(m.fromJoin.recordsPerSecond),
+        ...(before === undefined ? {} : { before }),
+        ...(lamina === undefined ? {} : { lamina }),
+        loadAverage: runs.get(`lamina ${target}`)?.[i]?.loadAverage ?? m.loadAverage,
+      };
+    });
+    for (const r of perRound)
+      log(
+        `round ${r.round}: raw ${r.rawRecordsPerSecond}/s` +
+          (r.before === undefined
+            ? ''
+            : `, before ${r.before.recordsPerSecond}/s = ${r.before.percentOfRaw} %`) +
+          (r.lamina === undefined
+            ? ''
+            : `, lamina ${r.lamina.recordsPerSecond}/s = ${r.lamina.percentOfRaw} %`) +
+          `, load ${r.loadAverage.join(' ')}`,
+      );
     const result = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
@@ -510,6 +553,7 @@ async function main(): Promise<void> {
           'ADR 0054 (records after the first hand-off / (last − first hand-off)); medians of interleaved rounds',
       },
       encode,
+      roundsAtTargetBatchSize: perRound,
       produce: { seconds: produceSeconds, recordsPerSecond: RECORDS / produceSeconds },
       kafkajsRawConsume: {
         recordsPerSecond: rawRate,
@@ -534,7 +578,7 @@ async function main(): Promise<void> {
       log(
         `${result.before?.runs.includes(s) === true ? 'before' : 'lamina'} BatchSize ${s.batchSize}: ` +
           `${s.recordsPerSecond.toFixed(0)} records/s = ${s.percentOfRaw.toFixed(1)} % of raw ` +
-          `(${rawRate.toFixed(0)}/s)${s.percentOfRawPerRoundMedian === undefined ? '' : `, per-round median ${s.percentOfRawPerRoundMedian.toFixed(1)} %`}; ` +
+          `(${rawRate.toFixed(0)}/s)${s.percentOfRawPerRoundMedian === undefined ? '' : `, per-round median ${s.percentOfRawPerRoundMedian.toFixed(1)} % (rounds ${(s.percentOfRawPerRound ?? []).join(' / ')} %)`}; ` +
           `CPU ms per 1,000 records ${JSON.stringify(s.cpuMsPer1000Records)}`,
       );
     log(`wrote ${file}`);

@@ -24,6 +24,7 @@ import type { Registry } from 'prom-client';
 
 import type { PollerConfig } from './config.js';
 import { DestinationSender } from './failure-sender.js';
+import type { Invoker } from './kafka-invoker.js';
 import { kafkaLogCreator } from './kafka-logger.js';
 import { kafkaOptions } from './kafka-options.js';
 import { MappingConsumer } from './mapping-consumer.js';
@@ -38,6 +39,12 @@ export interface StartPollerOptions {
   readonly now?: () => number;
   /** Spans of Kafka batches (service-kit's createTracing); default off. */
   readonly tracing?: Tracing;
+  /**
+   * How batches reach the function: the composition root's invoke path (in `lamina dev`, the
+   * gateway's Invoke of the same process, ADR 0055/0058). Default: the gateway's Invoke API over
+   * HTTP at `config.gatewayUrl`. Function destinations' Event invokes always go over HTTP.
+   */
+  readonly invoker?: Invoker;
 }
 
 export interface PollerHandle {
@@ -87,6 +94,7 @@ export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> 
         ? {}
         : { credentials: { ...config.gatewayCredentials, region: config.region } }),
     });
+    const invoker = o.invoker ?? gateway;
     const metrics = createMetrics(registry);
     const arnContext = { region: config.region, accountId: config.accountId };
     const readSecret = async (uri: string): Promise<Record<string, string>> => {
@@ -123,7 +131,7 @@ export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> 
           const consumer = new SqsConsumer({
             mapping: m,
             queues: sqs,
-            invoker: gateway,
+            invoker,
             metrics,
             logger: log,
             now,
@@ -157,7 +165,7 @@ export async function startPoller(o: StartPollerOptions): Promise<PollerHandle> 
         const consumer = new MappingConsumer({
           mapping: m,
           kafka,
-          invoker: gateway,
+          invoker,
           ...(o.tracing === undefined ? {} : { tracing: o.tracing }),
           failures,
           metrics,
