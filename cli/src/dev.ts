@@ -1,8 +1,8 @@
 /**
  * `lamina dev`: local mode in one process — a private redis-server unless REDIS_URL is set, the
  * gateway on the local backend (file stores + the process pool of execution environments), and
- * the dispatcher and Kafka poller serving it through its own Invoke API (the dispatcher's attempts
- * in process, ADR 0055; the poller over HTTP). The gateway itself is
+ * the dispatcher and Kafka poller serving it through its own Invoke, in process (the dispatcher's
+ * attempts, ADR 0055; the poller's batches, ADR 0058). The gateway itself is
  * composed by `startGateway`, the same composition as cluster mode's (ADR 0016).
  *
  * Invariants: components stop in reverse start order — poller and dispatcher first (in-flight
@@ -16,7 +16,7 @@ import { ALLOW_ALL, Lifecycle } from '@lamina/core';
 import { loadConfig as loadDispatcherConfig, startDispatcher } from '@lamina/dispatcher';
 import { type GatewayConfig, localBackend, startGateway } from '@lamina/gateway';
 import { loadConfig as loadPollerConfig, loadMappingManifests, startPoller } from '@lamina/poller';
-import { createTracing } from '@lamina/service-kit';
+import { createTracing, invokerOver, KAFKA_INVOKE_RULES } from '@lamina/service-kit';
 import { ProcessPool, Sandbox, type Placements } from '@lamina/worker';
 import type { Logger } from 'pino';
 
@@ -189,10 +189,12 @@ async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
   if (o.runPoller) {
     const pollerLogger = logger.child({ component: 'poller' });
     const config = { ...pollerConfig, gatewayUrl: url };
+    // Batches run through this gateway's Invoke in process (ADR 0058); destinations call the URL.
+    const invoker = invokerOver(gateway.invokeApi, KAFKA_INVOKE_RULES);
     addService(
       lifecycle,
       'poller',
-      await startPoller({ config, logger: pollerLogger, registry, tracing }),
+      await startPoller({ config, logger: pollerLogger, registry, tracing, invoker }),
     );
   }
   return url;
