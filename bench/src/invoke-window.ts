@@ -58,31 +58,49 @@ function spread(us: number[]): Spread {
   return { calls: s.length, p10: at(0.1), p50: at(0.5), p90: at(0.9) };
 }
 
+interface Event {
+  readonly at: number;
+  readonly kind: 'read' | 'write';
+  readonly fd: number;
+}
+
 /**
- * The two windows of every call in `perf script` output. The first read of the phase is the
- * client's request (the local mode is idle before), so its descriptor is the client's; a read
- * on another descriptor is the runtime's answer. A window ends at the next writev or write.
+ * The two windows of every call in `perf script` output. The client's connection and the
+ * runtime's are the two descriptors read most (once a call each; Redis and the rest far less);
+ * the client's is the one read first, since a call begins with its request. A window runs from
+ * a read's end on one of them to the next writev or write on the other.
  */
 function windowsOf(script: string): Windows {
-  const request: number[] = [];
-  const answer: number[] = [];
-  let clientFd: number | undefined;
-  let readFd: number | undefined;
-  let open: { fd: number; at: number } | undefined;
+  const events: Event[] = [];
+  const reads = new Map<number, { count: number; first: number }>();
+  let readFd = -1;
   for (const line of script.split('\n')) {
     const m = /^\s*(\d+\.\d+):\s+syscalls:(sys_\w+):\s*(.*)$/.exec(line);
     if (m === null) continue;
     const at = Number(m[1]) * 1e6;
-    const event = m[2];
     const args = m[3] ?? '';
-    if (event === 'sys_enter_read') {
-      readFd = parseInt(/fd: (0x[0-9a-f]+)/.exec(args)?.[1] ?? '-1', 16);
-      clientFd ??= readFd;
-    } else if (event === 'sys_exit_read') {
+    const fd = parseInt(/fd: (0x[0-9a-f]+)/.exec(args)?.[1] ?? '-1', 16);
+    if (m[2] === 'sys_enter_read') readFd = fd;
+    else if (m[2] === 'sys_exit_read') {
       const n = parseInt(args.trim(), 16);
-      if (readFd !== undefined && n > 0 && n < 0x8000_0000) open = { fd: readFd, at };
-    } else if (open !== undefined) {
-      (open.fd === clientFd ? request : answer).push(at - open.at);
+      if (n <= 0 || n >= 0x8000_0000) continue; // EAGAIN or end of stream
+      events.push({ at, kind: 'read', fd: readFd });
+      const r = reads.get(readFd) ?? { count: 0, first: events.length };
+      r.count++;
+      reads.set(readFd, r);
+    } else events.push({ at, kind: 'write', fd });
+  }
+  const [a, b] = [...reads].sort((x, y) => y[1].count - x[1].count);
+  if (a === undefined || b === undefined) return { request: spread([]), answer: spread([]) };
+  const [client, runtime] = a[1].first < b[1].first ? [a[0], b[0]] : [b[0], a[0]];
+  const request: number[] = [];
+  const answer: number[] = [];
+  let open: Event | undefined;
+  for (const e of events) {
+    if (e.kind === 'read') {
+      if (e.fd === client || e.fd === runtime) open = e;
+    } else if (open !== undefined && e.fd !== open.fd && (e.fd === client || e.fd === runtime)) {
+      (open.fd === client ? request : answer).push(e.at - open.at);
       open = undefined;
     }
   }
@@ -141,17 +159,24 @@ async function main(): Promise<void> {
         rounds.push({ round, name, loadAverage: load, ...w });
       }
     }
-    const median = (name: string, key: 'request' | 'answer'): number => {
+    /** The median over a side's rounds of one window's per-round p10 or p50. */
+    const median = (name: string, key: 'request' | 'answer', q: 'p10' | 'p50'): number => {
       const xs = rounds
         .filter((r) => r['name'] === name)
-        .map((r) => (r[key] as Spread).p50)
+        .map((r) => (r[key] as Spread)[q])
         .sort((a, b) => a - b);
-      return xs[Math.floor(xs.length / 2)] ?? NaN;
+      const m = Math.floor(xs.length / 2);
+      return xs.length % 2 === 1 ? (xs[m] ?? NaN) : ((xs[m - 1] ?? NaN) + (xs[m] ?? NaN)) / 2;
     };
     const medians = Object.fromEntries(
       sides.map(({ name }) => [
         name,
-        { requestP50Us: median(name, 'request'), answerP50Us: median(name, 'answer') },
+        {
+          requestP50Us: median(name, 'request', 'p50'),
+          requestP10Us: median(name, 'request', 'p10'),
+          answerP50Us: median(name, 'answer', 'p50'),
+          answerP10Us: median(name, 'answer', 'p10'),
+        },
       ]),
     );
     const out = {
