@@ -34,6 +34,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 };
 const MALFORMED = Buffer.from('{"errorMessage":"Malformed request","errorType":"BadRequest"}');
 const EMPTY = Buffer.alloc(0);
+const LINE_BREAKS = /[\r\n]/g;
 
 /** One request read off an upgraded connection. */
 export interface UpgradedRequest {
@@ -53,7 +54,11 @@ export function answerHead(status: number, bodyLength: number, pairs: readonly s
   let head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Status'}\r\nContent-Length: ${bodyLength}\r\n`;
   for (let i = 0; i + 1 < pairs.length; i += 2) {
     // Values come from the platform (ids, ARNs) or from headers it was given; never split a line.
-    head += `${pairs[i] ?? ''}: ${(pairs[i + 1] ?? '').replace(/[\r\n]/g, ' ')}\r\n`;
+    // Looked for before replacing: most values have no line break (no regex run per value).
+    const value = pairs[i + 1] ?? '';
+    const safe =
+      value.includes('\r') || value.includes('\n') ? value.replace(LINE_BREAKS, ' ') : value;
+    head += `${pairs[i] ?? ''}: ${safe}\r\n`;
   }
   return `${head}\r\n`;
 }
