@@ -35,12 +35,13 @@ const coreOnly = {
   },
 };
 
+/** The specifiers a module imports: `import … from`, `export … from`, `import '…'`, `import('…')`. */
 const importsOf = (text) =>
   [
     ...text.matchAll(
-      /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm,
+      /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm,
     ),
-  ].map((m) => m[1] ?? m[2]);
+  ].map((m) => m[1] ?? m[2] ?? m[3]);
 
 let inlined = 0;
 for (const name of await readdir(dist)) {
@@ -70,4 +71,4 @@ for (const name of await readdir(dist)) {
     throw new Error(`runtimes/nodejs/dist/${name} still imports ${left.join(', ')}`);
   }
 }
-process.stderr.write(`inline-core: ${inlined} dist file(s) carry @lamina/core modules\n`);
+process.stderr.write(`inline-core: @lamina/core modules inlined into ${inlined} dist file(s)\n`);
