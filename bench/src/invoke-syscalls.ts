@@ -2,12 +2,11 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-import type { LaminaProcess, StartLaminaOptions } from '@lamina/testkit';
+import { fileURLToPath } from 'node:url';
 
 import { runLoad } from './load.js';
 import { usageOfTree } from './cpu-usage.js';
+import { noopInvokeUrl, startCheckout } from './local-checkout.js';
 
 /**
  * bench/invoke-syscalls: the syscalls of one warm sync invoke of the no-op function through
@@ -73,19 +72,10 @@ async function measure(
   checkout: string,
   concurrency: number,
 ): Promise<{ gateway: Counts; runtimes: Counts }> {
-  const testkit = pathToFileURL(join(checkout, 'packages/testkit/dist/index.js')).href;
-  const { startLamina } = (await import(testkit)) as {
-    startLamina: (o: StartLaminaOptions) => Promise<LaminaProcess>;
-  };
-  const lamina = await startLamina({
-    functionsDir: join(root, 'bench/functions'),
-    env: { REDIS_URL: undefined },
-    readyTimeoutMs: 60_000,
-    stopTimeoutMs: 10_000,
-  });
+  const lamina = await startCheckout(checkout);
   const dir = mkdtempSync(join(tmpdir(), 'lamina-syscalls-'));
   try {
-    const url = `${lamina.url}/2015-03-31/functions/noop/invocations`;
+    const url = noopInvokeUrl(lamina);
     await runLoad({ url, body: PAYLOAD, concurrency, requests: 1000 });
     const runtimes = runtimePids(checkout, lamina.pid);
     const tracers = [

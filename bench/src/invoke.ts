@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
-import { type LaminaProcess, spawnWatched, type StartLaminaOptions } from '@lamina/testkit';
+import { type LaminaProcess, spawnWatched } from '@lamina/testkit';
 
 import {
   memoryOfDescendants,
@@ -13,6 +13,7 @@ import {
   usageOfTree,
 } from './cpu-usage.js';
 import { type LoadOptions, type LoadResult, runLoad } from './load.js';
+import { noopInvokeUrl, startCheckout } from './local-checkout.js';
 
 /**
  * bench/invoke: warm sync invoke latency (concurrency 1) and throughput (concurrency 32) of a
@@ -193,23 +194,10 @@ async function measureServer(name: string, args: string[]): Promise<Measured> {
 }
 
 /** Local mode (`lamina dev`) of a built checkout, with the no-op function. */
-async function startCheckout(name: string, checkout: string): Promise<LaminaProcess> {
+function startLocal(name: string, checkout: string): Promise<LaminaProcess> {
   log(`${name}: local mode (lamina dev) of ${checkout} with the no-op function`);
-  const testkit = pathToFileURL(join(checkout, 'packages/testkit/dist/index.js')).href;
-  const { startLamina } = (await import(testkit)) as {
-    startLamina: (o: StartLaminaOptions) => Promise<LaminaProcess>;
-  };
-  // No REDIS_URL: lamina dev starts its own private Redis.
-  return startLamina({
-    functionsDir: join(root, 'bench/functions'),
-    env: { REDIS_URL: undefined },
-    readyTimeoutMs: 60_000,
-    stopTimeoutMs: 10_000,
-  });
+  return startCheckout(checkout);
 }
-
-const invokeUrl = (lamina: LaminaProcess): string =>
-  `${lamina.url}/2015-03-31/functions/noop/invocations`;
 
 /** One interleaved round of a local mode: a concurrency-1 and a concurrency-32 phase. */
 interface Round {
@@ -229,7 +217,7 @@ async function interleaved(
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? sides : [...sides].reverse();
     for (const { name, lamina } of order) {
-      const url = invokeUrl(lamina);
+      const url = noopInvokeUrl(lamina);
       const loadAverage = Number((loadavg()[0] ?? 0).toFixed(2));
       const c1 = await phase(lamina.pid, {
         url,
@@ -280,17 +268,17 @@ async function main(): Promise<void> {
   const baseline = await measureServer('baseline', ['echo-server.js', '0']);
   const floor = await measureServer('floor', ['fanout-server.js', '0', String(CONCURRENCY)]);
   const previousLamina =
-    before === undefined ? undefined : await startCheckout('before', resolve(before));
+    before === undefined ? undefined : await startLocal('before', resolve(before));
   let previous: Measured | undefined;
   let platform: Measured;
   let rounds: Round[] = [];
   try {
     if (previousLamina !== undefined) {
-      previous = await measure('before', invokeUrl(previousLamina), previousLamina.pid);
+      previous = await measure('before', noopInvokeUrl(previousLamina), previousLamina.pid);
     }
-    const lamina = await startCheckout('lamina', root);
+    const lamina = await startLocal('lamina', root);
     try {
-      platform = await measure('lamina', invokeUrl(lamina), lamina.pid);
+      platform = await measure('lamina', noopInvokeUrl(lamina), lamina.pid);
       if (previousLamina !== undefined && ROUNDS > 0) {
         log(`${String(ROUNDS)} interleaved rounds, both local modes up`);
         rounds = await interleaved(

@@ -7,6 +7,7 @@ export * from './function-state.js';
 export * from './function-spec.js';
 export * from './image-function.js';
 export * from './headers.js';
+export * from './http-head.js';
 export * from './limits.js';
 export * from './logging-config.js';
 export * from './platform-log.js';

@@ -1,5 +1,7 @@
 import net from 'node:net';
 
+import { headerLines, knownHeaderNames } from '@lamina/core/http-head';
+
 /** One HTTP response from the Runtime API; header names are lower-case. */
 export interface ApiResponse {
   readonly status: number;
@@ -185,45 +187,16 @@ export function parseResponse(buf: Buffer): { response: ApiResponse; rest: Buffe
 }
 
 /** The names Lamina's Runtime API writes, lower-cased once (most lines of every answer). */
-const KNOWN_NAMES = new Map(
-  [
-    'Content-Length',
-    'Content-Type',
-    'Lambda-Runtime-Aws-Request-Id',
-    'Lambda-Runtime-Deadline-Ms',
-    'Lambda-Runtime-Invoked-Function-Arn',
-    'Lambda-Runtime-Trace-Id',
-    'Lambda-Runtime-Client-Context',
-    'Lambda-Runtime-Cognito-Identity',
-  ].map((name) => [name, name.toLowerCase()]),
-);
-const SPACE = 0x20;
-const TAB = 0x09;
-
-/**
- * The header lines of a response head (its status line excluded), in one pass over the text:
- * lower-case name → value without surrounding blanks.
- */
-function headersOf(head: string): Record<string, string> {
-  const headers: Record<string, string> = {};
-  let end = head.indexOf('\r\n');
-  while (end >= 0) {
-    const start = end + 2;
-    end = head.indexOf('\r\n', start);
-    const stop = end < 0 ? head.length : end;
-    const colon = head.indexOf(':', start);
-    if (colon <= start || colon >= stop) continue;
-    let from = colon + 1;
-    while (from < stop && isBlank(head.charCodeAt(from))) from++;
-    let to = stop;
-    while (to > from && isBlank(head.charCodeAt(to - 1))) to--;
-    const name = head.slice(start, colon);
-    headers[KNOWN_NAMES.get(name) ?? name.toLowerCase()] = head.slice(from, to);
-  }
-  return headers;
-}
-
-const isBlank = (c: number): boolean => c === SPACE || c === TAB;
+const KNOWN_NAMES = knownHeaderNames([
+  'Content-Length',
+  'Content-Type',
+  'Lambda-Runtime-Aws-Request-Id',
+  'Lambda-Runtime-Deadline-Ms',
+  'Lambda-Runtime-Invoked-Function-Arn',
+  'Lambda-Runtime-Trace-Id',
+  'Lambda-Runtime-Client-Context',
+  'Lambda-Runtime-Cognito-Identity',
+]);
 
 /**
  * Parses one complete response of `buf` starting at `from`; `end` is where what follows it
@@ -238,7 +211,7 @@ export function parseResponseAt(
   const head = buf.toString('latin1', from, headEnd);
   // `HTTP/1.1 200 …`: three digits at a fixed place.
   const status = Number(head.slice(9, 12));
-  const headers = headersOf(head);
+  const headers = headerLines(head, head.indexOf('\r\n'), KNOWN_NAMES);
   const start = headEnd + 4;
   const length = headers['content-length'];
   if (length !== undefined) {

@@ -30,7 +30,46 @@ describe('ExecutionEnvironment', { timeout: 20_000 }, () => {
       expect(report).toMatch(REPORT);
       expect(report).toContain('Init Duration');
       expect(second.log).not.toContain('Init Duration');
+      // With a log tail, REPORT is written before the answer and its peak is in the result.
       expect(first.maxMemoryUsedMb).toBeGreaterThan(10);
+    });
+  });
+
+  it('writes END and REPORT after the answer when no log tail is asked, before the next START', async () => {
+    await withEnv({}, async ({ invoke, lines }) => {
+      const first = await invoke({});
+      expect(first.log).toBeUndefined();
+      expect(first.maxMemoryUsedMb).toBeUndefined();
+      // The answer is out; the closing lines follow in the same turn.
+      expect(lines.some((l) => l.startsWith('END '))).toBe(false);
+      await new Promise((r) => setImmediate(r));
+      const report = lines.find((l) => l.startsWith('REPORT '));
+      expect(report).toMatch(REPORT);
+      expect(Number(/Max Memory Used: (\d+) MB/.exec(report ?? '')?.[1])).toBeGreaterThan(10);
+      const second = await invoke({});
+      expect(second.maxMemoryUsedMb).toBeUndefined();
+      await new Promise((r) => setImmediate(r));
+      expect(lines.map((l) => l.split(' ')[0])).toEqual([
+        'START',
+        'END',
+        'REPORT',
+        'START',
+        'END',
+        'REPORT',
+      ]);
+    });
+  });
+
+  it('writes owed closing lines before the next invocation starts', async () => {
+    await withEnv({}, async ({ env, lines }) => {
+      // Two calls back to back in the same turn chain: the second begins before the first's
+      // closing turn.
+      await env.invoke(makeInvocation({}, {}));
+      const second = env.invoke(makeInvocation({}, { tailLog: true }));
+      expect(lines.map((l) => l.split(' ')[0])).toEqual(['START', 'END', 'REPORT', 'START']);
+      const r = await second;
+      expect((r.log ?? '').split('\n')[0]).toMatch(/^START /);
+      expect(r.maxMemoryUsedMb).toBeGreaterThan(10);
     });
   });
 

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import {
   LIMITS,
   type PlatformLog,
+  type PlatformStatus,
   platformLog,
   ServiceException,
   type FunctionVersionConfig,
@@ -26,6 +27,16 @@ import {
   type RuntimePlacement,
 } from './sandbox/runtime-placement.js';
 import { systemClock, type Clock, type LogSink, type WorkerLogger } from './types.js';
+
+/** What an invocation's END and REPORT lines say. */
+interface Closing {
+  readonly requestId: string;
+  readonly durationMs: number;
+  readonly status: PlatformStatus;
+  readonly logLines: readonly string[];
+  readonly errorType: string | undefined;
+  readonly initDurationMs: number | undefined;
+}
 
 export interface ExecutionEnvironmentOptions {
   readonly fn: FunctionVersionConfig;
@@ -94,6 +105,10 @@ export class ExecutionEnvironment {
   private readonly lines: PlatformLog;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
+  /** The last invocation's END and REPORT while they wait for its answer to be written. */
+  private owedClosing: Closing | undefined;
+  /** From an invocation's settle until the turn its answer leaves in is over. */
+  private answerTurn = false;
 
   constructor(options: ExecutionEnvironmentOptions) {
     this.opts = options;
@@ -199,6 +214,7 @@ export class ExecutionEnvironment {
     if (this.state !== 'idle') {
       throw new ServiceException(`The execution environment is ${this.state}.`);
     }
+    this.writeOwedClosing();
     this.state = 'busy';
     const cold = !this.used;
     this.used = true;
@@ -225,6 +241,7 @@ export class ExecutionEnvironment {
 
   /** Kills the runtime, closes the Runtime API, removes /tmp. Idempotent. */
   stop(): Promise<void> {
+    this.writeOwedClosing();
     this.stopping ??= (async () => {
       // A start in progress finishes first, so everything it made is torn down below.
       await this.starting?.catch(() => undefined);
@@ -239,6 +256,7 @@ export class ExecutionEnvironment {
 
   /** Synchronous last resort on process exit: kill the runtime, remove /tmp. */
   killNow(): void {
+    this.writeOwedClosing();
     this.runtime?.kill();
     this.placement?.releaseNow();
   }
@@ -263,31 +281,31 @@ export class ExecutionEnvironment {
       const start = performance.now();
       const now = this.clock.now();
       const deadlineMs = inv.deadlineMs ?? now + this.fn.timeout * 1000;
-      let done = false;
+      // Settled (read again after dispatch, which may settle at once), and the timers armed.
+      let done = false as boolean;
+      const armed: { timer?: NodeJS.Timeout; watch?: NodeJS.Timeout } = {};
       const settle = (ending: Ending | 'lost'): void => {
         if (done) return;
         done = true;
         const durationMs = performance.now() - start;
-        clearTimeout(timer);
-        clearInterval(watch);
+        clearTimeout(armed.timer);
+        clearInterval(armed.watch);
         this.onGone = undefined;
         this.server.cancel();
         // Output the runtime wrote before answering is read in this same poll phase: let it
         // reach the log before END.
+        this.answerTurn = true;
         setImmediate(() => {
           resolve([ending, durationMs]);
         });
+        // Queued behind the resolve, so it runs after that immediate's microtasks — the pool's
+        // and the caller's continuations, which write the answer — and before any new I/O:
+        // END and REPORT (and REPORT's /proc read) follow the answer (ADR 0056).
+        setImmediate(() => {
+          this.answerTurn = false;
+          this.writeOwedClosing();
+        });
       };
-      const timer = setTimeout(
-        () => {
-          this.runtime?.kill();
-          settle({ kind: 'timeout' });
-        },
-        Math.max(0, deadlineMs - now),
-      );
-      const watch = setInterval(() => {
-        this.checkMemory();
-      }, this.opts.memoryCheckIntervalMs ?? 100);
       if (this.runtime?.exit !== undefined) {
         settle('lost');
         return;
@@ -299,6 +317,18 @@ export class ExecutionEnvironment {
         this.log.platform(this.lines.start(inv.requestId, this.fn.version));
       };
       this.server.dispatch(inv, deadlineMs, inv.traceId ?? newTraceId(now), onSent, settle);
+      // Armed once the event is on its way: the runtime works on it meanwhile.
+      if (done) return;
+      armed.timer = setTimeout(
+        () => {
+          this.runtime?.kill();
+          settle({ kind: 'timeout' });
+        },
+        Math.max(0, deadlineMs - now),
+      );
+      armed.watch = setInterval(() => {
+        this.checkMemory();
+      }, this.opts.memoryCheckIntervalMs ?? 100);
     });
   }
 
@@ -309,22 +339,22 @@ export class ExecutionEnvironment {
     durationMs: number,
   ): InvocationResult {
     const summary = describeEnding(ending, this.fn, inv.requestId, this.clock.now());
-    for (const l of summary.logLines) this.log.line(l);
-    const maxMemoryUsedMb = (this.runtime?.memory()?.hwmKb ?? 0) / 1024;
     const initDurationMs = cold ? (this.initDurationMs ?? durationMs) : undefined;
     const status = platformStatusOf(ending, summary.errorType);
-    this.log.platform(this.lines.end(inv.requestId, status));
-    this.log.platform(
-      this.lines.report({
-        requestId: inv.requestId,
-        durationMs,
-        memorySizeMb: this.fn.memorySize,
-        maxMemoryUsedMb,
-        status,
-        ...(summary.errorType === undefined ? {} : { errorType: summary.errorType }),
-        ...(initDurationMs !== undefined ? { initDurationMs } : {}),
-      }),
-    );
+    const closing: Closing = {
+      requestId: inv.requestId,
+      durationMs,
+      status,
+      logLines: summary.logLines,
+      errorType: summary.errorType,
+      initDurationMs,
+    };
+    // A log tail carries END and REPORT, so they are written before the answer; otherwise they
+    // follow it in the turn the answer leaves in (run's settle), or before this environment
+    // takes another call, whichever comes first.
+    let maxMemoryUsedMb: number | undefined;
+    if (inv.tailLog || !this.answerTurn) maxMemoryUsedMb = this.writeClosing(closing);
+    else this.owedClosing = closing;
     const log = this.log.end();
     this.state = summary.broken || this.runtime?.exit !== undefined ? 'dead' : 'idle';
     const { errorType, contentType } = summary;
@@ -333,13 +363,43 @@ export class ExecutionEnvironment {
       executedVersion: this.fn.version,
       coldStart: cold,
       durationMs,
-      maxMemoryUsedMb,
+      ...(maxMemoryUsedMb !== undefined ? { maxMemoryUsedMb } : {}),
       ...(contentType !== undefined ? { contentType } : {}),
       ...(errorType !== undefined ? { functionError: 'Unhandled' as const, errorType } : {}),
       ...(log !== undefined ? { log } : {}),
       ...(initDurationMs !== undefined ? { initDurationMs } : {}),
       ...(this.opts.initializationType === 'provisioned-concurrency' ? { provisioned: true } : {}),
     };
+  }
+
+  /**
+   * An invocation's closing lines — the ending's own lines, END, REPORT with the runtime's peak
+   * memory read now (Lambda's "Max Memory Used": the environment's peak so far) — and that peak.
+   */
+  private writeClosing(c: Closing): number {
+    for (const l of c.logLines) this.log.line(l);
+    const maxMemoryUsedMb = (this.runtime?.memory()?.hwmKb ?? 0) / 1024;
+    this.log.platform(this.lines.end(c.requestId, c.status));
+    this.log.platform(
+      this.lines.report({
+        requestId: c.requestId,
+        durationMs: c.durationMs,
+        memorySizeMb: this.fn.memorySize,
+        maxMemoryUsedMb,
+        status: c.status,
+        ...(c.errorType === undefined ? {} : { errorType: c.errorType }),
+        ...(c.initDurationMs !== undefined ? { initDurationMs: c.initDurationMs } : {}),
+      }),
+    );
+    return maxMemoryUsedMb;
+  }
+
+  /** Writes the last invocation's closing lines if they are still owed. */
+  private writeOwedClosing(): void {
+    const owed = this.owedClosing;
+    if (owed === undefined) return;
+    this.owedClosing = undefined;
+    this.writeClosing(owed);
   }
 
   private settleInit(state: InitState): void {

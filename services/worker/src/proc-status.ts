@@ -7,10 +7,20 @@ export interface MemoryUsage {
   readonly hwmKb: number;
 }
 
-function field(text: string, name: string): number {
-  const at = text.indexOf(name);
-  if (at < 0) return 0;
-  return parseInt(text.slice(at + name.length, text.indexOf('\n', at)), 10) || 0;
+const VM_RSS = Buffer.from('\nVmRSS:', 'latin1');
+const VM_HWM = Buffer.from('\nVmHWM:', 'latin1');
+
+/** The kB number after `name` in the first `length` bytes of `buf`; 0 when it is not there. */
+function fieldKb(buf: Buffer, length: number, name: Buffer): number {
+  const at = buf.indexOf(name);
+  if (at < 0 || at + name.length > length) return 0;
+  let i = at + name.length;
+  while (i < length && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
+  let kb = 0;
+  for (let c = buf[i] ?? 0; i < length && c >= 0x30 && c <= 0x39; c = buf[++i] ?? 0) {
+    kb = kb * 10 + c - 0x30;
+  }
+  return kb;
 }
 
 /**
@@ -34,10 +44,10 @@ export class ProcStatus {
   read(): MemoryUsage | undefined {
     if (this.fd === undefined) return this.last;
     try {
+      // Read in place: no string of the ~1.4 KB file per sample (ADR 0056).
       const n = readSync(this.fd, this.buf, 0, this.buf.length, 0);
-      const text = this.buf.toString('latin1', 0, n);
-      const rssKb = field(text, 'VmRSS:');
-      const hwmKb = field(text, 'VmHWM:');
+      const rssKb = fieldKb(this.buf, n, VM_RSS);
+      const hwmKb = fieldKb(this.buf, n, VM_HWM);
       // A zombie has no memory lines; keep the last real sample.
       if (hwmKb > 0) this.last = { rssKb, hwmKb };
     } catch {

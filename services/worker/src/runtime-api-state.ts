@@ -127,14 +127,16 @@ export class InvocationState {
     this.current = slot;
     const payload = slot.invocation.payload;
     const headers = invocationHeaders(slot);
-    slot.onSent();
     if (res instanceof UpgradedConnection) {
       res.deliver(answerHead(200, payload.length, headers), payload);
-      return;
+    } else {
+      headers.push('Content-Length', String(payload.length));
+      res.writeHead(200, headers);
+      res.end(payload);
     }
-    headers.push('Content-Length', String(payload.length));
-    res.writeHead(200, headers);
-    res.end(payload);
+    // START once the event is on its way (the runtime works on it meanwhile); its output is read
+    // in a later turn, so it still follows START.
+    slot.onSent();
   }
 
   next(res: Target): void {

@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
 
+import { headerLines, knownHeaderNames } from '@lamina/core';
+
 /**
  * The Runtime API over an upgraded connection (ADR 0042): Lamina's own runtime clients ask, on
  * their first `/next` of a connection, to switch to `lamina-runtime-api` — the same HTTP/1.1
@@ -32,6 +34,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 };
 const MALFORMED = Buffer.from('{"errorMessage":"Malformed request","errorType":"BadRequest"}');
 const EMPTY = Buffer.alloc(0);
+const LINE_BREAKS = /[\r\n]/g;
 
 /** One request read off an upgraded connection. */
 export interface UpgradedRequest {
@@ -51,50 +54,24 @@ export function answerHead(status: number, bodyLength: number, pairs: readonly s
   let head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Status'}\r\nContent-Length: ${bodyLength}\r\n`;
   for (let i = 0; i + 1 < pairs.length; i += 2) {
     // Values come from the platform (ids, ARNs) or from headers it was given; never split a line.
-    head += `${pairs[i] ?? ''}: ${(pairs[i + 1] ?? '').replace(/[\r\n]/g, ' ')}\r\n`;
+    // Looked for before replacing: most values have no line break (no regex run per value).
+    const value = pairs[i + 1] ?? '';
+    const safe =
+      value.includes('\r') || value.includes('\n') ? value.replace(LINE_BREAKS, ' ') : value;
+    head += `${pairs[i] ?? ''}: ${safe}\r\n`;
   }
   return `${head}\r\n`;
 }
 
 /** The names Lamina's runtime client writes, lower-cased once. */
-const KNOWN_NAMES = new Map(
-  [
-    'Host',
-    'Content-Type',
-    'Content-Length',
-    'Lambda-Runtime-Function-Error-Type',
-    'Connection',
-    'Upgrade',
-  ].map((name) => [name, name.toLowerCase()]),
-);
-
-const isBlank = (c: number): boolean => c === 0x20 || c === 0x09;
-
-/**
- * The header lines of a request head (after its request line, which ends at `end`), in one pass
- * over the text: lower-case name → value without surrounding blanks.
- */
-function parseHeaders(head: string, end: number): Record<string, string> {
-  const headers: Record<string, string> = {};
-  while (end >= 0) {
-    const start = end + 2;
-    end = head.indexOf('\r\n', start);
-    const stop = end < 0 ? head.length : end;
-    const colon = head.indexOf(':', start);
-    if (colon <= start || colon >= stop) continue;
-    let from = colon + 1;
-    while (from < stop && isBlank(head.charCodeAt(from))) from++;
-    let to = stop;
-    while (to > from && isBlank(head.charCodeAt(to - 1))) to--;
-    let nameStart = start;
-    while (nameStart < colon && isBlank(head.charCodeAt(nameStart))) nameStart++;
-    let nameEnd = colon;
-    while (nameEnd > nameStart && isBlank(head.charCodeAt(nameEnd - 1))) nameEnd--;
-    const name = head.slice(nameStart, nameEnd);
-    headers[KNOWN_NAMES.get(name) ?? name.toLowerCase()] = head.slice(from, to);
-  }
-  return headers;
-}
+const KNOWN_NAMES = knownHeaderNames([
+  'Host',
+  'Content-Type',
+  'Content-Length',
+  'Lambda-Runtime-Function-Error-Type',
+  'Connection',
+  'Upgrade',
+]);
 
 /**
  * One upgraded runtime connection. Answers queue in an outbox that leaves at the end of the
@@ -214,7 +191,7 @@ export class UpgradedConnection {
     const line = lineEnd < 0 ? head : head.slice(0, lineEnd);
     const sp1 = line.indexOf(' ');
     const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
-    const headers = parseHeaders(head, lineEnd);
+    const headers = headerLines(head, lineEnd, KNOWN_NAMES);
     const declared = headers['content-length'];
     const size = declared === undefined ? 0 : Number(declared);
     const chunked = headers['transfer-encoding'] !== undefined || headers['expect'] !== undefined;
