@@ -56,7 +56,9 @@ export async function startPrivateRedis(
       '--pidfile',
       pidfile,
     ],
-    { stdio: 'ignore', detached: false },
+    // Its own process group: a terminal's Ctrl-C (SIGINT to the foreground group) reaches only
+    // lamina dev, which stops this server last, after the dispatcher and poller are done with it.
+    { stdio: 'ignore', detached: true },
   );
   const state = { exited: false };
   const running = (): boolean => !state.exited;

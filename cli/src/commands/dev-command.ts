@@ -1,6 +1,7 @@
 /**
  * `lamina dev`: runs local mode in this process (the composition is `dev.ts`'s) until SIGINT or
- * SIGTERM; a second signal forces exit. Prints `lamina dev listening on URL` once it listens —
+ * SIGTERM; a second signal forces exit, and so does a stop that takes longer than
+ * `STOP_DEADLINE_MS` (exit 1). Prints `lamina dev listening on URL` once it listens —
  * scripts and the test kit wait for that line. Local mode's modules (gateway, dispatcher,
  * poller, worker) load only when `dev` runs, so every other command starts fast.
  */
@@ -9,6 +10,9 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 
 import type { CliContext } from '../context.js';
+
+/** How long a signalled `lamina dev` may take to stop before it exits anyway. */
+const STOP_DEADLINE_MS = 30_000;
 
 export const DEV_ENVIRONMENT_HELP = `
 Environment: LAMINA_PORT (9000), LAMINA_HOST (127.0.0.1), REDIS_URL (else a private
@@ -63,6 +67,11 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
         let signals = 0;
         const onSignal = (): void => {
           if (++signals > 1) process.exit(130); // a second signal forces exit
+          // A stop that hangs (a component waiting on something gone) still ends the process.
+          setTimeout(() => {
+            logger.error({ deadlineMs: STOP_DEADLINE_MS }, 'lamina dev did not stop in time');
+            process.exit(1);
+          }, STOP_DEADLINE_MS).unref();
           void dev.stop().then((errors) => {
             for (const e of errors) logger.error({ err: e }, e.message);
             done();

@@ -1,0 +1,78 @@
+/**
+ * `lamina dev` stopped as a user stops it: Ctrl-C in its terminal, which sends SIGINT to the
+ * whole foreground process group. With no REDIS_URL it runs a private redis-server; that server
+ * must not die of the same Ctrl-C before the dispatcher and poller have stopped with it (they
+ * would wait on it for ever): the process exits 0 and leaves no redis-server behind.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '@lamina/testkit';
+
+const CLI = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('lamina dev and Ctrl-C', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'lamina-signals-'));
+  afterAll(() => {
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('SIGINT to its process group stops it cleanly, its private Redis last', async () => {
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      LAMINA_PORT: '0',
+      LAMINA_STATE_DIR: stateDir,
+      LAMINA_LOG_LEVEL: 'warn',
+      LAMINA_FUNCTION_LOGS_ECHO: 'false',
+    };
+    delete env['REDIS_URL'];
+    // Its own process group, as a shell gives a foreground job.
+    const child = spawn(process.execPath, [CLI, 'dev'], {
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await eventually(
+        () => {
+          expect(out).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
+        },
+        {
+          timeoutMs: 60_000,
+        },
+      );
+      const redisPid = Number(readFileSync(join(stateDir, 'redis', 'redis.pid'), 'utf8'));
+      expect(alive(redisPid)).toBe(true);
+      const group = child.pid;
+      if (group === undefined) throw new Error('lamina dev has no pid');
+      process.kill(-group, 'SIGINT'); // what the terminal does on Ctrl-C
+      expect(await exited, out).toBe(0);
+      await eventually(
+        () => {
+          expect(alive(redisPid)).toBe(false);
+        },
+        { timeoutMs: 10_000 },
+      );
+      expect(out).not.toContain('ECONNREFUSED');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 120_000);
+});
