@@ -50,26 +50,20 @@ describe('lamina dev and Ctrl-C', () => {
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
-      await eventually(
-        () => {
-          expect(out).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
-        },
-        {
-          timeoutMs: 60_000,
-        },
-      );
+      await eventually(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(out), {
+        what: 'lamina dev to listen',
+        timeoutMs: 60_000,
+      });
       const redisPid = Number(readFileSync(join(stateDir, 'redis', 'redis.pid'), 'utf8'));
       expect(alive(redisPid)).toBe(true);
       const group = child.pid;
       if (group === undefined) throw new Error('lamina dev has no pid');
       process.kill(-group, 'SIGINT'); // what the terminal does on Ctrl-C
       expect(await exited, out).toBe(0);
-      await eventually(
-        () => {
-          expect(alive(redisPid)).toBe(false);
-        },
-        { timeoutMs: 10_000 },
-      );
+      await eventually(() => !alive(redisPid), {
+        what: 'the private redis-server to exit',
+        timeoutMs: 10_000,
+      });
       expect(out).not.toContain('ECONNREFUSED');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
