@@ -10,9 +10,10 @@ try {
   process.exit(0);
 }
 const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-// A suite that failed to load counts as a failure even though it ran no test.
+// A file that failed without a failed test (it did not load, or a beforeAll/afterAll hook threw
+// and its tests were skipped) counts as one failure.
 const failedSuites = (r.testResults ?? []).filter(
-  (s) => s.status === 'failed' && (s.assertionResults ?? []).length === 0,
+  (s) => s.status === 'failed' && !(s.assertionResults ?? []).some((a) => a.status === 'failed'),
 ).length;
 console.log(
   `${r.numPassedTests} passed, ${r.numFailedTests + failedSuites} failed, ${skipped} skipped`,

@@ -119,6 +119,7 @@ async function round(
     concurrency: 32,
     requests: EVENTS,
     headers: { 'x-amz-invocation-type': 'Event' },
+    expectStatus: 202,
   });
   try {
     while (runCounts(file).size < EVENTS && performance.now() - t0 < 600_000) {

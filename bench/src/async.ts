@@ -301,16 +301,30 @@ async function split(): Promise<{
     const url = `${lamina.url}/2015-03-31/functions/noop/invocations`;
     const headers = { 'x-amz-invocation-type': 'Event' };
     log('split: warm-up, 300 events into the gateway alone');
-    await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, requests: 300, headers });
+    await runLoad({
+      url,
+      body: PAYLOAD,
+      concurrency: CONCURRENCY,
+      requests: 300,
+      headers,
+      expectStatus: 202,
+    });
     const intake = async (entry: string, to: string, events: number): Promise<Measured> => {
       log(`split: ${events} events into the gateway alone (no dispatcher), through ${entry}`);
       const queuedBefore = await redis.xlen(key);
       const r = await measured(
         lamina.pid,
-        { url: to, body: PAYLOAD, concurrency: CONCURRENCY, requests: events, headers },
+        {
+          url: to,
+          body: PAYLOAD,
+          concurrency: CONCURRENCY,
+          requests: events,
+          headers,
+          expectStatus: 202,
+        },
         redis,
       );
-      // Every request was an event taken (load.ts counts a 202 as a non-200).
+      // Every request was an event taken.
       const queued = (await redis.xlen(key)) - queuedBefore;
       if (queued !== events) throw new Error(`${entry}: ${queued} of ${events} events queued`);
       log(
@@ -338,6 +352,7 @@ async function split(): Promise<{
           concurrency: CONCURRENCY,
           requests: DRAIN_EVENTS,
           headers,
+          expectStatus: 202,
         });
         const start = starters[i];
         if (start !== undefined) {
@@ -396,7 +411,14 @@ async function allInOne(start: StartLamina, dispatcher: 'true' | 'http'): Promis
   const headers = { 'x-amz-invocation-type': 'Event' };
   try {
     log('warm-up: 300 events');
-    await runLoad({ url, body: PAYLOAD, concurrency: CONCURRENCY, requests: 300, headers });
+    await runLoad({
+      url,
+      body: PAYLOAD,
+      concurrency: CONCURRENCY,
+      requests: 300,
+      headers,
+      expectStatus: 202,
+    });
     await waitCompleted(base, 300, 60_000);
     log(`${EVENTS} events at concurrency ${CONCURRENCY} (LAMINA_DEV_DISPATCHER=${dispatcher})`);
     const callsBefore = await redisCalls(redis);
@@ -408,6 +430,7 @@ async function allInOne(start: StartLamina, dispatcher: 'true' | 'http'): Promis
       concurrency: CONCURRENCY,
       requests: EVENTS,
       headers,
+      expectStatus: 202,
     });
     // The end: the intake stream empty (every event run and acked), read from Redis. Polling
     // the gateway's /metrics every 20 ms, as before, cost it ~1.75 ms of CPU per scrape

@@ -4,6 +4,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { devEnv } from '@lamina/testkit';
+
 import { runLoad } from './load.js';
 
 /**
@@ -66,13 +68,7 @@ class Traced {
 
 async function startTraced(name: string, checkout: string): Promise<Traced> {
   const stateDir = mkdtempSync(join(tmpdir(), 'lamina-gc-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    LAMINA_PORT: '0',
-    LAMINA_STATE_DIR: stateDir,
-    LAMINA_LOG_LEVEL: 'warn',
-    LAMINA_FUNCTION_LOGS_ECHO: 'false',
-  };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...devEnv(stateDir) };
   // No REDIS_URL: lamina dev starts its own private Redis (and admits in memory).
   delete env['REDIS_URL'];
   const cli = join(checkout, 'cli/dist/main.js');

@@ -21,6 +21,8 @@ export interface LoadOptions {
   /** … or after this many milliseconds. */
   readonly durationMs?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The status a request must get not to count as an error (200; an Event invoke's is 202). */
+  readonly expectStatus?: number;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -73,13 +75,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const start = performance.now();
   const stopAt = o.durationMs === undefined ? Infinity : start + o.durationMs;
   const limit = o.requests ?? Infinity;
+  const expected = o.expectStatus ?? 200;
   const caller = async (): Promise<void> => {
     while (sent < limit && performance.now() < stopAt) {
       sent++;
       const t = performance.now();
       try {
         const status = await once(agent, url, body, headers);
-        if (status !== 200) errors++;
+        if (status !== expected) errors++;
       } catch {
         errors++;
       }

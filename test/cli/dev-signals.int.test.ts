@@ -8,12 +8,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually } from '@lamina/testkit';
-
-const CLI = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
+import { devEnv, eventually, LAMINA_CLI } from '@lamina/testkit';
 
 function alive(pid: number): boolean {
   try {
@@ -31,16 +28,10 @@ describe('lamina dev and Ctrl-C', () => {
   });
 
   it('SIGINT to its process group stops it cleanly, its private Redis last', async () => {
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      LAMINA_PORT: '0',
-      LAMINA_STATE_DIR: stateDir,
-      LAMINA_LOG_LEVEL: 'warn',
-      LAMINA_FUNCTION_LOGS_ECHO: 'false',
-    };
+    const env: Record<string, string | undefined> = { ...process.env, ...devEnv(stateDir) };
     delete env['REDIS_URL'];
     // Its own process group, as a shell gives a foreground job.
-    const child = spawn(process.execPath, [CLI, 'dev'], {
+    const child = spawn(process.execPath, [LAMINA_CLI, 'dev'], {
       env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -47,10 +47,15 @@ export async function dockerOk(args: readonly string[]): Promise<string> {
 
 /**
  * The default bridge's gateway address (docker0, 172.17.0.1 by default): the host as containers
- * see it. Read from the docker0 interface first: a freshly started dockerd (Debian's 20.10) can
- * leave `.IPAM.Config[0].Gateway` empty, and an empty bind address made redis-server exit.
+ * see it. Node.js lists only interfaces that are up and running, and docker0 with no container
+ * attached is down (NO-CARRIER); a dockerd started for the first time on a new machine (Debian's
+ * 20.10) also leaves `.IPAM.Config[0].Gateway` empty. So the kernel is asked (`ip`), then
+ * Node.js, then dockerd; an empty bind address made redis-server exit.
  */
 export async function bridgeGateway(): Promise<string> {
+  const shown = await run('ip', ['-4', '-o', 'addr', 'show', 'dev', 'docker0']);
+  const kernel = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(shown.stdout)?.[1];
+  if (kernel !== undefined) return kernel;
   const own = networkInterfaces()['docker0']?.find((a) => a.family === 'IPv4')?.address;
   if (own !== undefined) return own;
   const inspected = await dockerOk([

@@ -16,7 +16,7 @@ import { spawnWatched } from './watched-process.js';
  */
 
 /** The CLI entry point, built by `npm run build` (same depth from src/ and dist/). */
-const CLI = fileURLToPath(new URL('../../../cli/dist/main.js', import.meta.url));
+export const LAMINA_CLI = fileURLToPath(new URL('../../../cli/dist/main.js', import.meta.url));
 const LISTENING = /listening on (https?):\/\/127\.0\.0\.1:(\d+)/;
 
 export interface StartLaminaOptions {
@@ -48,6 +48,20 @@ export interface LaminaProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * The quiet defaults every `lamina dev` of a test or bench runs with: a port the OS chooses,
+ * the state folder `stateDir` (undefined: Lamina's default `.lamina` in its working directory),
+ * warnings only, function logs not echoed.
+ */
+export function devEnv(stateDir: string | undefined): Record<string, string | undefined> {
+  return {
+    LAMINA_PORT: '0',
+    LAMINA_STATE_DIR: stateDir,
+    LAMINA_LOG_LEVEL: 'warn',
+    LAMINA_FUNCTION_LOGS_ECHO: 'false',
+  };
+}
+
 /** Starts `lamina dev` and resolves once it listens. */
 export async function startLamina(options: StartLaminaOptions = {}): Promise<LaminaProcess> {
   const defaultState = options.stateDir === undefined && options.cwd !== undefined;
@@ -55,17 +69,11 @@ export async function startLamina(options: StartLaminaOptions = {}): Promise<Lam
   const stateDir = defaultState
     ? join(options.cwd ?? '', '.lamina')
     : (options.stateDir ?? mkdtempSync(join(tmpdir(), 'lamina-test-')));
-  const args = [CLI, 'dev'];
+  const args = [LAMINA_CLI, 'dev'];
   if (options.functionsDir !== undefined) args.push('--functions', options.functionsDir);
   const lamina = spawnWatched(
     args,
-    {
-      LAMINA_PORT: '0',
-      LAMINA_STATE_DIR: defaultState ? undefined : stateDir,
-      LAMINA_LOG_LEVEL: 'warn',
-      LAMINA_FUNCTION_LOGS_ECHO: 'false',
-      ...options.env,
-    },
+    { ...devEnv(defaultState ? undefined : stateDir), ...options.env },
     options.cwd,
   );
   const stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
