@@ -58,6 +58,10 @@ export class RuntimeProcess {
     const child = spawn(cmd, args, {
       cwd: options.cwd,
       env: options.env,
+      // A process group of its own: Ctrl-C in `lamina dev`'s terminal signals the whole
+      // foreground group, and an environment must stop when the platform stops it, in order,
+      // not die under a call (bwrap's --die-with-parent still ends it if the platform dies).
+      detached: true,
       stdio:
         options.sandboxed === true
           ? ['ignore', 'pipe', 'pipe', 'pipe']
