@@ -98,6 +98,18 @@ async function waitCompleted(base: string, target: number, timeoutMs: number): P
   return performance.now();
 }
 
+/** `requests` Event invokes sent to `url`, CONCURRENCY at once (each answered 202). */
+function eventLoad(url: string, requests: number): LoadOptions {
+  return {
+    url,
+    body: PAYLOAD,
+    concurrency: CONCURRENCY,
+    requests,
+    headers: { 'x-amz-invocation-type': 'Event' },
+    expectStatus: 202,
+  };
+}
+
 /** CPU µs per event of one phase, by whom (see the header). */
 interface CpuPerEvent {
   readonly server: number;
@@ -299,31 +311,12 @@ async function split(): Promise<{
   const key = asyncKeys(prefix).intake;
   try {
     const url = `${lamina.url}/2015-03-31/functions/noop/invocations`;
-    const headers = { 'x-amz-invocation-type': 'Event' };
     log('split: warm-up, 300 events into the gateway alone');
-    await runLoad({
-      url,
-      body: PAYLOAD,
-      concurrency: CONCURRENCY,
-      requests: 300,
-      headers,
-      expectStatus: 202,
-    });
+    await runLoad(eventLoad(url, 300));
     const intake = async (entry: string, to: string, events: number): Promise<Measured> => {
       log(`split: ${events} events into the gateway alone (no dispatcher), through ${entry}`);
       const queuedBefore = await redis.xlen(key);
-      const r = await measured(
-        lamina.pid,
-        {
-          url: to,
-          body: PAYLOAD,
-          concurrency: CONCURRENCY,
-          requests: events,
-          headers,
-          expectStatus: 202,
-        },
-        redis,
-      );
+      const r = await measured(lamina.pid, eventLoad(to, events), redis);
       // Every request was an event taken.
       const queued = (await redis.xlen(key)) - queuedBefore;
       if (queued !== events) throw new Error(`${entry}: ${queued} of ${events} events queued`);
@@ -346,14 +339,7 @@ async function split(): Promise<{
     for (let round = 0; round < 2; round++) {
       for (const i of [0, 1]) {
         log(`split round ${round + 1}: ${DRAIN_EVENTS} events, drained by ${checkouts[i] ?? ''}`);
-        await runLoad({
-          url,
-          body: PAYLOAD,
-          concurrency: CONCURRENCY,
-          requests: DRAIN_EVENTS,
-          headers,
-          expectStatus: 202,
-        });
+        await runLoad(eventLoad(url, DRAIN_EVENTS));
         const start = starters[i];
         if (start !== undefined) {
           drains[i]?.push(await drain(start, lamina, redis, prefix, DRAIN_EVENTS));
@@ -408,30 +394,15 @@ async function allInOne(start: StartLamina, dispatcher: 'true' | 'http'): Promis
   const redis = new Redis(testEnv.require('REDIS_URL'));
   const base = lamina.url;
   const url = `${base}/2015-03-31/functions/noop/invocations`;
-  const headers = { 'x-amz-invocation-type': 'Event' };
   try {
     log('warm-up: 300 events');
-    await runLoad({
-      url,
-      body: PAYLOAD,
-      concurrency: CONCURRENCY,
-      requests: 300,
-      headers,
-      expectStatus: 202,
-    });
+    await runLoad(eventLoad(url, 300));
     await waitCompleted(base, 300, 60_000);
     log(`${EVENTS} events at concurrency ${CONCURRENCY} (LAMINA_DEV_DISPATCHER=${dispatcher})`);
     const callsBefore = await redisCalls(redis);
     const t0 = performance.now();
     const before = { root: cpuOfPid(lamina.pid), tree: cpuOfTree(lamina.pid) };
-    const accepted = await measured(lamina.pid, {
-      url,
-      body: PAYLOAD,
-      concurrency: CONCURRENCY,
-      requests: EVENTS,
-      headers,
-      expectStatus: 202,
-    });
+    const accepted = await measured(lamina.pid, eventLoad(url, EVENTS));
     // The end: the intake stream empty (every event run and acked), read from Redis. Polling
     // the gateway's /metrics every 20 ms, as before, cost it ~1.75 ms of CPU per scrape
     // (~9 % of a core) and inflated its CPU per event (ADR 0053); one scrape then checks.
