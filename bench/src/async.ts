@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -55,7 +55,11 @@ import { redisCalls, redisUsec, usecOf } from './redis-usage.js';
  * (the default), and with `--before` the other checkout's `lamina dev`; `--all-in-one` runs only
  * those rounds and writes bench/results/async-all-in-one.json.
  *
- *   REDIS_URL=redis://… npm run bench:async [-- --quick] [--before /work/main] [--all-in-one]
+ * The all-in-one runs start lamina dev as the quick start does, with its private Redis (admission in
+ * memory); `--shared-redis` gives it REDIS_URL instead (admission in Redis; the runs before
+ * 2026-12-07 20:30 were measured so).
+ *
+ *   REDIS_URL=redis://… npm run bench:async [-- --quick] [--before /work/main] [--all-in-one] [--shared-redis]
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -70,6 +74,12 @@ const PAYLOAD = JSON.stringify({ hello: 'world', n: 42 });
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 const CPU_PROFILE_DIR = process.env['LAMINA_BENCH_CPU_PROF'];
+/**
+ * The all-in-one runs' lamina dev runs as the quick start does, with its private Redis (so it is
+ * the sole admitter: admission in memory, ADR 0049); `--shared-redis` gives it the test
+ * environment's REDIS_URL instead (admission in Redis, as gateways sharing a Redis do).
+ */
+const SHARED_REDIS = process.argv.includes('--shared-redis');
 /** The all-in-one runs' lamina dev inherits this (default 32): recorded with their results. */
 const DEV_DISPATCHER_CONCURRENCY = Number(process.env['LAMINA_DISPATCHER_CONCURRENCY'] ?? 32);
 const profiled =
@@ -368,11 +378,23 @@ interface AllInOne {
   readonly accepted: Measured;
   readonly seconds: number;
   readonly completionsPerSecond: number;
-  /** gateway: intake, the dispatcher in the same process and its invokes; environments apart. */
-  readonly cpuUsPerEvent: { gateway: number; environments: number };
-  /** Redis commands per event (intake, dispatch and invoke; the shared Redis: an upper bound). */
+  /**
+   * gateway: intake, the dispatcher in the same process and its invokes; environments apart;
+   * redis: lamina dev's private redis-server (a child, not an environment).
+   */
+  readonly cpuUsPerEvent: { gateway: number; environments: number; redis?: number };
+  /** Redis commands per event (intake, dispatch and invoke; a shared Redis: an upper bound). */
   readonly redisCallsPerEvent: Record<string, number>;
   readonly loadAverage: number[];
+}
+
+/** lamina dev's private redis-server: its pid file, and the port in its process title. */
+function privateRedis(stateDir: string): { url: string; pid: number } {
+  const pid = Number(readFileSync(join(stateDir, 'redis', 'redis.pid'), 'utf8'));
+  const title = readFileSync(`/proc/${String(pid)}/cmdline`, 'latin1');
+  const port = /:(\d+)/.exec(title)?.[1];
+  if (port === undefined) throw new Error(`no port in the private redis-server's title: ${title}`);
+  return { url: `redis://127.0.0.1:${port}`, pid };
 }
 
 /**
@@ -387,13 +409,14 @@ async function allInOne(start: StartLamina, dispatcher: 'true' | 'http'): Promis
   const lamina = await start({
     functionsDir: join(root, 'bench/functions'),
     env: {
-      REDIS_URL: testEnv.require('REDIS_URL'),
+      REDIS_URL: SHARED_REDIS ? testEnv.require('REDIS_URL') : undefined,
       LAMINA_REDIS_PREFIX: prefix,
       LAMINA_DEV_DISPATCHER: dispatcher,
       ...profiled,
     },
   });
-  const redis = new Redis(testEnv.require('REDIS_URL'));
+  const own = SHARED_REDIS ? undefined : privateRedis(lamina.stateDir);
+  const redis = new Redis(own?.url ?? testEnv.require('REDIS_URL'));
   const base = lamina.url;
   const url = `${base}/2015-03-31/functions/noop/invocations`;
   try {
@@ -403,7 +426,8 @@ async function allInOne(start: StartLamina, dispatcher: 'true' | 'http'): Promis
     log(`${EVENTS} events at concurrency ${CONCURRENCY} (LAMINA_DEV_DISPATCHER=${dispatcher})`);
     const callsBefore = await redisCalls(redis);
     const t0 = performance.now();
-    const before = { root: cpuOfPid(lamina.pid), tree: cpuOfTree(lamina.pid) };
+    const redisCpu = (): number => (own === undefined ? 0 : cpuOfPid(own.pid));
+    const before = { root: cpuOfPid(lamina.pid), tree: cpuOfTree(lamina.pid), redis: redisCpu() };
     const accepted = await measured(lamina.pid, eventLoad(url, EVENTS));
     // The end: the intake stream empty (every event run and acked), read from Redis. Polling
     // the gateway's /metrics every 20 ms, as before, cost it ~1.75 ms of CPU per scrape
@@ -412,14 +436,17 @@ async function allInOne(start: StartLamina, dispatcher: 'true' | 'http'): Promis
     await waitCompleted(base, 300 + EVENTS, 60_000);
     const seconds = (done - t0) / 1000;
     const rootCpu = cpuOfPid(lamina.pid) - before.root;
+    const ownRedisCpu = redisCpu() - before.redis;
     const cpuUsPerEvent = {
       gateway: perEvent(rootCpu, EVENTS),
-      environments: perEvent(cpuOfTree(lamina.pid) - before.tree - rootCpu, EVENTS),
+      environments: perEvent(cpuOfTree(lamina.pid) - before.tree - rootCpu - ownRedisCpu, EVENTS),
+      ...(own === undefined ? {} : { redis: perEvent(ownRedisCpu, EVENTS) }),
     };
     const redisCallsPerEvent = callsPerEvent(callsBefore, await redisCalls(redis), EVENTS);
     log(
       `  end to end ${(EVENTS / seconds).toFixed(0)} completions/s (load ${loadAverage[0]?.toFixed(1) ?? '?'}); ` +
-        `CPU per event: lamina dev ${cpuUsPerEvent.gateway} µs, environments ${cpuUsPerEvent.environments} µs; ` +
+        `CPU per event: lamina dev ${cpuUsPerEvent.gateway} µs, environments ${cpuUsPerEvent.environments} µs, ` +
+        `its Redis ${cpuUsPerEvent.redis ?? '(shared)'} µs; ` +
         `Redis calls per event ${JSON.stringify(redisCallsPerEvent)}`,
     );
     return {
@@ -486,6 +513,9 @@ async function allInOneOnly(): Promise<void> {
       payload: PAYLOAD,
       rounds: ALL_IN_ONE_ROUNDS,
       dispatcherConcurrency: DEV_DISPATCHER_CONCURRENCY,
+      redis: SHARED_REDIS
+        ? 'the test environment Redis (--shared-redis): admission in Redis'
+        : "lamina dev's private Redis, as the quick start: admission in memory",
     },
     entries: rounds,
   };
@@ -528,6 +558,7 @@ async function main(): Promise<void> {
       payload: PAYLOAD,
       mode: 'lamina dev',
       dispatcherConcurrency: DEV_DISPATCHER_CONCURRENCY,
+      allInOneRedis: SHARED_REDIS ? 'shared (--shared-redis)' : "lamina dev's private Redis",
     },
     accepted: {
       ...accepted,
