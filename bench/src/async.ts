@@ -57,7 +57,7 @@ import { redisCalls, redisUsec, usecOf } from './redis-usage.js';
  *
  * The all-in-one runs start lamina dev as the quick start does, with its private Redis (admission in
  * memory); `--shared-redis` gives it REDIS_URL instead (admission in Redis; the runs before
- * 2026-12-07 20:30 were measured so).
+ * 2026-12-07 20:10 were measured so).
  *
  *   REDIS_URL=redis://… npm run bench:async [-- --quick] [--before /work/main] [--all-in-one] [--shared-redis]
  */
