@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { asyncKeys } from '@lamina/core';
 import {
   eventually,
+  privateRedisOf,
   type ServiceName,
   type ServiceProcess,
   spawnWatched,
@@ -388,15 +389,6 @@ interface AllInOne {
   readonly loadAverage: number[];
 }
 
-/** lamina dev's private redis-server: its pid file, and the port in its process title. */
-function privateRedis(stateDir: string): { url: string; pid: number } {
-  const pid = Number(readFileSync(join(stateDir, 'redis', 'redis.pid'), 'utf8'));
-  const title = readFileSync(`/proc/${String(pid)}/cmdline`, 'latin1');
-  const port = /:(\d+)/.exec(title)?.[1];
-  if (port === undefined) throw new Error(`no port in the private redis-server's title: ${title}`);
-  return { url: `redis://127.0.0.1:${port}`, pid };
-}
-
 /**
  * `lamina dev` started by `start` (this tree's or another checkout's testkit), its dispatcher
  * as LAMINA_DEV_DISPATCHER says (`true`: attempts in process, ADR 0055; `http`: over HTTP to its
@@ -415,7 +407,7 @@ async function allInOne(start: StartLamina, dispatcher: 'true' | 'http'): Promis
       ...profiled,
     },
   });
-  const own = SHARED_REDIS ? undefined : privateRedis(lamina.stateDir);
+  const own = SHARED_REDIS ? undefined : privateRedisOf(lamina.stateDir);
   const redis = new Redis(own?.url ?? testEnv.require('REDIS_URL'));
   const base = lamina.url;
   const url = `${base}/2015-03-31/functions/noop/invocations`;

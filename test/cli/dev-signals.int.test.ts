@@ -7,13 +7,13 @@
  * stopped by the platform): the pool would report them failed and start them again while stopping.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { devEnv, eventually, LAMINA_CLI } from '@lamina/testkit';
+import { devEnv, eventually, LAMINA_CLI, privateRedisOf } from '@lamina/testkit';
 
 function alive(pid: number): boolean {
   try {
@@ -57,7 +57,7 @@ describe('lamina dev and Ctrl-C', () => {
         body: '{}',
       });
       expect(answer.status).toBe(200);
-      const redisPid = Number(readFileSync(join(stateDir, 'redis', 'redis.pid'), 'utf8'));
+      const redisPid = privateRedisOf(stateDir).pid;
       expect(alive(redisPid)).toBe(true);
       const group = child.pid;
       if (group === undefined) throw new Error('lamina dev has no pid');

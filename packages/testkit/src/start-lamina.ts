@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,19 @@ export function devEnv(stateDir: string | undefined): Record<string, string | un
     LAMINA_LOG_LEVEL: 'warn',
     LAMINA_FUNCTION_LOGS_ECHO: 'false',
   };
+}
+
+/**
+ * The private redis-server of a `lamina dev` started without REDIS_URL on `stateDir`, once it
+ * listens: its pid (the pid file it keeps in `<stateDir>/redis`) and its URL (the port in its
+ * process title, `redis-server 127.0.0.1:<port>`).
+ */
+export function privateRedisOf(stateDir: string): { pid: number; url: string } {
+  const pid = Number(readFileSync(join(stateDir, 'redis', 'redis.pid'), 'utf8'));
+  const title = readFileSync(`/proc/${String(pid)}/cmdline`, 'latin1');
+  const port = /:(\d+)/.exec(title)?.[1];
+  if (port === undefined) throw new Error(`no port in the private redis-server's title: ${title}`);
+  return { pid, url: `redis://127.0.0.1:${port}` };
 }
 
 /** Starts `lamina dev` and resolves once it listens. */

@@ -60,7 +60,9 @@ export class RuntimeProcess {
       env: options.env,
       // A process group of its own: Ctrl-C in `lamina dev`'s terminal signals the whole
       // foreground group, and an environment must stop when the platform stops it, in order,
-      // not die under a call (bwrap's --die-with-parent still ends it if the platform dies).
+      // not die under a call. If the platform itself dies, a sandboxed runtime ends with it
+      // (bwrap's --die-with-parent), as does Lamina's Node.js runtime unsandboxed (its parent
+      // check); another unsandboxed runtime ends when its Runtime API connection fails.
       detached: true,
       stdio:
         options.sandboxed === true
