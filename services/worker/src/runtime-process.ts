@@ -62,7 +62,7 @@ export class RuntimeProcess {
       // foreground group, and an environment must stop when the platform stops it, in order,
       // not die under a call. If the platform itself dies, a sandboxed runtime ends with it
       // (bwrap's --die-with-parent), as does Lamina's Node.js runtime unsandboxed (its parent
-      // check); another unsandboxed runtime ends when its Runtime API connection fails.
+      // check); another unsandboxed runtime is left to its client's handling of a lost Runtime API.
       detached: true,
       stdio:
         options.sandboxed === true
