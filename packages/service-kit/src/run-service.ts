@@ -39,7 +39,7 @@ export interface RunServiceOptions<C extends ServiceConfigBase> {
  * The composition root of a standalone service (a Deployment in a cluster, its own process in
  * tests): config from the environment (invalid → every issue printed, exit 1), one pino logger
  * and one prom-client Registry, `/metrics` and `/healthz` on the configured port, and SIGTERM /
- * SIGINT: fail health, drain, exit; a second signal forces exit. The signals are handled from the
+ * SIGINT: fail health, drain, exit; a second SIGINT forces exit (a repeated SIGTERM does not). The signals are handled from the
  * first line (signals.ts): one that comes while the service starts exits at once.
  */
 export async function runService<C extends ServiceConfigBase>(

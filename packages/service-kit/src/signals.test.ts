@@ -30,15 +30,32 @@ describe('handleSignalsEarly', () => {
     expect(p.lines).toEqual(['lamina-test: SIGTERM while starting: exiting\n']);
   });
 
-  it('calls stop once started, and exits 130 on a second signal', () => {
+  it('calls stop once started, and exits 130 on a second SIGINT', () => {
     const p = fakeProcess();
     const stops: string[] = [];
     p.signals.started((signal) => stops.push(signal));
     p.send('SIGINT');
     expect(stops).toEqual(['SIGINT']);
     expect(p.exits).toEqual([]);
-    p.send('SIGTERM');
+    p.send('SIGINT');
     expect(stops).toEqual(['SIGINT']);
+    expect(p.exits).toEqual([130]);
+  });
+
+  it('keeps draining on a repeated SIGTERM (a platform retrying a stop), and stops once', () => {
+    const p = fakeProcess();
+    const stops: string[] = [];
+    p.signals.started((signal) => stops.push(signal));
+    p.send('SIGTERM');
+    p.send('SIGTERM');
+    p.send('SIGTERM');
+    expect(stops).toEqual(['SIGTERM']);
+    expect(p.exits).toEqual([]);
+    expect(p.lines).toEqual([
+      'lamina-test: SIGTERM again: still draining (SIGINT exits at once)\n',
+      'lamina-test: SIGTERM again: still draining (SIGINT exits at once)\n',
+    ]);
+    p.send('SIGINT');
     expect(p.exits).toEqual([130]);
   });
 });

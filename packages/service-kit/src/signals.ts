@@ -7,8 +7,12 @@
  * - while starting, a signal exits at once (0): nothing has been served yet, and what a service
  *   may have taken meanwhile is redelivered (a BullMQ job's lock lapses, a Kafka offset was not
  *   committed);
- * - once `started(stop)` was called, the first signal calls `stop` (drain, then the caller exits)
- *   and a second one exits at once (130).
+ * - once `started(stop)` was called, the first signal calls `stop` (drain, then the caller exits);
+ *   a later SIGINT exits at once (130: someone at a terminal insists), a later SIGTERM is noted and
+ *   ignored: a platform may send it again (a kubelet or container runtime restarted during a
+ *   pod's stop retries it from the start; some runtimes send two) and its deadline is SIGKILL at
+ *   the end of the grace period, so exiting early would only cut the drain (a worker's running
+ *   call, CI's cluster-burst).
  *
  * Invariants: the handlers are installed once per call, synchronously; `stop` runs at most once.
  */
@@ -19,7 +23,7 @@ export interface SignalTarget {
 }
 
 export interface EarlySignals {
-  /** From now on the first signal calls `stop`, a second exits 130. */
+  /** From now on the first signal calls `stop`; a later SIGINT exits 130, a SIGTERM is ignored. */
   started(stop: (signal: NodeJS.Signals) => void): void;
 }
 
@@ -44,6 +48,10 @@ export function handleSignalsEarly(o: EarlySignalsOptions): EarlySignals {
       return;
     }
     if (++signals > 1) {
+      if (signal === 'SIGTERM') {
+        write(`${o.name}: SIGTERM again: still draining (SIGINT exits at once)\n`);
+        return;
+      }
       write(`${o.name}: second signal (${signal}): exiting now\n`);
       exit(130);
       return;

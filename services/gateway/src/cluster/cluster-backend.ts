@@ -235,14 +235,20 @@ function podPool(
         onClaim: createWarmPoolMetrics(ctx.registry, workerPods),
       })
     : undefined;
+  const client = new HttpAgentClient({
+    connectTimeoutMs: o.workers.connectTimeoutMs,
+    // One byte over the limit is enough for the invoke route to answer "too large".
+    maxResponseBytes: LIMITS.syncResponseMaxBytes + 1,
+  });
+  // A pod that leaves the pool gets its idle connections closed: its agent, if stopping,
+  // exits once its gateways let go (ADR 0032).
+  workerPods.index.onLeave((pod) => {
+    client.forget(pod.ip, pod.port ?? o.workers.port);
+  });
   const pool = new ClusterPool({
     pods: workerPods,
     stopPods: () => workerPods.stop(),
-    client: new HttpAgentClient({
-      connectTimeoutMs: o.workers.connectTimeoutMs,
-      // One byte over the limit is enough for the invoke route to answer "too large".
-      maxResponseBytes: LIMITS.syncResponseMaxBytes + 1,
-    }),
+    client,
     port: o.workers.port,
     coldStartWaitMs: o.workers.coldStartWaitMs,
     busyWaitMs: o.workers.busyWaitMs,

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { AGENT_HEADERS, type Invocation } from '@lamina/core';
+import { eventually } from '@lamina/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { closedPort } from '../test-support/fake-agents.js';
@@ -66,6 +67,30 @@ describe('HttpAgentClient', () => {
         executedVersion: '$LATEST',
       },
     });
+  });
+
+  it('forget closes the idle pooled connection to a pod (its stopping agent then exits)', async () => {
+    const closed: string[] = [];
+    const port = await serve((req, res) => {
+      req.socket.once('close', () => closed.push('closed'));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    const client = new HttpAgentClient({ maxResponseBytes: 1000 });
+    const call = () =>
+      client.invoke({ ip: '127.0.0.1', port, target, invocation, timeoutMs: 5000 });
+    expect((await call()).kind).toBe('result');
+    client.forget('127.0.0.1', port + 1); // another pod: nothing happens
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toEqual([]);
+    client.forget('127.0.0.1', port);
+    await eventually(() => {
+      expect(closed).toEqual(['closed']);
+      return true;
+    });
+    // The next call opens a new connection.
+    expect((await call()).kind).toBe('result');
+    client.close();
   });
 
   it('cuts an answer at maxResponseBytes (the invoke route then answers "too large")', async () => {

@@ -192,6 +192,17 @@ export class HttpAgentClient implements AgentClient {
     return { kind: 'error', error: parseAgentError(status, body) };
   }
 
+  /**
+   * Closes the idle pooled connections to an agent, for a pod that left the pool: a stopping
+   * agent waits for its gateways to close them rather than close them under a call that may be
+   * on its way (the worker's gateway-connections.ts). A call in flight keeps its connection.
+   */
+  forget(ip: string, port: number): void {
+    for (const socket of this.agent.freeSockets[this.agent.getName({ host: ip, port })] ?? []) {
+      socket.destroy();
+    }
+  }
+
   close(): void {
     this.agent.destroy();
   }

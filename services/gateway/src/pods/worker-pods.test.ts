@@ -119,6 +119,21 @@ describe('WorkerPodIndex', () => {
     expect(index.size).toBe(0);
     expect(changes).toBe(5);
   });
+
+  it('tells onLeave of each pod that left or moved address, not of one that changed in place', () => {
+    const index = new WorkerPodIndex();
+    const left: string[] = [];
+    index.onLeave((p) => left.push(`${p.name}@${p.ip}`));
+    index.set('a', workerPodOf(pod('a')));
+    index.set('b', workerPodOf(pod('b')));
+    index.set('c', workerPodOf(pod('c')));
+    index.set('a', workerPodOf(pod('a', { version: '1', slug: 'v1' }))); // same address
+    index.set('b', undefined);
+    expect(left).toEqual(['b@10.0.0.1']);
+    const moved = workerPodOf(pod('c'));
+    index.replaceAll(moved === undefined ? [] : [{ ...moved, ip: '10.0.0.9' }]);
+    expect(left.slice(1).sort()).toEqual(['a@10.0.0.1', 'c@10.0.0.1']);
+  });
 });
 
 describe('WorkerPodWatch', () => {

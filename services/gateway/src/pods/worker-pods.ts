@@ -120,6 +120,7 @@ export class WorkerPodIndex implements WorkerPodSource {
   private readonly byName = new Map<string, WorkerPod>();
   private readonly byTarget = new Map<string, Map<string, WorkerPod>>();
   private readonly listeners = new Set<() => void>();
+  private readonly leaving = new Set<(pod: WorkerPod) => void>();
 
   ready(functionName: string, version: string): readonly WorkerPod[] {
     const pods = this.byTarget.get(keyOf(functionName, version));
@@ -134,19 +135,34 @@ export class WorkerPodIndex implements WorkerPodSource {
     };
   }
 
+  /**
+   * Called with each pod that leaves the index (not ready, terminating, gone) or whose address
+   * changed, after the change; returns the unsubscribe function.
+   */
+  onLeave(listener: (pod: WorkerPod) => void): () => void {
+    this.leaving.add(listener);
+    return () => {
+      this.leaving.delete(listener);
+    };
+  }
+
   /** Adds, replaces or (when `pod` is undefined: not ready) removes the pod `name`. */
   set(name: string, pod: WorkerPod | undefined): void {
+    const old = this.byName.get(name);
     this.drop(name);
     if (pod !== undefined) this.put(pod);
     this.changed();
+    if (old !== undefined && !sameAddress(old, pod)) this.left([old]);
   }
 
   /** Replaces the whole index (a relist). */
   replaceAll(pods: readonly WorkerPod[]): void {
+    const before = [...this.byName.values()];
     this.byName.clear();
     this.byTarget.clear();
     for (const pod of pods) this.put(pod);
     this.changed();
+    this.left(before.filter((old) => !sameAddress(old, this.byName.get(old.name))));
   }
 
   /** Number of ready pods in the index. */
@@ -206,7 +222,14 @@ export class WorkerPodIndex implements WorkerPodSource {
   private changed(): void {
     for (const listener of [...this.listeners]) listener();
   }
+
+  private left(pods: readonly WorkerPod[]): void {
+    for (const pod of pods) for (const listener of [...this.leaving]) listener(pod);
+  }
 }
+
+const sameAddress = (a: WorkerPod, b: WorkerPod | undefined): boolean =>
+  a.ip === b?.ip && a.port === b.port;
 
 /** A restarting client-node informer on the worker pods of one namespace. */
 export function workerPodInformer(

@@ -36,6 +36,11 @@ export interface AgentServerDeps {
   readonly maxBodyBytes?: number;
   /** Counted per invocation and served on `GET /metrics`; absent: no metrics (404). */
   readonly metrics?: AgentMetrics;
+  /**
+   * True once the agent stops (SIGTERM): from then on every answer to a gateway closes its
+   * connection, so gateways leave the pod with no pooled connection to it (start-agent.ts).
+   */
+  readonly stopping?: () => boolean;
 }
 
 /** Error type of each refusal's body, for a caller that reads only the body. */
@@ -113,6 +118,10 @@ const isRefusal = (claim: Slot | Refusal): claim is Refusal => 'refusal' in clai
 export function createAgentServer(deps: AgentServerDeps): Server {
   const { agent, logger, metrics } = deps;
   const maxBodyBytes = deps.maxBodyBytes ?? LIMITS.syncRequestMaxBytes;
+  /** A stopping agent's answer is the last on its connection (see `stopping`). */
+  const lastIfStopping = (res: ServerResponse): void => {
+    if (deps.stopping?.() === true) res.setHeader('connection', 'close');
+  };
 
   async function invoke(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let parsed;
@@ -164,6 +173,7 @@ export function createAgentServer(deps: AgentServerDeps): Server {
         },
         'invocation done',
       );
+      lastIfStopping(res);
       sendResult(res, result);
     } catch (err) {
       metrics?.invocations.inc({ outcome: 'platform_error' });
@@ -172,6 +182,7 @@ export function createAgentServer(deps: AgentServerDeps): Server {
         { err, errorType: body.errorType },
         'invocation failed',
       );
+      lastIfStopping(res);
       sendJson(res, status, body);
     }
   }
@@ -191,6 +202,7 @@ export function createAgentServer(deps: AgentServerDeps): Server {
     }
     const { status, answer } = await specialize(body);
     const text = Buffer.from(JSON.stringify(answer));
+    lastIfStopping(res);
     res.writeHead(status, {
       'content-type': 'application/json',
       'content-length': String(text.length),

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_HEADERS } from '@lamina/core';
+import { AGENT_HEADERS, AGENT_INVOKE_PATH } from '@lamina/core';
 import { eventually } from '@lamina/testkit';
 import { ensureRuntimeBuilt } from '../test-support/fixtures.js';
 import {
@@ -277,6 +278,76 @@ describe('worker agent on SIGTERM, linger', () => {
     expect(refused.headers.get(AGENT_HEADERS.refusal)).toBe('draining');
     expect(agent.child.exitCode).toBeNull();
     agent.child.kill('SIGKILL');
+  });
+});
+
+/** An invoke over node:http through `agent` (a gateway's pooled connection), with its headers. */
+function invokeThrough(
+  agent: HttpAgent,
+  url: string,
+  payload: unknown,
+): Promise<{ status: number; connection: string | undefined; body: string }> {
+  const body = Buffer.from(JSON.stringify(payload));
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${url}${AGENT_INVOKE_PATH}`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          [AGENT_HEADERS.function]: 'hello',
+          [AGENT_HEADERS.version]: '3',
+          [AGENT_HEADERS.requestId]: randomUUID(),
+          [AGENT_HEADERS.invokedArn]: 'arn:aws:lambda:us-east-1:000000000000:function:hello:3',
+          'content-length': String(body.length),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: text });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('worker agent on SIGTERM, gateway connections (ADR 0032)', () => {
+  it('leaves an idle gateway connection open and exits once the gateway closes it', async () => {
+    const [agent, url] = await start({ LAMINA_DRAIN_LINGER_MS: '60000' });
+    const gateway = new HttpAgent({ keepAlive: true });
+    expect((await invokeThrough(gateway, url, { hello: 1 })).status).toBe(200);
+    agent.child.kill('SIGTERM');
+    // Closing it now could cross a call written on it: the agent waits for the gateway.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(agent.child.exitCode).toBeNull();
+    const refused = await invokeThrough(gateway, url, {});
+    expect([refused.status, refused.connection]).toEqual([503, 'close']);
+    // The refusal closed that connection; a gateway that sees the pod go closes its others.
+    gateway.destroy();
+    expect(await agent.exited).toBe(0);
+    expect(agent.logs.find((l) => l['msg'] === 'no invocation running; stopping')).toMatchObject({
+      ended: 'closed',
+    });
+  });
+
+  it('answers the running call with Connection: close, and a repeated SIGTERM does not cut it', async () => {
+    const [agent, url] = await start({ LAMINA_DRAIN_LINGER_MS: '60000' });
+    const gateway = new HttpAgent({ keepAlive: true });
+    const running = invokeThrough(gateway, url, { action: 'sleep', ms: 1500 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    agent.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    agent.child.kill('SIGTERM'); // a kubelet restarted mid-stop retries it from the start
+    const done = await running;
+    expect([done.status, done.connection]).toEqual([200, 'close']);
+    expect(json(done.body)).toMatchObject({ event: { action: 'sleep', ms: 1500 } });
+    // Its connection closed with that answer: nothing else held, so the agent exits.
+    expect(await agent.exited).toBe(0);
+    gateway.destroy();
   });
 });
 

@@ -8,7 +8,8 @@ import { startAgent } from './start-agent.js';
  * The worker agent: the program of a cluster-mode worker pod (ADR 0014). Config from the pod's
  * environment (the operator's contract, ADR 0007), one execution environment, the agent
  * protocol on LAMINA_WORKER_PORT. SIGTERM: not ready, refuse new invocations, let the running
- * one finish, exit 0; a second signal exits at once; a signal before the agent listens exits at
+ * one finish, exit 0; a second SIGINT exits at once (a second SIGTERM does not: a platform
+ * retrying a stop must not cut a running call); a signal before the agent listens exits at
  * once (handled from the first line: PID 1 ignores signals it has no handler for).
  */
 async function main(): Promise<void> {

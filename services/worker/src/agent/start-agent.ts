@@ -1,14 +1,8 @@
 import { once } from 'node:events';
-import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import {
-  AGENT_INVOKE_PATH,
-  AGENT_SPECIALIZE_PATH,
-  type FunctionVersionConfig,
-  parseLoggingConfig,
-} from '@lamina/core';
+import { type FunctionVersionConfig, parseLoggingConfig } from '@lamina/core';
 import { ExecutionEnvironment } from '../execution-environment.js';
 import { PlainPlacements, POD_RUNTIME_NICENESS } from '../sandbox/runtime-placement.js';
 import { SANDBOX_LIMITS } from '../sandbox/sandbox.js';
@@ -21,6 +15,7 @@ import { type CodeLocation, locateCode } from './code-location.js';
 import type { AgentConfig } from './config.js';
 import { createAgentMetrics } from './agent-metrics.js';
 import { createAgentServer } from './agent-server.js';
+import { GatewayConnections } from './gateway-connections.js';
 import { ExternalRuntime, killOtherProcesses, killStrays } from './external-runtime.js';
 import { readEnvironmentDir } from './environment-dir.js';
 import { fetchSealedEnvironment } from './sealed-environment.js';
@@ -46,9 +41,9 @@ export interface RunningAgent {
   readonly agent: WorkerAgent | GenericAgent;
   readonly port: number;
   /**
-   * SIGTERM's work: refuse new invocations, let the running one end (and answer `draining`
-   * until `lingerMs` after the last invoke or specialise request; an idle pod does not wait),
-   * then stop the environment and the server. Idempotent.
+   * SIGTERM's work: refuse new invocations (`draining`), let the running one end, wait until the
+   * gateways have closed their connections (at most `lingerMs`; a pod none holds one to does not
+   * wait), then stop the environment and the server. Idempotent.
    */
   stop(lingerMs: number): Promise<void>;
 }
@@ -312,19 +307,15 @@ export async function startAgent(startDeps: StartAgentDeps): Promise<RunningAgen
     void delivery?.whenDelivered().then(() => versioned.recheck());
   }
   const generic = agent instanceof GenericAgent ? agent : undefined;
+  let stopping: Promise<void> | undefined;
   const server = createAgentServer({
     agent,
     logger,
     metrics: createAgentMetrics(),
+    stopping: () => stopping !== undefined,
     ...(generic === undefined ? {} : { specialize: (body: Buffer) => generic.specialize(body) }),
   });
-  // The last call or specialisation a gateway sent: SIGTERM lingers only within lingerMs of it.
-  let lastRequestAt = Number.NEGATIVE_INFINITY;
-  server.on('request', (req: IncomingMessage) => {
-    if (req.url === AGENT_INVOKE_PATH || req.url === AGENT_SPECIALIZE_PATH) {
-      lastRequestAt = performance.now();
-    }
-  });
+  const gateways = new GatewayConnections(server);
   server.listen(config.port, config.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -340,20 +331,20 @@ export async function startAgent(startDeps: StartAgentDeps): Promise<RunningAgen
     'worker agent listening',
   );
 
-  let stopping: Promise<void> | undefined;
   return {
     agent,
     port,
     stop: (lingerMs) => {
       stopping ??= (async () => {
-        // A gateway that sent something lately may not have seen the pod go yet: it gets
-        // `draining` (and tries another pod) until lingerMs after its last request. A pod idle
-        // that long exits at once, so a scaled-down or deleted pod frees its node (issue #15).
-        const lingerLeft = Math.max(0, lastRequestAt + lingerMs - performance.now());
-        const linger = new Promise((resolve) => setTimeout(resolve, lingerLeft));
+        // From here every answer closes its connection and new work is refused (`draining`,
+        // tried elsewhere); a running call ends first.
         await agent.drain();
-        logger.info({ lingerMs: Math.round(lingerLeft) }, 'no invocation running; stopping');
-        await linger;
+        // Gateway connections are left for the gateways to close (they do once they see the pod
+        // go): closing an idle one here could cross a call written on it (gateway-connections.ts).
+        // A pod no gateway holds a connection to (most scaled-down ones) exits at once.
+        const open = gateways.size;
+        const ended = await gateways.closedOrAfter(lingerMs);
+        logger.info({ gatewayConnections: open, ended }, 'no invocation running; stopping');
         delivery?.stop();
         await agent.close();
         functionOut.close();
