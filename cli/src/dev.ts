@@ -17,7 +17,13 @@ import { loadConfig as loadDispatcherConfig, startDispatcher } from '@lamina/dis
 import { type GatewayConfig, localBackend, startGateway } from '@lamina/gateway';
 import { loadConfig as loadPollerConfig, loadMappingManifests, startPoller } from '@lamina/poller';
 import { createTracing, invokerOver, KAFKA_INVOKE_RULES } from '@lamina/service-kit';
-import { ProcessPool, Sandbox, type Placements } from '@lamina/worker';
+import {
+  endWithParentLauncher,
+  PlainPlacements,
+  ProcessPool,
+  Sandbox,
+  type Placements,
+} from '@lamina/worker';
 import type { Logger } from 'pino';
 
 import { credentialsFile } from './credentials-file.js';
@@ -118,15 +124,18 @@ async function compose(o: DevOptions, lifecycle: Lifecycle): Promise<string> {
   lifecycle.add({ name: 'function logs', stop: () => logs.flush() });
   // Sandboxes where bubblewrap runs (else one warning); generic runtimes' task slots go beside
   // the code store (`<stateDir>/code`), so filling one is hard links.
-  const placements =
+  const sandbox =
     o.sandbox === false
       ? undefined
       : Sandbox.detect({ logger, scratchRoot: join(config.stateDir, 'sandbox') });
-  const runtimes = runnable(o.runtimes, placements, logger);
+  const runtimes = runnable(o.runtimes, sandbox, logger);
+  // Plain processes otherwise, started so that they end with lamina dev even if it is killed.
+  const placements: Placements =
+    sandbox ?? new PlainPlacements(undefined, undefined, undefined, endWithParentLauncher());
   const pool = new ProcessPool({
     logger,
     runtimes: runtimes.commands,
-    ...(placements === undefined ? {} : { placements }),
+    placements,
     onLog: logs.line,
     // Layer content is in the local backend's code store (`<stateDir>/code`, local-backend.ts);
     // each function's layers are merged into a folder under `<stateDir>/opt` that plays /opt.
@@ -215,10 +224,10 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
 /** The runtimes this host can start: those with a root filesystem of their own need the sandbox. */
 function runnable(
   runtimes: LocalRuntimes,
-  placements: Placements | undefined,
+  sandbox: Placements | undefined,
   logger: Logger,
 ): LocalRuntimes {
-  if (placements !== undefined) return runtimes;
+  if (sandbox !== undefined) return runtimes;
   const commands = Object.fromEntries(
     Object.entries(runtimes.commands).filter(([id, c]) => {
       if (c.rootfs === undefined) return true;

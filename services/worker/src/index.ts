@@ -9,4 +9,8 @@ export type { Clock, LogSink, RuntimeCommand, WorkerLogger } from './types.js';
 export type { VersionProbe } from './runtime-version-check.js';
 export { type CredentialsFor, FAKE_CREDENTIALS, type RoleCredentials } from './role-credentials.js';
 export { Sandbox, SANDBOX_LIMITS, type SandboxDetectOptions } from './sandbox/sandbox.js';
-export type { Placements } from './sandbox/runtime-placement.js';
+export {
+  endWithParentLauncher,
+  PlainPlacements,
+  type Placements,
+} from './sandbox/runtime-placement.js';

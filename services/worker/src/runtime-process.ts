@@ -61,8 +61,8 @@ export class RuntimeProcess {
       // A process group of its own: Ctrl-C in `lamina dev`'s terminal signals the whole
       // foreground group, and an environment must stop when the platform stops it, in order,
       // not die under a call. If the platform itself dies, a sandboxed runtime ends with it
-      // (bwrap's --die-with-parent), as does Lamina's Node.js runtime unsandboxed (its parent
-      // check); another unsandboxed runtime is left to its client's handling of a lost Runtime API.
+      // (bwrap's --die-with-parent), and so does lamina dev's unsandboxed one (started through
+      // `setpriv --pdeathsig KILL`, runtime-placement.ts); a pod's runtime ends with its pod.
       detached: true,
       stdio:
         options.sandboxed === true

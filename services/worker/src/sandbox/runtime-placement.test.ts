@@ -1,8 +1,15 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { getPriority } from 'node:os';
+import { eventually } from '@lamina/testkit';
 import { describe, expect, it } from 'vitest';
 
 import { RuntimeProcess } from '../runtime-process.js';
-import { PlainPlacements, POD_RUNTIME_NICENESS } from './runtime-placement.js';
+import {
+  endWithParentLauncher,
+  PlainPlacements,
+  POD_RUNTIME_NICENESS,
+} from './runtime-placement.js';
 
 /** Runs `command` as a runtime of `placements`; resolves with its output lines once it exits. */
 async function runPlaced(placements: PlainPlacements, command: string[]): Promise<string[]> {
@@ -45,4 +52,46 @@ describe('PlainPlacements', () => {
     const pod = new PlainPlacements(undefined, 1024, POD_RUNTIME_NICENESS);
     expect(await runPlaced(pod, ['/bin/sh', '-c', 'ulimit -n'])).toEqual(['1024']);
   });
+
+  it('starts through its launcher, except a command that cannot start (its ENOENT stays)', async () => {
+    const dev = new PlainPlacements(undefined, undefined, undefined, ['/usr/bin/env']);
+    const runs = await dev.place({ command: ['node', 'x.js'], runtimePaths: [], tmpSizeMb: 1 });
+    const missing = await dev.place({ command: ['./bootstrap'], runtimePaths: [], tmpSizeMb: 1 });
+    expect([runs.command, missing.command]).toEqual([
+      ['/usr/bin/env', 'node', 'x.js'],
+      ['./bootstrap'],
+    ]);
+    await Promise.all([runs.release(), missing.release()]);
+  });
+
+  it.runIf(endWithParentLauncher().length > 0)(
+    'endWithParentLauncher: a detached runtime ends when lamina dev is killed outright',
+    async () => {
+      // A parent that spawns `sleep` as RuntimeProcess does (own process group), then is SIGKILLed.
+      const script = `const c = require('node:child_process').spawn(process.argv[1], process.argv.slice(2), { detached: true, stdio: 'ignore' }); console.log(c.pid); setInterval(() => {}, 1000);`;
+      const parent = spawn(
+        process.execPath,
+        ['-e', script, ...endWithParentLauncher(), 'sleep', '60'],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      const [chunk] = (await once(parent.stdout, 'data')) as [Buffer];
+      const pid = Number(chunk.toString().trim());
+      const alive = (): boolean => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      expect(alive()).toBe(true);
+      parent.kill('SIGKILL');
+      await eventually(() => !alive(), {
+        what: 'the runtime gone with its parent',
+        timeoutMs: 5000,
+      });
+    },
+  );
 });

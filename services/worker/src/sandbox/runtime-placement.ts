@@ -10,7 +10,7 @@
  * - `release` runs after the process is gone and removes everything the placement made;
  *   `releaseNow` is its synchronous last resort on process exit. Both are idempotent.
  */
-import { rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -65,23 +65,56 @@ export interface Placements {
 export const POD_RUNTIME_NICENESS = 19;
 
 /**
+ * The command a plain runtime of `lamina dev` starts through so that it ends with the platform
+ * even when the platform is killed outright (SIGKILL, the OOM killer): `setpriv --pdeathsig KILL`
+ * (util-linux) where it exists, nothing elsewhere. A sandboxed runtime has bwrap's
+ * --die-with-parent; a pod's runtime ends with its pod. Without it, a runtime in a process group
+ * of its own (runtime-process.ts) outlives a killed `lamina dev`: a shell `bootstrap` that loops
+ * on `/next` spins on the lost Runtime API forever (seen).
+ */
+export function endWithParentLauncher(): readonly string[] {
+  if (process.platform !== 'linux') return [];
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+  return setpriv === undefined ? [] : [setpriv, '--pdeathsig', 'KILL', '--'];
+}
+
+/** A path (with a `/`) that names an executable file, or a name for the PATH search. */
+function startable(command: string | undefined, cwd: string): boolean {
+  if (command === undefined) return false;
+  if (!command.includes('/')) return true;
+  try {
+    accessSync(path.resolve(cwd, command), constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Plain child processes: a private TMPDIR under `tmpRoot`, the host's paths as they are; with
  * `maxOpenFiles`, the command starts through `/bin/sh`, which lowers RLIMIT_NOFILE first; with
- * `niceness`, the runtime runs at that nice value (a worker pod's runtime, ADR 0029).
+ * `niceness`, the runtime runs at that nice value (a worker pod's runtime, ADR 0029); with a
+ * `launcher`, the command starts through it (`endWithParentLauncher`, which execs the runtime:
+ * the pid is the runtime's).
  */
 export class PlainPlacements implements Placements {
   constructor(
     private readonly tmpRoot: string = tmpdir(),
     private readonly maxOpenFiles?: number,
     private readonly niceness?: number,
+    private readonly launcher: readonly string[] = [],
   ) {}
 
   async place(request: PlacementRequest): Promise<RuntimePlacement> {
     const tmpDir = await mkdtemp(path.join(this.tmpRoot, 'lamina-env-'));
+    const cwd = request.codeDir ?? tmpDir;
+    // A command that cannot start is spawned as it is: its ENOENT is Runtime.InvalidEntrypoint.
+    const launcher = startable(request.command[0], cwd) ? this.launcher : [];
     return {
       sandboxed: false,
-      command:
-        this.maxOpenFiles === undefined
+      command: [
+        ...launcher,
+        ...(this.maxOpenFiles === undefined
           ? request.command
           : [
               '/bin/sh',
@@ -89,8 +122,9 @@ export class PlainPlacements implements Placements {
               'ulimit -n "$0" && exec "$@"',
               String(this.maxOpenFiles),
               ...request.command,
-            ],
-      cwd: request.codeDir ?? tmpDir,
+            ]),
+      ],
+      cwd,
       tmpDir,
       optDir: request.optDir,
       ...(this.niceness === undefined ? {} : { niceness: this.niceness }),
