@@ -241,7 +241,7 @@ function podPool(
     maxResponseBytes: LIMITS.syncResponseMaxBytes + 1,
   });
   // A pod that leaves the pool gets its idle connections closed: its agent, if stopping,
-  // exits once its gateways let go (ADR 0032).
+  // exits once its gateways let go (ADR 0060).
   workerPods.index.onLeave((pod) => {
     client.forget(pod.ip, pod.port ?? o.workers.port);
   });
