@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@lamina/testkit';
 
+import { endWithParentLauncher } from './sandbox/runtime-placement.js';
 import { basicDir, bootstrapPath, ensureRuntimeBuilt, isAlive } from './test-support/fixtures.js';
 
 /**
@@ -34,27 +35,55 @@ server.listen(0, '127.0.0.1', () => {
 });
 `;
 
+/** A stand-in for lamina dev's plain placements: any command, detached as RuntimeProcess does. */
+const DETACHING_PARENT = `
+const child = require('node:child_process').spawn(process.argv[1], process.argv.slice(2), {
+  detached: true,
+  stdio: 'ignore',
+});
+process.stdout.write(child.pid + '\\n');
+setInterval(() => {}, 1000);
+`;
+
+/** Spawns `node -e script …args`, resolves with the pid its child printed. */
+async function parentOf(script: string, args: readonly string[]) {
+  const parent = spawn(process.execPath, ['-e', script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const pid = await new Promise<number>((resolve) => {
+    parent.stdout.once('data', (d: Buffer) => {
+      resolve(Number(d.toString().trim()));
+    });
+  });
+  return { parent, pid };
+}
+
 describe('runtime processes', { timeout: 20_000 }, () => {
   beforeAll(() => {
     ensureRuntimeBuilt();
   }, 60_000);
 
   it('exit when the platform process is killed mid-invocation', async () => {
-    const parent = spawn(
-      process.execPath,
-      ['-e', PARENT, process.execPath, bootstrapPath, basicDir],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    const pid = await new Promise<number>((resolve) => {
-      parent.stdout.once('data', (d: Buffer) => {
-        resolve(Number(d.toString().trim()));
-      });
-    });
+    const { parent, pid } = await parentOf(PARENT, [process.execPath, bootstrapPath, basicDir]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(isAlive(pid)).toBe(true);
     parent.kill('SIGKILL');
     await eventually(() => !isAlive(pid), { timeoutMs: 5000 });
   });
+
+  // Any runtime (a shell bootstrap looping on /next would spin forever), in a process group of
+  // its own: lamina dev's plain placements start it through endWithParentLauncher.
+  it.runIf(endWithParentLauncher().length > 0)(
+    'of any kind end with lamina dev killed outright when started through endWithParentLauncher',
+    async () => {
+      const { parent, pid } = await parentOf(DETACHING_PARENT, [
+        ...endWithParentLauncher(),
+        'sleep',
+        '60',
+      ]);
+      expect(isAlive(pid)).toBe(true);
+      parent.kill('SIGKILL');
+      await eventually(() => !isAlive(pid), { timeoutMs: 5000 });
+    },
+  );
 });

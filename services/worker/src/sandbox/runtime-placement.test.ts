@@ -1,15 +1,8 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { getPriority } from 'node:os';
-import { eventually } from '@lamina/testkit';
 import { describe, expect, it } from 'vitest';
 
 import { RuntimeProcess } from '../runtime-process.js';
-import {
-  endWithParentLauncher,
-  PlainPlacements,
-  POD_RUNTIME_NICENESS,
-} from './runtime-placement.js';
+import { PlainPlacements, POD_RUNTIME_NICENESS } from './runtime-placement.js';
 
 /** Runs `command` as a runtime of `placements`; resolves with its output lines once it exits. */
 async function runPlaced(placements: PlainPlacements, command: string[]): Promise<string[]> {
@@ -63,35 +56,4 @@ describe('PlainPlacements', () => {
     ]);
     await Promise.all([runs.release(), missing.release()]);
   });
-
-  it.runIf(endWithParentLauncher().length > 0)(
-    'endWithParentLauncher: a detached runtime ends when lamina dev is killed outright',
-    async () => {
-      // A parent that spawns `sleep` as RuntimeProcess does (own process group), then is SIGKILLed.
-      const script = `const c = require('node:child_process').spawn(process.argv[1], process.argv.slice(2), { detached: true, stdio: 'ignore' }); console.log(c.pid); setInterval(() => {}, 1000);`;
-      const parent = spawn(
-        process.execPath,
-        ['-e', script, ...endWithParentLauncher(), 'sleep', '60'],
-        {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
-      );
-      const [chunk] = (await once(parent.stdout, 'data')) as [Buffer];
-      const pid = Number(chunk.toString().trim());
-      const alive = (): boolean => {
-        try {
-          process.kill(pid, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      };
-      expect(alive()).toBe(true);
-      parent.kill('SIGKILL');
-      await eventually(() => !alive(), {
-        what: 'the runtime gone with its parent',
-        timeoutMs: 5000,
-      });
-    },
-  );
 });
