@@ -6,7 +6,7 @@
  * environments die of it under lamina dev (each runs in a process group of its own and is
  * stopped by the platform): the pool would report them failed and start them again while stopping.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,47 +32,79 @@ describe('lamina dev and Ctrl-C', () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it('SIGINT to its process group stops it cleanly, environments in order, its private Redis last', async () => {
+  /** Starts `lamina dev` in a process group of its own, as a shell gives a foreground job. */
+  async function startDev(): Promise<{
+    child: ChildProcess;
+    url: string;
+    output: () => string;
+    exited: Promise<number | null>;
+  }> {
     const env: Record<string, string | undefined> = { ...process.env, ...devEnv(stateDir) };
     delete env['REDIS_URL'];
-    // Its own process group, as a shell gives a foreground job.
     const child = spawn(process.execPath, [LAMINA_CLI, 'dev', '--functions', EXAMPLES], {
       env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await eventually(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(out), {
+      what: 'lamina dev to listen',
+      timeoutMs: 60_000,
+    });
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
+    return { child, url, output: () => out, exited };
+  }
+
+  it('SIGINT to its process group stops it cleanly, environments in order, its private Redis last', async () => {
+    const dev = await startDev();
     try {
-      await eventually(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(out), {
-        what: 'lamina dev to listen',
-        timeoutMs: 60_000,
-      });
-      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
       // An environment of a function, beside the parked generic ones.
-      const answer = await fetch(`${url}/2015-03-31/functions/hello/invocations`, {
+      const answer = await fetch(`${dev.url}/2015-03-31/functions/hello/invocations`, {
         method: 'POST',
         body: '{}',
       });
       expect(answer.status).toBe(200);
       const redisPid = privateRedisOf(stateDir).pid;
       expect(alive(redisPid)).toBe(true);
-      const group = child.pid;
+      const group = dev.child.pid;
       if (group === undefined) throw new Error('lamina dev has no pid');
       process.kill(-group, 'SIGINT'); // what the terminal does on Ctrl-C
-      expect(await exited, out).toBe(0);
+      expect(await dev.exited, dev.output()).toBe(0);
       await eventually(() => !alive(redisPid), {
         what: 'the private redis-server to exit',
         timeoutMs: 10_000,
       });
-      expect(out).not.toContain('ECONNREFUSED');
+      expect(dev.output()).not.toContain('ECONNREFUSED');
       // The environments are the platform's to stop: Ctrl-C does not reach them, so none is
       // reported as failed (and restarted) while lamina dev stops.
-      expect(out).not.toContain('generic runtime failed');
+      expect(dev.output()).not.toContain('generic runtime failed');
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('a repeated SIGTERM does not cut its stop short (a second SIGINT would)', async () => {
+    const dev = await startDev();
+    try {
+      const redisPid = privateRedisOf(stateDir).pid;
+      dev.child.kill('SIGTERM');
+      // Once it is stopping, again — as a supervisor that retries a stop sends it.
+      await eventually(() => dev.output().includes('lamina dev stopping (SIGTERM)'), {
+        what: 'lamina dev to start stopping',
+        timeoutMs: 10_000,
+      });
+      dev.child.kill('SIGTERM');
+      expect(await dev.exited, dev.output()).toBe(0);
+      expect(dev.output()).toContain('SIGTERM again: still draining');
+      await eventually(() => !alive(redisPid), {
+        what: 'the private redis-server to exit',
+        timeoutMs: 10_000,
+      });
+    } finally {
+      if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
     }
   }, 120_000);
 });

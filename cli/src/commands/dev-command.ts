@@ -1,9 +1,11 @@
 /**
  * `lamina dev`: runs local mode in this process (the composition is `dev.ts`'s) until SIGINT or
- * SIGTERM; a second signal forces exit, and so does a stop that takes longer than
- * `STOP_DEADLINE_MS` (exit 1). Prints `lamina dev listening on URL` once it listens —
- * scripts and the test kit wait for that line. Local mode's modules (gateway, dispatcher,
- * poller, worker) load only when `dev` runs, so every other command starts fast.
+ * SIGTERM, under the services' signal rule (service-kit `handleSignalsEarly`: a second Ctrl-C
+ * exits at once, a repeated SIGTERM is ignored while it drains); a stop that takes longer than
+ * `STOP_DEADLINE_MS` exits anyway (1). Prints `lamina dev listening on URL` once it listens —
+ * scripts and the test kit wait for that line — and `lamina dev stopping (SIGNAL)` when a stop
+ * begins. Local mode's modules (gateway, dispatcher, poller, worker) load only when `dev` runs,
+ * so every other command starts fast.
  */
 import { resolve } from 'node:path';
 
@@ -35,12 +37,14 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
     .option('--port <n>', 'gateway port; 0 picks a free one (LAMINA_PORT, default 9000)')
     .addHelpText('after', DEV_ENVIRONMENT_HELP)
     .action(async (opts: { functions?: string; port?: string }) => {
-      const [{ loadConfig }, { pino }, { startDev }, { localRuntimes }] = await Promise.all([
-        import('@lamina/gateway'),
-        import('pino'),
-        import('../dev.js'),
-        import('../runtimes.js'),
-      ]);
+      const [{ loadConfig }, { pino }, { startDev }, { localRuntimes }, { handleSignalsEarly }] =
+        await Promise.all([
+          import('@lamina/gateway'),
+          import('pino'),
+          import('../dev.js'),
+          import('../runtimes.js'),
+          import('@lamina/service-kit/signals'),
+        ]);
       const env: Record<string, string | undefined> = { ...ctx.io.env };
       if (opts.port !== undefined) env['LAMINA_PORT'] = opts.port;
       const config = loadConfig(env);
@@ -64,9 +68,8 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
       });
       ctx.io.stdout.write(`lamina dev listening on ${dev.url}\n`);
       await new Promise<void>((done) => {
-        let signals = 0;
-        const onSignal = (): void => {
-          if (++signals > 1) process.exit(130); // a second signal forces exit
+        handleSignalsEarly({ name: 'lamina dev' }).started((signal) => {
+          ctx.io.stdout.write(`lamina dev stopping (${signal})\n`);
           // A stop that hangs (a component waiting on something gone) still ends the process.
           setTimeout(() => {
             logger.error({ deadlineMs: STOP_DEADLINE_MS }, 'lamina dev did not stop in time');
@@ -76,9 +79,7 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
             for (const e of errors) logger.error({ err: e }, e.message);
             done();
           });
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
+        });
       });
     });
 }

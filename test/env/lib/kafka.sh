@@ -66,8 +66,13 @@ kafka_format() {
     return 0
   fi
   local id
-  # A cluster id is 16 random bytes, base64url without padding.
-  id="$(openssl rand 16 | base64 | tr '+/' '-_' | tr -d '=\n')"
+  # A cluster id is 16 random bytes, base64url without padding — and, as Kafka's own Uuid.randomUuid
+  # makes sure, not starting with "-": the tool's argument parser reads such an id as an option
+  # (1 start in 64 failed so).
+  id=-
+  while [ "${id#-}" != "$id" ]; do
+    id="$(openssl rand 16 | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
   java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format -t "$id" \
     -c "$KAFKA_DIR/server.properties" >>"$KAFKA_LOG" 2>&1 ||
     die "kafka storage format failed, see $KAFKA_LOG"
