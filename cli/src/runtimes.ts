@@ -5,22 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 import { RUNTIMES, type RuntimeInfo } from '@lamina/core';
 import { bootstrapPath } from '@lamina/runtime-nodejs';
+import { lambdaNodeOptions, type RuntimeCommand } from '@lamina/worker';
 
 /** How local mode starts each runtime it supports. */
 export interface LocalRuntimes {
-  readonly commands: Record<
-    string,
-    {
-      command: readonly string[];
-      runtimeDir?: string;
-      specializable?: boolean;
-      warmPool?: number;
-      /** Host paths the runtime needs inside the sandbox (ADR 0029). */
-      sandboxPaths?: readonly string[];
-      /** Its own root filesystem (runtimes/images/export-rootfs.sh); runs only in the sandbox. */
-      rootfs?: string;
-    }
-  >;
+  readonly commands: Record<string, RuntimeCommand>;
   readonly ids: readonly string[];
 }
 
@@ -155,7 +144,13 @@ function localCommand(
       }
       // The binary, and the runtime's package (its dist and its package.json's "type").
       const sandboxPaths = [binary, path.dirname(path.dirname(bootstrapPath))];
-      return { command: [binary, bootstrapPath], specializable: true, warmPool, sandboxPaths };
+      return {
+        command: [binary, bootstrapPath],
+        interpreterOptions: lambdaNodeOptions,
+        specializable: true,
+        warmPool,
+        sandboxPaths,
+      };
     }
     case 'python': {
       if (!existsSync(pythonInterpreter(r.version))) return undefined;

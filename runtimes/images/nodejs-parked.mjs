@@ -1,4 +1,4 @@
-#!/usr/local/bin/node
+#!/usr/bin/env -S /usr/local/bin/node --expose-gc --max-http-header-size=81920
 /* eslint-disable n/no-process-env -- this file is a runtime's start: Lambda hands a runtime its
    configuration through the environment, and specialisation replaces that environment. */
 /**
@@ -9,7 +9,9 @@
  * the task root, confirms, then imports the unmodified aws-lambda-ric, which reads `_HANDLER`,
  * `LAMBDA_TASK_ROOT` and the rest exactly as when `/var/runtime/bootstrap` starts it. What a
  * cold call saves is Node.js's own start; Init Duration still runs from the specialisation to the
- * RIC's first `/next`, and init errors are the RIC's own (`/init/error`).
+ * RIC's first `/next`, and init errors are the RIC's own (`/init/error`). Node.js starts with the
+ * options of /var/runtime/bootstrap that do not depend on the function (the first line); its heap
+ * keeps V8's default size, the function's memory being unknown when it starts.
  *
  * Invariants: nothing of a function is read before the answer; the RIC's native client is
  * loaded ahead (it reads only AWS_LAMBDA_RUNTIME_API, which specialisation does not change);

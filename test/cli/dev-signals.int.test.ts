@@ -47,8 +47,8 @@ describe('lamina dev and Ctrl-C', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     await eventually(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(out), {
       what: 'lamina dev to listen',

@@ -3,7 +3,7 @@ import { eventually } from '@lamina/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeZip } from '../support/zip.js';
-import { kubectlOk } from './support/cluster.js';
+import { kubectl, kubectlOk } from './support/cluster.js';
 import { type ClusterLamina, startClusterLamina } from './support/cluster-lamina.js';
 
 // Scaling on the real node (issue #15, ADR 0017): the cluster gateway (in this process, on the
@@ -57,6 +57,11 @@ export const handler = async (e) => {
 
     const first = await invoke(fn);
     expect(first.pod).toMatch(/^zero-latest-/);
+    // The pod's own log until its container exits. The gateway holds an idle connection to it;
+    // when the version scales down, the gateway closes that connection as its pod watch sees the
+    // pod go (WorkerPodIndex.onLeave → HttpAgentClient.forget), and the stopping agent, which
+    // waits for it (ADR 0060), exits then — not at its linger deadline.
+    const podLog = kubectl(['logs', '--follow', first.pod, '-n', l().ns]);
     const shown = await kubectlOk(['get', 'functions.lamina.dev', fn, '-n', l().ns]);
     expect(shown.split('\n')[0]).toMatch(/DESIRED\s+READY/);
 
@@ -73,6 +78,9 @@ export const handler = async (e) => {
         intervalMs: 1000,
       },
     );
+
+    const stopped = await podLog;
+    expect(stopped.stdout).toMatch(/"gatewayConnections":1,"ended":"closed"/);
 
     const again = await invoke(fn);
     expect(again.pod).toMatch(/^zero-latest-/);

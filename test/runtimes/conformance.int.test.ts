@@ -179,6 +179,26 @@ describe.each(CASES)('$runtime', (c) => {
     expect((r.body as { node: string }).node).toMatch(new RegExp(`^${major}\\.`));
   });
 
+  it.runIf(c.runtime.startsWith('nodejs'))("starts node as Lambda's bootstrap does", async () => {
+    // Three calls at once: three environments, at most one a pre-warmed runtime (started before
+    // its function was known: the heap keeps V8's default size) and at least one spawned for it.
+    const calls = [1, 2, 3].map(() =>
+      invoke(client, name, { action: 'node-start', sleepMs: 1000 }),
+    );
+    const started = (await Promise.all(calls)).map(
+      (r) => r.body as { gc: string; execArgv: string[] },
+    );
+    const always = ['--expose-gc', '--max-http-header-size=81920'];
+    for (const s of started)
+      expect(s).toMatchObject({ gc: 'function', execArgv: expect.arrayContaining(always) });
+    // 128 MB: a tenth for the young generation, half of it per semi-space, the rest old space.
+    expect(started.map((s) => s.execArgv)).toContainEqual([
+      ...always,
+      '--max-semi-space-size=6',
+      '--max-old-space-size=116',
+    ]);
+  });
+
   it('returns what the function logged in the Tail log', async () => {
     const value = `v-${Math.random().toString(36).slice(2)}`;
     const r = await invoke(client, name, { action: 'log', value });

@@ -205,4 +205,19 @@ describe.skipIf(!haveDocker)('container-image functions', () => {
       });
     });
   });
+
+  it("nodejs22.x image: its bootstrap starts node as Lambda's does", async () => {
+    const fn = fnOf('nodejs22.x');
+    const r = await pool.invoke(fn, invocation({ action: 'node-start' }));
+    // 256 MB: a tenth for the young generation, half of it per semi-space, the rest old space.
+    expect(JSON.parse(r.payload.toString())).toEqual({
+      gc: 'function',
+      execArgv: [
+        '--expose-gc',
+        '--max-http-header-size=81920',
+        '--max-semi-space-size=12',
+        '--max-old-space-size=231',
+      ],
+    });
+  });
 });

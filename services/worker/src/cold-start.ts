@@ -12,6 +12,7 @@ import type { Placements } from './sandbox/runtime-placement.js';
 import type { OptDirs } from './opt-dirs.js';
 import type { CredentialsFor } from './role-credentials.js';
 import type { GenericRuntime } from './generic-runtime.js';
+import { runtimeDirOf, spawnCommandOf } from './runtime-command.js';
 import { checkNodeMajor, execVersionProbe, type VersionProbe } from './runtime-version-check.js';
 import type { Clock, LogSink, RuntimeCommand, WorkerLogger } from './types.js';
 
@@ -121,8 +122,8 @@ export class ColdStarts {
     const credentials = this.opts.credentialsFor?.(fn.role);
     const env = new ExecutionEnvironment({
       fn,
-      command: runtime.command,
-      ...(runtime.runtimeDir !== undefined ? { runtimeDir: runtime.runtimeDir } : {}),
+      command: spawnCommandOf(runtime, fn.memorySize),
+      runtimeDir: runtimeDirOf(runtime),
       logger: this.opts.logger,
       ...(this.opts.onLog !== undefined ? { onLog: this.opts.onLog } : {}),
       clock: this.opts.clock,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FunctionVersionConfig } from '@lamina/core';
 import { GENERIC_TMP_MB, GenericRuntime } from './generic-runtime.js';
 import type { Placements } from './sandbox/runtime-placement.js';
+import { runtimeDirOf, spawnCommandOf } from './runtime-command.js';
 import { startTimeConflict } from './start-time-variables.js';
 import type { RuntimeCommand, WorkerLogger } from './types.js';
 
@@ -209,12 +210,11 @@ export function warmPools(
     if (size > 0 && r.specializable !== true) {
       logger.warn({ runtime: id }, 'warmPool ignored: the runtime is not specializable');
     } else if (size > 0) {
-      const runtimeDir = r.runtimeDir ?? path.dirname(r.command[1] ?? r.command[0] ?? '');
       const runtimePaths = runtimePathsOf(r);
       pools.set(id, {
         size,
-        command: r.command,
-        runtimeDir,
+        command: spawnCommandOf(r, undefined),
+        runtimeDir: runtimeDirOf(r),
         runtimePaths,
         ...(r.rootfs !== undefined ? { rootfs: r.rootfs } : {}),
       });

@@ -44,4 +44,10 @@ export interface RuntimeCommand {
   readonly sandboxPaths?: readonly string[];
   /** A root filesystem for the runtime where the host lacks its interpreter (ADR 0029). */
   readonly rootfs?: string;
+  /**
+   * The interpreter's options, placed after the command's first word: given the function's
+   * memory in MB, or undefined for a generic runtime started before its function is known
+   * (Node.js: `lambdaNodeOptions`, as Lambda's bootstrap starts `node`).
+   */
+  readonly interpreterOptions?: (memoryMb: number | undefined) => readonly string[];
 }

@@ -13,6 +13,10 @@ exports.handler = async (event, context) => {
       return event;
     case 'node-version':
       return { node: process.versions.node };
+    case 'node-start':
+      // How node was started (Lambda's bootstrap: gc exposed, the heap sized from the memory).
+      if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
+      return { gc: typeof globalThis.gc, execArgv: process.execArgv };
     case 'log':
       console.log(`conformance-log ${event.value}`);
       return { logged: event.value };
