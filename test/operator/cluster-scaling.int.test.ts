@@ -79,8 +79,10 @@ export const handler = async (e) => {
       },
     );
 
+    // Closed by the gateway: before the pod's SIGTERM (its watch saw the deletion first) or while
+    // the agent waited for it; never left to the deadline.
     const stopped = await podLog;
-    expect(stopped.stdout).toMatch(/"gatewayConnections":1,"ended":"closed"/);
+    expect(stopped.stdout).toMatch(/"gatewayConnections":[01],"ended":"closed"/);
 
     const again = await invoke(fn);
     expect(again.pod).toMatch(/^zero-latest-/);

@@ -27,7 +27,11 @@ export interface CodeDeliveryOptions {
 /** The code of this pod, fetched in the background with retries; see the file comment. */
 export class CodeDelivery {
   private readonly opts: CodeDeliveryOptions;
-  private state: CodeLocation = { kind: 'missing', reason: 'fetching the code package' };
+  private state: CodeLocation = {
+    kind: 'missing',
+    reason: 'fetching the code package',
+    pending: true,
+  };
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;

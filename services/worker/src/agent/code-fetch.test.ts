@@ -151,7 +151,11 @@ describe('CodeDelivery', () => {
       random: () => 0.5,
       attempt: () => fetchCode({ baseUrl, sha256Hex: hex, token: 't', cacheDir: fresh() }),
     });
-    expect(delivery.location()).toEqual({ kind: 'missing', reason: 'fetching the code package' });
+    expect(delivery.location()).toEqual({
+      kind: 'missing',
+      reason: 'fetching the code package',
+      pending: true,
+    });
     delivery.start();
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(delivery.location()).toMatchObject({

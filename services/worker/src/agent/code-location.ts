@@ -6,7 +6,12 @@ const HEX = /^[0-9a-f]{64}$/;
 /** Where the function's unpacked code is, or why the pod has none. */
 export type CodeLocation =
   | { readonly kind: 'found'; readonly dir: string }
-  | { readonly kind: 'missing'; readonly reason: string };
+  | {
+      readonly kind: 'missing';
+      readonly reason: string;
+      /** Not a failure: the first fetch is still running (the pod is starting). */
+      readonly pending?: true;
+    };
 
 /** The code directory `<store>/<hex>/` as the gateway's disk code store lays it out. */
 export function codeDirOf(storeDir: string, sha256Hex: string): string {

@@ -139,6 +139,35 @@ describe('WorkerAgent', () => {
     expect(lookups).toBe(2);
   });
 
+  it('logs a missing code as an error, but a first fetch still running only as information', async () => {
+    const lines: { level: string; reason: unknown }[] = [];
+    const at =
+      (level: string) =>
+      (obj: object): void => {
+        lines.push({ level, reason: (obj as { reason?: unknown }).reason });
+      };
+    const logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    const answers: FunctionLookup[] = [
+      { kind: 'missing', reason: 'fetching the code package', pending: true },
+      { kind: 'missing', reason: 'code package not in place: 503' },
+    ];
+    const now = { t: 1_000_000 };
+    const agent = new WorkerAgent({
+      target,
+      pool: new FakePool(),
+      lookup: () => Promise.resolve(answers.shift() ?? answers[0]!),
+      logger,
+      clock: { now: () => now.t },
+    });
+    await agent.readiness();
+    now.t += 1500;
+    await agent.readiness();
+    expect(lines).toEqual([
+      { level: 'info', reason: 'fetching the code package' },
+      { level: 'error', reason: 'code package not in place: 503' },
+    ]);
+  });
+
   it('recheck looks the code up at once, inside the recheck window of a miss', async () => {
     let present = false;
     let found = 0;

@@ -12,7 +12,7 @@ import { systemClock, type Clock, type WorkerLogger } from '../types.js';
 /** The function this pod runs, or why it cannot run it (yet). */
 export type FunctionLookup =
   | { readonly kind: 'ready'; readonly fn: FunctionVersionConfig }
-  | { readonly kind: 'missing'; readonly reason: string };
+  | { readonly kind: 'missing'; readonly reason: string; readonly pending?: true };
 
 export interface WorkerAgentOptions {
   /** The only function and version this pod serves. */
@@ -176,10 +176,12 @@ export class WorkerAgent {
       this.opts.onFound?.(lookup.fn);
     } else {
       if (this.missing?.reason !== lookup.reason) {
-        this.opts.logger.error(
-          { reason: lookup.reason },
-          'function code not available: not ready, invocations are refused (ResourceNotReadyException)',
-        );
+        const fields = { reason: lookup.reason };
+        const msg =
+          'function code not available: not ready, invocations are refused (ResourceNotReadyException)';
+        // A pod whose first fetch is still running is starting, not failing.
+        if (lookup.pending === true) this.opts.logger.info(fields, msg);
+        else this.opts.logger.error(fields, msg);
       }
       this.missing = { reason: lookup.reason, at: this.clock.now() };
     }
