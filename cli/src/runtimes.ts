@@ -3,9 +3,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { RUNTIMES, type RuntimeInfo } from '@lamina/core';
+import { lambdaNodeOptions, RUNTIMES, type RuntimeInfo } from '@lamina/core';
 import { bootstrapPath } from '@lamina/runtime-nodejs';
-import { lambdaNodeOptions, type RuntimeCommand } from '@lamina/worker';
+import type { RuntimeCommand } from '@lamina/worker';
 
 /** How local mode starts each runtime it supports. */
 export interface LocalRuntimes {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { KNOWN_RUNTIMES } from './function-spec.js';
-import { RUNTIMES } from './runtimes.js';
+import { lambdaNodeOptions, RUNTIMES } from './runtimes.js';
 
 describe('RUNTIMES', () => {
   it('is the list core knows, in its order', () => {
@@ -44,5 +44,24 @@ describe('RUNTIMES', () => {
       expect.objectContaining({ id: 'python3.12', local: false }),
     ]);
     expect(RUNTIMES.find((r) => r.id === 'python3.12')?.image).toBeUndefined();
+  });
+});
+
+describe('lambdaNodeOptions', () => {
+  it("sizes the heap from the memory as Lambda's Node.js bootstrap does", () => {
+    expect(lambdaNodeOptions(128)).toEqual([
+      '--expose-gc',
+      '--max-http-header-size=81920',
+      '--max-semi-space-size=6',
+      '--max-old-space-size=116',
+    ]);
+    expect(lambdaNodeOptions(10_240).slice(2)).toEqual([
+      '--max-semi-space-size=512',
+      '--max-old-space-size=9216',
+    ]);
+  });
+
+  it('leaves the heap to V8 when the function is not known yet', () => {
+    expect(lambdaNodeOptions(undefined)).toEqual(['--expose-gc', '--max-http-header-size=81920']);
   });
 });

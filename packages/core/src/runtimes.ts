@@ -59,3 +59,22 @@ function checked(entries: readonly Record<string, unknown>[]): readonly RuntimeI
 
 /** Every runtime Lamina knows, in the file's order. */
 export const RUNTIMES: readonly RuntimeInfo[] = Object.freeze(checked(list.runtimes));
+
+/**
+ * The options Lambda's Node.js bootstrap starts `node` with (the managed runtimes'
+ * `/var/runtime/bootstrap`): `global.gc` exposed, HTTP headers up to 80 KiB, and the V8 heap sized
+ * from the function's memory — a tenth of it for the young generation (half of that per
+ * semi-space), the rest for the old one. A runtime started before its function is known (a
+ * pre-warmed generic one) gets the first two only: its heap is sized by V8's defaults.
+ * runtimes/images/nodejs.bootstrap applies the same rule in the runtime images (ADR 0061).
+ */
+export function lambdaNodeOptions(memoryMb: number | undefined): readonly string[] {
+  const always = ['--expose-gc', '--max-http-header-size=81920'];
+  if (memoryMb === undefined) return always;
+  const newSpace = Math.floor(memoryMb / 10);
+  return [
+    ...always,
+    `--max-semi-space-size=${String(Math.floor(newSpace / 2))}`,
+    `--max-old-space-size=${String(memoryMb - newSpace)}`,
+  ];
+}

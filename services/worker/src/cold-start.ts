@@ -7,12 +7,12 @@ import {
 } from '@lamina/core';
 import { assertDocker, dockerLauncher } from './docker-runtime.js';
 import { ExecutionEnvironment } from './execution-environment.js';
-import { GenericPool, runtimePathsOf, warmPools } from './generic-pool.js';
+import { GenericPool, warmPools } from './generic-pool.js';
 import type { Placements } from './sandbox/runtime-placement.js';
 import type { OptDirs } from './opt-dirs.js';
 import type { CredentialsFor } from './role-credentials.js';
 import type { GenericRuntime } from './generic-runtime.js';
-import { runtimeDirOf, spawnCommandOf } from './runtime-command.js';
+import { runtimeDirOf, runtimePathsOf, spawnCommandOf } from './runtime-command.js';
 import { checkNodeMajor, execVersionProbe, type VersionProbe } from './runtime-version-check.js';
 import type { Clock, LogSink, RuntimeCommand, WorkerLogger } from './types.js';
 

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { FunctionVersionConfig } from '@lamina/core';
 import { GENERIC_TMP_MB, GenericRuntime } from './generic-runtime.js';
 import type { Placements } from './sandbox/runtime-placement.js';
-import { runtimeDirOf, spawnCommandOf } from './runtime-command.js';
+import { runtimeDirOf, runtimePathsOf, spawnCommandOf } from './runtime-command.js';
 import { startTimeConflict } from './start-time-variables.js';
 import type { RuntimeCommand, WorkerLogger } from './types.js';
 
@@ -221,9 +220,4 @@ export function warmPools(
     }
   }
   return pools;
-}
-
-/** Host paths a runtime needs inside a sandbox: its own list, else its command's absolute paths. */
-export function runtimePathsOf(r: RuntimeCommand): readonly string[] {
-  return r.sandboxPaths ?? r.command.filter((w) => path.isAbsolute(w));
 }

@@ -7,7 +7,6 @@ export {
 } from './runtime-api-server.js';
 export type { Clock, LogSink, RuntimeCommand, WorkerLogger } from './types.js';
 export type { VersionProbe } from './runtime-version-check.js';
-export { lambdaNodeOptions } from './runtime-command.js';
 export { type CredentialsFor, FAKE_CREDENTIALS, type RoleCredentials } from './role-credentials.js';
 export { Sandbox, SANDBOX_LIMITS, type SandboxDetectOptions } from './sandbox/sandbox.js';
 export {

@@ -1,25 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { lambdaNodeOptions, runtimeDirOf, spawnCommandOf } from './runtime-command.js';
+import { lambdaNodeOptions } from '@lamina/core';
 
-describe('lambdaNodeOptions', () => {
-  it("sizes the heap from the memory as Lambda's Node.js bootstrap does", () => {
-    expect(lambdaNodeOptions(128)).toEqual([
-      '--expose-gc',
-      '--max-http-header-size=81920',
-      '--max-semi-space-size=6',
-      '--max-old-space-size=116',
-    ]);
-    expect(lambdaNodeOptions(10_240).slice(2)).toEqual([
-      '--max-semi-space-size=512',
-      '--max-old-space-size=9216',
-    ]);
-  });
-
-  it('leaves the heap to V8 when the function is not known yet', () => {
-    expect(lambdaNodeOptions(undefined)).toEqual(['--expose-gc', '--max-http-header-size=81920']);
-  });
-});
+import { runtimeDirOf, runtimePathsOf, spawnCommandOf } from './runtime-command.js';
 
 describe('spawnCommandOf', () => {
   const node = {
@@ -37,6 +20,11 @@ describe('spawnCommandOf', () => {
       '/rt/bootstrap.js',
     ]);
     expect(spawnCommandOf({ command: ['./bootstrap'] }, 256)).toEqual(['./bootstrap']);
+  });
+
+  it('shows a sandbox the absolute words of the command, not the options', () => {
+    expect(runtimePathsOf(node)).toEqual(['/usr/bin/node', '/rt/bootstrap.js']);
+    expect(runtimePathsOf({ ...node, sandboxPaths: ['/opt/node'] })).toEqual(['/opt/node']);
   });
 
   it("keeps LAMBDA_RUNTIME_DIR at the bootstrap's folder", () => {

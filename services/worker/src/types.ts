@@ -47,7 +47,7 @@ export interface RuntimeCommand {
   /**
    * The interpreter's options, placed after the command's first word: given the function's
    * memory in MB, or undefined for a generic runtime started before its function is known
-   * (Node.js: `lambdaNodeOptions`, as Lambda's bootstrap starts `node`).
+   * (Node.js: core's `lambdaNodeOptions`, as Lambda's bootstrap starts `node`).
    */
   readonly interpreterOptions?: (memoryMb: number | undefined) => readonly string[];
 }
