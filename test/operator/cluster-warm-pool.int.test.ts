@@ -60,7 +60,9 @@ describe('cluster warm pool: generic pods specialised on demand', () => {
   const source = (tag: string): Uint8Array =>
     makeZip({
       'index.mjs': `import { hostname } from 'node:os';
-export const handler = async () => ({ fn: '${tag}', pod: hostname(), greeting: process.env.GREETING });
+export const handler = async () => ({
+  fn: '${tag}', pod: hostname(), greeting: process.env.GREETING, gc: typeof globalThis.gc,
+});
 `,
     });
 
@@ -108,6 +110,7 @@ export const handler = async () => ({ fn: '${tag}', pod: hostname(), greeting: p
         fn: string;
         pod: string;
         greeting: string;
+        gc: string;
       },
       log: Buffer.from(r.LogResult ?? '', 'base64').toString('utf8'),
     };
@@ -207,6 +210,8 @@ export const handler = async () => ({ fn: '${tag}', pod: hostname(), greeting: p
       fn: 'first',
       pod: first.body.pod,
       greeting: 'hello from first',
+      // The parked runtime started with Lambda's function-independent node options (ADR 0061).
+      gc: 'function',
     });
     expect(first.body.pod).toMatch(/^lamina-pool-nodejs22-x-/);
     // A cold start in the call: the specialised environment ran init for it.
